@@ -1,0 +1,92 @@
+import { readFileSync } from 'node:fs';
+import { EXIT, UsageError } from './args.js';
+import { processIo, type Io } from './io.js';
+
+export type Command = (argv: string[], io: Io) => Promise<number>;
+
+interface CommandEntry {
+  summary: string;
+  usage: string;
+  load: () => Promise<Command>;
+}
+
+/** Commands are imported only when used, so `runbook validate` never pays for ssh2. */
+export const COMMANDS: Record<string, CommandEntry> = {
+  validate: {
+    summary: 'check playbooks, inventory and templates without touching the network',
+    usage: 'runbook validate PLAYBOOK... [-i INV] [--format text|json|github]',
+    load: async () => (await import('./validate.js')).validate,
+  },
+  plan: {
+    summary: 'show the batches, hosts and rendered tasks a run would use',
+    usage: 'runbook plan PLAYBOOK [-i INV] [--limit PATTERN] [--json]',
+    load: async () => (await import('./plan.js')).plan,
+  },
+  apply: {
+    summary: 'run the plays over SSH',
+    usage:
+      'runbook apply PLAYBOOK [-i INV] [--limit PATTERN] [--check] [--diff] [--forks N] [--report-file FILE] [--junit FILE] [--json] [--resume [RUN_ID]] [--run-dir DIR]',
+    load: async () => (await import('./apply.js')).apply,
+  },
+  report: {
+    summary: 'show a stored run again',
+    usage: 'runbook report [RUN_ID] [--json] [--run-dir DIR]',
+    load: async () => (await import('./report.js')).report,
+  },
+  lab: {
+    summary: 'serve simulated SSH devices on 127.0.0.1',
+    usage:
+      'runbook lab [--hosts N] [--sites S] [--fault SPEC]... [--latency DUR] [--inventory-out FILE] [--seed N]',
+    load: async () => (await import('./lab.js')).lab,
+  },
+};
+
+export function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+function topUsage(): string {
+  const width = Math.max(...Object.keys(COMMANDS).map((c) => c.length));
+  const lines = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`);
+  return [
+    'usage: runbook COMMAND [options]',
+    '',
+    'Deploy configuration to fleets of devices over SSH, safely.',
+    '',
+    'commands:',
+    ...lines,
+    '',
+    'runbook COMMAND --help shows a command\'s options; runbook --version prints the version.',
+    '',
+  ].join('\n');
+}
+
+export async function main(argv: string[], io: Io = processIo()): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    io.out(topUsage());
+    return name === undefined ? EXIT.usage : EXIT.ok;
+  }
+  if (name === '--version' || name === '-V') {
+    io.out(`runbook ${version()}\n`);
+    return EXIT.ok;
+  }
+  const entry = COMMANDS[name];
+  if (!entry) {
+    io.err(`runbook: unknown command "${name}" (commands: ${Object.keys(COMMANDS).join(', ')})\n`);
+    return EXIT.usage;
+  }
+  try {
+    const command = await entry.load();
+    return await command(rest, io);
+  } catch (err) {
+    if (err instanceof UsageError) {
+      io.err(`runbook ${name}: ${err.message}\nusage: ${entry.usage}\n`);
+      return EXIT.usage;
+    }
+    const e = err as Error;
+    io.err(`runbook ${name}: internal error: ${e?.stack ?? String(err)}\nThis is a bug in runbook; please report it.\n`);
+    return EXIT.internal;
+  }
+}

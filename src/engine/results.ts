@@ -1,0 +1,101 @@
+/** Why a host did not end ok/changed. Open-ended on purpose: reports print whatever the engine found. */
+export type FailureReason =
+  | 'timeout'
+  | 'auth'
+  | 'refused'
+  | 'host_key'
+  | 'dns'
+  | 'dropped'
+  | 'command'
+  | 'assert'
+  | 'template'
+  | 'breaker_open'
+  | 'halted'
+  | 'interrupted'
+  | 'unreachable';
+
+export type HostStatus = 'ok' | 'changed' | 'failed' | 'unreachable' | 'skipped';
+
+/** `ok`/`changed`/`failed`; `skipped` for a false `when`, or under --check for a command that would run. */
+export type TaskStatus = 'ok' | 'changed' | 'failed' | 'skipped';
+
+export interface TaskResult {
+  name: string;
+  status: TaskStatus;
+  changed: boolean;
+  rc: number | null;
+  stdout: string;
+  stderr: string;
+  attempts: number;
+  duration_ms: number;
+  error: string | null;
+  /** Set when the task failed: what kind of failure. */
+  reason?: FailureReason | null;
+  /** Under --check, a command that would have run. */
+  would_run?: boolean;
+  /** Unified diff of a template that changed (or would change under --check). */
+  diff?: string;
+  /** True for a task of the play's `rescue` list. */
+  rescue?: boolean;
+  ignored?: boolean;
+}
+
+export interface HostResult {
+  name: string;
+  play: string;
+  batch: number;
+  status: HostStatus;
+  reason: FailureReason | null;
+  /** ISO time the host started, or null when it never started (skipped). */
+  started: string | null;
+  duration_ms: number;
+  tasks: TaskResult[];
+  /** Human-readable detail of the failure, if any (secrets redacted). */
+  error?: string | null;
+}
+
+export type BreakerState = 'closed' | 'open' | 'half-open';
+
+export interface BreakerTransition {
+  at: string;
+  from: BreakerState;
+  to: BreakerState;
+}
+
+export interface BreakerTimeline {
+  /** `play` or `VAR=value`, e.g. `site=fra`. */
+  scope: string;
+  state: BreakerState;
+  transitions: BreakerTransition[];
+}
+
+export type HaltReason = 'max_failures' | 'max_fail_percentage' | 'breaker_open' | 'interrupted';
+
+export interface Halted {
+  reason: HaltReason;
+  batch: number;
+}
+
+export interface Summary {
+  ok: number;
+  changed: number;
+  failed: number;
+  unreachable: number;
+  skipped: number;
+}
+
+/** The report of one run, exactly as SPEC.md gives its JSON. */
+export interface RunReport {
+  run_id: string;
+  playbook: string;
+  check: boolean;
+  started: string;
+  finished: string;
+  duration_ms: number;
+  halted: Halted | null;
+  summary: Summary;
+  hosts: HostResult[];
+  breakers: BreakerTimeline[];
+  /** The run this one resumed, if it was started with --resume. */
+  resumed_from?: string | null;
+}

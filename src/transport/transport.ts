@@ -1,0 +1,45 @@
+import type { Connection } from '../engine/plan.js';
+
+export type TransportFailure = 'refused' | 'timeout' | 'auth' | 'host_key' | 'dns' | 'dropped';
+
+/** A classified failure to reach or keep talking to a host. */
+export class TransportError extends Error {
+  constructor(
+    readonly reason: TransportFailure,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'TransportError';
+  }
+}
+
+export interface ExecResult {
+  /** Exit status; null when the remote side ended the command with a signal and no status. */
+  rc: number | null;
+  stdout: string;
+  stderr: string;
+  signal?: string;
+}
+
+export interface ConnectOptions {
+  /** Covers TCP connect, the SSH handshake and authentication. */
+  timeoutMs: number;
+  signal?: AbortSignal;
+  /** Called once for a warning the user should see (e.g. host-key checking is off). */
+  warn?: (message: string) => void;
+}
+
+/** One authenticated connection to one host, reused for all its tasks; channels are opened one at a time. */
+export interface Session {
+  /** Runs a command. A non-zero rc is a result, not an error; throws TransportError on timeout or a dropped link. */
+  exec(command: string, opts?: { timeoutMs?: number; signal?: AbortSignal }): Promise<ExecResult>;
+  /** The remote file's bytes, or null when it does not exist. */
+  readFile(path: string, opts?: { timeoutMs?: number }): Promise<Buffer | null>;
+  /** Writes the file (through a temporary name and a rename), then sets `mode` when given (octal string). */
+  writeFile(path: string, data: Buffer | string, opts?: { mode?: string; timeoutMs?: number }): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface Transport {
+  connect(target: Connection, opts: ConnectOptions): Promise<Session>;
+}
