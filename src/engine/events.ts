@@ -5,11 +5,15 @@ import type { BreakerState, Halted, HostResult, TaskResult } from './results.js'
  * and the journal each subscribe to these. Times are ISO strings so events serialise as they are.
  */
 export type RunEvent =
-  | { type: 'run_start'; at: string; run_id: string; playbook: string; check: boolean; resumed_from: string | null; hosts: number }
+  | {
+      type: 'run_start'; at: string; run_id: string; playbook: string; check: boolean; resumed_from: string | null; hosts: number;
+      /** Every targeted host by name, so a journal can tell which hosts a killed run never reached (--resume). */
+      targets?: string[];
+    }
   | { type: 'play_start'; at: string; play: string; index: number; hosts: string[]; batches: string[][] }
   | { type: 'batch_start'; at: string; play: string; batch: number; batches: number; hosts: string[] }
   | { type: 'host_start'; at: string; play: string; batch: number; host: string }
-  | { type: 'task_start'; at: string; play: string; host: string; task: string; index: number }
+  | { type: 'task_start'; at: string; play: string; host: string; task: string; index: number; rescue?: boolean }
   | { type: 'task_end'; at: string; play: string; host: string; index: number; result: TaskResult }
   | { type: 'host_end'; at: string; result: HostResult }
   | { type: 'batch_end'; at: string; play: string; batch: number; failed: number; total: number }

@@ -1,0 +1,327 @@
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, statSync, writeSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { join, resolve } from 'node:path';
+import type { RunEvent } from '../engine/events.js';
+import type { BreakerTimeline, Halted, HostResult, HostStatus, RunReport, Summary } from '../engine/results.js';
+import { renderJson, writeFileAtomic } from './json.js';
+
+/**
+ * The run journal: `.runbook/runs/RUN_ID/` under the run directory, holding
+ *   meta.json     what the run is (playbook, check, resumed_from, created), written when it opens;
+ *   events.jsonl  one whole JSON line per host outcome (and run_start, breaker, halt, run_end), flushed
+ *                 as it happens so a killed run keeps every outcome already written;
+ *   report.json   the full report, written at the end.
+ * `--resume` and `runbook report` read it back.
+ */
+
+export interface RunMeta {
+  run_id: string;
+  playbook: string;
+  /** The playbook resolved to an absolute path, so runs started from different directories still match. */
+  playbook_path: string;
+  check: boolean;
+  resumed_from: string | null;
+  /** When the journal was opened: orders runs, newest last. */
+  created: string;
+}
+
+export interface Journal {
+  listener(event: RunEvent): void;
+  writeReport(report: RunReport): void;
+  close(): void;
+  dir: string;
+}
+
+/** Events worth keeping: enough to rebuild what a killed run achieved, small enough to write as they come. */
+const JOURNALED = new Set<RunEvent['type']>(['run_start', 'host_end', 'breaker', 'halt', 'run_end']);
+
+export function runsDir(runDir: string): string {
+  return join(runDir, '.runbook', 'runs');
+}
+
+/** `20261126-184812-3f9a`: sorts by time, and the suffix keeps two runs of one second apart. */
+export function newRunId(now: Date = new Date()): string {
+  const p = (n: number) => String(n).padStart(2, '0');
+  const date = `${now.getUTCFullYear()}${p(now.getUTCMonth() + 1)}${p(now.getUTCDate())}`;
+  const time = `${p(now.getUTCHours())}${p(now.getUTCMinutes())}${p(now.getUTCSeconds())}`;
+  return `${date}-${time}-${randomBytes(2).toString('hex')}`;
+}
+
+/** A run id names a directory: nothing that could climb out of the runs directory. */
+function isRunId(runId: string): boolean {
+  return /^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(runId);
+}
+
+export function openJournal(
+  runDir: string,
+  runId: string,
+  meta: { playbook: string; check: boolean; resumed_from: string | null; cwd?: string },
+): Journal {
+  if (!isRunId(runId)) throw new Error(`invalid run id "${runId}"`);
+  const dir = join(runsDir(runDir), runId);
+  mkdirSync(dir, { recursive: true });
+  const stored: RunMeta = {
+    run_id: runId,
+    playbook: meta.playbook,
+    playbook_path: resolve(meta.cwd ?? process.cwd(), meta.playbook),
+    check: meta.check,
+    resumed_from: meta.resumed_from,
+    created: new Date().toISOString(),
+  };
+  writeFileAtomic(join(dir, 'meta.json'), `${JSON.stringify(stored, null, 2)}\n`);
+  let fd: number | null = openSync(join(dir, 'events.jsonl'), 'a');
+
+  const append = (event: RunEvent) => {
+    if (fd === null) return;
+    // One write of the whole line on an O_APPEND descriptor: a kill lands before or after it, never inside.
+    const line = Buffer.from(`${JSON.stringify(event)}\n`);
+    let written = 0;
+    while (written < line.length) written += writeSync(fd, line, written, line.length - written);
+    // writeSync already survives a killed process; fsync also survives the machine going down mid-rollout.
+    fsyncSync(fd);
+  };
+
+  return {
+    dir,
+    listener(event) {
+      if (JOURNALED.has(event.type)) append(event);
+    },
+    writeReport(report) {
+      writeFileAtomic(join(dir, 'report.json'), renderJson(report));
+    },
+    close() {
+      if (fd !== null) closeSync(fd);
+      fd = null;
+    },
+  };
+}
+
+/** `runbook report RUN_ID` for an id with no run, or any lookup when nothing was ever recorded. */
+export class RunNotFoundError extends Error {
+  constructor(
+    message: string,
+    readonly kind: 'no_runs' | 'unknown_run',
+  ) {
+    super(message);
+    this.name = 'RunNotFoundError';
+  }
+}
+
+export interface StoredRun {
+  runId: string;
+  dir: string;
+  meta: RunMeta;
+  /** report.json, or null when the run never got to write it (killed). */
+  report: RunReport | null;
+  /** Each host's outcome as journaled; a host in several plays keeps its worst one. */
+  hostsEnded: Map<string, HostResult>;
+  /** Every journaled host outcome, in the order they ended. */
+  results: HostResult[];
+  /** Every targeted host, from run_start (or the report); null when neither survived. */
+  targets: string[] | null;
+  breakers: BreakerTimeline[];
+  halted: Halted | null;
+  /** A run_end line was written: the run finished, even if report.json is missing. */
+  ended: boolean;
+  started: string | null;
+  lastAt: string | null;
+}
+
+const WORSE: HostStatus[] = ['ok', 'changed', 'skipped', 'unreachable', 'failed'];
+
+function isEvent(value: unknown): value is RunEvent {
+  return typeof value === 'object' && value !== null && typeof (value as { type?: unknown }).type === 'string';
+}
+
+/** Whole lines only: a line cut by a kill, or garbage after the last good line, is not an event. */
+export function readEvents(path: string): RunEvent[] {
+  if (!existsSync(path)) return [];
+  const events: RunEvent[] = [];
+  for (const line of readFileSync(path, 'utf8').split('\n')) {
+    if (line.trim() === '') continue;
+    try {
+      const value: unknown = JSON.parse(line);
+      if (isEvent(value)) events.push(value);
+    } catch {
+      // A torn or corrupt line carries nothing we can trust.
+    }
+  }
+  return events;
+}
+
+function readJson<T>(path: string): T | null {
+  try {
+    return JSON.parse(readFileSync(path, 'utf8')) as T;
+  } catch {
+    return null;
+  }
+}
+
+interface RunEntry {
+  runId: string;
+  dir: string;
+  meta: RunMeta;
+}
+
+/** Every stored run, oldest first. A run without meta.json (very old or damaged) is ordered by its directory's time. */
+function listRuns(runDir: string): RunEntry[] {
+  const root = runsDir(runDir);
+  if (!existsSync(root)) return [];
+  const entries: RunEntry[] = [];
+  for (const name of readdirSync(root)) {
+    const dir = join(root, name);
+    if (!isRunId(name) || !statSync(dir).isDirectory()) continue;
+    const meta = readJson<RunMeta>(join(dir, 'meta.json')) ?? fallbackMeta(name, dir);
+    entries.push({ runId: name, dir, meta });
+  }
+  return entries.sort((a, b) => a.meta.created.localeCompare(b.meta.created) || a.runId.localeCompare(b.runId));
+}
+
+function fallbackMeta(runId: string, dir: string): RunMeta {
+  const start = readEvents(join(dir, 'events.jsonl')).find((e) => e.type === 'run_start');
+  const created = statSync(dir).mtime.toISOString();
+  if (start?.type === 'run_start') {
+    return { run_id: runId, playbook: start.playbook, playbook_path: resolve(start.playbook), check: start.check, resumed_from: start.resumed_from, created };
+  }
+  return { run_id: runId, playbook: '', playbook_path: '', check: false, resumed_from: null, created };
+}
+
+function loadRun(entry: RunEntry): StoredRun {
+  const events = readEvents(join(entry.dir, 'events.jsonl'));
+  const report = readJson<RunReport>(join(entry.dir, 'report.json'));
+  const hostsEnded = new Map<string, HostResult>();
+  const results: HostResult[] = [];
+  const breakers = new Map<string, BreakerTimeline>();
+  let targets: string[] | null = null;
+  let halted: Halted | null = null;
+  let ended = false;
+  let started: string | null = null;
+  let lastAt: string | null = null;
+  for (const e of events) {
+    lastAt = e.at;
+    switch (e.type) {
+      case 'run_start':
+        started = e.at;
+        targets = e.targets ?? null;
+        break;
+      case 'host_end': {
+        results.push(e.result);
+        const before = hostsEnded.get(e.result.name);
+        if (!before || WORSE.indexOf(e.result.status) >= WORSE.indexOf(before.status)) hostsEnded.set(e.result.name, e.result);
+        break;
+      }
+      case 'breaker': {
+        const b = breakers.get(e.scope) ?? { scope: e.scope, state: e.from, transitions: [] };
+        b.transitions.push({ at: e.at, from: e.from, to: e.to });
+        b.state = e.to;
+        breakers.set(e.scope, b);
+        break;
+      }
+      case 'halt':
+        halted = e.halted;
+        break;
+      case 'run_end':
+        ended = true;
+        halted = e.halted ?? halted;
+        break;
+      default:
+        break;
+    }
+  }
+  if (targets === null && report) targets = [...new Set(report.hosts.map((h) => h.name))];
+  return {
+    runId: entry.runId,
+    dir: entry.dir,
+    meta: entry.meta,
+    report,
+    hostsEnded,
+    results,
+    targets,
+    breakers: [...breakers.values()],
+    halted,
+    ended,
+    started,
+    lastAt,
+  };
+}
+
+function runNames(entries: RunEntry[]): string {
+  const names = entries.map((e) => e.runId).reverse();
+  return names.length > 5 ? `${names.slice(0, 5).join(', ')}, …` : names.join(', ');
+}
+
+/** A stored run: `runId`, or else the latest one (of `opts.playbook` when given). */
+export function readRun(runDir: string, runId?: string, opts: { playbook?: string; cwd?: string } = {}): StoredRun {
+  const entries = listRuns(runDir);
+  const where = runsDir(runDir);
+  if (entries.length === 0) throw new RunNotFoundError(`no runs recorded under ${where}`, 'no_runs');
+  if (runId !== undefined) {
+    const entry = entries.find((e) => e.runId === runId);
+    if (!entry) throw new RunNotFoundError(`no run "${runId}" under ${where} (latest: ${runNames(entries)})`, 'unknown_run');
+    return loadRun(entry);
+  }
+  let candidates = entries;
+  if (opts.playbook !== undefined) {
+    const wanted = resolve(opts.cwd ?? process.cwd(), opts.playbook);
+    candidates = entries.filter((e) => e.meta.playbook === opts.playbook || e.meta.playbook_path === wanted);
+    if (candidates.length === 0) throw new RunNotFoundError(`no run of ${opts.playbook} recorded under ${where}`, 'no_runs');
+  }
+  return loadRun(candidates[candidates.length - 1]!);
+}
+
+const summaryOf = (hosts: HostResult[]): Summary => {
+  const s: Summary = { ok: 0, changed: 0, failed: 0, unreachable: 0, skipped: 0 };
+  for (const h of hosts) s[h.status] += 1;
+  return s;
+};
+
+/** The report of a stored run: report.json when it was written, else what events.jsonl shows (hosts that ended). */
+export function storedReport(run: StoredRun): RunReport {
+  if (run.report) return run.report;
+  const started = run.started ?? run.meta.created;
+  const finished = run.lastAt ?? started;
+  return {
+    run_id: run.runId,
+    playbook: run.meta.playbook,
+    check: run.meta.check,
+    started,
+    finished,
+    duration_ms: Math.max(0, Date.parse(finished) - Date.parse(started)),
+    halted: run.halted,
+    summary: summaryOf(run.results),
+    hosts: run.results,
+    breakers: run.breakers,
+    ...(run.meta.resumed_from ? { resumed_from: run.meta.resumed_from } : {}),
+  };
+}
+
+/** Targeted hosts with no outcome in the journal: a killed run never reached them. */
+export function hostsNeverEnded(run: StoredRun): string[] {
+  if (run.report) return [];
+  return (run.targets ?? []).filter((h) => !run.hostsEnded.has(h));
+}
+
+const succeeded = (h: HostResult | undefined) => h !== undefined && (h.status === 'ok' || h.status === 'changed');
+
+/**
+ * What `--resume` re-runs: every targeted host that did not end ok/changed, including the hosts a killed run
+ * never reached. Default: the latest run of `playbookPath`.
+ */
+export function hostsToResume(
+  runDir: string,
+  playbookPath: string,
+  runId?: string,
+  opts: { cwd?: string } = {},
+): { runId: string; hosts: string[]; targeted: string[] } {
+  const run = readRun(runDir, runId, { playbook: playbookPath, cwd: opts.cwd });
+  const outcome = new Map<string, HostResult>(run.hostsEnded);
+  if (run.report) {
+    outcome.clear();
+    for (const h of run.report.hosts) {
+      const before = outcome.get(h.name);
+      if (!before || WORSE.indexOf(h.status) >= WORSE.indexOf(before.status)) outcome.set(h.name, h);
+    }
+  }
+  const targeted = run.targets ?? [...outcome.keys()];
+  return { runId: run.runId, targeted, hosts: targeted.filter((h) => !succeeded(outcome.get(h))) };
+}
