@@ -1,4 +1,10 @@
-import type { PlaySpec, TaskSpec } from '../playbook/types.js';
+import { diagnostic, sortDiagnostics, type Diagnostic, type Loc } from '../playbook/diagnostic.js';
+import { parseExpression, evaluateExpression } from '../playbook/expression.js';
+import { selectHosts } from '../playbook/patterns.js';
+import { RenderError, TemplateEngine, findTemplate, templateSearchPath } from '../playbook/template.js';
+import type { Inventory, PlaybookSpec, PlaySpec, TaskSpec } from '../playbook/types.js';
+import { InventoryVars, MAGIC_VARS, inventoryDir, resolveConnection } from '../playbook/vars.js';
+import { splitBatches } from './batches.js';
 
 /** How to reach one host: the inventory's connection variables, resolved (aliases applied, `~` expanded). */
 export interface Connection {
@@ -60,4 +66,291 @@ export interface Plan {
   /** Absolute path of the playbook. */
   playbook: string;
   plays: PlannedPlay[];
+}
+
+/** What a registered result looks like before its task ran: plan previews render against this. */
+export const REGISTERED_PLACEHOLDER = Object.freeze({ stdout: '', stderr: '', rc: 0, changed: false, failed: false, skipped: false });
+
+export interface BuildPlanOptions {
+  /** `--limit`: another host pattern applied on top of each play's `hosts`. */
+  limit?: string;
+  /** Home and user for connection defaults (tests pin them). */
+  home?: string;
+  user?: string;
+}
+
+/**
+ * The same problem for many hosts (a template missing a variable every host lacks) is one diagnostic that
+ * names the first host and counts the rest, so 10,000 hosts do not bury the report.
+ */
+class DiagnosticCollector {
+  private readonly byKey = new Map<string, { d: Diagnostic; first: string | null; others: number }>();
+
+  add(loc: Loc, message: string, host: string | null = null, hint?: string): void {
+    const key = `${loc.file}\u0000${loc.line}\u0000${loc.col}\u0000${message}`;
+    const seen = this.byKey.get(key);
+    if (seen) {
+      if (host !== null && host !== seen.first) seen.others += 1;
+      return;
+    }
+    this.byKey.set(key, { d: diagnostic(loc, message, hint), first: host, others: 0 });
+  }
+
+  get size(): number {
+    return this.byKey.size;
+  }
+
+  list(): Diagnostic[] {
+    const out: Diagnostic[] = [];
+    for (const { d, first, others } of this.byKey.values()) {
+      if (first === null) out.push(d);
+      else {
+        const more = others === 0 ? '' : others === 1 ? ' (and 1 other host)' : ` (and ${others} other hosts)`;
+        out.push({ ...d, message: `${d.message} for host ${first}${more}` });
+      }
+    }
+    return sortDiagnostics(out);
+  }
+}
+
+type ExprKey = 'when' | 'failed_when' | 'changed_when' | 'that';
+
+function taskExpressions(task: TaskSpec): { key: ExprKey; exprs: string[] }[] {
+  const out: { key: ExprKey; exprs: string[] }[] = [];
+  if (task.when?.length) out.push({ key: 'when', exprs: task.when });
+  if (task.failedWhen?.length) out.push({ key: 'failed_when', exprs: task.failedWhen });
+  if (task.changedWhen?.length) out.push({ key: 'changed_when', exprs: task.changedWhen });
+  if (task.action.kind === 'assert') out.push({ key: 'that', exprs: task.action.that });
+  return out;
+}
+
+function taskLoc(task: TaskSpec, ...keys: string[]): Loc {
+  for (const k of keys) {
+    const l = task.locs[k];
+    if (l) return l;
+  }
+  return task.loc;
+}
+
+/** A RenderError inside an inline template (a command, a dest) is reported where that value starts. */
+function renderMessage(err: unknown): string {
+  return err instanceof RenderError ? err.message : String((err as Error)?.message ?? err);
+}
+
+/** The per-play renderer the engine uses at run time; errors carry the playbook location. */
+export function createRenderer(engine: TemplateEngine, file: string): TaskRenderer {
+  const located = (task: TaskSpec, keys: string[], err: unknown, what: string): Error => {
+    const loc = taskLoc(task, ...keys);
+    if (err instanceof RenderError && err.file !== file && what === 'template') {
+      return new Error(`${err.file}:${err.line}:${err.col}: ${err.message}`);
+    }
+    return new Error(`${loc.file}:${loc.line}:${loc.col}: ${renderMessage(err)}`);
+  };
+  return {
+    command(task, ctx) {
+      if (task.action.kind !== 'command') throw new Error(`task "${task.name}" is not a command`);
+      try {
+        return engine.renderString(task.action.command, ctx, file);
+      } catch (err) {
+        throw located(task, ['command'], err, 'command');
+      }
+    },
+    template(task, ctx) {
+      if (task.action.kind !== 'template') throw new Error(`task "${task.name}" is not a template`);
+      const a = task.action;
+      let dest: string;
+      try {
+        dest = engine.renderString(a.dest, ctx, file);
+      } catch (err) {
+        throw located(task, ['dest', 'template'], err, 'dest');
+      }
+      try {
+        const content = engine.renderFile(a.src, ctx);
+        return a.mode === undefined ? { dest, content } : { dest, content, mode: a.mode };
+      } catch (err) {
+        throw located(task, ['src', 'template'], err, 'template');
+      }
+    },
+    test(expr, ctx) {
+      try {
+        return evaluateExpression(engine, expr, ctx);
+      } catch (err) {
+        throw new Error(renderMessage(err));
+      }
+    },
+  };
+}
+
+/**
+ * Playbook × inventories → batches of hosts with their rendered tasks. Pure apart from reading template
+ * files. Every problem is collected (all plays, all hosts); the plan is null when there is any.
+ */
+export function buildPlan(
+  playbook: PlaybookSpec,
+  inventories: ReadonlyArray<Inventory | null>,
+  opts: BuildPlanOptions = {},
+): { plan: Plan | null; diagnostics: Diagnostic[] } {
+  const problems = new DiagnosticCollector();
+  const varsByInventory = new Map<Inventory, InventoryVars>();
+  const engines = new Map<string, TemplateEngine>();
+  const plays: PlannedPlay[] = [];
+  let limitMatchedSomewhere = opts.limit === undefined;
+
+  playbook.plays.forEach((play, playIndex) => {
+    const inv = inventories[playIndex];
+    if (!inv) return;
+    let iv = varsByInventory.get(inv);
+    if (!iv) varsByInventory.set(inv, (iv = new InventoryVars(inv)));
+    const hostsLoc = play.locs.hosts ?? play.loc;
+
+    const selected = selectHosts(inv, play.hosts, opts.limit);
+    for (const e of selected.errors) problems.add(hostsLoc, e);
+    for (const e of selected.limitErrors) problems.add(hostsLoc, e);
+    if (selected.errors.length === 0 && selected.limitErrors.length === 0) {
+      const unlimited = opts.limit === undefined ? selected : selectHosts(inv, play.hosts);
+      if (unlimited.hosts.length === 0) problems.add(hostsLoc, `host pattern "${play.hosts}" matches no host`);
+      if (selected.hosts.length > 0) limitMatchedSomewhere = true;
+    }
+
+    let engine = engines.get(play.dir);
+    if (!engine) engines.set(play.dir, (engine = new TemplateEngine(templateSearchPath(play.dir))));
+    const renderer = createRenderer(engine, playbook.file);
+
+    const registeredBefore: Set<string>[] = [];
+    const registered = new Set<string>();
+    for (const t of play.tasks) {
+      registeredBefore.push(new Set(registered));
+      if (t.register) registered.add(t.register);
+    }
+    const placeholders: Record<string, unknown> = {};
+    for (const r of registered) placeholders[r] = { ...REGISTERED_PLACEHOLDER };
+
+    const checks = checkTasksOnce(play, engine, problems);
+
+    const hosts = new Map<string, PlannedHost>();
+    for (const hostName of selected.hosts) {
+      const vars = iv.hostVars(hostName, play.vars);
+      const conn = resolveConnection(hostName, vars, { baseDir: inventoryDir(inv), home: opts.home, user: opts.user });
+      const hostLoc = inv.hosts.get(hostName)?.loc ?? { file: inv.file, line: 1, col: 1 };
+      for (const p of conn.problems) problems.add(hostLoc, `host ${hostName}: ${p}`);
+      const ctx: Record<string, unknown> = { ...vars, ...placeholders };
+
+      const preview = (list: TaskSpec[], isRescue: boolean): PlannedTask[] =>
+        list.map((task, index) => {
+          const known = (name: string): boolean =>
+            name in vars || (isRescue ? registered.has(name) : registeredBefore[index]!.has(name)) ||
+            (!isRescue && task.register === name) || (MAGIC_VARS as readonly string[]).includes(name);
+          for (const { key, names } of checks.expressions.get(task) ?? []) {
+            for (const n of names) {
+              // A task's own register is visible to its failed_when/changed_when, not to its when.
+              if (key === 'when' && !isRescue && task.register === n && !registeredBefore[index]!.has(n)) {
+                problems.add(taskLoc(task, key), `undefined variable "${n}" in when (registered by this same task)`, hostName);
+              } else if (!known(n)) {
+                problems.add(taskLoc(task, key === 'that' ? 'that' : key, 'assert'), `undefined variable "${n}" in ${key}`, hostName);
+              }
+            }
+          }
+          return { index, spec: task, preview: previewTask(task, ctx, engine, checks.broken, problems, hostName, playbook.file) };
+        });
+
+      hosts.set(hostName, {
+        name: hostName,
+        vars,
+        connection: conn.connection,
+        tasks: preview(play.tasks, false),
+        rescue: preview(play.rescue, true),
+      });
+    }
+    plays.push({
+      index: playIndex,
+      name: play.name,
+      spec: play,
+      batches: splitBatches(selected.hosts, play.serial),
+      hosts,
+      renderer,
+    });
+  });
+
+  if (!limitMatchedSomewhere && problems.size === 0) {
+    const first = playbook.plays[0];
+    const loc = first ? (first.locs.hosts ?? first.loc) : { file: playbook.file, line: 1, col: 1 };
+    problems.add(loc, `--limit "${opts.limit}" leaves no host in any play`);
+  }
+  const diagnostics = problems.list();
+  return { plan: diagnostics.length > 0 ? null : { playbook: playbook.path, plays }, diagnostics };
+}
+
+/** Host-independent checks, done once per task: expression syntax, template lookup and syntax. */
+function checkTasksOnce(
+  play: PlaySpec,
+  engine: TemplateEngine,
+  problems: DiagnosticCollector,
+): { expressions: Map<TaskSpec, { key: ExprKey; names: string[] }[]>; broken: Set<TaskSpec> } {
+  const out = new Map<TaskSpec, { key: ExprKey; names: string[] }[]>();
+  const broken = new Set<TaskSpec>();
+  for (const task of [...play.tasks, ...play.rescue]) {
+    const list: { key: ExprKey; names: string[] }[] = [];
+    for (const { key, exprs } of taskExpressions(task)) {
+      for (const expr of exprs) {
+        const parsed = parseExpression(expr);
+        if (!parsed.ok) problems.add(taskLoc(task, key, key === 'that' ? 'assert' : key), `${key}: ${parsed.message}`);
+        else list.push({ key, names: parsed.names });
+      }
+    }
+    out.set(task, list);
+    if (task.action.kind === 'template') {
+      const found = findTemplate(engine.searchPath, task.action.src);
+      if (!found.ok) {
+        problems.add(taskLoc(task, 'src', 'template'), found.message);
+        broken.add(task);
+        continue;
+      }
+      try {
+        engine.compileFile(task.action.src);
+      } catch (err) {
+        broken.add(task);
+        if (err instanceof RenderError) problems.add({ file: err.file, line: err.line, col: err.col }, err.message);
+        else problems.add(taskLoc(task, 'src', 'template'), renderMessage(err));
+      }
+    }
+  }
+  return { expressions: out, broken };
+}
+
+function previewTask(
+  task: TaskSpec,
+  ctx: Record<string, unknown>,
+  engine: TemplateEngine,
+  broken: Set<TaskSpec>,
+  problems: DiagnosticCollector,
+  host: string,
+  file: string,
+): TaskPreview {
+  const a = task.action;
+  if (a.kind === 'command') {
+    try {
+      return { command: engine.renderString(a.command, ctx, file) };
+    } catch (err) {
+      problems.add(taskLoc(task, 'command'), renderMessage(err), host);
+      return { command: a.command };
+    }
+  }
+  if (a.kind === 'template') {
+    const template = { src: a.src, dest: a.dest, content: '' } as NonNullable<TaskPreview['template']>;
+    if (a.mode !== undefined) template.mode = a.mode;
+    try {
+      template.dest = engine.renderString(a.dest, ctx, file);
+    } catch (err) {
+      problems.add(taskLoc(task, 'dest', 'template'), renderMessage(err), host);
+    }
+    if (broken.has(task)) return { template };
+    try {
+      template.content = engine.renderFile(a.src, ctx);
+    } catch (err) {
+      if (err instanceof RenderError) problems.add({ file: err.file, line: err.line, col: err.col }, err.message, host);
+      else problems.add(taskLoc(task, 'src', 'template'), renderMessage(err), host);
+    }
+    return { template };
+  }
+  return {};
 }

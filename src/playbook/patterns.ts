@@ -1,0 +1,120 @@
+import type { Inventory } from './types.js';
+
+/** The outcome of a host pattern: the hosts in inventory file order, or why a term could not match. */
+export interface PatternResult {
+  hosts: string[];
+  /** One message per term that matched nothing; empty when the pattern is usable. */
+  errors: string[];
+}
+
+interface Term {
+  op: 'union' | 'intersect' | 'exclude';
+  text: string;
+}
+
+/** Splits `a:b,c:&d:!e` into terms; a colon inside `[...]` or an IPv6-looking name is not a separator. */
+export function parsePattern(pattern: string): Term[] {
+  const terms: Term[] = [];
+  for (const raw of pattern.split(/[:,]/)) {
+    const t = raw.trim();
+    if (t === '') continue;
+    if (t.startsWith('&')) terms.push({ op: 'intersect', text: t.slice(1).trim() });
+    else if (t.startsWith('!')) terms.push({ op: 'exclude', text: t.slice(1).trim() });
+    else terms.push({ op: 'union', text: t });
+  }
+  return terms;
+}
+
+/** Every host of a group, its descendants' included; cycles in `children` are tolerated. */
+export function groupHosts(inv: Inventory, group: string): Set<string> {
+  const out = new Set<string>();
+  const seen = new Set<string>();
+  const visit = (name: string): void => {
+    if (seen.has(name)) return;
+    seen.add(name);
+    const g = inv.groups.get(name);
+    if (!g) return;
+    if (name === 'all') for (const h of inv.hosts.keys()) out.add(h);
+    for (const h of g.hosts) out.add(h);
+    for (const c of g.children) visit(c);
+  };
+  visit(group);
+  return out;
+}
+
+function globToRegExp(glob: string): RegExp {
+  const body = glob.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+  return new RegExp(`^${body}$`);
+}
+
+/** Hosts one term names, or null when the term names no host, no group and its glob matches neither. */
+function matchTerm(inv: Inventory, text: string): Set<string> | null {
+  if (text === 'all' || text === '*') return new Set(inv.hosts.keys());
+  if (inv.groups.has(text)) return groupHosts(inv, text);
+  if (inv.hosts.has(text)) return new Set([text]);
+  const re = text.startsWith('~') ? safeRegExp(text.slice(1)) : /[*?]/.test(text) ? globToRegExp(text) : null;
+  if (!re) return null;
+  const out = new Set<string>();
+  let matchedAny = false;
+  for (const g of inv.groups.keys()) {
+    if (re.test(g)) {
+      matchedAny = true;
+      for (const h of groupHosts(inv, g)) out.add(h);
+    }
+  }
+  for (const h of inv.hosts.keys()) {
+    if (re.test(h)) {
+      matchedAny = true;
+      out.add(h);
+    }
+  }
+  return matchedAny ? out : null;
+}
+
+function safeRegExp(src: string): RegExp | null {
+  try {
+    return new RegExp(src);
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Resolves an Ansible host pattern. As in Ansible, unions are gathered first, then intersections narrow
+ * them, then exclusions remove hosts, whatever order the terms were written in. A term that names nothing
+ * is an error naming that term; an existing but empty group is not.
+ */
+export function resolvePattern(inv: Inventory, pattern: string): PatternResult {
+  const terms = parsePattern(pattern);
+  const errors: string[] = [];
+  if (terms.length === 0) return { hosts: [], errors: [`empty host pattern "${pattern}"`] };
+  const matched = terms.map((t) => ({ term: t, hosts: matchTerm(inv, t.text) }));
+  for (const { term, hosts } of matched) {
+    if (hosts === null) {
+      const shown = term.op === 'union' ? term.text : `${term.op === 'intersect' ? '&' : '!'}${term.text}`;
+      errors.push(`host pattern "${pattern}": "${shown}" matches no host or group`);
+    }
+  }
+  if (errors.length > 0) return { hosts: [], errors };
+  const unions = matched.filter((m) => m.term.op === 'union');
+  let selected = new Set<string>();
+  // A pattern of only `&x`/`!x` terms starts from every host, as Ansible does.
+  if (unions.length === 0) selected = new Set(inv.hosts.keys());
+  for (const m of unions) for (const h of m.hosts!) selected.add(h);
+  for (const m of matched.filter((x) => x.term.op === 'intersect')) {
+    selected = new Set([...selected].filter((h) => m.hosts!.has(h)));
+  }
+  for (const m of matched.filter((x) => x.term.op === 'exclude')) for (const h of m.hosts!) selected.delete(h);
+  const hosts = [...inv.hosts.keys()].filter((h) => selected.has(h));
+  return { hosts, errors };
+}
+
+/** The play's pattern, then `--limit` on top: only hosts both select. */
+export function selectHosts(inv: Inventory, pattern: string, limit?: string): PatternResult & { limitErrors: string[] } {
+  const base = resolvePattern(inv, pattern);
+  if (limit === undefined || base.errors.length > 0) return { ...base, limitErrors: [] };
+  const lim = resolvePattern(inv, limit);
+  if (lim.errors.length > 0) return { hosts: [], errors: [], limitErrors: lim.errors.map((e) => e.replace('host pattern', '--limit')) };
+  const allowed = new Set(lim.hosts);
+  return { hosts: base.hosts.filter((h) => allowed.has(h)), errors: [], limitErrors: [] };
+}
