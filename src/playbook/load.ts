@@ -46,7 +46,12 @@ export function loadYamlText(text: string, file: string): LoadedYaml {
   };
   const diagnostics: Diagnostic[] = [];
   for (const e of doc.errors) {
-    const message = e.code === 'DUPLICATE_KEY' ? duplicateKeyMessage(e.message) : firstLine(e.message);
+    const message =
+      e.code === 'DUPLICATE_KEY'
+        ? duplicateKeyMessage(doc, e.pos[0])
+        : e.code === 'MULTIPLE_DOCS'
+          ? 'a second YAML document starts here: the file must hold exactly one'
+          : firstLine(e.message);
     diagnostics.push(diagnostic(at(e.pos[0]), message));
   }
   const locate = (path: YamlPath, which: 'key' | 'value' = 'value'): Loc => locateIn(doc, path, which, at);
@@ -75,8 +80,19 @@ function firstLine(s: string): string {
   return s.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '').trim();
 }
 
-function duplicateKeyMessage(raw: string): string {
-  return firstLine(raw).replace(/^Map keys must be unique.*$/, 'duplicate key');
+function duplicateKeyMessage(doc: Document.Parsed, offset: number): string {
+  let key: unknown;
+  const walk = (n: unknown): void => {
+    if (key !== undefined || !isNode(n)) return;
+    if (isMap(n)) {
+      for (const p of n.items) {
+        if (isScalar(p.key) && p.key.range?.[0] === offset) key = p.key.value;
+        walk(p.value);
+      }
+    } else if (isSeq(n)) for (const i of n.items) walk(i);
+  };
+  walk(doc.contents);
+  return key === undefined ? 'duplicate key' : `duplicate key "${String(key)}"`;
 }
 
 function findFirstAlias(doc: Document.Parsed): number | undefined {
