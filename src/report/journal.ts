@@ -73,7 +73,8 @@ export function openJournal(
 
   const append = (event: RunEvent) => {
     if (fd === null) return;
-    // One write of the whole line on an O_APPEND descriptor: a kill lands before or after it, never inside.
+    // One write of the whole line on an O_APPEND descriptor: every line written before a kill is whole. Only
+    // the line in flight can be cut (a long write interrupted by SIGKILL), and readers drop a torn line.
     const line = Buffer.from(`${JSON.stringify(event)}\n`);
     let written = 0;
     while (written < line.length) written += writeSync(fd, line, written, line.length - written);

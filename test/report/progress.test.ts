@@ -1,0 +1,123 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { memoryIo } from '../../src/cli/io.js';
+import { createProgress } from '../../src/report/progress.js';
+import type { RunEvent } from '../../src/engine/events.js';
+import { fixtureEvents } from '../fixtures/report/events.js';
+import { ROOT } from '../support/cli.js';
+
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+const CLEAR_LINE_ABOVE = '\x1b[1A\x1b[2K';
+
+describe('progress off a TTY', () => {
+  it('prints one plain line per host outcome, breaker transition and halt, in event order', () => {
+    const io = memoryIo({ isTTY: false });
+    const p = createProgress(io);
+    fixtureEvents().forEach(p.listener);
+    p.stop();
+    const lines = io.stdout().trimEnd().split('\n');
+    expect(lines).toHaveLength(12 + 3 + 1);
+    expect(lines).toContain('[ 3/12] fra-r1  unreachable  timeout: connect to 127.0.0.1:40112 timed out after 1.0s (1.0s)');
+    expect(lines).toContain('[ 5/12] fra-r3  skipped      breaker_open');
+    expect(lines).toContain('[12/12] par-r4  skipped      halted');
+    expect(lines.filter((l) => l.startsWith('breaker '))).toEqual([
+      'breaker site=fra: closed → open',
+      'breaker site=fra: open → half-open',
+      'breaker site=fra: half-open → closed',
+    ]);
+    expect(lines.indexOf('breaker site=fra: closed → open')).toBe(lines.findIndex((l) => l.includes('fra-r2')) + 1);
+    expect(lines).toContain('halted: max_failures in batch 2');
+    expect(io.stdout()).not.toContain('\x1b[');
+  });
+
+  it('pads the counter to the width of the total', () => {
+    const io = memoryIo();
+    const p = createProgress(io);
+    const result = fixtureEvents().filter((e) => e.type === 'host_end')[1]!;
+    p.listener({ type: 'run_start', at: '2026-11-26T18:48:12.000Z', run_id: 'r', playbook: 'p', check: false, resumed_from: null, hosts: 100 });
+    for (let i = 0; i < 12; i++) p.listener(result);
+    expect(io.stdout().trimEnd().split('\n').at(-1)).toMatch(/^\[ 12\/100\] ams-r1  changed +\(412ms\)$/);
+  });
+});
+
+describe('progress on a TTY', () => {
+  function run(env: NodeJS.ProcessEnv = {}) {
+    vi.useFakeTimers({ now: new Date('2026-11-26T18:48:12.000Z') });
+    const io = memoryIo({ isTTY: true, env });
+    const p = createProgress(io, { intervalMs: 100 });
+    return { io, p };
+  }
+
+  it('redraws one status area with batch, hosts, failures, skips, open breakers and elapsed time', () => {
+    const { io, p } = run();
+    const events = fixtureEvents();
+    const upToOpen = events.findIndex((e) => e.type === 'breaker') + 1;
+    events.slice(0, upToOpen).forEach(p.listener);
+    vi.advanceTimersByTime(1100);
+    const out = io.stdout();
+    const lastArea = out.slice(out.lastIndexOf(CLEAR_LINE_ABOVE) + CLEAR_LINE_ABOVE.length);
+    expect(lastArea).toMatch(/batch 1\/3  hosts 4\/12  failed 0  \x1b\[35munreachable 2\x1b\[0m  skipped 0  1\.1s\n\x1b\[31mopen breakers: site=fra\x1b\[0m\n$/);
+    p.stop();
+  });
+
+  it('prints failures and breaker transitions above the area, and never prints ok hosts line by line', () => {
+    const { io, p } = run({});
+    fixtureEvents().forEach(p.listener);
+    p.stop();
+    const out = io.stdout();
+    expect(out).toContain('breaker site=fra: closed → open');
+    expect(out).toContain('fra-r1');
+    expect(out).not.toMatch(/\] par-r1 /);
+  });
+
+  it('redraws at most once per interval however many events arrive', () => {
+    const { io, p } = run();
+    const events = fixtureEvents().filter((e) => e.type !== 'breaker' && e.type !== 'halt' && !(e.type === 'host_end' && !['ok', 'changed'].includes(e.result.status)));
+    events.forEach(p.listener);
+    const before = io.stdout().split('hosts ').length - 1;
+    expect(before).toBe(0);
+    vi.advanceTimersByTime(1000);
+    const redraws = io.stdout().split('hosts ').length - 1 - before;
+    expect(redraws).toBeGreaterThanOrEqual(1);
+    // Ten ticks in a second; only a tick with something new redraws (here, the elapsed time).
+    expect(redraws).toBeLessThanOrEqual(10);
+    p.stop();
+  });
+
+  it('clears the status area on stop and redraws nothing after', () => {
+    const { io, p } = run();
+    const start: RunEvent = fixtureEvents()[0]!;
+    p.listener(start);
+    vi.advanceTimersByTime(150);
+    expect(io.stdout()).toContain('hosts 0/12');
+    p.stop();
+    expect(io.stdout().endsWith(CLEAR_LINE_ABOVE)).toBe(true);
+    const length = io.stdout().length;
+    vi.advanceTimersByTime(1000);
+    expect(io.stdout().length).toBe(length);
+  });
+
+  it('honours NO_COLOR', () => {
+    const { io, p } = run({ NO_COLOR: '1' });
+    fixtureEvents().forEach(p.listener);
+    vi.advanceTimersByTime(200);
+    p.stop();
+    expect(io.stdout().replaceAll(CLEAR_LINE_ABOVE, '')).not.toContain('\x1b[');
+    expect(io.stdout()).toContain('open breakers: site=fra');
+  });
+
+  it('does not keep a process alive once the run is over', () => {
+    // A process that forgets stop() must still exit: the redraw timer is unref'd.
+    const script = `
+      import { createProgress } from './src/report/progress.ts';
+      import { memoryIo } from './src/cli/io.ts';
+      createProgress(memoryIo({ isTTY: true }), { intervalMs: 50 });
+    `;
+    const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: ROOT, timeout: 30_000 });
+    expect(r.signal).toBeNull();
+    expect(r.status).toBe(0);
+  });
+});
