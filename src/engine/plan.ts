@@ -115,6 +115,13 @@ class DiagnosticCollector {
 
 type ExprKey = 'when' | 'failed_when' | 'changed_when' | 'that';
 
+/** Where the i-th expression of a key was written (`when.1`, `assert.that.0`, or the key's own value). */
+function exprLoc(task: TaskSpec, key: ExprKey, i: number): Loc {
+  return key === 'that'
+    ? taskLoc(task, `assert.that.${i}`, 'assert.that', 'assert')
+    : taskLoc(task, `${key}.${i}`, key);
+}
+
 function taskExpressions(task: TaskSpec): { key: ExprKey; exprs: string[] }[] {
   const out: { key: ExprKey; exprs: string[] }[] = [];
   if (task.when?.length) out.push({ key: 'when', exprs: task.when });
@@ -162,13 +169,13 @@ export function createRenderer(engine: TemplateEngine, file: string): TaskRender
       try {
         dest = engine.renderString(a.dest, ctx, file);
       } catch (err) {
-        throw located(task, ['dest', 'template'], err, 'dest');
+        throw located(task, ['template.dest', 'template'], err, 'dest');
       }
       try {
         const content = engine.renderFile(a.src, ctx);
         return a.mode === undefined ? { dest, content } : { dest, content, mode: a.mode };
       } catch (err) {
-        throw located(task, ['src', 'template'], err, 'template');
+        throw located(task, ['template.src', 'template'], err, 'template');
       }
     },
     test(expr, ctx) {
@@ -216,12 +223,8 @@ export function buildPlan(
     if (!engine) engines.set(play.dir, (engine = new TemplateEngine(templateSearchPath(play.dir))));
     const renderer = createRenderer(engine, playbook.file);
 
-    const registeredBefore: Set<string>[] = [];
     const registered = new Set<string>();
-    for (const t of play.tasks) {
-      registeredBefore.push(new Set(registered));
-      if (t.register) registered.add(t.register);
-    }
+    for (const t of play.tasks) if (t.register) registered.add(t.register);
     const placeholders: Record<string, unknown> = {};
     for (const r of registered) placeholders[r] = { ...REGISTERED_PLACEHOLDER };
 
@@ -235,19 +238,14 @@ export function buildPlan(
       for (const p of conn.problems) problems.add(hostLoc, `host ${hostName}: ${p}`);
       const ctx: Record<string, unknown> = { ...vars, ...placeholders };
 
-      const preview = (list: TaskSpec[], isRescue: boolean): PlannedTask[] =>
+      const preview = (list: TaskSpec[]): PlannedTask[] =>
         list.map((task, index) => {
+          // Whether a result is registered early enough is the loader's rule; here any registered name counts.
           const known = (name: string): boolean =>
-            name in vars || (isRescue ? registered.has(name) : registeredBefore[index]!.has(name)) ||
-            (!isRescue && task.register === name) || (MAGIC_VARS as readonly string[]).includes(name);
-          for (const { key, names } of checks.expressions.get(task) ?? []) {
+            name in vars || registered.has(name) || (MAGIC_VARS as readonly string[]).includes(name);
+          for (const { key, i, names } of checks.expressions.get(task) ?? []) {
             for (const n of names) {
-              // A task's own register is visible to its failed_when/changed_when, not to its when.
-              if (key === 'when' && !isRescue && task.register === n && !registeredBefore[index]!.has(n)) {
-                problems.add(taskLoc(task, key), `undefined variable "${n}" in when (registered by this same task)`, hostName);
-              } else if (!known(n)) {
-                problems.add(taskLoc(task, key === 'that' ? 'that' : key, 'assert'), `undefined variable "${n}" in ${key}`, hostName);
-              }
+              if (!known(n)) problems.add(exprLoc(task, key, i), `undefined variable "${n}" in ${key}`, hostName);
             }
           }
           return { index, spec: task, preview: previewTask(task, ctx, engine, checks.broken, problems, hostName, playbook.file) };
@@ -257,8 +255,8 @@ export function buildPlan(
         name: hostName,
         vars,
         connection: conn.connection,
-        tasks: preview(play.tasks, false),
-        rescue: preview(play.rescue, true),
+        tasks: preview(play.tasks),
+        rescue: preview(play.rescue),
       });
     }
     plays.push({
@@ -285,23 +283,23 @@ function checkTasksOnce(
   play: PlaySpec,
   engine: TemplateEngine,
   problems: DiagnosticCollector,
-): { expressions: Map<TaskSpec, { key: ExprKey; names: string[] }[]>; broken: Set<TaskSpec> } {
-  const out = new Map<TaskSpec, { key: ExprKey; names: string[] }[]>();
+): { expressions: Map<TaskSpec, { key: ExprKey; i: number; names: string[] }[]>; broken: Set<TaskSpec> } {
+  const out = new Map<TaskSpec, { key: ExprKey; i: number; names: string[] }[]>();
   const broken = new Set<TaskSpec>();
   for (const task of [...play.tasks, ...play.rescue]) {
-    const list: { key: ExprKey; names: string[] }[] = [];
+    const list: { key: ExprKey; i: number; names: string[] }[] = [];
     for (const { key, exprs } of taskExpressions(task)) {
-      for (const expr of exprs) {
+      exprs.forEach((expr, i) => {
         const parsed = parseExpression(expr);
-        if (!parsed.ok) problems.add(taskLoc(task, key, key === 'that' ? 'assert' : key), `${key}: ${parsed.message}`);
-        else list.push({ key, names: parsed.names });
-      }
+        if (!parsed.ok) problems.add(exprLoc(task, key, i), `${key === 'that' ? 'assert.that' : key}: ${parsed.message}`);
+        else list.push({ key, i, names: parsed.names });
+      });
     }
     out.set(task, list);
     if (task.action.kind === 'template') {
       const found = findTemplate(engine.searchPath, task.action.src);
       if (!found.ok) {
-        problems.add(taskLoc(task, 'src', 'template'), found.message);
+        problems.add(taskLoc(task, 'template.src', 'template'), found.message);
         broken.add(task);
         continue;
       }
@@ -310,7 +308,7 @@ function checkTasksOnce(
       } catch (err) {
         broken.add(task);
         if (err instanceof RenderError) problems.add({ file: err.file, line: err.line, col: err.col }, err.message);
-        else problems.add(taskLoc(task, 'src', 'template'), renderMessage(err));
+        else problems.add(taskLoc(task, 'template.src', 'template'), renderMessage(err));
       }
     }
   }
@@ -341,14 +339,14 @@ function previewTask(
     try {
       template.dest = engine.renderString(a.dest, ctx, file);
     } catch (err) {
-      problems.add(taskLoc(task, 'dest', 'template'), renderMessage(err), host);
+      problems.add(taskLoc(task, 'template.dest', 'template'), renderMessage(err), host);
     }
     if (broken.has(task)) return { template };
     try {
       template.content = engine.renderFile(a.src, ctx);
     } catch (err) {
       if (err instanceof RenderError) problems.add({ file: err.file, line: err.line, col: err.col }, err.message, host);
-      else problems.add(taskLoc(task, 'src', 'template'), renderMessage(err), host);
+      else problems.add(taskLoc(task, 'template.src', 'template'), renderMessage(err), host);
     }
     return { template };
   }

@@ -1,0 +1,50 @@
+import { resolve } from 'node:path';
+import { diagnostic, sortDiagnostics, type Diagnostic, type Loc } from '../playbook/diagnostic.js';
+import { loadInventory } from '../playbook/inventory.js';
+import { loadPlaybook } from '../playbook/playbook.js';
+import type { Inventory, PlaybookSpec } from '../playbook/types.js';
+import { buildPlan, type Plan } from './plan.js';
+
+export interface LoadPlanOptions {
+  playbook: string;
+  /** `-i`: wins over every play's `inventory:`. */
+  inventory?: string;
+  limit?: string;
+  cwd?: string;
+}
+
+export interface LoadedPlan {
+  plan: Plan | null;
+  /** The typed playbook, when it loaded (validate reports counts from it even when the plan is invalid). */
+  playbook: PlaybookSpec | null;
+  diagnostics: Diagnostic[];
+}
+
+/** Files → Plan: the playbook, each play's inventory (loaded once per file), then the pure plan. */
+export function loadPlan(opts: LoadPlanOptions): LoadedPlan {
+  const cwd = opts.cwd ?? process.cwd();
+  const { playbook, diagnostics } = loadPlaybook(resolve(cwd, opts.playbook));
+  if (!playbook) return { plan: null, playbook: null, diagnostics: sortDiagnostics(diagnostics) };
+  const all: Diagnostic[] = [...diagnostics];
+
+  const cache = new Map<string, Inventory | null>();
+  const load = (path: string, namedAt?: Loc): Inventory | null => {
+    if (cache.has(path)) return cache.get(path)!;
+    const r = loadInventory(path, namedAt);
+    all.push(...r.diagnostics);
+    cache.set(path, r.inventory);
+    return r.inventory;
+  };
+  const cliInventory = opts.inventory === undefined ? undefined : resolve(cwd, opts.inventory);
+  const inventories = playbook.plays.map((play) => {
+    if (cliInventory) return load(cliInventory);
+    if (play.inventory) return load(play.inventory, play.locs.inventory ?? play.loc);
+    all.push(diagnostic(play.loc, `play "${play.name}" names no inventory`, 'pass -i INVENTORY or set "inventory:" on the play'));
+    return null;
+  });
+
+  const built = buildPlan(playbook, inventories, opts.limit === undefined ? {} : { limit: opts.limit });
+  all.push(...built.diagnostics);
+  const sorted = sortDiagnostics(all);
+  return { plan: sorted.length === 0 ? built.plan : null, playbook, diagnostics: sorted };
+}
