@@ -9,6 +9,8 @@ export type FailureReason =
   | 'command'
   | 'assert'
   | 'template'
+  /** A `when`/`failed_when`/`changed_when`/`assert` expression could not be evaluated. */
+  | 'expression'
   | 'breaker_open'
   | 'halted'
   | 'interrupted'
