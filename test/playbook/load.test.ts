@@ -1,0 +1,91 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { MAX_ALIAS_COUNT, loadYamlFile, loadYamlText } from '../../src/playbook/load.js';
+
+/** A "billion laughs": nine levels of nine aliases each, 9^9 strings if it were expanded. */
+export const ALIAS_BOMB = [
+  'a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]',
+  ...'bcdefghi'.split('').map((n, i) => {
+    const prev = 'abcdefghi'[i]!;
+    return `${n}: &${n} [${Array(9).fill(`*${prev}`).join(',')}]`;
+  }),
+  '',
+].join('\n');
+
+describe('loadYamlText', () => {
+  it('keeps positions so a value can be traced to line and column', () => {
+    const loaded = loadYamlText('- hosts: all\n  tasks:\n    - command: uptime\n', 'site.yml');
+    expect(loaded.diagnostics).toEqual([]);
+    expect(loaded.locate([0, 'tasks', 0, 'command'])).toEqual({ file: 'site.yml', line: 3, col: 16 });
+    expect(loaded.locate([0, 'tasks', 0, 'command'], 'key')).toEqual({ file: 'site.yml', line: 3, col: 7 });
+  });
+
+  it('falls back to the nearest existing ancestor for a path that is not there', () => {
+    const loaded = loadYamlText('- hosts: all\n  tasks: []\n', 'site.yml');
+    expect(loaded.locate([0, 'tasks', 3, 'command'])).toEqual({ file: 'site.yml', line: 2, col: 10 });
+  });
+
+  it('reports a duplicate key at the second occurrence and names it', () => {
+    const loaded = loadYamlText('hosts: all\nname: a\nhosts: web\n', 'site.yml');
+    expect(loaded.value).toBeUndefined();
+    expect(loaded.diagnostics).toEqual([{ file: 'site.yml', line: 3, col: 1, message: 'duplicate key "hosts"' }]);
+  });
+
+  it('reports invalid YAML with one located line', () => {
+    const loaded = loadYamlText('- hosts: [all\n  tasks: []\n', 'site.yml');
+    expect(loaded.diagnostics).toHaveLength(1);
+    expect(loaded.diagnostics[0]!.line).toBeGreaterThanOrEqual(1);
+    expect(loaded.diagnostics[0]!.message).not.toContain('\n');
+  });
+
+  it('refuses a second document', () => {
+    const loaded = loadYamlText('a: 1\n---\nb: 2\n', 'x.yml');
+    expect(loaded.diagnostics).toEqual([
+      { file: 'x.yml', line: 2, col: 1, message: 'a second YAML document starts here: the file must hold exactly one' },
+    ]);
+  });
+
+  it('refuses an alias bomb quickly, at its first alias', () => {
+    const started = Date.now();
+    const loaded = loadYamlText(ALIAS_BOMB, 'bomb.yml');
+    // Generous bound: an expansion would take minutes and gigabytes, a refusal milliseconds.
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect(loaded.value).toBeUndefined();
+    expect(loaded.diagnostics).toEqual([
+      {
+        file: 'bomb.yml',
+        line: 2,
+        col: 8,
+        message: `refusing to expand YAML aliases: more than ${MAX_ALIAS_COUNT} alias expansions (a possible alias bomb)`,
+      },
+    ]);
+  });
+
+  it('still expands a few ordinary aliases', () => {
+    const loaded = loadYamlText('base: &b {user: netops}\nhost: *b\n', 'x.yml');
+    expect(loaded.value).toEqual({ base: { user: 'netops' }, host: { user: 'netops' } });
+  });
+});
+
+describe('loadYamlFile', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'runbook-load-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('names a missing file at 1:1', () => {
+    const loaded = loadYamlFile(join(dir, 'nope.yml'), 'nope.yml');
+    expect(loaded.diagnostics).toEqual([{ file: 'nope.yml', line: 1, col: 1, message: 'no such file: nope.yml' }]);
+  });
+
+  it('says so when the path is a directory', () => {
+    expect(loadYamlFile(dir, 'd').diagnostics[0]!.message).toBe('is a directory: d');
+  });
+
+  it('reads an empty file as null without a problem', () => {
+    writeFileSync(join(dir, 'empty.yml'), '');
+    const loaded = loadYamlFile(join(dir, 'empty.yml'));
+    expect(loaded.diagnostics).toEqual([]);
+    expect(loaded.value).toBeNull();
+  });
+});
