@@ -437,7 +437,7 @@ class SshSession implements Session {
               sftp.stat(path, (err, attrs) => {
                 if (!err) return resolve(attrs.mode & 0o7777);
                 if (sftpCode(err) === SFTP_NO_SUCH_FILE) return resolve(undefined);
-                reject(this.fileError('stat', path, err));
+                reject(this.fileError('write', path, err));
               }),
             );
           }
