@@ -66,6 +66,12 @@ class RunState {
   }
 }
 
+/** Whole seconds: an idle area then changes, and is redrawn, once a second. */
+function formatElapsed(ms: number): string {
+  const s = Math.floor(ms / 1000);
+  return s < 60 ? `${s}s` : `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
+}
+
 /** `[ 12/100] fra-r1  unreachable  timeout (10.0s)` */
 export function hostLine(state: { done: number; total: number; nameWidth: number }, h: HostResult, color = false): string {
   const width = String(Math.max(state.total, state.done)).length;
@@ -119,13 +125,15 @@ export function createProgress(io: Io, opts: ProgressOptions = {}): Progress {
   let dirty = true;
   let lastText = '';
   let stopped = false;
+  // Nothing is known before the first event; an empty area would only flicker.
+  let seen = false;
 
   const fit = (line: string) => (line.length > width - 1 ? `${line.slice(0, width - 2)}…` : line);
   const areaLines = (): string[] => {
     const count = (n: number, label: string, style: 'red' | 'magenta' | 'cyan') =>
       n > 0 ? paint(color, style, `${label} ${n}`) : `${label} 0`;
     const batch = state.batches > 0 ? `batch ${state.batch}/${state.batches}` : 'starting';
-    const elapsed = formatDuration(Math.max(0, now() - startedAt));
+    const elapsed = formatElapsed(Math.max(0, now() - startedAt));
     const lines = [
       [batch, `hosts ${state.done}/${state.total}`, count(state.failed, 'failed', 'red'), count(state.unreachable, 'unreachable', 'magenta'),
         count(state.skipped, 'skipped', 'cyan'), elapsed].join('  '),
@@ -149,7 +157,7 @@ export function createProgress(io: Io, opts: ProgressOptions = {}): Progress {
   };
 
   const timer = setInterval(() => {
-    if (!stopped) redraw();
+    if (!stopped && seen) redraw();
   }, opts.intervalMs ?? 100);
   // The status area must never keep a finished run's process alive.
   timer.unref();
@@ -159,6 +167,7 @@ export function createProgress(io: Io, opts: ProgressOptions = {}): Progress {
       if (stopped) return;
       if (e.type === 'run_start') startedAt = now();
       state.apply(e);
+      seen = true;
       dirty = true;
       const line = e.type === 'host_end' && (e.result.status === 'ok' || e.result.status === 'changed') ? null : eventLine(state, e, color);
       // Lines that need attention go out at once, above the area; counts wait for the next tick.
