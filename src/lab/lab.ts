@@ -1,0 +1,230 @@
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import type { CustomCommand } from './commands.js';
+import { Device, FleetCounters, type LabCounters } from './device.js';
+import { deviceSeed, FaultTable, parseFaultSpec, seededRandom, type FaultSpec } from './faults.js';
+import { generateKey, knownHostsLine, parsedPublicKey } from './keys.js';
+
+/**
+ * A fleet of simulated SSH devices on 127.0.0.1, with an inventory, a client key and a known_hosts file
+ * to reach them, and faults that can be set and cleared while it runs. `runbook lab`, the demo, the tests
+ * and the benchmark all start one through startLab().
+ */
+
+export { parseFaultSpec, formatFaultSpec, type FaultSpec, type FaultKind } from './faults.js';
+export type { LabCounters } from './device.js';
+export type { CustomCommand, CommandContext } from './commands.js';
+
+export interface LabOptions {
+  hosts: number;
+  /** Default 1. Host rK is in site ((K-1) mod sites) + 1. */
+  sites?: number;
+  /** Fault specs as on the command line: `r047:fail`, `site2:hang`, `r0*:slow:2s`, `*:flaky:0.1`. */
+  faults?: string[];
+  /** Added to every command; default 20. */
+  latencyMs?: number;
+  /** Makes flaky failures reproducible; default random. */
+  seed?: number;
+  /** Where inventory, key and known_hosts go; default a fresh temporary directory, removed by stop(). */
+  dir?: string;
+  /** Default `<dir>/inventory.yml`. */
+  inventoryOut?: string;
+  /** Accepted besides the key; default `lab`. */
+  password?: string;
+  /** The login the inventory names; every user name is accepted. Default `netops`. */
+  user?: string;
+  /** Extra or overriding commands, keyed by command text (a key also matches longer commands it begins). */
+  commands?: Record<string, CustomCommand>;
+}
+
+export interface LabHost {
+  name: string;
+  site: string;
+  port: number;
+}
+
+export interface FleetCountersSnapshot {
+  maxConcurrentSessions: number;
+  connections: number;
+  commands: number;
+  /** TCP connections open at once across the fleet, at the peak. */
+  maxConcurrentConnections: number;
+}
+
+export interface Lab {
+  inventoryPath: string;
+  knownHostsPath: string;
+  keyPath: string;
+  dir: string;
+  user: string;
+  password: string;
+  hosts: LabHost[];
+  /** Parsed like the CLI's --fault; throws on a bad spec. Connection faults apply to new connections. */
+  setFault(spec: string): void;
+  /** Removes the faults set for that target (`r047`), or for one kind of it (`r047:fail`); all when omitted. */
+  clearFault(target?: string): void;
+  /** The faults in force, in the order they were set. */
+  faults(): FaultSpec[];
+  /** Resolves once every listener matches the faults (refuse closes listeners, clearing it reopens them). */
+  settled(): Promise<void>;
+  counters(): Record<string, LabCounters>;
+  counters(host: string): LabCounters;
+  fleetCounters(): FleetCountersSnapshot;
+  readFile(host: string, path: string): Buffer | null;
+  writeFile(host: string, path: string, data: string | Buffer): void;
+  stop(): Promise<void>;
+}
+
+export function hostName(index: number, hosts: number): string {
+  return `r${String(index).padStart(Math.max(3, String(hosts).length), '0')}`;
+}
+
+export function siteOf(index: number, sites: number): string {
+  return `site${((index - 1) % sites) + 1}`;
+}
+
+function positive(name: string, v: number): number {
+  if (!Number.isInteger(v) || v < 1) throw new Error(`${name} must be a positive whole number, not ${v}`);
+  return v;
+}
+
+export async function startLab(opts: LabOptions): Promise<Lab> {
+  const hostCount = positive('hosts', opts.hosts);
+  const siteCount = positive('sites', opts.sites ?? 1);
+  const latencyMs = opts.latencyMs ?? 20;
+  if (!Number.isFinite(latencyMs) || latencyMs < 0) throw new Error(`latency must be zero or more milliseconds, not ${latencyMs}`);
+  const seed = opts.seed ?? Math.floor(Math.random() * 2 ** 32);
+  const table = new FaultTable();
+  for (const spec of opts.faults ?? []) table.set(parseFaultSpec(spec));
+
+  const ownsDir = opts.dir === undefined;
+  const dir = resolve(opts.dir ?? mkdtempSync(join(tmpdir(), 'runbook-lab-')));
+  mkdirSync(dir, { recursive: true });
+  const user = opts.user ?? 'netops';
+  const password = opts.password ?? 'lab';
+  const keyPath = join(dir, 'id_ed25519');
+  const knownHostsPath = join(dir, 'known_hosts');
+  const inventoryPath = resolve(opts.inventoryOut ?? join(dir, 'inventory.yml'));
+
+  const client = generateKey(`${user}@runbook-lab`);
+  writeFileSync(keyPath, client.privateKey, { mode: 0o600 });
+  chmodSync(keyPath, 0o600);
+  writeFileSync(`${keyPath}.pub`, `${client.publicKey}\n`);
+  const clientKey = parsedPublicKey(client.publicKey);
+
+  const fleet = new FleetCounters();
+  const devices: Device[] = [];
+  const hostKeys: string[] = [];
+  const bootedAt = Date.now();
+  for (let k = 1; k <= hostCount; k++) {
+    const name = hostName(k, hostCount);
+    const hostKey = generateKey(`${name}@runbook-lab`);
+    hostKeys.push(hostKey.publicKey);
+    devices.push(
+      new Device({
+        identity: { host: name, site: siteOf(k, siteCount), index: k, bootedAt },
+        hostKey: hostKey.privateKey,
+        clientKey,
+        password,
+        latencyMs,
+        faults: table,
+        custom: opts.commands ?? {},
+        random: seededRandom(deviceSeed(seed, k)),
+        fleet,
+      }),
+    );
+  }
+  const byName = new Map(devices.map((d) => [d.name, d]));
+
+  try {
+    await Promise.all(devices.map((d) => d.start()));
+  } catch (e) {
+    await Promise.all(devices.map((d) => d.stop()));
+    throw e;
+  }
+
+  const hosts = devices.map((d) => ({ name: d.name, site: d.site, port: d.port }));
+  writeFileSync(knownHostsPath, devices.map((d, i) => knownHostsLine('127.0.0.1', d.port, hostKeys[i] ?? '')).join('\n') + '\n');
+  mkdirSync(dirname(inventoryPath), { recursive: true });
+  writeFileSync(inventoryPath, inventoryYaml({ user, keyPath, knownHostsPath, siteCount, hosts }));
+
+  const device = (host: string): Device => {
+    const d = byName.get(host);
+    if (!d) throw new Error(`no device named "${host}" in this lab (r001…${hostName(hostCount, hostCount)})`);
+    return d;
+  };
+  const reconcile = () => devices.forEach((d) => d.reconcile());
+  let stopped: Promise<void> | null = null;
+
+  function counters(): Record<string, LabCounters>;
+  function counters(host: string): LabCounters;
+  function counters(host?: string): Record<string, LabCounters> | LabCounters {
+    if (host !== undefined) return { ...device(host).counters };
+    return Object.fromEntries(devices.map((d) => [d.name, { ...d.counters }]));
+  }
+
+  return {
+    inventoryPath,
+    knownHostsPath,
+    keyPath,
+    dir,
+    user,
+    password,
+    hosts,
+    setFault(spec) {
+      table.set(parseFaultSpec(spec));
+      reconcile();
+    },
+    clearFault(target) {
+      table.clear(target);
+      reconcile();
+    },
+    faults: () => table.list(),
+    settled: async () => {
+      await Promise.all(devices.map((d) => d.settled()));
+    },
+    counters,
+    fleetCounters: () => ({
+      maxConcurrentSessions: fleet.maxConcurrentSessions,
+      connections: fleet.connections,
+      commands: fleet.commands,
+      maxConcurrentConnections: fleet.maxConcurrentConnections,
+    }),
+    readFile: (host, path) => {
+      const data = device(host).fs.readFile(path);
+      return data === null ? null : Buffer.from(data);
+    },
+    writeFile: (host, path, data) => device(host).fs.put(path, Buffer.from(data)),
+    stop() {
+      stopped ??= (async () => {
+        await Promise.all(devices.map((d) => d.stop()));
+        if (ownsDir) rmSync(dir, { recursive: true, force: true });
+      })();
+      return stopped;
+    },
+  };
+}
+
+/** Written by hand rather than through a YAML library: it is small, regular, and fast for a thousand hosts. */
+function inventoryYaml(o: { user: string; keyPath: string; knownHostsPath: string; siteCount: number; hosts: LabHost[] }): string {
+  const q = (s: string) => JSON.stringify(s);
+  const lines = [
+    '# Written by `runbook lab`: simulated devices on 127.0.0.1, valid while the lab runs.',
+    'all:',
+    '  vars:',
+    `    user: ${q(o.user)}`,
+    `    key_file: ${q(o.keyPath)}`,
+    `    known_hosts: ${q(o.knownHostsPath)}`,
+    '  children:',
+  ];
+  for (let s = 1; s <= o.siteCount; s++) {
+    const site = `site${s}`;
+    const members = o.hosts.filter((h) => h.site === site);
+    lines.push(`    ${site}:`, '      vars:', `        site: ${site}`);
+    if (members.length === 0) continue;
+    lines.push('      hosts:');
+    for (const h of members) lines.push(`        ${h.name}: { host: 127.0.0.1, port: ${h.port} }`);
+  }
+  return lines.join('\n') + '\n';
+}
