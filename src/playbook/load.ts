@@ -46,12 +46,12 @@ export function loadYamlText(text: string, file: string): LoadedYaml {
   };
   const diagnostics: Diagnostic[] = [];
   for (const e of doc.errors) {
-    const message =
-      e.code === 'DUPLICATE_KEY'
-        ? duplicateKeyMessage(doc, e.pos[0])
-        : e.code === 'MULTIPLE_DOCS'
-          ? 'a second YAML document starts here: the file must hold exactly one'
-          : firstLine(e.message);
+    if (e.code === 'DUPLICATE_KEY') {
+      const dup = duplicateKey(doc, e.pos[0]);
+      diagnostics.push(dup ? diagnostic(at(dup.start), `duplicate key "${dup.key}"`) : diagnostic(at(e.pos[0]), 'duplicate key'));
+      continue;
+    }
+    const message = e.code === 'MULTIPLE_DOCS' ? 'a second YAML document starts here: the file must hold exactly one' : firstLine(e.message);
     diagnostics.push(diagnostic(at(e.pos[0]), message));
   }
   const locate = (path: YamlPath, which: 'key' | 'value' = 'value'): Loc => locateIn(doc, path, which, at);
@@ -80,19 +80,26 @@ function firstLine(s: string): string {
   return s.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '').trim();
 }
 
-function duplicateKeyMessage(doc: Document.Parsed, offset: number): string {
-  let key: unknown;
+/**
+ * yaml reports a duplicate at the start of the whitespace before it when the previous value is empty, so the
+ * duplicate is the first key starting at or after the reported offset.
+ */
+function duplicateKey(doc: Document.Parsed, offset: number): { key: string; start: number } | undefined {
+  let found: { key: string; start: number } | undefined;
   const walk = (n: unknown): void => {
-    if (key !== undefined || !isNode(n)) return;
+    if (!isNode(n)) return;
     if (isMap(n)) {
       for (const p of n.items) {
-        if (isScalar(p.key) && p.key.range?.[0] === offset) key = p.key.value;
+        const start = isScalar(p.key) ? p.key.range?.[0] : undefined;
+        if (start !== undefined && start >= offset && (found === undefined || start < found.start)) {
+          found = { key: String((p.key as { value: unknown }).value), start };
+        }
         walk(p.value);
       }
     } else if (isSeq(n)) for (const i of n.items) walk(i);
   };
   walk(doc.contents);
-  return key === undefined ? 'duplicate key' : `duplicate key "${String(key)}"`;
+  return found;
 }
 
 function findFirstAlias(doc: Document.Parsed): number | undefined {

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import AjvModule, { type ErrorObject, type ValidateFunction } from 'ajv';
 import { diagnostic, sortDiagnostics, type Diagnostic } from './diagnostic.js';
 import type { LoadedYaml } from './load.js';
-import { didYouMean } from './suggest.js';
+import { didYouMean, suggest } from './suggest.js';
 
 /**
  * JSON Schema validation of loaded YAML, with ajv's errors turned into one plain-worded diagnostic per
@@ -42,7 +42,7 @@ export function bundledSchema(name: 'playbook' | 'inventory'): object {
 export function schemaDiagnostics(schema: object, loaded: LoadedYaml): Diagnostic[] {
   const validate = validatorFor(schema);
   if (validate(loaded.value)) return [];
-  const problems = collapse(validate.errors ?? [], schema as SchemaNode);
+  const problems = withoutMisspeltRequired(collapse(validate.errors ?? [], schema as SchemaNode));
   const seen = new Set<string>();
   const out: Diagnostic[] = [];
   for (const p of problems) {
@@ -92,6 +92,20 @@ function collapse(errors: ErrorObject[], root: SchemaNode): Problem[] {
     else items[index] = { error: e, expected: expectation(e.parentSchema as SchemaNode | undefined, branches, root) };
   });
   return items.filter((p): p is Problem => p !== null);
+}
+
+/** `hsots: all` is one mistake: the unknown key's hint already says that `hosts` is what is missing. */
+function withoutMisspeltRequired(problems: Problem[]): Problem[] {
+  const suggested = new Set<string>();
+  for (const { error: e } of problems) {
+    if (e.keyword !== 'additionalProperties') continue;
+    const known = Object.keys(((e.parentSchema as SchemaNode | undefined)?.properties as SchemaNode | undefined) ?? {});
+    const near = suggest(String((e.params as Record<string, unknown>).additionalProperty), known);
+    if (near !== undefined) suggested.add(`${e.instancePath}/${near}`);
+  }
+  return problems.filter(
+    ({ error: e }) => e.keyword !== 'required' || !suggested.has(`${e.instancePath}/${String((e.params as Record<string, unknown>).missingProperty)}`),
+  );
 }
 
 function within(path: string, base: string): boolean {
