@@ -207,7 +207,8 @@ export class SshTransport implements Transport {
   }
 }
 
-function classifyConnectError(err: Error & { level?: string; code?: string }, target: Connection, tried: string[]): TransportError {
+/** Maps what ssh2 and the socket report before the session is ready to the reasons the engine acts on. */
+export function classifyConnectError(err: Error & { level?: string; code?: string }, target: Connection, tried: string[]): TransportError {
   const where = `${target.host}:${target.port}`;
   switch (err.code) {
     case 'ECONNREFUSED':

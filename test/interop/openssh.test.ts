@@ -190,6 +190,20 @@ describe('host key checking', () => {
     expect(await readFile(file, 'utf8')).toBe(text);
   });
 
+  it('asks a host with several keys for the type known_hosts records, as ssh does', async () => {
+    const multi = await startSshd({ hostKeyTypes: ['ed25519', 'rsa'] });
+    try {
+      const file = await knownHostsFile('kh-rsa-only', `[127.0.0.1]:${multi.port} ${multi.hostPublicKeys.rsa}\n`);
+      const conn = { ...target(), port: multi.port, keyFile: multi.keyPath, knownHosts: file };
+      expect((await withSession(conn, (s) => s.exec('echo rsa'))).stdout).toBe('rsa\n');
+      // Recording the other key type under the wrong host still fails: the check is real, not skipped.
+      const wrong = await knownHostsFile('kh-rsa-wrong', `[127.0.0.1]:${multi.port} ${sshd.hostPublicKey}\n`);
+      expect((await failure(transport.connect({ ...conn, knownHosts: wrong }, { timeoutMs: 10_000 }))).reason).toBe('host_key');
+    } finally {
+      await multi.stop();
+    }
+  });
+
   it('off accepts any key and warns once per process', async () => {
     const warnings: string[] = [];
     const t = new SshTransport({ agentSocket: '', env: {}, warn: (m) => warnings.push(m) });

@@ -18,6 +18,8 @@ export const SSHD_TEST_PASSWORD = 'runbook-interop-Pw-4417';
 
 export interface SshdOptions {
   passwordAuth?: boolean;
+  /** Host key types, in sshd's order; the first is `hostPublicKey`. Default: ed25519 only. */
+  hostKeyTypes?: string[];
 }
 
 export interface Sshd {
@@ -28,8 +30,10 @@ export interface Sshd {
   keyPath: string;
   /** A known_hosts file holding this server's key as `[127.0.0.1]:port`. */
   knownHostsPath: string;
-  /** The host key as a known_hosts key field: `ssh-ed25519 AAAA…`. */
+  /** The (first) host key as a known_hosts key field: `ssh-ed25519 AAAA…`. */
   hostPublicKey: string;
+  /** Every host key, by type given in the options (`ed25519`, `rsa`, `ecdsa`). */
+  hostPublicKeys: Record<string, string>;
   /** Scratch directory; removed by stop(). */
   dir: string;
   /** A directory inside `dir` that `user` owns and may write to. */
@@ -103,9 +107,15 @@ export async function startSshd(opts: SshdOptions = {}): Promise<Sshd> {
   await mkdir(workDir);
   await chown(workDir, uid, gid);
 
-  const hostKeyPath = join(dir, 'host_ed25519_key');
-  const hostPub = await keygen(hostKeyPath, { comment: 'host' });
-  const hostPublicKey = hostPub.split(/\s+/).slice(0, 2).join(' ');
+  const hostKeyPaths: string[] = [];
+  const hostPublicKeys: Record<string, string> = {};
+  for (const type of opts.hostKeyTypes ?? ['ed25519']) {
+    const path = join(dir, `host_${type}_key`);
+    const pub = await keygen(path, { type, comment: 'host' });
+    hostKeyPaths.push(path);
+    hostPublicKeys[type] = pub.split(/\s+/).slice(0, 2).join(' ');
+  }
+  const hostPublicKey = Object.values(hostPublicKeys)[0]!;
   const keyPath = join(dir, 'id_ed25519');
   const clientPub = await keygen(keyPath);
   const authorizedKeys = join(dir, 'authorized_keys');
@@ -117,7 +127,7 @@ export async function startSshd(opts: SshdOptions = {}): Promise<Sshd> {
     const config = [
       `Port ${port}`,
       'ListenAddress 127.0.0.1',
-      `HostKey ${hostKeyPath}`,
+      ...hostKeyPaths.map((path) => `HostKey ${path}`),
       `PidFile ${join(dir, 'sshd.pid')}`,
       `AuthorizedKeysFile ${authorizedKeys}`,
       'StrictModes no',
@@ -147,6 +157,7 @@ export async function startSshd(opts: SshdOptions = {}): Promise<Sshd> {
         keyPath,
         knownHostsPath,
         hostPublicKey,
+        hostPublicKeys,
         dir,
         workDir,
         authorizedKeysPath: authorizedKeys,
