@@ -1,0 +1,106 @@
+import { resolve } from 'node:path';
+import { parseDuration, DURATION_HELP } from '../playbook/duration.js';
+import { parseFaultSpec, startLab } from '../lab/lab.js';
+import { EXIT, parseFlags, positiveInt, UsageError } from './args.js';
+import type { Io } from './io.js';
+
+const HELP = `usage: runbook lab [--hosts N] [--sites S] [--fault SPEC]... [--latency DUR] [--inventory-out FILE] [--seed N] [--dir DIR]
+
+Serves simulated SSH devices on 127.0.0.1 and writes an inventory, a client key and a known_hosts for them,
+until interrupted (Ctrl-C or SIGTERM).
+
+options:
+  --hosts N            devices r001, r002, … (default 10)
+  --sites S            host rK is in site ((K-1) mod S)+1, named site1…siteS (default 1)
+  --fault SPEC         TARGET:KIND[:ARG], repeatable; TARGET is a host, a site or a glob
+                       kinds: hang, refuse, auth, slow:DUR, fail, drop, stall, flaky:P
+                       e.g. --fault site2:hang --fault 'r0*:slow:2s' --fault '*:flaky:0.1'
+  --latency DUR        added to every command (default 20ms)
+  --inventory-out FILE where to write the inventory (default DIR/inventory.yml)
+  --seed N             makes flaky failures the same on every run
+  --dir DIR            where the key, known_hosts and inventory go (default a temporary directory,
+                       removed when the lab stops)
+`;
+
+export async function lab(argv: string[], io: Io): Promise<number> {
+  const { values, positionals } = parseFlags(argv, {
+    hosts: { type: 'string' },
+    sites: { type: 'string' },
+    fault: { type: 'string', multiple: true },
+    latency: { type: 'string' },
+    'inventory-out': { type: 'string' },
+    seed: { type: 'string' },
+    dir: { type: 'string' },
+    help: { type: 'boolean', short: 'h' },
+  });
+  if (values.help) {
+    io.out(HELP);
+    return EXIT.ok;
+  }
+  if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`);
+  const hosts = positiveInt('--hosts', values.hosts) ?? 10;
+  const sites = positiveInt('--sites', values.sites) ?? 1;
+  if (sites > hosts) throw new UsageError(`--sites ${sites} is more than --hosts ${hosts}: some sites would be empty`);
+  const faults = values.fault ?? [];
+  for (const spec of faults) {
+    try {
+      parseFaultSpec(spec);
+    } catch (e) {
+      throw new UsageError(`--fault: ${(e as Error).message}`);
+    }
+  }
+  let latencyMs: number | undefined;
+  if (values.latency !== undefined) {
+    const ms = parseDuration(values.latency);
+    if (ms === null) throw new UsageError(`--latency takes ${DURATION_HELP}, not "${values.latency}"`);
+    latencyMs = ms;
+  }
+  let seed: number | undefined;
+  if (values.seed !== undefined) {
+    if (!/^\d+$/.test(values.seed) || Number(values.seed) >= 2 ** 32) throw new UsageError(`--seed takes a whole number below 2^32, not "${values.seed}"`);
+    seed = Number(values.seed);
+  }
+
+  const running = await startLab({
+    hosts,
+    sites,
+    faults,
+    latencyMs,
+    seed,
+    dir: values.dir === undefined ? undefined : resolve(io.cwd, values.dir),
+    inventoryOut: values['inventory-out'] === undefined ? undefined : resolve(io.cwd, values['inventory-out']),
+  });
+  const first = running.hosts[0];
+  const last = running.hosts[running.hosts.length - 1];
+  const q = (s: string) => (/^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`);
+  io.out(
+    [
+      `runbook lab: ${hosts} device${hosts === 1 ? '' : 's'} (${first?.name}…${last?.name}) in ${sites} site${sites === 1 ? '' : 's'} on 127.0.0.1`,
+      `  inventory    ${running.inventoryPath}`,
+      `  known_hosts  ${running.knownHostsPath}`,
+      `  key          ${running.keyPath} (user ${running.user}, password ${running.password})`,
+      `  faults       ${faults.length > 0 ? faults.join(', ') : 'none'}${seed === undefined ? '' : ` (seed ${seed})`}`,
+      '',
+      'try:',
+      `  runbook apply playbooks/site.yml -i ${q(running.inventoryPath)}`,
+      `  ssh -i ${q(running.keyPath)} -p ${first?.port} -o UserKnownHostsFile=${q(running.knownHostsPath)} -o StrictHostKeyChecking=yes ${running.user}@127.0.0.1 show version`,
+      '',
+      'serving until Ctrl-C',
+      'ready',
+      '',
+    ].join('\n'),
+  );
+
+  const signal = await new Promise<NodeJS.Signals>((done) => {
+    const on = (s: NodeJS.Signals) => {
+      process.off('SIGINT', on);
+      process.off('SIGTERM', on);
+      done(s);
+    };
+    process.on('SIGINT', on);
+    process.on('SIGTERM', on);
+  });
+  await running.stop();
+  io.out(`${signal}: every device stopped\n`);
+  return EXIT.ok;
+}
