@@ -234,8 +234,16 @@ class TemplatePathLoader extends nunjucks.Loader {
     super();
   }
 
+  private findAbsolute(path: string): TemplateLookup {
+    for (const root of this.searchPath) {
+      if (inside(root, path)) return findTemplate([root], relative(root, path));
+    }
+    return { ok: false, reason: 'escapes', message: `template "${displayPath(path)}" leaves the template path` };
+  }
+
   getSource(name: string): nunjucks.LoaderSource {
-    const found = findTemplate(this.searchPath, name);
+    // Includes relative to a template arrive as absolute paths; name them as the user would.
+    const found = isAbsolute(name) ? this.findAbsolute(name) : findTemplate(this.searchPath, name);
     if (!found.ok) throw new Error(found.message);
     return { src: readFileSync(found.path, 'utf8'), path: found.path, noCache: false };
   }
@@ -245,7 +253,10 @@ class TemplatePathLoader extends nunjucks.Loader {
 function toRenderError(err: unknown, fallbackFile: string): RenderError {
   let e: unknown = err;
   for (let i = 0; i < 5 && e; i++) {
-    if (e instanceof UndefinedVariable) return new RenderError(e.message, e.template || fallbackFile, e.line, e.col, e.variable);
+    if (e instanceof UndefinedVariable) {
+      const file = e.template || fallbackFile;
+      return new RenderError(e.message, isAbsolute(file) ? displayPath(file) : file, e.line, e.col, e.variable);
+    }
     e = (e as { cause?: unknown }).cause;
   }
   const te = err as { message?: string; lineno?: number; colno?: number; cause?: { message?: string } };
@@ -260,9 +271,10 @@ function toRenderError(err: unknown, fallbackFile: string): RenderError {
     .join(' ')
     .replace(/^(Template render error|Error): /, '')
     .replace(/^\(.*?\)( \[Line[^\]]*\])?\s*/, '');
-  const line = te.lineno ?? (pos ? Number(pos[1]) : 1);
-  const col = te.colno ?? (pos?.[2] ? Number(pos[2]) : 1);
-  const file = path && path !== 'unknown path' ? path : fallbackFile;
+  const line = Math.max(1, te.lineno ?? (pos ? Number(pos[1]) : 1));
+  const col = Math.max(1, te.colno ?? (pos?.[2] ? Number(pos[2]) : 1));
+  const named = path && path !== 'unknown path' ? path : fallbackFile;
+  const file = isAbsolute(named) ? displayPath(named) : named;
   return new RenderError(message === 'attempted to output null or undefined value' ? 'output is null or undefined' : message, file, line, col);
 }
 
@@ -313,7 +325,7 @@ export class TemplateEngine {
     try {
       return tmpl.render(ctx);
     } catch (err) {
-      const e = toRenderError(err, src);
+      const e = toRenderError(err, (tmpl as unknown as { path?: string }).path ?? src);
       return rethrowDisplayed(e);
     }
   }
