@@ -203,7 +203,7 @@ function loadRun(entry: RunEntry): StoredRun {
     switch (e.type) {
       case 'run_start':
         started = e.at;
-        targets = e.targets ?? null;
+        targets = e.targets ? [...new Set(e.targets)] : null;
         break;
       case 'host_end': {
         results.push(e.result);

@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { renderJson, validateReport, writeReportFile } from '../../src/report/json.js';
-import { fixtureReport } from '../fixtures/report/events.js';
+import { RunCollector } from '../../src/report/collector.js';
+import { fixtureEvents, fixtureReport } from '../fixtures/report/events.js';
 
 const dirs: string[] = [];
 afterEach(() => dirs.splice(0).forEach((d) => rmSync(d, { recursive: true, force: true })));
@@ -15,6 +16,15 @@ describe('report.schema.json', () => {
 
   it('accepts a resumed run and a halt by an open breaker', () => {
     expect(validateReport({ ...fixtureReport(), resumed_from: '20261126-170000-aaaa', halted: { reason: 'breaker_open', batch: 1 } })).toEqual([]);
+  });
+
+  it('accepts the report the collector builds from the fixture event stream', () => {
+    const collector = new RunCollector();
+    fixtureEvents().forEach((e) => collector.handle(e));
+    const built = collector.report();
+    expect(validateReport(built)).toEqual([]);
+    expect(built.summary).toEqual(fixtureReport().summary);
+    expect(built.hosts).toEqual(fixtureReport().hosts);
   });
 
   it('rejects an unknown host status, naming where', () => {
