@@ -42,6 +42,7 @@ export function exec(client: Client, command: string): Promise<ExecOutcome> {
       const finish = () => {
         if (settled) return;
         settled = true;
+        client.off('close', finish);
         resolve({ stdout, stderr, rc });
       };
       stream.on('data', (d: Buffer) => (stdout += d.toString()));
