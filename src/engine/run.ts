@@ -22,6 +22,8 @@ export interface RunOptions {
   clock?: Clock;
   env?: NodeJS.ProcessEnv;
   resumedFrom?: string | null;
+  /** How the report names the playbook (the path as given on the command line); default its file name. */
+  playbookLabel?: string;
   /** A task without `timeout` gets this one (default 5 minutes, see host-runner.ts). */
   defaultTaskTimeoutMs?: number;
 }
@@ -35,7 +37,7 @@ export async function runPlan(plan: Plan, opts: RunOptions): Promise<RunReport> 
     type: 'run_start',
     at: iso(clock),
     run_id: opts.runId,
-    playbook: basename(plan.playbook),
+    playbook: opts.playbookLabel ?? basename(plan.playbook),
     check: opts.check ?? false,
     resumed_from: opts.resumedFrom ?? null,
     hosts: targets.length,

@@ -1,0 +1,154 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { EventBus, type RunEvent } from '../../src/engine/events.js';
+import { loadPlan } from '../../src/engine/load-plan.js';
+import type { HostResult, RunReport } from '../../src/engine/results.js';
+import { exitCodeFor, runPlan } from '../../src/engine/run.js';
+import { startLab, type Lab, type LabOptions } from '../../src/lab/lab.js';
+import { SshTransport } from '../../src/transport/ssh.js';
+
+/** The engine against simulated devices over real SSH (ssh2 on both sides), one small lab per test. */
+
+const labs: Lab[] = [];
+afterEach(async () => {
+  await Promise.all(labs.splice(0).map((l) => l.stop()));
+});
+
+async function lab(opts: LabOptions): Promise<Lab> {
+  const l = await startLab({ latencyMs: 5, seed: 7, ...opts });
+  labs.push(l);
+  return l;
+}
+
+interface Applied {
+  report: RunReport;
+  code: number;
+  events: RunEvent[];
+  host: (name: string) => HostResult;
+}
+
+/** Writes `play` (YAML of one play, without its leading dash) beside the lab's inventory and runs it. */
+async function apply(l: Lab, play: string, onEvent?: (e: RunEvent) => void): Promise<Applied> {
+  const path = join(l.dir, 'site.yml');
+  writeFileSync(path, `- name: Test\n  hosts: all\n  inventory: inventory.yml\n${play.replace(/^/gm, '  ')}\n`);
+  const { plan, diagnostics } = loadPlan({ playbook: path });
+  expect(diagnostics).toEqual([]);
+  const bus = new EventBus();
+  const events: RunEvent[] = [];
+  bus.subscribe((e) => (events.push(e), onEvent?.(e)));
+  const report = await runPlan(plan!, { transport: new SshTransport({ env: {} }), bus, runId: 'lab', env: {} });
+  return { report, code: exitCodeFor(report), events, host: (n) => report.hosts.find((h) => h.name === n)! };
+}
+
+const showVersion = `tasks:\n  - name: Read version\n    command: show version\n    changed_when: false`;
+
+describe('apply against the lab', () => {
+  it('a dead site: its breaker opens after at most forks + threshold attempts, every other host ends ok, exit 3; without a breaker every dead host is tried and it takes longer', async () => {
+    const l = await lab({ hosts: 100, sites: 5, faults: ['site3:hang'] });
+    const common = `forks: 10\nconnect_timeout: 2s\n${showVersion}`;
+    const guarded = await apply(l, `breaker:\n  scope: site\n  failure_threshold: 3\n  on_open: skip\n${common}`);
+    const dead = (r: RunReport) => r.hosts.filter((h) => l.hosts.find((x) => x.name === h.name)!.site === 'site3');
+    const alive = (r: RunReport) => r.hosts.filter((h) => l.hosts.find((x) => x.name === h.name)!.site !== 'site3');
+
+    const tried = dead(guarded.report).filter((h) => h.status === 'unreachable');
+    expect(tried.every((h) => h.reason === 'timeout')).toBe(true);
+    expect(tried.length).toBeGreaterThanOrEqual(3);
+    expect(tried.length).toBeLessThanOrEqual(10 + 3);
+    expect(dead(guarded.report).filter((h) => h.status === 'skipped').every((h) => h.reason === 'breaker_open')).toBe(true);
+    expect(alive(guarded.report).every((h) => h.status === 'ok')).toBe(true);
+    expect(alive(guarded.report)).toHaveLength(80);
+    expect(guarded.report.breakers.map((b) => [b.scope, b.state])).toEqual([['site=site3', 'open']]);
+    expect(guarded.code).toBe(3);
+
+    const unguarded = await apply(l, common);
+    expect(dead(unguarded.report).map((h) => h.status)).toEqual(Array(20).fill('unreachable'));
+    expect(alive(unguarded.report).every((h) => h.status === 'ok')).toBe(true);
+    expect(unguarded.code).toBe(2);
+    expect(unguarded.report.duration_ms).toBeGreaterThan(guarded.report.duration_ms);
+  });
+
+  it('classifies refused, auth, fail, drop and a stalled task', async () => {
+    const l = await lab({ hosts: 6, faults: ['r001:refuse', 'r002:auth', 'r003:fail', 'r004:drop', 'r005:stall'] });
+    await l.settled();
+    const { host, code } = await apply(l, `connect_timeout: 2s\ntasks:\n  - name: Read version\n    command: show version\n    timeout: 1s\nrescue:\n  - name: Note it\n    command: echo rescued\n    timeout: 1s`);
+    expect([host('r001').status, host('r001').reason]).toEqual(['unreachable', 'refused']);
+    expect([host('r002').status, host('r002').reason]).toEqual(['unreachable', 'auth']);
+    expect([host('r003').status, host('r003').reason]).toEqual(['failed', 'command']);
+    expect(host('r003').tasks.map((t) => [t.name, t.rc, t.rescue ?? false])).toEqual([['Read version', 1, false], ['Note it', 1, true]]);
+    expect([host('r004').status, host('r004').reason]).toEqual(['unreachable', 'dropped']);
+    expect([host('r005').status, host('r005').reason]).toEqual(['failed', 'timeout']);
+    // The stalled device stalls the rescue too; its own timeout ends it.
+    expect(host('r005').tasks.map((t) => t.reason)).toEqual(['timeout', 'timeout']);
+    expect(host('r006').status).toBe('changed');
+    expect(code).toBe(2);
+  });
+
+  it('retries heal a flaky device', async () => {
+    const l = await lab({ hosts: 6, faults: ['*:flaky:0.5'], seed: 42 });
+    const { report, code } = await apply(l, `forks: 1\ntasks:\n  - name: Read version\n    command: show version\n    retries: 12\n    retry_delay: 10ms`);
+    expect(report.hosts.map((h) => h.status)).toEqual(Array(6).fill('changed'));
+    expect(report.hosts.some((h) => h.tasks[0]!.attempts > 1)).toBe(true);
+    expect(code).toBe(0);
+  });
+
+  it('a failing canary batch of one halts before batch 2', async () => {
+    const l = await lab({ hosts: 5, faults: ['r001:fail'] });
+    const { report, code } = await apply(l, `serial: [1, 2]\nmax_fail_percentage: 0\n${showVersion}`);
+    expect(report.halted).toEqual({ reason: 'max_fail_percentage', batch: 1 });
+    expect(report.hosts.map((h) => [h.name, h.batch, h.status, h.reason])).toEqual([
+      ['r001', 1, 'failed', 'command'],
+      ['r002', 2, 'skipped', 'halted'],
+      ['r003', 2, 'skipped', 'halted'],
+      ['r004', 3, 'skipped', 'halted'],
+      ['r005', 3, 'skipped', 'halted'],
+    ]);
+    expect(l.fleetCounters().connections).toBe(1);
+    expect(code).toBe(3);
+  });
+
+  it('max_fail_percentage halts when a batch exceeds it, not when it reaches it', async () => {
+    const l = await lab({ hosts: 8, faults: ['r001:fail'] });
+    const reaches = await apply(l, `serial: 4\nmax_fail_percentage: 25\n${showVersion}`);
+    expect(reaches.report.halted).toBeNull();
+    expect(reaches.report.summary).toMatchObject({ ok: 7, failed: 1, skipped: 0 });
+    expect(reaches.code).toBe(2);
+    const exceeds = await apply(l, `serial: 4\nmax_fail_percentage: 24\n${showVersion}`);
+    expect(exceeds.report.halted).toEqual({ reason: 'max_fail_percentage', batch: 1 });
+    expect(exceeds.report.summary).toMatchObject({ ok: 3, failed: 1, skipped: 4 });
+    expect(exceeds.code).toBe(3);
+  });
+
+  it('max_failures halts once that many hosts have failed', async () => {
+    const l = await lab({ hosts: 6, faults: ['r001:fail', 'r002:refuse'] });
+    await l.settled();
+    const { report, code } = await apply(l, `forks: 1\nmax_failures: 2\n${showVersion}`);
+    expect(report.halted).toEqual({ reason: 'max_failures', batch: 1 });
+    expect(report.hosts.map((h) => h.status)).toEqual(['failed', 'unreachable', 'skipped', 'skipped', 'skipped', 'skipped']);
+    expect(report.hosts.slice(2).every((h) => h.reason === 'halted')).toBe(true);
+    expect(code).toBe(3);
+  });
+
+  it('on_open wait: hosts wait for the probes, which close the breaker once the fault is cleared', async () => {
+    const l = await lab({ hosts: 5, faults: ['site1:auth'] });
+    const { report, code } = await apply(
+      l,
+      `forks: 1\nbreaker:\n  scope: site\n  failure_threshold: 2\n  success_threshold: 1\n  cooldown: 500ms\n  on_open: wait\n${showVersion}`,
+      (e) => {
+        if (e.type === 'breaker' && e.to === 'open') l.clearFault('site1');
+      },
+    );
+    expect(report.hosts.map((h) => h.status)).toEqual(['unreachable', 'unreachable', 'ok', 'ok', 'ok']);
+    expect(report.breakers[0]!.transitions.map((t) => t.to)).toEqual(['open', 'half-open', 'closed']);
+    expect(code).toBe(2);
+  });
+
+  it('never has more sessions open than forks', async () => {
+    const l = await lab({ hosts: 12, faults: ['*:slow:150ms'] });
+    const { report } = await apply(l, `forks: 3\n${showVersion}`);
+    expect(report.summary.ok).toBe(12);
+    const peak = l.fleetCounters().maxConcurrentSessions;
+    expect(peak).toBeLessThanOrEqual(3);
+    expect(peak).toBeGreaterThanOrEqual(2);
+  });
+});
