@@ -339,7 +339,7 @@ class SshSession implements Session {
           closed = await Promise.race([channel.closed.then(() => true), delay(CHANNEL_CLOSE_GRACE_MS).then(() => false)]);
         }
         if (!closed) {
-          await this.end(new TransportError('dropped', `${this.where}: connection ended because a ${what} would not stop`));
+          await this.end(new TransportError('dropped', `${this.where}: connection ended because a ${what} would not stop`), true);
         }
         settle(err);
       };
@@ -495,15 +495,24 @@ class SshSession implements Session {
     return new RemoteFileError(`${this.where}: cannot ${what} ${path}: ${why}`);
   }
 
-  /** Ends the connection, politely first. */
-  private end(reason: TransportError): Promise<void> {
+  /** Ends the connection: politely unless `force` (a wedged peer would never answer the goodbye). */
+  private async end(reason: TransportError, force = false): Promise<void> {
     this.lose(reason);
+    if (force) this.destroySocket();
     this.closing ??= (async () => {
       this.client.end();
       const closed = await Promise.race([this.closedEvent.then(() => true), delay(DISCONNECT_GRACE_MS).then(() => false)]);
-      if (!closed) this.client.destroy();
+      if (!closed) this.destroySocket();
     })();
-    return this.closing;
+    await this.closing;
+  }
+
+  private destroySocket(): void {
+    // ssh2's destroy() does nothing once end() has half-closed the socket, which is exactly when a peer
+    // that stopped answering leaves us waiting; the socket itself can always be destroyed.
+    const socket = (this.client as unknown as { _sock?: { destroy(): void } })._sock;
+    if (socket) socket.destroy();
+    else this.client.destroy();
   }
 
   close(): Promise<void> {

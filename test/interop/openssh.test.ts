@@ -1,6 +1,6 @@
 import { execFile, spawn } from 'node:child_process';
 import { appendFile, readFile, stat, writeFile } from 'node:fs/promises';
-import { createServer, type Server, type Socket } from 'node:net';
+import { connect as tcpConnect, createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -391,3 +391,67 @@ describe('unreachable hosts', () => {
     });
   });
 });
+
+/**
+ * A TCP relay to sshd that can start swallowing every byte in both directions while keeping both
+ * connections open: the network black hole behind a device that died without a word.
+ */
+async function startBlackHoleRelay(upstreamPort: number): Promise<{ port: number; swallow(): void; stop(): Promise<void> }> {
+  let swallowing = false;
+  const sockets = new Set<Socket>();
+  const track = (socket: Socket): void => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+    socket.on('error', () => undefined);
+  };
+  const server = createServer((downstream) => {
+    const upstream = tcpConnect(upstreamPort, '127.0.0.1');
+    track(downstream);
+    track(upstream);
+    downstream.on('data', (chunk) => swallowing || upstream.write(chunk));
+    upstream.on('data', (chunk) => swallowing || downstream.write(chunk));
+    downstream.on('close', () => upstream.destroy());
+    upstream.on('close', () => downstream.destroy());
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    port: (server.address() as { port: number }).port,
+    swallow: () => (swallowing = true),
+    stop: async () => {
+      for (const socket of sockets) socket.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+describe('a peer that stops answering mid-command', () => {
+  it('times the command out, ends the connection it cannot close, and fails later calls as dropped', async () => {
+    const relay = await startBlackHoleRelay(sshd.port);
+    const knownHosts = await knownHostsFile('kh-relay', `[127.0.0.1]:${relay.port} ${sshd.hostPublicKey}\n`);
+    const session = await transport.connect(target({ port: relay.port, knownHosts }), { timeoutMs: 10_000 });
+    let serving: number[] = [];
+    try {
+      const running = session.exec('sleep 40', { timeoutMs: 500 });
+      await new Promise((r) => setTimeout(r, 300));
+      serving = await sshd.connectionPids();
+      relay.swallow();
+      const err = await failure(running);
+      expect(err.reason).toBe('timeout');
+      const after = await failure(session.exec('true'));
+      expect(after.reason).toBe('dropped');
+      expect(after.message).toContain('would not stop');
+    } finally {
+      await session.close();
+      // The KILL never reached sshd; its processes for this connection are ours to end.
+      for (const pid of serving) {
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {
+          // Already gone.
+        }
+      }
+      await relay.stop();
+    }
+  });
+});
+
