@@ -1,0 +1,97 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RunReport } from '../../src/engine/results.js';
+import { startLab, type Lab } from '../../src/lab/lab.js';
+import { validateReport } from '../../src/report/json.js';
+import { ROOT, collect, runCli, startCli } from '../support/cli.js';
+
+/** `runbook apply` as a user runs it: the real CLI in a child process against a lab. */
+
+const SITE = join(ROOT, 'test/fixtures/apply/site.yml');
+let lab: Lab;
+let out: string;
+
+beforeAll(async () => {
+  lab = await startLab({ hosts: 3, latencyMs: 5, faults: ['r003:refuse'] });
+  await lab.settled();
+  out = mkdtempSync(join(tmpdir(), 'runbook-apply-'));
+});
+
+afterAll(async () => {
+  await lab.stop();
+  rmSync(out, { recursive: true, force: true });
+});
+
+describe('runbook apply', () => {
+  it('--check connects and shows what would change, but uploads nothing', async () => {
+    const r = await runCli(['apply', SITE, '-i', lab.inventoryPath, '--check', '--json']);
+    expect(r.code).toBe(2);
+    const report = JSON.parse(r.stdout) as RunReport;
+    expect(report.check).toBe(true);
+    const r1 = report.hosts.find((h) => h.name === 'r001')!;
+    expect(r1.status).toBe('changed');
+    expect(r1.tasks[1]!.diff).toContain('+Managed by runbook: r001 in site1');
+    expect(lab.readFile('r001', '/etc/motd')?.toString() ?? '').not.toContain('Managed by runbook');
+  });
+
+  it('prints a line per host and a summary, writes a valid report file, and exits 2 when a host is unreachable', async () => {
+    const file = join(out, 'report.json');
+    const r = await runCli(['apply', SITE, '-i', lab.inventoryPath, '--report-file', file]);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toMatch(/^r001 {2}changed {2}\(\d+ ms\)$/m);
+    expect(r.stdout).toMatch(/^r003 {2}unreachable {2}refused: /m);
+    expect(r.stdout).toMatch(/^ok=0 changed=2 failed=0 unreachable=1 skipped=0 {2}in \d+ ms$/m);
+    const report = JSON.parse(readFileSync(file, 'utf8')) as RunReport;
+    expect(validateReport(report)).toEqual([]);
+    expect(report.run_id).toMatch(/^\d{8}-\d{6}-[0-9a-f]{4}$/);
+    expect(report.playbook).toBe(SITE);
+    expect(lab.readFile('r002', '/etc/motd')?.toString()).toBe('Managed by runbook: r002 in site1\n');
+  });
+
+  it('a second run finds the templates in place: ok, nothing uploaded', async () => {
+    const r = await runCli(['apply', SITE, '-i', lab.inventoryPath, '--limit', 'r001:r002', '--json']);
+    expect(r.code).toBe(0);
+    const report = JSON.parse(r.stdout) as RunReport;
+    expect(report.hosts.map((h) => [h.name, h.status])).toEqual([['r001', 'ok'], ['r002', 'ok']]);
+  });
+
+  it('an invalid playbook prints located diagnostics and exits 4 without connecting', async () => {
+    const before = lab.fleetCounters().connections;
+    const r = await runCli(['apply', join(ROOT, 'test/fixtures/apply/invalid.yml'), '-i', lab.inventoryPath]);
+    expect(r.code).toBe(4);
+    expect(r.stderr).toMatch(/invalid\.yml:3:\d+: /);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+    expect(lab.fleetCounters().connections).toBe(before);
+  });
+
+  it('SIGINT lets in-flight hosts finish, starts no new one, and exits 130', async () => {
+    lab.setFault('r00*:slow:1500ms');
+    try {
+      const file = join(out, 'interrupted.json');
+      const child = startCli(['apply', SITE, '-i', lab.inventoryPath, '--forks', '1', '--report-file', file]);
+      const sessions = () => lab.fleetCounters().commands;
+      const before = sessions();
+      // Interrupt once the first host is at work, so it is in flight when the signal lands.
+      while (sessions() === before) await new Promise((r) => setTimeout(r, 50));
+      child.kill('SIGINT');
+      const r = await collect(child, 30_000);
+      expect(r.code).toBe(130);
+      const report = JSON.parse(readFileSync(file, 'utf8')) as RunReport;
+      expect(report.halted).toEqual({ reason: 'interrupted', batch: 1 });
+      expect(report.hosts.find((h) => h.name === 'r001')!.status).toMatch(/^(ok|changed)$/);
+      expect(report.hosts.filter((h) => h.status === 'skipped').map((h) => h.reason)).toEqual(['interrupted', 'interrupted']);
+    } finally {
+      lab.clearFault('r00*');
+    }
+  });
+
+  it('bad usage exits 5', async () => {
+    const r = await runCli(['apply', SITE, '--forks', '0']);
+    expect(r.code).toBe(5);
+    expect(r.stderr).toContain('--forks takes a positive whole number');
+    const none = await runCli(['apply']);
+    expect(none.code).toBe(5);
+  });
+});
