@@ -1,7 +1,11 @@
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import AjvModule, { type ErrorObject, type ValidateFunction } from 'ajv';
+import { createRequire } from 'node:module';
+import type AjvModule from 'ajv';
+import type { ErrorObject, ValidateFunction } from 'ajv';
 import { diagnostic, sortDiagnostics, type Diagnostic } from './diagnostic.js';
 import type { LoadedYaml } from './load.js';
+import { digests, inventoryValidate, playbookValidate } from './schema-validators.js';
 import { didYouMean, suggest } from './suggest.js';
 
 /**
@@ -12,31 +16,63 @@ import { didYouMean, suggest } from './suggest.js';
 
 type SchemaNode = Record<string, unknown>;
 
-const Ajv = AjvModule.default;
-let ajv: InstanceType<typeof Ajv> | undefined;
+export const BUNDLED = ['playbook', 'inventory'] as const;
+export type BundledSchema = (typeof BUNDLED)[number];
+
+/** Shared by the run-time compiler and schema-build.ts, so precompiled and compiled validators agree. */
+export const AJV_OPTIONS = { allErrors: true, verbose: true, strict: true, keywords: ['x-expected'] } as const;
+
+export function schemaText(name: BundledSchema): string {
+  return readFileSync(new URL(`../../schemas/${name}.schema.json`, import.meta.url), 'utf8');
+}
+
+export function schemaDigest(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
+}
+
 const compiled = new WeakMap<object, ValidateFunction>();
+let ajv: InstanceType<typeof AjvModule.default> | undefined;
 
 function validatorFor(schema: object): ValidateFunction {
   let validate = compiled.get(schema);
   if (!validate) {
-    // Created on first use: `runbook --help` and other commands never pay for compiling schemas.
-    ajv ??= new Ajv({ allErrors: true, verbose: true, strict: true, keywords: ['x-expected'] });
+    // ajv is loaded and the schema compiled only when no precompiled validator fits: starting costs nothing.
+    const { default: Ajv } = createRequire(import.meta.url)('ajv') as typeof AjvModule;
+    ajv ??= new Ajv({ ...AJV_OPTIONS, keywords: [...AJV_OPTIONS.keywords] });
+    // ajv refuses a second schema under the same $id; a copy of a bundled schema replaces the earlier one.
+    const id = (schema as SchemaNode).$id;
+    if (typeof id === 'string') ajv.removeSchema(id);
     validate = ajv.compile(schema);
     compiled.set(schema, validate);
   }
   return validate;
 }
 
-const schemaFiles = new Map<string, object>();
+const PRECOMPILED: Record<BundledSchema, ValidateFunction> = {
+  playbook: playbookValidate as unknown as ValidateFunction,
+  inventory: inventoryValidate as unknown as ValidateFunction,
+};
 
-/** A schema from schemas/, read once. The path works from src/ (tsx) and dist/ (built): both sit two levels down. */
-export function bundledSchema(name: 'playbook' | 'inventory'): object {
-  let schema = schemaFiles.get(name);
+const bundled = new Map<BundledSchema, object>();
+
+/**
+ * A schema from schemas/, read once, with its precompiled validator when that was generated from this very
+ * text. The path works from src/ (tsx) and dist/ (built): both sit two levels below the repository root.
+ */
+export function bundledSchema(name: BundledSchema): object {
+  let schema = bundled.get(name);
   if (!schema) {
-    schema = JSON.parse(readFileSync(new URL(`../../schemas/${name}.schema.json`, import.meta.url), 'utf8')) as object;
-    schemaFiles.set(name, schema);
+    const text = schemaText(name);
+    schema = JSON.parse(text) as object;
+    if (schemaDigest(text) === digests[name]) compiled.set(schema, PRECOMPILED[name]);
+    bundled.set(name, schema);
   }
   return schema;
+}
+
+/** Whether the precompiled validator is in use (it is stale once a schema changes without regenerating). */
+export function usesPrecompiled(name: BundledSchema): boolean {
+  return compiled.get(bundledSchema(name)) === PRECOMPILED[name];
 }
 
 export function schemaDiagnostics(schema: object, loaded: LoadedYaml): Diagnostic[] {

@@ -1,7 +1,8 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { formatDiagnostic } from '../../src/playbook/diagnostic.js';
 import { loadYamlText } from '../../src/playbook/load.js';
-import { bundledSchema, schemaDiagnostics } from '../../src/playbook/schema.js';
+import { bundledSchema, schemaDiagnostics, usesPrecompiled } from '../../src/playbook/schema.js';
 import { didYouMean, editDistance } from '../../src/playbook/suggest.js';
 
 function check(schema: object, text: string): string[] {
@@ -167,5 +168,26 @@ describe('didYouMean', () => {
 
   it('stays quiet when nothing is close', () => {
     expect(didYouMean('zzz', ['hosts', 'tasks'])).toBeUndefined();
+  });
+});
+
+describe('the precompiled validators', () => {
+  it('were generated from the schemas as they are now (else run: npx tsx src/playbook/schema-build.ts)', async () => {
+    const { validatorSource } = await import('../../src/playbook/schema-build.js');
+    const generated = readFileSync(new URL('../../src/playbook/schema-validators.ts', import.meta.url), 'utf8');
+    expect(generated === validatorSource()).toBe(true);
+    expect(usesPrecompiled('playbook')).toBe(true);
+    expect(usesPrecompiled('inventory')).toBe(true);
+  });
+
+  it.each([
+    '- hosts: all\n  serail: [0, "150%"]\n  connect_timeout: soon\n  tasks:\n    - command: x\n      when: {a: 1}\n',
+    'hosts: 1\ntasks: [1, {template: {src: a}}, {assert: {that: []}}]\n',
+    '[]\n',
+  ])('agree with ajv compiling the schema at run time on %j', (text) => {
+    const loaded = loadYamlText(text, 'f.yml');
+    const fresh = structuredClone(bundledSchema('playbook'));
+    expect(schemaDiagnostics(fresh, loaded)).toEqual(schemaDiagnostics(bundledSchema('playbook'), loaded));
+    expect(schemaDiagnostics(bundledSchema('playbook'), loaded).length).toBeGreaterThan(0);
   });
 });
