@@ -146,6 +146,14 @@ describe('devices', () => {
     expect(l.counters('r001').bytesWritten).toBe(body.length);
   });
 
+  it('end a session when its channel closes, while the connection stays up', async () => {
+    const l = await start({ hosts: 1 });
+    const c = await open(l, 'r001');
+    for (let i = 0; i < 3; i++) expect((await exec(c, 'true')).rc).toBe(0);
+    await until(() => l.counters('r001').concurrentSessions === 0);
+    expect(l.counters('r001')).toMatchObject({ connections: 1, commands: 3, maxConcurrentSessions: 1 });
+  });
+
   it('count sessions open at once, per device and across the fleet', async () => {
     const l = await start({ hosts: 4, faults: ['*:stall'] });
     const conns = await Promise.all(['r001', 'r002', 'r003', 'r004'].map((h) => open(l, h)));
