@@ -1,7 +1,9 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
+import YAML from 'yaml';
 import { formatDiagnostic } from '../../src/playbook/diagnostic.js';
 import { loadInventory } from '../../src/playbook/inventory.js';
 
@@ -122,5 +124,35 @@ describe('loadInventory', () => {
   it('reports a missing file at its own name when nobody named it', () => {
     const { diagnostics } = loadInventory(join(dir, 'absent.yml'));
     expect(diagnostics).toMatchObject([{ line: 1, col: 1, message: expect.stringMatching(/^no such file: /) }]);
+  });
+});
+
+describe('any inventory', () => {
+  const name = fc.constantFrom('all', 'edge', 'core', 'r1', 'r2', 'site_ams');
+  const vars = fc.oneof(
+    fc.constant(null),
+    fc.dictionary(fc.constantFrom('host', 'port', 'user', 'host_key_checking', 'ansible_port', 'site'), fc.oneof(fc.integer({ min: -1, max: 70_000 }), fc.constantFrom('x', 'strict', 'off', 'accept-new'))),
+    fc.constant([1, 2]),
+  );
+  const group: fc.Arbitrary<unknown> = fc.letrec((tie) => ({
+    group: fc.oneof(
+      { depthSize: 'small' },
+      fc.constant(null),
+      fc.record({ hosts: fc.oneof(fc.dictionary(name, vars, { maxKeys: 3 }), fc.constant(['r1'])), vars, children: fc.dictionary(name, tie('group'), { maxKeys: 2 }) }, { requiredKeys: [] }),
+    ),
+  })).group;
+
+  it('yields an inventory or located one-line diagnostics, never an exception', () => {
+    fc.assert(
+      fc.property(fc.oneof(fc.dictionary(name, group, { maxKeys: 3 }), vars), (doc) => {
+        const { inventory, diagnostics } = loadInventory(write(YAML.stringify(doc)));
+        expect(inventory === null).toBe(diagnostics.length > 0);
+        for (const d of diagnostics) {
+          expect(d.line).toBeGreaterThanOrEqual(1);
+          expect(d.message).not.toMatch(/\n|undefined|\[object/);
+        }
+      }),
+      { numRuns: 150 },
+    );
   });
 });

@@ -33,6 +33,11 @@ describe('loadYamlText', () => {
     expect(loaded.diagnostics).toEqual([{ file: 'site.yml', line: 3, col: 1, message: 'duplicate key "hosts"' }]);
   });
 
+  it('points at the duplicate even when the key before it has no value', () => {
+    const loaded = loadYamlText('all:\n  hosts:\n    r1:\n    r1: {port: 2222}\n', 'inv.yml');
+    expect(loaded.diagnostics).toEqual([{ file: 'inv.yml', line: 4, col: 5, message: 'duplicate key "r1"' }]);
+  });
+
   it('reports invalid YAML with one located line', () => {
     const loaded = loadYamlText('- hosts: [all\n  tasks: []\n', 'site.yml');
     expect(loaded.diagnostics).toHaveLength(1);

@@ -1,7 +1,9 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
+import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
+import YAML from 'yaml';
 import { formatDiagnostic } from '../../src/playbook/diagnostic.js';
 import { identifiers, loadPlaybook } from '../../src/playbook/playbook.js';
 import { DEFAULTS } from '../../src/playbook/types.js';
@@ -230,5 +232,48 @@ describe('registered results', () => {
   it('ignores names inside strings, attributes and filters', () => {
     expect([...identifiers('a.b == "c d" and e | f(g)', true)].sort()).toEqual(['a', 'and', 'e', 'g']);
     expect([...identifiers('echo {{ x.y }} z {% if w %}', false)].sort()).toEqual(['if', 'w', 'x']);
+  });
+});
+
+describe('any input', () => {
+  const value = fc.oneof(
+    fc.constant(null),
+    fc.boolean(),
+    fc.integer({ min: -5, max: 200 }),
+    fc.constantFrom('10s', '10%', '0%', 'all', 'x', '{{ r.stdout }}', 'r.rc == 0', '0644', ''),
+    fc.array(fc.constantFrom(1, '10%', 'x', 'r'), { maxLength: 3 }),
+    fc.dictionary(fc.constantFrom('src', 'dest', 'mode', 'that', 'msg', 'scope', 'cooldown', 'zz'), fc.constantFrom('a', 1, '5s', true)),
+  );
+  const task = fc.dictionary(
+    fc.constantFrom('name', 'command', 'template', 'assert', 'when', 'register', 'timeout', 'retries', 'failed_when', 'check_mode', 'comand'),
+    value,
+  );
+  const play = fc.record(
+    {
+      hosts: value,
+      serial: value,
+      forks: value,
+      breaker: value,
+      vars: value,
+      tasks: fc.oneof(fc.array(fc.oneof(task, value), { maxLength: 4 }), value),
+      rescue: fc.array(task, { maxLength: 2 }),
+    },
+    { requiredKeys: [] },
+  );
+
+  it('yields a playbook or located one-line diagnostics, never an exception', () => {
+    fc.assert(
+      fc.property(fc.oneof(fc.array(play, { maxLength: 3 }), play, value), (doc) => {
+        const file = write(`${YAML.stringify(doc)}`);
+        const { playbook, diagnostics } = loadPlaybook(file);
+        expect(playbook === null).toBe(diagnostics.length > 0);
+        for (const d of diagnostics) {
+          expect(d.line).toBeGreaterThanOrEqual(1);
+          expect(d.col).toBeGreaterThanOrEqual(1);
+          expect(d.message).not.toMatch(/\n|undefined|\[object/);
+        }
+      }),
+      { numRuns: 150 },
+    );
   });
 });
