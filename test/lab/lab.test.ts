@@ -146,6 +146,22 @@ describe('devices', () => {
     expect(l.counters('r001').bytesWritten).toBe(body.length);
   });
 
+  it('offer a line-at-a-time shell to someone who logs in by hand', async () => {
+    const l = await start({ hosts: 1 });
+    const c = await open(l, 'r001');
+    const transcript = await new Promise<string>((resolve, reject) =>
+      c.shell(false, (err, stream) => {
+        if (err) return reject(err);
+        let out = '';
+        stream.on('data', (d: Buffer) => (out += d.toString()));
+        stream.on('close', () => resolve(out));
+        stream.end('hostname\nfalse\nexit\n');
+      }),
+    );
+    expect(transcript).toContain('r001# r001\nr001# r001# ');
+    expect(l.counters('r001').commands).toBe(2);
+  });
+
   it('end a session when its channel closes, while the connection stays up', async () => {
     const l = await start({ hosts: 1 });
     const c = await open(l, 'r001');
