@@ -222,7 +222,7 @@ function orList(words: string[]): string {
 function toDiagnostic(p: Problem, loaded: LoadedYaml): Diagnostic {
   const e = p.error;
   const path = pointerSegments(e.instancePath);
-  const label = labelOf(path);
+  const label = labelOf(path, e.parentSchema as SchemaNode | undefined);
   const say = (m: string): string => (label ? `${label}: ${m}` : m);
   const parent = e.parentSchema as SchemaNode | undefined;
   const worded = typeof parent?.['x-expected'] === 'string' ? (parent['x-expected'] as string) : undefined;
@@ -276,10 +276,13 @@ function unescapePointer(s: string): string {
   return s.replace(/~1/g, '/').replace(/~0/g, '~');
 }
 
-/** `serial`, `serial[1]`, `tasks[2]`: the nearest key, with list indexes after it. */
-function labelOf(path: Array<string | number>): string {
+/** `serial`, `serial[1]`, `tasks[2]`: the nearest key, with list indexes after it; `play 2` for a top-level item. */
+function labelOf(path: Array<string | number>, schema: SchemaNode | undefined): string {
   let i = path.length;
   while (i > 0 && typeof path[i - 1] === 'number') i--;
-  if (i === 0) return path.length === 0 ? '' : `item ${path.map((n) => Number(n) + 1).join('.')}`;
+  if (i === 0) {
+    const noun = typeof schema?.title === 'string' ? schema.title.toLowerCase() : 'item';
+    return path.length === 0 ? '' : `${noun} ${path.map((n) => Number(n) + 1).join('.')}`;
+  }
   return `${String(path[i - 1])}${path.slice(i).map((n) => `[${n}]`).join('')}`;
 }

@@ -96,7 +96,7 @@ describe('the playbook schema', () => {
   });
 
   it('says a list was given where a mapping is expected', () => {
-    expect(playbook('- hosts: all\n  vars: [a, b]\n  tasks: []\n')).toEqual(['f.yml:2:9: vars: expected a mapping']);
+    expect(playbook('- hosts: all\n  vars: [a, b]\n  tasks: []\n')).toEqual(['f.yml:2:9: vars: expected a mapping of variable names to values']);
   });
 
   it('types the keys of tasks', () => {
@@ -112,6 +112,10 @@ describe('the playbook schema', () => {
 
   it('requires hosts and tasks, at the play', () => {
     expect(playbook('- name: nothing\n')).toEqual(['f.yml:1:3: missing required key "hosts"', 'f.yml:1:3: missing required key "tasks"']);
+  });
+
+  it('names a top-level item by what it should be', () => {
+    expect(playbook('- hosts: all\n  tasks: []\n- hello\n')).toEqual(['f.yml:3:3: play 2: expected a play (a mapping with hosts and tasks)']);
   });
 
   it('refuses a scalar for a playbook', () => {
