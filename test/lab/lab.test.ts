@@ -4,6 +4,7 @@ import type { Client } from 'ssh2';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { startLab, type Lab } from '../../src/lab/lab.js';
+import { loadInventory } from '../../src/playbook/inventory.js';
 import { connect, connectError, exec, sftp, until } from './ssh.js';
 
 let lab: Lab | undefined;
@@ -47,6 +48,14 @@ describe('lab layout', () => {
     const known = readFileSync(l.knownHostsPath, 'utf8').trim().split('\n');
     expect(known).toHaveLength(5);
     expect(known[0]).toMatch(new RegExp(`^\\[127\\.0\\.0\\.1\\]:${l.hosts[0]?.port} ssh-ed25519 AAAA`));
+  });
+
+  it('writes an inventory that the inventory loader reads without a diagnostic', async () => {
+    const l = await start({ hosts: 4, sites: 2 });
+    const { inventory, diagnostics } = loadInventory(l.inventoryPath);
+    expect(diagnostics).toEqual([]);
+    expect([...(inventory?.hosts.keys() ?? [])].sort()).toEqual(['r001', 'r002', 'r003', 'r004']);
+    expect(inventory?.groups.get('site2')?.vars).toEqual({ site: 'site2' });
   });
 
   it('pads names to the width of the fleet', async () => {
