@@ -65,6 +65,9 @@ describe('apply against the lab', () => {
     expect(dead(unguarded.report).map((h) => h.status)).toEqual(Array(20).fill('unreachable'));
     expect(alive(unguarded.report).every((h) => h.status === 'ok')).toBe(true);
     expect(unguarded.code).toBe(2);
+    // Each dead host holds a fork slot for a whole connect timeout: the breaker saves at least seven of them.
+    const slotTime = (r: RunReport) => dead(r).reduce((sum, h) => sum + h.duration_ms, 0);
+    expect(slotTime(unguarded.report) - slotTime(guarded.report)).toBeGreaterThanOrEqual(7 * 2_000 * 0.9);
     expect(unguarded.report.duration_ms).toBeGreaterThan(guarded.report.duration_ms);
   });
 
