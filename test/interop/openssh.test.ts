@@ -230,18 +230,16 @@ describe('commands', () => {
 
   it('reuses one connection for many commands and runs them one at a time', async () => {
     const log = join(sshd.workDir, 'serial.log');
-    const results = await withSession(target(), async (s) => {
-      const before = await sshd.connectionPids();
-      const all = await Promise.all(
-        [1, 2, 3, 4, 5].map((n) => s.exec(`echo start ${n} >> ${log}; sleep 0.1; echo end ${n} >> ${log}; echo ${n}`)),
-      );
-      // No new sshd processes: every command went over the connection we already had.
-      expect(await sshd.connectionPids()).toEqual(expect.arrayContaining(before));
-      return all;
-    });
-    expect(results.map((r) => r.stdout)).toEqual(['1\n', '2\n', '3\n', '4\n', '5\n']);
-    const lines = (await readFile(log, 'utf8')).trim().split('\n');
-    expect(lines).toEqual([1, 2, 3, 4, 5].flatMap((n) => [`start ${n}`, `end ${n}`]));
+    // Each command's parent is the sshd process serving its connection: one parent means one connection.
+    const script = (n: number): string => `echo start ${n} >> ${log}; sleep 0.1; echo end ${n} >> ${log}; echo ${n} $PPID`;
+    const results = await withSession(target(), (s) => Promise.all([1, 2, 3, 4, 5].map((n) => s.exec(script(n)))));
+    const lines = results.map((r) => r.stdout.trim().split(' '));
+    expect(lines.map(([n]) => n)).toEqual(['1', '2', '3', '4', '5']);
+    expect(new Set(lines.map(([, parent]) => parent)).size).toBe(1);
+    const otherConnection = await withSession(target(), (s) => s.exec('echo $PPID'));
+    expect(otherConnection.stdout.trim()).not.toBe(lines[0]![1]);
+    const written = (await readFile(log, 'utf8')).trim().split('\n');
+    expect(written).toEqual([1, 2, 3, 4, 5].flatMap((n) => [`start ${n}`, `end ${n}`]));
   });
 
   it('times a command out, kills it, and keeps the session usable', async () => {
