@@ -141,13 +141,21 @@ export async function startLab(opts: LabOptions): Promise<Lab> {
     await Promise.all(devices.map((d) => d.start()));
   } catch (e) {
     await Promise.all(devices.map((d) => d.stop()));
+    if (ownsDir) rmSync(dir, { recursive: true, force: true });
     throw e;
   }
 
   const hosts = devices.map((d) => ({ name: d.name, site: d.site, port: d.port }));
-  writeFileSync(knownHostsPath, devices.map((d, i) => knownHostsLine('127.0.0.1', d.port, hostKeys[i] ?? '')).join('\n') + '\n');
-  mkdirSync(dirname(inventoryPath), { recursive: true });
-  writeFileSync(inventoryPath, inventoryYaml({ user, keyPath, knownHostsPath, siteCount, hosts }));
+  try {
+    writeFileSync(knownHostsPath, devices.map((d, i) => knownHostsLine('127.0.0.1', d.port, hostKeys[i] ?? '')).join('\n') + '\n');
+    mkdirSync(dirname(inventoryPath), { recursive: true });
+    writeFileSync(inventoryPath, inventoryYaml({ user, keyPath, knownHostsPath, siteCount, hosts }));
+  } catch (e) {
+    // A lab nobody can reach is no use; do not leave its listeners behind.
+    await Promise.all(devices.map((d) => d.stop()));
+    if (ownsDir) rmSync(dir, { recursive: true, force: true });
+    throw e;
+  }
 
   const device = (host: string): Device => {
     const d = byName.get(host);
