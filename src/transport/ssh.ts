@@ -373,8 +373,10 @@ class SshSession implements Session {
     return this.enqueue(() =>
       this.guarded('command', opts, (ctx) =>
         new Promise<ExecResult>((resolve, reject) => {
-          this.client.exec(command, (err, stream) => {
+          this.openChannel<ClientChannel>(reject, (cb) => this.client.exec(command, cb), (err, stream) => {
             if (err) return reject(this.broken ?? new TransportError('dropped', `${this.where}: cannot start a command: ${oneLine(err.message)}`));
+            // An unhandled channel error would take the whole process down; the link-loss path reports it.
+            stream.on('error', () => undefined);
             ctx.opened(execChannel(stream));
             const stdout: Buffer[] = [];
             const stderr: Buffer[] = [];
@@ -477,15 +479,29 @@ class SshSession implements Session {
 
   private openSftp(ctx: OperationContext): Promise<SFTPWrapper> {
     return new Promise((resolve, reject) => {
-      this.client.sftp((err, sftp) => {
+      this.openChannel<SFTPWrapper>(reject, (cb) => this.client.sftp(cb), (err, sftp) => {
         if (err) {
           if (this.broken) return reject(this.broken);
           return reject(new RemoteFileError(`${this.where}: SFTP is not available (${oneLine(err.message)})`));
         }
+        sftp.on('error', () => undefined);
         ctx.opened(sftpChannel(sftp));
         resolve(sftp);
       });
     });
+  }
+
+  /** ssh2 throws instead of calling back when the socket closed a moment ago and we have not heard yet. */
+  private openChannel<C>(
+    reject: (err: Error) => void,
+    open: (cb: (err: Error | undefined, channel: C) => void) => void,
+    then: (err: Error | undefined, channel: C) => void,
+  ): void {
+    try {
+      open(then);
+    } catch {
+      reject(this.broken ?? new TransportError('dropped', `${this.where}: connection closed`));
+    }
   }
 
   private fileError(what: string, path: string, err: Error): Error {
