@@ -14,6 +14,7 @@ import {
   type KnownHostEntry,
 } from './known-hosts.js';
 import { TransportError, type ConnectOptions, type ExecResult, type Session, type Transport } from './transport.js';
+import { CappedOutput, MAX_OUTPUT_BYTES } from './output.js';
 
 export interface SshTransportOptions {
   keepaliveIntervalMs?: number;
@@ -378,8 +379,8 @@ class SshSession implements Session {
             // An unhandled channel error would take the whole process down; the link-loss path reports it.
             stream.on('error', () => undefined);
             ctx.opened(execChannel(stream));
-            const stdout: Buffer[] = [];
-            const stderr: Buffer[] = [];
+            const stdout = new CappedOutput(MAX_OUTPUT_BYTES);
+            const stderr = new CappedOutput(MAX_OUTPUT_BYTES);
             let rc: number | null = null;
             let signal: string | undefined;
             stream.on('data', (chunk: Buffer) => stdout.push(chunk));
@@ -392,8 +393,8 @@ class SshSession implements Session {
               if (this.broken && rc === null && signal === undefined) return reject(this.broken);
               resolve({
                 rc,
-                stdout: Buffer.concat(stdout).toString('utf8'),
-                stderr: Buffer.concat(stderr).toString('utf8'),
+                stdout: stdout.text(),
+                stderr: stderr.text(),
                 ...(signal !== undefined ? { signal } : {}),
               });
             });
