@@ -1,33 +1,38 @@
+import { resolve } from 'node:path';
 import { EXIT, UsageError, parseFlags, positiveInt } from './args.js';
 import type { Io } from './io.js';
-import { EventBus, type RunEvent } from '../engine/events.js';
+import { EventBus } from '../engine/events.js';
 import { loadPlan } from '../engine/load-plan.js';
-import type { HostResult, RunReport } from '../engine/results.js';
+import type { Plan } from '../engine/plan.js';
 import { exitCodeFor, runPlan } from '../engine/run.js';
 import { formatDiagnostic } from '../playbook/diagnostic.js';
-import { renderJson, writeReportFile } from '../report/json.js';
-import { newRunId } from '../report/journal.js';
-import { writeJunitFile } from '../report/junit.js';
+import { hostsToResume, newRunId, RunNotFoundError } from '../report/journal.js';
+import { attachOutputs, type Outputs } from '../report/outputs.js';
+import { Redactor } from '../report/redact.js';
 import { SshTransport } from '../transport/ssh.js';
 
-const USAGE = `usage: runbook apply PLAYBOOK [-i INV] [--limit PATTERN] [--check] [--diff] [--forks N]
+const USAGE = `usage: runbook apply PLAYBOOK [-i INV] [--limit PATTERN] [--check] [--diff] [--forks N] [--verbose]
                      [--report-file FILE] [--junit FILE] [--json] [--resume [RUN_ID]] [--run-dir DIR]
 
 Runs the plays over SSH: batches in order, at most --forks hosts at once, each site's breaker and the
-failure budget guarding the rollout.
+failure budget guarding the rollout. Every run is recorded under DIR/.runbook/runs/RUN_ID/.
 
 options:
   -i, --inventory INV   inventory to use for every play (otherwise each play's "inventory:")
   --limit PATTERN       only hosts that also match this host pattern
   --check               connect, compare and report, but change nothing
-  --diff                show the diff of every template that changes
+  --diff                show the diff of every template that changes (or would change, with --check)
   --forks N             at most N hosts at once, for every play
+  -v, --verbose         list every host in the final table, even on a large fleet
   --report-file FILE    write the run report as JSON to FILE
   --junit FILE          write a JUnit XML report to FILE
-  --json                print the report as JSON on stdout instead of lines
-  --resume [RUN_ID]     re-run only the hosts that did not end ok/changed in that run
+  --json                print the report as JSON on stdout instead of tables (progress goes to stderr)
+  --resume [RUN_ID]     run only the hosts that did not end ok/changed in that run
+                        (default: the latest run of this playbook)
   --run-dir DIR         where .runbook/runs/ is kept (default: the current directory)
   -h, --help            show this help
+
+Ctrl-C (or SIGTERM) starts no new host and lets in-flight hosts finish; a second one stops them.
 
 exit status: 0 all ok/changed, 2 some hosts failed or unreachable, 3 halted (failure budget or open
 breaker), 4 invalid playbook/inventory/template, 5 bad usage, 130 interrupted
@@ -39,6 +44,7 @@ const FLAGS = {
   check: { type: 'boolean' },
   diff: { type: 'boolean' },
   forks: { type: 'string' },
+  verbose: { type: 'boolean', short: 'v' },
   'report-file': { type: 'string' },
   junit: { type: 'string' },
   json: { type: 'boolean' },
@@ -47,92 +53,155 @@ const FLAGS = {
   help: { type: 'boolean', short: 'h' },
 } as const;
 
-/** `--resume` takes an optional RUN_ID: a following word that is not a flag or the playbook is it. */
-function splitResume(argv: string[]): { argv: string[]; resumeId: string | null } {
-  const i = argv.indexOf('--resume');
-  const next = argv[i + 1];
-  if (i < 0 || next === undefined || next.startsWith('-') || /\.ya?ml$/i.test(next)) return { argv, resumeId: null };
-  return { argv: [...argv.slice(0, i + 1), ...argv.slice(i + 2)], resumeId: next };
+const RUN_ID = /^\d{8}-\d{6}-[0-9a-f]{4}$/;
+
+/**
+ * parseArgs has no optional values, so `--resume RUN_ID` is taken apart first: the word after `--resume` is
+ * its value only when it looks like a run id (`apply site.yml --resume` leaves the playbook alone).
+ */
+function takeResumeId(argv: string[]): { argv: string[]; resumeId: string | undefined } {
+  const at = argv.indexOf('--resume');
+  const next = argv[at + 1];
+  if (at < 0 || next === undefined || !RUN_ID.test(next)) return { argv, resumeId: undefined };
+  return { argv: [...argv.slice(0, at + 1), ...argv.slice(at + 2)], resumeId: next };
 }
 
 export async function apply(rawArgv: string[], io: Io): Promise<number> {
-  const { argv } = splitResume(rawArgv);
+  const { argv, resumeId } = takeResumeId(rawArgv);
   const { values, positionals } = parseFlags(argv, FLAGS);
   if (values.help) {
     io.out(USAGE);
     return EXIT.ok;
   }
-  if (positionals.length !== 1) throw new UsageError(positionals.length === 0 ? 'a PLAYBOOK is required' : `one PLAYBOOK at a time, not ${positionals.length}`);
-  if (values.resume) throw new UsageError('--resume is not available in this build yet');
+  if (positionals.length !== 1) throw new UsageError(positionals.length === 0 ? 'a PLAYBOOK is required' : `one PLAYBOOK at a time, not ${positionals.join(' ')}`);
   const forks = positiveInt('--forks', values.forks);
   const playbook = positionals[0]!;
+  const runDir = resolve(io.cwd, values['run-dir'] ?? '.');
+  const check = values.check ?? false;
 
-  const loaded = loadPlan({ playbook, cwd: io.cwd, ...(values.inventory ? { inventory: values.inventory } : {}), ...(values.limit ? { limit: values.limit } : {}) });
+  const resume = values.resume ? resumePoint(runDir, playbook, resumeId, io) : null;
+  if (resume && resume.hosts.length === 0) {
+    io.out(`nothing to resume: every host of run ${resume.runId} ended ok or changed\n`);
+    return EXIT.ok;
+  }
+
+  const loaded = loadPlan({
+    playbook,
+    cwd: io.cwd,
+    ...(values.inventory ? { inventory: values.inventory } : {}),
+    ...(values.limit ? { limit: values.limit } : {}),
+    ...(resume ? { onlyHosts: resume.hosts } : {}),
+  });
   if (!loaded.plan) {
     for (const d of loaded.diagnostics) io.err(`${formatDiagnostic(d)}\n`);
     return EXIT.invalid;
   }
+  const plan = loaded.plan;
+  if (resume && targets(plan) === 0) {
+    io.out(`nothing to resume: none of the ${resume.hosts.length} hosts run ${resume.runId} left unfinished is targeted by ${playbook} any more\n`);
+    return EXIT.ok;
+  }
 
+  const runId = newRunId();
   const bus = new EventBus();
-  if (!values.json) bus.subscribe((e) => printLine(e, io));
-  const stop = stopOnSignals();
-  let report: RunReport;
+  let outputs: Outputs;
   try {
-    report = await runPlan(loaded.plan, {
+    outputs = attachOutputs(bus, io, {
+      json: values.json ?? false,
+      verbose: values.verbose ?? false,
+      diff: values.diff ?? false,
+      runDir,
+      runId,
+      playbook,
+      check,
+      resumedFrom: resume?.runId ?? null,
+      ...(values['report-file'] ? { reportFile: values['report-file'] } : {}),
+      ...(values.junit ? { junitFile: values.junit } : {}),
+      ...(values.diff ? { redactor: redactorFor(plan, io) } : {}),
+    });
+  } catch (err) {
+    io.err(`runbook apply: cannot record the run under ${runDir}: ${(err as Error).message}\n`);
+    return EXIT.usage;
+  }
+
+  const report = await whileStoppable(io, (stop) =>
+    runPlan(plan, {
       transport: new SshTransport({ env: io.env, warn: (m) => io.err(`warning: ${m}\n`) }),
       bus,
-      runId: newRunId(),
-      check: values.check ?? false,
+      runId,
+      check,
       diff: values.diff ?? false,
       env: io.env,
       signal: stop.graceful,
       abortSignal: stop.hard,
       playbookLabel: playbook,
+      resumedFrom: resume?.runId ?? null,
       ...(forks !== undefined ? { forks } : {}),
-    });
-  } finally {
-    stop.dispose();
+    }),
+  );
+  const unwritten = outputs.finish(report);
+
+  for (const err of bus.listenerErrors()) io.err(`runbook apply: internal error in an output: ${(err as Error)?.stack ?? String(err)}\n`);
+  const code = exitCodeFor(report);
+  if (code !== EXIT.ok) return code;
+  if (bus.listenerErrors().length > 0) return EXIT.internal;
+  // The hosts are fine but a file asked for on the command line is missing: CI must not read that as success.
+  return unwritten.length > 0 ? EXIT.usage : EXIT.ok;
+}
+
+const targets = (plan: Plan) => plan.plays.reduce((n, p) => n + p.hosts.size, 0);
+
+/** The run `--resume` continues and the hosts it left unfinished; a missing run is a usage error. */
+function resumePoint(runDir: string, playbook: string, runId: string | undefined, io: Io): { runId: string; hosts: string[] } {
+  let found: ReturnType<typeof hostsToResume>;
+  try {
+    found = hostsToResume(runDir, playbook, runId, { cwd: io.cwd });
+  } catch (err) {
+    if (err instanceof RunNotFoundError) throw new UsageError(`--resume: ${err.message}`);
+    throw err;
   }
-
-  if (values['report-file']) writeReportFile(values['report-file'], report);
-  if (values.junit) writeJunitFile(values.junit, report);
-  if (values.json) io.out(renderJson(report));
-  else io.out(`${summaryLine(report)}\n`);
-  return exitCodeFor(report);
+  const wanted = resolve(io.cwd, playbook);
+  if (found.meta.playbook_path !== '' && found.meta.playbook_path !== wanted) {
+    throw new UsageError(`--resume: run ${found.runId} was of ${found.meta.playbook}, not ${playbook}`);
+  }
+  return { runId: found.runId, hosts: found.hosts };
 }
 
-function printLine(e: RunEvent, io: Io): void {
-  if (e.type === 'host_end') io.out(`${hostLine(e.result)}\n`);
-  else if (e.type === 'breaker') io.out(`breaker ${e.scope}: ${e.from} -> ${e.to}\n`);
-  else if (e.type === 'halt') io.out(`halted: ${e.halted.reason} after batch ${e.halted.batch}\n`);
+/** Every secret any host's variables name: diffs are where a templated secret would show. */
+function redactorFor(plan: Plan, io: Io): Redactor {
+  const redactor = new Redactor();
+  for (const play of plan.plays) for (const host of play.hosts.values()) redactor.addFromVars(host.vars, io.env);
+  return redactor;
 }
 
-export function hostLine(h: HostResult): string {
-  const took = h.started === null ? '' : `  (${h.duration_ms} ms)`;
-  if (h.status === 'ok' || h.status === 'changed') return `${h.name}  ${h.status}${took}`;
-  const detail = h.error ? `${h.reason}: ${h.error}` : (h.reason ?? '');
-  return `${h.name}  ${h.status}  ${detail}`.trimEnd();
+interface Stop {
+  graceful: AbortSignal;
+  hard: AbortSignal;
 }
 
-export function summaryLine(r: RunReport): string {
-  const s = r.summary;
-  const halted = r.halted ? `  halted: ${r.halted.reason} (batch ${r.halted.batch})` : '';
-  return `ok=${s.ok} changed=${s.changed} failed=${s.failed} unreachable=${s.unreachable} skipped=${s.skipped}  in ${r.duration_ms} ms${halted}`;
-}
-
-/** First SIGINT/SIGTERM: start no new host and let in-flight ones finish. A second one: stop them now. */
-function stopOnSignals(): { graceful: AbortSignal; hard: AbortSignal; dispose: () => void } {
+/**
+ * Runs `work` with SIGINT/SIGTERM turned into stops. First signal: start no new host and let in-flight ones
+ * finish. A second: end them now. The handlers go when `work` ends: a runbook embedded in a longer-lived
+ * process must not keep swallowing its signals.
+ */
+async function whileStoppable<T>(io: Io, work: (stop: Stop) => Promise<T>): Promise<T> {
   const graceful = new AbortController();
   const hard = new AbortController();
-  const onSignal = () => (graceful.signal.aborted ? hard.abort() : graceful.abort());
+  const onSignal = () => {
+    if (graceful.signal.aborted) {
+      if (!hard.signal.aborted) io.err('runbook: stopping the in-flight hosts now\n');
+      hard.abort();
+      return;
+    }
+    io.err('runbook: interrupted: starting no new host; in-flight hosts are finishing (interrupt again to stop them)\n');
+    graceful.abort();
+  };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
-  return {
-    graceful: graceful.signal,
-    hard: hard.signal,
-    dispose: () => {
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
-    },
-  };
+  try {
+    return await work({ graceful: graceful.signal, hard: hard.signal });
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
 }

@@ -10,6 +10,8 @@ export interface LoadPlanOptions {
   /** `-i`: wins over every play's `inventory:`. */
   inventory?: string;
   limit?: string;
+  /** `--resume`: only these hosts (exact names), on top of the plays' patterns and `limit`. */
+  onlyHosts?: readonly string[];
   cwd?: string;
 }
 
@@ -43,7 +45,10 @@ export function loadPlan(opts: LoadPlanOptions): LoadedPlan {
     return null;
   });
 
-  const built = buildPlan(playbook, inventories, opts.limit === undefined ? {} : { limit: opts.limit });
+  const built = buildPlan(playbook, inventories, {
+    ...(opts.limit === undefined ? {} : { limit: opts.limit }),
+    ...(opts.onlyHosts === undefined ? {} : { onlyHosts: opts.onlyHosts }),
+  });
   all.push(...built.diagnostics);
   const sorted = sortDiagnostics(all);
   return { plan: sorted.length === 0 ? built.plan : null, playbook, diagnostics: sorted };

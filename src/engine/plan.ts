@@ -74,6 +74,11 @@ export const REGISTERED_PLACEHOLDER = Object.freeze({ stdout: '', stderr: '', rc
 export interface BuildPlanOptions {
   /** `--limit`: another host pattern applied on top of each play's `hosts`. */
   limit?: string;
+  /**
+   * `--resume`: exact host names, applied on top of `hosts` and `limit` before batching, so `serial` splits
+   * only the hosts that still need the run. Names no longer in the inventory are simply not targeted.
+   */
+  onlyHosts?: readonly string[];
   /** Home and user for connection defaults (tests pin them). */
   home?: string;
   user?: string;
@@ -230,8 +235,10 @@ export function buildPlan(
 
     const checks = checkTasksOnce(play, engine, problems);
 
+    const only = opts.onlyHosts ? new Set(opts.onlyHosts) : null;
+    const targeted = only ? selected.hosts.filter((h) => only.has(h)) : selected.hosts;
     const hosts = new Map<string, PlannedHost>();
-    for (const hostName of selected.hosts) {
+    for (const hostName of targeted) {
       const vars = iv.hostVars(hostName, play.vars);
       const conn = resolveConnection(hostName, vars, { baseDir: inventoryDir(inv), home: opts.home, user: opts.user });
       const hostLoc = inv.hosts.get(hostName)?.loc ?? { file: inv.file, line: 1, col: 1 };
@@ -263,7 +270,7 @@ export function buildPlan(
       index: playIndex,
       name: play.name,
       spec: play,
-      batches: splitBatches(selected.hosts, play.serial),
+      batches: splitBatches(targeted, play.serial),
       hosts,
       renderer,
     });

@@ -10,6 +10,12 @@ export function diffTarget(diff: string): string | null {
   return name.length > 0 ? name : null;
 }
 
+/** The diff library heads a patch with `Index: FILE` and a rule of `=`; our heading already names the file. */
+function withoutIndexHeader(lines: string[]): string[] {
+  if (!lines[0]?.startsWith('Index: ')) return lines;
+  return lines.slice(/^=+$/.test(lines[1] ?? '') ? 2 : 1);
+}
+
 function paintLine(color: boolean, line: string): string {
   if (line.startsWith('+++ ') || line.startsWith('--- ')) return paint(color, 'bold', line);
   if (line.startsWith('@@')) return paint(color, 'cyan', line);
@@ -32,7 +38,7 @@ export function renderDiffs(report: RunReport, opts: { color?: boolean; redactor
       const text = opts.redactor ? opts.redactor.text(t.diff) : t.diff;
       const dest = diffTarget(text) ?? t.name;
       const heading = paint(color, 'bold', `── ${h.name}: ${dest} (${t.name})${report.check ? ' — would change' : ''}`);
-      const body = text.replace(/\n$/, '').split('\n').map((l) => paintLine(color, l));
+      const body = withoutIndexHeader(text.replace(/\n$/, '').split('\n')).map((l) => paintLine(color, l));
       blocks.push([heading, ...body].join('\n'));
     }
   }

@@ -77,6 +77,8 @@ export function attachOutputs(bus: EventBus, io: Io, opts: OutputOptions): Outpu
       if (opts.json) {
         io.out(renderJson(report));
       } else {
+        // A blank line parts the live progress from what follows.
+        io.out('\n');
         const color = useColor(io);
         if (opts.diff) {
           const diffs = renderDiffs(report, { color, redactor: opts.redactor });

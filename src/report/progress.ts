@@ -1,7 +1,7 @@
 import { useColor, type Io } from '../cli/io.js';
 import type { RunEvent } from '../engine/events.js';
 import type { HostResult } from '../engine/results.js';
-import { formatDuration, hostReason, paint, paintStatus } from './table.js';
+import { formatDuration, hostReason, paint, paintStatus, statusLabel } from './table.js';
 
 export interface ProgressOptions {
   /** Overrides useColor(io); colour is still never used off a TTY. */
@@ -34,12 +34,14 @@ class RunState {
   play = '';
   nameWidth = 0;
   halted: string | null = null;
+  check = false;
   readonly openBreakers = new Map<string, string>();
 
   apply(e: RunEvent): void {
     switch (e.type) {
       case 'run_start':
         this.total = e.hosts;
+        this.check = e.check;
         this.nameWidth = Math.max(0, ...(e.targets ?? []).map((t) => t.length));
         break;
       case 'batch_start':
@@ -73,12 +75,14 @@ function formatElapsed(ms: number): string {
 }
 
 /** `[ 12/100] fra-r1  unreachable  timeout (10.0s)` */
-export function hostLine(state: { done: number; total: number; nameWidth: number }, h: HostResult, color = false): string {
+export function hostLine(state: { done: number; total: number; nameWidth: number; check?: boolean }, h: HostResult, color = false): string {
   const width = String(Math.max(state.total, state.done)).length;
   const counter = `[${String(state.done).padStart(width)}/${state.total}]`;
   const reason = hostReason(h);
   const shortReason = reason.length > REASON_MAX ? `${reason.slice(0, REASON_MAX - 1)}…` : reason;
-  const status = paintStatus(color, h.status) + ' '.repeat(Math.max(0, 11 - h.status.length));
+  const label = statusLabel(h.status, state.check);
+  // Padded to the longest label the run can print, so reasons line up under one another.
+  const status = paintStatus(color, h.status, state.check) + ' '.repeat(Math.max(0, (state.check ? 12 : 11) - label.length));
   const duration = h.started === null ? '' : `(${formatDuration(h.duration_ms)})`;
   const tail = [shortReason, duration].filter((s) => s.length > 0).join(' ');
   return `${counter} ${h.name.padEnd(state.nameWidth)}  ${status}  ${tail}`.trimEnd();

@@ -1,5 +1,5 @@
 import Table from 'cli-table3';
-import type { BreakerTimeline, HostResult, HostStatus, RunReport } from '../engine/results.js';
+import type { BreakerTimeline, HostResult, HostStatus, RunReport, TaskResult } from '../engine/results.js';
 
 export interface RenderOptions {
   /** Show every host, even on a large fleet. */
@@ -31,8 +31,13 @@ const STATUS_PAINT: Record<HostStatus, Paint> = {
   skipped: 'cyan',
 };
 
-export function paintStatus(color: boolean, status: HostStatus): string {
-  return paint(color, STATUS_PAINT[status], status);
+/** Under --check nothing changed: a host that ended `changed` is one that would change. */
+export function statusLabel(status: HostStatus, check = false): string {
+  return check && status === 'changed' ? 'would change' : status;
+}
+
+export function paintStatus(color: boolean, status: HostStatus, check = false): string {
+  return paint(color, STATUS_PAINT[status], statusLabel(status, check));
 }
 
 /** `412ms`, `5.2s`, `3m07s`: short enough for a table cell, precise enough to compare hosts. */
@@ -89,17 +94,20 @@ function hostTable(report: RunReport, opts: RenderOptions): string {
 
   const lines: string[] = [];
   if (shown.length > 0) {
-    const head = ['host', ...(plays.size > 1 ? ['play'] : []), 'batch', 'status', 'reason', 'changed tasks', 'duration'];
+    // Under --check the task columns say what a real run would do: templates it would upload, commands it would run.
+    const taskHeads = report.check ? ['would change', 'would run'] : ['changed tasks'];
+    const head = ['host', ...(plays.size > 1 ? ['play'] : []), 'batch', 'status', 'reason', ...taskHeads, 'duration'];
     const table = plainTable(head, color);
     for (const h of shown) {
-      const changed = h.tasks.filter((t) => t.changed).map((t) => t.name).join(', ');
+      const names = (pick: (t: TaskResult) => boolean) => truncate(h.tasks.filter(pick).map((t) => t.name).join(', '), textWidth);
+      const taskCells = report.check ? [names((t) => t.changed), names((t) => t.would_run === true)] : [names((t) => t.changed)];
       table.push([
         h.name,
         ...(plays.size > 1 ? [truncate(h.play, textWidth)] : []),
         { content: h.batch, hAlign: 'right' },
-        paintStatus(color, h.status),
+        paintStatus(color, h.status, report.check),
         truncate(hostReason(h), textWidth),
-        truncate(changed, textWidth),
+        ...taskCells,
         { content: h.started === null ? '-' : formatDuration(h.duration_ms), hAlign: 'right' },
       ]);
     }
@@ -136,7 +144,7 @@ function batchRows(report: RunReport): BatchRow[] {
 
 function batchTable(report: RunReport, opts: RenderOptions): string {
   const color = opts.color ?? false;
-  const table = plainTable(['play', 'batch', 'hosts', 'ok', 'changed', 'failed', 'unreachable', 'skipped'], color);
+  const table = plainTable(['play', 'batch', 'hosts', 'ok', statusLabel('changed', report.check), 'failed', 'unreachable', 'skipped'], color);
   const count = (n: number, status: HostStatus) => ({ content: n === 0 ? '0' : paint(color, STATUS_PAINT[status], String(n)), hAlign: 'right' as const });
   for (const r of batchRows(report)) {
     table.push([
@@ -176,7 +184,7 @@ export function renderRecap(report: RunReport, opts: { color?: boolean } = {}): 
   const s = report.summary;
   const total = s.ok + s.changed + s.failed + s.unreachable + s.skipped;
   const parts = (['ok', 'changed', 'failed', 'unreachable', 'skipped'] as const).map((k) =>
-    s[k] > 0 && k !== 'ok' && k !== 'changed' ? paint(color, STATUS_PAINT[k], `${s[k]} ${k}`) : `${s[k]} ${k}`,
+    s[k] > 0 && k !== 'ok' && k !== 'changed' ? paint(color, STATUS_PAINT[k], `${s[k]} ${k}`) : `${s[k]} ${statusLabel(k, report.check)}`,
   );
   let line = `${total} host${total === 1 ? '' : 's'}: ${parts.join(', ')} in ${formatDuration(report.duration_ms)}`;
   if (report.halted) line += ` — ${paint(color, 'red', `halted: ${report.halted.reason} in batch ${report.halted.batch}`)}`;

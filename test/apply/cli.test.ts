@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunReport } from '../../src/engine/results.js';
 import { startLab, type Lab } from '../../src/lab/lab.js';
 import { validateReport } from '../../src/report/json.js';
-import { ROOT, collect, runCli, startCli } from '../support/cli.js';
+import { ROOT, runCli } from '../support/cli.js';
 
 /** `runbook apply` as a user runs it: the real CLI in a child process against a lab. */
 
@@ -26,7 +26,7 @@ afterAll(async () => {
 
 describe('runbook apply', () => {
   it('--check connects and shows what would change, but uploads nothing', async () => {
-    const r = await runCli(['apply', SITE, '-i', lab.inventoryPath, '--check', '--json']);
+    const r = await runCli(['apply', SITE, '-i', lab.inventoryPath, '--check', '--json', '--run-dir', out]);
     expect(r.code).toBe(2);
     const report = JSON.parse(r.stdout) as RunReport;
     expect(report.check).toBe(true);
@@ -36,13 +36,15 @@ describe('runbook apply', () => {
     expect(lab.readFile('r001', '/etc/motd')?.toString() ?? '').not.toContain('Managed by runbook');
   });
 
-  it('prints a line per host and a summary, writes a valid report file, and exits 2 when a host is unreachable', async () => {
+  it('prints a line per host, then the tables; writes a valid report file, and exits 2 when a host is unreachable', async () => {
     const file = join(out, 'report.json');
-    const r = await runCli(['apply', SITE, '-i', lab.inventoryPath, '--report-file', file]);
+    const r = await runCli(['apply', SITE, '-i', lab.inventoryPath, '--report-file', file, '--run-dir', out]);
     expect(r.code).toBe(2);
-    expect(r.stdout).toMatch(/^r001 {2}changed {2}\(\d+ ms\)$/m);
-    expect(r.stdout).toMatch(/^r003 {2}unreachable {2}refused: /m);
-    expect(r.stdout).toMatch(/^ok=0 changed=2 failed=0 unreachable=1 skipped=0 {2}in \d+ ms$/m);
+    expect(r.stdout).toMatch(/^\[\d\/3\] r001  changed {6}\(\d+(ms|\.\ds)\)$/m);
+    expect(r.stdout).toMatch(/^\[\d\/3\] r003  unreachable  refused: /m);
+    expect(r.stdout).toMatch(/^│ r003 │ +1 │ unreachable │ refused: .*│ +│ +\d+ms │$/m);
+    expect(r.stdout).toMatch(/^│ r001 │ +1 │ changed +│ +│ Push banner +│/m);
+    expect(r.stdout.trimEnd().split('\n').at(-1)).toMatch(/^3 hosts: 0 ok, 2 changed, 0 failed, 1 unreachable, 0 skipped in \d+(ms|\.\ds)$/);
     const report = JSON.parse(readFileSync(file, 'utf8')) as RunReport;
     expect(validateReport(report)).toEqual([]);
     expect(report.run_id).toMatch(/^\d{8}-\d{6}-[0-9a-f]{4}$/);
@@ -51,7 +53,7 @@ describe('runbook apply', () => {
   });
 
   it('a second run finds the templates in place: ok, nothing uploaded', async () => {
-    const r = await runCli(['apply', SITE, '-i', lab.inventoryPath, '--limit', 'r001:r002', '--json']);
+    const r = await runCli(['apply', SITE, '-i', lab.inventoryPath, '--limit', 'r001:r002', '--json', '--run-dir', out]);
     expect(r.code).toBe(0);
     const report = JSON.parse(r.stdout) as RunReport;
     expect(report.hosts.map((h) => [h.name, h.status])).toEqual([['r001', 'ok'], ['r002', 'ok']]);
@@ -64,27 +66,6 @@ describe('runbook apply', () => {
     expect(r.stderr).toMatch(/invalid\.yml:3:\d+: /);
     expect(r.stderr).not.toMatch(/\n\s+at /);
     expect(lab.fleetCounters().connections).toBe(before);
-  });
-
-  it('SIGINT lets in-flight hosts finish, starts no new one, and exits 130', async () => {
-    lab.setFault('r00*:slow:1500ms');
-    try {
-      const file = join(out, 'interrupted.json');
-      const child = startCli(['apply', SITE, '-i', lab.inventoryPath, '--forks', '1', '--report-file', file]);
-      const sessions = () => lab.fleetCounters().commands;
-      const before = sessions();
-      // Interrupt once the first host is at work, so it is in flight when the signal lands.
-      while (sessions() === before) await new Promise((r) => setTimeout(r, 50));
-      child.kill('SIGINT');
-      const r = await collect(child, 30_000);
-      expect(r.code).toBe(130);
-      const report = JSON.parse(readFileSync(file, 'utf8')) as RunReport;
-      expect(report.halted).toEqual({ reason: 'interrupted', batch: 1 });
-      expect(report.hosts.find((h) => h.name === 'r001')!.status).toMatch(/^(ok|changed)$/);
-      expect(report.hosts.filter((h) => h.status === 'skipped').map((h) => h.reason)).toEqual(['interrupted', 'interrupted']);
-    } finally {
-      lab.clearFault('r00*');
-    }
   });
 
   it('bad usage exits 5', async () => {

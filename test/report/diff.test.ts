@@ -37,6 +37,15 @@ describe('renderDiffs', () => {
     expect(renderDiffs(r)).toBe('');
   });
 
+  it('leaves out the Index header the diff library puts above a patch', () => {
+    const r = fixtureReport();
+    r.hosts[0]!.tasks[1]!.diff = createTwoFilesPatch('/etc/ntp.conf', '/etc/ntp.conf', 'server a\n', 'server b\n');
+    const text = renderDiffs(r);
+    expect(text).toContain('── ams-r1: /etc/ntp.conf (Write ntp.conf)\n--- /etc/ntp.conf\n+++ /etc/ntp.conf\n@@ -1,1 +1,1 @@\n-server a\n+server b');
+    expect(text).not.toContain('Index:');
+    expect(text).not.toMatch(/^=+$/m);
+  });
+
   it('finds the destination in the +++ header of a patch made by the diff library', () => {
     expect(diffTarget(createTwoFilesPatch('/etc/a.conf', '/etc/a.conf', 'x\n', 'y\n', 'remote', 'rendered'))).toBe('/etc/a.conf');
     expect(diffTarget('no header')).toBeNull();
