@@ -1,0 +1,122 @@
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { RunReport } from '../../src/engine/results.js';
+import { startLab, type Lab } from '../../src/lab/lab.js';
+import { validateReport } from '../../src/report/json.js';
+import { ROOT, collect, runCli, startCli } from '../support/cli.js';
+
+/** `runbook apply --resume` through the real CLI: which hosts it touches is read from the lab's counters. */
+
+const SITE = join(ROOT, 'test/fixtures/apply/site.yml');
+const labs: Lab[] = [];
+const dirs: string[] = [];
+
+afterEach(async () => {
+  await Promise.all(labs.splice(0).map((l) => l.stop()));
+  dirs.splice(0).forEach((d) => rmSync(d, { recursive: true, force: true }));
+});
+
+async function lab(hosts: number, faults: string[] = []): Promise<Lab> {
+  const l = await startLab({ hosts, latencyMs: 5, seed: 5, faults });
+  labs.push(l);
+  return l;
+}
+
+function runDir(): string {
+  const d = mkdtempSync(join(tmpdir(), 'runbook-resume-'));
+  dirs.push(d);
+  return d;
+}
+
+const connections = (l: Lab) => Object.fromEntries(Object.entries(l.counters()).map(([h, c]) => [h, c.connections]));
+
+/** The hosts whose device saw a new connection between two counter snapshots. */
+function touched(before: Record<string, number>, after: Record<string, number>): string[] {
+  return Object.keys(after).filter((h) => after[h]! > (before[h] ?? 0)).sort();
+}
+
+async function applyJson(l: Lab, dir: string, extra: string[] = []): Promise<{ code: number | null; report: RunReport; stderr: string }> {
+  const r = await runCli(['apply', SITE, '-i', l.inventoryPath, '--json', '--run-dir', dir, ...extra]);
+  return { code: r.code, report: JSON.parse(r.stdout) as RunReport, stderr: r.stderr };
+}
+
+describe('runbook apply --resume', () => {
+  it('after a run with failures runs only the hosts that did not end ok/changed, and its report names the run it resumed', async () => {
+    const l = await lab(5, ['r002:fail', 'r004:fail']);
+    const dir = runDir();
+    const first = await applyJson(l, dir);
+    expect(first.code).toBe(2);
+    expect(first.report.hosts.filter((h) => h.status === 'failed').map((h) => h.name).sort()).toEqual(['r002', 'r004']);
+
+    l.clearFault('r002');
+    l.clearFault('r004');
+    const before = connections(l);
+    const resumed = await applyJson(l, dir, ['--resume']);
+    expect(resumed.code).toBe(0);
+    expect(validateReport(resumed.report)).toEqual([]);
+    expect(resumed.report.resumed_from).toBe(first.report.run_id);
+    expect(resumed.report.hosts.map((h) => [h.name, h.status]).sort()).toEqual([['r002', 'changed'], ['r004', 'changed']]);
+    // The hosts that had ended well were not even connected to.
+    expect(touched(before, connections(l))).toEqual(['r002', 'r004']);
+    const journaled = JSON.parse(readFileSync(join(dir, '.runbook/runs', resumed.report.run_id, 'meta.json'), 'utf8')) as { resumed_from: string };
+    expect(journaled.resumed_from).toBe(first.report.run_id);
+
+    // The latest run of this playbook is now the resume, which left nothing unfinished.
+    const quiet = connections(l);
+    const nothing = await runCli(['apply', '--resume', SITE, '-i', l.inventoryPath, '--run-dir', dir]);
+    expect(nothing.code).toBe(0);
+    expect(nothing.stdout).toBe(`nothing to resume: every host of run ${resumed.report.run_id} ended ok or changed\n`);
+    expect(touched(quiet, connections(l))).toEqual([]);
+
+    // A RUN_ID after --resume picks that run: the first one still lists r002 and r004 as unfinished.
+    const again = await applyJson(l, dir, ['--resume', first.report.run_id]);
+    expect(again.report.resumed_from).toBe(first.report.run_id);
+    expect(again.report.hosts.map((h) => [h.name, h.status]).sort()).toEqual([['r002', 'ok'], ['r004', 'ok']]);
+  });
+
+  it('after a run killed with SIGKILL also runs the hosts it never reached', async () => {
+    // forks 1 and a slow r003: the kill lands with r001 and r002 done, r003 at work and r004, r005 not started.
+    const l = await lab(5, ['r003:slow:20s']);
+    const dir = runDir();
+    const child = startCli(['apply', SITE, '-i', l.inventoryPath, '--forks', '1', '--run-dir', dir]);
+    const done = collect(child, 60_000);
+    const journal = () => {
+      const runs = join(dir, '.runbook/runs');
+      const id = existsSync(runs) ? readdirSync(runs)[0] : undefined;
+      return id ? { id, text: existsSync(join(runs, id, 'events.jsonl')) ? readFileSync(join(runs, id, 'events.jsonl'), 'utf8') : '' } : null;
+    };
+    const deadline = Date.now() + 30_000;
+    while ((journal()?.text.match(/"type":"host_end"/g) ?? []).length < 2) {
+      if (Date.now() > deadline) throw new Error('timed out waiting for two host lines');
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    child.kill('SIGKILL');
+    expect((await done).signal).toBe('SIGKILL');
+    const killed = journal()!.id;
+
+    l.clearFault('r003');
+    const before = connections(l);
+    const resumed = await applyJson(l, dir, ['--resume', killed]);
+    expect(resumed.code).toBe(0);
+    expect(resumed.report.resumed_from).toBe(killed);
+    expect(resumed.report.hosts.map((h) => [h.name, h.status]).sort()).toEqual([['r003', 'changed'], ['r004', 'changed'], ['r005', 'changed']]);
+    expect(touched(before, connections(l))).toEqual(['r003', 'r004', 'r005']);
+  });
+
+  it('with no run to resume, or an unknown RUN_ID, says so in one line and exits 5 without connecting', async () => {
+    const l = await lab(1);
+    const dir = runDir();
+    const none = await runCli(['apply', SITE, '-i', l.inventoryPath, '--run-dir', dir, '--resume']);
+    expect(none.code).toBe(5);
+    expect(none.stderr.split('\n')[0]).toMatch(/^runbook apply: --resume: no runs recorded under .*\.runbook\/runs$/);
+
+    expect((await runCli(['apply', SITE, '-i', l.inventoryPath, '--run-dir', dir])).code).toBe(0);
+    const unknown = await runCli(['apply', SITE, '-i', l.inventoryPath, '--run-dir', dir, '--resume', '20200101-000000-abcd']);
+    expect(unknown.code).toBe(5);
+    expect(unknown.stderr.split('\n')[0]).toMatch(/^runbook apply: --resume: no run "20200101-000000-abcd" under /);
+    expect(l.fleetCounters().connections).toBe(1);
+    expect(none.stderr + unknown.stderr).not.toMatch(/\n\s+at /);
+  });
+});
