@@ -76,24 +76,28 @@ export class Breaker {
     }
   }
 
-  success(permit: Permit): void {
-    if (!this.isCurrent(permit)) return;
+  /** Records a success; answers whether it counted (false for a permit from an earlier period). */
+  success(permit: Permit): boolean {
+    if (!this.isCurrent(permit)) return false;
     if (permit.kind === 'normal') {
       this.opts.rule.success();
-      return;
+      return true;
     }
     this.probes -= 1;
     this.probeSuccesses += 1;
     if (this.probeSuccesses >= this.opts.successThreshold) this.close();
+    return true;
   }
 
-  failure(permit: Permit): void {
-    if (!this.isCurrent(permit)) return;
+  /** Records a failure; answers whether it counted (false for a permit from an earlier period). */
+  failure(permit: Permit): boolean {
+    if (!this.isCurrent(permit)) return false;
     if (permit.kind === 'normal') {
       if (this.opts.rule.failure()) this.open();
-      return;
+      return true;
     }
     this.open();
+    return true;
   }
 
   /** The call ended without an outcome that says anything about the scope (e.g. the run was interrupted). */

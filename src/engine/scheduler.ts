@@ -1,6 +1,6 @@
 import PQueue from 'p-queue';
 import type { Transport } from '../transport/transport.js';
-import { Breaker } from './breaker.js';
+import { Breaker, type Permit } from './breaker.js';
 import { iso, type Clock } from './clock.js';
 import { ConsecutiveFailures } from './consecutive.js';
 import type { EventBus } from './events.js';
@@ -25,13 +25,34 @@ export interface SchedulerOptions {
   defaultTaskTimeoutMs?: number;
 }
 
-/** A breaker and the hosts of its scope waiting for it (on_open: wait), which hold no fork slot meanwhile. */
+/** A breaker and what the scheduler knows about its scope beyond the breaker's own state. */
 interface Scope {
   label: string;
   breaker: Breaker;
-  waiting: string[];
+  /** Hosts of this scope in flight, whatever period of the breaker they were admitted in. */
+  running: number;
+  /** Changes of state of the breaker so far. */
+  period: number;
+  /** Failures the breaker counted in a row since its last success or change of state. */
+  failures: number;
+  /** A host of this scope succeeded (and counted) since the breaker last changed state, with no failure since. */
+  proven: boolean;
   /** Pending wake-up at the end of the cooldown, if one is armed. */
   cooldown: AbortController | null;
+}
+
+/**
+ * The hosts of one scope in one batch that have not started yet, in batch order. A blocked lane holds no
+ * fork slot: its hosts wait until something about their scope changes (a host of it ends, a cooldown ends).
+ */
+interface Lane {
+  scope: Scope | null;
+  /** Indexes into the batch's host names, ascending. */
+  pending: number[];
+  next: number;
+  blocked: boolean;
+  /** In the ready heap. */
+  queued: boolean;
 }
 
 /** A host that failed or was unreachable; an interrupted host says nothing about the device. */
@@ -42,13 +63,17 @@ export function countsAsFailure(r: HostResult): boolean {
 /**
  * Decides when each host runs: plays and batches in order, at most `forks` hosts at once, new connections
  * at most `connect_rate` per second, each host attempt guarded by its scope's breaker, and the failure
- * budget able to halt the rollout. Every targeted host ends with exactly one host_end event.
+ * budget able to halt the rollout. Every targeted host ends with exactly one host_end event, except that a
+ * host which ended failed or unreachable in one play is not run, nor reported again, by the plays after it
+ * (as Ansible drops it): its one outcome is that failure.
  */
 export class Scheduler {
   private halt: Halted | null = null;
   private readonly budget = new FailureBudget({ maxFailures: null, maxFailPercentage: null });
   private currentBatch = 0;
-  /** Wakes every host of the running batch that waits on a breaker, so a halt can settle them. */
+  /** Hosts that ended failed or unreachable in an earlier play. */
+  private readonly dropped = new Set<string>();
+  /** Lets the running batch settle every host that has not started, once the run is halted. */
   private wakeAll: () => void = () => undefined;
 
   constructor(private readonly opts: SchedulerOptions) {
@@ -65,14 +90,17 @@ export class Scheduler {
 
   async runPlay(play: PlannedPlay): Promise<void> {
     const { bus, clock } = this.opts;
-    const hosts = play.batches.flat();
-    bus.emit({ type: 'play_start', at: iso(clock), play: play.name, index: play.index, hosts, batches: play.batches });
+    // Batches keep their planned numbers; a host dropped by an earlier play's failure leaves a gap.
+    const batches = play.batches.map((names) => names.filter((n) => !this.dropped.has(n)));
+    const hosts = batches.flat();
+    bus.emit({ type: 'play_start', at: iso(clock), play: play.name, index: play.index, hosts, batches });
     this.budget.setLimits({ maxFailures: play.spec.maxFailures, maxFailPercentage: play.spec.maxFailPercentage });
     const scopes = new Map<string, Scope>();
     const gate = connectGate(play.spec.connectRate);
 
-    for (const [i, names] of play.batches.entries()) {
+    for (const [i, names] of batches.entries()) {
       const batch = i + 1;
+      if (names.length === 0) continue;
       if (this.halt) {
         for (const name of names) this.skip(play, batch, name, this.skipReason());
         continue;
@@ -80,6 +108,7 @@ export class Scheduler {
       this.currentBatch = batch;
       bus.emit({ type: 'batch_start', at: iso(clock), play: play.name, batch, batches: play.batches.length, hosts: names });
       const results = await this.runBatch(play, batch, names, scopes, gate);
+      for (const r of results) if (r.status === 'failed' || r.status === 'unreachable') this.dropped.add(r.name);
       const failed = results.filter(countsAsFailure).length;
       bus.emit({ type: 'batch_end', at: iso(clock), play: play.name, batch, failed, total: names.length });
       const reason = this.budget.batchEnded(failed, names.length);
@@ -90,10 +119,37 @@ export class Scheduler {
 
   private runBatch(play: PlannedPlay, batch: number, names: string[], scopes: Map<string, Scope>, gate: (() => Promise<void>) | undefined): Promise<HostResult[]> {
     const { bus, clock } = this.opts;
-    const forks = this.opts.forks ?? play.spec.forks;
-    const queue = new PQueue({ concurrency: Math.max(1, forks) });
+    const forks = Math.max(1, this.opts.forks ?? play.spec.forks);
+    const breakerSpec = play.spec.breaker;
     const results: HostResult[] = [];
-    const waitingScopes = new Set<Scope>();
+    let running = 0;
+
+    const lanes = new Map<Scope | null, Lane>();
+    names.forEach((name, index) => {
+      const host = play.hosts.get(name);
+      const scope = host ? this.scopeOf(play, host, scopes) : null;
+      let lane = lanes.get(scope);
+      if (!lane) lanes.set(scope, (lane = { scope, pending: [], next: 0, blocked: false, queued: false }));
+      lane.pending.push(index);
+    });
+    // The lane whose next host comes first in batch order goes first: order is kept wherever no scope waits.
+    const ready = new MinHeap<Lane>((l) => l.pending[l.next]!);
+    const offer = (lane: Lane) => {
+      if (lane.queued || lane.blocked || lane.next >= lane.pending.length) return;
+      lane.queued = true;
+      ready.push(lane);
+    };
+    const unblock = (lane: Lane | undefined) => {
+      if (!lane?.blocked) return;
+      lane.blocked = false;
+      offer(lane);
+    };
+    const take = (lane: Lane): string => {
+      const name = names[lane.pending[lane.next]!]!;
+      lane.next += 1;
+      offer(lane);
+      return name;
+    };
 
     return new Promise((resolve) => {
       const finish = (result: HostResult) => {
@@ -105,33 +161,12 @@ export class Scheduler {
           resolve(results);
         }
       };
-      const enqueue = (name: string) => void queue.add(() => attempt(name));
-      const wake = (scope: Scope) => {
-        const woken = scope.waiting.splice(0);
-        if (woken.length === 0) return;
-        waitingScopes.delete(scope);
-        woken.forEach(enqueue);
-      };
-      this.wakeAll = () => [...waitingScopes].forEach(wake);
 
-      const attempt = async (name: string): Promise<void> => {
-        const host = play.hosts.get(name);
-        if (this.halt || !host) {
-          finish(skipped(play, batch, name, host ? this.skipReason() : 'halted'));
-          return;
-        }
-        const scope = this.scopeOf(play, host, scopes);
-        const admission = scope?.breaker.tryAcquire();
-        if (scope && admission && !admission.admitted) {
-          if (play.spec.breaker?.onOpen !== 'wait') {
-            finish(skipped(play, batch, name, 'breaker_open'));
-            return;
-          }
-          scope.waiting.push(name);
-          waitingScopes.add(scope);
-          if (admission.retryAt !== null) this.armCooldown(scope, admission.retryAt, () => wake(scope));
-          return;
-        }
+      const start = async (name: string, lane: Lane, permit: Permit | null): Promise<void> => {
+        const host = play.hosts.get(name)!;
+        const scope = lane.scope;
+        running += 1;
+        if (scope) scope.running += 1;
         bus.emit({ type: 'host_start', at: iso(clock), play: play.name, batch, host: name });
         const result = await runHost({
           play,
@@ -147,20 +182,85 @@ export class Scheduler {
           ...(this.opts.abortSignal ? { abortSignal: this.opts.abortSignal } : {}),
           ...(this.opts.defaultTaskTimeoutMs ? { defaultTaskTimeoutMs: this.opts.defaultTaskTimeoutMs } : {}),
         });
-        if (scope && admission?.admitted) {
-          if (result.reason === 'interrupted') scope.breaker.release(admission.permit);
-          else if (countsAsFailure(result)) scope.breaker.failure(admission.permit);
-          else scope.breaker.success(admission.permit);
+        running -= 1;
+        if (scope) scope.running -= 1;
+        if (scope && permit) {
+          if (result.reason === 'interrupted') scope.breaker.release(permit);
+          else {
+            const period = scope.period;
+            const failed = countsAsFailure(result);
+            const counted = failed ? scope.breaker.failure(permit) : scope.breaker.success(permit);
+            // An outcome that moved the breaker starts a new period, which begins unproven with no failures.
+            if (counted && permit.kind === 'normal' && scope.period === period) {
+              scope.failures = failed ? scope.failures + 1 : 0;
+              scope.proven = !failed;
+            }
+          }
         }
         const budgetReason = this.budget.hostEnded(countsAsFailure(result));
         if (budgetReason) this.stop(budgetReason, play);
         finish(result);
-        // Whatever this host's outcome did to its breaker, hosts waiting on it must ask again.
-        if (scope) wake(scope);
+        // Whatever this host's outcome did to its scope, the hosts waiting on that scope must ask again.
+        unblock(lanes.get(scope));
+        dispatch();
       };
 
+      const dispatch = (): void => {
+        if (this.halt) {
+          for (const lane of lanes.values()) {
+            while (lane.next < lane.pending.length) finish(skipped(play, batch, take(lane), this.skipReason()));
+          }
+          return;
+        }
+        while (running < forks) {
+          const lane = ready.pop();
+          if (!lane) return;
+          lane.queued = false;
+          const name = names[lane.pending[lane.next]!]!;
+          const scope = lane.scope;
+          if (!play.hosts.has(name)) {
+            finish(skipped(play, batch, take(lane), 'halted'));
+            continue;
+          }
+          if (!scope || !breakerSpec) {
+            void start(take(lane), lane, null);
+            continue;
+          }
+          // Slow start. A scope nobody has shown to work yet (no host of it has succeeded since its breaker
+          // last changed state, or its last counted outcome was a failure) has at most as many hosts at
+          // stake as it takes failures to open its breaker: counted failures plus hosts in flight stay below
+          // failure_threshold. A dead site therefore costs exactly failure_threshold attempts, made in
+          // parallel, and never fills the fork slots that healthy hosts free while those attempts time out;
+          // its other hosts wait here without a slot and the other scopes' hosts go first. The first success
+          // lifts the cap, so a healthy scope loses no more than its first host's time.
+          if (scope.breaker.state !== 'open' && !scope.proven && scope.failures + scope.running >= breakerSpec.failureThreshold) {
+            lane.blocked = true;
+            continue;
+          }
+          const admission = scope.breaker.tryAcquire();
+          if (admission.admitted) {
+            void start(take(lane), lane, admission.permit);
+            continue;
+          }
+          if (breakerSpec.onOpen !== 'wait') {
+            finish(skipped(play, batch, take(lane), 'breaker_open'));
+            continue;
+          }
+          lane.blocked = true;
+          if (admission.retryAt !== null) {
+            this.armCooldown(scope, admission.retryAt, () => {
+              unblock(lane);
+              dispatch();
+            });
+          }
+        }
+      };
+      // A halt from outside (a signal) settles the hosts not started yet, after whatever event is in progress.
+      this.wakeAll = () => queueMicrotask(dispatch);
+
       if (names.length === 0) resolve([]);
-      names.forEach(enqueue);
+      for (const lane of lanes.values()) offer(lane);
+      dispatch();
     });
   }
 
@@ -186,19 +286,28 @@ export class Scheduler {
     let scope = scopes.get(label);
     if (!scope) {
       const { bus, clock } = this.opts;
-      scope = {
+      const created: Scope = {
         label,
-        waiting: [],
+        running: 0,
+        period: 0,
+        failures: 0,
+        proven: false,
         cooldown: null,
         breaker: new Breaker({
           rule: new ConsecutiveFailures(spec.failureThreshold),
           successThreshold: spec.successThreshold,
           cooldownMs: spec.cooldownMs,
           clock,
-          onTransition: (from, to, at) =>
-            bus.emit({ type: 'breaker', at: new Date(at).toISOString(), play: play.name, scope: label, from, to }),
+          onTransition: (from, to, at) => {
+            // A new period of the breaker: whatever proved the scope before, it must prove itself again.
+            created.period += 1;
+            created.failures = 0;
+            created.proven = false;
+            bus.emit({ type: 'breaker', at: new Date(at).toISOString(), play: play.name, scope: label, from, to });
+          },
         }),
       };
+      scope = created;
       scopes.set(label, scope);
     }
     return scope;
@@ -242,4 +351,41 @@ function connectGate(rate: number | null): (() => Promise<void>) | undefined {
   return async () => {
     await queue.add(() => undefined);
   };
+}
+
+/** A binary min-heap by `key`; the scheduler keeps at most one entry per lane in it. */
+class MinHeap<T> {
+  private readonly items: T[] = [];
+
+  constructor(private readonly key: (item: T) => number) {}
+
+  push(item: T): void {
+    const a = this.items;
+    a.push(item);
+    for (let i = a.length - 1; i > 0; ) {
+      const parent = (i - 1) >> 1;
+      if (this.key(a[parent]!) <= this.key(a[i]!)) break;
+      [a[parent], a[i]] = [a[i]!, a[parent]!];
+      i = parent;
+    }
+  }
+
+  pop(): T | undefined {
+    const a = this.items;
+    const top = a[0];
+    const last = a.pop();
+    if (a.length === 0 || last === undefined) return top;
+    a[0] = last;
+    for (let i = 0; ; ) {
+      const l = 2 * i + 1;
+      const r = l + 1;
+      let min = i;
+      if (l < a.length && this.key(a[l]!) < this.key(a[min]!)) min = l;
+      if (r < a.length && this.key(a[r]!) < this.key(a[min]!)) min = r;
+      if (min === i) break;
+      [a[min], a[i]] = [a[i]!, a[min]!];
+      i = min;
+    }
+    return top;
+  }
 }

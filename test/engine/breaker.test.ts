@@ -133,8 +133,18 @@ describe('Breaker', () => {
     clock.advance(1_000);
     expect(breaker.state).toBe('half-open');
     // A late success from a call admitted while closed is not a probe: it must not close the breaker.
-    breaker.success(slow[2]!);
+    expect(breaker.success(slow[2]!)).toBe(false);
     expect(breaker.state).toBe('half-open');
+  });
+
+  it('says which outcomes counted, so the scheduler can tell a scope proven', () => {
+    const { breaker, permit } = setup({ failureThreshold: 2 });
+    const late = permit();
+    expect(breaker.success(permit())).toBe(true);
+    expect(breaker.failure(permit())).toBe(true);
+    expect(breaker.failure(permit())).toBe(true);
+    expect(breaker.state).toBe('open');
+    expect(breaker.failure(late)).toBe(false);
   });
 
   it('ignores a late probe of an earlier half-open period', () => {

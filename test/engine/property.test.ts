@@ -27,7 +27,7 @@ const scenario = fc.record({
 });
 
 describe('scheduler properties', () => {
-  it('every host ends exactly once, none runs twice, and half-open never has more probes than success_threshold', async () => {
+  it('every host ends exactly once, none runs twice, half-open never has more probes than success_threshold, and an unproven scope never has more hosts at stake than failure_threshold', async () => {
     await fc.assert(
       fc.asyncProperty(scenario, async (s) => {
         const names = s.outcomes.map((_, i) => `h${i}`);
@@ -57,16 +57,35 @@ describe('scheduler properties', () => {
         let maxProbes = 0;
         let inFlight = 0;
         let maxInFlight = 0;
+        // Slow start, as seen from the events: a scope's period changes with each breaker transition; only an
+        // outcome of a host started while closed in the current period counts. `stake` is counted failures
+        // plus hosts in flight, which must stay within failure_threshold while the scope is unproven.
+        const slow = new Map<string, { period: number; proven: boolean; failures: number; running: number }>();
+        const slowOf = (scope: string) => {
+          let v = slow.get(scope);
+          if (!v) slow.set(scope, (v = { period: 0, proven: false, failures: 0, running: 0 }));
+          return v;
+        };
+        const startedIn = new Map<string, { period: number; closed: boolean }>();
+        let maxUnprovenStake = 0;
         bus.subscribe((e) => {
           if (e.type === 'breaker') {
             state.set(e.scope, e.to);
             // Probes belong to one half-open period; leaving it ends their standing as probes.
             probes.set(e.scope, new Set());
+            const v = slowOf(e.scope);
+            v.period += 1;
+            v.proven = false;
+            v.failures = 0;
           }
           if (e.type === 'host_start') {
             inFlight += 1;
             maxInFlight = Math.max(maxInFlight, inFlight);
             const scope = scopeOf(e.host);
+            const v = slowOf(scope);
+            v.running += 1;
+            startedIn.set(e.host, { period: v.period, closed: (state.get(scope) ?? 'closed') === 'closed' });
+            if (!v.proven) maxUnprovenStake = Math.max(maxUnprovenStake, v.failures + v.running);
             if (state.get(scope) === 'half-open') {
               const set = probes.get(scope) ?? new Set();
               set.add(e.host);
@@ -77,6 +96,14 @@ describe('scheduler properties', () => {
           if (e.type === 'host_end' && e.result.started !== null) {
             inFlight -= 1;
             probes.get(scopeOf(e.result.name))?.delete(e.result.name);
+            const v = slowOf(scopeOf(e.result.name));
+            v.running -= 1;
+            const at = startedIn.get(e.result.name)!;
+            if (at.closed && at.period === v.period) {
+              const failed = e.result.status === 'failed' || e.result.status === 'unreachable';
+              v.failures = failed ? v.failures + 1 : 0;
+              v.proven = !failed;
+            }
           }
         });
         const report = await clock.drive(runPlan(planOf(p), { transport, bus, runId: 'p', clock, env: {} }));
@@ -84,6 +111,7 @@ describe('scheduler properties', () => {
         expect(report.hosts.map((h) => h.name).sort()).toEqual([...names].sort());
         expect(new Set(transport.connects).size).toBe(transport.connects.length);
         expect(maxProbes).toBeLessThanOrEqual(s.successThreshold);
+        expect(maxUnprovenStake).toBeLessThanOrEqual(s.failureThreshold);
         expect(maxInFlight).toBeLessThanOrEqual(s.forks);
         const sum = report.summary;
         expect(sum.ok + sum.changed + sum.failed + sum.unreachable + sum.skipped).toBe(names.length);
