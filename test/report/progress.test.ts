@@ -33,6 +33,20 @@ describe('progress off a TTY', () => {
     expect(io.stdout()).not.toContain('\x1b[');
   });
 
+  it('says "would change" for a changed host of a --check run, and keeps the columns aligned', () => {
+    const io = memoryIo({ isTTY: false });
+    const p = createProgress(io);
+    const ends = fixtureEvents().filter((e) => e.type === 'host_end');
+    const changed = ends.find((e) => e.result.status === 'changed')!;
+    const failed = ends.find((e) => e.result.status === 'failed')!;
+    p.listener({ type: 'run_start', at: '2026-11-26T18:48:12.000Z', run_id: 'r', playbook: 'p', check: true, resumed_from: null, hosts: 2, targets: [changed.result.name, failed.result.name] });
+    p.listener(changed);
+    p.listener(failed);
+    const [first, second] = io.stdout().trimEnd().split('\n');
+    expect(first).toMatch(new RegExp(`^\\[1/2\\] ${changed.result.name}  would change  \\(`));
+    expect(second).toMatch(new RegExp(`^\\[2/2\\] ${failed.result.name}  failed {8}command`));
+  });
+
   it('pads the counter to the width of the total', () => {
     const io = memoryIo();
     const p = createProgress(io);

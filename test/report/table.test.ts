@@ -89,6 +89,30 @@ describe('renderReport', () => {
   });
 });
 
+describe('renderReport of a --check run', () => {
+  function checkRun(): RunReport {
+    const r = { ...fixtureReport(), check: true };
+    const host = r.hosts.find((h) => h.name === 'ams-r1')!;
+    host.tasks.push({ name: 'Reload ntpd', status: 'skipped', changed: false, rc: null, stdout: '', stderr: '', attempts: 0, duration_ms: 0, error: null, would_run: true });
+    return r;
+  }
+
+  it('calls a changed host "would change" and lists the tasks that would change and the commands that would run', () => {
+    const text = renderReport(checkRun());
+    expect(text).toMatch(/│ host +│ batch │ status +│ reason +│ would change +│ would run +│ duration │/);
+    expect(text).toMatch(/│ ams-r1 │ +1 │ would change │ +│ Write ntp\.conf +│ Reload ntpd │/);
+    expect(text).not.toMatch(/│ changed /);
+    expect(text).toMatch(/│ play +│ batch │ hosts │ ok │ would change │ failed │/);
+    expect(renderRecap(checkRun())).toMatch(/^12 hosts: 4 ok, 2 would change, 1 failed, .*\(check mode: nothing was changed\)$/);
+  });
+
+  it('keeps the words of a real run when it is not a check', () => {
+    const text = renderReport(fixtureReport());
+    expect(text).not.toContain('would');
+    expect(text).toContain('changed tasks');
+  });
+});
+
 describe('formatDuration', () => {
   it('uses ms below a second, tenths of seconds below a minute, then minutes', () => {
     expect([formatDuration(412), formatDuration(5230), formatDuration(187_000)]).toEqual(['412ms', '5.2s', '3m07s']);
