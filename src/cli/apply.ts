@@ -60,6 +60,8 @@ const RUN_ID = /^\d{8}-\d{6}-[0-9a-f]{4}$/;
  * its value only when it looks like a run id (`apply site.yml --resume` leaves the playbook alone).
  */
 function takeResumeId(argv: string[]): { argv: string[]; resumeId: string | undefined } {
+  const joined = argv.findIndex((a) => a.startsWith('--resume='));
+  if (joined >= 0) return { argv: argv.map((a, i) => (i === joined ? '--resume' : a)), resumeId: argv[joined]!.slice('--resume='.length) || undefined };
   const at = argv.indexOf('--resume');
   const next = argv[at + 1];
   if (at < 0 || next === undefined || !RUN_ID.test(next)) return { argv, resumeId: undefined };
@@ -73,6 +75,7 @@ export async function apply(rawArgv: string[], io: Io): Promise<number> {
     io.out(USAGE);
     return EXIT.ok;
   }
+  if (values.resume && positionals.length === 2) throw new UsageError(`one PLAYBOOK, and --resume takes a run id such as 20261126-184812-3f9a: got ${positionals.join(' ')}`);
   if (positionals.length !== 1) throw new UsageError(positionals.length === 0 ? 'a PLAYBOOK is required' : `one PLAYBOOK at a time, not ${positionals.join(' ')}`);
   const forks = positiveInt('--forks', values.forks);
   const playbook = positionals[0]!;

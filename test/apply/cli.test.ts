@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -74,5 +74,24 @@ describe('runbook apply', () => {
     expect(r.stderr).toContain('--forks takes a positive whole number');
     const none = await runCli(['apply']);
     expect(none.code).toBe(5);
+    const badId = await runCli(['apply', SITE, '--resume', 'yesterday', '--run-dir', out]);
+    expect(badId.code).toBe(5);
+    expect(badId.stderr).toContain('--resume takes a run id such as 20261126-184812-3f9a: got ');
+  });
+
+  it('a report file it cannot write is one line on stderr and exit 5, with the journal still written', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'runbook-apply-unwritable-'));
+    try {
+      const r = await runCli(['apply', SITE, '-i', lab.inventoryPath, '--limit', 'r001', '--run-dir', dir, '--report-file', join(SITE, 'report.json')]);
+      expect(r.code).toBe(5);
+      expect(r.stderr).toMatch(/^runbook: cannot write report file .*site\.yml\/report\.json: /m);
+      expect(r.stderr).not.toMatch(/\n\s+at /);
+      const [runId] = readdirSync(join(dir, '.runbook/runs'));
+      const stored = JSON.parse(readFileSync(join(dir, '.runbook/runs', runId!, 'report.json'), 'utf8')) as RunReport;
+      expect(stored.hosts.map((h) => h.name)).toEqual(['r001']);
+      expect(stored.hosts[0]!.status).toMatch(/^(ok|changed)$/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -98,7 +98,7 @@ describe('runbook apply --resume', () => {
 
     l.clearFault('r003');
     const before = connections(l);
-    const resumed = await applyJson(l, dir, ['--resume', killed]);
+    const resumed = await applyJson(l, dir, [`--resume=${killed}`]);
     expect(resumed.code).toBe(0);
     expect(resumed.report.resumed_from).toBe(killed);
     expect(resumed.report.hosts.map((h) => [h.name, h.status]).sort()).toEqual([['r003', 'changed'], ['r004', 'changed'], ['r005', 'changed']]);
