@@ -144,7 +144,8 @@ export async function apply(rawArgv: string[], io: Io): Promise<number> {
   );
   const unwritten = outputs.finish(report);
 
-  for (const err of bus.listenerErrors()) io.err(`runbook apply: internal error in an output: ${(err as Error)?.stack ?? String(err)}\n`);
+  // A journal line or progress line that could not be written (a full disk, a closed pipe) did not stop the rollout.
+  for (const err of bus.listenerErrors()) io.err(`runbook apply: an output failed during the run: ${err instanceof Error ? err.message : String(err)}\n`);
   const code = exitCodeFor(report);
   if (code !== EXIT.ok) return code;
   if (bus.listenerErrors().length > 0) return EXIT.internal;

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -105,7 +105,7 @@ describe('runbook apply --resume', () => {
     expect(touched(before, connections(l))).toEqual(['r003', 'r004', 'r005']);
   });
 
-  it('with no run to resume, or an unknown RUN_ID, says so in one line and exits 5 without connecting', async () => {
+  it('with no run to resume, an unknown RUN_ID or a run of another playbook, says so in one line and exits 5 without connecting', async () => {
     const l = await lab(1);
     const dir = runDir();
     const none = await runCli(['apply', SITE, '-i', l.inventoryPath, '--run-dir', dir, '--resume']);
@@ -116,7 +116,13 @@ describe('runbook apply --resume', () => {
     const unknown = await runCli(['apply', SITE, '-i', l.inventoryPath, '--run-dir', dir, '--resume', '20200101-000000-abcd']);
     expect(unknown.code).toBe(5);
     expect(unknown.stderr.split('\n')[0]).toMatch(/^runbook apply: --resume: no run "20200101-000000-abcd" under /);
+    const [runId] = readdirSync(join(dir, '.runbook/runs'));
+    const other = join(dir, 'other.yml');
+    writeFileSync(other, `- name: Other\n  hosts: all\n  tasks:\n    - name: Read version\n      command: show version\n`);
+    const wrongPlaybook = await runCli(['apply', other, '-i', l.inventoryPath, '--run-dir', dir, '--resume', runId!]);
+    expect(wrongPlaybook.code).toBe(5);
+    expect(wrongPlaybook.stderr.split('\n')[0]).toBe(`runbook apply: --resume: run ${runId} was of ${SITE}, not ${other}`);
     expect(l.fleetCounters().connections).toBe(1);
-    expect(none.stderr + unknown.stderr).not.toMatch(/\n\s+at /);
+    expect(none.stderr + unknown.stderr + wrongPlaybook.stderr).not.toMatch(/\n\s+at /);
   });
 });
