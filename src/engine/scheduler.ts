@@ -29,10 +29,10 @@ export interface SchedulerOptions {
 interface Scope {
   label: string;
   breaker: Breaker;
-  /** Hosts of this scope in flight, whatever period of the breaker they were admitted in. */
-  running: number;
-  /** Changes of state of the breaker so far. */
+  /** Changes of state of the breaker so far; a host's outcome counts only in the period it was admitted in. */
   period: number;
+  /** Hosts admitted while closed in the current period and still in flight: their outcomes will count. */
+  staked: number;
   /** Failures the breaker counted in a row since its last success or change of state. */
   failures: number;
   /** A host of this scope succeeded (and counted) since the breaker last changed state, with no failure since. */
@@ -165,8 +165,9 @@ export class Scheduler {
       const start = async (name: string, lane: Lane, permit: Permit | null): Promise<void> => {
         const host = play.hosts.get(name)!;
         const scope = lane.scope;
+        const admittedIn = scope?.period ?? 0;
         running += 1;
-        if (scope) scope.running += 1;
+        if (scope && permit?.kind === 'normal') scope.staked += 1;
         bus.emit({ type: 'host_start', at: iso(clock), play: play.name, batch, host: name });
         const result = await runHost({
           play,
@@ -183,7 +184,7 @@ export class Scheduler {
           ...(this.opts.defaultTaskTimeoutMs ? { defaultTaskTimeoutMs: this.opts.defaultTaskTimeoutMs } : {}),
         });
         running -= 1;
-        if (scope) scope.running -= 1;
+        if (scope && permit?.kind === 'normal' && scope.period === admittedIn) scope.staked -= 1;
         if (scope && permit) {
           if (result.reason === 'interrupted') scope.breaker.release(permit);
           else {
@@ -226,14 +227,17 @@ export class Scheduler {
             void start(take(lane), lane, null);
             continue;
           }
-          // Slow start. A scope nobody has shown to work yet (no host of it has succeeded since its breaker
-          // last changed state, or its last counted outcome was a failure) has at most as many hosts at
-          // stake as it takes failures to open its breaker: counted failures plus hosts in flight stay below
-          // failure_threshold. A dead site therefore costs exactly failure_threshold attempts, made in
-          // parallel, and never fills the fork slots that healthy hosts free while those attempts time out;
-          // its other hosts wait here without a slot and the other scopes' hosts go first. The first success
-          // lifts the cap, so a healthy scope loses no more than its first host's time.
-          if (scope.breaker.state !== 'open' && !scope.proven && scope.failures + scope.running >= breakerSpec.failureThreshold) {
+          // Slow start. While a scope's breaker is closed but nobody has shown the scope to work yet (no host
+          // of it has succeeded since the breaker last changed state, or its last counted outcome was a
+          // failure), it may have at stake only as many hosts as it takes failures to open the breaker:
+          // counted failures plus hosts in flight whose outcome will count stay within failure_threshold.
+          // A dead site therefore costs exactly failure_threshold attempts, made in parallel, instead of
+          // taking every fork slot the healthy hosts free while those attempts time out; its other hosts
+          // wait here without a slot and the other scopes' hosts go first. The first success lifts the cap,
+          // so a healthy scope loses no more than its first host's time. Half-open has its own cap, the
+          // breaker's success_threshold probes; hosts admitted before the breaker last changed state are
+          // not at stake, as their outcomes no longer sway it.
+          if (scope.breaker.state === 'closed' && !scope.proven && scope.failures + scope.staked >= breakerSpec.failureThreshold) {
             lane.blocked = true;
             continue;
           }
@@ -288,8 +292,8 @@ export class Scheduler {
       const { bus, clock } = this.opts;
       const created: Scope = {
         label,
-        running: 0,
         period: 0,
+        staked: 0,
         failures: 0,
         proven: false,
         cooldown: null,
@@ -301,6 +305,7 @@ export class Scheduler {
           onTransition: (from, to, at) => {
             // A new period of the breaker: whatever proved the scope before, it must prove itself again.
             created.period += 1;
+            created.staked = 0;
             created.failures = 0;
             created.proven = false;
             bus.emit({ type: 'breaker', at: new Date(at).toISOString(), play: play.name, scope: label, from, to });

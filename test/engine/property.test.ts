@@ -27,20 +27,23 @@ const scenario = fc.record({
 });
 
 describe('scheduler properties', () => {
-  it('every host ends exactly once, none runs twice, half-open never has more probes than success_threshold, and an unproven scope never has more hosts at stake than failure_threshold', async () => {
+  it('every host ends exactly once per play, none runs twice, failed hosts are dropped by later plays, half-open never has more probes than success_threshold, and an unproven scope never has more hosts at stake than failure_threshold', async () => {
     await fc.assert(
-      fc.asyncProperty(scenario, async (s) => {
+      fc.asyncProperty(scenario, fc.integer({ min: 1, max: 2 }), async (s, playCount) => {
         const names = s.outcomes.map((_, i) => `h${i}`);
         const hosts = names.map((name, i) => ({ name, vars: { site: `s${i % s.sites}` } }));
         const batches = s.batchSize === null ? [names] : chunk(names, s.batchSize);
-        const p = play({
-          hosts,
-          batches,
-          forks: s.forks,
-          connectTimeoutMs: 3_000,
-          maxFailures: s.maxFailures,
-          breaker: { scope: s.scope, failureThreshold: s.failureThreshold, successThreshold: s.successThreshold, cooldownMs: s.cooldownMs, onOpen: s.onOpen },
-        });
+        const plays = Array.from({ length: playCount }, (_, i) =>
+          play({
+            name: `p${i + 1}`,
+            hosts,
+            batches,
+            forks: s.forks,
+            connectTimeoutMs: 3_000,
+            maxFailures: s.maxFailures,
+            breaker: { scope: s.scope, failureThreshold: s.failureThreshold, successThreshold: s.successThreshold, cooldownMs: s.cooldownMs, onOpen: s.onOpen },
+          }),
+        );
         const clock = new FakeClock();
         const device = (h: string): Device => {
           const o = s.outcomes[Number(h.slice(1))]!;
@@ -51,15 +54,16 @@ describe('scheduler properties', () => {
         };
         const transport = new FakeTransport(clock, device);
         const bus = new EventBus();
+        // Each play has its own breakers: scopes are keyed by play.
         const state = new Map<string, BreakerState>();
         const probes = new Map<string, Set<string>>();
-        const scopeOf = (h: string) => (s.scope === 'play' ? 'play' : `site=s${Number(h.slice(1)) % s.sites}`);
+        const scopeOf = (playName: string, h: string) => `${playName}/${s.scope === 'play' ? 'play' : `site=s${Number(h.slice(1)) % s.sites}`}`;
         let maxProbes = 0;
         let inFlight = 0;
         let maxInFlight = 0;
         // Slow start, as seen from the events: a scope's period changes with each breaker transition; only an
-        // outcome of a host started while closed in the current period counts. `stake` is counted failures
-        // plus hosts in flight, which must stay within failure_threshold while the scope is unproven.
+        // outcome of a host started while closed in the current period counts. While closed and unproven,
+        // counted failures plus such hosts in flight must stay within failure_threshold.
         const slow = new Map<string, { period: number; proven: boolean; failures: number; running: number }>();
         const slowOf = (scope: string) => {
           let v = slow.get(scope);
@@ -67,25 +71,32 @@ describe('scheduler properties', () => {
           return v;
         };
         const startedIn = new Map<string, { period: number; closed: boolean }>();
+        const starts: string[] = [];
         let maxUnprovenStake = 0;
         bus.subscribe((e) => {
           if (e.type === 'breaker') {
-            state.set(e.scope, e.to);
+            const scope = `${e.play}/${e.scope}`;
+            state.set(scope, e.to);
             // Probes belong to one half-open period; leaving it ends their standing as probes.
-            probes.set(e.scope, new Set());
-            const v = slowOf(e.scope);
+            probes.set(scope, new Set());
+            const v = slowOf(scope);
             v.period += 1;
+            v.running = 0;
             v.proven = false;
             v.failures = 0;
           }
           if (e.type === 'host_start') {
+            starts.push(`${e.play}/${e.host}`);
             inFlight += 1;
             maxInFlight = Math.max(maxInFlight, inFlight);
-            const scope = scopeOf(e.host);
+            const scope = scopeOf(e.play, e.host);
             const v = slowOf(scope);
-            v.running += 1;
-            startedIn.set(e.host, { period: v.period, closed: (state.get(scope) ?? 'closed') === 'closed' });
-            if (!v.proven) maxUnprovenStake = Math.max(maxUnprovenStake, v.failures + v.running);
+            const closed = (state.get(scope) ?? 'closed') === 'closed';
+            startedIn.set(`${e.play}/${e.host}`, { period: v.period, closed });
+            if (closed) {
+              v.running += 1;
+              if (!v.proven) maxUnprovenStake = Math.max(maxUnprovenStake, v.failures + v.running);
+            }
             if (state.get(scope) === 'half-open') {
               const set = probes.get(scope) ?? new Set();
               set.add(e.host);
@@ -95,30 +106,36 @@ describe('scheduler properties', () => {
           }
           if (e.type === 'host_end' && e.result.started !== null) {
             inFlight -= 1;
-            probes.get(scopeOf(e.result.name))?.delete(e.result.name);
-            const v = slowOf(scopeOf(e.result.name));
-            v.running -= 1;
-            const at = startedIn.get(e.result.name)!;
+            const scope = scopeOf(e.result.play, e.result.name);
+            probes.get(scope)?.delete(e.result.name);
+            const v = slowOf(scope);
+            const at = startedIn.get(`${e.result.play}/${e.result.name}`)!;
             if (at.closed && at.period === v.period) {
+              v.running -= 1;
               const failed = e.result.status === 'failed' || e.result.status === 'unreachable';
               v.failures = failed ? v.failures + 1 : 0;
               v.proven = !failed;
             }
           }
         });
-        const report = await clock.drive(runPlan(planOf(p), { transport, bus, runId: 'p', clock, env: {} }));
+        const report = await clock.drive(runPlan(planOf(...plays), { transport, bus, runId: 'p', clock, env: {} }));
 
-        expect(report.hosts.map((h) => h.name).sort()).toEqual([...names].sort());
-        expect(new Set(transport.connects).size).toBe(transport.connects.length);
+        // Every host of the first play ends once; a later play reports every host except those that failed
+        // or were unreachable before it, which it neither runs nor reports.
+        const failedBefore = new Set<string>();
+        for (const pl of plays) {
+          const mine = report.hosts.filter((h) => h.play === pl.name).map((h) => h.name);
+          expect(mine).toEqual(names.filter((n) => !failedBefore.has(n)));
+          for (const h of report.hosts) if (h.play === pl.name && (h.status === 'failed' || h.status === 'unreachable')) failedBefore.add(h.name);
+        }
+        expect(new Set(starts).size).toBe(starts.length);
+        expect(transport.connects).toHaveLength(starts.length);
         expect(maxProbes).toBeLessThanOrEqual(s.successThreshold);
         expect(maxUnprovenStake).toBeLessThanOrEqual(s.failureThreshold);
         expect(maxInFlight).toBeLessThanOrEqual(s.forks);
         const sum = report.summary;
-        expect(sum.ok + sum.changed + sum.failed + sum.unreachable + sum.skipped).toBe(names.length);
-        for (const h of report.hosts) {
-          if (h.status === 'skipped') expect(transport.connects).not.toContain(h.name);
-          else expect(transport.connects).toContain(h.name);
-        }
+        expect(sum.ok + sum.changed + sum.failed + sum.unreachable + sum.skipped).toBe(report.hosts.length);
+        for (const h of report.hosts) expect(starts.includes(`${h.play}/${h.name}`)).toBe(h.status !== 'skipped');
         // Hosts that wait on a breaker are never dropped: only the failure budget may skip them.
         if (s.onOpen === 'wait') expect(report.hosts.filter((h) => h.reason === 'breaker_open')).toEqual([]);
         if (!report.halted) expect(report.hosts.filter((h) => h.reason === 'halted')).toEqual([]);

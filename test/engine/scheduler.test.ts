@@ -297,6 +297,30 @@ describe('scheduler', () => {
     expect(report.hosts.filter((h) => h.status === 'changed')).toHaveLength(9);
   });
 
+  it('slow start begins again when the breaker closes after probes', async () => {
+    let healed = false;
+    const p = play({ hosts: hosts('fra', 12), forks: 6, breaker: { failureThreshold: 2, successThreshold: 1, cooldownMs: 5_000, onOpen: 'wait' } });
+    const clock = new FakeClock();
+    const transport = new FakeTransport(clock, () => (healed ? { connectMs: 1_000 } : { connect: 'refused', connectMs: 10 }));
+    const bus = new EventBus();
+    const events: RunEvent[] = [];
+    bus.subscribe((e) => {
+      events.push(e);
+      if (e.type === 'breaker' && e.to === 'open') healed = true;
+    });
+    const report = await clock.drive(runPlan(planOf(p), { transport, bus, runId: 'x', clock, env: {} }));
+    expect(report.breakers[0]!.transitions.map((t) => t.to)).toEqual(['open', 'half-open', 'closed']);
+    const closed = events.findIndex((e) => e.type === 'breaker' && e.to === 'closed');
+    // Up to the first outcome of a host started after the close, only failure_threshold hosts have started.
+    const after = events.slice(closed);
+    const startedAfter = new Set(after.flatMap((e) => (e.type === 'host_start' ? [e.host] : [])));
+    const firstEnd = after.findIndex((e) => e.type === 'host_end' && startedAfter.has(e.result.name));
+    expect(after.slice(0, firstEnd).filter((e) => e.type === 'host_start')).toHaveLength(2);
+    expect(transport.maxInFlight).toBe(6);
+    expect(report.hosts.filter((h) => h.status === 'unreachable')).toHaveLength(2);
+    expect(report.hosts.filter((h) => h.status === 'changed')).toHaveLength(10);
+  });
+
   it('without a breaker there is no slow start: a dead site fills the forks', async () => {
     const p = play({ hosts: hosts('fra', 12), forks: 6 });
     const { transport } = await runFleet([p], () => ({ connect: 'hang' }));
