@@ -79,6 +79,8 @@ async function runHost(
       readyTimeout: connectTimeoutMs,
       hostVerifier: (key: Buffer) => accepted.some((k) => k.equals(key)),
     });
+    // The same socket option runbook's transport sets, so the two sides differ only by the engine.
+    client.setNoDelay(true);
   });
   try {
     for (const command of commands) {

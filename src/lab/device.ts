@@ -148,6 +148,8 @@ export class Device {
       return;
     }
     this.counters.connections++;
+    // A real sshd sets TCP_NODELAY on interactive sessions; without it every command pays Nagle's delay.
+    socket.setNoDelay(true);
     const fleet = this.opts.fleet;
     fleet.connections++;
     fleet.openConnections++;

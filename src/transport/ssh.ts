@@ -186,6 +186,9 @@ export class SshTransport implements Transport {
           keepaliveInterval: this.keepaliveIntervalMs,
           keepaliveCountMax: this.keepaliveCountMax,
         });
+        // Commands are small request/response exchanges: without TCP_NODELAY, Nagle's algorithm meets the
+        // peer's delayed ACK and adds tens of milliseconds to every command.
+        client.setNoDelay(true);
       } catch (err) {
         fail(new TransportError('auth', `${where}: ${(err as Error).message}`));
       }
