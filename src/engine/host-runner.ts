@@ -310,6 +310,9 @@ class TaskRunner {
  * Races `work` against a deadline of our own and the hard-stop signal, so a transport that fails to honour
  * its timeout still cannot hold the host. The signal handed to `work` aborts when either fires.
  */
+/** Why a finished operation's deadline timer is cancelled: one shared value, not an error built per call. */
+const SETTLED = Symbol('settled');
+
 async function bounded<T>(
   work: (signal: AbortSignal) => Promise<T>,
   deadlineMs: number,
@@ -332,7 +335,7 @@ async function bounded<T>(
   try {
     return await Promise.race([work(inner.signal), stopped]);
   } finally {
-    timer.abort();
+    timer.abort(SETTLED);
     await deadline;
     abortSignal?.removeEventListener('abort', onAbort);
   }
@@ -343,6 +346,6 @@ async function closeQuietly(session: Session, clock: Clock): Promise<void> {
   try {
     await Promise.race([session.close().catch(() => undefined), clock.sleep(CLOSE_GRACE_MS, timer.signal).catch(() => undefined)]);
   } finally {
-    timer.abort();
+    timer.abort(SETTLED);
   }
 }

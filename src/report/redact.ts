@@ -8,6 +8,11 @@ export const REDACTED = '[redacted]';
 const SECRET_NAME = /(^vault_|pass(word|wd|phrase)?$|secret|token|api_?key|private_?key$)/i;
 /** Connection variables that name an environment variable: the name is fine to show, its value is not. */
 const NAMES_AN_ENV_VAR = /_env$/;
+/**
+ * Variables runbook gives every host, never secret. `groups` lists the whole inventory under every host:
+ * walking it for each host would make building redactors quadratic in the fleet's size.
+ */
+const MAGIC_VARS = new Set(['groups', 'group_names', 'inventory_hostname']);
 
 export function isSecretName(name: string): boolean {
   return SECRET_NAME.test(name) && !NAMES_AN_ENV_VAR.test(name);
@@ -43,6 +48,7 @@ export class Redactor {
   /** Adds the secret-named values of `vars` (recursively) and the env values that `*_env` connection vars name. */
   addFromVars(vars: Record<string, unknown>, env: NodeJS.ProcessEnv): this {
     for (const [k, v] of Object.entries(vars)) {
+      if (MAGIC_VARS.has(k)) continue;
       if (NAMES_AN_ENV_VAR.test(k) && typeof v === 'string') this.add(env[v]);
       else if (isSecretName(k)) this.collect(v);
       else if (v && typeof v === 'object') this.addFromVars(v as Record<string, unknown>, env);

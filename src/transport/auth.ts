@@ -1,11 +1,15 @@
 import { readFile, stat } from 'node:fs/promises';
-import ssh2, { type AnyAuthMethod } from 'ssh2';
+import ssh2, { type AnyAuthMethod, type ParsedKey } from 'ssh2';
 import type { Connection } from '../engine/plan.js';
 import { TransportError } from './transport.js';
+
+export type ParsedKeyFile = ParsedKey;
 
 export interface CredentialSources {
   env: NodeJS.ProcessEnv;
   agentSocket?: string;
+  /** Keys already read and parsed, by file and passphrase variable: a fleet shares one key file. */
+  keyCache?: Map<string, Promise<ParsedKeyFile>>;
 }
 
 export interface Credentials {
@@ -26,23 +30,22 @@ export async function credentialsFor(target: Connection, sources: CredentialSour
   const username = target.user;
 
   if (target.keyFile) {
-    let keyData: Buffer;
-    try {
-      keyData = await readFile(target.keyFile);
-    } catch (err) {
-      throw new TransportError('auth', `${where}: cannot read key file ${target.keyFile} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
-    }
     const passphrase = target.passphraseEnv ? secretFromEnv(sources.env, target.passphraseEnv, 'passphrase_env', where) : undefined;
-    const parsed = ssh2.utils.parseKey(keyData, passphrase);
-    if (parsed instanceof Error) {
-      const hint = /passphrase|decrypt|encrypted/i.test(parsed.message)
-        ? target.passphraseEnv
-          ? `wrong passphrase in ${target.passphraseEnv}`
-          : 'it is encrypted and no passphrase_env is set'
-        : 'not a private key ssh2 can read';
-      throw new TransportError('auth', `${where}: cannot use key file ${target.keyFile}: ${hint}`);
+    const cacheKey = `${target.keyFile}\0${target.passphraseEnv ?? ''}`;
+    let parsed = sources.keyCache?.get(cacheKey);
+    if (!parsed) {
+      parsed = readKey(target.keyFile, passphrase, target.passphraseEnv);
+      sources.keyCache?.set(cacheKey, parsed);
+      // A failed read is not remembered: the file may be fixed while the run goes on.
+      parsed.catch(() => sources.keyCache?.delete(cacheKey));
     }
-    methods.push({ type: 'publickey', username, key: keyData, ...(passphrase !== undefined ? { passphrase } : {}) });
+    let key: ParsedKey;
+    try {
+      key = await parsed;
+    } catch (err) {
+      throw new TransportError('auth', `${where}: ${(err as Error).message}`);
+    }
+    methods.push({ type: 'publickey', username, key });
     names.push(`publickey (${target.keyFile})`);
   }
 
@@ -67,6 +70,26 @@ export async function credentialsFor(target: Connection, sources: CredentialSour
     throw new TransportError('auth', `${where}: no credentials for ${username}: set key_file or password_env, or run an SSH agent (SSH_AUTH_SOCK)`);
   }
   return { methods, names };
+}
+
+async function readKey(keyFile: string, passphrase: string | undefined, passphraseEnv: string | undefined): Promise<ParsedKey> {
+  let keyData: Buffer;
+  try {
+    keyData = await readFile(keyFile);
+  } catch (err) {
+    throw new Error(`cannot read key file ${keyFile} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+  }
+  const parsed = ssh2.utils.parseKey(keyData, passphrase);
+  if (parsed instanceof Error) {
+    const hint = /passphrase|decrypt|encrypted/i.test(parsed.message)
+      ? passphraseEnv
+        ? `wrong passphrase in ${passphraseEnv}`
+        : 'it is encrypted and no passphrase_env is set'
+      : 'not a private key ssh2 can read';
+    throw new Error(`cannot use key file ${keyFile}: ${hint}`);
+  }
+  // A file may hold several keys; ssh2 offers the first, as it would given the raw file.
+  return Array.isArray(parsed) ? (parsed[0] as ParsedKey) : parsed;
 }
 
 function secretFromEnv(env: NodeJS.ProcessEnv, name: string, key: string, where: string): string {

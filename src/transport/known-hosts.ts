@@ -121,6 +121,41 @@ function wildcardMatch(pattern: string, text: string): boolean {
   return p === pattern.length;
 }
 
+/**
+ * known_hosts entries indexed by name. A fleet's file holds a line per device and every connection looks
+ * one up, so scanning the whole file per connection would make a run quadratic in the fleet's size.
+ * Lines made only of literal names are found by name; hashed, wildcard and negated lines still need
+ * their matching rule, and are tried for every name.
+ */
+export class KnownHostsIndex {
+  private readonly byName = new Map<string, KnownHostEntry[]>();
+  private readonly patterned: KnownHostEntry[] = [];
+
+  constructor(readonly entries: readonly KnownHostEntry[]) {
+    for (const e of entries) {
+      const literal = 'patterns' in e.hosts && e.hosts.patterns.every((p) => !/[*?!]/.test(p));
+      if (!literal) {
+        this.patterned.push(e);
+        continue;
+      }
+      for (const p of new Set((e.hosts as { patterns: string[] }).patterns.map((x) => x.toLowerCase()))) {
+        const list = this.byName.get(p);
+        if (list) list.push(e);
+        else this.byName.set(p, [e]);
+      }
+    }
+  }
+
+  /** The entries that may name `host:port`, in file order; checkHostKey and knownKeyTypes apply the rules. */
+  candidates(host: string, port: number): KnownHostEntry[] {
+    const name = lookupName(host, port);
+    const literal = this.byName.get(name.toLowerCase()) ?? [];
+    const patterned = this.patterned.filter((e) => entryMatches(e, name));
+    if (patterned.length === 0) return literal;
+    return [...literal, ...patterned].sort((a, b) => a.line - b.line);
+  }
+}
+
 export function checkHostKey(entries: KnownHostEntry[], host: string, port: number, key: Buffer): HostKeyVerdict {
   const name = lookupName(host, port);
   const matching = entries.filter((e) => e.marker !== 'cert-authority' && entryMatches(e, name));

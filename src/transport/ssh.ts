@@ -1,15 +1,15 @@
 import { randomBytes } from 'node:crypto';
-import { stat } from 'node:fs/promises';
 import { posix } from 'node:path';
 import ssh2, { type ClientChannel, type SFTPWrapper } from 'ssh2';
 import type { Connection } from '../engine/plan.js';
-import { credentialsFor } from './auth.js';
+import { credentialsFor, type ParsedKeyFile } from './auth.js';
 import {
   appendKnownHost,
   checkHostKey,
   fingerprint,
   keyTypeOf,
   knownKeyTypes,
+  KnownHostsIndex,
   loadKnownHosts,
   type KnownHostEntry,
 } from './known-hosts.js';
@@ -70,7 +70,9 @@ export class SshTransport implements Transport {
   private readonly env: NodeJS.ProcessEnv;
   private readonly warn: ((message: string) => void) | undefined;
   /** Parsed known_hosts files, reused while the file is unchanged (a fleet shares one file). */
-  private readonly knownHostsCache = new Map<string, { mtimeMs: number; size: number; entries: KnownHostEntry[] }>();
+  private readonly knownHostsCache = new Map<string, Promise<KnownHostsIndex>>();
+  /** Parsed private keys, so a fleet's connections do not each read and parse the same key file. */
+  private readonly keyCache = new Map<string, Promise<ParsedKeyFile>>();
 
   constructor(opts: SshTransportOptions = {}) {
     this.keepaliveIntervalMs = opts.keepaliveIntervalMs ?? 5_000;
@@ -87,6 +89,7 @@ export class SshTransport implements Transport {
 
     const credentials = await credentialsFor(target, {
       env: this.env,
+      keyCache: this.keyCache,
       ...(this.agentSocket !== undefined ? { agentSocket: this.agentSocket } : {}),
     });
     let entries: KnownHostEntry[] = [];
@@ -96,7 +99,7 @@ export class SshTransport implements Transport {
         (opts.warn ?? this.warn)?.('host_key_checking is off: host keys are not verified, so an impostor device would be trusted');
       }
     } else {
-      entries = await this.knownHosts(target.knownHosts, where);
+      entries = (await this.knownHosts(target.knownHosts, where)).candidates(target.host, target.port);
     }
 
     const client = new ssh2.Client();
@@ -195,17 +198,22 @@ export class SshTransport implements Transport {
     });
   }
 
-  private async knownHosts(path: string, where: string): Promise<KnownHostEntry[]> {
+  /**
+   * The known_hosts file, read once per transport (one run) and shared by every connection; appending a
+   * key under accept-new drops the cached copy. The promise is cached, not its result, so a hundred hosts
+   * connecting at once read the file once.
+   */
+  private async knownHosts(path: string, where: string): Promise<KnownHostsIndex> {
+    let index = this.knownHostsCache.get(path);
+    if (!index) {
+      index = loadKnownHosts(path).then((entries) => new KnownHostsIndex(entries));
+      this.knownHostsCache.set(path, index);
+      index.catch(() => this.knownHostsCache.delete(path));
+    }
     try {
-      const info = await stat(path);
-      const cached = this.knownHostsCache.get(path);
-      if (cached && cached.mtimeMs === info.mtimeMs && cached.size === info.size) return cached.entries;
-      const entries = await loadKnownHosts(path);
-      this.knownHostsCache.set(path, { mtimeMs: info.mtimeMs, size: info.size, entries });
-      return entries;
+      return await index;
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
-      if (code === 'ENOENT') return [];
       throw new TransportError('host_key', `${where}: cannot read known_hosts file ${path} (${code ?? (err as Error).message})`);
     }
   }

@@ -12,6 +12,7 @@ import {
   formatEntry,
   hashHostName,
   keyTypeOf,
+  KnownHostsIndex,
   knownKeyTypes,
   lookupName,
   parseKnownHosts,
@@ -179,5 +180,41 @@ describe('key helpers', () => {
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('known_hosts index', () => {
+  const text = [
+    `Router1,10.0.0.1 ssh-ed25519 ${a64}`,
+    `10.0.* ssh-ed25519 ${b64}`,
+    `${hashHostName('10.0.0.1')} ssh-rsa ${RSA_KEY.toString('base64')}`,
+    `router2 ssh-ed25519 ${b64}`,
+    `*,!10.0.0.1 ssh-ed25519 ${a64}`,
+    `[10.0.0.1]:2222 ssh-ed25519 ${b64}`,
+  ].join('\n');
+  const entries = parseKnownHosts(text);
+  const index = new KnownHostsIndex(entries);
+
+  it('finds the same lines as a scan of the whole file, in file order', () => {
+    for (const [host, port] of [
+      ['10.0.0.1', 22],
+      ['router1', 22],
+      ['ROUTER2', 22],
+      ['10.0.0.9', 22],
+      ['10.0.0.1', 2222],
+      ['elsewhere', 22],
+    ] as const) {
+      const scanned = entries.filter((e) => entryMatches(e, lookupName(host, port))).map((e) => e.line);
+      const indexed = index.candidates(host, port).filter((e) => entryMatches(e, lookupName(host, port))).map((e) => e.line);
+      expect(indexed, `${host}:${port}`).toEqual(scanned);
+    }
+  });
+
+  it('gives checkHostKey the verdict it gives on the whole file', () => {
+    expect(checkHostKey(index.candidates('10.0.0.1', 22), '10.0.0.1', 22, KEY_A)).toEqual(checkHostKey(entries, '10.0.0.1', 22, KEY_A));
+    expect(checkHostKey(index.candidates('router2', 22), 'router2', 22, KEY_A)).toEqual({ status: 'known', line: 5 });
+    // `*` names every host, on any port.
+    expect(checkHostKey(index.candidates('nowhere', 2200), 'nowhere', 2200, KEY_A)).toEqual({ status: 'known', line: 5 });
+    expect(checkHostKey(new KnownHostsIndex(entries.slice(0, 4)).candidates('nowhere', 2200), 'nowhere', 2200, KEY_A)).toEqual({ status: 'unknown' });
   });
 });
