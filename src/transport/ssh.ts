@@ -294,7 +294,8 @@ class SshSession implements Session {
         this.lose(new TransportError('dropped', `${where}: connection failed: ${oneLine(err.message)}`));
       }
     });
-    client.on('close', () => this.lose(new TransportError('dropped', `${where}: connection closed by the host`)));
+    // Checked before building the error: a session we closed ourselves is already marked, and errors are not free.
+    client.on('close', () => this.broken ?? this.lose(new TransportError('dropped', `${where}: connection closed by the host`)));
   }
 
   private lose(err: TransportError): void {
