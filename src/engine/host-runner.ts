@@ -16,21 +16,25 @@ export const DEFAULT_TASK_TIMEOUT_MS = 5 * 60_000;
 const BACKSTOP_MS = 2_000;
 const CLOSE_GRACE_MS = 2_000;
 
-export interface HostRunOptions {
-  play: PlannedPlay;
-  host: PlannedHost;
-  batch: number;
+/** What every part of a run shares: how to reach hosts, where to report, the time, and the run's mode. */
+export interface RunContext {
   transport: Transport;
   bus: EventBus;
   clock: Clock;
   check: boolean;
   diff: boolean;
   env: NodeJS.ProcessEnv;
-  /** Resolves when this host may open its connection (the play's connect rate). */
-  beforeConnect?: () => Promise<void>;
-  /** Hard stop: ends the host's work now; it is recorded failed with reason `interrupted`. */
+  /** Hard stop: in-flight hosts end now, recorded failed with reason `interrupted`. */
   abortSignal?: AbortSignal;
   defaultTaskTimeoutMs?: number;
+}
+
+export interface HostRunOptions extends RunContext {
+  play: PlannedPlay;
+  host: PlannedHost;
+  batch: number;
+  /** Resolves when this host may open its connection (the play's connect rate). */
+  beforeConnect?: () => Promise<void>;
   warn?: (message: string) => void;
 }
 

@@ -1,28 +1,17 @@
 import PQueue from 'p-queue';
-import type { Transport } from '../transport/transport.js';
 import { Breaker, type Permit } from './breaker.js';
-import { iso, type Clock } from './clock.js';
+import { iso } from './clock.js';
 import { ConsecutiveFailures } from './consecutive.js';
-import type { EventBus } from './events.js';
-import { runHost } from './host-runner.js';
+import { runHost, type RunContext } from './host-runner.js';
 import type { PlannedHost, PlannedPlay } from './plan.js';
 import { FailureBudget } from './policy.js';
 import type { FailureReason, Halted, HaltReason, HostResult } from './results.js';
 
-export interface SchedulerOptions {
-  transport: Transport;
-  bus: EventBus;
-  clock: Clock;
-  check: boolean;
-  diff: boolean;
-  env: NodeJS.ProcessEnv;
+export interface SchedulerOptions extends RunContext {
   /** Overrides every play's `forks`. */
   forks?: number;
   /** Graceful stop: no new host starts; in-flight hosts finish. */
   signal?: AbortSignal;
-  /** Hard stop: in-flight hosts end now. */
-  abortSignal?: AbortSignal;
-  defaultTaskTimeoutMs?: number;
 }
 
 /** A breaker and what the scheduler knows about its scope beyond the breaker's own state. */
