@@ -1,21 +1,15 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { RunReport } from '../../src/engine/results.js';
-import { startLab, type Lab } from '../../src/lab/lab.js';
+import type { Lab } from '../../src/lab/lab.js';
 import { validateReport } from '../../src/report/json.js';
 import { runCli } from '../support/cli.js';
+import { useLabs } from '../support/fixtures.js';
 
 /** `runbook apply --check` and `--diff` through the real CLI, with each device's files read before and after. */
 
-const labs: Lab[] = [];
-const dirs: string[] = [];
-
-afterEach(async () => {
-  await Promise.all(labs.splice(0).map((l) => l.stop()));
-  dirs.splice(0).forEach((d) => rmSync(d, { recursive: true, force: true }));
-});
+const fixtures = useLabs({ seed: 11 });
 
 const FILES = ['/etc/snmpd.conf', '/etc/snmpd.conf.saved', '/etc/motd'];
 const SECRET = 'c0mmunity-s3cret';
@@ -25,10 +19,8 @@ const SECRET = 'c0mmunity-s3cret';
  * pushes a template carrying a secret, and saves a copy of it (a command --check must not run).
  */
 async function fleet(): Promise<{ lab: Lab; dir: string; site: string; expected: (h: string) => string }> {
-  const lab = await startLab({ hosts: 3, latencyMs: 5, seed: 11 });
-  labs.push(lab);
-  const dir = mkdtempSync(join(tmpdir(), 'runbook-check-'));
-  dirs.push(dir);
+  const lab = await fixtures.lab({ hosts: 3 });
+  const dir = fixtures.tempDir('runbook-check-');
   mkdirSync(join(dir, 'templates'));
   writeFileSync(join(dir, 'templates/snmpd.conf.njk'), 'sysName {{ inventory_hostname }}\nrocommunity {{ snmp_secret }}\nsysLocation {{ site }}\n');
   const site = join(dir, 'site.yml');

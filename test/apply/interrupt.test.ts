@@ -1,31 +1,23 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { ChildProcess } from 'node:child_process';
 import type { RunEvent } from '../../src/engine/events.js';
 import type { RunReport } from '../../src/engine/results.js';
-import { startLab, type Lab } from '../../src/lab/lab.js';
+import type { Lab } from '../../src/lab/lab.js';
 import { validateReport } from '../../src/report/json.js';
 import { ROOT, collect, startCli } from '../support/cli.js';
+import { useLabs } from '../support/fixtures.js';
 
 /** SIGINT and SIGTERM during `runbook apply`, sent to the real CLI while the lab's devices are at work. */
 
 const SITE = join(ROOT, 'test/fixtures/apply/site.yml');
 const HOSTS = ['r001', 'r002', 'r003', 'r004', 'r005'];
-const labs: Lab[] = [];
-const dirs: string[] = [];
-
-afterEach(async () => {
-  await Promise.all(labs.splice(0).map((l) => l.stop()));
-  dirs.splice(0).forEach((d) => rmSync(d, { recursive: true, force: true }));
-});
+const fixtures = useLabs({ seed: 9 });
 
 async function setup(slow: string): Promise<{ lab: Lab; dir: string }> {
-  const lab = await startLab({ hosts: HOSTS.length, latencyMs: 5, seed: 9, faults: [`*:slow:${slow}`] });
-  labs.push(lab);
-  const dir = mkdtempSync(join(tmpdir(), 'runbook-interrupt-'));
-  dirs.push(dir);
+  const lab = await fixtures.lab({ hosts: HOSTS.length, faults: [`*:slow:${slow}`] });
+  const dir = fixtures.tempDir('runbook-interrupt-');
   return { lab, dir };
 }
 

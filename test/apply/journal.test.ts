@@ -1,35 +1,19 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { RunEvent } from '../../src/engine/events.js';
 import type { RunReport } from '../../src/engine/results.js';
-import { startLab, type Lab } from '../../src/lab/lab.js';
+import type { Lab } from '../../src/lab/lab.js';
 import { validateReport } from '../../src/report/json.js';
 import { ROOT, collect, runCli, startCli } from '../support/cli.js';
+import { useLabs } from '../support/fixtures.js';
 
 /** The run journal as `runbook apply` writes it, through the real CLI against a lab. */
 
 const SITE = join(ROOT, 'test/fixtures/apply/site.yml');
-const labs: Lab[] = [];
-const dirs: string[] = [];
-
-afterEach(async () => {
-  await Promise.all(labs.splice(0).map((l) => l.stop()));
-  dirs.splice(0).forEach((d) => rmSync(d, { recursive: true, force: true }));
-});
-
-async function lab(hosts: number, faults: string[] = []): Promise<Lab> {
-  const l = await startLab({ hosts, latencyMs: 5, seed: 3, faults });
-  labs.push(l);
-  return l;
-}
-
-function runDir(): string {
-  const d = mkdtempSync(join(tmpdir(), 'runbook-journal-'));
-  dirs.push(d);
-  return d;
-}
+const fixtures = useLabs({ seed: 3 });
+const lab = (hosts: number, faults: string[] = []): Promise<Lab> => fixtures.lab({ hosts, faults });
+const runDir = (): string => fixtures.tempDir('runbook-journal-');
 
 const runsOf = (dir: string) => (existsSync(join(dir, '.runbook/runs')) ? readdirSync(join(dir, '.runbook/runs')).sort() : []);
 

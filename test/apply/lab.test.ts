@@ -1,25 +1,17 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { EventBus, type RunEvent } from '../../src/engine/events.js';
 import { loadPlan } from '../../src/engine/load-plan.js';
 import type { HostResult, RunReport } from '../../src/engine/results.js';
 import { exitCodeFor, runPlan } from '../../src/engine/run.js';
-import { startLab, type Lab, type LabOptions } from '../../src/lab/lab.js';
+import type { Lab } from '../../src/lab/lab.js';
 import { SshTransport } from '../../src/transport/ssh.js';
+import { useLabs } from '../support/fixtures.js';
 
 /** The engine against simulated devices over real SSH (ssh2 on both sides), one small lab per test. */
 
-const labs: Lab[] = [];
-afterEach(async () => {
-  await Promise.all(labs.splice(0).map((l) => l.stop()));
-});
-
-async function lab(opts: LabOptions): Promise<Lab> {
-  const l = await startLab({ latencyMs: 5, seed: 7, ...opts });
-  labs.push(l);
-  return l;
-}
+const { lab } = useLabs({ seed: 7 });
 
 interface Applied {
   report: RunReport;

@@ -1,34 +1,18 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { RunReport } from '../../src/engine/results.js';
-import { startLab, type Lab } from '../../src/lab/lab.js';
+import type { Lab } from '../../src/lab/lab.js';
 import { validateReport } from '../../src/report/json.js';
 import { ROOT, collect, runCli, startCli } from '../support/cli.js';
+import { useLabs } from '../support/fixtures.js';
 
 /** `runbook apply --resume` through the real CLI: which hosts it touches is read from the lab's counters. */
 
 const SITE = join(ROOT, 'test/fixtures/apply/site.yml');
-const labs: Lab[] = [];
-const dirs: string[] = [];
-
-afterEach(async () => {
-  await Promise.all(labs.splice(0).map((l) => l.stop()));
-  dirs.splice(0).forEach((d) => rmSync(d, { recursive: true, force: true }));
-});
-
-async function lab(hosts: number, faults: string[] = []): Promise<Lab> {
-  const l = await startLab({ hosts, latencyMs: 5, seed: 5, faults });
-  labs.push(l);
-  return l;
-}
-
-function runDir(): string {
-  const d = mkdtempSync(join(tmpdir(), 'runbook-resume-'));
-  dirs.push(d);
-  return d;
-}
+const fixtures = useLabs({ seed: 5 });
+const lab = (hosts: number, faults: string[] = []): Promise<Lab> => fixtures.lab({ hosts, faults });
+const runDir = (): string => fixtures.tempDir('runbook-resume-');
 
 const connections = (l: Lab) => Object.fromEntries(Object.entries(l.counters()).map(([h, c]) => [h, c.connections]));
 

@@ -7,8 +7,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Connection } from '../../src/engine/plan.js';
 import { fingerprint, hashHostName } from '../../src/transport/known-hosts.js';
 import { RemoteFileError, SshTransport } from '../../src/transport/ssh.js';
-import { TransportError, type Session } from '../../src/transport/transport.js';
+import type { Session } from '../../src/transport/transport.js';
 import { freePort, keygen, SSHD_TEST_PASSWORD, startSshd, stopProcessTree, type Sshd } from '../support/sshd.js';
+import { failure } from '../support/transport.js';
 
 const run = promisify(execFile);
 
@@ -41,17 +42,6 @@ async function knownHostsFile(name: string, text: string): Promise<string> {
   return path;
 }
 
-/** The failure `promise` ends with; fails the test when it succeeds or throws something unclassified. */
-async function failure(promise: Promise<unknown>): Promise<TransportError> {
-  try {
-    const value = await promise;
-    if (value && typeof (value as Session).close === 'function') await (value as Session).close();
-  } catch (err) {
-    expect(err).toBeInstanceOf(TransportError);
-    return err as TransportError;
-  }
-  throw new Error('expected a TransportError, but the operation succeeded');
-}
 
 async function withSession<T>(conn: Connection, body: (session: Session) => Promise<T>, t: SshTransport = transport): Promise<T> {
   const session = await t.connect(conn, { timeoutMs: 10_000 });

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Connection } from '../../src/engine/plan.js';
 import { startLab, type Lab } from '../../src/lab/lab.js';
 import { SshTransport } from '../../src/transport/ssh.js';
-import { TransportError, type Session } from '../../src/transport/transport.js';
+import { failure } from '../support/transport.js';
 
 /**
  * The transport against the simulated devices' faults: each fault must surface as the reason the engine
@@ -36,16 +36,6 @@ async function underFault(index: number, kind: string): Promise<void> {
   await lab.settled();
 }
 
-async function failure(promise: Promise<unknown>): Promise<TransportError> {
-  try {
-    const value = await promise;
-    if (value && typeof (value as Session).close === 'function') await (value as Session).close();
-  } catch (err) {
-    expect(err).toBeInstanceOf(TransportError);
-    return err as TransportError;
-  }
-  throw new Error('expected a TransportError, but the operation succeeded');
-}
 
 describe('transport against lab faults', () => {
   it('reaches a healthy device', async () => {
