@@ -234,10 +234,12 @@ describe('commands', () => {
 
   it('times a command out, kills it, and keeps the session usable', async () => {
     await withSession(target(), async (s) => {
-      const err = await failure(s.exec('sleep 37', { timeoutMs: 500 }));
+      // A duration no other process on the machine will be sleeping for, so pgrep sees only this command.
+      const secs = 3000 + (process.pid % 1000);
+      const err = await failure(s.exec(`sleep ${secs}`, { timeoutMs: 500 }));
       expect(err.reason).toBe('timeout');
       expect(err.message).toContain('timed out after 500 ms');
-      const after = await s.exec("pgrep -f 'slee[p] 37' || echo none");
+      const after = await s.exec(`pgrep -f 'slee[p] ${secs}' || echo none`);
       expect(after.stdout).toBe('none\n');
     });
   });
