@@ -5,7 +5,7 @@ import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import YAML from 'yaml';
 import { formatDiagnostic } from '../../src/playbook/diagnostic.js';
-import { loadInventory } from '../../src/playbook/inventory.js';
+import { expandHostRange, loadInventory, MAX_RANGE_HOSTS } from '../../src/playbook/inventory.js';
 
 const EXAMPLE = new URL('../../../shared/examples/inventory.yml', import.meta.url).pathname;
 const dir = mkdtempSync(join(tmpdir(), 'runbook-inventory-'));
@@ -124,6 +124,112 @@ describe('loadInventory', () => {
   it('reports a missing file at its own name when nobody named it', () => {
     const { diagnostics } = loadInventory(join(dir, 'absent.yml'));
     expect(diagnostics).toMatchObject([{ line: 1, col: 1, message: expect.stringMatching(/^no such file: /) }]);
+  });
+});
+
+describe('host ranges', () => {
+  const names = (key: string): string[] => {
+    const out = expandHostRange(key);
+    if ('problem' in out) throw new Error(out.problem);
+    return out.hosts;
+  };
+  const problem = (key: string): string => {
+    const out = expandHostRange(key);
+    return 'problem' in out ? out.problem : `expanded to ${out.hosts.join(',')}`;
+  };
+
+  it('keeps the zero padding the start is written with', () => {
+    const hosts = names('r[001:100]');
+    expect(hosts).toHaveLength(100);
+    expect(hosts.slice(0, 2)).toEqual(['r001', 'r002']);
+    expect(hosts.at(-1)).toBe('r100');
+  });
+
+  it('does not pad an unpadded start', () => {
+    expect(names('r[8:11]')).toEqual(['r8', 'r9', 'r10', 'r11']);
+  });
+
+  it('keeps the text after the range', () => {
+    const hosts = names('www[01:50].example.com');
+    expect(hosts).toHaveLength(50);
+    expect(hosts[0]).toBe('www01.example.com');
+    expect(hosts[49]).toBe('www50.example.com');
+  });
+
+  it('runs over letters', () => {
+    expect(names('db-[a:f]')).toEqual(['db-a', 'db-b', 'db-c', 'db-d', 'db-e', 'db-f']);
+  });
+
+  it('takes a stride, for numbers and letters', () => {
+    expect(names('r[1:10:2]')).toEqual(['r1', 'r3', 'r5', 'r7', 'r9']);
+    expect(names('r[01:10:3]')).toEqual(['r01', 'r04', 'r07', 'r10']);
+    expect(names('db-[a:e:2]')).toEqual(['db-a', 'db-c', 'db-e']);
+  });
+
+  it('starts at 0 when the start is left out, as Ansible does', () => {
+    expect(names('r[:2]')).toEqual(['r0', 'r1', 'r2']);
+  });
+
+  it('expands several ranges in one name, the last varying fastest', () => {
+    expect(names('ams-[1:2]-[a:b]')).toEqual(['ams-1-a', 'ams-1-b', 'ams-2-a', 'ams-2-b']);
+  });
+
+  it('leaves a name without a range alone, even one with ":"', () => {
+    expect(names('fe80::1')).toEqual(['fe80::1']);
+    expect(names('r1')).toEqual(['r1']);
+  });
+
+  it('refuses malformed ranges, naming the key and what is wrong', () => {
+    expect(problem('r[10:1]')).toBe('host range "r[10:1]": start 10 comes after end 1');
+    expect(problem('r[1:]')).toBe('host range "r[1:]": the range has no end');
+    expect(problem('r[a:3]')).toBe('host range "r[a:3]": start and end must both be numbers or both be single letters, not a and 3');
+    expect(problem('r[1:10:0]')).toBe('host range "r[1:10:0]": the step must be at least 1');
+    expect(problem('r[1:10:x]')).toBe('host range "r[1:10:x]": step "x" is not a whole number');
+    expect(problem('r[f:a]')).toBe('host range "r[f:a]": start f comes after end a');
+    expect(problem('r[1:3')).toBe('host range "r[1:3": missing "]"');
+    expect(problem('r[7]')).toBe('host range "r[7]": expected [start:end] or [start:end:step], not [7]');
+    expect(problem('r[1:2:3:4]')).toBe('host range "r[1:2:3:4]": expected [start:end] or [start:end:step], not [1:2:3:4]');
+    expect(problem('r[01:100]')).toBe('host range "r[01:100]": a zero-padded start (01) needs an end of the same width, not 100');
+    expect(problem('r[ab:cd]')).toMatch(/both be single letters/);
+  });
+
+  it('refuses a range too large to be meant, before expanding it', () => {
+    expect(problem('r[0:99999999999]')).toBe(`host range "r[0:99999999999]": expands to more than ${MAX_RANGE_HOSTS} hosts`);
+    expect(problem('r[0:999]-[0:999]')).toBe(`host range "r[0:999]-[0:999]": expands to more than ${MAX_RANGE_HOSTS} hosts`);
+  });
+
+  it('gives every expanded host the same vars, groups and the range key\'s location', () => {
+    const inv = load('all:\n  children:\n    edge:\n      hosts:\n        lone:\n        r[01:03]: {port: 2222, site: ams}\n');
+    expect([...inv.hosts.keys()]).toEqual(['lone', 'r01', 'r02', 'r03']);
+    expect(inv.groups.get('edge')!.hosts).toEqual(['lone', 'r01', 'r02', 'r03']);
+    for (const name of ['r01', 'r02', 'r03']) {
+      const host = inv.hosts.get(name)!;
+      expect(host.vars).toEqual({ port: 2222, site: 'ams' });
+      expect(host.groups).toEqual(['edge']);
+      expect(host.loc).toMatchObject({ line: 6, col: 9 });
+    }
+    // Each host owns its vars: setting one host's does not leak into its siblings.
+    inv.hosts.get('r01')!.vars.port = 1;
+    expect(inv.hosts.get('r02')!.vars.port).toBe(2222);
+  });
+
+  it('merges an expanded host with the same host listed in another group', () => {
+    const inv = load('edge:\n  hosts:\n    r[1:3]: {port: 2222}\nquarantine:\n  hosts:\n    r2: {user: ops}\n');
+    expect(inv.hosts.get('r2')).toMatchObject({ groups: ['edge', 'quarantine'], vars: { port: 2222, user: 'ops' } });
+    expect(inv.groups.get('quarantine')!.hosts).toEqual(['r2']);
+  });
+
+  it('reports a malformed range at its key, every one of them', () => {
+    expect(problems('all:\n  hosts:\n    ok[1:2]:\n    r[10:1]:\ncore:\n  hosts:\n    c[1:10:0]: {port: 22}\n')).toEqual([
+      'inv.yml:4:5: host range "r[10:1]": start 10 comes after end 1',
+      'inv.yml:7:5: host range "c[1:10:0]": the step must be at least 1',
+    ]);
+  });
+
+  it('still refuses an expanded host named like a group, at the range key', () => {
+    expect(problems('all:\n  children:\n    r2:\n      hosts:\n        r[1:3]:\n')).toEqual([
+      'inv.yml:5:9: "r2" is both a host and a group: host patterns could not tell them apart',
+    ]);
   });
 });
 
