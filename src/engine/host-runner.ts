@@ -260,15 +260,27 @@ class TaskRunner {
     try {
       const current = await this.bounded(() => this.session.readFile(rendered.dest, { timeoutMs }), timeoutMs);
       const wanted = Buffer.from(rendered.content, 'utf8');
+      const mode = rendered.mode;
       if (current !== null && current.equals(wanted)) {
-        return { status: 'ok', changed: false, rc: null, stdout: '', stderr: '', error: null, reason: null };
+        const unchanged: Outcome = { status: 'ok', changed: false, rc: null, stdout: '', stderr: '', error: null, reason: null };
+        if (mode === undefined) return unchanged;
+        // A file whose content is right can still have the wrong permissions; `mode` promises both.
+        const found = await this.bounded(() => this.session.stat(rendered.dest, { timeoutMs }), timeoutMs);
+        const wantedBits = parseInt(mode, 8) & 0o7777;
+        if (found !== null && found.mode === wantedBits) return unchanged;
+        if (found !== null) {
+          const outcome: Outcome = { ...unchanged, status: 'changed', changed: true };
+          if (this.opts.diff || this.opts.check) outcome.diff = modeOnlyDiff(rendered.dest, found.mode, wantedBits);
+          if (!this.opts.check) await this.bounded(() => this.session.chmod(rendered.dest, mode, { timeoutMs }), timeoutMs);
+          return outcome;
+        }
+        // Gone between the read and the stat: the upload below puts it back, with its mode.
       }
       const outcome: Outcome = { status: 'changed', changed: true, rc: null, stdout: '', stderr: '', error: null, reason: null };
       if (this.opts.diff || this.opts.check) {
         outcome.diff = createTwoFilesPatch(rendered.dest, rendered.dest, current?.toString('utf8') ?? '', rendered.content);
       }
       if (!this.opts.check) {
-        const mode = rendered.mode;
         await this.bounded(() => this.session.writeFile(rendered.dest, wanted, { timeoutMs, ...(mode ? { mode } : {}) }), timeoutMs);
       }
       return outcome;
@@ -308,6 +320,21 @@ class TaskRunner {
     if (err instanceof TransportError) return failed(err.reason, err.message);
     return failed('command', message(err));
   }
+}
+
+function octalMode(bits: number): string {
+  return bits.toString(8).padStart(4, '0');
+}
+
+/**
+ * A patch with headers and no hunks, the mode change on a line of its own before them (where git puts its
+ * `old mode`/`new mode` lines), so a reader of --diff sees why an unchanged file was reported changed.
+ */
+function modeOnlyDiff(dest: string, from: number, to: number): string {
+  const patch = createTwoFilesPatch(dest, dest, '', '');
+  const at = patch.indexOf('--- ');
+  const line = `mode ${octalMode(from)} → ${octalMode(to)}\n`;
+  return at < 0 ? line + patch : patch.slice(0, at) + line + patch.slice(at);
 }
 
 /**

@@ -72,7 +72,10 @@ export interface Lab {
   counters(host: string): LabCounters;
   fleetCounters(): FleetCountersSnapshot;
   readFile(host: string, path: string): Buffer | null;
-  writeFile(host: string, path: string, data: string | Buffer): void;
+  /** Seeds a file, creating its directories; `mode` (permission bits) defaults to the file's own, else 0644. */
+  writeFile(host: string, path: string, data: string | Buffer, mode?: number): void;
+  /** The file's permission bits, or null when it does not exist. */
+  fileMode(host: string, path: string): number | null;
   stop(): Promise<void>;
 }
 
@@ -203,7 +206,11 @@ export async function startLab(opts: LabOptions): Promise<Lab> {
       const data = device(host).fs.readFile(path);
       return data === null ? null : Buffer.from(data);
     },
-    writeFile: (host, path, data) => device(host).fs.put(path, Buffer.from(data)),
+    writeFile: (host, path, data, mode) => device(host).fs.put(path, Buffer.from(data), mode),
+    fileMode: (host, path) => {
+      const st = device(host).fs.stat(path);
+      return st?.kind === 'file' ? st.mode : null;
+    },
     stop() {
       stopped ??= (async () => {
         await Promise.all(devices.map((d) => d.stop()));

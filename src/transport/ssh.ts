@@ -473,6 +473,47 @@ class SshSession implements Session {
     );
   }
 
+  stat(path: string, opts: { timeoutMs?: number } = {}): Promise<{ mode: number; size: number } | null> {
+    return this.enqueue(() =>
+      this.guarded('file stat', opts, async (ctx) => {
+        const sftp = await this.openSftp(ctx);
+        try {
+          return await new Promise<{ mode: number; size: number } | null>((resolve, reject) =>
+            sftp.stat(path, (err, attrs) => {
+              if (!err) return resolve({ mode: attrs.mode & 0o7777, size: attrs.size });
+              if (sftpCode(err) === SFTP_NO_SUCH_FILE) return resolve(null);
+              reject(this.fileError('stat', path, err));
+            }),
+          );
+        } finally {
+          sftp.end();
+        }
+      }),
+    );
+  }
+
+  chmod(path: string, mode: string, opts: { timeoutMs?: number } = {}): Promise<void> {
+    // Parsed before anything is queued: a bad mode is the caller's error, not the link's.
+    let bits: number;
+    try {
+      bits = parseMode(mode);
+    } catch (err) {
+      return Promise.reject(err as Error);
+    }
+    return this.enqueue(() =>
+      this.guarded('file chmod', opts, async (ctx) => {
+        const sftp = await this.openSftp(ctx);
+        try {
+          await new Promise<void>((resolve, reject) =>
+            sftp.chmod(path, bits, (err) => (err ? reject(this.fileError('chmod', path, err)) : resolve())),
+          );
+        } finally {
+          sftp.end();
+        }
+      }),
+    );
+  }
+
   private async renameOver(sftp: SFTPWrapper, from: string, to: string): Promise<void> {
     const posixRename = await new Promise<Error | null | 'unsupported'>((resolve) => {
       try {

@@ -37,6 +37,10 @@ export interface Session {
   readFile(path: string, opts?: { timeoutMs?: number }): Promise<Buffer | null>;
   /** Writes the file (through a temporary name and a rename), then sets `mode` when given (octal string). */
   writeFile(path: string, data: Buffer | string, opts?: { mode?: string; timeoutMs?: number }): Promise<void>;
+  /** The remote file's permission bits (`mode & 0o7777`) and size, or null when it does not exist. */
+  stat(path: string, opts?: { timeoutMs?: number }): Promise<{ mode: number; size: number } | null>;
+  /** Sets the remote file's mode (octal string such as "0644"); the file must exist. */
+  chmod(path: string, mode: string, opts?: { timeoutMs?: number }): Promise<void>;
   close(): Promise<void>;
 }
 

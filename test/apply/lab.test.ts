@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { EventBus, type RunEvent } from '../../src/engine/events.js';
@@ -21,7 +21,7 @@ interface Applied {
 }
 
 /** Writes `play` (YAML of one play, without its leading dash) beside the lab's inventory and runs it. */
-async function apply(l: Lab, play: string, onEvent?: (e: RunEvent) => void): Promise<Applied> {
+async function apply(l: Lab, play: string, onEvent?: (e: RunEvent) => void, mode: { check?: boolean; diff?: boolean } = {}): Promise<Applied> {
   const path = join(l.dir, 'site.yml');
   writeFileSync(path, `- name: Test\n  hosts: all\n  inventory: inventory.yml\n${play.replace(/^/gm, '  ')}\n`);
   const { plan, diagnostics } = loadPlan({ playbook: path });
@@ -29,7 +29,7 @@ async function apply(l: Lab, play: string, onEvent?: (e: RunEvent) => void): Pro
   const bus = new EventBus();
   const events: RunEvent[] = [];
   bus.subscribe((e) => (events.push(e), onEvent?.(e)));
-  const report = await runPlan(plan!, { transport: new SshTransport({ env: {} }), bus, runId: 'lab', env: {} });
+  const report = await runPlan(plan!, { transport: new SshTransport({ env: {} }), bus, runId: 'lab', env: {}, ...mode });
   return { report, code: exitCodeFor(report), events, host: (n) => report.hosts.find((h) => h.name === n)! };
 }
 
@@ -165,5 +165,35 @@ describe('apply against the lab', () => {
     const peak = l.fleetCounters().maxConcurrentSessions;
     expect(peak).toBeLessThanOrEqual(3);
     expect(peak).toBeGreaterThanOrEqual(2);
+  });
+
+  it('a template with mode fixes the permissions of a file whose content is already right: chmod, not upload; then ok; --check only reports it', async () => {
+    const l = await lab({ hosts: 2 });
+    mkdirSync(join(l.dir, 'templates'));
+    writeFileSync(join(l.dir, 'templates/ntp.conf.njk'), 'server 192.0.2.10 iburst\n');
+    const body = 'server 192.0.2.10 iburst\n';
+    l.writeFile('r001', '/etc/ntp.conf', body, 0o600);
+    l.writeFile('r002', '/etc/ntp.conf', body, 0o644);
+    const play = `tasks:\n  - name: NTP\n    template:\n      src: ntp.conf.njk\n      dest: /etc/ntp.conf\n      mode: "0644"`;
+    const written = () => l.counters('r001').bytesWritten;
+
+    const checked = await apply(l, play, undefined, { check: true });
+    expect(checked.host('r001').tasks[0]).toMatchObject({ status: 'changed', changed: true });
+    expect(checked.host('r001').tasks[0]!.diff).toContain('mode 0600 → 0644');
+    expect(checked.host('r002').tasks[0]).toMatchObject({ status: 'ok', changed: false });
+    expect(l.fileMode('r001', '/etc/ntp.conf')).toBe(0o600);
+
+    const fixed = await apply(l, play, undefined, { diff: true });
+    expect(fixed.host('r001')).toMatchObject({ status: 'changed' });
+    expect(fixed.host('r001').tasks[0]!.diff).toContain('mode 0600 → 0644');
+    expect(fixed.host('r002')).toMatchObject({ status: 'ok' });
+    expect(l.fileMode('r001', '/etc/ntp.conf')).toBe(0o644);
+    expect(l.readFile('r001', '/etc/ntp.conf')?.toString()).toBe(body);
+    expect(written()).toBe(0);
+
+    const again = await apply(l, play);
+    expect(again.report.hosts.map((h) => [h.name, h.status])).toEqual([['r001', 'ok'], ['r002', 'ok']]);
+    expect(l.fileMode('r001', '/etc/ntp.conf')).toBe(0o644);
+    expect(written()).toBe(0);
   });
 });

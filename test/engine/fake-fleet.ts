@@ -94,15 +94,19 @@ export interface Device {
   exec?: (command: string, n: number) => ExecResult | 'hang' | 'drop';
   execMs?: number;
   files?: Map<string, Buffer>;
+  /** Permission bits by path; a file without an entry has 0644, as a fresh upload under umask 022 would. */
+  modes?: Map<string, number>;
 }
 
 export class FakeTransport implements Transport {
   readonly connects: string[] = [];
   readonly execs: { host: string; command: string }[] = [];
   readonly writes: { host: string; path: string; mode?: string }[] = [];
+  readonly chmods: { host: string; path: string; mode: string }[] = [];
   inFlight = 0;
   maxInFlight = 0;
   private readonly files = new Map<string, Map<string, Buffer>>();
+  private readonly modes = new Map<string, Map<string, number>>();
 
   constructor(
     private readonly clock: Clock,
@@ -116,6 +120,15 @@ export class FakeTransport implements Transport {
       this.files.set(host, f);
     }
     return f;
+  }
+
+  modesOf(host: string): Map<string, number> {
+    let m = this.modes.get(host);
+    if (!m) {
+      m = this.device(host).modes ?? new Map();
+      this.modes.set(host, m);
+    }
+    return m;
   }
 
   async connect(target: Connection, opts: ConnectOptions): Promise<Session> {
@@ -162,6 +175,16 @@ export class FakeTransport implements Transport {
       writeFile: async (path, data, o) => {
         this.writes.push({ host, path, ...(o?.mode ? { mode: o.mode } : {}) });
         this.filesOf(host).set(path, Buffer.from(data));
+        if (o?.mode) this.modesOf(host).set(path, parseInt(o.mode, 8));
+      },
+      stat: async (path) => {
+        const data = this.filesOf(host).get(path);
+        return data === undefined ? null : { mode: this.modesOf(host).get(path) ?? 0o644, size: data.length };
+      },
+      chmod: async (path, mode) => {
+        if (!this.filesOf(host).has(path)) throw new Error(`cannot chmod ${path}: no such file or directory`);
+        this.chmods.push({ host, path, mode });
+        this.modesOf(host).set(path, parseInt(mode, 8));
       },
       close: async () => done(),
     };

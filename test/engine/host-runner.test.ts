@@ -145,6 +145,35 @@ describe('host runner', () => {
     expect(diff.result.tasks[0]!.diff).toContain('-server a\n+server b');
   });
 
+  it('a template whose content is right but whose mode is not gets a chmod, not an upload, and is changed', async () => {
+    const device = () => ({ files: new Map([['/etc/ntp.conf', Buffer.from('server a\n')]]), modes: new Map([['/etc/ntp.conf', 0o600]]) });
+    const t = task('ntp', { kind: 'template', src: 'server a\n', dest: '/etc/ntp.conf', mode: '0644' });
+
+    const fixed = await run({ tasks: [t] }, device(), { diff: true });
+    expect(fixed.result.status).toBe('changed');
+    expect(fixed.result.tasks[0]).toMatchObject({ status: 'changed', changed: true });
+    expect(fixed.transport.writes).toEqual([]);
+    expect(fixed.transport.chmods).toEqual([{ host: 'r1', path: '/etc/ntp.conf', mode: '0644' }]);
+    expect(fixed.transport.modesOf('r1').get('/etc/ntp.conf')).toBe(0o644);
+    const diff = fixed.result.tasks[0]!.diff!;
+    expect(diff).toContain('mode 0600 → 0644\n--- /etc/ntp.conf');
+    expect(diff.split('\n').filter((l) => /^[-+ @]/.test(l) && !/^(---|\+\+\+) /.test(l))).toEqual([]);
+
+    const checked = await run({ tasks: [t] }, device(), { check: true });
+    expect(checked.result.tasks[0]).toMatchObject({ status: 'changed', changed: true });
+    expect(checked.result.tasks[0]!.diff).toContain('mode 0600 → 0644');
+    expect(checked.transport.chmods).toEqual([]);
+    expect(checked.transport.modesOf('r1').get('/etc/ntp.conf')).toBe(0o600);
+
+    const right = await run({ tasks: [t] }, { files: new Map([['/etc/ntp.conf', Buffer.from('server a\n')]]), modes: new Map([['/etc/ntp.conf', 0o644]]) });
+    expect(right.result.status).toBe('ok');
+    expect(right.transport.chmods).toEqual([]);
+    // Without a mode the file's permissions are none of the task's business.
+    const unmoded = await run({ tasks: [task('ntp', { kind: 'template', src: 'server a\n', dest: '/etc/ntp.conf' })] }, device());
+    expect(unmoded.result.status).toBe('ok');
+    expect(unmoded.transport.chmods).toEqual([]);
+  });
+
   it('check mode connects but changes nothing: commands would run, templates show their diff', async () => {
     const files = new Map([['/etc/ntp.conf', Buffer.from('server a\n')]]);
     const tasks = [

@@ -313,6 +313,27 @@ describe('files over SFTP', () => {
     });
   });
 
+  it('reads a file\'s mode and size, and changes its mode without touching its content', async () => {
+    const path = join(sshd.workDir, 'modes.conf');
+    await withSession(target(), async (s) => {
+      expect(await s.stat(path)).toBeNull();
+      await s.exec(`printf 'logging host 10.0.0.9\\n' > ${path} && chmod 600 ${path}`);
+      expect(await s.stat(path)).toEqual({ mode: 0o600, size: 'logging host 10.0.0.9\n'.length });
+      await s.chmod(path, '0644');
+      expect((await s.exec(`stat -c %a ${path}; cat ${path}`)).stdout).toBe('644\nlogging host 10.0.0.9\n');
+      expect((await s.stat(path))?.mode).toBe(0o644);
+      const missing = await s.chmod(join(sshd.workDir, 'absent.conf'), '0644').then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(missing).toBeInstanceOf(RemoteFileError);
+      expect((missing as Error).message).toBe(`127.0.0.1:${sshd.port}: cannot chmod ${join(sshd.workDir, 'absent.conf')}: no such file or directory`);
+      await expect(s.chmod(path, 'rw-r--r--')).rejects.toBeInstanceOf(RemoteFileError);
+      // The session is still usable after file errors.
+      expect((await s.exec('echo fine')).stdout).toBe('fine\n');
+    });
+  });
+
   it('round-trips a megabyte of binary data', async () => {
     const path = join(sshd.workDir, 'blob.bin');
     const data = Buffer.from(Array.from({ length: 1 << 20 }, (_, i) => (i * 7919) & 0xff));
