@@ -176,8 +176,17 @@ export function identifiers(text: string, expression: boolean): Set<string> {
 
 // ---- typed values ----------------------------------------------------------------------------------------
 
+/**
+ * `hosts: [edge, core]` is Ansible's union of the listed patterns, the same as `edge:core`: one pattern
+ * string keeps a single host-selection path downstream. `:` joins them because it is the union separator;
+ * an item that is itself a pattern (`edge:!quarantine`) contributes its terms, which Ansible also flattens.
+ */
+export function hostPattern(hosts: string | string[]): string {
+  return typeof hosts === 'string' ? hosts : hosts.join(':');
+}
+
 function toPlay(play: YamlMap, at: YamlPath, loaded: LoadedYaml, dir: string): PlaySpec {
-  const hosts = play.hosts as string;
+  const hosts = hostPattern(play.hosts as string | string[]);
   const tasks = Array.isArray(play.tasks) ? play.tasks : [];
   const rescue = Array.isArray(play.rescue) ? play.rescue : [];
   return {

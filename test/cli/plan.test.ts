@@ -50,6 +50,33 @@ describe('runbook plan', () => {
     }
   });
 
+  it('targets the union of a list of host patterns, hosts written as ranges included', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'runbook-plan-cli-'));
+    try {
+      writeFileSync(
+        join(dir, 'inventory.yml'),
+        'all:\n  children:\n    edge:\n      hosts:\n        edge-[01:03]: { site: ams }\n    core:\n      hosts:\n        core-[a:b]: { site: fra }\n    access:\n      hosts:\n        sw[1:9:4]:\n    quarantine:\n      hosts:\n        edge-02:\n',
+      );
+      writeFileSync(
+        join(dir, 'site.yml'),
+        '- name: Check\n  hosts: [edge, "core:!quarantine"]\n  inventory: inventory.yml\n  tasks:\n    - command: "show ntp {{ site }}"\n',
+      );
+      const r = await run(join(dir, 'site.yml'), '--json');
+      expect(r.stderr).toBe('');
+      expect(r.code).toBe(0);
+      const plan = JSON.parse(r.stdout) as JsonPlan;
+      expect(plan.plays[0]!.batches).toEqual([['edge-01', 'edge-03', 'core-a', 'core-b']]);
+      expect(plan.plays[0]!.hosts['core-b']!.tasks).toEqual([{ name: 'show ntp {{ site }}', action: 'command', command: 'show ntp fra' }]);
+
+      writeFileSync(join(dir, 'site.yml'), '- hosts: [edge, nosuch]\n  inventory: inventory.yml\n  tasks:\n    - command: uptime\n');
+      const bad = await run(join(dir, 'site.yml'));
+      expect(bad.code).toBe(4);
+      expect(bad.stderr).toMatch(/site\.yml:1:10: host pattern "edge:nosuch": "nosuch" matches no host or group/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('prints the plan as JSON per the contract, with secrets redacted', async () => {
     const r = await run(VALID, '--json');
     expect(r.code).toBe(0);

@@ -110,6 +110,24 @@ describe('loadPlaybook', () => {
     expect(load('hosts: web\ntasks:\n  - command: uptime\n').plays.map((p) => p.hosts)).toEqual(['web']);
   });
 
+  it('takes a list of host patterns as their union, one pattern string joined with ":"', () => {
+    const play = load('- hosts: [edge, core]\n  tasks: []\n').plays[0]!;
+    expect(play.hosts).toBe('edge:core');
+    expect(play.name).toBe('edge:core');
+    expect(play.locs.hosts).toMatchObject({ line: 1, col: 10 });
+    const block = load('- hosts:\n    - "edge:!quarantine"\n    - "r*"\n    - core\n  tasks: []\n').plays[0]!;
+    expect(block.hosts).toBe('edge:!quarantine:r*:core');
+  });
+
+  it('refuses an empty host list, an empty item and a non-string item, located', () => {
+    expect(problems('- hosts: []\n  tasks: []\n')).toEqual(['site.yml:1:10: hosts: must not be empty']);
+    expect(problems('- hosts: [edge, ""]\n  tasks: []\n')).toEqual(['site.yml:1:17: hosts[1]: expected a non-empty host pattern']);
+    expect(problems('- hosts: [edge, {core: 1}]\n  tasks: []\n')).toEqual(['site.yml:1:17: hosts[1]: expected a non-empty host pattern']);
+    expect(problems('- hosts: 7\n  tasks: []\n')).toEqual([
+      'site.yml:1:10: hosts: expected a host pattern such as "edge:!quarantine", or a list of patterns',
+    ]);
+  });
+
   it('takes a path relative to the working directory and names the file by it', () => {
     const file = write('- hosts: all\n  serail: 1\n  tasks: []\n');
     const rel = relative(process.cwd(), file);
