@@ -9,6 +9,11 @@ export type RunEvent =
       type: 'run_start'; at: string; run_id: string; playbook: string; check: boolean; resumed_from: string | null; hosts: number;
       /** Every targeted host by name, so a journal can tell which hosts a killed run never reached (--resume). */
       targets?: string[];
+      /**
+       * How many hosts each play targets, in the order the plays run (their play_start events). A play may
+       * run fewer (play_start.hosts): hosts that failed in an earlier play are dropped.
+       */
+      play_targets?: number[];
     }
   | { type: 'play_start'; at: string; play: string; index: number; hosts: string[]; batches: string[][] }
   | { type: 'batch_start'; at: string; play: string; batch: number; batches: number; hosts: string[] }

@@ -42,6 +42,7 @@ export async function runPlan(plan: Plan, opts: RunOptions): Promise<RunReport> 
     resumed_from: opts.resumedFrom ?? null,
     hosts: targets.length,
     targets,
+    play_targets: plan.plays.map((p) => p.batches.flat().length),
   });
   const scheduler = new Scheduler({
     transport: opts.transport,

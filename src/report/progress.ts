@@ -35,6 +35,9 @@ class RunState {
   nameWidth = 0;
   halted: string | null = null;
   check = false;
+  /** Planned hosts per play, in play order, and how many plays have started. */
+  private playTargets: number[] = [];
+  private plays = 0;
   readonly openBreakers = new Map<string, string>();
 
   apply(e: RunEvent): void {
@@ -43,7 +46,17 @@ class RunState {
         this.total = e.hosts;
         this.check = e.check;
         this.nameWidth = Math.max(0, ...(e.targets ?? []).map((t) => t.length));
+        this.playTargets = e.play_targets ?? [];
+        this.plays = 0;
         break;
+      case 'play_start': {
+        // Hosts dropped after failing an earlier play never end in this one: without this the counter
+        // would finish short of its total.
+        const planned = this.playTargets[this.plays];
+        this.plays += 1;
+        if (planned !== undefined) this.total -= Math.max(0, planned - e.hosts.length);
+        break;
+      }
       case 'batch_start':
         this.batch = e.batch;
         this.batches = e.batches;

@@ -1,11 +1,13 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { memoryIo } from '../../src/cli/io.js';
 import { EventBus, type RunEvent } from '../../src/engine/events.js';
 import { loadPlan } from '../../src/engine/load-plan.js';
 import type { HostResult, RunReport } from '../../src/engine/results.js';
 import { exitCodeFor, runPlan } from '../../src/engine/run.js';
 import type { Lab } from '../../src/lab/lab.js';
+import { createProgress } from '../../src/report/progress.js';
 import { SshTransport } from '../../src/transport/ssh.js';
 import { useLabs } from '../support/fixtures.js';
 
@@ -71,7 +73,12 @@ describe('apply against the lab', () => {
     writeFileSync(path, playText('First') + playText('Second'));
     const { plan, diagnostics } = loadPlan({ playbook: path });
     expect(diagnostics).toEqual([]);
-    const report = await runPlan(plan!, { transport: new SshTransport({ env: {} }), bus: new EventBus(), runId: 'lab', env: {} });
+    const bus = new EventBus();
+    const io = memoryIo({ isTTY: false });
+    bus.subscribe(createProgress(io).listener);
+    const report = await runPlan(plan!, { transport: new SshTransport({ env: {} }), bus, runId: 'lab', env: {} });
+    // The progress counter counts the dropped host out of the second play, so it ends at its total.
+    expect(io.stdout().trimEnd().split('\n').map((line) => line.split(' ', 1)[0])).toEqual(['[1/6]', '[2/6]', '[3/6]', '[4/5]', '[5/5]']);
     expect(report.hosts.map((h) => [h.play, h.name, h.status])).toEqual([
       ['First', 'r001', 'ok'],
       ['First', 'r002', 'failed'],

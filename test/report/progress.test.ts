@@ -3,6 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { memoryIo } from '../../src/cli/io.js';
 import { createProgress } from '../../src/report/progress.js';
 import type { RunEvent } from '../../src/engine/events.js';
+import type { HostResult } from '../../src/engine/results.js';
 import { fixtureEvents } from '../fixtures/report/events.js';
 import { ROOT } from '../support/cli.js';
 
@@ -45,6 +46,28 @@ describe('progress off a TTY', () => {
     const [first, second] = io.stdout().trimEnd().split('\n');
     expect(first).toMatch(new RegExp(`^\\[1/2\\] ${changed.result.name}  would change  \\(`));
     expect(second).toMatch(new RegExp(`^\\[2/2\\] ${failed.result.name}  failed {8}command`));
+  });
+
+  it('ends at its total when a later play drops a host that failed in an earlier one', () => {
+    const io = memoryIo({ isTTY: false });
+    const p = createProgress(io);
+    const at = '2026-11-26T18:48:12.000Z';
+    const end = (play: string, name: string, status: HostResult['status']): RunEvent => ({
+      type: 'host_end',
+      at,
+      result: { name, play, batch: 1, started: at, status, reason: status === 'failed' ? 'command' : null, duration_ms: 100, tasks: [], error: status === 'failed' ? 'exit status 1' : null },
+    });
+    const hosts = ['r1', 'r2', 'r3'];
+    p.listener({ type: 'run_start', at, run_id: 'r', playbook: 'p', check: false, resumed_from: null, hosts: 6, targets: [...hosts, ...hosts], play_targets: [3, 3] });
+    p.listener({ type: 'play_start', at, play: 'First', index: 0, hosts, batches: [hosts] });
+    p.listener(end('First', 'r1', 'ok'));
+    p.listener(end('First', 'r2', 'failed'));
+    p.listener(end('First', 'r3', 'ok'));
+    p.listener({ type: 'play_start', at, play: 'Second', index: 1, hosts: ['r1', 'r3'], batches: [['r1', 'r3']] });
+    p.listener(end('Second', 'r1', 'ok'));
+    p.listener(end('Second', 'r3', 'ok'));
+    const counters = io.stdout().trimEnd().split('\n').map((l) => l.split(' ', 1)[0]);
+    expect(counters).toEqual(['[1/6]', '[2/6]', '[3/6]', '[4/5]', '[5/5]']);
   });
 
   it('pads the counter to the width of the total', () => {
