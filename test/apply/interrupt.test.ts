@@ -8,6 +8,7 @@ import type { Lab } from '../../src/lab/lab.js';
 import { validateReport } from '../../src/report/json.js';
 import { ROOT, collect, startCli } from '../support/cli.js';
 import { useLabs } from '../support/fixtures.js';
+import { until } from '../support/wait.js';
 
 /** SIGINT and SIGTERM during `runbook apply`, sent to the real CLI while the lab's devices are at work. */
 
@@ -19,14 +20,6 @@ async function setup(slow: string): Promise<{ lab: Lab; dir: string }> {
   const lab = await fixtures.lab({ hosts: HOSTS.length, faults: [`*:slow:${slow}`] });
   const dir = fixtures.tempDir('runbook-interrupt-');
   return { lab, dir };
-}
-
-async function until(ready: () => boolean, what: string): Promise<void> {
-  const deadline = Date.now() + 30_000;
-  while (!ready()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
 }
 
 /** Hosts whose device has received a command: they are in flight until their slow command returns. */

@@ -7,6 +7,7 @@ import type { Lab } from '../../src/lab/lab.js';
 import { validateReport } from '../../src/report/json.js';
 import { ROOT, collect, runCli, startCli } from '../support/cli.js';
 import { useLabs } from '../support/fixtures.js';
+import { until } from '../support/wait.js';
 
 /** The run journal as `runbook apply` writes it, through the real CLI against a lab. */
 
@@ -20,15 +21,6 @@ const runsOf = (dir: string) => (existsSync(join(dir, '.runbook/runs')) ? readdi
 function journalLines(dir: string, runId: string): string[] {
   const path = join(dir, '.runbook/runs', runId, 'events.jsonl');
   return existsSync(path) ? readFileSync(path, 'utf8').split('\n') : [];
-}
-
-/** Polls until `ready` holds: a run's progress is read from its files, never guessed from the clock. */
-async function until(ready: () => boolean, what: string, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!ready()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
 }
 
 describe('the journal of runbook apply', () => {

@@ -5,7 +5,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { startLab, type Lab } from '../../src/lab/lab.js';
 import { loadInventory } from '../../src/playbook/inventory.js';
-import { connect, connectError, exec, sftp, until } from './ssh.js';
+import { until } from '../support/wait.js';
+import { connect, connectError, exec, sftp } from './ssh.js';
 
 let lab: Lab | undefined;
 const clients: Client[] = [];
@@ -175,7 +176,7 @@ describe('devices', () => {
     const l = await start({ hosts: 1 });
     const c = await open(l, 'r001');
     for (let i = 0; i < 3; i++) expect((await exec(c, 'true')).rc).toBe(0);
-    await until(() => l.counters('r001').concurrentSessions === 0);
+    await until(() => l.counters('r001').concurrentSessions === 0, 'no session left on r001', 10_000);
     expect(l.counters('r001')).toMatchObject({ connections: 1, commands: 3, maxConcurrentSessions: 1 });
   });
 
@@ -184,11 +185,11 @@ describe('devices', () => {
     const conns = await Promise.all(['r001', 'r002', 'r003', 'r004'].map((h) => open(l, h)));
     const second = await open(l, 'r001');
     for (const c of [...conns, second]) void exec(c, 'show version');
-    await until(() => l.fleetCounters().maxConcurrentSessions === 5);
+    await until(() => l.fleetCounters().maxConcurrentSessions === 5, 'five sessions at once', 10_000);
     expect(l.counters('r001')).toMatchObject({ concurrentSessions: 2, maxConcurrentSessions: 2 });
     expect(l.counters('r002')).toMatchObject({ concurrentSessions: 1, maxConcurrentSessions: 1 });
     for (const c of clients.splice(0)) c.destroy();
-    await until(() => Object.values(l.counters()).every((k) => k.concurrentSessions === 0));
+    await until(() => Object.values(l.counters()).every((k) => k.concurrentSessions === 0), 'every session closed', 10_000);
     expect(l.fleetCounters().maxConcurrentSessions).toBe(5);
   });
 });

@@ -69,11 +69,3 @@ export async function connectError(lab: Lab, host: string, opts: Partial<Connect
     return e as Error & { code?: string; level?: string };
   }
 }
-
-export async function until(check: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error('condition not reached in time');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
