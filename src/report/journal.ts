@@ -2,7 +2,8 @@ import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, rea
 import { randomBytes } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import type { RunEvent } from '../engine/events.js';
-import type { BreakerTimeline, Halted, HostResult, HostStatus, RunReport, Summary } from '../engine/results.js';
+import type { HostResult, HostStatus, RunReport } from '../engine/results.js';
+import { RunCollector } from './collector.js';
 import { renderJson, writeFileAtomic } from './json.js';
 
 /**
@@ -122,16 +123,12 @@ export interface StoredRun {
   report: RunReport | null;
   /** Each host's outcome as journaled; a host in several plays keeps its worst one. */
   hostsEnded: Map<string, HostResult>;
-  /** Every journaled host outcome, in the order they ended. */
-  results: HostResult[];
   /** Every targeted host, from run_start (or the report); null when neither survived. */
   targets: string[] | null;
-  breakers: BreakerTimeline[];
-  halted: Halted | null;
   /** A run_end line was written: the run finished, even if report.json is missing. */
   ended: boolean;
-  started: string | null;
-  lastAt: string | null;
+  /** What events.jsonl alone shows: the report of the hosts that ended, for a run killed before report.json. */
+  journaled: RunReport;
 }
 
 const WORSE: HostStatus[] = ['ok', 'changed', 'skipped', 'unreachable', 'failed'];
@@ -196,59 +193,40 @@ function fallbackMeta(runId: string, dir: string): RunMeta {
 function loadRun(entry: RunEntry): StoredRun {
   const events = readEvents(join(entry.dir, 'events.jsonl'));
   const report = readJson<RunReport>(join(entry.dir, 'report.json'));
+  // The journal is replayed through the same collector that built the live report, so a killed run's
+  // report is assembled by the one piece of code that knows how.
+  const collector = new RunCollector();
   const hostsEnded = new Map<string, HostResult>();
-  const results: HostResult[] = [];
-  const breakers = new Map<string, BreakerTimeline>();
   let targets: string[] | null = null;
-  let halted: Halted | null = null;
   let ended = false;
-  let started: string | null = null;
   let lastAt: string | null = null;
   for (const e of events) {
+    collector.handle(e);
     lastAt = e.at;
-    switch (e.type) {
-      case 'run_start':
-        started = e.at;
-        targets = e.targets ? [...new Set(e.targets)] : null;
-        break;
-      case 'host_end': {
-        results.push(e.result);
-        const before = hostsEnded.get(e.result.name);
-        if (!before || WORSE.indexOf(e.result.status) >= WORSE.indexOf(before.status)) hostsEnded.set(e.result.name, e.result);
-        break;
-      }
-      case 'breaker': {
-        const b = breakers.get(e.scope) ?? { scope: e.scope, state: e.from, transitions: [] };
-        b.transitions.push({ at: e.at, from: e.from, to: e.to });
-        b.state = e.to;
-        breakers.set(e.scope, b);
-        break;
-      }
-      case 'halt':
-        halted = e.halted;
-        break;
-      case 'run_end':
-        ended = true;
-        halted = e.halted ?? halted;
-        break;
-      default:
-        break;
+    if (e.type === 'run_start') targets = e.targets ? [...new Set(e.targets)] : null;
+    if (e.type === 'run_end') ended = true;
+    if (e.type === 'host_end') {
+      const before = hostsEnded.get(e.result.name);
+      if (!before || WORSE.indexOf(e.result.status) >= WORSE.indexOf(before.status)) hostsEnded.set(e.result.name, e.result);
     }
   }
   if (targets === null && report) targets = [...new Set(report.hosts.map((h) => h.name))];
+  return { runId: entry.runId, dir: entry.dir, meta: entry.meta, report, hostsEnded, targets, ended, journaled: journaledReport(collector.report(), entry, lastAt) };
+}
+
+/** The collector's report of a journal, completed from meta.json where a killed run left no run_start or run_end. */
+function journaledReport(collected: RunReport, entry: RunEntry, lastAt: string | null): RunReport {
+  const started = collected.started || entry.meta.created;
+  const finished = collected.finished && collected.finished !== collected.started ? collected.finished : (lastAt ?? started);
   return {
-    runId: entry.runId,
-    dir: entry.dir,
-    meta: entry.meta,
-    report,
-    hostsEnded,
-    results,
-    targets,
-    breakers: [...breakers.values()],
-    halted,
-    ended,
+    ...collected,
+    run_id: entry.runId,
+    playbook: collected.playbook || entry.meta.playbook,
+    check: collected.check || entry.meta.check,
     started,
-    lastAt,
+    finished,
+    duration_ms: Math.max(0, Date.parse(finished) - Date.parse(started)) || 0,
+    resumed_from: collected.resumed_from ?? entry.meta.resumed_from,
   };
 }
 
@@ -276,30 +254,9 @@ export function readRun(runDir: string, runId?: string, opts: { playbook?: strin
   return loadRun(candidates[candidates.length - 1]!);
 }
 
-const summaryOf = (hosts: HostResult[]): Summary => {
-  const s: Summary = { ok: 0, changed: 0, failed: 0, unreachable: 0, skipped: 0 };
-  for (const h of hosts) s[h.status] += 1;
-  return s;
-};
-
 /** The report of a stored run: report.json when it was written, else what events.jsonl shows (hosts that ended). */
 export function storedReport(run: StoredRun): RunReport {
-  if (run.report) return run.report;
-  const started = run.started ?? run.meta.created;
-  const finished = run.lastAt ?? started;
-  return {
-    run_id: run.runId,
-    playbook: run.meta.playbook,
-    check: run.meta.check,
-    started,
-    finished,
-    duration_ms: Math.max(0, Date.parse(finished) - Date.parse(started)),
-    halted: run.halted,
-    summary: summaryOf(run.results),
-    hosts: run.results,
-    breakers: run.breakers,
-    ...(run.meta.resumed_from ? { resumed_from: run.meta.resumed_from } : {}),
-  };
+  return run.report ?? run.journaled;
 }
 
 /** Targeted hosts with no outcome in the journal: a killed run never reached them. */

@@ -203,7 +203,7 @@ describe('a run killed with SIGKILL', () => {
     writeFileSync(join(dir, 'report.json'), '{ not json');
     const run = readRun(runDir, 'r1');
     expect(run.report).toBeNull();
-    expect(run.results.length).toBe(fixtureEvents().slice(0, 8).filter((e) => e.type === 'host_end').length);
+    expect(storedReport(run).hosts.length).toBe(fixtureEvents().slice(0, 8).filter((e) => e.type === 'host_end').length);
     expect(readdirSync(dir).sort()).toEqual(['events.jsonl', 'meta.json', 'report.json']);
   });
 });
