@@ -18,7 +18,7 @@ import { bareLoop, type BareTarget } from './baseline.js';
  * is killed on the way out, whatever happens.
  */
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const EXAMPLE = fileURLToPath(new URL('../../shared/examples/site.yml', import.meta.url));
+const EXAMPLE = fileURLToPath(new URL('../test/fixtures/examples/site.yml', import.meta.url));
 const COMMANDS = ['show version', 'hostname', 'echo ok'];
 const REPEATS = Number(process.env.BENCH_REPEATS ?? 3);
 /** Only the bench's own children, so the exit path never touches anything else. */

@@ -62,7 +62,7 @@ describe('the invalid corpus', () => {
 describe('the reference examples', () => {
   it('validate cleanly', async () => {
     const io = memoryIo({ cwd: ROOT });
-    const code = await main(['validate', fileURLToPath(new URL('../../shared/examples/site.yml', import.meta.url))], io);
+    const code = await main(['validate', fileURLToPath(new URL('./fixtures/examples/site.yml', import.meta.url))], io);
     expect(io.stdout()).toBe('');
     expect(code).toBe(0);
   });

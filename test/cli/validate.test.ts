@@ -4,7 +4,7 @@ import { memoryIo } from '../../src/cli/io.js';
 import { main } from '../../src/cli/main.js';
 import { ROOT, runCli } from '../support/cli.js';
 
-const EXAMPLE = fileURLToPath(new URL('../../../shared/examples/site.yml', import.meta.url));
+const EXAMPLE = fileURLToPath(new URL('../fixtures/examples/site.yml', import.meta.url));
 const VALID = 'test/fixtures/valid/fleet/site.yml';
 const BAD_TEMPLATE = 'test/fixtures/invalid/template-undefined-variable/site.yml';
 const BAD_PATTERN = 'test/fixtures/invalid/pattern-no-match/site.yml';

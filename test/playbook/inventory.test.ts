@@ -7,7 +7,7 @@ import YAML from 'yaml';
 import { formatDiagnostic } from '../../src/playbook/diagnostic.js';
 import { expandHostRange, loadInventory, MAX_RANGE_HOSTS } from '../../src/playbook/inventory.js';
 
-const EXAMPLE = new URL('../../../shared/examples/inventory.yml', import.meta.url).pathname;
+const EXAMPLE = new URL('../fixtures/examples/inventory.yml', import.meta.url).pathname;
 const dir = mkdtempSync(join(tmpdir(), 'runbook-inventory-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 

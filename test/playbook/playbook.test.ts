@@ -8,7 +8,7 @@ import { formatDiagnostic } from '../../src/playbook/diagnostic.js';
 import { identifiers, loadPlaybook } from '../../src/playbook/playbook.js';
 import { DEFAULTS } from '../../src/playbook/types.js';
 
-const EXAMPLES = new URL('../../../shared/examples/', import.meta.url);
+const EXAMPLES = new URL('../fixtures/examples/', import.meta.url);
 const dir = mkdtempSync(join(tmpdir(), 'runbook-playbook-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
