@@ -212,6 +212,8 @@ class TaskRunner {
         return this.template(spec);
       case 'assert':
         return this.assert(spec.action.that, spec.action.msg);
+      default:
+        return failed('command', `${spec.action.kind} is not run by this runner`);
     }
   }
 

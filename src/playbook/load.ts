@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { relative } from 'node:path';
-import { LineCounter, isMap, isNode, isPair, isScalar, isSeq, parseDocument, type Document, type Node } from 'yaml';
+import { LineCounter, Scalar, isMap, isNode, isPair, isScalar, isSeq, parseDocument, type Document, type Node, type ScalarTag } from 'yaml';
 import { diagnostic, type Diagnostic, type Loc } from './diagnostic.js';
 
 /** Aliases a document may expand before it is refused: enough for real files, far too few for a "billion laughs". */
@@ -25,7 +25,25 @@ export function displayPath(file: string): string {
   return rel && !rel.startsWith('..') && rel.length < file.length ? rel : file;
 }
 
-export function loadYamlFile(file: string, display = displayPath(file)): LoadedYaml {
+/**
+ * YAML 1.1 booleans as PyYAML resolves them (yes/no/on/off in any of their three casings), which is what every
+ * Ansible playbook is written against. Unlike the yaml library's own 1.1 schema, `y` and `n` stay strings,
+ * and numbers keep YAML 1.2's rules so `0644` still reads as the digits written.
+ */
+const ANSIBLE_BOOLEAN: ScalarTag = {
+  identify: (value) => typeof value === 'boolean',
+  default: true,
+  tag: 'tag:yaml.org,2002:bool',
+  test: /^(?:yes|Yes|YES|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF)$/,
+  resolve: (text) => new Scalar(/^(?:yes|true|on)$/i.test(text)),
+};
+
+export interface YamlOptions {
+  /** `ansible`: YAML 1.1 booleans, as Ansible reads playbooks, task files and vars files. */
+  booleans?: 'yaml-1.2' | 'ansible';
+}
+
+export function loadYamlFile(file: string, display = displayPath(file), options: YamlOptions = {}): LoadedYaml {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
@@ -34,12 +52,20 @@ export function loadYamlFile(file: string, display = displayPath(file)): LoadedY
     const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : `cannot read (${code ?? 'error'})`;
     return failed(display, [diagnostic({ file: display, line: 1, col: 1 }, `${why}: ${display}`)]);
   }
-  return loadYamlText(text, display);
+  return loadYamlText(text, display, options);
 }
 
-export function loadYamlText(text: string, file: string): LoadedYaml {
+export function loadYamlText(text: string, file: string, options: YamlOptions = {}): LoadedYaml {
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: false, strict: true });
+  const doc = parseDocument(text, {
+    lineCounter,
+    uniqueKeys: true,
+    prettyErrors: false,
+    strict: true,
+    ...(options.booleans === 'ansible'
+      ? { customTags: (tags) => [ANSIBLE_BOOLEAN, ...tags.filter((t) => typeof t === 'string' || t.tag !== ANSIBLE_BOOLEAN.tag)] }
+      : {}),
+  });
   const at = (offset: number): Loc => {
     const p = lineCounter.linePos(offset);
     return { file, line: p.line, col: p.col };

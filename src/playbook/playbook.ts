@@ -2,10 +2,15 @@ import { dirname, resolve } from 'node:path';
 import { isScalar } from 'yaml';
 import { diagnostic, sortDiagnostics, type Diagnostic } from './diagnostic.js';
 import { parseDuration } from './duration.js';
+import { TASK_KEYWORDS } from './ansible-task.js';
+import { ComposedYaml } from './composed.js';
 import { displayPath, loadYamlFile, type LoadedYaml, type YamlPath } from './load.js';
+import { composePlaybook } from './reuse.js';
 import { bundledSchema, schemaDiagnostics } from './schema.js';
+import { ALL_TAGS, selects, type TagFilter } from './tags.js';
 import {
   DEFAULTS,
+  type LoopSpec,
   type BreakerSpec,
   type Locs,
   type PlaySpec,
@@ -15,32 +20,68 @@ import {
   type TaskSpec,
 } from './types.js';
 
+export interface LoadPlaybookOptions {
+  /** ANSIBLE_ROLES_PATH: role directories searched after roles/ beside the playbook. */
+  rolesPath?: readonly string[];
+  /** `--tags`/`--skip-tags`: tasks they do not select are left out of the playbook. */
+  tags?: TagFilter;
+}
+
 /**
- * Playbook file → typed PlaybookSpec, or every problem found as located diagnostics. Three passes: YAML
- * (load.ts), the JSON Schema (schemas/playbook.schema.json), then the rules a schema cannot say: one action
- * per task, octal modes, and registered results used only after the task that registers them.
+ * Playbook file → typed PlaybookSpec, or every problem found as located diagnostics. Four passes: YAML
+ * (load.ts, with Ansible's YAML 1.1 booleans), Ansible's reuse and task syntax composed into one value
+ * (reuse.ts), the JSON Schema (schemas/playbook.schema.json), then the rules a schema cannot say: one action
+ * per task, octal modes, registered results used only after the task that registers them, notified handlers
+ * that exist.
  */
-export function loadPlaybook(path: string): { playbook: PlaybookSpec | null; diagnostics: Diagnostic[] } {
+export function loadPlaybook(path: string, opts: LoadPlaybookOptions = {}): { playbook: PlaybookSpec | null; diagnostics: Diagnostic[] } {
   const absolute = resolve(process.cwd(), path);
   const file = displayPath(absolute);
-  const loaded = loadYamlFile(absolute, file);
-  if (loaded.diagnostics.length > 0) return { playbook: null, diagnostics: loaded.diagnostics };
-  if (loaded.value === null || loaded.value === undefined) {
+  const root = loadYamlFile(absolute, file, { booleans: 'ansible' });
+  if (root.diagnostics.length > 0) return { playbook: null, diagnostics: root.diagnostics };
+  if (root.value === null || root.value === undefined) {
     return { playbook: null, diagnostics: [diagnostic({ file, line: 1, col: 1 }, 'the playbook is empty: expected a list of plays')] };
   }
-  const diagnostics = [...schemaDiagnostics(bundledSchema('playbook'), loaded), ...ruleDiagnostics(loaded)];
-  if (diagnostics.length > 0) return { playbook: null, diagnostics: sortDiagnostics(diagnostics) };
-  const plays = playEntries(loaded.value).map(({ play, path: at }) => toPlay(play, at, loaded, dirname(absolute)));
+  const loaded = composePlaybook(root, absolute, { actions: schemaActions(), ...(opts.rolesPath ? { rolesPath: opts.rolesPath } : {}) });
+  const diagnostics = [...loaded.diagnostics, ...schemaDiagnostics(bundledSchema('playbook'), loaded), ...ruleDiagnostics(loaded)];
+  if (diagnostics.length > 0) return { playbook: null, diagnostics: dedupe(sortDiagnostics(diagnostics)) };
+  const plays = playEntries(loaded.value).map(({ play, path: at }) =>
+    toPlay(play, at, loaded, loaded.contexts.get(play)?.dir ?? dirname(absolute), opts.tags ?? ALL_TAGS),
+  );
   return { playbook: { path: absolute, file, plays }, diagnostics: [] };
+}
+
+function dedupe(list: Diagnostic[]): Diagnostic[] {
+  const seen = new Set<string>();
+  return list.filter((d) => {
+    const key = `${d.file}:${d.line}:${d.col}:${d.message}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
 }
 
 type YamlMap = Record<string, unknown>;
 
-const ACTIONS = ['command', 'template', 'assert'] as const;
-const TASK_KEYS = new Set([
-  ...ACTIONS,
-  'name', 'when', 'register', 'timeout', 'retries', 'retry_delay', 'failed_when', 'changed_when', 'ignore_errors', 'check_mode',
-]);
+/** Keys of a task that do one thing, of which a task holds exactly one. */
+const STRUCTURES = ['block', 'include_tasks', 'include_role', 'include_vars', 'meta'] as const;
+
+let actionNames: ReadonlySet<string> | undefined;
+
+/** The actions the task schema defines: every task property that is neither a keyword nor a structure. */
+export function schemaActions(): ReadonlySet<string> {
+  if (actionNames) return actionNames;
+  const schema = bundledSchema('playbook') as { definitions: { task: { properties: Record<string, unknown> } } };
+  const names = Object.keys(schema.definitions.task.properties).filter(
+    (k) => !TASK_KEYWORDS.has(k) && !(STRUCTURES as readonly string[]).includes(k),
+  );
+  actionNames = new Set(names);
+  return actionNames;
+}
+
+function actionsOf(task: YamlMap): string[] {
+  return [...schemaActions(), ...STRUCTURES].filter((a) => a in task);
+}
 
 function isMap(v: unknown): v is YamlMap {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -53,13 +94,30 @@ function playEntries(root: unknown): Array<{ play: YamlMap; path: YamlPath }> {
   return root.flatMap((play, i) => (isMap(play) ? [{ play, path: [i] }] : []));
 }
 
-/** The tasks of a play in the order a host meets them: `tasks`, then `rescue`. */
+const PLAY_SECTIONS = ['pre_tasks', 'tasks', 'post_tasks', 'rescue', 'handlers'] as const;
+const NESTED = ['block', 'rescue', 'always'] as const;
+
+/**
+ * Every task of a play, nested ones included, in the order a host can meet them: pre_tasks, tasks, post_tasks,
+ * the play's rescue, then handlers; inside a task its block, rescue, always and included tasks.
+ */
 function taskEntries(play: YamlMap, at: YamlPath): Array<{ task: YamlMap; path: YamlPath }> {
-  return (['tasks', 'rescue'] as const).flatMap((section) => {
-    const list = play[section];
-    if (!Array.isArray(list)) return [];
-    return list.flatMap((task, i) => (isMap(task) ? [{ task, path: [...at, section, i] }] : []));
-  });
+  const out: Array<{ task: YamlMap; path: YamlPath }> = [];
+  const walk = (list: unknown, path: YamlPath): void => {
+    if (!Array.isArray(list)) return;
+    list.forEach((task, i) => {
+      if (!isMap(task)) return;
+      const p = [...path, i];
+      out.push({ task, path: p });
+      for (const k of NESTED) walk(task[k], [...p, k]);
+      for (const k of ['include_tasks', 'include_role'] as const) {
+        const inc = task[k];
+        if (isMap(inc)) walk(inc.tasks, [...p, k, 'tasks']);
+      }
+    });
+  };
+  for (const section of PLAY_SECTIONS) walk(play[section], [...at, section]);
+  return out;
 }
 
 // ---- rules beyond the schema -------------------------------------------------------------------------
@@ -76,24 +134,59 @@ function ruleDiagnostics(loaded: LoadedYaml): Diagnostic[] {
       }
     }
     out.push(...registerOrderDiagnostics(tasks, loaded));
+    out.push(...notifyDiagnostics(play, tasks, loaded));
   }
   return out;
 }
 
 function actionDiagnostics(task: YamlMap, at: YamlPath, loaded: LoadedYaml): Diagnostic[] {
-  const present = ACTIONS.filter((a) => a in task);
-  if (present.length === 1) return [];
+  const present = actionsOf(task);
+  const out: Diagnostic[] = [];
+  for (const k of ['rescue', 'always'] as const) {
+    if (k in task && !('block' in task)) out.push(diagnostic(loaded.locate([...at, k], 'key'), `${k} belongs to a block`, 'put the tasks it guards under block:'));
+  }
+  if (present.length === 1) return out;
+  const list = [...schemaActions()];
+  const names = list.length > 1 ? `${list.slice(0, -1).join(', ')} or ${list.at(-1)!}` : list.join('');
   if (present.length === 0) {
     // A misspelt action (`comand:`) is already reported as an unknown key with its correction.
-    if (Object.keys(task).some((k) => !TASK_KEYS.has(k))) return [];
-    return [diagnostic(loaded.locate(at), 'task has no action: expected one of command, template or assert')];
+    const known = new Set([...TASK_KEYWORDS, ...schemaActions(), ...STRUCTURES]);
+    if (Object.keys(task).some((k) => !known.has(k))) return out;
+    if (loaded instanceof ComposedYaml && loaded.refused.has(task)) return out;
+    return [...out, diagnostic(loaded.locate(at), `task has no action: expected one of ${names}`)];
   }
   return [
+    ...out,
     diagnostic(
       loaded.locate([...at, present[1]!], 'key'),
-      `task has ${present.length} actions (${present.join(', ')}): a task takes exactly one of command, template or assert`,
+      `task has ${present.length} actions (${present.join(', ')}): a task takes exactly one of ${names}`,
     ),
   ];
+}
+
+/** Ansible fails at run time on a notify nobody answers; here it is found before the run. */
+function notifyDiagnostics(play: YamlMap, tasks: Array<{ task: YamlMap; path: YamlPath }>, loaded: LoadedYaml): Diagnostic[] {
+  const answers = new Set<string>();
+  const walk = (list: unknown): void => {
+    if (!Array.isArray(list)) return;
+    for (const h of list) {
+      if (!isMap(h)) continue;
+      if (typeof h.name === 'string') answers.add(h.name);
+      if (Array.isArray(h.listen)) for (const l of h.listen) answers.add(String(l));
+      for (const k of NESTED) walk(h[k]);
+    }
+  };
+  walk(play.handlers);
+  const out: Diagnostic[] = [];
+  for (const { task, path } of tasks) {
+    if (!Array.isArray(task.notify)) continue;
+    task.notify.forEach((n, i) => {
+      if (typeof n === 'string' && !answers.has(n) && !/\{\{/.test(n)) {
+        out.push(diagnostic(loaded.locate([...path, 'notify', i]), `notify: no handler is named or listens to "${n}"`));
+      }
+    });
+  }
+  return out;
 }
 
 interface TextUse {
@@ -115,7 +208,13 @@ function textUses(task: YamlMap, at: YamlPath): TextUse[] {
   add('when', task.when, [...at, 'when'], true);
   add('failed_when', task.failed_when, [...at, 'failed_when'], true, true);
   add('changed_when', task.changed_when, [...at, 'changed_when'], true, true);
-  add('command', task.command, [...at, 'command'], false);
+  add('until', task.until, [...at, 'until'], true, true);
+  if (isMap(task.command)) {
+    for (const k of ['cmd', 'chdir', 'creates', 'removes']) add(`command.${k}`, task.command[k], [...at, 'command', k], false);
+  } else {
+    add('command', task.command, [...at, 'command'], false);
+  }
+  for (const k of ['loop', 'with_items', 'with_list', 'with_dict', 'with_indexed_items']) add(k, task[k], [...at, k], false);
   if (isMap(task.template)) {
     add('template.src', task.template.src, [...at, 'template', 'src'], false);
     add('template.dest', task.template.dest, [...at, 'template', 'dest'], false);
@@ -185,11 +284,30 @@ export function hostPattern(hosts: string | string[]): string {
   return typeof hosts === 'string' ? hosts : hosts.join(':');
 }
 
-function toPlay(play: YamlMap, at: YamlPath, loaded: LoadedYaml, dir: string): PlaySpec {
+function toPlay(play: YamlMap, at: YamlPath, loaded: ComposedYaml, dir: string, tags: TagFilter): PlaySpec {
   const hosts = hostPattern(play.hosts as string | string[]);
-  const tasks = Array.isArray(play.tasks) ? play.tasks : [];
-  const rescue = Array.isArray(play.rescue) ? play.rescue : [];
-  return {
+  const local = play.connection === 'local';
+  const inherited: Inherited = {
+    ...rootInheritance(dir),
+    when: [],
+    tags: Array.isArray(play.tags) ? play.tags.map(String) : [],
+    becomeParts: becomeParts(play, {}),
+    ...(local ? { delegateTo: 'localhost' } : {}),
+    ...(typeof play.ignore_errors === 'boolean' ? { ignoreErrors: play.ignore_errors } : {}),
+    ...(typeof play.no_log === 'boolean' ? { noLog: play.no_log } : {}),
+    ...(play.any_errors_fatal === true ? { anyErrorsFatal: true } : {}),
+    ...(play.check_mode !== undefined ? { checkMode: checkModeOf(play.check_mode) } : {}),
+    environment: stringMap(play.environment),
+  };
+  const list = (key: string): TaskSpec[] => {
+    const l = play[key];
+    if (!Array.isArray(l)) return [];
+    return l.flatMap((t, i) => {
+      const spec = toTask(t as YamlMap, [...at, key, i], loaded, inherited);
+      return selectTags(spec, tags);
+    });
+  };
+  const spec: PlaySpec = {
     name: typeof play.name === 'string' ? play.name : hosts,
     hosts,
     ...(typeof play.inventory === 'string' ? { inventory: resolve(dir, play.inventory) } : {}),
@@ -201,12 +319,83 @@ function toPlay(play: YamlMap, at: YamlPath, loaded: LoadedYaml, dir: string): P
     maxFailPercentage: typeof play.max_fail_percentage === 'number' ? play.max_fail_percentage : null,
     maxFailures: typeof play.max_failures === 'number' ? play.max_failures : null,
     breaker: isMap(play.breaker) ? toBreaker(play.breaker) : null,
-    tasks: tasks.map((t, i) => toTask(t as YamlMap, [...at, 'tasks', i], loaded)),
-    rescue: rescue.map((t, i) => toTask(t as YamlMap, [...at, 'rescue', i], loaded)),
+    tasks: [...list('pre_tasks'), ...list('tasks'), ...list('post_tasks')],
+    rescue: list('rescue'),
+    // Handlers run when notified, whatever tags were asked for.
+    handlers: Array.isArray(play.handlers) ? play.handlers.map((t, i) => toTask(t as YamlMap, [...at, 'handlers', i], loaded, inherited)) : [],
+    strategy: play.strategy === 'linear' ? 'linear' : 'free',
+    anyErrorsFatal: play.any_errors_fatal === true,
     dir,
     loc: loaded.locate(at),
-    locs: locsOf(play, at, loaded, new Set(['tasks', 'rescue'])),
+    locs: locsOf(play, at, loaded, new Set(['tasks', 'rescue', 'pre_tasks', 'post_tasks', 'handlers'])),
   };
+  if (local) spec.connection = 'local';
+  if (typeof play.remote_user === 'string') spec.remoteUser = play.remote_user;
+  return spec;
+}
+
+/** A task left out by --tags/--skip-tags is gone; a block stays while any task inside it is selected. */
+function selectTags(task: TaskSpec, filter: TagFilter): TaskSpec[] {
+  const a = task.action;
+  if (a.kind === 'block') {
+    const block = a.block.flatMap((t) => selectTags(t, filter));
+    const rescue = a.rescue.flatMap((t) => selectTags(t, filter));
+    const always = a.always.flatMap((t) => selectTags(t, filter));
+    if (block.length + rescue.length + always.length === 0) return [];
+    return [{ ...task, action: { ...a, block, rescue, always } }];
+  }
+  if (!selects(filter, task.tags ?? [])) return [];
+  if (a.kind === 'include_tasks' || a.kind === 'include_role') {
+    return [{ ...task, action: { ...a, tasks: a.tasks.flatMap((t) => selectTags(t, filter)) } }];
+  }
+  return [task];
+}
+
+/** What a task takes from the blocks, roles, imports and play around it. */
+interface Inherited {
+  when: string[];
+  tags: string[];
+  vars: Record<string, unknown>;
+  defaults: Record<string, unknown>;
+  becomeParts: BecomeParts;
+  environment: Record<string, string>;
+  ignoreErrors?: boolean;
+  noLog?: boolean;
+  runOnce?: boolean;
+  anyErrorsFatal?: boolean;
+  delegateTo?: string;
+  checkMode?: TaskSpec['checkMode'];
+  dir: string;
+  role?: string;
+}
+
+function rootInheritance(dir: string): Inherited {
+  return { when: [], tags: [], vars: {}, defaults: {}, becomeParts: {}, environment: {}, dir };
+}
+
+interface BecomeParts {
+  become?: boolean;
+  user?: string;
+  method?: 'sudo' | 'su';
+}
+
+function becomeParts(node: YamlMap, outer: BecomeParts): BecomeParts {
+  const parts = { ...outer };
+  if (typeof node.become === 'boolean') parts.become = node.become;
+  if (typeof node.become_user === 'string') parts.user = node.become_user;
+  if (node.become_method === 'sudo' || node.become_method === 'su') parts.method = node.become_method;
+  return parts;
+}
+
+function stringMap(v: unknown): Record<string, string> {
+  if (!isMap(v)) return {};
+  return Object.fromEntries(Object.entries(v).map(([k, val]) => [k, String(val)]));
+}
+
+function checkModeOf(v: unknown): TaskSpec['checkMode'] {
+  if (v === true) return 'always';
+  if (v === false || v === 'run') return 'run';
+  return 'skip';
 }
 
 function serialEntries(v: unknown): SerialEntry[] {
@@ -226,20 +415,61 @@ function toBreaker(b: YamlMap): BreakerSpec {
   };
 }
 
-function toTask(task: YamlMap, at: YamlPath, loaded: LoadedYaml): TaskSpec {
-  const action = toAction(task, at, loaded);
+function toTask(task: YamlMap, at: YamlPath, loaded: ComposedYaml, outer: Inherited): TaskSpec {
+  const context = loaded.contexts.get(task);
+  const inherited: Inherited = {
+    ...outer,
+    when: [...outer.when, ...(conditions(task.when) ?? [])],
+    tags: [...new Set([...outer.tags, ...(Array.isArray(task.tags) ? task.tags.map(String) : [])])],
+    vars: { ...outer.vars, ...(isMap(task.vars) ? task.vars : {}) },
+    defaults: context?.defaults ? { ...outer.defaults, ...context.defaults } : outer.defaults,
+    becomeParts: becomeParts(task, outer.becomeParts),
+    environment: { ...outer.environment, ...stringMap(task.environment) },
+    dir: context?.dir ?? outer.dir,
+  };
+  if (context?.role) inherited.role = context.role;
+  if (typeof task.ignore_errors === 'boolean') inherited.ignoreErrors = task.ignore_errors;
+  if (typeof task.no_log === 'boolean') inherited.noLog = task.no_log;
+  if (typeof task.run_once === 'boolean') inherited.runOnce = task.run_once;
+  if (typeof task.any_errors_fatal === 'boolean') inherited.anyErrorsFatal = task.any_errors_fatal;
+  if (task.check_mode !== undefined) inherited.checkMode = checkModeOf(task.check_mode);
+  if (task.connection === 'local') inherited.delegateTo = 'localhost';
+  if (typeof task.delegate_to === 'string') inherited.delegateTo = task.delegate_to;
+
+  const action = toAction(task, at, loaded, inherited);
+  const until = conditions(task.until);
+  const b = inherited.becomeParts;
   const spec: TaskSpec = {
     name: typeof task.name === 'string' ? task.name : defaultName(action),
     action,
-    retries: typeof task.retries === 'number' ? task.retries : 0,
-    retryDelayMs: parseDuration(task.retry_delay) ?? DEFAULTS.retryDelayMs,
-    ignoreErrors: task.ignore_errors === true,
-    checkMode: task.check_mode === 'run' ? 'run' : 'skip',
+    // Ansible's until defaults to 3 retries, 5 seconds apart.
+    retries: typeof task.retries === 'number' ? task.retries : until ? 3 : 0,
+    retryDelayMs: parseDuration(task.retry_delay) ?? (until ? 5_000 : DEFAULTS.retryDelayMs),
+    ignoreErrors: inherited.ignoreErrors ?? false,
+    checkMode: inherited.checkMode ?? 'skip',
+    notify: Array.isArray(task.notify) ? task.notify.map(String) : [],
+    listen: Array.isArray(task.listen) ? task.listen.map(String) : [],
+    tags: inherited.tags,
+    runOnce: inherited.runOnce ?? false,
+    noLog: inherited.noLog ?? false,
+    anyErrorsFatal: inherited.anyErrorsFatal ?? false,
+    environment: inherited.environment,
+    vars: inherited.vars,
+    defaults: inherited.defaults,
+    dir: inherited.dir,
     loc: loaded.locate(at),
-    locs: locsOf(task, at, loaded),
+    locs: locsOf(task, at, loaded, new Set(['block', 'rescue', 'always', 'include_tasks', 'include_role', 'include_vars'])),
   };
-  const when = conditions(task.when);
+  // Conditions of enclosing blocks hold for every task inside; a block's own are checked by its tasks.
+  const when = action.kind === 'block' ? undefined : inherited.when.length > 0 ? inherited.when : undefined;
   if (when) spec.when = when;
+  if (until) spec.until = until;
+  if (b.become) spec.become = { user: b.user ?? 'root', method: b.method ?? 'sudo' };
+  if (inherited.delegateTo !== undefined) spec.delegateTo = inherited.delegateTo;
+  if (inherited.role !== undefined) spec.role = inherited.role;
+  if (context?.section) spec.section = context.section;
+  const loop = toLoop(task);
+  if (loop) spec.loop = loop;
   const failedWhen = conditions(task.failed_when);
   if (failedWhen) spec.failedWhen = failedWhen;
   const changedWhen = conditions(task.changed_when);
@@ -250,7 +480,51 @@ function toTask(task: YamlMap, at: YamlPath, loaded: LoadedYaml): TaskSpec {
   return spec;
 }
 
-function toAction(task: YamlMap, at: YamlPath, loaded: LoadedYaml): TaskAction {
+const LOOP_KEYS = ['loop', 'with_items', 'with_list', 'with_dict', 'with_indexed_items'] as const;
+
+function toLoop(task: YamlMap): LoopSpec | undefined {
+  const source = LOOP_KEYS.find((k) => k in task);
+  if (!source) return undefined;
+  const control = isMap(task.loop_control) ? task.loop_control : {};
+  const loop: LoopSpec = {
+    source,
+    items: task[source],
+    loopVar: typeof control.loop_var === 'string' ? control.loop_var : 'item',
+    pauseMs: parseDuration(control.pause) ?? 0,
+    extended: control.extended === true,
+  };
+  if (typeof control.index_var === 'string') loop.indexVar = control.index_var;
+  if (typeof control.label === 'string') loop.label = control.label;
+  return loop;
+}
+
+function toAction(task: YamlMap, at: YamlPath, loaded: ComposedYaml, inherited: Inherited): TaskAction {
+  const nested = (key: string, list: unknown, scope: Inherited): TaskSpec[] =>
+    Array.isArray(list) ? list.map((t, i) => toTask(t as YamlMap, [...at, key, i], loaded, scope)) : [];
+  if (Array.isArray(task.block)) {
+    return {
+      kind: 'block',
+      block: nested('block', task.block, inherited),
+      rescue: nested('rescue', task.rescue, inherited),
+      always: nested('always', task.always, inherited),
+      implicit: loaded.contexts.get(task)?.implicit === true,
+    };
+  }
+  // Keywords on a dynamic include apply to the include itself; only its vars reach the included tasks.
+  const included: Inherited = { ...rootInheritance(inherited.dir), vars: inherited.vars, defaults: inherited.defaults, becomeParts: {} };
+  if (isMap(task.include_tasks)) {
+    const inc = task.include_tasks;
+    return { kind: 'include_tasks', file: String(inc.file), tasks: nestedAt([...at, 'include_tasks', 'tasks'], inc.tasks, loaded, included) };
+  }
+  if (isMap(task.include_role)) {
+    const inc = task.include_role;
+    return { kind: 'include_role', name: String(inc.name), tasks: nestedAt([...at, 'include_role', 'tasks'], inc.tasks, loaded, included) };
+  }
+  if (isMap(task.include_vars)) {
+    const inc = task.include_vars;
+    return { kind: 'include_vars', file: String(inc.file), vars: isMap(inc.vars) ? inc.vars : {} };
+  }
+  if (task.meta === 'flush_handlers' || task.meta === 'noop') return { kind: 'meta', meta: task.meta };
   if (isMap(task.template)) {
     const t = task.template;
     const action: TaskAction = { kind: 'template', src: String(t.src), dest: String(t.dest) };
@@ -261,15 +535,41 @@ function toAction(task: YamlMap, at: YamlPath, loaded: LoadedYaml): TaskAction {
     const a = task.assert;
     const action: TaskAction = { kind: 'assert', that: Array.isArray(a.that) ? a.that.map(String) : [String(a.that)] };
     if (typeof a.msg === 'string') action.msg = a.msg;
+    if (typeof a.success_msg === 'string') action.successMsg = a.success_msg;
+    return action;
+  }
+  if (isMap(task.command)) {
+    const c = task.command;
+    const action: TaskAction = { kind: 'command', command: String(c.cmd) };
+    for (const k of ['chdir', 'creates', 'removes'] as const) if (typeof c[k] === 'string') action[k] = c[k] as string;
     return action;
   }
   return { kind: 'command', command: String(task.command) };
 }
 
+function nestedAt(at: YamlPath, list: unknown, loaded: ComposedYaml, scope: Inherited): TaskSpec[] {
+  return Array.isArray(list) ? list.map((t, i) => toTask(t as YamlMap, [...at, i], loaded, scope)) : [];
+}
+
 function defaultName(action: TaskAction): string {
-  if (action.kind === 'command') return action.command;
-  if (action.kind === 'template') return `template ${action.dest}`;
-  return `assert ${action.that.join(' and ')}`;
+  switch (action.kind) {
+    case 'command':
+      return action.command;
+    case 'template':
+      return `template ${action.dest}`;
+    case 'assert':
+      return `assert ${action.that.join(' and ')}`;
+    case 'block':
+      return 'block';
+    case 'include_tasks':
+      return `include_tasks ${action.file}`;
+    case 'include_role':
+      return `include_role ${action.name}`;
+    case 'include_vars':
+      return `include_vars ${action.file}`;
+    case 'meta':
+      return `meta ${action.meta}`;
+  }
 }
 
 /** `when: x` and `when: [x, y]` alike become a list that must all hold; a boolean becomes its expression. */
@@ -286,7 +586,8 @@ function conditions(v: unknown): string[] | undefined {
 function fileMode(v: unknown, path: YamlPath, loaded: LoadedYaml): string | null {
   let digits: string;
   if (typeof v === 'number') {
-    const node = loaded.doc?.getIn(path, true);
+    const origin = loaded instanceof ComposedYaml ? loaded.resolve(path) : { loaded, path };
+    const node = origin?.loaded.doc?.getIn(origin.path, true);
     const format = isScalar(node) ? node.format : undefined;
     digits = format === 'OCT' || format === 'HEX' ? v.toString(8) : String(v);
   } else {

@@ -19,9 +19,32 @@ export interface BreakerSpec {
 }
 
 export type TaskAction =
-  | { kind: 'command'; command: string }
+  | { kind: 'command'; command: string; chdir?: string; creates?: string; removes?: string }
   | { kind: 'template'; src: string; dest: string; mode?: string }
-  | { kind: 'assert'; that: string[]; msg?: string };
+  | { kind: 'assert'; that: string[]; msg?: string; successMsg?: string }
+  | { kind: 'block'; block: TaskSpec[]; rescue: TaskSpec[]; always: TaskSpec[]; implicit: boolean }
+  | { kind: 'include_tasks'; file: string; tasks: TaskSpec[] }
+  | { kind: 'include_role'; name: string; tasks: TaskSpec[] }
+  | { kind: 'include_vars'; file: string; vars: Record<string, unknown> }
+  | { kind: 'meta'; meta: 'flush_handlers' | 'noop' };
+
+/** `loop:` and the `with_*` forms Ansible still accepts, with `loop_control`. */
+export interface LoopSpec {
+  /** Which keyword wrote it: with_items flattens one level, with_dict and with_indexed_items reshape items. */
+  source: 'loop' | 'with_items' | 'with_list' | 'with_dict' | 'with_indexed_items';
+  /** A list written out, or an expression (a string, usually "{{ … }}") giving one. */
+  items: unknown;
+  loopVar: string;
+  indexVar?: string;
+  label?: string;
+  pauseMs: number;
+  extended: boolean;
+}
+
+export interface BecomeSpec {
+  user: string;
+  method: 'sudo' | 'su';
+}
 
 export interface TaskSpec {
   name: string;
@@ -35,8 +58,37 @@ export interface TaskSpec {
   failedWhen?: string[];
   changedWhen?: string[];
   ignoreErrors: boolean;
-  /** `run`: a read-only task that also runs under --check. `skip` (default): reported as would-run. */
-  checkMode: 'run' | 'skip';
+  /**
+   * `run`: a read-only task that also runs under --check. `skip` (default): reported as would-run.
+   * `always`: Ansible's `check_mode: true`, treated as under --check on every run.
+   */
+  checkMode: 'run' | 'skip' | 'always';
+  /** Ansible's `until`: attempts repeat until every expression holds. */
+  until?: string[];
+  loop?: LoopSpec;
+  /** Handler names or listen topics notified when the task changed something. */
+  notify?: string[];
+  /** For a handler: the topics it answers besides its name. */
+  listen?: string[];
+  /** Its own tags and those of every enclosing block, role, import and play. */
+  tags?: string[];
+  /** Set when the task runs with another user's privileges (inherited from blocks and the play). */
+  become?: BecomeSpec;
+  /** Inventory host (or `localhost`) the task runs on, for the host it is planned for. */
+  delegateTo?: string;
+  runOnce?: boolean;
+  noLog?: boolean;
+  anyErrorsFatal?: boolean;
+  environment?: Record<string, string>;
+  /** Task, block and role variables, inner first: above play variables, below registered results. */
+  vars?: Record<string, unknown>;
+  /** Role defaults: below inventory variables. */
+  defaults?: Record<string, unknown>;
+  /** The directory templates are looked up from (the role's, or the playbook's). */
+  dir?: string;
+  role?: string;
+  /** pre_tasks, tasks or post_tasks: handlers are flushed when a host leaves a section. */
+  section?: 'pre_tasks' | 'tasks' | 'post_tasks';
   loc: Loc;
   locs: Locs;
 }
@@ -56,8 +108,17 @@ export interface PlaySpec {
   maxFailPercentage: number | null;
   maxFailures: number | null;
   breaker: BreakerSpec | null;
+  /** pre_tasks, role tasks, tasks and post_tasks, in that order; each top-level task names its section. */
   tasks: TaskSpec[];
   rescue: TaskSpec[];
+  handlers?: TaskSpec[];
+  /** free: each host runs its tasks on its own (default); linear: task by task across the batch. */
+  strategy?: 'free' | 'linear';
+  /** `connection: local` or `hosts: localhost`: tasks run on the controller. */
+  connection?: 'local' | 'ssh';
+  anyErrorsFatal?: boolean;
+  /** `remote_user`: the login when the inventory names none. */
+  remoteUser?: string;
   /** Directory of the playbook file: the template path is `templates/` here, then `../templates/`. */
   dir: string;
   loc: Loc;

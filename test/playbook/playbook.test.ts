@@ -144,10 +144,10 @@ describe('loadPlaybook', () => {
   });
 
   it('accepts assert.that as a string or a list', () => {
-    const tasks = load('- hosts: all\n  tasks:\n    - assert: {that: "x > 1"}\n    - assert: {that: [a, b], msg: no}\n').plays[0]!.tasks;
+    const tasks = load('- hosts: all\n  tasks:\n    - assert: {that: "x > 1"}\n    - assert: {that: [a, b], msg: nope}\n').plays[0]!.tasks;
     expect(tasks.map((t) => t.action)).toEqual([
       { kind: 'assert', that: ['x > 1'] },
-      { kind: 'assert', that: ['a', 'b'], msg: 'no' },
+      { kind: 'assert', that: ['a', 'b'], msg: 'nope' },
     ]);
   });
 

@@ -105,7 +105,7 @@ describe('the playbook schema', () => {
     ).toEqual([
       'f.yml:4:16: retries: expected an integer',
       'f.yml:5:14: when[0]: expected an expression string',
-      'f.yml:6:19: check_mode: expected one of "run", "skip"',
+      'f.yml:6:19: check_mode: expected run, skip, true or false',
       'f.yml:7:17: register: expected an identifier (letters, digits and _, not starting with a digit)',
     ]);
   });
