@@ -2,6 +2,7 @@ import { existsSync, readFileSync, realpathSync } from 'node:fs';
 import { isAbsolute, join, normalize, relative, resolve, sep } from 'node:path';
 import nunjucks from 'nunjucks';
 import { displayPath } from './load.js';
+import { installSandbox, SandboxViolation } from './sandbox.js';
 
 /**
  * Nunjucks, made strict the way Ansible users expect: any variable or attribute that is looked up and not
@@ -271,8 +272,10 @@ function toRenderError(err: unknown, fallbackFile: string): RenderError {
     .join(' ')
     .replace(/^(Template render error|Error): /, '')
     .replace(/^\(.*?\)( \[Line[^\]]*\])?\s*/, '');
-  const line = Math.max(1, te.lineno ?? (pos ? Number(pos[1]) : 1));
-  const col = Math.max(1, te.colno ?? (pos?.[2] ? Number(pos[2]) : 1));
+  // Errors raised while rendering carry nunjucks' 0-based node positions; compile errors are 1-based already.
+  const base = te.cause instanceof SandboxViolation ? 1 : 0;
+  const line = Math.max(1, (te.lineno ?? (pos ? Number(pos[1]) : 1)) + base);
+  const col = Math.max(1, (te.colno ?? (pos?.[2] ? Number(pos[2]) : 1)) + base);
   const named = path && path !== 'unknown path' ? path : fallbackFile;
   const file = isAbsolute(named) ? displayPath(named) : named;
   return new RenderError(message === 'attempted to output null or undefined value' ? 'output is null or undefined' : message, file, line, col);
@@ -287,6 +290,7 @@ export class TemplateEngine {
   private readonly inline = new Map<string, nunjucks.Template>();
 
   constructor(readonly searchPath: string[]) {
+    installSandbox();
     installStrictUndefined();
     // dev: keep nunjucks' own error objects (with positions and causes) instead of flattened copies.
     this.env = new nunjucks.Environment(new TemplatePathLoader(searchPath), { autoescape: false, throwOnUndefined: true, dev: true });
