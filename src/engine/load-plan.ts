@@ -3,15 +3,15 @@ import { diagnostic, sortDiagnostics, type Diagnostic, type Loc } from '../playb
 import { loadInventory } from '../playbook/inventory.js';
 import { loadPlaybook } from '../playbook/playbook.js';
 import type { Inventory, PlaybookSpec } from '../playbook/types.js';
-import { buildPlan, type Plan } from './plan.js';
+import { buildPlan, type Plan, type ResumePoint } from './plan.js';
 
 export interface LoadPlanOptions {
   playbook: string;
   /** `-i`: wins over every play's `inventory:`. */
   inventory?: string;
   limit?: string;
-  /** `--resume`: only these hosts (exact names), on top of the plays' patterns and `limit`. */
-  onlyHosts?: readonly string[];
+  /** `--resume`: each host from the first play it did not finish in the resumed run. */
+  resume?: ResumePoint;
   cwd?: string;
 }
 
@@ -47,7 +47,7 @@ export function loadPlan(opts: LoadPlanOptions): LoadedPlan {
 
   const built = buildPlan(playbook, inventories, {
     ...(opts.limit === undefined ? {} : { limit: opts.limit }),
-    ...(opts.onlyHosts === undefined ? {} : { onlyHosts: opts.onlyHosts }),
+    ...(opts.resume === undefined ? {} : { resume: opts.resume }),
   });
   all.push(...built.diagnostics);
   const sorted = sortDiagnostics(all);
