@@ -1,5 +1,5 @@
 import { createTwoFilesPatch } from 'diff';
-import { Redactor } from '../report/redact.js';
+import { Redactor } from '../playbook/redact.js';
 import { TransportError, type Session, type Transport } from '../transport/transport.js';
 import type { TaskSpec } from '../playbook/types.js';
 import { iso, type Clock } from './clock.js';

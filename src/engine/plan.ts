@@ -1,24 +1,12 @@
 import { diagnostic, sortDiagnostics, type Diagnostic, type Loc } from '../playbook/diagnostic.js';
 import { parseExpression, evaluateExpression } from '../playbook/expression.js';
-import { selectHosts } from '../playbook/patterns.js';
-import { RenderError, TemplateEngine, findTemplate, templateSearchPath } from '../playbook/template.js';
-import type { Inventory, PlaybookSpec, PlaySpec, TaskSpec } from '../playbook/types.js';
-import { InventoryVars, MAGIC_VARS, inventoryDir, resolveConnection } from '../playbook/vars.js';
+import { selectHosts } from '../inventory/patterns.js';
+import { RenderError, TemplateEngine, findTemplate, templateSearchPath } from '../playbook/template/engine.js';
+import { MAGIC_VARS, type PlaybookSpec, type PlaySpec, type TaskSpec } from '../playbook/types.js';
+import { inventoryDir, resolveConnection, type Connection } from '../inventory/connection.js';
+import type { Inventory } from '../inventory/types.js';
+import { InventoryVars } from '../inventory/vars.js';
 import { splitBatches } from './batches.js';
-
-/** How to reach one host: the inventory's connection variables, resolved (aliases applied, `~` expanded). */
-export interface Connection {
-  host: string;
-  port: number;
-  user: string;
-  keyFile?: string;
-  /** Name of the environment variable holding the key's passphrase. */
-  passphraseEnv?: string;
-  /** Name of the environment variable holding the password. The value itself never enters the plan. */
-  passwordEnv?: string;
-  knownHosts: string;
-  hostKeyChecking: 'strict' | 'accept-new' | 'off';
-}
 
 /** What a task looks like for this host before anything ran (registered results are placeholders). */
 export interface TaskPreview {

@@ -1,5 +1,5 @@
 import { basename } from 'node:path';
-import { RunCollector } from '../report/collector.js';
+import { RunCollector } from './collector.js';
 import type { Transport } from '../transport/transport.js';
 import { iso, systemClock, type Clock } from './clock.js';
 import type { EventBus } from './events.js';

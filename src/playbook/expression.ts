@@ -1,5 +1,5 @@
 import nunjucks from 'nunjucks';
-import { RenderError, type TemplateEngine } from './template.js';
+import { RenderError, type TemplateEngine } from './template/engine.js';
 
 /**
  * `when`, `failed_when`, `changed_when` and `assert.that` are Nunjucks expressions (Ansible writes them

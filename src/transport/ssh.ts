@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { posix } from 'node:path';
 import ssh2, { type ClientChannel, type SFTPWrapper } from 'ssh2';
-import type { Connection } from '../engine/plan.js';
+import type { Connection } from '../inventory/connection.js';
 import { credentialsFor, type ParsedKeyFile } from './auth.js';
 import {
   appendKnownHost,

@@ -6,7 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadPlan } from '../../src/engine/load-plan.js';
 import { REGISTERED_PLACEHOLDER, buildPlan } from '../../src/engine/plan.js';
 import { formatDiagnostic } from '../../src/playbook/diagnostic.js';
-import type { Inventory, InventoryHost, PlaybookSpec, PlaySpec, TaskSpec } from '../../src/playbook/types.js';
+import type { Inventory, InventoryHost } from '../../src/inventory/types.js';
+import type { PlaybookSpec, PlaySpec, TaskSpec } from '../../src/playbook/types.js';
 
 const loc = (line = 1) => ({ file: 'site.yml', line, col: 1 });
 let dir: string;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { FakeClock } from '../../src/engine/clock.js';
+import { FakeClock } from '../support/clock.js';
 import { EventBus, type RunEvent } from '../../src/engine/events.js';
 import type { PlannedPlay } from '../../src/engine/plan.js';
 import type { HostResult } from '../../src/engine/results.js';

@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RenderError, TemplateEngine, findTemplate, templateSearchPath } from '../../src/playbook/template.js';
+import { RenderError, TemplateEngine, findTemplate, templateSearchPath } from '../../src/playbook/template/engine.js';
 
 let root: string;
 let engine: TemplateEngine;

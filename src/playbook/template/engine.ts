@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, realpathSync } from 'node:fs';
 import { isAbsolute, join, normalize, relative, resolve, sep } from 'node:path';
 import nunjucks from 'nunjucks';
-import { displayPath } from './load.js';
+import { displayPath } from '../load.js';
 
 /**
  * Nunjucks, made strict the way Ansible users expect: any variable or attribute that is looked up and not
