@@ -3,7 +3,7 @@ import { EXIT, UsageError, parseFlags, positiveInt } from './args.js';
 import type { Io } from '../report/io.js';
 import { EventBus } from '../engine/events.js';
 import { loadPlan } from '../engine/load-plan.js';
-import type { Plan } from '../engine/plan.js';
+import type { Plan } from '../engine/plan-model.js';
 import { exitCodeFor, runPlan } from '../engine/run.js';
 import { formatDiagnostic } from '../playbook/diagnostic.js';
 import { hostsToResume, newRunId, RunNotFoundError } from '../report/journal.js';

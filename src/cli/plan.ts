@@ -1,6 +1,6 @@
 import { EXIT, UsageError, parseFlags } from './args.js';
 import type { Io } from '../report/io.js';
-import type { Plan, PlannedHost, PlannedTask } from '../engine/plan.js';
+import type { Plan, PlannedHost, PlannedTask } from '../engine/plan-model.js';
 import type { Redactor } from '../playbook/redact.js';
 
 const USAGE = `usage: runbook plan PLAYBOOK [-i INV] [--limit PATTERN] [--json]

@@ -4,7 +4,7 @@ import { TransportError, type Session, type Transport } from '../transport/trans
 import type { TaskSpec } from '../playbook/types.js';
 import { iso, type Clock } from './clock.js';
 import type { EventBus } from './events.js';
-import type { PlannedHost, PlannedPlay, PlannedTask } from './plan.js';
+import type { PlannedHost, PlannedPlay, PlannedTask } from './plan-model.js';
 import type { FailureReason, HostResult, TaskResult, TaskStatus } from './results.js';
 
 /**

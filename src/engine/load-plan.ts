@@ -4,7 +4,8 @@ import { loadInventory } from '../inventory/inventory.js';
 import { loadPlaybook } from '../playbook/playbook.js';
 import type { Inventory } from '../inventory/types.js';
 import type { PlaybookSpec } from '../playbook/types.js';
-import { buildPlan, type Plan } from './plan.js';
+import { buildPlan } from './plan.js';
+import type { Plan } from './plan-model.js';
 
 export interface LoadPlanOptions {
   playbook: string;

@@ -3,7 +3,7 @@ import { Breaker, type Permit } from './breaker.js';
 import { iso } from './clock.js';
 import { ConsecutiveFailures } from './consecutive.js';
 import { runHost, type RunContext } from './host-runner.js';
-import type { PlannedHost, PlannedPlay } from './plan.js';
+import type { PlannedHost, PlannedPlay } from './plan-model.js';
 import { FailureBudget } from './policy.js';
 import type { FailureReason, Halted, HaltReason, HostResult } from './results.js';
 

@@ -1,5 +1,6 @@
 import nunjucks from 'nunjucks';
-import { RenderError, type TemplateEngine } from './template/engine.js';
+import type { TemplateEngine } from './template/engine.js';
+import { RenderError } from './template/errors.js';
 
 /**
  * `when`, `failed_when`, `changed_when` and `assert.that` are Nunjucks expressions (Ansible writes them
