@@ -10,9 +10,11 @@ import { hostsToResume, newRunId, RunNotFoundError } from '../report/journal.js'
 import { attachOutputs, type Outputs } from '../report/outputs.js';
 import { Redactor } from '../playbook/redact.js';
 import { SshTransport } from '../transport/ssh.js';
+import { SELECTION_FLAGS, SELECTION_USAGE, rolesPath, tagFilter } from './selection.js';
 
 const USAGE = `usage: runbook apply PLAYBOOK [-i INV] [--limit PATTERN] [--check] [--diff] [--forks N] [--verbose]
                      [--report-file FILE] [--junit FILE] [--json] [--resume [RUN_ID]] [--run-dir DIR]
+                     [--tags TAGS] [--skip-tags TAGS] [--force-handlers]
 
 Runs the plays over SSH: batches in order, at most --forks hosts at once, each site's breaker and the
 failure budget guarding the rollout. Every run is recorded under DIR/.runbook/runs/RUN_ID/.
@@ -24,6 +26,8 @@ options:
   --diff                show the diff of every template that changes (or would change, with --check)
   --forks N             at most N hosts at once, for every play
   -v, --verbose         list every host in the final table, even on a large fleet
+  --force-handlers      run notified handlers on a host even after it failed
+${SELECTION_USAGE}
   --report-file FILE    write the run report as JSON to FILE
   --junit FILE          write a JUnit XML report to FILE
   --json                print the report as JSON on stdout instead of tables (progress goes to stderr)
@@ -50,6 +54,8 @@ const FLAGS = {
   json: { type: 'boolean' },
   resume: { type: 'boolean' },
   'run-dir': { type: 'string' },
+  'force-handlers': { type: 'boolean' },
+  ...SELECTION_FLAGS,
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -84,9 +90,13 @@ export async function apply(rawArgv: string[], io: Io): Promise<number> {
 
   const resume = values.resume ? resumePoint(runDir, playbook, resumeId, io) : null;
 
+  const tags = tagFilter(values);
+  const roles = rolesPath(io.env);
   const loaded = loadPlan({
     playbook,
     cwd: io.cwd,
+    ...(tags ? { tags } : {}),
+    ...(roles ? { rolesPath: roles } : {}),
     ...(values.inventory ? { inventory: values.inventory } : {}),
     ...(values.limit ? { limit: values.limit } : {}),
     ...(resume ? { resume: { targets: resume.targeted, finishedPlays: resume.finishedPlays } } : {}),
@@ -140,6 +150,7 @@ export async function apply(rawArgv: string[], io: Io): Promise<number> {
       playbookLabel: playbook,
       resumedFrom: resume?.runId ?? null,
       ...(forks !== undefined ? { forks } : {}),
+      ...(values['force-handlers'] ? { forceHandlers: true } : {}),
     }),
   );
   const unwritten = outputs.finish(report);

@@ -1,9 +1,10 @@
 import { EXIT, UsageError, parseFlags } from './args.js';
+import { SELECTION_FLAGS, SELECTION_USAGE, rolesPath, tagFilter } from './selection.js';
 import type { Io } from '../report/io.js';
 import type { Plan, PlannedHost, PlannedTask } from '../engine/plan-model.js';
 import type { Redactor } from '../playbook/redact.js';
 
-const USAGE = `usage: runbook plan PLAYBOOK [-i INV] [--limit PATTERN] [--json]
+const USAGE = `usage: runbook plan PLAYBOOK [-i INV] [--limit PATTERN] [--json] [--list-tasks] [--list-tags] [--tags TAGS] [--skip-tags TAGS]
 
 Shows what a run would do, without touching the network: each play's batches in order with their hosts,
 and each host's tasks with commands and templates rendered. Secrets are redacted.
@@ -12,6 +13,9 @@ options:
   -i, --inventory INV   inventory to use for every play (otherwise each play's "inventory:")
   --limit PATTERN       only hosts that also match this host pattern
   --json                the plan as JSON
+  --list-tasks          list each play's tasks with their tags, as ansible-playbook --list-tasks does
+  --list-tags           list each play's tags, as ansible-playbook --list-tags does
+${SELECTION_USAGE}
   -h, --help            show this help
 
 exit status: 0 planned, 4 invalid playbook/inventory/template, 5 bad usage
@@ -44,12 +48,43 @@ async function redactorFor(plan: Plan, io: Io): Promise<{ redactor: Redactor; re
   return { redactor, redactVars };
 }
 
+/** Where a task runs and how, when it is not simply "on this host, as the login user". */
+function placement(spec: PlannedTask['spec']): string {
+  const parts: string[] = [];
+  if (spec.loop) parts.push(`${spec.loop.source}`);
+  if (spec.delegateTo) parts.push(`on ${spec.delegateTo}`);
+  if (spec.runOnce) parts.push('run_once');
+  if (spec.become) parts.push(`become ${spec.become.user} via ${spec.become.method}`);
+  if (spec.notify?.length) parts.push(`notify: ${spec.notify.join(', ')}`);
+  return parts.length > 0 ? `  [${parts.join('; ')}]` : '';
+}
+
+function describeNested(list: PlannedTask['spec'][], depth: number): string[] {
+  return list.flatMap((spec) => {
+    const head = `${'  '.repeat(depth)}- ${spec.name}${placement(spec)}`;
+    const a = spec.action;
+    if (a.kind === 'block') {
+      return [
+        head,
+        ...describeNested(a.block, depth + 1),
+        ...(a.rescue.length > 0 ? [`${'  '.repeat(depth + 1)}rescue:`, ...describeNested(a.rescue, depth + 2)] : []),
+        ...(a.always.length > 0 ? [`${'  '.repeat(depth + 1)}always:`, ...describeNested(a.always, depth + 2)] : []),
+      ];
+    }
+    if (a.kind === 'include_tasks' || a.kind === 'include_role') return [head, ...describeNested(a.tasks, depth + 1)];
+    if (a.kind === 'command') return [`${head}  $ ${a.command}`];
+    return [head];
+  });
+}
+
 function describeTask(t: PlannedTask, redactor: Redactor): string[] {
   const a = t.spec.action;
   const head = `${t.index + 1}. ${t.spec.name}`;
   const when = t.spec.when?.length ? `  [when: ${t.spec.when.join(' and ')}]` : '';
-  if (a.kind === 'command') return [`${head}${when}`, `     $ ${redactor.text(t.preview.command ?? a.command)}`];
+  const where = placement(t.spec);
+  if (a.kind === 'command') return [`${head}${when}${where}`, `     $ ${redactor.text(t.preview.command ?? a.command)}`];
   if (a.kind === 'assert') return [`${head}${when}`, `     assert: ${a.that.join(' and ')}`];
+  if (a.kind !== 'template') return [`${head}${when}${where}`, ...describeNested([t.spec], 2).slice(1).map((l) => `   ${l}`)];
   const tpl = t.preview.template!;
   const mode = tpl.mode ? ` (mode ${tpl.mode})` : '';
   const body = redactor.text(tpl.content).replace(/\n$/, '').split('\n').map((l) => `     | ${l}`);
@@ -92,8 +127,13 @@ export async function plan(argv: string[], io: Io): Promise<number> {
     inventory: { type: 'string', short: 'i' },
     limit: { type: 'string' },
     json: { type: 'boolean' },
+    'list-tasks': { type: 'boolean' },
+    'list-tags': { type: 'boolean' },
+    ...SELECTION_FLAGS,
     help: { type: 'boolean', short: 'h' },
   });
+  const tags = tagFilter(values);
+  const roles = rolesPath(io.env);
   if (values.help) {
     io.out(USAGE);
     return EXIT.ok;
@@ -102,7 +142,27 @@ export async function plan(argv: string[], io: Io): Promise<number> {
   if (values.limit !== undefined && values.limit.trim() === '') throw new UsageError('--limit needs a host pattern');
 
   const [{ loadPlan }, { formatDiagnostic }] = await Promise.all([import('../engine/load-plan.js'), import('../playbook/diagnostic.js')]);
+  if (values['list-tasks'] || values['list-tags']) {
+    // Listing needs the playbook only: no inventory, no rendering, as ansible-playbook lists.
+    const [{ loadPlaybook }, { listTasks }, { resolve }] = await Promise.all([
+      import('../playbook/playbook.js'),
+      import('./list-tasks.js'),
+      import('node:path'),
+    ]);
+    const { playbook, diagnostics } = loadPlaybook(resolve(io.cwd, positionals[0]!), {
+      ...(tags ? { tags } : {}),
+      ...(roles ? { rolesPath: roles.map((p) => resolve(io.cwd, p)) } : {}),
+    });
+    if (!playbook) {
+      for (const d of diagnostics) io.err(`${formatDiagnostic(d)}\n`);
+      return EXIT.invalid;
+    }
+    io.out(listTasks(playbook, positionals[0]!, { tasks: values['list-tasks'] ?? false, tags: values['list-tags'] ?? false }));
+    return EXIT.ok;
+  }
   const loaded = loadPlan({
+    ...(tags ? { tags } : {}),
+    ...(roles ? { rolesPath: roles } : {}),
     playbook: positionals[0]!,
     ...(values.inventory === undefined ? {} : { inventory: values.inventory }),
     ...(values.limit === undefined ? {} : { limit: values.limit }),

@@ -1,8 +1,9 @@
 import { EXIT, UsageError, parseFlags } from './args.js';
+import { SELECTION_FLAGS, SELECTION_USAGE, rolesPath, tagFilter } from './selection.js';
 import type { Io } from '../report/io.js';
 import type { Diagnostic } from '../playbook/diagnostic.js';
 
-const USAGE = `usage: runbook validate PLAYBOOK... [-i INV] [--format text|json|github]
+const USAGE = `usage: runbook validate PLAYBOOK... [-i INV] [--format text|json|github] [--tags TAGS] [--skip-tags TAGS]
 
 Checks playbooks, their inventories, host patterns and every template rendered for every targeted host,
 without touching the network. Every problem is reported, as FILE:LINE:COL: message.
@@ -10,6 +11,7 @@ without touching the network. Every problem is reported, as FILE:LINE:COL: messa
 options:
   -i, --inventory INV   inventory to use for every play (otherwise each play's "inventory:")
   --format FORMAT       text (default), json ({"valid", "diagnostics"}), or github (workflow annotations)
+${SELECTION_USAGE}
   -h, --help            show this help
 
 exit status: 0 valid, 4 invalid, 5 bad usage
@@ -34,8 +36,11 @@ export async function validate(argv: string[], io: Io): Promise<number> {
   const { values, positionals } = parseFlags(argv, {
     inventory: { type: 'string', short: 'i' },
     format: { type: 'string' },
+    ...SELECTION_FLAGS,
     help: { type: 'boolean', short: 'h' },
   });
+  const tags = tagFilter(values);
+  const roles = rolesPath(io.env);
   if (values.help) {
     io.out(USAGE);
     return EXIT.ok;
@@ -52,7 +57,13 @@ export async function validate(argv: string[], io: Io): Promise<number> {
   const diagnostics: Diagnostic[] = [];
   const summaries: string[] = [];
   for (const playbook of positionals) {
-    const loaded = loadPlan({ playbook, ...(values.inventory === undefined ? {} : { inventory: values.inventory }), cwd: io.cwd });
+    const loaded = loadPlan({
+      playbook,
+      ...(values.inventory === undefined ? {} : { inventory: values.inventory }),
+      ...(tags ? { tags } : {}),
+      ...(roles ? { rolesPath: roles } : {}),
+      cwd: io.cwd,
+    });
     diagnostics.push(...loaded.diagnostics);
     if (loaded.plan) {
       const hosts = new Set<string>();

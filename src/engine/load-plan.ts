@@ -3,6 +3,7 @@ import { diagnostic, sortDiagnostics, type Diagnostic, type Loc } from '../playb
 import { loadInventory } from '../inventory/inventory.js';
 import { loadPlaybook } from '../playbook/playbook.js';
 import type { Inventory } from '../inventory/types.js';
+import type { TagFilter } from '../playbook/tags.js';
 import type { PlaybookSpec } from '../playbook/types.js';
 import { buildPlan, type ResumePoint } from './plan.js';
 import type { Plan } from './plan-model.js';
@@ -15,6 +16,10 @@ export interface LoadPlanOptions {
   /** `--resume`: each host from the first play it did not finish in the resumed run. */
   resume?: ResumePoint;
   cwd?: string;
+  /** `--tags`/`--skip-tags`. */
+  tags?: TagFilter;
+  /** ANSIBLE_ROLES_PATH, as a list of directories. */
+  rolesPath?: readonly string[];
 }
 
 export interface LoadedPlan {
@@ -24,10 +29,18 @@ export interface LoadedPlan {
   diagnostics: Diagnostic[];
 }
 
+function controllerOnly(file: string): Inventory {
+  const loc = { file, line: 1, col: 1 };
+  return { path: file, file, hosts: new Map(), groups: new Map([['all', { name: 'all', vars: {}, hosts: [], children: [], loc }]]) };
+}
+
 /** Files → Plan: the playbook, each play's inventory (loaded once per file), then the pure plan. */
 export function loadPlan(opts: LoadPlanOptions): LoadedPlan {
   const cwd = opts.cwd ?? process.cwd();
-  const { playbook, diagnostics } = loadPlaybook(resolve(cwd, opts.playbook));
+  const { playbook, diagnostics } = loadPlaybook(resolve(cwd, opts.playbook), {
+    ...(opts.tags ? { tags: opts.tags } : {}),
+    ...(opts.rolesPath ? { rolesPath: opts.rolesPath.map((p) => resolve(cwd, p)) } : {}),
+  });
   if (!playbook) return { plan: null, playbook: null, diagnostics: sortDiagnostics(diagnostics) };
   const all: Diagnostic[] = [...diagnostics];
 
@@ -43,6 +56,8 @@ export function loadPlan(opts: LoadPlanOptions): LoadedPlan {
   const inventories = playbook.plays.map((play) => {
     if (cliInventory) return load(cliInventory);
     if (play.inventory) return load(play.inventory, play.locs.inventory ?? play.loc);
+    // A play of the controller alone needs no inventory, as ansible-playbook runs it with none.
+    if (play.hosts === 'localhost' || play.hosts === '127.0.0.1') return controllerOnly(playbook.file);
     all.push(diagnostic(play.loc, `play "${play.name}" names no inventory`, 'pass -i INVENTORY or set "inventory:" on the play'));
     return null;
   });

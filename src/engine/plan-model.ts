@@ -23,8 +23,17 @@ export interface PlannedHost {
   /** Every variable the host sees before any task ran: inventory (by precedence), play vars, magic vars. */
   vars: Record<string, unknown>;
   connection: Connection;
+  /** Runs on the controller: the implicit localhost, or `ansible_connection: local`. */
+  local?: boolean;
+  /** The play's top-level steps (pre_tasks, roles, tasks, post_tasks); blocks and includes hold the rest. */
   tasks: PlannedTask[];
   rescue: PlannedTask[];
+}
+
+/** How to reach a host a task is delegated to. */
+export interface DelegateTarget {
+  connection: Connection;
+  local: boolean;
 }
 
 /**
@@ -36,6 +45,11 @@ export interface TaskRenderer {
   template(task: TaskSpec, ctx: Record<string, unknown>): { dest: string; content: string; mode?: string };
   /** A `when`/`failed_when`/`changed_when`/`assert` expression, evaluated for its truth. */
   test(expr: string, ctx: Record<string, unknown>): boolean;
+  /**
+   * A value as Ansible templates it: strings rendered (a lone `{{ expr }}` keeps the expression's own type,
+   * so `loop: "{{ users }}"` is a list), lists and mappings walked, anything else as it is.
+   */
+  value(v: unknown, ctx: Record<string, unknown>): unknown;
 }
 
 export interface PlannedPlay {
@@ -46,6 +60,8 @@ export interface PlannedPlay {
   batches: string[][];
   hosts: Map<string, PlannedHost>;
   renderer: TaskRenderer;
+  /** delegate_to: another inventory host (or localhost) by name; undefined when there is no such host. */
+  connectionOf?: (host: string) => DelegateTarget | undefined;
 }
 
 export interface Plan {

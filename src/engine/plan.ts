@@ -6,6 +6,7 @@ import { RenderError } from '../playbook/template/errors.js';
 import { findTemplate, templateSearchPath } from '../playbook/template/jail.js';
 import { MAGIC_VARS, type PlaybookSpec, type PlaySpec, type TaskSpec } from '../playbook/types.js';
 import { inventoryDir, resolveConnection } from '../inventory/connection.js';
+import type { Connection } from '../inventory/connection.js';
 import type { Inventory } from '../inventory/types.js';
 import { InventoryVars } from '../inventory/vars.js';
 import { splitBatches } from './batches.js';
@@ -104,8 +105,27 @@ function renderMessage(err: unknown): string {
   return err instanceof RenderError ? err.message : String((err as Error)?.message ?? err);
 }
 
-/** The per-play renderer the engine uses at run time; errors carry the playbook location. */
-export function createRenderer(engine: TemplateEngine, file: string): TaskRenderer {
+const LONE_EXPRESSION = /^\s*\{\{((?:(?!\}\})[\s\S])*)\}\}\s*$/;
+
+/**
+ * The per-play renderer the engine uses at run time; errors carry the playbook location. `engineFor` gives a
+ * role's tasks their own template path; without it every task uses `engine`.
+ */
+export function createRenderer(engine: TemplateEngine, file: string, engineFor?: (task: TaskSpec) => TemplateEngine): TaskRenderer {
+  const pick = (task: TaskSpec): TemplateEngine => engineFor?.(task) ?? engine;
+  const value = (v: unknown, ctx: Record<string, unknown>): unknown => {
+    if (typeof v === 'string') {
+      const lone = LONE_EXPRESSION.exec(v);
+      if (lone) {
+        const json = engine.renderString(`{{ (${lone[1]!}) | dump }}`, ctx, file);
+        return json === '' ? undefined : (JSON.parse(json) as unknown);
+      }
+      return /\{\{|\{%/.test(v) ? engine.renderString(v, ctx, file) : v;
+    }
+    if (Array.isArray(v)) return v.map((x) => value(x, ctx));
+    if (typeof v === 'object' && v !== null) return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, value(x, ctx)]));
+    return v;
+  };
   const located = (task: TaskSpec, keys: string[], err: unknown, what: string): Error => {
     const loc = taskLoc(task, ...keys);
     if (err instanceof RenderError && err.file !== file && what === 'template') {
@@ -117,7 +137,7 @@ export function createRenderer(engine: TemplateEngine, file: string): TaskRender
     command(task, ctx) {
       if (task.action.kind !== 'command') throw new Error(`task "${task.name}" is not a command`);
       try {
-        return engine.renderString(task.action.command, ctx, file);
+        return pick(task).renderString(task.action.command, ctx, file);
       } catch (err) {
         throw located(task, ['command'], err, 'command');
       }
@@ -127,12 +147,12 @@ export function createRenderer(engine: TemplateEngine, file: string): TaskRender
       const a = task.action;
       let dest: string;
       try {
-        dest = engine.renderString(a.dest, ctx, file);
+        dest = pick(task).renderString(a.dest, ctx, file);
       } catch (err) {
         throw located(task, ['template.dest', 'template'], err, 'dest');
       }
       try {
-        const content = engine.renderFile(a.src, ctx);
+        const content = pick(task).renderFile(a.src, ctx);
         return a.mode === undefined ? { dest, content } : { dest, content, mode: a.mode };
       } catch (err) {
         throw located(task, ['template.src', 'template'], err, 'template');
@@ -145,7 +165,71 @@ export function createRenderer(engine: TemplateEngine, file: string): TaskRender
         throw new Error(renderMessage(err));
       }
     },
+    value(v, ctx) {
+      try {
+        return value(v, ctx);
+      } catch (err) {
+        throw new Error(renderMessage(err));
+      }
+    },
   };
+}
+
+/** Names by which a play points at the controller itself. */
+const CONTROLLER = new Set(['localhost', '127.0.0.1']);
+
+/** How the controller is "reached": never over the network; the fields only satisfy the Connection shape. */
+function controllerConnection(user: string | undefined): Connection {
+  return { host: '127.0.0.1', port: 22, user: user ?? 'localhost', knownHosts: '', hostKeyChecking: 'strict' };
+}
+
+/**
+ * Every task of a play, nested ones included, with the names it can read besides host variables: its own and
+ * its blocks' vars, role defaults, loop variables of its loop and of the includes around it, and the facts a
+ * rescue gets. Registered names and include_vars are play-wide (any task may have set them by then).
+ */
+function walkTasks(play: PlaySpec): Array<{ task: TaskSpec; names: Set<string>; loopSample: Record<string, unknown> }> {
+  const out: Array<{ task: TaskSpec; names: Set<string>; loopSample: Record<string, unknown> }> = [];
+  const visit = (list: readonly TaskSpec[], outer: Set<string>, sample: Record<string, unknown>): void => {
+    for (const task of list) {
+      const names = new Set([...outer, ...Object.keys(task.vars ?? {}), ...Object.keys(task.defaults ?? {})]);
+      let own = sample;
+      if (task.loop) {
+        for (const n of [task.loop.loopVar, task.loop.indexVar, 'ansible_loop', 'ansible_loop_var', 'ansible_index_var']) if (n) names.add(n);
+        own = { ...sample, ...loopSample(task) };
+      }
+      out.push({ task, names, loopSample: own });
+      const a = task.action;
+      if (a.kind === 'block') {
+        visit(a.block, names, own);
+        visit(a.rescue, new Set([...names, 'ansible_failed_task', 'ansible_failed_result']), own);
+        visit(a.always, new Set([...names, 'ansible_failed_task', 'ansible_failed_result']), own);
+      } else if (a.kind === 'include_tasks' || a.kind === 'include_role') {
+        visit(a.tasks, names, own);
+      }
+    }
+  };
+  visit([...play.tasks, ...play.rescue, ...(play.handlers ?? [])], new Set(), {});
+  return out;
+}
+
+/** Values a preview renders a looped task with: its first item when the loop is written out, else nothing. */
+function loopSample(task: TaskSpec): Record<string, unknown> {
+  const loop = task.loop!;
+  const items = Array.isArray(loop.items) ? loop.items : null;
+  if (items === null || items.length === 0) return {};
+  const first: unknown = loop.source === 'with_indexed_items' ? [0, items[0]] : items[0];
+  return { [loop.loopVar]: first, ...(loop.indexVar ? { [loop.indexVar]: 0 } : {}) };
+}
+
+/** Registered names and include_vars variables anywhere in the play. */
+function playWideNames(tasks: ReadonlyArray<{ task: TaskSpec }>): Set<string> {
+  const names = new Set<string>();
+  for (const { task } of tasks) {
+    if (task.register) names.add(task.register);
+    if (task.action.kind === 'include_vars') for (const k of Object.keys(task.action.vars)) names.add(k);
+  }
+  return names;
 }
 
 /**
@@ -175,58 +259,90 @@ export function buildPlan(
     if (!iv) varsByInventory.set(inv, (iv = new InventoryVars(inv)));
     const hostsLoc = play.locs.hosts ?? play.loc;
 
-    const selected = selectHosts(inv, play.hosts, opts.limit);
+    // hosts: localhost with no such inventory host is Ansible's implicit localhost: the controller itself.
+    const implicitLocal = CONTROLLER.has(play.hosts) && !inv.hosts.has(play.hosts);
+    const selected = implicitLocal ? { hosts: ['localhost'], errors: [], limitErrors: [] } : selectHosts(inv, play.hosts, opts.limit);
     for (const e of selected.errors) problems.add(hostsLoc, e);
     for (const e of selected.limitErrors) problems.add(hostsLoc, e);
-    if (selected.errors.length === 0 && selected.limitErrors.length === 0) {
+    if (implicitLocal) limitMatchedSomewhere = true;
+    else if (selected.errors.length === 0 && selected.limitErrors.length === 0) {
       const unlimited = opts.limit === undefined ? selected : selectHosts(inv, play.hosts);
       if (unlimited.hosts.length === 0) problems.add(hostsLoc, `host pattern "${play.hosts}" matches no host`);
       if (selected.hosts.length > 0) limitMatchedSomewhere = true;
     }
 
-    let engine = engines.get(play.dir);
-    if (!engine) engines.set(play.dir, (engine = new TemplateEngine(templateSearchPath(play.dir))));
-    const renderer = createRenderer(engine, playbook.file);
+    const engineFor = (dir: string): TemplateEngine => {
+      let e = engines.get(dir);
+      if (!e) engines.set(dir, (e = new TemplateEngine(templateSearchPath(dir))));
+      return e;
+    };
+    const engine = engineFor(play.dir);
+    const taskEngine = (task: TaskSpec): TemplateEngine => engineFor(task.dir ?? play.dir);
+    const renderer = createRenderer(engine, playbook.file, taskEngine);
 
-    const registered = new Set<string>();
-    for (const t of play.tasks) if (t.register) registered.add(t.register);
+    const everyTask = walkTasks(play);
+    const registered = playWideNames(everyTask);
     const placeholders: Record<string, unknown> = {};
-    for (const r of registered) placeholders[r] = { ...REGISTERED_PLACEHOLDER };
+    for (const { task } of everyTask) {
+      if (!task.register) continue;
+      // A looped task registers its items under `results`, as Ansible does.
+      placeholders[task.register] = { ...REGISTERED_PLACEHOLDER, stdout_lines: [], stderr_lines: [], ...(task.loop ? { results: [] } : {}) };
+    }
+    for (const t of everyTask) if (t.task.action.kind === 'include_vars') Object.assign(placeholders, t.task.action.vars);
 
-    const checks = checkTasksOnce(play, engine, problems);
+    const checks = checkTasksOnce(everyTask.map((t) => t.task), taskEngine, problems);
 
     const targeted = resumeTargets
       ? selected.hosts.filter((h) => resumeTargets.has(h) && resumes(h, playIndex))
       : selected.hosts;
     if (resumeTargets) for (const h of targeted) resumed.add(h);
     const hosts = new Map<string, PlannedHost>();
+    const user = play.remoteUser ?? opts.user;
+    const hostVarsOf = (name: string): Record<string, unknown> =>
+      inv.hosts.has(name)
+        ? iv.hostVars(name, play.vars)
+        : { ...play.vars, inventory_hostname: name, group_names: [], groups: iv.hostVars(inv.hosts.keys().next().value ?? name, {}).groups ?? {} };
+    const connectionOf = (name: string): { connection: Connection; local: boolean; problems: string[] } | undefined => {
+      if (!inv.hosts.has(name)) return CONTROLLER.has(name) ? { connection: controllerConnection(user), local: true, problems: [] } : undefined;
+      const vars = hostVarsOf(name);
+      const conn = resolveConnection(name, vars, { baseDir: inventoryDir(inv), home: opts.home, user });
+      return { connection: conn.connection, local: vars.ansible_connection === 'local', problems: conn.problems };
+    };
+    const previews = new Map<TaskSpec, { names: Set<string>; loopSample: Record<string, unknown> }>();
+    for (const t of everyTask) previews.set(t.task, t);
     for (const hostName of targeted) {
-      const vars = iv.hostVars(hostName, play.vars);
-      const conn = resolveConnection(hostName, vars, { baseDir: inventoryDir(inv), home: opts.home, user: opts.user });
+      const vars = inv.hosts.has(hostName) ? hostVarsOf(hostName) : { ...play.vars, inventory_hostname: hostName, group_names: [], groups: {} };
+      const conn = connectionOf(hostName) ?? { connection: controllerConnection(user), local: true, problems: [] };
       const hostLoc = inv.hosts.get(hostName)?.loc ?? { file: inv.file, line: 1, col: 1 };
       for (const p of conn.problems) problems.add(hostLoc, `host ${hostName}: ${p}`);
-      const ctx: Record<string, unknown> = { ...vars, ...placeholders };
 
-      const preview = (list: TaskSpec[]): PlannedTask[] =>
-        list.map((task, index) => {
-          // Whether a result is registered early enough is the loader's rule; here any registered name counts.
-          const known = (name: string): boolean =>
-            name in vars || registered.has(name) || (MAGIC_VARS as readonly string[]).includes(name);
-          for (const { key, i, names } of checks.expressions.get(task) ?? []) {
-            for (const n of names) {
-              if (!known(n)) problems.add(exprLoc(task, key, i), `undefined variable "${n}" in ${key}`, hostName);
-            }
+      const check = (task: TaskSpec): TaskPreview => {
+        const seen = previews.get(task);
+        // Whether a result is registered early enough is the loader's rule; here any registered name counts.
+        const known = (name: string): boolean =>
+          name in vars || registered.has(name) || (MAGIC_VARS as readonly string[]).includes(name) || (seen?.names.has(name) ?? false);
+        for (const { key, i, names } of checks.expressions.get(task) ?? []) {
+          for (const n of names) {
+            if (!known(n)) problems.add(exprLoc(task, key, i), `undefined variable "${n}" in ${key}`, hostName);
           }
-          return { index, spec: task, preview: previewTask(task, ctx, engine, checks.broken, problems, hostName, playbook.file) };
-        });
+        }
+        const ctx: Record<string, unknown> = { ...(task.defaults ?? {}), ...vars, ...(task.vars ?? {}), ...placeholders, ...(seen?.loopSample ?? {}) };
+        // A loop over a computed list has no item to preview with: its text is checked when it runs.
+        if (task.loop && Object.keys(seen?.loopSample ?? {}).length === 0) return {};
+        return previewTask(task, ctx, taskEngine(task), checks.broken, problems, hostName, playbook.file);
+      };
+      const preview = (list: TaskSpec[]): PlannedTask[] => list.map((task, index) => ({ index, spec: task, preview: check(task) }));
+      for (const { task } of everyTask) if (!play.tasks.includes(task) && !play.rescue.includes(task)) check(task);
 
-      hosts.set(hostName, {
+      const planned: PlannedHost = {
         name: hostName,
         vars,
         connection: conn.connection,
         tasks: preview(play.tasks),
         rescue: preview(play.rescue),
-      });
+      };
+      if (conn.local) planned.local = true;
+      hosts.set(hostName, planned);
     }
     plays.push({
       index: playIndex,
@@ -235,6 +351,10 @@ export function buildPlan(
       batches: splitBatches(targeted, play.serial),
       hosts,
       renderer,
+      connectionOf: (name) => {
+        const found = connectionOf(name);
+        return found === undefined ? undefined : { connection: found.connection, local: found.local };
+      },
     });
   });
 
@@ -249,13 +369,14 @@ export function buildPlan(
 
 /** Host-independent checks, done once per task: expression syntax, template lookup and syntax. */
 function checkTasksOnce(
-  play: PlaySpec,
-  engine: TemplateEngine,
+  tasks: readonly TaskSpec[],
+  engineOf: (task: TaskSpec) => TemplateEngine,
   problems: DiagnosticCollector,
 ): { expressions: Map<TaskSpec, { key: ExprKey; i: number; names: string[] }[]>; broken: Set<TaskSpec> } {
   const out = new Map<TaskSpec, { key: ExprKey; i: number; names: string[] }[]>();
   const broken = new Set<TaskSpec>();
-  for (const task of [...play.tasks, ...play.rescue]) {
+  for (const task of tasks) {
+    const engine = engineOf(task);
     const list: { key: ExprKey; i: number; names: string[] }[] = [];
     for (const { key, exprs } of taskExpressions(task)) {
       exprs.forEach((expr, i) => {

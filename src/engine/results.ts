@@ -40,6 +40,25 @@ export interface TaskResult {
   /** True for a task of the play's `rescue` list. */
   rescue?: boolean;
   ignored?: boolean;
+  /** A failure that a block's rescue answered: the host went on as Ansible's "rescued". */
+  rescued?: boolean;
+  /** A handler, run because a changed task notified it. */
+  handler?: boolean;
+  /** The host the task ran on for this one (delegate_to, local_action). */
+  delegated_to?: string;
+  /** One entry per loop item, in order. */
+  items?: ItemResult[];
+}
+
+/** What one item of a looped task did. */
+export interface ItemResult {
+  label: string;
+  status: TaskStatus;
+  changed: boolean;
+  rc: number | null;
+  stdout: string;
+  stderr: string;
+  error: string | null;
 }
 
 export interface HostResult {
@@ -71,7 +90,7 @@ export interface BreakerTimeline {
   transitions: BreakerTransition[];
 }
 
-export type HaltReason = 'max_failures' | 'max_fail_percentage' | 'breaker_open' | 'interrupted';
+export type HaltReason = 'max_failures' | 'max_fail_percentage' | 'breaker_open' | 'interrupted' | 'any_errors_fatal';
 
 export interface Halted {
   reason: HaltReason;

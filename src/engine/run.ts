@@ -26,6 +26,8 @@ export interface RunOptions {
   playbookLabel?: string;
   /** A task without `timeout` gets this one (default 5 minutes, see host-runner.ts). */
   defaultTaskTimeoutMs?: number;
+  /** `--force-handlers`: failed hosts still run the handlers they were notified for. */
+  forceHandlers?: boolean;
 }
 
 /** Runs every play of the plan in order and returns the report. Never throws for a host's failure. */
@@ -55,6 +57,7 @@ export async function runPlan(plan: Plan, opts: RunOptions): Promise<RunReport> 
     ...(opts.signal ? { signal: opts.signal } : {}),
     ...(opts.abortSignal ? { abortSignal: opts.abortSignal } : {}),
     ...(opts.defaultTaskTimeoutMs !== undefined ? { defaultTaskTimeoutMs: opts.defaultTaskTimeoutMs } : {}),
+    ...(opts.forceHandlers ? { forceHandlers: true } : {}),
   });
   for (const play of plan.plays) await scheduler.runPlay(play);
   opts.bus.emit({ type: 'run_end', at: iso(clock), run_id: opts.runId, halted: scheduler.halted });

@@ -1,5 +1,6 @@
 import PQueue from 'p-queue';
 import { iso } from './clock.js';
+import { batchSync } from './batch-sync.js';
 import { runHost, type RunContext } from './host-runner.js';
 import type { PlannedHost, PlannedPlay } from './plan-model.js';
 import { FailureBudget } from './policy.js';
@@ -156,6 +157,7 @@ export class Scheduler {
           ...(connectSlot ? { beforeConnect: connectSlot } : {}),
           ...(this.opts.abortSignal ? { abortSignal: this.opts.abortSignal } : {}),
           ...(this.opts.defaultTaskTimeoutMs ? { defaultTaskTimeoutMs: this.opts.defaultTaskTimeoutMs } : {}),
+          ...(this.opts.forceHandlers ? { forceHandlers: true } : {}),
         });
         running -= 1;
         if (lane.gate && ticket) {
@@ -163,6 +165,8 @@ export class Scheduler {
         }
         const budgetReason = this.budget.hostEnded(countsAsFailure(result));
         if (budgetReason) this.stop(budgetReason, play);
+        // any_errors_fatal: one host's failure of such a task ends the play, and the run, for every host.
+        else if (batchSync(play, batch, play.spec.strategy === 'linear').fatal) this.stop('any_errors_fatal', play);
         finish(result);
         // Whatever this host's outcome did to its scope, the hosts waiting on that scope must ask again.
         unblock(lane);

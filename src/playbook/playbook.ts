@@ -330,6 +330,7 @@ function toPlay(play: YamlMap, at: YamlPath, loaded: ComposedYaml, dir: string, 
     locs: locsOf(play, at, loaded, new Set(['tasks', 'rescue', 'pre_tasks', 'post_tasks', 'handlers'])),
   };
   if (local) spec.connection = 'local';
+  if (inherited.tags.length > 0) spec.tags = inherited.tags;
   if (typeof play.remote_user === 'string') spec.remoteUser = play.remote_user;
   return spec;
 }

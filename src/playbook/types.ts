@@ -117,6 +117,8 @@ export interface PlaySpec {
   /** `connection: local` or `hosts: localhost`: tasks run on the controller. */
   connection?: 'local' | 'ssh';
   anyErrorsFatal?: boolean;
+  /** The play's own tags (its tasks carry them too). */
+  tags?: string[];
   /** `remote_user`: the login when the inventory names none. */
   remoteUser?: string;
   /** Directory of the playbook file: the template path is `templates/` here, then `../templates/`. */

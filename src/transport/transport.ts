@@ -31,8 +31,12 @@ export interface ConnectOptions {
 
 /** One authenticated connection to one host, reused for all its tasks; channels are opened one at a time. */
 export interface Session {
-  /** Runs a command. A non-zero rc is a result, not an error; throws TransportError on timeout or a dropped link. */
-  exec(command: string, opts?: { timeoutMs?: number; signal?: AbortSignal }): Promise<ExecResult>;
+  /**
+   * Runs a command; `stdin`, when given, is written to its standard input, which is then closed (how a
+   * become password reaches sudo without showing on a command line). A non-zero rc is a result, not an
+   * error; throws TransportError on timeout or a dropped link.
+   */
+  exec(command: string, opts?: { timeoutMs?: number; signal?: AbortSignal; stdin?: string }): Promise<ExecResult>;
   /** The remote file's bytes, or null when it does not exist. */
   readFile(path: string, opts?: { timeoutMs?: number }): Promise<Buffer | null>;
   /** Writes the file (through a temporary name and a rename), then sets `mode` when given (octal string). */

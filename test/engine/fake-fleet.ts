@@ -19,6 +19,7 @@ export const renderer: TaskRenderer = {
     return out;
   },
   test: (expr, ctx) => env.renderString(`{% if ${expr} %}1{% endif %}`, ctx) === '1',
+  value: (v, ctx) => (typeof v === 'string' ? env.renderString(v, ctx) : v),
 };
 
 const loc = { file: 'test.yml', line: 1, col: 1 };

@@ -1,0 +1,230 @@
+import type { TaskSpec } from '../playbook/types.js';
+import type { BatchSync } from './batch-sync.js';
+import { loopItems } from './loop.js';
+import type { TaskResult } from './results.js';
+
+/**
+ * The order a host meets its tasks in, as Ansible's play iterator gives it: top-level steps (pre_tasks, roles,
+ * tasks, post_tasks), blocks with rescue and always, dynamic includes once per loop item, handlers run once
+ * per host when notified (at the end of each section, at meta: flush_handlers, and at the end of the play),
+ * run_once shared across the batch and any_errors_fatal stopping it. What one task does is the task runner's.
+ */
+export interface TaskRunnerLike {
+  /** Runs one task (all its loop items) for this host; `scope` holds the variables of enclosing includes. */
+  run(task: TaskSpec, scope: Record<string, unknown>, flags: { handler?: boolean }): Promise<TaskResult>;
+  /** Whether the task's conditions hold for this host now (for includes and include_vars). */
+  holds(task: TaskSpec, scope: Record<string, unknown>): Promise<boolean | string>;
+  /** The loop items of a task (an include's), already evaluated. */
+  items(task: TaskSpec, scope: Record<string, unknown>): unknown;
+  /** A skipped result for a task that did not run (a false condition on an include). */
+  skipped(task: TaskSpec): TaskResult;
+  /** Variables that outlive the task: include_vars, and a run_once task's registered result. */
+  setFacts(vars: Record<string, unknown>): void;
+  /** What `register` stored for this host, for run_once to hand to the rest of the batch. */
+  registeredValue(name: string): unknown;
+}
+
+export interface FlowOptions {
+  host: string;
+  tasks: TaskSpec[];
+  handlers: TaskSpec[];
+  sync: BatchSync;
+  forceHandlers: boolean;
+  anyErrorsFatal: boolean;
+  /** Called for every task result, in order. */
+  record: (result: TaskResult) => void;
+}
+
+/** How a list of tasks ended for this host. */
+export type FlowEnd = { failed: null } | { failed: TaskResult; unreachable?: boolean };
+
+const OK: FlowEnd = { failed: null };
+
+/** Failures no rescue can answer: the link is gone or the run is being stopped. */
+function unrescuable(result: TaskResult): boolean {
+  return result.reason === 'dropped' || result.reason === 'interrupted' || result.reason === 'halted';
+}
+
+export class HostFlow {
+  private readonly notified = new Set<string>();
+
+  constructor(
+    private readonly runner: TaskRunnerLike,
+    private readonly opts: FlowOptions,
+  ) {}
+
+  /** The play for this host: its steps, then its handlers. */
+  async run(): Promise<FlowEnd> {
+    const { sync, host } = this.opts;
+    let section: TaskSpec['section'];
+    let end: FlowEnd = OK;
+    for (const [step, task] of this.opts.tasks.entries()) {
+      if (section !== undefined && task.section !== section) {
+        end = await this.flush();
+        if (end.failed) break;
+      }
+      section = task.section;
+      await sync.before(host, step);
+      if (sync.fatal) {
+        end = { failed: this.halted(task, `${sync.fatal.task} failed on ${sync.fatal.host} (any_errors_fatal)`) };
+        break;
+      }
+      end = await this.task(task, {});
+      if (end.failed) break;
+    }
+    if (!end.failed) return this.flush();
+    // A failed host's handlers run only when asked to (Ansible's --force-handlers).
+    if (this.opts.forceHandlers && !unrescuable(end.failed)) await this.flush();
+    return end;
+  }
+
+  private halted(task: TaskSpec, why: string): TaskResult {
+    const result: TaskResult = { ...this.runner.skipped(task), status: 'failed', error: why, reason: 'halted' };
+    this.opts.record(result);
+    return result;
+  }
+
+  async list(tasks: readonly TaskSpec[], scope: Record<string, unknown>): Promise<FlowEnd> {
+    for (const t of tasks) {
+      const end = await this.task(t, scope);
+      if (end.failed) return end;
+    }
+    return OK;
+  }
+
+  private async task(task: TaskSpec, scope: Record<string, unknown>): Promise<FlowEnd> {
+    const a = task.action;
+    switch (a.kind) {
+      case 'block':
+        return this.block(a.block, a.rescue, a.always, scope);
+      case 'include_tasks':
+      case 'include_role':
+        return this.include(task, a.tasks, scope);
+      case 'include_vars': {
+        const holds = await this.runner.holds(task, scope);
+        if (holds !== true) return this.notRun(task, holds);
+        this.runner.setFacts(a.vars);
+        this.opts.record({ ...this.runner.skipped(task), status: 'ok' });
+        return OK;
+      }
+      case 'meta':
+        return a.meta === 'flush_handlers' ? this.flush() : OK;
+      default:
+        return this.leaf(task, scope, false);
+    }
+  }
+
+  private notRun(task: TaskSpec, why: boolean | string): FlowEnd {
+    if (typeof why === 'string') {
+      const failed: TaskResult = { ...this.runner.skipped(task), status: 'failed', error: why, reason: 'expression' };
+      this.opts.record(failed);
+      return { failed };
+    }
+    this.opts.record(this.runner.skipped(task));
+    return OK;
+  }
+
+  /**
+   * Ansible's block: a failure in `block` runs `rescue`, and a rescue that succeeds clears it (the host is
+   * rescued, not failed); `always` runs after both, whatever happened.
+   */
+  private async block(block: TaskSpec[], rescue: TaskSpec[], always: TaskSpec[], scope: Record<string, unknown>): Promise<FlowEnd> {
+    let end = await this.list(block, scope);
+    if (end.failed && rescue.length > 0 && !unrescuable(end.failed)) {
+      const failure = end.failed;
+      this.runner.setFacts({ ansible_failed_task: { name: failure.name }, ansible_failed_result: failureFacts(failure) });
+      failure.rescued = true;
+      end = await this.list(rescue, scope);
+      if (end.failed) failure.rescued = false;
+    }
+    if (end.failed && unrescuable(end.failed)) return end;
+    const after = await this.list(always, scope);
+    return after.failed ? after : end;
+  }
+
+  /** A dynamic include: its condition once, then its tasks once per loop item, with the item in scope. */
+  private async include(task: TaskSpec, tasks: TaskSpec[], scope: Record<string, unknown>): Promise<FlowEnd> {
+    if (!task.loop) {
+      const holds = await this.runner.holds(task, scope);
+      if (holds !== true) return this.notRun(task, holds);
+      return this.list(tasks, { ...scope, ...task.vars });
+    }
+    const value = this.runner.items(task, scope);
+    const items = value instanceof Error ? null : loopItems(task.loop, value);
+    if (items === null || !items.ok) {
+      const failed: TaskResult = {
+        ...this.runner.skipped(task),
+        status: 'failed',
+        error: value instanceof Error ? value.message : items && !items.ok ? items.message : 'bad loop',
+        reason: 'expression',
+      };
+      this.opts.record(failed);
+      return { failed };
+    }
+    for (const item of items.items) {
+      const inner = { ...scope, ...task.vars, ...item.vars };
+      const holds = await this.runner.holds(task, inner);
+      if (holds !== true) {
+        const end = this.notRun(task, holds);
+        if (end.failed) return end;
+        continue;
+      }
+      const end = await this.list(tasks, inner);
+      if (end.failed) return end;
+    }
+    return OK;
+  }
+
+  private async leaf(task: TaskSpec, scope: Record<string, unknown>, handler: boolean): Promise<FlowEnd> {
+    let result: TaskResult;
+    if (task.runOnce) {
+      const shared = this.opts.sync.runOnce(task, this.opts.host, async () => {
+        const r = await this.runner.run(task, scope, { handler });
+        return { result: r, registered: task.register ? this.runner.registeredValue(task.register) : undefined };
+      });
+      const { result: first, registered } = await shared.result;
+      if (!shared.first) {
+        // The rest of the batch takes the first host's result, as Ansible hands it out, without running it.
+        if (task.register) this.runner.setFacts({ [task.register]: registered });
+        if (first.changed) this.notify(task);
+        if (first.status !== 'failed' || first.ignored) return OK;
+        const failed: TaskResult = { ...first, error: `${first.error ?? 'failed'} (run_once, on ${shared.host})` };
+        this.opts.record(failed);
+        return { failed };
+      }
+      result = first;
+    } else {
+      result = await this.runner.run(task, scope, { handler });
+    }
+    this.opts.record(result);
+    if (result.changed) this.notify(task);
+    if (result.status === 'failed' && !result.ignored) {
+      if (task.anyErrorsFatal || this.opts.anyErrorsFatal) this.opts.sync.fatal ??= { host: this.opts.host, task: task.name };
+      return { failed: result };
+    }
+    return OK;
+  }
+
+  private notify(task: TaskSpec): void {
+    for (const n of task.notify ?? []) this.notified.add(n);
+  }
+
+  /** Runs each notified handler once, in the order handlers are written; a handler may notify a later one. */
+  private async flush(): Promise<FlowEnd> {
+    if (this.notified.size === 0) return OK;
+    for (const h of this.opts.handlers) {
+      const names = [h.name, ...(h.listen ?? [])];
+      if (!names.some((n) => this.notified.has(n))) continue;
+      for (const n of names) this.notified.delete(n);
+      const end = await this.leaf(h, {}, true);
+      if (end.failed) return end;
+    }
+    this.notified.clear();
+    return OK;
+  }
+}
+
+/** What `ansible_failed_result` shows a rescue: the failed task's outcome. */
+function failureFacts(r: TaskResult): Record<string, unknown> {
+  return { failed: true, changed: r.changed, rc: r.rc, stdout: r.stdout, stderr: r.stderr, msg: r.error ?? '' };
+}
