@@ -18,6 +18,8 @@ export interface TaskRunnerLike {
   items(task: TaskSpec, scope: Record<string, unknown>): unknown;
   /** A skipped result for a task that did not run (a false condition on an include). */
   skipped(task: TaskSpec): TaskResult;
+  /** Emits the start and end events of a result the flow made itself (an include, a skip, a halt). */
+  announce(task: TaskSpec, result: TaskResult): void;
   /** Variables that outlive the task: include_vars, and a run_once task's registered result. */
   setFacts(vars: Record<string, unknown>): void;
   /** What `register` stored for this host, for run_once to hand to the rest of the batch. */
@@ -36,7 +38,7 @@ export interface FlowOptions {
 }
 
 /** How a list of tasks ended for this host. */
-export type FlowEnd = { failed: null } | { failed: TaskResult; unreachable?: boolean };
+export type FlowEnd = { failed: null } | { failed: TaskResult; task?: TaskSpec };
 
 const OK: FlowEnd = { failed: null };
 
@@ -80,7 +82,7 @@ export class HostFlow {
 
   private halted(task: TaskSpec, why: string): TaskResult {
     const result: TaskResult = { ...this.runner.skipped(task), status: 'failed', error: why, reason: 'halted' };
-    this.opts.record(result);
+    this.synthetic(task, result);
     return result;
   }
 
@@ -104,7 +106,7 @@ export class HostFlow {
         const holds = await this.runner.holds(task, scope);
         if (holds !== true) return this.notRun(task, holds);
         this.runner.setFacts(a.vars);
-        this.opts.record({ ...this.runner.skipped(task), status: 'ok' });
+        this.included(task);
         return OK;
       }
       case 'meta':
@@ -117,11 +119,16 @@ export class HostFlow {
   private notRun(task: TaskSpec, why: boolean | string): FlowEnd {
     if (typeof why === 'string') {
       const failed: TaskResult = { ...this.runner.skipped(task), status: 'failed', error: why, reason: 'expression' };
-      this.opts.record(failed);
+      this.synthetic(task, failed);
       return { failed };
     }
-    this.opts.record(this.runner.skipped(task));
+    this.synthetic(task, this.runner.skipped(task));
     return OK;
+  }
+
+  private synthetic(task: TaskSpec, result: TaskResult): void {
+    this.runner.announce(task, result);
+    this.opts.record(result);
   }
 
   /**
@@ -132,10 +139,12 @@ export class HostFlow {
     let end = await this.list(block, scope);
     if (end.failed && rescue.length > 0 && !unrescuable(end.failed)) {
       const failure = end.failed;
-      this.runner.setFacts({ ansible_failed_task: { name: failure.name }, ansible_failed_result: failureFacts(failure) });
+      // Ansible's failed task has the name written on it, or none.
+      const name = end.task?.locs.name !== undefined ? failure.name : '';
+      this.runner.setFacts({ ansible_failed_task: { name }, ansible_failed_result: failureFacts(failure) });
+      // Counted as rescued whether or not the rescue then succeeds, as ansible-playbook's recap counts it.
       failure.rescued = true;
       end = await this.list(rescue, scope);
-      if (end.failed) failure.rescued = false;
     }
     if (end.failed && unrescuable(end.failed)) return end;
     const after = await this.list(always, scope);
@@ -147,6 +156,7 @@ export class HostFlow {
     if (!task.loop) {
       const holds = await this.runner.holds(task, scope);
       if (holds !== true) return this.notRun(task, holds);
+      this.included(task);
       return this.list(tasks, { ...scope, ...task.vars });
     }
     const value = this.runner.items(task, scope);
@@ -158,7 +168,7 @@ export class HostFlow {
         error: value instanceof Error ? value.message : items && !items.ok ? items.message : 'bad loop',
         reason: 'expression',
       };
-      this.opts.record(failed);
+      this.synthetic(task, failed);
       return { failed };
     }
     for (const item of items.items) {
@@ -169,10 +179,18 @@ export class HostFlow {
         if (end.failed) return end;
         continue;
       }
+      this.included(task);
       const end = await this.list(tasks, inner);
       if (end.failed) return end;
     }
     return OK;
+  }
+
+  /** An include that happened counts as an ok task, once per item, as ansible-playbook counts it. */
+  private included(task: TaskSpec): void {
+    const result: TaskResult = { ...this.runner.skipped(task), status: 'ok' };
+    this.runner.announce(task, result);
+    this.opts.record(result);
   }
 
   private async leaf(task: TaskSpec, scope: Record<string, unknown>, handler: boolean): Promise<FlowEnd> {
@@ -189,7 +207,7 @@ export class HostFlow {
         if (first.changed) this.notify(task);
         if (first.status !== 'failed' || first.ignored) return OK;
         const failed: TaskResult = { ...first, error: `${first.error ?? 'failed'} (run_once, on ${shared.host})` };
-        this.opts.record(failed);
+        this.synthetic(task, failed);
         return { failed };
       }
       result = first;
@@ -200,7 +218,7 @@ export class HostFlow {
     if (result.changed) this.notify(task);
     if (result.status === 'failed' && !result.ignored) {
       if (task.anyErrorsFatal || this.opts.anyErrorsFatal) this.opts.sync.fatal ??= { host: this.opts.host, task: task.name };
-      return { failed: result };
+      return { failed: result, task };
     }
     return OK;
   }

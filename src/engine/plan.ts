@@ -4,6 +4,7 @@ import { selectHosts } from '../inventory/patterns.js';
 import { TemplateEngine } from '../playbook/template/engine.js';
 import { RenderError } from '../playbook/template/errors.js';
 import { findTemplate, templateSearchPath } from '../playbook/template/jail.js';
+import { identifiers } from '../playbook/playbook.js';
 import { MAGIC_VARS, type PlaybookSpec, type PlaySpec, type TaskSpec } from '../playbook/types.js';
 import { inventoryDir, resolveConnection } from '../inventory/connection.js';
 import type { Connection } from '../inventory/connection.js';
@@ -222,6 +223,13 @@ function loopSample(task: TaskSpec): Record<string, unknown> {
   return { [loop.loopVar]: first, ...(loop.indexVar ? { [loop.indexVar]: 0 } : {}) };
 }
 
+/** Variable names a task's command or template destination reads. */
+function textIdentifiers(task: TaskSpec): Set<string> {
+  const a = task.action;
+  const text = a.kind === 'command' ? a.command : a.kind === 'template' ? a.dest : '';
+  return identifiers(text, false);
+}
+
 /** Registered names and include_vars variables anywhere in the play. */
 function playWideNames(tasks: ReadonlyArray<{ task: TaskSpec }>): Set<string> {
   const names = new Set<string>();
@@ -291,6 +299,9 @@ export function buildPlan(
     for (const t of everyTask) if (t.task.action.kind === 'include_vars') Object.assign(placeholders, t.task.action.vars);
 
     const checks = checkTasksOnce(everyTask.map((t) => t.task), taskEngine, problems);
+    const registeredNames = new Set(everyTask.flatMap(({ task }) => (task.register ? [task.register] : [])));
+    const readsRegistered = new Map<TaskSpec, boolean>();
+    for (const { task } of everyTask) readsRegistered.set(task, [...textIdentifiers(task)].some((n) => registeredNames.has(n)));
 
     const targeted = resumeTargets
       ? selected.hosts.filter((h) => resumeTargets.has(h) && resumes(h, playIndex))
@@ -326,10 +337,20 @@ export function buildPlan(
             if (!known(n)) problems.add(exprLoc(task, key, i), `undefined variable "${n}" in ${key}`, hostName);
           }
         }
-        const ctx: Record<string, unknown> = { ...(task.defaults ?? {}), ...vars, ...(task.vars ?? {}), ...placeholders, ...(seen?.loopSample ?? {}) };
+        const rescuing = seen?.names.has('ansible_failed_task') ? { ansible_failed_task: { name: '' }, ansible_failed_result: { ...REGISTERED_PLACEHOLDER, msg: '' } } : {};
+        const ctx: Record<string, unknown> = {
+          ...(task.defaults ?? {}),
+          ...vars,
+          ...(task.vars ?? {}),
+          ...placeholders,
+          ...rescuing,
+          ...(seen?.loopSample ?? {}),
+        };
         // A loop over a computed list has no item to preview with: its text is checked when it runs.
         if (task.loop && Object.keys(seen?.loopSample ?? {}).length === 0) return {};
-        return previewTask(task, ctx, taskEngine(task), checks.broken, problems, hostName, playbook.file);
+        // A registered result is a placeholder until the run: text reading one is previewed, not judged.
+        const reads = readsRegistered.get(task) ?? false;
+        return previewTask(task, ctx, taskEngine(task), checks.broken, reads ? new DiagnosticCollector() : problems, hostName, playbook.file);
       };
       const preview = (list: TaskSpec[]): PlannedTask[] => list.map((task, index) => ({ index, spec: task, preview: check(task) }));
       for (const { task } of everyTask) if (!play.tasks.includes(task) && !play.rescue.includes(task)) check(task);

@@ -40,7 +40,7 @@ export interface TaskResult {
   /** True for a task of the play's `rescue` list. */
   rescue?: boolean;
   ignored?: boolean;
-  /** A failure that a block's rescue answered: the host went on as Ansible's "rescued". */
+  /** A failure a block's rescue took over (Ansible's "rescued"): the host fails only if the rescue does. */
   rescued?: boolean;
   /** A handler, run because a changed task notified it. */
   handler?: boolean;

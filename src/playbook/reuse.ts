@@ -357,7 +357,7 @@ class Composer {
         this.problem(sub(key), `loop "${key}" is not supported`, 'use loop:, with_items, with_list, with_dict or with_indexed_items', 'key');
         continue;
       }
-      const module = shortModuleName(key);
+      const module = actionFor(shortModuleName(key), this.opts.actions);
       if (this.opts.actions.has(module)) {
         out[module] = this.moduleArgs(module, value, raw.args, sub(key), [...v, module]);
         if (module !== key) rename(key, module);
@@ -381,14 +381,14 @@ class Composer {
     if (typeof value === 'string') {
       const m = /^\s*(\S+)\s*([\s\S]*)$/.exec(value);
       if (m) {
-        const module = shortModuleName(m[1]!);
+        const module = actionFor(shortModuleName(m[1]!), this.opts.actions);
         if (this.opts.actions.has(module)) return { module, args: m[2]! };
         this.problem(origin, `${key}: module "${m[1]!}" is not supported by runbook`);
         return null;
       }
     }
     if (isMap(value) && typeof value.module === 'string') {
-      const module = shortModuleName(value.module);
+      const module = actionFor(shortModuleName(value.module), this.opts.actions);
       const { module: _ignored, ...args } = value;
       if (this.opts.actions.has(module)) return { module, args };
       this.problem(origin, `${key}: module "${value.module}" is not supported by runbook`);
@@ -627,6 +627,14 @@ class Composer {
     if (!isMap(vars)) this.problem({ loaded: file.loaded, path: [] }, 'a vars file must be a mapping of variable names to values');
     return { file: String(name), vars: isMap(vars) ? vars : {} };
   }
+}
+
+/**
+ * Until a shell action of its own exists, `shell:` runs as `command:` does: runbook's command already goes
+ * through the login shell (pipes, redirections and `&&` work), which is what shell: promises.
+ */
+function actionFor(module: string, actions: ReadonlySet<string>): string {
+  return module === 'shell' && !actions.has('shell') && actions.has('command') ? 'command' : module;
 }
 
 function pick(m: YamlMap, keys: string[]): YamlMap {
