@@ -28,7 +28,7 @@ export function listTasks(playbook: PlaybookSpec, label: string, what: { tasks: 
     if (what.tags) text += `      TASK TAGS: [${[...new Set([...playTags, ...all])].sort().join(', ')}]\n`;
     out.push(text);
   });
-  return `${out.join('\n')}\n`;
+  return out.join('\n');
 }
 
 function displayName(t: TaskSpec): string {

@@ -11,6 +11,9 @@ export class BatchSync {
   private readonly progress = new Map<string, number>();
   private waiters: Array<{ step: number; wake: () => void }> = [];
   private readonly once = new Map<object, { host: string; result: Promise<unknown> }>();
+  private onceWaiters: Array<() => void> = [];
+  /** The batch's hosts in batch order: run_once belongs to the first of them still running. */
+  order: readonly string[] = [];
   /** Set by the first failure of an any_errors_fatal task: the host and task that stopped the batch. */
   fatal: { host: string; task: string } | null = null;
 
@@ -28,23 +31,32 @@ export class BatchSync {
 
   /** Resolves when `host` may start top-level step `step`. */
   before(host: string, step: number): Promise<void> {
-    if (!this.linear) return Promise.resolve();
     this.progress.set(host, step);
     this.wake();
+    if (!this.linear) return Promise.resolve();
     if (this.lowest() >= step) return Promise.resolve();
     return new Promise((wake) => this.waiters.push({ step, wake }));
   }
 
   /**
-   * `run_once`: the first host to reach `task` runs `work`; every other host of the batch gets the same
-   * promise, so they all see one result.
+   * `run_once`: the first host of the batch (in batch order) that is still running and has not gone past
+   * this step runs `work`; every other host waits for that one result. A host that ended, or moved on
+   * without meeting the task, hands the turn to the next.
    */
-  runOnce<T>(task: object, host: string, work: () => Promise<T>): { first: boolean; host: string; result: Promise<T> } {
-    const seen = this.once.get(task) as { host: string; result: Promise<T> } | undefined;
-    if (seen) return { first: false, ...seen };
-    const result = work();
-    this.once.set(task, { host, result });
-    return { first: true, host, result };
+  async runOnce<T>(task: object, host: string, work: () => Promise<T>): Promise<{ first: boolean; host: string; value: T }> {
+    for (;;) {
+      const seen = this.once.get(task) as { host: string; result: Promise<T> } | undefined;
+      if (seen) return { first: false, host: seen.host, value: await seen.result };
+      const mine = this.progress.get(host) ?? 0;
+      const turn = this.order.find((h) => (this.progress.get(h) ?? Infinity) <= mine) ?? host;
+      if (turn === host) {
+        const result = work();
+        this.once.set(task, { host, result });
+        this.wake();
+        return { first: true, host, value: await result };
+      }
+      await new Promise<void>((wake) => this.onceWaiters.push(wake));
+    }
   }
 
   private lowest(): number {
@@ -54,6 +66,9 @@ export class BatchSync {
   }
 
   private wake(): void {
+    const waiting = this.onceWaiters;
+    this.onceWaiters = [];
+    for (const w of waiting) w();
     const low = this.lowest();
     const ready = this.waiters.filter((w) => w.step <= low);
     this.waiters = this.waiters.filter((w) => w.step > low);

@@ -68,7 +68,8 @@ export class HostFlow {
       section = task.section;
       await sync.before(host, step);
       if (sync.fatal) {
-        end = { failed: this.halted(task, `${sync.fatal.task} failed on ${sync.fatal.host} (any_errors_fatal)`) };
+        // The host stops where it is, failing nothing of its own: ansible-playbook counts no task for it.
+        end = { failed: { ...this.runner.skipped(task), status: 'failed', error: `${sync.fatal.task} failed on ${sync.fatal.host} (any_errors_fatal)`, reason: 'halted' } };
         break;
       }
       end = await this.task(task, {});
@@ -78,12 +79,6 @@ export class HostFlow {
     // A failed host's handlers run only when asked to (Ansible's --force-handlers).
     if (this.opts.forceHandlers && !unrescuable(end.failed)) await this.flush();
     return end;
-  }
-
-  private halted(task: TaskSpec, why: string): TaskResult {
-    const result: TaskResult = { ...this.runner.skipped(task), status: 'failed', error: why, reason: 'halted' };
-    this.synthetic(task, result);
-    return result;
   }
 
   async list(tasks: readonly TaskSpec[], scope: Record<string, unknown>): Promise<FlowEnd> {
@@ -186,8 +181,12 @@ export class HostFlow {
     return OK;
   }
 
-  /** An include that happened counts as an ok task, once per item, as ansible-playbook counts it. */
+  /**
+   * An include_tasks or include_vars that happened counts as an ok task, once per item, as ansible-playbook
+   * counts it; include_role does not count.
+   */
   private included(task: TaskSpec): void {
+    if (task.action.kind === 'include_role') return;
     const result: TaskResult = { ...this.runner.skipped(task), status: 'ok' };
     this.runner.announce(task, result);
     this.opts.record(result);
@@ -196,11 +195,11 @@ export class HostFlow {
   private async leaf(task: TaskSpec, scope: Record<string, unknown>, handler: boolean): Promise<FlowEnd> {
     let result: TaskResult;
     if (task.runOnce) {
-      const shared = this.opts.sync.runOnce(task, this.opts.host, async () => {
+      const shared = await this.opts.sync.runOnce(task, this.opts.host, async () => {
         const r = await this.runner.run(task, scope, { handler });
         return { result: r, registered: task.register ? this.runner.registeredValue(task.register) : undefined };
       });
-      const { result: first, registered } = await shared.result;
+      const { result: first, registered } = shared.value;
       if (!shared.first) {
         // The rest of the batch takes the first host's result, as Ansible hands it out, without running it.
         if (task.register) this.runner.setFacts({ [task.register]: registered });
@@ -208,7 +207,7 @@ export class HostFlow {
         if (first.status !== 'failed' || first.ignored) return OK;
         const failed: TaskResult = { ...first, error: `${first.error ?? 'failed'} (run_once, on ${shared.host})` };
         this.synthetic(task, failed);
-        return { failed };
+        return { failed, task };
       }
       result = first;
     } else {

@@ -107,6 +107,7 @@ const CONTROLLER = new Set(['localhost', '127.0.0.1', '::1']);
 export async function runHost(opts: HostRunOptions): Promise<HostResult> {
   const { play, host } = opts;
   const sync = batchSync(play, opts.batch, play.spec.strategy === 'linear');
+  if (sync.order.length === 0) sync.order = play.batches[opts.batch - 1] ?? [];
   sync.join(host.name);
   try {
     return await runJoined(opts, sync);

@@ -309,10 +309,18 @@ export function buildPlan(
     if (resumeTargets) for (const h of targeted) resumed.add(h);
     const hosts = new Map<string, PlannedHost>();
     const user = play.remoteUser ?? opts.user;
+    // The implicit localhost is in no group but sees the `all` group's variables, as in Ansible.
+    const anyHost = inv.hosts.keys().next().value;
     const hostVarsOf = (name: string): Record<string, unknown> =>
       inv.hosts.has(name)
         ? iv.hostVars(name, play.vars)
-        : { ...play.vars, inventory_hostname: name, group_names: [], groups: iv.hostVars(inv.hosts.keys().next().value ?? name, {}).groups ?? {} };
+        : {
+            ...inv.groups.get('all')?.vars,
+            ...play.vars,
+            inventory_hostname: name,
+            group_names: [],
+            groups: anyHost === undefined ? { all: [], ungrouped: [] } : iv.hostVars(anyHost, {}).groups,
+          };
     const connectionOf = (name: string): { connection: Connection; local: boolean; problems: string[] } | undefined => {
       if (!inv.hosts.has(name)) return CONTROLLER.has(name) ? { connection: controllerConnection(user), local: true, problems: [] } : undefined;
       const vars = hostVarsOf(name);
@@ -322,7 +330,7 @@ export function buildPlan(
     const previews = new Map<TaskSpec, { names: Set<string>; loopSample: Record<string, unknown> }>();
     for (const t of everyTask) previews.set(t.task, t);
     for (const hostName of targeted) {
-      const vars = inv.hosts.has(hostName) ? hostVarsOf(hostName) : { ...play.vars, inventory_hostname: hostName, group_names: [], groups: {} };
+      const vars = hostVarsOf(hostName);
       const conn = connectionOf(hostName) ?? { connection: controllerConnection(user), local: true, problems: [] };
       const hostLoc = inv.hosts.get(hostName)?.loc ?? { file: inv.file, line: 1, col: 1 };
       for (const p of conn.problems) problems.add(hostLoc, `host ${hostName}: ${p}`);
