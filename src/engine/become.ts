@@ -26,13 +26,16 @@ export function shellQuote(s: string): string {
 export function becomeCommand(command: string, become: BecomeSpec, password: string | undefined): BecomeCommand {
   const inner = `/bin/sh -c ${shellQuote(command)}`;
   if (become.method === 'su') {
-    // su reads its password from the terminal only: runbook supports it for password-less transitions (root).
-    return { command: `su ${shellQuote(become.user)} -s /bin/sh -c ${shellQuote(command)}` };
+    // Without a terminal su asks on stderr and reads standard input; an empty input fails at once, not hangs.
+    return { command: `su ${shellQuote(become.user)} -s /bin/sh -c ${shellQuote(command)}`, stdin: password === undefined ? '' : `${password}\n`, prompt: SU_PROMPT };
   }
   if (password === undefined) return { command: `sudo -H -n -u ${shellQuote(become.user)} ${inner}` };
   const prompt = `[runbook-become-${randomBytes(6).toString('hex')}]`;
   return { command: `sudo -H -S -p ${shellQuote(prompt)} -u ${shellQuote(become.user)} ${inner}`, stdin: `${password}\n`, prompt };
 }
+
+/** What su prints when it asks (C locale). */
+const SU_PROMPT = 'Password: ';
 
 const REFUSALS = [
   /incorrect password attempt/i,
@@ -51,11 +54,15 @@ const REFUSALS = [
  */
 export function becomeRefused(rc: number | null, stderr: string, prompt: string | undefined): boolean {
   if (rc === 0) return false;
-  if (prompt !== undefined && stderr.split(prompt).length > 2) return true;
-  return stderr.split('\n').some((line) => /^(sudo|su)\b/.test(line) && REFUSALS.some((r) => r.test(line)));
+  if (prompt !== undefined && prompt !== SU_PROMPT && stderr.split(prompt).length > 2) return true;
+  return withoutPrompt(stderr, prompt)
+    .split('\n')
+    .some((line) => /^(sudo|su)\b/.test(line) && REFUSALS.some((r) => r.test(line)));
 }
 
-/** The command's own stderr: sudo's prompt markers taken out. */
+/** The command's own stderr: the prompt taken out (sudo's marker anywhere, su's once at the start). */
 export function withoutPrompt(stderr: string, prompt: string | undefined): string {
-  return prompt === undefined ? stderr : stderr.split(prompt).join('');
+  if (prompt === undefined) return stderr;
+  if (prompt === SU_PROMPT) return stderr.startsWith(prompt) ? stderr.slice(prompt.length) : stderr;
+  return stderr.split(prompt).join('');
 }

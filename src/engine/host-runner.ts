@@ -1,3 +1,4 @@
+import { userInfo } from 'node:os';
 import { createTwoFilesPatch } from 'diff';
 import { Redactor } from '../playbook/redact.js';
 import { LocalTransport } from '../transport/local.js';
@@ -403,15 +404,15 @@ class TaskRunner implements TaskRunnerLike {
       if (err instanceof TransportError) return failed(err.reason, err.message);
       return failed('template', message(err));
     }
-    const outcome = await this.act(spec, ctx, target.session);
+    const outcome = await this.act(spec, ctx, target.session, target.delegatedTo);
     if (target.delegatedTo !== undefined) outcome.delegatedTo = target.delegatedTo;
     return outcome;
   }
 
-  private act(spec: TaskSpec, ctx: Record<string, unknown>, session: Session): Promise<Outcome> | Outcome {
+  private act(spec: TaskSpec, ctx: Record<string, unknown>, session: Session, delegatedTo: string | undefined): Promise<Outcome> | Outcome {
     switch (spec.action.kind) {
       case 'command':
-        return this.command(spec, ctx, session);
+        return this.command(spec, ctx, session, delegatedTo);
       case 'template':
         return this.template(spec, ctx, session);
       case 'assert':
@@ -473,7 +474,14 @@ class TaskRunner implements TaskRunnerLike {
     return undefined;
   }
 
-  private async command(spec: TaskSpec, ctx: Record<string, unknown>, session: Session): Promise<Outcome> {
+  /** Who a session is logged in as: the host's user, the delegate's, or the controller's own. */
+  private loginUser(delegatedTo: string | undefined): string {
+    if (delegatedTo === undefined) return isLocal(this.opts) ? userInfo().username : this.opts.host.connection.user;
+    const target = this.opts.play.connectionOf?.(delegatedTo);
+    return target === undefined || target.local ? userInfo().username : target.connection.user;
+  }
+
+  private async command(spec: TaskSpec, ctx: Record<string, unknown>, session: Session, target: string | undefined): Promise<Outcome> {
     const a = spec.action;
     if (a.kind !== 'command') return failed('command', 'not a command');
     let command: string;
@@ -509,11 +517,14 @@ class TaskRunner implements TaskRunnerLike {
     if (chdir !== undefined) line = `cd ${shellQuote(chdir)} && ${line}`;
     if (environment.length > 0) line = `${environment.map(([k, v]) => `export ${k}=${shellQuote(v)}`).join('; ')}; ${line}`;
     let become: BecomeCommand | undefined;
-    if (spec.become) {
+    let noPassword = false;
+    // Becoming the user already logged in is no change of privilege: Ansible runs the command as it is.
+    if (spec.become && spec.become.user !== this.loginUser(target)) {
       const password = this.becomePassword(ctx);
       this.redactor.add(password);
       become = becomeCommand(line, spec.become, password);
       line = become.command;
+      if (password === undefined) noPassword = true;
     }
     let res: ExecResult;
     try {
@@ -523,7 +534,7 @@ class TaskRunner implements TaskRunnerLike {
     }
     if (become) {
       if (becomeRefused(res.rc, res.stderr, become.prompt)) {
-        const how = become.stdin === undefined ? ' (no become password given: set ansible_become_password or become_password_env)' : '';
+        const how = noPassword ? ' (no become password given: set ansible_become_password or become_password_env)' : '';
         return failed('auth', `become: ${spec.become!.method} to ${spec.become!.user} was refused${how}`, { rc: res.rc, stderr: withoutPrompt(res.stderr, become.prompt) });
       }
       res = { ...res, stderr: withoutPrompt(res.stderr, become.prompt) };

@@ -129,7 +129,7 @@ export class SshSession implements Session, ChannelHost {
     return this.enqueue(() => this.guarded(what, opts, body));
   }
 
-  exec(command: string, opts: { timeoutMs?: number; signal?: AbortSignal } = {}): Promise<ExecResult> {
+  exec(command: string, opts: { timeoutMs?: number; signal?: AbortSignal; stdin?: string } = {}): Promise<ExecResult> {
     return this.enqueue(() =>
       this.guarded('command', opts, (ctx) =>
         new Promise<ExecResult>((resolve, reject) => {
@@ -144,6 +144,8 @@ export class SshSession implements Session, ChannelHost {
             let signal: string | undefined;
             stream.on('data', (chunk: Buffer) => stdout.push(chunk));
             stream.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
+            // Given input (a become password) is written and the stream closed, so a reader sees its end.
+            if (opts.stdin !== undefined) stream.end(opts.stdin);
             stream.on('exit', (code: number | null, sig?: string) => {
               rc = typeof code === 'number' ? code : null;
               if (sig) signal = sig;

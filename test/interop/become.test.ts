@@ -1,0 +1,120 @@
+import { execFile, spawn } from 'node:child_process';
+import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { promisify } from 'node:util';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startFleet, type Fleet } from '../support/ansible.js';
+import { SSHD_TEST_PASSWORD, SSHD_TEST_USER } from '../support/sshd.js';
+
+/**
+ * become against real sudo and su on the interop sshd's account, compared with ansible-playbook. The
+ * account may use sudo with its password (and only with it: no cached credentials between commands).
+ */
+const SUDOERS = `/etc/sudoers.d/${SSHD_TEST_USER}`;
+/** A second account to become through su, which asks for the target account's password. */
+const OTHER_USER = 'runbook-become-test';
+const OTHER_PASSWORD = 'runbook-become-Pw-9931';
+let fleet: Fleet;
+
+async function ensureOtherAccount(): Promise<void> {
+  const run = promisify(execFile);
+  await run('id', ['-u', OTHER_USER]).catch(() => run('useradd', ['-M', '-s', '/bin/sh', OTHER_USER]));
+  const child = spawn('chpasswd', [], { stdio: ['pipe', 'ignore', 'pipe'] });
+  child.stdin.end(`${OTHER_USER}:${OTHER_PASSWORD}\n`);
+  await new Promise<void>((resolve, reject) => child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`chpasswd exited ${code}`)))));
+}
+
+beforeAll(async () => {
+  await ensureOtherAccount();
+  fleet = await startFleet(['h1']);
+  await writeFile(SUDOERS, `${SSHD_TEST_USER} ALL=(ALL) ALL\nDefaults:${SSHD_TEST_USER} timestamp_timeout=0\n`, { mode: 0o440 });
+}, 60_000);
+afterAll(async () => {
+  await rm(SUDOERS, { force: true });
+  await fleet?.stop();
+});
+
+const site = [
+  '- hosts: all',
+  '  gather_facts: no',
+  '  become: yes',
+  '  tasks:',
+  '    - command: "{{ rec }} as-root"',
+  '    - command: "{{ rec }} as-self"',
+  '      become_user: ' + SSHD_TEST_USER,
+  '    - command: "{{ rec }} not-escalated"',
+  '      become: no',
+  '    - command: "sh -c \'ps -eo args > {{ rec }}-ps.txt\'"',
+  '- hosts: all',
+  '  gather_facts: no',
+  '  vars:',
+  `    ansible_become_password: ${OTHER_PASSWORD}`,
+  '  tasks:',
+  '    - command: "{{ rec }} through-su"',
+  '      become: yes',
+  '      become_method: su',
+  `      become_user: ${OTHER_USER}`,
+  '',
+].join('\n');
+
+async function filesUnder(dir: string): Promise<string[]> {
+  const out: string[] = [];
+  for (const e of await readdir(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    if (e.isDirectory()) out.push(...(await filesUnder(p)));
+    else out.push(p);
+  }
+  return out;
+}
+
+describe('become', () => {
+  it('runs as root through sudo and as the account through su, with the password from ansible_become_password', async () => {
+    // Ansible copies its module to a temporary file the other account must read; this machine has no ACLs.
+    const opts = { hostVars: { ansible_become_password: SSHD_TEST_PASSWORD }, env: { ANSIBLE_SHELL_ALLOW_WORLD_READABLE_TEMP: '1' } };
+    const ansible = await fleet.ansible({ 'site.yml': site }, opts);
+    const runbook = await fleet.runbook({ 'site.yml': site }, opts);
+    // sudo clears SSH_CONNECTION, so the recorder names its lines "controller"; both tools alike.
+    expect(runbook.lines, ansible.stdout + runbook.stderr).toEqual(ansible.lines);
+    expect(runbook.lines).toEqual([
+      'controller root as-root',
+      `h1 ${SSHD_TEST_USER} as-self`,
+      `h1 ${SSHD_TEST_USER} not-escalated`,
+      `h1 ${OTHER_USER} through-su`,
+    ]);
+    expect(runbook.recap).toEqual(ansible.recap);
+    expect(runbook.code).toBe(0);
+  }, 120_000);
+
+  it('never puts the password on a command line, in the report or in the journal', async () => {
+    const secret = SSHD_TEST_PASSWORD;
+    const runbook = await fleet.runbook({ 'site.yml': site }, { hostVars: { ansible_become_password: secret } });
+    expect(runbook.code, runbook.stderr).toBe(0);
+    const ps = await readFile(`${fleet.recPath}-ps.txt`, 'utf8');
+    // The snapshot was taken under sudo: the escalated command line is in it, the password is not.
+    expect(ps).toContain('sudo -H -S -p');
+    expect(ps).not.toContain(secret);
+    expect(ps).not.toContain(OTHER_PASSWORD);
+    for (const f of await filesUnder(join(fleet.dir))) {
+      if (f.endsWith('inventory.yml')) continue;
+      const text = await readFile(f, 'utf8');
+      expect(text, f).not.toContain(secret);
+      if (!f.endsWith('site.yml')) expect(text, f).not.toContain(OTHER_PASSWORD);
+    }
+    expect(runbook.stdout + runbook.stderr).not.toContain(secret);
+  }, 120_000);
+
+  it('fails a wrong or missing password as auth, at once, with nothing run', async () => {
+    const one = '- hosts: all\n  gather_facts: no\n  become: yes\n  tasks:\n    - command: "{{ rec }} must-not-run"\n';
+    for (const hostVars of [{ ansible_become_password: 'not-the-password' }, {}]) {
+      const ansible = await fleet.ansible({ 'site.yml': one }, { hostVars });
+      const runbook = await fleet.runbook({ 'site.yml': one }, { hostVars, args: ['--json'] });
+      expect([runbook.lines, ansible.lines]).toEqual([[], []]);
+      expect(runbook.recap).toEqual(ansible.recap);
+      expect([runbook.code, ansible.code]).toEqual([2, 2]);
+      const report = JSON.parse(runbook.stdout) as { hosts: Array<{ reason: string; error: string }> };
+      expect(report.hosts[0]!.reason).toBe('auth');
+      expect(report.hosts[0]!.error).toMatch(/become: sudo to root was refused/);
+      expect(runbook.stdout).not.toContain('not-the-password');
+    }
+  }, 120_000);
+});
