@@ -14,12 +14,12 @@ interface CommandEntry {
 export const COMMANDS: Record<string, CommandEntry> = {
   validate: {
     summary: 'check playbooks, inventory and templates without touching the network',
-    usage: 'runbook validate PLAYBOOK... [-i INV] [--format text|json|github]',
+    usage: 'runbook validate PLAYBOOK... [-i INV] [--format text|json|github] [--tags TAGS] [--skip-tags TAGS]',
     load: async () => (await import('./validate.js')).validate,
   },
   plan: {
     summary: 'show the batches, hosts and rendered tasks a run would use',
-    usage: 'runbook plan PLAYBOOK [-i INV] [--limit PATTERN] [--json]',
+    usage: 'runbook plan PLAYBOOK [-i INV] [--limit PATTERN] [--json] [--list-tasks] [--list-tags] [--tags TAGS] [--skip-tags TAGS]',
     load: async () => (await import('./plan.js')).plan,
   },
   apply: {

@@ -110,7 +110,8 @@ function renderText(plan: Plan, redactor: Redactor): string {
       else groups.set(key, { hosts: [h.name], host: h });
     }
     for (const { hosts, host } of groups.values()) {
-      lines.push('', `  ${hosts.length === 1 ? 'host' : `${hosts.length} hosts`}: ${hostList(hosts)}`);
+      const where = host.local ? '  (on the controller)' : '';
+      lines.push('', `  ${hosts.length === 1 ? 'host' : `${hosts.length} hosts`}: ${hostList(hosts)}${where}`);
       for (const t of host.tasks) lines.push(...describeTask(t, redactor).map((l) => `    ${l}`));
       if (host.rescue.length > 0) {
         lines.push('    rescue:');
