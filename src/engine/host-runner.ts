@@ -279,8 +279,8 @@ class TaskRunner implements TaskRunnerLike {
       status: outcome.status,
       changed: outcome.changed,
       rc: outcome.rc,
-      stdout: hidden ? '' : r.text(outcome.stdout),
-      stderr: hidden ? '' : r.text(outcome.stderr),
+      stdout: hidden ? (outcome.stdout === '' ? '' : NO_LOG_MESSAGE) : r.text(outcome.stdout),
+      stderr: hidden ? (outcome.stderr === '' ? '' : NO_LOG_MESSAGE) : r.text(outcome.stderr),
       attempts,
       duration_ms: clock.now() - t0,
       error: outcome.error === null ? null : hidden ? NO_LOG_MESSAGE : r.text(outcome.error),
@@ -551,7 +551,8 @@ class TaskRunner implements TaskRunnerLike {
     }
     if (isFailed) {
       const why = spec.failedWhen ? 'failed_when matched' : res.rc === null ? `ended by signal ${res.signal ?? 'unknown'}` : `exit status ${res.rc}`;
-      return failed('command', why, { rc: res.rc, stdout: res.stdout, stderr: res.stderr });
+      // A command that ran changed something, failed or not, as Ansible's command module reports it.
+      return failed('command', why, { rc: res.rc, stdout: res.stdout, stderr: res.stderr, changed });
     }
     return { ...seen, status: changed ? 'changed' : 'ok', changed };
   }

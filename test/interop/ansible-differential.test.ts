@@ -359,3 +359,40 @@ describe('where a task runs', () => {
     expect(steps.slice(0, 4)).toEqual(['step1', 'step1', 'step2', 'step2']);
   }, 120_000);
 });
+
+describe('task keywords', () => {
+  it('applies environment, chdir, creates/removes, check_mode, ignore_errors, assert messages and no_log as Ansible does', async () => {
+    const r = await fleet.both(
+      play(
+        [
+          '    - command: "sh -c \'{{ rec }} env $GREETING\'"',
+          '      environment: {GREETING: hello}',
+          '    - command: "sh -c \'{{ rec }} cwd $(pwd)\'"',
+          '      args: {chdir: /tmp}',
+          '    - command: "{{ rec }} creates-exists creates=/etc/passwd"',
+          '    - command: "{{ rec }} removes-missing removes=/nonexistent-runbook"',
+          '    - command: "{{ rec }} creates-missing creates=/nonexistent-runbook"',
+          '    - command: "{{ rec }} in-check-mode"',
+          '      check_mode: yes',
+          '    - command: "{{ rec }} fail-ignored"',
+          '      ignore_errors: yes',
+          '    - ansible.builtin.assert:',
+          '        that: [1 == 1]',
+          '        success_msg: fine',
+          '        fail_msg: not fine',
+          '    - command: "{{ rec }} secret-output"',
+          '      no_log: true',
+          '',
+        ].join('\n'),
+      ),
+    );
+    expectSame(r);
+  }, 120_000);
+
+  it('keeps a no_log task\'s output out of the report', async () => {
+    const r = await fleet.runbook(play('    - name: quiet\n      command: "sh -c \'{{ rec }} hidden; echo the-secret-$((6 * 7))\'"\n      no_log: true\n'), { args: ['--json'] });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).not.toContain('the-secret-42');
+    expect(r.stdout).toContain('the output has been hidden');
+  }, 60_000);
+});
