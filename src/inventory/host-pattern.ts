@@ -23,7 +23,7 @@ const IPV6 = /^(?=.*:.*:)[0-9a-f:.[\]]+$/i;
 const LABEL = String.raw`(?:[\p{L}\p{N}_]|${ALNUM_RANGE})(?:[\p{L}\p{N}_-]|${ALNUM_RANGE})*(?<![_-])`;
 const HOSTNAME = new RegExp(String.raw`^${LABEL}(?:\.${LABEL})*$`, 'iu');
 
-function splitPort(key: string): { name: string; port?: number } {
+export function splitPort(key: string): { name: string; port?: number } {
   let address = key;
   let port: number | undefined;
   // Both forms are tried in turn, as Ansible's parse_address does.

@@ -5,7 +5,7 @@ import { displayPath } from '../playbook/load.js';
 import type { Inventory, VarsTree } from '../playbook/types.js';
 import { InventoryBuilder, InventoryError } from './data.js';
 import { parseAnsibleYaml, readSourceText, settleValue, type ReadContext } from './files.js';
-import { expandHostKey } from './host-pattern.js';
+import { splitPort } from './host-pattern.js';
 import { parseIni } from './ini.js';
 import { readVarsTree } from './vars-tree.js';
 import { parseYamlInventory } from './yaml-inventory.js';
@@ -69,7 +69,7 @@ export function loadInventorySources(
   for (const source of sources) {
     const path = resolve(cwd, source);
     if (source.includes(',') && !existsSync(path)) {
-      parseHostList(source, builder, diagnostics);
+      parseHostList(source, builder);
       continue;
     }
     absolute.push(path);
@@ -116,18 +116,14 @@ function readTrees(dirs: string[], builder: InventoryBuilder, ctx: ReadContext, 
   });
 }
 
-/** `-i web1,web2:2222,` — Ansible's host_list source: every name ungrouped. */
-function parseHostList(source: string, builder: InventoryBuilder, diagnostics: Diagnostic[]): void {
+/** `-i web1,web2:2222,` — Ansible's host_list source: every name ungrouped, ranges not expanded. */
+function parseHostList(source: string, builder: InventoryBuilder): void {
   const at = { file: '-i', line: 1, col: 1 };
   for (const raw of source.split(',')) {
     const key = raw.trim();
     if (key === '') continue;
-    const expanded = expandHostKey(key);
-    if ('problem' in expanded) {
-      diagnostics.push(diagnostic(at, expanded.problem));
-      continue;
-    }
-    for (const h of expanded.hosts) builder.addHost(h, at, 'ungrouped', expanded.port);
+    const { name, port } = key.includes('[') ? { name: key, port: undefined } : splitPort(key);
+    builder.addHost(name, at, 'ungrouped', port);
   }
 }
 
