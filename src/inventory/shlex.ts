@@ -1,9 +1,11 @@
 /**
  * Python's `shlex.split(line, comments=True)` (POSIX mode), which Ansible's INI inventory uses to cut a host
  * line into the host and its `key=value` words: quotes group words and are removed, a backslash escapes the
- * next character outside single quotes, and `#` starts a comment anywhere outside quotes.
+ * next character outside single quotes, and `#` starts a comment anywhere outside quotes (unless `comments`
+ * is false, as when Ansible splits ssh arguments).
  */
-export function shlexSplit(line: string): { words: string[] } | { problem: string } {
+export function shlexSplit(line: string, opts: { comments?: boolean } = {}): { words: string[] } | { problem: string } {
+  const comments = opts.comments ?? true;
   const words: string[] = [];
   let word = '';
   let inWord = false;
@@ -15,7 +17,7 @@ export function shlexSplit(line: string): { words: string[] } | { problem: strin
       word = '';
       inWord = false;
       i++;
-    } else if (c === '#') {
+    } else if (c === '#' && comments) {
       break;
     } else if (c === '\\') {
       if (i + 1 >= line.length) return { problem: 'No escaped character' };
