@@ -1,5 +1,5 @@
 import { UsageError } from './args.js';
-import type { Io } from './io.js';
+import type { Io } from '../report/io.js';
 
 /** Flags every command that reads an inventory shares, with Ansible's spellings and short forms. */
 export const INVENTORY_FLAGS = {

@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { EXIT, UsageError, parseFlags } from './args.js';
 import { INVENTORY_FLAGS, INVENTORY_HELP, inventoryInputs } from './inventory-flags.js';
-import type { Io } from './io.js';
+import type { Io } from '../report/io.js';
 
 const USAGE = `usage: runbook inventory -i SRC... (--list | --host HOST | --graph [GROUP]) [--playbook-dir DIR]
 
@@ -43,11 +43,11 @@ export async function inventory(argv: string[], io: Io): Promise<number> {
   const [{ loadInventorySources }, { readVarsTree }, { InventoryVars }, json, { formatDiagnostic }] = await Promise.all([
     import('../inventory/sources.js'),
     import('../inventory/vars-tree.js'),
-    import('../playbook/vars.js'),
+    import('../inventory/vars.js'),
     import('../inventory/ansible-json.js'),
     import('../playbook/diagnostic.js'),
   ]);
-  const { Redactor } = await import('../report/redact.js');
+  const { Redactor } = await import('../playbook/redact.js');
   // Values from vault-encrypted files are secrets: shown redacted, where ansible-inventory would print them.
   const redactor = new Redactor();
   for (const s of inputs.decrypted) redactor.add(s);

@@ -1,5 +1,5 @@
-import type { Inventory } from '../playbook/types.js';
-import type { InventoryVars } from '../playbook/vars.js';
+import type { Inventory } from './types.js';
+import type { InventoryVars } from './vars.js';
 
 /** Variables `ansible-inventory` never shows: Ansible sets them itself (cli/inventory.py INTERNAL_VARS). */
 const INTERNAL_VARS = new Set([

@@ -1,5 +1,5 @@
 import type { Loc } from '../playbook/diagnostic.js';
-import type { Inventory, InventoryGroup, InventoryHost, VarsTree } from '../playbook/types.js';
+import type { Inventory, InventoryGroup, InventoryHost, VarsTree } from './types.js';
 
 /** Why a source could not be read, at the line to fix. Parsers throw it; the source loader turns it into a diagnostic. */
 export class InventoryError extends Error {

@@ -1,4 +1,4 @@
-import { expandHostRange } from '../playbook/inventory.js';
+import { expandHostRange } from './inventory.js';
 
 /**
  * A host key as Ansible's inventory plugins read it (`_expand_hostpattern`): an optional `:port` is split off

@@ -2,7 +2,7 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import { dirname, extname, join, resolve } from 'node:path';
 import { diagnostic, sortDiagnostics, type Diagnostic, type Loc } from '../playbook/diagnostic.js';
 import { displayPath } from '../playbook/load.js';
-import type { Inventory, VarsTree } from '../playbook/types.js';
+import type { Inventory, VarsTree } from './types.js';
 import { InventoryBuilder, InventoryError } from './data.js';
 import { parseAnsibleYaml, readSourceText, settleValue, type ReadContext } from './files.js';
 import { splitPort } from './host-pattern.js';

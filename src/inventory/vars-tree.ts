@@ -2,7 +2,7 @@ import { readdirSync, statSync } from 'node:fs';
 import { extname, join } from 'node:path';
 import { diagnostic, type Diagnostic } from '../playbook/diagnostic.js';
 import { displayPath } from '../playbook/load.js';
-import type { VarsTree } from '../playbook/types.js';
+import type { VarsTree } from './types.js';
 import { parseAnsibleYaml, readSourceText, settleValue, type ReadContext } from './files.js';
 
 /** The extensions Ansible's vars loader tries after the bare name, in order. */
