@@ -80,7 +80,8 @@ export class InventoryBuilder {
       if (g.children.includes(child)) return;
       if (child === group) throw new InventoryError(loc, `group "${group}" cannot be its own child`);
       if (this.ancestors(group).has(child)) {
-        throw new InventoryError(loc, `adding group "${child}" as child to "${group}" creates a recursive dependency loop`);
+        const loop = [...this.pathUp(group, child).reverse(), child].join(' > ');
+        throw new InventoryError(loc, `group "${child}" cannot be a child of "${group}": it would be its own ancestor (${loop})`);
       }
       g.children.push(child);
       const ps = this.parents.get(child) ?? [];
@@ -93,6 +94,25 @@ export class InventoryBuilder {
       return;
     }
     throw new InventoryError(loc, `${child} is not a known host nor group`);
+  }
+
+  /** Parent links from `from` up to its ancestor `to`, both included. */
+  private pathUp(from: string, to: string): string[] {
+    const via = new Map<string, string>();
+    const queue = [from];
+    while (queue.length > 0) {
+      const g = queue.shift()!;
+      if (g === to) break;
+      for (const p of this.parents.get(g) ?? []) {
+        if (!via.has(p) && p !== from) {
+          via.set(p, g);
+          queue.push(p);
+        }
+      }
+    }
+    const path = [to];
+    while (path.at(-1) !== from) path.push(via.get(path.at(-1)!)!);
+    return path.reverse();
   }
 
   ancestors(group: string): Set<string> {

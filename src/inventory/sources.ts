@@ -8,7 +8,7 @@ import { parseAnsibleYaml, readSourceText, settleValue, type ReadContext } from 
 import { splitPort } from './host-pattern.js';
 import { parseIni } from './ini.js';
 import { readVarsTree } from './vars-tree.js';
-import { parseYamlInventory } from './yaml-inventory.js';
+import { parseYamlInventory, yamlInventoryProblems } from './yaml-inventory.js';
 
 export interface Warning {
   loc: Loc;
@@ -51,7 +51,7 @@ export function loadInventorySources(
   const parseFile = (path: string): void => {
     builder.currentSource = path;
     try {
-      parseSourceFile(path, builder, ctx, warn);
+      parseSourceFile(path, builder, ctx, warn, (loc, message, hint) => void diagnostics.push(diagnostic(loc, message, hint)));
     } catch (err) {
       if (!(err instanceof InventoryError)) throw err;
       diagnostics.push(diagnostic(err.loc, err.message, err.hint));
@@ -132,7 +132,13 @@ function parseHostList(source: string, builder: InventoryBuilder): void {
  * as YAML first and read as INI when it is not a YAML mapping; any other file is INI. When both fail, the
  * error shown is the one of the format its extension promises.
  */
-function parseSourceFile(path: string, builder: InventoryBuilder, ctx: ReadContext, warn: (loc: Loc, message: string) => void): void {
+function parseSourceFile(
+  path: string,
+  builder: InventoryBuilder,
+  ctx: ReadContext,
+  warn: (loc: Loc, message: string) => void,
+  fail: (loc: Loc, message: string, hint?: string) => void,
+): void {
   const file = displayPath(path);
   const ext = extname(path);
   if (ext === '.toml') throw new InventoryError({ file, line: 1, col: 1 }, 'TOML inventories are not supported', 'convert it to YAML or INI');
@@ -141,6 +147,10 @@ function parseSourceFile(path: string, builder: InventoryBuilder, ctx: ReadConte
     const d = read.diagnostic;
     throw new InventoryError(d, d.message, d.hint);
   }
+  if (read.text.split(/\r?\n/).every((l) => /^\s*([#;].*)?$/.test(l))) {
+    warn({ file, line: 1, col: 1 }, 'the inventory file is empty (only blank lines and comments)');
+    return;
+  }
   if (YAML_EXTENSIONS.includes(ext)) {
     const loaded = parseAnsibleYaml(read.text, file);
     const value = loaded.value;
@@ -148,9 +158,12 @@ function parseSourceFile(path: string, builder: InventoryBuilder, ctx: ReadConte
     if (isMapping) {
       const problems: Diagnostic[] = [];
       loaded.value = settleValue(loaded, read.vaulted, ctx, problems);
-      const p = problems[0];
-      if (p) throw new InventoryError(p, p.message, p.hint);
-      parseYamlInventory(loaded, builder, warn);
+      problems.push(...yamlInventoryProblems(loaded));
+      if (problems.length > 0) {
+        for (const p of problems) fail(p, p.message, p.hint);
+        return;
+      }
+      parseYamlInventory(loaded, builder, warn, fail);
       return;
     }
     if (ext !== '') {
@@ -165,10 +178,6 @@ function parseSourceFile(path: string, builder: InventoryBuilder, ctx: ReadConte
         throw new InventoryError({ file, line: 1, col: 1 }, 'a YAML inventory must be a mapping of group names');
       }
     }
-  }
-  if (read.text.trim() === '') {
-    warn({ file, line: 1, col: 1 }, 'the inventory file is empty');
-    return;
   }
   parseIni(read.text, file, builder);
 }

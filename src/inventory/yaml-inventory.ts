@@ -1,7 +1,9 @@
-import type { Loc } from '../playbook/diagnostic.js';
+import { diagnostic, type Diagnostic, type Loc } from '../playbook/diagnostic.js';
 import type { LoadedYaml, YamlPath } from '../playbook/load.js';
+import { bundledSchema, schemaDiagnostics } from '../playbook/schema.js';
 import { InventoryError, type InventoryBuilder } from './data.js';
 import { expandHostKey } from './host-pattern.js';
+import { VaultedText } from './vaulted.js';
 
 type YamlMap = Record<string, unknown>;
 
@@ -12,7 +14,12 @@ const isMap = (v: unknown): v is YamlMap => v !== null && typeof v === 'object' 
  * `hosts`, `vars` and `children` mappings (a bare string stands for a one-key mapping). What Ansible skips
  * with a warning is skipped with a warning here; what it refuses is an InventoryError at the key.
  */
-export function parseYamlInventory(loaded: LoadedYaml, inv: InventoryBuilder, warn: (loc: Loc, message: string) => void): void {
+export function parseYamlInventory(
+  loaded: LoadedYaml,
+  inv: InventoryBuilder,
+  warn: (loc: Loc, message: string) => void,
+  fail: (loc: Loc, message: string) => void,
+): void {
   const root = loaded.value;
   const top: Loc = { file: loaded.file, line: 1, col: 1 };
   if (!isMap(root)) throw new InventoryError(top, 'a YAML inventory must be a mapping of group names');
@@ -52,7 +59,11 @@ export function parseYamlInventory(loaded: LoadedYaml, inv: InventoryBuilder, wa
         for (const [hostKey, hostVars] of Object.entries(value)) {
           const hostLoc = loaded.locate([...here, hostKey], 'key');
           const expanded = expandHostKey(hostKey);
-          if ('problem' in expanded) throw new InventoryError(hostLoc, expanded.problem);
+          if ('problem' in expanded) {
+            // Every malformed range is reported, not only the first: each is a line to fix.
+            fail(hostLoc, expanded.problem);
+            continue;
+          }
           if (hostVars !== null && hostVars !== undefined && !isMap(hostVars)) {
             throw new InventoryError(hostLoc, `host "${hostKey}": its variables must be a mapping`);
           }
@@ -69,4 +80,32 @@ export function parseYamlInventory(loaded: LoadedYaml, inv: InventoryBuilder, wa
   };
 
   for (const [name, body] of Object.entries(root)) parseGroup(name, body, [name]);
+}
+
+/**
+ * The inventory schema's located problems (runbook's typed connection keys, group structure, typos with
+ * suggestions), checked after Ansible's shorthands are expanded: `hosts: web1` is `hosts: {web1: null}`.
+ * An encrypted value is checked as the text it stands for.
+ */
+export function yamlInventoryProblems(loaded: LoadedYaml): Diagnostic[] {
+  const root = loaded.value;
+  if (!isMap(root) || Object.keys(root).length === 0) {
+    return [diagnostic({ file: loaded.file, line: 1, col: 1 }, 'the inventory is empty: expected "all:" with hosts, vars or children')];
+  }
+  const expand = (body: unknown): void => {
+    if (!isMap(body)) return;
+    for (const section of ['children', 'hosts']) {
+      if (typeof body[section] === 'string') body[section] = { [body[section] as string]: null };
+    }
+    if (isMap(body.children)) for (const child of Object.values(body.children)) expand(child);
+  };
+  for (const group of Object.values(root)) expand(group);
+  return schemaDiagnostics(bundledSchema('inventory'), { ...loaded, value: plainText(root) });
+}
+
+function plainText(value: unknown): unknown {
+  if (value instanceof VaultedText) return value.ciphertext;
+  if (Array.isArray(value)) return value.map(plainText);
+  if (isMap(value)) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, plainText(v)]));
+  return value;
 }

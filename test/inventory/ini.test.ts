@@ -70,7 +70,7 @@ describe('INI inventories', () => {
     ['[web group]\n', 1, "invalid section entry: '[web group]'"],
     ['[web]\nhost:\n', 2, "invalid host pattern 'host:': a trailing ':' is reserved for a port"],
     ['[web]\nh a="open\n', 2, `cannot parse host definition 'h a="open': No closing quotation`],
-    ['[a:children]\nb\n[b:children]\na\n', 4, 'adding group "a" as child to "b" creates a recursive dependency loop'],
+    ['[a:children]\nb\n[b:children]\na\n', 4, 'group "a" cannot be a child of "b": it would be its own ancestor (a > b > a)'],
     ['[web]\nr[5:1]\n', 2, 'host range "r[5:1]": start 5 comes after end 1'],
   ])('%j is refused at line %i', (text, line, message) => {
     const err = errorOf(text);
