@@ -214,7 +214,7 @@ export class Device {
           if (network) {
             this.counters.commands++;
             this.opts.fleet.commands++;
-            serveCli(stream, network.session(user), { pty, faults: () => this.faults(), signal, drop: () => socket?.destroy(), host: this.name });
+            serveCli(stream, network.session(user), { pty, faults: () => this.faults(), signal, drop: () => socket?.destroy(), host: this.name, latencyMs: this.opts.latencyMs });
           } else this.shell(stream, pty, { user, cwd, signal, socket });
         });
         session.on('sftp', (accept) => {

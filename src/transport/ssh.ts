@@ -13,7 +13,7 @@ import {
   loadKnownHosts,
   type KnownHostEntry,
 } from './known-hosts.js';
-import { TransportError, type ConnectOptions, type ExecResult, type Session, type Transport } from './transport.js';
+import { TransportError, type ConnectOptions, type ExecResult, type Session, type ShellStream, type Transport } from './transport.js';
 import { CappedOutput, MAX_OUTPUT_BYTES } from './output.js';
 
 export interface SshTransportOptions {
@@ -588,6 +588,30 @@ class SshSession implements Session {
   close(): Promise<void> {
     return this.end(new TransportError('dropped', `${this.where}: session already closed`));
   }
+
+  shell(opts: { cols?: number; rows?: number } = {}): Promise<ShellStream> {
+    return this.enqueue(
+      () =>
+        new Promise<ShellStream>((resolve, reject) => {
+          const pty = { term: 'vt100', cols: opts.cols ?? 511, rows: opts.rows ?? 24 };
+          this.openChannel<ClientChannel>(reject, (cb) => this.client.shell(pty, cb), (err, stream) => {
+            if (err) return reject(this.broken ?? new TransportError('dropped', `${this.where}: cannot start a shell: ${oneLine(err.message)}`));
+            stream.on('error', () => undefined);
+            resolve(shellStream(stream, () => this.broken));
+          });
+        }),
+    );
+  }
+}
+
+function shellStream(stream: ClientChannel, lost: () => TransportError | undefined): ShellStream {
+  stream.setEncoding('utf8');
+  return {
+    write: (text) => void stream.write(text),
+    onData: (listener) => void stream.on('data', (text: string) => listener(text)),
+    onClose: (listener) => void stream.once('close', () => listener(lost())),
+    close: () => void stream.close(),
+  };
 }
 
 function execChannel(stream: ClientChannel): OpenChannel {

@@ -16,6 +16,8 @@ export interface CliShellOptions {
   /** Cuts the TCP connection under the session, as a failing link would. */
   drop: () => void;
   host: string;
+  /** Added to every line, as the lab's --latency. */
+  latencyMs: number;
 }
 
 const BANNER = [
@@ -119,17 +121,18 @@ export function serveCli(stream: ServerChannel, personality: CliPersonality, opt
         write(personality.prompt());
         return;
       }
+      if (opts.latencyMs > 0) await new Promise((r) => setTimeout(r, opts.latencyMs));
       const reply = await personality.handle(text);
       if (ended || opts.signal.aborted) return;
-      afterReply(reply);
-      if (inConfig && text.trim() !== '') {
-        configLines++;
-        if (f.cutAfter !== null && configLines >= f.cutAfter) {
-          ended = true;
-          personality.disconnected();
-          opts.drop();
-        }
+      if (inConfig && text.trim() !== '') configLines++;
+      // The cut comes after the device took the line and before it answers: the client never sees the prompt.
+      if (inConfig && f.cutAfter !== null && configLines >= f.cutAfter) {
+        ended = true;
+        personality.disconnected();
+        opts.drop();
+        return;
       }
+      afterReply(reply);
     });
   };
 
