@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import { parseDuration, DURATION_HELP } from '../playbook/duration.js';
 import { LAB_ENABLE_ENV, LAB_PLATFORMS, parseFaultSpec, startLab, type LabPlatform } from '../lab/lab.js';
 import { EXIT, parseFlags, positiveInt, UsageError } from './args.js';
-import type { Io } from './io.js';
+import type { Io } from '../report/io.js';
 
 const HELP = `usage: runbook lab [--hosts N] [--sites S] [--platform P] [--fault SPEC]... [--latency DUR] [--minute DUR]
                   [--inventory-out FILE] [--seed N] [--dir DIR]

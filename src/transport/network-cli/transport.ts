@@ -1,4 +1,4 @@
-import type { Connection } from '../../engine/plan.js';
+import type { Connection } from '../../inventory/connection.js';
 import type { NetworkConnection } from '../../network/connection.js';
 import type { PlatformCatalog } from '../../network/platform.js';
 import { TransportError, type ConnectOptions, type Session, type Transport } from '../transport.js';
