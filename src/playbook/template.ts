@@ -2,6 +2,8 @@ import { existsSync, readFileSync, realpathSync } from 'node:fs';
 import { isAbsolute, join, normalize, relative, resolve, sep } from 'node:path';
 import nunjucks from 'nunjucks';
 import { displayPath } from './load.js';
+import { installCatalog } from './template/catalog.js';
+import { installPythonSemantics } from './template/python-syntax.js';
 
 /**
  * Nunjucks, made strict the way Ansible users expect: any variable or attribute that is looked up and not
@@ -180,10 +182,6 @@ export function truthy(v: unknown): boolean {
   return Boolean(v);
 }
 
-function registeredFlag(flag: 'changed' | 'failed' | 'skipped') {
-  return (v: unknown): boolean => Boolean(v && typeof v === 'object' && (v as Record<string, unknown>)[flag]);
-}
-
 /** The play's template path: `templates/` beside the playbook, then `../templates/` from it. */
 export function templateSearchPath(playDir: string): string[] {
   return [resolve(playDir, 'templates'), resolve(playDir, '..', 'templates')];
@@ -245,7 +243,13 @@ class TemplatePathLoader extends nunjucks.Loader {
     // Includes relative to a template arrive as absolute paths; name them as the user would.
     const found = isAbsolute(name) ? this.findAbsolute(name) : findTemplate(this.searchPath, name);
     if (!found.ok) throw new Error(found.message);
-    return { src: readFileSync(found.path, 'utf8'), path: found.path, noCache: false };
+    // Jinja drops a template's final newline (keep_trailing_newline is off); Ansible restores it at the top.
+    return { src: jinjaSource(readFileSync(found.path, 'utf8')), path: found.path, noCache: false };
+  }
+
+  /** Whether a name resolves inside the template path (`{% include [a, b] %}` picks the first). */
+  rbHas(name: string): boolean {
+    return findTemplate(this.searchPath, name).ok;
   }
 }
 
@@ -285,21 +289,31 @@ function toRenderError(err: unknown, fallbackFile: string): RenderError {
 export class TemplateEngine {
   readonly env: nunjucks.Environment;
   private readonly inline = new Map<string, nunjucks.Template>();
+  private readonly tails = new Map<string, string>();
 
   constructor(readonly searchPath: string[]) {
     installStrictUndefined();
+    installPythonSemantics();
     // dev: keep nunjucks' own error objects (with positions and causes) instead of flattened copies.
-    this.env = new nunjucks.Environment(new TemplatePathLoader(searchPath), { autoescape: false, throwOnUndefined: true, dev: true });
-    this.env.addFilter('rb_truth', (v: unknown) => (truthy(v) ? 'true' : 'false'));
-    this.env.addFilter('bool', (v: unknown) => (typeof v === 'string' ? /^(true|yes|on|1)$/i.test(v.trim()) : truthy(v)));
-    // Ansible's tests on registered results: `when: result is changed`.
-    const tests = this.env as unknown as { addTest(name: string, fn: (v: unknown) => boolean): void };
-    tests.addTest('changed', registeredFlag('changed'));
-    tests.addTest('failed', registeredFlag('failed'));
-    tests.addTest('skipped', registeredFlag('skipped'));
-    const ok = (v: unknown) => !registeredFlag('failed')(v);
-    tests.addTest('succeeded', ok);
-    tests.addTest('success', ok);
+    // trimBlocks as Ansible sets it: the newline after a block tag is dropped.
+    this.env = new nunjucks.Environment(new TemplatePathLoader(searchPath), {
+      autoescape: false,
+      throwOnUndefined: true,
+      dev: true,
+      trimBlocks: true,
+    });
+    installCatalog(this.env as Parameters<typeof installCatalog>[0], {
+      searchPath,
+      find: findTemplate,
+      renderTemplate: (name, vars) => this.renderFile(name, vars),
+    });
+  }
+
+  /** The final newlines of a template file, read once per file. */
+  private sourceTail(path: string): string {
+    let tail = this.tails.get(path);
+    if (tail === undefined) this.tails.set(path, (tail = /\n*$/.exec(readFileSync(path, 'utf8'))![0]));
+    return tail;
   }
 
   /** Compiles a template file now, so syntax errors surface without rendering. */
@@ -323,7 +337,8 @@ export class TemplateEngine {
       throw toRenderError(err, displayPath(found.path));
     }
     try {
-      return tmpl.render(ctx);
+      const path = (tmpl as unknown as { path?: string }).path;
+      return restoreTrailingNewlines(path ? this.sourceTail(path) : '', tmpl.render(ctx));
     } catch (err) {
       const e = toRenderError(err, (tmpl as unknown as { path?: string }).path ?? src);
       return rethrowDisplayed(e);
@@ -336,7 +351,7 @@ export class TemplateEngine {
     let t = this.inline.get(key);
     if (!t) {
       try {
-        t = new nunjucks.Template(text, this.env, name, true);
+        t = new nunjucks.Template(jinjaSource(text), this.env, name, true);
       } catch (err) {
         throw toRenderError(err, name);
       }
@@ -350,11 +365,23 @@ export class TemplateEngine {
     if (!text.includes('{')) return text;
     const t = this.compileString(text, name);
     try {
-      return t.render(ctx);
+      return restoreTrailingNewlines(text, t.render(ctx));
     } catch (err) {
       throw toRenderError(err, name);
     }
   }
+}
+
+/** Jinja's reading of a source: every line ending becomes `\n`, and one final newline is dropped. */
+function jinjaSource(text: string): string {
+  return text.replace(/\r\n?/g, '\n').replace(/\n$/, '');
+}
+
+/** Ansible gives the output as many final newlines as the template source had (Templar.do_template). */
+function restoreTrailingNewlines(source: string, out: string): string {
+  const count = (s: string): number => /\n*$/.exec(s)![0].length;
+  const missing = count(source) - count(out);
+  return missing > 0 ? out + '\n'.repeat(missing) : out;
 }
 
 /** Template files are named relative to the working directory in every message. */
