@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { evaluateExpression } from '../../src/playbook/expression.js';
-import { TemplateEngine, templateSearchPath } from '../../src/playbook/template.js';
+import { TemplateEngine } from '../../src/playbook/template/engine.js';
+import { templateSearchPath } from '../../src/playbook/template/jail.js';
 import { CASES, SHARED_VARS, type GoldenCase } from './golden/cases.js';
 
 /**

@@ -1,9 +1,11 @@
 import nunjucks from 'nunjucks';
+import { sandboxedMember } from '../sandbox.js';
 import { pySlice, pyGetAttr, toList } from './methods.js';
 import {
   PyError,
   PyFloat,
   PyTuple,
+  isMapping,
   pyBinary,
   pyCompare,
   pyIn,
@@ -91,6 +93,7 @@ interface Env {
   loaders: Loader[];
 }
 
+const LOOKUP_CALLS = new Set(['lookup', 'query', 'q']);
 const COMPARE: Record<string, string> = { '==': '==', '===': '==', '!=': '!=', '!==': '!=', '<': '<', '>': '>', '<=': '<=', '>=': '>=' };
 const BINARY: Record<string, string> = { Add: '+', Sub: '-', Mul: '*', Div: '/', FloorDiv: '//', Mod: '%', Pow: '**' };
 
@@ -141,7 +144,17 @@ const helpers = {
   memberLookup(obj: unknown, key: unknown, stop?: unknown, step?: unknown): unknown {
     // Four arguments: a slice, as nunjucks' Jinja compatibility compiles `seq[a:b:c]`.
     if (arguments.length === 4) return pySlice(obj, key, stop, step);
-    return pyGetAttr(obj, key);
+    // The sandbox's refusals come first (names that reach code, members of functions or of non-data objects);
+    // what it would answer for strings and lists is JavaScript's, so the answer itself is Python's.
+    sandboxedMember(obj, key);
+    const v = pyGetAttr(obj, key);
+    // Functions held by plain objects (a cycler's `next`) are called with no `this`; bind them to their owner.
+    return typeof v === 'function' && isMapping(obj) ? (...args: unknown[]) => (v as (...a: unknown[]) => unknown).apply(obj, args) : v;
+  },
+  /** Lookups read the caller's variables (`lookup('template')`); other calls get no `this` (sandbox). */
+  rbCallWithVars(fn: unknown, name: string, context: { getVariables(): Record<string, unknown> }, args: unknown[]): unknown {
+    if (typeof fn !== 'function') throw new Error(`Unable to call \`${name}\`, which is not a function`);
+    return (fn as (...a: unknown[]) => unknown).apply({ getVariables: () => context.getVariables() }, args);
   },
 };
 
@@ -343,6 +356,21 @@ export function installPythonSemantics(): void {
       this._emit(']');
     });
     this._emit('])');
+  };
+
+  const origFunCall = proto.compileFunCall!;
+  proto.compileFunCall = function (node, frame) {
+    const callee = node.name!;
+    const name = String(callee.value);
+    if (callee.typename !== 'Symbol' || !LOOKUP_CALLS.has(name) || frame.lookup(name)) return origFunCall.call(this, node, frame);
+    this._emit(`(lineno = ${node.lineno}, colno = ${node.colno}, runtime.rbCallWithVars(`);
+    this._compileExpression(callee, frame);
+    this._emit(`, ${JSON.stringify(name)}, context, [`);
+    ((node.args as Node | undefined)?.children ?? []).forEach((a, i) => {
+      if (i) this._emit(', ');
+      this.compile(a, frame);
+    });
+    this._emit(']))');
   };
 
   const origLookupVal = proto.compileLookupVal!;
