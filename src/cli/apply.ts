@@ -79,17 +79,13 @@ export async function apply(rawArgv: string[], io: Io): Promise<number> {
   const check = values.check ?? false;
 
   const resume = values.resume ? resumePoint(runDir, playbook, resumeId, io) : null;
-  if (resume && resume.hosts.length === 0) {
-    io.out(`nothing to resume: every host of run ${resume.runId} ended ok or changed\n`);
-    return EXIT.ok;
-  }
 
   const loaded = loadPlan({
     playbook,
     cwd: io.cwd,
     ...(values.inventory ? { inventory: values.inventory } : {}),
     ...(values.limit ? { limit: values.limit } : {}),
-    ...(resume ? { onlyHosts: resume.hosts } : {}),
+    ...(resume ? { resume: { targets: resume.targeted, finishedPlays: resume.finishedPlays } } : {}),
   });
   if (!loaded.plan) {
     for (const d of loaded.diagnostics) io.err(`${formatDiagnostic(d)}\n`);
@@ -97,7 +93,11 @@ export async function apply(rawArgv: string[], io: Io): Promise<number> {
   }
   const plan = loaded.plan;
   if (resume && targets(plan) === 0) {
-    io.out(`nothing to resume: none of the ${resume.hosts.length} hosts run ${resume.runId} left unfinished is targeted by ${playbook} any more\n`);
+    io.out(
+      resume.hosts.length === 0
+        ? `nothing to resume: every host of run ${resume.runId} ended ok or changed\n`
+        : `nothing to resume: none of the ${resume.hosts.length} hosts run ${resume.runId} left unfinished is targeted by ${playbook} any more\n`,
+    );
     return EXIT.ok;
   }
 
@@ -127,7 +127,7 @@ export async function apply(rawArgv: string[], io: Io): Promise<number> {
 const targets = (plan: Plan) => plan.plays.reduce((n, p) => n + p.hosts.size, 0);
 
 /** The run `--resume` continues and the hosts it left unfinished; a missing run is a usage error. */
-function resumePoint(runDir: string, playbook: string, runId: string | undefined, io: Io): { runId: string; hosts: string[] } {
+function resumePoint(runDir: string, playbook: string, runId: string | undefined, io: Io): ReturnType<typeof hostsToResume> {
   let found: ReturnType<typeof hostsToResume>;
   try {
     found = hostsToResume(runDir, playbook, runId, { cwd: io.cwd });
@@ -139,7 +139,7 @@ function resumePoint(runDir: string, playbook: string, runId: string | undefined
   if (found.meta.playbook_path !== '' && found.meta.playbook_path !== wanted) {
     throw new UsageError(`--resume: run ${found.runId} was of ${found.meta.playbook}, not ${playbook}`);
   }
-  return { runId: found.runId, hosts: found.hosts };
+  return found;
 }
 
 interface Stop {

@@ -5,7 +5,7 @@ import { ACTIONS } from '../actions/registry.js';
 import { loadPlaybook } from '../playbook/playbook.js';
 import type { Inventory } from '../inventory/types.js';
 import type { PlaybookSpec } from '../playbook/types.js';
-import { buildPlan } from './plan.js';
+import { buildPlan, type ResumePoint } from './plan.js';
 import type { Plan } from './plan-model.js';
 
 export interface LoadPlanOptions {
@@ -13,8 +13,8 @@ export interface LoadPlanOptions {
   /** `-i`: wins over every play's `inventory:`. */
   inventory?: string;
   limit?: string;
-  /** `--resume`: only these hosts (exact names), on top of the plays' patterns and `limit`. */
-  onlyHosts?: readonly string[];
+  /** `--resume`: each host from the first play it did not finish in the resumed run. */
+  resume?: ResumePoint;
   cwd?: string;
 }
 
@@ -50,7 +50,7 @@ export function loadPlan(opts: LoadPlanOptions): LoadedPlan {
 
   const built = buildPlan(playbook, inventories, {
     ...(opts.limit === undefined ? {} : { limit: opts.limit }),
-    ...(opts.onlyHosts === undefined ? {} : { onlyHosts: opts.onlyHosts }),
+    ...(opts.resume === undefined ? {} : { resume: opts.resume }),
   });
   all.push(...built.diagnostics);
   const sorted = sortDiagnostics(all);

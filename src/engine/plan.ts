@@ -21,14 +21,21 @@ import {
 } from './plan-model.js';
 import { createRenderer, renderMessage, taskLoc } from './renderer.js';
 
+export interface ResumePoint {
+  targets: readonly string[];
+  finishedPlays: ReadonlyMap<string, ReadonlySet<number>>;
+}
+
 export interface BuildPlanOptions {
   /** `--limit`: another host pattern applied on top of each play's `hosts`. */
   limit?: string;
   /**
-   * `--resume`: exact host names, applied on top of `hosts` and `limit` before batching, so `serial` splits
-   * only the hosts that still need the run. Names no longer in the inventory are simply not targeted.
+   * `--resume`: applied on top of `hosts` and `limit` before batching, so `serial` splits only the hosts that
+   * still need the run. Only the resumed run's `targets` are considered (names no longer in the inventory are
+   * simply not targeted), and each host from the first of its plays it did not finish (`finishedPlays` holds
+   * the play indexes it ended ok or changed), then in every later play.
    */
-  onlyHosts?: readonly string[];
+  resume?: ResumePoint;
   /** Home and user for connection defaults (tests pin them). */
   home?: string;
   user?: string;
@@ -97,6 +104,11 @@ export function buildPlan(
   const engines = new Map<string, TemplateEngine>();
   const plays: PlannedPlay[] = [];
   let limitMatchedSomewhere = opts.limit === undefined;
+  const resumeTargets = opts.resume ? new Set(opts.resume.targets) : null;
+  /** Hosts a resume already runs in an earlier play: they run every later play too. */
+  const resumed = new Set<string>();
+  const resumes = (host: string, playIndex: number): boolean =>
+    resumed.has(host) || !opts.resume!.finishedPlays.get(host)?.has(playIndex);
 
   playbook.plays.forEach((play, playIndex) => {
     const inv = inventories[playIndex];
@@ -125,8 +137,10 @@ export function buildPlan(
 
     const checks = checkTasksOnce(play, engine, problems);
 
-    const only = opts.onlyHosts ? new Set(opts.onlyHosts) : null;
-    const targeted = only ? selected.hosts.filter((h) => only.has(h)) : selected.hosts;
+    const targeted = resumeTargets
+      ? selected.hosts.filter((h) => resumeTargets.has(h) && resumes(h, playIndex))
+      : selected.hosts;
+    if (resumeTargets) for (const h of targeted) resumed.add(h);
     const hosts = new Map<string, PlannedHost>();
     for (const hostName of targeted) {
       const vars = iv.hostVars(hostName, play.vars);

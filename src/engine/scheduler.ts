@@ -124,7 +124,7 @@ export class Scheduler {
 
     return new Promise((resolve) => {
       const finish = (result: HostResult) => {
-        bus.emit({ type: 'host_end', at: iso(clock), result });
+        bus.emit({ type: 'host_end', at: iso(clock), result, play_index: play.index });
         results.push(result);
         if (results.length === names.length) {
           this.wakeAll = () => undefined;
@@ -219,7 +219,8 @@ export class Scheduler {
   }
 
   private skip(play: PlannedPlay, batch: number, name: string, reason: FailureReason): void {
-    this.opts.bus.emit({ type: 'host_end', at: iso(this.opts.clock), result: skipped(play, batch, name, reason) });
+    const result = skipped(play, batch, name, reason);
+    this.opts.bus.emit({ type: 'host_end', at: iso(this.opts.clock), result, play_index: play.index });
   }
 }
 

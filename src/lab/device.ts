@@ -4,6 +4,8 @@ import { abortableDelay, runCommandLine, type CommandOutput, type CustomCommand,
 import { FaultTable, type ActiveFaults } from './faults.js';
 import { MemoryFs } from './filesystem.js';
 import { serveSftp } from './sftp.js';
+import { serveCli } from './network/cli-shell.js';
+import type { NetworkDevice } from './network/network-device.js';
 
 /**
  * One simulated device: its own TCP listener on 127.0.0.1, an ssh2 server behind it, an in-memory file
@@ -41,6 +43,8 @@ export interface DeviceOptions {
   custom: Record<string, CustomCommand>;
   random: () => number;
   fleet: FleetCounters;
+  /** Set when the device plays a network OS: interactive shells then get its CLI instead of LabOS's. */
+  network?: NetworkDevice;
 }
 
 const METHODS: AuthContext['method'][] = ['publickey', 'password'];
@@ -74,6 +78,10 @@ export class Device {
 
   get name(): string {
     return this.opts.identity.host;
+  }
+
+  get network(): NetworkDevice | undefined {
+    return this.opts.network;
   }
 
   get site(): string {
@@ -202,7 +210,12 @@ export class Device {
         });
         session.on('shell', (accept) => {
           const stream = accept();
-          this.shell(stream, pty, { user, cwd, signal, socket });
+          const network = this.opts.network;
+          if (network) {
+            this.counters.commands++;
+            this.opts.fleet.commands++;
+            serveCli(stream, network.session(user), { pty, faults: () => this.faults(), signal, drop: () => socket?.destroy(), host: this.name, latencyMs: this.opts.latencyMs });
+          } else this.shell(stream, pty, { user, cwd, signal, socket });
         });
         session.on('sftp', (accept) => {
           const sftp = accept();

@@ -4,6 +4,7 @@ import { RenderError, rethrowDisplayed, toRenderError } from './errors.js';
 import { addAnsibleFilters } from './filters.js';
 import { findTemplate, TemplatePathLoader } from './jail.js';
 import { installStrictUndefined } from './strict.js';
+import { installSandbox } from '../sandbox.js';
 
 /**
  * One strict Nunjucks environment per template path. Compiled templates and inline strings are cached, so
@@ -14,6 +15,7 @@ export class TemplateEngine {
   private readonly inline = new Map<string, nunjucks.Template>();
 
   constructor(readonly searchPath: string[]) {
+    installSandbox();
     installStrictUndefined();
     // dev: keep nunjucks' own error objects (with positions and causes) instead of flattened copies.
     this.env = new nunjucks.Environment(new TemplatePathLoader(searchPath), { autoescape: false, throwOnUndefined: true, dev: true });

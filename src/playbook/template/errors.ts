@@ -1,5 +1,6 @@
 import { isAbsolute } from 'node:path';
 import { displayPath } from '../load.js';
+import { SandboxViolation } from '../sandbox.js';
 
 /** A template or expression could not be rendered; the position is inside `file` (1-based). */
 export class RenderError extends Error {
@@ -51,8 +52,10 @@ export function toRenderError(err: unknown, fallbackFile: string): RenderError {
     .join(' ')
     .replace(/^(Template render error|Error): /, '')
     .replace(/^\(.*?\)( \[Line[^\]]*\])?\s*/, '');
-  const line = Math.max(1, te.lineno ?? (pos ? Number(pos[1]) : 1));
-  const col = Math.max(1, te.colno ?? (pos?.[2] ? Number(pos[2]) : 1));
+  // Errors raised while rendering carry nunjucks' 0-based node positions; compile errors are 1-based already.
+  const base = te.cause instanceof SandboxViolation ? 1 : 0;
+  const line = Math.max(1, (te.lineno ?? (pos ? Number(pos[1]) : 1)) + base);
+  const col = Math.max(1, (te.colno ?? (pos?.[2] ? Number(pos[2]) : 1)) + base);
   const named = path && path !== 'unknown path' ? path : fallbackFile;
   const file = isAbsolute(named) ? displayPath(named) : named;
   return new RenderError(message === 'attempted to output null or undefined value' ? 'output is null or undefined' : message, file, line, col);
