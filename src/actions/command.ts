@@ -1,4 +1,5 @@
 import type { YamlPath } from '../playbook/load.js';
+import type { ExecResult } from '../transport/transport.js';
 import { defineAction } from './action.js';
 import { done, failed, linkFailure, message, registered, type Outcome } from './outcome.js';
 
@@ -34,7 +35,7 @@ export const command = defineAction<CommandArgs, CommandPreview>({
     // A command may change anything, so under --check it runs only when the task says it is read-only.
     if (host.check && task.checkMode !== 'run') return done('skipped', { would_run: true });
     const timeoutMs = host.timeoutMs;
-    let res;
+    let res: ExecResult;
     try {
       res = await host.bounded((signal) => host.session.exec(rendered, { timeoutMs, signal }));
     } catch (err) {

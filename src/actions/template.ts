@@ -97,7 +97,7 @@ export const template = defineAction<TemplateArgs, TemplatePreview>({
       const { createTwoFilesPatch } = await import('diff');
       const current = await host.bounded(() => session.readFile(dest, { timeoutMs }));
       const wanted = Buffer.from(content, 'utf8');
-      if (current !== null && current.equals(wanted)) {
+      if (current?.equals(wanted)) {
         const unchanged = done('ok');
         if (mode === undefined) return unchanged;
         // A file whose content is right can still have the wrong permissions; `mode` promises both.

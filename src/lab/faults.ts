@@ -8,7 +8,6 @@ import { globMatch, isGlob } from '../playbook/glob.js';
  */
 
 export const FAULT_KINDS = ['hang', 'refuse', 'auth', 'slow', 'fail', 'drop', 'stall', 'flaky', 'slowcmd', 'deny', 'cut', 'banner', 'more'] as const;
-export type FaultKind = (typeof FAULT_KINDS)[number];
 
 export type FaultSpec =
   | { target: string; kind: 'hang' | 'refuse' | 'auth' | 'fail' | 'drop' | 'stall' }
