@@ -1,4 +1,4 @@
-import type { PlaybookSpec, TaskSpec } from '../playbook/types.js';
+import { structureOf, type PlaybookSpec, type TaskSpec } from '../playbook/types.js';
 
 /**
  * `--list-tasks` and `--list-tags` in ansible-playbook's own layout (cli/playbook.py), so scripts and eyes used
@@ -14,8 +14,9 @@ export function listTasks(playbook: PlaybookSpec, label: string, what: { tasks: 
     const all = new Set<string>();
     const visit = (list: readonly TaskSpec[]): void => {
       for (const t of list) {
-        if (t.action.kind === 'block') {
-          visit(t.action.block);
+        const s = structureOf(t.action);
+        if (s?.kind === 'block') {
+          visit(s.block);
           continue;
         }
         for (const tag of t.tags ?? []) all.add(tag);

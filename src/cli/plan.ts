@@ -1,10 +1,12 @@
 import { EXIT, UsageError, parseFlags } from './args.js';
 import { SELECTION_FLAGS, SELECTION_USAGE, rolesPath, tagFilter } from './selection.js';
 import type { Io } from '../report/io.js';
+import { actionOf } from '../actions/registry.js';
 import type { Plan, PlannedHost, PlannedTask } from '../engine/plan-model.js';
 import type { Redactor } from '../playbook/redact.js';
+import { structureOf } from '../playbook/types.js';
 
-const USAGE = `usage: runbook plan PLAYBOOK [-i INV] [--limit PATTERN] [--json] [--list-tasks] [--list-tags] [--tags TAGS] [--skip-tags TAGS]
+export const HELP = `usage: runbook plan PLAYBOOK [-i INV] [--limit PATTERN] [--json] [--list-tasks] [--list-tags] [--tags TAGS] [--skip-tags TAGS]
 
 Shows what a run would do, without touching the network: each play's batches in order with their hosts,
 and each host's tasks with commands and templates rendered. Secrets are redacted.
@@ -21,18 +23,9 @@ ${SELECTION_USAGE}
 exit status: 0 planned, 4 invalid playbook/inventory/template, 5 bad usage
 `;
 
-interface JsonTask {
-  name: string;
-  action: string;
-  command?: string;
-  template?: { src: string; dest: string; content: string; mode?: string };
-}
-
-function jsonTask(t: PlannedTask, redactor: Redactor): JsonTask {
-  const out: JsonTask = { name: t.spec.name, action: t.spec.action.kind };
-  if (t.preview.command !== undefined) out.command = redactor.text(t.preview.command);
-  if (t.preview.template) out.template = { ...t.preview.template, content: redactor.text(t.preview.template.content) };
-  return out;
+function jsonTask(t: PlannedTask, redactor: Redactor): Record<string, unknown> {
+  const action = actionOf(t.spec.action.kind);
+  return { name: t.spec.name, action: t.spec.action.kind, ...action.json(t.spec.action, t.preview, (s) => redactor.text(s)) };
 }
 
 /** `groups` lists the whole inventory; repeating it under every host would drown the plan. */
@@ -41,11 +34,9 @@ function shownVars(h: PlannedHost): Record<string, unknown> {
   return rest;
 }
 
-async function redactorFor(plan: Plan, io: Io): Promise<{ redactor: Redactor; redactVars: (v: Record<string, unknown>, r: Redactor) => Record<string, unknown> }> {
-  const { Redactor, redactVars } = await import('../playbook/redact.js');
-  const redactor = new Redactor();
-  for (const p of plan.plays) for (const h of p.hosts.values()) redactor.addFromVars(h.vars, io.env);
-  return { redactor, redactVars };
+async function redactorOf(plan: Plan, io: Io): Promise<{ redactor: Redactor; redactVars: (v: Record<string, unknown>, r: Redactor) => Record<string, unknown> }> {
+  const [{ redactorFor, redactVars }, { planVars }] = await Promise.all([import('../playbook/redact.js'), import('../engine/plan-model.js')]);
+  return { redactor: redactorFor(planVars(plan), io.env), redactVars };
 }
 
 /** Where a task runs and how, when it is not simply "on this host, as the login user". */
@@ -62,7 +53,8 @@ function placement(spec: PlannedTask['spec']): string {
 function describeNested(list: PlannedTask['spec'][], depth: number): string[] {
   return list.flatMap((spec) => {
     const head = `${'  '.repeat(depth)}- ${spec.name}${placement(spec)}`;
-    const a = spec.action;
+    const a = structureOf(spec.action);
+    if (a === null) return [head];
     if (a.kind === 'block') {
       return [
         head,
@@ -72,23 +64,17 @@ function describeNested(list: PlannedTask['spec'][], depth: number): string[] {
       ];
     }
     if (a.kind === 'include_tasks' || a.kind === 'include_role') return [head, ...describeNested(a.tasks, depth + 1)];
-    if (a.kind === 'command') return [`${head}  $ ${a.command}`];
     return [head];
   });
 }
 
 function describeTask(t: PlannedTask, redactor: Redactor): string[] {
-  const a = t.spec.action;
   const head = `${t.index + 1}. ${t.spec.name}`;
   const when = t.spec.when?.length ? `  [when: ${t.spec.when.join(' and ')}]` : '';
   const where = placement(t.spec);
-  if (a.kind === 'command') return [`${head}${when}${where}`, `     $ ${redactor.text(t.preview.command ?? a.command)}`];
-  if (a.kind === 'assert') return [`${head}${when}`, `     assert: ${a.that.join(' and ')}`];
-  if (a.kind !== 'template') return [`${head}${when}${where}`, ...describeNested([t.spec], 2).slice(1).map((l) => `   ${l}`)];
-  const tpl = t.preview.template!;
-  const mode = tpl.mode ? ` (mode ${tpl.mode})` : '';
-  const body = redactor.text(tpl.content).replace(/\n$/, '').split('\n').map((l) => `     | ${l}`);
-  return [`${head}${when}`, `     template ${tpl.src} -> ${tpl.dest}${mode}`, ...body];
+  if (structureOf(t.spec.action) !== null) return [`${head}${when}${where}`, ...describeNested([t.spec], 2).slice(1).map((l) => `   ${l}`)];
+  const lines = actionOf(t.spec.action.kind).describe(t.spec.action, t.preview, (s) => redactor.text(s));
+  return [`${head}${when}${where}`, ...lines.map((l) => `     ${l}`)];
 }
 
 function hostList(names: string[], max = 12): string {
@@ -110,7 +96,7 @@ function renderText(plan: Plan, redactor: Redactor): string {
       else groups.set(key, { hosts: [h.name], host: h });
     }
     for (const { hosts, host } of groups.values()) {
-      const where = host.local ? '  (on the controller)' : '';
+      const where = host.connection.transport === 'local' ? '  (on the controller)' : '';
       lines.push('', `  ${hosts.length === 1 ? 'host' : `${hosts.length} hosts`}: ${hostList(hosts)}${where}`);
       for (const t of host.tasks) lines.push(...describeTask(t, redactor).map((l) => `    ${l}`));
       if (host.rescue.length > 0) {
@@ -136,7 +122,7 @@ export async function plan(argv: string[], io: Io): Promise<number> {
   const tags = tagFilter(values);
   const roles = rolesPath(io.env);
   if (values.help) {
-    io.out(USAGE);
+    io.out(HELP);
     return EXIT.ok;
   }
   if (positionals.length !== 1) throw new UsageError(positionals.length === 0 ? 'name the playbook to plan' : 'plan takes exactly one playbook');
@@ -150,7 +136,8 @@ export async function plan(argv: string[], io: Io): Promise<number> {
       import('./list-tasks.js'),
       import('node:path'),
     ]);
-    const { playbook, diagnostics } = loadPlaybook(resolve(io.cwd, positionals[0]!), {
+    const { ACTIONS } = await import('../actions/registry.js');
+    const { playbook, diagnostics } = loadPlaybook(resolve(io.cwd, positionals[0]!), ACTIONS, {
       ...(tags ? { tags } : {}),
       ...(roles ? { rolesPath: roles.map((p) => resolve(io.cwd, p)) } : {}),
     });
@@ -175,7 +162,7 @@ export async function plan(argv: string[], io: Io): Promise<number> {
     io.err(`${loaded.diagnostics.length} problem${loaded.diagnostics.length === 1 ? '' : 's'} in ${files} file${files === 1 ? '' : 's'}\n`);
     return EXIT.invalid;
   }
-  const { redactor, redactVars } = await redactorFor(loaded.plan, io);
+  const { redactor, redactVars } = await redactorOf(loaded.plan, io);
   if (values.json) {
     const plays = loaded.plan.plays.map((p) => ({
       name: p.name,

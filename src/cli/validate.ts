@@ -3,7 +3,7 @@ import { SELECTION_FLAGS, SELECTION_USAGE, rolesPath, tagFilter } from './select
 import type { Io } from '../report/io.js';
 import type { Diagnostic } from '../playbook/diagnostic.js';
 
-const USAGE = `usage: runbook validate PLAYBOOK... [-i INV] [--format text|json|github] [--tags TAGS] [--skip-tags TAGS]
+export const HELP = `usage: runbook validate PLAYBOOK... [-i INV] [--format text|json|github] [--tags TAGS] [--skip-tags TAGS]
 
 Checks playbooks, their inventories, host patterns and every template rendered for every targeted host,
 without touching the network. Every problem is reported, as FILE:LINE:COL: message.
@@ -42,7 +42,7 @@ export async function validate(argv: string[], io: Io): Promise<number> {
   const tags = tagFilter(values);
   const roles = rolesPath(io.env);
   if (values.help) {
-    io.out(USAGE);
+    io.out(HELP);
     return EXIT.ok;
   }
   const format = (values.format ?? 'text') as Format;

@@ -1,4 +1,4 @@
-import type { TaskSpec } from '../playbook/types.js';
+import { structureOf, type TaskSpec } from '../playbook/types.js';
 import type { BatchSync } from './batch-sync.js';
 import { loopItems } from './loop.js';
 import type { TaskResult } from './results.js';
@@ -90,7 +90,8 @@ export class HostFlow {
   }
 
   private async task(task: TaskSpec, scope: Record<string, unknown>): Promise<FlowEnd> {
-    const a = task.action;
+    const a = structureOf(task.action);
+    if (a === null) return this.leaf(task, scope, false);
     switch (a.kind) {
       case 'block':
         return this.block(a.block, a.rescue, a.always, scope);
@@ -106,8 +107,6 @@ export class HostFlow {
       }
       case 'meta':
         return a.meta === 'flush_handlers' ? this.flush() : OK;
-      default:
-        return this.leaf(task, scope, false);
     }
   }
 

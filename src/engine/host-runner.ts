@@ -1,86 +1,42 @@
 import { userInfo } from 'node:os';
-import { createTwoFilesPatch } from 'diff';
-import { Redactor } from '../playbook/redact.js';
-import { LocalTransport } from '../transport/local.js';
-import { TransportError, type ExecResult, type Session, type Transport } from '../transport/transport.js';
-import type { TaskSpec } from '../playbook/types.js';
+import type { ActionHost } from '../actions/action.js';
+import { done, failed, Interrupted, message, registered as registeredBase, type Outcome as ActionOutcome } from '../actions/outcome.js';
+import { actionOf } from '../actions/registry.js';
+import { redactorFor, type Redactor } from '../playbook/redact.js';
+import { TransportError, type Session } from '../transport/transport.js';
+import { structureOf, type TaskSpec } from '../playbook/types.js';
 import { batchSync, type BatchSync } from './batch-sync.js';
-import { becomeCommand, becomeRefused, shellQuote, withoutPrompt, type BecomeCommand } from './become.js';
 import { iso, type Clock } from './clock.js';
-import type { EventBus } from './events.js';
+import type { RunContext } from './context.js';
 import { HostFlow, type TaskRunnerLike } from './host-flow.js';
 import { loopItems, registeredLoop } from './loop.js';
 import type { PlannedHost, PlannedPlay } from './plan-model.js';
-import type { FailureReason, HostResult, ItemResult, TaskResult, TaskStatus } from './results.js';
+import type { FailureReason, HostResult, ItemResult, TaskResult } from './results.js';
+import { taskSession } from './task-session.js';
 
-/**
- * A task without `timeout` still gets one: a device that accepts a command and then never answers must not
- * hold a fork slot (and its batch) forever.
- */
-export const DEFAULT_TASK_TIMEOUT_MS = 5 * 60_000;
+/** An action's outcome, and the host it ran on when that was not the task's own. */
+type Outcome = ActionOutcome & { delegatedTo?: string };
+
 /** How long past the transport's own deadline we wait before giving up on it ourselves. */
 const BACKSTOP_MS = 2_000;
 const CLOSE_GRACE_MS = 2_000;
 
-/** What every part of a run shares: how to reach hosts, where to report, the time, and the run's mode. */
-export interface RunContext {
-  transport: Transport;
-  bus: EventBus;
-  clock: Clock;
-  check: boolean;
-  diff: boolean;
-  env: NodeJS.ProcessEnv;
-  /** Hard stop: in-flight hosts end now, recorded failed with reason `interrupted`. */
-  abortSignal?: AbortSignal;
-  defaultTaskTimeoutMs?: number;
-  /** `--force-handlers`: a failed host still runs the handlers it was notified for. */
-  forceHandlers?: boolean;
-}
-
-export interface HostRunOptions extends RunContext {
+/** One host of one play, as the scheduler hands it over. */
+export interface HostJob {
   play: PlannedPlay;
   host: PlannedHost;
   batch: number;
   /** Resolves when this host may open its connection (the play's connect rate). */
   beforeConnect?: () => Promise<void>;
-  warn?: (message: string) => void;
 }
 
-/** What one attempt at a task found, before names and timings are attached. */
-interface Outcome {
-  status: TaskStatus;
-  changed: boolean;
-  rc: number | null;
-  stdout: string;
-  stderr: string;
-  error: string | null;
-  reason: FailureReason | null;
-  would_run?: boolean;
-  diff?: string;
-  /** assert's success message, kept for `register`. */
-  msg?: string;
-  /** The host the task ran on instead of its own. */
-  delegatedTo?: string;
-}
-
-class Interrupted extends Error {
-  constructor() {
-    super('interrupted');
-  }
-}
-
-/** Registered results, as `register` stores them and expressions read them (Ansible's keys). */
+/** Registered results, as `register` stores them and expressions read them (with Ansible's line lists). */
 function registered(o: Outcome): Record<string, unknown> {
   return {
-    stdout: o.stdout,
-    stderr: o.stderr,
+    ...registeredBase(o),
     stdout_lines: lines(o.stdout),
     stderr_lines: lines(o.stderr),
-    rc: o.rc,
-    changed: o.changed,
-    failed: o.status === 'failed',
-    skipped: o.status === 'skipped',
-    ...(o.msg !== undefined ? { msg: o.msg } : o.error !== null ? { msg: o.error } : {}),
+    ...(o.error !== null ? { msg: o.error } : {}),
   };
 }
 
@@ -88,15 +44,7 @@ function lines(text: string): string[] {
   return text === '' ? [] : text.replace(/\n$/, '').split('\n');
 }
 
-function failed(reason: FailureReason, error: string, partial: Partial<Outcome> = {}): Outcome {
-  return { status: 'failed', changed: false, rc: null, stdout: '', stderr: '', error, reason, ...partial };
-}
-
-const SKIPPED: Outcome = { status: 'skipped', changed: false, rc: null, stdout: '', stderr: '', error: null, reason: null };
-
-function message(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}
+const SKIPPED: Outcome = done('skipped');
 
 /** Names by which a task is pointed at the controller itself. */
 const CONTROLLER = new Set(['localhost', '127.0.0.1', '::1']);
@@ -105,25 +53,26 @@ const CONTROLLER = new Set(['localhost', '127.0.0.1', '::1']);
  * Runs one host's tasks over one session. Never throws: an unreachable device, a failing command or an
  * interrupted run all become a HostResult with a reason.
  */
-export async function runHost(opts: HostRunOptions): Promise<HostResult> {
-  const { play, host } = opts;
-  const sync = batchSync(play, opts.batch, play.spec.strategy === 'linear');
-  if (sync.order.length === 0) sync.order = play.batches[opts.batch - 1] ?? [];
+export async function runHost(ctx: RunContext, job: HostJob): Promise<HostResult> {
+  const { play, host } = job;
+  const sync = batchSync(play, job.batch, play.spec.strategy === 'linear');
+  if (sync.order.length === 0) sync.order = play.batches[job.batch - 1] ?? [];
   sync.join(host.name);
   try {
-    return await runJoined(opts, sync);
+    return await runJoined(ctx, job, sync);
   } finally {
     sync.leave(host.name);
   }
 }
 
-async function runJoined(opts: HostRunOptions, sync: BatchSync): Promise<HostResult> {
-  const { play, host, clock } = opts;
+async function runJoined(ctx: RunContext, job: HostJob, sync: BatchSync): Promise<HostResult> {
+  const { play, host } = job;
+  const { clock } = ctx;
+  const opts = { ...ctx, ...job };
   const startedAt = clock.now();
-  const redactor = new Redactor().addFromVars(host.vars, opts.env);
-  if (host.connection.passwordEnv) redactor.add(opts.env[host.connection.passwordEnv]);
-  if (host.connection.passphraseEnv) redactor.add(opts.env[host.connection.passphraseEnv]);
-  const base = { name: host.name, play: play.name, batch: opts.batch, started: new Date(startedAt).toISOString() };
+  // `password_env` and `passphrase_env` are among the variables, so their values are hidden too.
+  const redactor = redactorFor([host.vars], ctx.env);
+  const base = { name: host.name, play: play.name, batch: job.batch, started: new Date(startedAt).toISOString() };
   const end = (status: HostResult['status'], reason: FailureReason | null, error: string | null, tasks: TaskResult[]): HostResult => ({
     ...base,
     status,
@@ -140,10 +89,10 @@ async function runJoined(opts: HostRunOptions, sync: BatchSync): Promise<HostRes
     await opts.beforeConnect?.();
     if (opts.abortSignal?.aborted) throw new Interrupted();
     const timeoutMs = play.spec.connectTimeoutMs;
-    // `connection: local` and the implicit localhost run on the controller, as Ansible runs them.
-    const transport = isLocal(opts) ? new LocalTransport() : opts.transport;
+    // `connection: local` plays run on the controller, as Ansible runs them.
+    const connection = play.spec.connection === 'local' ? { ...host.connection, transport: 'local' } : host.connection;
     session = await bounded(
-      (signal) => transport.connect(host.connection, { timeoutMs, signal, ...(opts.warn ? { warn: opts.warn } : {}) }),
+      (signal) => opts.transport.connect(connection, { timeoutMs, signal }),
       timeoutMs + BACKSTOP_MS,
       `connection not established within ${timeoutMs} ms`,
       clock,
@@ -191,8 +140,10 @@ async function runJoined(opts: HostRunOptions, sync: BatchSync): Promise<HostRes
   }
 }
 
+type HostRunOptions = RunContext & HostJob;
+
 function isLocal(opts: HostRunOptions): boolean {
-  return opts.play.spec.connection === 'local' || opts.host.local === true;
+  return opts.play.spec.connection === 'local' || opts.host.connection.transport === 'local';
 }
 
 class TaskRunner implements TaskRunnerLike {
@@ -409,18 +360,42 @@ class TaskRunner implements TaskRunnerLike {
     return outcome;
   }
 
-  private act(spec: TaskSpec, ctx: Record<string, unknown>, session: Session, delegatedTo: string | undefined): Promise<Outcome> | Outcome {
-    switch (spec.action.kind) {
-      case 'command':
-        return this.command(spec, ctx, session, delegatedTo);
-      case 'template':
-        return this.template(spec, ctx, session);
-      case 'assert':
-        return this.assert(spec.action.that, spec.action.msg, spec.action.successMsg, ctx);
-      default:
-        // Blocks, includes and meta are the host flow's; they never reach a runner.
-        return failed('command', `${spec.action.kind} cannot run as a single task`);
+  private act(spec: TaskSpec, ctx: Record<string, unknown>, session: Session, delegatedTo: string | undefined): Promise<Outcome> {
+    if (structureOf(spec.action) !== null) {
+      // Blocks, includes and meta are the host flow's; they never reach an action.
+      return Promise.resolve(failed('command', `${spec.action.kind} cannot run as a single task`));
     }
+    // Becoming the user already logged in is no change of privilege: Ansible runs the command as it is.
+    const become = spec.become && spec.become.user !== this.loginUser(delegatedTo) ? spec.become : undefined;
+    const password = become ? this.becomePassword(ctx) : undefined;
+    this.redactor.add(password);
+    let environment: Record<string, string>;
+    try {
+      environment = Object.fromEntries(
+        Object.entries(spec.environment ?? {}).map(([k, v]) => [k, String(this.opts.play.renderer.value(v, ctx))]),
+      );
+    } catch (err) {
+      return Promise.resolve(failed('template', message(err)));
+    }
+    const escalated = taskSession(session, { environment, ...(become ? { become } : {}), ...(password !== undefined ? { password } : {}) });
+    return actionOf(spec.action.kind).run(spec.action, spec, this.actionHost(spec, ctx, escalated));
+  }
+
+  private actionHost(spec: TaskSpec, vars: Record<string, unknown>, session: Session): ActionHost {
+    const { opts } = this;
+    const timeoutMs = spec.timeoutMs ?? opts.defaultTaskTimeoutMs;
+    return {
+      session,
+      renderer: opts.play.renderer,
+      vars,
+      check: this.inCheck(spec),
+      diff: opts.diff,
+      timeoutMs,
+      get stopped() {
+        return opts.abortSignal?.aborted ?? false;
+      },
+      bounded: (work) => bounded(work, timeoutMs + BACKSTOP_MS, `no answer within ${timeoutMs} ms`, opts.clock, opts.abortSignal),
+    };
   }
 
   /** The session a task runs over: the host's own, or the delegate's (opened once per host run). */
@@ -438,14 +413,11 @@ class TaskRunner implements TaskRunnerLike {
   }
 
   private async openDelegate(name: string): Promise<Session> {
-    const conn = this.opts.play.connectionOf?.(name);
-    const local = conn === undefined ? CONTROLLER.has(name) : conn.local === true;
-    if (!local && conn === undefined) throw new Error(`delegate_to: "${name}" is not an inventory host (nor localhost)`);
+    const target = this.opts.play.connectionOf?.(name);
+    if (target === undefined) throw new Error(`delegate_to: "${name}" is not an inventory host (nor localhost)`);
     const timeoutMs = this.opts.play.spec.connectTimeoutMs;
-    const transport = local ? new LocalTransport() : this.opts.transport;
-    const target = conn?.connection ?? this.opts.host.connection;
     return bounded(
-      (signal) => transport.connect(target, { timeoutMs, signal, ...(this.opts.warn ? { warn: this.opts.warn } : {}) }),
+      (signal) => this.opts.transport.connect(target, { timeoutMs, signal }),
       timeoutMs + BACKSTOP_MS,
       `connection to ${name} not established within ${timeoutMs} ms`,
       this.opts.clock,
@@ -460,8 +432,9 @@ class TaskRunner implements TaskRunnerLike {
     }
   }
 
+  /** --check for this task: the run's, or `check_mode: true` on the task (`check_mode: false` is `run`). */
   private inCheck(spec: TaskSpec): boolean {
-    return spec.checkMode === 'always' || (this.opts.check && spec.checkMode !== 'run');
+    return spec.checkMode === 'always' || this.opts.check;
   }
 
   private becomePassword(ctx: Record<string, unknown>): string | undefined {
@@ -478,223 +451,21 @@ class TaskRunner implements TaskRunnerLike {
   private loginUser(delegatedTo: string | undefined): string {
     if (delegatedTo === undefined) return isLocal(this.opts) ? userInfo().username : this.opts.host.connection.user;
     const target = this.opts.play.connectionOf?.(delegatedTo);
-    return target === undefined || target.local ? userInfo().username : target.connection.user;
-  }
-
-  private async command(spec: TaskSpec, ctx: Record<string, unknown>, session: Session, target: string | undefined): Promise<Outcome> {
-    const a = spec.action;
-    if (a.kind !== 'command') return failed('command', 'not a command');
-    let command: string;
-    let chdir: string | undefined;
-    let creates: string | undefined;
-    let removes: string | undefined;
-    let environment: Array<[string, string]>;
-    try {
-      command = this.opts.play.renderer.command(spec, ctx);
-      const text = (v: string | undefined): string | undefined => (v === undefined ? undefined : String(this.opts.play.renderer.value(v, ctx)));
-      chdir = text(a.chdir);
-      creates = text(a.creates);
-      removes = text(a.removes);
-      environment = Object.entries(spec.environment ?? {}).map(([k, v]) => [k, String(this.opts.play.renderer.value(v, ctx))]);
-    } catch (err) {
-      return failed('template', message(err));
-    }
-    const timeoutMs = this.timeoutOf(spec);
-    const run = (line: string, stdin?: string): Promise<ExecResult> =>
-      this.bounded((signal) => session.exec(line, { timeoutMs, signal, ...(stdin !== undefined ? { stdin } : {}) }), timeoutMs);
-    try {
-      // creates/removes decide whether the command is needed at all, as Ansible's command module does.
-      for (const [path, wanted, why] of [[creates, false, 'exists'], [removes, true, 'does not exist']] as const) {
-        if (path === undefined) continue;
-        const probe = await run(`test -e ${shellQuote(path)}`);
-        if ((probe.rc === 0) !== wanted) return { status: 'ok', changed: false, rc: 0, stdout: `skipped, since ${path} ${why}`, stderr: '', error: null, reason: null };
-      }
-    } catch (err) {
-      return this.transportFailure(err);
-    }
-    if (this.inCheck(spec)) return { ...SKIPPED, would_run: true };
-    let line = command;
-    if (chdir !== undefined) line = `cd ${shellQuote(chdir)} && ${line}`;
-    if (environment.length > 0) line = `${environment.map(([k, v]) => `export ${k}=${shellQuote(v)}`).join('; ')}; ${line}`;
-    let become: BecomeCommand | undefined;
-    let noPassword = false;
-    // Becoming the user already logged in is no change of privilege: Ansible runs the command as it is.
-    if (spec.become && spec.become.user !== this.loginUser(target)) {
-      const password = this.becomePassword(ctx);
-      this.redactor.add(password);
-      become = becomeCommand(line, spec.become, password);
-      line = become.command;
-      if (password === undefined) noPassword = true;
-    }
-    let res: ExecResult;
-    try {
-      res = await run(line, become?.stdin);
-    } catch (err) {
-      return this.transportFailure(err);
-    }
-    if (become) {
-      if (becomeRefused(res.rc, res.stderr, become.prompt)) {
-        const how = noPassword ? ' (no become password given: set ansible_become_password or become_password_env)' : '';
-        return failed('auth', `become: ${spec.become!.method} to ${spec.become!.user} was refused${how}`, { rc: res.rc, stderr: withoutPrompt(res.stderr, become.prompt) });
-      }
-      res = { ...res, stderr: withoutPrompt(res.stderr, become.prompt) };
-    }
-    const seen: Outcome = { status: 'ok', changed: true, rc: res.rc, stdout: res.stdout, stderr: res.stderr, error: null, reason: null };
-    const after = { ...ctx, ...registered(seen), ...(spec.register ? { [spec.register]: registered(seen) } : {}) };
-    let isFailed: boolean;
-    let changed: boolean;
-    try {
-      isFailed = spec.failedWhen ? this.allTrue(spec.failedWhen, after) : res.rc !== 0;
-      changed = spec.changedWhen ? this.allTrue(spec.changedWhen, after) : true;
-    } catch (err) {
-      return failed('expression', message(err), { rc: res.rc, stdout: res.stdout, stderr: res.stderr });
-    }
-    if (isFailed) {
-      const why = spec.failedWhen ? 'failed_when matched' : res.rc === null ? `ended by signal ${res.signal ?? 'unknown'}` : `exit status ${res.rc}`;
-      // A command that ran changed something, failed or not, as Ansible's command module reports it.
-      return failed('command', why, { rc: res.rc, stdout: res.stdout, stderr: res.stderr, changed });
-    }
-    return { ...seen, status: changed ? 'changed' : 'ok', changed };
-  }
-
-  private async template(spec: TaskSpec, ctx: Record<string, unknown>, session: Session): Promise<Outcome> {
-    let rendered: { dest: string; content: string; mode?: string };
-    try {
-      rendered = this.opts.play.renderer.template(spec, ctx);
-    } catch (err) {
-      return failed('template', message(err));
-    }
-    if (spec.become) return this.templateAs(spec, ctx, session, rendered);
-    const check = this.inCheck(spec);
-    const timeoutMs = this.timeoutOf(spec);
-    try {
-      const current = await this.bounded(() => session.readFile(rendered.dest, { timeoutMs }), timeoutMs);
-      const wanted = Buffer.from(rendered.content, 'utf8');
-      const mode = rendered.mode;
-      if (current !== null && current.equals(wanted)) {
-        const unchanged: Outcome = { status: 'ok', changed: false, rc: null, stdout: '', stderr: '', error: null, reason: null };
-        if (mode === undefined) return unchanged;
-        // A file whose content is right can still have the wrong permissions; `mode` promises both.
-        const found = await this.bounded(() => session.stat(rendered.dest, { timeoutMs }), timeoutMs);
-        const wantedBits = parseInt(mode, 8) & 0o7777;
-        if (found !== null && found.mode === wantedBits) return unchanged;
-        if (found !== null) {
-          const outcome: Outcome = { ...unchanged, status: 'changed', changed: true };
-          if (this.opts.diff || check) outcome.diff = modeOnlyDiff(rendered.dest, found.mode, wantedBits);
-          if (!check) await this.bounded(() => session.chmod(rendered.dest, mode, { timeoutMs }), timeoutMs);
-          return outcome;
-        }
-        // Gone between the read and the stat: the upload below puts it back, with its mode.
-      }
-      const outcome: Outcome = { status: 'changed', changed: true, rc: null, stdout: '', stderr: '', error: null, reason: null };
-      if (this.opts.diff || check) {
-        outcome.diff = createTwoFilesPatch(rendered.dest, rendered.dest, current?.toString('utf8') ?? '', rendered.content);
-      }
-      if (!check) {
-        await this.bounded(() => session.writeFile(rendered.dest, wanted, { timeoutMs, ...(mode ? { mode } : {}) }), timeoutMs);
-      }
-      return outcome;
-    } catch (err) {
-      if (err instanceof TransportError || err instanceof Interrupted) return this.transportFailure(err);
-      return failed('template', `${rendered.dest}: ${message(err)}`);
-    }
-  }
-
-  /**
-   * A template written as another user: SFTP runs as the login user, so the file is read and written through
-   * the escalated shell instead, the content on standard input after the password.
-   */
-  private async templateAs(
-    spec: TaskSpec,
-    ctx: Record<string, unknown>,
-    session: Session,
-    rendered: { dest: string; content: string; mode?: string },
-  ): Promise<Outcome> {
-    const become = spec.become!;
-    const password = this.becomePassword(ctx);
-    this.redactor.add(password);
-    const timeoutMs = this.timeoutOf(spec);
-    const q = shellQuote(rendered.dest);
-    const run = async (line: string, input = ''): Promise<ExecResult & { refused: boolean }> => {
-      const wrapped = becomeCommand(line, become, password);
-      const res = await this.bounded(
-        (signal) => session.exec(wrapped.command, { timeoutMs, signal, stdin: `${wrapped.stdin ?? ''}${input}` }),
-        timeoutMs,
-      );
-      return { ...res, stderr: withoutPrompt(res.stderr, wrapped.prompt), refused: becomeRefused(res.rc, res.stderr, wrapped.prompt) };
-    };
-    try {
-      const read = await run(`if [ -e ${q} ]; then cat -- ${q}; else exit 3; fi`);
-      if (read.refused) return failed('auth', `become: ${become.method} to ${become.user} was refused`);
-      if (read.rc !== 0 && read.rc !== 3) return failed('template', `${rendered.dest}: ${read.stderr.trim() || `exit status ${read.rc}`}`);
-      const current = read.rc === 3 ? null : read.stdout;
-      const modeLine = rendered.mode ? await run(`stat -c %a -- ${q}`) : null;
-      const modeOk = rendered.mode === undefined || (modeLine !== null && parseInt(modeLine.stdout.trim(), 8) === parseInt(rendered.mode, 8));
-      if (current === rendered.content && modeOk) return { status: 'ok', changed: false, rc: null, stdout: '', stderr: '', error: null, reason: null };
-      const outcome: Outcome = { status: 'changed', changed: true, rc: null, stdout: '', stderr: '', error: null, reason: null };
-      if (this.opts.diff || this.inCheck(spec)) outcome.diff = createTwoFilesPatch(rendered.dest, rendered.dest, current ?? '', rendered.content);
-      if (this.inCheck(spec)) return outcome;
-      const temp = shellQuote(`${rendered.dest}.runbook-tmp`);
-      const chmod = rendered.mode ? ` && chmod ${rendered.mode} -- ${temp}` : '';
-      const write = await run(`cat > ${temp}${chmod} && mv -f -- ${temp} ${q}`, rendered.content);
-      if (write.refused) return failed('auth', `become: ${become.method} to ${become.user} was refused`);
-      if (write.rc !== 0) return failed('template', `${rendered.dest}: ${write.stderr.trim() || `exit status ${write.rc}`}`);
-      return outcome;
-    } catch (err) {
-      return this.transportFailure(err);
-    }
-  }
-
-  private assert(that: string[], msg: string | undefined, successMsg: string | undefined, ctx: Record<string, unknown>): Outcome {
-    for (const expr of that) {
-      let holds: boolean;
-      try {
-        holds = this.opts.play.renderer.test(expr, ctx);
-      } catch (err) {
-        return failed('expression', `${expr}: ${message(err)}`);
-      }
-      if (!holds) return failed('assert', msg ?? `assertion failed: ${expr}`);
-    }
-    const said = successMsg ?? 'All assertions passed';
-    return { status: 'ok', changed: false, rc: null, stdout: '', stderr: '', error: null, reason: null, msg: said };
+    return target === undefined || target.transport === 'local' ? userInfo().username : target.user;
   }
 
   private allTrue(exprs: string[], ctx: Record<string, unknown>): boolean {
     return exprs.every((e) => this.opts.play.renderer.test(e, ctx));
   }
 
-  private timeoutOf(spec: TaskSpec): number {
-    return spec.timeoutMs ?? this.opts.defaultTaskTimeoutMs ?? DEFAULT_TASK_TIMEOUT_MS;
-  }
 
-  private bounded<T>(work: (signal: AbortSignal) => Promise<T>, timeoutMs: number): Promise<T> {
-    return bounded(work, timeoutMs + BACKSTOP_MS, `no answer within ${timeoutMs} ms`, this.opts.clock, this.opts.abortSignal);
-  }
 
-  private transportFailure(err: unknown): Outcome {
-    if (err instanceof Interrupted || this.opts.abortSignal?.aborted) return failed('interrupted', 'interrupted');
-    if (err instanceof TransportError) return failed(err.reason, err.message);
-    return failed('command', message(err));
-  }
 }
 
 /** What a no_log task shows instead of its output, as Ansible words it. */
 const NO_LOG_MESSAGE = "the output has been hidden due to the fact that 'no_log: true' was specified for this result";
 
-function octalMode(bits: number): string {
-  return bits.toString(8).padStart(4, '0');
-}
 
-/**
- * A patch with headers and no hunks, the mode change on a line of its own before them (where git puts its
- * `old mode`/`new mode` lines), so a reader of --diff sees why an unchanged file was reported changed.
- */
-function modeOnlyDiff(dest: string, from: number, to: number): string {
-  const patch = createTwoFilesPatch(dest, dest, '', '');
-  const at = patch.indexOf('--- ');
-  const line = `mode ${octalMode(from)} → ${octalMode(to)}\n`;
-  return at < 0 ? line + patch : patch.slice(0, at) + line + patch.slice(at);
-}
 
 /**
  * Races `work` against a deadline of our own and the hard-stop signal, so a transport that fails to honour

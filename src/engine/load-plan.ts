@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { diagnostic, sortDiagnostics, type Diagnostic, type Loc } from '../playbook/diagnostic.js';
 import { loadInventory } from '../inventory/inventory.js';
+import { ACTIONS } from '../actions/registry.js';
 import { loadPlaybook } from '../playbook/playbook.js';
 import type { Inventory } from '../inventory/types.js';
 import type { TagFilter } from '../playbook/tags.js';
@@ -37,7 +38,7 @@ function controllerOnly(file: string): Inventory {
 /** Files → Plan: the playbook, each play's inventory (loaded once per file), then the pure plan. */
 export function loadPlan(opts: LoadPlanOptions): LoadedPlan {
   const cwd = opts.cwd ?? process.cwd();
-  const { playbook, diagnostics } = loadPlaybook(resolve(cwd, opts.playbook), {
+  const { playbook, diagnostics } = loadPlaybook(resolve(cwd, opts.playbook), ACTIONS, {
     ...(opts.tags ? { tags: opts.tags } : {}),
     ...(opts.rolesPath ? { rolesPath: opts.rolesPath.map((p) => resolve(cwd, p)) } : {}),
   });

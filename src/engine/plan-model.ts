@@ -1,4 +1,5 @@
 import type { Connection } from '../inventory/connection.js';
+import type { Preview, Renderer } from '../actions/action.js';
 import type { PlaySpec, TaskSpec } from '../playbook/types.js';
 
 /**
@@ -6,16 +7,11 @@ import type { PlaySpec, TaskSpec } from '../playbook/types.js';
  * to the scheduler. Pure data, apart from each play's renderer.
  */
 
-/** What a task looks like for this host before anything ran (registered results are placeholders). */
-export interface TaskPreview {
-  command?: string;
-  template?: { src: string; dest: string; content: string; mode?: string };
-}
-
 export interface PlannedTask {
   index: number;
   spec: TaskSpec;
-  preview: TaskPreview;
+  /** What the task looks like for this host before anything ran (registered results are placeholders). */
+  preview: Preview;
 }
 
 export interface PlannedHost {
@@ -23,33 +19,9 @@ export interface PlannedHost {
   /** Every variable the host sees before any task ran: inventory (by precedence), play vars, magic vars. */
   vars: Record<string, unknown>;
   connection: Connection;
-  /** Runs on the controller: the implicit localhost, or `ansible_connection: local`. */
-  local?: boolean;
   /** The play's top-level steps (pre_tasks, roles, tasks, post_tasks); blocks and includes hold the rest. */
   tasks: PlannedTask[];
   rescue: PlannedTask[];
-}
-
-/** How to reach a host a task is delegated to. */
-export interface DelegateTarget {
-  connection: Connection;
-  local: boolean;
-}
-
-/**
- * Renders a task for one host at run time, when registered results are known. The plan carries one per
- * play so the engine never needs to know about Nunjucks or the template path.
- */
-export interface TaskRenderer {
-  command(task: TaskSpec, ctx: Record<string, unknown>): string;
-  template(task: TaskSpec, ctx: Record<string, unknown>): { dest: string; content: string; mode?: string };
-  /** A `when`/`failed_when`/`changed_when`/`assert` expression, evaluated for its truth. */
-  test(expr: string, ctx: Record<string, unknown>): boolean;
-  /**
-   * A value as Ansible templates it: strings rendered (a lone `{{ expr }}` keeps the expression's own type,
-   * so `loop: "{{ users }}"` is a list), lists and mappings walked, anything else as it is.
-   */
-  value(v: unknown, ctx: Record<string, unknown>): unknown;
 }
 
 export interface PlannedPlay {
@@ -59,9 +31,10 @@ export interface PlannedPlay {
   /** Host names per batch, in order; every targeted host appears in exactly one batch. */
   batches: string[][];
   hosts: Map<string, PlannedHost>;
-  renderer: TaskRenderer;
-  /** delegate_to: another inventory host (or localhost) by name; undefined when there is no such host. */
-  connectionOf?: (host: string) => DelegateTarget | undefined;
+  /** Renders the play's templates and expressions at run time, when registered results are known. */
+  renderer: Renderer;
+  /** delegate_to: how to reach another inventory host (or localhost) by name; undefined when there is none. */
+  connectionOf?: (host: string) => Connection | undefined;
 }
 
 export interface Plan {
@@ -72,3 +45,8 @@ export interface Plan {
 
 /** What a registered result looks like before its task ran: plan previews render against this. */
 export const REGISTERED_PLACEHOLDER = Object.freeze({ stdout: '', stderr: '', rc: 0, changed: false, failed: false, skipped: false });
+
+/** The variables of every host of every play, e.g. to collect the secrets a plan may print. */
+export function* planVars(plan: Plan): Iterable<Record<string, unknown>> {
+  for (const play of plan.plays) for (const host of play.hosts.values()) yield host.vars;
+}

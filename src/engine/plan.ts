@@ -1,15 +1,17 @@
 import { diagnostic, sortDiagnostics, type Diagnostic, type Loc } from '../playbook/diagnostic.js';
-import { parseExpression, evaluateExpression } from '../playbook/expression.js';
+import { parseExpression } from '../playbook/expression.js';
 import { selectHosts } from '../inventory/patterns.js';
 import { TemplateEngine } from '../playbook/template/engine.js';
 import { RenderError } from '../playbook/template/errors.js';
 import { findTemplate, templateSearchPath } from '../playbook/template/jail.js';
 import { identifiers } from '../playbook/playbook.js';
-import { MAGIC_VARS, type PlaybookSpec, type PlaySpec, type TaskSpec } from '../playbook/types.js';
-import { inventoryDir, resolveConnection } from '../inventory/connection.js';
-import type { Connection } from '../inventory/connection.js';
+import { MAGIC_VARS, structureOf, type PlaybookSpec, type PlaySpec, type TaskSpec } from '../playbook/types.js';
+import { inventoryDir, resolveConnection, type Connection } from '../inventory/connection.js';
 import type { Inventory } from '../inventory/types.js';
 import { InventoryVars } from '../inventory/vars.js';
+import { isTransportName, TRANSPORTS } from '../transport/registry.js';
+import type { HostPreview, TaskChecks } from '../actions/action.js';
+import { actionOf } from '../actions/registry.js';
 import { splitBatches } from './batches.js';
 import {
   REGISTERED_PLACEHOLDER,
@@ -17,9 +19,8 @@ import {
   type PlannedHost,
   type PlannedPlay,
   type PlannedTask,
-  type TaskPreview,
-  type TaskRenderer,
 } from './plan-model.js';
+import { createRenderer, renderMessage, taskLoc } from './renderer.js';
 
 export interface ResumePoint {
   targets: readonly string[];
@@ -75,169 +76,19 @@ class DiagnosticCollector {
   }
 }
 
-type ExprKey = 'when' | 'failed_when' | 'changed_when' | 'that';
-
-/** Where the i-th expression of a key was written (`when.1`, `assert.that.0`, or the key's own value). */
-function exprLoc(task: TaskSpec, key: ExprKey, i: number): Loc {
-  return key === 'that'
-    ? taskLoc(task, `assert.that.${i}`, 'assert.that', 'assert')
-    : taskLoc(task, `${key}.${i}`, key);
-}
-
-function taskExpressions(task: TaskSpec): { key: ExprKey; exprs: string[] }[] {
-  const out: { key: ExprKey; exprs: string[] }[] = [];
+/** Expressions of a task, by the key they are written at: the task's own, then its action's. */
+function taskExpressions(task: TaskSpec): { key: string; exprs: string[] }[] {
+  const out: { key: string; exprs: string[] }[] = [];
   if (task.when?.length) out.push({ key: 'when', exprs: task.when });
   if (task.failedWhen?.length) out.push({ key: 'failed_when', exprs: task.failedWhen });
   if (task.changedWhen?.length) out.push({ key: 'changed_when', exprs: task.changedWhen });
-  if (task.action.kind === 'assert') out.push({ key: 'that', exprs: task.action.that });
+  if (structureOf(task.action) === null) out.push(...(actionOf(task.action.kind).expressions?.(task.action) ?? []));
   return out;
 }
 
-function taskLoc(task: TaskSpec, ...keys: string[]): Loc {
-  for (const k of keys) {
-    const l = task.locs[k];
-    if (l) return l;
-  }
-  return task.loc;
-}
-
-/** A RenderError inside an inline template (a command, a dest) is reported where that value starts. */
-function renderMessage(err: unknown): string {
-  return err instanceof RenderError ? err.message : String((err as Error)?.message ?? err);
-}
-
-const LONE_EXPRESSION = /^\s*\{\{((?:(?!\}\})[\s\S])*)\}\}\s*$/;
-
-/**
- * The per-play renderer the engine uses at run time; errors carry the playbook location. `engineFor` gives a
- * role's tasks their own template path; without it every task uses `engine`.
- */
-export function createRenderer(engine: TemplateEngine, file: string, engineFor?: (task: TaskSpec) => TemplateEngine): TaskRenderer {
-  const pick = (task: TaskSpec): TemplateEngine => engineFor?.(task) ?? engine;
-  const value = (v: unknown, ctx: Record<string, unknown>): unknown => {
-    if (typeof v === 'string') {
-      const lone = LONE_EXPRESSION.exec(v);
-      if (lone) {
-        const json = engine.renderString(`{{ (${lone[1]!}) | dump }}`, ctx, file);
-        return json === '' ? undefined : (JSON.parse(json) as unknown);
-      }
-      return /\{\{|\{%/.test(v) ? engine.renderString(v, ctx, file) : v;
-    }
-    if (Array.isArray(v)) return v.map((x) => value(x, ctx));
-    if (typeof v === 'object' && v !== null) return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, value(x, ctx)]));
-    return v;
-  };
-  const located = (task: TaskSpec, keys: string[], err: unknown, what: string): Error => {
-    const loc = taskLoc(task, ...keys);
-    if (err instanceof RenderError && err.file !== file && what === 'template') {
-      return new Error(`${err.file}:${err.line}:${err.col}: ${err.message}`);
-    }
-    return new Error(`${loc.file}:${loc.line}:${loc.col}: ${renderMessage(err)}`);
-  };
-  return {
-    command(task, ctx) {
-      if (task.action.kind !== 'command') throw new Error(`task "${task.name}" is not a command`);
-      try {
-        return pick(task).renderString(task.action.command, ctx, file);
-      } catch (err) {
-        throw located(task, ['command'], err, 'command');
-      }
-    },
-    template(task, ctx) {
-      if (task.action.kind !== 'template') throw new Error(`task "${task.name}" is not a template`);
-      const a = task.action;
-      let dest: string;
-      try {
-        dest = pick(task).renderString(a.dest, ctx, file);
-      } catch (err) {
-        throw located(task, ['template.dest', 'template'], err, 'dest');
-      }
-      try {
-        const content = pick(task).renderFile(a.src, ctx);
-        return a.mode === undefined ? { dest, content } : { dest, content, mode: a.mode };
-      } catch (err) {
-        throw located(task, ['template.src', 'template'], err, 'template');
-      }
-    },
-    test(expr, ctx) {
-      try {
-        return evaluateExpression(engine, expr, ctx);
-      } catch (err) {
-        throw new Error(renderMessage(err));
-      }
-    },
-    value(v, ctx) {
-      try {
-        return value(v, ctx);
-      } catch (err) {
-        throw new Error(renderMessage(err));
-      }
-    },
-  };
-}
-
-/** Names by which a play points at the controller itself. */
-const CONTROLLER = new Set(['localhost', '127.0.0.1']);
-
-/** How the controller is "reached": never over the network; the fields only satisfy the Connection shape. */
-function controllerConnection(user: string | undefined): Connection {
-  return { host: '127.0.0.1', port: 22, user: user ?? 'localhost', knownHosts: '', hostKeyChecking: 'strict' };
-}
-
-/**
- * Every task of a play, nested ones included, with the names it can read besides host variables: its own and
- * its blocks' vars, role defaults, loop variables of its loop and of the includes around it, and the facts a
- * rescue gets. Registered names and include_vars are play-wide (any task may have set them by then).
- */
-function walkTasks(play: PlaySpec): Array<{ task: TaskSpec; names: Set<string>; loopSample: Record<string, unknown> }> {
-  const out: Array<{ task: TaskSpec; names: Set<string>; loopSample: Record<string, unknown> }> = [];
-  const visit = (list: readonly TaskSpec[], outer: Set<string>, sample: Record<string, unknown>): void => {
-    for (const task of list) {
-      const names = new Set([...outer, ...Object.keys(task.vars ?? {}), ...Object.keys(task.defaults ?? {})]);
-      let own = sample;
-      if (task.loop) {
-        for (const n of [task.loop.loopVar, task.loop.indexVar, 'ansible_loop', 'ansible_loop_var', 'ansible_index_var']) if (n) names.add(n);
-        own = { ...sample, ...loopSample(task) };
-      }
-      out.push({ task, names, loopSample: own });
-      const a = task.action;
-      if (a.kind === 'block') {
-        visit(a.block, names, own);
-        visit(a.rescue, new Set([...names, 'ansible_failed_task', 'ansible_failed_result']), own);
-        visit(a.always, new Set([...names, 'ansible_failed_task', 'ansible_failed_result']), own);
-      } else if (a.kind === 'include_tasks' || a.kind === 'include_role') {
-        visit(a.tasks, names, own);
-      }
-    }
-  };
-  visit([...play.tasks, ...play.rescue, ...(play.handlers ?? [])], new Set(), {});
-  return out;
-}
-
-/** Values a preview renders a looped task with: its first item when the loop is written out, else nothing. */
-function loopSample(task: TaskSpec): Record<string, unknown> {
-  const loop = task.loop!;
-  const items = Array.isArray(loop.items) ? loop.items : null;
-  if (items === null || items.length === 0) return {};
-  const first: unknown = loop.source === 'with_indexed_items' ? [0, items[0]] : items[0];
-  return { [loop.loopVar]: first, ...(loop.indexVar ? { [loop.indexVar]: 0 } : {}) };
-}
-
-/** Variable names a task's command or template destination reads. */
-function textIdentifiers(task: TaskSpec): Set<string> {
-  const a = task.action;
-  const text = a.kind === 'command' ? a.command : a.kind === 'template' ? a.dest : '';
-  return identifiers(text, false);
-}
-
-/** Registered names and include_vars variables anywhere in the play. */
-function playWideNames(tasks: ReadonlyArray<{ task: TaskSpec }>): Set<string> {
-  const names = new Set<string>();
-  for (const { task } of tasks) {
-    if (task.register) names.add(task.register);
-    if (task.action.kind === 'include_vars') for (const k of Object.keys(task.action.vars)) names.add(k);
-  }
-  return names;
+/** Where the i-th expression of a key was written (`when.1`, `assert.that.0`, or the key's own value). */
+function exprLoc(task: TaskSpec, key: string, i: number): Loc {
+  return taskLoc(task, `${key}.${i}`, key, key.split('.')[0]!);
 }
 
 /**
@@ -296,12 +147,17 @@ export function buildPlan(
       // A looped task registers its items under `results`, as Ansible does.
       placeholders[task.register] = { ...REGISTERED_PLACEHOLDER, stdout_lines: [], stderr_lines: [], ...(task.loop ? { results: [] } : {}) };
     }
-    for (const t of everyTask) if (t.task.action.kind === 'include_vars') Object.assign(placeholders, t.task.action.vars);
-
-    const checks = checkTasksOnce(everyTask.map((t) => t.task), taskEngine, problems);
+    for (const { task } of everyTask) {
+      const s = structureOf(task.action);
+      if (s?.kind === 'include_vars') Object.assign(placeholders, s.vars);
+    }
     const registeredNames = new Set(everyTask.flatMap(({ task }) => (task.register ? [task.register] : [])));
     const readsRegistered = new Map<TaskSpec, boolean>();
     for (const { task } of everyTask) readsRegistered.set(task, [...textIdentifiers(task)].some((n) => registeredNames.has(n)));
+
+    const checks = checkTasksOnce(everyTask.map((t) => t.task), taskEngine, problems);
+    const seenBy = new Map<TaskSpec, { names: Set<string>; loopSample: Record<string, unknown> }>();
+    for (const t of everyTask) seenBy.set(t.task, t);
 
     const targeted = resumeTargets
       ? selected.hosts.filter((h) => resumeTargets.has(h) && resumes(h, playIndex))
@@ -321,22 +177,22 @@ export function buildPlan(
             group_names: [],
             groups: anyHost === undefined ? { all: [], ungrouped: [] } : iv.hostVars(anyHost, {}).groups,
           };
-    const connectionOf = (name: string): { connection: Connection; local: boolean; problems: string[] } | undefined => {
-      if (!inv.hosts.has(name)) return CONTROLLER.has(name) ? { connection: controllerConnection(user), local: true, problems: [] } : undefined;
-      const vars = hostVarsOf(name);
-      const conn = resolveConnection(name, vars, { baseDir: inventoryDir(inv), home: opts.home, user });
-      return { connection: conn.connection, local: vars.ansible_connection === 'local', problems: conn.problems };
+    const connectionOf = (name: string): { connection: Connection; problems: string[] } | undefined => {
+      if (!inv.hosts.has(name)) return CONTROLLER.has(name) ? { connection: controllerConnection(user), problems: [] } : undefined;
+      return resolveConnection(name, hostVarsOf(name), { baseDir: inventoryDir(inv), home: opts.home, user });
     };
-    const previews = new Map<TaskSpec, { names: Set<string>; loopSample: Record<string, unknown> }>();
-    for (const t of everyTask) previews.set(t.task, t);
     for (const hostName of targeted) {
       const vars = hostVarsOf(hostName);
-      const conn = connectionOf(hostName) ?? { connection: controllerConnection(user), local: true, problems: [] };
+      const conn = connectionOf(hostName) ?? { connection: controllerConnection(user), problems: [] };
       const hostLoc = inv.hosts.get(hostName)?.loc ?? { file: inv.file, line: 1, col: 1 };
       for (const p of conn.problems) problems.add(hostLoc, `host ${hostName}: ${p}`);
+      const transport = conn.connection.transport;
+      if (!isTransportName(transport)) {
+        problems.add(hostLoc, `host ${hostName}: connection "${transport}" is not one of ${Object.keys(TRANSPORTS).join(', ')}`);
+      }
 
-      const check = (task: TaskSpec): TaskPreview => {
-        const seen = previews.get(task);
+      const check = (task: TaskSpec): PlannedTask['preview'] => {
+        const seen = seenBy.get(task);
         // Whether a result is registered early enough is the loader's rule; here any registered name counts.
         const known = (name: string): boolean =>
           name in vars || registered.has(name) || (MAGIC_VARS as readonly string[]).includes(name) || (seen?.names.has(name) ?? false);
@@ -345,7 +201,12 @@ export function buildPlan(
             if (!known(n)) problems.add(exprLoc(task, key, i), `undefined variable "${n}" in ${key}`, hostName);
           }
         }
-        const rescuing = seen?.names.has('ansible_failed_task') ? { ansible_failed_task: { name: '' }, ansible_failed_result: { ...REGISTERED_PLACEHOLDER, msg: '' } } : {};
+        if (structureOf(task.action) !== null) return {};
+        // A loop over a computed list has no item to preview with: its text is checked when it runs.
+        if (task.loop && Object.keys(seen?.loopSample ?? {}).length === 0) return {};
+        const rescuing = seen?.names.has('ansible_failed_task')
+          ? { ansible_failed_task: { name: '' }, ansible_failed_result: { ...REGISTERED_PLACEHOLDER, msg: '' } }
+          : {};
         const ctx: Record<string, unknown> = {
           ...(task.defaults ?? {}),
           ...vars,
@@ -354,24 +215,21 @@ export function buildPlan(
           ...rescuing,
           ...(seen?.loopSample ?? {}),
         };
-        // A loop over a computed list has no item to preview with: its text is checked when it runs.
-        if (task.loop && Object.keys(seen?.loopSample ?? {}).length === 0) return {};
         // A registered result is a placeholder until the run: text reading one is previewed, not judged.
-        const reads = readsRegistered.get(task) ?? false;
-        return previewTask(task, ctx, taskEngine(task), checks.broken, reads ? new DiagnosticCollector() : problems, hostName, playbook.file);
+        const judge = readsRegistered.get(task) ? new DiagnosticCollector() : problems;
+        const host = hostPreview(task, ctx, taskEngine(task), judge, hostName, playbook.file);
+        return actionOf(task.action.kind).preview(task.action, host, !checks.broken.has(task));
       };
       const preview = (list: TaskSpec[]): PlannedTask[] => list.map((task, index) => ({ index, spec: task, preview: check(task) }));
       for (const { task } of everyTask) if (!play.tasks.includes(task) && !play.rescue.includes(task)) check(task);
 
-      const planned: PlannedHost = {
+      hosts.set(hostName, {
         name: hostName,
         vars,
         connection: conn.connection,
         tasks: preview(play.tasks),
         rescue: preview(play.rescue),
-      };
-      if (conn.local) planned.local = true;
-      hosts.set(hostName, planned);
+      });
     }
     plays.push({
       index: playIndex,
@@ -380,10 +238,7 @@ export function buildPlan(
       batches: splitBatches(targeted, play.serial),
       hosts,
       renderer,
-      connectionOf: (name) => {
-        const found = connectionOf(name);
-        return found === undefined ? undefined : { connection: found.connection, local: found.local };
-      },
+      connectionOf: (name) => connectionOf(name)?.connection,
     });
   });
 
@@ -396,78 +251,142 @@ export function buildPlan(
   return { plan: diagnostics.length > 0 ? null : { playbook: playbook.path, plays }, diagnostics };
 }
 
-/** Host-independent checks, done once per task: expression syntax, template lookup and syntax. */
+/** Host-independent checks, done once per task: expression syntax, and whatever the action checks. */
 function checkTasksOnce(
   tasks: readonly TaskSpec[],
   engineOf: (task: TaskSpec) => TemplateEngine,
   problems: DiagnosticCollector,
-): { expressions: Map<TaskSpec, { key: ExprKey; i: number; names: string[] }[]>; broken: Set<TaskSpec> } {
-  const out = new Map<TaskSpec, { key: ExprKey; i: number; names: string[] }[]>();
+): { expressions: Map<TaskSpec, { key: string; i: number; names: string[] }[]>; broken: Set<TaskSpec> } {
+  const out = new Map<TaskSpec, { key: string; i: number; names: string[] }[]>();
   const broken = new Set<TaskSpec>();
   for (const task of tasks) {
     const engine = engineOf(task);
-    const list: { key: ExprKey; i: number; names: string[] }[] = [];
+    const list: { key: string; i: number; names: string[] }[] = [];
     for (const { key, exprs } of taskExpressions(task)) {
       exprs.forEach((expr, i) => {
         const parsed = parseExpression(expr);
-        if (!parsed.ok) problems.add(exprLoc(task, key, i), `${key === 'that' ? 'assert.that' : key}: ${parsed.message}`);
+        if (!parsed.ok) problems.add(exprLoc(task, key, i), `${key}: ${parsed.message}`);
         else list.push({ key, i, names: parsed.names });
       });
     }
     out.set(task, list);
-    if (task.action.kind === 'template') {
-      const found = findTemplate(engine.searchPath, task.action.src);
-      if (!found.ok) {
-        problems.add(taskLoc(task, 'template.src', 'template'), found.message);
-        broken.add(task);
-        continue;
-      }
-      try {
-        engine.compileFile(task.action.src);
-      } catch (err) {
-        broken.add(task);
-        if (err instanceof RenderError) problems.add({ file: err.file, line: err.line, col: err.col }, err.message);
-        else problems.add(taskLoc(task, 'template.src', 'template'), renderMessage(err));
-      }
-    }
+    const checks: TaskChecks = {
+      template(keys, src) {
+        const found = findTemplate(engine.searchPath, src);
+        if (!found.ok) {
+          problems.add(taskLoc(task, ...keys), found.message);
+          return false;
+        }
+        try {
+          engine.compileFile(src);
+          return true;
+        } catch (err) {
+          if (err instanceof RenderError) problems.add({ file: err.file, line: err.line, col: err.col }, err.message);
+          else problems.add(taskLoc(task, ...keys), renderMessage(err));
+          return false;
+        }
+      },
+    };
+    if (structureOf(task.action) !== null) continue;
+    const prepare = actionOf(task.action.kind).prepare;
+    if (prepare && !prepare(task.action, checks)) broken.add(task);
   }
   return { expressions: out, broken };
 }
 
-function previewTask(
+/** Renders a task's texts for one host before anything ran; a problem is collected, not thrown. */
+function hostPreview(
   task: TaskSpec,
   ctx: Record<string, unknown>,
   engine: TemplateEngine,
-  broken: Set<TaskSpec>,
   problems: DiagnosticCollector,
   host: string,
   file: string,
-): TaskPreview {
-  const a = task.action;
-  if (a.kind === 'command') {
-    try {
-      return { command: engine.renderString(a.command, ctx, file) };
-    } catch (err) {
-      problems.add(taskLoc(task, 'command'), renderMessage(err), host);
-      return { command: a.command };
+): HostPreview {
+  return {
+    text(keys, text) {
+      try {
+        return engine.renderString(text, ctx, file);
+      } catch (err) {
+        problems.add(taskLoc(task, ...keys), renderMessage(err), host);
+        return text;
+      }
+    },
+    file(keys, src) {
+      try {
+        return engine.renderFile(src, ctx);
+      } catch (err) {
+        if (err instanceof RenderError) problems.add({ file: err.file, line: err.line, col: err.col }, err.message, host);
+        else problems.add(taskLoc(task, ...keys), renderMessage(err), host);
+        return null;
+      }
+    },
+  };
+}
+
+/** Names by which a play points at the controller itself. */
+const CONTROLLER = new Set(['localhost', '127.0.0.1']);
+
+/** The controller, reached through the `local` transport: never over the network. */
+function controllerConnection(user: string | undefined): Connection {
+  return { transport: 'local', host: '127.0.0.1', port: 22, user: user ?? 'localhost', knownHosts: '', hostKeyChecking: 'strict' };
+}
+
+/**
+ * Every task of a play, nested ones included, with the names it can read besides host variables: its own and
+ * its blocks' vars, role defaults, loop variables of its loop and of the includes around it, and the facts a
+ * rescue gets. Registered names and include_vars are play-wide (any task may have set them by then).
+ */
+function walkTasks(play: PlaySpec): Array<{ task: TaskSpec; names: Set<string>; loopSample: Record<string, unknown> }> {
+  const out: Array<{ task: TaskSpec; names: Set<string>; loopSample: Record<string, unknown> }> = [];
+  const visit = (list: readonly TaskSpec[], outer: Set<string>, sample: Record<string, unknown>): void => {
+    for (const task of list) {
+      const names = new Set([...outer, ...Object.keys(task.vars ?? {}), ...Object.keys(task.defaults ?? {})]);
+      let own = sample;
+      if (task.loop) {
+        for (const n of [task.loop.loopVar, task.loop.indexVar, 'ansible_loop', 'ansible_loop_var', 'ansible_index_var']) if (n) names.add(n);
+        own = { ...sample, ...loopSample(task) };
+      }
+      out.push({ task, names, loopSample: own });
+      const a = structureOf(task.action);
+      if (a?.kind === 'block') {
+        const rescuing = new Set([...names, 'ansible_failed_task', 'ansible_failed_result']);
+        visit(a.block, names, own);
+        visit(a.rescue, rescuing, own);
+        visit(a.always, rescuing, own);
+      } else if (a?.kind === 'include_tasks' || a?.kind === 'include_role') {
+        visit(a.tasks, names, own);
+      }
     }
+  };
+  visit([...play.tasks, ...play.rescue, ...(play.handlers ?? [])], new Set(), {});
+  return out;
+}
+
+/** Values a preview renders a looped task with: its first item when the loop is written out, else nothing. */
+function loopSample(task: TaskSpec): Record<string, unknown> {
+  const loop = task.loop!;
+  const items = Array.isArray(loop.items) ? loop.items : null;
+  if (items === null || items.length === 0) return {};
+  const first: unknown = loop.source === 'with_indexed_items' ? [0, items[0]] : items[0];
+  return { [loop.loopVar]: first, ...(loop.indexVar ? { [loop.indexVar]: 0 } : {}) };
+}
+
+/** Registered names and include_vars variables anywhere in the play. */
+function playWideNames(tasks: ReadonlyArray<{ task: TaskSpec }>): Set<string> {
+  const names = new Set<string>();
+  for (const { task } of tasks) {
+    if (task.register) names.add(task.register);
+    const s = structureOf(task.action);
+    if (s?.kind === 'include_vars') for (const k of Object.keys(s.vars)) names.add(k);
   }
-  if (a.kind === 'template') {
-    const template = { src: a.src, dest: a.dest, content: '' } as NonNullable<TaskPreview['template']>;
-    if (a.mode !== undefined) template.mode = a.mode;
-    try {
-      template.dest = engine.renderString(a.dest, ctx, file);
-    } catch (err) {
-      problems.add(taskLoc(task, 'template.dest', 'template'), renderMessage(err), host);
-    }
-    if (broken.has(task)) return { template };
-    try {
-      template.content = engine.renderFile(a.src, ctx);
-    } catch (err) {
-      if (err instanceof RenderError) problems.add({ file: err.file, line: err.line, col: err.col }, err.message, host);
-      else problems.add(taskLoc(task, 'template.src', 'template'), renderMessage(err), host);
-    }
-    return { template };
-  }
-  return {};
+  return names;
+}
+
+/** Variable names the texts of a task's action read (a command, a destination). */
+function textIdentifiers(task: TaskSpec): Set<string> {
+  const names = new Set<string>();
+  if (structureOf(task.action) !== null) return names;
+  for (const v of Object.values(task.action)) if (typeof v === 'string') for (const n of identifiers(v, false)) names.add(n);
+  return names;
 }

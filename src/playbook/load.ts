@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { relative } from 'node:path';
-import { LineCounter, Scalar, isMap, isNode, isPair, isScalar, isSeq, parseDocument, type Document, type Node, type ScalarTag } from 'yaml';
+import { LineCounter, Scalar, isMap, isNode, isPair, isScalar, isSeq, parseDocument, type Document, type Node, type ScalarTag, type Tags } from 'yaml';
 import { diagnostic, type Diagnostic, type Loc } from './diagnostic.js';
 
 /** Aliases a document may expand before it is refused: enough for real files, far too few for a "billion laughs". */
@@ -38,8 +38,11 @@ const ANSIBLE_BOOLEAN: ScalarTag = {
   resolve: (text) => new Scalar(/^(?:yes|true|on)$/i.test(text)),
 };
 
+/** What inventory and vars files need beyond playbooks: Ansible reads them as YAML 1.1, with `!vault` values. */
 export interface YamlOptions {
-  /** `ansible`: YAML 1.1 booleans, as Ansible reads playbooks, task files and vars files. */
+  version?: '1.1' | '1.2';
+  customTags?: Tags;
+  /** `ansible`: YAML 1.1 booleans (yes/no/on/off), as Ansible reads playbooks, task files and vars files. */
   booleans?: 'yaml-1.2' | 'ansible';
 }
 
@@ -57,13 +60,15 @@ export function loadYamlFile(file: string, display = displayPath(file), options:
 
 export function loadYamlText(text: string, file: string, options: YamlOptions = {}): LoadedYaml {
   const lineCounter = new LineCounter();
+  const { booleans, ...parse } = options;
   const doc = parseDocument(text, {
     lineCounter,
     uniqueKeys: true,
     prettyErrors: false,
     strict: true,
-    ...(options.booleans === 'ansible'
-      ? { customTags: (tags) => [ANSIBLE_BOOLEAN, ...tags.filter((t) => typeof t === 'string' || t.tag !== ANSIBLE_BOOLEAN.tag)] }
+    ...parse,
+    ...(booleans === 'ansible'
+      ? { customTags: (tags: Tags) => [ANSIBLE_BOOLEAN, ...tags.filter((t) => typeof t === 'string' || t.tag !== ANSIBLE_BOOLEAN.tag)] }
       : {}),
   });
   const at = (offset: number): Loc => {

@@ -2,6 +2,7 @@ import { dirname, resolve } from 'node:path';
 import { isScalar } from 'yaml';
 import { diagnostic, sortDiagnostics, type Diagnostic } from './diagnostic.js';
 import { parseDuration } from './duration.js';
+import type { ActionSyntaxes, TextUse } from './action-syntax.js';
 import { TASK_KEYWORDS } from './ansible-task.js';
 import { ComposedYaml } from './composed.js';
 import { displayPath, loadYamlFile, type LoadedYaml, type YamlPath } from './load.js';
@@ -10,6 +11,7 @@ import { bundledSchema, schemaDiagnostics } from './schema.js';
 import { ALL_TAGS, selects, type TagFilter } from './tags.js';
 import {
   DEFAULTS,
+  structureOf,
   type LoopSpec,
   type BreakerSpec,
   type Locs,
@@ -34,7 +36,13 @@ export interface LoadPlaybookOptions {
  * per task, octal modes, registered results used only after the task that registers them, notified handlers
  * that exist.
  */
-export function loadPlaybook(path: string, opts: LoadPlaybookOptions = {}): { playbook: PlaybookSpec | null; diagnostics: Diagnostic[] } {
+export function loadPlaybook(
+  path: string,
+  actions: ActionSyntaxes,
+  opts: LoadPlaybookOptions = {},
+): { playbook: PlaybookSpec | null; diagnostics: Diagnostic[] } {
+  // Loading is synchronous from here to the return: the rules below read the registry the caller handed in.
+  syntaxes = actions;
   const absolute = resolve(process.cwd(), path);
   const file = displayPath(absolute);
   const root = loadYamlFile(absolute, file, { booleans: 'ansible' });
@@ -66,18 +74,16 @@ type YamlMap = Record<string, unknown>;
 /** Keys of a task that do one thing, of which a task holds exactly one. */
 const STRUCTURES = ['block', 'include_tasks', 'include_role', 'include_vars', 'meta'] as const;
 
-let actionNames: ReadonlySet<string> | undefined;
+/** The action registry of the load in progress (set by loadPlaybook, which runs to its end without yielding). */
+let syntaxes: ActionSyntaxes = {};
 
-/** The actions the task schema defines: every task property that is neither a keyword nor a structure. */
-export function schemaActions(): ReadonlySet<string> {
-  if (actionNames) return actionNames;
-  const schema = bundledSchema('playbook') as { definitions: { task: { properties: Record<string, unknown> } } };
-  const names = Object.keys(schema.definitions.task.properties).filter(
-    (k) => !TASK_KEYWORDS.has(k) && !(STRUCTURES as readonly string[]).includes(k),
-  );
-  actionNames = new Set(names);
-  return actionNames;
+/** The actions a task may name. */
+function schemaActions(): ReadonlySet<string> {
+  return new Set(Object.keys(syntaxes));
 }
+
+/** Task keys that are not actions: keywords every task may have, and the structures runbook itself runs. */
+export const COMMON_TASK_KEYS: ReadonlySet<string> = new Set([...TASK_KEYWORDS, ...STRUCTURES]);
 
 function actionsOf(task: YamlMap): string[] {
   return [...schemaActions(), ...STRUCTURES].filter((a) => a in task);
@@ -128,9 +134,8 @@ function ruleDiagnostics(loaded: LoadedYaml): Diagnostic[] {
     const tasks = taskEntries(play, path);
     for (const { task, path: at } of tasks) {
       out.push(...actionDiagnostics(task, at, loaded));
-      const mode = isMap(task.template) ? task.template.mode : undefined;
-      if (typeof mode === 'number' && fileMode(mode, [...at, 'template', 'mode'], loaded) === null) {
-        out.push(diagnostic(loaded.locate([...at, 'template', 'mode']), 'mode: expected octal permissions like "0644"'));
+      for (const [name, syntax] of Object.entries(syntaxes)) {
+        if (name in task && syntax.check) out.push(...syntax.check(task[name], [...at, name], loaded));
       }
     }
     out.push(...registerOrderDiagnostics(tasks, loaded));
@@ -189,16 +194,6 @@ function notifyDiagnostics(play: YamlMap, tasks: Array<{ task: YamlMap; path: Ya
   return out;
 }
 
-interface TextUse {
-  field: string;
-  text: string;
-  path: YamlPath;
-  /** Expressions are code throughout; templated strings only inside `{{ }}` and `{% %}`. */
-  expression: boolean;
-  /** failed_when/changed_when run after the task, so they may read the task's own result. */
-  afterRun: boolean;
-}
-
 function textUses(task: YamlMap, at: YamlPath): TextUse[] {
   const uses: TextUse[] = [];
   const add = (field: string, value: unknown, path: YamlPath, expression: boolean, afterRun = false): void => {
@@ -209,20 +204,8 @@ function textUses(task: YamlMap, at: YamlPath): TextUse[] {
   add('failed_when', task.failed_when, [...at, 'failed_when'], true, true);
   add('changed_when', task.changed_when, [...at, 'changed_when'], true, true);
   add('until', task.until, [...at, 'until'], true, true);
-  if (isMap(task.command)) {
-    for (const k of ['cmd', 'chdir', 'creates', 'removes']) add(`command.${k}`, task.command[k], [...at, 'command', k], false);
-  } else {
-    add('command', task.command, [...at, 'command'], false);
-  }
   for (const k of ['loop', 'with_items', 'with_list', 'with_dict', 'with_indexed_items']) add(k, task[k], [...at, k], false);
-  if (isMap(task.template)) {
-    add('template.src', task.template.src, [...at, 'template', 'src'], false);
-    add('template.dest', task.template.dest, [...at, 'template', 'dest'], false);
-  }
-  if (isMap(task.assert)) {
-    add('assert.that', task.assert.that, [...at, 'assert', 'that'], true);
-    add('assert.msg', task.assert.msg, [...at, 'assert', 'msg'], false);
-  }
+  for (const [name, syntax] of Object.entries(syntaxes)) if (name in task) uses.push(...syntax.texts(task[name], [...at, name]));
   return uses;
 }
 
@@ -337,8 +320,8 @@ function toPlay(play: YamlMap, at: YamlPath, loaded: ComposedYaml, dir: string, 
 
 /** A task left out by --tags/--skip-tags is gone; a block stays while any task inside it is selected. */
 function selectTags(task: TaskSpec, filter: TagFilter): TaskSpec[] {
-  const a = task.action;
-  if (a.kind === 'block') {
+  const a = structureOf(task.action);
+  if (a?.kind === 'block') {
     const block = a.block.flatMap((t) => selectTags(t, filter));
     const rescue = a.rescue.flatMap((t) => selectTags(t, filter));
     const always = a.always.flatMap((t) => selectTags(t, filter));
@@ -346,7 +329,7 @@ function selectTags(task: TaskSpec, filter: TagFilter): TaskSpec[] {
     return [{ ...task, action: { ...a, block, rescue, always } }];
   }
   if (!selects(filter, task.tags ?? [])) return [];
-  if (a.kind === 'include_tasks' || a.kind === 'include_role') {
+  if (a?.kind === 'include_tasks' || a?.kind === 'include_role') {
     return [{ ...task, action: { ...a, tasks: a.tasks.flatMap((t) => selectTags(t, filter)) } }];
   }
   return [task];
@@ -526,40 +509,18 @@ function toAction(task: YamlMap, at: YamlPath, loaded: ComposedYaml, inherited: 
     return { kind: 'include_vars', file: String(inc.file), vars: isMap(inc.vars) ? inc.vars : {} };
   }
   if (task.meta === 'flush_handlers' || task.meta === 'noop') return { kind: 'meta', meta: task.meta };
-  if (isMap(task.template)) {
-    const t = task.template;
-    const action: TaskAction = { kind: 'template', src: String(t.src), dest: String(t.dest) };
-    if (t.mode !== undefined) action.mode = fileMode(t.mode, [...at, 'template', 'mode'], loaded) ?? String(t.mode);
-    return action;
-  }
-  if (isMap(task.assert)) {
-    const a = task.assert;
-    const action: TaskAction = { kind: 'assert', that: Array.isArray(a.that) ? a.that.map(String) : [String(a.that)] };
-    if (typeof a.msg === 'string') action.msg = a.msg;
-    if (typeof a.success_msg === 'string') action.successMsg = a.success_msg;
-    return action;
-  }
-  if (isMap(task.command)) {
-    const c = task.command;
-    const action: TaskAction = { kind: 'command', command: String(c.cmd) };
-    for (const k of ['chdir', 'creates', 'removes'] as const) if (typeof c[k] === 'string') action[k] = c[k] as string;
-    return action;
-  }
-  return { kind: 'command', command: String(task.command) };
+  const name = Object.keys(syntaxes).find((k) => k in task)!;
+  return syntaxes[name]!.parse(task[name], [...at, name], loaded);
 }
 
 function nestedAt(at: YamlPath, list: unknown, loaded: ComposedYaml, scope: Inherited): TaskSpec[] {
   return Array.isArray(list) ? list.map((t, i) => toTask(t as YamlMap, [...at, i], loaded, scope)) : [];
 }
 
-function defaultName(action: TaskAction): string {
+function defaultName(taskAction: TaskAction): string {
+  const action = structureOf(taskAction);
+  if (action === null) return syntaxes[taskAction.kind]!.defaultName(taskAction);
   switch (action.kind) {
-    case 'command':
-      return action.command;
-    case 'template':
-      return `template ${action.dest}`;
-    case 'assert':
-      return `assert ${action.that.join(' and ')}`;
     case 'block':
       return 'block';
     case 'include_tasks':
@@ -584,7 +545,7 @@ function conditions(v: unknown): string[] | undefined {
  * Permissions as a four-digit octal string. YAML 1.2 reads `0644` as the decimal 644, so a plain number's
  * decimal digits are taken as the octal digits the user wrote; `0o644` is already octal and converted back.
  */
-function fileMode(v: unknown, path: YamlPath, loaded: LoadedYaml): string | null {
+export function fileMode(v: unknown, path: YamlPath, loaded: LoadedYaml): string | null {
   let digits: string;
   if (typeof v === 'number') {
     const origin = loaded instanceof ComposedYaml ? loaded.resolve(path) : { loaded, path };

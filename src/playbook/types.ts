@@ -18,15 +18,32 @@ export interface BreakerSpec {
   onOpen: 'skip' | 'wait';
 }
 
-export type TaskAction =
-  | { kind: 'command'; command: string; chdir?: string; creates?: string; removes?: string }
-  | { kind: 'template'; src: string; dest: string; mode?: string }
-  | { kind: 'assert'; that: string[]; msg?: string; successMsg?: string }
+/**
+ * What a task does: the action's name (the task key that names it) and its arguments as the action parsed
+ * them. Each action declares its own argument type (src/actions/); the playbook model stays open to new ones.
+ */
+export interface TaskAction {
+  readonly kind: string;
+  readonly [arg: string]: unknown;
+}
+
+/**
+ * What runbook itself runs rather than an action: blocks, dynamic includes and meta. The loader makes these
+ * from Ansible's keywords; the host flow walks them, and no action module ever sees one.
+ */
+export type StructureAction =
   | { kind: 'block'; block: TaskSpec[]; rescue: TaskSpec[]; always: TaskSpec[]; implicit: boolean }
   | { kind: 'include_tasks'; file: string; tasks: TaskSpec[] }
   | { kind: 'include_role'; name: string; tasks: TaskSpec[] }
   | { kind: 'include_vars'; file: string; vars: Record<string, unknown> }
   | { kind: 'meta'; meta: 'flush_handlers' | 'noop' };
+
+export const STRUCTURE_KINDS: ReadonlySet<string> = new Set(['block', 'include_tasks', 'include_role', 'include_vars', 'meta']);
+
+/** The structure a task is, or null for a task that runs an action. */
+export function structureOf(action: TaskAction): StructureAction | null {
+  return STRUCTURE_KINDS.has(action.kind) ? (action as unknown as StructureAction) : null;
+}
 
 /** `loop:` and the `with_*` forms Ansible still accepts, with `loop_control`. */
 export interface LoopSpec {

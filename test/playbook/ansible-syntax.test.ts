@@ -3,9 +3,10 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { formatDiagnostic } from '../../src/playbook/diagnostic.js';
+import { ACTIONS } from '../../src/actions/registry.js';
 import { loadPlaybook } from '../../src/playbook/playbook.js';
 import { selects } from '../../src/playbook/tags.js';
-import type { TaskSpec } from '../../src/playbook/types.js';
+import { structureOf, type TaskSpec } from '../../src/playbook/types.js';
 
 const root = mkdtempSync(join(tmpdir(), 'runbook-ansible-syntax-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -23,13 +24,13 @@ function tree(files: Record<string, string>): string {
 
 function problems(files: Record<string, string>): string[] {
   const file = tree(files);
-  const { diagnostics } = loadPlaybook(file);
+  const { diagnostics } = loadPlaybook(file, ACTIONS);
   return diagnostics.map((d) => formatDiagnostic({ ...d, file: d.file.slice(dirname(file).length + 1) }));
 }
 
 function tasks(files: Record<string, string>, tags?: { only: string[]; skip: string[] }): TaskSpec[] {
   const file = tree(files);
-  const { playbook, diagnostics } = loadPlaybook(file, tags ? { tags } : {});
+  const { playbook, diagnostics } = loadPlaybook(file, ACTIONS, tags ? { tags } : {});
   expect(diagnostics.map(formatDiagnostic)).toEqual([]);
   return playbook!.plays.flatMap((p) => p.tasks);
 }
@@ -37,8 +38,8 @@ function tasks(files: Record<string, string>, tags?: { only: string[]; skip: str
 /** Leaf tasks in the order they are written, blocks opened. */
 function leaves(list: TaskSpec[]): TaskSpec[] {
   return list.flatMap((t) => {
-    const a = t.action;
-    if (a.kind === 'block') return leaves([...a.block, ...a.rescue, ...a.always]);
+    const a = structureOf(t.action);
+    if (a?.kind === 'block') return leaves([...a.block, ...a.rescue, ...a.always]);
     return [t];
   });
 }
@@ -133,7 +134,7 @@ describe('Ansible task syntax', () => {
       }),
     ).toEqual([
       "site.yml:2:17: gather_facts: facts are not gathered by runbook (set gather_facts: false and register a command's output where a fact is needed)",
-      'site.yml:4:7: module "ansible.builtin.apt" is not supported by runbook (actions available: assert, command, template; a command: task can do what the module did)',
+      'site.yml:4:7: module "ansible.builtin.apt" is not supported by runbook (actions available: assert, command, fail, template; a command: task can do what the module did)',
       'site.yml:6:7: task keyword "async" is not supported (runbook bounds a task with "timeout"; start long jobs in the background with a command)',
       'site.yml:8:7: task keyword "with_nested" is not supported (use loop with the product filter written out as a list, or nested include_tasks)',
       'site.yml:9:7: unknown key "comand" (did you mean "command"?)',
@@ -175,7 +176,7 @@ describe('static reuse', () => {
 
   it('expands imports and roles in Ansible\'s order, each task at its own file and line', () => {
     const file = tree(files);
-    const { playbook, diagnostics } = loadPlaybook(file);
+    const { playbook, diagnostics } = loadPlaybook(file, ACTIONS);
     expect(diagnostics).toEqual([]);
     const [first, second] = playbook!.plays;
     const at = (t: TaskSpec): string => `${t.loc.file.slice(dirname(file).length + 1)}:${t.loc.line}`;
@@ -200,7 +201,7 @@ describe('static reuse', () => {
       'site.yml': '- hosts: all\n  tasks:\n    - import_tasks: ../../x.yml\n    - import_tasks: /etc/hostname\n    - import_tasks: link.yml\n',
     });
     symlinkSync('/etc/hostname', join(dirname(file), 'link.yml'));
-    const out = loadPlaybook(file).diagnostics.map((d) => `${d.line}: ${d.message}`);
+    const out = loadPlaybook(file, ACTIONS).diagnostics.map((d) => `${d.line}: ${d.message}`);
     expect(out).toEqual([
       "3: import_tasks: ../../x.yml is outside the playbook's directory",
       '4: import_tasks: absolute paths are refused',
@@ -215,7 +216,8 @@ describe('static reuse', () => {
 
   it('loads a plain include_tasks name up front, and refuses a templated one', () => {
     const list = tasks({ 'site.yml': '- hosts: all\n  tasks:\n    - include_tasks: inc.yml\n', 'inc.yml': '- command: echo inc\n' });
-    expect(list[0]!.action.kind === 'include_tasks' && list[0]!.action.tasks.map((t) => t.name)).toEqual(['echo inc']);
+    const inc = structureOf(list[0]!.action);
+    expect(inc?.kind === 'include_tasks' && inc.tasks.map((t) => t.name)).toEqual(['echo inc']);
     expect(problems({ 'site.yml': '- hosts: all\n  tasks:\n    - include_tasks: "{{ os }}.yml"\n' })).toEqual([
       'site.yml:3:22: include_tasks: a templated file name cannot be checked before the run (name the file; to choose between files, write one include per file with its own when:)',
     ]);
