@@ -24,7 +24,6 @@ function target(lab: Lab, host: string, network: Partial<NetworkConnection> = {}
     keyFile: lab.keyPath,
     knownHosts: lab.knownHostsPath,
     hostKeyChecking: 'strict',
-    transport: 'network_cli',
     network: { networkOs: os, become: os !== 'junos', becomePasswordEnv: 'RUNBOOK_LAB_ENABLE', ...network },
   };
 }
