@@ -49,3 +49,17 @@ export async function inventoryInputs(values: InventoryFlagValues, io: Io): Prom
   if (sources?.some((s) => s.trim() === '')) throw new UsageError('-i needs an inventory file, folder or host list');
   return { ...(sources && sources.length > 0 ? { sources } : {}), extraVars: extra.vars, secrets: vault.secrets, decrypted };
 }
+
+/** The part of loadPlan's options these flags decide. */
+export function planInputs(inputs: InventoryInputs): {
+  inventory?: string[];
+  extraVars: Record<string, unknown>;
+  vaultSecrets: InventoryInputs['secrets'];
+} {
+  return { ...(inputs.sources ? { inventory: inputs.sources } : {}), extraVars: inputs.extraVars, vaultSecrets: inputs.secrets };
+}
+
+/** Warnings go to stderr, one line each, so JSON on stdout stays clean. */
+export function printWarnings(io: Io, warnings: readonly string[]): void {
+  for (const w of warnings) io.err(`warning: ${w}\n`);
+}

@@ -14,18 +14,18 @@ interface CommandEntry {
 export const COMMANDS: Record<string, CommandEntry> = {
   validate: {
     summary: 'check playbooks, inventory and templates without touching the network',
-    usage: 'runbook validate PLAYBOOK... [-i INV] [--format text|json|github]',
+    usage: 'runbook validate PLAYBOOK... [-i SRC]... [-e VARS]... [--format text|json|github]',
     load: async () => (await import('./validate.js')).validate,
   },
   plan: {
     summary: 'show the batches, hosts and rendered tasks a run would use',
-    usage: 'runbook plan PLAYBOOK [-i INV] [--limit PATTERN] [--json]',
+    usage: 'runbook plan PLAYBOOK [-i SRC]... [-e VARS]... [-l PATTERN] [--json]',
     load: async () => (await import('./plan.js')).plan,
   },
   apply: {
     summary: 'run the plays over SSH',
     usage:
-      'runbook apply PLAYBOOK [-i INV] [--limit PATTERN] [--check] [--diff] [--forks N] [--report-file FILE] [--junit FILE] [--json] [--resume [RUN_ID]] [--run-dir DIR]',
+      'runbook apply PLAYBOOK [-i SRC]... [-e VARS]... [-l PATTERN] [-C] [-D] [-f N] [--report-file FILE] [--junit FILE] [--json] [--resume [RUN_ID]] [--run-dir DIR]',
     load: async () => (await import('./apply.js')).apply,
   },
   report: {

@@ -79,6 +79,8 @@ export async function runHost(opts: HostRunOptions): Promise<HostResult> {
   const startedAt = clock.now();
   const redactor = new Redactor().addFromVars(host.vars, opts.env);
   if (host.connection.passwordEnv) redactor.add(opts.env[host.connection.passwordEnv]);
+  redactor.add(host.connection.password).add(host.connection.become?.password);
+  for (const secret of host.secrets ?? []) redactor.add(secret);
   if (host.connection.passphraseEnv) redactor.add(opts.env[host.connection.passphraseEnv]);
   const base = { name: host.name, play: play.name, batch: opts.batch, started: new Date(startedAt).toISOString() };
   const end = (status: HostResult['status'], reason: FailureReason | null, error: string | null, tasks: TaskResult[]): HostResult => ({

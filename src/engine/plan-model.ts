@@ -25,6 +25,8 @@ export interface PlannedHost {
   connection: Connection;
   tasks: PlannedTask[];
   rescue: PlannedTask[];
+  /** Values decrypted from ansible-vault: redacted wherever they show up, whatever variable holds them. */
+  secrets?: readonly string[];
 }
 
 /**
