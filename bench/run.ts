@@ -4,12 +4,12 @@ import os from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Table from 'cli-table3';
+import { runApply } from '../src/cli/run-apply.js';
+import type { RunEvent } from '../src/engine/events.js';
 import { loadPlan } from '../src/engine/load-plan.js';
-import { EventBus } from '../src/engine/events.js';
 import type { Plan } from '../src/engine/plan-model.js';
 import type { RunReport } from '../src/engine/results.js';
-import { runPlan } from '../src/engine/run.js';
-import { SshTransport } from '../src/transport/ssh.js';
+import { processIo } from '../src/report/io.js';
 import { bareLoop, type BareTarget } from './baseline.js';
 
 /**
@@ -160,20 +160,16 @@ function plan(playbook: string, inventory: string): Plan {
   return plan;
 }
 
-/** runbook's side: the engine with the real SSH transport and no output but a counter of finished hosts. */
+/** runbook's side: a run as `runbook apply` makes it, with no output but a counter of finished hosts. */
 async function runbookRun(p: Plan, timeoutMs: number): Promise<{ wallMs: number; report: RunReport; hostsEnded: number }> {
-  const bus = new EventBus();
   let hostsEnded = 0;
-  bus.subscribe((e) => {
+  const listener = (e: RunEvent) => {
     if (e.type === 'host_end') hostsEnded++;
-  });
+  };
   const started = performance.now();
-  const report = await deadline(
-    runPlan(p, { transport: new SshTransport({ env: process.env }), bus, runId: `bench-${Date.now()}` }),
-    timeoutMs,
-    'runbook run',
-  );
-  return { wallMs: performance.now() - started, report, hostsEnded };
+  const applied = await deadline(runApply(p, { io: processIo(), playbook: p.playbook, outputs: null, listener }), timeoutMs, 'runbook run');
+  if (applied.report === null) throw new Error(applied.message);
+  return { wallMs: performance.now() - started, report: applied.report, hostsEnded };
 }
 
 function bareTargets(p: Plan): BareTarget[] {

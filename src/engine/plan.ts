@@ -9,6 +9,7 @@ import { MAGIC_VARS, type PlaybookSpec, type PlaySpec, type TaskSpec } from '../
 import { inventoryDir, resolveConnection } from '../inventory/connection.js';
 import type { Inventory } from '../inventory/types.js';
 import { InventoryVars, type InventoryVarsOptions } from '../inventory/vars.js';
+import { isTransportName, TRANSPORTS } from '../transport/registry.js';
 import { splitBatches } from './batches.js';
 import { lazyHostvars, playMagicVars, renderConnectionVars } from './host-vars.js';
 import {
@@ -234,6 +235,10 @@ export function buildPlan(
       for (const name of conn.ignored) ignoredNames.add(name);
       const password = conn.connection.password;
       if (password !== undefined && !vaulted.has(password)) plaintextPassword ??= hostName;
+      const transport = conn.connection.transport;
+      if (!isTransportName(transport)) {
+        problems.add(hostLoc, `host ${hostName}: connection "${transport}" is not one of ${Object.keys(TRANSPORTS).join(', ')}`);
+      }
       const ctx: Record<string, unknown> = { ...vars, ...placeholders };
 
       const preview = (list: TaskSpec[]): PlannedTask[] =>

@@ -14,7 +14,8 @@ export interface AnsibleConnectionParams {
   key_file?: string;
   /** A password written in the inventory (or a vault). */
   password?: string;
-  connection?: 'ssh' | 'network_cli' | 'local';
+  /** `ansible_connection`, FQCN prefix dropped; paramiko and smart are ssh. Checked against the transports later. */
+  connection?: string;
   network_os?: string;
   become?: boolean;
   become_method?: string;
@@ -44,7 +45,6 @@ export const KNOWN_ANSIBLE_VARS = new Set([
   'ansible_verbosity', 'ansible_inventory_sources', 'ansible_config_file', 'ansible_playbook_python',
 ]);
 
-const CONNECTIONS = ['ssh', 'network_cli', 'local'] as const;
 const BECOME_METHODS = ['sudo', 'su', 'doas', 'enable', 'pbrun', 'pfexec', 'dzdo', 'ksu', 'runas', 'machinectl', 'sesu'];
 
 export interface ReadConnection {
@@ -91,9 +91,7 @@ export function readAnsibleConnection(vars: Record<string, unknown>): ReadConnec
   if (connection !== undefined) {
     // Ansible's paramiko and smart connections are SSH too; collection names resolve to the same plugins.
     const short = connection.replace(/^(ansible\.(builtin|netcommon)\.)/, '');
-    const mapped = short === 'paramiko' || short === 'smart' || short === 'paramiko_ssh' ? 'ssh' : short;
-    if ((CONNECTIONS as readonly string[]).includes(mapped)) params.connection = mapped as AnsibleConnectionParams['connection'];
-    else problems.push(`ansible_connection "${connection}" is not supported (use ${CONNECTIONS.join(', ')})`);
+    params.connection = short === 'paramiko' || short === 'smart' || short === 'paramiko_ssh' ? 'ssh' : short;
   }
   const networkOs = text('ansible_network_os');
   if (networkOs !== undefined) params.network_os = networkOs;

@@ -5,6 +5,11 @@ import type { Inventory } from './types.js';
 
 /** How to reach one host: the inventory's connection variables, resolved (aliases applied, `~` expanded). */
 export interface Connection {
+  /**
+   * The transport that reaches the host, by its name in the transport registry: `connection` or Ansible's
+   * `ansible_connection`; default `ssh`.
+   */
+  transport: string;
   host: string;
   port: number;
   user: string;
@@ -17,8 +22,6 @@ export interface Connection {
   hostKeyChecking: 'strict' | 'accept-new' | 'off';
   /** A password written in the inventory or an ansible-vault file (`ansible_password`): a secret, redacted. */
   password?: string;
-  /** `ansible_connection`: ssh unless said otherwise. */
-  type?: 'ssh' | 'network_cli' | 'local';
   /** `ansible_network_os`, for network_cli. */
   networkOs?: string;
   /** `ansible_become*`, present when the host becomes another user. */
@@ -82,6 +85,7 @@ export function resolveConnection(hostName: string, vars: Record<string, unknown
   problems.push(...ansible.problems);
   const a = ansible.params;
   // runbook's own names first, then Ansible's (current, then legacy spellings, then the ssh arguments).
+  const transport = str('connection', pick(vars, 'connection')) ?? a.connection ?? 'ssh';
   const host = str('host', pick(vars, 'host')) ?? a.host ?? hostName;
   const rawPort = pick(vars, 'port');
   let port = a.port ?? 22;
@@ -103,12 +107,11 @@ export function resolveConnection(hostName: string, vars: Record<string, unknown
     if ((HOST_KEY_CHECKING as readonly unknown[]).includes(v)) hostKeyChecking = v as Connection['hostKeyChecking'];
     else problems.push(`connection variable "host_key_checking" must be one of ${HOST_KEY_CHECKING.join(', ')}, not ${JSON.stringify(rawChecking)}`);
   }
-  const connection: Connection = { host, port, user, knownHosts: expandPath(knownHosts, ctx), hostKeyChecking };
+  const connection: Connection = { transport, host, port, user, knownHosts: expandPath(knownHosts, ctx), hostKeyChecking };
   if (keyFile !== undefined) connection.keyFile = expandPath(keyFile, ctx);
   if (passphraseEnv !== undefined) connection.passphraseEnv = passphraseEnv;
   if (passwordEnv !== undefined) connection.passwordEnv = passwordEnv;
   if (a.password !== undefined) connection.password = a.password;
-  if (a.connection !== undefined) connection.type = a.connection;
   if (a.network_os !== undefined) connection.networkOs = a.network_os;
   if (a.become) {
     connection.become = { method: a.become_method ?? 'sudo', user: a.become_user ?? 'root' };

@@ -36,11 +36,9 @@ describe("Ansible's connection variables", () => {
     ]);
   });
   test('unknown ansible_* names are reported, bad values are problems naming the variable', () => {
-    const r = readAnsibleConnection({ ansible_port: 'ssh', ansible_connection: 'winrm', ansible_shell_type: 'csh', other: 1 });
-    expect(r.problems).toEqual([
-      'ansible_port must be a whole number from 1 to 65535, not "ssh"',
-      'ansible_connection "winrm" is not supported (use ssh, network_cli, local)',
-    ]);
+    const r = readAnsibleConnection({ ansible_port: 'ssh', ansible_connection: 'paramiko', ansible_shell_type: 'csh', other: 1 });
+    expect(r.problems).toEqual(['ansible_port must be a whole number from 1 to 65535, not "ssh"']);
+    expect(r.params).toEqual({ connection: 'ssh' });
     expect(r.ignored).toEqual(['ansible_shell_type']);
   });
 });

@@ -63,7 +63,7 @@ describe('plans read Ansible inventories', () => {
       'site.yml': PLAY,
       'hosts': [
         '[routers]',
-        'rt1 ansible_host="{{ mgmt }}.1" ansible_port="2201" ansible_connection=network_cli ansible_network_os=cisco.ios.ios',
+        'rt1 ansible_host="{{ mgmt }}.1" ansible_port="2201" ansible_connection=ansible.builtin.paramiko ansible_network_os=cisco.ios.ios',
         '[routers:vars]',
         'mgmt=10.9.0',
         'ansible_become=yes',
@@ -74,10 +74,18 @@ describe('plans read Ansible inventories', () => {
     const loaded = loadPlan({ playbook: join(dir, 'site.yml'), inventory: 'hosts', cwd: dir });
     expect(loaded.diagnostics).toEqual([]);
     expect(loaded.plan!.plays[0]!.hosts.get('rt1')!.connection).toMatchObject({
-      host: '10.9.0.1', port: 2201, type: 'network_cli', networkOs: 'cisco.ios.ios', become: { method: 'enable', user: 'root' },
+      host: '10.9.0.1', port: 2201, transport: 'ssh', networkOs: 'cisco.ios.ios', become: { method: 'enable', user: 'root' },
       proxyJump: 'ops@bastion', hostKeyChecking: 'accept-new', knownHosts: join(dir, 'kh'),
     });
     expect(loaded.warnings).toEqual(['ansible_ssh_common_args: -o ServerAliveInterval is not used by runbook']);
+  });
+
+  it('a connection no transport provides is a located problem, not a silent ssh', () => {
+    const dir = project({ 'site.yml': PLAY, 'hosts': '\n[win]\nw1 ansible_connection=winrm\n' });
+    const loaded = loadPlan({ playbook: join(dir, 'site.yml'), inventory: 'hosts', cwd: dir });
+    expect(loaded.diagnostics.map((d) => `${d.line}: ${d.message}`)).toEqual([
+      expect.stringMatching(/^3: host w1: connection "winrm" is not one of ssh/),
+    ]);
   });
 
   it('a bad connection variable is a located problem naming it; a value without its vault password names the file', () => {
