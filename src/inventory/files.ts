@@ -41,9 +41,15 @@ export function eachString(value: unknown, visit: (s: string) => void): void {
   else if (value !== null && typeof value === 'object') for (const v of Object.values(value)) eachString(v, visit);
 }
 
-/** YAML as Ansible reads inventory and vars files: YAML 1.1 (yes/no are booleans), `!vault` values kept. */
+/**
+ * YAML as Ansible reads inventory and vars files: YAML 1.1 (yes/no are booleans), `!vault` values kept. A
+ * date stays the text it was written as, which is how Ansible prints and templates it.
+ */
 export function parseAnsibleYaml(text: string, file: string): LoadedYaml {
-  return loadYamlText(text, file, { version: '1.1', customTags: [VAULT_TAG] });
+  return loadYamlText(text, file, {
+    version: '1.1',
+    customTags: (tags) => [...tags.filter((t) => typeof t === 'string' || t.tag !== 'tag:yaml.org,2002:timestamp'), VAULT_TAG],
+  });
 }
 
 /**

@@ -23,6 +23,8 @@ interface Case {
 const CASES: Case[] = [
   { name: 'an INI inventory with every feature of the ini plugin', dir: 'ini-features', args: ['-i', 'hosts'], hosts: ['solo', 'both_ways', 'quoted', 'shared', 'db-r1'] },
   { name: 'a YAML inventory with ports, ranges, string sections and YAML 1.1 booleans', dir: 'yaml-features', args: ['-i', 'inventory.yml'], hosts: ['r1', 'c1', 'with-port', 'lonely'] },
+  { name: 'INI edge cases: addresses with ports, IPv6, explicit [ungrouped], [all:children], literal lists and dicts', dir: 'ini-edge', args: ['-i', 'hosts'], hosts: ['192.0.2.1', '2001:db8::1', 'e1', 'e2'] },
+  { name: 'YAML edge cases: anchors, merge keys, tags, dates, block scalars', dir: 'yaml-edge', args: ['-i', 'inv.yaml'], hosts: ['w1', 'w2'] },
   { name: 'YAML without an extension and INI in a .yml file, told apart by content', dir: 'mixed-formats', args: ['-i', 'hosts', '-i', 'ini.yml'], hosts: ['y1', 'i1'] },
   { name: 'an inventory folder, with the files Ansible skips and its own group_vars', dir: 'folder', args: ['-i', 'inventory'], hosts: ['w1', 's1'] },
   { name: 'group_vars and host_vars as files, bare names and folders', dir: 'vars-tree', args: ['-i', 'hosts'], hosts: ['h1', 'h2', 'h3', 'h4', 'h5', 'h6'] },
