@@ -40,19 +40,22 @@ export async function inventory(argv: string[], io: Io): Promise<number> {
   const inputs = await inventoryInputs(values, io);
   if (!inputs.sources) throw new UsageError('name the inventory with -i');
 
-  const [{ loadInventorySources }, { readVarsTree }, { InventoryVars }, json, { formatDiagnostic }] = await Promise.all([
+  const modules = await Promise.all([
     import('../inventory/sources.js'),
     import('../inventory/vars-tree.js'),
     import('../inventory/vars.js'),
     import('../inventory/ansible-json.js'),
     import('../playbook/diagnostic.js'),
   ]);
+  const [{ loadInventorySources }, { readVarsTree }, { InventoryVars }, json, { formatDiagnostic }] = modules;
   const { Redactor } = await import('../playbook/redact.js');
   // Values from vault-encrypted files are secrets: shown redacted, where ansible-inventory would print them.
   const redactor = new Redactor();
   for (const s of inputs.decrypted) redactor.add(s);
   const ctx = { secrets: inputs.secrets, onSecret: (s: string) => void redactor.add(s), keepVaulted: true };
-  const print = (value: unknown): void => io.out(`${json.ansibleJsonText(redactStrings(value, (s) => redactor.text(s)))}\n`);
+  const print = (value: unknown): void => {
+    io.out(`${json.ansibleJsonText(redactStrings(value, (s) => redactor.text(s)))}\n`);
+  };
   const loaded = loadInventorySources(inputs.sources, ctx, { cwd: io.cwd });
   for (const w of loaded.warnings) io.err(`warning: ${formatDiagnostic({ ...w.loc, message: w.message })}\n`);
   const inv = loaded.inventory;

@@ -33,7 +33,10 @@ export function playMagicVars(host: string, play: PlayFacts): Record<string, unk
  * `hostvars`: one getter per inventory host, each computing and keeping that host's variables on first use,
  * so a template reading one neighbour's address costs one host's variables, not the whole fleet's.
  */
-export function lazyHostvars(hosts: Iterable<string>, compute: (host: string) => Record<string, unknown>): Record<string, unknown> {
+export function lazyHostvars(
+  hosts: Iterable<string>,
+  compute: (host: string) => Record<string, unknown>,
+): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const host of hosts) {
     let cached: Record<string, unknown> | undefined;
@@ -42,7 +45,8 @@ export function lazyHostvars(hosts: Iterable<string>, compute: (host: string) =>
   return out;
 }
 
-const CONNECTION_NAMES = /^(ansible_|host$|port$|user$|key_file$|known_hosts$|host_key_checking$|password_env$|passphrase_env$|jump$|proxy_jump$)/;
+const CONNECTION_NAMES =
+  /^(ansible_|host$|port$|user$|key_file$|known_hosts$|host_key_checking$|password_env$|passphrase_env$|jump$|proxy_jump$)/;
 
 /** Connection variables holding `{{ }}` rendered against the host's variables; other variables are left as written. */
 export function renderConnectionVars(

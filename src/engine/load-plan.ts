@@ -40,7 +40,9 @@ export interface LoadedPlan {
 export function loadPlan(opts: LoadPlanOptions): LoadedPlan {
   const cwd = opts.cwd ?? process.cwd();
   const { playbook, diagnostics } = loadPlaybook(resolve(cwd, opts.playbook));
-  if (!playbook) return { plan: null, playbook: null, diagnostics: sortDiagnostics(diagnostics), warnings: [], decrypted: [] };
+  if (!playbook) {
+    return { plan: null, playbook: null, diagnostics: sortDiagnostics(diagnostics), warnings: [], decrypted: [] };
+  }
   const all: Diagnostic[] = [...diagnostics];
   const warnings: string[] = [];
   const decrypted = new Set<string>();
@@ -56,7 +58,7 @@ export function loadPlan(opts: LoadPlanOptions): LoadedPlan {
     cache.set(key, r.inventory);
     return r.inventory;
   };
-  const cliSources = opts.inventory === undefined ? undefined : typeof opts.inventory === 'string' ? [opts.inventory] : opts.inventory;
+  const cliSources = typeof opts.inventory === 'string' ? [opts.inventory] : opts.inventory;
   const inventories = playbook.plays.map((play) => {
     if (cliSources && cliSources.length > 0) return load(cliSources);
     if (play.inventory) return load([play.inventory], play.locs.inventory ?? play.loc);
@@ -83,5 +85,6 @@ export function loadPlan(opts: LoadPlanOptions): LoadedPlan {
   all.push(...built.diagnostics);
   warnings.push(...built.warnings);
   const sorted = sortDiagnostics(all);
-  return { plan: sorted.length === 0 ? built.plan : null, playbook, diagnostics: sorted, warnings, decrypted: [...decrypted] };
+  const plan = sorted.length === 0 ? built.plan : null;
+  return { plan, playbook, diagnostics: sorted, warnings, decrypted: [...decrypted] };
 }

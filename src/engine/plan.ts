@@ -226,7 +226,8 @@ export function buildPlan(
     for (const hostName of targeted) {
       const vars = { ...iv.hostVars(hostName, play.vars), ...playMagicVars(hostName, facts) };
       const hostLoc = inv.hosts.get(hostName)?.loc ?? { file: inv.file, line: 1, col: 1 };
-      const templated = renderConnectionVars(vars, (text, name) => engine.renderString(text, vars, `${hostName}:${name}`));
+      const render = (text: string, name: string): string => engine.renderString(text, vars, `${hostName}:${name}`);
+      const templated = renderConnectionVars(vars, render);
       for (const p of templated.problems) problems.add(hostLoc, `host ${hostName}: ${p}`);
       const source = inv.hosts.get(hostName)?.source;
       const baseDir = source ? dirname(source) : inventoryDir(inv);

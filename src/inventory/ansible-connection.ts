@@ -45,7 +45,9 @@ export const KNOWN_ANSIBLE_VARS = new Set([
   'ansible_verbosity', 'ansible_inventory_sources', 'ansible_config_file', 'ansible_playbook_python',
 ]);
 
-const BECOME_METHODS = ['sudo', 'su', 'doas', 'enable', 'pbrun', 'pfexec', 'dzdo', 'ksu', 'runas', 'machinectl', 'sesu'];
+const BECOME_METHODS = [
+  'sudo', 'su', 'doas', 'enable', 'pbrun', 'pfexec', 'dzdo', 'ksu', 'runas', 'machinectl', 'sesu',
+];
 
 export interface ReadConnection {
   params: AnsibleConnectionParams;
@@ -77,8 +79,8 @@ export function readAnsibleConnection(vars: Record<string, unknown>): ReadConnec
   const port = first('ansible_port', 'ansible_ssh_port');
   if (port) {
     const n = parsePort(port.value);
-    if (n === undefined) problems.push(`${port.name} must be a whole number from 1 to 65535, not ${JSON.stringify(port.value)}`);
-    else params.port = n;
+    if (n !== undefined) params.port = n;
+    else problems.push(`${port.name} must be a whole number from 1 to 65535, not ${JSON.stringify(port.value)}`);
   }
   const user = text('ansible_user', 'ansible_ssh_user');
   if (user !== undefined) params.user = user;
@@ -104,7 +106,8 @@ export function readAnsibleConnection(vars: Record<string, unknown>): ReadConnec
   }
   const method = text('ansible_become_method');
   if (method !== undefined) {
-    if (BECOME_METHODS.includes(method.replace(/^ansible\.builtin\./, ''))) params.become_method = method.replace(/^ansible\.builtin\./, '');
+    const short = method.replace(/^ansible\.builtin\./, '');
+    if (BECOME_METHODS.includes(short)) params.become_method = short;
     else problems.push(`ansible_become_method "${method}" is not a become method Ansible knows`);
   }
   const becomeUser = text('ansible_become_user');
@@ -148,7 +151,13 @@ export function ansibleBool(value: unknown): boolean | undefined {
 }
 
 /** The OpenSSH options in `ansible_ssh_common_args`/`ansible_ssh_extra_args` that shape a connection. */
-function readSshArgs(name: string, args: string, params: AnsibleConnectionParams, problems: string[], ignored: string[]): void {
+function readSshArgs(
+  name: string,
+  args: string,
+  params: AnsibleConnectionParams,
+  problems: string[],
+  ignored: string[],
+): void {
   const split = shlexSplit(args, { comments: false });
   if ('problem' in split) {
     problems.push(`${name}: ${split.problem}`);
@@ -183,7 +192,13 @@ function setPort(name: string, value: string, params: AnsibleConnectionParams, p
   else params.port ??= n;
 }
 
-function readSshOption(name: string, option: string, params: AnsibleConnectionParams, problems: string[], ignored: string[]): void {
+function readSshOption(
+  name: string,
+  option: string,
+  params: AnsibleConnectionParams,
+  problems: string[],
+  ignored: string[],
+): void {
   const m = /^\s*([A-Za-z]+)\s*(?:=|\s)\s*(.*?)\s*$/.exec(option);
   if (!m) {
     problems.push(`${name}: "-o ${option}" is not an OpenSSH option`);
@@ -197,10 +212,15 @@ function readSshOption(name: string, option: string, params: AnsibleConnectionPa
     // The common "ssh -W %h:%p bastion" is a jump host; runbook never runs a command to connect.
     const jump = jumpFromProxyCommand(value);
     if (jump) params.proxy_jump ??= jump;
-    else problems.push(`${name}: ProxyCommand "${value}" runs a program to connect, which runbook never does; use ProxyJump`);
+    else {
+      problems.push(`${name}: ProxyCommand "${value}" runs a program to connect, which runbook never does; use ProxyJump`);
+    }
   } else if (key === 'stricthostkeychecking') {
     const v = value.toLowerCase();
-    const mode = v === 'yes' || v === 'true' ? 'strict' : v === 'no' || v === 'off' || v === 'false' ? 'off' : v === 'accept-new' ? 'accept-new' : undefined;
+    const modes: Record<string, AnsibleConnectionParams['strict_host_key_checking']> = {
+      yes: 'strict', true: 'strict', no: 'off', off: 'off', false: 'off', 'accept-new': 'accept-new',
+    };
+    const mode = Object.hasOwn(modes, v) ? modes[v] : undefined;
     if (mode === undefined) problems.push(`${name}: StrictHostKeyChecking=${value} is not yes, no or accept-new`);
     else params.strict_host_key_checking ??= mode;
   } else if (key === 'userknownhostsfile') {
