@@ -18,6 +18,8 @@ interface Case {
   /** Everything before --list/--host/--graph, for both tools. */
   args: string[];
   hosts: string[];
+  /** A group to draw with `--graph GROUP` besides the whole tree. */
+  group?: string;
   env?: NodeJS.ProcessEnv;
 }
 
@@ -27,6 +29,7 @@ const CASES: Case[] = [
     dir: 'ini-features',
     args: ['-i', 'hosts'],
     hosts: ['solo', 'both_ways', 'quoted', 'shared', 'db-r1'],
+    group: 'dc1',
   },
   {
     name: 'a YAML inventory with ports, ranges, string sections and YAML 1.1 booleans',
@@ -129,11 +132,13 @@ describe.concurrent('runbook inventory agrees with ansible-inventory', () => {
       expect(JSON.parse(out.runbook)).toEqual(asRunbookShows(out.ansible, 'list'));
     });
     test(`${c.name}: --graph and --host`, async () => {
-      const [graph, ...perHost] = await Promise.all([
+      const [graph, subgraph, ...perHost] = await Promise.all([
         both(c, dir, ['--graph']),
+        both(c, dir, ['--graph', c.group ?? 'ungrouped']),
         ...c.hosts.map((host) => both(c, dir, ['--host', host])),
       ]);
       expect(graph!.runbook.trimEnd()).toBe(graph!.ansible.trimEnd());
+      expect(subgraph!.runbook.trimEnd()).toBe(subgraph!.ansible.trimEnd());
       c.hosts.forEach((host, i) => {
         expect(JSON.parse(perHost[i]!.runbook), host).toEqual(asRunbookShows(perHost[i]!.ansible, 'host'));
       });
