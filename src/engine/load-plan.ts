@@ -3,6 +3,7 @@ import { diagnostic, formatDiagnostic, sortDiagnostics, type Diagnostic, type Lo
 import { loadInventorySources } from '../inventory/sources.js';
 import { readVarsTree } from '../inventory/vars-tree.js';
 import type { VaultSecret } from '../inventory/vault.js';
+import { ACTIONS } from '../actions/registry.js';
 import { loadPlaybook } from '../playbook/playbook.js';
 import type { Inventory, VarsTree } from '../inventory/types.js';
 import type { PlaybookSpec } from '../playbook/types.js';
@@ -39,7 +40,7 @@ export interface LoadedPlan {
 /** Files → Plan: the playbook, each play's inventory (loaded once per file), then the pure plan. */
 export function loadPlan(opts: LoadPlanOptions): LoadedPlan {
   const cwd = opts.cwd ?? process.cwd();
-  const { playbook, diagnostics } = loadPlaybook(resolve(cwd, opts.playbook));
+  const { playbook, diagnostics } = loadPlaybook(resolve(cwd, opts.playbook), ACTIONS);
   if (!playbook) {
     return { plan: null, playbook: null, diagnostics: sortDiagnostics(diagnostics), warnings: [], decrypted: [] };
   }
