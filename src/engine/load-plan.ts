@@ -63,7 +63,13 @@ export function loadPlan(opts: LoadPlanOptions): LoadedPlan {
   const inventories = playbook.plays.map((play) => {
     if (cliSources && cliSources.length > 0) return load(cliSources);
     if (play.inventory) return load([play.inventory], play.locs.inventory ?? play.loc);
-    all.push(diagnostic(play.loc, `play "${play.name}" names no inventory`, 'pass -i INVENTORY or set "inventory:" on the play'));
+    all.push(
+      diagnostic(
+        play.loc,
+        `play "${play.name}" names no inventory`,
+        'pass -i INVENTORY or set "inventory:" on the play',
+      ),
+    );
     return null;
   });
 

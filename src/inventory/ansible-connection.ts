@@ -33,20 +33,59 @@ export interface AnsibleConnectionParams {
 
 /** Every `ansible_*` variable runbook reads (or, for the interpreter, knowingly ignores). */
 export const KNOWN_ANSIBLE_VARS = new Set([
-  'ansible_host', 'ansible_ssh_host', 'ansible_port', 'ansible_ssh_port', 'ansible_user', 'ansible_ssh_user',
-  'ansible_ssh_private_key_file', 'ansible_private_key_file', 'ansible_password', 'ansible_ssh_pass',
-  'ansible_ssh_password', 'ansible_connection', 'ansible_network_os', 'ansible_become', 'ansible_become_method',
-  'ansible_become_user', 'ansible_become_password', 'ansible_become_pass', 'ansible_ssh_common_args',
-  'ansible_ssh_extra_args', 'ansible_python_interpreter', 'ansible_host_key_checking',
+  'ansible_host',
+  'ansible_ssh_host',
+  'ansible_port',
+  'ansible_ssh_port',
+  'ansible_user',
+  'ansible_ssh_user',
+  'ansible_ssh_private_key_file',
+  'ansible_private_key_file',
+  'ansible_password',
+  'ansible_ssh_pass',
+  'ansible_ssh_password',
+  'ansible_connection',
+  'ansible_network_os',
+  'ansible_become',
+  'ansible_become_method',
+  'ansible_become_user',
+  'ansible_become_password',
+  'ansible_become_pass',
+  'ansible_ssh_common_args',
+  'ansible_ssh_extra_args',
+  'ansible_python_interpreter',
+  'ansible_host_key_checking',
   'ansible_ssh_host_key_checking',
   // Set by runbook itself for templates, never read as connection settings.
-  'ansible_check_mode', 'ansible_diff_mode', 'ansible_play_hosts', 'ansible_play_hosts_all', 'ansible_play_batch',
-  'ansible_play_name', 'ansible_forks', 'ansible_limit', 'ansible_run_tags', 'ansible_skip_tags', 'ansible_version',
-  'ansible_verbosity', 'ansible_inventory_sources', 'ansible_config_file', 'ansible_playbook_python',
+  'ansible_check_mode',
+  'ansible_diff_mode',
+  'ansible_play_hosts',
+  'ansible_play_hosts_all',
+  'ansible_play_batch',
+  'ansible_play_name',
+  'ansible_forks',
+  'ansible_limit',
+  'ansible_run_tags',
+  'ansible_skip_tags',
+  'ansible_version',
+  'ansible_verbosity',
+  'ansible_inventory_sources',
+  'ansible_config_file',
+  'ansible_playbook_python',
 ]);
 
 const BECOME_METHODS = [
-  'sudo', 'su', 'doas', 'enable', 'pbrun', 'pfexec', 'dzdo', 'ksu', 'runas', 'machinectl', 'sesu',
+  'sudo',
+  'su',
+  'doas',
+  'enable',
+  'pbrun',
+  'pfexec',
+  'dzdo',
+  'ksu',
+  'runas',
+  'machinectl',
+  'sesu',
 ];
 
 export interface ReadConnection {
@@ -213,12 +252,19 @@ function readSshOption(
     const jump = jumpFromProxyCommand(value);
     if (jump) params.proxy_jump ??= jump;
     else {
-      problems.push(`${name}: ProxyCommand "${value}" runs a program to connect, which runbook never does; use ProxyJump`);
+      problems.push(
+        `${name}: ProxyCommand "${value}" runs a program to connect, which runbook never does; use ProxyJump`,
+      );
     }
   } else if (key === 'stricthostkeychecking') {
     const v = value.toLowerCase();
     const modes: Record<string, AnsibleConnectionParams['strict_host_key_checking']> = {
-      yes: 'strict', true: 'strict', no: 'off', off: 'off', false: 'off', 'accept-new': 'accept-new',
+      yes: 'strict',
+      true: 'strict',
+      no: 'off',
+      off: 'off',
+      false: 'off',
+      'accept-new': 'accept-new',
     };
     const mode = Object.hasOwn(modes, v) ? modes[v] : undefined;
     if (mode === undefined) problems.push(`${name}: StrictHostKeyChecking=${value} is not yes, no or accept-new`);

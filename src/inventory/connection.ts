@@ -97,7 +97,9 @@ export function resolveConnection(
     const n = typeof rawPort === 'string' && /^\d+$/.test(rawPort) ? Number(rawPort) : rawPort;
     if (typeof n === 'number' && Number.isInteger(n) && n >= 1 && n <= 65535) port = n;
     else {
-      problems.push(`connection variable "port" must be a whole number from 1 to 65535, not ${JSON.stringify(rawPort)}`);
+      problems.push(
+        `connection variable "port" must be a whole number from 1 to 65535, not ${JSON.stringify(rawPort)}`,
+      );
     }
   }
   const user = str('user', pick(vars, 'user')) ?? a.user ?? ctx.user ?? currentUser();
@@ -118,7 +120,12 @@ export function resolveConnection(
     }
   }
   const connection: Connection = {
-    transport, host, port, user, knownHosts: expandPath(knownHosts, ctx), hostKeyChecking,
+    transport,
+    host,
+    port,
+    user,
+    knownHosts: expandPath(knownHosts, ctx),
+    hostKeyChecking,
   };
   if (keyFile !== undefined) connection.keyFile = expandPath(keyFile, ctx);
   if (passphraseEnv !== undefined) connection.passphraseEnv = passphraseEnv;

@@ -27,7 +27,10 @@ export interface LoadedInventory {
  */
 const IGNORED = new RegExp(
   [
-    '^\\.', '^host_vars$', '^group_vars$', '^vars_plugins$',
+    '^\\.',
+    '^host_vars$',
+    '^group_vars$',
+    '^vars_plugins$',
     '(\\.pyc|\\.pyo|\\.swp|\\.bak|~|\\.rpm|\\.md|\\.txt|\\.rst|\\.orig|\\.ini|\\.cfg|\\.retry)$',
   ].join('|'),
 );

@@ -72,7 +72,9 @@ export class InventoryVars {
     const priority = (g: string): number => this.inv.groups.get(g)?.priority ?? 1;
     const sorted = [...out].sort(
       (a, b) =>
-        (this.depth.get(a) ?? 1) - (this.depth.get(b) ?? 1) || priority(a) - priority(b) || (a < b ? -1 : a > b ? 1 : 0),
+        (this.depth.get(a) ?? 1) - (this.depth.get(b) ?? 1) ||
+        priority(a) - priority(b) ||
+        (a < b ? -1 : a > b ? 1 : 0),
     );
     return ['all', ...sorted];
   }

@@ -29,7 +29,11 @@ export function parseYamlInventory(
   if (Object.keys(root).length === 0) throw new InventoryError(top, EMPTY);
   if (root.plugin) {
     const at = loaded.locate(['plugin'], 'key');
-    throw new InventoryError(at, 'inventory plugin configurations are not supported', 'list hosts and groups in YAML or INI');
+    throw new InventoryError(
+      at,
+      'inventory plugin configurations are not supported',
+      'list hosts and groups in YAML or INI',
+    );
   }
 
   const parseGroup = (name: string, body: unknown, at: YamlPath): string => {

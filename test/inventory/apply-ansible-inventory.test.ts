@@ -29,9 +29,15 @@ describe('apply with an Ansible inventory', () => {
     writeFileSync(join(dir, 'inventory', 'group_vars', 'all', 'vault.yml'), `ansible_password: ${password}\n`);
     writeFileSync(join(dir, 'inventory', 'host_vars', `${l.hosts[0]!.name}.lab.example.yml`), 'role: first\n');
     writeFileSync(join(dir, 'vault-pass'), 'correct horse\n');
-    const encrypted = await runAnsible('ansible-vault', ['encrypt', '--vault-password-file', 'vault-pass', 'inventory/group_vars/all/vault.yml'], dir);
+    const encrypted = await runAnsible(
+      'ansible-vault',
+      ['encrypt', '--vault-password-file', 'vault-pass', 'inventory/group_vars/all/vault.yml'],
+      dir,
+    );
     expect(encrypted.code, encrypted.stderr).toBe(0);
-    expect(readFileSync(join(dir, 'inventory', 'group_vars', 'all', 'vault.yml'), 'utf8')).toMatch(/^\$ANSIBLE_VAULT;1\.1;AES256/);
+    expect(readFileSync(join(dir, 'inventory', 'group_vars', 'all', 'vault.yml'), 'utf8')).toMatch(
+      /^\$ANSIBLE_VAULT;1\.1;AES256/,
+    );
     writeFileSync(
       join(dir, 'site.yml'),
       [
@@ -45,14 +51,28 @@ describe('apply with an Ansible inventory', () => {
     );
 
     const r = await runCli(
-      ['apply', 'site.yml', '-i', 'inventory', '-e', 'greeting=hello', '--vault-password-file', 'vault-pass', '--json', '-f', '2'],
+      [
+        'apply',
+        'site.yml',
+        '-i',
+        'inventory',
+        '-e',
+        'greeting=hello',
+        '--vault-password-file',
+        'vault-pass',
+        '--json',
+        '-f',
+        '2',
+      ],
       { cwd: dir, env: { SSH_AUTH_SOCK: '' } },
     );
     expect(r.stderr).not.toContain(password);
     expect(r.stdout).not.toContain(password);
     expect(r.code, r.stderr).toBe(0);
     const report = JSON.parse(r.stdout) as { hosts: { name: string; status: string; tasks: { stdout: string }[] }[] };
-    expect(report.hosts.map((h) => [h.name, h.status])).toEqual(l.hosts.map((h) => [`${h.name}.lab.example`, 'changed']));
+    expect(report.hosts.map((h) => [h.name, h.status])).toEqual(
+      l.hosts.map((h) => [`${h.name}.lab.example`, 'changed']),
+    );
     expect(report.hosts.map((h) => h.tasks[0]!.stdout.trim())).toEqual(
       l.hosts.map((h, i) => `hello ${h.name} ${i === 0 ? 'first' : 'other'} 3 3 first`),
     );
@@ -64,12 +84,20 @@ describe('apply with an Ansible inventory', () => {
     const l = await lab({ hosts: 2, password: 'plain-lab-password' });
     const dir = join(l.dir, 'plain');
     mkdirSync(dir);
-    const lines = ['[all:vars]', 'ansible_user=netops', 'ansible_password=plain-lab-password', 'ansible_shell_type=csh'];
+    const lines = [
+      '[all:vars]',
+      'ansible_user=netops',
+      'ansible_password=plain-lab-password',
+      'ansible_shell_type=csh',
+    ];
     lines.push(`ansible_ssh_extra_args='-o UserKnownHostsFile=${l.knownHostsPath}'`, '[lab]');
     for (const h of l.hosts) lines.push(`${h.name} ansible_ssh_host=127.0.0.1 ansible_ssh_port=${h.port}`);
     writeFileSync(join(dir, 'hosts.ini'), `${lines.join('\n')}\n`);
     writeFileSync(join(dir, 'site.yml'), '- hosts: lab\n  tasks:\n    - name: Who\n      command: whoami\n');
-    const r = await runCli(['apply', 'site.yml', '-i', 'hosts.ini', '--json'], { cwd: dir, env: { SSH_AUTH_SOCK: '' } });
+    const r = await runCli(['apply', 'site.yml', '-i', 'hosts.ini', '--json'], {
+      cwd: dir,
+      env: { SSH_AUTH_SOCK: '' },
+    });
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr.match(/warning: .*plain text/g)).toHaveLength(1);
     expect(r.stderr.match(/warning: ansible_shell_type is not used by runbook/g)).toHaveLength(1);

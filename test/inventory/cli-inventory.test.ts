@@ -24,10 +24,19 @@ describe('inventory flags on the command line', () => {
       [['inventory', '--list'], /name the inventory with -i/],
       [['inventory', '-i', 'hosts', '--list', '--graph'], /choose one of --list, --host HOST or --graph/],
       [['inventory', '-i', 'hosts', '--host', 'nope'], /--host: no host "nope" in the inventory/],
-      [['inventory', '-i', 'hosts', '--list', '-e', './vars.yml'], /-e \.\/vars\.yml: to read variables from a file, write -e @\.\/vars\.yml/],
-      [['inventory', '-i', 'hosts', '--list', '--vault-password-file', 'missing'], /--vault-password-file missing: no such file/],
+      [
+        ['inventory', '-i', 'hosts', '--list', '-e', './vars.yml'],
+        /-e \.\/vars\.yml: to read variables from a file, write -e @\.\/vars\.yml/,
+      ],
+      [
+        ['inventory', '-i', 'hosts', '--list', '--vault-password-file', 'missing'],
+        /--vault-password-file missing: no such file/,
+      ],
       [['inventory', '-i', 'hosts', '--list', '--vault-id', 'prod@script-pass'], /never runs them/],
-      [['inventory', '-i', 'hosts', '--list', '--vault-id', 'prod@prompt'], /prompting for a vault password is not supported/],
+      [
+        ['inventory', '-i', 'hosts', '--list', '--vault-id', 'prod@prompt'],
+        /prompting for a vault password is not supported/,
+      ],
     ];
     for (const [args, message] of cases) {
       const r = await run(args, dir);
@@ -53,15 +62,22 @@ describe('inventory flags on the command line', () => {
     writeFileSync(join(dir, 'group_vars', 'db.yml'), 'db_host: internal-db.example.net\n');
     const enc = await runAnsible('ansible-vault', ['encrypt', '--vault-password-file', 'pw', 'group_vars/db.yml'], dir);
     expect(enc.code, enc.stderr).toBe(0);
-    writeFileSync(join(dir, 'site.yml'), '- hosts: db\n  tasks:\n    - name: ping\n      command: "ping -c1 {{ db_host }}"\n');
+    writeFileSync(
+      join(dir, 'site.yml'),
+      '- hosts: db\n  tasks:\n    - name: ping\n      command: "ping -c1 {{ db_host }}"\n',
+    );
     const r = await run(['plan', 'site.yml', '-i', 'hosts', '--vault-password-file', 'pw', '--json'], dir);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).not.toContain('internal-db.example.net');
-    const plan = JSON.parse(r.stdout) as { plays: { hosts: Record<string, { vars: Record<string, unknown>; tasks: { command: string }[] }> }[] };
+    const plan = JSON.parse(r.stdout) as {
+      plays: { hosts: Record<string, { vars: Record<string, unknown>; tasks: { command: string }[] }> }[];
+    };
     expect(plan.plays[0]!.hosts.d1!.tasks[0]!.command).toBe('ping -c1 [redacted]');
     expect(plan.plays[0]!.hosts.d1!.vars.db_host).toBe('[redacted]');
     const without = await run(['plan', 'site.yml', '-i', 'hosts', '--json'], dir);
     expect(without.code).toBe(4);
-    expect(without.stderr).toMatch(/group_vars\/db\.yml:1:1: cannot decrypt .*no vault password was given \(pass --vault-password-file or --vault-id\)/);
+    expect(without.stderr).toMatch(
+      /group_vars\/db\.yml:1:1: cannot decrypt .*no vault password was given \(pass --vault-password-file or --vault-id\)/,
+    );
   });
 });

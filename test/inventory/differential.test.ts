@@ -90,7 +90,14 @@ const CASES: Case[] = [
     name: 'extra vars as key=value, JSON and @file on top of the inventory',
     dir: 'precedence',
     args: [
-      '-i', 'inventory/hosts', '-e', 'p_depth=from-e other="quoted value"', '-e', '{"json_var": {"n": 1}}', '-e', '@extra.yml',
+      '-i',
+      'inventory/hosts',
+      '-e',
+      'p_depth=from-e other="quoted value"',
+      '-e',
+      '{"json_var": {"n": 1}}',
+      '-e',
+      '@extra.yml',
     ],
     hosts: ['target'],
   },
@@ -205,7 +212,9 @@ describe('vault-encrypted files and values, made by ansible-vault', () => {
     const [ansible, runbook] = await side(args, dir);
     expect(ansible.code).not.toBe(0);
     expect(runbook.code).toBe(4);
-    expect(runbook.stderr).toMatch(/group_vars\/all\/vault\.yml:1:1: cannot decrypt .*no vault password given decrypts/);
+    expect(runbook.stderr).toMatch(
+      /group_vars\/all\/vault\.yml:1:1: cannot decrypt .*no vault password given decrypts/,
+    );
     expect(runbook.stderr).not.toMatch(/at \w+ \(/);
   });
 });

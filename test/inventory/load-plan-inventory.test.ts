@@ -15,7 +15,8 @@ function project(files: Record<string, string>): string {
   return dir;
 }
 
-const PLAY = '- hosts: all\n  serial: 2\n  vars:\n    from_play: play\n  tasks:\n    - name: t\n      command: "true"\n';
+const PLAY =
+  '- hosts: all\n  serial: 2\n  vars:\n    from_play: play\n  tasks:\n    - name: t\n      command: "true"\n';
 
 describe('plans read Ansible inventories', () => {
   it('precedence: inventory vars < inventory group_vars < playbook group_vars < host vars < host_vars < play vars < -e', () => {
@@ -26,11 +27,21 @@ describe('plans read Ansible inventories', () => {
       'group_vars/web.yml': 'v_pb_group: playbook-file\n',
       'inv/host_vars/w1.yml': 'v_hostvars: file\nv_e: host\n',
     });
-    const loaded = loadPlan({ playbook: join(dir, 'site.yml'), inventory: ['inv/hosts'], cwd: dir, extraVars: { v_e: 'extra', from_play: 'extra' } });
+    const loaded = loadPlan({
+      playbook: join(dir, 'site.yml'),
+      inventory: ['inv/hosts'],
+      cwd: dir,
+      extraVars: { v_e: 'extra', from_play: 'extra' },
+    });
     expect(loaded.diagnostics).toEqual([]);
     const vars = loaded.plan!.plays[0]!.hosts.get('w1')!.vars;
     expect(vars).toMatchObject({
-      v_host: 'inline', v_hostvars: 'file', v_group: 'inventory-file', v_pb_group: 'playbook-file', v_e: 'extra', from_play: 'extra',
+      v_host: 'inline',
+      v_hostvars: 'file',
+      v_group: 'inventory-file',
+      v_pb_group: 'playbook-file',
+      v_e: 'extra',
+      from_play: 'extra',
     });
   });
 
@@ -55,13 +66,13 @@ describe('plans read Ansible inventories', () => {
     expect((r1.groups as Record<string, string[]>).ungrouped).toEqual(['r1.example.net']);
     expect((r1.groups as Record<string, string[]>).all).toEqual(['r1.example.net', 'w1', 'w2']);
     expect(typeof r1.omit).toBe('string');
-    expect(((r1.hostvars as Record<string, Record<string, unknown>>).w1)!.colour).toBe('blue');
+    expect((r1.hostvars as Record<string, Record<string, unknown>>).w1!.colour).toBe('blue');
   });
 
   it('connection parameters from Ansible variables, rendered per host', () => {
     const dir = project({
       'site.yml': PLAY,
-      'hosts': [
+      hosts: [
         '[routers]',
         'rt1 ansible_host="{{ mgmt }}.1" ansible_port="2201" ansible_connection=ansible.builtin.paramiko ansible_network_os=cisco.ios.ios',
         '[routers:vars]',
@@ -74,14 +85,20 @@ describe('plans read Ansible inventories', () => {
     const loaded = loadPlan({ playbook: join(dir, 'site.yml'), inventory: 'hosts', cwd: dir });
     expect(loaded.diagnostics).toEqual([]);
     expect(loaded.plan!.plays[0]!.hosts.get('rt1')!.connection).toMatchObject({
-      host: '10.9.0.1', port: 2201, transport: 'ssh', networkOs: 'cisco.ios.ios', become: { method: 'enable', user: 'root' },
-      proxyJump: 'ops@bastion', hostKeyChecking: 'accept-new', knownHosts: join(dir, 'kh'),
+      host: '10.9.0.1',
+      port: 2201,
+      transport: 'ssh',
+      networkOs: 'cisco.ios.ios',
+      become: { method: 'enable', user: 'root' },
+      proxyJump: 'ops@bastion',
+      hostKeyChecking: 'accept-new',
+      knownHosts: join(dir, 'kh'),
     });
     expect(loaded.warnings).toEqual(['ansible_ssh_common_args: -o ServerAliveInterval is not used by runbook']);
   });
 
   it('a connection no transport provides is a located problem, not a silent ssh', () => {
-    const dir = project({ 'site.yml': PLAY, 'hosts': '\n[win]\nw1 ansible_connection=winrm\n' });
+    const dir = project({ 'site.yml': PLAY, hosts: '\n[win]\nw1 ansible_connection=winrm\n' });
     const loaded = loadPlan({ playbook: join(dir, 'site.yml'), inventory: 'hosts', cwd: dir });
     expect(loaded.diagnostics.map((d) => `${d.line}: ${d.message}`)).toEqual([
       expect.stringMatching(/^3: host w1: connection "winrm" is not one of ssh/),
@@ -89,13 +106,17 @@ describe('plans read Ansible inventories', () => {
   });
 
   it('a bad connection variable is a located problem naming it; a value without its vault password names the file', () => {
-    const dir = project({ 'site.yml': PLAY, 'hosts': 'h1 ansible_port=ssh\n', 'group_vars/all.yml': 'x: !vault |\n  $ANSIBLE_VAULT;1.1;AES256\n  6161\n' });
+    const dir = project({
+      'site.yml': PLAY,
+      hosts: 'h1 ansible_port=ssh\n',
+      'group_vars/all.yml': 'x: !vault |\n  $ANSIBLE_VAULT;1.1;AES256\n  6161\n',
+    });
     const loaded = loadPlan({ playbook: join(dir, 'site.yml'), inventory: 'hosts', cwd: dir });
     expect(loaded.plan).toBeNull();
-    expect(loaded.diagnostics.map((d) => `${d.file.replace(dir + '/', '')}:${d.line}: ${d.message}`)).toEqual([
+    expect(loaded.diagnostics.map((d) => `${d.file.replace(`${dir}/`, '')}:${d.line}: ${d.message}`)).toEqual([
       expect.stringMatching(/^group_vars\/all\.yml:1: cannot decrypt this !vault value: /),
     ]);
-    const bad = project({ 'site.yml': PLAY, 'hosts': 'h1 ansible_port=ssh\n' });
+    const bad = project({ 'site.yml': PLAY, hosts: 'h1 ansible_port=ssh\n' });
     const r = loadPlan({ playbook: join(bad, 'site.yml'), inventory: 'hosts', cwd: bad });
     expect(r.diagnostics.map((d) => `${d.line}:${d.col}: ${d.message}`)).toEqual([
       '1:1: host h1: ansible_port must be a whole number from 1 to 65535, not "ssh"',
