@@ -9,6 +9,7 @@ import { inventoryDir, resolveConnection } from '../inventory/connection.js';
 import type { Inventory } from '../inventory/types.js';
 import { InventoryVars } from '../inventory/vars.js';
 import { splitBatches } from './batches.js';
+import { expressionNameProblems, inlineTemplateNameProblems, templateFileNameProblems } from './check-names.js';
 import {
   REGISTERED_PLACEHOLDER,
   type Plan,
@@ -89,6 +90,14 @@ function taskExpressions(task: TaskSpec): { key: ExprKey; exprs: string[] }[] {
   if (task.changedWhen?.length) out.push({ key: 'changed_when', exprs: task.changedWhen });
   if (task.action.kind === 'assert') out.push({ key: 'that', exprs: task.action.that });
   return out;
+}
+
+/** The inline templates of a task (a command, a template's dest) with where each value starts. */
+function inlineTemplates(task: TaskSpec): [string, Loc][] {
+  const a = task.action;
+  if (a.kind === 'command') return [[a.command, taskLoc(task, 'command')]];
+  if (a.kind === 'template') return [[a.dest, taskLoc(task, 'template.dest', 'template')]];
+  return [];
 }
 
 function taskLoc(task: TaskSpec, ...keys: string[]): Loc {
@@ -260,11 +269,19 @@ function checkTasksOnce(
     for (const { key, exprs } of taskExpressions(task)) {
       exprs.forEach((expr, i) => {
         const parsed = parseExpression(expr);
-        if (!parsed.ok) problems.add(exprLoc(task, key, i), `${key === 'that' ? 'assert.that' : key}: ${parsed.message}`);
+        const label = key === 'that' ? 'assert.that' : key;
+        if (!parsed.ok) problems.add(exprLoc(task, key, i), `${label}: ${parsed.message}`);
         else list.push({ key, i, names: parsed.names });
+        for (const p of expressionNameProblems(expr, exprLoc(task, key, i), label)) problems.add(p.loc, p.message, null, p.hint);
       });
     }
     out.set(task, list);
+    for (const [text, loc] of inlineTemplates(task)) {
+      const names = inlineTemplateNameProblems(text, loc, engine.searchPath);
+      // Reported once here, not again per host when the value is rendered.
+      if (names.length > 0) broken.add(task);
+      for (const p of names) problems.add(p.loc, p.message, null, p.hint);
+    }
     if (task.action.kind === 'template') {
       const found = findTemplate(engine.searchPath, task.action.src);
       if (!found.ok) {
@@ -278,7 +295,11 @@ function checkTasksOnce(
         broken.add(task);
         if (err instanceof RenderError) problems.add({ file: err.file, line: err.line, col: err.col }, err.message);
         else problems.add(taskLoc(task, 'template.src', 'template'), renderMessage(err));
+        continue;
       }
+      const names = templateFileNameProblems(found.path, engine.searchPath);
+      if (names.length > 0) broken.add(task);
+      for (const p of names) problems.add(p.loc, p.message, null, p.hint);
     }
   }
   return { expressions: out, broken };
@@ -295,6 +316,7 @@ function previewTask(
 ): TaskPreview {
   const a = task.action;
   if (a.kind === 'command') {
+    if (broken.has(task)) return { command: a.command };
     try {
       return { command: engine.renderString(a.command, ctx, file) };
     } catch (err) {
