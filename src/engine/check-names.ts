@@ -1,7 +1,12 @@
 import { readFileSync } from 'node:fs';
 import type { Loc } from '../playbook/diagnostic.js';
 import { bareExpression } from '../playbook/expression.js';
-import { checkExpressionNames, checkTemplateFile, checkTemplateNames, type NameProblem } from '../playbook/template/check.js';
+import {
+  checkExpressionNames,
+  checkTemplateFile,
+  checkTemplateNames,
+  type NameProblem,
+} from '../playbook/template/check.js';
 import { displayPath } from '../playbook/load.js';
 
 /**

@@ -92,7 +92,9 @@ describe('templates render as Ansible renders them', () => {
     const flagged = CASES.flatMap((c, id) => {
       if (!oracle.get(id)!.ok) return [];
       const problems =
-        c.when !== undefined ? checkExpressionNames(c.when) : checkTemplateNames(c.t!, { searchPath: templateSearchPath(root) });
+        c.when !== undefined
+          ? checkExpressionNames(c.when)
+          : checkTemplateNames(c.t!, { searchPath: templateSearchPath(root) });
       return problems.map((p) => `${label(c)}: ${p.message}`);
     });
     expect(flagged).toEqual([]);
@@ -105,7 +107,9 @@ describe('templates render as Ansible renders them', () => {
       if (expected.ok) {
         expect(actual).toEqual({ ok: true, out: expected.out });
       } else {
-        expect(actual.ok, `Ansible failed with ${expected.error}, runbook rendered ${JSON.stringify(actual)}`).toBe(false);
+        expect(actual.ok, `Ansible failed with ${expected.error}, runbook rendered ${JSON.stringify(actual)}`).toBe(
+          false,
+        );
       }
     });
   });

@@ -33,7 +33,9 @@ const render = (text: string, vars: Record<string, unknown> = {}) => engine.rend
 
 describe('lookups', () => {
   it('reads files from files/ and beside the playbook, without the final newline', () => {
-    expect(render('[{{ lookup("file", "motd.txt") }}] {{ lookup("file", "beside.txt") }}')).toBe('[hello] beside the playbook');
+    expect(render('[{{ lookup("file", "motd.txt") }}] {{ lookup("file", "beside.txt") }}')).toBe(
+      '[hello] beside the playbook',
+    );
   });
 
   it('refuses a file outside the playbook: .., absolute, or a symlink leading out', () => {

@@ -51,6 +51,13 @@ const PYTHON_FOR: Record<string, string> = {
   trimEnd: 'use .rstrip()',
   padStart: 'use .rjust() or .zfill()',
   padEnd: 'use .ljust()',
+  append: 'variables are read-only in templates: build a new list with xs + [x]',
+  extend: 'variables are read-only in templates: build a new list with xs + ys',
+  insert: 'variables are read-only in templates: build a new list',
+  remove: 'variables are read-only in templates: use | reject("equalto", x) | list',
+  pop: 'variables are read-only in templates',
+  update: 'variables are read-only in templates: use | combine',
+  setdefault: 'variables are read-only in templates: use | combine or | default',
 };
 
 /** Methods of the helper objects Jinja's globals return (a cycler's `next`, `loop.cycle`). */
@@ -62,7 +69,9 @@ function parse(text: string): Node {
 }
 
 function at(n: Node, message: string, hint?: string): NameProblem {
-  return hint === undefined ? { line: n.lineno + 1, col: n.colno + 1, message } : { line: n.lineno + 1, col: n.colno + 1, message, hint };
+  return hint === undefined
+    ? { line: n.lineno + 1, col: n.colno + 1, message }
+    : { line: n.lineno + 1, col: n.colno + 1, message, hint };
 }
 
 function rootSymbol(n: Node | undefined): string | undefined {
@@ -73,7 +82,10 @@ function rootSymbol(n: Node | undefined): string | undefined {
 function literalNames(n: Node | undefined): string[] | undefined {
   if (!n) return undefined;
   if (n.typename === 'Literal' && typeof n.value === 'string') return [n.value];
-  if (n.typename === 'Array' && (n.children ?? []).every((c) => c.typename === 'Literal' && typeof c.value === 'string')) {
+  if (
+    n.typename === 'Array' &&
+    (n.children ?? []).every((c) => c.typename === 'Literal' && typeof c.value === 'string')
+  ) {
     return (n.children ?? []).map((c) => String(c.value));
   }
   return undefined;
@@ -115,14 +127,16 @@ function checkTree(root: Node, opts: Options): NameProblem[] {
       case 'Filter': {
         const name = n['name'] as Node;
         const filter = String(name.value);
-        if (!Object.hasOwn(FILTERS, filter)) problems.push(at(name, `unknown filter "${filter}"`, didYouMean(filter, Object.keys(FILTERS))));
+        if (!Object.hasOwn(FILTERS, filter))
+          problems.push(at(name, `unknown filter "${filter}"`, didYouMean(filter, Object.keys(FILTERS))));
         break;
       }
       case 'Is': {
         const right = n['right'] as Node;
         const nameNode = right.typename === 'FunCall' ? (right['name'] as Node) : right;
         const test = String(nameNode.value);
-        if (!Object.hasOwn(TESTS, test)) problems.push(at(nameNode, `unknown test "${test}"`, didYouMean(test, Object.keys(TESTS))));
+        if (!Object.hasOwn(TESTS, test))
+          problems.push(at(nameNode, `unknown test "${test}"`, didYouMean(test, Object.keys(TESTS))));
         break;
       }
       case 'FunCall': {
@@ -138,10 +152,16 @@ function checkTree(root: Node, opts: Options): NameProblem[] {
         if (callee.typename === 'LookupVal') {
           const key = callee['val'] as Node;
           const root = rootSymbol(callee['target'] as Node);
-          if (key.typename === 'Literal' && typeof key.value === 'string' && !(root !== undefined && namespaces.has(root))) {
+          if (
+            key.typename === 'Literal' &&
+            typeof key.value === 'string' &&
+            !(root !== undefined && namespaces.has(root))
+          ) {
             const method = key.value;
             if (!ALL_METHOD_NAMES.has(method) && !HELPER_METHODS.has(method)) {
-              const hint = Object.hasOwn(PYTHON_FOR, method) ? PYTHON_FOR[method] : didYouMean(method, ALL_METHOD_NAMES);
+              const hint = Object.hasOwn(PYTHON_FOR, method)
+                ? PYTHON_FOR[method]
+                : didYouMean(method, ALL_METHOD_NAMES);
               problems.push(at(key, `unknown method "${method}()"`, hint));
             }
           }
