@@ -1,3 +1,4 @@
+import { pySplitLines } from '../playbook/template/methods.js';
 import { createTwoFilesPatch } from 'diff';
 import { redactorFor, type Redactor } from '../playbook/redact.js';
 import { TransportError, type Session } from '../transport/transport.js';
@@ -39,9 +40,18 @@ class Interrupted extends Error {
   }
 }
 
-/** Registered results, as `register` stores them and expressions read them. */
-function registered(o: Outcome): Record<string, unknown> {
-  return { stdout: o.stdout, stderr: o.stderr, rc: o.rc, changed: o.changed, failed: o.status === 'failed', skipped: o.status === 'skipped' };
+/** Registered results, as `register` stores them and expressions read them (`*_lines` as Ansible splits them). */
+export function registered(o: Outcome): Record<string, unknown> {
+  return {
+    stdout: o.stdout,
+    stdout_lines: pySplitLines(o.stdout),
+    stderr: o.stderr,
+    stderr_lines: pySplitLines(o.stderr),
+    rc: o.rc,
+    changed: o.changed,
+    failed: o.status === 'failed',
+    skipped: o.status === 'skipped',
+  };
 }
 
 function failed(reason: FailureReason, error: string, partial: Partial<Outcome> = {}): Outcome {

@@ -134,13 +134,16 @@ function normIndex(i: number, len: number): number {
   return i < 0 ? Math.max(0, len + i) : Math.min(i, len);
 }
 
+/** `str.splitlines()`: lines without their endings (`\n`, `\r\n`, `\r`), no empty last line. */
+export function pySplitLines(s: string, keepends = false): string[] {
+  const lines = s.split(/(?<=\r\n|\r(?!\n)|\n)/).filter((l) => l !== '');
+  return keepends ? lines : lines.map((l) => l.replace(/\r?\n$|\r$/, ''));
+}
+
 const STRING_METHODS: Record<string, Method> = {
   split: (s: string, [sep, max], kw) => pySplit(s, sep ?? kw.sep, max ?? kw.maxsplit),
   rsplit: (s: string, [sep, max], kw) => pyRsplit(s, sep ?? kw.sep, max ?? kw.maxsplit),
-  splitlines: (s: string, [keep]) => {
-    const lines = s.split(/(?<=\r\n|\r(?!\n)|\n)/);
-    return lines.filter((l) => l !== '').map((l) => (keep ? l : l.replace(/\r?\n$|\r$/, '')));
-  },
+  splitlines: (s: string, [keep]) => pySplitLines(s, Boolean(keep)),
   strip: (s: string, [c]) => stripChars(s, optChars(c), true, true),
   lstrip: (s: string, [c]) => stripChars(s, optChars(c), true, false),
   rstrip: (s: string, [c]) => stripChars(s, optChars(c), false, true),
