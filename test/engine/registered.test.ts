@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { registered } from '../../src/engine/host-runner.js';
+import { registered } from '../../src/actions/outcome.js';
 
 describe('registered results', () => {
   it('carry stdout_lines and stderr_lines as Ansible splits them', () => {
