@@ -29,6 +29,10 @@ export interface Outcome {
   would_run?: boolean;
   /** Unified diff of what changed (or would change under --check). */
   diff?: string;
+  /** Variables the task sets for the host's later tasks (set_fact). */
+  facts?: Record<string, unknown>;
+  /** What the task found, added to its registered result (stat's `stat`, slurp's `content`). */
+  data?: Record<string, unknown>;
 }
 
 /** The run's hard stop ended the operation. */
@@ -61,6 +65,7 @@ export function registered(o: Outcome): Record<string, unknown> {
     changed: o.changed,
     failed: o.status === 'failed',
     skipped: o.status === 'skipped',
+    ...o.data,
   };
 }
 

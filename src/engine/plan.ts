@@ -143,6 +143,20 @@ export function buildPlan(
     for (const t of play.tasks) if (t.register) registered.add(t.register);
     const placeholders: Record<string, unknown> = {};
     for (const r of registered) placeholders[r] = { ...REGISTERED_PLACEHOLDER };
+    // What an action adds to its registered result (stat's `stat`), in the shape it will have.
+    for (const t of play.tasks) {
+      const shape = t.register ? actionOf(t.action.kind).registers?.(t.action) : undefined;
+      if (shape) placeholders[t.register!] = { ...REGISTERED_PLACEHOLDER, ...shape };
+    }
+    // Variables set by a task (set_fact) exist only once it ran; before that the plan shows them empty,
+    // unless the host already has them.
+    const facts: Record<string, unknown> = {};
+    for (const t of play.tasks) {
+      for (const name of actionOf(t.action.kind).defines?.(t.action) ?? []) {
+        registered.add(name);
+        facts[name] = '';
+      }
+    }
 
     const checks = checkTasksOnce(play, engine, problems);
 
@@ -160,7 +174,7 @@ export function buildPlan(
       if (!isTransportName(transport)) {
         problems.add(hostLoc, `host ${hostName}: connection "${transport}" is not one of ${Object.keys(TRANSPORTS).join(', ')}`);
       }
-      const ctx: Record<string, unknown> = { ...vars, ...placeholders };
+      const ctx: Record<string, unknown> = { ...facts, ...vars, ...placeholders };
 
       const preview = (list: TaskSpec[]): PlannedTask[] =>
         list.map((task, index) => {
@@ -174,7 +188,10 @@ export function buildPlan(
           }
           const action = actionOf(task.action.kind);
           const host = hostPreview(task, ctx, engine, problems, hostName, playbook.file, checks.quiet.has(task));
-          return { index, spec: task, preview: action.preview(task.action, host, !checks.broken.has(task)) };
+          const shown = action.preview(task.action, host, !checks.broken.has(task));
+          // Variables the task sets (set_fact) are seen by the previews of the tasks after it.
+          Object.assign(ctx, action.previewFacts?.(shown) ?? {});
+          return { index, spec: task, preview: shown };
         });
 
       hosts.set(hostName, {

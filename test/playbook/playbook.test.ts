@@ -202,13 +202,13 @@ describe('loadPlaybook', () => {
 describe('one action per task', () => {
   it('refuses a task without an action', () => {
     expect(problems('- hosts: all\n  tasks:\n    - name: idle\n')).toEqual([
-      'site.yml:3:7: task has no action: expected one of command, template, assert or fail',
+      'site.yml:3:7: task has no action: expected one of command, template, assert, fail, shell, debug, set_fact, copy, file, lineinfile, stat, raw or blockinfile',
     ]);
   });
 
   it('refuses two actions, at the second', () => {
     expect(problems('- hosts: all\n  tasks:\n    - command: x\n      assert: {that: y}\n')).toEqual([
-      'site.yml:4:7: task has 2 actions (command, assert): a task takes exactly one of command, template, assert or fail',
+      'site.yml:4:7: task has 2 actions (command, assert): a task takes exactly one of command, template, assert, fail, shell, debug, set_fact, copy, file, lineinfile, stat, raw or blockinfile',
     ]);
   });
 
@@ -218,7 +218,7 @@ describe('one action per task', () => {
 
   it('checks rescue tasks too', () => {
     expect(problems('- hosts: all\n  tasks: []\n  rescue:\n    - name: idle\n')).toEqual([
-      'site.yml:4:7: task has no action: expected one of command, template, assert or fail',
+      'site.yml:4:7: task has no action: expected one of command, template, assert, fail, shell, debug, set_fact, copy, file, lineinfile, stat, raw or blockinfile',
     ]);
   });
 });
