@@ -213,7 +213,9 @@ describe('one action per task', () => {
   });
 
   it('leaves a misspelt action to the unknown-key message', () => {
-    expect(problems('- hosts: all\n  tasks:\n    - comand: x\n')).toEqual(['site.yml:3:7: unknown key "comand" (did you mean "command"?)']);
+    expect(problems('- hosts: all\n  tasks:\n    - comand: x\n')).toEqual([
+      'site.yml:3:7: unknown module or key "comand" (did you mean "command"? runbook\'s modules: command, template, assert, fail, shell, debug, set_fact, copy, file, lineinfile, stat, raw or blockinfile)',
+    ]);
   });
 
   it('checks rescue tasks too', () => {
