@@ -128,6 +128,7 @@ class TaskRunner {
         break;
       }
     }
+    if (outcome.facts && outcome.status !== 'failed') Object.assign(this.vars, outcome.facts);
     if (spec.register) this.vars[spec.register] = registered(outcome);
     const r = this.redactor;
     const result: TaskResult = {

@@ -14,6 +14,7 @@ import type { HostPreview, TaskChecks } from '../actions/action.js';
 import { actionOf } from '../actions/registry.js';
 import { splitBatches } from './batches.js';
 import { lazyHostvars, playMagicVars, renderConnectionVars } from './host-vars.js';
+import { expressionNameProblems, inlineTemplateNameProblems, templateFileNameProblems } from './check-names.js';
 import {
   REGISTERED_PLACEHOLDER,
   type Plan,
@@ -93,6 +94,14 @@ function taskExpressions(task: TaskSpec): { key: string; exprs: string[] }[] {
   return out;
 }
 
+/** The inline templates of a task: every string argument of its action, with where it was written. */
+function inlineTemplates(task: TaskSpec): [string, Loc][] {
+  const { kind, ...args } = task.action;
+  return Object.entries(args)
+    .filter((e): e is [string, string] => typeof e[1] === 'string')
+    .map(([field, text]) => [text, taskLoc(task, `${kind}.${field}`, kind)]);
+}
+
 /** Where the i-th expression of a key was written (`when.1`, `assert.that.0`, or the key's own value). */
 function exprLoc(task: TaskSpec, key: string, i: number): Loc {
   return taskLoc(task, `${key}.${i}`, key, key.split('.')[0]!);
@@ -145,6 +154,20 @@ export function buildPlan(
     for (const t of play.tasks) if (t.register) registered.add(t.register);
     const placeholders: Record<string, unknown> = {};
     for (const r of registered) placeholders[r] = { ...REGISTERED_PLACEHOLDER };
+    // What an action adds to its registered result (stat's `stat`), in the shape it will have.
+    for (const t of play.tasks) {
+      const shape = t.register ? actionOf(t.action.kind).registers?.(t.action) : undefined;
+      if (shape) placeholders[t.register!] = { ...REGISTERED_PLACEHOLDER, ...shape };
+    }
+    // Variables set by a task (set_fact) exist only once it ran; before that the plan shows them empty,
+    // unless the host already has them.
+    const setFacts: Record<string, unknown> = {};
+    for (const t of play.tasks) {
+      for (const name of actionOf(t.action.kind).defines?.(t.action) ?? []) {
+        registered.add(name);
+        setFacts[name] = '';
+      }
+    }
 
     const checks = checkTasksOnce(play, engine, problems);
 
@@ -181,7 +204,7 @@ export function buildPlan(
       if (!isTransportName(transport)) {
         problems.add(hostLoc, `host ${hostName}: connection "${transport}" is not one of ${Object.keys(TRANSPORTS).join(', ')}`);
       }
-      const ctx: Record<string, unknown> = { ...vars, ...placeholders };
+      const ctx: Record<string, unknown> = { ...setFacts, ...vars, ...placeholders };
 
       const preview = (list: TaskSpec[]): PlannedTask[] =>
         list.map((task, index) => {
@@ -194,8 +217,11 @@ export function buildPlan(
             }
           }
           const action = actionOf(task.action.kind);
-          const host = hostPreview(task, ctx, engine, problems, hostName, playbook.file);
-          return { index, spec: task, preview: action.preview(task.action, host, !checks.broken.has(task)) };
+          const host = hostPreview(task, ctx, engine, problems, hostName, playbook.file, checks.quiet.has(task));
+          const shown = action.preview(task.action, host, !checks.broken.has(task));
+          // Variables the task sets (set_fact) are seen by the previews of the tasks after it.
+          Object.assign(ctx, action.previewFacts?.(shown) ?? {});
+          return { index, spec: task, preview: shown };
         });
 
       hosts.set(hostName, {
@@ -238,19 +264,33 @@ function checkTasksOnce(
   play: PlaySpec,
   engine: TemplateEngine,
   problems: DiagnosticCollector,
-): { expressions: Map<TaskSpec, { key: string; i: number; names: string[] }[]>; broken: Set<TaskSpec> } {
+): {
+  expressions: Map<TaskSpec, { key: string; i: number; names: string[] }[]>;
+  broken: Set<TaskSpec>;
+  /** Tasks whose inline texts name something unknown: already reported, not rendered per host. */
+  quiet: Set<TaskSpec>;
+} {
   const out = new Map<TaskSpec, { key: string; i: number; names: string[] }[]>();
   const broken = new Set<TaskSpec>();
+  const quiet = new Set<TaskSpec>();
   for (const task of [...play.tasks, ...play.rescue]) {
     const list: { key: string; i: number; names: string[] }[] = [];
     for (const { key, exprs } of taskExpressions(task)) {
       exprs.forEach((expr, i) => {
         const parsed = parseExpression(expr);
-        if (!parsed.ok) problems.add(exprLoc(task, key, i), `${key}: ${parsed.message}`);
+        const label = key;
+        if (!parsed.ok) problems.add(exprLoc(task, key, i), `${label}: ${parsed.message}`);
         else list.push({ key, i, names: parsed.names });
+        for (const p of expressionNameProblems(expr, exprLoc(task, key, i), label)) problems.add(p.loc, p.message, null, p.hint);
       });
     }
     out.set(task, list);
+    for (const [text, loc] of inlineTemplates(task)) {
+      const names = inlineTemplateNameProblems(text, loc, engine.searchPath);
+      // Reported once here, not again per host when the value is rendered.
+      if (names.length > 0) quiet.add(task);
+      for (const p of names) problems.add(p.loc, p.message, null, p.hint);
+    }
     const checks: TaskChecks = {
       template(keys, src) {
         const found = findTemplate(engine.searchPath, src);
@@ -260,18 +300,20 @@ function checkTasksOnce(
         }
         try {
           engine.compileFile(src);
-          return true;
         } catch (err) {
           if (err instanceof RenderError) problems.add({ file: err.file, line: err.line, col: err.col }, err.message);
           else problems.add(taskLoc(task, ...keys), renderMessage(err));
           return false;
         }
+        const names = templateFileNameProblems(found.path, engine.searchPath);
+        for (const p of names) problems.add(p.loc, p.message, null, p.hint);
+        return names.length === 0;
       },
     };
     const prepare = actionOf(task.action.kind).prepare;
     if (prepare && !prepare(task.action, checks)) broken.add(task);
   }
-  return { expressions: out, broken };
+  return { expressions: out, broken, quiet };
 }
 
 /** Renders a task's texts for one host before anything ran; a problem is collected, not thrown. */
@@ -282,9 +324,12 @@ function hostPreview(
   problems: DiagnosticCollector,
   host: string,
   file: string,
+  quiet: boolean,
 ): HostPreview {
   return {
     text(keys, text) {
+      // Names the offline check already reported are not reported again for every host.
+      if (quiet) return text;
       try {
         return engine.renderString(text, ctx, file);
       } catch (err) {
