@@ -1,15 +1,18 @@
 import { EXIT, UsageError, parseFlags } from './args.js';
+import { INVENTORY_FLAGS, INVENTORY_HELP, inventoryInputs, planInputs, printWarnings } from './inventory-flags.js';
 import { SELECTION_FLAGS, SELECTION_USAGE, rolesPath, tagFilter } from './selection.js';
 import type { Io } from '../report/io.js';
 import type { Diagnostic } from '../playbook/diagnostic.js';
 
-export const HELP = `usage: runbook validate PLAYBOOK... [-i INV] [--format text|json|github] [--tags TAGS] [--skip-tags TAGS]
+export const HELP = `usage: runbook validate PLAYBOOK... [-i SRC]... [-e VARS]... [--format text|json|github] [--tags TAGS] [--skip-tags TAGS]
+
 
 Checks playbooks, their inventories, host patterns and every template rendered for every targeted host,
 without touching the network. Every problem is reported, as FILE:LINE:COL: message.
 
 options:
-  -i, --inventory INV   inventory to use for every play (otherwise each play's "inventory:")
+${INVENTORY_HELP}
+                        (-i is used for every play; otherwise each play's "inventory:")
   --format FORMAT       text (default), json ({"valid", "diagnostics"}), or github (workflow annotations)
 ${SELECTION_USAGE}
   -h, --help            show this help
@@ -34,7 +37,7 @@ function plural(n: number, one: string, many = `${one}s`): string {
 
 export async function validate(argv: string[], io: Io): Promise<number> {
   const { values, positionals } = parseFlags(argv, {
-    inventory: { type: 'string', short: 'i' },
+    ...INVENTORY_FLAGS,
     format: { type: 'string' },
     ...SELECTION_FLAGS,
     help: { type: 'boolean', short: 'h' },
@@ -54,16 +57,12 @@ export async function validate(argv: string[], io: Io): Promise<number> {
     import('../engine/load-plan.js'),
     import('../playbook/diagnostic.js'),
   ]);
+  const inputs = planInputs(await inventoryInputs(values, io));
   const diagnostics: Diagnostic[] = [];
   const summaries: string[] = [];
   for (const playbook of positionals) {
-    const loaded = loadPlan({
-      playbook,
-      ...(values.inventory === undefined ? {} : { inventory: values.inventory }),
-      ...(tags ? { tags } : {}),
-      ...(roles ? { rolesPath: roles } : {}),
-      cwd: io.cwd,
-    });
+    const loaded = loadPlan({ playbook, ...inputs, ...(tags ? { tags } : {}), ...(roles ? { rolesPath: roles } : {}), cwd: io.cwd });
+    printWarnings(io, loaded.warnings);
     diagnostics.push(...loaded.diagnostics);
     if (loaded.plan) {
       const hosts = new Set<string>();

@@ -10,7 +10,7 @@ import { iso, type Clock } from './clock.js';
 import type { RunContext } from './context.js';
 import { HostFlow, type TaskRunnerLike } from './host-flow.js';
 import { loopItems, registeredLoop } from './loop.js';
-import type { PlannedHost, PlannedPlay } from './plan-model.js';
+import { hostSecrets, type PlannedHost, type PlannedPlay } from './plan-model.js';
 import type { FailureReason, HostResult, ItemResult, TaskResult } from './results.js';
 import { taskSession } from './task-session.js';
 
@@ -71,7 +71,7 @@ async function runJoined(ctx: RunContext, job: HostJob, sync: BatchSync): Promis
   const opts = { ...ctx, ...job };
   const startedAt = clock.now();
   // `password_env` and `passphrase_env` are among the variables, so their values are hidden too.
-  const redactor = redactorFor([host.vars], ctx.env);
+  const redactor = redactorFor([host.vars], ctx.env, hostSecrets(host));
   const base = { name: host.name, play: play.name, batch: job.batch, started: new Date(startedAt).toISOString() };
   const end = (status: HostResult['status'], reason: FailureReason | null, error: string | null, tasks: TaskResult[]): HostResult => ({
     ...base,
@@ -221,6 +221,8 @@ class TaskRunner implements TaskRunnerLike {
       const once = await this.attempts(spec, ctx);
       outcome = once.outcome;
       attempts = once.attempts;
+      // Variables an action sets (set_fact) reach later tasks, as Ansible's facts do.
+      if (outcome.facts && outcome.status !== 'failed') Object.assign(this.facts, outcome.facts);
       if (spec.register) this.facts[spec.register] = registered(outcome);
     }
     const r = this.redactor;

@@ -66,20 +66,6 @@ export const REFUSED_PLAY_KEYWORDS: Record<string, string> = {
   port: 'set ansible_port in the inventory',
 };
 
-/**
- * Common Ansible modules runbook does not provide: a task naming one gets "not supported" instead of
- * "unknown key", so the reader knows the playbook is right and runbook is what lacks it.
- */
-export const KNOWN_MODULES = new Set([
-  'apt', 'apt_key', 'apt_repository', 'yum', 'yum_repository', 'dnf', 'package', 'pip', 'service', 'systemd',
-  'systemd_service', 'copy', 'file', 'lineinfile', 'blockinfile', 'replace', 'user', 'group', 'git', 'debug',
-  'set_fact', 'fail', 'uri', 'get_url', 'unarchive', 'cron', 'mount', 'sysctl', 'stat', 'wait_for', 'ping',
-  'setup', 'raw', 'script', 'shell', 'fetch', 'slurp', 'hostname', 'pause', 'add_host', 'group_by',
-  'reboot', 'known_hosts', 'authorized_key', 'find', 'tempfile', 'iptables', 'getent', 'expect', 'debconf',
-  'rpm_key', 'assemble', 'synchronize', 'sefcontext', 'seboolean', 'selinux', 'firewalld', 'ufw', 'ios_command',
-  'ios_config', 'eos_command', 'eos_config', 'nxos_command', 'nxos_config', 'junos_command', 'junos_config',
-  'cli_command', 'cli_config', 'wait_for_connection', 'service_facts', 'package_facts', 'validate_argument_spec',
-]);
 
 /** Where Ansible takes a boolean it also takes these strings (module_utils/parsing/convert_bool.py). */
 const TRUE_STRINGS = new Set(['y', 'yes', 'on', '1', 'true', 't']);

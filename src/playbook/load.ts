@@ -41,7 +41,7 @@ const ANSIBLE_BOOLEAN: ScalarTag = {
 /** What inventory and vars files need beyond playbooks: Ansible reads them as YAML 1.1, with `!vault` values. */
 export interface YamlOptions {
   version?: '1.1' | '1.2';
-  customTags?: Tags;
+  customTags?: Tags | ((tags: Tags) => Tags);
   /** `ansible`: YAML 1.1 booleans (yes/no/on/off), as Ansible reads playbooks, task files and vars files. */
   booleans?: 'yaml-1.2' | 'ansible';
 }

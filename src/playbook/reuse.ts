@@ -3,7 +3,6 @@ import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import {
   BOOLEAN_KEYWORDS,
   FREE_FORM_MODULES,
-  KNOWN_MODULES,
   REFUSED_KEYWORDS,
   REFUSED_PLAY_KEYWORDS,
   TASK_KEYWORDS,
@@ -363,10 +362,12 @@ class Composer {
         if (module !== key) rename(key, module);
         continue;
       }
-      if (key.includes('.') || KNOWN_MODULES.has(module)) {
+      // A collection name (ansible.builtin.apt) is surely a module; a short unknown name may be a misspelt
+      // keyword too, which the schema reports with the modules runbook has and the nearest spelling.
+      if (key.includes('.')) {
         this.out.refused.add(out);
         this.problem(sub(key), `module "${key}" is not supported by runbook`,
-          `actions available: ${[...this.opts.actions].sort().join(', ')}; a command: task can do what the module did`, 'key');
+          `runbook's modules: ${[...this.opts.actions].join(', ')}; a command: task can do what the module did`, 'key');
         continue;
       }
       // Neither keyword nor module: the schema reports it as an unknown key, with its nearest spelling.
