@@ -1,3 +1,4 @@
+import { dirname } from 'node:path';
 import { diagnostic, sortDiagnostics, type Diagnostic, type Loc } from '../playbook/diagnostic.js';
 import { parseExpression } from '../playbook/expression.js';
 import { selectHosts } from '../inventory/patterns.js';
@@ -7,12 +8,13 @@ import { findTemplate, templateSearchPath } from '../playbook/template/jail.js';
 import { MAGIC_VARS, type PlaybookSpec, type PlaySpec, type TaskSpec } from '../playbook/types.js';
 import { inventoryDir, resolveConnection } from '../inventory/connection.js';
 import type { Inventory } from '../inventory/types.js';
-import { InventoryVars } from '../inventory/vars.js';
+import { InventoryVars, type InventoryVarsOptions } from '../inventory/vars.js';
 import { isTransportName, TRANSPORTS } from '../transport/registry.js';
 import type { HostPreview, TaskChecks } from '../actions/action.js';
 import { actionOf } from '../actions/registry.js';
 import { splitBatches } from './batches.js';
 import { expressionNameProblems, inlineTemplateNameProblems, templateFileNameProblems } from './check-names.js';
+import { lazyHostvars, playMagicVars, renderConnectionVars } from './host-vars.js';
 import {
   REGISTERED_PLACEHOLDER,
   type Plan,
@@ -40,6 +42,12 @@ export interface BuildPlanOptions {
   /** Home and user for connection defaults (tests pin them). */
   home?: string;
   user?: string;
+  /** group_vars/host_vars beside the playbook and `-e`, for each inventory. */
+  varsOptions?: (inv: Inventory) => InventoryVarsOptions;
+  /** `--check`: templates see `ansible_check_mode`. */
+  check?: boolean;
+  /** Values that came out of an ansible-vault: redacted like secrets, and a password among them is not warned about. */
+  vaultPlaintexts?: readonly string[];
 }
 
 /**
@@ -107,8 +115,11 @@ export function buildPlan(
   playbook: PlaybookSpec,
   inventories: ReadonlyArray<Inventory | null>,
   opts: BuildPlanOptions = {},
-): { plan: Plan | null; diagnostics: Diagnostic[] } {
+): { plan: Plan | null; diagnostics: Diagnostic[]; warnings: string[] } {
   const problems = new DiagnosticCollector();
+  const ignoredNames = new Set<string>();
+  let plaintextPassword: string | undefined;
+  const vaulted = new Set(opts.vaultPlaintexts ?? []);
   const varsByInventory = new Map<Inventory, InventoryVars>();
   const engines = new Map<string, TemplateEngine>();
   const plays: PlannedPlay[] = [];
@@ -123,7 +134,7 @@ export function buildPlan(
     const inv = inventories[playIndex];
     if (!inv) return;
     let iv = varsByInventory.get(inv);
-    if (!iv) varsByInventory.set(inv, (iv = new InventoryVars(inv)));
+    if (!iv) varsByInventory.set(inv, (iv = new InventoryVars(inv, opts.varsOptions?.(inv))));
     const hostsLoc = play.locs.hosts ?? play.loc;
 
     const selected = selectHosts(inv, play.hosts, opts.limit);
@@ -150,11 +161,11 @@ export function buildPlan(
     }
     // Variables set by a task (set_fact) exist only once it ran; before that the plan shows them empty,
     // unless the host already has them.
-    const facts: Record<string, unknown> = {};
+    const setFacts: Record<string, unknown> = {};
     for (const t of play.tasks) {
       for (const name of actionOf(t.action.kind).defines?.(t.action) ?? []) {
         registered.add(name);
-        facts[name] = '';
+        setFacts[name] = '';
       }
     }
 
@@ -164,17 +175,36 @@ export function buildPlan(
       ? selected.hosts.filter((h) => resumeTargets.has(h) && resumes(h, playIndex))
       : selected.hosts;
     if (resumeTargets) for (const h of targeted) resumed.add(h);
+    const batches = splitBatches(targeted, play.serial);
+    const batchOf = new Map<string, string[]>();
+    for (const b of batches) for (const h of b) batchOf.set(h, b);
+    const inventoryVars = iv;
+    const facts = {
+      playbookDir: play.dir,
+      check: opts.check ?? false,
+      playHosts: targeted,
+      batchOf,
+      hostvars: lazyHostvars(inv.hosts.keys(), (h) => inventoryVars.hostVars(h, play.vars)),
+    };
     const hosts = new Map<string, PlannedHost>();
     for (const hostName of targeted) {
-      const vars = iv.hostVars(hostName, play.vars);
-      const conn = resolveConnection(hostName, vars, { baseDir: inventoryDir(inv), home: opts.home, user: opts.user });
+      const vars = { ...iv.hostVars(hostName, play.vars), ...playMagicVars(hostName, facts) };
       const hostLoc = inv.hosts.get(hostName)?.loc ?? { file: inv.file, line: 1, col: 1 };
+      const render = (text: string, name: string): string => engine.renderString(text, vars, `${hostName}:${name}`);
+      const templated = renderConnectionVars(vars, render);
+      for (const p of templated.problems) problems.add(hostLoc, `host ${hostName}: ${p}`);
+      const source = inv.hosts.get(hostName)?.source;
+      const baseDir = source ? dirname(source) : inventoryDir(inv);
+      const conn = resolveConnection(hostName, templated.vars, { baseDir, home: opts.home, user: opts.user });
       for (const p of conn.problems) problems.add(hostLoc, `host ${hostName}: ${p}`);
+      for (const name of conn.ignored) ignoredNames.add(name);
+      const password = conn.connection.password;
+      if (password !== undefined && !vaulted.has(password)) plaintextPassword ??= hostName;
       const transport = conn.connection.transport;
       if (!isTransportName(transport)) {
         problems.add(hostLoc, `host ${hostName}: connection "${transport}" is not one of ${Object.keys(TRANSPORTS).join(', ')}`);
       }
-      const ctx: Record<string, unknown> = { ...facts, ...vars, ...placeholders };
+      const ctx: Record<string, unknown> = { ...setFacts, ...vars, ...placeholders };
 
       const preview = (list: TaskSpec[]): PlannedTask[] =>
         list.map((task, index) => {
@@ -200,13 +230,14 @@ export function buildPlan(
         connection: conn.connection,
         tasks: preview(play.tasks),
         rescue: preview(play.rescue),
+        ...(vaulted.size > 0 ? { secrets: opts.vaultPlaintexts! } : {}),
       });
     }
     plays.push({
       index: playIndex,
       name: play.name,
       spec: play,
-      batches: splitBatches(targeted, play.serial),
+      batches,
       hosts,
       renderer,
     });
@@ -218,7 +249,14 @@ export function buildPlan(
     problems.add(loc, `--limit "${opts.limit}" leaves no host in any play`);
   }
   const diagnostics = problems.list();
-  return { plan: diagnostics.length > 0 ? null : { playbook: playbook.path, plays }, diagnostics };
+  const warnings = [...ignoredNames].map((name) => `${name} is not used by runbook`);
+  if (plaintextPassword !== undefined) {
+    warnings.push(
+      `host ${plaintextPassword}: ansible_password is written in plain text in the inventory; ` +
+        'keep it in the environment (password_env) or in an ansible-vault encrypted file',
+    );
+  }
+  return { plan: diagnostics.length > 0 ? null : { playbook: playbook.path, plays }, diagnostics, warnings };
 }
 
 /** Host-independent checks, done once per task: expression syntax, and whatever the action checks. */
