@@ -13,8 +13,8 @@ import { isTransportName, TRANSPORTS } from '../transport/registry.js';
 import type { HostPreview, TaskChecks } from '../actions/action.js';
 import { actionOf } from '../actions/registry.js';
 import { splitBatches } from './batches.js';
-import { lazyHostvars, playMagicVars, renderConnectionVars } from './host-vars.js';
 import { expressionNameProblems, inlineTemplateNameProblems, templateFileNameProblems } from './check-names.js';
+import { lazyHostvars, playMagicVars, renderConnectionVars } from './host-vars.js';
 import {
   REGISTERED_PLACEHOLDER,
   type Plan,

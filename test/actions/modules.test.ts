@@ -157,4 +157,28 @@ describe('modules on a real host', () => {
     expect(results[3]!.stdout).toBe('hi box 80,443 True 0640 False\n');
     expect(results[4]!.stdout).toBe('raw-1-444\n');
   });
+
+  it('wait for ports and files, read files back, and pause', async () => {
+    const tasks = [
+      '- name: port',
+      `  wait_for: { port: ${sshd.port}, timeout: 10 }`,
+      '- name: file',
+      `  wait_for: { path: ${work}/etc/app.conf, search_regex: "^workers [0-9]+", timeout: 10 }`,
+      '- name: gone',
+      `  wait_for: { path: ${work}/never, state: absent, timeout: 10 }`,
+      '- name: read',
+      `  slurp: { src: ${work}/etc/app.conf }`,
+      '  register: conf',
+      '- name: show',
+      '  debug: { msg: "{{ conf.content | b64decode | trim }}" }',
+      '- name: breathe',
+      '  pause: { seconds: 0.2 }',
+      '- name: never comes',
+      `  wait_for: { path: ${work}/never, timeout: 1, sleep: 0.2 }`,
+    ];
+    const results = await apply(tasks);
+    expect(statuses(results)).toEqual(['ok', 'ok', 'ok', 'ok', 'ok', 'ok', 'failed']);
+    expect(results[4]!.stdout).toBe('workers 8');
+    expect(results[6]!.error).toBe(`Timeout when waiting for ${work}/never`);
+  });
 });
