@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { EXIT, UsageError, parseFlags, positiveInt } from './args.js';
+import { EXIT, UsageError, existingFile, parseFlags, positiveInt } from './args.js';
 import type { Io } from './io.js';
 import { EventBus } from '../engine/events.js';
 import { loadPlan } from '../engine/load-plan.js';
@@ -11,7 +11,7 @@ import { attachOutputs, type Outputs } from '../report/outputs.js';
 import { Redactor } from '../report/redact.js';
 import { SshTransport } from '../transport/ssh.js';
 
-const USAGE = `usage: runbook apply PLAYBOOK [-i INV] [--limit PATTERN] [--check] [--diff] [--forks N] [--verbose]
+const USAGE = `usage: runbook apply PLAYBOOK [-i INV] [--limit PATTERN] [-F FILE] [--check] [--diff] [--forks N] [--verbose]
                      [--report-file FILE] [--junit FILE] [--json] [--resume [RUN_ID]] [--run-dir DIR]
 
 Runs the plays over SSH: batches in order, at most --forks hosts at once, each site's breaker and the
@@ -20,6 +20,7 @@ failure budget guarding the rollout. Every run is recorded under DIR/.runbook/ru
 options:
   -i, --inventory INV   inventory to use for every play (otherwise each play's "inventory:")
   --limit PATTERN       only hosts that also match this host pattern
+  -F, --ssh-config FILE OpenSSH client config to read instead of ~/.ssh/config and /etc/ssh/ssh_config
   --check               connect, compare and report, but change nothing
   --diff                show the diff of every template that changes (or would change, with --check)
   --forks N             at most N hosts at once, for every play
@@ -41,6 +42,7 @@ breaker), 4 invalid playbook/inventory/template, 5 bad usage, 130 interrupted
 const FLAGS = {
   inventory: { type: 'string', short: 'i' },
   limit: { type: 'string' },
+  'ssh-config': { type: 'string', short: 'F' },
   check: { type: 'boolean' },
   diff: { type: 'boolean' },
   forks: { type: 'string' },
@@ -93,6 +95,7 @@ export async function apply(rawArgv: string[], io: Io): Promise<number> {
     cwd: io.cwd,
     ...(values.inventory ? { inventory: values.inventory } : {}),
     ...(values.limit ? { limit: values.limit } : {}),
+    ...(values['ssh-config'] !== undefined ? { sshConfigFile: existingFile('-F', values['ssh-config'], io.cwd)! } : {}),
     ...(resume ? { onlyHosts: resume.hosts } : {}),
   });
   if (!loaded.plan) {

@@ -1,9 +1,9 @@
-import { EXIT, UsageError, parseFlags } from './args.js';
+import { EXIT, UsageError, existingFile, parseFlags } from './args.js';
 import type { Io } from './io.js';
 import type { Plan, PlannedHost, PlannedTask } from '../engine/plan.js';
 import type { Redactor } from '../report/redact.js';
 
-const USAGE = `usage: runbook plan PLAYBOOK [-i INV] [--limit PATTERN] [--json]
+const USAGE = `usage: runbook plan PLAYBOOK [-i INV] [--limit PATTERN] [-F FILE] [--json]
 
 Shows what a run would do, without touching the network: each play's batches in order with their hosts,
 and each host's tasks with commands and templates rendered. Secrets are redacted.
@@ -11,6 +11,7 @@ and each host's tasks with commands and templates rendered. Secrets are redacted
 options:
   -i, --inventory INV   inventory to use for every play (otherwise each play's "inventory:")
   --limit PATTERN       only hosts that also match this host pattern
+  -F, --ssh-config FILE OpenSSH client config to read instead of ~/.ssh/config and /etc/ssh/ssh_config
   --json                the plan as JSON
   -h, --help            show this help
 
@@ -91,6 +92,7 @@ export async function plan(argv: string[], io: Io): Promise<number> {
   const { values, positionals } = parseFlags(argv, {
     inventory: { type: 'string', short: 'i' },
     limit: { type: 'string' },
+    'ssh-config': { type: 'string', short: 'F' },
     json: { type: 'boolean' },
     help: { type: 'boolean', short: 'h' },
   });
@@ -106,6 +108,7 @@ export async function plan(argv: string[], io: Io): Promise<number> {
     playbook: positionals[0]!,
     ...(values.inventory === undefined ? {} : { inventory: values.inventory }),
     ...(values.limit === undefined ? {} : { limit: values.limit }),
+    ...(values['ssh-config'] === undefined ? {} : { sshConfigFile: existingFile('-F', values['ssh-config'], io.cwd)! }),
     cwd: io.cwd,
   });
   if (!loaded.plan) {

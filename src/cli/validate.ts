@@ -1,14 +1,15 @@
-import { EXIT, UsageError, parseFlags } from './args.js';
+import { EXIT, UsageError, existingFile, parseFlags } from './args.js';
 import type { Io } from './io.js';
 import type { Diagnostic } from '../playbook/diagnostic.js';
 
-const USAGE = `usage: runbook validate PLAYBOOK... [-i INV] [--format text|json|github]
+const USAGE = `usage: runbook validate PLAYBOOK... [-i INV] [-F FILE] [--format text|json|github]
 
 Checks playbooks, their inventories, host patterns and every template rendered for every targeted host,
 without touching the network. Every problem is reported, as FILE:LINE:COL: message.
 
 options:
   -i, --inventory INV   inventory to use for every play (otherwise each play's "inventory:")
+  -F, --ssh-config FILE OpenSSH client config to read instead of ~/.ssh/config and /etc/ssh/ssh_config
   --format FORMAT       text (default), json ({"valid", "diagnostics"}), or github (workflow annotations)
   -h, --help            show this help
 
@@ -34,6 +35,7 @@ export async function validate(argv: string[], io: Io): Promise<number> {
   const { values, positionals } = parseFlags(argv, {
     inventory: { type: 'string', short: 'i' },
     format: { type: 'string' },
+    'ssh-config': { type: 'string', short: 'F' },
     help: { type: 'boolean', short: 'h' },
   });
   if (values.help) {
@@ -52,7 +54,12 @@ export async function validate(argv: string[], io: Io): Promise<number> {
   const diagnostics: Diagnostic[] = [];
   const summaries: string[] = [];
   for (const playbook of positionals) {
-    const loaded = loadPlan({ playbook, ...(values.inventory === undefined ? {} : { inventory: values.inventory }), cwd: io.cwd });
+    const loaded = loadPlan({
+      playbook,
+      ...(values.inventory === undefined ? {} : { inventory: values.inventory }),
+      ...(values['ssh-config'] === undefined ? {} : { sshConfigFile: existingFile('-F', values['ssh-config'], io.cwd)! }),
+      cwd: io.cwd,
+    });
     diagnostics.push(...loaded.diagnostics);
     if (loaded.plan) {
       const hosts = new Set<string>();

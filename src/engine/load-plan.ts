@@ -12,6 +12,8 @@ export interface LoadPlanOptions {
   limit?: string;
   /** `--resume`: only these hosts (exact names), on top of the plays' patterns and `limit`. */
   onlyHosts?: readonly string[];
+  /** `-F FILE`: read instead of ~/.ssh/config and the system file; relative to `cwd`. */
+  sshConfigFile?: string;
   cwd?: string;
 }
 
@@ -48,6 +50,7 @@ export function loadPlan(opts: LoadPlanOptions): LoadedPlan {
   const built = buildPlan(playbook, inventories, {
     ...(opts.limit === undefined ? {} : { limit: opts.limit }),
     ...(opts.onlyHosts === undefined ? {} : { onlyHosts: opts.onlyHosts }),
+    ...(opts.sshConfigFile === undefined ? {} : { sshConfigFile: resolve(cwd, opts.sshConfigFile) }),
   });
   all.push(...built.diagnostics);
   const sorted = sortDiagnostics(all);

@@ -1,9 +1,12 @@
+import { homedir, userInfo } from 'node:os';
+import { dirname } from 'node:path';
 import { diagnostic, sortDiagnostics, type Diagnostic, type Loc } from '../playbook/diagnostic.js';
 import { parseExpression, evaluateExpression } from '../playbook/expression.js';
 import { selectHosts } from '../playbook/patterns.js';
 import { RenderError, TemplateEngine, findTemplate, templateSearchPath } from '../playbook/template.js';
 import type { Inventory, PlaybookSpec, PlaySpec, TaskSpec } from '../playbook/types.js';
 import { InventoryVars, MAGIC_VARS, inventoryDir, resolveConnection } from '../playbook/vars.js';
+import { SshConfigLookup } from '../transport/ssh-config-apply.js';
 import { splitBatches } from './batches.js';
 
 /** How to reach one host: the inventory's connection variables, resolved (aliases applied, `~` expanded). */
@@ -18,6 +21,25 @@ export interface Connection {
   passwordEnv?: string;
   knownHosts: string;
   hostKeyChecking: 'strict' | 'accept-new' | 'off';
+  /** Further keys to try after `keyFile` (ssh_config IdentityFile); missing files are skipped as ssh does. */
+  identityFiles?: string[];
+  /** Offer only the key files, not the agent's other keys (ssh_config IdentitiesOnly). */
+  identitiesOnly?: boolean;
+  /** Agent socket to use, or `none` (ssh_config IdentityAgent). */
+  agentSocket?: string;
+  /** Name the host key is looked up under in known_hosts instead of host and port (ssh_config HostKeyAlias). */
+  hostKeyAlias?: string;
+  /** Connect timeout from ssh_config; the play's `connect_timeout`, when written, wins. */
+  connectTimeoutMs?: number;
+  keepaliveIntervalMs?: number;
+  keepaliveCountMax?: number;
+  /**
+   * Jump hosts, outermost first (ProxyJump): the device is reached by a direct-tcpip channel through the
+   * last one, itself reached through the one before.
+   */
+  jump?: Connection[];
+  /** A shell command whose stdin/stdout carry the SSH stream (ssh_config ProxyCommand, tokens expanded). */
+  proxyCommand?: string;
 }
 
 /** What a task looks like for this host before anything ran (registered results are placeholders). */
@@ -82,6 +104,10 @@ export interface BuildPlanOptions {
   /** Home and user for connection defaults (tests pin them). */
   home?: string;
   user?: string;
+  /** `-F FILE`: the OpenSSH client config to read instead of ~/.ssh/config and the system file. */
+  sshConfigFile?: string;
+  /** The system-wide ssh config; null skips it (tests pin the machine's files out). */
+  systemSshConfig?: string | null;
 }
 
 /**
@@ -207,6 +233,12 @@ export function buildPlan(
   const engines = new Map<string, TemplateEngine>();
   const plays: PlannedPlay[] = [];
   let limitMatchedSomewhere = opts.limit === undefined;
+  const sshConfig = new SshConfigLookup({
+    home: opts.home ?? homedir(),
+    localUser: opts.user ?? localUserName(),
+    ...(opts.sshConfigFile !== undefined ? { cliFile: opts.sshConfigFile } : {}),
+    ...(opts.systemSshConfig !== undefined ? { systemFile: opts.systemSshConfig } : {}),
+  });
 
   playbook.plays.forEach((play, playIndex) => {
     const inv = inventories[playIndex];
@@ -243,6 +275,16 @@ export function buildPlan(
       const conn = resolveConnection(hostName, vars, { baseDir: inventoryDir(inv), home: opts.home, user: opts.user });
       const hostLoc = inv.hosts.get(hostName)?.loc ?? { file: inv.file, line: 1, col: 1 };
       for (const p of conn.problems) problems.add(hostLoc, `host ${hostName}: ${p}`);
+      const viaConfig = sshConfig.apply({
+        vars,
+        connection: conn.connection,
+        baseDir: inventoryDir(inv),
+        allowedDirs: [inventoryDir(inv), dirname(playbook.file)],
+      });
+      for (const p of viaConfig.problems) {
+        if (p.at) problems.add({ file: p.at.file, line: p.at.line, col: p.at.col }, p.message, hostName);
+        else problems.add(hostLoc, `host ${hostName}: ${p.message}`);
+      }
       const ctx: Record<string, unknown> = { ...vars, ...placeholders };
 
       const preview = (list: TaskSpec[]): PlannedTask[] =>
@@ -261,7 +303,7 @@ export function buildPlan(
       hosts.set(hostName, {
         name: hostName,
         vars,
-        connection: conn.connection,
+        connection: viaConfig.connection,
         tasks: preview(play.tasks),
         rescue: preview(play.rescue),
       });
@@ -358,4 +400,12 @@ function previewTask(
     return { template };
   }
   return {};
+}
+
+function localUserName(): string {
+  try {
+    return userInfo().username;
+  } catch {
+    return process.env.USER ?? 'root';
+  }
 }
