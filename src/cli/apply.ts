@@ -8,6 +8,7 @@ import { exitCodeFor, runPlan } from '../engine/run.js';
 import { formatDiagnostic } from '../playbook/diagnostic.js';
 import { hostsToResume, newRunId, RunNotFoundError } from '../report/journal.js';
 import { attachOutputs, type Outputs } from '../report/outputs.js';
+import { withJumps } from '../report/jumps.js';
 import { Redactor } from '../report/redact.js';
 import { SshTransport } from '../transport/ssh.js';
 
@@ -130,9 +131,10 @@ export async function apply(rawArgv: string[], io: Io): Promise<number> {
     return EXIT.usage;
   }
 
-  const report = await whileStoppable(io, (stop) =>
+  const transport = new SshTransport({ env: io.env, warn: (m) => io.err(`warning: ${m}\n`) });
+  const ran = await whileStoppable(io, (stop) =>
     runPlan(plan, {
-      transport: new SshTransport({ env: io.env, warn: (m) => io.err(`warning: ${m}\n`) }),
+      transport,
       bus,
       runId,
       check,
@@ -145,6 +147,9 @@ export async function apply(rawArgv: string[], io: Io): Promise<number> {
       ...(forks !== undefined ? { forks } : {}),
     }),
   );
+  // Jump connections are shared by hosts, so they end with the run rather than with any host.
+  await transport.close();
+  const report = withJumps(ran, plan, transport.jumpStats());
   const unwritten = outputs.finish(report);
 
   // A journal line or progress line that could not be written (a full disk, a closed pipe) did not stop the rollout.

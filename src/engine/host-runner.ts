@@ -96,9 +96,11 @@ export async function runHost(opts: HostRunOptions): Promise<HostResult> {
   try {
     await opts.beforeConnect?.();
     if (opts.abortSignal?.aborted) throw new Interrupted();
-    const timeoutMs = play.spec.connectTimeoutMs;
+    // ssh_config's ConnectTimeout reaches here only when the play did not write connect_timeout.
+    const timeoutMs = host.connection.connectTimeoutMs ?? play.spec.connectTimeoutMs;
+    const jumpRate = play.spec.connectRate !== null ? { jumpLoginRate: play.spec.connectRate } : {};
     session = await bounded(
-      (signal) => opts.transport.connect(host.connection, { timeoutMs, signal, ...(opts.warn ? { warn: opts.warn } : {}) }),
+      (signal) => opts.transport.connect(host.connection, { timeoutMs, signal, ...jumpRate, ...(opts.warn ? { warn: opts.warn } : {}) }),
       timeoutMs + BACKSTOP_MS,
       `connection not established within ${timeoutMs} ms`,
       clock,

@@ -281,6 +281,7 @@ export function buildPlan(
         baseDir: inventoryDir(inv),
         allowedDirs: [inventoryDir(inv), dirname(playbook.file)],
       });
+      if (play.locs.connect_timeout) delete viaConfig.connection.connectTimeoutMs;
       for (const p of viaConfig.problems) {
         if (p.at) problems.add({ file: p.at.file, line: p.at.line, col: p.at.col }, p.message, hostName);
         else problems.add(hostLoc, `host ${hostName}: ${p.message}`);

@@ -1,4 +1,5 @@
 import Table from 'cli-table3';
+import { jumpTable } from './jumps.js';
 import type { BreakerTimeline, HostResult, HostStatus, RunReport, TaskResult } from '../engine/results.js';
 
 export interface RenderOptions {
@@ -102,7 +103,7 @@ function hostTable(report: RunReport, opts: RenderOptions): string {
       const names = (pick: (t: TaskResult) => boolean) => truncate(h.tasks.filter(pick).map((t) => t.name).join(', '), textWidth);
       const taskCells = report.check ? [names((t) => t.changed), names((t) => t.would_run === true)] : [names((t) => t.changed)];
       table.push([
-        h.name,
+        h.jump === undefined ? h.name : `${h.name}\n${paint(color, 'dim', `via ${h.jump}`)}`,
         ...(plays.size > 1 ? [truncate(h.play, textWidth)] : []),
         { content: h.batch, hAlign: 'right' },
         paintStatus(color, h.status, report.check),
@@ -199,6 +200,8 @@ export function renderReport(report: RunReport, opts: RenderOptions = {}): strin
   const sections = [header.join('\n'), hostTable(report, opts), batchTable(report, opts)];
   const breakers = breakerTable(report, opts);
   if (breakers) sections.push(breakers);
+  const jumps = jumpTable(report, opts);
+  if (jumps) sections.push(jumps);
   sections.push(renderRecap(report, opts));
   return `${sections.filter((s) => s.length > 0).join('\n\n')}\n`;
 }

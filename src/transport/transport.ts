@@ -1,6 +1,6 @@
 import type { Connection } from '../engine/plan.js';
 
-export type TransportFailure = 'refused' | 'timeout' | 'auth' | 'host_key' | 'dns' | 'dropped';
+export type TransportFailure = 'refused' | 'timeout' | 'auth' | 'host_key' | 'dns' | 'dropped' | 'jump';
 
 /** A classified failure to reach or keep talking to a host. */
 export class TransportError extends Error {
@@ -27,6 +27,8 @@ export interface ConnectOptions {
   signal?: AbortSignal;
   /** Called once for a warning the user should see (e.g. host-key checking is off). */
   warn?: (message: string) => void;
+  /** The play's `connect_rate`, applied to jump-host logins apart from device logins. */
+  jumpLoginRate?: number;
 }
 
 /** One authenticated connection to one host, reused for all its tasks; channels are opened one at a time. */
@@ -46,4 +48,6 @@ export interface Session {
 
 export interface Transport {
   connect(target: Connection, opts: ConnectOptions): Promise<Session>;
+  /** Ends connections that outlive single hosts (shared jump connections); called once the run is over. */
+  close?(): Promise<void>;
 }
