@@ -184,9 +184,9 @@ export class JumpPool {
     jump.devices.add(device);
     for (let attempt = 0; ; attempt++) {
       const conn = await this.connection(jump, opts);
-      jump.peakChannels = Math.max(jump.peakChannels, conn.channels);
       try {
         const stream = await forward(conn.client, host, port);
+        jump.peakChannels = Math.max(jump.peakChannels, conn.channels);
         stream.once('close', () => conn.release());
         return stream;
       } catch (err) {
