@@ -1,15 +1,15 @@
 import { resolve } from 'node:path';
 import { EXIT, UsageError, existingFile, parseFlags, positiveInt } from './args.js';
-import type { Io } from './io.js';
+import type { Io } from '../report/io.js';
 import { EventBus } from '../engine/events.js';
 import { loadPlan } from '../engine/load-plan.js';
-import type { Plan } from '../engine/plan.js';
+import type { Plan } from '../engine/plan-model.js';
 import { exitCodeFor, runPlan } from '../engine/run.js';
 import { formatDiagnostic } from '../playbook/diagnostic.js';
 import { hostsToResume, newRunId, RunNotFoundError } from '../report/journal.js';
 import { attachOutputs, type Outputs } from '../report/outputs.js';
 import { withJumps } from '../report/jumps.js';
-import { Redactor } from '../report/redact.js';
+import { Redactor } from '../playbook/redact.js';
 import { SshTransport } from '../transport/ssh.js';
 
 const USAGE = `usage: runbook apply PLAYBOOK [-i INV] [--limit PATTERN] [-F FILE] [--check] [--diff] [--forks N] [--verbose]
@@ -86,10 +86,6 @@ export async function apply(rawArgv: string[], io: Io): Promise<number> {
   const check = values.check ?? false;
 
   const resume = values.resume ? resumePoint(runDir, playbook, resumeId, io) : null;
-  if (resume && resume.hosts.length === 0) {
-    io.out(`nothing to resume: every host of run ${resume.runId} ended ok or changed\n`);
-    return EXIT.ok;
-  }
 
   const loaded = loadPlan({
     playbook,
@@ -97,7 +93,7 @@ export async function apply(rawArgv: string[], io: Io): Promise<number> {
     ...(values.inventory ? { inventory: values.inventory } : {}),
     ...(values.limit ? { limit: values.limit } : {}),
     ...(values['ssh-config'] !== undefined ? { sshConfigFile: existingFile('-F', values['ssh-config'], io.cwd)! } : {}),
-    ...(resume ? { onlyHosts: resume.hosts } : {}),
+    ...(resume ? { resume: { targets: resume.targeted, finishedPlays: resume.finishedPlays } } : {}),
   });
   if (!loaded.plan) {
     for (const d of loaded.diagnostics) io.err(`${formatDiagnostic(d)}\n`);
@@ -105,7 +101,11 @@ export async function apply(rawArgv: string[], io: Io): Promise<number> {
   }
   const plan = loaded.plan;
   if (resume && targets(plan) === 0) {
-    io.out(`nothing to resume: none of the ${resume.hosts.length} hosts run ${resume.runId} left unfinished is targeted by ${playbook} any more\n`);
+    io.out(
+      resume.hosts.length === 0
+        ? `nothing to resume: every host of run ${resume.runId} ended ok or changed\n`
+        : `nothing to resume: none of the ${resume.hosts.length} hosts run ${resume.runId} left unfinished is targeted by ${playbook} any more\n`,
+    );
     return EXIT.ok;
   }
 
@@ -164,7 +164,7 @@ export async function apply(rawArgv: string[], io: Io): Promise<number> {
 const targets = (plan: Plan) => plan.plays.reduce((n, p) => n + p.hosts.size, 0);
 
 /** The run `--resume` continues and the hosts it left unfinished; a missing run is a usage error. */
-function resumePoint(runDir: string, playbook: string, runId: string | undefined, io: Io): { runId: string; hosts: string[] } {
+function resumePoint(runDir: string, playbook: string, runId: string | undefined, io: Io): ReturnType<typeof hostsToResume> {
   let found: ReturnType<typeof hostsToResume>;
   try {
     found = hostsToResume(runDir, playbook, runId, { cwd: io.cwd });
@@ -176,7 +176,7 @@ function resumePoint(runDir: string, playbook: string, runId: string | undefined
   if (found.meta.playbook_path !== '' && found.meta.playbook_path !== wanted) {
     throw new UsageError(`--resume: run ${found.runId} was of ${found.meta.playbook}, not ${playbook}`);
   }
-  return { runId: found.runId, hosts: found.hosts };
+  return found;
 }
 
 /** Every secret any host's variables name: diffs are where a templated secret would show. */

@@ -1,8 +1,6 @@
-import type { Plan } from '../engine/plan.js';
+import type { Plan } from '../engine/plan-model.js';
 import type { JumpReport, RunReport } from '../engine/results.js';
 import { chainName, type JumpHostStats } from '../transport/jump.js';
-import { formatOffset, formatTransition, paint, type RenderOptions } from './table.js';
-import Table from 'cli-table3';
 
 /**
  * Jump hosts in the report: each device names the jump host it is reached through, and each jump host
@@ -33,27 +31,4 @@ export function withJumps(report: RunReport, plan: Plan, stats: JumpHostStats[])
     transitions: s.transitions.map((t) => ({ at: t.at.toISOString(), from: t.from, to: t.to, ...(t.error !== undefined ? { error: t.error } : {}) })),
   }));
   return { ...report, hosts, jumps };
-}
-
-/** The jump hosts of the run: how many devices each carried and what it cost to log in to it. */
-export function jumpTable(report: RunReport, opts: RenderOptions): string | null {
-  const jumps = report.jumps ?? [];
-  if (jumps.length === 0) return null;
-  const color = opts.color ?? false;
-  const table = new Table({
-    head: ['jump host', 'devices', 'logins', 'failures', 'state', 'breaker'].map((h) => paint(color, 'bold', h)),
-    style: { head: [], border: [], compact: true },
-  });
-  for (const j of jumps) {
-    const timeline = j.transitions.map((t) => `${formatOffset(t.at, report.started)} ${formatTransition(t.from, t.to)}`).join('\n');
-    table.push([
-      j.host,
-      { content: j.devices, hAlign: 'right' },
-      { content: j.logins, hAlign: 'right' },
-      { content: j.failures === 0 ? '0' : paint(color, 'red', String(j.failures)), hAlign: 'right' },
-      paint(color, j.state === 'closed' ? 'green' : 'red', j.state),
-      timeline,
-    ]);
-  }
-  return table.toString();
 }

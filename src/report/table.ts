@@ -1,5 +1,4 @@
 import Table from 'cli-table3';
-import { jumpTable } from './jumps.js';
 import type { BreakerTimeline, HostResult, HostStatus, RunReport, TaskResult } from '../engine/results.js';
 
 export interface RenderOptions {
@@ -175,6 +174,26 @@ function breakerTable(report: RunReport, opts: RenderOptions): string | null {
   for (const b of moved) {
     const timeline = b.transitions.map((t) => `${formatOffset(t.at, report.started)} ${formatTransition(t.from, t.to)}`).join('\n');
     table.push([b.scope, paint(color, b.state === 'closed' ? 'green' : 'red', b.state), timeline]);
+  }
+  return table.toString();
+}
+
+/** The jump hosts of the run: how many devices each carried and what it cost to log in to it. */
+function jumpTable(report: RunReport, opts: RenderOptions): string | null {
+  const jumps = report.jumps ?? [];
+  if (jumps.length === 0) return null;
+  const color = opts.color ?? false;
+  const table = plainTable(['jump host', 'devices', 'logins', 'failures', 'state', 'breaker'], color);
+  for (const j of jumps) {
+    const timeline = j.transitions.map((t) => `${formatOffset(t.at, report.started)} ${formatTransition(t.from, t.to)}`).join('\n');
+    table.push([
+      j.host,
+      { content: j.devices, hAlign: 'right' },
+      { content: j.logins, hAlign: 'right' },
+      { content: j.failures === 0 ? '0' : paint(color, 'red', String(j.failures)), hAlign: 'right' },
+      paint(color, j.state === 'closed' ? 'green' : 'red', j.state),
+      timeline,
+    ]);
   }
   return table.toString();
 }

@@ -1,6 +1,6 @@
 import type { Duplex } from 'node:stream';
 import type ssh2 from 'ssh2';
-import type { Connection } from '../engine/plan.js';
+import type { Connection } from '../inventory/connection.js';
 import { TransportError } from './transport.js';
 
 type Client = InstanceType<typeof ssh2.Client>;

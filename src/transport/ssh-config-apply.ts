@@ -1,6 +1,6 @@
 import { readFileSync, realpathSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
-import type { Connection } from '../engine/plan.js';
+import type { Connection } from '../inventory/connection.js';
 import {
   expandIdentityFile,
   expandProxyCommand,

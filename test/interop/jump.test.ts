@@ -2,7 +2,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Connection } from '../../src/engine/plan.js';
+import type { Connection } from '../../src/inventory/connection.js';
 import { EventBus } from '../../src/engine/events.js';
 import { loadPlan } from '../../src/engine/load-plan.js';
 import { runPlan } from '../../src/engine/run.js';

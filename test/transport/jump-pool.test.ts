@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events';
 import { PassThrough, type Duplex } from 'node:stream';
 import type ssh2 from 'ssh2';
 import { describe, expect, it } from 'vitest';
-import type { Connection } from '../../src/engine/plan.js';
+import type { Connection } from '../../src/inventory/connection.js';
 import { JumpPool, type JumpLogin } from '../../src/transport/jump.js';
 import { TransportError } from '../../src/transport/transport.js';
 

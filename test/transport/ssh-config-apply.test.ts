@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Connection } from '../../src/engine/plan.js';
+import type { Connection } from '../../src/inventory/connection.js';
 import { proxyJumpInArgs, SshConfigLookup } from '../../src/transport/ssh-config-apply.js';
 import { resolveSshConfig } from '../../src/transport/ssh-config.js';
 
