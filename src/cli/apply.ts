@@ -12,8 +12,8 @@ import { withJumps } from '../report/jumps.js';
 import { Redactor } from '../playbook/redact.js';
 import { SshTransport } from '../transport/ssh.js';
 
-const USAGE = `usage: runbook apply PLAYBOOK [-i INV] [--limit PATTERN] [-F FILE] [--check] [--diff] [--forks N] [--verbose]
-                     [--report-file FILE] [--junit FILE] [--json] [--resume [RUN_ID]] [--run-dir DIR]
+const USAGE = `usage: runbook apply PLAYBOOK [-i INV] [--limit PATTERN] [-F FILE] [--check] [--diff] [--forks N]
+                     [--verbose] [--report-file FILE] [--junit FILE] [--json] [--resume [RUN_ID]] [--run-dir DIR]
 
 Runs the plays over SSH: batches in order, at most --forks hosts at once, each site's breaker and the
 failure budget guarding the rollout. Every run is recorded under DIR/.runbook/runs/RUN_ID/.
@@ -92,7 +92,9 @@ export async function apply(rawArgv: string[], io: Io): Promise<number> {
     cwd: io.cwd,
     ...(values.inventory ? { inventory: values.inventory } : {}),
     ...(values.limit ? { limit: values.limit } : {}),
-    ...(values['ssh-config'] !== undefined ? { sshConfigFile: existingFile('-F', values['ssh-config'], io.cwd)! } : {}),
+    ...(values['ssh-config'] !== undefined
+      ? { sshConfigFile: existingFile('-F', values['ssh-config'], io.cwd)! }
+      : {}),
     ...(resume ? { resume: { targets: resume.targeted, finishedPlays: resume.finishedPlays } } : {}),
   });
   if (!loaded.plan) {

@@ -4,7 +4,8 @@ import { parseFaultSpec, startLab } from '../lab/lab.js';
 import { EXIT, parseFlags, positiveInt, UsageError } from './args.js';
 import type { Io } from '../report/io.js';
 
-const HELP = `usage: runbook lab [--hosts N] [--sites S] [--jump-per-site] [--fault SPEC]... [--latency DUR] [--inventory-out FILE] [--seed N] [--dir DIR]
+const HELP = `usage: runbook lab [--hosts N] [--sites S] [--jump-per-site] [--fault SPEC]... [--latency DUR]
+                  [--inventory-out FILE] [--seed N] [--dir DIR]
 
 Serves simulated SSH devices on 127.0.0.1 and writes an inventory, a client key and a known_hosts for them,
 until interrupted (Ctrl-C or SIGTERM).

@@ -57,7 +57,9 @@ export async function validate(argv: string[], io: Io): Promise<number> {
     const loaded = loadPlan({
       playbook,
       ...(values.inventory === undefined ? {} : { inventory: values.inventory }),
-      ...(values['ssh-config'] === undefined ? {} : { sshConfigFile: existingFile('-F', values['ssh-config'], io.cwd)! }),
+      ...(values['ssh-config'] === undefined
+        ? {}
+        : { sshConfigFile: existingFile('-F', values['ssh-config'], io.cwd)! }),
       cwd: io.cwd,
     });
     diagnostics.push(...loaded.diagnostics);

@@ -98,9 +98,12 @@ export async function runHost(opts: HostRunOptions): Promise<HostResult> {
     if (opts.abortSignal?.aborted) throw new Interrupted();
     // ssh_config's ConnectTimeout reaches here only when the play did not write connect_timeout.
     const timeoutMs = host.connection.connectTimeoutMs ?? play.spec.connectTimeoutMs;
-    const jumpRate = play.spec.connectRate !== null ? { jumpLoginRate: play.spec.connectRate } : {};
+    const extra = {
+      ...(play.spec.connectRate !== null ? { jumpLoginRate: play.spec.connectRate } : {}),
+      ...(opts.warn ? { warn: opts.warn } : {}),
+    };
     session = await bounded(
-      (signal) => opts.transport.connect(host.connection, { timeoutMs, signal, ...jumpRate, ...(opts.warn ? { warn: opts.warn } : {}) }),
+      (signal) => opts.transport.connect(host.connection, { timeoutMs, signal, ...extra }),
       timeoutMs + BACKSTOP_MS,
       `connection not established within ${timeoutMs} ms`,
       clock,

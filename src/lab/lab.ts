@@ -185,7 +185,8 @@ export async function startLab(opts: LabOptions): Promise<Lab> {
   const hosts = devices.map((d) => ({ name: d.name, site: d.site, port: d.port }));
   const jumps = jumpDevices.map((d) => ({ name: d.name, site: d.site.replace(/^jump-/, ''), port: d.port }));
   try {
-    writeFileSync(knownHostsPath, everything.map((d, i) => knownHostsLine('127.0.0.1', d.port, hostKeys[i] ?? '')).join('\n') + '\n');
+    const lines = everything.map((d, i) => knownHostsLine('127.0.0.1', d.port, hostKeys[i] ?? ''));
+    writeFileSync(knownHostsPath, lines.join('\n') + '\n');
     mkdirSync(dirname(inventoryPath), { recursive: true });
     writeFileSync(inventoryPath, inventoryYaml({ user, keyPath, knownHostsPath, siteCount, hosts, jumps }));
   } catch (e) {
@@ -268,7 +269,14 @@ export async function startLab(opts: LabOptions): Promise<Lab> {
 }
 
 /** Written by hand rather than through a YAML library: it is small, regular, and fast for a thousand hosts. */
-function inventoryYaml(o: { user: string; keyPath: string; knownHostsPath: string; siteCount: number; hosts: LabHost[]; jumps: LabHost[] }): string {
+function inventoryYaml(o: {
+  user: string;
+  keyPath: string;
+  knownHostsPath: string;
+  siteCount: number;
+  hosts: LabHost[];
+  jumps: LabHost[];
+}): string {
   const q = (s: string) => JSON.stringify(s);
   const lines = [
     '# Written by `runbook lab`: simulated devices on 127.0.0.1, valid while the lab runs.',

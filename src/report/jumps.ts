@@ -28,7 +28,12 @@ export function withJumps(report: RunReport, plan: Plan, stats: JumpHostStats[])
     drops: s.drops,
     peak_channels: s.peakChannels,
     state: s.state,
-    transitions: s.transitions.map((t) => ({ at: t.at.toISOString(), from: t.from, to: t.to, ...(t.error !== undefined ? { error: t.error } : {}) })),
+    transitions: s.transitions.map((t) => ({
+      at: t.at.toISOString(),
+      from: t.from,
+      to: t.to,
+      ...(t.error !== undefined ? { error: t.error } : {}),
+    })),
   }));
   return { ...report, hosts, jumps };
 }

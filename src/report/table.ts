@@ -185,7 +185,9 @@ function jumpTable(report: RunReport, opts: RenderOptions): string | null {
   const color = opts.color ?? false;
   const table = plainTable(['jump host', 'devices', 'logins', 'failures', 'state', 'breaker'], color);
   for (const j of jumps) {
-    const timeline = j.transitions.map((t) => `${formatOffset(t.at, report.started)} ${formatTransition(t.from, t.to)}`).join('\n');
+    const timeline = j.transitions
+      .map((t) => `${formatOffset(t.at, report.started)} ${formatTransition(t.from, t.to)}`)
+      .join('\n');
     table.push([
       j.host,
       { content: j.devices, hAlign: 'right' },

@@ -114,7 +114,7 @@ function secretFromEnv(env: NodeJS.ProcessEnv, name: string, key: string, where:
   return value;
 }
 
-/** ssh_config IdentityAgent: `none`, `SSH_AUTH_SOCK`, `$VAR`, or a socket path; else the transport's or the environment's. */
+/** ssh_config IdentityAgent (`none`, `SSH_AUTH_SOCK`, `$VAR`, a socket path), else the transport's or environment's. */
 function agentFor(target: Connection, sources: CredentialSources): string | undefined {
   const chosen = target.agentSocket;
   if (chosen === undefined) return sources.agentSocket ?? sources.env.SSH_AUTH_SOCK;
@@ -124,7 +124,12 @@ function agentFor(target: Connection, sources: CredentialSources): string | unde
   return chosen;
 }
 
-function cachedKey(file: string, passphrase: string | undefined, passphraseEnv: string | undefined, sources: CredentialSources): Promise<ParsedKey> {
+function cachedKey(
+  file: string,
+  passphrase: string | undefined,
+  passphraseEnv: string | undefined,
+  sources: CredentialSources,
+): Promise<ParsedKey> {
   const cacheKey = `${file}\0${passphraseEnv ?? ''}`;
   let parsed = sources.keyCache?.get(cacheKey);
   if (!parsed) {

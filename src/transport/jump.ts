@@ -18,7 +18,11 @@ type Client = InstanceType<typeof ssh2.Client>;
  */
 
 /** Logs in to one hop, over `sock` when the hop is itself behind another. */
-export type JumpLogin = (hop: Connection, sock: Duplex | undefined, opts: { timeoutMs: number; signal?: AbortSignal }) => Promise<Client>;
+export type JumpLogin = (
+  hop: Connection,
+  sock: Duplex | undefined,
+  opts: { timeoutMs: number; signal?: AbortSignal },
+) => Promise<Client>;
 
 export type JumpState = 'closed' | 'open' | 'half-open';
 
@@ -179,7 +183,13 @@ export class JumpPool {
    * A stream to `host:port` as seen from the last hop of `chain`: a direct-tcpip channel over a shared
    * connection to it. Fails with reason `jump` when a hop cannot be reached or logged in to.
    */
-  async open(chain: Connection[], host: string, port: number, device: string, opts: { timeoutMs: number; signal?: AbortSignal }): Promise<Duplex> {
+  async open(
+    chain: Connection[],
+    host: string,
+    port: number,
+    device: string,
+    opts: { timeoutMs: number; signal?: AbortSignal },
+  ): Promise<Duplex> {
     const jump = this.hostFor(chain);
     jump.devices.add(device);
     for (let attempt = 0; ; attempt++) {
@@ -201,9 +211,15 @@ export class JumpPool {
         }
         if (conn.dead) {
           if (attempt < 3) continue;
-          throw new TransportError('dropped', `${host}:${port}: jump connection ${jump.name} closed while opening a channel`);
+          throw new TransportError(
+            'dropped',
+            `${host}:${port}: jump connection ${jump.name} closed while opening a channel`,
+          );
         }
-        throw new TransportError('refused', `${host}:${port}: ${jump.name} could not reach it (${oneLine(refused.message)})`);
+        throw new TransportError(
+          'refused',
+          `${host}:${port}: ${jump.name} could not reach it (${oneLine(refused.message)})`,
+        );
       }
     }
   }
@@ -261,7 +277,8 @@ export class JumpPool {
     const before = jump.chain.slice(0, -1);
     try {
       await this.waitLoginSlot(opts.signal);
-      const sock = before.length > 0 ? await this.open(before, hop.host, hop.port, chainName(jump.chain), opts) : undefined;
+      const sock =
+        before.length > 0 ? await this.open(before, hop.host, hop.port, chainName(jump.chain), opts) : undefined;
       const client = await this.opts.login(hop, sock, opts);
       const conn = new JumpConnection(client, (c, unexpected) => {
         const i = jump.conns.indexOf(c);

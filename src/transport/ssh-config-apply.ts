@@ -69,7 +69,10 @@ export class SshConfigLookup {
       return { connection: this.resolve(facts, problems), problems };
     } catch (err) {
       if (err instanceof SshConfigError) {
-        problems.push({ message: err.message, ...(err.line > 0 ? { at: { file: err.file, line: err.line, col: err.col } } : {}) });
+        problems.push({
+          message: err.message,
+          ...(err.line > 0 ? { at: { file: err.file, line: err.line, col: err.col } } : {}),
+        });
       } else {
         problems.push({ message: (err as Error).message });
       }
@@ -89,7 +92,9 @@ export class SshConfigLookup {
     const inventoryJump = inventoryProxyJump(vars);
     if (inventoryJump.problem) problems.push({ message: inventoryJump.problem });
     if (files === null) {
-      return inventoryJump.hops ? { ...connection, jump: this.chain(inventoryJump.hops, connection, null, 0) } : connection;
+      return inventoryJump.hops
+        ? { ...connection, jump: this.chain(inventoryJump.hops, connection, null, 0) }
+        : connection;
     }
     const query = {
       host: connection.host,
@@ -152,10 +157,16 @@ export class SshConfigLookup {
           at?.file ?? '',
           at?.line ?? 0,
           1,
-          'ProxyCommand is refused in a config file named by a playbook or inventory (it would run a command on this machine); pass the file with -F instead',
+          'ProxyCommand is refused in a config file named by a playbook or inventory ' +
+            '(it would run a command on this machine); pass the file with -F instead',
         );
       }
-      out.proxyCommand = expandProxyCommand(cfg.proxyCommand, { host: out.host, port: out.port, user: out.user, originalHost: lookedUp });
+      out.proxyCommand = expandProxyCommand(cfg.proxyCommand, {
+        host: out.host,
+        port: out.port,
+        user: out.user,
+        originalHost: lookedUp,
+      });
     }
     return out;
   }
@@ -172,7 +183,8 @@ export class SshConfigLookup {
     files: { list: { path: string; required: boolean; includeBase?: string }[]; ctx: SshConfigContext } | null,
     depth: number,
   ): Connection[] {
-    if (depth >= MAX_JUMP_DEPTH) throw new Error(`ProxyJump chain deeper than ${MAX_JUMP_DEPTH} hops (a loop in the ssh config?)`);
+    if (depth >= MAX_JUMP_DEPTH)
+      throw new Error(`ProxyJump chain deeper than ${MAX_JUMP_DEPTH} hops (a loop in the ssh config?)`);
     const out: Connection[] = [];
     hops.forEach((hop, i) => {
       const base: Connection = {
@@ -188,10 +200,25 @@ export class SshConfigLookup {
         out.push(base);
         return;
       }
-      const query = { host: hop.host, ...(hop.user !== undefined ? { user: hop.user } : {}), ...(hop.port !== undefined ? { port: hop.port } : {}) };
+      const query = {
+        host: hop.host,
+        ...(hop.user !== undefined ? { user: hop.user } : {}),
+        ...(hop.port !== undefined ? { port: hop.port } : {}),
+      };
       const cfg = resolveSshConfigFiles(files.list, query, files.ctx);
-      const explicit = { user: hop.user !== undefined, port: hop.port !== undefined, knownHosts: false, hostKeyChecking: false };
-      const hopConn = this.merge({ ...base, ...(cfg.identityFiles.length > 0 ? { keyFile: undefined } : {}) }, cfg, explicit, hop.host, files.ctx.trusted);
+      const explicit = {
+        user: hop.user !== undefined,
+        port: hop.port !== undefined,
+        knownHosts: false,
+        hostKeyChecking: false,
+      };
+      const hopConn = this.merge(
+        { ...base, ...(cfg.identityFiles.length > 0 ? { keyFile: undefined } : {}) },
+        cfg,
+        explicit,
+        hop.host,
+        files.ctx.trusted,
+      );
       if (hopConn.keyFile === undefined) delete hopConn.keyFile;
       if (i === 0 && cfg.proxyJump && cfg.proxyJump.length > 0) {
         out.push(...this.chain(cfg.proxyJump, hopConn, files, depth + 1));
@@ -226,12 +253,20 @@ export class SshConfigLookup {
       const jailed = (p: string): boolean => allowed.some((dir) => inside(dir, p));
       if (!jailed(path)) {
         problems.push({
-          message: `ssh_config_file ${named} is outside the inventory's and playbook's directories; pass the operator's own file with -F instead`,
+          message:
+            `ssh_config_file ${named} is outside the inventory's and playbook's directories; ` +
+            "pass the operator's own file with -F instead",
         });
         return null;
       }
       const readFile = (p: string): string | null => {
-        if (!jailed(p)) throw new SshConfigError(path, 0, 0, `ssh_config_file ${named} includes ${p}, outside the inventory's and playbook's directories`);
+        if (!jailed(p))
+          throw new SshConfigError(
+            path,
+            0,
+            0,
+            `ssh_config_file ${named} includes ${p}, outside the inventory's and playbook's directories`,
+          );
         return defaultRead(p);
       };
       return { list: [{ path, required: true }], ctx: { ...base, trusted: false, readFile } };
@@ -281,7 +316,8 @@ export function inventoryProxyJump(vars: Record<string, unknown>): { hops?: Jump
   for (const key of ['jump', 'proxy_jump']) {
     const v = vars[key];
     if (v === undefined || v === null) continue;
-    if (typeof v !== 'string' || v.trim() === '') return { problem: `connection variable "${key}" must be a non-empty string` };
+    if (typeof v !== 'string' || v.trim() === '')
+      return { problem: `connection variable "${key}" must be a non-empty string` };
     return parseJumpValue(v.trim(), key);
   }
   for (const key of ['ansible_ssh_common_args', 'ansible_ssh_extra_args']) {

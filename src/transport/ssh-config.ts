@@ -169,7 +169,11 @@ export interface SshConfigFile {
 }
 
 /** Several files read in order into one set of values, as ssh reads `~/.ssh/config` then the system file. */
-export function resolveSshConfigFiles(files: SshConfigFile[], query: SshConfigQuery, ctx: SshConfigContext): SshHostConfig {
+export function resolveSshConfigFiles(
+  files: SshConfigFile[],
+  query: SshConfigQuery,
+  ctx: SshConfigContext,
+): SshHostConfig {
   // Host lines see the name as given (case included); Match host/originalhost compare without case.
   const originalHost = query.host;
   const collected: Collected = { identityFiles: [] };
@@ -179,7 +183,15 @@ export function resolveSshConfigFiles(files: SshConfigFile[], query: SshConfigQu
   const readAll = (host: string): void => {
     for (const f of files) {
       const fileCtx = f.includeBase !== undefined ? { ...ctx, includeBase: f.includeBase } : ctx;
-      readConfigFile(f.path, { host, originalHost, collected, ctx: fileCtx, pass, depth: f.required ? 0 : 1, neverMatch: false });
+      readConfigFile(f.path, {
+        host,
+        originalHost,
+        collected,
+        ctx: fileCtx,
+        pass,
+        depth: f.required ? 0 : 1,
+        neverMatch: false,
+      });
     }
   };
   readAll(originalHost);
@@ -225,7 +237,13 @@ function expandHostName(value: string, host: string): string {
 }
 
 /** The tokens of IdentityFile, UserKnownHostsFile and IdentityAgent that runbook can know before connecting. */
-function fileTokens(ctx: SshConfigContext, host: string, remoteUser: string, originalHost: string, port: number): Record<string, string> {
+function fileTokens(
+  ctx: SshConfigContext,
+  host: string,
+  remoteUser: string,
+  originalHost: string,
+  port: number,
+): Record<string, string> {
   const local = localHostName();
   return {
     d: ctx.home,
@@ -251,8 +269,15 @@ export function expandIdentityFile(
 }
 
 /** A ProxyCommand ready for the shell: `%h`, `%p`, `%r`, `%n` and `%%` expanded. */
-export function expandProxyCommand(raw: string, target: { host: string; port: number; user: string; originalHost: string }): string {
-  return percentExpand(raw, { h: target.host, p: String(target.port), r: target.user, n: target.originalHost }, 'ProxyCommand');
+export function expandProxyCommand(
+  raw: string,
+  target: { host: string; port: number; user: string; originalHost: string },
+): string {
+  return percentExpand(
+    raw,
+    { h: target.host, p: String(target.port), r: target.user, n: target.originalHost },
+    'ProxyCommand',
+  );
 }
 
 function expandPath(raw: string, home: string, tokens: Record<string, string>): string {
@@ -326,7 +351,16 @@ function parseLines(file: string, text: string): ParsedLine[] {
     // The keyword ends at whitespace or at one '=' (`Port=22`, `Port = 22`).
     const m = /^([^\s=]+)\s*(?:=\s*)?/.exec(line.slice(lead));
     if (!m) {
-      out.push({ where, keyword: '', name: '', args: [], rest: '', restCol: 1, lead, error: new SshConfigError(file, i + 1, lead + 1, 'expected a keyword') });
+      out.push({
+        where,
+        keyword: '',
+        name: '',
+        args: [],
+        rest: '',
+        restCol: 1,
+        lead,
+        error: new SshConfigError(file, i + 1, lead + 1, 'expected a keyword'),
+      });
       continue;
     }
     const rest = line.slice(lead + m[0].length);
@@ -443,7 +477,11 @@ function processLine(parsed: ParsedLine, state: ReadState, active: { value: bool
           ? v
           : v.startsWith('$')
             ? v
-            : expandPath(v, state.ctx.home, fileTokens(state.ctx, state.host, c.user ?? state.ctx.localUser, state.originalHost, c.port ?? 22));
+            : expandPath(
+                v,
+                state.ctx.home,
+                fileTokens(state.ctx, state.host, c.user ?? state.ctx.localUser, state.originalHost, c.port ?? 22),
+              );
       return;
     }
     case 'proxyjump': {
@@ -485,7 +523,13 @@ function processLine(parsed: ParsedLine, state: ReadState, active: { value: bool
   }
 }
 
-function validateValue(keyword: string, args: string[], rest: string, fail: (m: string, col?: number) => never, col: number): void {
+function validateValue(
+  keyword: string,
+  args: string[],
+  rest: string,
+  fail: (m: string, col?: number) => never,
+  col: number,
+): void {
   const first = args[0];
   if (first === undefined) return;
   switch (keyword) {
@@ -575,7 +619,8 @@ function parseHop(spec: string, fail: (m: string, col?: number) => never, col: n
       hop.host = s;
     }
   }
-  if (hop.host === '' || hop.user === '' || /[\s/]/.test(hop.host)) fail(`ProxyJump: "${spec}" is not [user@]host[:port]`, col);
+  if (hop.host === '' || hop.user === '' || /[\s/]/.test(hop.host))
+    fail(`ProxyJump: "${spec}" is not [user@]host[:port]`, col);
   return hop;
 }
 
@@ -632,11 +677,7 @@ function hostLineMatches(patterns: string[], state: ReadState): boolean {
   return active;
 }
 
-function matchLineMatches(
-  args: string[],
-  state: ReadState,
-  fail: (m: string, col?: number) => never,
-): boolean {
+function matchLineMatches(args: string[], state: ReadState, fail: (m: string, col?: number) => never): boolean {
   if (args.length === 0) fail('Match: missing criteria');
   const c = state.collected;
   // `Match host` sees the name after HostName, as ssh resolves it so far.
@@ -677,7 +718,10 @@ function matchLineMatches(
         break;
       case 'exec':
         if (!state.ctx.trusted) {
-          fail('Match exec is refused in a config file named by a playbook or inventory (it would run a command on this machine)');
+          fail(
+            'Match exec is refused in a config file named by a playbook or inventory ' +
+              '(it would run a command on this machine)',
+          );
         }
         // A criterion that already failed short-circuits, as in ssh: the command is not run.
         if (!result) continue;
@@ -783,7 +827,10 @@ function globComponent(part: string): RegExp {
       const end = part.indexOf(']', i + 2);
       if (end < 0) re += '\\[';
       else {
-        const body = part.slice(i + 1, end).replace(/^!/, '^').replace(/\\/g, '\\\\');
+        const body = part
+          .slice(i + 1, end)
+          .replace(/^!/, '^')
+          .replace(/\\/g, '\\\\');
         re += `[${body}]`;
         i = end;
       }

@@ -91,7 +91,8 @@ export class SshTransport implements Transport {
     const remaining = deadline - Date.now();
     if (remaining <= 0) {
       path?.destroy();
-      throw new TransportError('timeout', `${where}: no SSH session within ${opts.timeoutMs} ms (the way there took it all)`);
+      const why = `${where}: no SSH session within ${opts.timeoutMs} ms (the way there took it all)`;
+      throw new TransportError('timeout', why);
     }
     const client = await this.login(target, { ...opts, timeoutMs: remaining }, path);
     return new SshSession(client, where);
@@ -118,7 +119,8 @@ export class SshTransport implements Transport {
       const device = `${target.host}:${target.port}`;
       const budget = Math.max(1, deadline - Date.now());
       const pending = this.jumps.open(chain, target.host, target.port, device, { timeoutMs: budget });
-      const late = (): Error => new TransportError('jump', `jump: ${chainName(chain)}: no way through it within ${budget} ms`);
+      const late = (): Error =>
+        new TransportError('jump', `jump: ${chainName(chain)}: no way through it within ${budget} ms`);
       // The shared login has the same budget and gives the better answer (refused, auth…): a little grace
       // lets it come first, so every device waiting on it reports the jump host's own failure.
       return raceDeadline(pending, deadline + JUMP_ANSWER_GRACE_MS, opts.signal, late);
@@ -128,7 +130,11 @@ export class SshTransport implements Transport {
   }
 
   /** TCP (or `sock`), handshake, host-key check and authentication: one client ready for channels. */
-  private async login(target: Connection, opts: ConnectOptions, sock?: Duplex): Promise<InstanceType<typeof ssh2.Client>> {
+  private async login(
+    target: Connection,
+    opts: ConnectOptions,
+    sock?: Duplex,
+  ): Promise<InstanceType<typeof ssh2.Client>> {
     const where = `${target.host}:${target.port}`;
     const deadline = Date.now() + opts.timeoutMs;
     throwIfAborted(opts.signal);
@@ -301,7 +307,12 @@ function throwIfAborted(signal: AbortSignal | undefined): void {
 }
 
 /** `pending`, unless the deadline or the abort signal comes first; a stream that arrives late is destroyed. */
-function raceDeadline(pending: Promise<Duplex>, deadline: number, signal: AbortSignal | undefined, late: () => Error): Promise<Duplex> {
+function raceDeadline(
+  pending: Promise<Duplex>,
+  deadline: number,
+  signal: AbortSignal | undefined,
+  late: () => Error,
+): Promise<Duplex> {
   return new Promise((resolve, reject) => {
     let done = false;
     const finish = (err: Error | null, stream?: Duplex): void => {

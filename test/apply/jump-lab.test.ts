@@ -39,7 +39,7 @@ const showVersion = `tasks:\n  - name: Read version\n    command: show version\n
 const siteOf = (l: Lab, host: string) => l.hosts.find((h) => h.name === host)!.site;
 
 describe('jump hosts in the lab', () => {
-  it('a site behind its jump host costs one jump login, whatever its size; each device is reached through it', async () => {
+  it('a site behind its jump host costs one jump login, whatever its size', async () => {
     const l = await lab({ hosts: 30, sites: 2, jumpPerSite: true });
     const report = await apply(l, `forks: 10\n${showVersion}`);
     expect(report.hosts.map((h) => h.status)).toEqual(Array(30).fill('ok'));
@@ -48,25 +48,47 @@ describe('jump hosts in the lab', () => {
       expect(l.jumpCounters(jump.name)).toMatchObject({ logins: 1, channels: 15, failedChannels: 0 });
       const name = `${l.user}@127.0.0.1:${jump.port}`;
       expect(report.hosts.filter((h) => siteOf(l, h.name) === site).map((h) => h.jump)).toEqual(Array(15).fill(name));
-      expect(report.jumps?.find((j) => j.host === name)).toMatchObject({ devices: 15, logins: 1, failures: 0, state: 'closed' });
+      expect(report.jumps?.find((j) => j.host === name)).toMatchObject({
+        devices: 15,
+        logins: 1,
+        failures: 0,
+        state: 'closed',
+      });
     }
     // Every device was reached once, by a channel of its site's jump host.
     expect(Object.values(l.counters()).map((c) => c.connections)).toEqual(Array(30).fill(1));
     expect(renderReport(report, { verbose: true })).toMatch(/jump host .* devices .* logins/);
   });
 
-  it('a refusing jump host is one failed login: its devices are unreachable with reason jump, the other site is untouched', async () => {
+  it('a refusing jump host is one failed login: its devices unreachable (jump), other sites untouched', async () => {
     const l = await lab({ hosts: 20, sites: 2, jumpPerSite: true, faults: ['jump-site2:refuse'] });
     const report = await apply(l, `forks: 10\nconnect_timeout: 5s\n${showVersion}`);
     const site2 = report.hosts.filter((h) => siteOf(l, h.name) === 'site2');
     expect(site2.map((h) => [h.status, h.reason])).toEqual(Array(10).fill(['unreachable', 'jump']));
     for (const h of site2) expect(h.error).toMatch(/^jump: \S+@127\.0\.0\.1:\d+: refused: /);
-    expect(report.hosts.filter((h) => siteOf(l, h.name) === 'site1').map((h) => h.status)).toEqual(Array(10).fill('ok'));
+    expect(report.hosts.filter((h) => siteOf(l, h.name) === 'site1').map((h) => h.status)).toEqual(
+      Array(10).fill('ok'),
+    );
     const dead = report.jumps!.find((j) => j.host.endsWith(`:${l.jumps[1]!.port}`))!;
     expect(dead).toMatchObject({ devices: 10, logins: 0, failures: 1, state: 'open' });
     expect(dead.transitions.map((t) => `${t.from}>${t.to}`)).toEqual(['closed>open']);
     // No device of site2 was ever connected to.
     expect(site2.map((h) => l.counters(h.name).connections)).toEqual(Array(10).fill(0));
+  });
+
+  it('breaker scope jump: one breaker per jump host, so a dead bastion skips its devices and spares the others', async () => {
+    const l = await lab({ hosts: 20, sites: 2, jumpPerSite: true, faults: ['jump-site2:refuse'] });
+    const report = await apply(
+      l,
+      `forks: 10\nbreaker:\n  scope: jump\n  failure_threshold: 2\n  on_open: skip\n${showVersion}`,
+    );
+    const dead = `jump=${l.user}@127.0.0.1:${l.jumps[1]!.port}`;
+    // Only breakers that moved are listed: site1's jump host never failed.
+    expect(report.breakers.map((b) => [b.scope, b.state])).toEqual([[dead, 'open']]);
+    const site2 = report.hosts.filter((h) => siteOf(l, h.name) === 'site2');
+    expect(site2.filter((h) => h.status === 'unreachable').map((h) => h.reason)).toEqual(['jump', 'jump']);
+    expect(site2.filter((h) => h.status === 'skipped').map((h) => h.reason)).toEqual(Array(8).fill('breaker_open'));
+    expect(report.hosts.filter((h) => siteOf(l, h.name) === 'site1').map((h) => h.status)).toEqual(Array(10).fill('ok'));
   });
 
   it('a jump host that fails authentication is tried once, not once per device', async () => {
@@ -87,15 +109,19 @@ describe('jump hosts in the lab', () => {
     expect(report.jumps?.[0]).toMatchObject({ failures: 1 });
   });
 
-  it('a jump connection that dies mid-run fails only the devices in flight on it; the rest go through a new login', async () => {
+  it('a jump connection dying mid-run fails only its in-flight devices; the rest log in again', async () => {
     const l = await lab({ hosts: 16, sites: 1, jumpPerSite: true, latencyMs: 100 });
     let secondTasks = 0;
-    const report = await apply(l, `forks: 4\n${showVersion}\n  - name: Again\n    command: show version\n    changed_when: false`, {
-      onEvent: (e) => {
-        // Mid-command on the fifth host to reach its second task: it and the hosts beside it are in flight.
-        if (e.type === 'task_start' && e.index === 1 && ++secondTasks === 5) l.dropConnections('jump-site1');
+    const report = await apply(
+      l,
+      `forks: 4\n${showVersion}\n  - name: Again\n    command: show version\n    changed_when: false`,
+      {
+        onEvent: (e) => {
+          // Mid-command on the fifth host to reach its second task: it and the hosts beside it are in flight.
+          if (e.type === 'task_start' && e.index === 1 && ++secondTasks === 5) l.dropConnections('jump-site1');
+        },
       },
-    });
+    );
     const lost = report.hosts.filter((h) => h.status !== 'ok');
     expect(lost.length).toBeGreaterThanOrEqual(1);
     expect(lost.length).toBeLessThanOrEqual(4);
@@ -105,7 +131,7 @@ describe('jump hosts in the lab', () => {
     expect(report.jumps?.[0]).toMatchObject({ logins: 2, drops: 1, failures: 0, state: 'closed' });
   });
 
-  it('more devices at once than a jump connection may carry open more jump connections, never more channels each', async () => {
+  it('more devices at once than a jump connection may carry open more jump connections', async () => {
     const l = await lab({ hosts: 10, sites: 1, jumpPerSite: true, latencyMs: 50 });
     const report = await apply(l, `forks: 10\n${showVersion}`, { transport: { maxChannelsPerJump: 3 } });
     expect(report.hosts.map((h) => h.status)).toEqual(Array(10).fill('ok'));

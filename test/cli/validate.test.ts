@@ -89,7 +89,9 @@ describe('runbook validate -F', () => {
       const r = await run('-F', file, VALID);
       expect(r.code).toBe(4);
       expect(r.stdout.split('\n').filter(Boolean)).toEqual([
-        expect.stringMatching(new RegExp(`^${file}:3:3: unknown ssh_config keyword "Prot" for host \\S+ \\(and \\d+ other hosts\\)$`)),
+        expect.stringMatching(
+          new RegExp(`^${file}:3:3: unknown ssh_config keyword "Prot" for host \\S+ \\(and \\d+ other hosts\\)$`),
+        ),
       ]);
     } finally {
       rmSync(dir, { recursive: true, force: true });

@@ -35,12 +35,22 @@ afterAll(async () => {
 });
 
 function hop(s: Sshd, over: Partial<Connection> = {}): Connection {
-  return { host: s.host, port: s.port, user: s.user, keyFile: jump.keyPath, knownHosts, hostKeyChecking: 'strict', ...over };
+  return {
+    host: s.host,
+    port: s.port,
+    user: s.user,
+    keyFile: jump.keyPath,
+    knownHosts,
+    hostKeyChecking: 'strict',
+    ...over,
+  };
 }
 
 /** The targets of the direct-tcpip channels a jump sshd opened, as its log records them. */
 function forwardedPorts(s: Sshd): number[] {
-  return [...s.log().matchAll(/server_request_direct_tcpip: originator \S+ port \d+, target \S+ port (\d+)/g)].map((m) => Number(m[1]));
+  return [...s.log().matchAll(/server_request_direct_tcpip: originator \S+ port \d+, target \S+ port (\d+)/g)].map(
+    (m) => Number(m[1]),
+  );
 }
 
 const logins = (s: Sshd): number => (s.log().match(/Accepted publickey for /g) ?? []).length;
@@ -69,14 +79,18 @@ describe('devices behind an OpenSSH jump host', () => {
     const all = await readFile(knownHosts, 'utf8');
     const otherKey = jump2.hostPublicKey;
     await writeFile(wrongDevice, all.replace(devices[0]!.hostPublicKey, otherKey));
-    const bad = await expectFailure(t.connect({ ...hop(devices[0]!, { knownHosts: wrongDevice }), jump: [hop(jump)] }, { timeoutMs: 10_000 }));
+    const bad = await expectFailure(
+      t.connect({ ...hop(devices[0]!, { knownHosts: wrongDevice }), jump: [hop(jump)] }, { timeoutMs: 10_000 }),
+    );
     expect(bad.reason).toBe('host_key');
 
     // A jump host whose key is wrong is a jump failure, before any device is reached.
     const wrongJump = join(jump.dir, 'kh_wrong_jump');
     await writeFile(wrongJump, all.replace(jump.hostPublicKey, otherKey));
     const t2 = new SshTransport({ agentSocket: '', env: {} });
-    const viaBadJump = await expectFailure(t2.connect({ ...hop(devices[0]!), jump: [hop(jump, { knownHosts: wrongJump })] }, { timeoutMs: 10_000 }));
+    const viaBadJump = await expectFailure(
+      t2.connect({ ...hop(devices[0]!), jump: [hop(jump, { knownHosts: wrongJump })] }, { timeoutMs: 10_000 }),
+    );
     expect(viaBadJump.reason).toBe('jump');
     expect(viaBadJump.message).toMatch(/^jump: .*host_key: .*does not match/);
     await Promise.all([t.close(), t2.close()]);
@@ -93,13 +107,22 @@ describe('devices behind an OpenSSH jump host', () => {
     expect(forwardedPorts(jump2).slice(before2)).toEqual([devices[1]!.port]);
   });
 
-  it('logs in to the jump host once for every device behind it; OpenSSH MaxSessions does not bound forwarded channels', async () => {
-    const limited = await startSshd({ logLevel: 'DEBUG1', extraConfig: ['MaxSessions 2'], authorizedKey: (await readFile(`${jump.keyPath}.pub`, 'utf8')).trim() });
+  it('logs in to the jump host once for all its devices; MaxSessions does not bound forwarded channels', async () => {
+    const limited = await startSshd({
+      logLevel: 'DEBUG1',
+      extraConfig: ['MaxSessions 2'],
+      authorizedKey: (await readFile(`${jump.keyPath}.pub`, 'utf8')).trim(),
+    });
     try {
-      await writeFile(knownHosts, `${await readFile(knownHosts, 'utf8')}${await readFile(limited.knownHostsPath, 'utf8')}`);
+      await writeFile(
+        knownHosts,
+        `${await readFile(knownHosts, 'utf8')}${await readFile(limited.knownHostsPath, 'utf8')}`,
+      );
       const t = new SshTransport({ agentSocket: '', env: {} });
       const sessions: Session[] = await Promise.all(
-        Array.from({ length: 6 }, (_, i) => t.connect({ ...hop(devices[i % 2]!), jump: [hop(limited)] }, { timeoutMs: 10_000 })),
+        Array.from({ length: 6 }, (_, i) =>
+          t.connect({ ...hop(devices[i % 2]!), jump: [hop(limited)] }, { timeoutMs: 10_000 }),
+        ),
       );
       const outputs = await Promise.all(sessions.map((s) => s.exec('echo ok')));
       expect(outputs.map((o) => o.stdout)).toEqual(Array(6).fill('ok\n'));
@@ -111,7 +134,9 @@ describe('devices behind an OpenSSH jump host', () => {
       // With runbook's own cap at 2 channels per jump connection, six devices at once take three logins.
       const capped = new SshTransport({ agentSocket: '', env: {}, maxChannelsPerJump: 2 });
       const more = await Promise.all(
-        Array.from({ length: 6 }, (_, i) => capped.connect({ ...hop(devices[i % 2]!), jump: [hop(limited)] }, { timeoutMs: 10_000 })),
+        Array.from({ length: 6 }, (_, i) =>
+          capped.connect({ ...hop(devices[i % 2]!), jump: [hop(limited)] }, { timeoutMs: 10_000 }),
+        ),
       );
       await Promise.all(more.map((s) => s.close()));
       await capped.close();
@@ -126,7 +151,11 @@ describe('devices behind an OpenSSH jump host', () => {
     const t = new SshTransport({ agentSocket: '', env: {} });
     const deadPort = await freePort();
     const failures = await Promise.all(
-      devices.concat(devices).map((d) => expectFailure(t.connect({ ...hop(d), jump: [hop(jump, { port: deadPort })] }, { timeoutMs: 5_000 }))),
+      devices
+        .concat(devices)
+        .map((d) =>
+          expectFailure(t.connect({ ...hop(d), jump: [hop(jump, { port: deadPort })] }, { timeoutMs: 5_000 })),
+        ),
     );
     expect(failures.map((f) => f.reason)).toEqual(['jump', 'jump', 'jump', 'jump']);
     expect(failures[0]!.message).toMatch(/^jump: \S+@127\.0\.0\.1:\d+: refused: /);
@@ -134,7 +163,7 @@ describe('devices behind an OpenSSH jump host', () => {
     await t.close();
   });
 
-  it('a jump host that accepts TCP and never speaks SSH fails its devices within one connect timeout, one TCP attempt', async () => {
+  it('a jump host that never speaks SSH fails its devices within one connect timeout, one TCP attempt', async () => {
     const sockets: Socket[] = [];
     const silent: Server = createServer((s) => sockets.push(s));
     await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
@@ -142,7 +171,9 @@ describe('devices behind an OpenSSH jump host', () => {
     const t = new SshTransport({ agentSocket: '', env: {} });
     try {
       const failures = await Promise.all(
-        [0, 1, 2, 3, 4].map((i) => expectFailure(t.connect({ ...hop(devices[i % 2]!), jump: [hop(jump, { port })] }, { timeoutMs: 1_000 }))),
+        [0, 1, 2, 3, 4].map((i) =>
+          expectFailure(t.connect({ ...hop(devices[i % 2]!), jump: [hop(jump, { port })] }, { timeoutMs: 1_000 })),
+        ),
       );
       expect(failures.map((f) => f.reason)).toEqual(Array(5).fill('jump'));
       expect(sockets.length).toBe(1);
@@ -153,13 +184,23 @@ describe('devices behind an OpenSSH jump host', () => {
     }
   });
 
-  it('a jump sshd killed mid-run fails the device sessions on it; a new device then fails as a jump failure', async () => {
+  it('a jump sshd killed mid-run fails the sessions on it; a new device then fails as a jump failure', async () => {
     const doomed = await startSshd({ authorizedKey: (await readFile(`${jump.keyPath}.pub`, 'utf8')).trim() });
     try {
-      await writeFile(knownHosts, `${await readFile(knownHosts, 'utf8')}${await readFile(doomed.knownHostsPath, 'utf8')}`);
+      await writeFile(
+        knownHosts,
+        `${await readFile(knownHosts, 'utf8')}${await readFile(doomed.knownHostsPath, 'utf8')}`,
+      );
       const t = new SshTransport({ agentSocket: '', env: {} });
-      const sessions = await Promise.all(devices.map((d) => t.connect({ ...hop(d), jump: [hop(doomed)] }, { timeoutMs: 10_000 })));
-      const running = sessions.map((s) => s.exec('sleep 30', { timeoutMs: 20_000 }).then(() => null, (e: TransportError) => e));
+      const sessions = await Promise.all(
+        devices.map((d) => t.connect({ ...hop(d), jump: [hop(doomed)] }, { timeoutMs: 10_000 })),
+      );
+      const running = sessions.map((s) =>
+        s.exec('sleep 30', { timeoutMs: 20_000 }).then(
+          () => null,
+          (e: TransportError) => e,
+        ),
+      );
       // Our own sshd and its connection processes, by pid: the bastion dies.
       for (const pid of await doomed.connectionPids()) process.kill(pid, 'SIGKILL');
       process.kill(doomed.pid, 'SIGKILL');
@@ -210,7 +251,10 @@ describe('devices behind an OpenSSH jump host', () => {
       ].join('\n'),
     );
     await writeFile(join(dir, 'inventory.yml'), 'all:\n  hosts:\n    dev1:\n    dev2:\n');
-    await writeFile(join(dir, 'site.yml'), '- name: Through\n  hosts: all\n  inventory: inventory.yml\n  tasks:\n    - command: echo via-config\n');
+    await writeFile(
+      join(dir, 'site.yml'),
+      '- name: Through\n  hosts: all\n  inventory: inventory.yml\n  tasks:\n    - command: echo via-config\n',
+    );
     const { plan, diagnostics } = loadPlan({ playbook: join(dir, 'site.yml'), sshConfigFile: config });
     expect(diagnostics).toEqual([]);
     const before = { forwarded: forwardedPorts(jump).length, logins: logins(jump) };

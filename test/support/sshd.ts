@@ -127,7 +127,8 @@ export async function startSshd(opts: SshdOptions = {}): Promise<Sshd> {
   const keyPath = join(dir, 'id_ed25519');
   const clientPub = await keygen(keyPath);
   const authorizedKeys = join(dir, 'authorized_keys');
-  await writeFile(authorizedKeys, `${clientPub}\n${opts.authorizedKey ? `${opts.authorizedKey}\n` : ''}`, { mode: 0o644 });
+  const extraKey = opts.authorizedKey ? `${opts.authorizedKey}\n` : '';
+  await writeFile(authorizedKeys, `${clientPub}\n${extraKey}`, { mode: 0o644 });
   await chmod(authorizedKeys, 0o644);
 
   for (let attempt = 0; ; attempt++) {

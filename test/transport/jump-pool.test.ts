@@ -16,7 +16,13 @@ class FakeJumpClient extends EventEmitter {
   constructor(private readonly refuseAbove = Infinity) {
     super();
   }
-  forwardOut(_src: string, _sp: number, _host: string, _port: number, cb: (err: Error | undefined, ch: Duplex) => void): void {
+  forwardOut(
+    _src: string,
+    _sp: number,
+    _host: string,
+    _port: number,
+    cb: (err: Error | undefined, ch: Duplex) => void,
+  ): void {
     if (this.open >= this.refuseAbove) {
       const err = Object.assign(new Error('(SSH) Channel open failure: '), { reason: 4 });
       queueMicrotask(() => cb(err, new PassThrough()));
@@ -33,9 +39,18 @@ class FakeJumpClient extends EventEmitter {
   destroy(): void {}
 }
 
-const bastion: Connection = { host: 'bastion', port: 22, user: 'ops', knownHosts: '/dev/null', hostKeyChecking: 'strict' };
+const bastion: Connection = {
+  host: 'bastion',
+  port: 22,
+  user: 'ops',
+  knownHosts: '/dev/null',
+  hostKeyChecking: 'strict',
+};
 
-function pool(login: JumpLogin, opts: { maxChannels?: number; now?: () => number; cooldownMs?: number } = {}): JumpPool {
+function pool(
+  login: JumpLogin,
+  opts: { maxChannels?: number; now?: () => number; cooldownMs?: number } = {},
+): JumpPool {
   return new JumpPool({ login, ...opts });
 }
 
@@ -47,14 +62,16 @@ describe('jump pool', () => {
       await new Promise((r) => setTimeout(r, 20));
       return new FakeJumpClient() as unknown as Client;
     });
-    const streams = await Promise.all([1, 2, 3, 4, 5].map((i) => p.open([bastion], `r${i}`, 22, `r${i}`, { timeoutMs: 1000 })));
+    const streams = await Promise.all(
+      [1, 2, 3, 4, 5].map((i) => p.open([bastion], `r${i}`, 22, `r${i}`, { timeoutMs: 1000 })),
+    );
     expect(streams).toHaveLength(5);
     expect(logins).toBe(1);
     expect(p.stats()[0]).toMatchObject({ logins: 1, devices: 5, peakChannels: 5 });
     p.close();
   });
 
-  it('a failed login fails every waiting device with reason jump and opens the jump breaker until its cooldown', async () => {
+  it('a failed login fails every waiting device (jump) and opens the breaker until its cooldown', async () => {
     let now = 1_000;
     let attempts = 0;
     let up = false;
@@ -66,8 +83,14 @@ describe('jump pool', () => {
       },
       { now: () => now, cooldownMs: 30_000 },
     );
-    const first = await Promise.allSettled([1, 2, 3].map((i) => p.open([bastion], `r${i}`, 22, `r${i}`, { timeoutMs: 1000 })));
-    expect(first.map((r) => (r.status === 'rejected' ? (r.reason as TransportError).reason : 'ok'))).toEqual(['jump', 'jump', 'jump']);
+    const first = await Promise.allSettled(
+      [1, 2, 3].map((i) => p.open([bastion], `r${i}`, 22, `r${i}`, { timeoutMs: 1000 })),
+    );
+    expect(first.map((r) => (r.status === 'rejected' ? (r.reason as TransportError).reason : 'ok'))).toEqual([
+      'jump',
+      'jump',
+      'jump',
+    ]);
     expect(attempts).toBe(1);
 
     // While open, devices fail at once without touching the bastion.
@@ -80,7 +103,11 @@ describe('jump pool', () => {
     up = true;
     await p.open([bastion], 'r5', 22, 'r5', { timeoutMs: 1000 });
     expect(attempts).toBe(2);
-    expect(p.stats()[0]!.transitions.map((t) => `${t.from}>${t.to}`)).toEqual(['closed>open', 'open>half-open', 'half-open>closed']);
+    expect(p.stats()[0]!.transitions.map((t) => `${t.from}>${t.to}`)).toEqual([
+      'closed>open',
+      'open>half-open',
+      'half-open>closed',
+    ]);
     p.close();
   });
 

@@ -19,7 +19,14 @@ beforeEach(() => {
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
 function inventoryConnection(over: Partial<Connection> = {}): Connection {
-  return { host: 'r1', port: 22, user: 'local', knownHosts: join(home, '.ssh/known_hosts'), hostKeyChecking: 'strict', ...over };
+  return {
+    host: 'r1',
+    port: 22,
+    user: 'local',
+    knownHosts: join(home, '.ssh/known_hosts'),
+    hostKeyChecking: 'strict',
+    ...over,
+  };
 }
 
 function lookup(cliFile?: string): SshConfigLookup {
@@ -34,8 +41,20 @@ describe('inventory, then ssh config, then defaults', () => {
   it('config fills what the inventory left unset and never overrides what it wrote', () => {
     writeFileSync(
       join(home, '.ssh/config'),
-      'Host r*\n  HostName %h.mgmt\n  User netops\n  Port 2222\n  IdentityFile ~/.ssh/net_%r\n  StrictHostKeyChecking accept-new\n' +
-        '  UserKnownHostsFile ~/.ssh/kh_net\n  ConnectTimeout 7\n  ServerAliveInterval 4\n  ServerAliveCountMax 2\n  HostKeyAlias %h-alias\n',
+      [
+        'Host r*',
+        '  HostName %h.mgmt',
+        '  User netops',
+        '  Port 2222',
+        '  IdentityFile ~/.ssh/net_%r',
+        '  StrictHostKeyChecking accept-new',
+        '  UserKnownHostsFile ~/.ssh/kh_net',
+        '  ConnectTimeout 7',
+        '  ServerAliveInterval 4',
+        '  ServerAliveCountMax 2',
+        '  HostKeyAlias %h-alias',
+        '',
+      ].join('\n'),
     );
     const bare = apply(lookup(), {});
     expect(bare.problems).toEqual([]);
@@ -76,7 +95,9 @@ describe('inventory, then ssh config, then defaults', () => {
 
   it('looks up the address the inventory gives (ansible_host), as Ansible hands it to ssh', () => {
     writeFileSync(join(home, '.ssh/config'), 'Host 10.1.*\n  User byaddress\n');
-    expect(apply(lookup(), { ansible_host: '10.1.0.5' }, inventoryConnection({ host: '10.1.0.5' })).connection.user).toBe('byaddress');
+    expect(
+      apply(lookup(), { ansible_host: '10.1.0.5' }, inventoryConnection({ host: '10.1.0.5' })).connection.user,
+    ).toBe('byaddress');
   });
 
   it('-F replaces ~/.ssh/config', () => {
@@ -127,9 +148,7 @@ describe('jump hosts from the config and the inventory', () => {
     writeFileSync(join(home, '.ssh/config'), 'Host r*\n  ProxyCommand nc %h %p\n');
     const byKey = apply(lookup(), { jump: 'j@site1-bastion:2200' });
     expect(byKey.connection.proxyCommand).toBeUndefined();
-    expect(byKey.connection.jump).toEqual([
-      expect.objectContaining({ host: 'site1-bastion', port: 2200, user: 'j' }),
-    ]);
+    expect(byKey.connection.jump).toEqual([expect.objectContaining({ host: 'site1-bastion', port: 2200, user: 'j' })]);
     const byArgs = apply(lookup(), { ansible_ssh_common_args: '-o StrictHostKeyChecking=no -o ProxyJump="a@b:1,c"' });
     expect(byArgs.connection.jump?.map((j) => `${j.user}@${j.host}:${j.port}`)).toEqual(['a@b:1', 'local@c:22']);
     expect(apply(lookup(), { jump: 'none' }).connection.jump).toBeUndefined();
@@ -160,7 +179,10 @@ describe('a config file named by the inventory is hostile input', () => {
     writeFileSync(join(invDir, 'ssh.conf'), '# bastions\nHost *\n  ProxyCommand sh -c "touch /tmp/owned"\n');
     const r = apply(lookup(), { ssh_config_file: 'ssh.conf' });
     expect(r.problems).toEqual([
-      { message: expect.stringMatching(/^ProxyCommand is refused/), at: { file: join(invDir, 'ssh.conf'), line: 3, col: 1 } },
+      {
+        message: expect.stringMatching(/^ProxyCommand is refused/),
+        at: { file: join(invDir, 'ssh.conf'), line: 3, col: 1 },
+      },
     ]);
   });
 
@@ -170,12 +192,20 @@ describe('a config file named by the inventory is hostile input', () => {
     const r = apply(lookup(), { ssh_config_file: 'ssh.conf' });
     expect(r.problems[0]?.message).toMatch(/Match exec is refused/);
     expect(r.problems[0]?.at).toEqual({ file: join(invDir, 'ssh.conf'), line: 1, col: 1 });
-    expect(() => resolveSshConfig(join(invDir, 'ssh.conf'), { host: 'r1' }, { home, localUser: 'l', trusted: true, runExec: () => false })).not.toThrow();
+    expect(() =>
+      resolveSshConfig(
+        join(invDir, 'ssh.conf'),
+        { host: 'r1' },
+        { home, localUser: 'l', trusted: true, runExec: () => false },
+      ),
+    ).not.toThrow();
   });
 
   it('refuses a file outside the inventory and playbook directories, and Includes that leave them', () => {
     writeFileSync(join(home, '.ssh/elsewhere'), 'Host *\n  User stolen\n');
-    expect(apply(lookup(), { ssh_config_file: join(home, '.ssh/elsewhere') }).problems[0]?.message).toMatch(/outside the inventory/);
+    expect(apply(lookup(), { ssh_config_file: join(home, '.ssh/elsewhere') }).problems[0]?.message).toMatch(
+      /outside the inventory/,
+    );
     writeFileSync(join(invDir, 'inc.conf'), `Include ${join(home, '.ssh/elsewhere')}\n`);
     expect(apply(lookup(), { ssh_config_file: 'inc.conf' }).problems[0]?.message).toMatch(/includes .* outside/);
   });

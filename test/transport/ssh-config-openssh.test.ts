@@ -55,9 +55,13 @@ function asOpenssh(c: SshHostConfig, host: string): Partial<Record<Field, string
     hostname: c.hostName ?? host.toLowerCase(),
     user: c.user ?? account.username,
     port: String(c.port ?? 22),
-    identityfile: (c.identityFiles.length > 0 ? c.identityFiles : DEFAULT_IDENTITIES.map((k) => `~/.ssh/${k}`)).join('\n'),
+    identityfile: (c.identityFiles.length > 0 ? c.identityFiles : DEFAULT_IDENTITIES.map((k) => `~/.ssh/${k}`)).join(
+      '\n',
+    ),
     identitiesonly: c.identitiesOnly ? 'yes' : 'no',
-    userknownhostsfile: (c.userKnownHostsFiles ?? [join(account.homedir, '.ssh/known_hosts'), join(account.homedir, '.ssh/known_hosts2')]).join(' '),
+    userknownhostsfile: (
+      c.userKnownHostsFiles ?? [join(account.homedir, '.ssh/known_hosts'), join(account.homedir, '.ssh/known_hosts2')]
+    ).join(' '),
     stricthostkeychecking: strict[c.strictHostKeyChecking ?? 'ask'],
     connecttimeout: c.connectTimeoutSeconds ? String(c.connectTimeoutSeconds) : 'none',
     serveraliveinterval: String(c.serverAliveInterval ?? 0),
@@ -198,7 +202,8 @@ const CASES: Case[] = [
   },
   {
     name: 'times in OpenSSH format, ServerAlive settings, HostKeyAlias, keyword=value form',
-    config: 'Host *\n  ConnectTimeout=1m30s\n  ServerAliveInterval = 15\n  ServerAliveCountMax 5\n  HostKeyAlias %h-key\n',
+    config:
+      'Host *\n  ConnectTimeout=1m30s\n  ServerAliveInterval = 15\n  ServerAliveCountMax 5\n  HostKeyAlias %h-key\n',
     targets: ['t'],
   },
   {
