@@ -273,6 +273,16 @@ export function expandProxyCommand(
   raw: string,
   target: { host: string; port: number; user: string; originalHost: string },
 ): string {
+  // The names come from the inventory, which is hostile input; the command goes to a shell.
+  for (const [token, value] of [
+    ['h', target.host],
+    ['r', target.user],
+    ['n', target.originalHost],
+  ] as const) {
+    if (raw.includes(`%${token}`) && !SAFE_TOKEN.test(value)) {
+      throw new Error(`ProxyCommand: %${token} would hand "${value}" to the shell; it holds characters that are not allowed`);
+    }
+  }
   return percentExpand(
     raw,
     { h: target.host, p: String(target.port), r: target.user, n: target.originalHost },

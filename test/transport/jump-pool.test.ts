@@ -129,3 +129,27 @@ describe('jump pool', () => {
     p.close();
   });
 });
+
+describe('jump login pace', () => {
+  it('connect_rate spaces jump logins on their own: the second bastion waits for its slot', async () => {
+    const started: string[] = [];
+    const p = new JumpPool({
+      login: async (hop) => {
+        started.push(hop.host);
+        return new FakeJumpClient() as unknown as Client;
+      },
+      loginRate: 4,
+    });
+    const other: Connection = { ...bastion, host: 'bastion2' };
+    const both = Promise.all([
+      p.open([bastion], 'r1', 22, 'r1', { timeoutMs: 5000 }),
+      p.open([other], 'r2', 22, 'r2', { timeoutMs: 5000 }),
+    ]);
+    // A moment later only the first login has begun; the second is a quarter second behind it.
+    await new Promise((r) => setTimeout(r, 20));
+    expect(started).toEqual(['bastion']);
+    await both;
+    expect(started).toEqual(['bastion', 'bastion2']);
+    p.close();
+  });
+});

@@ -168,6 +168,15 @@ describe('jump hosts from the config and the inventory', () => {
     expect(r.connection.jump?.[0]?.keyFile).toBe('/k');
   });
 
+  it('never hands an inventory host name with shell metacharacters to a ProxyCommand', () => {
+    writeFileSync(join(home, '.ssh/config'), 'Host *\n  ProxyCommand nc %h %p\n');
+    const r = apply(lookup(), { ansible_host: 'r1;touch /tmp/owned' }, inventoryConnection({ host: 'r1;touch /tmp/owned' }));
+    expect(r.connection.proxyCommand).toBeUndefined();
+    expect(r.problems.map((p) => p.message)).toEqual([
+      'ProxyCommand: %h would hand "r1;touch /tmp/owned" to the shell; it holds characters that are not allowed',
+    ]);
+  });
+
   it('a ProxyCommand from the operator own config runs with %h and %p expanded', () => {
     writeFileSync(join(home, '.ssh/config'), 'Host r*\n  HostName %h.lab\n  Port 2022\n  ProxyCommand nc -q0 %h %p\n');
     expect(apply(lookup(), {}).connection.proxyCommand).toBe('nc -q0 r1.lab 2022');
