@@ -138,14 +138,14 @@ describe('jump login pace', () => {
         started.push(hop.host);
         return new FakeJumpClient() as unknown as Client;
       },
-      loginRate: 4,
+      loginRate: 1,
     });
     const other: Connection = { ...bastion, host: 'bastion2' };
     const both = Promise.all([
       p.open([bastion], 'r1', 22, 'r1', { timeoutMs: 5000 }),
       p.open([other], 'r2', 22, 'r2', { timeoutMs: 5000 }),
     ]);
-    // A moment later only the first login has begun; the second is a quarter second behind it.
+    // A moment later only the first login has begun; the second is a second behind it.
     await new Promise((r) => setTimeout(r, 20));
     expect(started).toEqual(['bastion']);
     await both;
