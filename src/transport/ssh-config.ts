@@ -280,7 +280,9 @@ export function expandProxyCommand(
     ['n', target.originalHost],
   ] as const) {
     if (raw.includes(`%${token}`) && !SAFE_TOKEN.test(value)) {
-      throw new Error(`ProxyCommand: %${token} would hand "${value}" to the shell; it holds characters that are not allowed`);
+      throw new Error(
+        `ProxyCommand: %${token} would hand "${value}" to the shell; it holds characters that are not allowed`,
+      );
     }
   }
   return percentExpand(

@@ -6,6 +6,7 @@ import { loadPlan } from '../../src/engine/load-plan.js';
 import type { RunReport } from '../../src/engine/results.js';
 import { runPlan } from '../../src/engine/run.js';
 import type { Lab } from '../../src/lab/lab.js';
+import { validateReport } from '../../src/report/json.js';
 import { withJumps } from '../../src/report/jumps.js';
 import { renderReport } from '../../src/report/table.js';
 import { SshTransport, type SshTransportOptions } from '../../src/transport/ssh.js';
@@ -69,6 +70,7 @@ describe('jump hosts in the lab', () => {
     expect(report.hosts.filter((h) => siteOf(l, h.name) === 'site1').map((h) => h.status)).toEqual(
       Array(10).fill('ok'),
     );
+    expect(validateReport(JSON.parse(JSON.stringify(report)))).toEqual([]);
     const dead = report.jumps!.find((j) => j.host.endsWith(`:${l.jumps[1]!.port}`))!;
     expect(dead).toMatchObject({ devices: 10, logins: 0, failures: 1, state: 'open' });
     expect(dead.transitions.map((t) => `${t.from}>${t.to}`)).toEqual(['closed>open']);
@@ -88,7 +90,9 @@ describe('jump hosts in the lab', () => {
     const site2 = report.hosts.filter((h) => siteOf(l, h.name) === 'site2');
     expect(site2.filter((h) => h.status === 'unreachable').map((h) => h.reason)).toEqual(['jump', 'jump']);
     expect(site2.filter((h) => h.status === 'skipped').map((h) => h.reason)).toEqual(Array(8).fill('breaker_open'));
-    expect(report.hosts.filter((h) => siteOf(l, h.name) === 'site1').map((h) => h.status)).toEqual(Array(10).fill('ok'));
+    expect(report.hosts.filter((h) => siteOf(l, h.name) === 'site1').map((h) => h.status)).toEqual(
+      Array(10).fill('ok'),
+    );
   });
 
   it('a jump host that fails authentication is tried once, not once per device', async () => {

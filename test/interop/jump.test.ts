@@ -269,3 +269,32 @@ describe('devices behind an OpenSSH jump host', () => {
     expect(logins(jump) - before.logins).toBe(1);
   });
 });
+
+describe('ssh_config values against OpenSSH', () => {
+  it('HostKeyAlias: the host key is looked up under the alias, not host and port', async () => {
+    const d = devices[0]!;
+    const aliased = join(jump.dir, 'kh_alias');
+    await writeFile(aliased, `device-one ${d.hostPublicKey}\n`);
+    const t = new SshTransport({ agentSocket: '', env: {} });
+    const session = await t.connect(
+      { ...hop(d, { knownHosts: aliased }), hostKeyAlias: 'device-one' },
+      { timeoutMs: 10_000 },
+    );
+    expect((await session.exec('echo aliased')).stdout).toBe('aliased\n');
+    await session.close();
+    const without = await expectFailure(t.connect(hop(d, { knownHosts: aliased }), { timeoutMs: 10_000 }));
+    expect(without.reason).toBe('host_key');
+    await t.close();
+  });
+
+  it('IdentityFile beyond the first: a missing key is skipped and the next one logs in', async () => {
+    const t = new SshTransport({ agentSocket: '', env: {} });
+    const d = devices[1]!;
+    // The first key is one the device does not accept (jump2's own client key), the second does not exist.
+    const conn = hop(d, { keyFile: jump2.keyPath, identityFiles: [join(jump.dir, 'no-such-key'), jump.keyPath] });
+    const session = await t.connect(conn, { timeoutMs: 10_000 });
+    expect((await session.exec('echo second-key')).stdout).toBe('second-key\n');
+    await session.close();
+    await t.close();
+  });
+});

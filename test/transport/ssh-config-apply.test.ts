@@ -170,7 +170,11 @@ describe('jump hosts from the config and the inventory', () => {
 
   it('never hands an inventory host name with shell metacharacters to a ProxyCommand', () => {
     writeFileSync(join(home, '.ssh/config'), 'Host *\n  ProxyCommand nc %h %p\n');
-    const r = apply(lookup(), { ansible_host: 'r1;touch /tmp/owned' }, inventoryConnection({ host: 'r1;touch /tmp/owned' }));
+    const r = apply(
+      lookup(),
+      { ansible_host: 'r1;touch /tmp/owned' },
+      inventoryConnection({ host: 'r1;touch /tmp/owned' }),
+    );
     expect(r.connection.proxyCommand).toBeUndefined();
     expect(r.problems.map((p) => p.message)).toEqual([
       'ProxyCommand: %h would hand "r1;touch /tmp/owned" to the shell; it holds characters that are not allowed',
