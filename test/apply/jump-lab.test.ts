@@ -78,7 +78,7 @@ describe('jump hosts in the lab', () => {
     expect(site2.map((h) => l.counters(h.name).connections)).toEqual(Array(10).fill(0));
   });
 
-  it('breaker scope jump: one breaker per jump host, so a dead bastion skips its devices and spares the others', async () => {
+  it('breaker scope jump: one breaker per jump host; a dead bastion skips its devices, spares the others', async () => {
     const l = await lab({ hosts: 20, sites: 2, jumpPerSite: true, faults: ['jump-site2:refuse'] });
     const report = await apply(
       l,
