@@ -1,4 +1,4 @@
-import { readFileSync, realpathSync } from 'node:fs';
+import { readdirSync, readFileSync, realpathSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import type { Connection } from '../inventory/connection.js';
 import {
@@ -61,7 +61,23 @@ export class SshConfigLookup {
   /** Parsed files, shared by every host of the run. */
   private readonly cache = new Map<string, SshConfigLine[] | null>();
 
+  /** Directory listings for Include globs, read once per run (the system file includes ssh_config.d/*). */
+  private readonly dirs = new Map<string, string[]>();
+
   constructor(private readonly sources: SshConfigSources) {}
+
+  private listDir(dir: string): string[] {
+    let names = this.dirs.get(dir);
+    if (names === undefined) {
+      try {
+        names = readdirSync(dir);
+      } catch {
+        names = [];
+      }
+      this.dirs.set(dir, names);
+    }
+    return names;
+  }
 
   apply(facts: HostFacts): { connection: Connection; problems: SshConfigProblem[] } {
     const problems: SshConfigProblem[] = [];
@@ -237,7 +253,12 @@ export class SshConfigLookup {
     facts: HostFacts,
     problems: SshConfigProblem[],
   ): { list: { path: string; required: boolean; includeBase?: string }[]; ctx: SshConfigContext } | null {
-    const base = { home: this.sources.home, localUser: this.sources.localUser, cache: this.cache };
+    const base = {
+      home: this.sources.home,
+      localUser: this.sources.localUser,
+      cache: this.cache,
+      listDir: (dir: string) => this.listDir(dir),
+    };
     if (this.sources.cliFile !== undefined) {
       return { list: [{ path: this.sources.cliFile, required: true }], ctx: { ...base, trusted: true } };
     }

@@ -236,6 +236,8 @@ function expandHostName(value: string, host: string): string {
   return percentExpand(value, { h: host }, 'HostName');
 }
 
+let cachedLocalHost: string | undefined;
+
 /** The tokens of IdentityFile, UserKnownHostsFile and IdentityAgent that runbook can know before connecting. */
 function fileTokens(
   ctx: SshConfigContext,
@@ -244,7 +246,7 @@ function fileTokens(
   originalHost: string,
   port: number,
 ): Record<string, string> {
-  const local = localHostName();
+  const local = (cachedLocalHost ??= localHostName());
   return {
     d: ctx.home,
     u: ctx.localUser,
