@@ -165,6 +165,7 @@ export class JumpPool {
   private readonly cooldownMs: number;
   private readonly now: () => number;
   private nextLoginAt = 0;
+  private closed = false;
   private loginRate: number | undefined;
 
   constructor(private readonly opts: JumpPoolOptions) {
@@ -237,8 +238,9 @@ export class JumpPool {
     }));
   }
 
-  /** Ends every jump connection (the run is over). */
+  /** Ends every jump connection (the run is over); a login still under way is ended when it lands. */
   close(): void {
+    this.closed = true;
     for (const j of this.hosts.values()) for (const c of j.conns) c.end();
   }
 
@@ -287,6 +289,7 @@ export class JumpPool {
       });
       jump.conns.push(conn);
       jump.logins += 1;
+      if (this.closed) conn.end();
       jump.move('closed', this.now());
       return conn;
     } catch (err) {
