@@ -254,6 +254,7 @@ export class JumpPool {
   /** A jump connection with a channel slot taken for the caller. */
   private async connection(jump: JumpHost, opts: { timeoutMs: number; signal?: AbortSignal }): Promise<JumpConnection> {
     for (;;) {
+      if (this.closed) throw new TransportError('dropped', `jump: ${jump.name}: the run is over`);
       const free = jump.conns.find((c) => c.hasRoom(this.maxChannels));
       if (free) {
         // Taken here, synchronously: devices resumed by the same login must not all see the same free slot.
