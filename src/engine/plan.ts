@@ -10,6 +10,7 @@ import { MAGIC_VARS, type PlaybookSpec, type PlaySpec, type TaskSpec } from '../
 import { inventoryDir, resolveConnection } from '../inventory/connection.js';
 import type { Inventory } from '../inventory/types.js';
 import { InventoryVars } from '../inventory/vars.js';
+import { isTransportName, TRANSPORTS } from '../transport/registry.js';
 import { SshConfigLookup } from '../transport/ssh-config-apply.js';
 import { splitBatches } from './batches.js';
 import {
@@ -218,6 +219,10 @@ export function buildPlan(
       const conn = resolveConnection(hostName, vars, { baseDir: inventoryDir(inv), home: opts.home, user: opts.user });
       const hostLoc = inv.hosts.get(hostName)?.loc ?? { file: inv.file, line: 1, col: 1 };
       for (const p of conn.problems) problems.add(hostLoc, `host ${hostName}: ${p}`);
+      const transport = conn.connection.transport;
+      if (!isTransportName(transport)) {
+        problems.add(hostLoc, `host ${hostName}: connection "${transport}" is not one of ${Object.keys(TRANSPORTS).join(', ')}`);
+      }
       const viaConfig = sshConfig.apply({
         vars,
         connection: conn.connection,

@@ -1,7 +1,9 @@
 import type { Duplex } from 'node:stream';
 import type ssh2 from 'ssh2';
 import type { Connection } from '../inventory/connection.js';
-import { TransportError } from './transport.js';
+import { TransportError, type JumpHostStats, type JumpState, type JumpTransition } from './transport.js';
+
+export type { JumpHostStats, JumpState, JumpTransition };
 
 type Client = InstanceType<typeof ssh2.Client>;
 
@@ -23,34 +25,6 @@ export type JumpLogin = (
   sock: Duplex | undefined,
   opts: { timeoutMs: number; signal?: AbortSignal },
 ) => Promise<Client>;
-
-export type JumpState = 'closed' | 'open' | 'half-open';
-
-export interface JumpTransition {
-  at: Date;
-  from: JumpState;
-  to: JumpState;
-  /** Why it opened. */
-  error?: string;
-}
-
-/** What the report shows per jump host. */
-export interface JumpHostStats {
-  /** `user@host:port`, with the hops before it (`a > b`) for a chain. */
-  name: string;
-  /** Distinct devices reached (or tried) through it. */
-  devices: number;
-  /** Successful logins: one per jump connection. */
-  logins: number;
-  /** Failed logins. */
-  failures: number;
-  /** Jump connections lost while in use. */
-  drops: number;
-  /** Most channels open at once over one connection. */
-  peakChannels: number;
-  state: JumpState;
-  transitions: JumpTransition[];
-}
 
 export interface JumpPoolOptions {
   login: JumpLogin;

@@ -204,6 +204,8 @@ export class SshConfigLookup {
     const out: Connection[] = [];
     hops.forEach((hop, i) => {
       const base: Connection = {
+        // A jump host is always reached over SSH, whatever the device behind it speaks.
+        transport: 'ssh',
         host: hop.host,
         port: hop.port ?? 22,
         user: hop.user ?? this.sources.localUser,

@@ -44,10 +44,51 @@ export interface Session {
   /** Sets the remote file's mode (octal string such as "0644"); the file must exist. */
   chmod(path: string, mode: string, opts?: { timeoutMs?: number }): Promise<void>;
   close(): Promise<void>;
+  /** An interactive shell on a PTY, held open for the session's life; network CLIs are driven through one. */
+  shell?(opts?: { cols?: number; rows?: number }): Promise<ShellStream>;
+}
+
+/** The two directions of an interactive shell, as text. */
+export interface ShellStream {
+  write(text: string): void;
+  onData(listener: (text: string) => void): void;
+  /** Called once when the shell ends, with the reason when the connection was lost. */
+  onClose(listener: (lost: TransportError | undefined) => void): void;
+  close(): void;
 }
 
 export interface Transport {
   connect(target: Connection, opts: ConnectOptions): Promise<Session>;
   /** Ends connections that outlive single hosts (shared jump connections); called once the run is over. */
   close?(): Promise<void>;
+  /** Per jump host: devices, logins, failures and breaker timeline, for the report. */
+  jumpStats?(): JumpHostStats[];
+}
+
+export type JumpState = 'closed' | 'open' | 'half-open';
+
+export interface JumpTransition {
+  at: Date;
+  from: JumpState;
+  to: JumpState;
+  /** Why it opened. */
+  error?: string;
+}
+
+/** What the report shows per jump host. */
+export interface JumpHostStats {
+  /** `user@host:port`, with the hops before it (`a > b`) for a chain. */
+  name: string;
+  /** Distinct devices reached (or tried) through it. */
+  devices: number;
+  /** Successful logins: one per jump connection. */
+  logins: number;
+  /** Failed logins. */
+  failures: number;
+  /** Jump connections lost while in use. */
+  drops: number;
+  /** Most channels open at once over one connection. */
+  peakChannels: number;
+  state: JumpState;
+  transitions: JumpTransition[];
 }

@@ -36,6 +36,7 @@ afterAll(async () => {
 
 function hop(s: Sshd, over: Partial<Connection> = {}): Connection {
   return {
+    transport: 'ssh',
     host: s.host,
     port: s.port,
     user: s.user,

@@ -40,6 +40,7 @@ class FakeJumpClient extends EventEmitter {
 }
 
 const bastion: Connection = {
+  transport: 'ssh',
   host: 'bastion',
   port: 22,
   user: 'ops',

@@ -20,6 +20,7 @@ afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
 function inventoryConnection(over: Partial<Connection> = {}): Connection {
   return {
+    transport: 'ssh',
     host: 'r1',
     port: 22,
     user: 'local',
@@ -59,6 +60,7 @@ describe('inventory, then ssh config, then defaults', () => {
     const bare = apply(lookup(), {});
     expect(bare.problems).toEqual([]);
     expect(bare.connection).toEqual({
+      transport: 'ssh',
       host: 'r1.mgmt',
       port: 2222,
       user: 'netops',
