@@ -1,5 +1,6 @@
 import { readdirSync, readFileSync, realpathSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { readAnsibleConnection } from '../inventory/ansible-connection.js';
 import type { Connection } from '../inventory/connection.js';
 import {
   expandIdentityFile,
@@ -331,25 +332,19 @@ function defined(vars: Record<string, unknown>, ...names: string[]): boolean {
 }
 
 /**
- * A jump written in the inventory: runbook's `jump` (ProxyJump syntax), `proxy_jump`, or
- * `-o ProxyJump=…` / `-J …` inside `ansible_ssh_common_args` or `ansible_ssh_extra_args`, as Ansible hands
- * those to ssh.
+ * A jump written in the inventory: runbook's `jump` (ProxyJump syntax), or what Ansible would hand ssh in
+ * `ansible_ssh_common_args`/`ansible_ssh_extra_args` (`-o ProxyJump=…`, `-J …`, or the classic
+ * `-o ProxyCommand="ssh -W %h:%p bastion"`), read by the inventory's own reader of those arguments.
  */
 export function inventoryProxyJump(vars: Record<string, unknown>): { hops?: JumpHop[]; problem?: string } {
-  for (const key of ['jump', 'proxy_jump']) {
-    const v = vars[key];
-    if (v === undefined || v === null) continue;
-    if (typeof v !== 'string' || v.trim() === '')
-      return { problem: `connection variable "${key}" must be a non-empty string` };
-    return parseJumpValue(v.trim(), key);
+  const v = vars.jump;
+  if (v !== undefined && v !== null) {
+    if (typeof v !== 'string' || v.trim() === '') return { problem: 'connection variable "jump" must be a non-empty string' };
+    return parseJumpValue(v.trim(), 'jump');
   }
-  for (const key of ['ansible_ssh_common_args', 'ansible_ssh_extra_args']) {
-    const v = vars[key];
-    if (typeof v !== 'string') continue;
-    const found = proxyJumpInArgs(v);
-    if (found !== undefined) return parseJumpValue(found, key);
-  }
-  return {};
+  if (vars.ansible_ssh_common_args === undefined && vars.ansible_ssh_extra_args === undefined) return {};
+  const fromArgs = readAnsibleConnection(vars).params.proxy_jump;
+  return fromArgs === undefined ? {} : parseJumpValue(fromArgs, 'ansible_ssh_common_args');
 }
 
 function parseJumpValue(value: string, key: string): { hops?: JumpHop[]; problem?: string } {
@@ -361,40 +356,4 @@ function parseJumpValue(value: string, key: string): { hops?: JumpHop[]; problem
   } catch (err) {
     return { problem: `${key}: ${(err as Error).message}` };
   }
-}
-
-/** The ProxyJump inside an ssh argument string: `-o ProxyJump=X`, `-oProxyJump=X`, `-o "ProxyJump X"`, `-J X`. */
-export function proxyJumpInArgs(args: string): string | undefined {
-  const words = shellWords(args);
-  for (let i = 0; i < words.length; i++) {
-    const w = words[i]!;
-    let option: string | undefined;
-    if (w === '-o') option = words[++i];
-    else if (w.startsWith('-o')) option = w.slice(2);
-    else if (w === '-J') return words[i + 1];
-    else if (w.startsWith('-J')) return w.slice(2);
-    if (option === undefined) continue;
-    const m = /^\s*proxyjump\s*(?:=\s*|\s+)(.+)$/i.exec(option);
-    if (m) return m[1]!.trim();
-  }
-  return undefined;
-}
-
-/** Splits like a POSIX shell would for the simple quoting found in ssh argument strings. */
-function shellWords(text: string): string[] {
-  const out: string[] = [];
-  const re = /"((?:[^"\\]|\\.)*)"|'([^']*)'|([^\s"']+)/g;
-  let current = '';
-  let last = -1;
-  for (let m = re.exec(text); m !== null; m = re.exec(text)) {
-    const piece = m[1] !== undefined ? m[1].replace(/\\(.)/g, '$1') : (m[2] ?? m[3] ?? '');
-    if (m.index === last) current += piece;
-    else {
-      if (last !== -1) out.push(current);
-      current = piece;
-    }
-    last = re.lastIndex;
-  }
-  if (last !== -1) out.push(current);
-  return out;
 }

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Connection } from '../../src/inventory/connection.js';
-import { proxyJumpInArgs, SshConfigLookup } from '../../src/transport/ssh-config-apply.js';
+import { inventoryProxyJump, SshConfigLookup } from '../../src/transport/ssh-config-apply.js';
 import { resolveSshConfig } from '../../src/transport/ssh-config.js';
 
 let dir: string;
@@ -157,11 +157,14 @@ describe('jump hosts from the config and the inventory', () => {
   });
 
   it('reads ProxyJump out of ssh argument strings the ways Ansible users write it', () => {
-    expect(proxyJumpInArgs('-o ProxyJump=bastion')).toBe('bastion');
-    expect(proxyJumpInArgs('-oProxyJump=u@b:22')).toBe('u@b:22');
-    expect(proxyJumpInArgs(`-o 'ProxyJump b1,b2' -o ForwardAgent=no`)).toBe('b1,b2');
-    expect(proxyJumpInArgs('-J b3')).toBe('b3');
-    expect(proxyJumpInArgs('-o ControlMaster=auto')).toBeUndefined();
+    const hosts = (args: string) =>
+      inventoryProxyJump({ ansible_ssh_common_args: args }).hops?.map((h) => `${h.user ?? ''}@${h.host}:${h.port ?? ''}`);
+    expect(hosts('-o ProxyJump=bastion')).toEqual(['@bastion:']);
+    expect(hosts('-oProxyJump=u@b:22')).toEqual(['u@b:22']);
+    expect(hosts(`-o 'ProxyJump b1,b2' -o ForwardAgent=no`)).toEqual(['@b1:', '@b2:']);
+    expect(hosts('-J b3')).toEqual(['@b3:']);
+    expect(hosts('-o ProxyCommand="ssh -W %h:%p -q ops@bastion4"')).toEqual(['ops@bastion4:']);
+    expect(hosts('-o ControlMaster=auto')).toBeUndefined();
   });
 
   it('a jump host is never handed the device password', () => {
