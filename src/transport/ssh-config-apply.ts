@@ -265,7 +265,8 @@ export class SshConfigLookup {
     if (this.sources.cliFile !== undefined) {
       return { list: [{ path: this.sources.cliFile, required: true }], ctx: { ...base, trusted: true } };
     }
-    const named = facts.vars.ssh_config_file;
+    // `-F FILE` inside ansible_ssh_common_args names a config file just as ssh_config_file does.
+    const named = facts.vars.ssh_config_file ?? sshArgsConfigFile(facts.vars);
     if (named !== undefined && named !== null) {
       if (typeof named !== 'string' || named === '') {
         problems.push({ message: 'connection variable "ssh_config_file" must be a non-empty string' });
@@ -345,6 +346,11 @@ export function inventoryProxyJump(vars: Record<string, unknown>): { hops?: Jump
   if (vars.ansible_ssh_common_args === undefined && vars.ansible_ssh_extra_args === undefined) return {};
   const fromArgs = readAnsibleConnection(vars).params.proxy_jump;
   return fromArgs === undefined ? {} : parseJumpValue(fromArgs, 'ansible_ssh_common_args');
+}
+
+function sshArgsConfigFile(vars: Record<string, unknown>): string | undefined {
+  if (vars.ansible_ssh_common_args === undefined && vars.ansible_ssh_extra_args === undefined) return undefined;
+  return readAnsibleConnection(vars).params.ssh_config;
 }
 
 function parseJumpValue(value: string, key: string): { hops?: JumpHop[]; problem?: string } {

@@ -228,6 +228,13 @@ describe('a config file named by the inventory is hostile input', () => {
     expect(apply(lookup(), { ssh_config_file: 'inc.conf' }).problems[0]?.message).toMatch(/includes .* outside/);
   });
 
+  it('-F inside ansible_ssh_common_args names the file as ssh_config_file does, with the same limits', () => {
+    writeFileSync(join(invDir, 'ssh.conf'), 'Host r*\n  User viaargs\n');
+    const r = apply(lookup(), { ansible_ssh_common_args: `-F ${join(invDir, 'ssh.conf')}` });
+    expect(r.connection.user).toBe('viaargs');
+    expect(apply(lookup(), { ansible_ssh_common_args: '-F /etc/ssh/ssh_config' }).problems[0]?.message).toMatch(/outside/);
+  });
+
   it('uses the values of a file inside the inventory directory', () => {
     writeFileSync(join(invDir, 'ssh.conf'), 'Host r*\n  User fromfile\n  ProxyJump b1\n');
     const r = apply(lookup(), { ssh_config_file: 'ssh.conf' });
