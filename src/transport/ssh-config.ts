@@ -97,8 +97,9 @@ const MAX_INCLUDE_DEPTH = 16;
 export type { ParsedLine as SshConfigLine };
 
 /**
- * Characters allowed in a host or user name that a `Match exec` command receives through `%h`, `%r`,
- * `%n`: inventory names are hostile input, and a shell must never see their metacharacters.
+ * Characters allowed in a host or user name that a `Match exec` or `ProxyCommand` command receives through
+ * `%h`, `%r`, `%n`: inventory names are hostile input, and a shell must never see their metacharacters
+ * (OpenSSH 9.6 refuses such names for the same reason).
  */
 const SAFE_TOKEN = /^[A-Za-z0-9_.:@[\]-]*$/;
 
