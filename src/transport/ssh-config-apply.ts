@@ -340,7 +340,8 @@ function defined(vars: Record<string, unknown>, ...names: string[]): boolean {
 export function inventoryProxyJump(vars: Record<string, unknown>): { hops?: JumpHop[]; problem?: string } {
   const v = vars.jump;
   if (v !== undefined && v !== null) {
-    if (typeof v !== 'string' || v.trim() === '') return { problem: 'connection variable "jump" must be a non-empty string' };
+    if (typeof v !== 'string' || v.trim() === '')
+      return { problem: 'connection variable "jump" must be a non-empty string' };
     return parseJumpValue(v.trim(), 'jump');
   }
   if (vars.ansible_ssh_common_args === undefined && vars.ansible_ssh_extra_args === undefined) return {};

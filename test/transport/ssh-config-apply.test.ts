@@ -158,7 +158,9 @@ describe('jump hosts from the config and the inventory', () => {
 
   it('reads ProxyJump out of ssh argument strings the ways Ansible users write it', () => {
     const hosts = (args: string) =>
-      inventoryProxyJump({ ansible_ssh_common_args: args }).hops?.map((h) => `${h.user ?? ''}@${h.host}:${h.port ?? ''}`);
+      inventoryProxyJump({ ansible_ssh_common_args: args }).hops?.map(
+        (h) => `${h.user ?? ''}@${h.host}:${h.port ?? ''}`,
+      );
     expect(hosts('-o ProxyJump=bastion')).toEqual(['@bastion:']);
     expect(hosts('-oProxyJump=u@b:22')).toEqual(['u@b:22']);
     expect(hosts(`-o 'ProxyJump b1,b2' -o ForwardAgent=no`)).toEqual(['@b1:', '@b2:']);
@@ -232,7 +234,9 @@ describe('a config file named by the inventory is hostile input', () => {
     writeFileSync(join(invDir, 'ssh.conf'), 'Host r*\n  User viaargs\n');
     const r = apply(lookup(), { ansible_ssh_common_args: `-F ${join(invDir, 'ssh.conf')}` });
     expect(r.connection.user).toBe('viaargs');
-    expect(apply(lookup(), { ansible_ssh_common_args: '-F /etc/ssh/ssh_config' }).problems[0]?.message).toMatch(/outside/);
+    expect(apply(lookup(), { ansible_ssh_common_args: '-F /etc/ssh/ssh_config' }).problems[0]?.message).toMatch(
+      /outside/,
+    );
   });
 
   it('uses the values of a file inside the inventory directory', () => {
