@@ -1,6 +1,7 @@
 import type { Plan } from '../engine/plan-model.js';
 import type { JumpReport, RunReport } from '../engine/results.js';
-import { chainName, type JumpHostStats } from '../transport/jump.js';
+import { chainName } from '../transport/jump.js';
+import type { JumpHostStats } from '../transport/transport.js';
 
 /**
  * Jump hosts in the report: each device names the jump host it is reached through, and each jump host

@@ -3,8 +3,6 @@ import type ssh2 from 'ssh2';
 import type { Connection } from '../inventory/connection.js';
 import { TransportError, type JumpHostStats, type JumpState, type JumpTransition } from './transport.js';
 
-export type { JumpHostStats, JumpState, JumpTransition };
-
 type Client = InstanceType<typeof ssh2.Client>;
 
 /**

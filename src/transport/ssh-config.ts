@@ -639,17 +639,6 @@ function parseHop(spec: string, fail: (m: string, col?: number) => never, col: n
   return hop;
 }
 
-/** How OpenSSH prints a jump chain in `ssh -G` (`user@host:port,host2`). */
-export function formatProxyJump(hops: JumpHop[]): string {
-  if (hops.length === 0) return 'none';
-  return hops
-    .map((h) => {
-      const host = h.host.includes(':') ? `[${h.host}]` : h.host;
-      return `${h.user !== undefined ? `${h.user}@` : ''}${host}${h.port !== undefined ? `:${h.port}` : ''}`;
-    })
-    .join(',');
-}
-
 /** ssh's `match_pattern`: `*` and `?` wildcards, the whole string, case as given. */
 export function matchPattern(text: string, pattern: string): boolean {
   let re = '^';

@@ -13,10 +13,10 @@ import {
   loadKnownHosts,
   type KnownHostEntry,
 } from './known-hosts.js';
-import { chainName, JumpPool, type JumpHostStats } from './jump.js';
+import { chainName, JumpPool } from './jump.js';
 import { abortReason, oneLine } from './ssh-channel.js';
 import { SshSession } from './ssh-session.js';
-import { TransportError, type ConnectOptions, type Session, type Transport } from './transport.js';
+import { TransportError, type ConnectOptions, type JumpHostStats, type Session, type Transport } from './transport.js';
 
 export interface SshTransportOptions {
   keepaliveIntervalMs?: number;
