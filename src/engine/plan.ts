@@ -9,12 +9,13 @@ import { findTemplate, templateSearchPath } from '../playbook/template/jail.js';
 import { MAGIC_VARS, type PlaybookSpec, type PlaySpec, type TaskSpec } from '../playbook/types.js';
 import { inventoryDir, resolveConnection } from '../inventory/connection.js';
 import type { Inventory } from '../inventory/types.js';
-import { InventoryVars } from '../inventory/vars.js';
+import { InventoryVars, type InventoryVarsOptions } from '../inventory/vars.js';
 import { isTransportName, TRANSPORTS } from '../transport/registry.js';
 import type { HostPreview, TaskChecks } from '../actions/action.js';
 import { actionOf } from '../actions/registry.js';
 import { SshConfigLookup } from '../transport/ssh-config-apply.js';
 import { splitBatches } from './batches.js';
+import { lazyHostvars, playMagicVars, renderConnectionVars } from './host-vars.js';
 import {
   REGISTERED_PLACEHOLDER,
   type Plan,
@@ -46,6 +47,12 @@ export interface BuildPlanOptions {
   sshConfigFile?: string;
   /** The system-wide ssh config; null skips it (tests pin the machine's files out). */
   systemSshConfig?: string | null;
+  /** group_vars/host_vars beside the playbook and `-e`, for each inventory. */
+  varsOptions?: (inv: Inventory) => InventoryVarsOptions;
+  /** `--check`: templates see `ansible_check_mode`. */
+  check?: boolean;
+  /** Values that came out of an ansible-vault: redacted like secrets, and a password among them is not warned about. */
+  vaultPlaintexts?: readonly string[];
 }
 
 /**
@@ -105,8 +112,11 @@ export function buildPlan(
   playbook: PlaybookSpec,
   inventories: ReadonlyArray<Inventory | null>,
   opts: BuildPlanOptions = {},
-): { plan: Plan | null; diagnostics: Diagnostic[] } {
+): { plan: Plan | null; diagnostics: Diagnostic[]; warnings: string[] } {
   const problems = new DiagnosticCollector();
+  const ignoredNames = new Set<string>();
+  let plaintextPassword: string | undefined;
+  const vaulted = new Set(opts.vaultPlaintexts ?? []);
   const varsByInventory = new Map<Inventory, InventoryVars>();
   const engines = new Map<string, TemplateEngine>();
   const plays: PlannedPlay[] = [];
@@ -127,7 +137,7 @@ export function buildPlan(
     const inv = inventories[playIndex];
     if (!inv) return;
     let iv = varsByInventory.get(inv);
-    if (!iv) varsByInventory.set(inv, (iv = new InventoryVars(inv)));
+    if (!iv) varsByInventory.set(inv, (iv = new InventoryVars(inv, opts.varsOptions?.(inv))));
     const hostsLoc = play.locs.hosts ?? play.loc;
 
     const selected = selectHosts(inv, play.hosts, opts.limit);
@@ -154,12 +164,31 @@ export function buildPlan(
       ? selected.hosts.filter((h) => resumeTargets.has(h) && resumes(h, playIndex))
       : selected.hosts;
     if (resumeTargets) for (const h of targeted) resumed.add(h);
+    const batches = splitBatches(targeted, play.serial);
+    const batchOf = new Map<string, string[]>();
+    for (const b of batches) for (const h of b) batchOf.set(h, b);
+    const inventoryVars = iv;
+    const facts = {
+      playbookDir: play.dir,
+      check: opts.check ?? false,
+      playHosts: targeted,
+      batchOf,
+      hostvars: lazyHostvars(inv.hosts.keys(), (h) => inventoryVars.hostVars(h, play.vars)),
+    };
     const hosts = new Map<string, PlannedHost>();
     for (const hostName of targeted) {
-      const vars = iv.hostVars(hostName, play.vars);
-      const conn = resolveConnection(hostName, vars, { baseDir: inventoryDir(inv), home: opts.home, user: opts.user });
+      const vars = { ...iv.hostVars(hostName, play.vars), ...playMagicVars(hostName, facts) };
       const hostLoc = inv.hosts.get(hostName)?.loc ?? { file: inv.file, line: 1, col: 1 };
+      const render = (text: string, name: string): string => engine.renderString(text, vars, `${hostName}:${name}`);
+      const templated = renderConnectionVars(vars, render);
+      for (const p of templated.problems) problems.add(hostLoc, `host ${hostName}: ${p}`);
+      const source = inv.hosts.get(hostName)?.source;
+      const baseDir = source ? dirname(source) : inventoryDir(inv);
+      const conn = resolveConnection(hostName, templated.vars, { baseDir, home: opts.home, user: opts.user });
       for (const p of conn.problems) problems.add(hostLoc, `host ${hostName}: ${p}`);
+      for (const name of conn.ignored) ignoredNames.add(name);
+      const password = conn.connection.password;
+      if (password !== undefined && !vaulted.has(password)) plaintextPassword ??= hostName;
       const transport = conn.connection.transport;
       if (!isTransportName(transport)) {
         problems.add(hostLoc, `host ${hostName}: connection "${transport}" is not one of ${Object.keys(TRANSPORTS).join(', ')}`);
@@ -198,13 +227,14 @@ export function buildPlan(
         connection: viaConfig.connection,
         tasks: preview(play.tasks),
         rescue: preview(play.rescue),
+        ...(vaulted.size > 0 ? { secrets: opts.vaultPlaintexts! } : {}),
       });
     }
     plays.push({
       index: playIndex,
       name: play.name,
       spec: play,
-      batches: splitBatches(targeted, play.serial),
+      batches,
       hosts,
       renderer,
     });
@@ -216,7 +246,14 @@ export function buildPlan(
     problems.add(loc, `--limit "${opts.limit}" leaves no host in any play`);
   }
   const diagnostics = problems.list();
-  return { plan: diagnostics.length > 0 ? null : { playbook: playbook.path, plays }, diagnostics };
+  const warnings = [...ignoredNames].map((name) => `${name} is not used by runbook`);
+  if (plaintextPassword !== undefined) {
+    warnings.push(
+      `host ${plaintextPassword}: ansible_password is written in plain text in the inventory; ` +
+        'keep it in the environment (password_env) or in an ansible-vault encrypted file',
+    );
+  }
+  return { plan: diagnostics.length > 0 ? null : { playbook: playbook.path, plays }, diagnostics, warnings };
 }
 
 /** Host-independent checks, done once per task: expression syntax, and whatever the action checks. */

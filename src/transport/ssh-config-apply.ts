@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync, realpathSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
-import { readAnsibleConnection } from '../inventory/ansible-connection.js';
+import { readAnsibleConnection, type AnsibleConnectionParams } from '../inventory/ansible-connection.js';
 import type { Connection } from '../inventory/connection.js';
 import {
   expandIdentityFile,
@@ -100,13 +100,15 @@ export class SshConfigLookup {
   private resolve(facts: HostFacts, problems: SshConfigProblem[]): Connection {
     const { vars, connection } = facts;
     const files = this.filesFor(facts, problems);
+    // ssh arguments in the inventory are command-line options to ssh: they rank above its config too.
+    const args = sshArgs(vars);
     const explicit = {
-      user: defined(vars, 'user', 'ansible_user', 'ansible_ssh_user'),
-      port: defined(vars, 'port', 'ansible_port', 'ansible_ssh_port'),
-      knownHosts: defined(vars, 'known_hosts'),
-      hostKeyChecking: defined(vars, 'host_key_checking'),
+      user: defined(vars, 'user', 'ansible_user', 'ansible_ssh_user') || args.user !== undefined,
+      port: defined(vars, 'port', 'ansible_port', 'ansible_ssh_port') || args.port !== undefined,
+      knownHosts: defined(vars, 'known_hosts') || args.known_hosts !== undefined,
+      hostKeyChecking: defined(vars, 'host_key_checking') || args.strict_host_key_checking !== undefined,
     };
-    const inventoryJump = inventoryProxyJump(vars);
+    const inventoryJump = inventoryProxyJump(vars, connection);
     if (inventoryJump.problem) problems.push({ message: inventoryJump.problem });
     if (files === null) {
       return inventoryJump.hops
@@ -266,7 +268,7 @@ export class SshConfigLookup {
       return { list: [{ path: this.sources.cliFile, required: true }], ctx: { ...base, trusted: true } };
     }
     // `-F FILE` inside ansible_ssh_common_args names a config file just as ssh_config_file does.
-    const named = facts.vars.ssh_config_file ?? sshArgsConfigFile(facts.vars);
+    const named = facts.vars.ssh_config_file ?? facts.connection.sshConfig;
     if (named !== undefined && named !== null) {
       if (typeof named !== 'string' || named === '') {
         problems.push({ message: 'connection variable "ssh_config_file" must be a non-empty string' });
@@ -335,23 +337,24 @@ function defined(vars: Record<string, unknown>, ...names: string[]): boolean {
 /**
  * A jump written in the inventory: runbook's `jump` (ProxyJump syntax), or what Ansible would hand ssh in
  * `ansible_ssh_common_args`/`ansible_ssh_extra_args` (`-o ProxyJump=…`, `-J …`, or the classic
- * `-o ProxyCommand="ssh -W %h:%p bastion"`), read by the inventory's own reader of those arguments.
+ * `-o ProxyCommand="ssh -W %h:%p bastion"`), as the inventory read them into the connection.
  */
-export function inventoryProxyJump(vars: Record<string, unknown>): { hops?: JumpHop[]; problem?: string } {
+export function inventoryProxyJump(
+  vars: Record<string, unknown>,
+  connection: Pick<Connection, 'proxyJump'>,
+): { hops?: JumpHop[]; problem?: string } {
   const v = vars.jump;
   if (v !== undefined && v !== null) {
-    if (typeof v !== 'string' || v.trim() === '')
-      return { problem: 'connection variable "jump" must be a non-empty string' };
+    if (typeof v !== 'string' || v.trim() === '') return { problem: 'connection variable "jump" must be a non-empty string' };
     return parseJumpValue(v.trim(), 'jump');
   }
-  if (vars.ansible_ssh_common_args === undefined && vars.ansible_ssh_extra_args === undefined) return {};
-  const fromArgs = readAnsibleConnection(vars).params.proxy_jump;
-  return fromArgs === undefined ? {} : parseJumpValue(fromArgs, 'ansible_ssh_common_args');
+  return connection.proxyJump === undefined ? {} : parseJumpValue(connection.proxyJump, 'ansible_ssh_common_args');
 }
 
-function sshArgsConfigFile(vars: Record<string, unknown>): string | undefined {
-  if (vars.ansible_ssh_common_args === undefined && vars.ansible_ssh_extra_args === undefined) return undefined;
-  return readAnsibleConnection(vars).params.ssh_config;
+/** The inventory's ssh arguments as named values (only read when there are any). */
+function sshArgs(vars: Record<string, unknown>): AnsibleConnectionParams {
+  if (vars.ansible_ssh_common_args === undefined && vars.ansible_ssh_extra_args === undefined) return {};
+  return readAnsibleConnection(vars).params;
 }
 
 function parseJumpValue(value: string, key: string): { hops?: JumpHop[]; problem?: string } {

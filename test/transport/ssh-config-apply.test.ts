@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Connection } from '../../src/inventory/connection.js';
+import { resolveConnection, type Connection } from '../../src/inventory/connection.js';
 import { inventoryProxyJump, SshConfigLookup } from '../../src/transport/ssh-config-apply.js';
 import { resolveSshConfig } from '../../src/transport/ssh-config.js';
 
@@ -34,7 +34,12 @@ function lookup(cliFile?: string): SshConfigLookup {
   return new SshConfigLookup({ home, localUser: 'local', systemFile: null, ...(cliFile ? { cliFile } : {}) });
 }
 
-function apply(l: SshConfigLookup, vars: Record<string, unknown>, connection = inventoryConnection()) {
+/** The connection the inventory alone gives these variables, as the planner resolves it. */
+function fromInventory(vars: Record<string, unknown>): Connection {
+  return resolveConnection('r1', vars, { baseDir: invDir, home, user: 'local' }).connection;
+}
+
+function apply(l: SshConfigLookup, vars: Record<string, unknown>, connection = fromInventory(vars)) {
   return l.apply({ vars, connection, baseDir: invDir, allowedDirs: [invDir] });
 }
 
@@ -157,10 +162,10 @@ describe('jump hosts from the config and the inventory', () => {
   });
 
   it('reads ProxyJump out of ssh argument strings the ways Ansible users write it', () => {
-    const hosts = (args: string) =>
-      inventoryProxyJump({ ansible_ssh_common_args: args }).hops?.map(
-        (h) => `${h.user ?? ''}@${h.host}:${h.port ?? ''}`,
-      );
+    const hosts = (args: string) => {
+      const vars = { ansible_ssh_common_args: args };
+      return inventoryProxyJump(vars, fromInventory(vars)).hops?.map((h) => `${h.user ?? ''}@${h.host}:${h.port ?? ''}`);
+    };
     expect(hosts('-o ProxyJump=bastion')).toEqual(['@bastion:']);
     expect(hosts('-oProxyJump=u@b:22')).toEqual(['u@b:22']);
     expect(hosts(`-o 'ProxyJump b1,b2' -o ForwardAgent=no`)).toEqual(['@b1:', '@b2:']);
