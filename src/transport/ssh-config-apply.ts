@@ -345,7 +345,8 @@ export function inventoryProxyJump(
 ): { hops?: JumpHop[]; problem?: string } {
   const v = vars.jump;
   if (v !== undefined && v !== null) {
-    if (typeof v !== 'string' || v.trim() === '') return { problem: 'connection variable "jump" must be a non-empty string' };
+    if (typeof v !== 'string' || v.trim() === '')
+      return { problem: 'connection variable "jump" must be a non-empty string' };
     return parseJumpValue(v.trim(), 'jump');
   }
   return connection.proxyJump === undefined ? {} : parseJumpValue(connection.proxyJump, 'ansible_ssh_common_args');

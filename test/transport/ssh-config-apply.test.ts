@@ -164,7 +164,9 @@ describe('jump hosts from the config and the inventory', () => {
   it('reads ProxyJump out of ssh argument strings the ways Ansible users write it', () => {
     const hosts = (args: string) => {
       const vars = { ansible_ssh_common_args: args };
-      return inventoryProxyJump(vars, fromInventory(vars)).hops?.map((h) => `${h.user ?? ''}@${h.host}:${h.port ?? ''}`);
+      return inventoryProxyJump(vars, fromInventory(vars)).hops?.map(
+        (h) => `${h.user ?? ''}@${h.host}:${h.port ?? ''}`,
+      );
     };
     expect(hosts('-o ProxyJump=bastion')).toEqual(['@bastion:']);
     expect(hosts('-oProxyJump=u@b:22')).toEqual(['u@b:22']);
