@@ -1,10 +1,11 @@
-import { EXIT, UsageError, parseFlags } from './args.js';
+import { EXIT, UsageError, existingFile, parseFlags } from './args.js';
 import { INVENTORY_FLAGS, INVENTORY_HELP, inventoryInputs, planInputs, printWarnings } from './inventory-flags.js';
 import { SELECTION_FLAGS, SELECTION_USAGE, rolesPath, tagFilter } from './selection.js';
 import type { Io } from '../report/io.js';
 import type { Diagnostic } from '../playbook/diagnostic.js';
 
-export const HELP = `usage: runbook validate PLAYBOOK... [-i SRC]... [-e VARS]... [--format text|json|github] [--tags TAGS] [--skip-tags TAGS]
+export const HELP = `usage: runbook validate PLAYBOOK... [-i SRC]... [-e VARS]... [-F FILE] [--format text|json|github]
+                        [--tags TAGS] [--skip-tags TAGS]
 
 
 Checks playbooks, their inventories, host patterns and every template rendered for every targeted host,
@@ -13,6 +14,7 @@ without touching the network. Every problem is reported, as FILE:LINE:COL: messa
 options:
 ${INVENTORY_HELP}
                         (-i is used for every play; otherwise each play's "inventory:")
+  -F, --ssh-config FILE OpenSSH client config to read instead of ~/.ssh/config and /etc/ssh/ssh_config
   --format FORMAT       text (default), json ({"valid", "diagnostics"}), or github (workflow annotations)
 ${SELECTION_USAGE}
   -h, --help            show this help
@@ -38,6 +40,7 @@ function plural(n: number, one: string, many = `${one}s`): string {
 export async function validate(argv: string[], io: Io): Promise<number> {
   const { values, positionals } = parseFlags(argv, {
     ...INVENTORY_FLAGS,
+    'ssh-config': { type: 'string', short: 'F' },
     format: { type: 'string' },
     ...SELECTION_FLAGS,
     help: { type: 'boolean', short: 'h' },
@@ -57,7 +60,8 @@ export async function validate(argv: string[], io: Io): Promise<number> {
     import('../engine/load-plan.js'),
     import('../playbook/diagnostic.js'),
   ]);
-  const inputs = planInputs(await inventoryInputs(values, io));
+  const sshConfig = existingFile('-F', values['ssh-config'], io.cwd);
+  const inputs = { ...planInputs(await inventoryInputs(values, io)), ...(sshConfig ? { sshConfigFile: sshConfig } : {}) };
   const diagnostics: Diagnostic[] = [];
   const summaries: string[] = [];
   for (const playbook of positionals) {

@@ -88,11 +88,13 @@ async function runJoined(ctx: RunContext, job: HostJob, sync: BatchSync): Promis
   try {
     await opts.beforeConnect?.();
     if (opts.abortSignal?.aborted) throw new Interrupted();
-    const timeoutMs = play.spec.connectTimeoutMs;
+    // ssh_config's ConnectTimeout reaches here only when the play did not write connect_timeout.
+    const timeoutMs = host.connection.connectTimeoutMs ?? play.spec.connectTimeoutMs;
+    const jumpRate = play.spec.connectRate !== null ? { jumpLoginRate: play.spec.connectRate } : {};
     // `connection: local` plays run on the controller, as Ansible runs them.
     const connection = play.spec.connection === 'local' ? { ...host.connection, transport: 'local' } : host.connection;
     session = await bounded(
-      (signal) => opts.transport.connect(connection, { timeoutMs, signal }),
+      (signal) => opts.transport.connect(connection, { timeoutMs, signal, ...jumpRate }),
       timeoutMs + BACKSTOP_MS,
       `connection not established within ${timeoutMs} ms`,
       clock,
