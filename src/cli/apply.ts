@@ -6,7 +6,7 @@ import { loadPlan } from '../engine/load-plan.js';
 import type { Plan } from '../engine/plan.js';
 import { exitCodeFor, runPlan } from '../engine/run.js';
 import { formatDiagnostic } from '../playbook/diagnostic.js';
-import { hostsToResume, newRunId, RunNotFoundError } from '../report/journal.js';
+import { canonicalPath, hostsToResume, newRunId, RunNotFoundError } from '../report/journal.js';
 import { attachOutputs, type Outputs } from '../report/outputs.js';
 import { Redactor } from '../report/redact.js';
 import { SshTransport } from '../transport/ssh.js';
@@ -164,8 +164,8 @@ function resumePoint(runDir: string, playbook: string, runId: string | undefined
     if (err instanceof RunNotFoundError) throw new UsageError(`--resume: ${err.message}`);
     throw err;
   }
-  const wanted = resolve(io.cwd, playbook);
-  if (found.meta.playbook_path !== '' && found.meta.playbook_path !== wanted) {
+  const wanted = canonicalPath(resolve(io.cwd, playbook));
+  if (found.meta.playbook_path !== '' && canonicalPath(found.meta.playbook_path) !== wanted) {
     throw new UsageError(`--resume: run ${found.runId} was of ${found.meta.playbook}, not ${playbook}`);
   }
   return found;

@@ -1,4 +1,6 @@
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, statSync, writeSync } from 'node:fs';
+import {
+  closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, realpathSync, statSync, writeSync,
+} from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import type { RunEvent } from '../engine/events.js';
@@ -108,7 +110,7 @@ export function openJournal(
 export class RunNotFoundError extends Error {
   constructor(
     message: string,
-    readonly kind: 'no_runs' | 'unknown_run',
+    readonly kind: 'no_runs' | 'unknown_run' | 'check_run',
   ) {
     super(message);
     this.name = 'RunNotFoundError';
@@ -246,21 +248,48 @@ function runNames(entries: RunEntry[]): string {
   return names.length > 5 ? `${names.slice(0, 5).join(', ')}, …` : names.join(', ');
 }
 
-/** A stored run: `runId`, or else the latest one (of `opts.playbook` when given). */
-export function readRun(runDir: string, runId?: string, opts: { playbook?: string; cwd?: string } = {}): StoredRun {
+/** A path as the file system knows it, so two spellings (or a link) of one playbook match. */
+export function canonicalPath(p: string): string {
+  try {
+    return realpathSync(p);
+  } catch {
+    return p;
+  }
+}
+
+/**
+ * A stored run: `runId`, or else the latest one (of `opts.playbook` when given: the same file, whatever
+ * directory it was named from, so `A/site.yml` and `B/site.yml` are different playbooks). With `resumable`,
+ * check runs are never picked: they changed nothing, so nothing can be resumed from them.
+ */
+export function readRun(
+  runDir: string,
+  runId?: string,
+  opts: { playbook?: string; cwd?: string; resumable?: boolean } = {},
+): StoredRun {
   const entries = listRuns(runDir);
   const where = runsDir(runDir);
   if (entries.length === 0) throw new RunNotFoundError(`no runs recorded under ${where}`, 'no_runs');
   if (runId !== undefined) {
     const entry = entries.find((e) => e.runId === runId);
     if (!entry) throw new RunNotFoundError(`no run "${runId}" under ${where} (latest: ${runNames(entries)})`, 'unknown_run');
+    if (opts.resumable && entry.meta.check) {
+      throw new RunNotFoundError(`run ${runId} was a --check run: it changed nothing, so there is nothing to resume`, 'check_run');
+    }
     return loadRun(entry);
   }
   let candidates = entries;
   if (opts.playbook !== undefined) {
-    const wanted = resolve(opts.cwd ?? process.cwd(), opts.playbook);
-    candidates = entries.filter((e) => e.meta.playbook === opts.playbook || e.meta.playbook_path === wanted);
+    const wanted = canonicalPath(resolve(opts.cwd ?? process.cwd(), opts.playbook));
+    candidates = entries.filter((e) => e.meta.playbook_path !== '' && canonicalPath(e.meta.playbook_path) === wanted);
     if (candidates.length === 0) throw new RunNotFoundError(`no run of ${opts.playbook} recorded under ${where}`, 'no_runs');
+  }
+  if (opts.resumable) {
+    candidates = candidates.filter((e) => !e.meta.check);
+    if (candidates.length === 0) {
+      const of = opts.playbook === undefined ? '' : ` of ${opts.playbook}`;
+      throw new RunNotFoundError(`no run${of} to resume under ${where}: only --check runs, which change nothing`, 'no_runs');
+    }
   }
   return loadRun(candidates[candidates.length - 1]!);
 }
@@ -280,7 +309,7 @@ export function hostsNeverEnded(run: StoredRun): string[] {
  * What `--resume` re-runs. `hosts`: every targeted host that did not end ok/changed, including the hosts a
  * killed run never reached. `finishedPlays`: per host, the plays it already ended ok/changed, so a host that
  * finished play 1 before the kill still runs play 2 (it resumes from the first play it did not finish).
- * Default: the latest run of `playbookPath`.
+ * Default: the latest run of `playbookPath` that was not a check run.
  */
 export function hostsToResume(
   runDir: string,
@@ -288,7 +317,7 @@ export function hostsToResume(
   runId?: string,
   opts: { cwd?: string } = {},
 ): { runId: string; hosts: string[]; targeted: string[]; finishedPlays: Map<string, Set<number>>; meta: RunMeta } {
-  const run = readRun(runDir, runId, { playbook: playbookPath, cwd: opts.cwd });
+  const run = readRun(runDir, runId, { playbook: playbookPath, cwd: opts.cwd, resumable: true });
   const outcome = new Map<string, HostResult>(run.hostsEnded);
   if (run.report) {
     outcome.clear();
