@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { EXIT, UsageError, parseFlags, positiveInt } from './args.js';
+import { EXIT, UsageError, limitPattern, parseFlags, positiveInt } from './args.js';
 import type { Io } from './io.js';
 import { EventBus } from '../engine/events.js';
 import { loadPlan } from '../engine/load-plan.js';
@@ -78,6 +78,7 @@ export async function apply(rawArgv: string[], io: Io): Promise<number> {
   if (values.resume && positionals.length === 2) throw new UsageError(`one PLAYBOOK, and --resume takes a run id such as 20261126-184812-3f9a: got ${positionals.join(' ')}`);
   if (positionals.length !== 1) throw new UsageError(positionals.length === 0 ? 'a PLAYBOOK is required' : `one PLAYBOOK at a time, not ${positionals.join(' ')}`);
   const forks = positiveInt('--forks', values.forks);
+  const limit = limitPattern(values.limit);
   const playbook = positionals[0]!;
   const runDir = resolve(io.cwd, values['run-dir'] ?? '.');
   const check = values.check ?? false;
@@ -88,7 +89,7 @@ export async function apply(rawArgv: string[], io: Io): Promise<number> {
     playbook,
     cwd: io.cwd,
     ...(values.inventory ? { inventory: values.inventory } : {}),
-    ...(values.limit ? { limit: values.limit } : {}),
+    ...(limit === undefined ? {} : { limit }),
     ...(resume ? { resume: { targets: resume.targeted, finishedPlays: resume.finishedPlays } } : {}),
   });
   if (!loaded.plan) {

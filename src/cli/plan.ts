@@ -1,4 +1,4 @@
-import { EXIT, UsageError, parseFlags } from './args.js';
+import { EXIT, UsageError, limitPattern, parseFlags } from './args.js';
 import type { Io } from './io.js';
 import type { Plan, PlannedHost, PlannedTask } from '../engine/plan.js';
 import type { Redactor } from '../report/redact.js';
@@ -99,13 +99,13 @@ export async function plan(argv: string[], io: Io): Promise<number> {
     return EXIT.ok;
   }
   if (positionals.length !== 1) throw new UsageError(positionals.length === 0 ? 'name the playbook to plan' : 'plan takes exactly one playbook');
-  if (values.limit !== undefined && values.limit.trim() === '') throw new UsageError('--limit needs a host pattern');
+  const limit = limitPattern(values.limit);
 
   const [{ loadPlan }, { formatDiagnostic }] = await Promise.all([import('../engine/load-plan.js'), import('../playbook/diagnostic.js')]);
   const loaded = loadPlan({
     playbook: positionals[0]!,
     ...(values.inventory === undefined ? {} : { inventory: values.inventory }),
-    ...(values.limit === undefined ? {} : { limit: values.limit }),
+    ...(limit === undefined ? {} : { limit }),
     cwd: io.cwd,
   });
   if (!loaded.plan) {
