@@ -27,7 +27,10 @@ interface JsonTask {
 function jsonTask(t: PlannedTask, redactor: Redactor): JsonTask {
   const out: JsonTask = { name: t.spec.name, action: t.spec.action.kind };
   if (t.preview.command !== undefined) out.command = redactor.text(t.preview.command);
-  if (t.preview.template) out.template = { ...t.preview.template, content: redactor.text(t.preview.template.content) };
+  if (t.preview.template) {
+    const tpl = t.preview.template;
+    out.template = { ...tpl, dest: redactor.text(tpl.dest), content: redactor.text(tpl.content) };
+  }
   return out;
 }
 
@@ -53,7 +56,7 @@ function describeTask(t: PlannedTask, redactor: Redactor): string[] {
   const tpl = t.preview.template!;
   const mode = tpl.mode ? ` (mode ${tpl.mode})` : '';
   const body = redactor.text(tpl.content).replace(/\n$/, '').split('\n').map((l) => `     | ${l}`);
-  return [`${head}${when}`, `     template ${tpl.src} -> ${tpl.dest}${mode}`, ...body];
+  return [`${head}${when}`, `     template ${tpl.src} -> ${redactor.text(tpl.dest)}${mode}`, ...body];
 }
 
 function hostList(names: string[], max = 12): string {

@@ -1,5 +1,5 @@
 import { createTwoFilesPatch } from 'diff';
-import { Redactor } from '../report/redact.js';
+import { isSecretName, Redactor } from '../report/redact.js';
 import { TransportError, type Session, type Transport } from '../transport/transport.js';
 import type { TaskSpec } from '../playbook/types.js';
 import { iso, type Clock } from './clock.js';
@@ -176,6 +176,8 @@ class TaskRunner {
     }
     if (spec.register) this.vars[spec.register] = registered(outcome);
     const r = this.redactor;
+    // `register: api_token`: what the device answered is the secret, here and wherever a later task shows it.
+    if (spec.register && isSecretName(spec.register)) r.addOutput(outcome.stdout).addOutput(outcome.stderr);
     const result: TaskResult = {
       name: spec.name,
       status: outcome.status,
