@@ -1,5 +1,6 @@
 import {
-  closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, realpathSync, statSync, writeSync,
+  chmodSync, closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, realpathSync, statSync,
+  writeSync,
 } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { join, resolve } from 'node:path';
@@ -62,7 +63,9 @@ export function openJournal(
 ): Journal {
   if (!isRunId(runId)) throw new Error(`invalid run id "${runId}"`);
   const dir = join(runsDir(runDir), runId);
-  mkdirSync(dir, { recursive: true });
+  // Journals hold device output and diffs: the folders are the user's alone, even ones an older version made.
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  for (const d of [join(runDir, '.runbook'), runsDir(runDir), dir]) chmodSync(d, 0o700);
   const stored: RunMeta = {
     run_id: runId,
     playbook: meta.playbook,
@@ -72,7 +75,7 @@ export function openJournal(
     created: new Date().toISOString(),
   };
   writeFileAtomic(join(dir, 'meta.json'), `${JSON.stringify(stored, null, 2)}\n`);
-  let fd: number | null = openSync(join(dir, 'events.jsonl'), 'a');
+  let fd: number | null = openSync(join(dir, 'events.jsonl'), 'a', 0o600);
 
   const append = (event: RunEvent) => {
     if (fd === null) return;
