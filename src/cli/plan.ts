@@ -1,4 +1,5 @@
 import { EXIT, UsageError, limitPattern, parseFlags } from './args.js';
+import { terminalSafe } from '../report/terminal.js';
 import type { Io } from './io.js';
 import type { Plan, PlannedHost, PlannedTask } from '../engine/plan.js';
 import type { Redactor } from '../report/redact.js';
@@ -87,7 +88,8 @@ function renderText(plan: Plan, redactor: Redactor): string {
     }
     lines.push('');
   }
-  return `${lines.join('\n')}\n`;
+  // Rendered templates and names come from playbooks and inventories: no control character reaches the terminal.
+  return `${terminalSafe(lines.join('\n'))}\n`;
 }
 
 export async function plan(argv: string[], io: Io): Promise<number> {
