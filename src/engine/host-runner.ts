@@ -1,4 +1,5 @@
 import { createTwoFilesPatch } from 'diff';
+import { fileDiff } from './file-diff.js';
 import { isSecretName, Redactor } from '../report/redact.js';
 import { TransportError, type Session, type Transport } from '../transport/transport.js';
 import type { TaskSpec } from '../playbook/types.js';
@@ -280,7 +281,7 @@ class TaskRunner {
       }
       const outcome: Outcome = { status: 'changed', changed: true, rc: null, stdout: '', stderr: '', error: null, reason: null };
       if (this.opts.diff || this.opts.check) {
-        outcome.diff = createTwoFilesPatch(rendered.dest, rendered.dest, current?.toString('utf8') ?? '', rendered.content);
+        outcome.diff = await fileDiff(rendered.dest, current, wanted);
       }
       if (!this.opts.check) {
         await this.bounded(() => this.session.writeFile(rendered.dest, wanted, { timeoutMs, ...(mode ? { mode } : {}) }), timeoutMs);
