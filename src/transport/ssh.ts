@@ -14,7 +14,10 @@ import {
   type KnownHostEntry,
 } from './known-hosts.js';
 import { TransportError, type ConnectOptions, type ExecResult, type Session, type Transport } from './transport.js';
-import { CappedOutput, MAX_OUTPUT_BYTES } from './output.js';
+import { CappedOutput, MAX_OUTPUT_BYTES, MAX_REMOTE_FILE_BYTES } from './output.js';
+
+/** SFTP reads are asked for in pieces this large; ssh2 splits them further to the server's limit. */
+const READ_CHUNK_BYTES = 256 * 1024;
 
 export interface SshTransportOptions {
   keepaliveIntervalMs?: number;
@@ -421,13 +424,7 @@ class SshSession implements Session {
       this.guarded('file read', opts, async (ctx) => {
         const sftp = await this.openSftp(ctx);
         try {
-          return await new Promise<Buffer | null>((resolve, reject) => {
-            sftp.readFile(path, (err, data) => {
-              if (!err) return resolve(data);
-              if (sftpCode(err) === SFTP_NO_SUCH_FILE) return resolve(null);
-              reject(this.fileError('read', path, err));
-            });
-          });
+          return await this.readCapped(sftp, path, MAX_REMOTE_FILE_BYTES);
         } finally {
           sftp.end();
         }
@@ -541,6 +538,42 @@ class SshSession implements Session {
         sftp.on('error', () => undefined);
         ctx.opened(sftpChannel(sftp));
         resolve(sftp);
+      });
+    });
+  }
+
+  /**
+   * Reads a remote file in chunks and stops past `limit` bytes: a `dest` that is a device (`/dev/zero`) or a
+   * huge log must not grow the process without bound. Its size cannot be trusted beforehand (a device
+   * reports 0), so the count is what is actually read.
+   */
+  private readCapped(sftp: SFTPWrapper, path: string, limit: number): Promise<Buffer | null> {
+    return new Promise<Buffer | null>((resolve, reject) => {
+      sftp.open(path, 'r', (openErr, handle) => {
+        if (openErr) {
+          if (sftpCode(openErr) === SFTP_NO_SUCH_FILE) return resolve(null);
+          return reject(this.fileError('read', path, openErr));
+        }
+        const chunks: Buffer[] = [];
+        let total = 0;
+        const finish = (err: Error | null, data?: Buffer) =>
+          sftp.close(handle, () => (err ? reject(err) : resolve(data ?? null)));
+        const next = (): void => {
+          // One byte past the limit tells "exactly the limit" from "more".
+          const buf = Buffer.allocUnsafe(Math.min(READ_CHUNK_BYTES, limit + 1 - total));
+          sftp.read(handle, buf, 0, buf.length, total, (err, bytesRead) => {
+            if (err) return finish(this.fileError('read', path, err));
+            if (bytesRead === 0) return finish(null, Buffer.concat(chunks, total));
+            chunks.push(buf.subarray(0, bytesRead));
+            total += bytesRead;
+            if (total > limit) {
+              const why = `${path} is larger than ${limit} bytes; runbook does not read or replace a file that large`;
+              return finish(new RemoteFileError(`${this.where}: ${why}`));
+            }
+            next();
+          });
+        };
+        next();
       });
     });
   }
