@@ -1,14 +1,14 @@
 import { resolve } from 'node:path';
 import { EXIT, UsageError, limitPattern, parseFlags, positiveInt } from './args.js';
-import type { Io } from './io.js';
+import type { Io } from '../report/io.js';
 import { EventBus } from '../engine/events.js';
 import { loadPlan } from '../engine/load-plan.js';
-import type { Plan } from '../engine/plan.js';
+import type { Plan } from '../engine/plan-model.js';
 import { exitCodeFor, runPlan } from '../engine/run.js';
 import { formatDiagnostic } from '../playbook/diagnostic.js';
 import { canonicalPath, hostsToResume, newRunId, RunNotFoundError } from '../report/journal.js';
 import { attachOutputs, type Outputs } from '../report/outputs.js';
-import { Redactor } from '../report/redact.js';
+import { Redactor } from '../playbook/redact.js';
 import { SshTransport } from '../transport/ssh.js';
 
 const USAGE = `usage: runbook apply PLAYBOOK [-i INV] [--limit PATTERN] [--check] [--diff] [--forks N] [--verbose]

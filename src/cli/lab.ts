@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import { parseDuration, DURATION_HELP } from '../playbook/duration.js';
 import { parseFaultSpec, startLab } from '../lab/lab.js';
 import { EXIT, parseFlags, positiveInt, UsageError } from './args.js';
-import type { Io } from './io.js';
+import type { Io } from '../report/io.js';
 
 const HELP = `usage: runbook lab [--hosts N] [--sites S] [--fault SPEC]... [--latency DUR] [--inventory-out FILE] [--seed N] [--dir DIR]
 

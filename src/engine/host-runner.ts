@@ -1,11 +1,11 @@
 import { createTwoFilesPatch } from 'diff';
 import { fileDiff } from './file-diff.js';
-import { isSecretName, Redactor } from '../report/redact.js';
+import { isSecretName, Redactor } from '../playbook/redact.js';
 import { TransportError, type Session, type Transport } from '../transport/transport.js';
 import type { TaskSpec } from '../playbook/types.js';
 import { iso, type Clock } from './clock.js';
 import type { EventBus } from './events.js';
-import type { PlannedHost, PlannedPlay, PlannedTask } from './plan.js';
+import type { PlannedHost, PlannedPlay, PlannedTask } from './plan-model.js';
 import type { FailureReason, HostResult, TaskResult, TaskStatus } from './results.js';
 
 /**

@@ -1,9 +1,11 @@
 import { resolve } from 'node:path';
 import { diagnostic, sortDiagnostics, type Diagnostic, type Loc } from '../playbook/diagnostic.js';
-import { loadInventory } from '../playbook/inventory.js';
+import { loadInventory } from '../inventory/inventory.js';
 import { loadPlaybook } from '../playbook/playbook.js';
-import type { Inventory, PlaybookSpec } from '../playbook/types.js';
-import { buildPlan, type Plan, type ResumePoint } from './plan.js';
+import type { Inventory } from '../inventory/types.js';
+import type { PlaybookSpec } from '../playbook/types.js';
+import { buildPlan, type ResumePoint } from './plan.js';
+import type { Plan } from './plan-model.js';
 
 export interface LoadPlanOptions {
   playbook: string;

@@ -1,75 +1,23 @@
 import { diagnostic, sortDiagnostics, type Diagnostic, type Loc } from '../playbook/diagnostic.js';
 import { parseExpression, evaluateExpression } from '../playbook/expression.js';
-import { selectHosts } from '../playbook/patterns.js';
-import { RenderError, TemplateEngine, findTemplate, templateSearchPath } from '../playbook/template.js';
-import type { Inventory, PlaybookSpec, PlaySpec, TaskSpec } from '../playbook/types.js';
-import { InventoryVars, MAGIC_VARS, inventoryDir, resolveConnection } from '../playbook/vars.js';
+import { selectHosts } from '../inventory/patterns.js';
+import { TemplateEngine } from '../playbook/template/engine.js';
+import { RenderError } from '../playbook/template/errors.js';
+import { findTemplate, templateSearchPath } from '../playbook/template/jail.js';
+import { MAGIC_VARS, type PlaybookSpec, type PlaySpec, type TaskSpec } from '../playbook/types.js';
+import { inventoryDir, resolveConnection } from '../inventory/connection.js';
+import type { Inventory } from '../inventory/types.js';
+import { InventoryVars } from '../inventory/vars.js';
 import { splitBatches } from './batches.js';
-
-/** How to reach one host: the inventory's connection variables, resolved (aliases applied, `~` expanded). */
-export interface Connection {
-  host: string;
-  port: number;
-  user: string;
-  keyFile?: string;
-  /** Name of the environment variable holding the key's passphrase. */
-  passphraseEnv?: string;
-  /** Name of the environment variable holding the password. The value itself never enters the plan. */
-  passwordEnv?: string;
-  knownHosts: string;
-  hostKeyChecking: 'strict' | 'accept-new' | 'off';
-}
-
-/** What a task looks like for this host before anything ran (registered results are placeholders). */
-export interface TaskPreview {
-  command?: string;
-  template?: { src: string; dest: string; content: string; mode?: string };
-}
-
-export interface PlannedTask {
-  index: number;
-  spec: TaskSpec;
-  preview: TaskPreview;
-}
-
-export interface PlannedHost {
-  name: string;
-  /** Every variable the host sees before any task ran: inventory (by precedence), play vars, magic vars. */
-  vars: Record<string, unknown>;
-  connection: Connection;
-  tasks: PlannedTask[];
-  rescue: PlannedTask[];
-}
-
-/**
- * Renders a task for one host at run time, when registered results are known. The plan carries one per
- * play so the engine never needs to know about Nunjucks or the template path.
- */
-export interface TaskRenderer {
-  command(task: TaskSpec, ctx: Record<string, unknown>): string;
-  template(task: TaskSpec, ctx: Record<string, unknown>): { dest: string; content: string; mode?: string };
-  /** A `when`/`failed_when`/`changed_when`/`assert` expression, evaluated for its truth. */
-  test(expr: string, ctx: Record<string, unknown>): boolean;
-}
-
-export interface PlannedPlay {
-  index: number;
-  name: string;
-  spec: PlaySpec;
-  /** Host names per batch, in order; every targeted host appears in exactly one batch. */
-  batches: string[][];
-  hosts: Map<string, PlannedHost>;
-  renderer: TaskRenderer;
-}
-
-export interface Plan {
-  /** Absolute path of the playbook. */
-  playbook: string;
-  plays: PlannedPlay[];
-}
-
-/** What a registered result looks like before its task ran: plan previews render against this. */
-export const REGISTERED_PLACEHOLDER = Object.freeze({ stdout: '', stderr: '', rc: 0, changed: false, failed: false, skipped: false });
+import {
+  REGISTERED_PLACEHOLDER,
+  type Plan,
+  type PlannedHost,
+  type PlannedPlay,
+  type PlannedTask,
+  type TaskPreview,
+  type TaskRenderer,
+} from './plan-model.js';
 
 export interface ResumePoint {
   targets: readonly string[];

@@ -1,6 +1,7 @@
 import nunjucks from 'nunjucks';
 import { sandboxViolation } from './sandbox.js';
-import { RenderError, type TemplateEngine } from './template.js';
+import type { TemplateEngine } from './template/engine.js';
+import { RenderError } from './template/errors.js';
 
 /**
  * `when`, `failed_when`, `changed_when` and `assert.that` are Nunjucks expressions (Ansible writes them

@@ -1,5 +1,5 @@
 import type { RunReport } from '../engine/results.js';
-import type { Redactor } from './redact.js';
+import type { Redactor } from '../playbook/redact.js';
 import { paint } from './table.js';
 import { terminalSafe } from './terminal.js';
 

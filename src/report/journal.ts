@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import type { RunEvent } from '../engine/events.js';
 import type { HostResult, HostStatus, RunReport } from '../engine/results.js';
-import { RunCollector } from './collector.js';
+import { RunCollector } from '../engine/collector.js';
 import { renderJson, writeFileAtomic } from './json.js';
 
 /**

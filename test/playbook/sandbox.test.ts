@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { RenderError, TemplateEngine } from '../../src/playbook/template.js';
+import { TemplateEngine } from '../../src/playbook/template/engine.js';
+import { RenderError } from '../../src/playbook/template/errors.js';
 import { parseExpression, evaluateExpression } from '../../src/playbook/expression.js';
 
 /**

@@ -1,7 +1,8 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MAX_REMOTE_FILE_BYTES } from '../../src/transport/output.js';
-import { RemoteFileError, SshTransport } from '../../src/transport/ssh.js';
+import { RemoteFileError } from '../../src/transport/sftp-files.js';
+import { SshTransport } from '../../src/transport/ssh.js';
 import { startSshd, type Sshd } from '../support/sshd.js';
 
 /** A template's `dest` is read to compare it: never without bound, whatever the file really is. */
