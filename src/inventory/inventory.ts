@@ -47,6 +47,13 @@ function build(root: YamlMap, loaded: LoadedYaml, path: string): { inventory: In
   const groups = new Map<string, InventoryGroup>();
   const edges: Edge[] = [];
   const rangeProblems: Diagnostic[] = [];
+  // Membership as sets beside the ordered lists: a group of 100,000 hosts must not be searched per host.
+  const members = new Map<InventoryGroup, Set<string>>();
+  const memberSet = (group: InventoryGroup): Set<string> => {
+    let set = members.get(group);
+    if (!set) members.set(group, (set = new Set(group.hosts)));
+    return set;
+  };
 
   const groupNamed = (name: string, at: YamlPath): InventoryGroup => {
     let group = groups.get(name);
@@ -62,11 +69,13 @@ function build(root: YamlMap, loaded: LoadedYaml, path: string): { inventory: In
   const visit = (name: string, body: unknown, at: YamlPath): InventoryGroup => {
     const group = groupNamed(name, at);
     if (body === null || typeof body !== 'object') return group;
+    const inGroup = memberSet(group);
+    const hostKeys = loaded.locateKeys([...at, 'hosts']);
     const g = body as YamlMap;
     Object.assign(group.vars, (g.vars as YamlMap | null) ?? {});
     for (const [key, hostVars] of Object.entries((g.hosts as YamlMap | null) ?? {})) {
       // Every host a range expands to points at the range key: that is the line the user wrote.
-      const keyLoc = loaded.locate([...at, 'hosts', key], 'key');
+      const keyLoc = hostKeys.get(key) ?? loaded.locate([...at, 'hosts', key], 'key');
       const expanded = expandHostRange(key);
       if ('problem' in expanded) {
         rangeProblems.push(diagnostic(keyLoc, expanded.problem));
@@ -80,7 +89,10 @@ function build(root: YamlMap, loaded: LoadedYaml, path: string): { inventory: In
         }
         Object.assign(host.vars, (hostVars as YamlMap | null) ?? {});
         if (!host.groups.includes(name)) host.groups.push(name);
-        if (!group.hosts.includes(hostName)) group.hosts.push(hostName);
+        if (!inGroup.has(hostName)) {
+          inGroup.add(hostName);
+          group.hosts.push(hostName);
+        }
       }
     }
     for (const [childName, childBody] of Object.entries((g.children as YamlMap | null) ?? {})) {

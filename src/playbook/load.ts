@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { relative } from 'node:path';
-import { LineCounter, isMap, isNode, isPair, isScalar, isSeq, parseDocument, type Document, type Node } from 'yaml';
+import {
+  LineCounter, isMap, isNode, isPair, isScalar, isSeq, parseDocument, type Document, type Node, type Pair, type YAMLMap,
+} from 'yaml';
 import { diagnostic, type Diagnostic, type Loc } from './diagnostic.js';
 
 /** Aliases a document may expand before it is refused: enough for real files, far too few for a "billion laughs". */
@@ -17,6 +19,8 @@ export interface LoadedYaml {
   diagnostics: Diagnostic[];
   /** Where the value (or, with `'key'`, the key) at `path` starts; the nearest existing ancestor otherwise. */
   locate(path: YamlPath, which?: 'key' | 'value'): Loc;
+  /** Where each key of the mapping at `path` starts, in one pass (a group's hosts, however many). */
+  locateKeys(path: YamlPath): Map<string, Loc>;
 }
 
 /** Display name for a file: relative to the working directory when that is shorter. */
@@ -39,23 +43,33 @@ export function loadYamlFile(file: string, display = displayPath(file)): LoadedY
 
 export function loadYamlText(text: string, file: string): LoadedYaml {
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: false, strict: true });
+  // yaml's own unique-key check compares each key with every earlier one (quadratic in a 100,000-host
+  // group); duplicateKeys() does the same check with a set per mapping.
+  const doc = parseDocument(text, { lineCounter, uniqueKeys: false, prettyErrors: false, strict: true });
   const at = (offset: number): Loc => {
     const p = lineCounter.linePos(offset);
     return { file, line: p.line, col: p.col };
   };
   const diagnostics: Diagnostic[] = [];
   for (const e of doc.errors) {
-    if (e.code === 'DUPLICATE_KEY') {
-      const dup = duplicateKey(doc, e.pos[0]);
-      diagnostics.push(dup ? diagnostic(at(dup.start), `duplicate key "${dup.key}"`) : diagnostic(at(e.pos[0]), 'duplicate key'));
-      continue;
-    }
     const message = e.code === 'MULTIPLE_DOCS' ? 'a second YAML document starts here: the file must hold exactly one' : firstLine(e.message);
     diagnostics.push(diagnostic(at(e.pos[0]), message));
   }
-  const locate = (path: YamlPath, which: 'key' | 'value' = 'value'): Loc => locateIn(doc, path, which, at);
-  if (diagnostics.length > 0) return { file, value: undefined, doc, diagnostics, locate };
+  for (const dup of duplicateKeys(doc)) diagnostics.push(diagnostic(at(dup.start), `duplicate key "${dup.key}"`));
+  const index = new WeakMap<object, Map<string, Pair>>();
+  const locate = (path: YamlPath, which: 'key' | 'value' = 'value'): Loc => locateIn(doc, path, which, at, index);
+  const locateKeys = (path: YamlPath): Map<string, Loc> => {
+    const out = new Map<string, Loc>();
+    const node = nodeAt(doc, path, index);
+    if (isMap(node)) {
+      for (const [key, pair] of pairsOf(node, index)) {
+        const start = (pair.key as Node).range?.[0];
+        if (start !== undefined) out.set(key, at(start));
+      }
+    }
+    return out;
+  };
+  if (diagnostics.length > 0) return { file, value: undefined, doc, diagnostics, locate, locateKeys };
 
   let value: unknown;
   try {
@@ -67,32 +81,34 @@ export function loadYamlText(text: string, file: string): LoadedYaml {
     const message = /alias/i.test(msg)
       ? `refusing to expand YAML aliases: more than ${MAX_ALIAS_COUNT} alias expansions (a possible alias bomb)`
       : firstLine(msg);
-    return { file, value: undefined, doc, diagnostics: [diagnostic(loc, message)], locate };
+    return { file, value: undefined, doc, diagnostics: [diagnostic(loc, message)], locate, locateKeys };
   }
-  return { file, value, doc, diagnostics, locate };
+  return { file, value, doc, diagnostics, locate, locateKeys };
 }
 
 function failed(file: string, diagnostics: Diagnostic[]): LoadedYaml {
-  return { file, value: undefined, doc: undefined, diagnostics, locate: () => ({ file, line: 1, col: 1 }) };
+  return {
+    file, value: undefined, doc: undefined, diagnostics, locate: () => ({ file, line: 1, col: 1 }), locateKeys: () => new Map(),
+  };
 }
 
 function firstLine(s: string): string {
   return s.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '').trim();
 }
 
-/**
- * yaml reports a duplicate at the start of the whitespace before it when the previous value is empty, so the
- * duplicate is the first key starting at or after the reported offset.
- */
-function duplicateKey(doc: Document.Parsed, offset: number): { key: string; start: number } | undefined {
-  let found: { key: string; start: number } | undefined;
+/** Every key that repeats an earlier key of its mapping, in document order. */
+function duplicateKeys(doc: Document.Parsed): { key: string; start: number }[] {
+  const found: { key: string; start: number }[] = [];
   const walk = (n: unknown): void => {
     if (!isNode(n)) return;
     if (isMap(n)) {
+      // Keyed by the scalar's value itself: 1 and "1" are different keys, as in YAML.
+      const seen = new Set<unknown>();
       for (const p of n.items) {
-        const start = isScalar(p.key) ? p.key.range?.[0] : undefined;
-        if (start !== undefined && start >= offset && (found === undefined || start < found.start)) {
-          found = { key: String((p.key as { value: unknown }).value), start };
+        if (isScalar(p.key)) {
+          const value: unknown = p.key.value;
+          if (seen.has(value)) found.push({ key: String(value), start: p.key.range?.[0] ?? 0 });
+          seen.add(value);
         }
         walk(p.value);
       }
@@ -117,14 +133,44 @@ function findFirstAlias(doc: Document.Parsed): number | undefined {
   return found;
 }
 
-function locateIn(doc: Document.Parsed, path: YamlPath, which: 'key' | 'value', at: (o: number) => Loc): Loc {
+/** A mapping's pairs by key text, built on first use: locating every host of a big group stays linear. */
+function pairsOf(map: YAMLMap, index: WeakMap<object, Map<string, Pair>>): Map<string, Pair> {
+  let pairs = index.get(map);
+  if (!pairs) {
+    pairs = new Map();
+    for (const p of map.items) {
+      if (isPair(p) && isScalar(p.key) && !pairs.has(String(p.key.value))) pairs.set(String(p.key.value), p);
+    }
+    index.set(map, pairs);
+  }
+  return pairs;
+}
+
+/** The node at `path`, or undefined where the path leaves the document. */
+function nodeAt(doc: Document.Parsed, path: YamlPath, index: WeakMap<object, Map<string, Pair>>): unknown {
+  let node: unknown = doc.contents;
+  for (const seg of path) {
+    if (isMap(node)) node = pairsOf(node, index).get(String(seg))?.value;
+    else if (isSeq(node) && typeof seg === 'number') node = node.items[seg];
+    else return undefined;
+  }
+  return node;
+}
+
+function locateIn(
+  doc: Document.Parsed,
+  path: YamlPath,
+  which: 'key' | 'value',
+  at: (o: number) => Loc,
+  index: WeakMap<object, Map<string, Pair>>,
+): Loc {
   let node: unknown = doc.contents;
   let best: number = (doc.contents as Node | null)?.range?.[0] ?? 0;
   for (let i = 0; i < path.length; i++) {
     const seg = path[i]!;
     const last = i === path.length - 1;
     if (isMap(node)) {
-      const pair = node.items.find((p) => isPair(p) && isScalar(p.key) && String(p.key.value) === String(seg));
+      const pair = pairsOf(node, index).get(String(seg));
       if (!pair) break;
       const keyStart = (pair.key as Node).range?.[0];
       if (last && which === 'key' && keyStart !== undefined) return at(keyStart);
