@@ -1,9 +1,9 @@
-import { readFileSync } from 'node:fs';
 import { relative } from 'node:path';
 import {
   LineCounter, isMap, isNode, isPair, isScalar, isSeq, parseDocument, type Document, type Node, type Pair, type YAMLMap,
 } from 'yaml';
 import { diagnostic, type Diagnostic, type Loc } from './diagnostic.js';
+import { InputFileError, readInputFile } from './input-file.js';
 
 /** Aliases a document may expand before it is refused: enough for real files, far too few for a "billion laughs". */
 export const MAX_ALIAS_COUNT = 100;
@@ -32,10 +32,12 @@ export function displayPath(file: string): string {
 export function loadYamlFile(file: string, display = displayPath(file)): LoadedYaml {
   let text: string;
   try {
-    text = readFileSync(file, 'utf8');
+    text = readInputFile(file).toString('utf8');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : `cannot read (${code ?? 'error'})`;
+    const why = err instanceof InputFileError
+      ? err.message
+      : code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : `cannot read (${code ?? 'error'})`;
     return failed(display, [diagnostic({ file: display, line: 1, col: 1 }, `${why}: ${display}`)]);
   }
   return loadYamlText(text, display);
