@@ -3,12 +3,46 @@ import {
   LineCounter, isMap, isNode, isPair, isScalar, isSeq, parseDocument, type Document, type Node, type Pair, type YAMLMap,
 } from 'yaml';
 import { diagnostic, type Diagnostic, type Loc } from './diagnostic.js';
-import { InputFileError, readInputFile } from './input-file.js';
+import { InputFileError, readInputText } from './input-file.js';
 
 /** Aliases a document may expand before it is refused: enough for real files, far too few for a "billion laughs". */
 export const MAX_ALIAS_COUNT = 100;
 
 export type YamlPath = ReadonlyArray<string | number>;
+
+/**
+ * Deepest nesting of lists and mappings a file may have. Far beyond any real playbook or inventory, and
+ * low enough that nothing downstream (schema checks, variables, templates, reports) can run out of stack.
+ */
+export const MAX_NESTING = 100;
+const TOO_DEEP = `nested too deeply: more than ${MAX_NESTING} levels of lists and mappings`;
+
+/**
+ * The path to the first value nested more than `max` levels deep (aliases expanded), or null. Iterative, so
+ * it cannot itself run out of stack; a structure that refers to itself is as deep as it goes, so it is found.
+ */
+function deeperThan(root: unknown, max: number): YamlPath | null {
+  interface Step {
+    value: unknown;
+    depth: number;
+    key: string | number | null;
+    parent: Step | null;
+  }
+  const stack: Step[] = [{ value: root, depth: 0, key: null, parent: null }];
+  while (stack.length > 0) {
+    const step = stack.pop()!;
+    const v = step.value;
+    if (v === null || typeof v !== 'object') continue;
+    if (step.depth >= max) {
+      const path: (string | number)[] = [];
+      for (let s: Step | null = step; s && s.key !== null; s = s.parent) path.unshift(s.key);
+      return path;
+    }
+    if (Array.isArray(v)) v.forEach((x, i) => stack.push({ value: x, depth: step.depth + 1, key: i, parent: step }));
+    else for (const [k, x] of Object.entries(v)) stack.push({ value: x, depth: step.depth + 1, key: k, parent: step });
+  }
+  return null;
+}
 
 /** A YAML file parsed with its source positions kept, so any value can be traced back to `file:line:col`. */
 export interface LoadedYaml {
@@ -32,13 +66,14 @@ export function displayPath(file: string): string {
 export function loadYamlFile(file: string, display = displayPath(file)): LoadedYaml {
   let text: string;
   try {
-    text = readInputFile(file).toString('utf8');
+    text = readInputText(file);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     const why = err instanceof InputFileError
       ? err.message
       : code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : `cannot read (${code ?? 'error'})`;
-    return failed(display, [diagnostic({ file: display, line: 1, col: 1 }, `${why}: ${display}`)]);
+    const at = err instanceof InputFileError && err.at ? err.at : { line: 1, col: 1 };
+    return failed(display, [diagnostic({ file: display, ...at }, `${why}: ${display}`)]);
   }
   return loadYamlText(text, display);
 }
@@ -54,6 +89,10 @@ export function loadYamlText(text: string, file: string): LoadedYaml {
   };
   const diagnostics: Diagnostic[] = [];
   for (const e of doc.errors) {
+    if (/call stack/i.test(e.message)) {
+      diagnostics.push(diagnostic(at(e.pos[0]), TOO_DEEP));
+      break;
+    }
     const message = e.code === 'MULTIPLE_DOCS' ? 'a second YAML document starts here: the file must hold exactly one' : firstLine(e.message);
     diagnostics.push(diagnostic(at(e.pos[0]), message));
   }
@@ -82,15 +121,24 @@ export function loadYamlText(text: string, file: string): LoadedYaml {
     const loc = firstAlias === undefined ? { file, line: 1, col: 1 } : at(firstAlias);
     const message = /alias/i.test(msg)
       ? `refusing to expand YAML aliases: more than ${MAX_ALIAS_COUNT} alias expansions (a possible alias bomb)`
-      : firstLine(msg);
+      : err instanceof RangeError ? TOO_DEEP : firstLine(msg);
     return { file, value: undefined, doc, diagnostics: [diagnostic(loc, message)], locate, locateKeys };
+  }
+  const deep = deeperThan(value, MAX_NESTING);
+  if (deep) {
+    return { file, value: undefined, doc, diagnostics: [diagnostic(locate(deep), TOO_DEEP)], locate, locateKeys };
   }
   return { file, value, doc, diagnostics, locate, locateKeys };
 }
 
 function failed(file: string, diagnostics: Diagnostic[]): LoadedYaml {
   return {
-    file, value: undefined, doc: undefined, diagnostics, locate: () => ({ file, line: 1, col: 1 }), locateKeys: () => new Map(),
+    file,
+    value: undefined,
+    doc: undefined,
+    diagnostics,
+    locate: () => ({ file, line: 1, col: 1 }),
+    locateKeys: () => new Map(),
   };
 }
 
@@ -101,8 +149,11 @@ function firstLine(s: string): string {
 /** Every key that repeats an earlier key of its mapping, in document order. */
 function duplicateKeys(doc: Document.Parsed): { key: string; start: number }[] {
   const found: { key: string; start: number }[] = [];
-  const walk = (n: unknown): void => {
-    if (!isNode(n)) return;
+  // Iterative: a document too deep for the stack still gets its duplicates checked without crashing.
+  const stack: unknown[] = [doc.contents];
+  while (stack.length > 0) {
+    const n = stack.pop();
+    if (!isNode(n)) continue;
     if (isMap(n)) {
       // Keyed by the scalar's value itself: 1 and "1" are different keys, as in YAML.
       const seen = new Set<unknown>();
@@ -112,12 +163,11 @@ function duplicateKeys(doc: Document.Parsed): { key: string; start: number }[] {
           if (seen.has(value)) found.push({ key: String(value), start: p.key.range?.[0] ?? 0 });
           seen.add(value);
         }
-        walk(p.value);
+        stack.push(p.value);
       }
-    } else if (isSeq(n)) for (const i of n.items) walk(i);
-  };
-  walk(doc.contents);
-  return found;
+    } else if (isSeq(n)) for (const i of n.items) stack.push(i);
+  }
+  return found.sort((a, b) => a.start - b.start);
 }
 
 function findFirstAlias(doc: Document.Parsed): number | undefined {

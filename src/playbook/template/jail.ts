@@ -1,5 +1,5 @@
 import { existsSync, realpathSync } from 'node:fs';
-import { readInputFile } from '../input-file.js';
+import { readInputText } from '../input-file.js';
 import { isAbsolute, join, normalize, relative, resolve, sep } from 'node:path';
 import nunjucks from 'nunjucks';
 import { displayPath } from '../load.js';
@@ -67,7 +67,7 @@ export class TemplatePathLoader extends nunjucks.Loader {
     if (!found.ok) throw new Error(found.message);
     let src: string;
     try {
-      src = readInputFile(found.path).toString('utf8');
+      src = readInputText(found.path);
     } catch (err) {
       throw new Error(`cannot read template ${displayPath(found.path)}: ${(err as Error).message}`);
     }
