@@ -7,6 +7,7 @@ import type { Plan } from '../engine/plan-model.js';
 import { exitCodeFor, runPlan } from '../engine/run.js';
 import { formatDiagnostic } from '../playbook/diagnostic.js';
 import { canonicalPath, hostsToResume, newRunId, RunNotFoundError } from '../report/journal.js';
+import { JournalError } from '../report/journal-line.js';
 import { attachOutputs, type Outputs } from '../report/outputs.js';
 import { Redactor } from '../playbook/redact.js';
 import { SshTransport } from '../transport/ssh.js';
@@ -83,7 +84,14 @@ export async function apply(rawArgv: string[], io: Io): Promise<number> {
   const runDir = resolve(io.cwd, values['run-dir'] ?? '.');
   const check = values.check ?? false;
 
-  const resume = values.resume ? resumePoint(runDir, playbook, resumeId, io) : null;
+  let resume: ReturnType<typeof resumePoint> | null = null;
+  try {
+    if (values.resume) resume = resumePoint(runDir, playbook, resumeId, io);
+  } catch (err) {
+    if (!(err instanceof JournalError)) throw err;
+    io.err(`${err.file}:${err.line}:1: ${err.message}\n`);
+    return EXIT.invalid;
+  }
 
   const loaded = loadPlan({
     playbook,
@@ -146,10 +154,20 @@ export async function apply(rawArgv: string[], io: Io): Promise<number> {
   const unwritten = outputs.finish(report);
 
   // A journal line or progress line that could not be written (a full disk, a closed pipe) did not stop the rollout.
-  for (const err of bus.listenerErrors()) io.err(`runbook apply: an output failed during the run: ${err instanceof Error ? err.message : String(err)}\n`);
+  // The same failure repeats for every event after it: each is said once, with how often it happened.
+  const failures = new Map<string, number>();
+  for (const err of bus.listenerErrors()) {
+    const text = err instanceof Error ? err.message : String(err);
+    failures.set(text, (failures.get(text) ?? 0) + 1);
+  }
+  for (const [text, n] of failures) {
+    io.err(`runbook apply: an output failed during the run${n > 1 ? ` (${n} times)` : ''}: ${text}\n`);
+  }
   const code = exitCodeFor(report);
   if (code !== EXIT.ok) return code;
-  if (bus.listenerErrors().length > 0) return EXIT.internal;
+  // A full disk or a closed pipe is the machine's doing (exit 5); anything else is a bug in runbook.
+  const environmental = bus.listenerErrors().every((e) => typeof (e as NodeJS.ErrnoException)?.code === 'string');
+  if (bus.listenerErrors().length > 0) return environmental ? EXIT.usage : EXIT.internal;
   // The hosts are fine but a file asked for on the command line is missing: CI must not read that as success.
   return unwritten.length > 0 ? EXIT.usage : EXIT.ok;
 }

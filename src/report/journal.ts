@@ -7,7 +7,9 @@ import { join, resolve } from 'node:path';
 import type { RunEvent } from '../engine/events.js';
 import type { HostResult, HostStatus, RunReport } from '../engine/results.js';
 import { RunCollector } from '../engine/collector.js';
-import { renderJson, writeFileAtomic } from './json.js';
+import { renderJson, validateReport, writeFileAtomic } from './json.js';
+import { JournalError, parseJournal } from './journal-line.js';
+import { displayPath } from '../playbook/load.js';
 
 /**
  * The run journal: `.runbook/runs/RUN_ID/` under the run directory, holding
@@ -77,13 +79,21 @@ export function openJournal(
   writeFileAtomic(join(dir, 'meta.json'), `${JSON.stringify(stored, null, 2)}\n`);
   let fd: number | null = openSync(join(dir, 'events.jsonl'), 'a', 0o600);
 
+  // After a failed write (a full disk) the journal stops: the line that failed may be torn, and a torn line
+  // is only harmless as the last one.
+  let failed = false;
   const append = (event: RunEvent) => {
-    if (fd === null) return;
+    if (fd === null || failed) return;
     // One write of the whole line on an O_APPEND descriptor: every line written before a kill is whole. Only
     // the line in flight can be cut (a long write interrupted by SIGKILL), and readers drop a torn line.
     const line = Buffer.from(`${JSON.stringify(event)}\n`);
     let written = 0;
-    while (written < line.length) written += writeSync(fd, line, written, line.length - written);
+    try {
+      while (written < line.length) written += writeSync(fd, line, written, line.length - written);
+    } catch (err) {
+      failed = true;
+      throw err;
+    }
     // No fsync per line: once writeSync returns, the line is the kernel's and survives the process being
     // killed, and a sync per host would block the event loop for milliseconds while other hosts wait on it.
     // close() syncs once, so a finished run is on disk even if the machine goes down right after.
@@ -142,24 +152,13 @@ const WORSE: HostStatus[] = ['ok', 'changed', 'skipped', 'unreachable', 'failed'
 
 const succeeded = (h: HostResult | undefined) => h !== undefined && (h.status === 'ok' || h.status === 'changed');
 
-function isEvent(value: unknown): value is RunEvent {
-  return typeof value === 'object' && value !== null && typeof (value as { type?: unknown }).type === 'string';
-}
-
-/** Whole lines only: a line cut by a kill, or garbage after the last good line, is not an event. */
+/**
+ * The events of a journal file (none when it is missing). A torn tail is dropped; any other damage is a
+ * JournalError naming the file and line.
+ */
 export function readEvents(path: string): RunEvent[] {
   if (!existsSync(path)) return [];
-  const events: RunEvent[] = [];
-  for (const line of readFileSync(path, 'utf8').split('\n')) {
-    if (line.trim() === '') continue;
-    try {
-      const value: unknown = JSON.parse(line);
-      if (isEvent(value)) events.push(value);
-    } catch {
-      // A torn or corrupt line carries nothing we can trust.
-    }
-  }
-  return events;
+  return parseJournal(readFileSync(path, 'utf8'), displayPath(path));
 }
 
 function readJson<T>(path: string): T | null {
@@ -191,7 +190,13 @@ function listRuns(runDir: string): RunEntry[] {
 }
 
 function fallbackMeta(runId: string, dir: string): RunMeta {
-  const start = readEvents(join(dir, 'events.jsonl')).find((e) => e.type === 'run_start');
+  let start: RunEvent | undefined;
+  try {
+    start = readEvents(join(dir, 'events.jsonl')).find((e) => e.type === 'run_start');
+  } catch (err) {
+    // Listing runs must not fail on one damaged journal; reading that run names the bad line.
+    if (!(err instanceof JournalError)) throw err;
+  }
   const created = statSync(dir).mtime.toISOString();
   if (start?.type === 'run_start') {
     return { run_id: runId, playbook: start.playbook, playbook_path: resolve(start.playbook), check: start.check, resumed_from: start.resumed_from, created };
@@ -201,7 +206,9 @@ function fallbackMeta(runId: string, dir: string): RunMeta {
 
 function loadRun(entry: RunEntry): StoredRun {
   const events = readEvents(join(entry.dir, 'events.jsonl'));
-  const report = readJson<RunReport>(join(entry.dir, 'report.json'));
+  const stored = readJson<RunReport>(join(entry.dir, 'report.json'));
+  // A report.json that is not a report is as good as missing: the journal still tells what happened.
+  const report = stored !== null && validateReport(stored).length === 0 ? stored : null;
   // The journal is replayed through the same collector that built the live report, so a killed run's
   // report is assembled by the one piece of code that knows how.
   const collector = new RunCollector();
