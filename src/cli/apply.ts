@@ -1,18 +1,14 @@
 import { resolve } from 'node:path';
 import { EXIT, UsageError, limitPattern, parseFlags, positiveInt } from './args.js';
 import type { Io } from '../report/io.js';
-import { EventBus } from '../engine/events.js';
 import { loadPlan } from '../engine/load-plan.js';
 import type { Plan } from '../engine/plan-model.js';
-import { exitCodeFor, runPlan } from '../engine/run.js';
 import { formatDiagnostic } from '../playbook/diagnostic.js';
-import { canonicalPath, hostsToResume, newRunId, RunNotFoundError } from '../report/journal.js';
+import { canonicalPath, hostsToResume, RunNotFoundError } from '../report/journal.js';
 import { JournalError } from '../report/journal-line.js';
-import { attachOutputs, type Outputs } from '../report/outputs.js';
-import { Redactor } from '../playbook/redact.js';
-import { SshTransport } from '../transport/ssh.js';
+import { runApply } from './run-apply.js';
 
-const USAGE = `usage: runbook apply PLAYBOOK [-i INV] [--limit PATTERN] [--check] [--diff] [--forks N] [--verbose]
+export const HELP = `usage: runbook apply PLAYBOOK [-i INV] [--limit PATTERN] [--check] [--diff] [--forks N] [--verbose]
                      [--report-file FILE] [--junit FILE] [--json] [--resume [RUN_ID]] [--run-dir DIR]
 
 Runs the plays over SSH: batches in order, at most --forks hosts at once, each site's breaker and the
@@ -73,7 +69,7 @@ export async function apply(rawArgv: string[], io: Io): Promise<number> {
   const { argv, resumeId } = takeResumeId(rawArgv);
   const { values, positionals } = parseFlags(argv, FLAGS);
   if (values.help) {
-    io.out(USAGE);
+    io.out(HELP);
     return EXIT.ok;
   }
   if (values.resume && positionals.length === 2) throw new UsageError(`one PLAYBOOK, and --resume takes a run id such as 20261126-184812-3f9a: got ${positionals.join(' ')}`);
@@ -114,62 +110,27 @@ export async function apply(rawArgv: string[], io: Io): Promise<number> {
     return EXIT.ok;
   }
 
-  const runId = newRunId();
-  const bus = new EventBus();
-  let outputs: Outputs;
-  try {
-    outputs = attachOutputs(bus, io, {
-      json: values.json ?? false,
-      verbose: values.verbose ?? false,
-      diff: values.diff ?? false,
-      runDir,
-      runId,
+  const applied = await whileStoppable(io, (stop) =>
+    runApply(plan, {
+      io,
       playbook,
-      check,
-      resumedFrom: resume?.runId ?? null,
-      ...(values['report-file'] ? { reportFile: values['report-file'] } : {}),
-      ...(values.junit ? { junitFile: values.junit } : {}),
-      ...(values.diff ? { redactor: redactorFor(plan, io) } : {}),
-    });
-  } catch (err) {
-    io.err(`runbook apply: cannot record the run under ${runDir}: ${(err as Error).message}\n`);
-    return EXIT.usage;
-  }
-
-  const report = await whileStoppable(io, (stop) =>
-    runPlan(plan, {
-      transport: new SshTransport({ env: io.env, warn: (m) => io.err(`warning: ${m}\n`) }),
-      bus,
-      runId,
+      playbookLabel: playbook,
       check,
       diff: values.diff ?? false,
-      env: io.env,
-      signal: stop.graceful,
-      abortSignal: stop.hard,
-      playbookLabel: playbook,
       resumedFrom: resume?.runId ?? null,
+      stop,
+      outputs: {
+        runDir,
+        json: values.json ?? false,
+        verbose: values.verbose ?? false,
+        ...(values['report-file'] ? { reportFile: values['report-file'] } : {}),
+        ...(values.junit ? { junitFile: values.junit } : {}),
+      },
       ...(forks !== undefined ? { forks } : {}),
     }),
   );
-  const unwritten = outputs.finish(report);
-
-  // A journal line or progress line that could not be written (a full disk, a closed pipe) did not stop the rollout.
-  // The same failure repeats for every event after it: each is said once, with how often it happened.
-  const failures = new Map<string, number>();
-  for (const err of bus.listenerErrors()) {
-    const text = err instanceof Error ? err.message : String(err);
-    failures.set(text, (failures.get(text) ?? 0) + 1);
-  }
-  for (const [text, n] of failures) {
-    io.err(`runbook apply: an output failed during the run${n > 1 ? ` (${n} times)` : ''}: ${text}\n`);
-  }
-  const code = exitCodeFor(report);
-  if (code !== EXIT.ok) return code;
-  // A full disk or a closed pipe is the machine's doing (exit 5); anything else is a bug in runbook.
-  const environmental = bus.listenerErrors().every((e) => typeof (e as NodeJS.ErrnoException)?.code === 'string');
-  if (bus.listenerErrors().length > 0) return environmental ? EXIT.usage : EXIT.internal;
-  // The hosts are fine but a file asked for on the command line is missing: CI must not read that as success.
-  return unwritten.length > 0 ? EXIT.usage : EXIT.ok;
+  if (applied.report === null) io.err(`runbook apply: ${applied.message}\n`);
+  return applied.code;
 }
 
 const targets = (plan: Plan) => plan.plays.reduce((n, p) => n + p.hosts.size, 0);
@@ -188,13 +149,6 @@ function resumePoint(runDir: string, playbook: string, runId: string | undefined
     throw new UsageError(`--resume: run ${found.runId} was of ${found.meta.playbook}, not ${playbook}`);
   }
   return found;
-}
-
-/** Every secret any host's variables name: diffs are where a templated secret would show. */
-function redactorFor(plan: Plan, io: Io): Redactor {
-  const redactor = new Redactor();
-  for (const play of plan.plays) for (const host of play.hosts.values()) redactor.addFromVars(host.vars, io.env);
-  return redactor;
 }
 
 interface Stop {

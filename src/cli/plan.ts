@@ -1,10 +1,11 @@
 import { EXIT, UsageError, limitPattern, parseFlags } from './args.js';
 import { terminalSafe } from '../report/terminal.js';
 import type { Io } from '../report/io.js';
+import { actionOf } from '../actions/registry.js';
 import type { Plan, PlannedHost, PlannedTask } from '../engine/plan-model.js';
 import type { Redactor } from '../playbook/redact.js';
 
-const USAGE = `usage: runbook plan PLAYBOOK [-i INV] [--limit PATTERN] [--json]
+export const HELP = `usage: runbook plan PLAYBOOK [-i INV] [--limit PATTERN] [--json]
 
 Shows what a run would do, without touching the network: each play's batches in order with their hosts,
 and each host's tasks with commands and templates rendered. Secrets are redacted.
@@ -18,21 +19,9 @@ options:
 exit status: 0 planned, 4 invalid playbook/inventory/template, 5 bad usage
 `;
 
-interface JsonTask {
-  name: string;
-  action: string;
-  command?: string;
-  template?: { src: string; dest: string; content: string; mode?: string };
-}
-
-function jsonTask(t: PlannedTask, redactor: Redactor): JsonTask {
-  const out: JsonTask = { name: t.spec.name, action: t.spec.action.kind };
-  if (t.preview.command !== undefined) out.command = redactor.text(t.preview.command);
-  if (t.preview.template) {
-    const tpl = t.preview.template;
-    out.template = { ...tpl, dest: redactor.text(tpl.dest), content: redactor.text(tpl.content) };
-  }
-  return out;
+function jsonTask(t: PlannedTask, redactor: Redactor): Record<string, unknown> {
+  const action = actionOf(t.spec.action.kind);
+  return { name: t.spec.name, action: t.spec.action.kind, ...action.json(t.spec.action, t.preview, (s) => redactor.text(s)) };
 }
 
 /** `groups` lists the whole inventory; repeating it under every host would drown the plan. */
@@ -41,23 +30,16 @@ function shownVars(h: PlannedHost): Record<string, unknown> {
   return rest;
 }
 
-async function redactorFor(plan: Plan, io: Io): Promise<{ redactor: Redactor; redactVars: (v: Record<string, unknown>, r: Redactor) => Record<string, unknown> }> {
-  const { Redactor, redactVars } = await import('../playbook/redact.js');
-  const redactor = new Redactor();
-  for (const p of plan.plays) for (const h of p.hosts.values()) redactor.addFromVars(h.vars, io.env);
-  return { redactor, redactVars };
+async function redactorOf(plan: Plan, io: Io): Promise<{ redactor: Redactor; redactVars: (v: Record<string, unknown>, r: Redactor) => Record<string, unknown> }> {
+  const [{ redactorFor, redactVars }, { planVars }] = await Promise.all([import('../playbook/redact.js'), import('../engine/plan-model.js')]);
+  return { redactor: redactorFor(planVars(plan), io.env), redactVars };
 }
 
 function describeTask(t: PlannedTask, redactor: Redactor): string[] {
-  const a = t.spec.action;
   const head = `${t.index + 1}. ${t.spec.name}`;
   const when = t.spec.when?.length ? `  [when: ${t.spec.when.join(' and ')}]` : '';
-  if (a.kind === 'command') return [`${head}${when}`, `     $ ${redactor.text(t.preview.command ?? a.command)}`];
-  if (a.kind === 'assert') return [`${head}${when}`, `     assert: ${a.that.join(' and ')}`];
-  const tpl = t.preview.template!;
-  const mode = tpl.mode ? ` (mode ${tpl.mode})` : '';
-  const body = redactor.text(tpl.content).replace(/\n$/, '').split('\n').map((l) => `     | ${l}`);
-  return [`${head}${when}`, `     template ${tpl.src} -> ${redactor.text(tpl.dest)}${mode}`, ...body];
+  const lines = actionOf(t.spec.action.kind).describe(t.spec.action, t.preview, (s) => redactor.text(s));
+  return [`${head}${when}`, ...lines.map((l) => `     ${l}`)];
 }
 
 function hostList(names: string[], max = 12): string {
@@ -100,7 +82,7 @@ export async function plan(argv: string[], io: Io): Promise<number> {
     help: { type: 'boolean', short: 'h' },
   });
   if (values.help) {
-    io.out(USAGE);
+    io.out(HELP);
     return EXIT.ok;
   }
   if (positionals.length !== 1) throw new UsageError(positionals.length === 0 ? 'name the playbook to plan' : 'plan takes exactly one playbook');
@@ -119,7 +101,7 @@ export async function plan(argv: string[], io: Io): Promise<number> {
     io.err(`${loaded.diagnostics.length} problem${loaded.diagnostics.length === 1 ? '' : 's'} in ${files} file${files === 1 ? '' : 's'}\n`);
     return EXIT.invalid;
   }
-  const { redactor, redactVars } = await redactorFor(loaded.plan, io);
+  const { redactor, redactVars } = await redactorOf(loaded.plan, io);
   if (values.json) {
     const plays = loaded.plan.plays.map((p) => ({
       name: p.name,

@@ -1,87 +1,38 @@
-import { createTwoFilesPatch } from 'diff';
-import { fileDiff } from './file-diff.js';
-import { isSecretName, Redactor } from '../playbook/redact.js';
-import { TransportError, type Session, type Transport } from '../transport/transport.js';
+import type { ActionHost } from '../actions/action.js';
+import { done, failed, Interrupted, message, registered, type Outcome } from '../actions/outcome.js';
+import { actionOf } from '../actions/registry.js';
+import { isSecretName, redactorFor, type Redactor } from '../playbook/redact.js';
+import { TransportError, type Session } from '../transport/transport.js';
 import type { TaskSpec } from '../playbook/types.js';
 import { iso, type Clock } from './clock.js';
-import type { EventBus } from './events.js';
+import type { RunContext } from './context.js';
 import type { PlannedHost, PlannedPlay, PlannedTask } from './plan-model.js';
-import type { FailureReason, HostResult, TaskResult, TaskStatus } from './results.js';
+import type { FailureReason, HostResult, TaskResult } from './results.js';
 
-/**
- * A task without `timeout` still gets one: a device that accepts a command and then never answers must not
- * hold a fork slot (and its batch) forever.
- */
-export const DEFAULT_TASK_TIMEOUT_MS = 5 * 60_000;
 /** How long past the transport's own deadline we wait before giving up on it ourselves. */
 const BACKSTOP_MS = 2_000;
 const CLOSE_GRACE_MS = 2_000;
 
-/** What every part of a run shares: how to reach hosts, where to report, the time, and the run's mode. */
-export interface RunContext {
-  transport: Transport;
-  bus: EventBus;
-  clock: Clock;
-  check: boolean;
-  diff: boolean;
-  env: NodeJS.ProcessEnv;
-  /** Hard stop: in-flight hosts end now, recorded failed with reason `interrupted`. */
-  abortSignal?: AbortSignal;
-  defaultTaskTimeoutMs?: number;
-}
-
-export interface HostRunOptions extends RunContext {
+/** One host of one play, as the scheduler hands it over. */
+export interface HostJob {
   play: PlannedPlay;
   host: PlannedHost;
   batch: number;
   /** Resolves when this host may open its connection (the play's connect rate). */
   beforeConnect?: () => Promise<void>;
-  warn?: (message: string) => void;
-}
-
-/** What one attempt at a task found, before names and timings are attached. */
-interface Outcome {
-  status: TaskStatus;
-  changed: boolean;
-  rc: number | null;
-  stdout: string;
-  stderr: string;
-  error: string | null;
-  reason: FailureReason | null;
-  would_run?: boolean;
-  diff?: string;
-}
-
-class Interrupted extends Error {
-  constructor() {
-    super('interrupted');
-  }
-}
-
-/** Registered results, as `register` stores them and expressions read them. */
-function registered(o: Outcome): Record<string, unknown> {
-  return { stdout: o.stdout, stderr: o.stderr, rc: o.rc, changed: o.changed, failed: o.status === 'failed', skipped: o.status === 'skipped' };
-}
-
-function failed(reason: FailureReason, error: string, partial: Partial<Outcome> = {}): Outcome {
-  return { status: 'failed', changed: false, rc: null, stdout: '', stderr: '', error, reason, ...partial };
-}
-
-function message(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }
 
 /**
  * Runs one host's tasks over one session. Never throws: an unreachable device, a failing command or an
  * interrupted run all become a HostResult with a reason.
  */
-export async function runHost(opts: HostRunOptions): Promise<HostResult> {
-  const { play, host, clock } = opts;
+export async function runHost(ctx: RunContext, job: HostJob): Promise<HostResult> {
+  const { play, host } = job;
+  const { clock } = ctx;
   const startedAt = clock.now();
-  const redactor = new Redactor().addFromVars(host.vars, opts.env);
-  if (host.connection.passwordEnv) redactor.add(opts.env[host.connection.passwordEnv]);
-  if (host.connection.passphraseEnv) redactor.add(opts.env[host.connection.passphraseEnv]);
-  const base = { name: host.name, play: play.name, batch: opts.batch, started: new Date(startedAt).toISOString() };
+  // `password_env` and `passphrase_env` are among the variables, so their values are hidden too.
+  const redactor = redactorFor([host.vars], ctx.env);
+  const base = { name: host.name, play: play.name, batch: job.batch, started: new Date(startedAt).toISOString() };
   const end = (status: HostResult['status'], reason: FailureReason | null, error: string | null, tasks: TaskResult[]): HostResult => ({
     ...base,
     status,
@@ -91,27 +42,27 @@ export async function runHost(opts: HostRunOptions): Promise<HostResult> {
     error: error === null ? null : redactor.text(error),
   });
 
-  if (opts.abortSignal?.aborted) return end('failed', 'interrupted', 'interrupted before it started', []);
+  if (ctx.abortSignal?.aborted) return end('failed', 'interrupted', 'interrupted before it started', []);
 
   let session: Session;
   try {
-    await opts.beforeConnect?.();
-    if (opts.abortSignal?.aborted) throw new Interrupted();
+    await job.beforeConnect?.();
+    if (ctx.abortSignal?.aborted) throw new Interrupted();
     const timeoutMs = play.spec.connectTimeoutMs;
     session = await bounded(
-      (signal) => opts.transport.connect(host.connection, { timeoutMs, signal, ...(opts.warn ? { warn: opts.warn } : {}) }),
+      (signal) => ctx.transport.connect(host.connection, { timeoutMs, signal }),
       timeoutMs + BACKSTOP_MS,
       `connection not established within ${timeoutMs} ms`,
       clock,
-      opts.abortSignal,
+      ctx.abortSignal,
     );
   } catch (err) {
-    if (err instanceof Interrupted || opts.abortSignal?.aborted) return end('failed', 'interrupted', 'interrupted while connecting', []);
+    if (err instanceof Interrupted || ctx.abortSignal?.aborted) return end('failed', 'interrupted', 'interrupted while connecting', []);
     if (err instanceof TransportError) return end('unreachable', err.reason, err.message, []);
     return end('unreachable', 'unreachable', message(err), []);
   }
 
-  const runner = new TaskRunner(opts, session, redactor);
+  const runner = new TaskRunner(ctx, job, session, redactor);
   try {
     const tasks: TaskResult[] = [];
     let failure: TaskResult | null = null;
@@ -149,15 +100,17 @@ class TaskRunner {
   private readonly vars: Record<string, unknown>;
 
   constructor(
-    private readonly opts: HostRunOptions,
+    private readonly ctx: RunContext,
+    private readonly job: HostJob,
     private readonly session: Session,
     private readonly redactor: Redactor,
   ) {
-    this.vars = { ...opts.host.vars };
+    this.vars = { ...job.host.vars };
   }
 
   async run(task: PlannedTask, rescue: boolean): Promise<TaskResult> {
-    const { bus, clock, play, host } = this.opts;
+    const { bus, clock } = this.ctx;
+    const { play, host } = this.job;
     const spec = task.spec;
     bus.emit({ type: 'task_start', at: iso(clock), play: play.name, host: host.name, task: spec.name, index: task.index, ...(rescue ? { rescue } : {}) });
     const t0 = clock.now();
@@ -169,7 +122,7 @@ class TaskRunner {
       const retryable = outcome.status === 'failed' && outcome.reason !== 'dropped' && outcome.reason !== 'interrupted';
       if (!retryable || attempts > spec.retries) break;
       try {
-        await clock.sleep(spec.retryDelayMs, this.opts.abortSignal);
+        await clock.sleep(spec.retryDelayMs, this.ctx.abortSignal);
       } catch {
         outcome = failed('interrupted', 'interrupted while waiting to retry');
         break;
@@ -200,144 +153,31 @@ class TaskRunner {
   }
 
   private async attempt(spec: TaskSpec): Promise<Outcome> {
-    if (this.opts.abortSignal?.aborted) return failed('interrupted', 'interrupted');
+    if (this.ctx.abortSignal?.aborted) return failed('interrupted', 'interrupted');
     try {
-      if (spec.when && !this.allTrue(spec.when, this.vars)) {
-        return { status: 'skipped', changed: false, rc: null, stdout: '', stderr: '', error: null, reason: null };
-      }
+      if (spec.when && !spec.when.every((e) => this.job.play.renderer.test(e, this.vars))) return done('skipped');
     } catch (err) {
       return failed('expression', `when: ${message(err)}`);
     }
-    switch (spec.action.kind) {
-      case 'command':
-        return this.command(spec);
-      case 'template':
-        return this.template(spec);
-      case 'assert':
-        return this.assert(spec.action.that, spec.action.msg);
-    }
+    return actionOf(spec.action.kind).run(spec.action, spec, this.actionHost(spec));
   }
 
-  private async command(spec: TaskSpec): Promise<Outcome> {
-    let command: string;
-    try {
-      command = this.opts.play.renderer.command(spec, this.vars);
-    } catch (err) {
-      return failed('template', message(err));
-    }
-    if (this.opts.check && spec.checkMode !== 'run') {
-      return { status: 'skipped', changed: false, rc: null, stdout: '', stderr: '', error: null, reason: null, would_run: true };
-    }
-    const timeoutMs = this.timeoutOf(spec);
-    let res;
-    try {
-      res = await this.bounded((signal) => this.session.exec(command, { timeoutMs, signal }), timeoutMs);
-    } catch (err) {
-      return this.transportFailure(err);
-    }
-    const seen: Outcome = { status: 'ok', changed: true, rc: res.rc, stdout: res.stdout, stderr: res.stderr, error: null, reason: null };
-    const ctx = { ...this.vars, ...registered(seen), ...(spec.register ? { [spec.register]: registered(seen) } : {}) };
-    let isFailed: boolean;
-    let changed: boolean;
-    try {
-      isFailed = spec.failedWhen ? this.allTrue(spec.failedWhen, ctx) : res.rc !== 0;
-      changed = spec.changedWhen ? this.allTrue(spec.changedWhen, ctx) : true;
-    } catch (err) {
-      return failed('expression', message(err), { rc: res.rc, stdout: res.stdout, stderr: res.stderr });
-    }
-    if (isFailed) {
-      const why = spec.failedWhen ? 'failed_when matched' : res.rc === null ? `ended by signal ${res.signal ?? 'unknown'}` : `exit status ${res.rc}`;
-      return failed('command', why, { rc: res.rc, stdout: res.stdout, stderr: res.stderr });
-    }
-    return { ...seen, status: changed ? 'changed' : 'ok', changed };
+  private actionHost(spec: TaskSpec): ActionHost {
+    const { ctx } = this;
+    const timeoutMs = spec.timeoutMs ?? ctx.defaultTaskTimeoutMs;
+    return {
+      session: this.session,
+      renderer: this.job.play.renderer,
+      vars: this.vars,
+      check: ctx.check,
+      diff: ctx.diff,
+      timeoutMs,
+      get stopped() {
+        return ctx.abortSignal?.aborted ?? false;
+      },
+      bounded: (work) => bounded(work, timeoutMs + BACKSTOP_MS, `no answer within ${timeoutMs} ms`, ctx.clock, ctx.abortSignal),
+    };
   }
-
-  private async template(spec: TaskSpec): Promise<Outcome> {
-    let rendered: { dest: string; content: string; mode?: string };
-    try {
-      rendered = this.opts.play.renderer.template(spec, this.vars);
-    } catch (err) {
-      return failed('template', message(err));
-    }
-    const timeoutMs = this.timeoutOf(spec);
-    try {
-      const current = await this.bounded(() => this.session.readFile(rendered.dest, { timeoutMs }), timeoutMs);
-      const wanted = Buffer.from(rendered.content, 'utf8');
-      const mode = rendered.mode;
-      if (current !== null && current.equals(wanted)) {
-        const unchanged: Outcome = { status: 'ok', changed: false, rc: null, stdout: '', stderr: '', error: null, reason: null };
-        if (mode === undefined) return unchanged;
-        // A file whose content is right can still have the wrong permissions; `mode` promises both.
-        const found = await this.bounded(() => this.session.stat(rendered.dest, { timeoutMs }), timeoutMs);
-        const wantedBits = parseInt(mode, 8) & 0o7777;
-        if (found !== null && found.mode === wantedBits) return unchanged;
-        if (found !== null) {
-          const outcome: Outcome = { ...unchanged, status: 'changed', changed: true };
-          if (this.opts.diff || this.opts.check) outcome.diff = modeOnlyDiff(rendered.dest, found.mode, wantedBits);
-          if (!this.opts.check) await this.bounded(() => this.session.chmod(rendered.dest, mode, { timeoutMs }), timeoutMs);
-          return outcome;
-        }
-        // Gone between the read and the stat: the upload below puts it back, with its mode.
-      }
-      const outcome: Outcome = { status: 'changed', changed: true, rc: null, stdout: '', stderr: '', error: null, reason: null };
-      if (this.opts.diff || this.opts.check) {
-        outcome.diff = await fileDiff(rendered.dest, current, wanted);
-      }
-      if (!this.opts.check) {
-        await this.bounded(() => this.session.writeFile(rendered.dest, wanted, { timeoutMs, ...(mode ? { mode } : {}) }), timeoutMs);
-      }
-      return outcome;
-    } catch (err) {
-      if (err instanceof TransportError || err instanceof Interrupted) return this.transportFailure(err);
-      return failed('template', `${rendered.dest}: ${message(err)}`);
-    }
-  }
-
-  private assert(that: string[], msg: string | undefined): Outcome {
-    for (const expr of that) {
-      let holds: boolean;
-      try {
-        holds = this.opts.play.renderer.test(expr, this.vars);
-      } catch (err) {
-        return failed('expression', `${expr}: ${message(err)}`);
-      }
-      if (!holds) return failed('assert', msg ?? `assertion failed: ${expr}`);
-    }
-    return { status: 'ok', changed: false, rc: null, stdout: '', stderr: '', error: null, reason: null };
-  }
-
-  private allTrue(exprs: string[], ctx: Record<string, unknown>): boolean {
-    return exprs.every((e) => this.opts.play.renderer.test(e, ctx));
-  }
-
-  private timeoutOf(spec: TaskSpec): number {
-    return spec.timeoutMs ?? this.opts.defaultTaskTimeoutMs ?? DEFAULT_TASK_TIMEOUT_MS;
-  }
-
-  private bounded<T>(work: (signal: AbortSignal) => Promise<T>, timeoutMs: number): Promise<T> {
-    return bounded(work, timeoutMs + BACKSTOP_MS, `no answer within ${timeoutMs} ms`, this.opts.clock, this.opts.abortSignal);
-  }
-
-  private transportFailure(err: unknown): Outcome {
-    if (err instanceof Interrupted || this.opts.abortSignal?.aborted) return failed('interrupted', 'interrupted');
-    if (err instanceof TransportError) return failed(err.reason, err.message);
-    return failed('command', message(err));
-  }
-}
-
-function octalMode(bits: number): string {
-  return bits.toString(8).padStart(4, '0');
-}
-
-/**
- * A patch with headers and no hunks, the mode change on a line of its own before them (where git puts its
- * `old mode`/`new mode` lines), so a reader of --diff sees why an unchanged file was reported changed.
- */
-function modeOnlyDiff(dest: string, from: number, to: number): string {
-  const patch = createTwoFilesPatch(dest, dest, '', '');
-  const at = patch.indexOf('--- ');
-  const line = `mode ${octalMode(from)} → ${octalMode(to)}\n`;
-  return at < 0 ? line + patch : patch.slice(0, at) + line + patch.slice(at);
 }
 
 /**

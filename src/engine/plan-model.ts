@@ -1,4 +1,5 @@
 import type { Connection } from '../inventory/connection.js';
+import type { Preview, Renderer } from '../actions/action.js';
 import type { PlaySpec, TaskSpec } from '../playbook/types.js';
 
 /**
@@ -6,16 +7,11 @@ import type { PlaySpec, TaskSpec } from '../playbook/types.js';
  * to the scheduler. Pure data, apart from each play's renderer.
  */
 
-/** What a task looks like for this host before anything ran (registered results are placeholders). */
-export interface TaskPreview {
-  command?: string;
-  template?: { src: string; dest: string; content: string; mode?: string };
-}
-
 export interface PlannedTask {
   index: number;
   spec: TaskSpec;
-  preview: TaskPreview;
+  /** What the task looks like for this host before anything ran (registered results are placeholders). */
+  preview: Preview;
 }
 
 export interface PlannedHost {
@@ -27,17 +23,6 @@ export interface PlannedHost {
   rescue: PlannedTask[];
 }
 
-/**
- * Renders a task for one host at run time, when registered results are known. The plan carries one per
- * play so the engine never needs to know about Nunjucks or the template path.
- */
-export interface TaskRenderer {
-  command(task: TaskSpec, ctx: Record<string, unknown>): string;
-  template(task: TaskSpec, ctx: Record<string, unknown>): { dest: string; content: string; mode?: string };
-  /** A `when`/`failed_when`/`changed_when`/`assert` expression, evaluated for its truth. */
-  test(expr: string, ctx: Record<string, unknown>): boolean;
-}
-
 export interface PlannedPlay {
   index: number;
   name: string;
@@ -45,7 +30,8 @@ export interface PlannedPlay {
   /** Host names per batch, in order; every targeted host appears in exactly one batch. */
   batches: string[][];
   hosts: Map<string, PlannedHost>;
-  renderer: TaskRenderer;
+  /** Renders the play's templates and expressions at run time, when registered results are known. */
+  renderer: Renderer;
 }
 
 export interface Plan {
@@ -56,3 +42,8 @@ export interface Plan {
 
 /** What a registered result looks like before its task ran: plan previews render against this. */
 export const REGISTERED_PLACEHOLDER = Object.freeze({ stdout: '', stderr: '', rc: 0, changed: false, failed: false, skipped: false });
+
+/** The variables of every host of every play, e.g. to collect the secrets a plan may print. */
+export function* planVars(plan: Plan): Iterable<Record<string, unknown>> {
+  for (const play of plan.plays) for (const host of play.hosts.values()) yield host.vars;
+}

@@ -1,6 +1,7 @@
 import { relative } from 'node:path';
 import {
-  LineCounter, isMap, isNode, isPair, isScalar, isSeq, parseDocument, type Document, type Node, type Pair, type YAMLMap,
+  LineCounter, isMap, isNode, isPair, isScalar, isSeq, parseDocument, type Document, type Node, type Pair, type Tags,
+  type YAMLMap,
 } from 'yaml';
 import { diagnostic, type Diagnostic, type Loc } from './diagnostic.js';
 import { InputFileError, readInputText } from './input-file.js';
@@ -63,7 +64,13 @@ export function displayPath(file: string): string {
   return rel && !rel.startsWith('..') && rel.length < file.length ? rel : file;
 }
 
-export function loadYamlFile(file: string, display = displayPath(file)): LoadedYaml {
+/** What inventory and vars files need beyond playbooks: Ansible reads them as YAML 1.1, with `!vault` values. */
+export interface YamlOptions {
+  version?: '1.1' | '1.2';
+  customTags?: Tags;
+}
+
+export function loadYamlFile(file: string, display = displayPath(file), options: YamlOptions = {}): LoadedYaml {
   let text: string;
   try {
     text = readInputText(file);
@@ -75,14 +82,14 @@ export function loadYamlFile(file: string, display = displayPath(file)): LoadedY
     const at = err instanceof InputFileError && err.at ? err.at : { line: 1, col: 1 };
     return failed(display, [diagnostic({ file: display, ...at }, `${why}: ${display}`)]);
   }
-  return loadYamlText(text, display);
+  return loadYamlText(text, display, options);
 }
 
-export function loadYamlText(text: string, file: string): LoadedYaml {
+export function loadYamlText(text: string, file: string, options: YamlOptions = {}): LoadedYaml {
   const lineCounter = new LineCounter();
   // yaml's own unique-key check compares each key with every earlier one (quadratic in a 100,000-host
   // group); duplicateKeys() does the same check with a set per mapping.
-  const doc = parseDocument(text, { lineCounter, uniqueKeys: false, prettyErrors: false, strict: true });
+  const doc = parseDocument(text, { lineCounter, uniqueKeys: false, prettyErrors: false, strict: true, ...options });
   const at = (offset: number): Loc => {
     const p = lineCounter.linePos(offset);
     return { file, line: p.line, col: p.col };

@@ -67,9 +67,9 @@ describe('buildPlan', () => {
     const { plan } = buildPlan(book(play({ tasks: [task('first', { kind: 'command', command: 'x' }, { register: 'out' }), t] })), [inventory(1)]);
     const renderer = plan!.plays[0]!.renderer;
     const ctx = { ...plan!.plays[0]!.hosts.get('r1')!.vars, out: { ...REGISTERED_PLACEHOLDER, stdout: 'hi', changed: true } };
-    expect(renderer.command(t, ctx)).toBe('echo hi');
+    expect(renderer.text(t, ['command'], 'echo {{ out.stdout }}', ctx)).toBe('echo hi');
     expect(renderer.test('out.changed and out.stdout == "hi"', ctx)).toBe(true);
-    expect(() => renderer.command(t, {})).toThrow(/^site\.yml:11:1: undefined variable "out"/);
+    expect(() => renderer.text(t, ['command'], 'echo {{ out.stdout }}', {})).toThrow(/^site\.yml:11:1: undefined variable "out"/);
   });
 
   it('reports one template error for many hosts, naming the first and counting the others', () => {
@@ -90,6 +90,13 @@ describe('buildPlan', () => {
       'site.yml:11:1: undefined variable "iface" for host r1 (and 1 other host)',
       'site.yml:13:1: undefined variable "ghost" in when for host r1 (and 1 other host)',
     ]);
+  });
+
+  it('refuses a host whose connection names no registered transport, at the host', () => {
+    const p = play({ tasks: [task('cmd', { kind: 'command', command: 'true' })] });
+    const { plan, diagnostics } = buildPlan(book(p), [inventory(2, (i) => (i === 2 ? { connection: 'telnet' } : {}))]);
+    expect(plan).toBeNull();
+    expect(diagnostics.map(formatDiagnostic)).toEqual(['inventory.yml:4:5: host r2: connection "telnet" is not one of ssh']);
   });
 
   it('narrows hosts with --limit and rejects a limit that names nothing', () => {

@@ -19,7 +19,7 @@ afterAll(async () => {
 
 describe('reading a remote file', () => {
   it('stops past the cap: /dev/zero and a file one byte over fail with one line; the cap itself is read', async () => {
-    const conn = { host: sshd.host, port: sshd.port, user: sshd.user, keyFile: sshd.keyPath } as const;
+    const conn = { transport: 'ssh', host: sshd.host, port: sshd.port, user: sshd.user, keyFile: sshd.keyPath } as const;
     const session = await transport.connect(
       { ...conn, knownHosts: sshd.knownHostsPath, hostKeyChecking: 'strict' },
       { timeoutMs: 10_000 },

@@ -3,6 +3,7 @@ import { readInputText } from '../input-file.js';
 import { isAbsolute, join, normalize, relative, resolve, sep } from 'node:path';
 import nunjucks from 'nunjucks';
 import { displayPath } from '../load.js';
+import { jinjaSource } from './newlines.js';
 
 /** The play's template path: `templates/` beside the playbook, then `../templates/` from it. */
 export function templateSearchPath(playDir: string): string[] {
@@ -71,6 +72,11 @@ export class TemplatePathLoader extends nunjucks.Loader {
     } catch (err) {
       throw new Error(`cannot read template ${displayPath(found.path)}: ${(err as Error).message}`);
     }
-    return { src, path: found.path, noCache: false };
+    return { src: jinjaSource(src), path: found.path, noCache: false };
+  }
+
+  /** Whether a name resolves inside the template path (`{% include [a, b] %}` renders the first that does). */
+  rbHas(name: string): boolean {
+    return findTemplate(this.searchPath, name).ok;
   }
 }

@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import { createTwoFilesPatch } from 'diff';
 
 /**
  * The diff of a file runbook is about to replace (`--diff`, `--check`). A diff is a report, not the job: its
@@ -41,18 +40,20 @@ export function changedLinesAtLeast(before: string, after: string): number {
 }
 
 /** A unified diff of `before` (the remote file, null when missing) against `after`, or a summary. */
-export function fileDiff(dest: string, before: Buffer | null, after: Buffer): Promise<string> {
+export async function fileDiff(dest: string, before: Buffer | null, after: Buffer): Promise<string> {
   const old = before ?? Buffer.alloc(0);
   if (old.length > DIFF_MAX_BYTES || after.length > DIFF_MAX_BYTES) {
-    return Promise.resolve(summaryDiff(dest, old, after, `larger than ${DIFF_MAX_BYTES} bytes`));
+    return summaryDiff(dest, old, after, `larger than ${DIFF_MAX_BYTES} bytes`);
   }
-  if (old.includes(0) || after.includes(0)) return Promise.resolve(summaryDiff(dest, old, after, 'binary'));
+  if (old.includes(0) || after.includes(0)) return summaryDiff(dest, old, after, 'binary');
   const oldText = old.toString('utf8');
   const newText = after.toString('utf8');
   const tooMany = `more than ${DIFF_MAX_EDITS} changed lines`;
   if (changedLinesAtLeast(oldText, newText) > DIFF_MAX_EDITS) {
-    return Promise.resolve(summaryDiff(dest, old, after, tooMany));
+    return summaryDiff(dest, old, after, tooMany);
   }
+  // Loaded here, not at startup: `validate` and `plan` never make a patch.
+  const { createTwoFilesPatch } = await import('diff');
   return new Promise((resolve) => {
     // With a callback the search runs one edit length per event-loop turn, so no host waits on it.
     createTwoFilesPatch(dest, dest, oldText, newText, undefined, undefined, {

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { DIFF_MAX_BYTES, fileDiff } from '../../src/engine/file-diff.js';
+import { DIFF_MAX_BYTES, fileDiff } from '../../src/actions/file-diff.js';
 
 const lines = (n: number, tag: string) =>
   Buffer.from(Array.from({ length: n }, (_, i) => `${tag} line ${i}`).join('\n') + '\n');
