@@ -102,11 +102,12 @@ export async function apply(rawArgv: string[], io: Io): Promise<number> {
   }
   const plan = loaded.plan;
   if (resume && targets(plan) === 0) {
-    io.out(
-      resume.hosts.length === 0
-        ? `nothing to resume: every host of run ${resume.runId} ended ok or changed\n`
-        : `nothing to resume: none of the ${resume.hosts.length} hosts run ${resume.runId} left unfinished is targeted by ${playbook} any more\n`,
-    );
+    const why = resume.hosts.length === 0
+      ? `every host of run ${resume.runId} ended ok or changed`
+      : `none of the ${resume.hosts.length} hosts run ${resume.runId} left unfinished is targeted by ${playbook} any more`;
+    // With --json, stdout is JSON whatever happens: a script parsing it must not meet a sentence.
+    if (values.json) io.out(`${JSON.stringify({ resumed_from: resume.runId, nothing_to_resume: true, message: why })}\n`);
+    else io.out(`nothing to resume: ${why}\n`);
     return EXIT.ok;
   }
 

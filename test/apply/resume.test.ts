@@ -52,6 +52,13 @@ describe('runbook apply --resume', () => {
     const nothing = await runCli(['apply', '--resume', SITE, '-i', l.inventoryPath, '--run-dir', dir]);
     expect(nothing.code).toBe(0);
     expect(nothing.stdout).toBe(`nothing to resume: every host of run ${resumed.report.run_id} ended ok or changed\n`);
+    const nothingJson = await runCli(['apply', '--resume', SITE, '-i', l.inventoryPath, '--run-dir', dir, '--json']);
+    expect(nothingJson.code).toBe(0);
+    expect(JSON.parse(nothingJson.stdout)).toEqual({
+      resumed_from: resumed.report.run_id,
+      nothing_to_resume: true,
+      message: `every host of run ${resumed.report.run_id} ended ok or changed`,
+    });
     expect(touched(quiet, connections(l))).toEqual([]);
 
     // A RUN_ID after --resume picks that run: the first one still lists r002 and r004 as unfinished.
