@@ -19,6 +19,11 @@ export interface Connection {
   passwordEnv?: string;
   knownHosts: string;
   hostKeyChecking: 'strict' | 'accept-new' | 'off';
+  /**
+   * `ssh_legacy_algorithms: true`: also offer the SHA-1 era algorithms old network devices still need
+   * (ssh-rsa host key signatures, hmac-sha1, SHA-1 key exchanges, CBC ciphers). Off by default.
+   */
+  legacyAlgorithms?: boolean;
 }
 
 export interface ConnectionContext {
@@ -95,6 +100,11 @@ export function resolveConnection(hostName: string, vars: Record<string, unknown
   if (keyFile !== undefined) connection.keyFile = expandPath(keyFile, ctx);
   if (passphraseEnv !== undefined) connection.passphraseEnv = passphraseEnv;
   if (passwordEnv !== undefined) connection.passwordEnv = passwordEnv;
+  const legacy = pick(vars, 'ssh_legacy_algorithms');
+  if (legacy === true) connection.legacyAlgorithms = true;
+  else if (legacy !== undefined && legacy !== false) {
+    problems.push(`connection variable "ssh_legacy_algorithms" must be true or false, not ${JSON.stringify(legacy)}`);
+  }
   return { connection, problems };
 }
 

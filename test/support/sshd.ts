@@ -20,6 +20,8 @@ export interface SshdOptions {
   passwordAuth?: boolean;
   /** Host key types, in sshd's order; the first is `hostPublicKey`. Default: ed25519 only. */
   hostKeyTypes?: string[];
+  /** More sshd_config lines (algorithm restrictions, say). */
+  extraConfig?: string[];
 }
 
 export interface Sshd {
@@ -140,6 +142,7 @@ export async function startSshd(opts: SshdOptions = {}): Promise<Sshd> {
       'Subsystem sftp internal-sftp',
       'MaxStartups 100',
       'LogLevel VERBOSE',
+      ...(opts.extraConfig ?? []),
       '',
     ].join('\n');
     const configPath = join(dir, 'sshd_config');
