@@ -89,7 +89,10 @@ export function loadYamlText(text: string, file: string, options: YamlOptions = 
   const lineCounter = new LineCounter();
   // yaml's own unique-key check compares each key with every earlier one (quadratic in a 100,000-host
   // group); duplicateKeys() does the same check with a set per mapping.
-  const doc = parseDocument(text, { lineCounter, uniqueKeys: false, prettyErrors: false, strict: true, ...options });
+  // merge: YAML 1.1 merge keys (`<<: *defaults`), which Ansible's loader applies; without it a host got a
+  // variable named "<<".
+  const settings = { lineCounter, uniqueKeys: false, merge: true, prettyErrors: false, strict: true } as const;
+  const doc = parseDocument(text, { ...settings, ...options });
   const at = (offset: number): Loc => {
     const p = lineCounter.linePos(offset);
     return { file, line: p.line, col: p.col };
@@ -165,7 +168,8 @@ function duplicateKeys(doc: Document.Parsed): { key: string; start: number }[] {
       // Keyed by the scalar's value itself: 1 and "1" are different keys, as in YAML.
       const seen = new Set<unknown>();
       for (const p of n.items) {
-        if (isScalar(p.key)) {
+        // `<<` may repeat: each merges another mapping in.
+        if (isScalar(p.key) && p.key.value !== '<<') {
           const value: unknown = p.key.value;
           if (seen.has(value)) found.push({ key: String(value), start: p.key.range?.[0] ?? 0 });
           seen.add(value);
