@@ -106,6 +106,7 @@ export function loadYamlText(text: string, file: string, options: YamlOptions = 
     const message = e.code === 'MULTIPLE_DOCS' ? 'a second YAML document starts here: the file must hold exactly one' : firstLine(e.message);
     diagnostics.push(diagnostic(at(e.pos[0]), message));
   }
+  keysAsWritten(doc);
   for (const dup of duplicateKeys(doc)) diagnostics.push(diagnostic(at(dup.start), `duplicate key "${dup.key}"`));
   const index = new WeakMap<object, Map<string, Pair>>();
   const locate = (path: YamlPath, which: 'key' | 'value' = 'value'): Loc => locateIn(doc, path, which, at, index);
@@ -154,6 +155,26 @@ function failed(file: string, diagnostics: Diagnostic[]): LoadedYaml {
 
 function firstLine(s: string): string {
   return s.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '').trim();
+}
+
+/**
+ * A mapping key is a name (a host, a group, a variable): it keeps the text it was written with. YAML would
+ * read `0x10` as 16, `1e3` as 1000 and `null` as nothing, renaming a host without a word.
+ */
+function keysAsWritten(doc: Document.Parsed): void {
+  const stack: unknown[] = [doc.contents];
+  while (stack.length > 0) {
+    const n = stack.pop();
+    if (isMap(n)) {
+      for (const p of n.items) {
+        const key = p.key;
+        if (isScalar(key) && typeof key.value !== 'string' && key.type === 'PLAIN' && typeof key.source === 'string') {
+          key.value = key.source;
+        }
+        stack.push(p.value);
+      }
+    } else if (isSeq(n)) for (const i of n.items) stack.push(i);
+  }
 }
 
 /** Every key that repeats an earlier key of its mapping, in document order. */

