@@ -1,18 +1,21 @@
-import { EXIT, UsageError, limitPattern, parseFlags } from './args.js';
+import { EXIT, UsageError, existingFile, limitPattern, parseFlags } from './args.js';
 import { terminalSafe } from '../report/terminal.js';
+import { INVENTORY_FLAGS, INVENTORY_HELP, inventoryInputs, planInputs, printWarnings } from './inventory-flags.js';
 import type { Io } from '../report/io.js';
 import { actionOf } from '../actions/registry.js';
 import type { Plan, PlannedHost, PlannedTask } from '../engine/plan-model.js';
 import type { Redactor } from '../playbook/redact.js';
 
-export const HELP = `usage: runbook plan PLAYBOOK [-i INV] [--limit PATTERN] [--json]
+export const HELP = `usage: runbook plan PLAYBOOK [-i SRC]... [-e VARS]... [-l PATTERN] [-F FILE] [--json]
 
 Shows what a run would do, without touching the network: each play's batches in order with their hosts,
 and each host's tasks with commands and templates rendered. Secrets are redacted.
 
 options:
-  -i, --inventory INV   inventory to use for every play (otherwise each play's "inventory:")
-  --limit PATTERN       only hosts that also match this host pattern
+${INVENTORY_HELP}
+                        (-i is used for every play; otherwise each play's "inventory:")
+  -l, --limit PATTERN   only hosts that also match this host pattern
+  -F, --ssh-config FILE OpenSSH client config to read instead of ~/.ssh/config and /etc/ssh/ssh_config
   --json                the plan as JSON
   -h, --help            show this help
 
@@ -24,15 +27,16 @@ function jsonTask(t: PlannedTask, redactor: Redactor): Record<string, unknown> {
   return { name: t.spec.name, action: t.spec.action.kind, ...action.json(t.spec.action, t.preview, (s) => redactor.text(s)) };
 }
 
-/** `groups` lists the whole inventory; repeating it under every host would drown the plan. */
+/** Magic variables that list the whole inventory or play; repeating them under every host would drown the plan. */
+const FLEET_WIDE = ['groups', 'hostvars', 'ansible_play_hosts', 'ansible_play_hosts_all', 'ansible_play_batch'];
+
 function shownVars(h: PlannedHost): Record<string, unknown> {
-  const { groups: _groups, ...rest } = h.vars;
-  return rest;
+  return Object.fromEntries(Object.entries(h.vars).filter(([k]) => !FLEET_WIDE.includes(k)));
 }
 
 async function redactorOf(plan: Plan, io: Io): Promise<{ redactor: Redactor; redactVars: (v: Record<string, unknown>, r: Redactor) => Record<string, unknown> }> {
-  const [{ redactorFor, redactVars }, { planVars }] = await Promise.all([import('../playbook/redact.js'), import('../engine/plan-model.js')]);
-  return { redactor: redactorFor(planVars(plan), io.env), redactVars };
+  const [{ redactorFor, redactVars }, { planSecrets, planVars }] = await Promise.all([import('../playbook/redact.js'), import('../engine/plan-model.js')]);
+  return { redactor: redactorFor(planVars(plan), io.env, planSecrets(plan)), redactVars };
 }
 
 function describeTask(t: PlannedTask, redactor: Redactor): string[] {
@@ -76,8 +80,9 @@ function renderText(plan: Plan, redactor: Redactor): string {
 
 export async function plan(argv: string[], io: Io): Promise<number> {
   const { values, positionals } = parseFlags(argv, {
-    inventory: { type: 'string', short: 'i' },
-    limit: { type: 'string' },
+    ...INVENTORY_FLAGS,
+    'ssh-config': { type: 'string', short: 'F' },
+    limit: { type: 'string', short: 'l' },
     json: { type: 'boolean' },
     help: { type: 'boolean', short: 'h' },
   });
@@ -91,10 +96,14 @@ export async function plan(argv: string[], io: Io): Promise<number> {
   const [{ loadPlan }, { formatDiagnostic }] = await Promise.all([import('../engine/load-plan.js'), import('../playbook/diagnostic.js')]);
   const loaded = loadPlan({
     playbook: positionals[0]!,
-    ...(values.inventory === undefined ? {} : { inventory: values.inventory }),
+    ...planInputs(await inventoryInputs(values, io)),
     ...(limit === undefined ? {} : { limit }),
+    ...(values['ssh-config'] === undefined
+      ? {}
+      : { sshConfigFile: existingFile('-F', values['ssh-config'], io.cwd)! }),
     cwd: io.cwd,
   });
+  printWarnings(io, loaded.warnings);
   if (!loaded.plan) {
     for (const d of loaded.diagnostics) io.err(`${formatDiagnostic(d)}\n`);
     const files = new Set(loaded.diagnostics.map((d) => d.file)).size;

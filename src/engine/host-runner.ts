@@ -6,7 +6,7 @@ import { TransportError, type Session } from '../transport/transport.js';
 import type { TaskSpec } from '../playbook/types.js';
 import { iso, type Clock } from './clock.js';
 import type { RunContext } from './context.js';
-import type { PlannedHost, PlannedPlay, PlannedTask } from './plan-model.js';
+import { hostSecrets, type PlannedHost, type PlannedPlay, type PlannedTask } from './plan-model.js';
 import type { FailureReason, HostResult, TaskResult } from './results.js';
 
 /** How long past the transport's own deadline we wait before giving up on it ourselves. */
@@ -31,7 +31,7 @@ export async function runHost(ctx: RunContext, job: HostJob): Promise<HostResult
   const { clock } = ctx;
   const startedAt = clock.now();
   // `password_env` and `passphrase_env` are among the variables, so their values are hidden too.
-  const redactor = redactorFor([host.vars], ctx.env);
+  const redactor = redactorFor([host.vars], ctx.env, hostSecrets(host));
   const base = { name: host.name, play: play.name, batch: job.batch, started: new Date(startedAt).toISOString() };
   const end = (status: HostResult['status'], reason: FailureReason | null, error: string | null, tasks: TaskResult[]): HostResult => ({
     ...base,
@@ -48,9 +48,11 @@ export async function runHost(ctx: RunContext, job: HostJob): Promise<HostResult
   try {
     await job.beforeConnect?.();
     if (ctx.abortSignal?.aborted) throw new Interrupted();
-    const timeoutMs = play.spec.connectTimeoutMs;
+    // ssh_config's ConnectTimeout reaches here only when the play did not write connect_timeout.
+    const timeoutMs = host.connection.connectTimeoutMs ?? play.spec.connectTimeoutMs;
+    const jumpRate = play.spec.connectRate !== null ? { jumpLoginRate: play.spec.connectRate } : {};
     session = await bounded(
-      (signal) => ctx.transport.connect(host.connection, { timeoutMs, signal }),
+      (signal) => ctx.transport.connect(host.connection, { timeoutMs, signal, ...jumpRate }),
       timeoutMs + BACKSTOP_MS,
       `connection not established within ${timeoutMs} ms`,
       clock,
@@ -128,6 +130,7 @@ class TaskRunner {
         break;
       }
     }
+    if (outcome.facts && outcome.status !== 'failed') Object.assign(this.vars, outcome.facts);
     if (spec.register) this.vars[spec.register] = registered(outcome);
     const r = this.redactor;
     // `register: api_token`: what the device answered is the secret, here and wherever a later task shows it.
