@@ -1,5 +1,6 @@
-import { EXIT, UsageError, existingFile, parseFlags } from './args.js';
+import { EXIT, UsageError, existingFile, limitPattern, parseFlags } from './args.js';
 import { SELECTION_FLAGS, SELECTION_USAGE, rolesPath, tagFilter } from './selection.js';
+import { terminalSafe } from '../report/terminal.js';
 import { INVENTORY_FLAGS, INVENTORY_HELP, inventoryInputs, planInputs, printWarnings } from './inventory-flags.js';
 import type { Io } from '../report/io.js';
 import { actionOf } from '../actions/registry.js';
@@ -112,7 +113,8 @@ function renderText(plan: Plan, redactor: Redactor): string {
     }
     lines.push('');
   }
-  return `${lines.join('\n')}\n`;
+  // Rendered templates and names come from playbooks and inventories: no control character reaches the terminal.
+  return `${terminalSafe(lines.join('\n'))}\n`;
 }
 
 export async function plan(argv: string[], io: Io): Promise<number> {
@@ -133,7 +135,7 @@ export async function plan(argv: string[], io: Io): Promise<number> {
     return EXIT.ok;
   }
   if (positionals.length !== 1) throw new UsageError(positionals.length === 0 ? 'name the playbook to plan' : 'plan takes exactly one playbook');
-  if (values.limit !== undefined && values.limit.trim() === '') throw new UsageError('--limit needs a host pattern');
+  const limit = limitPattern(values.limit);
 
   const [{ loadPlan }, { formatDiagnostic }] = await Promise.all([import('../engine/load-plan.js'), import('../playbook/diagnostic.js')]);
   if (values['list-tasks'] || values['list-tags']) {
@@ -160,7 +162,7 @@ export async function plan(argv: string[], io: Io): Promise<number> {
     ...(roles ? { rolesPath: roles } : {}),
     playbook: positionals[0]!,
     ...planInputs(await inventoryInputs(values, io)),
-    ...(values.limit === undefined ? {} : { limit: values.limit }),
+    ...(limit === undefined ? {} : { limit }),
     ...(values['ssh-config'] === undefined
       ? {}
       : { sshConfigFile: existingFile('-F', values['ssh-config'], io.cwd)! }),

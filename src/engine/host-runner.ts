@@ -2,7 +2,7 @@ import { userInfo } from 'node:os';
 import type { ActionHost } from '../actions/action.js';
 import { done, failed, Interrupted, message, registered as registeredBase, type Outcome as ActionOutcome } from '../actions/outcome.js';
 import { actionOf } from '../actions/registry.js';
-import { redactorFor, type Redactor } from '../playbook/redact.js';
+import { isSecretName, redactorFor, type Redactor } from '../playbook/redact.js';
 import { TransportError, type Session } from '../transport/transport.js';
 import { structureOf, type TaskSpec } from '../playbook/types.js';
 import { batchSync, type BatchSync } from './batch-sync.js';
@@ -228,6 +228,8 @@ class TaskRunner implements TaskRunnerLike {
       if (spec.register) this.facts[spec.register] = registered(outcome);
     }
     const r = this.redactor;
+    // `register: api_token`: what the device answered is the secret, here and wherever a later task shows it.
+    if (spec.register && isSecretName(spec.register)) r.addOutput(outcome.stdout).addOutput(outcome.stderr);
     const hidden = spec.noLog === true;
     const result: TaskResult = {
       name: spec.name,

@@ -54,6 +54,11 @@ export class ComposedYaml implements LoadedYaml {
     const o = this.resolve(path);
     return o ? o.loaded.locate(o.path, which) : { file: this.file, line: 1, col: 1 };
   }
+
+  locateKeys(path: YamlPath): Map<string, Loc> {
+    const o = this.resolve(path);
+    return o ? o.loaded.locateKeys(o.path) : new Map();
+  }
 }
 
 function key(path: YamlPath): string {
