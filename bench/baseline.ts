@@ -109,7 +109,13 @@ export async function bareLoop(
       if (!known.has(target.knownHosts)) known.set(target.knownHosts, readKnownHosts(target.knownHosts));
       if (!keys.has(target.keyFile)) keys.set(target.keyFile, readFileSync(target.keyFile));
       try {
-        await runHost(target, commands, known.get(target.knownHosts)!, keys.get(target.keyFile)!, opts.connectTimeoutMs ?? 10_000);
+        await runHost(
+          target,
+          commands,
+          known.get(target.knownHosts)!,
+          keys.get(target.keyFile)!,
+          opts.connectTimeoutMs ?? 10_000,
+        );
         ok++;
       } catch (err) {
         errors.push(`${target.name}: ${(err as Error).message}`);

@@ -21,7 +21,12 @@ export interface DemoOptions {
 }
 
 /** The default trouble: site4 never answers, r007 (site1's) fails half its commands, the same way every run. */
-export const DEMO_DEFAULTS: Omit<DemoOptions, 'io'> = { hosts: 100, sites: 5, faults: ['site4:hang', 'r007:flaky:0.5'], seed: 7 };
+export const DEMO_DEFAULTS: Omit<DemoOptions, 'io'> = {
+  hosts: 100,
+  sites: 5,
+  faults: ['site4:hang', 'r007:flaky:0.5'],
+  seed: 7,
+};
 
 export interface DemoOutcome {
   code: number;
@@ -34,7 +39,9 @@ export async function runDemo(opts: DemoOptions): Promise<DemoOutcome> {
   const lab = await startLab({ hosts: opts.hosts, sites: opts.sites, faults: opts.faults, seed: opts.seed });
   const devices = lab.hosts;
   try {
-    opts.io.err(`lab: ${lab.hosts.length} devices in ${opts.sites} sites on 127.0.0.1 (faults: ${opts.faults.join(', ')})\n`);
+    opts.io.err(
+      `lab: ${lab.hosts.length} devices in ${opts.sites} sites on 127.0.0.1 (faults: ${opts.faults.join(', ')})\n`,
+    );
     const { plan, diagnostics } = loadPlan({ playbook: DEMO_PLAYBOOK, inventory: lab.inventoryPath });
     if (!plan) {
       for (const d of diagnostics) opts.io.err(`${d.file}:${d.line}:${d.col}: ${d.message}\n`);

@@ -59,7 +59,11 @@ const RUN_ID = /^\d{8}-\d{6}-[0-9a-f]{4}$/;
  */
 function takeResumeId(argv: string[]): { argv: string[]; resumeId: string | undefined } {
   const joined = argv.findIndex((a) => a.startsWith('--resume='));
-  if (joined >= 0) return { argv: argv.map((a, i) => (i === joined ? '--resume' : a)), resumeId: argv[joined]!.slice('--resume='.length) || undefined };
+  if (joined >= 0)
+    return {
+      argv: argv.map((a, i) => (i === joined ? '--resume' : a)),
+      resumeId: argv[joined]!.slice('--resume='.length) || undefined,
+    };
   const at = argv.indexOf('--resume');
   const next = argv[at + 1];
   if (at < 0 || next === undefined || !RUN_ID.test(next)) return { argv, resumeId: undefined };
@@ -73,8 +77,14 @@ export async function apply(rawArgv: string[], io: Io): Promise<number> {
     io.out(HELP);
     return EXIT.ok;
   }
-  if (values.resume && positionals.length === 2) throw new UsageError(`one PLAYBOOK, and --resume takes a run id such as 20261126-184812-3f9a: got ${positionals.join(' ')}`);
-  if (positionals.length !== 1) throw new UsageError(positionals.length === 0 ? 'a PLAYBOOK is required' : `one PLAYBOOK at a time, not ${positionals.join(' ')}`);
+  if (values.resume && positionals.length === 2)
+    throw new UsageError(
+      `one PLAYBOOK, and --resume takes a run id such as 20261126-184812-3f9a: got ${positionals.join(' ')}`,
+    );
+  if (positionals.length !== 1)
+    throw new UsageError(
+      positionals.length === 0 ? 'a PLAYBOOK is required' : `one PLAYBOOK at a time, not ${positionals.join(' ')}`,
+    );
   const forks = positiveInt('--forks', values.forks);
   const playbook = positionals[0]!;
   const runDir = resolve(io.cwd, values['run-dir'] ?? '.');
@@ -131,7 +141,12 @@ export async function apply(rawArgv: string[], io: Io): Promise<number> {
 const targets = (plan: Plan) => plan.plays.reduce((n, p) => n + p.hosts.size, 0);
 
 /** The run `--resume` continues and the hosts it left unfinished; a missing run is a usage error. */
-function resumePoint(runDir: string, playbook: string, runId: string | undefined, io: Io): ReturnType<typeof hostsToResume> {
+function resumePoint(
+  runDir: string,
+  playbook: string,
+  runId: string | undefined,
+  io: Io,
+): ReturnType<typeof hostsToResume> {
   let found: ReturnType<typeof hostsToResume>;
   try {
     found = hostsToResume(runDir, playbook, runId, { cwd: io.cwd });
@@ -165,7 +180,9 @@ async function whileStoppable<T>(io: Io, work: (stop: Stop) => Promise<T>): Prom
       hard.abort();
       return;
     }
-    io.err('runbook: interrupted: starting no new host; in-flight hosts are finishing (interrupt again to stop them)\n');
+    io.err(
+      'runbook: interrupted: starting no new host; in-flight hosts are finishing (interrupt again to stop them)\n',
+    );
     graceful.abort();
   };
   process.on('SIGINT', onSignal);

@@ -8,7 +8,8 @@ import { EXIT } from './args.js';
  */
 export function exitCodeFor(report: RunReport): number {
   if (report.halted?.reason === 'interrupted') return EXIT.interrupted;
-  if (report.halted || report.hosts.some((h) => h.status === 'skipped' && h.reason === 'breaker_open')) return EXIT.halted;
+  if (report.halted || report.hosts.some((h) => h.status === 'skipped' && h.reason === 'breaker_open'))
+    return EXIT.halted;
   if (report.hosts.some((h) => h.status === 'failed' || h.status === 'unreachable')) return EXIT.hostsFailed;
   return EXIT.ok;
 }

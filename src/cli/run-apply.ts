@@ -79,7 +79,11 @@ export async function runApply(plan: Plan, opts: ApplyOptions): Promise<Applied>
         ...(diff ? { redactor: redactorFor(planVars(plan), io.env, planSecrets(plan)) } : {}),
       });
     } catch (err) {
-      return { report: null, code: EXIT.usage, message: `cannot record the run under ${o.runDir}: ${(err as Error).message}` };
+      return {
+        report: null,
+        code: EXIT.usage,
+        message: `cannot record the run under ${o.runDir}: ${(err as Error).message}`,
+      };
     }
   }
 

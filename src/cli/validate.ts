@@ -43,7 +43,8 @@ export async function validate(argv: string[], io: Io): Promise<number> {
     return EXIT.ok;
   }
   const format = (values.format ?? 'text') as Format;
-  if (!FORMATS.includes(format)) throw new UsageError(`--format must be one of ${FORMATS.join(', ')}, not "${values.format}"`);
+  if (!FORMATS.includes(format))
+    throw new UsageError(`--format must be one of ${FORMATS.join(', ')}, not "${values.format}"`);
   if (positionals.length === 0) throw new UsageError('name at least one playbook to validate');
 
   // The planner pulls in nunjucks and ajv: loaded only once the flags are known to be good.

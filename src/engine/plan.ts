@@ -202,7 +202,10 @@ export function buildPlan(
       if (password !== undefined && !vaulted.has(password)) plaintextPassword ??= hostName;
       const transport = conn.connection.transport;
       if (!isTransportName(transport)) {
-        problems.add(hostLoc, `host ${hostName}: connection "${transport}" is not one of ${Object.keys(TRANSPORTS).join(', ')}`);
+        problems.add(
+          hostLoc,
+          `host ${hostName}: connection "${transport}" is not one of ${Object.keys(TRANSPORTS).join(', ')}`,
+        );
       }
       const ctx: Record<string, unknown> = { ...setFacts, ...vars, ...placeholders };
 
@@ -281,7 +284,8 @@ function checkTasksOnce(
         const label = key;
         if (!parsed.ok) problems.add(exprLoc(task, key, i), `${label}: ${parsed.message}`);
         else list.push({ key, i, names: parsed.names });
-        for (const p of expressionNameProblems(expr, exprLoc(task, key, i), label)) problems.add(p.loc, p.message, null, p.hint);
+        for (const p of expressionNameProblems(expr, exprLoc(task, key, i), label))
+          problems.add(p.loc, p.message, null, p.hint);
       });
     }
     out.set(task, list);
@@ -341,7 +345,8 @@ function hostPreview(
       try {
         return engine.renderFile(src, ctx);
       } catch (err) {
-        if (err instanceof RenderError) problems.add({ file: err.file, line: err.line, col: err.col }, err.message, host);
+        if (err instanceof RenderError)
+          problems.add({ file: err.file, line: err.line, col: err.col }, err.message, host);
         else problems.add(taskLoc(task, ...keys), renderMessage(err), host);
         return null;
       }

@@ -187,8 +187,12 @@ export function serveSftp(sftp: SFTPWrapper, fs: MemoryFs, cwd: string, hooks: S
     sftp.name(reqid, [{ filename: p, longname: p, attrs: {} as Attributes }]);
   });
 
-  sftp.on('REMOVE', (reqid, path) => attempt(reqid, () => (fs.remove(resolve(path)), sftp.status(reqid, STATUS_CODE.OK))));
-  sftp.on('RMDIR', (reqid, path) => attempt(reqid, () => (fs.rmdir(resolve(path)), sftp.status(reqid, STATUS_CODE.OK))));
+  sftp.on('REMOVE', (reqid, path) =>
+    attempt(reqid, () => (fs.remove(resolve(path)), sftp.status(reqid, STATUS_CODE.OK))),
+  );
+  sftp.on('RMDIR', (reqid, path) =>
+    attempt(reqid, () => (fs.rmdir(resolve(path)), sftp.status(reqid, STATUS_CODE.OK))),
+  );
   sftp.on('MKDIR', (reqid, path, attrs: Partial<Attributes>) =>
     attempt(reqid, () => (fs.mkdir(resolve(path), modeOf(attrs) ?? 0o755), sftp.status(reqid, STATUS_CODE.OK))),
   );

@@ -1,4 +1,14 @@
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, statSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  writeSync,
+} from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import type { RunEvent } from '../engine/events.js';
@@ -189,7 +199,14 @@ function fallbackMeta(runId: string, dir: string): RunMeta {
   const start = readEvents(join(dir, 'events.jsonl')).find((e) => e.type === 'run_start');
   const created = statSync(dir).mtime.toISOString();
   if (start?.type === 'run_start') {
-    return { run_id: runId, playbook: start.playbook, playbook_path: resolve(start.playbook), check: start.check, resumed_from: start.resumed_from, created };
+    return {
+      run_id: runId,
+      playbook: start.playbook,
+      playbook_path: resolve(start.playbook),
+      check: start.check,
+      resumed_from: start.resumed_from,
+      created,
+    };
   }
   return { run_id: runId, playbook: '', playbook_path: '', check: false, resumed_from: null, created };
 }
@@ -212,7 +229,8 @@ function loadRun(entry: RunEntry): StoredRun {
     if (e.type === 'run_end') ended = true;
     if (e.type === 'host_end') {
       const before = hostsEnded.get(e.result.name);
-      if (!before || WORSE.indexOf(e.result.status) >= WORSE.indexOf(before.status)) hostsEnded.set(e.result.name, e.result);
+      if (!before || WORSE.indexOf(e.result.status) >= WORSE.indexOf(before.status))
+        hostsEnded.set(e.result.name, e.result);
       // A line without its play (an older journal) proves no play finished: resuming runs too much, never too little.
       if (succeeded(e.result) && typeof e.play_index === 'number') {
         let plays = finishedPlays.get(e.result.name);
@@ -222,13 +240,24 @@ function loadRun(entry: RunEntry): StoredRun {
     }
   }
   if (targets === null && report) targets = [...new Set(report.hosts.map((h) => h.name))];
-  return { runId: entry.runId, dir: entry.dir, meta: entry.meta, report, hostsEnded, finishedPlays, targets, ended, journaled: journaledReport(collector.report(), entry, lastAt) };
+  return {
+    runId: entry.runId,
+    dir: entry.dir,
+    meta: entry.meta,
+    report,
+    hostsEnded,
+    finishedPlays,
+    targets,
+    ended,
+    journaled: journaledReport(collector.report(), entry, lastAt),
+  };
 }
 
 /** The collector's report of a journal, completed from meta.json where a killed run left no run_start or run_end. */
 function journaledReport(collected: RunReport, entry: RunEntry, lastAt: string | null): RunReport {
   const started = collected.started || entry.meta.created;
-  const finished = collected.finished && collected.finished !== collected.started ? collected.finished : (lastAt ?? started);
+  const finished =
+    collected.finished && collected.finished !== collected.started ? collected.finished : (lastAt ?? started);
   return {
     ...collected,
     run_id: entry.runId,
@@ -253,14 +282,16 @@ export function readRun(runDir: string, runId?: string, opts: { playbook?: strin
   if (entries.length === 0) throw new RunNotFoundError(`no runs recorded under ${where}`, 'no_runs');
   if (runId !== undefined) {
     const entry = entries.find((e) => e.runId === runId);
-    if (!entry) throw new RunNotFoundError(`no run "${runId}" under ${where} (latest: ${runNames(entries)})`, 'unknown_run');
+    if (!entry)
+      throw new RunNotFoundError(`no run "${runId}" under ${where} (latest: ${runNames(entries)})`, 'unknown_run');
     return loadRun(entry);
   }
   let candidates = entries;
   if (opts.playbook !== undefined) {
     const wanted = resolve(opts.cwd ?? process.cwd(), opts.playbook);
     candidates = entries.filter((e) => e.meta.playbook === opts.playbook || e.meta.playbook_path === wanted);
-    if (candidates.length === 0) throw new RunNotFoundError(`no run of ${opts.playbook} recorded under ${where}`, 'no_runs');
+    if (candidates.length === 0)
+      throw new RunNotFoundError(`no run of ${opts.playbook} recorded under ${where}`, 'no_runs');
   }
   return loadRun(candidates[candidates.length - 1]!);
 }

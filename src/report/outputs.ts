@@ -71,8 +71,10 @@ export function attachOutputs(bus: EventBus, io: Io, opts: OutputOptions): Outpu
       };
       attempt('the run journal report', () => journal.writeReport(report));
       journal.close();
-      if (opts.reportFile) attempt(`report file ${opts.reportFile}`, () => writeReportFile(resolve(io.cwd, opts.reportFile!), report));
-      if (opts.junitFile) attempt(`JUnit file ${opts.junitFile}`, () => writeJunitFile(resolve(io.cwd, opts.junitFile!), report));
+      if (opts.reportFile)
+        attempt(`report file ${opts.reportFile}`, () => writeReportFile(resolve(io.cwd, opts.reportFile!), report));
+      if (opts.junitFile)
+        attempt(`JUnit file ${opts.junitFile}`, () => writeJunitFile(resolve(io.cwd, opts.junitFile!), report));
 
       if (opts.json) {
         io.out(renderJson(report));

@@ -18,10 +18,16 @@ const connections = (l: Lab) => Object.fromEntries(Object.entries(l.counters()).
 
 /** The hosts whose device saw a new connection between two counter snapshots. */
 function touched(before: Record<string, number>, after: Record<string, number>): string[] {
-  return Object.keys(after).filter((h) => after[h]! > (before[h] ?? 0)).sort();
+  return Object.keys(after)
+    .filter((h) => after[h]! > (before[h] ?? 0))
+    .sort();
 }
 
-async function applyJson(l: Lab, dir: string, extra: string[] = []): Promise<{ code: number | null; report: RunReport; stderr: string }> {
+async function applyJson(
+  l: Lab,
+  dir: string,
+  extra: string[] = [],
+): Promise<{ code: number | null; report: RunReport; stderr: string }> {
   const r = await runCli(['apply', SITE, '-i', l.inventoryPath, '--json', '--run-dir', dir, ...extra]);
   return { code: r.code, report: JSON.parse(r.stdout) as RunReport, stderr: r.stderr };
 }
@@ -32,7 +38,12 @@ describe('runbook apply --resume', () => {
     const dir = runDir();
     const first = await applyJson(l, dir);
     expect(first.code).toBe(2);
-    expect(first.report.hosts.filter((h) => h.status === 'failed').map((h) => h.name).sort()).toEqual(['r002', 'r004']);
+    expect(
+      first.report.hosts
+        .filter((h) => h.status === 'failed')
+        .map((h) => h.name)
+        .sort(),
+    ).toEqual(['r002', 'r004']);
 
     l.clearFault('r002');
     l.clearFault('r004');
@@ -41,10 +52,15 @@ describe('runbook apply --resume', () => {
     expect(resumed.code).toBe(0);
     expect(validateReport(resumed.report)).toEqual([]);
     expect(resumed.report.resumed_from).toBe(first.report.run_id);
-    expect(resumed.report.hosts.map((h) => [h.name, h.status]).sort()).toEqual([['r002', 'changed'], ['r004', 'changed']]);
+    expect(resumed.report.hosts.map((h) => [h.name, h.status]).sort()).toEqual([
+      ['r002', 'changed'],
+      ['r004', 'changed'],
+    ]);
     // The hosts that had ended well were not even connected to.
     expect(touched(before, connections(l))).toEqual(['r002', 'r004']);
-    const journaled = JSON.parse(readFileSync(join(dir, '.runbook/runs', resumed.report.run_id, 'meta.json'), 'utf8')) as { resumed_from: string };
+    const journaled = JSON.parse(
+      readFileSync(join(dir, '.runbook/runs', resumed.report.run_id, 'meta.json'), 'utf8'),
+    ) as { resumed_from: string };
     expect(journaled.resumed_from).toBe(first.report.run_id);
 
     // The latest run of this playbook is now the resume, which left nothing unfinished.
@@ -57,7 +73,10 @@ describe('runbook apply --resume', () => {
     // A RUN_ID after --resume picks that run: the first one still lists r002 and r004 as unfinished.
     const again = await applyJson(l, dir, ['--resume', first.report.run_id]);
     expect(again.report.resumed_from).toBe(first.report.run_id);
-    expect(again.report.hosts.map((h) => [h.name, h.status]).sort()).toEqual([['r002', 'ok'], ['r004', 'ok']]);
+    expect(again.report.hosts.map((h) => [h.name, h.status]).sort()).toEqual([
+      ['r002', 'ok'],
+      ['r004', 'ok'],
+    ]);
   });
 
   it('after a run killed with SIGKILL also runs the hosts it never reached', async () => {
@@ -69,7 +88,14 @@ describe('runbook apply --resume', () => {
     const journal = () => {
       const runs = join(dir, '.runbook/runs');
       const id = existsSync(runs) ? readdirSync(runs)[0] : undefined;
-      return id ? { id, text: existsSync(join(runs, id, 'events.jsonl')) ? readFileSync(join(runs, id, 'events.jsonl'), 'utf8') : '' } : null;
+      return id
+        ? {
+            id,
+            text: existsSync(join(runs, id, 'events.jsonl'))
+              ? readFileSync(join(runs, id, 'events.jsonl'), 'utf8')
+              : '',
+          }
+        : null;
     };
     const deadline = Date.now() + 30_000;
     while ((journal()?.text.match(/"type":"host_end"/g) ?? []).length < 2) {
@@ -85,7 +111,11 @@ describe('runbook apply --resume', () => {
     const resumed = await applyJson(l, dir, [`--resume=${killed}`]);
     expect(resumed.code).toBe(0);
     expect(resumed.report.resumed_from).toBe(killed);
-    expect(resumed.report.hosts.map((h) => [h.name, h.status]).sort()).toEqual([['r003', 'changed'], ['r004', 'changed'], ['r005', 'changed']]);
+    expect(resumed.report.hosts.map((h) => [h.name, h.status]).sort()).toEqual([
+      ['r003', 'changed'],
+      ['r004', 'changed'],
+      ['r005', 'changed'],
+    ]);
     expect(touched(before, connections(l))).toEqual(['r003', 'r004', 'r005']);
   });
 
@@ -97,15 +127,29 @@ describe('runbook apply --resume', () => {
     expect(none.stderr.split('\n')[0]).toMatch(/^runbook apply: --resume: no runs recorded under .*\.runbook\/runs$/);
 
     expect((await runCli(['apply', SITE, '-i', l.inventoryPath, '--run-dir', dir])).code).toBe(0);
-    const unknown = await runCli(['apply', SITE, '-i', l.inventoryPath, '--run-dir', dir, '--resume', '20200101-000000-abcd']);
+    const unknown = await runCli([
+      'apply',
+      SITE,
+      '-i',
+      l.inventoryPath,
+      '--run-dir',
+      dir,
+      '--resume',
+      '20200101-000000-abcd',
+    ]);
     expect(unknown.code).toBe(5);
     expect(unknown.stderr.split('\n')[0]).toMatch(/^runbook apply: --resume: no run "20200101-000000-abcd" under /);
     const [runId] = readdirSync(join(dir, '.runbook/runs'));
     const other = join(dir, 'other.yml');
-    writeFileSync(other, `- name: Other\n  hosts: all\n  tasks:\n    - name: Read version\n      command: show version\n`);
+    writeFileSync(
+      other,
+      `- name: Other\n  hosts: all\n  tasks:\n    - name: Read version\n      command: show version\n`,
+    );
     const wrongPlaybook = await runCli(['apply', other, '-i', l.inventoryPath, '--run-dir', dir, '--resume', runId!]);
     expect(wrongPlaybook.code).toBe(5);
-    expect(wrongPlaybook.stderr.split('\n')[0]).toBe(`runbook apply: --resume: run ${runId} was of ${SITE}, not ${other}`);
+    expect(wrongPlaybook.stderr.split('\n')[0]).toBe(
+      `runbook apply: --resume: run ${runId} was of ${SITE}, not ${other}`,
+    );
     expect(l.fleetCounters().connections).toBe(1);
     expect(none.stderr + unknown.stderr + wrongPlaybook.stderr).not.toMatch(/\n\s+at /);
   });
@@ -141,7 +185,9 @@ describe('runbook apply --resume over several plays', () => {
     const ended = () => {
       const id = existsSync(runs) ? readdirSync(runs)[0] : undefined;
       const path = id ? join(runs, id, 'events.jsonl') : '';
-      return id && existsSync(path) ? { id, count: (readFileSync(path, 'utf8').match(/"type":"host_end"/g) ?? []).length } : null;
+      return id && existsSync(path)
+        ? { id, count: (readFileSync(path, 'utf8').match(/"type":"host_end"/g) ?? []).length }
+        : null;
     };
     const deadline = Date.now() + 30_000;
     // Five hosts end the first play, then r001 and r002 the second; r003 is asleep.

@@ -18,12 +18,23 @@ interface JsonPlan {
   plays: {
     name: string;
     batches: string[][];
-    hosts: Record<string, { vars: Record<string, unknown>; tasks: { name: string; action: string; command?: string; template?: { src: string; dest: string; content: string } }[] }>;
+    hosts: Record<
+      string,
+      {
+        vars: Record<string, unknown>;
+        tasks: {
+          name: string;
+          action: string;
+          command?: string;
+          template?: { src: string; dest: string; content: string };
+        }[];
+      }
+    >;
   }[];
 }
 
 describe('runbook plan', () => {
-  it('prints each play with its batches in order and each host\'s rendered tasks', async () => {
+  it("prints each play with its batches in order and each host's rendered tasks", async () => {
     const r = await run(VALID);
     expect(r.code).toBe(0);
     const out = r.stdout;
@@ -38,9 +49,14 @@ describe('runbook plan', () => {
   it('shows hosts with identical rendered tasks once', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'runbook-plan-cli-'));
     try {
-      const hosts = Array.from({ length: 30 }, (_, i) => `        sw${i}: { site: ${i < 20 ? 'ams' : 'fra'} }`).join('\n');
+      const hosts = Array.from({ length: 30 }, (_, i) => `        sw${i}: { site: ${i < 20 ? 'ams' : 'fra'} }`).join(
+        '\n',
+      );
       writeFileSync(join(dir, 'inventory.yml'), `all:\n  children:\n    switches:\n      hosts:\n${hosts}\n`);
-      writeFileSync(join(dir, 'site.yml'), '- name: NTP\n  hosts: switches\n  inventory: inventory.yml\n  tasks:\n    - command: "ntp server ntp.{{ site }}.example"\n');
+      writeFileSync(
+        join(dir, 'site.yml'),
+        '- name: NTP\n  hosts: switches\n  inventory: inventory.yml\n  tasks:\n    - command: "ntp server ntp.{{ site }}.example"\n',
+      );
       const r = await run(join(dir, 'site.yml'));
       expect(r.code).toBe(0);
       expect(r.stdout.match(/^ {2}\d+ hosts: /gm)).toEqual(['  20 hosts: ', '  10 hosts: ']);
@@ -66,9 +82,14 @@ describe('runbook plan', () => {
       expect(r.code).toBe(0);
       const plan = JSON.parse(r.stdout) as JsonPlan;
       expect(plan.plays[0]!.batches).toEqual([['edge-01', 'edge-03', 'core-a', 'core-b']]);
-      expect(plan.plays[0]!.hosts['core-b']!.tasks).toEqual([{ name: 'show ntp {{ site }}', action: 'command', command: 'show ntp fra' }]);
+      expect(plan.plays[0]!.hosts['core-b']!.tasks).toEqual([
+        { name: 'show ntp {{ site }}', action: 'command', command: 'show ntp fra' },
+      ]);
 
-      writeFileSync(join(dir, 'site.yml'), '- hosts: [edge, nosuch]\n  inventory: inventory.yml\n  tasks:\n    - command: uptime\n');
+      writeFileSync(
+        join(dir, 'site.yml'),
+        '- hosts: [edge, nosuch]\n  inventory: inventory.yml\n  tasks:\n    - command: uptime\n',
+      );
       const bad = await run(join(dir, 'site.yml'));
       expect(bad.code).toBe(4);
       expect(bad.stderr).toMatch(/site\.yml:1:10: host pattern "edge:nosuch": "nosuch" matches no host or group/);
@@ -87,7 +108,11 @@ describe('runbook plan', () => {
     expect(r4.vars).toMatchObject({ site: 'fra', inventory_hostname: 'r4', api_token: '[redacted]' });
     expect(r4.tasks).toEqual([
       { name: 'Read version', action: 'command', command: 'show version r4' },
-      { name: 'Push banner', action: 'template', template: { src: 'banner.njk', dest: '/etc/fra/banner', content: 'managed by runbook on r4 at fra\n' } },
+      {
+        name: 'Push banner',
+        action: 'template',
+        template: { src: 'banner.njk', dest: '/etc/fra/banner', content: 'managed by runbook on r4 at fra\n' },
+      },
       { name: 'Confirm', action: 'assert' },
     ]);
     expect(r.stdout).not.toContain('s3cr3t-token-value');
@@ -105,7 +130,9 @@ describe('runbook plan', () => {
   it('exits 4 with located diagnostics for an invalid playbook', async () => {
     const r = await run('test/fixtures/invalid/template-src-escapes/site.yml');
     expect(r.code).toBe(4);
-    expect(r.stderr).toMatch(/^test\/fixtures\/invalid\/template-src-escapes\/site\.yml:6:24: template "\.\.\/\.\.\/etc\/passwd" leaves the template path/);
+    expect(r.stderr).toMatch(
+      /^test\/fixtures\/invalid\/template-src-escapes\/site\.yml:6:24: template "\.\.\/\.\.\/etc\/passwd" leaves the template path/,
+    );
   });
 
   it('answers bad usage with exit 5', async () => {

@@ -17,7 +17,13 @@ function fleet(n: number, failing: number[]): RunReport {
     duration_ms: 100,
     tasks: [],
   }));
-  return { ...base, hosts, halted: null, breakers: [], summary: { ok: n - failing.length, changed: 0, failed: failing.length, unreachable: 0, skipped: 0 } };
+  return {
+    ...base,
+    hosts,
+    halted: null,
+    breakers: [],
+    summary: { ok: n - failing.length, changed: 0, failed: failing.length, unreachable: 0, skipped: 0 },
+  };
 }
 
 describe('renderReport', () => {
@@ -28,12 +34,27 @@ describe('renderReport', () => {
   it('lists failures first: failed, unreachable, skipped, then changed, then ok', () => {
     const text = renderReport(fixtureReport());
     const order = [...text.matchAll(/│ ([a-z]{3}-r\d) /g)].map((m) => m[1]);
-    expect(order).toEqual(['ams-r3', 'fra-r1', 'fra-r2', 'fra-r3', 'ams-r4', 'par-r4', 'ams-r1', 'par-r2', 'par-r1', 'ams-r2', 'fra-r4', 'par-r3']);
+    expect(order).toEqual([
+      'ams-r3',
+      'fra-r1',
+      'fra-r2',
+      'fra-r3',
+      'ams-r4',
+      'par-r4',
+      'ams-r1',
+      'par-r2',
+      'par-r1',
+      'ams-r2',
+      'fra-r4',
+      'par-r3',
+    ]);
   });
 
   it('ends with the one-line recap, naming the halt', () => {
     const lines = renderReport(fixtureReport()).trimEnd().split('\n');
-    expect(lines.at(-1)).toBe('12 hosts: 4 ok, 2 changed, 1 failed, 2 unreachable, 3 skipped in 5.2s — halted: max_failures in batch 2');
+    expect(lines.at(-1)).toBe(
+      '12 hosts: 4 ok, 2 changed, 1 failed, 2 unreachable, 3 skipped in 5.2s — halted: max_failures in batch 2',
+    );
   });
 
   it('shows one summary row per batch with its counts', () => {
@@ -93,7 +114,18 @@ describe('renderReport of a --check run', () => {
   function checkRun(): RunReport {
     const r = { ...fixtureReport(), check: true };
     const host = r.hosts.find((h) => h.name === 'ams-r1')!;
-    host.tasks.push({ name: 'Reload ntpd', status: 'skipped', changed: false, rc: null, stdout: '', stderr: '', attempts: 0, duration_ms: 0, error: null, would_run: true });
+    host.tasks.push({
+      name: 'Reload ntpd',
+      status: 'skipped',
+      changed: false,
+      rc: null,
+      stdout: '',
+      stderr: '',
+      attempts: 0,
+      duration_ms: 0,
+      error: null,
+      would_run: true,
+    });
     return r;
   }
 
@@ -103,7 +135,9 @@ describe('renderReport of a --check run', () => {
     expect(text).toMatch(/│ ams-r1 │ +1 │ would change │ +│ Write ntp\.conf +│ Reload ntpd │/);
     expect(text).not.toMatch(/│ changed /);
     expect(text).toMatch(/│ play +│ batch │ hosts │ ok │ would change │ failed │/);
-    expect(renderRecap(checkRun())).toMatch(/^12 hosts: 4 ok, 2 would change, 1 failed, .*\(check mode: nothing was changed\)$/);
+    expect(renderRecap(checkRun())).toMatch(
+      /^12 hosts: 4 ok, 2 would change, 1 failed, .*\(check mode: nothing was changed\)$/,
+    );
   });
 
   it('keeps the words of a real run when it is not a check', () => {

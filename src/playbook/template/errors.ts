@@ -58,7 +58,12 @@ export function toRenderError(err: unknown, fallbackFile: string): RenderError {
   const col = Math.max(1, (te.colno ?? (pos?.[2] ? Number(pos[2]) : 1)) + base);
   const named = path && path !== 'unknown path' ? path : fallbackFile;
   const file = isAbsolute(named) ? displayPath(named) : named;
-  return new RenderError(message === 'attempted to output null or undefined value' ? 'output is null or undefined' : message, file, line, col);
+  return new RenderError(
+    message === 'attempted to output null or undefined value' ? 'output is null or undefined' : message,
+    file,
+    line,
+    col,
+  );
 }
 
 /** Template files are named relative to the working directory in every message. */
