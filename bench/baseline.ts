@@ -24,7 +24,9 @@ export interface BareResult {
   errors: string[];
 }
 
-/** known_hosts as `[host]:port` (or bare host for port 22) → accepted key blobs. Hashed entries are not used by the lab. */
+/**
+ * known_hosts as `[host]:port` (or bare host for port 22) → accepted key blobs. Hashed entries are not used by the lab.
+ */
 export function readKnownHosts(file: string): Map<string, Buffer[]> {
   const keys = new Map<string, Buffer[]>();
   for (const line of readFileSync(file, 'utf8').split('\n')) {

@@ -24,7 +24,9 @@ const REPEATS = Number(process.env.BENCH_REPEATS ?? 3);
 /** Only the bench's own children, so the exit path never touches anything else. */
 const children = new Set<ChildProcess>();
 /** Prints the process's peak RSS (kB) on exit, for children whose memory is measured. */
-const MAXRSS_HOOK = `data:text/javascript,process.on("exit",()=>process.stderr.write("\\nbench-maxrss-kb="+process.resourceUsage().maxRSS+"\\n"))`;
+const MAXRSS_HOOK =
+  'data:text/javascript,process.on("exit",()=>' +
+  'process.stderr.write("\\nbench-maxrss-kb="+process.resourceUsage().maxRSS+"\\n"))';
 
 interface Figure {
   name: string;
@@ -260,7 +262,9 @@ async function throughput(dir: string, hosts: number, forks: number): Promise<vo
       unit: 'x bare ssh2',
       goal: '<= 1.15',
       pass: ratio <= 1.15,
-      detail: `runbook ${round(median(ours))} ms, bare ${round(median(bare))} ms (median of ${REPEATS}, after a warm-up round)`,
+      detail:
+        `runbook ` +
+        `${round(median(ours))} ms, bare ${round(median(bare))} ms (median of ${REPEATS}, after a warm-up round)`,
     });
   } finally {
     await lab.stop();
@@ -305,7 +309,12 @@ async function failFast(dir: string, forksList: number[]): Promise<void> {
         unit: 'on/off',
         goal: '<= 0.3',
         pass: ratio <= 0.3,
-        detail: `best of 2 each: on ${round(withBreaker.wallMs)} ms (${withBreaker.report.summary.unreachable} unreachable, ${withBreaker.report.summary.skipped} skipped), off ${round(without.wallMs)} ms (${without.report.summary.unreachable} unreachable)`,
+        detail:
+          `best of 2 each: on ` +
+          `${round(withBreaker.wallMs)} ms ` +
+          `(${withBreaker.report.summary.unreachable} unreachable, ` +
+          `${withBreaker.report.summary.skipped} skipped), off ` +
+          `${round(without.wallMs)} ms (${without.report.summary.unreachable} unreachable)`,
       });
     }
   } finally {
@@ -315,7 +324,9 @@ async function failFast(dir: string, forksList: number[]): Promise<void> {
 
 async function memoryValidate(): Promise<void> {
   const name = 'memory: validate on 10,000 hosts (peak RSS)';
-  const entry = `import { benchValidate } from ${JSON.stringify(join(ROOT, 'bench/validate.ts'))}; process.stdout.write(JSON.stringify(await benchValidate()));`;
+  const entry =
+    `import { benchValidate } from ` +
+    `${JSON.stringify(join(ROOT, 'bench/validate.ts'))}; process.stdout.write(JSON.stringify(await benchValidate()));`;
   const r = await runChild(['--import', MAXRSS_HOOK, '--import', 'tsx', '--input-type=module', '-e', entry], {
     timeoutMs: 300_000,
   });
@@ -330,7 +341,10 @@ async function memoryValidate(): Promise<void> {
     unit: 'MB',
     goal: '<= 250 MB',
     pass: processMb <= 250,
-    detail: `${res.hosts} hosts in ${round(res.wallMs)} ms; benchValidate's own sample ${round(res.peakRssMb)} MB (process figure includes the tsx loader)`,
+    detail:
+      `${res.hosts} hosts in ` +
+      `${round(res.wallMs)} ms; benchValidate's own sample ` +
+      `${round(res.peakRssMb)} MB (process figure includes the tsx loader)`,
   });
 }
 
@@ -377,7 +391,9 @@ async function inventory50k(dir: string): Promise<void> {
   const invDir = join(dir, 'inventory-50k');
   mkdirSync(invDir);
   const hostsFile = writeLargeIniInventory(invDir);
-  const entry = `import { main } from ${JSON.stringify(join(ROOT, 'src/cli/main.ts'))}; process.exitCode = await main(process.argv.slice(1));`;
+  const entry =
+    `import { main } from ` +
+    `${JSON.stringify(join(ROOT, 'src/cli/main.ts'))}; process.exitCode = await main(process.argv.slice(1));`;
   const r = await runChild(
     [
       '--import',
@@ -409,7 +425,10 @@ async function inventory50k(dir: string): Promise<void> {
     unit: 's',
     goal: '<= 10 s',
     pass: r.ms <= 10_000,
-    detail: `peak RSS ${round(mb)} MB; ${listed} hosts with their variables, ${round(r.stdout.length / 1e6, 1)} MB of JSON (includes the tsx loader)`,
+    detail:
+      `peak RSS ` +
+      `${round(mb)} MB; ` +
+      `${listed} hosts with their variables, ${round(r.stdout.length / 1e6, 1)} MB of JSON (includes the tsx loader)`,
   });
 }
 
@@ -439,7 +458,9 @@ async function startup(): Promise<void> {
 }
 
 async function labFigures(): Promise<void> {
-  const entry = `import { benchLab } from ${JSON.stringify(join(ROOT, 'bench/lab.ts'))}; process.stdout.write(JSON.stringify(await benchLab()));`;
+  const entry =
+    `import { benchLab } from ` +
+    `${JSON.stringify(join(ROOT, 'bench/lab.ts'))}; process.stdout.write(JSON.stringify(await benchLab()));`;
   const r = await runChild(['--import', MAXRSS_HOOK, '--import', 'tsx', '--input-type=module', '-e', entry], {
     timeoutMs: 180_000,
   });

@@ -32,7 +32,8 @@ export async function benchValidate(hosts = 10_000): Promise<{ hosts: number; wa
     writeFileSync(join(dir, 'inventory.yml'), `${lines.join('\n')}\n`);
     writeFileSync(
       join(dir, 'templates', 'ntp.conf.njk'),
-      '# Managed by runbook for {{ inventory_hostname }} ({{ site }})\n{% for server in ntp_servers -%}\nserver {{ server }} iburst\n{% endfor -%}\ndriftfile /var/lib/ntp/ntp.drift\n',
+      '# Managed by runbook for {{ inventory_hostname }} ({{ site }})\n{% for server in ntp_servers -%}\nserver {{ ' +
+        'server }} iburst\n{% endfor -%}\ndriftfile /var/lib/ntp/ntp.drift\n',
     );
     writeFileSync(
       join(dir, 'site.yml'),
@@ -71,6 +72,8 @@ export async function benchValidate(hosts = 10_000): Promise<{ hosts: number; wa
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const r = await benchValidate();
   console.log(
-    `validate: ${r.hosts} hosts planned, template rendered for each, in ${r.wallMs} ms; peak RSS ${r.peakRssMb} MB (goal: < 3000 ms, < 300 MB)`,
+    `validate: ` +
+      `${r.hosts} hosts planned, template rendered for each, in ` +
+      `${r.wallMs} ms; peak RSS ${r.peakRssMb} MB (goal: < 3000 ms, < 300 MB)`,
   );
 }

@@ -15,6 +15,6 @@ describe('README', () => {
     expect(text).toContain('npm ci && npm run demo');
     expect(text).toContain('npm ci && npm test');
     expect(pkg.scripts.demo).toBeDefined();
-    expect(pkg.scripts.test).toBe('vitest run');
+    expect(pkg.scripts.test).toBe('biome check . && vitest run');
   });
 });

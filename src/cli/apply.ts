@@ -110,7 +110,8 @@ export async function apply(rawArgv: string[], io: Io): Promise<number> {
     io.out(
       resume.hosts.length === 0
         ? `nothing to resume: every host of run ${resume.runId} ended ok or changed\n`
-        : `nothing to resume: none of the ${resume.hosts.length} hosts run ${resume.runId} left unfinished is targeted by ${playbook} any more\n`,
+        : `nothing to resume: none of the ` +
+            `${resume.hosts.length} hosts run ${resume.runId} left unfinished is targeted by ${playbook} any more\n`,
     );
     return EXIT.ok;
   }

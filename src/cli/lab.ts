@@ -4,8 +4,8 @@ import { LAB_ENABLE_ENV, LAB_PLATFORMS, parseFaultSpec, startLab, type LabPlatfo
 import { EXIT, parseFlags, positiveInt, UsageError } from './args.js';
 import type { Io } from '../report/io.js';
 
-export const HELP = `usage: runbook lab [--hosts N] [--sites S] [--platform P] [--fault SPEC]... [--latency DUR] [--minute DUR]
-                  [--inventory-out FILE] [--seed N] [--dir DIR]
+export const HELP = `usage: runbook lab [--hosts N] [--sites S] [--platform P] [--fault SPEC]... [--latency DUR]
+                  [--minute DUR] [--inventory-out FILE] [--seed N] [--dir DIR]
 
 Serves simulated SSH devices on 127.0.0.1 and writes an inventory, a client key and a known_hosts for them,
 until interrupted (Ctrl-C or SIGTERM).
@@ -98,20 +98,28 @@ export async function lab(argv: string[], io: Io): Promise<number> {
   const q = (s: string) => (/^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`);
   io.out(
     [
-      `runbook lab: ${hosts} device${hosts === 1 ? '' : 's'} (${first?.name}…${last?.name}) in ${sites} site${sites === 1 ? '' : 's'} on 127.0.0.1`,
+      `runbook lab: ` +
+        `${hosts} device${hosts === 1 ? '' : 's'} (${first?.name}…${last?.name}) in ` +
+        `${sites} site${sites === 1 ? '' : 's'} on 127.0.0.1`,
       `  inventory    ${running.inventoryPath}`,
       `  known_hosts  ${running.knownHostsPath}`,
       `  key          ${running.keyPath} (user ${running.user}, password ${running.password})`,
       `  faults       ${faults.length > 0 ? faults.join(', ') : 'none'}${seed === undefined ? '' : ` (seed ${seed})`}`,
       ...(platform
         ? [
-            `  platform     ${platform} (enable password ${running.enablePassword}: export ${LAB_ENABLE_ENV}=${running.enablePassword})`,
+            `  platform     ` +
+              `${platform} (enable password ` +
+              `${running.enablePassword}: export ${LAB_ENABLE_ENV}=${running.enablePassword})`,
           ]
         : []),
       '',
       'try:',
       `  runbook apply playbooks/site.yml -i ${q(running.inventoryPath)}`,
-      `  ssh -i ${q(running.keyPath)} -p ${first?.port} -o UserKnownHostsFile=${q(running.knownHostsPath)} -o StrictHostKeyChecking=yes ${running.user}@127.0.0.1 show version`,
+      `  ssh -i ` +
+        `${q(running.keyPath)} -p ` +
+        `${first?.port} -o ` +
+        `UserKnownHostsFile=${q(running.knownHostsPath)} -o StrictHostKeyChecking=yes ` +
+        `${running.user}@127.0.0.1 show version`,
       '',
       'serving until Ctrl-C',
       'ready',

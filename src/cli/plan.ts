@@ -63,7 +63,9 @@ function renderText(plan: Plan, redactor: Redactor): string {
   for (const play of plan.plays) {
     const n = play.hosts.size;
     lines.push(
-      `PLAY ${play.name}  (${n} host${n === 1 ? '' : 's'}, ${play.batches.length} batch${play.batches.length === 1 ? '' : 'es'})`,
+      `PLAY ` +
+        `${play.name}  ` +
+        `(${n} host${n === 1 ? '' : 's'}, ${play.batches.length} batch${play.batches.length === 1 ? '' : 'es'})`,
     );
     play.batches.forEach((b, i) => lines.push(`  batch ${i + 1}/${play.batches.length} (${b.length}): ${hostList(b)}`));
     // Hosts whose rendered tasks are identical are shown once, so 100 routers sharing a config read as one.
@@ -117,7 +119,8 @@ export async function plan(argv: string[], io: Io): Promise<number> {
     for (const d of loaded.diagnostics) io.err(`${formatDiagnostic(d)}\n`);
     const files = new Set(loaded.diagnostics.map((d) => d.file)).size;
     io.err(
-      `${loaded.diagnostics.length} problem${loaded.diagnostics.length === 1 ? '' : 's'} in ${files} file${files === 1 ? '' : 's'}\n`,
+      `${loaded.diagnostics.length} problem${loaded.diagnostics.length === 1 ? '' : 's'} in ` +
+        `${files} file${files === 1 ? '' : 's'}\n`,
     );
     return EXIT.invalid;
   }

@@ -25,7 +25,10 @@ function incompleteNote(run: StoredRun): string | null {
   if (run.report) return null;
   const missing = hostsNeverEnded(run);
   const how = run.ended ? 'it finished but its report.json is missing' : 'it stopped before it finished (killed?)';
-  let note = `incomplete run: ${how}; showing the ${run.journaled.hosts.length} host outcome${run.journaled.hosts.length === 1 ? '' : 's'} its journal holds`;
+  let note =
+    `incomplete run: ` +
+    `${how}; showing the ` +
+    `${run.journaled.hosts.length} host outcome${run.journaled.hosts.length === 1 ? '' : 's'} its journal holds`;
   if (missing.length > 0)
     note += `; no outcome for ${missing.length} targeted host${missing.length === 1 ? '' : 's'}: ${listSome(missing)}`;
   return note;

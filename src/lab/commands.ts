@@ -339,7 +339,8 @@ function ntpPeers(conf: Buffer | null): string {
   ];
   const rows = servers.map(
     (s, i) =>
-      `${i === 0 ? '*' : '+'}${s.padEnd(16)} .GPS.            1 u   ${String(12 + i * 7).padStart(2)}   64  377    0.512    0.021   0.004`,
+      `${i === 0 ? '*' : '+'}${s.padEnd(16)} .GPS.            1 u   ` +
+      `${String(12 + i * 7).padStart(2)}   64  377    0.512    0.021   0.004`,
   );
   return [...header, ...rows, ''].join('\n');
 }

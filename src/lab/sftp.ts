@@ -37,7 +37,9 @@ function longname(name: string, st: FsStat): string {
     .join('');
   const d = new Date(st.mtimeMs);
   const date = `${d.toUTCString().slice(8, 11)} ${String(d.getUTCDate()).padStart(2)} ${d.toISOString().slice(11, 16)}`;
-  return `${st.kind === 'dir' ? 'd' : '-'}${bits}    1 root     root     ${String(st.size).padStart(8)} ${date} ${name}`;
+  return (
+    `${st.kind === 'dir' ? 'd' : '-'}${bits}    1 root     root     ` + `${String(st.size).padStart(8)} ${date} ${name}`
+  );
 }
 
 function failureStatus(e: unknown): number {

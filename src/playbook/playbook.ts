@@ -155,7 +155,8 @@ function registerOrderDiagnostics(
         const message =
           by === i
             ? `"${name}" is this task's own result, which does not exist yet when ${use.field} is evaluated`
-            : `"${name}" is used before it is registered (by the task at line ${loaded.locate([...tasks[by]!.path, 'register']).line})`;
+            : `"${name}" is used before it is registered (by the task at line ` +
+              `${loaded.locate([...tasks[by]!.path, 'register']).line})`;
         out.push(diagnostic(where, `${use.field}: ${message}`));
       }
     }
@@ -166,7 +167,10 @@ function registerOrderDiagnostics(
 const STRING_LITERAL = /'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*"/g;
 const TEMPLATE_CODE = /\{\{([\s\S]*?)\}\}|\{%([\s\S]*?)%\}/g;
 
-/** Variable names read by an expression: identifiers outside string literals, not after `.` (attributes) or `|` (filters). */
+/**
+ * Variable names read by an expression: identifiers outside string literals, not after `.` (attributes) or `|`
+ * (filters).
+ */
 export function identifiers(text: string, expression: boolean): Set<string> {
   const code = expression
     ? [text.replace(/\{\{|\}\}/g, ' ')]

@@ -61,7 +61,7 @@ const snapshot = (lab: Lab) =>
   );
 
 describe('runbook apply --check', () => {
-  it('leaves every device file untouched, runs only check_mode: run commands, and reports would change / would run', async () => {
+  it('changes no device file, runs only check_mode: run commands, reports would change / would run', async () => {
     const { lab, dir, site } = await fleet();
     const before = snapshot(lab);
     const commands = lab.fleetCounters().commands;

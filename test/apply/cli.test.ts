@@ -36,7 +36,7 @@ describe('runbook apply', () => {
     expect(lab.readFile('r001', '/etc/motd')?.toString() ?? '').not.toContain('Managed by runbook');
   });
 
-  it('prints a line per host, then the tables; writes a valid report file, and exits 2 when a host is unreachable', async () => {
+  it('prints a line per host, then tables; writes a valid report file; exits 2 for an unreachable host', async () => {
     const file = join(out, 'report.json');
     const r = await runCli(['apply', SITE, '-i', lab.inventoryPath, '--report-file', file, '--run-dir', out]);
     expect(r.code).toBe(2);

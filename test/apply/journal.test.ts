@@ -25,7 +25,7 @@ function journalLines(dir: string, runId: string): string[] {
 }
 
 describe('the journal of runbook apply', () => {
-  it('holds one line per host outcome and a report.json equal to the --json report, which fits the schema', async () => {
+  it('holds a line per host outcome and a report.json equal to the --json report, fitting the schema', async () => {
     const l = await lab(3, ['r002:fail']);
     const dir = runDir();
     const r = await runCli(['apply', SITE, '-i', l.inventoryPath, '--json', '--run-dir', dir]);
@@ -51,7 +51,7 @@ describe('the journal of runbook apply', () => {
     ]);
   });
 
-  it('of a run killed with SIGKILL still holds every host that ended, as whole lines, and `runbook report` shows it incomplete', async () => {
+  it('of a SIGKILLed run holds each ended host as whole lines; `runbook report` shows it incomplete', async () => {
     // Three quick hosts, then three slow ones: the kill lands while the slow ones are at work.
     const l = await lab(6, ['r004:slow:20s', 'r005:slow:20s', 'r006:slow:20s']);
     const dir = runDir();
@@ -80,13 +80,14 @@ describe('the journal of runbook apply', () => {
     expect(shown.code).toBe(0);
     const missing = ['r001', 'r002', 'r003', 'r004', 'r005', 'r006'].filter((h) => !ended.some((e) => e.name === h));
     expect(shown.stdout).toContain(
-      `incomplete run: it stopped before it finished (killed?); showing the ${ended.length} host outcomes its journal holds`,
+      `incomplete run: it stopped before it finished (killed?); showing the ` +
+        `${ended.length} host outcomes its journal holds`,
     );
     expect(shown.stdout).toContain(`no outcome for ${missing.length} targeted hosts: ${missing.join(', ')}`);
     for (const h of ended) expect(shown.stdout).toMatch(new RegExp(`│ ${h.name} │ +1 │ changed `));
   });
 
-  it('goes under --run-dir, one directory per run, and a run dir that cannot be written is one line and exit 5', async () => {
+  it('goes under --run-dir, a directory per run; a run dir that cannot be written is one line and exit 5', async () => {
     const l = await lab(1);
     const dir = runDir();
     const first = await runCli(['apply', SITE, '-i', l.inventoryPath, '--run-dir', dir]);

@@ -50,7 +50,7 @@ async function apply(
 const showVersion = `tasks:\n  - name: Read version\n    command: show version\n    changed_when: false`;
 
 describe('apply against the lab', () => {
-  it('a dead site: slow start lets its breaker open after exactly failure_threshold attempts, every other host ends ok, exit 3; without a breaker every dead host is tried and holds a slot for its timeout', async () => {
+  it('dead site: breaker opens in failure_threshold tries, the rest end ok, exit 3; or each holds a slot', async () => {
     // 100 hosts in 5 sites, interleaved (rK is in site ((K-1) mod 5) + 1), one site hanging.
     const l = await lab({ hosts: 100, sites: 5, faults: ['site3:hang'] });
     const common = `forks: 10\nconnect_timeout: 2s\n${showVersion}`;
@@ -82,7 +82,7 @@ describe('apply against the lab', () => {
     expect(slotTime(unguarded.report)).toBeGreaterThan(4 * slotTime(guarded.report));
   });
 
-  it('two plays: a host that failed in the first is not run by the second, and is reported once, with its failure', async () => {
+  it('two plays: a host that failed in the first is not run by the second, and is reported once, failed', async () => {
     const l = await lab({ hosts: 3, faults: ['r002:fail'] });
     const path = join(l.dir, 'site.yml');
     const playText = (name: string) =>
@@ -120,7 +120,8 @@ describe('apply against the lab', () => {
     await l.settled();
     const { host, code } = await apply(
       l,
-      `connect_timeout: 2s\ntasks:\n  - name: Read version\n    command: show version\n    timeout: 1s\nrescue:\n  - name: Note it\n    command: echo rescued\n    timeout: 1s`,
+      `connect_timeout: 2s\ntasks:\n  - name: Read version\n    command: show version\n    timeout: 1s\nrescue:\n  - ` +
+        `name: Note it\n    command: echo rescued\n    timeout: 1s`,
     );
     expect([host('r001').status, host('r001').reason]).toEqual(['unreachable', 'refused']);
     expect([host('r002').status, host('r002').reason]).toEqual(['unreachable', 'auth']);
@@ -196,7 +197,8 @@ describe('apply against the lab', () => {
     const l = await lab({ hosts: 5, faults: ['site1:auth'] });
     const { report, code } = await apply(
       l,
-      `forks: 1\nbreaker:\n  scope: site\n  failure_threshold: 2\n  success_threshold: 1\n  cooldown: 500ms\n  on_open: wait\n${showVersion}`,
+      `forks: 1\nbreaker:\n  scope: site\n  failure_threshold: 2\n  success_threshold: 1\n  cooldown: 500ms\n  ` +
+        `on_open: wait\n${showVersion}`,
       (e) => {
         if (e.type === 'breaker' && e.to === 'open') l.clearFault('site1');
       },
@@ -215,14 +217,16 @@ describe('apply against the lab', () => {
     expect(peak).toBeGreaterThanOrEqual(2);
   });
 
-  it('a template with mode fixes the permissions of a file whose content is already right: chmod, not upload; then ok; --check only reports it', async () => {
+  it('template mode fixes permissions of a right file by chmod, not upload; then ok; --check reports it', async () => {
     const l = await lab({ hosts: 2 });
     mkdirSync(join(l.dir, 'templates'));
     writeFileSync(join(l.dir, 'templates/ntp.conf.njk'), 'server 192.0.2.10 iburst\n');
     const body = 'server 192.0.2.10 iburst\n';
     l.writeFile('r001', '/etc/ntp.conf', body, 0o600);
     l.writeFile('r002', '/etc/ntp.conf', body, 0o644);
-    const play = `tasks:\n  - name: NTP\n    template:\n      src: ntp.conf.njk\n      dest: /etc/ntp.conf\n      mode: "0644"`;
+    const play =
+      `tasks:\n  - name: NTP\n    template:\n      src: ntp.conf.njk\n      dest: /etc/ntp.conf\n      ` +
+      `mode: "0644"`;
     const written = () => l.counters('r001').bytesWritten;
 
     const checked = await apply(l, play, undefined, { check: true });

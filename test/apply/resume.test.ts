@@ -33,7 +33,7 @@ async function applyJson(
 }
 
 describe('runbook apply --resume', () => {
-  it('after a run with failures runs only the hosts that did not end ok/changed, and its report names the run it resumed', async () => {
+  it('after failures runs only hosts that did not end ok/changed; its report names the run it resumed', async () => {
     const l = await lab(5, ['r002:fail', 'r004:fail']);
     const dir = runDir();
     const first = await applyJson(l, dir);
@@ -119,7 +119,7 @@ describe('runbook apply --resume', () => {
     expect(touched(before, connections(l))).toEqual(['r003', 'r004', 'r005']);
   });
 
-  it('with no run to resume, an unknown RUN_ID or a run of another playbook, says so in one line and exits 5 without connecting', async () => {
+  it('with no run, an unknown RUN_ID or a run of another playbook: one line, exit 5, no connection', async () => {
     const l = await lab(1);
     const dir = runDir();
     const none = await runCli(['apply', SITE, '-i', l.inventoryPath, '--run-dir', dir, '--resume']);

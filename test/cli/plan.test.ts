@@ -55,7 +55,8 @@ describe('runbook plan', () => {
       writeFileSync(join(dir, 'inventory.yml'), `all:\n  children:\n    switches:\n      hosts:\n${hosts}\n`);
       writeFileSync(
         join(dir, 'site.yml'),
-        '- name: NTP\n  hosts: switches\n  inventory: inventory.yml\n  tasks:\n    - command: "ntp server ntp.{{ site }}.example"\n',
+        '- name: NTP\n  hosts: switches\n  inventory: inventory.yml\n  tasks:\n    - command: "ntp server ntp.{{ ' +
+          'site }}.example"\n',
       );
       const r = await run(join(dir, 'site.yml'));
       expect(r.code).toBe(0);
@@ -71,11 +72,14 @@ describe('runbook plan', () => {
     try {
       writeFileSync(
         join(dir, 'inventory.yml'),
-        'all:\n  children:\n    edge:\n      hosts:\n        edge-[01:03]: { site: ams }\n    core:\n      hosts:\n        core-[a:b]: { site: fra }\n    access:\n      hosts:\n        sw[1:9:4]:\n    quarantine:\n      hosts:\n        edge-02:\n',
+        'all:\n  children:\n    edge:\n      hosts:\n        edge-[01:03]: { site: ams }\n    core:\n      hosts:\n  ' +
+          '      core-[a:b]: { site: fra }\n    access:\n      hosts:\n        sw[1:9:4]:\n    quarantine:\n      ' +
+          'hosts:\n        edge-02:\n',
       );
       writeFileSync(
         join(dir, 'site.yml'),
-        '- name: Check\n  hosts: [edge, "core:!quarantine"]\n  inventory: inventory.yml\n  tasks:\n    - command: "show ntp {{ site }}"\n',
+        '- name: Check\n  hosts: [edge, "core:!quarantine"]\n  inventory: inventory.yml\n  tasks:\n    - command: ' +
+          '"show ntp {{ site }}"\n',
       );
       const r = await run(join(dir, 'site.yml'), '--json');
       expect(r.stderr).toBe('');
@@ -130,9 +134,8 @@ describe('runbook plan', () => {
   it('exits 4 with located diagnostics for an invalid playbook', async () => {
     const r = await run('test/fixtures/invalid/template-src-escapes/site.yml');
     expect(r.code).toBe(4);
-    expect(r.stderr).toMatch(
-      /^test\/fixtures\/invalid\/template-src-escapes\/site\.yml:6:24: template "\.\.\/\.\.\/etc\/passwd" leaves the template path/,
-    );
+    expect(r.stderr).toMatch(/^test\/fixtures\/invalid\/template-src-escapes\/site\.yml:6:24: /);
+    expect(r.stderr).toContain('template "../../etc/passwd" leaves the template path');
   });
 
   it('answers bad usage with exit 5', async () => {

@@ -28,7 +28,8 @@ describe('runbook validate', () => {
     expect(r.code).toBe(4);
     expect(r.stdout.split('\n').filter(Boolean)).toEqual([
       'test/fixtures/invalid/pattern-no-match/site.yml:2:10: host pattern "edgee": "edgee" matches no host or group',
-      'test/fixtures/invalid/template-undefined-variable/templates/ntp.conf.njk:2:13: undefined variable "ntp_servers" for host r1 (and 2 other hosts)',
+      'test/fixtures/invalid/template-undefined-variable/templates/ntp.conf.njk:2:13: undefined variable ' +
+        '"ntp_servers" for host r1 (and 2 other hosts)',
     ]);
     expect(r.stderr).toBe('2 problems in 2 files\n');
   });
@@ -37,7 +38,8 @@ describe('runbook validate', () => {
     const r = await run('--format', 'github', BAD_PATTERN);
     expect(r.code).toBe(4);
     expect(r.stdout).toBe(
-      '::error file=test/fixtures/invalid/pattern-no-match/site.yml,line=2,col=10::host pattern "edgee": "edgee" matches no host or group\n',
+      '::error file=test/fixtures/invalid/pattern-no-match/site.yml,line=2,col=10::host pattern "edgee": "edgee" ' +
+        'matches no host or group\n',
     );
   });
 

@@ -173,7 +173,7 @@ describe('host runner', () => {
     expect(diff.result.tasks[0]!.diff).toContain('-server a\n+server b');
   });
 
-  it('a template whose content is right but whose mode is not gets a chmod, not an upload, and is changed', async () => {
+  it('a template whose content is right but mode is not gets a chmod, not an upload, and is changed', async () => {
     const device = () => ({
       files: new Map([['/etc/ntp.conf', Buffer.from('server a\n')]]),
       modes: new Map([['/etc/ntp.conf', 0o600]]),

@@ -90,7 +90,12 @@ describe('OpenSSH clients against the lab', () => {
     const src = join(local, 'ntp.conf');
     const back = join(local, 'ntp.conf.back');
     writeFileSync(src, 'server 192.0.2.10 iburst\n');
-    const batch = `${[`put ${src} /etc/ntp.conf`, 'chmod 640 /etc/ntp.conf', `get /etc/ntp.conf ${back}`, 'ls -l /etc'].join('\n')}\n`;
+    const batch = `${[
+      `put ` + `${src} /etc/ntp.conf`,
+      'chmod 640 /etc/ntp.conf',
+      `get /etc/ntp.conf ${back}`,
+      'ls -l /etc',
+    ].join('\n')}\n`;
     const r = await run('/usr/bin/sftp', [...strict(), '-P', port('r003'), '-b', '-', `${lab.user}@127.0.0.1`], batch);
     expect(r.code).toBe(0);
     expect(lab.readFile('r003', '/etc/ntp.conf')?.toString()).toBe('server 192.0.2.10 iburst\n');

@@ -168,7 +168,8 @@ describe('loadPlaybook', () => {
 
   it('normalises when, failed_when and changed_when to lists of expressions', () => {
     const task = load(
-      '- hosts: all\n  tasks:\n    - command: x\n      when: true\n      failed_when: [a, b]\n      changed_when: false\n',
+      '- hosts: all\n  tasks:\n    - command: x\n      when: true\n      failed_when: [a, b]\n      changed_when: ' +
+        'false\n',
     ).plays[0]!.tasks[0]!;
     expect(task.when).toEqual(['true']);
     expect(task.failedWhen).toEqual(['a', 'b']);
@@ -225,25 +226,29 @@ describe('loadPlaybook', () => {
 describe('one action per task', () => {
   it('refuses a task without an action', () => {
     expect(problems('- hosts: all\n  tasks:\n    - name: idle\n')).toEqual([
-      'site.yml:3:7: task has no action: expected one of command, template, assert, fail, shell, debug, set_fact, copy, file, lineinfile, stat, raw or blockinfile',
+      'site.yml:3:7: task has no action: expected one of command, template, assert, fail, shell, debug, set_fact, ' +
+        'copy, file, lineinfile, stat, raw or blockinfile',
     ]);
   });
 
   it('refuses two actions, at the second', () => {
     expect(problems('- hosts: all\n  tasks:\n    - command: x\n      assert: {that: y}\n')).toEqual([
-      'site.yml:4:7: task has 2 actions (command, assert): a task takes exactly one of command, template, assert, fail, shell, debug, set_fact, copy, file, lineinfile, stat, raw or blockinfile',
+      'site.yml:4:7: task has 2 actions (command, assert): a task takes exactly one of command, template, assert, ' +
+        'fail, shell, debug, set_fact, copy, file, lineinfile, stat, raw or blockinfile',
     ]);
   });
 
   it('leaves a misspelt action to the unknown-key message', () => {
     expect(problems('- hosts: all\n  tasks:\n    - comand: x\n')).toEqual([
-      'site.yml:3:7: unknown module or key "comand" (did you mean "command"? runbook\'s modules: command, template, assert, fail, shell, debug, set_fact, copy, file, lineinfile, stat, raw or blockinfile)',
+      'site.yml:3:7: unknown module or key "comand" (did you mean "command"? runbook\'s modules: command, template, ' +
+        'assert, fail, shell, debug, set_fact, copy, file, lineinfile, stat, raw or blockinfile)',
     ]);
   });
 
   it('checks rescue tasks too', () => {
     expect(problems('- hosts: all\n  tasks: []\n  rescue:\n    - name: idle\n')).toEqual([
-      'site.yml:4:7: task has no action: expected one of command, template, assert, fail, shell, debug, set_fact, copy, file, lineinfile, stat, raw or blockinfile',
+      'site.yml:4:7: task has no action: expected one of command, template, assert, fail, shell, debug, set_fact, ' +
+        'copy, file, lineinfile, stat, raw or blockinfile',
     ]);
   });
 });
@@ -251,14 +256,16 @@ describe('one action per task', () => {
 describe('registered results', () => {
   it('lets a task use the results of earlier tasks, and failed_when its own', () => {
     load(
-      '- hosts: all\n  tasks:\n    - command: a\n      register: first\n    - command: "echo {{ first.stdout }}"\n      register: second\n      when: first.rc == 0\n      failed_when: "\'x\' in second.stdout"\n',
+      '- hosts: all\n  tasks:\n    - command: a\n      register: first\n    - command: "echo {{ first.stdout }}"\n   ' +
+        '   register: second\n      when: first.rc == 0\n      failed_when: "\'x\' in second.stdout"\n',
     );
   });
 
   it('refuses a when that reads a result registered later', () => {
     expect(
       problems(
-        '- hosts: all\n  tasks:\n    - command: a\n      when: later.changed\n    - command: b\n      register: later\n',
+        '- hosts: all\n  tasks:\n    - command: a\n      when: later.changed\n    - command: b\n      register: ' +
+          'later\n',
       ),
     ).toEqual(['site.yml:4:13: when: "later" is used before it is registered (by the task at line 6)']);
   });
@@ -278,7 +285,8 @@ describe('registered results', () => {
   it('does not let rescue results reach the tasks', () => {
     expect(
       problems(
-        '- hosts: all\n  tasks:\n    - command: a\n      when: [ok, undo.failed]\n  rescue:\n    - command: b\n      register: undo\n',
+        '- hosts: all\n  tasks:\n    - command: a\n      when: [ok, undo.failed]\n  rescue:\n    - command: b\n      ' +
+          'register: undo\n',
       ),
     ).toEqual(['site.yml:4:18: when: "undo" is used before it is registered (by the task at line 7)']);
   });

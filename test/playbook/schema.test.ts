@@ -112,7 +112,8 @@ describe('the playbook schema', () => {
   it('types the keys of tasks', () => {
     expect(
       playbook(
-        '- hosts: all\n  tasks:\n    - command: x\n      retries: two\n      when: [1]\n      check_mode: dry\n      register: 2nd\n',
+        '- hosts: all\n  tasks:\n    - command: x\n      retries: two\n      when: [1]\n      check_mode: dry\n      ' +
+          'register: 2nd\n',
       ),
     ).toEqual([
       'f.yml:4:16: retries: expected an integer',

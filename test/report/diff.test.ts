@@ -49,7 +49,8 @@ describe('renderDiffs', () => {
     r.hosts[0]!.tasks[1]!.diff = createTwoFilesPatch('/etc/ntp.conf', '/etc/ntp.conf', 'server a\n', 'server b\n');
     const text = renderDiffs(r);
     expect(text).toContain(
-      '── ams-r1: /etc/ntp.conf (Write ntp.conf)\n--- /etc/ntp.conf\n+++ /etc/ntp.conf\n@@ -1,1 +1,1 @@\n-server a\n+server b',
+      '── ams-r1: /etc/ntp.conf (Write ntp.conf)\n--- /etc/ntp.conf\n+++ /etc/ntp.conf\n@@ -1,1 +1,1 @@\n-server ' +
+        'a\n+server b',
     );
     expect(text).not.toContain('Index:');
     expect(text).not.toMatch(/^=+$/m);

@@ -18,7 +18,8 @@ describe('renderJunit', () => {
     expect(xml.match(/<testcase /g)).toHaveLength(13);
     expect(xml).toContain('<testsuite name="Verify" tests="1"');
     expect(xml).toContain(
-      '<testsuites name="runbook playbooks/ntp.yml (20261126-184812-3f9a)" tests="13" failures="3" errors="0" skipped="3" time="5.230">',
+      '<testsuites name="runbook playbooks/ntp.yml (20261126-184812-3f9a)" tests="13" failures="3" errors="0" ' +
+        'skipped="3" time="5.230">',
     );
   });
 

@@ -139,9 +139,10 @@ describe('progress on a TTY', () => {
     vi.advanceTimersByTime(1100);
     const out = io.stdout();
     const lastArea = out.slice(out.lastIndexOf(CLEAR_LINE_ABOVE) + CLEAR_LINE_ABOVE.length);
-    expect(lastArea).toMatch(
-      /batch 1\/3  hosts 4\/12  failed 0  \x1b\[35munreachable 2\x1b\[0m  skipped 0  1s\n\x1b\[31mopen breakers: site=fra\x1b\[0m\n$/,
-    );
+    const bottom =
+      'batch 1/3  hosts 4/12  failed 0  \x1b[35munreachable 2\x1b[0m  skipped 0  1s\n' +
+      '\x1b[31mopen breakers: site=fra\x1b[0m\n';
+    expect(lastArea.endsWith(bottom)).toBe(true);
     p.stop();
   });
 

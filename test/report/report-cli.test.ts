@@ -78,8 +78,9 @@ describe('runbook report', () => {
     const runDir = runDirWith([]);
     const io = memoryIo({ cwd: runDir });
     expect(await report([], io)).toBe(5);
-    expect(io.stderr()).toMatch(
-      /^runbook report: no runs recorded under .*\.runbook\/runs \(runbook apply records each run there; --run-dir picks another directory\)\n$/,
+    expect(io.stderr()).toMatch(/^runbook report: no runs recorded under .*\.runbook\/runs /);
+    expect(io.stderr().endsWith(' (runbook apply records each run there; --run-dir picks another directory)\n')).toBe(
+      true,
     );
   });
 
@@ -90,9 +91,10 @@ describe('runbook report', () => {
     const io = memoryIo({ cwd: runDir });
     expect(await report([], io)).toBe(0);
     const out = io.stdout();
-    expect(out).toMatch(
-      /^incomplete run: it stopped before it finished \(killed\?\); showing the 4 host outcomes its journal holds; no outcome for 8 targeted hosts: fra-r3, /,
-    );
+    const head =
+      'incomplete run: it stopped before it finished (killed?); showing the 4 host outcomes its journal holds; ' +
+      'no outcome for 8 targeted hosts: fra-r3, ';
+    expect(out.startsWith(head)).toBe(true);
     expect(out).toContain('4 hosts: 1 ok, 1 changed, 0 failed, 2 unreachable, 0 skipped');
 
     const json = memoryIo({ cwd: runDir });

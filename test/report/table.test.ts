@@ -129,7 +129,7 @@ describe('renderReport of a --check run', () => {
     return r;
   }
 
-  it('calls a changed host "would change" and lists the tasks that would change and the commands that would run', () => {
+  it('calls a changed host "would change", listing the tasks that would change and commands that would run', () => {
     const text = renderReport(checkRun());
     expect(text).toMatch(/│ host +│ batch │ status +│ reason +│ would change +│ would run +│ duration │/);
     expect(text).toMatch(/│ ams-r1 │ +1 │ would change │ +│ Write ntp\.conf +│ Reload ntpd │/);

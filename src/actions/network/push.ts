@@ -22,7 +22,10 @@ import type { NetworkCliSession } from '../../transport/network-cli/session.js';
 export type ConfirmState = 'none' | 'pending' | 'confirmed' | 'rolled_back';
 
 export interface PushRequest extends Intent {
-  /** Minutes the change may stay unconfirmed before the device rolls it back; when set, confirming is left to a later task. */
+  /**
+   * Minutes the change may stay unconfirmed before the device rolls it back; when set, confirming is left to a later
+   * task.
+   */
   confirm?: number;
   saveWhen?: 'always' | 'never' | 'modified' | 'changed';
   backup?: boolean;
@@ -109,11 +112,20 @@ export async function pushConfig(
         confirm: 'none',
         ...base,
         lines: [],
-        error: `${profile.name}: no rollback timer is available on this device (${cfg.safetyNet === 'none' ? 'the platform has none' : `"${cfg.safetyNetCheck?.command}" says it is not set up`}), so confirm cannot be honoured; nothing was changed`,
+        error:
+          `${profile.name}: no rollback timer is available on this device ` +
+          `(${
+            cfg.safetyNet === 'none'
+              ? 'the platform has ' + 'none'
+              : `"${cfg.safetyNetCheck?.command}" says it is not set ` + `up`
+          }), so confirm cannot be honoured; nothing was changed`,
       };
     }
     warnings.push(
-      `pushed without a safety net: ${profile.name} ${cfg.safetyNet === 'none' ? 'has no rollback timer' : 'has its rollback timer disabled'}, so a rejected line cannot be reverted`,
+      `pushed without a safety net: ` +
+        `${profile.name} ${
+          cfg.safetyNet === 'none' ? 'has no rollback ' + 'timer' : 'has its rollback timer disabled'
+        }, so a rejected line cannot be reverted`,
     );
   }
   const minutes = req.confirm ?? INTERNAL_NET_MINUTES;
@@ -201,7 +213,9 @@ export async function pushConfig(
       status: 'failed',
       confirm: armed ? 'pending' : 'none',
       ...done,
-      error: `lines still missing after the push: ${missing.join(' | ')}${armed ? ` (left unconfirmed: the device rolls back in ${minutes} minutes)` : ''}`,
+      error:
+        `lines still missing after the push: ` +
+        `${missing.join(' | ')}${armed ? ` (left unconfirmed: the device rolls back in ${minutes} minutes)` : ''}`,
     };
   }
   let confirm: ConfirmState = armed ? 'pending' : 'none';

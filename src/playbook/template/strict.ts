@@ -113,7 +113,8 @@ export function installStrictUndefined(): void {
     const name = String(node.value);
     if (!this.throwOnUndefined || lax(this, node) || frame.lookup(name)) return origSymbol.call(this, node, frame);
     this._emit(
-      `runtime.rbStrictLookup(context, frame, ${JSON.stringify(name)}, ${node.lineno}, ${node.colno}, ${JSON.stringify(this.templateName ?? '')})`,
+      `runtime.rbStrictLookup(context, frame, ` +
+        `${JSON.stringify(name)}, ${node.lineno}, ${node.colno}, ${JSON.stringify(this.templateName ?? '')})`,
     );
   };
 

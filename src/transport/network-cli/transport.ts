@@ -28,7 +28,8 @@ export class NetworkCliTransport implements Transport {
     if (!profile)
       throw new TransportError(
         'dropped',
-        `${where}: no platform profile for network_os "${network.networkOs}" (known: ${this.platforms().names().join(', ')})`,
+        `${where}: no platform profile for network_os ` +
+          `"${network.networkOs}" (known: ${this.platforms().names().join(', ')})`,
       );
     const started = Date.now();
     const ssh = await this.ssh.connect(target, opts);
