@@ -114,6 +114,7 @@ async function startLabServer(opts: {
   sites: number;
   faults?: string[];
   latencyMs?: number;
+  jumpPerSite?: boolean;
 }): Promise<LabServer> {
   const args = [
     '--import',
@@ -125,6 +126,7 @@ async function startLabServer(opts: {
     String(opts.sites),
   ];
   for (const f of opts.faults ?? []) args.push('--fault', f);
+  if (opts.jumpPerSite) args.push('--jump-per-site');
   args.push('--latency', String(opts.latencyMs ?? 0), '--seed', '1');
   // stdin stays open as a lifeline: the lab stops itself when this process goes away.
   const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['pipe', 'pipe', 'inherit'] });
@@ -160,7 +162,7 @@ async function startLabServer(opts: {
 function writePlaybook(
   dir: string,
   name: string,
-  play: { forks: number; connectTimeout: string; breaker: boolean },
+  play: { forks: number; connectTimeout: string; breaker: boolean; vars?: string[] },
 ): string {
   const breaker = play.breaker
     ? ['  breaker:', '    scope: site', '    failure_threshold: 3', '    cooldown: 10m', '    on_open: skip']
@@ -171,6 +173,7 @@ function writePlaybook(
     `  forks: ${play.forks}`,
     `  connect_timeout: ${play.connectTimeout}`,
     ...breaker,
+    ...(play.vars ? ['  vars:', ...play.vars.map((v) => `    ${v}`)] : []),
     '  tasks:',
     ...COMMANDS.flatMap((c, i) => [`    - name: step ${i + 1}`, `      command: ${JSON.stringify(c)}`]),
   ];
@@ -192,7 +195,7 @@ function plan(playbook: string, inventory: string): Plan {
 async function runbookRun(
   p: Plan,
   timeoutMs: number,
-): Promise<{ wallMs: number; report: RunReport; hostsEnded: number }> {
+): Promise<{ wallMs: number; report: RunReport; hostsEnded: number; jumpLogins: number }> {
   let hostsEnded = 0;
   const listener = (e: RunEvent) => {
     if (e.type === 'host_end') hostsEnded++;
@@ -204,7 +207,8 @@ async function runbookRun(
     'runbook run',
   );
   if (applied.report === null) throw new Error(applied.message);
-  return { wallMs: performance.now() - started, report: applied.report, hostsEnded };
+  const jumpLogins = (applied.report.jumps ?? []).reduce((n, j) => n + j.logins, 0);
+  return { wallMs: performance.now() - started, report: applied.report, hostsEnded, jumpLogins };
 }
 
 function bareTargets(p: Plan): BareTarget[] {
@@ -265,6 +269,67 @@ async function throughput(dir: string, hosts: number, forks: number): Promise<vo
       detail:
         `runbook ` +
         `${round(median(ours))} ms, bare ${round(median(bare))} ms (median of ${REPEATS}, after a warm-up round)`,
+    });
+  } finally {
+    await lab.stop();
+  }
+}
+
+/**
+ * The same devices reached through one jump host per site and directly: what the shared jump connections
+ * cost in wall time, and how many jump logins a run makes (one per jump connection, not one per device).
+ */
+async function jumpHosts(dir: string, hosts: number, jumps: number, forks: number): Promise<void> {
+  const name = `jump hosts: ${hosts} devices behind ${jumps} jump hosts vs direct, 50 ms latency, forks ${forks}`;
+  const lab = await startLabServer({ hosts, sites: jumps, latencyMs: 50, jumpPerSite: true });
+  try {
+    const common = { forks, connectTimeout: '30s', breaker: false };
+    const via = plan(writePlaybook(dir, 'jump-via', common), lab.inventoryPath);
+    // Play vars rank above the inventory's: `jump: none` sends the same devices direct.
+    const direct = plan(writePlaybook(dir, 'jump-direct', { ...common, vars: ['jump: none'] }), lab.inventoryPath);
+    const budget = 60_000 + hosts * 200;
+    const check = (r: Awaited<ReturnType<typeof runbookRun>>, what: string): void => {
+      const good = r.report.summary.ok + r.report.summary.changed;
+      if (good !== hosts)
+        throw new Error(`${what}: only ${good}/${hosts} hosts ok (${JSON.stringify(r.report.summary)})`);
+    };
+    await runbookRun(via, budget);
+    await runbookRun(direct, budget);
+    const viaMs: number[] = [];
+    const directMs: number[] = [];
+    const logins: number[] = [];
+    for (let i = 0; i < REPEATS; i++) {
+      const order = i % 2 === 0 ? ['via', 'direct'] : ['direct', 'via'];
+      for (const side of order) {
+        if (side === 'via') {
+          const r = await runbookRun(via, budget);
+          check(r, 'through jump hosts');
+          viaMs.push(r.wallMs);
+          logins.push(r.jumpLogins);
+        } else {
+          const r = await runbookRun(direct, budget);
+          check(r, 'direct');
+          if (r.jumpLogins !== 0) throw new Error(`direct run logged in to ${r.jumpLogins} jump hosts`);
+          directMs.push(r.wallMs);
+        }
+      }
+    }
+    const ratio = median(viaMs) / median(directMs);
+    raw.jump_hosts = {
+      via_ms: viaMs.map((x) => round(x)),
+      direct_ms: directMs.map((x) => round(x)),
+      jump_logins: logins,
+    };
+    figure({
+      name,
+      value: round(ratio, 2),
+      unit: 'x direct',
+      goal: '-',
+      pass: null,
+      detail:
+        `through jump hosts ${round(median(viaMs))} ms, direct ${round(median(directMs))} ms ` +
+        `(median of ${REPEATS}); jump logins per run ${logins.join(', ')} for ${hosts} devices ` +
+        `(the play runs one site's devices together: forks/10 channels per jump connection per jump host)`,
     });
   } finally {
     await lab.stop();
@@ -537,6 +602,7 @@ async function main(): Promise<number> {
     const steps: [string, string, () => Promise<void>][] = [
       ['throughput 100', '<= 1.15', () => throughput(dir, 100, 20)],
       ['throughput 1000', '<= 1.15', () => throughput(dir, 1000, 100)],
+      ['jump hosts', '-', () => jumpHosts(dir, 200, 4, 40)],
       [
         'fail-fast',
         '<= 0.3',

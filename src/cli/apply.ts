@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { EXIT, UsageError, parseFlags, positiveInt } from './args.js';
+import { EXIT, UsageError, existingFile, parseFlags, positiveInt } from './args.js';
 import { INVENTORY_FLAGS, INVENTORY_HELP, inventoryInputs, planInputs, printWarnings } from './inventory-flags.js';
 import type { Io } from '../report/io.js';
 import { loadPlan } from '../engine/load-plan.js';
@@ -8,8 +8,8 @@ import { formatDiagnostic } from '../playbook/diagnostic.js';
 import { hostsToResume, RunNotFoundError } from '../report/journal.js';
 import { runApply } from './run-apply.js';
 
-export const HELP = `usage: runbook apply PLAYBOOK [-i SRC]... [-e VARS]... [-l PATTERN] [-C] [-D] [-f N] [-v]
-                     [--report-file FILE] [--junit FILE] [--json] [--resume [RUN_ID]] [--run-dir DIR]
+export const HELP = `usage: runbook apply PLAYBOOK [-i SRC]... [-e VARS]... [-l PATTERN] [-F FILE] [-C] [-D] [-f N]
+                     [-v] [--report-file FILE] [--junit FILE] [--json] [--resume [RUN_ID]] [--run-dir DIR]
 
 Runs the plays over SSH: batches in order, at most --forks hosts at once, each site's breaker and the
 failure budget guarding the rollout. Every run is recorded under DIR/.runbook/runs/RUN_ID/.
@@ -18,6 +18,7 @@ options:
 ${INVENTORY_HELP}
                         (-i is used for every play; otherwise each play's "inventory:")
   -l, --limit PATTERN   only hosts that also match this host pattern
+  -F, --ssh-config FILE OpenSSH client config to read instead of ~/.ssh/config and /etc/ssh/ssh_config
   -C, --check           connect, compare and report, but change nothing
   -D, --diff            show the diff of every template that changes (or would change, with --check)
   -f, --forks N         at most N hosts at once, for every play
@@ -38,6 +39,7 @@ breaker), 4 invalid playbook/inventory/template, 5 bad usage, 130 interrupted
 
 const FLAGS = {
   ...INVENTORY_FLAGS,
+  'ssh-config': { type: 'string', short: 'F' },
   limit: { type: 'string', short: 'l' },
   check: { type: 'boolean', short: 'C' },
   diff: { type: 'boolean', short: 'D' },
@@ -98,6 +100,7 @@ export async function apply(rawArgv: string[], io: Io): Promise<number> {
     ...planInputs(await inventoryInputs(values, io)),
     check,
     ...(values.limit ? { limit: values.limit } : {}),
+    ...(values['ssh-config'] !== undefined ? { sshConfigFile: existingFile('-F', values['ssh-config'], io.cwd)! } : {}),
     ...(resume ? { resume: { targets: resume.targeted, finishedPlays: resume.finishedPlays } } : {}),
   });
   printWarnings(io, loaded.warnings);

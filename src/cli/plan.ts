@@ -1,11 +1,11 @@
-import { EXIT, UsageError, parseFlags } from './args.js';
+import { EXIT, UsageError, existingFile, parseFlags } from './args.js';
 import { INVENTORY_FLAGS, INVENTORY_HELP, inventoryInputs, planInputs, printWarnings } from './inventory-flags.js';
 import type { Io } from '../report/io.js';
 import { actionOf } from '../actions/registry.js';
 import type { Plan, PlannedHost, PlannedTask } from '../engine/plan-model.js';
 import type { Redactor } from '../playbook/redact.js';
 
-export const HELP = `usage: runbook plan PLAYBOOK [-i SRC]... [-e VARS]... [-l PATTERN] [--json]
+export const HELP = `usage: runbook plan PLAYBOOK [-i SRC]... [-e VARS]... [-l PATTERN] [-F FILE] [--json]
 
 Shows what a run would do, without touching the network: each play's batches in order with their hosts,
 and each host's tasks with commands and templates rendered. Secrets are redacted.
@@ -14,6 +14,7 @@ options:
 ${INVENTORY_HELP}
                         (-i is used for every play; otherwise each play's "inventory:")
   -l, --limit PATTERN   only hosts that also match this host pattern
+  -F, --ssh-config FILE OpenSSH client config to read instead of ~/.ssh/config and /etc/ssh/ssh_config
   --json                the plan as JSON
   -h, --help            show this help
 
@@ -92,6 +93,7 @@ function renderText(plan: Plan, redactor: Redactor): string {
 export async function plan(argv: string[], io: Io): Promise<number> {
   const { values, positionals } = parseFlags(argv, {
     ...INVENTORY_FLAGS,
+    'ssh-config': { type: 'string', short: 'F' },
     limit: { type: 'string', short: 'l' },
     json: { type: 'boolean' },
     help: { type: 'boolean', short: 'h' },
@@ -112,6 +114,7 @@ export async function plan(argv: string[], io: Io): Promise<number> {
     playbook: positionals[0]!,
     ...planInputs(await inventoryInputs(values, io)),
     ...(values.limit === undefined ? {} : { limit: values.limit }),
+    ...(values['ssh-config'] === undefined ? {} : { sshConfigFile: existingFile('-F', values['ssh-config'], io.cwd)! }),
     cwd: io.cwd,
   });
   printWarnings(io, loaded.warnings);

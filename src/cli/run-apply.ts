@@ -5,6 +5,7 @@ import { runPlan } from '../engine/run.js';
 import { redactorFor } from '../playbook/redact.js';
 import type { Io } from '../report/io.js';
 import { newRunId } from '../report/journal.js';
+import { withJumps } from '../report/jumps.js';
 import { attachOutputs, type Outputs } from '../report/outputs.js';
 import { TransportRouter } from '../transport/registry.js';
 import type { Transport } from '../transport/transport.js';
@@ -88,8 +89,9 @@ export async function runApply(plan: Plan, opts: ApplyOptions): Promise<Applied>
   }
 
   const warn = (m: string) => io.err(`warning: ${m}\n`);
-  const report = await runPlan(plan, {
-    transport: opts.transport ?? new TransportRouter({ env: io.env, warn }),
+  const router = opts.transport ? null : new TransportRouter({ env: io.env, warn });
+  const ran = await runPlan(plan, {
+    transport: opts.transport ?? router!,
     bus,
     runId,
     check,
@@ -101,6 +103,11 @@ export async function runApply(plan: Plan, opts: ApplyOptions): Promise<Applied>
     ...(opts.stop?.graceful ? { signal: opts.stop.graceful } : {}),
     ...(opts.stop?.hard ? { abortSignal: opts.stop.hard } : {}),
   });
+  // Jump connections are shared by hosts, so they end with the run rather than with any host.
+  const transport = opts.transport ?? router!;
+  await transport.close?.();
+  const jumps = transport.jumpStats?.() ?? [];
+  const report = withJumps(ran, plan, jumps);
   const unwritten = outputs ? outputs.finish(report) : [];
 
   // A journal line or progress line that could not be written (a full disk, a closed pipe) did not stop the rollout.

@@ -53,9 +53,11 @@ export async function runHost(ctx: RunContext, job: HostJob): Promise<HostResult
   try {
     await job.beforeConnect?.();
     if (ctx.abortSignal?.aborted) throw new Interrupted();
-    const timeoutMs = play.spec.connectTimeoutMs;
+    // ssh_config's ConnectTimeout reaches here only when the play did not write connect_timeout.
+    const timeoutMs = host.connection.connectTimeoutMs ?? play.spec.connectTimeoutMs;
+    const jumpRate = play.spec.connectRate !== null ? { jumpLoginRate: play.spec.connectRate } : {};
     session = await bounded(
-      (signal) => ctx.transport.connect(host.connection, { timeoutMs, signal }),
+      (signal) => ctx.transport.connect(host.connection, { timeoutMs, signal, ...jumpRate }),
       timeoutMs + BACKSTOP_MS,
       `connection not established within ${timeoutMs} ms`,
       clock,

@@ -20,6 +20,25 @@ export interface Connection {
   passwordEnv?: string;
   knownHosts: string;
   hostKeyChecking: 'strict' | 'accept-new' | 'off';
+  /** Further keys to try after `keyFile` (ssh_config IdentityFile); missing files are skipped as ssh does. */
+  identityFiles?: string[];
+  /** Offer only the key files, not the agent's other keys (ssh_config IdentitiesOnly). */
+  identitiesOnly?: boolean;
+  /** Agent socket to use, or `none` (ssh_config IdentityAgent). */
+  agentSocket?: string;
+  /** Name the host key is looked up under in known_hosts instead of host and port (ssh_config HostKeyAlias). */
+  hostKeyAlias?: string;
+  /** Connect timeout from ssh_config; the play's `connect_timeout`, when written, wins. */
+  connectTimeoutMs?: number;
+  keepaliveIntervalMs?: number;
+  keepaliveCountMax?: number;
+  /**
+   * Jump hosts, outermost first (ProxyJump): the device is reached by a direct-tcpip channel through the
+   * last one, itself reached through the one before.
+   */
+  jump?: Connection[];
+  /** A shell command whose stdin/stdout carry the SSH stream (ssh_config ProxyCommand, tokens expanded). */
+  proxyCommand?: string;
   /** A password written in the inventory or an ansible-vault file (`ansible_password`): a secret, redacted. */
   password?: string;
   /** `ansible_network_os`, for network_cli. */

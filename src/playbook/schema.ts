@@ -246,11 +246,8 @@ function toDiagnostic(p: Problem, loaded: LoadedYaml): Diagnostic {
         // In a task, an unknown key that is not a misspelt task keyword is a module runbook lacks or misspells.
         const near = didYouMean(key, known);
         const list = `runbook's modules: ${orList(actions.map(String))}`;
-        return diagnostic(
-          loaded.locate([...path, key], 'key'),
-          `unknown module or key "${key}"`,
-          near ? `${near} ${list}` : list,
-        );
+        const hint = near ? `${near} ${list}` : list;
+        return diagnostic(loaded.locate([...path, key], 'key'), `unknown module or key "${key}"`, hint);
       }
       return diagnostic(loaded.locate([...path, key], 'key'), `unknown key "${key}"`, didYouMean(key, known));
     }

@@ -63,7 +63,7 @@ export function renderJunit(report: RunReport): string {
   return [
     '<?xml version="1.0" encoding="UTF-8"?>',
     `<testsuites ` +
-      `name="${escapeXml(`runbook ` + `${report.playbook} (${report.run_id})`)}" ` +
+      `name="${escapeXml(`runbook ${report.playbook} (${report.run_id})`)}" ` +
       `tests="${report.hosts.length}" ` +
       `failures="${s.failed + s.unreachable}" errors="0" ` +
       `skipped="${s.skipped}" time="${seconds(report.duration_ms)}">`,

@@ -111,7 +111,7 @@ function hostTable(report: RunReport, opts: RenderOptions): string {
         ? [names((t) => t.changed), names((t) => t.would_run === true)]
         : [names((t) => t.changed)];
       table.push([
-        h.name,
+        h.jump === undefined ? h.name : `${h.name}\n${paint(color, 'dim', `via ${h.jump}`)}`,
         ...(plays.size > 1 ? [truncate(h.play, textWidth)] : []),
         { content: h.batch, hAlign: 'right' },
         paintStatus(color, h.status, report.check),
@@ -202,6 +202,28 @@ function breakerTable(report: RunReport, opts: RenderOptions): string | null {
   return table.toString();
 }
 
+/** The jump hosts of the run: how many devices each carried and what it cost to log in to it. */
+function jumpTable(report: RunReport, opts: RenderOptions): string | null {
+  const jumps = report.jumps ?? [];
+  if (jumps.length === 0) return null;
+  const color = opts.color ?? false;
+  const table = plainTable(['jump host', 'devices', 'logins', 'failures', 'state', 'breaker'], color);
+  for (const j of jumps) {
+    const timeline = j.transitions
+      .map((t) => `${formatOffset(t.at, report.started)} ${formatTransition(t.from, t.to)}`)
+      .join('\n');
+    table.push([
+      j.host,
+      { content: j.devices, hAlign: 'right' },
+      { content: j.logins, hAlign: 'right' },
+      { content: j.failures === 0 ? '0' : paint(color, 'red', String(j.failures)), hAlign: 'right' },
+      paint(color, j.state === 'closed' ? 'green' : 'red', j.state),
+      timeline,
+    ]);
+  }
+  return table.toString();
+}
+
 /** `12 hosts: 4 ok, 2 changed, 1 failed, 2 unreachable, 3 skipped in 5.2s — halted: max_failures in batch 2` */
 export function renderRecap(report: RunReport, opts: { color?: boolean } = {}): string {
   const color = opts.color ?? false;
@@ -226,6 +248,8 @@ export function renderReport(report: RunReport, opts: RenderOptions = {}): strin
   const sections = [header.join('\n'), hostTable(report, opts), batchTable(report, opts)];
   const breakers = breakerTable(report, opts);
   if (breakers) sections.push(breakers);
+  const jumps = jumpTable(report, opts);
+  if (jumps) sections.push(jumps);
   sections.push(renderRecap(report, opts));
   return `${sections.filter((s) => s.length > 0).join('\n\n')}\n`;
 }

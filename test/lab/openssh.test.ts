@@ -91,7 +91,7 @@ describe('OpenSSH clients against the lab', () => {
     const back = join(local, 'ntp.conf.back');
     writeFileSync(src, 'server 192.0.2.10 iburst\n');
     const batch = `${[
-      `put ` + `${src} /etc/ntp.conf`,
+      `put ${src} /etc/ntp.conf`,
       'chmod 640 /etc/ntp.conf',
       `get /etc/ntp.conf ${back}`,
       'ls -l /etc',

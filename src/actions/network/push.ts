@@ -117,7 +117,7 @@ export async function pushConfig(
           `(${
             cfg.safetyNet === 'none'
               ? 'the platform has ' + 'none'
-              : `"${cfg.safetyNetCheck?.command}" says it is not set ` + `up`
+              : `"${cfg.safetyNetCheck?.command}" says it is not set up`
           }), so confirm cannot be honoured; nothing was changed`,
       };
     }
