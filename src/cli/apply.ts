@@ -1,11 +1,12 @@
 import { resolve } from 'node:path';
-import { EXIT, UsageError, existingFile, parseFlags, positiveInt } from './args.js';
+import { EXIT, UsageError, existingFile, limitPattern, parseFlags, positiveInt } from './args.js';
 import { INVENTORY_FLAGS, INVENTORY_HELP, inventoryInputs, planInputs, printWarnings } from './inventory-flags.js';
 import type { Io } from '../report/io.js';
 import { loadPlan } from '../engine/load-plan.js';
 import type { Plan } from '../engine/plan-model.js';
 import { formatDiagnostic } from '../playbook/diagnostic.js';
-import { hostsToResume, RunNotFoundError } from '../report/journal.js';
+import { canonicalPath, hostsToResume, RunNotFoundError } from '../report/journal.js';
+import { JournalError } from '../report/journal-line.js';
 import { runApply } from './run-apply.js';
 
 export const HELP = `usage: runbook apply PLAYBOOK [-i SRC]... [-e VARS]... [-l PATTERN] [-F FILE] [-C] [-D] [-f N]
@@ -88,18 +89,26 @@ export async function apply(rawArgv: string[], io: Io): Promise<number> {
       positionals.length === 0 ? 'a PLAYBOOK is required' : `one PLAYBOOK at a time, not ${positionals.join(' ')}`,
     );
   const forks = positiveInt('--forks', values.forks);
+  const limit = limitPattern(values.limit);
   const playbook = positionals[0]!;
   const runDir = resolve(io.cwd, values['run-dir'] ?? '.');
   const check = values.check ?? false;
 
-  const resume = values.resume ? resumePoint(runDir, playbook, resumeId, io) : null;
+  let resume: ReturnType<typeof resumePoint> | null = null;
+  try {
+    if (values.resume) resume = resumePoint(runDir, playbook, resumeId, io);
+  } catch (err) {
+    if (!(err instanceof JournalError)) throw err;
+    io.err(`${err.file}:${err.line}:1: ${err.message}\n`);
+    return EXIT.invalid;
+  }
 
   const loaded = loadPlan({
     playbook,
     cwd: io.cwd,
     ...planInputs(await inventoryInputs(values, io)),
     check,
-    ...(values.limit ? { limit: values.limit } : {}),
+    ...(limit === undefined ? {} : { limit }),
     ...(values['ssh-config'] !== undefined ? { sshConfigFile: existingFile('-F', values['ssh-config'], io.cwd)! } : {}),
     ...(resume ? { resume: { targets: resume.targeted, finishedPlays: resume.finishedPlays } } : {}),
   });
@@ -110,12 +119,15 @@ export async function apply(rawArgv: string[], io: Io): Promise<number> {
   }
   const plan = loaded.plan;
   if (resume && targets(plan) === 0) {
-    io.out(
+    const why =
       resume.hosts.length === 0
-        ? `nothing to resume: every host of run ${resume.runId} ended ok or changed\n`
-        : `nothing to resume: none of the ` +
-            `${resume.hosts.length} hosts run ${resume.runId} left unfinished is targeted by ${playbook} any more\n`,
-    );
+        ? `every host of run ${resume.runId} ended ok or changed`
+        : `none of the ` +
+          `${resume.hosts.length} hosts run ${resume.runId} left unfinished is targeted by ${playbook} any more`;
+    // With --json, stdout is JSON whatever happens: a script parsing it must not meet a sentence.
+    if (values.json)
+      io.out(`${JSON.stringify({ resumed_from: resume.runId, nothing_to_resume: true, message: why })}\n`);
+    else io.out(`nothing to resume: ${why}\n`);
     return EXIT.ok;
   }
 
@@ -158,8 +170,8 @@ function resumePoint(
     if (err instanceof RunNotFoundError) throw new UsageError(`--resume: ${err.message}`);
     throw err;
   }
-  const wanted = resolve(io.cwd, playbook);
-  if (found.meta.playbook_path !== '' && found.meta.playbook_path !== wanted) {
+  const wanted = canonicalPath(resolve(io.cwd, playbook));
+  if (found.meta.playbook_path !== '' && canonicalPath(found.meta.playbook_path) !== wanted) {
     throw new UsageError(`--resume: run ${found.runId} was of ${found.meta.playbook}, not ${playbook}`);
   }
   return found;

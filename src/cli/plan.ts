@@ -1,4 +1,5 @@
-import { EXIT, UsageError, existingFile, parseFlags } from './args.js';
+import { EXIT, UsageError, existingFile, limitPattern, parseFlags } from './args.js';
+import { terminalSafe } from '../report/terminal.js';
 import { INVENTORY_FLAGS, INVENTORY_HELP, inventoryInputs, planInputs, printWarnings } from './inventory-flags.js';
 import type { Io } from '../report/io.js';
 import { actionOf } from '../actions/registry.js';
@@ -87,7 +88,8 @@ function renderText(plan: Plan, redactor: Redactor): string {
     }
     lines.push('');
   }
-  return `${lines.join('\n')}\n`;
+  // Rendered templates and names come from playbooks and inventories: no control character reaches the terminal.
+  return `${terminalSafe(lines.join('\n'))}\n`;
 }
 
 export async function plan(argv: string[], io: Io): Promise<number> {
@@ -104,7 +106,7 @@ export async function plan(argv: string[], io: Io): Promise<number> {
   }
   if (positionals.length !== 1)
     throw new UsageError(positionals.length === 0 ? 'name the playbook to plan' : 'plan takes exactly one playbook');
-  if (values.limit !== undefined && values.limit.trim() === '') throw new UsageError('--limit needs a host pattern');
+  const limit = limitPattern(values.limit);
 
   const [{ loadPlan }, { formatDiagnostic }] = await Promise.all([
     import('../engine/load-plan.js'),
@@ -113,7 +115,7 @@ export async function plan(argv: string[], io: Io): Promise<number> {
   const loaded = loadPlan({
     playbook: positionals[0]!,
     ...planInputs(await inventoryInputs(values, io)),
-    ...(values.limit === undefined ? {} : { limit: values.limit }),
+    ...(limit === undefined ? {} : { limit }),
     ...(values['ssh-config'] === undefined ? {} : { sshConfigFile: existingFile('-F', values['ssh-config'], io.cwd)! }),
     cwd: io.cwd,
   });
