@@ -8,6 +8,8 @@ import { startLab, type LabHost } from './lab/lab.js';
 import { newRunId } from './report/journal.js';
 import { attachOutputs } from './report/outputs.js';
 import { SshTransport } from './transport/ssh.js';
+import { NetworkCliTransport } from './transport/network-cli/transport.js';
+import { loadPlatforms } from './network/platform.js';
 
 /**
  * `npm run demo`: a lab of simulated devices with trouble built in (a site that hangs, a device that flakes),
@@ -57,7 +59,8 @@ export async function runDemo(opts: DemoOptions): Promise<DemoOutcome> {
       check: false,
       resumedFrom: null,
     });
-    const report = await runPlan(plan, { transport: new SshTransport({ env: opts.io.env }), bus, runId, env: opts.io.env });
+    const transport = new NetworkCliTransport(new SshTransport({ env: opts.io.env }), () => plan.platforms ?? loadPlatforms().catalog, opts.io.env);
+    const report = await runPlan(plan, { transport, bus, runId, env: opts.io.env });
     const problems = outputs.finish(report);
     return { code: problems.length > 0 ? 1 : exitCodeFor(report), report, devices };
   } finally {

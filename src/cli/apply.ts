@@ -10,6 +10,8 @@ import { hostsToResume, newRunId, RunNotFoundError } from '../report/journal.js'
 import { attachOutputs, type Outputs } from '../report/outputs.js';
 import { Redactor } from '../playbook/redact.js';
 import { SshTransport } from '../transport/ssh.js';
+import { NetworkCliTransport } from '../transport/network-cli/transport.js';
+import { loadPlatforms } from '../network/platform.js';
 
 const USAGE = `usage: runbook apply PLAYBOOK [-i INV] [--limit PATTERN] [--check] [--diff] [--forks N] [--verbose]
                      [--report-file FILE] [--junit FILE] [--json] [--resume [RUN_ID]] [--run-dir DIR]
@@ -85,6 +87,7 @@ export async function apply(rawArgv: string[], io: Io): Promise<number> {
   const resume = values.resume ? resumePoint(runDir, playbook, resumeId, io) : null;
 
   const loaded = loadPlan({
+    ...(io.env.RUNBOOK_PLATFORMS ? { platformsPath: io.env.RUNBOOK_PLATFORMS } : {}),
     playbook,
     cwd: io.cwd,
     ...(values.inventory ? { inventory: values.inventory } : {}),
@@ -129,7 +132,11 @@ export async function apply(rawArgv: string[], io: Io): Promise<number> {
 
   const report = await whileStoppable(io, (stop) =>
     runPlan(plan, {
-      transport: new SshTransport({ env: io.env, warn: (m) => io.err(`warning: ${m}\n`) }),
+      transport: new NetworkCliTransport(
+        new SshTransport({ env: io.env, warn: (m) => io.err(`warning: ${m}\n`) }),
+        () => plan.platforms ?? loadPlatforms().catalog,
+        io.env,
+      ),
       bus,
       runId,
       check,

@@ -103,6 +103,7 @@ export async function plan(argv: string[], io: Io): Promise<number> {
 
   const [{ loadPlan }, { formatDiagnostic }] = await Promise.all([import('../engine/load-plan.js'), import('../playbook/diagnostic.js')]);
   const loaded = loadPlan({
+    ...(io.env.RUNBOOK_PLATFORMS ? { platformsPath: io.env.RUNBOOK_PLATFORMS } : {}),
     playbook: positionals[0]!,
     ...(values.inventory === undefined ? {} : { inventory: values.inventory }),
     ...(values.limit === undefined ? {} : { limit: values.limit }),

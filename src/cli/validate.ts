@@ -52,7 +52,7 @@ export async function validate(argv: string[], io: Io): Promise<number> {
   const diagnostics: Diagnostic[] = [];
   const summaries: string[] = [];
   for (const playbook of positionals) {
-    const loaded = loadPlan({ playbook, ...(values.inventory === undefined ? {} : { inventory: values.inventory }), cwd: io.cwd });
+    const loaded = loadPlan({ playbook, ...(io.env.RUNBOOK_PLATFORMS ? { platformsPath: io.env.RUNBOOK_PLATFORMS } : {}), ...(values.inventory === undefined ? {} : { inventory: values.inventory }), cwd: io.cwd });
     diagnostics.push(...loaded.diagnostics);
     if (loaded.plan) {
       const hosts = new Set<string>();

@@ -2,6 +2,7 @@ import { createTwoFilesPatch } from 'diff';
 import { Redactor } from '../playbook/redact.js';
 import { TransportError, type Session, type Transport } from '../transport/transport.js';
 import type { TaskSpec } from '../playbook/types.js';
+import { runNetworkTask, type NetworkTaskResult } from '../actions/network/task.js';
 import { iso, type Clock } from './clock.js';
 import type { EventBus } from './events.js';
 import type { PlannedHost, PlannedPlay, PlannedTask } from './plan-model.js';
@@ -49,6 +50,9 @@ interface Outcome {
   reason: FailureReason | null;
   would_run?: boolean;
   diff?: string;
+  /** What a network module adds to `register` (stdout per command, stdout_lines, commands). */
+  registered?: Record<string, unknown>;
+  network?: TaskResult['network'];
 }
 
 class Interrupted extends Error {
@@ -59,7 +63,7 @@ class Interrupted extends Error {
 
 /** Registered results, as `register` stores them and expressions read them. */
 function registered(o: Outcome): Record<string, unknown> {
-  return { stdout: o.stdout, stderr: o.stderr, rc: o.rc, changed: o.changed, failed: o.status === 'failed', skipped: o.status === 'skipped' };
+  return { stdout: o.stdout, stderr: o.stderr, rc: o.rc, changed: o.changed, failed: o.status === 'failed', skipped: o.status === 'skipped', ...o.registered };
 }
 
 function failed(reason: FailureReason, error: string, partial: Partial<Outcome> = {}): Outcome {
@@ -190,6 +194,7 @@ class TaskRunner {
     };
     if (outcome.would_run) result.would_run = true;
     if (outcome.diff !== undefined) result.diff = r.text(outcome.diff);
+    if (outcome.network) result.network = { ...outcome.network, lines: outcome.network.lines.map((l) => r.text(l)) };
     if (rescue) result.rescue = true;
     if (outcome.status === 'failed' && spec.ignoreErrors) result.ignored = true;
     bus.emit({ type: 'task_end', at: iso(clock), play: play.name, host: host.name, index: task.index, result });
@@ -212,7 +217,42 @@ class TaskRunner {
         return this.template(spec);
       case 'assert':
         return this.assert(spec.action.that, spec.action.msg);
+      case 'network':
+        return this.network(spec);
     }
+  }
+
+  private async network(spec: TaskSpec): Promise<Outcome> {
+    if (spec.action.kind !== 'network') throw new Error('not a network task');
+    const action = spec.action;
+    let args: Record<string, unknown>;
+    try {
+      args = this.opts.play.renderer.network(spec, this.vars);
+    } catch (err) {
+      return failed('template', message(err));
+    }
+    const timeoutMs = this.timeoutOf(spec);
+    let r: NetworkTaskResult;
+    try {
+      r = await this.bounded(() => runNetworkTask(this.session, action, args, { check: this.opts.check, diff: this.opts.diff }), timeoutMs);
+    } catch (err) {
+      if (err instanceof TransportError || err instanceof Interrupted) return this.transportFailure(err);
+      return failed('command', message(err));
+    }
+    const outcome: Outcome = {
+      status: r.status,
+      changed: r.status === 'changed',
+      rc: null,
+      stdout: r.stdout,
+      stderr: r.stderr,
+      error: r.error,
+      reason: r.status === 'failed' ? 'command' : null,
+      registered: r.registered,
+    };
+    if (r.wouldRun) outcome.would_run = true;
+    if (r.diff !== undefined) outcome.diff = r.diff;
+    if (r.network) outcome.network = r.network;
+    return outcome;
   }
 
   private async command(spec: TaskSpec): Promise<Outcome> {

@@ -1,4 +1,5 @@
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
+import { loadPlatforms } from '../network/platform.js';
 import { diagnostic, sortDiagnostics, type Diagnostic, type Loc } from '../playbook/diagnostic.js';
 import { loadInventory } from '../inventory/inventory.js';
 import { loadPlaybook } from '../playbook/playbook.js';
@@ -15,6 +16,8 @@ export interface LoadPlanOptions {
   /** `--resume`: each host from the first play it did not finish in the resumed run. */
   resume?: ResumePoint;
   cwd?: string;
+  /** RUNBOOK_PLATFORMS: more folders of platform profiles. */
+  platformsPath?: string;
 }
 
 export interface LoadedPlan {
@@ -47,11 +50,24 @@ export function loadPlan(opts: LoadPlanOptions): LoadedPlan {
     return null;
   });
 
+  // Platform profiles are read only when a play names a folder of its own or the environment adds some;
+  // otherwise the shipped ones are loaded on first use, so plans without network hosts pay nothing.
+  const withPlatforms = playbook.plays.find((p) => p.platforms !== undefined);
+  let platforms: ReturnType<typeof loadPlatforms> | undefined;
+  const catalog = () =>
+    (platforms ??= loadPlatforms({
+      playbookDir: dirname(playbook.path),
+      ...(withPlatforms ? { playbookPlatforms: withPlatforms.platforms!, playbookLoc: withPlatforms.locs.platforms ?? withPlatforms.loc } : {}),
+      ...(opts.platformsPath ? { envPath: opts.platformsPath } : {}),
+    })).catalog;
+  // Profiles the user names are checked whether or not a host uses them.
+  if (withPlatforms || opts.platformsPath) catalog();
   const built = buildPlan(playbook, inventories, {
+    platforms: catalog,
     ...(opts.limit === undefined ? {} : { limit: opts.limit }),
     ...(opts.resume === undefined ? {} : { resume: opts.resume }),
   });
-  all.push(...built.diagnostics);
+  all.push(...built.diagnostics, ...(platforms?.diagnostics ?? []));
   const sorted = sortDiagnostics(all);
   return { plan: sorted.length === 0 ? built.plan : null, playbook, diagnostics: sorted };
 }

@@ -1,3 +1,4 @@
+import type { PlatformCatalog } from '../network/platform.js';
 import type { Connection } from '../inventory/connection.js';
 import type { PlaySpec, TaskSpec } from '../playbook/types.js';
 
@@ -34,6 +35,8 @@ export interface PlannedHost {
 export interface TaskRenderer {
   command(task: TaskSpec, ctx: Record<string, unknown>): string;
   template(task: TaskSpec, ctx: Record<string, unknown>): { dest: string; content: string; mode?: string };
+  /** A network module's arguments with every string rendered; `src` becomes the rendered template's text. */
+  network(task: TaskSpec, ctx: Record<string, unknown>): Record<string, unknown>;
   /** A `when`/`failed_when`/`changed_when`/`assert` expression, evaluated for its truth. */
   test(expr: string, ctx: Record<string, unknown>): boolean;
 }
@@ -52,6 +55,8 @@ export interface Plan {
   /** Absolute path of the playbook. */
   playbook: string;
   plays: PlannedPlay[];
+  /** The platform profiles network_cli hosts are driven by, when any host is one. */
+  platforms?: PlatformCatalog;
 }
 
 /** What a registered result looks like before its task ran: plan previews render against this. */

@@ -8,6 +8,7 @@ import { MAGIC_VARS, type PlaybookSpec, type PlaySpec, type TaskSpec } from '../
 import { inventoryDir, resolveConnection } from '../inventory/connection.js';
 import type { Inventory } from '../inventory/types.js';
 import { InventoryVars } from '../inventory/vars.js';
+import type { PlatformCatalog } from '../network/platform.js';
 import { splitBatches } from './batches.js';
 import {
   REGISTERED_PLACEHOLDER,
@@ -37,6 +38,8 @@ export interface BuildPlanOptions {
   /** Home and user for connection defaults (tests pin them). */
   home?: string;
   user?: string;
+  /** Platform profiles, read on first use: a network_cli host whose network_os has none is a problem. */
+  platforms?: () => PlatformCatalog;
 }
 
 /**
@@ -138,6 +141,28 @@ export function createRenderer(engine: TemplateEngine, file: string): TaskRender
         throw located(task, ['template.src', 'template'], err, 'template');
       }
     },
+    network(task, ctx) {
+      if (task.action.kind !== 'network') throw new Error(`task "${task.name}" is not a network module`);
+      const module = task.action.module;
+      const render = (v: unknown, key: string): unknown => {
+        if (typeof v === 'string') return engine.renderString(v, ctx, file);
+        if (Array.isArray(v)) return v.map((x) => render(x, key));
+        if (v !== null && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, render(x, key)]));
+        return v;
+      };
+      const out: Record<string, unknown> = {};
+      for (const [key, value] of Object.entries(task.action.args)) {
+        try {
+          // wait_for is evaluated against the command results, not the host's variables.
+          if (key === 'wait_for') out[key] = value;
+          else if (key === 'src' && typeof value === 'string') out[key] = engine.renderFile(engine.renderString(value, ctx, file), ctx);
+          else out[key] = render(value, key);
+        } catch (err) {
+          throw located(task, [`${module}.${key}`, module], err, key === 'src' ? 'template' : key);
+        }
+      }
+      return out;
+    },
     test(expr, ctx) {
       try {
         return evaluateExpression(engine, expr, ctx);
@@ -158,6 +183,7 @@ export function buildPlan(
   opts: BuildPlanOptions = {},
 ): { plan: Plan | null; diagnostics: Diagnostic[] } {
   const problems = new DiagnosticCollector();
+  let usedPlatforms: PlatformCatalog | undefined;
   const varsByInventory = new Map<Inventory, InventoryVars>();
   const engines = new Map<string, TemplateEngine>();
   const plays: PlannedPlay[] = [];
@@ -205,6 +231,14 @@ export function buildPlan(
       const conn = resolveConnection(hostName, vars, { baseDir: inventoryDir(inv), home: opts.home, user: opts.user });
       const hostLoc = inv.hosts.get(hostName)?.loc ?? { file: inv.file, line: 1, col: 1 };
       for (const p of conn.problems) problems.add(hostLoc, `host ${hostName}: ${p}`);
+      const net = conn.connection.network;
+      if (net && opts.platforms) {
+        const catalog = opts.platforms();
+        usedPlatforms = catalog;
+        if (!catalog.resolve(net.networkOs)) {
+          problems.add(hostLoc, `host ${hostName}: no platform profile for network_os "${net.networkOs}"`, null, `known: ${catalog.names().join(', ')}`);
+        }
+      }
       const ctx: Record<string, unknown> = { ...vars, ...placeholders };
 
       const preview = (list: TaskSpec[]): PlannedTask[] =>
@@ -244,7 +278,8 @@ export function buildPlan(
     problems.add(loc, `--limit "${opts.limit}" leaves no host in any play`);
   }
   const diagnostics = problems.list();
-  return { plan: diagnostics.length > 0 ? null : { playbook: playbook.path, plays }, diagnostics };
+  const plan: Plan = { playbook: playbook.path, plays, ...(usedPlatforms ? { platforms: usedPlatforms } : {}) };
+  return { plan: diagnostics.length > 0 ? null : plan, diagnostics };
 }
 
 /** Host-independent checks, done once per task: expression syntax, template lookup and syntax. */

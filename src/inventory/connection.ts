@@ -1,5 +1,6 @@
 import { userInfo, homedir } from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { resolveNetworkConnection, type NetworkConnection } from './network.js';
 import type { Inventory } from './types.js';
 
 /** How to reach one host: the inventory's connection variables, resolved (aliases applied, `~` expanded). */
@@ -14,6 +15,8 @@ export interface Connection {
   passwordEnv?: string;
   knownHosts: string;
   hostKeyChecking: 'strict' | 'accept-new' | 'off';
+  /** Set for `connection: network_cli` hosts: their platform and how to reach privileged mode. */
+  network?: NetworkConnection;
 }
 
 export interface ConnectionContext {
@@ -89,6 +92,9 @@ export function resolveConnection(hostName: string, vars: Record<string, unknown
   if (keyFile !== undefined) connection.keyFile = expandPath(keyFile, ctx);
   if (passphraseEnv !== undefined) connection.passphraseEnv = passphraseEnv;
   if (passwordEnv !== undefined) connection.passwordEnv = passwordEnv;
+  const net = resolveNetworkConnection(vars);
+  problems.push(...net.problems);
+  if (net.network) connection.network = net.network;
   return { connection, problems };
 }
 

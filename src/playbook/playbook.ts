@@ -1,6 +1,7 @@
 import { dirname, resolve } from 'node:path';
 import { isScalar } from 'yaml';
 import { diagnostic, sortDiagnostics, type Diagnostic } from './diagnostic.js';
+import { NETWORK_MODULES } from './network-modules.js';
 import { parseDuration } from './duration.js';
 import { displayPath, loadYamlFile, type LoadedYaml, type YamlPath } from './load.js';
 import { bundledSchema, schemaDiagnostics } from './schema.js';
@@ -36,7 +37,7 @@ export function loadPlaybook(path: string): { playbook: PlaybookSpec | null; dia
 
 type YamlMap = Record<string, unknown>;
 
-const ACTIONS = ['command', 'template', 'assert'] as const;
+const ACTIONS = ['command', 'template', 'assert', ...Object.keys(NETWORK_MODULES)] as const;
 const TASK_KEYS = new Set([
   ...ACTIONS,
   'name', 'when', 'register', 'timeout', 'retries', 'retry_delay', 'failed_when', 'changed_when', 'ignore_errors', 'check_mode',
@@ -124,6 +125,14 @@ function textUses(task: YamlMap, at: YamlPath): TextUse[] {
     add('assert.that', task.assert.that, [...at, 'assert', 'that'], true);
     add('assert.msg', task.assert.msg, [...at, 'assert', 'msg'], false);
   }
+  for (const module of Object.keys(NETWORK_MODULES)) {
+    const args = task[module];
+    if (!isMap(args)) continue;
+    for (const [key, value] of Object.entries(args)) {
+      // src names a template file, checked when it is rendered; wait_for reads results not yet there.
+      if (key !== 'src' && key !== 'wait_for') add(`${module}.${key}`, value, [...at, module, key], false);
+    }
+  }
   return uses;
 }
 
@@ -193,6 +202,7 @@ function toPlay(play: YamlMap, at: YamlPath, loaded: LoadedYaml, dir: string): P
     name: typeof play.name === 'string' ? play.name : hosts,
     hosts,
     ...(typeof play.inventory === 'string' ? { inventory: resolve(dir, play.inventory) } : {}),
+    ...(typeof play.platforms === 'string' ? { platforms: play.platforms } : {}),
     vars: isMap(play.vars) ? play.vars : {},
     forks: typeof play.forks === 'number' ? play.forks : DEFAULTS.forks,
     connectRate: typeof play.connect_rate === 'number' ? play.connect_rate : null,
@@ -263,12 +273,18 @@ function toAction(task: YamlMap, at: YamlPath, loaded: LoadedYaml): TaskAction {
     if (typeof a.msg === 'string') action.msg = a.msg;
     return action;
   }
+  const network = Object.keys(NETWORK_MODULES).find((m) => m in task);
+  if (network !== undefined) {
+    const args = isMap(task[network]) ? (task[network] as YamlMap) : {};
+    return { kind: 'network', module: network, moduleKind: NETWORK_MODULES[network]!, args };
+  }
   return { kind: 'command', command: String(task.command) };
 }
 
 function defaultName(action: TaskAction): string {
   if (action.kind === 'command') return action.command;
   if (action.kind === 'template') return `template ${action.dest}`;
+  if (action.kind === 'network') return action.module;
   return `assert ${action.that.join(' and ')}`;
 }
 

@@ -1,3 +1,4 @@
+import type { NetworkModuleKind } from './network-modules.js';
 import type { Loc } from './diagnostic.js';
 
 /**
@@ -21,7 +22,9 @@ export interface BreakerSpec {
 export type TaskAction =
   | { kind: 'command'; command: string }
   | { kind: 'template'; src: string; dest: string; mode?: string }
-  | { kind: 'assert'; that: string[]; msg?: string };
+  | { kind: 'assert'; that: string[]; msg?: string }
+  /** An Ansible network module (cli_command, ios_config, …) on a network_cli host; args as written. */
+  | { kind: 'network'; module: string; moduleKind: NetworkModuleKind; args: Record<string, unknown> };
 
 export interface TaskSpec {
   name: string;
@@ -47,6 +50,8 @@ export interface PlaySpec {
   hosts: string;
   /** Inventory path resolved against the playbook's directory, when the play names one. */
   inventory?: string;
+  /** `platforms:` as written: a folder of platform profiles relative to the playbook. */
+  platforms?: string;
   vars: Record<string, unknown>;
   forks: number;
   /** New SSH connections per second; null = no cap. */

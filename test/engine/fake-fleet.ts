@@ -18,6 +18,7 @@ export const renderer: TaskRenderer = {
     if (task.action.mode) out.mode = task.action.mode;
     return out;
   },
+  network: (task) => (task.action.kind === 'network' ? task.action.args : {}),
   test: (expr, ctx) => env.renderString(`{% if ${expr} %}1{% endif %}`, ctx) === '1',
 };
 

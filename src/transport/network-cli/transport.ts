@@ -1,5 +1,5 @@
 import type { Connection } from '../../inventory/connection.js';
-import type { NetworkConnection } from '../../network/connection.js';
+import type { NetworkConnection } from '../../inventory/network.js';
 import type { PlatformCatalog } from '../../network/platform.js';
 import { TransportError, type ConnectOptions, type Session, type Transport } from '../transport.js';
 import { CliChannel, CliError } from './channel.js';
