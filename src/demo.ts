@@ -4,7 +4,7 @@ import { EventBus } from './engine/events.js';
 import { loadPlan } from './engine/load-plan.js';
 import type { RunReport } from './engine/results.js';
 import { exitCodeFor, runPlan } from './engine/run.js';
-import { startLab, type LabHost } from './lab/lab.js';
+import { LAB_ENABLE_ENV, startLab, type LabHost } from './lab/lab.js';
 import { newRunId } from './report/journal.js';
 import { attachOutputs } from './report/outputs.js';
 import { SshTransport } from './transport/ssh.js';
@@ -17,6 +17,8 @@ import { loadPlatforms } from './network/platform.js';
  * per-site breakers, changed detection and rescue at work in one command.
  */
 export const DEMO_PLAYBOOK = fileURLToPath(new URL('../playbooks/site.yml', import.meta.url));
+/** `npm run demo -- --network`: playbooks/network.yml on routers playing IOS, EOS and Junos. */
+export const NETWORK_DEMO_PLAYBOOK = fileURLToPath(new URL('../playbooks/network.yml', import.meta.url));
 
 export interface DemoOptions {
   hosts: number;
@@ -24,10 +26,15 @@ export interface DemoOptions {
   faults: string[];
   seed: number;
   io: Io;
+  /** Network devices (IOS, EOS and Junos in turn) and the network playbook instead of LabOS and site.yml. */
+  network?: boolean;
 }
 
 /** The default trouble: site4 never answers, r007 (site1's) fails half its commands, the same way every run. */
 export const DEMO_DEFAULTS: Omit<DemoOptions, 'io'> = { hosts: 100, sites: 5, faults: ['site4:hang', 'r007:flaky:0.5'], seed: 7 };
+
+/** Network trouble: site3's routers refuse our logins, and r005 refuses `logging` lines (its push is reverted). */
+export const NETWORK_DEMO_DEFAULTS: Omit<DemoOptions, 'io'> = { hosts: 30, sites: 3, faults: ['site3:auth', 'r005:deny:^logging'], seed: 7, network: true };
 
 export interface DemoOutcome {
   code: number;
@@ -37,11 +44,13 @@ export interface DemoOutcome {
 }
 
 export async function runDemo(opts: DemoOptions): Promise<DemoOutcome> {
-  const lab = await startLab({ hosts: opts.hosts, sites: opts.sites, faults: opts.faults, seed: opts.seed });
+  const lab = await startLab({ hosts: opts.hosts, sites: opts.sites, faults: opts.faults, seed: opts.seed, ...(opts.network ? { platform: 'mixed' as const } : {}) });
+  // The lab's enable password, as a user would export it for `runbook apply`.
+  const env = opts.network ? { ...opts.io.env, [LAB_ENABLE_ENV]: lab.enablePassword } : opts.io.env;
   const devices = lab.hosts;
   try {
     opts.io.err(`lab: ${lab.hosts.length} devices in ${opts.sites} sites on 127.0.0.1 (faults: ${opts.faults.join(', ')})\n`);
-    const { plan, diagnostics } = loadPlan({ playbook: DEMO_PLAYBOOK, inventory: lab.inventoryPath });
+    const { plan, diagnostics } = loadPlan({ playbook: opts.network ? NETWORK_DEMO_PLAYBOOK : DEMO_PLAYBOOK, inventory: lab.inventoryPath });
     if (!plan) {
       for (const d of diagnostics) opts.io.err(`${d.file}:${d.line}:${d.col}: ${d.message}\n`);
       return { code: 4, report: null, devices };
@@ -59,8 +68,8 @@ export async function runDemo(opts: DemoOptions): Promise<DemoOutcome> {
       check: false,
       resumedFrom: null,
     });
-    const transport = new NetworkCliTransport(new SshTransport({ env: opts.io.env }), () => plan.platforms ?? loadPlatforms().catalog, opts.io.env);
-    const report = await runPlan(plan, { transport, bus, runId, env: opts.io.env });
+    const transport = new NetworkCliTransport(new SshTransport({ env }), () => plan.platforms ?? loadPlatforms().catalog, env);
+    const report = await runPlan(plan, { transport, bus, runId, env });
     const problems = outputs.finish(report);
     return { code: problems.length > 0 ? 1 : exitCodeFor(report), report, devices };
   } finally {
@@ -69,6 +78,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoOutcome> {
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const { code } = await runDemo({ ...DEMO_DEFAULTS, io: processIo() });
+  const network = process.argv.slice(2).includes('--network');
+  const { code } = await runDemo({ ...(network ? NETWORK_DEMO_DEFAULTS : DEMO_DEFAULTS), io: processIo() });
   process.exitCode = code;
 }

@@ -1,4 +1,5 @@
 import Table from 'cli-table3';
+import { networkTable } from './network-table.js';
 import type { BreakerTimeline, HostResult, HostStatus, RunReport, TaskResult } from '../engine/results.js';
 
 export interface RenderOptions {
@@ -197,6 +198,8 @@ export function renderReport(report: RunReport, opts: RenderOptions = {}): strin
   const header = [`run ${report.run_id} of ${report.playbook}${report.check ? ' (check)' : ''}`];
   if (report.resumed_from) header.push(`resumed from run ${report.resumed_from}`);
   const sections = [header.join('\n'), hostTable(report, opts), batchTable(report, opts)];
+  const network = networkTable(report, opts);
+  if (network) sections.push(network);
   const breakers = breakerTable(report, opts);
   if (breakers) sections.push(breakers);
   sections.push(renderRecap(report, opts));
