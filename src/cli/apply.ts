@@ -1,17 +1,11 @@
 import { resolve } from 'node:path';
 import { EXIT, UsageError, parseFlags, positiveInt } from './args.js';
 import type { Io } from '../report/io.js';
-import { EventBus } from '../engine/events.js';
 import { loadPlan } from '../engine/load-plan.js';
 import type { Plan } from '../engine/plan-model.js';
-import { exitCodeFor, runPlan } from '../engine/run.js';
 import { formatDiagnostic } from '../playbook/diagnostic.js';
-import { hostsToResume, newRunId, RunNotFoundError } from '../report/journal.js';
-import { attachOutputs, type Outputs } from '../report/outputs.js';
-import { Redactor } from '../playbook/redact.js';
-import { SshTransport } from '../transport/ssh.js';
-import { NetworkCliTransport } from '../transport/network-cli/transport.js';
-import { loadPlatforms } from '../network/platform.js';
+import { hostsToResume, RunNotFoundError } from '../report/journal.js';
+import { runApply } from './run-apply.js';
 
 const USAGE = `usage: runbook apply PLAYBOOK [-i INV] [--limit PATTERN] [--check] [--diff] [--forks N] [--verbose]
                      [--report-file FILE] [--junit FILE] [--json] [--resume [RUN_ID]] [--run-dir DIR]
@@ -87,7 +81,6 @@ export async function apply(rawArgv: string[], io: Io): Promise<number> {
   const resume = values.resume ? resumePoint(runDir, playbook, resumeId, io) : null;
 
   const loaded = loadPlan({
-    ...(io.env.RUNBOOK_PLATFORMS ? { platformsPath: io.env.RUNBOOK_PLATFORMS } : {}),
     playbook,
     cwd: io.cwd,
     ...(values.inventory ? { inventory: values.inventory } : {}),
@@ -108,56 +101,27 @@ export async function apply(rawArgv: string[], io: Io): Promise<number> {
     return EXIT.ok;
   }
 
-  const runId = newRunId();
-  const bus = new EventBus();
-  let outputs: Outputs;
-  try {
-    outputs = attachOutputs(bus, io, {
-      json: values.json ?? false,
-      verbose: values.verbose ?? false,
-      diff: values.diff ?? false,
-      runDir,
-      runId,
+  const applied = await whileStoppable(io, (stop) =>
+    runApply(plan, {
+      io,
       playbook,
-      check,
-      resumedFrom: resume?.runId ?? null,
-      ...(values['report-file'] ? { reportFile: values['report-file'] } : {}),
-      ...(values.junit ? { junitFile: values.junit } : {}),
-      ...(values.diff ? { redactor: redactorFor(plan, io) } : {}),
-    });
-  } catch (err) {
-    io.err(`runbook apply: cannot record the run under ${runDir}: ${(err as Error).message}\n`);
-    return EXIT.usage;
-  }
-
-  const report = await whileStoppable(io, (stop) =>
-    runPlan(plan, {
-      transport: new NetworkCliTransport(
-        new SshTransport({ env: io.env, warn: (m) => io.err(`warning: ${m}\n`) }),
-        () => plan.platforms ?? loadPlatforms().catalog,
-        io.env,
-      ),
-      bus,
-      runId,
+      playbookLabel: playbook,
       check,
       diff: values.diff ?? false,
-      env: io.env,
-      signal: stop.graceful,
-      abortSignal: stop.hard,
-      playbookLabel: playbook,
       resumedFrom: resume?.runId ?? null,
+      stop,
+      outputs: {
+        runDir,
+        json: values.json ?? false,
+        verbose: values.verbose ?? false,
+        ...(values['report-file'] ? { reportFile: values['report-file'] } : {}),
+        ...(values.junit ? { junitFile: values.junit } : {}),
+      },
       ...(forks !== undefined ? { forks } : {}),
     }),
   );
-  const unwritten = outputs.finish(report);
-
-  // A journal line or progress line that could not be written (a full disk, a closed pipe) did not stop the rollout.
-  for (const err of bus.listenerErrors()) io.err(`runbook apply: an output failed during the run: ${err instanceof Error ? err.message : String(err)}\n`);
-  const code = exitCodeFor(report);
-  if (code !== EXIT.ok) return code;
-  if (bus.listenerErrors().length > 0) return EXIT.internal;
-  // The hosts are fine but a file asked for on the command line is missing: CI must not read that as success.
-  return unwritten.length > 0 ? EXIT.usage : EXIT.ok;
+  if (applied.report === null) io.err(`runbook apply: ${applied.message}\n`);
+  return applied.code;
 }
 
 const targets = (plan: Plan) => plan.plays.reduce((n, p) => n + p.hosts.size, 0);
@@ -176,13 +140,6 @@ function resumePoint(runDir: string, playbook: string, runId: string | undefined
     throw new UsageError(`--resume: run ${found.runId} was of ${found.meta.playbook}, not ${playbook}`);
   }
   return found;
-}
-
-/** Every secret any host's variables name: diffs are where a templated secret would show. */
-function redactorFor(plan: Plan, io: Io): Redactor {
-  const redactor = new Redactor();
-  for (const play of plan.plays) for (const host of play.hosts.values()) redactor.addFromVars(host.vars, io.env);
-  return redactor;
 }
 
 interface Stop {

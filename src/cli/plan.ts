@@ -37,11 +37,9 @@ function shownVars(h: PlannedHost): Record<string, unknown> {
   return rest;
 }
 
-async function redactorFor(plan: Plan, io: Io): Promise<{ redactor: Redactor; redactVars: (v: Record<string, unknown>, r: Redactor) => Record<string, unknown> }> {
-  const { Redactor, redactVars } = await import('../playbook/redact.js');
-  const redactor = new Redactor();
-  for (const p of plan.plays) for (const h of p.hosts.values()) redactor.addFromVars(h.vars, io.env);
-  return { redactor, redactVars };
+async function redactorOf(plan: Plan, io: Io): Promise<{ redactor: Redactor; redactVars: (v: Record<string, unknown>, r: Redactor) => Record<string, unknown> }> {
+  const [{ redactorFor, redactVars }, { planVars }] = await Promise.all([import('../playbook/redact.js'), import('../engine/plan-model.js')]);
+  return { redactor: redactorFor(planVars(plan), io.env), redactVars };
 }
 
 function describeTask(t: PlannedTask, redactor: Redactor): string[] {
@@ -115,7 +113,7 @@ export async function plan(argv: string[], io: Io): Promise<number> {
     io.err(`${loaded.diagnostics.length} problem${loaded.diagnostics.length === 1 ? '' : 's'} in ${files} file${files === 1 ? '' : 's'}\n`);
     return EXIT.invalid;
   }
-  const { redactor, redactVars } = await redactorFor(loaded.plan, io);
+  const { redactor, redactVars } = await redactorOf(loaded.plan, io);
   if (values.json) {
     const plays = loaded.plan.plays.map((p) => ({
       name: p.name,

@@ -9,6 +9,7 @@ import { inventoryDir, resolveConnection } from '../inventory/connection.js';
 import type { Inventory } from '../inventory/types.js';
 import { InventoryVars } from '../inventory/vars.js';
 import type { PlatformCatalog } from '../network/platform.js';
+import { isTransportName, TRANSPORTS } from '../transport/registry.js';
 import { splitBatches } from './batches.js';
 import {
   REGISTERED_PLACEHOLDER,
@@ -238,6 +239,10 @@ export function buildPlan(
         if (!catalog.resolve(net.networkOs)) {
           problems.add(hostLoc, `host ${hostName}: no platform profile for network_os "${net.networkOs}"`, null, `known: ${catalog.names().join(', ')}`);
         }
+      }
+      const transport = conn.connection.transport;
+      if (!isTransportName(transport)) {
+        problems.add(hostLoc, `host ${hostName}: connection "${transport}" is not one of ${Object.keys(TRANSPORTS).join(', ')}`);
       }
       const ctx: Record<string, unknown> = { ...vars, ...placeholders };
 

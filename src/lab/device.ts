@@ -260,7 +260,7 @@ export class Device {
    * Runs one command under the device's faults. `stall` never answers; `drop` sends part of the output and
    * then cuts the TCP connection; the rest produce a normal result.
    */
-  private async run(command: string, ctx: RunContext): Promise<{ kind: 'done'; out: CommandOutput } | { kind: 'stall' } | { kind: 'drop'; partial: string }> {
+  private async run(command: string, ctx: CommandContext): Promise<{ kind: 'done'; out: CommandOutput } | { kind: 'stall' } | { kind: 'drop'; partial: string }> {
     this.counters.commands++;
     this.opts.fleet.commands++;
     const f = this.faults();
@@ -286,7 +286,7 @@ export class Device {
     return { kind: 'done', out };
   }
 
-  private async exec(stream: ServerChannel, command: string, ctx: RunContext): Promise<void> {
+  private async exec(stream: ServerChannel, command: string, ctx: CommandContext): Promise<void> {
     stream.on('error', () => {});
     const result = await this.run(command, ctx);
     if (ctx.signal.aborted || result.kind === 'stall') return;
@@ -304,7 +304,7 @@ export class Device {
   }
 
   /** A line-at-a-time shell for people who `ssh` into a device by hand. */
-  private shell(stream: ServerChannel, pty: boolean, ctx: RunContext): void {
+  private shell(stream: ServerChannel, pty: boolean, ctx: CommandContext): void {
     stream.on('error', () => {});
     const nl = (s: string) => (pty ? s.replace(/\r?\n/g, '\r\n') : s);
     const prompt = `${this.name}# `;
@@ -359,7 +359,7 @@ export class Device {
   }
 }
 
-interface RunContext {
+interface CommandContext {
   user: string;
   cwd: string;
   signal: AbortSignal;

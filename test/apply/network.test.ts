@@ -4,11 +4,11 @@ import { describe, expect, it } from 'vitest';
 import { EventBus } from '../../src/engine/events.js';
 import { loadPlan } from '../../src/engine/load-plan.js';
 import type { HostResult, RunReport } from '../../src/engine/results.js';
-import { exitCodeFor, runPlan } from '../../src/engine/run.js';
+import { exitCodeFor } from '../../src/cli/exit.js';
+import { runPlan } from '../../src/engine/run.js';
 import { LAB_ENABLE_ENV, type Lab } from '../../src/lab/lab.js';
 import { loadPlatforms } from '../../src/network/platform.js';
-import { NetworkCliTransport } from '../../src/transport/network-cli/transport.js';
-import { SshTransport } from '../../src/transport/ssh.js';
+import { TransportRouter } from '../../src/transport/registry.js';
 import { useLabs } from '../support/fixtures.js';
 import { until } from '../support/wait.js';
 
@@ -22,7 +22,8 @@ async function apply(l: Lab, play: string, mode: { check?: boolean; diff?: boole
   writeFileSync(path, `- name: Network\n  hosts: all\n  inventory: inventory.yml\n${play.replace(/^/gm, '  ')}\n`);
   const { plan, diagnostics } = loadPlan({ playbook: path });
   expect(diagnostics).toEqual([]);
-  const transport = new NetworkCliTransport(new SshTransport({ env: ENV }), () => plan!.platforms ?? loadPlatforms().catalog, ENV);
+  // Through the registry, as `runbook apply` reaches hosts: network_cli by the inventory's ansible_connection.
+  const transport = new TransportRouter({ env: ENV, platforms: () => plan!.platforms ?? loadPlatforms().catalog });
   const report = await runPlan(plan!, { transport, bus: new EventBus(), runId: 'net', env: ENV, ...mode });
   return { report, code: exitCodeFor(report), host: (n: string): HostResult => report.hosts.find((h) => h.name === n)! };
 }
