@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { startLab } from '../src/lab/lab.js';
+import { startLab, type LabPlatform } from '../src/lab/lab.js';
 
 /**
  * A lab in its own process, so the figures of the process under test are not mixed with the devices' work.
@@ -13,6 +13,7 @@ const { values } = parseArgs({
     fault: { type: 'string', multiple: true, default: [] },
     latency: { type: 'string', default: '0' },
     seed: { type: 'string', default: '1' },
+    platform: { type: 'string' },
   },
 });
 
@@ -22,6 +23,7 @@ const lab = await startLab({
   faults: values.fault,
   latencyMs: Number(values.latency),
   seed: Number(values.seed),
+  ...(values.platform ? { platform: values.platform as LabPlatform } : {}),
 });
 
 let stopping = false;

@@ -11,6 +11,7 @@ import type { Plan } from '../src/engine/plan-model.js';
 import type { RunReport } from '../src/engine/results.js';
 import { processIo } from '../src/report/io.js';
 import { bareLoop, type BareTarget } from './baseline.js';
+import { LAB_ENABLE_ENV } from '../src/lab/lab.js';
 
 /**
  * `npm run bench`: the figures runbook promises, each next to its goal, on this machine. Devices live in a
@@ -101,8 +102,9 @@ interface LabServer {
   stop(): Promise<void>;
 }
 
-async function startLabServer(opts: { hosts: number; sites: number; faults?: string[]; latencyMs?: number }): Promise<LabServer> {
+async function startLabServer(opts: { hosts: number; sites: number; faults?: string[]; latencyMs?: number; platform?: string }): Promise<LabServer> {
   const args = ['--import', 'tsx', join(ROOT, 'bench/lab-server.ts'), '--hosts', String(opts.hosts), '--sites', String(opts.sites)];
+  if (opts.platform) args.push('--platform', opts.platform);
   for (const f of opts.faults ?? []) args.push('--fault', f);
   args.push('--latency', String(opts.latencyMs ?? 0), '--seed', '1');
   // stdin stays open as a lifeline: the lab stops itself when this process goes away.
@@ -220,6 +222,36 @@ async function throughput(dir: string, hosts: number, forks: number): Promise<vo
       goal: '<= 1.15',
       pass: ratio <= 1.15,
       detail: `runbook ${round(median(ours))} ms, bare ${round(median(bare))} ms (median of ${REPEATS}, after a warm-up round)`,
+    });
+  } finally {
+    await lab.stop();
+  }
+}
+
+/** Five config lines pushed to a hundred IOS devices through their CLI, then the same play again (nothing to do). */
+async function networkPush(dir: string): Promise<void> {
+  const hosts = 100;
+  const lab = await startLabServer({ hosts, sites: 5, latencyMs: 20, platform: 'ios' });
+  try {
+    process.env[LAB_ENABLE_ENV] = 'lab-enable';
+    const lines = ['ntp server 192.0.2.1', 'ntp server 192.0.2.2', 'logging host 192.0.2.50', 'logging buffered 64000', 'snmp-server location lab'];
+    const file = join(dir, 'network.yml');
+    const play = ['- name: network push', '  hosts: all', '  forks: 20', '  tasks:', '    - ios_config:', '        lines:', ...lines.map((l) => `          - ${l}`)];
+    writeFileSync(file, play.join('\n') + '\n');
+    const p = plan(file, lab.inventoryPath);
+    const budget = 300_000;
+    const first = await runbookRun(p, budget);
+    if (first.report.summary.changed !== hosts) throw new Error(`first run: ${JSON.stringify(first.report.summary)}`);
+    const second = await runbookRun(p, budget);
+    if (second.report.summary.ok !== hosts) throw new Error(`second run: ${JSON.stringify(second.report.summary)}`);
+    raw.network_push = { first_ms: round(first.wallMs), second_ms: round(second.wallMs) };
+    figure({
+      name: `network: ${lines.length} config lines to ${hosts} IOS devices, forks 20, 20 ms latency`,
+      value: round(first.wallMs),
+      unit: 'ms',
+      goal: '-',
+      pass: null,
+      detail: `first run ${round(first.wallMs)} ms (${hosts} changed, revert timer armed and confirmed), second run ${round(second.wallMs)} ms (${hosts} ok)`,
     });
   } finally {
     await lab.stop();
@@ -418,6 +450,7 @@ async function main(): Promise<number> {
       ['start-up', '<= 300 ms', () => (built ? startup() : Promise.reject(new Error('no build')))],
       ['lab', '-', labFigures],
       ['inventory 50k', '<= 10 s', () => inventory50k(dir)],
+      ['network', '-', () => networkPush(dir)],
     ];
     const only = process.env.BENCH_ONLY?.split(',');
     for (const [name, goal, step] of steps) {
