@@ -50,7 +50,21 @@ export function keyTables(): Record<string, string> {
   const task = defs.task?.properties ?? {};
   const breaker = play.breaker?.properties ?? {};
   const connection = inventory.definitions?.vars?.properties ?? {};
-  return { play: table(play), breaker: table(breaker), task: table(task), connection: table(connection) };
+  const platform = load('platform.schema.json');
+  // Network modules share four argument sets; the task table lists each module by name.
+  const networkTask = Object.fromEntries(Object.entries(task).filter(([, n]) => !n.$ref?.match(/network|cli(Command|Config)$/)));
+  return {
+    play: table(play),
+    breaker: table(breaker),
+    task: table(networkTask),
+    connection: table(connection),
+    'network-config': table(defs.networkConfig?.properties ?? {}),
+    'network-command': table(defs.networkCommands?.properties ?? {}),
+    'cli-command': table(defs.cliCommand?.properties ?? {}),
+    'cli-config': table(defs.cliConfig?.properties ?? {}),
+    platform: table(platform.properties ?? {}),
+    'platform-config': table(platform.properties?.config?.properties ?? {}),
+  };
 }
 
 /** The README with every marked table replaced by the one generated from the schemas. */
