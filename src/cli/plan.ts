@@ -22,12 +22,18 @@ interface JsonTask {
   action: string;
   command?: string;
   template?: { src: string; dest: string; content: string; mode?: string };
+  network?: { module: string; args: Record<string, unknown> };
 }
 
 function jsonTask(t: PlannedTask, redactor: Redactor): JsonTask {
   const out: JsonTask = { name: t.spec.name, action: t.spec.action.kind };
   if (t.preview.command !== undefined) out.command = redactor.text(t.preview.command);
   if (t.preview.template) out.template = { ...t.preview.template, content: redactor.text(t.preview.template.content) };
+  if (t.preview.network) {
+    // Secrets are scrubbed in the serialised arguments, where every string value is reached at once.
+    const args = JSON.parse(redactor.text(JSON.stringify(t.preview.network.args))) as Record<string, unknown>;
+    out.network = { module: t.preview.network.module, args };
+  }
   return out;
 }
 
@@ -48,6 +54,16 @@ function describeTask(t: PlannedTask, redactor: Redactor): string[] {
   const when = t.spec.when?.length ? `  [when: ${t.spec.when.join(' and ')}]` : '';
   if (a.kind === 'command') return [`${head}${when}`, `     $ ${redactor.text(t.preview.command ?? a.command)}`];
   if (a.kind === 'assert') return [`${head}${when}`, `     assert: ${a.that.join(' and ')}`];
+  if (a.kind === 'network') {
+    const args = t.preview.network?.args ?? a.args;
+    const lines = Object.entries(args).flatMap(([k, v]) =>
+      String(typeof v === 'string' ? v : JSON.stringify(v))
+        .replace(/\n$/, '')
+        .split('\n')
+        .map((l, i) => `     ${i === 0 ? `${k}: ` : '  '}${redactor.text(l)}`),
+    );
+    return [`${head}${when}`, `     ${a.module}`, ...lines];
+  }
   const tpl = t.preview.template!;
   const mode = tpl.mode ? ` (mode ${tpl.mode})` : '';
   const body = redactor.text(tpl.content).replace(/\n$/, '').split('\n').map((l) => `     | ${l}`);

@@ -11,6 +11,8 @@ import type { PlaySpec, TaskSpec } from '../playbook/types.js';
 export interface TaskPreview {
   command?: string;
   template?: { src: string; dest: string; content: string; mode?: string };
+  /** A network module and its arguments, rendered (`src` as the template's text). */
+  network?: { module: string; args: Record<string, unknown> };
 }
 
 export interface PlannedTask {

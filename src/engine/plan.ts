@@ -359,5 +359,26 @@ function previewTask(
     }
     return { template };
   }
+  if (a.kind === 'network') {
+    const render = (v: unknown): unknown => {
+      if (typeof v === 'string') return engine.renderString(v, ctx, file);
+      if (Array.isArray(v)) return v.map(render);
+      if (v !== null && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, render(x)]));
+      return v;
+    };
+    const args: Record<string, unknown> = {};
+    for (const [key, value] of Object.entries(a.args)) {
+      try {
+        if (key === 'wait_for') args[key] = value;
+        else if (key === 'src' && typeof value === 'string') args[key] = engine.renderFile(engine.renderString(value, ctx, file), ctx);
+        else args[key] = render(value);
+      } catch (err) {
+        if (err instanceof RenderError && err.file !== file) problems.add({ file: err.file, line: err.line, col: err.col }, err.message, host);
+        else problems.add(taskLoc(task, `${a.module}.${key}`, a.module), renderMessage(err), host);
+        args[key] = value;
+      }
+    }
+    return { network: { module: a.module, args } };
+  }
   return {};
 }

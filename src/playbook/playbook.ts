@@ -70,7 +70,7 @@ function ruleDiagnostics(loaded: LoadedYaml): Diagnostic[] {
   for (const { play, path } of playEntries(loaded.value)) {
     const tasks = taskEntries(play, path);
     for (const { task, path: at } of tasks) {
-      out.push(...actionDiagnostics(task, at, loaded));
+      out.push(...actionDiagnostics(task, at, loaded), ...networkDiagnostics(task, at, loaded));
       const mode = isMap(task.template) ? task.template.mode : undefined;
       if (typeof mode === 'number' && fileMode(mode, [...at, 'template', 'mode'], loaded) === null) {
         out.push(diagnostic(loaded.locate([...at, 'template', 'mode']), 'mode: expected octal permissions like "0644"'));
@@ -95,6 +95,28 @@ function actionDiagnostics(task: YamlMap, at: YamlPath, loaded: LoadedYaml): Dia
       `task has ${present.length} actions (${present.join(', ')}): a task takes exactly one of command, template or assert`,
     ),
   ];
+}
+
+/** What a network module needs beyond its schema: something to push, and nothing runbook would ignore. */
+function networkDiagnostics(task: YamlMap, at: YamlPath, loaded: LoadedYaml): Diagnostic[] {
+  const module = Object.keys(NETWORK_MODULES).find((m) => m in task);
+  if (module === undefined) return [];
+  const args = isMap(task[module]) ? (task[module] as YamlMap) : {};
+  const where = (key?: string) => loaded.locate(key === undefined ? [...at, module] : [...at, module, key], 'key');
+  const kind = NETWORK_MODULES[module];
+  if (kind === 'config') {
+    const has = (k: string) => args[k] !== undefined;
+    if (!has('lines') && !has('commands') && !has('src')) return [diagnostic(where(), `${module} needs lines (under parents) or src`)];
+    if (has('src') && (has('lines') || has('commands'))) return [diagnostic(where('src'), `${module} takes lines or src, not both`)];
+    if (has('lines') && has('commands')) return [diagnostic(where('commands'), `${module}: commands is another name for lines; give one of them`)];
+  }
+  if (kind === 'cli_config') {
+    for (const k of ['replace', 'rollback']) {
+      if (args[k] !== undefined) return [diagnostic(where(k), `cli_config ${k} is not supported: give the intended lines in config`)];
+    }
+    if (args.config === undefined) return [diagnostic(where(), 'cli_config needs config')];
+  }
+  return [];
 }
 
 interface TextUse {
