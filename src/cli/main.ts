@@ -41,7 +41,7 @@ export const COMMANDS: Record<string, CommandEntry> = {
   lab: {
     summary: 'serve simulated SSH devices on 127.0.0.1',
     usage:
-      'runbook lab [--hosts N] [--sites S] [--fault SPEC]... [--latency DUR] [--inventory-out FILE] [--seed N]',
+      'runbook lab [--hosts N] [--sites S] [--platform P] [--fault SPEC]... [--latency DUR] [--minute DUR] [--inventory-out FILE] [--seed N]',
     load: async () => (await import('./lab.js')).lab,
   },
 };
