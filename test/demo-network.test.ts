@@ -13,7 +13,14 @@ describe('the network demo', () => {
     const cwd = mkdtempSync(join(tmpdir(), 'runbook-demo-net-'));
     dirs.push(cwd);
     const io = memoryIo({ cwd });
-    const { code, report, devices } = await runDemo({ hosts: 12, sites: 3, faults: ['site3:auth', 'r005:deny:^logging'], seed: 1, io, network: true });
+    const { code, report, devices } = await runDemo({
+      hosts: 12,
+      sites: 3,
+      faults: ['site3:auth', 'r005:deny:^logging'],
+      seed: 1,
+      io,
+      network: true,
+    });
     expect(report).not.toBeNull();
     const site = new Map(devices.map((d) => [d.name, d.site]));
     const status = (n: string) => report!.hosts.find((h) => h.name === n)!.status;
@@ -24,7 +31,12 @@ describe('the network demo', () => {
       expect(push.network!.confirm).toBe('pending');
       expect(h.tasks[h.tasks.length - 1]!.network?.confirm).toBe('confirmed');
     }
-    expect(report!.hosts.filter((h) => site.get(h.name) === 'site3').map((h) => h.reason)).toEqual(['auth', 'auth', 'auth', 'breaker_open']);
+    expect(report!.hosts.filter((h) => site.get(h.name) === 'site3').map((h) => h.reason)).toEqual([
+      'auth',
+      'auth',
+      'auth',
+      'breaker_open',
+    ]);
     expect(code).toBe(3);
   });
 });

@@ -16,15 +16,25 @@ export function networkTable(report: RunReport, opts: { color?: boolean; maxLine
       // A change left pending shows where it ended: confirmed by a later cli_confirm, or still pending.
       let confirm = n.confirm;
       if (confirm === 'pending') {
-        for (const later of h.tasks.slice(i + 1)) if (later.network && later.network.lines.length === 0 && later.network.confirm !== 'none') confirm = later.network.confirm;
+        for (const later of h.tasks.slice(i + 1))
+          if (later.network && later.network.lines.length === 0 && later.network.confirm !== 'none')
+            confirm = later.network.confirm;
       }
       const shown = n.lines.slice(0, max);
       if (n.lines.length > max) shown.push(`… ${n.lines.length - max} more`);
-      rows.push([h.name, t.name, confirm === 'none' ? '-' : confirm, [...shown, ...n.warnings.map((w) => `warning: ${w}`)].join('\n')]);
+      rows.push([
+        h.name,
+        t.name,
+        confirm === 'none' ? '-' : confirm,
+        [...shown, ...n.warnings.map((w) => `warning: ${w}`)].join('\n'),
+      ]);
     });
   }
   if (rows.length === 0) return null;
-  const table = new Table({ head: ['host', 'task', 'confirm', report.check ? 'lines that would be pushed' : 'lines pushed'], style: { head: [], border: [], compact: true } });
+  const table = new Table({
+    head: ['host', 'task', 'confirm', report.check ? 'lines that would be pushed' : 'lines pushed'],
+    style: { head: [], border: [], compact: true },
+  });
   for (const r of rows) table.push(r);
   return table.toString();
 }

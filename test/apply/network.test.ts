@@ -25,7 +25,11 @@ async function apply(l: Lab, play: string, mode: { check?: boolean; diff?: boole
   // Through the registry, as `runbook apply` reaches hosts: network_cli by the inventory's ansible_connection.
   const transport = new TransportRouter({ env: ENV, platforms: () => plan!.platforms ?? loadPlatforms().catalog });
   const report = await runPlan(plan!, { transport, bus: new EventBus(), runId: 'net', env: ENV, ...mode });
-  return { report, code: exitCodeFor(report), host: (n: string): HostResult => report.hosts.find((h) => h.name === n)! };
+  return {
+    report,
+    code: exitCodeFor(report),
+    host: (n: string): HostResult => report.hosts.find((h) => h.name === n)!,
+  };
 }
 
 const statuses = (r: RunReport) => r.hosts.map((h) => h.status);
@@ -54,7 +58,11 @@ describe('network playbooks', () => {
     const first = await apply(l, IOS_NTP);
     expect(statuses(first.report)).toEqual(['changed', 'changed', 'changed']);
     const push = first.host('r001').tasks[1]!;
-    expect(push.network).toEqual({ lines: ['interface gi0/0', 'description core uplink'], confirm: 'confirmed', warnings: [] });
+    expect(push.network).toEqual({
+      lines: ['interface gi0/0', 'description core uplink'],
+      confirm: 'confirmed',
+      warnings: [],
+    });
     expect(l.network('r002')!.running()).toContain('interface GigabitEthernet0/0\n description core uplink');
     const second = await apply(l, IOS_NTP);
     expect(statuses(second.report)).toEqual(['ok', 'ok', 'ok']);
@@ -88,7 +96,9 @@ describe('network playbooks', () => {
 
   it('leaves a change pending until cli_confirm, and the confirm state is in the report', async () => {
     const l = await lab({ hosts: 1, platform: 'junos' });
-    const r = await apply(l, `tasks:
+    const r = await apply(
+      l,
+      `tasks:
   - junos_config:
       lines: [set snmp location lab-rack-4]
       confirm: 10
@@ -96,7 +106,8 @@ describe('network playbooks', () => {
     junos_command:
       commands: [show version]
       wait_for: result[0] contains r001
-  - cli_confirm:`);
+  - cli_confirm:`,
+    );
     expect(r.host('r001').tasks.map((t) => [t.status, t.network?.confirm])).toEqual([
       ['changed', 'pending'],
       ['ok', undefined],
@@ -107,7 +118,10 @@ describe('network playbooks', () => {
 
   it('a Junos commit confirmed stays pending when verification fails, and the device rolls it back', async () => {
     const l = await lab({ hosts: 1, platform: 'junos', minuteMs: 100 });
-    const r = await apply(l, `tasks:\n  - junos_config:\n      lines: [set system host-name edge-a, set system host-name edge-b]\n      confirm: 1\n  - cli_confirm:`);
+    const r = await apply(
+      l,
+      `tasks:\n  - junos_config:\n      lines: [set system host-name edge-a, set system host-name edge-b]\n      confirm: 1\n  - cli_confirm:`,
+    );
     const t = r.host('r001').tasks;
     expect(t.length).toBe(1);
     expect(t[0]!.network?.confirm).toBe('pending');
@@ -118,7 +132,10 @@ describe('network playbooks', () => {
   it('--check --diff shows the lines per host without entering config mode', async () => {
     const l = await lab({ hosts: 2, platform: 'eos', faults: ['*:deny:^configure'] });
     const before = l.network('r001')!.running();
-    const r = await apply(l, `tasks:\n  - eos_config:\n      lines: [ip domain-name example.net]`, { check: true, diff: true });
+    const r = await apply(l, `tasks:\n  - eos_config:\n      lines: [ip domain-name example.net]`, {
+      check: true,
+      diff: true,
+    });
     expect(statuses(r.report)).toEqual(['changed', 'changed']);
     expect(r.host('r002').tasks[0]!.diff).toBe('+ ip domain-name example.net');
     expect(r.host('r002').tasks[0]!.network?.lines).toEqual(['ip domain-name example.net']);

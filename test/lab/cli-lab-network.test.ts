@@ -34,9 +34,13 @@ describe('runbook lab --platform', () => {
     const banner = await waitForReady(child);
     expect(banner).toContain('platform     mixed (enable password lab-enable: export RUNBOOK_LAB_ENABLE=lab-enable)');
     type Host = { ansible_connection: string; ansible_network_os: string; become_password_env?: string };
-    const doc = parse(readFileSync(join(dir, 'inventory.yml'), 'utf8')) as { all: { children: { site1: { hosts: Record<string, Host> } } } };
+    const doc = parse(readFileSync(join(dir, 'inventory.yml'), 'utf8')) as {
+      all: { children: { site1: { hosts: Record<string, Host> } } };
+    };
     const hosts = doc.all.children.site1.hosts;
-    expect(Object.values(hosts).map((h) => [h.ansible_connection, h.ansible_network_os, h.become_password_env ?? null])).toEqual([
+    expect(
+      Object.values(hosts).map((h) => [h.ansible_connection, h.ansible_network_os, h.become_password_env ?? null]),
+    ).toEqual([
       ['network_cli', 'ios', 'RUNBOOK_LAB_ENABLE'],
       ['network_cli', 'eos', 'RUNBOOK_LAB_ENABLE'],
       ['network_cli', 'junos', null],

@@ -24,7 +24,9 @@ describe('network modules in playbooks', () => {
 - junos_command: {commands: [show version], wait_for: "result[0] contains Junos"}
 - cli_confirm:`);
     expect(diagnostics).toEqual([]);
-    expect(playbook!.plays[0]!.tasks.map((t) => t.action.kind === 'network' && [t.action.module, t.action.moduleKind])).toEqual([
+    expect(
+      playbook!.plays[0]!.tasks.map((t) => t.action.kind === 'network' && [t.action.module, t.action.moduleKind]),
+    ).toEqual([
       ['cisco.ios.ios_config', 'config'],
       ['ansible.netcommon.cli_command', 'cli_command'],
       ['junos_command', 'command'],
@@ -33,11 +35,15 @@ describe('network modules in playbooks', () => {
   });
 
   it('refuses a config task with nothing to push, and arguments runbook would ignore', () => {
-    expect(load('- ios_config:\n    parents: interface gi0/1').messages).toEqual(['site.yml:3:7: ios_config needs lines (under parents) or src']);
+    expect(load('- ios_config:\n    parents: interface gi0/1').messages).toEqual([
+      'site.yml:3:7: ios_config needs lines (under parents) or src',
+    ]);
     expect(load('- cli_config:\n    config: x\n    rollback: 1').messages).toEqual([
       'site.yml:5:9: cli_config rollback is not supported: give the intended lines in config',
     ]);
-    expect(load('- eos_config:\n    lines: [a]\n    src: b.j2').messages).toEqual(['site.yml:5:9: eos_config takes lines or src, not both']);
+    expect(load('- eos_config:\n    lines: [a]\n    src: b.j2').messages).toEqual([
+      'site.yml:5:9: eos_config takes lines or src, not both',
+    ]);
   });
 
   it('reports a misspelt argument with the right name', () => {

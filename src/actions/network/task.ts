@@ -36,7 +36,10 @@ function failed(error: string, partial: Partial<NetworkTaskResult> = {}): Networ
 function platformMismatch(module: string, session: NetworkCliSession): string | undefined {
   const m = /(?:^|\.)(ios|iosxr|nxos|eos|junos)_(?:command|config)$/.exec(module);
   if (!m || m[1] === session.profile.name) return undefined;
-  return `${module} is for ${m[1]} devices, but this host's network_os is ${session.profile.name} (use cli_command or cli_config for any platform)`;
+  return (
+    `${module} is for ${m[1]} devices, but this host's network_os is ${session.profile.name} ` +
+    '(use cli_command or cli_config for any platform)'
+  );
 }
 
 export async function runNetworkTask(
@@ -46,7 +49,9 @@ export async function runNetworkTask(
   opts: { check: boolean; diff: boolean },
 ): Promise<NetworkTaskResult> {
   if (!(session instanceof NetworkCliSession)) {
-    return failed(`${action.module} needs a network device: set ansible_connection: network_cli and ansible_network_os on the host`);
+    return failed(
+      `${action.module} needs a network device: set ansible_connection: network_cli and ansible_network_os on the host`,
+    );
   }
   const mismatch = platformMismatch(action.module, session);
   if (mismatch) return failed(mismatch);
@@ -61,7 +66,14 @@ export async function runNetworkTask(
     case 'confirm': {
       if (opts.check) return { status: 'skipped', stdout: '', stderr: '', error: null, registered: {}, wouldRun: true };
       const state = await confirmPending(session);
-      return { status: state === 'confirmed' ? 'changed' : 'ok', stdout: '', stderr: '', error: null, registered: { confirm: state }, network: { lines: [], confirm: state, warnings: [] } };
+      return {
+        status: state === 'confirmed' ? 'changed' : 'ok',
+        stdout: '',
+        stderr: '',
+        error: null,
+        registered: { confirm: state },
+        network: { lines: [], confirm: state, warnings: [] },
+      };
     }
   }
 }
@@ -71,15 +83,27 @@ function readOnly(command: string): boolean {
   return /^\s*(show|display|ping|traceroute|dir|more)\b/i.test(command);
 }
 
-async function cliCommand(session: NetworkCliSession, args: Record<string, unknown>, opts: { check: boolean }): Promise<NetworkTaskResult> {
+async function cliCommand(
+  session: NetworkCliSession,
+  args: Record<string, unknown>,
+  opts: { check: boolean },
+): Promise<NetworkTaskResult> {
   const command = String(args.command);
-  if (opts.check && !readOnly(command)) return { status: 'skipped', stdout: '', stderr: '', error: null, registered: {}, wouldRun: true };
+  if (opts.check && !readOnly(command))
+    return { status: 'skipped', stdout: '', stderr: '', error: null, registered: {}, wouldRun: true };
   const prompts = list(args.prompt);
   const answers = list(args.answer);
-  const r = await session.run(command, { answers: prompts.map((p, i) => ({ prompt: compilePattern(p), answer: answers[i] ?? answers[answers.length - 1] ?? '' })) });
-  if (session.channel.mode !== session.workingMode && session.channel.mode !== session.profile.config.mode) await session.enter(session.workingMode);
+  const r = await session.run(command, {
+    answers: prompts.map((p, i) => ({
+      prompt: compilePattern(p),
+      answer: answers[i] ?? answers[answers.length - 1] ?? '',
+    })),
+  });
+  if (session.channel.mode !== session.workingMode && session.channel.mode !== session.profile.config.mode)
+    await session.enter(session.workingMode);
   const registered = { stdout: r.output, stdout_lines: r.output.split('\n') };
-  if (r.rejected) return failed(`"${command}" was rejected: ${r.rejected}`, { stdout: r.output, stderr: r.rejected, registered });
+  if (r.rejected)
+    return failed(`"${command}" was rejected: ${r.rejected}`, { stdout: r.output, stderr: r.rejected, registered });
   return { status: readOnly(command) ? 'ok' : 'changed', stdout: r.output, stderr: '', error: null, registered };
 }
 
@@ -123,9 +147,15 @@ function holds(c: Condition, results: string[]): boolean {
   }
 }
 
-async function commands(session: NetworkCliSession, args: Record<string, unknown>, opts: { check: boolean }): Promise<NetworkTaskResult> {
+async function commands(
+  session: NetworkCliSession,
+  args: Record<string, unknown>,
+  opts: { check: boolean },
+): Promise<NetworkTaskResult> {
   const raw = Array.isArray(args.commands) ? args.commands : [args.commands];
-  const entries = raw.map((c) => (typeof c === 'object' && c !== null ? (c as Record<string, unknown>) : { command: String(c) }));
+  const entries = raw.map((c) =>
+    typeof c === 'object' && c !== null ? (c as Record<string, unknown>) : { command: String(c) },
+  );
   const conditions = list(args.wait_for).map(parseCondition);
   const bad = conditions.find((c): c is string => typeof c === 'string');
   if (bad) return failed(bad);
@@ -134,17 +164,24 @@ async function commands(session: NetworkCliSession, args: Record<string, unknown
   const intervalMs = (typeof args.interval === 'number' ? args.interval : 1) * 1000;
   const any = args.match === 'any';
   const runnable = opts.check ? entries.filter((e) => readOnly(String(e.command))) : entries;
-  if (runnable.length === 0) return { status: 'skipped', stdout: '', stderr: '', error: null, registered: {}, wouldRun: true };
+  if (runnable.length === 0)
+    return { status: 'skipped', stdout: '', stderr: '', error: null, registered: {}, wouldRun: true };
   for (let attempt = 0; ; attempt++) {
     const outputs: string[] = [];
     for (const e of runnable) {
       const prompts = list(e.prompt);
       const answers = list(e.answer);
-      const r = await session.run(String(e.command), { answers: prompts.map((p, i) => ({ prompt: compilePattern(p), answer: answers[i] ?? '' })) });
+      const r = await session.run(String(e.command), {
+        answers: prompts.map((p, i) => ({ prompt: compilePattern(p), answer: answers[i] ?? '' })),
+      });
       outputs.push(r.output);
       if (r.rejected) {
         const registered = { stdout: outputs, stdout_lines: outputs.map((o) => o.split('\n')) };
-        return failed(`"${String(e.command)}" was rejected: ${r.rejected}`, { stdout: outputs.join('\n'), stderr: r.rejected, registered });
+        return failed(`"${String(e.command)}" was rejected: ${r.rejected}`, {
+          stdout: outputs.join('\n'),
+          stderr: r.rejected,
+          registered,
+        });
       }
     }
     const registered = { stdout: outputs, stdout_lines: outputs.map((o) => o.split('\n')) };
@@ -153,13 +190,21 @@ async function commands(session: NetworkCliSession, args: Record<string, unknown
     if (satisfied) return { status: 'ok', stdout: outputs.join('\n'), stderr: '', error: null, registered };
     if (attempt >= retries) {
       const failing = conds.filter((_, i) => !results[i]).map((c) => c.text);
-      return failed(`wait_for did not hold after ${attempt + 1} attempts: ${failing.join('; ')}`, { stdout: outputs.join('\n'), registered });
+      return failed(`wait_for did not hold after ${attempt + 1} attempts: ${failing.join('; ')}`, {
+        stdout: outputs.join('\n'),
+        registered,
+      });
     }
     await new Promise((r) => setTimeout(r, intervalMs));
   }
 }
 
-async function config(session: NetworkCliSession, kind: 'cli_config' | 'config', args: Record<string, unknown>, opts: { check: boolean; diff: boolean }): Promise<NetworkTaskResult> {
+async function config(
+  session: NetworkCliSession,
+  kind: 'cli_config' | 'config',
+  args: Record<string, unknown>,
+  opts: { check: boolean; diff: boolean },
+): Promise<NetworkTaskResult> {
   const req: PushRequest = {};
   if (kind === 'cli_config') {
     if (args.replace !== undefined || args.rollback !== undefined) {
@@ -192,7 +237,12 @@ async function config(session: NetworkCliSession, kind: 'cli_config' | 'config',
   if (args.backup === true) req.backup = true;
   const r = await pushConfig(session, req, { check: opts.check });
   const network = { lines: r.lines, confirm: r.confirm, warnings: r.warnings };
-  const registered: Record<string, unknown> = { commands: r.lines, updates: r.lines, confirm: r.confirm, warnings: r.warnings };
+  const registered: Record<string, unknown> = {
+    commands: r.lines,
+    updates: r.lines,
+    confirm: r.confirm,
+    warnings: r.warnings,
+  };
   if (r.backup !== undefined) registered.backup = r.backup;
   const stdout = r.lines.join('\n');
   const result: NetworkTaskResult = {
@@ -203,6 +253,7 @@ async function config(session: NetworkCliSession, kind: 'cli_config' | 'config',
     registered,
     network,
   };
-  if ((opts.diff || opts.check) && r.lines.length > 0) result.diff = r.deviceDiff ?? r.lines.map((l) => `+ ${l}`).join('\n');
+  if ((opts.diff || opts.check) && r.lines.length > 0)
+    result.diff = r.deviceDiff ?? r.lines.map((l) => `+ ${l}`).join('\n');
   return result;
 }
