@@ -51,17 +51,20 @@ export function keyTables(): Record<string, string> {
   const breaker = play.breaker?.properties ?? {};
   const connection = inventory.definitions?.vars?.properties ?? {};
   const platform = load('platform.schema.json');
-  // Network modules share four argument sets; the task table lists each module by name.
-  const networkTask = Object.fromEntries(Object.entries(task).filter(([, n]) => !n.$ref?.match(/network|cli(Command|Config)$/)));
+  // Network modules share four argument sets, documented once each; the task table names them in one line.
+  const shared = (name: string) => task[name]?.properties ?? {};
+  const networkTask = Object.fromEntries(
+    Object.entries(task).filter(([k]) => !/(_command|_config)$/.test(k) || k === 'cli_command' || k === 'cli_config'),
+  );
   return {
     play: table(play),
     breaker: table(breaker),
     task: table(networkTask),
     connection: table(connection),
-    'network-config': table(defs.networkConfig?.properties ?? {}),
-    'network-command': table(defs.networkCommands?.properties ?? {}),
-    'cli-command': table(defs.cliCommand?.properties ?? {}),
-    'cli-config': table(defs.cliConfig?.properties ?? {}),
+    'network-config': table(shared('ios_config')),
+    'network-command': table(shared('ios_command')),
+    'cli-command': table(shared('cli_command')),
+    'cli-config': table(shared('cli_config')),
     platform: table(platform.properties ?? {}),
     'platform-config': table(platform.properties?.config?.properties ?? {}),
   };

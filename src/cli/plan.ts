@@ -1,9 +1,10 @@
 import { EXIT, UsageError, parseFlags } from './args.js';
 import type { Io } from '../report/io.js';
+import { actionOf } from '../actions/registry.js';
 import type { Plan, PlannedHost, PlannedTask } from '../engine/plan-model.js';
 import type { Redactor } from '../playbook/redact.js';
 
-const USAGE = `usage: runbook plan PLAYBOOK [-i INV] [--limit PATTERN] [--json]
+export const HELP = `usage: runbook plan PLAYBOOK [-i INV] [--limit PATTERN] [--json]
 
 Shows what a run would do, without touching the network: each play's batches in order with their hosts,
 and each host's tasks with commands and templates rendered. Secrets are redacted.
@@ -17,24 +18,9 @@ options:
 exit status: 0 planned, 4 invalid playbook/inventory/template, 5 bad usage
 `;
 
-interface JsonTask {
-  name: string;
-  action: string;
-  command?: string;
-  template?: { src: string; dest: string; content: string; mode?: string };
-  network?: { module: string; args: Record<string, unknown> };
-}
-
-function jsonTask(t: PlannedTask, redactor: Redactor): JsonTask {
-  const out: JsonTask = { name: t.spec.name, action: t.spec.action.kind };
-  if (t.preview.command !== undefined) out.command = redactor.text(t.preview.command);
-  if (t.preview.template) out.template = { ...t.preview.template, content: redactor.text(t.preview.template.content) };
-  if (t.preview.network) {
-    // Secrets are scrubbed in the serialised arguments, where every string value is reached at once.
-    const args = JSON.parse(redactor.text(JSON.stringify(t.preview.network.args))) as Record<string, unknown>;
-    out.network = { module: t.preview.network.module, args };
-  }
-  return out;
+function jsonTask(t: PlannedTask, redactor: Redactor): Record<string, unknown> {
+  const action = actionOf(t.spec.action.kind);
+  return { name: t.spec.name, action: t.spec.action.kind, ...action.json(t.spec.action, t.preview, (s) => redactor.text(s)) };
 }
 
 /** `groups` lists the whole inventory; repeating it under every host would drown the plan. */
@@ -49,25 +35,10 @@ async function redactorOf(plan: Plan, io: Io): Promise<{ redactor: Redactor; red
 }
 
 function describeTask(t: PlannedTask, redactor: Redactor): string[] {
-  const a = t.spec.action;
   const head = `${t.index + 1}. ${t.spec.name}`;
   const when = t.spec.when?.length ? `  [when: ${t.spec.when.join(' and ')}]` : '';
-  if (a.kind === 'command') return [`${head}${when}`, `     $ ${redactor.text(t.preview.command ?? a.command)}`];
-  if (a.kind === 'assert') return [`${head}${when}`, `     assert: ${a.that.join(' and ')}`];
-  if (a.kind === 'network') {
-    const args = t.preview.network?.args ?? a.args;
-    const lines = Object.entries(args).flatMap(([k, v]) =>
-      String(typeof v === 'string' ? v : JSON.stringify(v))
-        .replace(/\n$/, '')
-        .split('\n')
-        .map((l, i) => `     ${i === 0 ? `${k}: ` : '  '}${redactor.text(l)}`),
-    );
-    return [`${head}${when}`, `     ${a.module}`, ...lines];
-  }
-  const tpl = t.preview.template!;
-  const mode = tpl.mode ? ` (mode ${tpl.mode})` : '';
-  const body = redactor.text(tpl.content).replace(/\n$/, '').split('\n').map((l) => `     | ${l}`);
-  return [`${head}${when}`, `     template ${tpl.src} -> ${tpl.dest}${mode}`, ...body];
+  const lines = actionOf(t.spec.action.kind).describe(t.spec.action, t.preview, (s) => redactor.text(s));
+  return [`${head}${when}`, ...lines.map((l) => `     ${l}`)];
 }
 
 function hostList(names: string[], max = 12): string {
@@ -109,7 +80,7 @@ export async function plan(argv: string[], io: Io): Promise<number> {
     help: { type: 'boolean', short: 'h' },
   });
   if (values.help) {
-    io.out(USAGE);
+    io.out(HELP);
     return EXIT.ok;
   }
   if (positionals.length !== 1) throw new UsageError(positionals.length === 0 ? 'name the playbook to plan' : 'plan takes exactly one playbook');
@@ -117,7 +88,6 @@ export async function plan(argv: string[], io: Io): Promise<number> {
 
   const [{ loadPlan }, { formatDiagnostic }] = await Promise.all([import('../engine/load-plan.js'), import('../playbook/diagnostic.js')]);
   const loaded = loadPlan({
-    ...(io.env.RUNBOOK_PLATFORMS ? { platformsPath: io.env.RUNBOOK_PLATFORMS } : {}),
     playbook: positionals[0]!,
     ...(values.inventory === undefined ? {} : { inventory: values.inventory }),
     ...(values.limit === undefined ? {} : { limit: values.limit }),

@@ -2,6 +2,7 @@ import { dirname, resolve } from 'node:path';
 import { loadPlatforms } from '../network/platform.js';
 import { diagnostic, sortDiagnostics, type Diagnostic, type Loc } from '../playbook/diagnostic.js';
 import { loadInventory } from '../inventory/inventory.js';
+import { ACTIONS } from '../actions/registry.js';
 import { loadPlaybook } from '../playbook/playbook.js';
 import type { Inventory } from '../inventory/types.js';
 import type { PlaybookSpec } from '../playbook/types.js';
@@ -30,7 +31,7 @@ export interface LoadedPlan {
 /** Files → Plan: the playbook, each play's inventory (loaded once per file), then the pure plan. */
 export function loadPlan(opts: LoadPlanOptions): LoadedPlan {
   const cwd = opts.cwd ?? process.cwd();
-  const { playbook, diagnostics } = loadPlaybook(resolve(cwd, opts.playbook));
+  const { playbook, diagnostics } = loadPlaybook(resolve(cwd, opts.playbook), ACTIONS);
   if (!playbook) return { plan: null, playbook: null, diagnostics: sortDiagnostics(diagnostics) };
   const all: Diagnostic[] = [...diagnostics];
 

@@ -1,5 +1,6 @@
 import type { PlatformCatalog } from '../network/platform.js';
 import type { Connection } from '../inventory/connection.js';
+import type { Preview, Renderer } from '../actions/action.js';
 import type { PlaySpec, TaskSpec } from '../playbook/types.js';
 
 /**
@@ -7,18 +8,11 @@ import type { PlaySpec, TaskSpec } from '../playbook/types.js';
  * to the scheduler. Pure data, apart from each play's renderer.
  */
 
-/** What a task looks like for this host before anything ran (registered results are placeholders). */
-export interface TaskPreview {
-  command?: string;
-  template?: { src: string; dest: string; content: string; mode?: string };
-  /** A network module and its arguments, rendered (`src` as the template's text). */
-  network?: { module: string; args: Record<string, unknown> };
-}
-
 export interface PlannedTask {
   index: number;
   spec: TaskSpec;
-  preview: TaskPreview;
+  /** What the task looks like for this host before anything ran (registered results are placeholders). */
+  preview: Preview;
 }
 
 export interface PlannedHost {
@@ -30,19 +24,6 @@ export interface PlannedHost {
   rescue: PlannedTask[];
 }
 
-/**
- * Renders a task for one host at run time, when registered results are known. The plan carries one per
- * play so the engine never needs to know about Nunjucks or the template path.
- */
-export interface TaskRenderer {
-  command(task: TaskSpec, ctx: Record<string, unknown>): string;
-  template(task: TaskSpec, ctx: Record<string, unknown>): { dest: string; content: string; mode?: string };
-  /** A network module's arguments with every string rendered; `src` becomes the rendered template's text. */
-  network(task: TaskSpec, ctx: Record<string, unknown>): Record<string, unknown>;
-  /** A `when`/`failed_when`/`changed_when`/`assert` expression, evaluated for its truth. */
-  test(expr: string, ctx: Record<string, unknown>): boolean;
-}
-
 export interface PlannedPlay {
   index: number;
   name: string;
@@ -50,7 +31,8 @@ export interface PlannedPlay {
   /** Host names per batch, in order; every targeted host appears in exactly one batch. */
   batches: string[][];
   hosts: Map<string, PlannedHost>;
-  renderer: TaskRenderer;
+  /** Renders the play's templates and expressions at run time, when registered results are known. */
+  renderer: Renderer;
 }
 
 export interface Plan {

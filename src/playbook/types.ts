@@ -1,4 +1,3 @@
-import type { NetworkModuleKind } from './network-modules.js';
 import type { Loc } from './diagnostic.js';
 
 /**
@@ -19,12 +18,14 @@ export interface BreakerSpec {
   onOpen: 'skip' | 'wait';
 }
 
-export type TaskAction =
-  | { kind: 'command'; command: string }
-  | { kind: 'template'; src: string; dest: string; mode?: string }
-  | { kind: 'assert'; that: string[]; msg?: string }
-  /** An Ansible network module (cli_command, ios_config, …) on a network_cli host; args as written. */
-  | { kind: 'network'; module: string; moduleKind: NetworkModuleKind; args: Record<string, unknown> };
+/**
+ * What a task does: the action's name (the task key that names it) and its arguments as the action parsed
+ * them. Each action declares its own argument type (src/actions/); the playbook model stays open to new ones.
+ */
+export interface TaskAction {
+  readonly kind: string;
+  readonly [arg: string]: unknown;
+}
 
 export interface TaskSpec {
   name: string;

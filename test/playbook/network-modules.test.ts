@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { formatDiagnostic } from '../../src/playbook/diagnostic.js';
 import { loadPlaybook } from '../../src/playbook/playbook.js';
+import { ACTIONS } from '../../src/actions/registry.js';
 import { useLabs } from '../support/fixtures.js';
 
 const { tempDir } = useLabs();
@@ -11,7 +12,7 @@ function load(tasks: string) {
   const dir = tempDir();
   const file = join(dir, 'site.yml');
   writeFileSync(file, `- hosts: all\n  tasks:\n${tasks.replace(/^/gm, '    ')}\n`);
-  const r = loadPlaybook(file);
+  const r = loadPlaybook(file, ACTIONS);
   return { ...r, messages: r.diagnostics.map((d) => formatDiagnostic({ ...d, file: 'site.yml' })) };
 }
 
@@ -25,7 +26,7 @@ describe('network modules in playbooks', () => {
 - cli_confirm:`);
     expect(diagnostics).toEqual([]);
     expect(
-      playbook!.plays[0]!.tasks.map((t) => t.action.kind === 'network' && [t.action.module, t.action.moduleKind]),
+      playbook!.plays[0]!.tasks.map((t) => [t.action.kind, t.action.moduleKind]),
     ).toEqual([
       ['cisco.ios.ios_config', 'config'],
       ['ansible.netcommon.cli_command', 'cli_command'],
