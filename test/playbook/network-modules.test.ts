@@ -25,9 +25,7 @@ describe('network modules in playbooks', () => {
 - junos_command: {commands: [show version], wait_for: "result[0] contains Junos"}
 - cli_confirm:`);
     expect(diagnostics).toEqual([]);
-    expect(
-      playbook!.plays[0]!.tasks.map((t) => [t.action.kind, t.action.moduleKind]),
-    ).toEqual([
+    expect(playbook!.plays[0]!.tasks.map((t) => [t.action.kind, t.action.moduleKind])).toEqual([
       ['cisco.ios.ios_config', 'config'],
       ['ansible.netcommon.cli_command', 'cli_command'],
       ['junos_command', 'command'],

@@ -74,10 +74,6 @@ export interface PendingChange {
 
 const pendingChanges = new WeakMap<NetworkCliSession, PendingChange>();
 
-export function pendingOn(session: NetworkCliSession): PendingChange | undefined {
-  return pendingChanges.get(session);
-}
-
 export async function runningConfig(session: NetworkCliSession): Promise<string> {
   const r = await session.exec(session.profile.config.running);
   if (r.rc !== 0) throw new Error(`${session.profile.config.running}: ${r.stderr}`);
@@ -119,9 +115,7 @@ export async function pushConfig(
           'so confirm cannot be honoured; nothing was changed',
       };
     }
-    warnings.push(
-      `pushed without a safety net (${why}): a rejected line cannot be reverted`,
-    );
+    warnings.push(`pushed without a safety net (${why}): a rejected line cannot be reverted`);
   }
   const minutes = req.confirm ?? INTERNAL_NET_MINUTES;
   const v = { minutes, session: name };

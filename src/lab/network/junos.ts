@@ -224,7 +224,7 @@ export class JunosSession implements CliPersonality {
       d.commit(cand);
       d.confirmPending();
       if (line === 'commit and-quit') this.leave();
-      return { output: 'commit complete' + (line === 'commit and-quit' ? '\nExiting configuration mode' : '') };
+      return { output: `commit complete${line === 'commit and-quit' ? '\nExiting configuration mode' : ''}` };
     }
     const confirmed = /^commit confirmed(?: (\d+))?$/.exec(line);
     if (confirmed) {

@@ -1,7 +1,7 @@
 import type { PlatformProfile } from '../../network/platform.js';
 import { rejection } from '../../network/prompt.js';
 import { TransportError, type ExecResult, type Session } from '../transport.js';
-import { CliChannel, CliError, type Reply, type SendOptions } from './channel.js';
+import { type CliChannel, CliError, type Reply, type SendOptions } from './channel.js';
 
 /**
  * A network device's session: one SSH connection with one CLI shell, moved between modes as the profile
