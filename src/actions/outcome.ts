@@ -42,16 +42,7 @@ export class Interrupted extends Error {
 }
 
 export function done(status: 'ok' | 'changed' | 'skipped', partial: Partial<Outcome> = {}): Outcome {
-  return {
-    status,
-    changed: status === 'changed',
-    rc: null,
-    stdout: '',
-    stderr: '',
-    error: null,
-    reason: null,
-    ...partial,
-  };
+  return { status, changed: status === 'changed', rc: null, stdout: '', stderr: '', error: null, reason: null, ...partial };
 }
 
 export function failed(reason: TaskFailure, error: string, partial: Partial<Outcome> = {}): Outcome {

@@ -79,19 +79,13 @@ export async function runApply(plan: Plan, opts: ApplyOptions): Promise<Applied>
         ...(diff ? { redactor: redactorFor(planVars(plan), io.env) } : {}),
       });
     } catch (err) {
-      return {
-        report: null,
-        code: EXIT.usage,
-        message: `cannot record the run under ${o.runDir}: ${(err as Error).message}`,
-      };
+      return { report: null, code: EXIT.usage, message: `cannot record the run under ${o.runDir}: ${(err as Error).message}` };
     }
   }
 
   const warn = (m: string) => io.err(`warning: ${m}\n`);
   const report = await runPlan(plan, {
-    transport:
-      opts.transport ??
-      new TransportRouter({ env: io.env, warn, ...(plan.platforms ? { platforms: () => plan.platforms! } : {}) }),
+    transport: opts.transport ?? new TransportRouter({ env: io.env, warn, ...(plan.platforms ? { platforms: () => plan.platforms! } : {}) }),
     bus,
     runId,
     check,

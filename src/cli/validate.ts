@@ -41,8 +41,7 @@ export async function validate(argv: string[], io: Io): Promise<number> {
     return EXIT.ok;
   }
   const format = (values.format ?? 'text') as Format;
-  if (!FORMATS.includes(format))
-    throw new UsageError(`--format must be one of ${FORMATS.join(', ')}, not "${values.format}"`);
+  if (!FORMATS.includes(format)) throw new UsageError(`--format must be one of ${FORMATS.join(', ')}, not "${values.format}"`);
   if (positionals.length === 0) throw new UsageError('name at least one playbook to validate');
 
   // The planner pulls in nunjucks and ajv: loaded only once the flags are known to be good.
@@ -53,12 +52,7 @@ export async function validate(argv: string[], io: Io): Promise<number> {
   const diagnostics: Diagnostic[] = [];
   const summaries: string[] = [];
   for (const playbook of positionals) {
-    const loaded = loadPlan({
-      playbook,
-      ...(io.env.RUNBOOK_PLATFORMS ? { platformsPath: io.env.RUNBOOK_PLATFORMS } : {}),
-      ...(values.inventory === undefined ? {} : { inventory: values.inventory }),
-      cwd: io.cwd,
-    });
+    const loaded = loadPlan({ playbook, ...(io.env.RUNBOOK_PLATFORMS ? { platformsPath: io.env.RUNBOOK_PLATFORMS } : {}), ...(values.inventory === undefined ? {} : { inventory: values.inventory }), cwd: io.cwd });
     diagnostics.push(...loaded.diagnostics);
     if (loaded.plan) {
       const hosts = new Set<string>();

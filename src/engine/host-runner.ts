@@ -33,12 +33,7 @@ export async function runHost(ctx: RunContext, job: HostJob): Promise<HostResult
   // `password_env` and `passphrase_env` are among the variables, so their values are hidden too.
   const redactor = redactorFor([host.vars], ctx.env);
   const base = { name: host.name, play: play.name, batch: job.batch, started: new Date(startedAt).toISOString() };
-  const end = (
-    status: HostResult['status'],
-    reason: FailureReason | null,
-    error: string | null,
-    tasks: TaskResult[],
-  ): HostResult => ({
+  const end = (status: HostResult['status'], reason: FailureReason | null, error: string | null, tasks: TaskResult[]): HostResult => ({
     ...base,
     status,
     reason,
@@ -62,8 +57,7 @@ export async function runHost(ctx: RunContext, job: HostJob): Promise<HostResult
       ctx.abortSignal,
     );
   } catch (err) {
-    if (err instanceof Interrupted || ctx.abortSignal?.aborted)
-      return end('failed', 'interrupted', 'interrupted while connecting', []);
+    if (err instanceof Interrupted || ctx.abortSignal?.aborted) return end('failed', 'interrupted', 'interrupted while connecting', []);
     if (err instanceof TransportError) return end('unreachable', err.reason, err.message, []);
     return end('unreachable', 'unreachable', message(err), []);
   }
@@ -118,15 +112,7 @@ class TaskRunner {
     const { bus, clock } = this.ctx;
     const { play, host } = this.job;
     const spec = task.spec;
-    bus.emit({
-      type: 'task_start',
-      at: iso(clock),
-      play: play.name,
-      host: host.name,
-      task: spec.name,
-      index: task.index,
-      ...(rescue ? { rescue } : {}),
-    });
+    bus.emit({ type: 'task_start', at: iso(clock), play: play.name, host: host.name, task: spec.name, index: task.index, ...(rescue ? { rescue } : {}) });
     const t0 = clock.now();
     let attempts = 0;
     let outcome: Outcome;
@@ -188,8 +174,7 @@ class TaskRunner {
       get stopped() {
         return ctx.abortSignal?.aborted ?? false;
       },
-      bounded: (work) =>
-        bounded(work, timeoutMs + BACKSTOP_MS, `no answer within ${timeoutMs} ms`, ctx.clock, ctx.abortSignal),
+      bounded: (work) => bounded(work, timeoutMs + BACKSTOP_MS, `no answer within ${timeoutMs} ms`, ctx.clock, ctx.abortSignal),
     };
   }
 }
@@ -216,12 +201,9 @@ async function bounded<T>(
   const stopped = new Promise<never>((_, reject) => {
     inner.signal.addEventListener('abort', () => reject(inner.signal.reason), { once: true });
   });
-  const deadline = clock.sleep(deadlineMs, timer.signal).then(
-    () => {
-      inner.abort(new TransportError('timeout', timeoutMessage));
-    },
-    () => undefined,
-  );
+  const deadline = clock.sleep(deadlineMs, timer.signal).then(() => {
+    inner.abort(new TransportError('timeout', timeoutMessage));
+  }, () => undefined);
   stopped.catch(() => undefined);
   try {
     return await Promise.race([work(inner.signal), stopped]);
@@ -235,10 +217,7 @@ async function bounded<T>(
 async function closeQuietly(session: Session, clock: Clock): Promise<void> {
   const timer = new AbortController();
   try {
-    await Promise.race([
-      session.close().catch(() => undefined),
-      clock.sleep(CLOSE_GRACE_MS, timer.signal).catch(() => undefined),
-    ]);
+    await Promise.race([session.close().catch(() => undefined), clock.sleep(CLOSE_GRACE_MS, timer.signal).catch(() => undefined)]);
   } finally {
     timer.abort(SETTLED);
   }

@@ -47,13 +47,7 @@ export function loadPlan(opts: LoadPlanOptions): LoadedPlan {
   const inventories = playbook.plays.map((play) => {
     if (cliInventory) return load(cliInventory);
     if (play.inventory) return load(play.inventory, play.locs.inventory ?? play.loc);
-    all.push(
-      diagnostic(
-        play.loc,
-        `play "${play.name}" names no inventory`,
-        'pass -i INVENTORY or set "inventory:" on the play',
-      ),
-    );
+    all.push(diagnostic(play.loc, `play "${play.name}" names no inventory`, 'pass -i INVENTORY or set "inventory:" on the play'));
     return null;
   });
 
@@ -64,12 +58,7 @@ export function loadPlan(opts: LoadPlanOptions): LoadedPlan {
   const catalog = () =>
     (platforms ??= loadPlatforms({
       playbookDir: dirname(playbook.path),
-      ...(withPlatforms
-        ? {
-            playbookPlatforms: withPlatforms.platforms!,
-            playbookLoc: withPlatforms.locs.platforms ?? withPlatforms.loc,
-          }
-        : {}),
+      ...(withPlatforms ? { playbookPlatforms: withPlatforms.platforms!, playbookLoc: withPlatforms.locs.platforms ?? withPlatforms.loc } : {}),
       ...(opts.platformsPath ? { envPath: opts.platformsPath } : {}),
     })).catalog;
   // Profiles the user names are checked whether or not a host uses them.

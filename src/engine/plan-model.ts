@@ -44,14 +44,7 @@ export interface Plan {
 }
 
 /** What a registered result looks like before its task ran: plan previews render against this. */
-export const REGISTERED_PLACEHOLDER = Object.freeze({
-  stdout: '',
-  stderr: '',
-  rc: 0,
-  changed: false,
-  failed: false,
-  skipped: false,
-});
+export const REGISTERED_PLACEHOLDER = Object.freeze({ stdout: '', stderr: '', rc: 0, changed: false, failed: false, skipped: false });
 
 /** The variables of every host of every play, e.g. to collect the secrets a plan may print. */
 export function* planVars(plan: Plan): Iterable<Record<string, unknown>> {

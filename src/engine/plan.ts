@@ -162,10 +162,7 @@ export function buildPlan(
       }
       const transport = conn.connection.transport;
       if (!isTransportName(transport)) {
-        problems.add(
-          hostLoc,
-          `host ${hostName}: connection "${transport}" is not one of ${Object.keys(TRANSPORTS).join(', ')}`,
-        );
+        problems.add(hostLoc, `host ${hostName}: connection "${transport}" is not one of ${Object.keys(TRANSPORTS).join(', ')}`);
       }
       const ctx: Record<string, unknown> = { ...vars, ...placeholders };
 
@@ -275,8 +272,7 @@ function hostPreview(
       try {
         return engine.renderFile(src, ctx);
       } catch (err) {
-        if (err instanceof RenderError)
-          problems.add({ file: err.file, line: err.line, col: err.col }, err.message, host);
+        if (err instanceof RenderError) problems.add({ file: err.file, line: err.line, col: err.col }, err.message, host);
         else problems.add(taskLoc(task, ...keys), renderMessage(err), host);
         return null;
       }

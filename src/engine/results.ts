@@ -5,6 +5,7 @@ export type FailureReason = TaskFailure | 'breaker_open' | 'halted' | 'unreachab
 
 export type HostStatus = 'ok' | 'changed' | 'failed' | 'unreachable' | 'skipped';
 
+
 export interface TaskResult {
   name: string;
   status: TaskStatus;

@@ -41,7 +41,7 @@ const HOST_KEY_CHECKING = ['strict', 'accept-new', 'off'] as const;
 
 function pick(vars: Record<string, unknown>, name: string, alias?: string): unknown {
   if (vars[name] !== undefined && vars[name] !== null) return vars[name];
-  return alias === undefined ? undefined : (vars[alias] ?? undefined);
+  return alias === undefined ? undefined : vars[alias] ?? undefined;
 }
 
 function expandPath(raw: string, ctx: ConnectionContext): string {
@@ -63,11 +63,7 @@ function currentUser(): string {
 }
 
 /** Turns a host's variables into how to reach it: aliases applied, defaults filled, paths expanded. */
-export function resolveConnection(
-  hostName: string,
-  vars: Record<string, unknown>,
-  ctx: ConnectionContext,
-): ResolvedConnection {
+export function resolveConnection(hostName: string, vars: Record<string, unknown>, ctx: ConnectionContext): ResolvedConnection {
   const problems: string[] = [];
   const str = (key: string, value: unknown): string | undefined => {
     if (value === undefined) return undefined;
@@ -83,10 +79,7 @@ export function resolveConnection(
   if (rawPort !== undefined) {
     const n = typeof rawPort === 'string' && /^\d+$/.test(rawPort) ? Number(rawPort) : rawPort;
     if (typeof n === 'number' && Number.isInteger(n) && n >= 1 && n <= 65535) port = n;
-    else
-      problems.push(
-        `connection variable "port" must be a whole number from 1 to 65535, not ${JSON.stringify(rawPort)}`,
-      );
+    else problems.push(`connection variable "port" must be a whole number from 1 to 65535, not ${JSON.stringify(rawPort)}`);
   }
   const user = str('user', pick(vars, 'user', 'ansible_user')) ?? ctx.user ?? currentUser();
   const keyFile = str('key_file', pick(vars, 'key_file', 'ansible_ssh_private_key_file'));
@@ -99,19 +92,9 @@ export function resolveConnection(
     // Ansible inventories often say `host_key_checking: false`.
     const v = rawChecking === false ? 'off' : rawChecking === true ? 'strict' : rawChecking;
     if ((HOST_KEY_CHECKING as readonly unknown[]).includes(v)) hostKeyChecking = v as Connection['hostKeyChecking'];
-    else
-      problems.push(
-        `connection variable "host_key_checking" must be one of ${HOST_KEY_CHECKING.join(', ')}, not ${JSON.stringify(rawChecking)}`,
-      );
+    else problems.push(`connection variable "host_key_checking" must be one of ${HOST_KEY_CHECKING.join(', ')}, not ${JSON.stringify(rawChecking)}`);
   }
-  const connection: Connection = {
-    transport,
-    host,
-    port,
-    user,
-    knownHosts: expandPath(knownHosts, ctx),
-    hostKeyChecking,
-  };
+  const connection: Connection = { transport, host, port, user, knownHosts: expandPath(knownHosts, ctx), hostKeyChecking };
   if (keyFile !== undefined) connection.keyFile = expandPath(keyFile, ctx);
   if (passphraseEnv !== undefined) connection.passphraseEnv = passphraseEnv;
   if (passwordEnv !== undefined) connection.passwordEnv = passwordEnv;

@@ -100,17 +100,8 @@ function hostTable(report: RunReport, opts: RenderOptions): string {
     const head = ['host', ...(plays.size > 1 ? ['play'] : []), 'batch', 'status', 'reason', ...taskHeads, 'duration'];
     const table = plainTable(head, color);
     for (const h of shown) {
-      const names = (pick: (t: TaskResult) => boolean) =>
-        truncate(
-          h.tasks
-            .filter(pick)
-            .map((t) => t.name)
-            .join(', '),
-          textWidth,
-        );
-      const taskCells = report.check
-        ? [names((t) => t.changed), names((t) => t.would_run === true)]
-        : [names((t) => t.changed)];
+      const names = (pick: (t: TaskResult) => boolean) => truncate(h.tasks.filter(pick).map((t) => t.name).join(', '), textWidth);
+      const taskCells = report.check ? [names((t) => t.changed), names((t) => t.would_run === true)] : [names((t) => t.changed)];
       table.push([
         h.name,
         ...(plays.size > 1 ? [truncate(h.play, textWidth)] : []),
@@ -124,9 +115,7 @@ function hostTable(report: RunReport, opts: RenderOptions): string {
     lines.push(table.toString());
   }
   if (hidden > 0) {
-    lines.push(
-      `${hidden} host${hidden === 1 ? '' : 's'} that ended ok or changed not shown (--verbose shows every host)`,
-    );
+    lines.push(`${hidden} host${hidden === 1 ? '' : 's'} that ended ok or changed not shown (--verbose shows every host)`);
   }
   return lines.join('\n');
 }
@@ -144,12 +133,7 @@ function batchRows(report: RunReport): BatchRow[] {
     const key = `${h.play}\u0000${h.batch}`;
     let row = rows.get(key);
     if (!row) {
-      row = {
-        play: h.play,
-        batch: h.batch,
-        hosts: 0,
-        counts: { ok: 0, changed: 0, failed: 0, unreachable: 0, skipped: 0 },
-      };
+      row = { play: h.play, batch: h.batch, hosts: 0, counts: { ok: 0, changed: 0, failed: 0, unreachable: 0, skipped: 0 } };
       rows.set(key, row);
     }
     row.hosts += 1;
@@ -161,14 +145,8 @@ function batchRows(report: RunReport): BatchRow[] {
 
 function batchTable(report: RunReport, opts: RenderOptions): string {
   const color = opts.color ?? false;
-  const table = plainTable(
-    ['play', 'batch', 'hosts', 'ok', statusLabel('changed', report.check), 'failed', 'unreachable', 'skipped'],
-    color,
-  );
-  const count = (n: number, status: HostStatus) => ({
-    content: n === 0 ? '0' : paint(color, STATUS_PAINT[status], String(n)),
-    hAlign: 'right' as const,
-  });
+  const table = plainTable(['play', 'batch', 'hosts', 'ok', statusLabel('changed', report.check), 'failed', 'unreachable', 'skipped'], color);
+  const count = (n: number, status: HostStatus) => ({ content: n === 0 ? '0' : paint(color, STATUS_PAINT[status], String(n)), hAlign: 'right' as const });
   for (const r of batchRows(report)) {
     table.push([
       truncate(r.play, opts.width ? Math.max(16, opts.width - 70) : 60),
@@ -195,9 +173,7 @@ function breakerTable(report: RunReport, opts: RenderOptions): string | null {
   if (moved.length === 0) return null;
   const table = plainTable(['breaker', 'state', 'transitions'], color);
   for (const b of moved) {
-    const timeline = b.transitions
-      .map((t) => `${formatOffset(t.at, report.started)} ${formatTransition(t.from, t.to)}`)
-      .join('\n');
+    const timeline = b.transitions.map((t) => `${formatOffset(t.at, report.started)} ${formatTransition(t.from, t.to)}`).join('\n');
     table.push([b.scope, paint(color, b.state === 'closed' ? 'green' : 'red', b.state), timeline]);
   }
   return table.toString();
@@ -209,13 +185,10 @@ export function renderRecap(report: RunReport, opts: { color?: boolean } = {}): 
   const s = report.summary;
   const total = s.ok + s.changed + s.failed + s.unreachable + s.skipped;
   const parts = (['ok', 'changed', 'failed', 'unreachable', 'skipped'] as const).map((k) =>
-    s[k] > 0 && k !== 'ok' && k !== 'changed'
-      ? paint(color, STATUS_PAINT[k], `${s[k]} ${k}`)
-      : `${s[k]} ${statusLabel(k, report.check)}`,
+    s[k] > 0 && k !== 'ok' && k !== 'changed' ? paint(color, STATUS_PAINT[k], `${s[k]} ${k}`) : `${s[k]} ${statusLabel(k, report.check)}`,
   );
   let line = `${total} host${total === 1 ? '' : 's'}: ${parts.join(', ')} in ${formatDuration(report.duration_ms)}`;
-  if (report.halted)
-    line += ` — ${paint(color, 'red', `halted: ${report.halted.reason} in batch ${report.halted.batch}`)}`;
+  if (report.halted) line += ` — ${paint(color, 'red', `halted: ${report.halted.reason} in batch ${report.halted.batch}`)}`;
   if (report.check) line += ' (check mode: nothing was changed)';
   return line;
 }
