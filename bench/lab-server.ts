@@ -13,6 +13,7 @@ const { values } = parseArgs({
     fault: { type: 'string', multiple: true, default: [] },
     latency: { type: 'string', default: '0' },
     seed: { type: 'string', default: '1' },
+    'jump-per-site': { type: 'boolean', default: false },
     platform: { type: 'string' },
   },
 });
@@ -23,6 +24,7 @@ const lab = await startLab({
   faults: values.fault,
   latencyMs: Number(values.latency),
   seed: Number(values.seed),
+  jumpPerSite: values['jump-per-site'],
   ...(values.platform ? { platform: values.platform as LabPlatform } : {}),
 });
 

@@ -15,6 +15,7 @@ const PLAYBOOK_SCHEMA = fileURLToPath(new URL('../schemas/playbook.schema.json',
 interface TaskNode {
   description: string;
   'x-expected': string;
+  'x-actions': string[];
   properties: Record<string, unknown>;
 }
 
@@ -42,9 +43,13 @@ export function playbookSchemaWithActions(text: string): string {
     }
   }
   task.properties = properties;
-  const words = actionWords(ACTIONS);
-  task.description = task.description.replace(/Exactly one action: .*$/, `Exactly one action: ${oneOf(words)}.`);
-  task['x-expected'] = `a task (a mapping with one of ${oneOf(words)})`;
+  task.description = task.description.replace(
+    /Exactly one action: .*$/,
+    `Exactly one action: ${oneOf(actionWords(ACTIONS))}.`,
+  );
+  task['x-expected'] = `a task (a mapping with one of ${oneOf(actionWords(ACTIONS))})`;
+  // Read by the unknown-key diagnostic: a key a task does not know is named against the modules there are.
+  task['x-actions'] = actionWords(ACTIONS);
   return `${JSON.stringify(schema, null, 2)}\n`;
 }
 

@@ -1,3 +1,4 @@
+import { pySplitLines } from '../playbook/template/methods.js';
 import { TransportError, type TransportFailure } from '../transport/transport.js';
 
 /** `ok`/`changed`/`failed`; `skipped` for a false `when`, or under --check for a command that would run. */
@@ -28,8 +29,10 @@ export interface Outcome {
   would_run?: boolean;
   /** Unified diff of what changed (or would change under --check). */
   diff?: string;
-  /** What the action adds to `register` (a network module's stdout per command, stdout_lines, commands). */
-  registered?: Record<string, unknown>;
+  /** Variables the task sets for the host's later tasks (set_fact). */
+  facts?: Record<string, unknown>;
+  /** What the task found, added to its registered result (stat's `stat`, slurp's `content`). */
+  data?: Record<string, unknown>;
   /** A network config task: the lines pushed (or that would be) and where the change stands. */
   network?: { lines: string[]; confirm: 'none' | 'pending' | 'confirmed' | 'rolled_back'; warnings: string[] };
 }
@@ -42,7 +45,16 @@ export class Interrupted extends Error {
 }
 
 export function done(status: 'ok' | 'changed' | 'skipped', partial: Partial<Outcome> = {}): Outcome {
-  return { status, changed: status === 'changed', rc: null, stdout: '', stderr: '', error: null, reason: null, ...partial };
+  return {
+    status,
+    changed: status === 'changed',
+    rc: null,
+    stdout: '',
+    stderr: '',
+    error: null,
+    reason: null,
+    ...partial,
+  };
 }
 
 export function failed(reason: TaskFailure, error: string, partial: Partial<Outcome> = {}): Outcome {
@@ -53,16 +65,18 @@ export function message(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
-/** Registered results, as `register` stores them and expressions read them. */
+/** Registered results, as `register` stores them and expressions read them (`*_lines` as Ansible splits them). */
 export function registered(o: Outcome): Record<string, unknown> {
   return {
     stdout: o.stdout,
+    stdout_lines: pySplitLines(o.stdout),
     stderr: o.stderr,
+    stderr_lines: pySplitLines(o.stderr),
     rc: o.rc,
     changed: o.changed,
     failed: o.status === 'failed',
     skipped: o.status === 'skipped',
-    ...o.registered,
+    ...o.data,
   };
 }
 

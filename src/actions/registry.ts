@@ -1,9 +1,21 @@
 import type { Action } from './action.js';
 import { assert } from './assert.js';
+import { blockinfile } from './blockinfile.js';
 import { command } from './command.js';
+import { copy } from './copy.js';
+import { debug } from './debug.js';
 import { fail } from './fail.js';
+import { file } from './file.js';
+import { lineinfile } from './lineinfile.js';
+import { pause } from './pause.js';
+import { raw } from './raw.js';
+import { set_fact } from './set_fact.js';
+import { shell } from './shell.js';
+import { slurp } from './slurp.js';
+import { stat } from './stat.js';
 import { NETWORK_ACTIONS } from './network/modules.js';
 import { template } from './template.js';
+import { wait_for } from './wait_for.js';
 
 /**
  * Every action a task may name, by its task key. The loader, the planner, the host runner and `runbook plan`
@@ -15,6 +27,18 @@ export const ACTIONS: Readonly<Record<string, Action>> = {
   template,
   assert,
   fail,
+  shell,
+  debug,
+  set_fact,
+  copy,
+  file,
+  lineinfile,
+  stat,
+  raw,
+  blockinfile,
+  wait_for,
+  pause,
+  slurp,
   ...NETWORK_ACTIONS,
 };
 

@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
-import { EXIT, UsageError, parseFlags, positiveInt } from './args.js';
+import { EXIT, UsageError, existingFile, parseFlags, positiveInt } from './args.js';
+import { INVENTORY_FLAGS, INVENTORY_HELP, inventoryInputs, planInputs, printWarnings } from './inventory-flags.js';
 import type { Io } from '../report/io.js';
 import { loadPlan } from '../engine/load-plan.js';
 import type { Plan } from '../engine/plan-model.js';
@@ -7,18 +8,20 @@ import { formatDiagnostic } from '../playbook/diagnostic.js';
 import { hostsToResume, RunNotFoundError } from '../report/journal.js';
 import { runApply } from './run-apply.js';
 
-export const HELP = `usage: runbook apply PLAYBOOK [-i INV] [--limit PATTERN] [--check] [--diff] [--forks N] [--verbose]
-                     [--report-file FILE] [--junit FILE] [--json] [--resume [RUN_ID]] [--run-dir DIR]
+export const HELP = `usage: runbook apply PLAYBOOK [-i SRC]... [-e VARS]... [-l PATTERN] [-F FILE] [-C] [-D] [-f N]
+                     [-v] [--report-file FILE] [--junit FILE] [--json] [--resume [RUN_ID]] [--run-dir DIR]
 
 Runs the plays over SSH: batches in order, at most --forks hosts at once, each site's breaker and the
 failure budget guarding the rollout. Every run is recorded under DIR/.runbook/runs/RUN_ID/.
 
 options:
-  -i, --inventory INV   inventory to use for every play (otherwise each play's "inventory:")
-  --limit PATTERN       only hosts that also match this host pattern
-  --check               connect, compare and report, but change nothing
-  --diff                show the diff of every template that changes (or would change, with --check)
-  --forks N             at most N hosts at once, for every play
+${INVENTORY_HELP}
+                        (-i is used for every play; otherwise each play's "inventory:")
+  -l, --limit PATTERN   only hosts that also match this host pattern
+  -F, --ssh-config FILE OpenSSH client config to read instead of ~/.ssh/config and /etc/ssh/ssh_config
+  -C, --check           connect, compare and report, but change nothing
+  -D, --diff            show the diff of every template that changes (or would change, with --check)
+  -f, --forks N         at most N hosts at once, for every play
   -v, --verbose         list every host in the final table, even on a large fleet
   --report-file FILE    write the run report as JSON to FILE
   --junit FILE          write a JUnit XML report to FILE
@@ -35,11 +38,12 @@ breaker), 4 invalid playbook/inventory/template, 5 bad usage, 130 interrupted
 `;
 
 const FLAGS = {
-  inventory: { type: 'string', short: 'i' },
-  limit: { type: 'string' },
-  check: { type: 'boolean' },
-  diff: { type: 'boolean' },
-  forks: { type: 'string' },
+  ...INVENTORY_FLAGS,
+  'ssh-config': { type: 'string', short: 'F' },
+  limit: { type: 'string', short: 'l' },
+  check: { type: 'boolean', short: 'C' },
+  diff: { type: 'boolean', short: 'D' },
+  forks: { type: 'string', short: 'f' },
   verbose: { type: 'boolean', short: 'v' },
   'report-file': { type: 'string' },
   junit: { type: 'string' },
@@ -57,7 +61,11 @@ const RUN_ID = /^\d{8}-\d{6}-[0-9a-f]{4}$/;
  */
 function takeResumeId(argv: string[]): { argv: string[]; resumeId: string | undefined } {
   const joined = argv.findIndex((a) => a.startsWith('--resume='));
-  if (joined >= 0) return { argv: argv.map((a, i) => (i === joined ? '--resume' : a)), resumeId: argv[joined]!.slice('--resume='.length) || undefined };
+  if (joined >= 0)
+    return {
+      argv: argv.map((a, i) => (i === joined ? '--resume' : a)),
+      resumeId: argv[joined]!.slice('--resume='.length) || undefined,
+    };
   const at = argv.indexOf('--resume');
   const next = argv[at + 1];
   if (at < 0 || next === undefined || !RUN_ID.test(next)) return { argv, resumeId: undefined };
@@ -71,8 +79,14 @@ export async function apply(rawArgv: string[], io: Io): Promise<number> {
     io.out(HELP);
     return EXIT.ok;
   }
-  if (values.resume && positionals.length === 2) throw new UsageError(`one PLAYBOOK, and --resume takes a run id such as 20261126-184812-3f9a: got ${positionals.join(' ')}`);
-  if (positionals.length !== 1) throw new UsageError(positionals.length === 0 ? 'a PLAYBOOK is required' : `one PLAYBOOK at a time, not ${positionals.join(' ')}`);
+  if (values.resume && positionals.length === 2)
+    throw new UsageError(
+      `one PLAYBOOK, and --resume takes a run id such as 20261126-184812-3f9a: got ${positionals.join(' ')}`,
+    );
+  if (positionals.length !== 1)
+    throw new UsageError(
+      positionals.length === 0 ? 'a PLAYBOOK is required' : `one PLAYBOOK at a time, not ${positionals.join(' ')}`,
+    );
   const forks = positiveInt('--forks', values.forks);
   const playbook = positionals[0]!;
   const runDir = resolve(io.cwd, values['run-dir'] ?? '.');
@@ -83,10 +97,13 @@ export async function apply(rawArgv: string[], io: Io): Promise<number> {
   const loaded = loadPlan({
     playbook,
     cwd: io.cwd,
-    ...(values.inventory ? { inventory: values.inventory } : {}),
+    ...planInputs(await inventoryInputs(values, io)),
+    check,
     ...(values.limit ? { limit: values.limit } : {}),
+    ...(values['ssh-config'] !== undefined ? { sshConfigFile: existingFile('-F', values['ssh-config'], io.cwd)! } : {}),
     ...(resume ? { resume: { targets: resume.targeted, finishedPlays: resume.finishedPlays } } : {}),
   });
+  printWarnings(io, loaded.warnings);
   if (!loaded.plan) {
     for (const d of loaded.diagnostics) io.err(`${formatDiagnostic(d)}\n`);
     return EXIT.invalid;
@@ -127,7 +144,12 @@ export async function apply(rawArgv: string[], io: Io): Promise<number> {
 const targets = (plan: Plan) => plan.plays.reduce((n, p) => n + p.hosts.size, 0);
 
 /** The run `--resume` continues and the hosts it left unfinished; a missing run is a usage error. */
-function resumePoint(runDir: string, playbook: string, runId: string | undefined, io: Io): ReturnType<typeof hostsToResume> {
+function resumePoint(
+  runDir: string,
+  playbook: string,
+  runId: string | undefined,
+  io: Io,
+): ReturnType<typeof hostsToResume> {
   let found: ReturnType<typeof hostsToResume>;
   try {
     found = hostsToResume(runDir, playbook, runId, { cwd: io.cwd });
@@ -161,7 +183,9 @@ async function whileStoppable<T>(io: Io, work: (stop: Stop) => Promise<T>): Prom
       hard.abort();
       return;
     }
-    io.err('runbook: interrupted: starting no new host; in-flight hosts are finishing (interrupt again to stop them)\n');
+    io.err(
+      'runbook: interrupted: starting no new host; in-flight hosts are finishing (interrupt again to stop them)\n',
+    );
     graceful.abort();
   };
   process.on('SIGINT', onSignal);

@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 
 export const EXIT = {
@@ -26,12 +28,23 @@ export function parseFlags<O extends Options>(argv: string[], options: O, opts: 
     return parseArgs({ args: argv, options, allowPositionals: opts.allowPositionals ?? true, strict: true });
   } catch (err) {
     const raw = (err as Error).message.split('\n')[0] ?? 'bad arguments';
-    throw new UsageError(raw.replace(/\. To specify a positional argument.*$/, '').replace(/^Unknown option/, 'unknown option'));
+    throw new UsageError(
+      raw.replace(/\. To specify a positional argument.*$/, '').replace(/^Unknown option/, 'unknown option'),
+    );
   }
 }
 
 export function positiveInt(flag: string, raw: string | undefined): number | undefined {
   if (raw === undefined) return undefined;
-  if (!/^\d+$/.test(raw) || Number(raw) < 1) throw new UsageError(`${flag} takes a positive whole number, not "${raw}"`);
+  if (!/^\d+$/.test(raw) || Number(raw) < 1)
+    throw new UsageError(`${flag} takes a positive whole number, not "${raw}"`);
   return Number(raw);
+}
+
+/** A file named by a flag must exist: a typo would otherwise fall back to other settings without a word. */
+export function existingFile(flag: string, raw: string | undefined, cwd: string): string | undefined {
+  if (raw === undefined) return undefined;
+  const path = resolve(cwd, raw);
+  if (!existsSync(path)) throw new UsageError(`${flag}: no such file ${raw}`);
+  return path;
 }

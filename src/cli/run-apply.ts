@@ -1,10 +1,11 @@
 import { EventBus, type Listener } from '../engine/events.js';
-import { planVars, type Plan } from '../engine/plan-model.js';
+import { planSecrets, planVars, type Plan } from '../engine/plan-model.js';
 import type { RunReport } from '../engine/results.js';
 import { runPlan } from '../engine/run.js';
 import { redactorFor } from '../playbook/redact.js';
 import type { Io } from '../report/io.js';
 import { newRunId } from '../report/journal.js';
+import { withJumps } from '../report/jumps.js';
 import { attachOutputs, type Outputs } from '../report/outputs.js';
 import { TransportRouter } from '../transport/registry.js';
 import type { Transport } from '../transport/transport.js';
@@ -76,16 +77,23 @@ export async function runApply(plan: Plan, opts: ApplyOptions): Promise<Applied>
         ...(o.reportFile ? { reportFile: o.reportFile } : {}),
         ...(o.junitFile ? { junitFile: o.junitFile } : {}),
         // A diff is exactly where a templated secret would show: every host's secrets are scrubbed again.
-        ...(diff ? { redactor: redactorFor(planVars(plan), io.env) } : {}),
+        ...(diff ? { redactor: redactorFor(planVars(plan), io.env, planSecrets(plan)) } : {}),
       });
     } catch (err) {
-      return { report: null, code: EXIT.usage, message: `cannot record the run under ${o.runDir}: ${(err as Error).message}` };
+      return {
+        report: null,
+        code: EXIT.usage,
+        message: `cannot record the run under ${o.runDir}: ${(err as Error).message}`,
+      };
     }
   }
 
   const warn = (m: string) => io.err(`warning: ${m}\n`);
-  const report = await runPlan(plan, {
-    transport: opts.transport ?? new TransportRouter({ env: io.env, warn, ...(plan.platforms ? { platforms: () => plan.platforms! } : {}) }),
+  const router = opts.transport
+    ? null
+    : new TransportRouter({ env: io.env, warn, ...(plan.platforms ? { platforms: () => plan.platforms! } : {}) });
+  const ran = await runPlan(plan, {
+    transport: opts.transport ?? router!,
     bus,
     runId,
     check,
@@ -97,6 +105,11 @@ export async function runApply(plan: Plan, opts: ApplyOptions): Promise<Applied>
     ...(opts.stop?.graceful ? { signal: opts.stop.graceful } : {}),
     ...(opts.stop?.hard ? { abortSignal: opts.stop.hard } : {}),
   });
+  // Jump connections are shared by hosts, so they end with the run rather than with any host.
+  const transport = opts.transport ?? router!;
+  await transport.close?.();
+  const jumps = transport.jumpStats?.() ?? [];
+  const report = withJumps(ran, plan, jumps);
   const unwritten = outputs ? outputs.finish(report) : [];
 
   // A journal line or progress line that could not be written (a full disk, a closed pipe) did not stop the rollout.

@@ -1,14 +1,17 @@
-import { EXIT, UsageError, parseFlags } from './args.js';
+import { EXIT, UsageError, existingFile, parseFlags } from './args.js';
+import { INVENTORY_FLAGS, INVENTORY_HELP, inventoryInputs, planInputs, printWarnings } from './inventory-flags.js';
 import type { Io } from '../report/io.js';
 import type { Diagnostic } from '../playbook/diagnostic.js';
 
-export const HELP = `usage: runbook validate PLAYBOOK... [-i INV] [--format text|json|github]
+export const HELP = `usage: runbook validate PLAYBOOK... [-i SRC]... [-e VARS]... [-F FILE] [--format text|json|github]
 
 Checks playbooks, their inventories, host patterns and every template rendered for every targeted host,
 without touching the network. Every problem is reported, as FILE:LINE:COL: message.
 
 options:
-  -i, --inventory INV   inventory to use for every play (otherwise each play's "inventory:")
+${INVENTORY_HELP}
+                        (-i is used for every play; otherwise each play's "inventory:")
+  -F, --ssh-config FILE OpenSSH client config to read instead of ~/.ssh/config and /etc/ssh/ssh_config
   --format FORMAT       text (default), json ({"valid", "diagnostics"}), or github (workflow annotations)
   -h, --help            show this help
 
@@ -32,7 +35,8 @@ function plural(n: number, one: string, many = `${one}s`): string {
 
 export async function validate(argv: string[], io: Io): Promise<number> {
   const { values, positionals } = parseFlags(argv, {
-    inventory: { type: 'string', short: 'i' },
+    ...INVENTORY_FLAGS,
+    'ssh-config': { type: 'string', short: 'F' },
     format: { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   });
@@ -41,7 +45,8 @@ export async function validate(argv: string[], io: Io): Promise<number> {
     return EXIT.ok;
   }
   const format = (values.format ?? 'text') as Format;
-  if (!FORMATS.includes(format)) throw new UsageError(`--format must be one of ${FORMATS.join(', ')}, not "${values.format}"`);
+  if (!FORMATS.includes(format))
+    throw new UsageError(`--format must be one of ${FORMATS.join(', ')}, not "${values.format}"`);
   if (positionals.length === 0) throw new UsageError('name at least one playbook to validate');
 
   // The planner pulls in nunjucks and ajv: loaded only once the flags are known to be good.
@@ -49,10 +54,21 @@ export async function validate(argv: string[], io: Io): Promise<number> {
     import('../engine/load-plan.js'),
     import('../playbook/diagnostic.js'),
   ]);
+  const sshConfig = existingFile('-F', values['ssh-config'], io.cwd);
+  const inputs = {
+    ...planInputs(await inventoryInputs(values, io)),
+    ...(sshConfig ? { sshConfigFile: sshConfig } : {}),
+  };
   const diagnostics: Diagnostic[] = [];
   const summaries: string[] = [];
   for (const playbook of positionals) {
-    const loaded = loadPlan({ playbook, ...(io.env.RUNBOOK_PLATFORMS ? { platformsPath: io.env.RUNBOOK_PLATFORMS } : {}), ...(values.inventory === undefined ? {} : { inventory: values.inventory }), cwd: io.cwd });
+    const loaded = loadPlan({
+      playbook,
+      ...inputs,
+      ...(io.env.RUNBOOK_PLATFORMS ? { platformsPath: io.env.RUNBOOK_PLATFORMS } : {}),
+      cwd: io.cwd,
+    });
+    printWarnings(io, loaded.warnings);
     diagnostics.push(...loaded.diagnostics);
     if (loaded.plan) {
       const hosts = new Set<string>();

@@ -6,7 +6,7 @@ import { TransportError, type Session } from '../transport/transport.js';
 import type { TaskSpec } from '../playbook/types.js';
 import { iso, type Clock } from './clock.js';
 import type { RunContext } from './context.js';
-import type { PlannedHost, PlannedPlay, PlannedTask } from './plan-model.js';
+import { hostSecrets, type PlannedHost, type PlannedPlay, type PlannedTask } from './plan-model.js';
 import type { FailureReason, HostResult, TaskResult } from './results.js';
 
 /** How long past the transport's own deadline we wait before giving up on it ourselves. */
@@ -31,9 +31,14 @@ export async function runHost(ctx: RunContext, job: HostJob): Promise<HostResult
   const { clock } = ctx;
   const startedAt = clock.now();
   // `password_env` and `passphrase_env` are among the variables, so their values are hidden too.
-  const redactor = redactorFor([host.vars], ctx.env);
+  const redactor = redactorFor([host.vars], ctx.env, hostSecrets(host));
   const base = { name: host.name, play: play.name, batch: job.batch, started: new Date(startedAt).toISOString() };
-  const end = (status: HostResult['status'], reason: FailureReason | null, error: string | null, tasks: TaskResult[]): HostResult => ({
+  const end = (
+    status: HostResult['status'],
+    reason: FailureReason | null,
+    error: string | null,
+    tasks: TaskResult[],
+  ): HostResult => ({
     ...base,
     status,
     reason,
@@ -48,16 +53,19 @@ export async function runHost(ctx: RunContext, job: HostJob): Promise<HostResult
   try {
     await job.beforeConnect?.();
     if (ctx.abortSignal?.aborted) throw new Interrupted();
-    const timeoutMs = play.spec.connectTimeoutMs;
+    // ssh_config's ConnectTimeout reaches here only when the play did not write connect_timeout.
+    const timeoutMs = host.connection.connectTimeoutMs ?? play.spec.connectTimeoutMs;
+    const jumpRate = play.spec.connectRate !== null ? { jumpLoginRate: play.spec.connectRate } : {};
     session = await bounded(
-      (signal) => ctx.transport.connect(host.connection, { timeoutMs, signal }),
+      (signal) => ctx.transport.connect(host.connection, { timeoutMs, signal, ...jumpRate }),
       timeoutMs + BACKSTOP_MS,
       `connection not established within ${timeoutMs} ms`,
       clock,
       ctx.abortSignal,
     );
   } catch (err) {
-    if (err instanceof Interrupted || ctx.abortSignal?.aborted) return end('failed', 'interrupted', 'interrupted while connecting', []);
+    if (err instanceof Interrupted || ctx.abortSignal?.aborted)
+      return end('failed', 'interrupted', 'interrupted while connecting', []);
     if (err instanceof TransportError) return end('unreachable', err.reason, err.message, []);
     return end('unreachable', 'unreachable', message(err), []);
   }
@@ -112,7 +120,15 @@ class TaskRunner {
     const { bus, clock } = this.ctx;
     const { play, host } = this.job;
     const spec = task.spec;
-    bus.emit({ type: 'task_start', at: iso(clock), play: play.name, host: host.name, task: spec.name, index: task.index, ...(rescue ? { rescue } : {}) });
+    bus.emit({
+      type: 'task_start',
+      at: iso(clock),
+      play: play.name,
+      host: host.name,
+      task: spec.name,
+      index: task.index,
+      ...(rescue ? { rescue } : {}),
+    });
     const t0 = clock.now();
     let attempts = 0;
     let outcome: Outcome;
@@ -128,6 +144,7 @@ class TaskRunner {
         break;
       }
     }
+    if (outcome.facts && outcome.status !== 'failed') Object.assign(this.vars, outcome.facts);
     if (spec.register) this.vars[spec.register] = registered(outcome);
     const r = this.redactor;
     const result: TaskResult = {
@@ -174,7 +191,8 @@ class TaskRunner {
       get stopped() {
         return ctx.abortSignal?.aborted ?? false;
       },
-      bounded: (work) => bounded(work, timeoutMs + BACKSTOP_MS, `no answer within ${timeoutMs} ms`, ctx.clock, ctx.abortSignal),
+      bounded: (work) =>
+        bounded(work, timeoutMs + BACKSTOP_MS, `no answer within ${timeoutMs} ms`, ctx.clock, ctx.abortSignal),
     };
   }
 }
@@ -201,9 +219,12 @@ async function bounded<T>(
   const stopped = new Promise<never>((_, reject) => {
     inner.signal.addEventListener('abort', () => reject(inner.signal.reason), { once: true });
   });
-  const deadline = clock.sleep(deadlineMs, timer.signal).then(() => {
-    inner.abort(new TransportError('timeout', timeoutMessage));
-  }, () => undefined);
+  const deadline = clock.sleep(deadlineMs, timer.signal).then(
+    () => {
+      inner.abort(new TransportError('timeout', timeoutMessage));
+    },
+    () => undefined,
+  );
   stopped.catch(() => undefined);
   try {
     return await Promise.race([work(inner.signal), stopped]);
@@ -217,7 +238,10 @@ async function bounded<T>(
 async function closeQuietly(session: Session, clock: Clock): Promise<void> {
   const timer = new AbortController();
   try {
-    await Promise.race([session.close().catch(() => undefined), clock.sleep(CLOSE_GRACE_MS, timer.signal).catch(() => undefined)]);
+    await Promise.race([
+      session.close().catch(() => undefined),
+      clock.sleep(CLOSE_GRACE_MS, timer.signal).catch(() => undefined),
+    ]);
   } finally {
     timer.abort(SETTLED);
   }

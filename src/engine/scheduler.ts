@@ -28,7 +28,7 @@ export function countsAsFailure(r: HostResult): boolean {
 
 /**
  * Decides when each host runs: plays and batches in order, at most `forks` hosts at once, new connections
- * at most `connect_rate` per second, each host attempt guarded by its scope's breaker, and the failure
+ * at most `connect_rate` per second, each host admitted by its scope's gate (scope-gate.ts), and the failure
  * budget able to halt the rollout. Every targeted host ends with exactly one host_end event, except that a
  * host which ended failed or unreachable in one play is not run, nor reported again, by the plays after it
  * (as Ansible drops it): its one outcome is that failure.
@@ -72,7 +72,14 @@ export class Scheduler {
         continue;
       }
       this.currentBatch = batch;
-      bus.emit({ type: 'batch_start', at: iso(clock), play: play.name, batch, batches: play.batches.length, hosts: names });
+      bus.emit({
+        type: 'batch_start',
+        at: iso(clock),
+        play: play.name,
+        batch,
+        batches: play.batches.length,
+        hosts: names,
+      });
       const results = await this.runBatch(play, batch, names, gates, connectSlot);
       for (const r of results) if (r.status === 'failed' || r.status === 'unreachable') this.dropped.add(r.name);
       const failed = results.filter(countsAsFailure).length;
@@ -137,10 +144,18 @@ export class Scheduler {
         const host = play.hosts.get(name)!;
         running += 1;
         bus.emit({ type: 'host_start', at: iso(clock), play: play.name, batch, host: name });
-        const result = await runHost(this.opts, { play, host, batch, ...(connectSlot ? { beforeConnect: connectSlot } : {}) });
+        const result = await runHost(this.opts, {
+          play,
+          host,
+          batch,
+          ...(connectSlot ? { beforeConnect: connectSlot } : {}),
+        });
         running -= 1;
         if (lane.gate && ticket) {
-          lane.gate.settle(ticket, result.reason === 'interrupted' ? 'interrupted' : countsAsFailure(result) ? 'failure' : 'success');
+          lane.gate.settle(
+            ticket,
+            result.reason === 'interrupted' ? 'interrupted' : countsAsFailure(result) ? 'failure' : 'success',
+          );
         }
         const budgetReason = this.budget.hostEnded(countsAsFailure(result));
         if (budgetReason) this.stop(budgetReason, play);
@@ -191,7 +206,12 @@ export class Scheduler {
   private gateOf(play: PlannedPlay, host: PlannedHost, gates: Map<string, ScopeGate>): ScopeGate | null {
     const spec = play.spec.breaker;
     if (!spec) return null;
-    const label = spec.scope === 'play' ? 'play' : `${spec.scope}=${scopeValue(host.vars[spec.scope])}`;
+    const label =
+      spec.scope === 'play'
+        ? 'play'
+        : spec.scope === 'jump'
+          ? `jump=${jumpOf(host)}`
+          : `${spec.scope}=${scopeValue(host.vars[spec.scope])}`;
     let gate = gates.get(label);
     if (!gate) {
       const { bus, clock } = this.opts;
@@ -225,7 +245,24 @@ export class Scheduler {
 }
 
 function skipped(play: PlannedPlay, batch: number, name: string, reason: FailureReason): HostResult {
-  return { name, play: play.name, batch, status: 'skipped', reason, started: null, duration_ms: 0, tasks: [], error: null };
+  return {
+    name,
+    play: play.name,
+    batch,
+    status: 'skipped',
+    reason,
+    started: null,
+    duration_ms: 0,
+    tasks: [],
+    error: null,
+  };
+}
+
+/** `scope: jump`: one breaker per jump host (chain), and one for the hosts reached directly. */
+function jumpOf(host: PlannedHost): string {
+  const chain = host.connection.jump;
+  if (!chain || chain.length === 0) return 'direct';
+  return chain.map((h) => `${h.user}@${h.host}:${h.port}`).join(' > ');
 }
 
 function scopeValue(v: unknown): string {

@@ -1,6 +1,12 @@
 import net from 'node:net';
 import ssh2, { type AuthContext, type ServerChannel, type Connection } from 'ssh2';
-import { abortableDelay, runCommandLine, type CommandOutput, type CustomCommand, type DeviceIdentity } from './commands.js';
+import {
+  abortableDelay,
+  runCommandLine,
+  type CommandOutput,
+  type CustomCommand,
+  type DeviceIdentity,
+} from './commands.js';
 import { FaultTable, type ActiveFaults } from './faults.js';
 import { MemoryFs } from './filesystem.js';
 import { serveSftp } from './sftp.js';
@@ -45,6 +51,18 @@ export interface DeviceOptions {
   fleet: FleetCounters;
   /** Set when the device plays a network OS: interactive shells then get its CLI instead of LabOS's. */
   network?: NetworkDevice;
+  /** A jump host: it forwards direct-tcpip channels to 127.0.0.1 ports (the lab's devices), nothing else. */
+  forwarding?: boolean;
+}
+
+/** What a jump host saw: logins, and the channels it carried to devices. */
+export interface JumpCounters {
+  logins: number;
+  channels: number;
+  /** Most channels open at once over a single connection. */
+  maxChannelsPerConnection: number;
+  /** Channels whose device did not answer (refused or down). */
+  failedChannels: number;
 }
 
 const METHODS: AuthContext['method'][] = ['publickey', 'password'];
@@ -59,6 +77,7 @@ export class Device {
     bytesWritten: 0,
     authFailures: 0,
   };
+  readonly jumpCounters: JumpCounters = { logins: 0, channels: 0, maxChannelsPerConnection: 0, failedChannels: 0 };
   port = 0;
   private readonly listener: net.Server;
   private readonly ssh: ssh2.Server;
@@ -68,7 +87,9 @@ export class Device {
   private stopped = false;
 
   constructor(private readonly opts: DeviceOptions) {
-    this.ssh = new ssh2.Server({ hostKeys: [opts.hostKey], ident: 'LabOS_4.2' }, (client, info) => this.serve(client, info.port));
+    this.ssh = new ssh2.Server({ hostKeys: [opts.hostKey], ident: 'LabOS_4.2' }, (client, info) =>
+      this.serve(client, info.port),
+    );
     this.listener = net.createServer((socket) => this.accept(socket));
     this.listener.on('error', () => {
       // A failed re-listen is retried in listen(); nothing else is expected to fail on a bound listener.
@@ -120,6 +141,11 @@ export class Device {
     this.reconcile();
     for (const s of this.sockets.values()) s.destroy();
     await this.pending;
+  }
+
+  /** Cuts every open connection, as a crash and restart of the device would; it keeps listening. */
+  dropConnections(): void {
+    for (const s of this.sockets.values()) s.destroy();
   }
 
   private async listen(port: number): Promise<void> {
@@ -192,6 +218,10 @@ export class Device {
       ctx.reject(METHODS);
     });
     client.on('ready', () => {
+      if (this.opts.forwarding) {
+        this.jumpCounters.logins++;
+        this.serveForwarding(client, socket);
+      }
       const cwd = /^[A-Za-z0-9_.-]+$/.test(user) ? `/home/${user}` : '/';
       this.fs.mkdirp(cwd);
       const signal = AbortSignal.any([gone.signal, this.stopping.signal]);
@@ -214,7 +244,14 @@ export class Device {
           if (network) {
             this.counters.commands++;
             this.opts.fleet.commands++;
-            serveCli(stream, network.session(user), { pty, faults: () => this.faults(), signal, drop: () => socket?.destroy(), host: this.name, latencyMs: this.opts.latencyMs });
+            serveCli(stream, network.session(user), {
+              pty,
+              faults: () => this.faults(),
+              signal,
+              drop: () => socket?.destroy(),
+              host: this.name,
+              latencyMs: this.opts.latencyMs,
+            });
           } else this.shell(stream, pty, { user, cwd, signal, socket });
         });
         session.on('sftp', (accept) => {
@@ -223,6 +260,39 @@ export class Device {
         });
       });
     });
+  }
+
+  /**
+   * direct-tcpip, as a bastion's sshd serves it: a TCP connection from here to the device, piped both ways.
+   * Only loopback is reachable, as the lab never leaves it. A `refuse` fault set while it runs closes its
+   * connections, and every channel over them: the bastion died.
+   */
+  private serveForwarding(client: Connection, socket: net.Socket | undefined): void {
+    let open = 0;
+    client.on('tcpip', (accept, reject, info) => {
+      if (this.stopped || info.destIP !== '127.0.0.1') return reject();
+      const upstream = net.connect({ host: '127.0.0.1', port: info.destPort });
+      upstream.setNoDelay(true);
+      upstream.once('error', () => {
+        this.jumpCounters.failedChannels++;
+        reject();
+      });
+      upstream.once('connect', () => {
+        const channel = accept();
+        this.jumpCounters.channels++;
+        open++;
+        this.jumpCounters.maxChannelsPerConnection = Math.max(this.jumpCounters.maxChannelsPerConnection, open);
+        channel.on('error', () => upstream.destroy());
+        upstream.on('error', () => channel.destroy());
+        channel.once('close', () => {
+          open--;
+          upstream.destroy();
+        });
+        upstream.once('close', () => channel.close());
+        channel.pipe(upstream).pipe(channel);
+      });
+    });
+    void socket;
   }
 
   private authenticate(ctx: AuthContext): boolean {
@@ -260,7 +330,10 @@ export class Device {
    * Runs one command under the device's faults. `stall` never answers; `drop` sends part of the output and
    * then cuts the TCP connection; the rest produce a normal result.
    */
-  private async run(command: string, ctx: CommandContext): Promise<{ kind: 'done'; out: CommandOutput } | { kind: 'stall' } | { kind: 'drop'; partial: string }> {
+  private async run(
+    command: string,
+    ctx: CommandContext,
+  ): Promise<{ kind: 'done'; out: CommandOutput } | { kind: 'stall' } | { kind: 'drop'; partial: string }> {
     this.counters.commands++;
     this.opts.fleet.commands++;
     const f = this.faults();
@@ -269,8 +342,16 @@ export class Device {
     const flakyFails = f.flaky > 0 && this.opts.random() < f.flaky;
     await abortableDelay(this.opts.latencyMs + f.slowMs, ctx.signal);
     const { host, site } = this.opts.identity;
-    if (f.fail) return { kind: 'done', out: { stdout: '', stderr: `% ${host}: command failed: device error (injected fault)\n`, rc: 1 } };
-    if (flakyFails) return { kind: 'done', out: { stdout: '', stderr: `% ${host}: command failed: transient error (flaky fault)\n`, rc: 1 } };
+    if (f.fail)
+      return {
+        kind: 'done',
+        out: { stdout: '', stderr: `% ${host}: command failed: device error (injected fault)\n`, rc: 1 },
+      };
+    if (flakyFails)
+      return {
+        kind: 'done',
+        out: { stdout: '', stderr: `% ${host}: command failed: transient error (flaky fault)\n`, rc: 1 },
+      };
     const out = await runCommandLine(command, {
       identity: this.opts.identity,
       fs: this.fs,
@@ -368,7 +449,9 @@ interface CommandContext {
 
 /** What a device holds before anyone touches it: enough for the example playbook's NTP rollout and rescue. */
 function seed(fs: MemoryFs, identity: DeviceIdentity): void {
-  const ntp = Buffer.from(`# factory default for ${identity.host}\nserver 192.0.2.1 iburst\ndriftfile /var/lib/ntp/ntp.drift\n`);
+  const ntp = Buffer.from(
+    `# factory default for ${identity.host}\nserver 192.0.2.1 iburst\ndriftfile /var/lib/ntp/ntp.drift\n`,
+  );
   fs.put('/etc/ntp.conf', ntp);
   fs.put('/etc/ntp.conf.bak', Buffer.from(ntp));
   fs.put('/etc/hostname', Buffer.from(`${identity.host}\n`));

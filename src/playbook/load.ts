@@ -1,6 +1,17 @@
 import { readFileSync } from 'node:fs';
 import { relative } from 'node:path';
-import { LineCounter, isMap, isNode, isPair, isScalar, isSeq, parseDocument, type Document, type Node, type Tags } from 'yaml';
+import {
+  LineCounter,
+  isMap,
+  isNode,
+  isPair,
+  isScalar,
+  isSeq,
+  parseDocument,
+  type Document,
+  type Node,
+  type Tags,
+} from 'yaml';
 import { diagnostic, type Diagnostic, type Loc } from './diagnostic.js';
 
 /** Aliases a document may expand before it is refused: enough for real files, far too few for a "billion laughs". */
@@ -28,7 +39,7 @@ export function displayPath(file: string): string {
 /** What inventory and vars files need beyond playbooks: Ansible reads them as YAML 1.1, with `!vault` values. */
 export interface YamlOptions {
   version?: '1.1' | '1.2';
-  customTags?: Tags;
+  customTags?: Tags | ((tags: Tags) => Tags);
 }
 
 export function loadYamlFile(file: string, display = displayPath(file), options: YamlOptions = {}): LoadedYaml {
@@ -37,7 +48,8 @@ export function loadYamlFile(file: string, display = displayPath(file), options:
     text = readFileSync(file, 'utf8');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : `cannot read (${code ?? 'error'})`;
+    const why =
+      code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : `cannot read (${code ?? 'error'})`;
     return failed(display, [diagnostic({ file: display, line: 1, col: 1 }, `${why}: ${display}`)]);
   }
   return loadYamlText(text, display, options);
@@ -54,10 +66,15 @@ export function loadYamlText(text: string, file: string, options: YamlOptions = 
   for (const e of doc.errors) {
     if (e.code === 'DUPLICATE_KEY') {
       const dup = duplicateKey(doc, e.pos[0]);
-      diagnostics.push(dup ? diagnostic(at(dup.start), `duplicate key "${dup.key}"`) : diagnostic(at(e.pos[0]), 'duplicate key'));
+      diagnostics.push(
+        dup ? diagnostic(at(dup.start), `duplicate key "${dup.key}"`) : diagnostic(at(e.pos[0]), 'duplicate key'),
+      );
       continue;
     }
-    const message = e.code === 'MULTIPLE_DOCS' ? 'a second YAML document starts here: the file must hold exactly one' : firstLine(e.message);
+    const message =
+      e.code === 'MULTIPLE_DOCS'
+        ? 'a second YAML document starts here: the file must hold exactly one'
+        : firstLine(e.message);
     diagnostics.push(diagnostic(at(e.pos[0]), message));
   }
   const locate = (path: YamlPath, which: 'key' | 'value' = 'value'): Loc => locateIn(doc, path, which, at);
@@ -83,7 +100,10 @@ function failed(file: string, diagnostics: Diagnostic[]): LoadedYaml {
 }
 
 function firstLine(s: string): string {
-  return s.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '').trim();
+  return s
+    .split('\n')[0]!
+    .replace(/ at line \d+, column \d+:?$/, '')
+    .trim();
 }
 
 /**
@@ -116,7 +136,7 @@ function findFirstAlias(doc: Document.Parsed): number | undefined {
       found = n.range[0];
       return;
     }
-    if (isMap(n)) for (const p of n.items) (walk(p.key), walk(p.value));
+    if (isMap(n)) for (const p of n.items) walk(p.key), walk(p.value);
     else if (isSeq(n)) for (const i of n.items) walk(i);
   };
   walk(doc.contents);

@@ -20,7 +20,12 @@ export const BUNDLED = ['playbook', 'inventory'] as const;
 export type BundledSchema = (typeof BUNDLED)[number];
 
 /** Shared by the run-time compiler and schema-build.ts, so precompiled and compiled validators agree. */
-export const AJV_OPTIONS = { allErrors: true, verbose: true, strict: true, keywords: ['x-expected'] } as const;
+export const AJV_OPTIONS = {
+  allErrors: true,
+  verbose: true,
+  strict: true,
+  keywords: ['x-expected', 'x-actions'],
+} as const;
 
 export function schemaText(name: BundledSchema): string {
   return readFileSync(new URL(`../../schemas/${name}.schema.json`, import.meta.url), 'utf8');
@@ -140,7 +145,9 @@ function withoutMisspeltRequired(problems: Problem[]): Problem[] {
     if (near !== undefined) suggested.add(`${e.instancePath}/${near}`);
   }
   return problems.filter(
-    ({ error: e }) => e.keyword !== 'required' || !suggested.has(`${e.instancePath}/${String((e.params as Record<string, unknown>).missingProperty)}`),
+    ({ error: e }) =>
+      e.keyword !== 'required' ||
+      !suggested.has(`${e.instancePath}/${String((e.params as Record<string, unknown>).missingProperty)}`),
   );
 }
 
@@ -233,6 +240,15 @@ function toDiagnostic(p: Problem, loaded: LoadedYaml): Diagnostic {
     case 'additionalProperties': {
       const key = String(params.additionalProperty);
       const known = Object.keys((parent?.properties as SchemaNode | undefined) ?? {});
+      const actions = parent?.['x-actions'];
+      const closest = suggest(key, known);
+      if (Array.isArray(actions) && (closest === undefined || actions.includes(closest))) {
+        // In a task, an unknown key that is not a misspelt task keyword is a module runbook lacks or misspells.
+        const near = didYouMean(key, known);
+        const list = `runbook's modules: ${orList(actions.map(String))}`;
+        const hint = near ? `${near} ${list}` : list;
+        return diagnostic(loaded.locate([...path, key], 'key'), `unknown module or key "${key}"`, hint);
+      }
       return diagnostic(loaded.locate([...path, key], 'key'), `unknown key "${key}"`, didYouMean(key, known));
     }
     case 'required':
@@ -251,7 +267,12 @@ function toDiagnostic(p: Problem, loaded: LoadedYaml): Diagnostic {
     case 'exclusiveMinimum':
     case 'exclusiveMaximum': {
       if (worded) return diagnostic(at, say(`expected ${worded}`));
-      const words = { minimum: 'at least', maximum: 'at most', exclusiveMinimum: 'greater than', exclusiveMaximum: 'less than' }[e.keyword];
+      const words = {
+        minimum: 'at least',
+        maximum: 'at most',
+        exclusiveMinimum: 'greater than',
+        exclusiveMaximum: 'less than',
+      }[e.keyword];
       return diagnostic(at, say(`must be ${words} ${String(params.limit)}`));
     }
     case 'pattern':
@@ -284,5 +305,8 @@ function labelOf(path: Array<string | number>, schema: SchemaNode | undefined): 
     const noun = typeof schema?.title === 'string' ? schema.title.toLowerCase() : 'item';
     return path.length === 0 ? '' : `${noun} ${path.map((n) => Number(n) + 1).join('.')}`;
   }
-  return `${String(path[i - 1])}${path.slice(i).map((n) => `[${n}]`).join('')}`;
+  return `${String(path[i - 1])}${path
+    .slice(i)
+    .map((n) => `[${n}]`)
+    .join('')}`;
 }

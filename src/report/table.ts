@@ -100,10 +100,19 @@ function hostTable(report: RunReport, opts: RenderOptions): string {
     const head = ['host', ...(plays.size > 1 ? ['play'] : []), 'batch', 'status', 'reason', ...taskHeads, 'duration'];
     const table = plainTable(head, color);
     for (const h of shown) {
-      const names = (pick: (t: TaskResult) => boolean) => truncate(h.tasks.filter(pick).map((t) => t.name).join(', '), textWidth);
-      const taskCells = report.check ? [names((t) => t.changed), names((t) => t.would_run === true)] : [names((t) => t.changed)];
+      const names = (pick: (t: TaskResult) => boolean) =>
+        truncate(
+          h.tasks
+            .filter(pick)
+            .map((t) => t.name)
+            .join(', '),
+          textWidth,
+        );
+      const taskCells = report.check
+        ? [names((t) => t.changed), names((t) => t.would_run === true)]
+        : [names((t) => t.changed)];
       table.push([
-        h.name,
+        h.jump === undefined ? h.name : `${h.name}\n${paint(color, 'dim', `via ${h.jump}`)}`,
         ...(plays.size > 1 ? [truncate(h.play, textWidth)] : []),
         { content: h.batch, hAlign: 'right' },
         paintStatus(color, h.status, report.check),
@@ -115,7 +124,9 @@ function hostTable(report: RunReport, opts: RenderOptions): string {
     lines.push(table.toString());
   }
   if (hidden > 0) {
-    lines.push(`${hidden} host${hidden === 1 ? '' : 's'} that ended ok or changed not shown (--verbose shows every host)`);
+    lines.push(
+      `${hidden} host${hidden === 1 ? '' : 's'} that ended ok or changed not shown (--verbose shows every host)`,
+    );
   }
   return lines.join('\n');
 }
@@ -133,7 +144,12 @@ function batchRows(report: RunReport): BatchRow[] {
     const key = `${h.play}\u0000${h.batch}`;
     let row = rows.get(key);
     if (!row) {
-      row = { play: h.play, batch: h.batch, hosts: 0, counts: { ok: 0, changed: 0, failed: 0, unreachable: 0, skipped: 0 } };
+      row = {
+        play: h.play,
+        batch: h.batch,
+        hosts: 0,
+        counts: { ok: 0, changed: 0, failed: 0, unreachable: 0, skipped: 0 },
+      };
       rows.set(key, row);
     }
     row.hosts += 1;
@@ -145,8 +161,14 @@ function batchRows(report: RunReport): BatchRow[] {
 
 function batchTable(report: RunReport, opts: RenderOptions): string {
   const color = opts.color ?? false;
-  const table = plainTable(['play', 'batch', 'hosts', 'ok', statusLabel('changed', report.check), 'failed', 'unreachable', 'skipped'], color);
-  const count = (n: number, status: HostStatus) => ({ content: n === 0 ? '0' : paint(color, STATUS_PAINT[status], String(n)), hAlign: 'right' as const });
+  const table = plainTable(
+    ['play', 'batch', 'hosts', 'ok', statusLabel('changed', report.check), 'failed', 'unreachable', 'skipped'],
+    color,
+  );
+  const count = (n: number, status: HostStatus) => ({
+    content: n === 0 ? '0' : paint(color, STATUS_PAINT[status], String(n)),
+    hAlign: 'right' as const,
+  });
   for (const r of batchRows(report)) {
     table.push([
       truncate(r.play, opts.width ? Math.max(16, opts.width - 70) : 60),
@@ -173,8 +195,32 @@ function breakerTable(report: RunReport, opts: RenderOptions): string | null {
   if (moved.length === 0) return null;
   const table = plainTable(['breaker', 'state', 'transitions'], color);
   for (const b of moved) {
-    const timeline = b.transitions.map((t) => `${formatOffset(t.at, report.started)} ${formatTransition(t.from, t.to)}`).join('\n');
+    const timeline = b.transitions
+      .map((t) => `${formatOffset(t.at, report.started)} ${formatTransition(t.from, t.to)}`)
+      .join('\n');
     table.push([b.scope, paint(color, b.state === 'closed' ? 'green' : 'red', b.state), timeline]);
+  }
+  return table.toString();
+}
+
+/** The jump hosts of the run: how many devices each carried and what it cost to log in to it. */
+function jumpTable(report: RunReport, opts: RenderOptions): string | null {
+  const jumps = report.jumps ?? [];
+  if (jumps.length === 0) return null;
+  const color = opts.color ?? false;
+  const table = plainTable(['jump host', 'devices', 'logins', 'failures', 'state', 'breaker'], color);
+  for (const j of jumps) {
+    const timeline = j.transitions
+      .map((t) => `${formatOffset(t.at, report.started)} ${formatTransition(t.from, t.to)}`)
+      .join('\n');
+    table.push([
+      j.host,
+      { content: j.devices, hAlign: 'right' },
+      { content: j.logins, hAlign: 'right' },
+      { content: j.failures === 0 ? '0' : paint(color, 'red', String(j.failures)), hAlign: 'right' },
+      paint(color, j.state === 'closed' ? 'green' : 'red', j.state),
+      timeline,
+    ]);
   }
   return table.toString();
 }
@@ -185,10 +231,13 @@ export function renderRecap(report: RunReport, opts: { color?: boolean } = {}): 
   const s = report.summary;
   const total = s.ok + s.changed + s.failed + s.unreachable + s.skipped;
   const parts = (['ok', 'changed', 'failed', 'unreachable', 'skipped'] as const).map((k) =>
-    s[k] > 0 && k !== 'ok' && k !== 'changed' ? paint(color, STATUS_PAINT[k], `${s[k]} ${k}`) : `${s[k]} ${statusLabel(k, report.check)}`,
+    s[k] > 0 && k !== 'ok' && k !== 'changed'
+      ? paint(color, STATUS_PAINT[k], `${s[k]} ${k}`)
+      : `${s[k]} ${statusLabel(k, report.check)}`,
   );
   let line = `${total} host${total === 1 ? '' : 's'}: ${parts.join(', ')} in ${formatDuration(report.duration_ms)}`;
-  if (report.halted) line += ` — ${paint(color, 'red', `halted: ${report.halted.reason} in batch ${report.halted.batch}`)}`;
+  if (report.halted)
+    line += ` — ${paint(color, 'red', `halted: ${report.halted.reason} in batch ${report.halted.batch}`)}`;
   if (report.check) line += ' (check mode: nothing was changed)';
   return line;
 }
@@ -202,6 +251,8 @@ export function renderReport(report: RunReport, opts: RenderOptions = {}): strin
   if (network) sections.push(network);
   const breakers = breakerTable(report, opts);
   if (breakers) sections.push(breakers);
+  const jumps = jumpTable(report, opts);
+  if (jumps) sections.push(jumps);
   sections.push(renderRecap(report, opts));
   return `${sections.filter((s) => s.length > 0).join('\n\n')}\n`;
 }

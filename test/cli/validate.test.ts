@@ -42,7 +42,10 @@ describe('runbook validate', () => {
   });
 
   it('prints JSON with a validity flag', async () => {
-    const bad = JSON.parse((await run('--format', 'json', BAD_PATTERN)).stdout) as { valid: boolean; diagnostics: { line: number }[] };
+    const bad = JSON.parse((await run('--format', 'json', BAD_PATTERN)).stdout) as {
+      valid: boolean;
+      diagnostics: { line: number }[];
+    };
     expect(bad.valid).toBe(false);
     expect(bad.diagnostics).toHaveLength(1);
     expect(bad.diagnostics[0]!.line).toBe(2);
@@ -50,7 +53,11 @@ describe('runbook validate', () => {
   });
 
   it('uses -i for every play', async () => {
-    const r = await run('-i', 'test/fixtures/valid/fleet/inventory.yml', 'test/fixtures/invalid/plan-no-inventory/site.yml');
+    const r = await run(
+      '-i',
+      'test/fixtures/valid/fleet/inventory.yml',
+      'test/fixtures/invalid/plan-no-inventory/site.yml',
+    );
     expect(r.code).toBe(0);
   });
 
@@ -74,5 +81,33 @@ describe('runbook validate', () => {
     expect(r.code).toBe(4);
     expect(r.stdout).toContain('undefined variable "ntp_servers" for host r1');
     expect(r.stderr).not.toMatch(/\bat .+:\d+:\d+/);
+  });
+});
+
+describe('runbook validate -F', () => {
+  it('reports a broken OpenSSH config at its line, exit 4', async () => {
+    const { mkdtempSync, writeFileSync, rmSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const { tmpdir } = await import('node:os');
+    const dir = mkdtempSync(join(tmpdir(), 'runbook-validate-F-'));
+    try {
+      const file = join(dir, 'ssh_config');
+      writeFileSync(file, 'Host *\n  User ops\n  Prot 22\n');
+      const r = await run('-F', file, VALID);
+      expect(r.code).toBe(4);
+      expect(r.stdout.split('\n').filter(Boolean)).toEqual([
+        expect.stringMatching(
+          new RegExp(`^${file}:3:3: unknown ssh_config keyword "Prot" for host \\S+ \\(and \\d+ other hosts\\)$`),
+        ),
+      ]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses a -F file that does not exist as bad usage, exit 5', async () => {
+    const r = await run('-F', 'no/such/ssh_config', VALID);
+    expect(r.code).toBe(5);
+    expect(r.stderr).toMatch(/-F: no such file no\/such\/ssh_config/);
   });
 });

@@ -1,11 +1,14 @@
+import { execFile, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { Client } from 'ssh2';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { collect, runCli, startCli } from '../support/cli.js';
-import type { ChildProcess } from 'node:child_process';
+
+const run = promisify(execFile);
 
 const dirs: string[] = [];
 const children: ChildProcess[] = [];
@@ -38,14 +41,30 @@ describe('runbook lab', () => {
   it('serves the devices it wrote into the inventory, then stops on SIGTERM with exit 0', async () => {
     const dir = tempDir();
     const inv = join(dir, 'out', 'lab.yml');
-    const child = startCli(['lab', '--hosts', '3', '--sites', '2', '--latency', '5ms', '--fault', 'r003:fail', '--dir', dir, '--inventory-out', inv]);
+    const child = startCli([
+      'lab',
+      '--hosts',
+      '3',
+      '--sites',
+      '2',
+      '--latency',
+      '5ms',
+      '--fault',
+      'r003:fail',
+      '--dir',
+      dir,
+      '--inventory-out',
+      inv,
+    ]);
     children.push(child);
     const banner = await waitForLine(child, 'ready');
     expect(banner).toContain(`inventory    ${inv}`);
     expect(banner).toMatch(/runbook apply \S+ -i /);
     expect(banner).toMatch(/ssh -i \S+id_ed25519 -p \d+ -o UserKnownHostsFile=\S+known_hosts/);
 
-    const doc = parse(readFileSync(inv, 'utf8')) as { all: { vars: { key_file: string }; children: Record<string, { hosts: Record<string, { port: number }> }> } };
+    const doc = parse(readFileSync(inv, 'utf8')) as {
+      all: { vars: { key_file: string }; children: Record<string, { hosts: Record<string, { port: number }> }> };
+    };
     const port = doc.all.children.site1?.hosts.r003?.port ?? 0;
     const key = readFileSync(doc.all.vars.key_file);
     const outcome = await new Promise<{ rc: number | null; stderr: string }>((resolve, reject) => {
@@ -74,10 +93,52 @@ describe('runbook lab', () => {
     expect(r.stdout).toContain('SIGTERM: every device stopped');
   });
 
+  it('--jump-per-site: each site behind its jump host, which OpenSSH itself can go through (ssh -W)', async () => {
+    const dir = tempDir();
+    const inv = join(dir, 'lab.yml');
+    const child = startCli([
+      'lab',
+      '--hosts',
+      '4',
+      '--sites',
+      '2',
+      '--jump-per-site',
+      '--dir',
+      dir,
+      '--inventory-out',
+      inv,
+    ]);
+    children.push(child);
+    const banner = await waitForLine(child, 'ready');
+    expect(banner).toMatch(/jump hosts {3}jump-site1 \(127\.0\.0\.1:\d+\), jump-site2 \(127\.0\.0\.1:\d+\)/);
+    type Inv = {
+      all: { vars: { key_file: string; known_hosts: string }; children: Record<string, Site> };
+    };
+    type Site = { vars: { jump: string }; hosts: Record<string, { port: number }> };
+    const doc = parse(readFileSync(inv, 'utf8')) as Inv;
+    const site2 = doc.all.children.site2!;
+    const jump = /^netops@127\.0\.0\.1:(\d+)$/.exec(site2.vars.jump);
+    expect(jump).not.toBeNull();
+    const { key_file: key, known_hosts: kh } = doc.all.vars;
+    const strict = ['-o', 'BatchMode=yes', '-o', 'StrictHostKeyChecking=yes', '-o', `UserKnownHostsFile=${kh}`];
+    const proxy = `ssh -q -i ${key} ${strict.join(' ')} -p ${jump![1]} -W %h:%p netops@127.0.0.1`;
+    const out = await run('ssh', [
+      ...['-q', '-i', key, ...strict, '-o', `ProxyCommand=${proxy}`, '-p', String(site2.hosts.r002!.port)],
+      ...['netops@127.0.0.1', 'hostname'],
+    ]);
+    expect(out.stdout.trim()).toBe('r002');
+
+    const done = collect(child);
+    child.kill('SIGTERM');
+    expect((await done).code).toBe(0);
+  });
+
   it('answers a bad fault spec with one line and exit 5', async () => {
     const r = await runCli(['lab', '--fault', 'r001:melt']);
     expect(r.code).toBe(5);
-    expect(r.stderr.split('\n')[0]).toBe('runbook lab: --fault: bad fault "r001:melt": unknown kind "melt" (kinds: hang, refuse, auth, slow, fail, drop, stall, flaky, slowcmd, deny, cut, banner, more)');
+    expect(r.stderr.split('\n')[0]).toBe(
+      'runbook lab: --fault: bad fault "r001:melt": unknown kind "melt" (kinds: hang, refuse, auth, slow, fail, drop, stall, flaky, slowcmd, deny, cut, banner, more)',
+    );
     expect(r.stderr).not.toMatch(/\n\s+at /);
   });
 
@@ -92,6 +153,7 @@ describe('runbook lab', () => {
   it('prints its options for --help', async () => {
     const r = await runCli(['lab', '--help']);
     expect(r.code).toBe(0);
-    for (const flag of ['--hosts', '--sites', '--fault', '--latency', '--inventory-out', '--seed']) expect(r.stdout).toContain(flag);
+    for (const flag of ['--hosts', '--sites', '--fault', '--latency', '--inventory-out', '--seed'])
+      expect(r.stdout).toContain(flag);
   });
 });

@@ -150,7 +150,7 @@ function networkAction(name: string, kind: NetworkModuleKind): Action<NetworkArg
           r.status === 'failed'
             ? failed('command', r.error ?? 'failed', { stdout: r.stdout, stderr: r.stderr })
             : done(r.status, { stdout: r.stdout, stderr: r.stderr });
-        outcome.registered = r.registered;
+        outcome.data = r.registered;
         if (r.wouldRun) outcome.would_run = true;
         if (r.diff !== undefined) outcome.diff = r.diff;
         if (r.network) outcome.network = r.network;
