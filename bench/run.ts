@@ -448,6 +448,25 @@ async function memoryValidate(): Promise<void> {
   });
 }
 
+async function inventoryLoad(): Promise<void> {
+  const name = 'inventory: 100,000 hosts in one group (load, pattern, vars)';
+  const entry = `import { benchInventory } from ${JSON.stringify(join(ROOT, 'bench/inventory-group.ts'))}; `
+    + 'process.stdout.write(JSON.stringify(benchInventory(100000)));';
+  const r = await runChild(['--import', MAXRSS_HOOK, '--import', 'tsx', '--input-type=module', '-e', entry], { timeoutMs: 300_000 });
+  if (r.code !== 0) throw new Error(`benchInventory exited ${r.code}: ${r.stderr.trim().split('\n').slice(-3).join(' ')}`);
+  const res = JSON.parse(r.stdout) as { hosts: number; loadMs: number; varsMs: number; wallMs: number; cpuMs: number };
+  const rssMb = r.maxRssKb === null ? null : r.maxRssKb / 1024;
+  raw.inventory_100k = { ...res, process_max_rss_mb: rssMb === null ? null : round(rssMb) };
+  figure({
+    name,
+    value: round(res.wallMs),
+    unit: 'ms',
+    goal: '<= 5 s, <= 1 GB',
+    pass: res.wallMs <= 5000 && rssMb !== null && rssMb <= 1024,
+    detail: `load ${round(res.loadMs)} ms, vars ${round(res.varsMs)} ms, CPU ${round(res.cpuMs)} ms; peak RSS ${rssMb === null ? '?' : round(rssMb)} MB`,
+  });
+}
+
 async function memoryApply(dir: string): Promise<void> {
   const name = 'memory: apply on 1,000 hosts (peak RSS, built CLI)';
   const lab = await startLabServer({ hosts: 1000, sites: 10 });
@@ -637,6 +656,7 @@ async function main(): Promise<number> {
         () => failFast(dir, (process.env.BENCH_FAILFAST_FORKS ?? '50,10').split(',').map(Number)),
       ],
       ['memory validate', '<= 250 MB', memoryValidate],
+      ['inventory 100k', '<= 5 s, <= 1 GB', inventoryLoad],
       ['memory apply', '<= 250 MB', () => (built ? memoryApply(dir) : Promise.reject(new Error('no build')))],
       ['start-up', '<= 300 ms', () => (built ? startup() : Promise.reject(new Error('no build')))],
       ['lab', '-', labFigures],

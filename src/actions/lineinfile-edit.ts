@@ -19,9 +19,8 @@ export interface LineInFileArgs {
   create?: boolean;
 }
 
-export type LineEdit =
-  | { ok: true; content: string; changed: boolean; msg: string; found?: number }
-  | { ok: false; msg: string };
+type LineEdit =
+  { ok: true; content: string; changed: boolean; msg: string; found?: number } | { ok: false; msg: string };
 
 /** Python's bytes.readlines(): lines split after each `\n`, endings kept. */
 function readlines(text: string): string[] {

@@ -9,6 +9,7 @@ import { file } from './file.js';
 import { lineinfile } from './lineinfile.js';
 import { pause } from './pause.js';
 import { raw } from './raw.js';
+import { script } from './script.js';
 import { set_fact } from './set_fact.js';
 import { shell } from './shell.js';
 import { slurp } from './slurp.js';
@@ -16,6 +17,7 @@ import { stat } from './stat.js';
 import { NETWORK_ACTIONS } from './network/modules.js';
 import { template } from './template.js';
 import { wait_for } from './wait_for.js';
+import { wait_for_connection } from './wait_for_connection.js';
 
 /**
  * Every action a task may name, by its task key. The loader, the planner, the host runner and `runbook plan`
@@ -39,6 +41,8 @@ export const ACTIONS: Readonly<Record<string, Action>> = {
   wait_for,
   pause,
   slurp,
+  script,
+  wait_for_connection,
   ...NETWORK_ACTIONS,
 };
 

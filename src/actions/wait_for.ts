@@ -7,7 +7,7 @@ import { done, failed, linkFailure, message, type Outcome } from './outcome.js';
 
 type WaitState = 'started' | 'present' | 'stopped' | 'absent';
 
-export type WaitForAction = {
+type WaitForAction = {
   kind: 'wait_for';
   host: string;
   port?: number;
@@ -23,7 +23,7 @@ type WaitForPreview = { wait_for: string };
 const seconds = (v: unknown, dflt: number): number => (typeof v === 'number' ? v * 1000 : dflt);
 
 /** The remote check for one attempt; exit status 0 when the condition holds. */
-export function waitCheck(a: {
+function waitCheck(a: {
   host: string;
   port?: number;
   path?: string;

@@ -1,11 +1,12 @@
 import { resolve } from 'node:path';
-import { EXIT, UsageError, existingFile, parseFlags, positiveInt } from './args.js';
+import { EXIT, UsageError, existingFile, limitPattern, parseFlags, positiveInt } from './args.js';
 import { INVENTORY_FLAGS, INVENTORY_HELP, inventoryInputs, planInputs, printWarnings } from './inventory-flags.js';
 import type { Io } from '../report/io.js';
 import { loadPlan } from '../engine/load-plan.js';
 import type { Plan } from '../engine/plan-model.js';
 import { formatDiagnostic } from '../playbook/diagnostic.js';
-import { hostsToResume, RunNotFoundError } from '../report/journal.js';
+import { canonicalPath, hostsToResume, RunNotFoundError } from '../report/journal.js';
+import { JournalError } from '../report/journal-line.js';
 import { runApply } from './run-apply.js';
 
 export const HELP = `usage: runbook apply PLAYBOOK [-i SRC]... [-e VARS]... [-l PATTERN] [-F FILE] [-C] [-D] [-f N]
@@ -61,11 +62,7 @@ const RUN_ID = /^\d{8}-\d{6}-[0-9a-f]{4}$/;
  */
 function takeResumeId(argv: string[]): { argv: string[]; resumeId: string | undefined } {
   const joined = argv.findIndex((a) => a.startsWith('--resume='));
-  if (joined >= 0)
-    return {
-      argv: argv.map((a, i) => (i === joined ? '--resume' : a)),
-      resumeId: argv[joined]!.slice('--resume='.length) || undefined,
-    };
+  if (joined >= 0) return { argv: argv.map((a, i) => (i === joined ? '--resume' : a)), resumeId: argv[joined]!.slice('--resume='.length) || undefined };
   const at = argv.indexOf('--resume');
   const next = argv[at + 1];
   if (at < 0 || next === undefined || !RUN_ID.test(next)) return { argv, resumeId: undefined };
@@ -79,28 +76,32 @@ export async function apply(rawArgv: string[], io: Io): Promise<number> {
     io.out(HELP);
     return EXIT.ok;
   }
-  if (values.resume && positionals.length === 2)
-    throw new UsageError(
-      `one PLAYBOOK, and --resume takes a run id such as 20261126-184812-3f9a: got ${positionals.join(' ')}`,
-    );
-  if (positionals.length !== 1)
-    throw new UsageError(
-      positionals.length === 0 ? 'a PLAYBOOK is required' : `one PLAYBOOK at a time, not ${positionals.join(' ')}`,
-    );
+  if (values.resume && positionals.length === 2) throw new UsageError(`one PLAYBOOK, and --resume takes a run id such as 20261126-184812-3f9a: got ${positionals.join(' ')}`);
+  if (positionals.length !== 1) throw new UsageError(positionals.length === 0 ? 'a PLAYBOOK is required' : `one PLAYBOOK at a time, not ${positionals.join(' ')}`);
   const forks = positiveInt('--forks', values.forks);
+  const limit = limitPattern(values.limit);
   const playbook = positionals[0]!;
   const runDir = resolve(io.cwd, values['run-dir'] ?? '.');
   const check = values.check ?? false;
 
-  const resume = values.resume ? resumePoint(runDir, playbook, resumeId, io) : null;
+  let resume: ReturnType<typeof resumePoint> | null = null;
+  try {
+    if (values.resume) resume = resumePoint(runDir, playbook, resumeId, io);
+  } catch (err) {
+    if (!(err instanceof JournalError)) throw err;
+    io.err(`${err.file}:${err.line}:1: ${err.message}\n`);
+    return EXIT.invalid;
+  }
 
   const loaded = loadPlan({
     playbook,
     cwd: io.cwd,
     ...planInputs(await inventoryInputs(values, io)),
     check,
-    ...(values.limit ? { limit: values.limit } : {}),
-    ...(values['ssh-config'] !== undefined ? { sshConfigFile: existingFile('-F', values['ssh-config'], io.cwd)! } : {}),
+    ...(limit === undefined ? {} : { limit }),
+    ...(values['ssh-config'] !== undefined
+      ? { sshConfigFile: existingFile('-F', values['ssh-config'], io.cwd)! }
+      : {}),
     ...(resume ? { resume: { targets: resume.targeted, finishedPlays: resume.finishedPlays } } : {}),
   });
   printWarnings(io, loaded.warnings);
@@ -110,11 +111,12 @@ export async function apply(rawArgv: string[], io: Io): Promise<number> {
   }
   const plan = loaded.plan;
   if (resume && targets(plan) === 0) {
-    io.out(
-      resume.hosts.length === 0
-        ? `nothing to resume: every host of run ${resume.runId} ended ok or changed\n`
-        : `nothing to resume: none of the ${resume.hosts.length} hosts run ${resume.runId} left unfinished is targeted by ${playbook} any more\n`,
-    );
+    const why = resume.hosts.length === 0
+      ? `every host of run ${resume.runId} ended ok or changed`
+      : `none of the ${resume.hosts.length} hosts run ${resume.runId} left unfinished is targeted by ${playbook} any more`;
+    // With --json, stdout is JSON whatever happens: a script parsing it must not meet a sentence.
+    if (values.json) io.out(`${JSON.stringify({ resumed_from: resume.runId, nothing_to_resume: true, message: why })}\n`);
+    else io.out(`nothing to resume: ${why}\n`);
     return EXIT.ok;
   }
 
@@ -144,12 +146,7 @@ export async function apply(rawArgv: string[], io: Io): Promise<number> {
 const targets = (plan: Plan) => plan.plays.reduce((n, p) => n + p.hosts.size, 0);
 
 /** The run `--resume` continues and the hosts it left unfinished; a missing run is a usage error. */
-function resumePoint(
-  runDir: string,
-  playbook: string,
-  runId: string | undefined,
-  io: Io,
-): ReturnType<typeof hostsToResume> {
+function resumePoint(runDir: string, playbook: string, runId: string | undefined, io: Io): ReturnType<typeof hostsToResume> {
   let found: ReturnType<typeof hostsToResume>;
   try {
     found = hostsToResume(runDir, playbook, runId, { cwd: io.cwd });
@@ -157,8 +154,8 @@ function resumePoint(
     if (err instanceof RunNotFoundError) throw new UsageError(`--resume: ${err.message}`);
     throw err;
   }
-  const wanted = resolve(io.cwd, playbook);
-  if (found.meta.playbook_path !== '' && found.meta.playbook_path !== wanted) {
+  const wanted = canonicalPath(resolve(io.cwd, playbook));
+  if (found.meta.playbook_path !== '' && canonicalPath(found.meta.playbook_path) !== wanted) {
     throw new UsageError(`--resume: run ${found.runId} was of ${found.meta.playbook}, not ${playbook}`);
   }
   return found;
@@ -183,9 +180,7 @@ async function whileStoppable<T>(io: Io, work: (stop: Stop) => Promise<T>): Prom
       hard.abort();
       return;
     }
-    io.err(
-      'runbook: interrupted: starting no new host; in-flight hosts are finishing (interrupt again to stop them)\n',
-    );
+    io.err('runbook: interrupted: starting no new host; in-flight hosts are finishing (interrupt again to stop them)\n');
     graceful.abort();
   };
   process.on('SIGINT', onSignal);

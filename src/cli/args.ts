@@ -34,6 +34,13 @@ export function parseFlags<O extends Options>(argv: string[], options: O, opts: 
   }
 }
 
+/** `--limit`: an empty or blank pattern is a mistake (a variable that expanded to nothing), never "no limit". */
+export function limitPattern(raw: string | undefined): string | undefined {
+  if (raw === undefined) return undefined;
+  if (raw.trim() === '') throw new UsageError('--limit needs a host pattern, not an empty string');
+  return raw;
+}
+
 export function positiveInt(flag: string, raw: string | undefined): number | undefined {
   if (raw === undefined) return undefined;
   if (!/^\d+$/.test(raw) || Number(raw) < 1)

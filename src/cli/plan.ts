@@ -1,4 +1,5 @@
-import { EXIT, UsageError, existingFile, parseFlags } from './args.js';
+import { EXIT, UsageError, existingFile, limitPattern, parseFlags } from './args.js';
+import { terminalSafe } from '../report/terminal.js';
 import { INVENTORY_FLAGS, INVENTORY_HELP, inventoryInputs, planInputs, printWarnings } from './inventory-flags.js';
 import type { Io } from '../report/io.js';
 import { actionOf } from '../actions/registry.js';
@@ -23,11 +24,7 @@ exit status: 0 planned, 4 invalid playbook/inventory/template, 5 bad usage
 
 function jsonTask(t: PlannedTask, redactor: Redactor): Record<string, unknown> {
   const action = actionOf(t.spec.action.kind);
-  return {
-    name: t.spec.name,
-    action: t.spec.action.kind,
-    ...action.json(t.spec.action, t.preview, (s) => redactor.text(s)),
-  };
+  return { name: t.spec.name, action: t.spec.action.kind, ...action.json(t.spec.action, t.preview, (s) => redactor.text(s)) };
 }
 
 /** Magic variables that list the whole inventory or play; repeating them under every host would drown the plan. */
@@ -37,14 +34,8 @@ function shownVars(h: PlannedHost): Record<string, unknown> {
   return Object.fromEntries(Object.entries(h.vars).filter(([k]) => !FLEET_WIDE.includes(k)));
 }
 
-async function redactorOf(
-  plan: Plan,
-  io: Io,
-): Promise<{ redactor: Redactor; redactVars: (v: Record<string, unknown>, r: Redactor) => Record<string, unknown> }> {
-  const [{ redactorFor, redactVars }, { planSecrets, planVars }] = await Promise.all([
-    import('../playbook/redact.js'),
-    import('../engine/plan-model.js'),
-  ]);
+async function redactorOf(plan: Plan, io: Io): Promise<{ redactor: Redactor; redactVars: (v: Record<string, unknown>, r: Redactor) => Record<string, unknown> }> {
+  const [{ redactorFor, redactVars }, { planSecrets, planVars }] = await Promise.all([import('../playbook/redact.js'), import('../engine/plan-model.js')]);
   return { redactor: redactorFor(planVars(plan), io.env, planSecrets(plan)), redactVars };
 }
 
@@ -63,9 +54,7 @@ function renderText(plan: Plan, redactor: Redactor): string {
   const lines: string[] = [];
   for (const play of plan.plays) {
     const n = play.hosts.size;
-    lines.push(
-      `PLAY ${play.name}  (${n} host${n === 1 ? '' : 's'}, ${play.batches.length} batch${play.batches.length === 1 ? '' : 'es'})`,
-    );
+    lines.push(`PLAY ${play.name}  (${n} host${n === 1 ? '' : 's'}, ${play.batches.length} batch${play.batches.length === 1 ? '' : 'es'})`);
     play.batches.forEach((b, i) => lines.push(`  batch ${i + 1}/${play.batches.length} (${b.length}): ${hostList(b)}`));
     // Hosts whose rendered tasks are identical are shown once, so 100 routers sharing a config read as one.
     const groups = new Map<string, { hosts: string[]; host: PlannedHost }>();
@@ -85,7 +74,8 @@ function renderText(plan: Plan, redactor: Redactor): string {
     }
     lines.push('');
   }
-  return `${lines.join('\n')}\n`;
+  // Rendered templates and names come from playbooks and inventories: no control character reaches the terminal.
+  return `${terminalSafe(lines.join('\n'))}\n`;
 }
 
 export async function plan(argv: string[], io: Io): Promise<number> {
@@ -100,28 +90,24 @@ export async function plan(argv: string[], io: Io): Promise<number> {
     io.out(HELP);
     return EXIT.ok;
   }
-  if (positionals.length !== 1)
-    throw new UsageError(positionals.length === 0 ? 'name the playbook to plan' : 'plan takes exactly one playbook');
-  if (values.limit !== undefined && values.limit.trim() === '') throw new UsageError('--limit needs a host pattern');
+  if (positionals.length !== 1) throw new UsageError(positionals.length === 0 ? 'name the playbook to plan' : 'plan takes exactly one playbook');
+  const limit = limitPattern(values.limit);
 
-  const [{ loadPlan }, { formatDiagnostic }] = await Promise.all([
-    import('../engine/load-plan.js'),
-    import('../playbook/diagnostic.js'),
-  ]);
+  const [{ loadPlan }, { formatDiagnostic }] = await Promise.all([import('../engine/load-plan.js'), import('../playbook/diagnostic.js')]);
   const loaded = loadPlan({
     playbook: positionals[0]!,
     ...planInputs(await inventoryInputs(values, io)),
-    ...(values.limit === undefined ? {} : { limit: values.limit }),
-    ...(values['ssh-config'] === undefined ? {} : { sshConfigFile: existingFile('-F', values['ssh-config'], io.cwd)! }),
+    ...(limit === undefined ? {} : { limit }),
+    ...(values['ssh-config'] === undefined
+      ? {}
+      : { sshConfigFile: existingFile('-F', values['ssh-config'], io.cwd)! }),
     cwd: io.cwd,
   });
   printWarnings(io, loaded.warnings);
   if (!loaded.plan) {
     for (const d of loaded.diagnostics) io.err(`${formatDiagnostic(d)}\n`);
     const files = new Set(loaded.diagnostics.map((d) => d.file)).size;
-    io.err(
-      `${loaded.diagnostics.length} problem${loaded.diagnostics.length === 1 ? '' : 's'} in ${files} file${files === 1 ? '' : 's'}\n`,
-    );
+    io.err(`${loaded.diagnostics.length} problem${loaded.diagnostics.length === 1 ? '' : 's'} in ${files} file${files === 1 ? '' : 's'}\n`);
     return EXIT.invalid;
   }
   const { redactor, redactVars } = await redactorOf(loaded.plan, io);
@@ -130,10 +116,7 @@ export async function plan(argv: string[], io: Io): Promise<number> {
       name: p.name,
       batches: p.batches,
       hosts: Object.fromEntries(
-        [...p.hosts.values()].map((h) => [
-          h.name,
-          { vars: redactVars(shownVars(h), redactor), tasks: h.tasks.map((t) => jsonTask(t, redactor)) },
-        ]),
+        [...p.hosts.values()].map((h) => [h.name, { vars: redactVars(shownVars(h), redactor), tasks: h.tasks.map((t) => jsonTask(t, redactor)) }]),
       ),
     }));
     io.out(`${JSON.stringify({ plays }, null, 2)}\n`);

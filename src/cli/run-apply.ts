@@ -113,12 +113,20 @@ export async function runApply(plan: Plan, opts: ApplyOptions): Promise<Applied>
   const unwritten = outputs ? outputs.finish(report) : [];
 
   // A journal line or progress line that could not be written (a full disk, a closed pipe) did not stop the rollout.
+  // The same failure repeats for every event after it: each is said once, with how often it happened.
+  const failures = new Map<string, number>();
   for (const err of bus.listenerErrors()) {
-    io.err(`runbook apply: an output failed during the run: ${err instanceof Error ? err.message : String(err)}\n`);
+    const text = err instanceof Error ? err.message : String(err);
+    failures.set(text, (failures.get(text) ?? 0) + 1);
+  }
+  for (const [text, n] of failures) {
+    io.err(`runbook apply: an output failed during the run${n > 1 ? ` (${n} times)` : ''}: ${text}\n`);
   }
   const code = exitCodeFor(report);
   if (code !== EXIT.ok) return { report, code };
-  if (bus.listenerErrors().length > 0) return { report, code: EXIT.internal };
+  // A full disk or a closed pipe is the machine's doing (exit 5); anything else is a bug in runbook.
+  const environmental = bus.listenerErrors().every((e) => typeof (e as NodeJS.ErrnoException)?.code === 'string');
+  if (bus.listenerErrors().length > 0) return { report, code: environmental ? EXIT.usage : EXIT.internal };
   // The hosts are fine but a file asked for on the command line is missing: CI must not read that as success.
   return { report, code: unwritten.length > 0 ? EXIT.usage : EXIT.ok };
 }

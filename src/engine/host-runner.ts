@@ -1,7 +1,7 @@
 import type { ActionHost } from '../actions/action.js';
 import { done, failed, Interrupted, message, registered, type Outcome } from '../actions/outcome.js';
 import { actionOf } from '../actions/registry.js';
-import { redactorFor, type Redactor } from '../playbook/redact.js';
+import { isSecretName, redactorFor, type Redactor } from '../playbook/redact.js';
 import { TransportError, type Session } from '../transport/transport.js';
 import type { TaskSpec } from '../playbook/types.js';
 import { iso, type Clock } from './clock.js';
@@ -147,6 +147,8 @@ class TaskRunner {
     if (outcome.facts && outcome.status !== 'failed') Object.assign(this.vars, outcome.facts);
     if (spec.register) this.vars[spec.register] = registered(outcome);
     const r = this.redactor;
+    // `register: api_token`: what the device answered is the secret, here and wherever a later task shows it.
+    if (spec.register && isSecretName(spec.register)) r.addOutput(outcome.stdout).addOutput(outcome.stderr);
     const result: TaskResult = {
       name: spec.name,
       status: outcome.status,

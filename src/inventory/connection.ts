@@ -21,6 +21,11 @@ export interface Connection {
   passwordEnv?: string;
   knownHosts: string;
   hostKeyChecking: 'strict' | 'accept-new' | 'off';
+  /**
+   * `ssh_legacy_algorithms: true`: also offer the SHA-1 era algorithms old network devices still need
+   * (ssh-rsa host key signatures, hmac-sha1, SHA-1 key exchanges, CBC ciphers). Off by default.
+   */
+  legacyAlgorithms?: boolean;
   /** Further keys to try after `keyFile` (ssh_config IdentityFile); missing files are skipped as ssh does. */
   identityFiles?: string[];
   /** Offer only the key files, not the agent's other keys (ssh_config IdentitiesOnly). */
@@ -152,6 +157,11 @@ export function resolveConnection(
   if (keyFile !== undefined) connection.keyFile = expandPath(keyFile, ctx);
   if (passphraseEnv !== undefined) connection.passphraseEnv = passphraseEnv;
   if (passwordEnv !== undefined) connection.passwordEnv = passwordEnv;
+  const legacy = pick(vars, 'ssh_legacy_algorithms');
+  if (legacy === true) connection.legacyAlgorithms = true;
+  else if (legacy !== undefined && legacy !== false) {
+    problems.push(`connection variable "ssh_legacy_algorithms" must be true or false, not ${JSON.stringify(legacy)}`);
+  }
   if (a.password !== undefined) connection.password = a.password;
   if (a.network_os !== undefined) connection.networkOs = a.network_os;
   if (a.become) {

@@ -195,7 +195,13 @@ export class Device {
       if (this.sockets.get(key) === socket) this.sockets.delete(key);
     });
     // hang: the TCP connection is up but the SSH banner never comes, so the client's handshake times out.
-    if (f.hang) return;
+    // What the client sends is still read (and dropped), so its leaving is seen and the socket closed:
+    // otherwise every client that gave up would leave a connection in CLOSE-WAIT here.
+    if (f.hang) {
+      socket.resume();
+      socket.once('end', () => socket.destroy());
+      return;
+    }
     this.ssh.injectSocket(socket);
   }
 

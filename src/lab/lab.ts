@@ -68,6 +68,8 @@ export interface FleetCountersSnapshot {
   commands: number;
   /** TCP connections open at once across the fleet, at the peak. */
   maxConcurrentConnections: number;
+  /** TCP connections open now. */
+  openConnections: number;
 }
 
 export interface Lab {
@@ -287,6 +289,7 @@ export async function startLab(opts: LabOptions): Promise<Lab> {
       connections: fleet.connections,
       commands: fleet.commands,
       maxConcurrentConnections: fleet.maxConcurrentConnections,
+      openConnections: fleet.openConnections,
     }),
     readFile: (host, path) => {
       const data = device(host).fs.readFile(path);

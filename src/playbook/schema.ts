@@ -280,6 +280,8 @@ function toDiagnostic(p: Problem, loaded: LoadedYaml): Diagnostic {
     case 'minLength':
     case 'minItems':
       return diagnostic(at, say(worded ? `expected ${worded}` : 'must not be empty'));
+    case 'not':
+      return diagnostic(at, say(worded ? `expected ${worded}` : 'is not valid'));
     default:
       return diagnostic(at, say(e.message ?? 'is not valid'));
   }

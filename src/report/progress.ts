@@ -2,6 +2,7 @@ import { useColor, type Io } from './io.js';
 import type { RunEvent } from '../engine/events.js';
 import type { HostResult } from '../engine/results.js';
 import { formatDuration, hostReason, paint, paintStatus, statusLabel } from './table.js';
+import { terminalSafe } from './terminal.js';
 
 export interface ProgressOptions {
   /** Overrides useColor(io); colour is still never used off a TTY. */
@@ -91,18 +92,18 @@ function formatElapsed(ms: number): string {
 export function hostLine(state: { done: number; total: number; nameWidth: number; check?: boolean }, h: HostResult, color = false): string {
   const width = String(Math.max(state.total, state.done)).length;
   const counter = `[${String(state.done).padStart(width)}/${state.total}]`;
-  const reason = hostReason(h);
+  const reason = terminalSafe(hostReason(h));
   const shortReason = reason.length > REASON_MAX ? `${reason.slice(0, REASON_MAX - 1)}…` : reason;
   const label = statusLabel(h.status, state.check);
   // Padded to the longest label the run can print, so reasons line up under one another.
   const status = paintStatus(color, h.status, state.check) + ' '.repeat(Math.max(0, (state.check ? 12 : 11) - label.length));
   const duration = h.started === null ? '' : `(${formatDuration(h.duration_ms)})`;
   const tail = [shortReason, duration].filter((s) => s.length > 0).join(' ');
-  return `${counter} ${h.name.padEnd(state.nameWidth)}  ${status}  ${tail}`.trimEnd();
+  return `${counter} ${terminalSafe(h.name).padEnd(state.nameWidth)}  ${status}  ${tail}`.trimEnd();
 }
 
 export function breakerLine(scope: string, from: string, to: string): string {
-  return `breaker ${scope}: ${from} → ${to}`;
+  return `breaker ${terminalSafe(scope)}: ${from} → ${to}`;
 }
 
 export function haltLine(reason: string, batch: number): string {

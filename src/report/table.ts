@@ -1,6 +1,7 @@
 import Table from 'cli-table3';
 import { networkTable } from './network-table.js';
 import type { BreakerTimeline, HostResult, HostStatus, RunReport, TaskResult } from '../engine/results.js';
+import { terminalSafe } from './terminal.js';
 
 export interface RenderOptions {
   /** Show every host, even on a large fleet. */
@@ -101,22 +102,14 @@ function hostTable(report: RunReport, opts: RenderOptions): string {
     const table = plainTable(head, color);
     for (const h of shown) {
       const names = (pick: (t: TaskResult) => boolean) =>
-        truncate(
-          h.tasks
-            .filter(pick)
-            .map((t) => t.name)
-            .join(', '),
-          textWidth,
-        );
-      const taskCells = report.check
-        ? [names((t) => t.changed), names((t) => t.would_run === true)]
-        : [names((t) => t.changed)];
+        truncate(terminalSafe(h.tasks.filter(pick).map((t) => t.name).join(', ')), textWidth);
+      const taskCells = report.check ? [names((t) => t.changed), names((t) => t.would_run === true)] : [names((t) => t.changed)];
       table.push([
-        h.jump === undefined ? h.name : `${h.name}\n${paint(color, 'dim', `via ${h.jump}`)}`,
-        ...(plays.size > 1 ? [truncate(h.play, textWidth)] : []),
+        h.jump === undefined ? terminalSafe(h.name) : `${terminalSafe(h.name)}\n${paint(color, 'dim', `via ${h.jump}`)}`,
+        ...(plays.size > 1 ? [truncate(terminalSafe(h.play), textWidth)] : []),
         { content: h.batch, hAlign: 'right' },
         paintStatus(color, h.status, report.check),
-        truncate(hostReason(h), textWidth),
+        truncate(terminalSafe(hostReason(h)), textWidth),
         ...taskCells,
         { content: h.started === null ? '-' : formatDuration(h.duration_ms), hAlign: 'right' },
       ]);
@@ -171,7 +164,7 @@ function batchTable(report: RunReport, opts: RenderOptions): string {
   });
   for (const r of batchRows(report)) {
     table.push([
-      truncate(r.play, opts.width ? Math.max(16, opts.width - 70) : 60),
+      truncate(terminalSafe(r.play), opts.width ? Math.max(16, opts.width - 70) : 60),
       { content: r.batch, hAlign: 'right' },
       { content: r.hosts, hAlign: 'right' },
       count(r.counts.ok, 'ok'),
@@ -195,10 +188,8 @@ function breakerTable(report: RunReport, opts: RenderOptions): string | null {
   if (moved.length === 0) return null;
   const table = plainTable(['breaker', 'state', 'transitions'], color);
   for (const b of moved) {
-    const timeline = b.transitions
-      .map((t) => `${formatOffset(t.at, report.started)} ${formatTransition(t.from, t.to)}`)
-      .join('\n');
-    table.push([b.scope, paint(color, b.state === 'closed' ? 'green' : 'red', b.state), timeline]);
+    const timeline = b.transitions.map((t) => `${formatOffset(t.at, report.started)} ${formatTransition(t.from, t.to)}`).join('\n');
+    table.push([terminalSafe(b.scope), paint(color, b.state === 'closed' ? 'green' : 'red', b.state), timeline]);
   }
   return table.toString();
 }

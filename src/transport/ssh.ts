@@ -47,6 +47,42 @@ const HOST_KEY_ALGORITHMS = [
 ] as const;
 type HostKeyAlgorithm = (typeof HOST_KEY_ALGORITHMS)[number];
 
+/**
+ * Algorithms signed or keyed with SHA-1, or CBC ciphers: refused unless a host's inventory sets
+ * `ssh_legacy_algorithms: true` for a device that offers nothing newer.
+ */
+const LEGACY = {
+  serverHostKey: ['ssh-rsa'],
+  hmac: ['hmac-sha1-etm@openssh.com', 'hmac-sha1'],
+  kex: ['diffie-hellman-group14-sha1', 'diffie-hellman-group-exchange-sha1', 'diffie-hellman-group1-sha1'],
+  cipher: ['aes128-cbc', 'aes192-cbc', 'aes256-cbc', '3des-cbc'],
+} as const;
+const MODERN_HMAC = [
+  'hmac-sha2-256-etm@openssh.com', 'hmac-sha2-512-etm@openssh.com', 'hmac-sha2-256', 'hmac-sha2-512',
+];
+const MODERN_KEX = [
+  'curve25519-sha256@libssh.org', 'curve25519-sha256', 'ecdh-sha2-nistp256', 'ecdh-sha2-nistp384',
+  'ecdh-sha2-nistp521',
+  'diffie-hellman-group-exchange-sha256', 'diffie-hellman-group14-sha256', 'diffie-hellman-group16-sha512',
+  'diffie-hellman-group18-sha512',
+];
+const MODERN_CIPHER = [
+  'aes128-gcm@openssh.com', 'aes256-gcm@openssh.com', 'aes128-ctr', 'aes192-ctr', 'chacha20-poly1305@openssh.com',
+  'aes256-ctr',
+];
+
+/** What the client offers: modern algorithms, then (only when asked) the legacy ones after them. */
+function offered(hostKeys: readonly string[], legacy: boolean): ssh2.Algorithms {
+  const keep = (list: readonly string[], old: readonly string[]) =>
+    legacy ? [...new Set([...list, ...old])] : list.filter((a) => !old.includes(a));
+  return {
+    serverHostKey: keep([...new Set(hostKeys)], LEGACY.serverHostKey) as ssh2.ServerHostKeyAlgorithm[],
+    hmac: keep(MODERN_HMAC, LEGACY.hmac) as ssh2.MacAlgorithm[],
+    kex: keep(MODERN_KEX, LEGACY.kex) as ssh2.KexAlgorithm[],
+    cipher: keep(MODERN_CIPHER, LEGACY.cipher) as ssh2.CipherAlgorithm[],
+  };
+}
+
 /** known_hosts key types name the key; RSA keys are offered under three signature algorithms. */
 function algorithmsForKeyType(type: string): HostKeyAlgorithm[] {
   if (type === 'ssh-rsa') return ['rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa'];
@@ -256,7 +292,7 @@ export class SshTransport implements Transport {
           hostVerifier: verifyHostKey,
           // Ask first for a key type we can check, as OpenSSH does, so a host known by its RSA key is not
           // refused merely because it also has an ed25519 key.
-          algorithms: { serverHostKey: [...new Set([...preferred, ...HOST_KEY_ALGORITHMS])] },
+          algorithms: offered([...preferred, ...HOST_KEY_ALGORITHMS], target.legacyAlgorithms === true),
           readyTimeout: opts.timeoutMs,
           keepaliveInterval: target.keepaliveIntervalMs ?? this.keepaliveIntervalMs,
           keepaliveCountMax: target.keepaliveCountMax ?? this.keepaliveCountMax,

@@ -39,6 +39,7 @@ beforeAll(async () => {
   );
   mkdirSync(join(dir, 'files'));
   writeFileSync(join(dir, 'files', 'motd'), 'Welcome, managed by runbook\n');
+  writeFileSync(join(dir, 'files', 'setup.sh'), '#!/bin/sh\necho "setup $1 $2" > "$PWD/setup.out"\necho done $#\n');
 }, 60_000);
 
 afterAll(async () => {
@@ -180,5 +181,22 @@ describe('modules on a real host', () => {
     expect(statuses(results)).toEqual(['ok', 'ok', 'ok', 'ok', 'ok', 'ok', 'failed']);
     expect(results[4]!.stdout).toBe('workers 8');
     expect(results[6]!.error).toBe(`Timeout when waiting for ${work}/never`);
+  });
+
+  it('run a local script with its arguments once, and wait for the connection', async () => {
+    const tasks = [
+      '- name: connected',
+      '  wait_for_connection:',
+      '- name: setup',
+      `  script: { cmd: "setup.sh one 'two words'", chdir: ${work}, creates: ${work}/setup.out }`,
+    ];
+    const check = await apply(tasks, '--check');
+    expect(statuses(check)).toEqual(['ok', 'skipped']);
+    expect(check[1]!.would_run).toBe(true);
+    const first = await apply(tasks);
+    expect(statuses(first)).toEqual(['ok', 'changed']);
+    expect(first[1]!.stdout).toBe('done 2\n');
+    expect(await snapshot()).toContain('== ./setup.out\nsetup one two words\n');
+    expect(statuses(await apply(tasks))).toEqual(['ok', 'ok']);
   });
 });
