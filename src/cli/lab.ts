@@ -80,7 +80,8 @@ export async function lab(argv: string[], io: Io): Promise<number> {
   }
   let seed: number | undefined;
   if (values.seed !== undefined) {
-    if (!/^\d+$/.test(values.seed) || Number(values.seed) >= 2 ** 32) throw new UsageError(`--seed takes a whole number below 2^32, not "${values.seed}"`);
+    if (!/^\d+$/.test(values.seed) || Number(values.seed) >= 2 ** 32)
+      throw new UsageError(`--seed takes a whole number below 2^32, not "${values.seed}"`);
     seed = Number(values.seed);
   }
 
@@ -110,7 +111,9 @@ export async function lab(argv: string[], io: Io): Promise<number> {
         : []),
       `  faults       ${faults.length > 0 ? faults.join(', ') : 'none'}${seed === undefined ? '' : ` (seed ${seed})`}`,
       ...(platform
-        ? [`  platform     ${platform} (enable password ${running.enablePassword}: export ${LAB_ENABLE_ENV}=${running.enablePassword})`]
+        ? [
+            `  platform     ${platform} (enable password ${running.enablePassword}: export ${LAB_ENABLE_ENV}=${running.enablePassword})`,
+          ]
         : []),
       '',
       'try:',

@@ -80,12 +80,18 @@ export async function runApply(plan: Plan, opts: ApplyOptions): Promise<Applied>
         ...(diff ? { redactor: redactorFor(planVars(plan), io.env, planSecrets(plan)) } : {}),
       });
     } catch (err) {
-      return { report: null, code: EXIT.usage, message: `cannot record the run under ${o.runDir}: ${(err as Error).message}` };
+      return {
+        report: null,
+        code: EXIT.usage,
+        message: `cannot record the run under ${o.runDir}: ${(err as Error).message}`,
+      };
     }
   }
 
   const warn = (m: string) => io.err(`warning: ${m}\n`);
-  const router = opts.transport ? null : new TransportRouter({ env: io.env, warn });
+  const router = opts.transport
+    ? null
+    : new TransportRouter({ env: io.env, warn, ...(plan.platforms ? { platforms: () => plan.platforms! } : {}) });
   const ran = await runPlan(plan, {
     transport: opts.transport ?? router!,
     bus,

@@ -52,7 +52,12 @@ export async function runHost(ctx: RunContext, job: HostJob): Promise<HostResult
   // `password_env` and `passphrase_env` are among the variables, so their values are hidden too.
   const redactor = redactorFor([host.vars], ctx.env, hostSecrets(host));
   const base = { name: host.name, play: play.name, batch: job.batch, started: new Date(startedAt).toISOString() };
-  const end = (status: HostResult['status'], reason: FailureReason | null, error: string | null, tasks: TaskResult[]): HostResult => ({
+  const end = (
+    status: HostResult['status'],
+    reason: FailureReason | null,
+    error: string | null,
+    tasks: TaskResult[],
+  ): HostResult => ({
     ...base,
     status,
     reason,
@@ -85,7 +90,8 @@ export async function runHost(ctx: RunContext, job: HostJob): Promise<HostResult
       ctx.abortSignal,
     );
   } catch (err) {
-    if (err instanceof Interrupted || ctx.abortSignal?.aborted) return end('failed', 'interrupted', 'interrupted while connecting', []);
+    if (err instanceof Interrupted || ctx.abortSignal?.aborted)
+      return end('failed', 'interrupted', 'interrupted while connecting', []);
     if (err instanceof TransportError) return end('unreachable', err.reason, err.message, []);
     return end('unreachable', 'unreachable', message(err), []);
   }
@@ -140,7 +146,15 @@ class TaskRunner {
     const { bus, clock } = this.ctx;
     const { play, host } = this.job;
     const spec = task.spec;
-    bus.emit({ type: 'task_start', at: iso(clock), play: play.name, host: host.name, task: spec.name, index: task.index, ...(rescue ? { rescue } : {}) });
+    bus.emit({
+      type: 'task_start',
+      at: iso(clock),
+      play: play.name,
+      host: host.name,
+      task: spec.name,
+      index: task.index,
+      ...(rescue ? { rescue } : {}),
+    });
     const t0 = clock.now();
     let attempts = 0;
     let outcome: Outcome;
@@ -175,6 +189,7 @@ class TaskRunner {
     };
     if (outcome.would_run) result.would_run = true;
     if (outcome.diff !== undefined) result.diff = r.text(outcome.diff);
+    if (outcome.network) result.network = { ...outcome.network, lines: outcome.network.lines.map((l) => r.text(l)) };
     if (rescue) result.rescue = true;
     if (outcome.status === 'failed' && spec.ignoreErrors) result.ignored = true;
     bus.emit({ type: 'task_end', at: iso(clock), play: play.name, host: host.name, index: task.index, result });
@@ -204,7 +219,8 @@ class TaskRunner {
       get stopped() {
         return ctx.abortSignal?.aborted ?? false;
       },
-      bounded: (work) => bounded(work, timeoutMs + BACKSTOP_MS, `no answer within ${timeoutMs} ms`, ctx.clock, ctx.abortSignal),
+      bounded: (work) =>
+        bounded(work, timeoutMs + BACKSTOP_MS, `no answer within ${timeoutMs} ms`, ctx.clock, ctx.abortSignal),
     };
   }
 }
@@ -231,9 +247,12 @@ async function bounded<T>(
   const stopped = new Promise<never>((_, reject) => {
     inner.signal.addEventListener('abort', () => reject(inner.signal.reason), { once: true });
   });
-  const deadline = clock.sleep(deadlineMs, timer.signal).then(() => {
-    inner.abort(new TransportError('timeout', timeoutMessage));
-  }, () => undefined);
+  const deadline = clock.sleep(deadlineMs, timer.signal).then(
+    () => {
+      inner.abort(new TransportError('timeout', timeoutMessage));
+    },
+    () => undefined,
+  );
   stopped.catch(() => undefined);
   try {
     return await Promise.race([work(inner.signal), stopped]);
@@ -247,7 +266,10 @@ async function bounded<T>(
 async function closeQuietly(session: Session, clock: Clock): Promise<void> {
   const timer = new AbortController();
   try {
-    await Promise.race([session.close().catch(() => undefined), clock.sleep(CLOSE_GRACE_MS, timer.signal).catch(() => undefined)]);
+    await Promise.race([
+      session.close().catch(() => undefined),
+      clock.sleep(CLOSE_GRACE_MS, timer.signal).catch(() => undefined),
+    ]);
   } finally {
     timer.abort(SETTLED);
   }

@@ -1,4 +1,5 @@
 import Table from 'cli-table3';
+import { networkTable } from './network-table.js';
 import type { BreakerTimeline, HostResult, HostStatus, RunReport, TaskResult } from '../engine/results.js';
 import { terminalSafe } from './terminal.js';
 
@@ -116,7 +117,9 @@ function hostTable(report: RunReport, opts: RenderOptions): string {
     lines.push(table.toString());
   }
   if (hidden > 0) {
-    lines.push(`${hidden} host${hidden === 1 ? '' : 's'} that ended ok or changed not shown (--verbose shows every host)`);
+    lines.push(
+      `${hidden} host${hidden === 1 ? '' : 's'} that ended ok or changed not shown (--verbose shows every host)`,
+    );
   }
   return lines.join('\n');
 }
@@ -134,7 +137,12 @@ function batchRows(report: RunReport): BatchRow[] {
     const key = `${h.play}\u0000${h.batch}`;
     let row = rows.get(key);
     if (!row) {
-      row = { play: h.play, batch: h.batch, hosts: 0, counts: { ok: 0, changed: 0, failed: 0, unreachable: 0, skipped: 0 } };
+      row = {
+        play: h.play,
+        batch: h.batch,
+        hosts: 0,
+        counts: { ok: 0, changed: 0, failed: 0, unreachable: 0, skipped: 0 },
+      };
       rows.set(key, row);
     }
     row.hosts += 1;
@@ -146,8 +154,14 @@ function batchRows(report: RunReport): BatchRow[] {
 
 function batchTable(report: RunReport, opts: RenderOptions): string {
   const color = opts.color ?? false;
-  const table = plainTable(['play', 'batch', 'hosts', 'ok', statusLabel('changed', report.check), 'failed', 'unreachable', 'skipped'], color);
-  const count = (n: number, status: HostStatus) => ({ content: n === 0 ? '0' : paint(color, STATUS_PAINT[status], String(n)), hAlign: 'right' as const });
+  const table = plainTable(
+    ['play', 'batch', 'hosts', 'ok', statusLabel('changed', report.check), 'failed', 'unreachable', 'skipped'],
+    color,
+  );
+  const count = (n: number, status: HostStatus) => ({
+    content: n === 0 ? '0' : paint(color, STATUS_PAINT[status], String(n)),
+    hAlign: 'right' as const,
+  });
   for (const r of batchRows(report)) {
     table.push([
       truncate(terminalSafe(r.play), opts.width ? Math.max(16, opts.width - 70) : 60),
@@ -208,10 +222,13 @@ export function renderRecap(report: RunReport, opts: { color?: boolean } = {}): 
   const s = report.summary;
   const total = s.ok + s.changed + s.failed + s.unreachable + s.skipped;
   const parts = (['ok', 'changed', 'failed', 'unreachable', 'skipped'] as const).map((k) =>
-    s[k] > 0 && k !== 'ok' && k !== 'changed' ? paint(color, STATUS_PAINT[k], `${s[k]} ${k}`) : `${s[k]} ${statusLabel(k, report.check)}`,
+    s[k] > 0 && k !== 'ok' && k !== 'changed'
+      ? paint(color, STATUS_PAINT[k], `${s[k]} ${k}`)
+      : `${s[k]} ${statusLabel(k, report.check)}`,
   );
   let line = `${total} host${total === 1 ? '' : 's'}: ${parts.join(', ')} in ${formatDuration(report.duration_ms)}`;
-  if (report.halted) line += ` — ${paint(color, 'red', `halted: ${report.halted.reason} in batch ${report.halted.batch}`)}`;
+  if (report.halted)
+    line += ` — ${paint(color, 'red', `halted: ${report.halted.reason} in batch ${report.halted.batch}`)}`;
   if (report.check) line += ' (check mode: nothing was changed)';
   return line;
 }
@@ -221,6 +238,8 @@ export function renderReport(report: RunReport, opts: RenderOptions = {}): strin
   const header = [`run ${report.run_id} of ${report.playbook}${report.check ? ' (check)' : ''}`];
   if (report.resumed_from) header.push(`resumed from run ${report.resumed_from}`);
   const sections = [header.join('\n'), hostTable(report, opts), batchTable(report, opts)];
+  const network = networkTable(report, opts);
+  if (network) sections.push(network);
   const breakers = breakerTable(report, opts);
   if (breakers) sections.push(breakers);
   const jumps = jumpTable(report, opts);

@@ -44,7 +44,9 @@ describe('runbook apply', () => {
     expect(r.stdout).toMatch(/^\[\d\/3\] r003  unreachable  refused: /m);
     expect(r.stdout).toMatch(/^│ r003 │ +1 │ unreachable │ refused: .*│ +│ +[\d.]+m?s │$/m);
     expect(r.stdout).toMatch(/^│ r001 │ +1 │ changed +│ +│ Push banner +│/m);
-    expect(r.stdout.trimEnd().split('\n').at(-1)).toMatch(/^3 hosts: 0 ok, 2 changed, 0 failed, 1 unreachable, 0 skipped in \d+(ms|\.\ds)$/);
+    expect(r.stdout.trimEnd().split('\n').at(-1)).toMatch(
+      /^3 hosts: 0 ok, 2 changed, 0 failed, 1 unreachable, 0 skipped in \d+(ms|\.\ds)$/,
+    );
     const report = JSON.parse(readFileSync(file, 'utf8')) as RunReport;
     expect(validateReport(report)).toEqual([]);
     expect(report.run_id).toMatch(/^\d{8}-\d{6}-[0-9a-f]{4}$/);
@@ -53,10 +55,23 @@ describe('runbook apply', () => {
   });
 
   it('a second run finds the templates in place: ok, nothing uploaded', async () => {
-    const r = await runCli(['apply', SITE, '-i', lab.inventoryPath, '--limit', 'r001:r002', '--json', '--run-dir', out]);
+    const r = await runCli([
+      'apply',
+      SITE,
+      '-i',
+      lab.inventoryPath,
+      '--limit',
+      'r001:r002',
+      '--json',
+      '--run-dir',
+      out,
+    ]);
     expect(r.code).toBe(0);
     const report = JSON.parse(r.stdout) as RunReport;
-    expect(report.hosts.map((h) => [h.name, h.status])).toEqual([['r001', 'ok'], ['r002', 'ok']]);
+    expect(report.hosts.map((h) => [h.name, h.status])).toEqual([
+      ['r001', 'ok'],
+      ['r002', 'ok'],
+    ]);
   });
 
   it('an invalid playbook prints located diagnostics and exits 4 without connecting', async () => {
@@ -82,7 +97,18 @@ describe('runbook apply', () => {
   it('a report file it cannot write is one line on stderr and exit 5, with the journal still written', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'runbook-apply-unwritable-'));
     try {
-      const r = await runCli(['apply', SITE, '-i', lab.inventoryPath, '--limit', 'r001', '--run-dir', dir, '--report-file', join(SITE, 'report.json')]);
+      const r = await runCli([
+        'apply',
+        SITE,
+        '-i',
+        lab.inventoryPath,
+        '--limit',
+        'r001',
+        '--run-dir',
+        dir,
+        '--report-file',
+        join(SITE, 'report.json'),
+      ]);
       expect(r.code).toBe(5);
       expect(r.stderr).toMatch(/^runbook: cannot write report file .*site\.yml\/report\.json: /m);
       expect(r.stderr).not.toMatch(/\n\s+at /);
