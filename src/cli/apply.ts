@@ -8,6 +8,7 @@ import { exitCodeFor, runPlan } from '../engine/run.js';
 import { formatDiagnostic } from '../playbook/diagnostic.js';
 import { hostsToResume, newRunId, RunNotFoundError } from '../report/journal.js';
 import { attachOutputs, type Outputs } from '../report/outputs.js';
+import { describeFsError, outputFileProblem } from '../report/writable.js';
 import { Redactor } from '../report/redact.js';
 import { SshTransport } from '../transport/ssh.js';
 
@@ -105,6 +106,15 @@ export async function apply(rawArgv: string[], io: Io): Promise<number> {
     return EXIT.ok;
   }
 
+  // Checked before the first host: a typo in a path must not cost a whole rollout's report.
+  for (const [flag, file] of [['--report-file', values['report-file']], ['--junit', values.junit]] as const) {
+    const problem = file === undefined ? null : outputFileProblem(resolve(io.cwd, file));
+    if (problem) {
+      io.err(`runbook apply: ${flag} ${file}: ${problem}\n`);
+      return EXIT.usage;
+    }
+  }
+
   const runId = newRunId();
   const bus = new EventBus();
   let outputs: Outputs;
@@ -123,7 +133,7 @@ export async function apply(rawArgv: string[], io: Io): Promise<number> {
       ...(values.diff ? { redactor: redactorFor(plan, io) } : {}),
     });
   } catch (err) {
-    io.err(`runbook apply: cannot record the run under ${runDir}: ${(err as Error).message}\n`);
+    io.err(`runbook apply: cannot record the run under ${runDir}: ${describeFsError(err, (err as NodeJS.ErrnoException).path ?? runDir)}\n`);
     return EXIT.usage;
   }
 

@@ -9,6 +9,7 @@ import { openJournal } from './journal.js';
 import { writeJunitFile } from './junit.js';
 import { createProgress } from './progress.js';
 import { renderReport } from './table.js';
+import { describeFsError } from './writable.js';
 
 export interface OutputOptions {
   /** Print the report as JSON on stdout instead of tables; progress then goes to stderr. */
@@ -62,17 +63,17 @@ export function attachOutputs(bus: EventBus, io: Io, opts: OutputOptions): Outpu
       unsubscribe.forEach((u) => u());
       progress.stop();
       const problems: string[] = [];
-      const attempt = (what: string, write: () => void) => {
+      const attempt = (what: string, path: string, write: () => void) => {
         try {
           write();
         } catch (err) {
-          problems.push(`cannot write ${what}: ${(err as Error).message}`);
+          problems.push(`cannot write ${what}: ${describeFsError(err, path)}`);
         }
       };
-      attempt('the run journal report', () => journal.writeReport(report));
+      attempt('the run journal report', journal.dir, () => journal.writeReport(report));
       journal.close();
-      if (opts.reportFile) attempt(`report file ${opts.reportFile}`, () => writeReportFile(resolve(io.cwd, opts.reportFile!), report));
-      if (opts.junitFile) attempt(`JUnit file ${opts.junitFile}`, () => writeJunitFile(resolve(io.cwd, opts.junitFile!), report));
+      if (opts.reportFile) attempt(`report file ${opts.reportFile}`, opts.reportFile, () => writeReportFile(resolve(io.cwd, opts.reportFile!), report));
+      if (opts.junitFile) attempt(`JUnit file ${opts.junitFile}`, opts.junitFile, () => writeJunitFile(resolve(io.cwd, opts.junitFile!), report));
 
       if (opts.json) {
         io.out(renderJson(report));
