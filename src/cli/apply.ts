@@ -35,8 +35,8 @@ options:
 
 Ctrl-C (or SIGTERM) starts no new host and lets in-flight hosts finish; a second one stops them.
 
-exit status: 0 all ok/changed, 2 some hosts failed or unreachable, 3 halted (failure budget or open
-breaker), 4 invalid playbook/inventory/template, 5 bad usage, 130 interrupted
+exit status: 0 all ok/changed, 2 some hosts failed or unreachable, 3 some hosts never attempted (failure
+budget or open breaker), 4 invalid playbook/inventory/template, 5 bad usage, 130 interrupted
 `;
 
 const FLAGS = {

@@ -61,13 +61,27 @@ export async function runPlan(plan: Plan, opts: RunOptions): Promise<RunReport> 
   return collector.report();
 }
 
+/** A host the run never attempted because the failure budget halted it or its scope's breaker was open. */
+export function neverAttempted(h: RunReport['hosts'][number]): boolean {
+  return h.status === 'skipped' && (h.reason === 'halted' || h.reason === 'breaker_open');
+}
+
 /**
- * SPEC's exit codes: 130 interrupted; 3 when hosts were never attempted because the failure budget halted
- * the run or an open breaker skipped them; 2 when some host failed or was unreachable; 0 otherwise.
+ * SPEC's exit codes: 130 interrupted; 3 when some hosts were never attempted because the failure budget
+ * halted the run or an open breaker skipped them (a budget exceeded by the last hosts of the run leaves none
+ * unattempted: that is 2); 2 when some host failed or was unreachable; 0 otherwise.
  */
 export function exitCodeFor(report: RunReport): number {
   if (report.halted?.reason === 'interrupted') return 130;
-  if (report.halted || report.hosts.some((h) => h.status === 'skipped' && h.reason === 'breaker_open')) return 3;
+  if (report.hosts.some(neverAttempted)) return 3;
   if (report.hosts.some((h) => h.status === 'failed' || h.status === 'unreachable')) return 2;
   return 0;
 }
+
+/** What each exit code of a run means, as the recap line shows it next to the code. */
+export const EXIT_MEANING: Readonly<Record<number, string>> = {
+  0: 'every host ended ok or changed',
+  2: 'some hosts failed or were unreachable',
+  3: 'some hosts were never attempted',
+  130: 'interrupted',
+};

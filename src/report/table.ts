@@ -1,5 +1,6 @@
 import Table from 'cli-table3';
 import type { BreakerTimeline, HostResult, HostStatus, RunReport, TaskResult } from '../engine/results.js';
+import { EXIT_MEANING, exitCodeFor } from '../engine/run.js';
 
 export interface RenderOptions {
   /** Show every host, even on a large fleet. */
@@ -187,8 +188,15 @@ export function renderRecap(report: RunReport, opts: { color?: boolean } = {}): 
     s[k] > 0 && k !== 'ok' && k !== 'changed' ? paint(color, STATUS_PAINT[k], `${s[k]} ${k}`) : `${s[k]} ${statusLabel(k, report.check)}`,
   );
   let line = `${total} host${total === 1 ? '' : 's'}: ${parts.join(', ')} in ${formatDuration(report.duration_ms)}`;
-  if (report.halted) line += ` — ${paint(color, 'red', `halted: ${report.halted.reason} in batch ${report.halted.batch}`)}`;
+  const code = exitCodeFor(report);
+  if (report.halted) {
+    // A budget exceeded by the run's last hosts halted nothing: say so rather than imply hosts were left out.
+    const halted = `halted: ${report.halted.reason} in batch ${report.halted.batch}`;
+    const text = code === 3 || report.halted.reason === 'interrupted' ? halted : `${halted}, with no host left to run`;
+    line += ` — ${paint(color, 'red', text)}`;
+  }
   if (report.check) line += ' (check mode: nothing was changed)';
+  line += ` — exit ${code}: ${EXIT_MEANING[code] ?? 'see runbook apply --help'}`;
   return line;
 }
 

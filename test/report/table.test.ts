@@ -33,7 +33,7 @@ describe('renderReport', () => {
 
   it('ends with the one-line recap, naming the halt', () => {
     const lines = renderReport(fixtureReport()).trimEnd().split('\n');
-    expect(lines.at(-1)).toBe('12 hosts: 4 ok, 2 changed, 1 failed, 2 unreachable, 3 skipped in 5.2s — halted: max_failures in batch 2');
+    expect(lines.at(-1)).toBe('12 hosts: 4 ok, 2 changed, 1 failed, 2 unreachable, 3 skipped in 5.2s — halted: max_failures in batch 2 — exit 3: some hosts were never attempted');
   });
 
   it('shows one summary row per batch with its counts', () => {
@@ -103,7 +103,7 @@ describe('renderReport of a --check run', () => {
     expect(text).toMatch(/│ ams-r1 │ +1 │ would change │ +│ Write ntp\.conf +│ Reload ntpd │/);
     expect(text).not.toMatch(/│ changed /);
     expect(text).toMatch(/│ play +│ batch │ hosts │ ok │ would change │ failed │/);
-    expect(renderRecap(checkRun())).toMatch(/^12 hosts: 4 ok, 2 would change, 1 failed, .*\(check mode: nothing was changed\)$/);
+    expect(renderRecap(checkRun())).toMatch(/^12 hosts: 4 ok, 2 would change, 1 failed, .*\(check mode: nothing was changed\) — exit \d+: .*$/);
   });
 
   it('keeps the words of a real run when it is not a check', () => {
