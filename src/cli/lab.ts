@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { parseDuration, DURATION_HELP } from '../playbook/duration.js';
 import { parseFaultSpec, startLab } from '../lab/lab.js';
+import { targetMatches } from '../lab/faults.js';
 import { EXIT, parseFlags, positiveInt, UsageError } from './args.js';
 import type { Io } from './io.js';
 
@@ -14,12 +15,15 @@ options:
   --sites S            host rK is in site ((K-1) mod S)+1, named site1…siteS (default 1)
   --fault SPEC         TARGET:KIND[:ARG], repeatable; TARGET is a host, a site or a glob
                        kinds: hang, refuse, auth, slow:DUR, fail, drop, stall, flaky:P
-                       e.g. --fault site2:hang --fault 'r0*:slow:2s' --fault '*:flaky:0.1'
+                       e.g. --fault site2:hang --fault 'r00?:slow:2s' --fault '*:flaky:0.1'
   --latency DUR        added to every command (default 20ms)
   --inventory-out FILE where to write the inventory (default DIR/inventory.yml)
   --seed N             makes flaky failures the same on every run
   --dir DIR            where the key, known_hosts and inventory go (default a temporary directory,
-                       removed when the lab stops)
+                       removed when the lab stops, so an inventory written elsewhere stops working too)
+  -h, --help           show this help
+
+exit status: 0 stopped by Ctrl-C or SIGTERM, 5 bad usage
 `;
 
 export async function lab(argv: string[], io: Io): Promise<number> {
@@ -72,6 +76,12 @@ export async function lab(argv: string[], io: Io): Promise<number> {
   });
   const first = running.hosts[0];
   const last = running.hosts[running.hosts.length - 1];
+  // How many devices a fault reaches, so a glob that catches more (or fewer) than meant is seen at once.
+  const affected = (spec: string): string => {
+    const { target } = parseFaultSpec(spec);
+    const n = running.hosts.filter((h) => targetMatches(target, h.name, h.site)).length;
+    return `${n} device${n === 1 ? '' : 's'}`;
+  };
   const q = (s: string) => (/^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`);
   io.out(
     [
@@ -79,7 +89,7 @@ export async function lab(argv: string[], io: Io): Promise<number> {
       `  inventory    ${running.inventoryPath}`,
       `  known_hosts  ${running.knownHostsPath}`,
       `  key          ${running.keyPath} (user ${running.user}, password ${running.password})`,
-      `  faults       ${faults.length > 0 ? faults.join(', ') : 'none'}${seed === undefined ? '' : ` (seed ${seed})`}`,
+      `  faults       ${faults.length > 0 ? faults.map((f) => `${f} (${affected(f)})`).join(', ') : 'none'}${seed === undefined ? '' : ` (seed ${seed})`}`,
       '',
       'try:',
       `  runbook apply playbooks/site.yml -i ${q(running.inventoryPath)}`,

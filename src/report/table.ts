@@ -115,7 +115,8 @@ function hostTable(report: RunReport, opts: RenderOptions): string {
     lines.push(table.toString());
   }
   if (hidden > 0) {
-    lines.push(`${hidden} host${hidden === 1 ? '' : 's'} that ended ok or changed not shown (--verbose shows every host)`);
+    const outcome = `ok or ${statusLabel('changed', report.check)}`;
+    lines.push(`${hidden} host${hidden === 1 ? '' : 's'} that ended ${outcome} not shown (--verbose shows every host)`);
   }
   return lines.join('\n');
 }

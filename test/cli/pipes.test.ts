@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { collect, ROOT } from '../support/cli.js';
+import { collect, ROOT, TSX } from '../support/cli.js';
 import { useLabs } from '../support/fixtures.js';
 
 const { tempDir } = useLabs();
@@ -12,7 +12,7 @@ const ENTRY = `import { main } from ${JSON.stringify(MAIN)}; process.exitCode = 
 /** `runbook ARGS | head -1` through a real shell pipe; the CLI's own exit status is printed on stderr. */
 async function throughHead(args: string[]) {
   const script = '"$@" | head -1; echo "runbook exit ${PIPESTATUS[0]}" >&2';
-  const child = spawn('bash', ['-c', script, 'bash', process.execPath, '--import', 'tsx', '--input-type=module', '-e', ENTRY, '--', ...args], {
+  const child = spawn('bash', ['-c', script, 'bash', process.execPath, '--import', TSX, '--input-type=module', '-e', ENTRY, '--', ...args], {
     cwd: ROOT,
     env: { ...process.env, NO_COLOR: '1' },
     stdio: ['ignore', 'pipe', 'pipe'],

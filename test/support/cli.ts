@@ -3,6 +3,8 @@ import { fileURLToPath } from 'node:url';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const MAIN = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
+/** tsx found from here, so the CLI can run in any directory (a user's own folder, a temporary one). */
+export const TSX = import.meta.resolve('tsx');
 const ENTRY = `import { main } from ${JSON.stringify(MAIN)}; process.exitCode = await main(process.argv.slice(1));`;
 
 export interface CliResult {
@@ -17,7 +19,7 @@ export interface CliResult {
  * The child's environment is the test's plus `env`; NO_COLOR is set so output is plain.
  */
 export function startCli(args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): ChildProcess {
-  return spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', ENTRY, '--', ...args], {
+  return spawn(process.execPath, ['--import', TSX, '--input-type=module', '-e', ENTRY, '--', ...args], {
     cwd: opts.cwd ?? ROOT,
     env: { ...process.env, NO_COLOR: '1', ...opts.env },
     stdio: ['ignore', 'pipe', 'pipe'],
