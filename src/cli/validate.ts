@@ -77,7 +77,8 @@ export async function validate(argv: string[], io: Io): Promise<number> {
   } else {
     for (const d of sorted) io.out(`${formatDiagnostic(d)}\n`);
     if (valid) for (const s of summaries) io.err(`${s}\n`);
-    else io.err(`${plural(sorted.length, 'problem')} in ${plural(new Set(sorted.map((d) => d.file)).size, 'file')}\n`);
+    // On the diagnostics' own stream: on another one, a reader that merges the two could join it to the last.
+    else io.out(`${plural(sorted.length, 'problem')} in ${plural(new Set(sorted.map((d) => d.file)).size, 'file')}\n`);
   }
   return valid ? EXIT.ok : EXIT.invalid;
 }

@@ -2,6 +2,7 @@ import { existsSync, readFileSync, realpathSync } from 'node:fs';
 import { isAbsolute, join, normalize, relative, resolve, sep } from 'node:path';
 import nunjucks from 'nunjucks';
 import { displayPath } from './load.js';
+import { findBlockProblem, isBlockError } from './template-blocks.js';
 
 /**
  * Nunjucks, made strict the way Ansible users expect: any variable or attribute that is looked up and not
@@ -249,8 +250,11 @@ class TemplatePathLoader extends nunjucks.Loader {
   }
 }
 
-/** Turns whatever nunjucks threw into a RenderError with a file, a line and a column. */
-function toRenderError(err: unknown, fallbackFile: string): RenderError {
+/**
+ * Turns whatever nunjucks threw into a RenderError with a file, a line and a column. `source`, when given, is
+ * the text that failed to compile: an unclosed block is then located where it opened.
+ */
+function toRenderError(err: unknown, fallbackFile: string, source?: string): RenderError {
   let e: unknown = err;
   for (let i = 0; i < 5 && e; i++) {
     if (e instanceof UndefinedVariable) {
@@ -275,6 +279,8 @@ function toRenderError(err: unknown, fallbackFile: string): RenderError {
   const col = Math.max(1, te.colno ?? (pos?.[2] ? Number(pos[2]) : 1));
   const named = path && path !== 'unknown path' ? path : fallbackFile;
   const file = isAbsolute(named) ? displayPath(named) : named;
+  const block = source !== undefined && isBlockError(message) ? findBlockProblem(source) : null;
+  if (block) return new RenderError(block.message, file, block.line, block.col);
   return new RenderError(message === 'attempted to output null or undefined value' ? 'output is null or undefined' : message, file, line, col);
 }
 
@@ -309,7 +315,7 @@ export class TemplateEngine {
     try {
       this.env.getTemplate(src, true);
     } catch (err) {
-      throw toRenderError(err, displayPath(found.path));
+      throw toRenderError(err, displayPath(found.path), sourceOf(found.path));
     }
   }
 
@@ -320,7 +326,7 @@ export class TemplateEngine {
     } catch (err) {
       const found = findTemplate(this.searchPath, src);
       if (!found.ok) throw new RenderError(found.message, src, 1, 1);
-      throw toRenderError(err, displayPath(found.path));
+      throw toRenderError(err, displayPath(found.path), sourceOf(found.path));
     }
     try {
       return tmpl.render(ctx);
@@ -338,7 +344,7 @@ export class TemplateEngine {
       try {
         t = new nunjucks.Template(text, this.env, name, true);
       } catch (err) {
-        throw toRenderError(err, name);
+        throw toRenderError(err, name, text);
       }
       this.inline.set(key, t);
     }
@@ -354,6 +360,15 @@ export class TemplateEngine {
     } catch (err) {
       throw toRenderError(err, name);
     }
+  }
+}
+
+/** The text of a template that failed to compile; an error in an included file keeps nunjucks' own words. */
+function sourceOf(path: string): string | undefined {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return undefined;
   }
 }
 
