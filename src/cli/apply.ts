@@ -84,6 +84,7 @@ export async function apply(rawArgv: string[], io: Io): Promise<number> {
   const check = values.check ?? false;
 
   const resume = values.resume ? resumePoint(runDir, playbook, resumeId, io) : null;
+  if (resume) io.err(resumeNote(resume, playbook, resumeId));
   if (resume && resume.hosts.length === 0) {
     io.out(`nothing to resume: every host of run ${resume.runId} ended ok or changed\n`);
     return EXIT.ok;
@@ -166,7 +167,7 @@ export async function apply(rawArgv: string[], io: Io): Promise<number> {
 const targets = (plan: Plan) => plan.plays.reduce((n, p) => n + p.hosts.size, 0);
 
 /** The run `--resume` continues and the hosts it left unfinished; a missing run is a usage error. */
-function resumePoint(runDir: string, playbook: string, runId: string | undefined, io: Io): { runId: string; hosts: string[] } {
+function resumePoint(runDir: string, playbook: string, runId: string | undefined, io: Io): { runId: string; hosts: string[]; targeted: string[]; created: string } {
   let found: ReturnType<typeof hostsToResume>;
   try {
     found = hostsToResume(runDir, playbook, runId, { cwd: io.cwd });
@@ -178,7 +179,16 @@ function resumePoint(runDir: string, playbook: string, runId: string | undefined
   if (found.meta.playbook_path !== '' && found.meta.playbook_path !== wanted) {
     throw new UsageError(`--resume: run ${found.runId} was of ${found.meta.playbook}, not ${playbook}`);
   }
-  return { runId: found.runId, hosts: found.hosts };
+  return { runId: found.runId, hosts: found.hosts, targeted: found.targeted, created: found.meta.created };
+}
+
+/** Which run --resume continues and why that one: a wrong guess would re-run the wrong hosts. */
+function resumeNote(resume: { runId: string; hosts: string[]; targeted: string[]; created: string }, playbook: string, asked: string | undefined): string {
+  const why = asked === undefined ? `the latest recorded run of ${playbook}` : 'named on the command line';
+  const started = resume.created.replace('T', ' ').replace(/\.\d+Z$|Z$/, '');
+  const left = `${resume.hosts.length} of its ${resume.targeted.length} host${resume.targeted.length === 1 ? '' : 's'} unfinished`;
+  const others = asked === undefined ? '; runbook runs lists every run, --resume RUN_ID picks another' : '';
+  return `resuming run ${resume.runId} (${why}, started ${started} UTC): ${left}${others}\n`;
 }
 
 /** Every secret any host's variables name: diffs are where a templated secret would show. */

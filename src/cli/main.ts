@@ -33,6 +33,11 @@ export const COMMANDS: Record<string, CommandEntry> = {
     usage: 'runbook report [RUN_ID] [--json] [--run-dir DIR]',
     load: async () => (await import('./report.js')).report,
   },
+  runs: {
+    summary: 'list recorded runs: id, playbook, started, hosts, outcome, check',
+    usage: 'runbook runs [--run-dir DIR] [--last N]',
+    load: async () => (await import('./runs.js')).runs,
+  },
   lab: {
     summary: 'serve simulated SSH devices on 127.0.0.1',
     usage:
