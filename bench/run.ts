@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import Table from 'cli-table3';
 import { loadPlan } from '../src/engine/load-plan.js';
 import { EventBus } from '../src/engine/events.js';
-import type { Plan } from '../src/engine/plan.js';
+import type { Plan } from '../src/engine/plan-model.js';
 import type { RunReport } from '../src/engine/results.js';
 import { runPlan } from '../src/engine/run.js';
 import { SshTransport } from '../src/transport/ssh.js';

@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import { processIo, type Io } from './cli/io.js';
+import { processIo, type Io } from './report/io.js';
 import { EventBus } from './engine/events.js';
 import { loadPlan } from './engine/load-plan.js';
 import type { RunReport } from './engine/results.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { main } from '../src/cli/main.js';
-import { memoryIo } from '../src/cli/io.js';
+import { memoryIo } from './support/io.js';
 import { runCli } from './support/cli.js';
 
 describe('runbook main', () => {

@@ -3,7 +3,7 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { memoryIo } from '../src/cli/io.js';
+import { memoryIo } from './support/io.js';
 import { runDemo } from '../src/demo.js';
 
 function refused(port: number): Promise<boolean> {

@@ -3,7 +3,7 @@ import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { main } from '../src/cli/main.js';
-import { memoryIo } from '../src/cli/io.js';
+import { memoryIo } from './support/io.js';
 
 /**
  * The corpus of broken inputs: each directory under test/fixtures/invalid/ holds a site.yml (and whatever it

@@ -1,15 +1,15 @@
 import { resolve } from 'node:path';
 import { EXIT, UsageError, parseFlags, positiveInt } from './args.js';
-import type { Io } from './io.js';
+import type { Io } from '../report/io.js';
 import { EventBus } from '../engine/events.js';
 import { loadPlan } from '../engine/load-plan.js';
-import type { Plan } from '../engine/plan.js';
+import type { Plan } from '../engine/plan-model.js';
 import { exitCodeFor, runPlan } from '../engine/run.js';
 import { formatDiagnostic } from '../playbook/diagnostic.js';
 import { hostsToResume, newRunId, RunNotFoundError } from '../report/journal.js';
 import { attachOutputs, type Outputs } from '../report/outputs.js';
 import { describeFsError, outputFileProblem } from '../report/writable.js';
-import { Redactor } from '../report/redact.js';
+import { Redactor } from '../playbook/redact.js';
 import { SshTransport } from '../transport/ssh.js';
 
 const USAGE = `usage: runbook apply PLAYBOOK [-i INV] [--limit PATTERN] [--check] [--diff] [--forks N] [--verbose]
@@ -85,17 +85,13 @@ export async function apply(rawArgv: string[], io: Io): Promise<number> {
 
   const resume = values.resume ? resumePoint(runDir, playbook, resumeId, io) : null;
   if (resume) io.err(resumeNote(resume, playbook, resumeId));
-  if (resume && resume.hosts.length === 0) {
-    io.out(`nothing to resume: every host of run ${resume.runId} ended ok or changed\n`);
-    return EXIT.ok;
-  }
 
   const loaded = loadPlan({
     playbook,
     cwd: io.cwd,
     ...(values.inventory ? { inventory: values.inventory } : {}),
     ...(values.limit ? { limit: values.limit } : {}),
-    ...(resume ? { onlyHosts: resume.hosts } : {}),
+    ...(resume ? { resume: { targets: resume.targeted, finishedPlays: resume.finishedPlays } } : {}),
   });
   if (!loaded.plan) {
     for (const d of loaded.diagnostics) io.err(`${formatDiagnostic(d)}\n`);
@@ -103,7 +99,11 @@ export async function apply(rawArgv: string[], io: Io): Promise<number> {
   }
   const plan = loaded.plan;
   if (resume && targets(plan) === 0) {
-    io.out(`nothing to resume: none of the ${resume.hosts.length} hosts run ${resume.runId} left unfinished is targeted by ${playbook} any more\n`);
+    io.out(
+      resume.hosts.length === 0
+        ? `nothing to resume: every host of run ${resume.runId} ended ok or changed\n`
+        : `nothing to resume: none of the ${resume.hosts.length} hosts run ${resume.runId} left unfinished is targeted by ${playbook} any more\n`,
+    );
     return EXIT.ok;
   }
 
@@ -167,7 +167,7 @@ export async function apply(rawArgv: string[], io: Io): Promise<number> {
 const targets = (plan: Plan) => plan.plays.reduce((n, p) => n + p.hosts.size, 0);
 
 /** The run `--resume` continues and the hosts it left unfinished; a missing run is a usage error. */
-function resumePoint(runDir: string, playbook: string, runId: string | undefined, io: Io): { runId: string; hosts: string[]; targeted: string[]; created: string } {
+function resumePoint(runDir: string, playbook: string, runId: string | undefined, io: Io): ReturnType<typeof hostsToResume> {
   let found: ReturnType<typeof hostsToResume>;
   try {
     found = hostsToResume(runDir, playbook, runId, { cwd: io.cwd });
@@ -179,13 +179,13 @@ function resumePoint(runDir: string, playbook: string, runId: string | undefined
   if (found.meta.playbook_path !== '' && found.meta.playbook_path !== wanted) {
     throw new UsageError(`--resume: run ${found.runId} was of ${found.meta.playbook}, not ${playbook}`);
   }
-  return { runId: found.runId, hosts: found.hosts, targeted: found.targeted, created: found.meta.created };
+  return found;
 }
 
 /** Which run --resume continues and why that one: a wrong guess would re-run the wrong hosts. */
-function resumeNote(resume: { runId: string; hosts: string[]; targeted: string[]; created: string }, playbook: string, asked: string | undefined): string {
+function resumeNote(resume: ReturnType<typeof hostsToResume>, playbook: string, asked: string | undefined): string {
   const why = asked === undefined ? `the latest recorded run of ${playbook}` : 'named on the command line';
-  const started = resume.created.replace('T', ' ').replace(/\.\d+Z$|Z$/, '');
+  const started = resume.meta.created.replace('T', ' ').replace(/\.\d+Z$|Z$/, '');
   const left = `${resume.hosts.length} of its ${resume.targeted.length} host${resume.targeted.length === 1 ? '' : 's'} unfinished`;
   const others = asked === undefined ? '; runbook runs lists every run, --resume RUN_ID picks another' : '';
   return `resuming run ${resume.runId} (${why}, started ${started} UTC): ${left}${others}\n`;

@@ -3,7 +3,7 @@ import { parseDuration, DURATION_HELP } from '../playbook/duration.js';
 import { parseFaultSpec, startLab } from '../lab/lab.js';
 import { targetMatches } from '../lab/faults.js';
 import { EXIT, parseFlags, positiveInt, UsageError } from './args.js';
-import type { Io } from './io.js';
+import type { Io } from '../report/io.js';
 
 const HELP = `usage: runbook lab [--hosts N] [--sites S] [--fault SPEC]... [--latency DUR] [--inventory-out FILE] [--seed N] [--dir DIR]
 
@@ -83,6 +83,17 @@ export async function lab(argv: string[], io: Io): Promise<number> {
     return `${n} device${n === 1 ? '' : 's'}`;
   };
   const q = (s: string) => (/^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`);
+  // Listening before "ready" is printed: a script that signals as soon as it reads "ready" must stop the lab
+  // cleanly, not kill it with its temporary files left behind.
+  const stopped = new Promise<NodeJS.Signals>((done) => {
+    const on = (s: NodeJS.Signals) => {
+      process.off('SIGINT', on);
+      process.off('SIGTERM', on);
+      done(s);
+    };
+    process.on('SIGINT', on);
+    process.on('SIGTERM', on);
+  });
   io.out(
     [
       `runbook lab: ${hosts} device${hosts === 1 ? '' : 's'} (${first?.name}…${last?.name}) in ${sites} site${sites === 1 ? '' : 's'} on 127.0.0.1`,
@@ -101,15 +112,7 @@ export async function lab(argv: string[], io: Io): Promise<number> {
     ].join('\n'),
   );
 
-  const signal = await new Promise<NodeJS.Signals>((done) => {
-    const on = (s: NodeJS.Signals) => {
-      process.off('SIGINT', on);
-      process.off('SIGTERM', on);
-      done(s);
-    };
-    process.on('SIGINT', on);
-    process.on('SIGTERM', on);
-  });
+  const signal = await stopped;
   await running.stop();
   io.out(`${signal}: every device stopped\n`);
   return EXIT.ok;

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { EXIT, UsageError } from './args.js';
-import { processIo, type Io } from './io.js';
+import { processIo, type Io } from '../report/io.js';
 
 export type Command = (argv: string[], io: Io) => Promise<number>;
 

@@ -1,7 +1,7 @@
 import { EXIT, UsageError, parseFlags } from './args.js';
-import type { Io } from './io.js';
-import type { Plan, PlannedHost, PlannedTask } from '../engine/plan.js';
-import type { Redactor } from '../report/redact.js';
+import type { Io } from '../report/io.js';
+import type { Plan, PlannedHost, PlannedTask } from '../engine/plan-model.js';
+import type { Redactor } from '../playbook/redact.js';
 
 const USAGE = `usage: runbook plan PLAYBOOK [-i INV] [--limit PATTERN] [--json]
 
@@ -38,7 +38,7 @@ function shownVars(h: PlannedHost): Record<string, unknown> {
 }
 
 async function redactorFor(plan: Plan, io: Io): Promise<{ redactor: Redactor; redactVars: (v: Record<string, unknown>, r: Redactor) => Record<string, unknown> }> {
-  const { Redactor, redactVars } = await import('../report/redact.js');
+  const { Redactor, redactVars } = await import('../playbook/redact.js');
   const redactor = new Redactor();
   for (const p of plan.plays) for (const h of p.hosts.values()) redactor.addFromVars(h.vars, io.env);
   return { redactor, redactVars };

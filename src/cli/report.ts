@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { EXIT, parseFlags, UsageError } from './args.js';
-import { useColor, type Io } from './io.js';
+import { useColor, type Io } from '../report/io.js';
 import { hostsNeverEnded, readRun, RunNotFoundError, storedReport, type StoredRun } from '../report/journal.js';
 import { renderJson } from '../report/json.js';
 import { renderReport } from '../report/table.js';

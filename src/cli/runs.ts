@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { EXIT, parseFlags, positiveInt, UsageError } from './args.js';
-import type { Io } from './io.js';
+import type { Io } from '../report/io.js';
 import { recentRuns } from '../report/journal.js';
 import { renderRuns } from '../report/runs-table.js';
 

@@ -1,5 +1,5 @@
 import { EXIT, UsageError, parseFlags } from './args.js';
-import type { Io } from './io.js';
+import type { Io } from '../report/io.js';
 import type { Diagnostic } from '../playbook/diagnostic.js';
 
 const USAGE = `usage: runbook validate PLAYBOOK... [-i INV] [--format text|json|github]

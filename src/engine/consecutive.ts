@@ -8,6 +8,11 @@ export interface TripRule {
   failure(): boolean;
   /** Forget history; called when the breaker closes again. */
   reset(): void;
+  /**
+   * How many failures in a row, from now, would open the breaker. Slow start reads this, so a rule that
+   * trips differently keeps slow start honest without the gate knowing how it counts.
+   */
+  remaining(): number;
 }
 
 /** Opens after `threshold` failures in a row; any success starts the count again. */
@@ -29,5 +34,9 @@ export class ConsecutiveFailures implements TripRule {
 
   reset(): void {
     this.count = 0;
+  }
+
+  remaining(): number {
+    return Math.max(0, this.threshold - this.count);
   }
 }

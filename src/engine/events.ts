@@ -20,7 +20,11 @@ export type RunEvent =
   | { type: 'host_start'; at: string; play: string; batch: number; host: string }
   | { type: 'task_start'; at: string; play: string; host: string; task: string; index: number; rescue?: boolean }
   | { type: 'task_end'; at: string; play: string; host: string; index: number; result: TaskResult }
-  | { type: 'host_end'; at: string; result: HostResult }
+  | {
+      type: 'host_end'; at: string; result: HostResult;
+      /** The play's index in the playbook (names need not be unique): `--resume` works per play and host. */
+      play_index?: number;
+    }
   | { type: 'batch_end'; at: string; play: string; batch: number; failed: number; total: number }
   | { type: 'breaker'; at: string; play: string; scope: string; from: BreakerState; to: BreakerState }
   | { type: 'halt'; at: string; play: string; halted: Halted }

@@ -1,10 +1,10 @@
 import { createTwoFilesPatch } from 'diff';
-import { Redactor } from '../report/redact.js';
+import { Redactor } from '../playbook/redact.js';
 import { TransportError, type Session, type Transport } from '../transport/transport.js';
 import type { TaskSpec } from '../playbook/types.js';
 import { iso, type Clock } from './clock.js';
 import type { EventBus } from './events.js';
-import type { PlannedHost, PlannedPlay, PlannedTask } from './plan.js';
+import type { PlannedHost, PlannedPlay, PlannedTask } from './plan-model.js';
 import type { FailureReason, HostResult, TaskResult, TaskStatus } from './results.js';
 
 /**

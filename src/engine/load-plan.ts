@@ -1,17 +1,19 @@
 import { resolve } from 'node:path';
 import { diagnostic, sortDiagnostics, type Diagnostic, type Loc } from '../playbook/diagnostic.js';
-import { loadInventory } from '../playbook/inventory.js';
+import { loadInventory } from '../inventory/inventory.js';
 import { loadPlaybook } from '../playbook/playbook.js';
-import type { Inventory, PlaybookSpec } from '../playbook/types.js';
-import { buildPlan, type Plan } from './plan.js';
+import type { Inventory } from '../inventory/types.js';
+import type { PlaybookSpec } from '../playbook/types.js';
+import { buildPlan, type ResumePoint } from './plan.js';
+import type { Plan } from './plan-model.js';
 
 export interface LoadPlanOptions {
   playbook: string;
   /** `-i`: wins over every play's `inventory:`. */
   inventory?: string;
   limit?: string;
-  /** `--resume`: only these hosts (exact names), on top of the plays' patterns and `limit`. */
-  onlyHosts?: readonly string[];
+  /** `--resume`: each host from the first play it did not finish in the resumed run. */
+  resume?: ResumePoint;
   cwd?: string;
 }
 
@@ -47,7 +49,7 @@ export function loadPlan(opts: LoadPlanOptions): LoadedPlan {
 
   const built = buildPlan(playbook, inventories, {
     ...(opts.limit === undefined ? {} : { limit: opts.limit }),
-    ...(opts.onlyHosts === undefined ? {} : { onlyHosts: opts.onlyHosts }),
+    ...(opts.resume === undefined ? {} : { resume: opts.resume }),
   });
   all.push(...built.diagnostics);
   const sorted = sortDiagnostics(all);

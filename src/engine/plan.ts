@@ -1,84 +1,39 @@
 import { diagnostic, sortDiagnostics, type Diagnostic, type Loc } from '../playbook/diagnostic.js';
 import { parseExpression, evaluateExpression } from '../playbook/expression.js';
-import { selectHosts } from '../playbook/patterns.js';
-import { RenderError, TemplateEngine, findTemplate, templateSearchPath } from '../playbook/template.js';
-import type { Inventory, PlaybookSpec, PlaySpec, TaskSpec } from '../playbook/types.js';
-import { InventoryVars, MAGIC_VARS, inventoryDir, resolveConnection } from '../playbook/vars.js';
+import { selectHosts } from '../inventory/patterns.js';
+import { TemplateEngine } from '../playbook/template/engine.js';
+import { RenderError } from '../playbook/template/errors.js';
+import { findTemplate, templateSearchPath } from '../playbook/template/jail.js';
+import { MAGIC_VARS, type PlaybookSpec, type PlaySpec, type TaskSpec } from '../playbook/types.js';
+import { inventoryDir, resolveConnection } from '../inventory/connection.js';
+import type { Inventory } from '../inventory/types.js';
+import { InventoryVars } from '../inventory/vars.js';
 import { splitBatches } from './batches.js';
+import {
+  REGISTERED_PLACEHOLDER,
+  type Plan,
+  type PlannedHost,
+  type PlannedPlay,
+  type PlannedTask,
+  type TaskPreview,
+  type TaskRenderer,
+} from './plan-model.js';
 
-/** How to reach one host: the inventory's connection variables, resolved (aliases applied, `~` expanded). */
-export interface Connection {
-  host: string;
-  port: number;
-  user: string;
-  keyFile?: string;
-  /** Name of the environment variable holding the key's passphrase. */
-  passphraseEnv?: string;
-  /** Name of the environment variable holding the password. The value itself never enters the plan. */
-  passwordEnv?: string;
-  knownHosts: string;
-  hostKeyChecking: 'strict' | 'accept-new' | 'off';
+export interface ResumePoint {
+  targets: readonly string[];
+  finishedPlays: ReadonlyMap<string, ReadonlySet<number>>;
 }
-
-/** What a task looks like for this host before anything ran (registered results are placeholders). */
-export interface TaskPreview {
-  command?: string;
-  template?: { src: string; dest: string; content: string; mode?: string };
-}
-
-export interface PlannedTask {
-  index: number;
-  spec: TaskSpec;
-  preview: TaskPreview;
-}
-
-export interface PlannedHost {
-  name: string;
-  /** Every variable the host sees before any task ran: inventory (by precedence), play vars, magic vars. */
-  vars: Record<string, unknown>;
-  connection: Connection;
-  tasks: PlannedTask[];
-  rescue: PlannedTask[];
-}
-
-/**
- * Renders a task for one host at run time, when registered results are known. The plan carries one per
- * play so the engine never needs to know about Nunjucks or the template path.
- */
-export interface TaskRenderer {
-  command(task: TaskSpec, ctx: Record<string, unknown>): string;
-  template(task: TaskSpec, ctx: Record<string, unknown>): { dest: string; content: string; mode?: string };
-  /** A `when`/`failed_when`/`changed_when`/`assert` expression, evaluated for its truth. */
-  test(expr: string, ctx: Record<string, unknown>): boolean;
-}
-
-export interface PlannedPlay {
-  index: number;
-  name: string;
-  spec: PlaySpec;
-  /** Host names per batch, in order; every targeted host appears in exactly one batch. */
-  batches: string[][];
-  hosts: Map<string, PlannedHost>;
-  renderer: TaskRenderer;
-}
-
-export interface Plan {
-  /** Absolute path of the playbook. */
-  playbook: string;
-  plays: PlannedPlay[];
-}
-
-/** What a registered result looks like before its task ran: plan previews render against this. */
-export const REGISTERED_PLACEHOLDER = Object.freeze({ stdout: '', stderr: '', rc: 0, changed: false, failed: false, skipped: false });
 
 export interface BuildPlanOptions {
   /** `--limit`: another host pattern applied on top of each play's `hosts`. */
   limit?: string;
   /**
-   * `--resume`: exact host names, applied on top of `hosts` and `limit` before batching, so `serial` splits
-   * only the hosts that still need the run. Names no longer in the inventory are simply not targeted.
+   * `--resume`: applied on top of `hosts` and `limit` before batching, so `serial` splits only the hosts that
+   * still need the run. Only the resumed run's `targets` are considered (names no longer in the inventory are
+   * simply not targeted), and each host from the first of its plays it did not finish (`finishedPlays` holds
+   * the play indexes it ended ok or changed), then in every later play.
    */
-  onlyHosts?: readonly string[];
+  resume?: ResumePoint;
   /** Home and user for connection defaults (tests pin them). */
   home?: string;
   user?: string;
@@ -207,6 +162,11 @@ export function buildPlan(
   const engines = new Map<string, TemplateEngine>();
   const plays: PlannedPlay[] = [];
   let limitMatchedSomewhere = opts.limit === undefined;
+  const resumeTargets = opts.resume ? new Set(opts.resume.targets) : null;
+  /** Hosts a resume already runs in an earlier play: they run every later play too. */
+  const resumed = new Set<string>();
+  const resumes = (host: string, playIndex: number): boolean =>
+    resumed.has(host) || !opts.resume!.finishedPlays.get(host)?.has(playIndex);
 
   playbook.plays.forEach((play, playIndex) => {
     const inv = inventories[playIndex];
@@ -235,8 +195,10 @@ export function buildPlan(
 
     const checks = checkTasksOnce(play, engine, problems);
 
-    const only = opts.onlyHosts ? new Set(opts.onlyHosts) : null;
-    const targeted = only ? selected.hosts.filter((h) => only.has(h)) : selected.hosts;
+    const targeted = resumeTargets
+      ? selected.hosts.filter((h) => resumeTargets.has(h) && resumes(h, playIndex))
+      : selected.hosts;
+    if (resumeTargets) for (const h of targeted) resumed.add(h);
     const hosts = new Map<string, PlannedHost>();
     for (const hostName of targeted) {
       const vars = iv.hostVars(hostName, play.vars);

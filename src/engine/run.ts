@@ -1,9 +1,9 @@
 import { basename } from 'node:path';
-import { RunCollector } from '../report/collector.js';
+import { RunCollector } from './collector.js';
 import type { Transport } from '../transport/transport.js';
 import { iso, systemClock, type Clock } from './clock.js';
 import type { EventBus } from './events.js';
-import type { Plan } from './plan.js';
+import type { Plan } from './plan-model.js';
 import type { RunReport } from './results.js';
 import { Scheduler } from './scheduler.js';
 

@@ -1,11 +1,10 @@
 import PQueue from 'p-queue';
-import { Breaker, type Permit } from './breaker.js';
 import { iso } from './clock.js';
-import { ConsecutiveFailures } from './consecutive.js';
 import { runHost, type RunContext } from './host-runner.js';
-import type { PlannedHost, PlannedPlay } from './plan.js';
+import type { PlannedHost, PlannedPlay } from './plan-model.js';
 import { FailureBudget } from './policy.js';
 import type { FailureReason, Halted, HaltReason, HostResult } from './results.js';
+import { ScopeGate, type Ticket } from './scope-gate.js';
 
 export interface SchedulerOptions extends RunContext {
   /** Overrides every play's `forks`. */
@@ -14,28 +13,12 @@ export interface SchedulerOptions extends RunContext {
   signal?: AbortSignal;
 }
 
-/** A breaker and what the scheduler knows about its scope beyond the breaker's own state. */
-interface Scope {
-  label: string;
-  breaker: Breaker;
-  /** Changes of state of the breaker so far; a host's outcome counts only in the period it was admitted in. */
-  period: number;
-  /** Hosts admitted while closed in the current period and still in flight: their outcomes will count. */
-  staked: number;
-  /** Failures the breaker counted in a row since its last success or change of state. */
-  failures: number;
-  /** A host of this scope succeeded (and counted) since the breaker last changed state, with no failure since. */
-  proven: boolean;
-  /** Pending wake-up at the end of the cooldown, if one is armed. */
-  cooldown: AbortController | null;
-}
-
 /**
  * The hosts of one scope in one batch that have not started yet, in batch order. A blocked lane holds no
  * fork slot: its hosts wait until something about their scope changes (a host of it ends, a cooldown ends).
  */
 interface Lane {
-  scope: Scope | null;
+  gate: ScopeGate | null;
   /** Indexes into the batch's host names, ascending. */
   pending: number[];
   next: number;
@@ -84,8 +67,8 @@ export class Scheduler {
     const hosts = batches.flat();
     bus.emit({ type: 'play_start', at: iso(clock), play: play.name, index: play.index, hosts, batches });
     this.budget.setLimits({ maxFailures: play.spec.maxFailures, maxFailPercentage: play.spec.maxFailPercentage });
-    const scopes = new Map<string, Scope>();
-    const gate = connectGate(play.spec.connectRate);
+    const gates = new Map<string, ScopeGate>();
+    const connectSlot = connectGate(play.spec.connectRate);
 
     for (const [i, names] of batches.entries()) {
       const batch = i + 1;
@@ -96,7 +79,7 @@ export class Scheduler {
       }
       this.currentBatch = batch;
       bus.emit({ type: 'batch_start', at: iso(clock), play: play.name, batch, batches: play.batches.length, hosts: names });
-      const results = await this.runBatch(play, batch, names, scopes, gate);
+      const results = await this.runBatch(play, batch, names, gates, connectSlot);
       for (const r of results) if (r.status === 'failed' || r.status === 'unreachable') this.dropped.add(r.name);
       const failed = results.filter(countsAsFailure).length;
       bus.emit({ type: 'batch_end', at: iso(clock), play: play.name, batch, failed, total: names.length });
@@ -106,19 +89,24 @@ export class Scheduler {
     bus.emit({ type: 'play_end', at: iso(clock), play: play.name });
   }
 
-  private runBatch(play: PlannedPlay, batch: number, names: string[], scopes: Map<string, Scope>, gate: (() => Promise<void>) | undefined): Promise<HostResult[]> {
+  private runBatch(
+    play: PlannedPlay,
+    batch: number,
+    names: string[],
+    gates: Map<string, ScopeGate>,
+    connectSlot: (() => Promise<void>) | undefined,
+  ): Promise<HostResult[]> {
     const { bus, clock } = this.opts;
     const forks = Math.max(1, this.opts.forks ?? play.spec.forks);
-    const breakerSpec = play.spec.breaker;
     const results: HostResult[] = [];
     let running = 0;
 
-    const lanes = new Map<Scope | null, Lane>();
+    const lanes = new Map<ScopeGate | null, Lane>();
     names.forEach((name, index) => {
       const host = play.hosts.get(name);
-      const scope = host ? this.scopeOf(play, host, scopes) : null;
-      let lane = lanes.get(scope);
-      if (!lane) lanes.set(scope, (lane = { scope, pending: [], next: 0, blocked: false, queued: false }));
+      const gate = host ? this.gateOf(play, host, gates) : null;
+      let lane = lanes.get(gate);
+      if (!lane) lanes.set(gate, (lane = { gate, pending: [], next: 0, blocked: false, queued: false }));
       lane.pending.push(index);
     });
     // The lane whose next host comes first in batch order goes first: order is kept wherever no scope waits.
@@ -142,21 +130,18 @@ export class Scheduler {
 
     return new Promise((resolve) => {
       const finish = (result: HostResult) => {
-        bus.emit({ type: 'host_end', at: iso(clock), result });
+        bus.emit({ type: 'host_end', at: iso(clock), result, play_index: play.index });
         results.push(result);
         if (results.length === names.length) {
           this.wakeAll = () => undefined;
-          for (const s of scopes.values()) s.cooldown?.abort();
+          for (const g of gates.values()) g.stopWaking();
           resolve(results);
         }
       };
 
-      const start = async (name: string, lane: Lane, permit: Permit | null): Promise<void> => {
+      const start = async (name: string, lane: Lane, ticket: Ticket | null): Promise<void> => {
         const host = play.hosts.get(name)!;
-        const scope = lane.scope;
-        const admittedIn = scope?.period ?? 0;
         running += 1;
-        if (scope && permit?.kind === 'normal') scope.staked += 1;
         bus.emit({ type: 'host_start', at: iso(clock), play: play.name, batch, host: name });
         const result = await runHost({
           play,
@@ -168,30 +153,19 @@ export class Scheduler {
           check: this.opts.check,
           diff: this.opts.diff,
           env: this.opts.env,
-          ...(gate ? { beforeConnect: gate } : {}),
+          ...(connectSlot ? { beforeConnect: connectSlot } : {}),
           ...(this.opts.abortSignal ? { abortSignal: this.opts.abortSignal } : {}),
           ...(this.opts.defaultTaskTimeoutMs ? { defaultTaskTimeoutMs: this.opts.defaultTaskTimeoutMs } : {}),
         });
         running -= 1;
-        if (scope && permit?.kind === 'normal' && scope.period === admittedIn) scope.staked -= 1;
-        if (scope && permit) {
-          if (result.reason === 'interrupted') scope.breaker.release(permit);
-          else {
-            const period = scope.period;
-            const failed = countsAsFailure(result);
-            const counted = failed ? scope.breaker.failure(permit) : scope.breaker.success(permit);
-            // An outcome that moved the breaker starts a new period, which begins unproven with no failures.
-            if (counted && permit.kind === 'normal' && scope.period === period) {
-              scope.failures = failed ? scope.failures + 1 : 0;
-              scope.proven = !failed;
-            }
-          }
+        if (lane.gate && ticket) {
+          lane.gate.settle(ticket, result.reason === 'interrupted' ? 'interrupted' : countsAsFailure(result) ? 'failure' : 'success');
         }
         const budgetReason = this.budget.hostEnded(countsAsFailure(result));
         if (budgetReason) this.stop(budgetReason, play);
         finish(result);
         // Whatever this host's outcome did to its scope, the hosts waiting on that scope must ask again.
-        unblock(lanes.get(scope));
+        unblock(lane);
         dispatch();
       };
 
@@ -207,45 +181,21 @@ export class Scheduler {
           if (!lane) return;
           lane.queued = false;
           const name = names[lane.pending[lane.next]!]!;
-          const scope = lane.scope;
           if (!play.hosts.has(name)) {
             finish(skipped(play, batch, take(lane), 'halted'));
             continue;
           }
-          if (!scope || !breakerSpec) {
+          if (!lane.gate) {
             void start(take(lane), lane, null);
             continue;
           }
-          // Slow start. While a scope's breaker is closed but nobody has shown the scope to work yet (no host
-          // of it has succeeded since the breaker last changed state, or its last counted outcome was a
-          // failure), it may have at stake only as many hosts as it takes failures to open the breaker:
-          // counted failures plus hosts in flight whose outcome will count stay within failure_threshold.
-          // A dead site therefore costs exactly failure_threshold attempts, made in parallel, instead of
-          // taking every fork slot the healthy hosts free while those attempts time out; its other hosts
-          // wait here without a slot and the other scopes' hosts go first. The first success lifts the cap,
-          // so a healthy scope loses no more than its first host's time. Half-open has its own cap, the
-          // breaker's success_threshold probes; hosts admitted before the breaker last changed state are
-          // not at stake, as their outcomes no longer sway it.
-          if (scope.breaker.state === 'closed' && !scope.proven && scope.failures + scope.staked >= breakerSpec.failureThreshold) {
-            lane.blocked = true;
-            continue;
-          }
-          const admission = scope.breaker.tryAcquire();
-          if (admission.admitted) {
-            void start(take(lane), lane, admission.permit);
-            continue;
-          }
-          if (breakerSpec.onOpen !== 'wait') {
-            finish(skipped(play, batch, take(lane), 'breaker_open'));
-            continue;
-          }
-          lane.blocked = true;
-          if (admission.retryAt !== null) {
-            this.armCooldown(scope, admission.retryAt, () => {
-              unblock(lane);
-              dispatch();
-            });
-          }
+          const verdict = lane.gate.admit(() => {
+            unblock(lane);
+            dispatch();
+          });
+          if (verdict.go) void start(take(lane), lane, verdict.ticket);
+          else if (verdict.skip) finish(skipped(play, batch, take(lane), 'breaker_open'));
+          else lane.blocked = true;
         }
       };
       // A halt from outside (a signal) settles the hosts not started yet, after whatever event is in progress.
@@ -257,54 +207,23 @@ export class Scheduler {
     });
   }
 
-  private armCooldown(scope: Scope, at: number, wake: () => void): void {
-    if (scope.cooldown) return;
-    const timer = new AbortController();
-    scope.cooldown = timer;
-    this.opts.clock.sleep(Math.max(0, at - this.opts.clock.now()), timer.signal).then(
-      () => {
-        scope.cooldown = null;
-        wake();
-      },
-      () => {
-        if (scope.cooldown === timer) scope.cooldown = null;
-      },
-    );
-  }
-
-  private scopeOf(play: PlannedPlay, host: PlannedHost, scopes: Map<string, Scope>): Scope | null {
+  private gateOf(play: PlannedPlay, host: PlannedHost, gates: Map<string, ScopeGate>): ScopeGate | null {
     const spec = play.spec.breaker;
     if (!spec) return null;
     const label = spec.scope === 'play' ? 'play' : `${spec.scope}=${scopeValue(host.vars[spec.scope])}`;
-    let scope = scopes.get(label);
-    if (!scope) {
+    let gate = gates.get(label);
+    if (!gate) {
       const { bus, clock } = this.opts;
-      const created: Scope = {
-        label,
-        period: 0,
-        staked: 0,
-        failures: 0,
-        proven: false,
-        cooldown: null,
-        breaker: new Breaker({
-          rule: new ConsecutiveFailures(spec.failureThreshold),
-          successThreshold: spec.successThreshold,
-          cooldownMs: spec.cooldownMs,
-          clock,
-          onTransition: (from, to, at) => {
-            // A new period of the breaker: whatever proved the scope before, it must prove itself again.
-            created.period += 1;
-            created.staked = 0;
-            created.failures = 0;
-            created.proven = false;
-            bus.emit({ type: 'breaker', at: new Date(at).toISOString(), play: play.name, scope: label, from, to });
-          },
-        }),
-      };
-      scope = created;
-      scopes.set(label, scope);
+      gate = new ScopeGate({
+        spec,
+        clock,
+        onTransition: (from, to, at) => {
+          bus.emit({ type: 'breaker', at: new Date(at).toISOString(), play: play.name, scope: label, from, to });
+        },
+      });
+      gates.set(label, gate);
     }
-    return scope;
+    return gate;
   }
 
   private stop(reason: HaltReason, play?: PlannedPlay): void {
@@ -319,7 +238,8 @@ export class Scheduler {
   }
 
   private skip(play: PlannedPlay, batch: number, name: string, reason: FailureReason): void {
-    this.opts.bus.emit({ type: 'host_end', at: iso(this.opts.clock), result: skipped(play, batch, name, reason) });
+    const result = skipped(play, batch, name, reason);
+    this.opts.bus.emit({ type: 'host_end', at: iso(this.opts.clock), result, play_index: play.index });
   }
 }
 

@@ -1,5 +1,7 @@
 import nunjucks from 'nunjucks';
-import { RenderError, type TemplateEngine } from './template.js';
+import { sandboxViolation } from './sandbox.js';
+import type { TemplateEngine } from './template/engine.js';
+import { RenderError } from './template/errors.js';
 
 /**
  * `when`, `failed_when`, `changed_when` and `assert.that` are Nunjucks expressions (Ansible writes them
@@ -57,6 +59,8 @@ export function parseExpression(expr: string): ParsedExpression {
     const msg = raw.split('\n').map((l) => l.trim()).filter(Boolean).pop() ?? raw;
     return { ok: false, message: `bad expression "${body}": ${inUserTerms(msg.replace(/^\(.*?\)\s*(\[Line[^\]]*\])?\s*/, ''))}` };
   }
+  const refused = sandboxViolation(root);
+  if (refused) return { ok: false, message: `bad expression "${body}": ${refused.message}` };
   const names = new Set<string>();
   const walk = (node: unknown, exempt: boolean): void => {
     if (!node || typeof node !== 'object') return;

@@ -79,30 +79,8 @@ export const DEFAULTS = {
   breaker: { failureThreshold: 3, successThreshold: 1, cooldownMs: 30_000, onOpen: 'skip' as const },
 } as const;
 
-/** Ansible's YAML inventory, loaded but not yet resolved: variable precedence and patterns work on this. */
-export interface InventoryHost {
-  name: string;
-  /** Variables written on the host itself. */
-  vars: Record<string, unknown>;
-  /** Groups that list the host directly. */
-  groups: string[];
-  loc: Loc;
-}
-
-export interface InventoryGroup {
-  name: string;
-  vars: Record<string, unknown>;
-  /** Hosts listed directly in this group. */
-  hosts: string[];
-  children: string[];
-  loc: Loc;
-}
-
-export interface Inventory {
-  path: string;
-  file: string;
-  /** In file order. */
-  hosts: Map<string, InventoryHost>;
-  /** Always holds `all`; in file order. */
-  groups: Map<string, InventoryGroup>;
-}
+/**
+ * Names every host has whatever the inventory says (`inventory_hostname`, `group_names`, `groups`): the
+ * planner accepts them in expressions, and secret collection skips them.
+ */
+export const MAGIC_VARS = ['inventory_hostname', 'group_names', 'groups'] as const;

@@ -1,5 +1,5 @@
 import type { RunReport } from '../engine/results.js';
-import type { Redactor } from './redact.js';
+import type { Redactor } from '../playbook/redact.js';
 import { paint } from './table.js';
 
 /** The file a unified diff is about, from its `+++` header (`+++ /etc/ntp.conf` or `+++ b/etc/ntp.conf\t…`). */

@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import type { RunEvent } from '../engine/events.js';
 import type { HostResult, HostStatus, RunReport } from '../engine/results.js';
-import { RunCollector } from './collector.js';
+import { RunCollector } from '../engine/collector.js';
 import { renderJson, writeFileAtomic } from './json.js';
 
 /**
@@ -123,6 +123,8 @@ export interface StoredRun {
   report: RunReport | null;
   /** Each host's outcome as journaled; a host in several plays keeps its worst one. */
   hostsEnded: Map<string, HostResult>;
+  /** The plays (by index in the playbook) each host ended ok or changed: what `--resume` need not run again. */
+  finishedPlays: Map<string, Set<number>>;
   /** Every targeted host, from run_start (or the report); null when neither survived. */
   targets: string[] | null;
   /** A run_end line was written: the run finished, even if report.json is missing. */
@@ -132,6 +134,8 @@ export interface StoredRun {
 }
 
 const WORSE: HostStatus[] = ['ok', 'changed', 'skipped', 'unreachable', 'failed'];
+
+const succeeded = (h: HostResult | undefined) => h !== undefined && (h.status === 'ok' || h.status === 'changed');
 
 function isEvent(value: unknown): value is RunEvent {
   return typeof value === 'object' && value !== null && typeof (value as { type?: unknown }).type === 'string';
@@ -197,6 +201,7 @@ function loadRun(entry: RunEntry): StoredRun {
   // report is assembled by the one piece of code that knows how.
   const collector = new RunCollector();
   const hostsEnded = new Map<string, HostResult>();
+  const finishedPlays = new Map<string, Set<number>>();
   let targets: string[] | null = null;
   let ended = false;
   let lastAt: string | null = null;
@@ -208,10 +213,16 @@ function loadRun(entry: RunEntry): StoredRun {
     if (e.type === 'host_end') {
       const before = hostsEnded.get(e.result.name);
       if (!before || WORSE.indexOf(e.result.status) >= WORSE.indexOf(before.status)) hostsEnded.set(e.result.name, e.result);
+      // A line without its play (an older journal) proves no play finished: resuming runs too much, never too little.
+      if (succeeded(e.result) && typeof e.play_index === 'number') {
+        let plays = finishedPlays.get(e.result.name);
+        if (!plays) finishedPlays.set(e.result.name, (plays = new Set()));
+        plays.add(e.play_index);
+      }
     }
   }
   if (targets === null && report) targets = [...new Set(report.hosts.map((h) => h.name))];
-  return { runId: entry.runId, dir: entry.dir, meta: entry.meta, report, hostsEnded, targets, ended, journaled: journaledReport(collector.report(), entry, lastAt) };
+  return { runId: entry.runId, dir: entry.dir, meta: entry.meta, report, hostsEnded, finishedPlays, targets, ended, journaled: journaledReport(collector.report(), entry, lastAt) };
 }
 
 /** The collector's report of a journal, completed from meta.json where a killed run left no run_start or run_end. */
@@ -271,18 +282,18 @@ export function hostsNeverEnded(run: StoredRun): string[] {
   return (run.targets ?? []).filter((h) => !run.hostsEnded.has(h));
 }
 
-const succeeded = (h: HostResult | undefined) => h !== undefined && (h.status === 'ok' || h.status === 'changed');
-
 /**
- * What `--resume` re-runs: every targeted host that did not end ok/changed, including the hosts a killed run
- * never reached. Default: the latest run of `playbookPath`.
+ * What `--resume` re-runs. `hosts`: every targeted host that did not end ok/changed, including the hosts a
+ * killed run never reached. `finishedPlays`: per host, the plays it already ended ok/changed, so a host that
+ * finished play 1 before the kill still runs play 2 (it resumes from the first play it did not finish).
+ * Default: the latest run of `playbookPath`.
  */
 export function hostsToResume(
   runDir: string,
   playbookPath: string,
   runId?: string,
   opts: { cwd?: string } = {},
-): { runId: string; hosts: string[]; targeted: string[]; meta: RunMeta } {
+): { runId: string; hosts: string[]; targeted: string[]; finishedPlays: Map<string, Set<number>>; meta: RunMeta } {
   const run = readRun(runDir, runId, { playbook: playbookPath, cwd: opts.cwd });
   const outcome = new Map<string, HostResult>(run.hostsEnded);
   if (run.report) {
@@ -293,5 +304,6 @@ export function hostsToResume(
     }
   }
   const targeted = run.targets ?? [...outcome.keys()];
-  return { runId: run.runId, targeted, hosts: targeted.filter((h) => !succeeded(outcome.get(h))), meta: run.meta };
+  const hosts = targeted.filter((h) => !succeeded(outcome.get(h)));
+  return { runId: run.runId, targeted, hosts, finishedPlays: run.finishedPlays, meta: run.meta };
 }

@@ -1,8 +1,8 @@
 import { resolve } from 'node:path';
-import { useColor, type Io } from '../cli/io.js';
+import { useColor, type Io } from './io.js';
 import type { EventBus } from '../engine/events.js';
 import type { RunReport } from '../engine/results.js';
-import type { Redactor } from './redact.js';
+import type { Redactor } from '../playbook/redact.js';
 import { renderDiffs } from './diff.js';
 import { renderJson, writeReportFile } from './json.js';
 import { openJournal } from './journal.js';

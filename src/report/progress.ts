@@ -1,4 +1,4 @@
-import { useColor, type Io } from '../cli/io.js';
+import { useColor, type Io } from './io.js';
 import type { RunEvent } from '../engine/events.js';
 import type { HostResult } from '../engine/results.js';
 import { formatDuration, hostReason, paint, paintStatus, statusLabel } from './table.js';

@@ -1,6 +1,6 @@
 import { readFile, stat } from 'node:fs/promises';
 import ssh2, { type AnyAuthMethod, type ParsedKey } from 'ssh2';
-import type { Connection } from '../engine/plan.js';
+import type { Connection } from '../inventory/connection.js';
 import { TransportError } from './transport.js';
 
 export type ParsedKeyFile = ParsedKey;

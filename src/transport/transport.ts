@@ -1,4 +1,4 @@
-import type { Connection } from '../engine/plan.js';
+import type { Connection } from '../inventory/connection.js';
 
 export type TransportFailure = 'refused' | 'timeout' | 'auth' | 'host_key' | 'dns' | 'dropped';
 

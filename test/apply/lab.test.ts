@@ -1,7 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { memoryIo } from '../../src/cli/io.js';
+import { memoryIo } from '../support/io.js';
 import { EventBus, type RunEvent } from '../../src/engine/events.js';
 import { loadPlan } from '../../src/engine/load-plan.js';
 import type { HostResult, RunReport } from '../../src/engine/results.js';

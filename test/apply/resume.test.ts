@@ -110,3 +110,79 @@ describe('runbook apply --resume', () => {
     expect(none.stderr + unknown.stderr + wrongPlaybook.stderr).not.toMatch(/\n\s+at /);
   });
 });
+
+describe('runbook apply --resume over several plays', () => {
+  const twoPlays = (hold: boolean) =>
+    [
+      '- name: Read',
+      '  hosts: all',
+      '  forks: 5',
+      '  tasks:',
+      '    - name: Read version',
+      '      command: show version',
+      '- name: Push',
+      '  hosts: all',
+      '  forks: 1',
+      '  tasks:',
+      '    - name: Work',
+      // r003 holds the one fork in the first run, so the kill lands inside the second play.
+      `      command: "${hold ? "{{ 'sleep 30' if inventory_hostname == 'r003' else 'true' }}" : 'true'}"`,
+      '',
+    ].join('\n');
+
+  it('after a SIGKILL in the second play, runs that play for the hosts that had only finished the first', async () => {
+    const l = await lab(5);
+    const dir = runDir();
+    const playbook = join(dir, 'two.yml');
+    writeFileSync(playbook, twoPlays(true));
+    const child = startCli(['apply', playbook, '-i', l.inventoryPath, '--run-dir', dir]);
+    const done = collect(child, 60_000);
+    const runs = join(dir, '.runbook/runs');
+    const ended = () => {
+      const id = existsSync(runs) ? readdirSync(runs)[0] : undefined;
+      const path = id ? join(runs, id, 'events.jsonl') : '';
+      return id && existsSync(path) ? { id, count: (readFileSync(path, 'utf8').match(/"type":"host_end"/g) ?? []).length } : null;
+    };
+    const deadline = Date.now() + 30_000;
+    // Five hosts end the first play, then r001 and r002 the second; r003 is asleep.
+    while ((ended()?.count ?? 0) < 7) {
+      if (Date.now() > deadline) throw new Error('timed out waiting for seven host lines');
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    child.kill('SIGKILL');
+    expect((await done).signal).toBe('SIGKILL');
+    const killed = ended()!.id;
+
+    writeFileSync(playbook, twoPlays(false));
+    const before = connections(l);
+    const r = await runCli(['apply', playbook, '-i', l.inventoryPath, '--json', '--run-dir', dir, '--resume']);
+    expect(r.code).toBe(0);
+    const report = JSON.parse(r.stdout) as RunReport;
+    expect(report.resumed_from).toBe(killed);
+    // Nobody repeats the first play; the three hosts the kill kept from the second play run it now.
+    expect(report.hosts.map((h) => [h.name, h.play, h.status]).sort()).toEqual([
+      ['r003', 'Push', 'changed'],
+      ['r004', 'Push', 'changed'],
+      ['r005', 'Push', 'changed'],
+    ]);
+    expect(touched(before, connections(l))).toEqual(['r003', 'r004', 'r005']);
+  });
+
+  it('runs a host from the first play it did not finish, then every later play', async () => {
+    const l = await lab(3, ['r002:fail']);
+    const dir = runDir();
+    const playbook = join(dir, 'two.yml');
+    writeFileSync(playbook, twoPlays(false));
+    const first = await runCli(['apply', playbook, '-i', l.inventoryPath, '--json', '--run-dir', dir]);
+    expect(first.code).toBe(2);
+    l.clearFault('r002');
+    const r = await runCli(['apply', playbook, '-i', l.inventoryPath, '--json', '--run-dir', dir, '--resume']);
+    expect(r.code).toBe(0);
+    const report = JSON.parse(r.stdout) as RunReport;
+    // r002 failed the first play and was dropped from the second: it runs both now, and nobody else runs.
+    expect(report.hosts.map((h) => [h.name, h.play, h.status])).toEqual([
+      ['r002', 'Read', 'changed'],
+      ['r002', 'Push', 'changed'],
+    ]);
+  });
+});

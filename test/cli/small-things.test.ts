@@ -48,6 +48,7 @@ describe('runbook lab', () => {
     child.stdout!.on('data', stopWhenReady);
     const r = await collect(child);
     expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/\nready\nSIGINT: every device stopped\n$/);
     const faults = /^ {2}faults +(.*)$/m.exec(r.stdout)?.[1];
     expect(faults).toBe('site2:hang (20 devices), r00?:slow:2s (9 devices), *:flaky:0.1 (100 devices) (seed 7)');
     expect(existsSync(join(cwd, 'lab.yml'))).toBe(true);

@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { memoryIo } from '../../src/cli/io.js';
+import { memoryIo } from '../support/io.js';
 import { main } from '../../src/cli/main.js';
 import { ROOT, runCli } from '../support/cli.js';
 

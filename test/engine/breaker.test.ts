@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Breaker, type Permit } from '../../src/engine/breaker.js';
-import { FakeClock } from '../../src/engine/clock.js';
+import { FakeClock } from '../support/clock.js';
 import { ConsecutiveFailures } from '../../src/engine/consecutive.js';
 import type { BreakerState } from '../../src/engine/results.js';
 

@@ -22,6 +22,18 @@ describe('ConsecutiveFailures', () => {
     expect(rule.failure()).toBe(false);
   });
 
+  it('says how many failures it still takes to trip', () => {
+    const rule = new ConsecutiveFailures(3);
+    const seen = [rule.remaining()];
+    rule.failure();
+    seen.push(rule.remaining());
+    rule.failure();
+    seen.push(rule.remaining());
+    rule.success();
+    seen.push(rule.remaining());
+    expect(seen).toEqual([3, 2, 1, 3]);
+  });
+
   it('a threshold of one trips on the first failure', () => {
     expect(new ConsecutiveFailures(1).failure()).toBe(true);
   });

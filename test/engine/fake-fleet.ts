@@ -1,9 +1,9 @@
 import nunjucks from 'nunjucks';
 import type { Clock } from '../../src/engine/clock.js';
-import type { Plan, PlannedHost, PlannedPlay, TaskRenderer } from '../../src/engine/plan.js';
+import type { Plan, PlannedHost, PlannedPlay, TaskRenderer } from '../../src/engine/plan-model.js';
 import type { BreakerSpec, PlaySpec, TaskAction, TaskSpec } from '../../src/playbook/types.js';
 import { TransportError, type ConnectOptions, type ExecResult, type Session, type Transport, type TransportFailure } from '../../src/transport/transport.js';
-import type { Connection } from '../../src/engine/plan.js';
+import type { Connection } from '../../src/inventory/connection.js';
 
 /** Hand-made plans and an in-memory transport for engine tests: no sockets, time from a FakeClock. */
 

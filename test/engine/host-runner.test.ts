@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { FakeClock } from '../../src/engine/clock.js';
+import { FakeClock } from '../support/clock.js';
 import { EventBus, type RunEvent } from '../../src/engine/events.js';
 import { runHost } from '../../src/engine/host-runner.js';
 import type { HostResult } from '../../src/engine/results.js';

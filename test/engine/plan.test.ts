@@ -4,9 +4,11 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadPlan } from '../../src/engine/load-plan.js';
-import { REGISTERED_PLACEHOLDER, buildPlan } from '../../src/engine/plan.js';
+import { buildPlan } from '../../src/engine/plan.js';
+import { REGISTERED_PLACEHOLDER } from '../../src/engine/plan-model.js';
 import { formatDiagnostic } from '../../src/playbook/diagnostic.js';
-import type { Inventory, InventoryHost, PlaybookSpec, PlaySpec, TaskSpec } from '../../src/playbook/types.js';
+import type { Inventory, InventoryHost } from '../../src/inventory/types.js';
+import type { PlaybookSpec, PlaySpec, TaskSpec } from '../../src/playbook/types.js';
 
 const loc = (line = 1) => ({ file: 'site.yml', line, col: 1 });
 let dir: string;

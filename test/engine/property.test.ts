@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Breaker, type Permit } from '../../src/engine/breaker.js';
-import { FakeClock } from '../../src/engine/clock.js';
+import { FakeClock } from '../support/clock.js';
 import { ConsecutiveFailures } from '../../src/engine/consecutive.js';
 import { EventBus } from '../../src/engine/events.js';
 import type { BreakerState } from '../../src/engine/results.js';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { FakeClock } from '../../src/engine/clock.js';
+import { FakeClock } from '../support/clock.js';
 import { EventBus, type RunEvent } from '../../src/engine/events.js';
-import type { PlannedPlay } from '../../src/engine/plan.js';
+import type { PlannedPlay } from '../../src/engine/plan-model.js';
 import type { HostResult } from '../../src/engine/results.js';
 import { exitCodeFor, runPlan, type RunOptions } from '../../src/engine/run.js';
 import { FakeTransport, planOf, play, task, type Device } from './fake-fleet.js';

@@ -4,9 +4,10 @@ import { connect as tcpConnect, createServer, type Server, type Socket } from 'n
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Connection } from '../../src/engine/plan.js';
+import type { Connection } from '../../src/inventory/connection.js';
 import { fingerprint, hashHostName } from '../../src/transport/known-hosts.js';
-import { RemoteFileError, SshTransport } from '../../src/transport/ssh.js';
+import { RemoteFileError } from '../../src/transport/sftp-files.js';
+import { SshTransport } from '../../src/transport/ssh.js';
 import type { Session } from '../../src/transport/transport.js';
 import { freePort, keygen, SSHD_TEST_PASSWORD, startSshd, stopProcessTree, type Sshd } from '../support/sshd.js';
 import { failure } from '../support/transport.js';

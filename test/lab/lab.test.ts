@@ -4,7 +4,7 @@ import type { Client } from 'ssh2';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { startLab, type Lab } from '../../src/lab/lab.js';
-import { loadInventory } from '../../src/playbook/inventory.js';
+import { loadInventory } from '../../src/inventory/inventory.js';
 import { until } from '../support/wait.js';
 import { connect, connectError, exec, sftp } from './ssh.js';
 

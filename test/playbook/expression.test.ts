@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { evaluateExpression, parseExpression } from '../../src/playbook/expression.js';
-import { RenderError, TemplateEngine } from '../../src/playbook/template.js';
+import { TemplateEngine } from '../../src/playbook/template/engine.js';
+import { RenderError } from '../../src/playbook/template/errors.js';
 
 const engine = new TemplateEngine(['/nonexistent/templates']);
 const test = (expr: string, ctx: Record<string, unknown>) => evaluateExpression(engine, expr, ctx);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { findBlockProblem } from '../../src/playbook/template-blocks.js';
+import { findBlockProblem } from '../../src/playbook/template/blocks.js';
 
 describe('findBlockProblem', () => {
   it('names the innermost unclosed block where it opened', () => {

@@ -2,7 +2,9 @@ import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RenderError, TemplateEngine, findTemplate, templateSearchPath } from '../../src/playbook/template.js';
+import { TemplateEngine } from '../../src/playbook/template/engine.js';
+import { RenderError } from '../../src/playbook/template/errors.js';
+import { findTemplate, templateSearchPath } from '../../src/playbook/template/jail.js';
 
 let root: string;
 let engine: TemplateEngine;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createTwoFilesPatch } from 'diff';
 import { diffTarget, renderDiffs } from '../../src/report/diff.js';
-import { Redactor } from '../../src/report/redact.js';
+import { Redactor } from '../../src/playbook/redact.js';
 import { fixtureReport } from '../fixtures/report/events.js';
 
 describe('renderDiffs', () => {

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { renderJson, validateReport, writeReportFile } from '../../src/report/json.js';
-import { RunCollector } from '../../src/report/collector.js';
+import { RunCollector } from '../../src/engine/collector.js';
 import { fixtureEvents, fixtureReport } from '../fixtures/report/events.js';
 
 const dirs: string[] = [];

@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { memoryIo } from '../../src/cli/io.js';
+import { memoryIo } from '../support/io.js';
 import { EventBus, type RunEvent } from '../../src/engine/events.js';
 import { attachOutputs, type OutputOptions } from '../../src/report/outputs.js';
 import { readRun } from '../../src/report/journal.js';

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { memoryIo } from '../../src/cli/io.js';
+import { memoryIo } from '../support/io.js';
 import { createProgress } from '../../src/report/progress.js';
 import type { RunEvent } from '../../src/engine/events.js';
 import type { HostResult } from '../../src/engine/results.js';
@@ -168,7 +168,7 @@ describe('progress on a TTY', () => {
     // A process that forgets stop() must still exit: the redraw timer is unref'd.
     const script = `
       import { createProgress } from './src/report/progress.ts';
-      import { memoryIo } from './src/cli/io.ts';
+      import { memoryIo } from './test/support/io.ts';
       createProgress(memoryIo({ isTTY: true }), { intervalMs: 50 });
     `;
     const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: ROOT, timeout: 30_000 });

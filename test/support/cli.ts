@@ -3,8 +3,8 @@ import { fileURLToPath } from 'node:url';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const MAIN = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
-/** tsx found from here, so the CLI can run in any directory (a user's own folder, a temporary one). */
-export const TSX = import.meta.resolve('tsx');
+// By path, so the CLI also starts in a directory outside the repository (a playbook in a temporary dir).
+export const TSX = new URL('../../node_modules/tsx/dist/loader.mjs', import.meta.url).href;
 const ENTRY = `import { main } from ${JSON.stringify(MAIN)}; process.exitCode = await main(process.argv.slice(1));`;
 
 export interface CliResult {

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Connection } from '../../src/engine/plan.js';
+import type { Connection } from '../../src/inventory/connection.js';
 import { startLab, type Lab } from '../../src/lab/lab.js';
 import { SshTransport } from '../../src/transport/ssh.js';
 import { failure } from '../support/transport.js';

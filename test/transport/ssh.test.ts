@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Connection } from '../../src/engine/plan.js';
+import type { Connection } from '../../src/inventory/connection.js';
 import { credentialsFor } from '../../src/transport/auth.js';
 import { classifyConnectError, SshTransport } from '../../src/transport/ssh.js';
 import { TransportError } from '../../src/transport/transport.js';

@@ -1,5 +1,5 @@
-import type { EventBus, RunEvent } from '../engine/events.js';
-import type { BreakerTimeline, Halted, HostResult, RunReport, Summary } from '../engine/results.js';
+import type { EventBus, RunEvent } from './events.js';
+import type { BreakerTimeline, Halted, HostResult, RunReport, Summary } from './results.js';
 
 /**
  * Builds the RunReport from the engine's events alone, so every report (tables, JSON, JUnit) reads one

@@ -1,3 +1,5 @@
+import { MAGIC_VARS } from './types.js';
+
 /**
  * Secrets never appear in output, reports or journals. A variable is secret when its name says so
  * (password, secret, token, api key, private key, passphrase, or a `vault_` prefix); the values behind
@@ -12,7 +14,7 @@ const NAMES_AN_ENV_VAR = /_env$/;
  * Variables runbook gives every host, never secret. `groups` lists the whole inventory under every host:
  * walking it for each host would make building redactors quadratic in the fleet's size.
  */
-const MAGIC_VARS = new Set(['groups', 'group_names', 'inventory_hostname']);
+const NEVER_SECRET: ReadonlySet<string> = new Set(MAGIC_VARS);
 
 export function isSecretName(name: string): boolean {
   return SECRET_NAME.test(name) && !NAMES_AN_ENV_VAR.test(name);
@@ -48,7 +50,7 @@ export class Redactor {
   /** Adds the secret-named values of `vars` (recursively) and the env values that `*_env` connection vars name. */
   addFromVars(vars: Record<string, unknown>, env: NodeJS.ProcessEnv): this {
     for (const [k, v] of Object.entries(vars)) {
-      if (MAGIC_VARS.has(k)) continue;
+      if (NEVER_SECRET.has(k)) continue;
       if (NAMES_AN_ENV_VAR.test(k) && typeof v === 'string') this.add(env[v]);
       else if (isSecretName(k)) this.collect(v);
       else if (v && typeof v === 'object') this.addFromVars(v as Record<string, unknown>, env);

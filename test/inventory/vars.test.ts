@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { InventoryVars, resolveConnection } from '../../src/playbook/vars.js';
-import type { Inventory, InventoryGroup, InventoryHost } from '../../src/playbook/types.js';
+import { resolveConnection } from '../../src/inventory/connection.js';
+import { InventoryVars } from '../../src/inventory/vars.js';
+import type { Inventory, InventoryGroup, InventoryHost } from '../../src/inventory/types.js';
 
 const loc = { file: 'inventory.yml', line: 1, col: 1 };
 const group = (name: string, vars: Record<string, unknown>, hosts: string[], children: string[]): InventoryGroup => ({ name, vars, hosts, children, loc });

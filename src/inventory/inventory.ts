@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
-import { diagnostic, sortDiagnostics, type Diagnostic, type Loc } from './diagnostic.js';
-import { displayPath, loadYamlFile, type LoadedYaml, type YamlPath } from './load.js';
-import { bundledSchema, schemaDiagnostics } from './schema.js';
+import { diagnostic, sortDiagnostics, type Diagnostic, type Loc } from '../playbook/diagnostic.js';
+import { displayPath, loadYamlFile, type LoadedYaml, type YamlPath } from '../playbook/load.js';
+import { bundledSchema, schemaDiagnostics } from '../playbook/schema.js';
 import type { Inventory, InventoryGroup, InventoryHost } from './types.js';
 
 /**

@@ -5,7 +5,7 @@ import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import YAML from 'yaml';
 import { formatDiagnostic } from '../../src/playbook/diagnostic.js';
-import { expandHostRange, loadInventory, MAX_RANGE_HOSTS } from '../../src/playbook/inventory.js';
+import { expandHostRange, loadInventory, MAX_RANGE_HOSTS } from '../../src/inventory/inventory.js';
 
 const EXAMPLE = new URL('../fixtures/examples/inventory.yml', import.meta.url).pathname;
 const dir = mkdtempSync(join(tmpdir(), 'runbook-inventory-'));

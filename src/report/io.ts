@@ -41,18 +41,3 @@ export function processIo(): Io {
 export function useColor(io: Io): boolean {
   return io.isTTY && io.env.NO_COLOR === undefined;
 }
-
-/** A captured Io for tests and for composing commands. */
-export function memoryIo(opts: Partial<Pick<Io, 'isTTY' | 'env' | 'cwd'>> = {}): Io & { stdout: () => string; stderr: () => string } {
-  let out = '';
-  let err = '';
-  return {
-    out: (t) => void (out += t),
-    err: (t) => void (err += t),
-    isTTY: opts.isTTY ?? false,
-    env: opts.env ?? {},
-    cwd: opts.cwd ?? process.cwd(),
-    stdout: () => out,
-    stderr: () => err,
-  };
-}

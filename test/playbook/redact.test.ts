@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { REDACTED, Redactor, isSecretName, redactVars } from '../src/report/redact.js';
+import { REDACTED, Redactor, isSecretName, redactVars } from '../../src/playbook/redact.js';
 
 describe('redaction', () => {
   it('treats password, token, secret and vault_ variables as secret but not *_env names', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { parsePattern, resolvePattern, selectHosts } from '../../src/playbook/patterns.js';
-import type { Inventory, InventoryGroup, InventoryHost } from '../../src/playbook/types.js';
+import { parsePattern, resolvePattern, selectHosts } from '../../src/inventory/patterns.js';
+import type { Inventory, InventoryGroup, InventoryHost } from '../../src/inventory/types.js';
 
 const loc = { file: 'inventory.yml', line: 1, col: 1 };
 

@@ -1,0 +1,88 @@
+import { readFileSync } from 'node:fs';
+import nunjucks from 'nunjucks';
+import { displayPath } from '../load.js';
+import { RenderError, rethrowDisplayed, toRenderError } from './errors.js';
+import { addAnsibleFilters } from './filters.js';
+import { findTemplate, TemplatePathLoader } from './jail.js';
+import { installStrictUndefined } from './strict.js';
+import { installSandbox } from '../sandbox.js';
+
+/**
+ * One strict Nunjucks environment per template path. Compiled templates and inline strings are cached, so
+ * rendering the same template for 10,000 hosts compiles it once.
+ */
+export class TemplateEngine {
+  readonly env: nunjucks.Environment;
+  private readonly inline = new Map<string, nunjucks.Template>();
+
+  constructor(readonly searchPath: string[]) {
+    installSandbox();
+    installStrictUndefined();
+    // dev: keep nunjucks' own error objects (with positions and causes) instead of flattened copies.
+    this.env = new nunjucks.Environment(new TemplatePathLoader(searchPath), { autoescape: false, throwOnUndefined: true, dev: true });
+    addAnsibleFilters(this.env);
+  }
+
+  /** Compiles a template file now, so syntax errors surface without rendering. */
+  compileFile(src: string): void {
+    const found = findTemplate(this.searchPath, src);
+    if (!found.ok) throw new RenderError(found.message, src, 1, 1);
+    try {
+      this.env.getTemplate(src, true);
+    } catch (err) {
+      throw toRenderError(err, displayPath(found.path), sourceOf(found.path));
+    }
+  }
+
+  renderFile(src: string, ctx: Record<string, unknown>): string {
+    let tmpl: nunjucks.Template;
+    try {
+      tmpl = this.env.getTemplate(src, true);
+    } catch (err) {
+      const found = findTemplate(this.searchPath, src);
+      if (!found.ok) throw new RenderError(found.message, src, 1, 1);
+      throw toRenderError(err, displayPath(found.path), sourceOf(found.path));
+    }
+    try {
+      return tmpl.render(ctx);
+    } catch (err) {
+      const e = toRenderError(err, (tmpl as unknown as { path?: string }).path ?? src);
+      return rethrowDisplayed(e);
+    }
+  }
+
+  /** Compiles (once) an inline template such as a command; `name` is how errors name it. */
+  compileString(text: string, name: string): nunjucks.Template {
+    const key = `${name}\u0000${text}`;
+    let t = this.inline.get(key);
+    if (!t) {
+      try {
+        t = new nunjucks.Template(text, this.env, name, true);
+      } catch (err) {
+        throw toRenderError(err, name, text);
+      }
+      this.inline.set(key, t);
+    }
+    return t;
+  }
+
+  renderString(text: string, ctx: Record<string, unknown>, name: string): string {
+    // Most commands hold no template syntax at all; skip nunjucks for them.
+    if (!text.includes('{')) return text;
+    const t = this.compileString(text, name);
+    try {
+      return t.render(ctx);
+    } catch (err) {
+      throw toRenderError(err, name);
+    }
+  }
+}
+
+/** The text of a template that failed to compile, to locate an unclosed block in it. */
+function sourceOf(path: string): string | undefined {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return undefined;
+  }
+}
