@@ -1,6 +1,7 @@
 import Table from 'cli-table3';
 import type { BreakerTimeline, HostResult, HostStatus, RunReport, TaskResult } from '../engine/results.js';
 import { EXIT_MEANING, exitCodeFor } from '../engine/run.js';
+import { renderReasons } from './reasons.js';
 
 export interface RenderOptions {
   /** Show every host, even on a large fleet. */
@@ -205,7 +206,8 @@ export function renderRecap(report: RunReport, opts: { color?: boolean } = {}): 
 export function renderReport(report: RunReport, opts: RenderOptions = {}): string {
   const header = [`run ${report.run_id} of ${report.playbook}${report.check ? ' (check)' : ''}`];
   if (report.resumed_from) header.push(`resumed from run ${report.resumed_from}`);
-  const sections = [header.join('\n'), hostTable(report, opts), batchTable(report, opts)];
+  const reasons = renderReasons(report.hosts);
+  const sections = [header.join('\n'), hostTable(report, opts), ...(reasons ? [reasons] : []), batchTable(report, opts)];
   const breakers = breakerTable(report, opts);
   if (breakers) sections.push(breakers);
   sections.push(renderRecap(report, opts));

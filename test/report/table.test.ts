@@ -75,10 +75,12 @@ describe('renderReport', () => {
     expect(renderReport(fleet(LARGE_FLEET, [])).match(/│ r\d{3} /g)).toHaveLength(20);
   });
 
-  it('cuts long reasons to fit a narrow terminal', () => {
+  it('cuts long reasons in the table to fit a narrow terminal, and says each whole once below it', () => {
     const text = renderReport(fixtureReport(), { width: 80 });
-    expect(text).toContain('…');
-    expect(text).not.toContain('timed out after 1.0s');
+    expect(text).toMatch(/│ fra-r1 │ .*…/);
+    expect(text.match(/timed out after 1\.0s/g)).toHaveLength(1);
+    expect(text).toContain('why hosts failed:\n  2 hosts: fra-r1, fra-r2\n    timeout: connect to 127.0.0.1:40112 timed out after 1.0s\n');
+    expect(text).toContain('    stderr (last line):\n      | % ntp: service is locked by another session\n');
   });
 
   it('says when a run was a check or a resume', () => {
