@@ -1,0 +1,220 @@
+import { DEFAULT_TASK_TIMEOUT_MS } from '../engine/host-runner.js';
+import type { Plan, PlannedHost, PlannedPlay, PlannedTask } from '../engine/plan-model.js';
+import { formatDuration } from '../playbook/duration.js';
+import { redactVars, type Redactor } from '../playbook/redact.js';
+import type { PlaySpec, SerialEntry, TaskSpec } from '../playbook/types.js';
+
+/**
+ * What `runbook plan` shows: per play, the settings that guard the rollout (forks, timeouts, batches, the
+ * failure budget, the breaker) and each host's tasks rendered, with everything that decides when and how
+ * often a task runs. A reviewer reads the text; tools read the JSON, which carries the same facts.
+ */
+
+export interface JsonTask {
+  name: string;
+  action: string;
+  command?: string;
+  template?: { src: string; dest: string; content: string; mode?: string };
+  assert?: string[];
+  when?: string[];
+  failed_when?: string[];
+  changed_when?: string[];
+  register?: string;
+  /** Longest time one attempt may take (the default when the task sets none). */
+  timeout_ms: number;
+  retries: number;
+  retry_delay_ms: number;
+  ignore_errors: boolean;
+  check_mode: 'run' | 'skip';
+}
+
+export interface JsonPlaySettings {
+  forks: number;
+  connect_rate: number | null;
+  connect_timeout_ms: number;
+  serial: (number | string)[] | null;
+  max_fail_percentage: number | null;
+  max_failures: number | null;
+  breaker: { scope: string; failure_threshold: number; success_threshold: number; cooldown_ms: number; on_open: 'skip' | 'wait' } | null;
+}
+
+function jsonTask(t: PlannedTask, redactor: Redactor): JsonTask {
+  const s = t.spec;
+  const out: JsonTask = {
+    name: s.name,
+    action: s.action.kind,
+    timeout_ms: s.timeoutMs ?? DEFAULT_TASK_TIMEOUT_MS,
+    retries: s.retries,
+    retry_delay_ms: s.retryDelayMs,
+    ignore_errors: s.ignoreErrors,
+    check_mode: s.checkMode,
+  };
+  if (t.preview.command !== undefined) out.command = redactor.text(t.preview.command);
+  if (t.preview.template) out.template = { ...t.preview.template, content: redactor.text(t.preview.template.content) };
+  if (s.action.kind === 'assert') out.assert = s.action.that;
+  if (s.when?.length) out.when = s.when;
+  if (s.failedWhen?.length) out.failed_when = s.failedWhen;
+  if (s.changedWhen?.length) out.changed_when = s.changedWhen;
+  if (s.register) out.register = s.register;
+  return out;
+}
+
+const serialText = (e: SerialEntry): number | string => (e.kind === 'percent' ? `${e.value}%` : e.value);
+
+export function playSettings(spec: PlaySpec): JsonPlaySettings {
+  const b = spec.breaker;
+  return {
+    forks: spec.forks,
+    connect_rate: spec.connectRate,
+    connect_timeout_ms: spec.connectTimeoutMs,
+    serial: spec.serial ? spec.serial.map(serialText) : null,
+    max_fail_percentage: spec.maxFailPercentage,
+    max_failures: spec.maxFailures,
+    breaker: b
+      ? { scope: b.scope, failure_threshold: b.failureThreshold, success_threshold: b.successThreshold, cooldown_ms: b.cooldownMs, on_open: b.onOpen }
+      : null,
+  };
+}
+
+/** `groups` lists the whole inventory; repeating it under every host would drown the plan. */
+function shownVars(h: PlannedHost): Record<string, unknown> {
+  const { groups: _groups, ...rest } = h.vars;
+  return rest;
+}
+
+/** The plan as `plan --json` prints it (secrets redacted). */
+export function planJson(plan: Plan, redactor: Redactor): { plays: unknown[] } {
+  return {
+    plays: plan.plays.map((p) => ({
+      name: p.name,
+      settings: playSettings(p.spec),
+      batches: p.batches,
+      hosts: Object.fromEntries(
+        [...p.hosts.values()].map((h) => [
+          h.name,
+          {
+            vars: redactVars(shownVars(h), redactor),
+            tasks: h.tasks.map((t) => jsonTask(t, redactor)),
+            rescue: h.rescue.map((t) => jsonTask(t, redactor)),
+          },
+        ]),
+      ),
+    })),
+  };
+}
+
+/** The play's guard rails: how fast it goes, its failure budget, and its breaker. */
+function settingsLines(spec: PlaySpec): string[] {
+  const pace = [
+    `forks ${spec.forks}`,
+    `connect_timeout ${formatDuration(spec.connectTimeoutMs)}`,
+    `connect_rate ${spec.connectRate === null ? 'no cap' : `${spec.connectRate}/s`}`,
+    `serial ${spec.serial ? `[${spec.serial.map(serialText).join(', ')}]` : 'all hosts in one batch'}`,
+  ];
+  const budget = [
+    `max_fail_percentage ${spec.maxFailPercentage ?? 'none'}`,
+    `max_failures ${spec.maxFailures ?? 'none'}`,
+  ];
+  const b = spec.breaker;
+  const breaker = b
+    ? `breaker per ${b.scope === 'play' ? 'play' : b.scope}: opens after ${b.failureThreshold} failed hosts in a row, ` +
+      `half-open after ${formatDuration(b.cooldownMs)}, closes after ${b.successThreshold} successful probe${b.successThreshold === 1 ? '' : 's'}, ` +
+      `on_open ${b.onOpen}`
+    : 'breaker none';
+  return [`  ${pace.join(', ')}`, `  ${budget.join(', ')}`, `  ${breaker}`];
+}
+
+/** `[when: …] [retries 2 every 1s] [timeout 30s]`: what decides whether, how often and how long a task runs. */
+function taskConditions(s: TaskSpec): string {
+  const parts: string[] = [];
+  if (s.when?.length) parts.push(`when: ${s.when.join(' and ')}`);
+  if (s.retries > 0) parts.push(`retries ${s.retries} every ${formatDuration(s.retryDelayMs)}`);
+  if (s.timeoutMs !== undefined) parts.push(`timeout ${formatDuration(s.timeoutMs)}`);
+  if (s.failedWhen?.length) parts.push(`failed_when: ${s.failedWhen.join(' and ')}`);
+  if (s.changedWhen?.length) parts.push(`changed_when: ${s.changedWhen.join(' and ')}`);
+  if (s.ignoreErrors) parts.push('ignore_errors');
+  if (s.checkMode === 'run') parts.push('check_mode: run');
+  return parts.map((p) => `  [${p}]`).join('');
+}
+
+function describeTask(t: PlannedTask, redactor: Redactor): string[] {
+  const a = t.spec.action;
+  const head = `${t.index + 1}. ${t.spec.name}${taskConditions(t.spec)}`;
+  if (a.kind === 'command') return [head, `     $ ${redactor.text(t.preview.command ?? a.command)}`];
+  if (a.kind === 'assert') return [head, `     assert: ${a.that.join(' and ')}`];
+  const tpl = t.preview.template!;
+  const mode = tpl.mode ? ` (mode ${tpl.mode})` : '';
+  const body = redactor.text(tpl.content).replace(/\n$/, '').split('\n').map((l) => `     | ${l}`);
+  return [head, `     template ${tpl.src} -> ${tpl.dest}${mode}`, ...body];
+}
+
+function hostList(names: string[], max = 12): string {
+  return names.length <= max ? names.join(', ') : `${names.slice(0, max).join(', ')}, … (+${names.length - max} more)`;
+}
+
+const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/** A task as rendered for a host, with the host's own name blanked: hosts differing only by name compare equal. */
+function taskShape(t: PlannedTask, host: string): string {
+  return JSON.stringify(t.preview).replace(new RegExp(`\\b${escape(host)}\\b`, 'g'), '\u0000host');
+}
+
+interface HostGroup {
+  hosts: string[];
+  host: PlannedHost;
+  tasks: string[];
+  rescue: string[];
+}
+
+/**
+ * Hosts whose tasks render the same, apart from their own name, form one group shown once (for its first
+ * host). After the first group, a task rendered as in the group above is a single line, so what differs
+ * between groups stands out.
+ */
+function hostGroups(play: PlannedPlay): HostGroup[] {
+  const groups = new Map<string, HostGroup>();
+  for (const h of play.hosts.values()) {
+    const tasks = h.tasks.map((t) => taskShape(t, h.name));
+    const rescue = h.rescue.map((t) => taskShape(t, h.name));
+    const key = JSON.stringify([tasks, rescue]);
+    const g = groups.get(key);
+    if (g) g.hosts.push(h.name);
+    else groups.set(key, { hosts: [h.name], host: h, tasks, rescue });
+  }
+  return [...groups.values()];
+}
+
+function groupLines(g: HostGroup, previous: HostGroup | undefined, redactor: Redactor): string[] {
+  const shownFor = g.hosts.length > 1 && g.host.tasks.some((t, i) => JSON.stringify(t.preview) !== g.tasks[i]) ? ` (rendered for ${g.host.name}; the others differ only in their name)` : '';
+  const lines = ['', `  ${g.hosts.length === 1 ? 'host' : `${g.hosts.length} hosts`}: ${hostList(g.hosts)}${shownFor}`];
+  const render = (tasks: PlannedTask[], shapes: string[], before: string[] | undefined, indent: string) => {
+    tasks.forEach((t, i) => {
+      if (before !== undefined && before[i] === shapes[i]) lines.push(`${indent}${t.index + 1}. ${t.spec.name}  (as above)`);
+      else lines.push(...describeTask(t, redactor).map((l) => `${indent}${l}`));
+    });
+  };
+  render(g.host.tasks, g.tasks, previous?.tasks, '    ');
+  if (g.host.rescue.length > 0) {
+    lines.push('    rescue:');
+    render(g.host.rescue, g.rescue, previous?.rescue, '      ');
+  }
+  return lines;
+}
+
+/** The plan as `runbook plan` prints it. */
+export function planText(plan: Plan, redactor: Redactor): string {
+  const lines: string[] = [];
+  for (const play of plan.plays) {
+    const n = play.hosts.size;
+    lines.push(`PLAY ${play.name}  (${n} host${n === 1 ? '' : 's'}, ${play.batches.length} batch${play.batches.length === 1 ? '' : 'es'})`);
+    lines.push(...settingsLines(play.spec));
+    play.batches.forEach((b, i) => lines.push(`  batch ${i + 1}/${play.batches.length} (${b.length}): ${hostList(b)}`));
+    let previous: HostGroup | undefined;
+    for (const g of hostGroups(play)) {
+      lines.push(...groupLines(g, previous, redactor));
+      previous = g;
+    }
+    lines.push('');
+  }
+  return `${lines.join('\n')}\n`;
+}
