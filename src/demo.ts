@@ -1,13 +1,9 @@
 import { fileURLToPath } from 'node:url';
-import { processIo, type Io } from './report/io.js';
-import { EventBus } from './engine/events.js';
+import { runApply } from './cli/run-apply.js';
 import { loadPlan } from './engine/load-plan.js';
 import type { RunReport } from './engine/results.js';
-import { exitCodeFor, runPlan } from './engine/run.js';
 import { startLab, type LabHost } from './lab/lab.js';
-import { newRunId } from './report/journal.js';
-import { attachOutputs } from './report/outputs.js';
-import { SshTransport } from './transport/ssh.js';
+import { processIo, type Io } from './report/io.js';
 
 /**
  * `npm run demo`: a lab of simulated devices with trouble built in (a site that hangs, a device that flakes),
@@ -44,22 +40,9 @@ export async function runDemo(opts: DemoOptions): Promise<DemoOutcome> {
       for (const d of diagnostics) opts.io.err(`${d.file}:${d.line}:${d.col}: ${d.message}\n`);
       return { code: 4, report: null, devices };
     }
-    const bus = new EventBus();
-    const runId = newRunId();
     // The journal goes where `runbook apply` puts it, so `runbook report` can show the demo's run again.
-    const outputs = attachOutputs(bus, opts.io, {
-      json: false,
-      verbose: false,
-      diff: false,
-      runDir: '.',
-      runId,
-      playbook: plan.playbook,
-      check: false,
-      resumedFrom: null,
-    });
-    const report = await runPlan(plan, { transport: new SshTransport({ env: opts.io.env }), bus, runId, env: opts.io.env });
-    const problems = outputs.finish(report);
-    return { code: problems.length > 0 ? 1 : exitCodeFor(report), report, devices };
+    const { report, code } = await runApply(plan, { io: opts.io, playbook: plan.playbook, outputs: { runDir: '.' } });
+    return { code, report, devices };
   } finally {
     await lab.stop();
   }

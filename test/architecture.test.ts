@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
 /**
- * Dependencies point one way: cli → report → engine → actions → transport / lab → inventory → playbook. A
+ * Dependencies point one way: cli → report → engine → actions → transport / lab → inventory / network → playbook. A
  * module may import its own layer or a lower one; layers of the same rank (transport and lab) are peers and
  * import neither each other nor anything above. And no module imports itself back through others.
  */
@@ -13,6 +13,8 @@ const SRC = fileURLToPath(new URL('../src', import.meta.url));
 const RANK: Record<string, number> = {
   playbook: 0,
   inventory: 1,
+  // Network OS knowledge: platform profiles and configuration semantics, pure data and functions.
+  network: 1,
   transport: 2,
   lab: 2,
   actions: 3,

@@ -1,16 +1,12 @@
 import { resolve } from 'node:path';
 import { EXIT, UsageError, parseFlags, positiveInt } from './args.js';
 import type { Io } from '../report/io.js';
-import { EventBus } from '../engine/events.js';
 import { loadPlan } from '../engine/load-plan.js';
 import type { Plan } from '../engine/plan-model.js';
-import { exitCodeFor, runPlan } from '../engine/run.js';
 import { formatDiagnostic } from '../playbook/diagnostic.js';
-import { hostsToResume, newRunId, RunNotFoundError } from '../report/journal.js';
-import { attachOutputs, type Outputs } from '../report/outputs.js';
-import { describeFsError, outputFileProblem } from '../report/writable.js';
-import { Redactor } from '../playbook/redact.js';
-import { SshTransport } from '../transport/ssh.js';
+import { hostsToResume, RunNotFoundError } from '../report/journal.js';
+import { outputFileProblem } from '../report/writable.js';
+import { runApply } from './run-apply.js';
 
 const USAGE = `usage: runbook apply PLAYBOOK [-i INV] [--limit PATTERN] [--check] [--diff] [--forks N] [--verbose]
                      [--report-file FILE] [--junit FILE] [--json] [--resume [RUN_ID]] [--run-dir DIR]
@@ -116,52 +112,27 @@ export async function apply(rawArgv: string[], io: Io): Promise<number> {
     }
   }
 
-  const runId = newRunId();
-  const bus = new EventBus();
-  let outputs: Outputs;
-  try {
-    outputs = attachOutputs(bus, io, {
-      json: values.json ?? false,
-      verbose: values.verbose ?? false,
-      diff: values.diff ?? false,
-      runDir,
-      runId,
+  const applied = await whileStoppable(io, (stop) =>
+    runApply(plan, {
+      io,
       playbook,
-      check,
-      resumedFrom: resume?.runId ?? null,
-      ...(values['report-file'] ? { reportFile: values['report-file'] } : {}),
-      ...(values.junit ? { junitFile: values.junit } : {}),
-      ...(values.diff ? { redactor: redactorFor(plan, io) } : {}),
-    });
-  } catch (err) {
-    io.err(`runbook apply: cannot record the run under ${runDir}: ${describeFsError(err, (err as NodeJS.ErrnoException).path ?? runDir)}\n`);
-    return EXIT.usage;
-  }
-
-  const report = await whileStoppable(io, (stop) =>
-    runPlan(plan, {
-      transport: new SshTransport({ env: io.env, warn: (m) => io.err(`warning: ${m}\n`) }),
-      bus,
-      runId,
+      playbookLabel: playbook,
       check,
       diff: values.diff ?? false,
-      env: io.env,
-      signal: stop.graceful,
-      abortSignal: stop.hard,
-      playbookLabel: playbook,
       resumedFrom: resume?.runId ?? null,
+      stop,
+      outputs: {
+        runDir,
+        json: values.json ?? false,
+        verbose: values.verbose ?? false,
+        ...(values['report-file'] ? { reportFile: values['report-file'] } : {}),
+        ...(values.junit ? { junitFile: values.junit } : {}),
+      },
       ...(forks !== undefined ? { forks } : {}),
     }),
   );
-  const unwritten = outputs.finish(report);
-
-  // A journal line or progress line that could not be written (a full disk, a closed pipe) did not stop the rollout.
-  for (const err of bus.listenerErrors()) io.err(`runbook apply: an output failed during the run: ${err instanceof Error ? err.message : String(err)}\n`);
-  const code = exitCodeFor(report);
-  if (code !== EXIT.ok) return code;
-  if (bus.listenerErrors().length > 0) return EXIT.internal;
-  // The hosts are fine but a file asked for on the command line is missing: CI must not read that as success.
-  return unwritten.length > 0 ? EXIT.usage : EXIT.ok;
+  if (applied.report === null) io.err(`runbook apply: ${applied.message}\n`);
+  return applied.code;
 }
 
 const targets = (plan: Plan) => plan.plays.reduce((n, p) => n + p.hosts.size, 0);
@@ -189,13 +160,6 @@ function resumeNote(resume: ReturnType<typeof hostsToResume>, playbook: string, 
   const left = `${resume.hosts.length} of its ${resume.targeted.length} host${resume.targeted.length === 1 ? '' : 's'} unfinished`;
   const others = asked === undefined ? '; runbook runs lists every run, --resume RUN_ID picks another' : '';
   return `resuming run ${resume.runId} (${why}, started ${started} UTC): ${left}${others}\n`;
-}
-
-/** Every secret any host's variables name: diffs are where a templated secret would show. */
-function redactorFor(plan: Plan, io: Io): Redactor {
-  const redactor = new Redactor();
-  for (const play of plan.plays) for (const host of play.hosts.values()) redactor.addFromVars(host.vars, io.env);
-  return redactor;
 }
 
 interface Stop {

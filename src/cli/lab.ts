@@ -1,11 +1,12 @@
 import { resolve } from 'node:path';
 import { parseDuration, DURATION_HELP } from '../playbook/duration.js';
-import { parseFaultSpec, startLab } from '../lab/lab.js';
+import { LAB_ENABLE_ENV, LAB_PLATFORMS, parseFaultSpec, startLab, type LabPlatform } from '../lab/lab.js';
 import { targetMatches } from '../lab/faults.js';
 import { EXIT, parseFlags, positiveInt, UsageError } from './args.js';
 import type { Io } from '../report/io.js';
 
-const HELP = `usage: runbook lab [--hosts N] [--sites S] [--fault SPEC]... [--latency DUR] [--inventory-out FILE] [--seed N] [--dir DIR]
+const HELP = `usage: runbook lab [--hosts N] [--sites S] [--platform P] [--fault SPEC]... [--latency DUR] [--minute DUR]
+                  [--inventory-out FILE] [--seed N] [--dir DIR]
 
 Serves simulated SSH devices on 127.0.0.1 and writes an inventory, a client key and a known_hosts for them,
 until interrupted (Ctrl-C or SIGTERM).
@@ -15,8 +16,12 @@ options:
   --sites S            host rK is in site ((K-1) mod S)+1, named site1…siteS (default 1)
   --fault SPEC         TARGET:KIND[:ARG], repeatable; TARGET is a host, a site or a glob
                        kinds: hang, refuse, auth, slow:DUR, fail, drop, stall, flaky:P
+                       network CLI kinds: slowcmd:DUR, deny:REGEX, cut:N (config lines), banner, more
                        e.g. --fault site2:hang --fault 'r00?:slow:2s' --fault '*:flaky:0.1'
   --latency DUR        added to every command (default 20ms)
+  --platform P         network devices driven through their CLI: ios, eos, junos, or mixed (all three
+                       in turn); without it devices run LabOS
+  --minute DUR         how long a lab minute lasts for rollback timers (default 1m)
   --inventory-out FILE where to write the inventory (default DIR/inventory.yml)
   --seed N             makes flaky failures the same on every run
   --dir DIR            where the key, known_hosts and inventory go (default a temporary directory,
@@ -32,6 +37,8 @@ export async function lab(argv: string[], io: Io): Promise<number> {
     sites: { type: 'string' },
     fault: { type: 'string', multiple: true },
     latency: { type: 'string' },
+    platform: { type: 'string' },
+    minute: { type: 'string' },
     'inventory-out': { type: 'string' },
     seed: { type: 'string' },
     dir: { type: 'string' },
@@ -59,6 +66,19 @@ export async function lab(argv: string[], io: Io): Promise<number> {
     if (ms === null) throw new UsageError(`--latency takes ${DURATION_HELP}, not "${values.latency}"`);
     latencyMs = ms;
   }
+  let platform: LabPlatform | 'mixed' | undefined;
+  if (values.platform !== undefined) {
+    if (values.platform !== 'mixed' && !(LAB_PLATFORMS as readonly string[]).includes(values.platform)) {
+      throw new UsageError(`--platform takes ${LAB_PLATFORMS.join(', ')} or mixed, not "${values.platform}"`);
+    }
+    platform = values.platform as LabPlatform | 'mixed';
+  }
+  let minuteMs: number | undefined;
+  if (values.minute !== undefined) {
+    const ms = parseDuration(values.minute);
+    if (ms === null || ms === 0) throw new UsageError(`--minute takes ${DURATION_HELP}, not "${values.minute}"`);
+    minuteMs = ms;
+  }
   let seed: number | undefined;
   if (values.seed !== undefined) {
     if (!/^\d+$/.test(values.seed) || Number(values.seed) >= 2 ** 32) throw new UsageError(`--seed takes a whole number below 2^32, not "${values.seed}"`);
@@ -71,6 +91,8 @@ export async function lab(argv: string[], io: Io): Promise<number> {
     faults,
     latencyMs,
     seed,
+    ...(platform ? { platform } : {}),
+    ...(minuteMs !== undefined ? { minuteMs } : {}),
     dir: values.dir === undefined ? undefined : resolve(io.cwd, values.dir),
     inventoryOut: values['inventory-out'] === undefined ? undefined : resolve(io.cwd, values['inventory-out']),
   });
@@ -101,6 +123,9 @@ export async function lab(argv: string[], io: Io): Promise<number> {
       `  known_hosts  ${running.knownHostsPath}`,
       `  key          ${running.keyPath} (user ${running.user}, password ${running.password})`,
       `  faults       ${faults.length > 0 ? faults.map((f) => `${f} (${affected(f)})`).join(', ') : 'none'}${seed === undefined ? '' : ` (seed ${seed})`}`,
+      ...(platform
+        ? [`  platform     ${platform} (enable password ${running.enablePassword}: export ${LAB_ENABLE_ENV}=${running.enablePassword})`]
+        : []),
       '',
       'try:',
       `  runbook apply playbooks/site.yml -i ${q(running.inventoryPath)}`,

@@ -38,6 +38,11 @@ export const COMMANDS: Record<string, CommandEntry> = {
     usage: 'runbook runs [--run-dir DIR] [--last N]',
     load: async () => (await import('./runs.js')).runs,
   },
+  inventory: {
+    summary: 'show an inventory as ansible-inventory does (--list, --host, --graph)',
+    usage: 'runbook inventory -i SRC... (--list | --host HOST | --graph [GROUP]) [--playbook-dir DIR]',
+    load: async () => (await import('./inventory.js')).inventory,
+  },
   lab: {
     summary: 'serve simulated SSH devices on 127.0.0.1',
     usage:

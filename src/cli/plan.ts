@@ -19,11 +19,9 @@ options:
 exit status: 0 planned, 4 invalid playbook/inventory/template, 5 bad usage
 `;
 
-async function redactorFor(plan: Plan, io: Io): Promise<Redactor> {
-  const { Redactor } = await import('../playbook/redact.js');
-  const redactor = new Redactor();
-  for (const p of plan.plays) for (const h of p.hosts.values()) redactor.addFromVars(h.vars, io.env);
-  return redactor;
+async function redactorOf(plan: Plan, io: Io): Promise<Redactor> {
+  const [{ redactorFor }, { planVars }] = await Promise.all([import('../playbook/redact.js'), import('../engine/plan-model.js')]);
+  return redactorFor(planVars(plan), io.env);
 }
 
 export async function plan(argv: string[], io: Io): Promise<number> {
@@ -53,7 +51,7 @@ export async function plan(argv: string[], io: Io): Promise<number> {
     io.err(`${loaded.diagnostics.length} problem${loaded.diagnostics.length === 1 ? '' : 's'} in ${files} file${files === 1 ? '' : 's'}\n`);
     return EXIT.invalid;
   }
-  const redactor = await redactorFor(loaded.plan, io);
+  const redactor = await redactorOf(loaded.plan, io);
   const { planJson, planText } = await import('../report/plan.js');
   io.out(values.json ? `${JSON.stringify(planJson(loaded.plan, redactor), null, 2)}\n` : planText(loaded.plan, redactor));
   return EXIT.ok;

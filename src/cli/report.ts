@@ -4,6 +4,7 @@ import { useColor, type Io } from '../report/io.js';
 import { hostsNeverEnded, readRun, RunNotFoundError, storedReport, type StoredRun } from '../report/journal.js';
 import { renderJson } from '../report/json.js';
 import { renderReport } from '../report/table.js';
+import { exitOf } from './exit.js';
 
 const USAGE = `usage: runbook report [RUN_ID] [--json] [--run-dir DIR] [--verbose]
 
@@ -68,6 +69,6 @@ export async function report(argv: string[], io: Io): Promise<number> {
     return EXIT.ok;
   }
   if (note) io.out(`${note}\n\n`);
-  io.out(renderReport(stored, { verbose: values.verbose ?? false, color: useColor(io) }));
+  io.out(renderReport(stored, { verbose: values.verbose ?? false, color: useColor(io), exit: exitOf }));
   return EXIT.ok;
 }

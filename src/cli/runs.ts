@@ -3,6 +3,7 @@ import { EXIT, parseFlags, positiveInt, UsageError } from './args.js';
 import type { Io } from '../report/io.js';
 import { recentRuns } from '../report/journal.js';
 import { renderRuns } from '../report/runs-table.js';
+import { exitOf } from './exit.js';
 
 const USAGE = `usage: runbook runs [--run-dir DIR] [--last N]
 
@@ -36,7 +37,7 @@ export async function runs(argv: string[], io: Io): Promise<number> {
     io.err(`no runs recorded under ${runDir}/.runbook/runs (runbook apply records each run there)\n`);
     return EXIT.ok;
   }
-  io.out(renderRuns(shown));
+  io.out(renderRuns(shown, exitOf));
   if (total > shown.length) io.out(`${total - shown.length} older run${total - shown.length === 1 ? '' : 's'} not shown (--last N shows more)\n`);
   return EXIT.ok;
 }

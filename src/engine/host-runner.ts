@@ -1,41 +1,23 @@
 import { createTwoFilesPatch } from 'diff';
-import { Redactor } from '../playbook/redact.js';
-import { TransportError, type Session, type Transport } from '../transport/transport.js';
+import { redactorFor, type Redactor } from '../playbook/redact.js';
+import { TransportError, type Session } from '../transport/transport.js';
 import type { TaskSpec } from '../playbook/types.js';
 import { iso, type Clock } from './clock.js';
-import type { EventBus } from './events.js';
+import type { RunContext } from './context.js';
 import type { PlannedHost, PlannedPlay, PlannedTask } from './plan-model.js';
 import type { FailureReason, HostResult, TaskResult, TaskStatus } from './results.js';
 
-/**
- * A task without `timeout` still gets one: a device that accepts a command and then never answers must not
- * hold a fork slot (and its batch) forever.
- */
-export const DEFAULT_TASK_TIMEOUT_MS = 5 * 60_000;
 /** How long past the transport's own deadline we wait before giving up on it ourselves. */
 const BACKSTOP_MS = 2_000;
 const CLOSE_GRACE_MS = 2_000;
 
-/** What every part of a run shares: how to reach hosts, where to report, the time, and the run's mode. */
-export interface RunContext {
-  transport: Transport;
-  bus: EventBus;
-  clock: Clock;
-  check: boolean;
-  diff: boolean;
-  env: NodeJS.ProcessEnv;
-  /** Hard stop: in-flight hosts end now, recorded failed with reason `interrupted`. */
-  abortSignal?: AbortSignal;
-  defaultTaskTimeoutMs?: number;
-}
-
-export interface HostRunOptions extends RunContext {
+/** One host of one play, as the scheduler hands it over. */
+export interface HostJob {
   play: PlannedPlay;
   host: PlannedHost;
   batch: number;
   /** Resolves when this host may open its connection (the play's connect rate). */
   beforeConnect?: () => Promise<void>;
-  warn?: (message: string) => void;
 }
 
 /** What one attempt at a task found, before names and timings are attached. */
@@ -74,13 +56,13 @@ function message(err: unknown): string {
  * Runs one host's tasks over one session. Never throws: an unreachable device, a failing command or an
  * interrupted run all become a HostResult with a reason.
  */
-export async function runHost(opts: HostRunOptions): Promise<HostResult> {
-  const { play, host, clock } = opts;
+export async function runHost(ctx: RunContext, job: HostJob): Promise<HostResult> {
+  const { play, host } = job;
+  const { clock } = ctx;
   const startedAt = clock.now();
-  const redactor = new Redactor().addFromVars(host.vars, opts.env);
-  if (host.connection.passwordEnv) redactor.add(opts.env[host.connection.passwordEnv]);
-  if (host.connection.passphraseEnv) redactor.add(opts.env[host.connection.passphraseEnv]);
-  const base = { name: host.name, play: play.name, batch: opts.batch, started: new Date(startedAt).toISOString() };
+  // `password_env` and `passphrase_env` are among the variables, so their values are hidden too.
+  const redactor = redactorFor([host.vars], ctx.env);
+  const base = { name: host.name, play: play.name, batch: job.batch, started: new Date(startedAt).toISOString() };
   const end = (status: HostResult['status'], reason: FailureReason | null, error: string | null, tasks: TaskResult[]): HostResult => ({
     ...base,
     status,
@@ -90,27 +72,27 @@ export async function runHost(opts: HostRunOptions): Promise<HostResult> {
     error: error === null ? null : redactor.text(error),
   });
 
-  if (opts.abortSignal?.aborted) return end('failed', 'interrupted', 'interrupted before it started', []);
+  if (ctx.abortSignal?.aborted) return end('failed', 'interrupted', 'interrupted before it started', []);
 
   let session: Session;
   try {
-    await opts.beforeConnect?.();
-    if (opts.abortSignal?.aborted) throw new Interrupted();
+    await job.beforeConnect?.();
+    if (ctx.abortSignal?.aborted) throw new Interrupted();
     const timeoutMs = play.spec.connectTimeoutMs;
     session = await bounded(
-      (signal) => opts.transport.connect(host.connection, { timeoutMs, signal, ...(opts.warn ? { warn: opts.warn } : {}) }),
+      (signal) => ctx.transport.connect(host.connection, { timeoutMs, signal }),
       timeoutMs + BACKSTOP_MS,
       `connection not established within ${timeoutMs} ms`,
       clock,
-      opts.abortSignal,
+      ctx.abortSignal,
     );
   } catch (err) {
-    if (err instanceof Interrupted || opts.abortSignal?.aborted) return end('failed', 'interrupted', 'interrupted while connecting', []);
+    if (err instanceof Interrupted || ctx.abortSignal?.aborted) return end('failed', 'interrupted', 'interrupted while connecting', []);
     if (err instanceof TransportError) return end('unreachable', err.reason, err.message, []);
     return end('unreachable', 'unreachable', message(err), []);
   }
 
-  const runner = new TaskRunner(opts, session, redactor);
+  const runner = new TaskRunner(ctx, job, session, redactor);
   try {
     const tasks: TaskResult[] = [];
     let failure: TaskResult | null = null;
@@ -148,15 +130,17 @@ class TaskRunner {
   private readonly vars: Record<string, unknown>;
 
   constructor(
-    private readonly opts: HostRunOptions,
+    private readonly ctx: RunContext,
+    private readonly job: HostJob,
     private readonly session: Session,
     private readonly redactor: Redactor,
   ) {
-    this.vars = { ...opts.host.vars };
+    this.vars = { ...job.host.vars };
   }
 
   async run(task: PlannedTask, rescue: boolean): Promise<TaskResult> {
-    const { bus, clock, play, host } = this.opts;
+    const { bus, clock } = this.ctx;
+    const { play, host } = this.job;
     const spec = task.spec;
     bus.emit({ type: 'task_start', at: iso(clock), play: play.name, host: host.name, task: spec.name, index: task.index, ...(rescue ? { rescue } : {}) });
     const t0 = clock.now();
@@ -168,7 +152,7 @@ class TaskRunner {
       const retryable = outcome.status === 'failed' && outcome.reason !== 'dropped' && outcome.reason !== 'interrupted';
       if (!retryable || attempts > spec.retries) break;
       try {
-        await clock.sleep(spec.retryDelayMs, this.opts.abortSignal);
+        await clock.sleep(spec.retryDelayMs, this.ctx.abortSignal);
       } catch {
         outcome = failed('interrupted', 'interrupted while waiting to retry');
         break;
@@ -197,7 +181,7 @@ class TaskRunner {
   }
 
   private async attempt(spec: TaskSpec): Promise<Outcome> {
-    if (this.opts.abortSignal?.aborted) return failed('interrupted', 'interrupted');
+    if (this.ctx.abortSignal?.aborted) return failed('interrupted', 'interrupted');
     try {
       if (spec.when && !this.allTrue(spec.when, this.vars)) {
         return { status: 'skipped', changed: false, rc: null, stdout: '', stderr: '', error: null, reason: null };
@@ -218,11 +202,11 @@ class TaskRunner {
   private async command(spec: TaskSpec): Promise<Outcome> {
     let command: string;
     try {
-      command = this.opts.play.renderer.command(spec, this.vars);
+      command = this.job.play.renderer.command(spec, this.vars);
     } catch (err) {
       return failed('template', message(err));
     }
-    if (this.opts.check && spec.checkMode !== 'run') {
+    if (this.ctx.check && spec.checkMode !== 'run') {
       return { status: 'skipped', changed: false, rc: null, stdout: '', stderr: '', error: null, reason: null, would_run: true };
     }
     const timeoutMs = this.timeoutOf(spec);
@@ -252,7 +236,7 @@ class TaskRunner {
   private async template(spec: TaskSpec): Promise<Outcome> {
     let rendered: { dest: string; content: string; mode?: string };
     try {
-      rendered = this.opts.play.renderer.template(spec, this.vars);
+      rendered = this.job.play.renderer.template(spec, this.vars);
     } catch (err) {
       return failed('template', message(err));
     }
@@ -270,17 +254,17 @@ class TaskRunner {
         if (found !== null && found.mode === wantedBits) return unchanged;
         if (found !== null) {
           const outcome: Outcome = { ...unchanged, status: 'changed', changed: true };
-          if (this.opts.diff || this.opts.check) outcome.diff = modeOnlyDiff(rendered.dest, found.mode, wantedBits);
-          if (!this.opts.check) await this.bounded(() => this.session.chmod(rendered.dest, mode, { timeoutMs }), timeoutMs);
+          if (this.ctx.diff || this.ctx.check) outcome.diff = modeOnlyDiff(rendered.dest, found.mode, wantedBits);
+          if (!this.ctx.check) await this.bounded(() => this.session.chmod(rendered.dest, mode, { timeoutMs }), timeoutMs);
           return outcome;
         }
         // Gone between the read and the stat: the upload below puts it back, with its mode.
       }
       const outcome: Outcome = { status: 'changed', changed: true, rc: null, stdout: '', stderr: '', error: null, reason: null };
-      if (this.opts.diff || this.opts.check) {
+      if (this.ctx.diff || this.ctx.check) {
         outcome.diff = createTwoFilesPatch(rendered.dest, rendered.dest, current?.toString('utf8') ?? '', rendered.content);
       }
-      if (!this.opts.check) {
+      if (!this.ctx.check) {
         await this.bounded(() => this.session.writeFile(rendered.dest, wanted, { timeoutMs, ...(mode ? { mode } : {}) }), timeoutMs);
       }
       return outcome;
@@ -294,7 +278,7 @@ class TaskRunner {
     for (const expr of that) {
       let holds: boolean;
       try {
-        holds = this.opts.play.renderer.test(expr, this.vars);
+        holds = this.job.play.renderer.test(expr, this.vars);
       } catch (err) {
         return failed('expression', `${expr}: ${message(err)}`);
       }
@@ -304,19 +288,19 @@ class TaskRunner {
   }
 
   private allTrue(exprs: string[], ctx: Record<string, unknown>): boolean {
-    return exprs.every((e) => this.opts.play.renderer.test(e, ctx));
+    return exprs.every((e) => this.job.play.renderer.test(e, ctx));
   }
 
   private timeoutOf(spec: TaskSpec): number {
-    return spec.timeoutMs ?? this.opts.defaultTaskTimeoutMs ?? DEFAULT_TASK_TIMEOUT_MS;
+    return spec.timeoutMs ?? this.ctx.defaultTaskTimeoutMs;
   }
 
   private bounded<T>(work: (signal: AbortSignal) => Promise<T>, timeoutMs: number): Promise<T> {
-    return bounded(work, timeoutMs + BACKSTOP_MS, `no answer within ${timeoutMs} ms`, this.opts.clock, this.opts.abortSignal);
+    return bounded(work, timeoutMs + BACKSTOP_MS, `no answer within ${timeoutMs} ms`, this.ctx.clock, this.ctx.abortSignal);
   }
 
   private transportFailure(err: unknown): Outcome {
-    if (err instanceof Interrupted || this.opts.abortSignal?.aborted) return failed('interrupted', 'interrupted');
+    if (err instanceof Interrupted || this.ctx.abortSignal?.aborted) return failed('interrupted', 'interrupted');
     if (err instanceof TransportError) return failed(err.reason, err.message);
     return failed('command', message(err));
   }

@@ -56,3 +56,8 @@ export interface Plan {
 
 /** What a registered result looks like before its task ran: plan previews render against this. */
 export const REGISTERED_PLACEHOLDER = Object.freeze({ stdout: '', stderr: '', rc: 0, changed: false, failed: false, skipped: false });
+
+/** The variables of every host of every play, e.g. to collect the secrets a plan may print. */
+export function* planVars(plan: Plan): Iterable<Record<string, unknown>> {
+  for (const play of plan.plays) for (const host of play.hosts.values()) yield host.vars;
+}

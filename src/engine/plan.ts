@@ -8,6 +8,7 @@ import { MAGIC_VARS, type PlaybookSpec, type PlaySpec, type TaskSpec } from '../
 import { inventoryDir, resolveConnection } from '../inventory/connection.js';
 import type { Inventory } from '../inventory/types.js';
 import { InventoryVars } from '../inventory/vars.js';
+import { isTransportName, TRANSPORTS } from '../transport/registry.js';
 import { splitBatches } from './batches.js';
 import {
   REGISTERED_PLACEHOLDER,
@@ -205,6 +206,10 @@ export function buildPlan(
       const conn = resolveConnection(hostName, vars, { baseDir: inventoryDir(inv), home: opts.home, user: opts.user });
       const hostLoc = inv.hosts.get(hostName)?.loc ?? { file: inv.file, line: 1, col: 1 };
       for (const p of conn.problems) problems.add(hostLoc, `host ${hostName}: ${p}`);
+      const transport = conn.connection.transport;
+      if (!isTransportName(transport)) {
+        problems.add(hostLoc, `host ${hostName}: connection "${transport}" is not one of ${Object.keys(TRANSPORTS).join(', ')}`);
+      }
       const ctx: Record<string, unknown> = { ...vars, ...placeholders };
 
       const preview = (list: TaskSpec[]): PlannedTask[] =>

@@ -101,3 +101,8 @@ export interface RunReport {
   /** The run this one resumed, if it was started with --resume. */
   resumed_from?: string | null;
 }
+
+/** A host the run never attempted because the failure budget halted the run or its scope's breaker was open. */
+export function neverAttempted(h: HostResult): boolean {
+  return h.status === 'skipped' && (h.reason === 'halted' || h.reason === 'breaker_open');
+}

@@ -1,17 +1,11 @@
 import PQueue from 'p-queue';
 import { iso } from './clock.js';
-import { runHost, type RunContext } from './host-runner.js';
+import type { RunContext } from './context.js';
+import { runHost } from './host-runner.js';
 import type { PlannedHost, PlannedPlay } from './plan-model.js';
 import { FailureBudget } from './policy.js';
 import type { FailureReason, Halted, HaltReason, HostResult } from './results.js';
 import { ScopeGate, type Ticket } from './scope-gate.js';
-
-export interface SchedulerOptions extends RunContext {
-  /** Overrides every play's `forks`. */
-  forks?: number;
-  /** Graceful stop: no new host starts; in-flight hosts finish. */
-  signal?: AbortSignal;
-}
 
 /**
  * The hosts of one scope in one batch that have not started yet, in batch order. A blocked lane holds no
@@ -48,7 +42,7 @@ export class Scheduler {
   /** Lets the running batch settle every host that has not started, once the run is halted. */
   private wakeAll: () => void = () => undefined;
 
-  constructor(private readonly opts: SchedulerOptions) {
+  constructor(private readonly opts: RunContext) {
     const stop = () => this.stop('interrupted');
     for (const s of [opts.signal, opts.abortSignal]) {
       if (s?.aborted) stop();
@@ -143,20 +137,7 @@ export class Scheduler {
         const host = play.hosts.get(name)!;
         running += 1;
         bus.emit({ type: 'host_start', at: iso(clock), play: play.name, batch, host: name });
-        const result = await runHost({
-          play,
-          host,
-          batch,
-          transport: this.opts.transport,
-          bus,
-          clock,
-          check: this.opts.check,
-          diff: this.opts.diff,
-          env: this.opts.env,
-          ...(connectSlot ? { beforeConnect: connectSlot } : {}),
-          ...(this.opts.abortSignal ? { abortSignal: this.opts.abortSignal } : {}),
-          ...(this.opts.defaultTaskTimeoutMs ? { defaultTaskTimeoutMs: this.opts.defaultTaskTimeoutMs } : {}),
-        });
+        const result = await runHost(this.opts, { play, host, batch, ...(connectSlot ? { beforeConnect: connectSlot } : {}) });
         running -= 1;
         if (lane.gate && ticket) {
           lane.gate.settle(ticket, result.reason === 'interrupted' ? 'interrupted' : countsAsFailure(result) ? 'failure' : 'success');

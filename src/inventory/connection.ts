@@ -4,6 +4,11 @@ import type { Inventory } from './types.js';
 
 /** How to reach one host: the inventory's connection variables, resolved (aliases applied, `~` expanded). */
 export interface Connection {
+  /**
+   * The transport that reaches the host, by its name in the transport registry: `connection` or Ansible's
+   * `ansible_connection`; default `ssh`.
+   */
+  transport: string;
   host: string;
   port: number;
   user: string;
@@ -64,6 +69,7 @@ export function resolveConnection(hostName: string, vars: Record<string, unknown
     problems.push(`connection variable "${key}" must be a non-empty string`);
     return undefined;
   };
+  const transport = str('connection', pick(vars, 'connection', 'ansible_connection')) ?? 'ssh';
   const host = str('host', pick(vars, 'host', 'ansible_host')) ?? hostName;
   const rawPort = pick(vars, 'port', 'ansible_port');
   let port = 22;
@@ -85,7 +91,7 @@ export function resolveConnection(hostName: string, vars: Record<string, unknown
     if ((HOST_KEY_CHECKING as readonly unknown[]).includes(v)) hostKeyChecking = v as Connection['hostKeyChecking'];
     else problems.push(`connection variable "host_key_checking" must be one of ${HOST_KEY_CHECKING.join(', ')}, not ${JSON.stringify(rawChecking)}`);
   }
-  const connection: Connection = { host, port, user, knownHosts: expandPath(knownHosts, ctx), hostKeyChecking };
+  const connection: Connection = { transport, host, port, user, knownHosts: expandPath(knownHosts, ctx), hostKeyChecking };
   if (keyFile !== undefined) connection.keyFile = expandPath(keyFile, ctx);
   if (passphraseEnv !== undefined) connection.passphraseEnv = passphraseEnv;
   if (passwordEnv !== undefined) connection.passwordEnv = passwordEnv;

@@ -8,6 +8,8 @@ export interface InventoryHost {
   /** Groups that list the host directly. */
   groups: string[];
   loc: Loc;
+  /** The inventory source the host was first read from (its `inventory_file`). */
+  source?: string;
 }
 
 export interface InventoryGroup {
@@ -17,6 +19,15 @@ export interface InventoryGroup {
   hosts: string[];
   children: string[];
   loc: Loc;
+  /** `ansible_group_priority`: orders the vars of groups at the same depth (default 1). */
+  priority?: number;
+}
+
+/** Variables read from the `group_vars/` and `host_vars/` folders of one directory. */
+export interface VarsTree {
+  dir: string;
+  groups: Map<string, Record<string, unknown>>;
+  hosts: Map<string, Record<string, unknown>>;
 }
 
 export interface Inventory {
@@ -26,4 +37,8 @@ export interface Inventory {
   hosts: Map<string, InventoryHost>;
   /** Always holds `all`; in file order. */
   groups: Map<string, InventoryGroup>;
+  /** Every `-i` source as given (files or folders), absolute. */
+  sources?: string[];
+  /** `group_vars/`/`host_vars/` beside each source, in source order. */
+  varsTrees?: VarsTree[];
 }

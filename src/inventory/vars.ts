@@ -1,9 +1,18 @@
-import type { Inventory } from './types.js';
+import type { Inventory, VarsTree } from './types.js';
+
+export interface InventoryVarsOptions {
+  /** `group_vars/`/`host_vars/` beside the playbook (Ansible's "play" vars plugins layer). */
+  playbookTrees?: readonly VarsTree[];
+  /** `-e`: above everything but the magic variables. */
+  extraVars?: Record<string, unknown>;
+}
 
 /**
  * Variable precedence over an inventory, computed once per inventory so that resolving 10,000 hosts stays
- * linear. Lowest to highest: `all`, parent groups, child groups (deeper wins; same depth: alphabetical, as in
- * Ansible), host vars, play vars.
+ * linear. Lowest to highest, as Ansible's VariableManager: the inventory's `all` vars, its other groups'
+ * vars (shallower first; same depth: by ansible_group_priority then name), `group_vars/all` beside the
+ * inventory then beside the playbook, `group_vars/GROUP` likewise, the host's inventory vars, `host_vars/`
+ * beside the inventory then the playbook, play vars, extra vars.
  */
 export class InventoryVars {
   private readonly depth = new Map<string, number>();
@@ -11,7 +20,10 @@ export class InventoryVars {
   /** Group name → host names, the `groups` magic variable (shared by every host: never mutate it). */
   readonly groups: Record<string, string[]>;
 
-  constructor(private readonly inv: Inventory) {
+  constructor(
+    private readonly inv: Inventory,
+    private readonly options: InventoryVarsOptions = {},
+  ) {
     for (const g of inv.groups.values()) {
       for (const c of g.children) {
         const list = this.parents.get(c) ?? [];
@@ -51,20 +63,39 @@ export class InventoryVars {
     };
     for (const g of h.groups) climb(g);
     out.delete('all');
-    const sorted = [...out].sort((a, b) => (this.depth.get(a) ?? 1) - (this.depth.get(b) ?? 1) || (a < b ? -1 : a > b ? 1 : 0));
+    const priority = (g: string): number => this.inv.groups.get(g)?.priority ?? 1;
+    const sorted = [...out].sort(
+      (a, b) => (this.depth.get(a) ?? 1) - (this.depth.get(b) ?? 1) || priority(a) - priority(b) || (a < b ? -1 : a > b ? 1 : 0),
+    );
     return ['all', ...sorted];
   }
 
   /** The variables a host sees before any task ran, magic variables included. */
   hostVars(host: string, playVars: Record<string, unknown> = {}): Record<string, unknown> {
-    const out: Record<string, unknown> = {};
+    const out = this.inventoryVars(host);
+    Object.assign(out, playVars, this.options.extraVars);
     const groupNames = this.groupsOf(host);
-    for (const g of groupNames) Object.assign(out, this.inv.groups.get(g)?.vars);
-    Object.assign(out, this.inv.hosts.get(host)?.vars);
-    Object.assign(out, playVars);
     out.inventory_hostname = host;
     out.group_names = groupNames.filter((g) => g !== 'all');
     out.groups = this.groups;
+    return out;
+  }
+
+  /** The host's variables from the inventory and the vars folders only: what `ansible-inventory --host` shows. */
+  inventoryVars(host: string): Record<string, unknown> {
+    const out: Record<string, unknown> = {};
+    const groupNames = this.groupsOf(host);
+    const others = groupNames.slice(1);
+    const invTrees = this.inv.varsTrees ?? [];
+    const playTrees = this.options.playbookTrees ?? [];
+    for (const g of groupNames) Object.assign(out, this.inv.groups.get(g)?.vars);
+    for (const t of invTrees) Object.assign(out, t.groups.get('all'));
+    for (const t of playTrees) Object.assign(out, t.groups.get('all'));
+    for (const t of invTrees) for (const g of others) Object.assign(out, t.groups.get(g));
+    for (const t of playTrees) for (const g of others) Object.assign(out, t.groups.get(g));
+    Object.assign(out, this.inv.hosts.get(host)?.vars);
+    for (const t of invTrees) Object.assign(out, t.hosts.get(host));
+    for (const t of playTrees) Object.assign(out, t.hosts.get(host));
     return out;
   }
 }

@@ -4,6 +4,8 @@ import { abortableDelay, runCommandLine, type CommandOutput, type CustomCommand,
 import { FaultTable, type ActiveFaults } from './faults.js';
 import { MemoryFs } from './filesystem.js';
 import { serveSftp } from './sftp.js';
+import { serveCli } from './network/cli-shell.js';
+import type { NetworkDevice } from './network/network-device.js';
 
 /**
  * One simulated device: its own TCP listener on 127.0.0.1, an ssh2 server behind it, an in-memory file
@@ -41,6 +43,8 @@ export interface DeviceOptions {
   custom: Record<string, CustomCommand>;
   random: () => number;
   fleet: FleetCounters;
+  /** Set when the device plays a network OS: interactive shells then get its CLI instead of LabOS's. */
+  network?: NetworkDevice;
 }
 
 const METHODS: AuthContext['method'][] = ['publickey', 'password'];
@@ -74,6 +78,10 @@ export class Device {
 
   get name(): string {
     return this.opts.identity.host;
+  }
+
+  get network(): NetworkDevice | undefined {
+    return this.opts.network;
   }
 
   get site(): string {
@@ -202,7 +210,12 @@ export class Device {
         });
         session.on('shell', (accept) => {
           const stream = accept();
-          this.shell(stream, pty, { user, cwd, signal, socket });
+          const network = this.opts.network;
+          if (network) {
+            this.counters.commands++;
+            this.opts.fleet.commands++;
+            serveCli(stream, network.session(user), { pty, faults: () => this.faults(), signal, drop: () => socket?.destroy(), host: this.name, latencyMs: this.opts.latencyMs });
+          } else this.shell(stream, pty, { user, cwd, signal, socket });
         });
         session.on('sftp', (accept) => {
           const sftp = accept();
@@ -247,7 +260,7 @@ export class Device {
    * Runs one command under the device's faults. `stall` never answers; `drop` sends part of the output and
    * then cuts the TCP connection; the rest produce a normal result.
    */
-  private async run(command: string, ctx: RunContext): Promise<{ kind: 'done'; out: CommandOutput } | { kind: 'stall' } | { kind: 'drop'; partial: string }> {
+  private async run(command: string, ctx: CommandContext): Promise<{ kind: 'done'; out: CommandOutput } | { kind: 'stall' } | { kind: 'drop'; partial: string }> {
     this.counters.commands++;
     this.opts.fleet.commands++;
     const f = this.faults();
@@ -273,7 +286,7 @@ export class Device {
     return { kind: 'done', out };
   }
 
-  private async exec(stream: ServerChannel, command: string, ctx: RunContext): Promise<void> {
+  private async exec(stream: ServerChannel, command: string, ctx: CommandContext): Promise<void> {
     stream.on('error', () => {});
     const result = await this.run(command, ctx);
     if (ctx.signal.aborted || result.kind === 'stall') return;
@@ -291,7 +304,7 @@ export class Device {
   }
 
   /** A line-at-a-time shell for people who `ssh` into a device by hand. */
-  private shell(stream: ServerChannel, pty: boolean, ctx: RunContext): void {
+  private shell(stream: ServerChannel, pty: boolean, ctx: CommandContext): void {
     stream.on('error', () => {});
     const nl = (s: string) => (pty ? s.replace(/\r?\n/g, '\r\n') : s);
     const prompt = `${this.name}# `;
@@ -346,7 +359,7 @@ export class Device {
   }
 }
 
-interface RunContext {
+interface CommandContext {
   user: string;
   cwd: string;
   signal: AbortSignal;

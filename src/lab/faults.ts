@@ -6,13 +6,19 @@ import { parseDuration } from '../playbook/duration.js';
  * once without restarting anything.
  */
 
-export const FAULT_KINDS = ['hang', 'refuse', 'auth', 'slow', 'fail', 'drop', 'stall', 'flaky'] as const;
+export const FAULT_KINDS = ['hang', 'refuse', 'auth', 'slow', 'fail', 'drop', 'stall', 'flaky', 'slowcmd', 'deny', 'cut', 'banner', 'more'] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
 
 export type FaultSpec =
   | { target: string; kind: 'hang' | 'refuse' | 'auth' | 'fail' | 'drop' | 'stall' }
   | { target: string; kind: 'slow'; delayMs: number }
-  | { target: string; kind: 'flaky'; probability: number };
+  | { target: string; kind: 'flaky'; probability: number }
+  // Network CLI faults: a per-line delay, lines refused by authorization, a session cut after N config
+  // lines, a login banner, and a pager that ignores `terminal length 0`.
+  | { target: string; kind: 'slowcmd'; delayMs: number }
+  | { target: string; kind: 'deny'; pattern: string }
+  | { target: string; kind: 'cut'; lines: number }
+  | { target: string; kind: 'banner' | 'more' };
 
 const TARGET = /^[A-Za-z0-9_.\-*?]+$/;
 
@@ -32,6 +38,28 @@ export function parseFaultSpec(spec: string): FaultSpec {
       if (delayMs === null) throw bad(`"${arg}" is not a duration (500ms, 2s, 1m)`);
       return { target, kind, delayMs };
     }
+    case 'slowcmd': {
+      const delayMs = arg === undefined ? null : parseDuration(arg);
+      if (delayMs === null) throw bad('slowcmd needs a duration, e.g. slowcmd:500ms');
+      return { target, kind, delayMs };
+    }
+    case 'deny': {
+      if (arg === undefined || arg === '') throw bad('deny needs a pattern, e.g. deny:^ntp');
+      try {
+        new RegExp(arg);
+      } catch {
+        throw bad(`"${arg}" is not a regular expression`);
+      }
+      return { target, kind, pattern: arg };
+    }
+    case 'cut': {
+      if (arg === undefined || !/^\d+$/.test(arg)) throw bad('cut needs a number of config lines, e.g. cut:3');
+      return { target, kind, lines: Number(arg) };
+    }
+    case 'banner':
+    case 'more':
+      if (arg !== undefined) throw bad(`${kind} takes no argument`);
+      return { target, kind };
     case 'flaky': {
       if (arg === undefined) throw bad('flaky needs a probability, e.g. flaky:0.1');
       const probability = Number(arg);
@@ -49,6 +77,9 @@ export function parseFaultSpec(spec: string): FaultSpec {
 export function formatFaultSpec(f: FaultSpec): string {
   if (f.kind === 'slow') return `${f.target}:slow:${f.delayMs}ms`;
   if (f.kind === 'flaky') return `${f.target}:flaky:${f.probability}`;
+  if (f.kind === 'slowcmd') return `${f.target}:slowcmd:${f.delayMs}ms`;
+  if (f.kind === 'deny') return `${f.target}:deny:${f.pattern}`;
+  if (f.kind === 'cut') return `${f.target}:cut:${f.lines}`;
   return `${f.target}:${f.kind}`;
 }
 
@@ -77,6 +108,14 @@ export interface ActiveFaults {
   slowMs: number;
   /** Highest matching flaky probability, 0 when none. */
   flaky: number;
+  /** Added to every line a network CLI shell handles. */
+  slowCmdMs: number;
+  /** CLI lines matching any of these fail authorization. */
+  deny: RegExp[];
+  /** The CLI session is dropped once this many config lines were entered; null when not cut. */
+  cutAfter: number | null;
+  banner: boolean;
+  more: boolean;
 }
 
 export class FaultTable {
@@ -103,11 +142,28 @@ export class FaultTable {
   }
 
   resolve(host: string, site: string): ActiveFaults {
-    const active: ActiveFaults = { refuse: false, hang: false, auth: false, fail: false, drop: false, stall: false, slowMs: 0, flaky: 0 };
+    const active: ActiveFaults = {
+      refuse: false,
+      hang: false,
+      auth: false,
+      fail: false,
+      drop: false,
+      stall: false,
+      slowMs: 0,
+      flaky: 0,
+      slowCmdMs: 0,
+      deny: [],
+      cutAfter: null,
+      banner: false,
+      more: false,
+    };
     for (const s of this.specs) {
       if (!targetMatches(s.target, host, site)) continue;
       if (s.kind === 'slow') active.slowMs += s.delayMs;
       else if (s.kind === 'flaky') active.flaky = Math.max(active.flaky, s.probability);
+      else if (s.kind === 'slowcmd') active.slowCmdMs += s.delayMs;
+      else if (s.kind === 'deny') active.deny.push(new RegExp(s.pattern));
+      else if (s.kind === 'cut') active.cutAfter = Math.min(active.cutAfter ?? s.lines, s.lines);
       else active[s.kind] = true;
     }
     return active;

@@ -5,6 +5,8 @@ import type { CustomCommand } from './commands.js';
 import { Device, FleetCounters, type LabCounters } from './device.js';
 import { deviceSeed, FaultTable, parseFaultSpec, seededRandom, type FaultSpec } from './faults.js';
 import { generateKey, knownHostsLine, parsedPublicKey } from './keys.js';
+import { LAB_PLATFORMS, NetworkDevice, type LabPlatform } from './network/network-device.js';
+import { labClock } from './network/personality.js';
 
 /**
  * A fleet of simulated SSH devices on 127.0.0.1, with an inventory, a client key and a known_hosts file
@@ -15,6 +17,10 @@ import { generateKey, knownHostsLine, parsedPublicKey } from './keys.js';
 export { parseFaultSpec, formatFaultSpec, type FaultSpec, type FaultKind } from './faults.js';
 export type { LabCounters } from './device.js';
 export type { CustomCommand, CommandContext } from './commands.js';
+export { LAB_PLATFORMS, type LabPlatform, type NetworkDevice } from './network/network-device.js';
+
+/** The environment variable the lab's inventory names for the enable password of its network devices. */
+export const LAB_ENABLE_ENV = 'RUNBOOK_LAB_ENABLE';
 
 export interface LabOptions {
   hosts: number;
@@ -36,12 +42,19 @@ export interface LabOptions {
   user?: string;
   /** Extra or overriding commands, keyed by command text (a key also matches longer commands it begins). */
   commands?: Record<string, CustomCommand>;
+  /** Network devices instead of LabOS: every device plays this OS; `mixed` cycles ios, eos, junos. */
+  platform?: LabPlatform | 'mixed';
+  /** The enable password of ios and eos devices; default `lab-enable`. */
+  enablePassword?: string;
+  /** How long a lab minute lasts, for rollback timers; default 60s. Tests shorten it. */
+  minuteMs?: number;
 }
 
 export interface LabHost {
   name: string;
   site: string;
   port: number;
+  platform?: LabPlatform;
 }
 
 export interface FleetCountersSnapshot {
@@ -60,6 +73,9 @@ export interface Lab {
   user: string;
   password: string;
   hosts: LabHost[];
+  enablePassword: string;
+  /** The network personality of a device, or undefined for a LabOS device. */
+  network(host: string): NetworkDevice | undefined;
   /** Parsed like the CLI's --fault; throws on a bad spec. Connection faults apply to new connections. */
   setFault(spec: string): void;
   /** Removes the faults set for that target (`r047`), or for one kind of it (`r047:fail`); all when omitted. */
@@ -116,6 +132,13 @@ export async function startLab(opts: LabOptions): Promise<Lab> {
   writeFileSync(`${keyPath}.pub`, `${client.publicKey}\n`);
   const clientKey = parsedPublicKey(client.publicKey);
 
+  const enablePassword = opts.enablePassword ?? 'lab-enable';
+  const clock = labClock(opts.minuteMs ?? 60_000);
+  if (opts.platform !== undefined && opts.platform !== 'mixed' && !(LAB_PLATFORMS as readonly string[]).includes(opts.platform)) {
+    throw new Error(`platform must be one of ${LAB_PLATFORMS.join(', ')} or mixed, not ${String(opts.platform)}`);
+  }
+  const platformOf = (k: number): LabPlatform | undefined =>
+    opts.platform === 'mixed' ? LAB_PLATFORMS[(k - 1) % LAB_PLATFORMS.length] : opts.platform;
   const fleet = new FleetCounters();
   const devices: Device[] = [];
   const hostKeys: string[] = [];
@@ -124,8 +147,10 @@ export async function startLab(opts: LabOptions): Promise<Lab> {
     const name = hostName(k, hostCount);
     const hostKey = generateKey(`${name}@runbook-lab`);
     hostKeys.push(hostKey.publicKey);
+    const platform = platformOf(k);
     devices.push(
       new Device({
+        ...(platform ? { network: new NetworkDevice(platform, name, k, enablePassword, clock) } : {}),
         identity: { host: name, site: siteOf(k, siteCount), index: k, bootedAt },
         hostKey: hostKey.privateKey,
         clientKey,
@@ -148,7 +173,7 @@ export async function startLab(opts: LabOptions): Promise<Lab> {
     throw e;
   }
 
-  const hosts = devices.map((d) => ({ name: d.name, site: d.site, port: d.port }));
+  const hosts = devices.map((d): LabHost => ({ name: d.name, site: d.site, port: d.port, ...(d.network ? { platform: d.network.platform } : {}) }));
   try {
     writeFileSync(knownHostsPath, devices.map((d, i) => knownHostsLine('127.0.0.1', d.port, hostKeys[i] ?? '')).join('\n') + '\n');
     mkdirSync(dirname(inventoryPath), { recursive: true });
@@ -183,6 +208,8 @@ export async function startLab(opts: LabOptions): Promise<Lab> {
     user,
     password,
     hosts,
+    enablePassword,
+    network: (host) => device(host).network,
     setFault(spec) {
       table.set(parseFaultSpec(spec));
       reconcile();
@@ -239,7 +266,13 @@ function inventoryYaml(o: { user: string; keyPath: string; knownHostsPath: strin
     lines.push(`    ${site}:`, '      vars:', `        site: ${site}`);
     if (members.length === 0) continue;
     lines.push('      hosts:');
-    for (const h of members) lines.push(`        ${h.name}: { host: 127.0.0.1, port: ${h.port} }`);
+    for (const h of members) {
+      // Network devices are reached through their CLI, as Ansible's network_cli does; ios and eos log in
+      // at user level and need enable, whose password the inventory names by its environment variable.
+      const net = h.platform === undefined ? '' : `, ansible_connection: network_cli, ansible_network_os: ${h.platform}`;
+      const become = h.platform === 'ios' || h.platform === 'eos' ? `, ansible_become: true, become_password_env: ${LAB_ENABLE_ENV}` : '';
+      lines.push(`        ${h.name}: { host: 127.0.0.1, port: ${h.port}${net}${become} }`);
+    }
   }
   return lines.join('\n') + '\n';
 }

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { relative } from 'node:path';
-import { LineCounter, isMap, isNode, isPair, isScalar, isSeq, parseDocument, type Document, type Node } from 'yaml';
+import { LineCounter, isMap, isNode, isPair, isScalar, isSeq, parseDocument, type Document, type Node, type Tags } from 'yaml';
 import { diagnostic, type Diagnostic, type Loc } from './diagnostic.js';
 
 /** Aliases a document may expand before it is refused: enough for real files, far too few for a "billion laughs". */
@@ -25,7 +25,13 @@ export function displayPath(file: string): string {
   return rel && !rel.startsWith('..') && rel.length < file.length ? rel : file;
 }
 
-export function loadYamlFile(file: string, display = displayPath(file)): LoadedYaml {
+/** What inventory and vars files need beyond playbooks: Ansible reads them as YAML 1.1, with `!vault` values. */
+export interface YamlOptions {
+  version?: '1.1' | '1.2';
+  customTags?: Tags;
+}
+
+export function loadYamlFile(file: string, display = displayPath(file), options: YamlOptions = {}): LoadedYaml {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
@@ -34,12 +40,12 @@ export function loadYamlFile(file: string, display = displayPath(file)): LoadedY
     const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : `cannot read (${code ?? 'error'})`;
     return failed(display, [diagnostic({ file: display, line: 1, col: 1 }, `${why}: ${display}`)]);
   }
-  return loadYamlText(text, display);
+  return loadYamlText(text, display, options);
 }
 
-export function loadYamlText(text: string, file: string): LoadedYaml {
+export function loadYamlText(text: string, file: string, options: YamlOptions = {}): LoadedYaml {
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: false, strict: true });
+  const doc = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: false, strict: true, ...options });
   const at = (offset: number): Loc => {
     const p = lineCounter.linePos(offset);
     return { file, line: p.line, col: p.col };

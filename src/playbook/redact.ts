@@ -70,3 +70,10 @@ export class Redactor {
     return out;
   }
 }
+
+/** One redactor for every secret the given variable sets name: one host's, or every host of a plan. */
+export function redactorFor(varSets: Iterable<Record<string, unknown>>, env: NodeJS.ProcessEnv): Redactor {
+  const redactor = new Redactor();
+  for (const vars of varSets) redactor.addFromVars(vars, env);
+  return redactor;
+}

@@ -8,7 +8,7 @@ import { renderJson, writeReportFile } from './json.js';
 import { openJournal } from './journal.js';
 import { writeJunitFile } from './junit.js';
 import { createProgress } from './progress.js';
-import { renderReport } from './table.js';
+import { renderReport, type ExitOf } from './table.js';
 import { describeFsError } from './writable.js';
 
 export interface OutputOptions {
@@ -27,6 +27,8 @@ export interface OutputOptions {
   junitFile?: string;
   /** Scrubs diffs once more before they are printed. */
   redactor?: Redactor;
+  /** The run's exit code and meaning, for the recap line. */
+  exit?: ExitOf;
   /** Progress redraw interval on a TTY. */
   progressIntervalMs?: number;
 }
@@ -85,7 +87,7 @@ export function attachOutputs(bus: EventBus, io: Io, opts: OutputOptions): Outpu
           const diffs = renderDiffs(report, { color, redactor: opts.redactor });
           if (diffs) io.out(`${diffs}\n`);
         }
-        io.out(renderReport(report, { verbose: opts.verbose, color }));
+        io.out(renderReport(report, { verbose: opts.verbose, color, ...(opts.exit ? { exit: opts.exit } : {}) }));
       }
       for (const p of problems) io.err(`runbook: ${p}\n`);
       return problems;

@@ -1,4 +1,4 @@
-import { DEFAULT_TASK_TIMEOUT_MS } from '../engine/host-runner.js';
+import { DEFAULT_TASK_TIMEOUT_MS } from '../engine/context.js';
 import type { Plan, PlannedHost, PlannedPlay, PlannedTask } from '../engine/plan-model.js';
 import { formatDuration } from '../playbook/duration.js';
 import { redactVars, type Redactor } from '../playbook/redact.js';

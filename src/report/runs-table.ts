@@ -1,9 +1,9 @@
 import Table from 'cli-table3';
-import { EXIT_MEANING, exitCodeFor } from '../engine/run.js';
 import { storedReport, type StoredRun } from './journal.js';
+import type { ExitOf } from './table.js';
 
 /** What a run came to, in a few words: its exit code and the counts behind it. */
-export function runOutcome(run: StoredRun): string {
+export function runOutcome(run: StoredRun, exitOf: ExitOf): string {
   const report = storedReport(run);
   const s = report.summary;
   const counts = (['failed', 'unreachable', 'skipped'] as const).filter((k) => s[k] > 0).map((k) => `${s[k]} ${k}`);
@@ -11,9 +11,8 @@ export function runOutcome(run: StoredRun): string {
     const how = run.ended ? 'report.json missing' : 'incomplete (killed?)';
     return [how, ...counts].join(', ');
   }
-  const code = exitCodeFor(report);
-  const detail = counts.length > 0 ? `: ${counts.join(', ')}` : '';
-  return `exit ${code}${code === 0 ? `: ${EXIT_MEANING[0]}` : detail}`;
+  const { code, meaning } = exitOf(report);
+  return `exit ${code}: ${counts.length > 0 ? counts.join(', ') : meaning}`;
 }
 
 /** `2026-11-26 18:48:12` in UTC: the run id's own clock, to the second. */
@@ -22,7 +21,7 @@ function shortTime(iso: string): string {
 }
 
 /** One row per run, newest first: what `--resume RUN_ID` and `runbook report RUN_ID` take. */
-export function renderRuns(runs: StoredRun[]): string {
+export function renderRuns(runs: StoredRun[], exitOf: ExitOf): string {
   const table = new Table({
     head: ['run', 'playbook', 'started (UTC)', 'hosts', 'outcome', 'check', 'resumed from'],
     style: { head: [], border: [], compact: true },
@@ -35,7 +34,7 @@ export function renderRuns(runs: StoredRun[]): string {
       run.meta.playbook,
       shortTime(report.started || run.meta.created),
       { content: hosts, hAlign: 'right' },
-      runOutcome(run),
+      runOutcome(run, exitOf),
       run.meta.check ? 'check' : '',
       run.meta.resumed_from ?? '',
     ]);

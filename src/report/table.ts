@@ -1,6 +1,5 @@
 import Table from 'cli-table3';
-import type { BreakerTimeline, HostResult, HostStatus, RunReport, TaskResult } from '../engine/results.js';
-import { EXIT_MEANING, exitCodeFor } from '../engine/run.js';
+import { neverAttempted, type BreakerTimeline, type HostResult, type HostStatus, type RunReport, type TaskResult } from '../engine/results.js';
 import { renderReasons } from './reasons.js';
 
 export interface RenderOptions {
@@ -10,7 +9,11 @@ export interface RenderOptions {
   color?: boolean;
   /** Terminal width: long reason and changed-task cells are cut to fit. */
   width?: number;
+  /** The run's exit code and its meaning, shown at the end of the recap (codes are the command line's to decide). */
+  exit?: ExitOf;
 }
+
+export type ExitOf = (report: RunReport) => { code: number; meaning: string };
 
 /** Above this many hosts the per-host table lists only the hosts that need attention, unless verbose. */
 export const LARGE_FLEET = 20;
@@ -182,7 +185,7 @@ function breakerTable(report: RunReport, opts: RenderOptions): string | null {
 }
 
 /** `12 hosts: 4 ok, 2 changed, 1 failed, 2 unreachable, 3 skipped in 5.2s — halted: max_failures in batch 2` */
-export function renderRecap(report: RunReport, opts: { color?: boolean } = {}): string {
+export function renderRecap(report: RunReport, opts: { color?: boolean; exit?: ExitOf } = {}): string {
   const color = opts.color ?? false;
   const s = report.summary;
   const total = s.ok + s.changed + s.failed + s.unreachable + s.skipped;
@@ -190,15 +193,17 @@ export function renderRecap(report: RunReport, opts: { color?: boolean } = {}): 
     s[k] > 0 && k !== 'ok' && k !== 'changed' ? paint(color, STATUS_PAINT[k], `${s[k]} ${k}`) : `${s[k]} ${statusLabel(k, report.check)}`,
   );
   let line = `${total} host${total === 1 ? '' : 's'}: ${parts.join(', ')} in ${formatDuration(report.duration_ms)}`;
-  const code = exitCodeFor(report);
   if (report.halted) {
     // A budget exceeded by the run's last hosts halted nothing: say so rather than imply hosts were left out.
     const halted = `halted: ${report.halted.reason} in batch ${report.halted.batch}`;
-    const text = code === 3 || report.halted.reason === 'interrupted' ? halted : `${halted}, with no host left to run`;
-    line += ` — ${paint(color, 'red', text)}`;
+    const leftOut = report.hosts.some(neverAttempted) || report.halted.reason === 'interrupted';
+    line += ` — ${paint(color, 'red', leftOut ? halted : `${halted}, with no host left to run`)}`;
   }
   if (report.check) line += ' (check mode: nothing was changed)';
-  line += ` — exit ${code}: ${EXIT_MEANING[code] ?? 'see runbook apply --help'}`;
+  if (opts.exit) {
+    const { code, meaning } = opts.exit(report);
+    line += ` — exit ${code}: ${meaning}`;
+  }
   return line;
 }
 

@@ -3,7 +3,7 @@ import type ssh2 from 'ssh2';
 import { CappedOutput, MAX_OUTPUT_BYTES } from './output.js';
 import { RemoteFileError, SftpFiles, sftpChannel } from './sftp-files.js';
 import { abortReason, delay, oneLine, type ChannelHost, type OpenChannel, type OperationContext } from './ssh-channel.js';
-import { TransportError, type ExecResult, type Session } from './transport.js';
+import { TransportError, type ExecResult, type Session, type ShellStream } from './transport.js';
 
 /** How long a channel we asked to close may take before we give up on the whole connection. */
 const CHANNEL_CLOSE_GRACE_MS = 2_000;
@@ -229,6 +229,31 @@ export class SshSession implements Session, ChannelHost {
   close(): Promise<void> {
     return this.end(new TransportError('dropped', `${this.where}: session already closed`));
   }
+
+  shell(opts: { cols?: number; rows?: number } = {}): Promise<ShellStream> {
+    return this.enqueue(
+      () =>
+        new Promise<ShellStream>((resolve, reject) => {
+          const pty = { term: 'vt100', cols: opts.cols ?? 511, rows: opts.rows ?? 24 };
+          this.openChannel<ClientChannel>(reject, (cb) => this.client.shell(pty, cb), (err, stream) => {
+            if (err) return reject(this.broken ?? new TransportError('dropped', `${this.where}: cannot start a shell: ${oneLine(err.message)}`));
+            stream.on('error', () => undefined);
+            resolve(shellStream(stream, () => this.broken));
+          });
+        }),
+    );
+  }
+}
+
+/** A PTY shell channel as text; `lost` says why, when it closed because the connection went. */
+function shellStream(stream: ClientChannel, lost: () => TransportError | undefined): ShellStream {
+  stream.setEncoding('utf8');
+  return {
+    write: (text) => void stream.write(text),
+    onData: (listener) => void stream.on('data', (text: string) => listener(text)),
+    onClose: (listener) => void stream.once('close', () => listener(lost())),
+    close: () => void stream.close(),
+  };
 }
 
 function execChannel(stream: ClientChannel): OpenChannel {

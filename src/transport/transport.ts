@@ -42,6 +42,17 @@ export interface Session {
   /** Sets the remote file's mode (octal string such as "0644"); the file must exist. */
   chmod(path: string, mode: string, opts?: { timeoutMs?: number }): Promise<void>;
   close(): Promise<void>;
+  /** An interactive shell on a PTY, held open for the session's life; network CLIs are driven through one. */
+  shell?(opts?: { cols?: number; rows?: number }): Promise<ShellStream>;
+}
+
+/** The two directions of an interactive shell, as text. */
+export interface ShellStream {
+  write(text: string): void;
+  onData(listener: (text: string) => void): void;
+  /** Called once when the shell ends, with the reason when the connection was lost. */
+  onClose(listener: (lost: TransportError | undefined) => void): void;
+  close(): void;
 }
 
 export interface Transport {

@@ -69,7 +69,7 @@ export function play(input: PlayInput): PlannedPlay {
   };
   const planned = new Map<string, PlannedHost>();
   for (const h of hosts) {
-    const connection: Connection = { host: h.name, port: 22, user: 'netops', knownHosts: '/dev/null', hostKeyChecking: 'off' };
+    const connection: Connection = { transport: 'ssh', host: h.name, port: 22, user: 'netops', knownHosts: '/dev/null', hostKeyChecking: 'off' };
     planned.set(h.name, {
       name: h.name,
       vars: { inventory_hostname: h.name, ...h.vars },

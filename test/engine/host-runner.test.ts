@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { FakeClock } from '../support/clock.js';
 import { EventBus, type RunEvent } from '../../src/engine/events.js';
+import { runContext } from '../../src/engine/context.js';
 import { runHost } from '../../src/engine/host-runner.js';
 import type { HostResult } from '../../src/engine/results.js';
 import { FakeTransport, play, task, type Device, type PlayInput } from './fake-fleet.js';
@@ -13,7 +14,7 @@ async function run(input: Partial<PlayInput>, device: Device = {}, opts: { check
   const events: RunEvent[] = [];
   bus.subscribe((e) => events.push(e));
   const result: HostResult = await clock.drive(
-    runHost({ play: p, host: p.hosts.get('r1')!, batch: 1, transport, bus, clock, check: opts.check ?? false, diff: opts.diff ?? false, env: opts.env ?? {} }),
+    runHost(runContext({ transport, bus, clock, check: opts.check ?? false, diff: opts.diff ?? false, env: opts.env ?? {} }), { play: p, host: p.hosts.get('r1')!, batch: 1 }),
   );
   return { result, transport, events, clock };
 }
@@ -235,7 +236,7 @@ describe('host runner', () => {
     const transport = new FakeTransport(clock, () => ({ exec: () => 'hang' }));
     const p = play({ hosts: ['r1'], tasks: [task('t', 'show tech', { timeoutMs: 60_000 })] });
     const ctl = new AbortController();
-    const pending = runHost({ play: p, host: p.hosts.get('r1')!, batch: 1, transport, bus: new EventBus(), clock, check: false, diff: false, env: {}, abortSignal: ctl.signal });
+    const pending = runHost(runContext({ transport, bus: new EventBus(), clock, env: {}, abortSignal: ctl.signal }), { play: p, host: p.hosts.get('r1')!, batch: 1 });
     clock.advance(100);
     await new Promise((r) => setImmediate(r));
     ctl.abort();

@@ -92,6 +92,13 @@ describe('buildPlan', () => {
     ]);
   });
 
+  it('refuses a host whose connection names no registered transport, at the host', () => {
+    const p = play({ tasks: [task('cmd', { kind: 'command', command: 'true' })] });
+    const { plan, diagnostics } = buildPlan(book(p), [inventory(2, (i) => (i === 2 ? { connection: 'telnet' } : {}))]);
+    expect(plan).toBeNull();
+    expect(diagnostics.map(formatDiagnostic)).toEqual(['inventory.yml:4:5: host r2: connection "telnet" is not one of ssh']);
+  });
+
   it('narrows hosts with --limit and rejects a limit that names nothing', () => {
     expect(buildPlan(book(play({})), [inventory(3)], { limit: 'r2:r3' }).plan!.plays[0]!.batches).toEqual([['r2', 'r3']]);
     expect(buildPlan(book(play({})), [inventory(3)], { limit: 'zz' }).diagnostics.map((d) => d.message)).toEqual([

@@ -3,7 +3,8 @@ import { FakeClock } from '../support/clock.js';
 import { EventBus, type RunEvent } from '../../src/engine/events.js';
 import type { PlannedPlay } from '../../src/engine/plan-model.js';
 import type { HostResult } from '../../src/engine/results.js';
-import { exitCodeFor, runPlan, type RunOptions } from '../../src/engine/run.js';
+import { exitCodeFor } from '../../src/cli/exit.js';
+import { runPlan, type RunOptions } from '../../src/engine/run.js';
 import { FakeTransport, planOf, play, task, type Device } from './fake-fleet.js';
 
 function hosts(site: string, n: number): { name: string; vars: Record<string, unknown> }[] {

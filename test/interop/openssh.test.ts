@@ -33,6 +33,7 @@ function target(overrides: Partial<Connection> = {}): Connection {
     keyFile: sshd.keyPath,
     knownHosts: sshd.knownHostsPath,
     hostKeyChecking: 'strict',
+    transport: 'ssh',
     ...overrides,
   };
 }

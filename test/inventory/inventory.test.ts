@@ -40,12 +40,13 @@ describe('the reference inventory', () => {
 
   it('keeps hosts and groups in file order, with all first', () => {
     expect([...inventory!.hosts.keys()]).toEqual(['ams-r1', 'ams-r2', 'fra-r1', 'fra-r2']);
-    expect([...inventory!.groups.keys()]).toEqual(['all', 'edge', 'site_ams', 'site_fra', 'quarantine']);
+    // Ansible always has `ungrouped`, right after `all`.
+    expect([...inventory!.groups.keys()]).toEqual(['all', 'ungrouped', 'edge', 'site_ams', 'site_fra', 'quarantine']);
   });
 
   it('nests groups through children', () => {
     const g = inventory!.groups;
-    expect(g.get('all')!.children).toEqual(['edge', 'quarantine']);
+    expect(g.get('all')!.children).toEqual(['ungrouped', 'edge', 'quarantine']);
     expect(g.get('edge')!.children).toEqual(['site_ams', 'site_fra']);
     expect(g.get('site_fra')!.hosts).toEqual(['fra-r1', 'fra-r2']);
   });
@@ -67,15 +68,16 @@ describe('the reference inventory', () => {
 describe('loadInventory', () => {
   it('makes top-level groups other than all children of all', () => {
     const inv = load('all:\n  hosts:\n    lone:\ncore:\n  hosts:\n    c1: {port: 2200}\n');
-    expect(inv.groups.get('all')!.children).toEqual(['core']);
+    expect(inv.groups.get('all')!.children).toEqual(['ungrouped', 'core']);
     expect(inv.groups.get('all')!.hosts).toEqual(['lone']);
+    expect(inv.groups.get('ungrouped')!.hosts).toEqual(['lone']);
     expect(inv.hosts.get('c1')!.vars).toEqual({ port: 2200 });
   });
 
   it('creates all when the file does not name it', () => {
     const inv = load('core:\n  hosts:\n    c1:\n');
-    expect([...inv.groups.keys()]).toEqual(['all', 'core']);
-    expect(inv.groups.get('all')!.children).toEqual(['core']);
+    expect([...inv.groups.keys()]).toEqual(['all', 'ungrouped', 'core']);
+    expect(inv.groups.get('all')!.children).toEqual(['ungrouped', 'core']);
   });
 
   it('merges a group written in two places', () => {
@@ -85,15 +87,16 @@ describe('loadInventory', () => {
     expect(inv.groups.get('b')!.children).toEqual(['shared']);
   });
 
-  it('refuses a group that is its own ancestor, at the child that closes the loop', () => {
+  it('refuses a group that is its own ancestor, at the edge that closes the loop in reading order', () => {
+    // Ansible links children on the way back up, so b > a exists before a > b is tried.
     expect(problems('all:\n  children:\n    a:\n      children:\n        b:\n          children:\n            a:\n')).toEqual([
-      'inv.yml:7:13: group "a" is its own ancestor (a > b > a)',
+      'inv.yml:5:9: group "b" cannot be a child of "a": it would be its own ancestor (b > a > b)',
     ]);
   });
 
   it('finds a cycle spread over separate definitions', () => {
     expect(problems('all:\n  children:\n    a:\n      children:\n        b:\nb:\n  children:\n    a:\n')).toEqual([
-      'inv.yml:8:5: group "a" is its own ancestor (a > b > a)',
+      'inv.yml:8:5: group "a" cannot be a child of "b": it would be its own ancestor (a > b > a)',
     ]);
   });
 
@@ -103,6 +106,13 @@ describe('loadInventory', () => {
     ]);
   });
 
+  it('keeps what Ansible keeps: a quoted port and a host written as a string', () => {
+    const r = loadInventory(write('all:\n  hosts: r1\n  vars:\n    ansible_port: "22"\n'));
+    expect(r.diagnostics).toEqual([]);
+    expect([...r.inventory!.hosts.keys()]).toEqual(['r1']);
+    expect(r.inventory!.groups.get('all')!.vars).toEqual({ ansible_port: '22' });
+  });
+
   it('reports schema problems located, with hints', () => {
     expect(problems('all:\n  hosts:\n    r1: {port: "22", host_key_checking: maybe}\n')).toEqual([
       'inv.yml:3:16: port: expected an integer',
@@ -110,8 +120,11 @@ describe('loadInventory', () => {
     ]);
   });
 
-  it('reports an empty inventory', () => {
-    expect(problems('')).toEqual(['inv.yml:1:1: the inventory is empty: expected "all:" with hosts, vars or children']);
+  it('reads an empty inventory as no hosts, with a warning', () => {
+    const r = loadInventory(write(''));
+    expect(r.diagnostics).toEqual([]);
+    expect(r.inventory!.hosts.size).toBe(0);
+    expect(r.warnings.map((w) => w.message)).toEqual(['the inventory file is empty (only blank lines and comments)']);
   });
 
   it('reports a missing file where the playbook named it', () => {

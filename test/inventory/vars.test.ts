@@ -59,7 +59,7 @@ describe('connection variables', () => {
   it('defaults host to the host name, port 22, the current user and strict host keys', () => {
     const { connection, problems } = resolveConnection('r1', {}, ctx);
     expect(problems).toEqual([]);
-    expect(connection).toEqual({ host: 'r1', port: 22, user: 'ops', knownHosts: '/home/ops/.ssh/known_hosts', hostKeyChecking: 'strict' });
+    expect(connection).toEqual({ transport: 'ssh', host: 'r1', port: 22, user: 'ops', knownHosts: '/home/ops/.ssh/known_hosts', hostKeyChecking: 'strict' });
   });
 
   it('reads the ansible_* aliases', () => {
@@ -78,6 +78,13 @@ describe('connection variables', () => {
       'connection variable "port" must be a whole number from 1 to 65535, not 70000',
       'connection variable "host_key_checking" must be one of strict, accept-new, off, not "maybe"',
     ]);
+  });
+
+  it('names the transport by connection or ansible_connection, ssh by default', () => {
+    const names = [{}, { ansible_connection: 'local' }, { connection: 'network_cli', ansible_connection: 'local' }].map(
+      (vars) => resolveConnection('r1', vars, ctx).connection.transport,
+    );
+    expect(names).toEqual(['ssh', 'local', 'network_cli']);
   });
 
   it('reads host_key_checking: false as off', () => {

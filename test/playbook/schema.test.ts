@@ -151,7 +151,7 @@ describe('the inventory schema', () => {
     ).toEqual([
       'f.yml:3:16: port: expected an integer',
       'f.yml:3:41: host_key_checking: expected one of "strict", "accept-new", "off" (did you mean "accept-new"?)',
-      'f.yml:3:67: ansible_port: must be at most 65535',
+      'f.yml:3:67: ansible_port: expected a port number from 1 to 65535 (or a template)',
     ]);
   });
 
@@ -160,7 +160,7 @@ describe('the inventory schema', () => {
   });
 
   it('refuses a list of hosts', () => {
-    expect(inventory('all:\n  hosts: [r1, r2]\n')).toEqual(['f.yml:2:10: hosts: expected a mapping of host names']);
+    expect(inventory('all:\n  hosts: [r1, r2]\n')).toEqual(['f.yml:2:10: hosts: expected a mapping of host names (or one host name)']);
   });
 });
 

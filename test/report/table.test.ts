@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { exitOf } from '../../src/cli/exit.js';
 import { renderRecap, renderReport, formatDuration, LARGE_FLEET } from '../../src/report/table.js';
 import type { HostResult, RunReport } from '../../src/engine/results.js';
 import { fixtureReport } from '../fixtures/report/events.js';
@@ -22,7 +23,7 @@ function fleet(n: number, failing: number[]): RunReport {
 
 describe('renderReport', () => {
   it('renders the 12-host fixture run exactly as the stored snapshot', async () => {
-    await expect(renderReport(fixtureReport())).toMatchFileSnapshot('../fixtures/report/run-12-hosts.table.txt');
+    await expect(renderReport(fixtureReport(), { exit: exitOf })).toMatchFileSnapshot('../fixtures/report/run-12-hosts.table.txt');
   });
 
   it('lists failures first: failed, unreachable, skipped, then changed, then ok', () => {
@@ -32,7 +33,7 @@ describe('renderReport', () => {
   });
 
   it('ends with the one-line recap, naming the halt', () => {
-    const lines = renderReport(fixtureReport()).trimEnd().split('\n');
+    const lines = renderReport(fixtureReport(), { exit: exitOf }).trimEnd().split('\n');
     expect(lines.at(-1)).toBe('12 hosts: 4 ok, 2 changed, 1 failed, 2 unreachable, 3 skipped in 5.2s — halted: max_failures in batch 2 — exit 3: some hosts were never attempted');
   });
 
@@ -105,7 +106,7 @@ describe('renderReport of a --check run', () => {
     expect(text).toMatch(/│ ams-r1 │ +1 │ would change │ +│ Write ntp\.conf +│ Reload ntpd │/);
     expect(text).not.toMatch(/│ changed /);
     expect(text).toMatch(/│ play +│ batch │ hosts │ ok │ would change │ failed │/);
-    expect(renderRecap(checkRun())).toMatch(/^12 hosts: 4 ok, 2 would change, 1 failed, .*\(check mode: nothing was changed\) — exit \d+: .*$/);
+    expect(renderRecap(checkRun(), { exit: exitOf })).toMatch(/^12 hosts: 4 ok, 2 would change, 1 failed, .*\(check mode: nothing was changed\) — exit \d+: .*$/);
   });
 
   it('keeps the words of a real run when it is not a check', () => {

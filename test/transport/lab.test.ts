@@ -28,6 +28,7 @@ function connection(index: number): Connection {
     keyFile: lab.keyPath,
     knownHosts: lab.knownHostsPath,
     hostKeyChecking: 'strict',
+    transport: 'ssh',
   };
 }
 

@@ -10,6 +10,7 @@ const conn: Connection = {
   user: 'netops',
   knownHosts: '/nonexistent/known_hosts',
   hostKeyChecking: 'strict',
+  transport: 'ssh',
 };
 
 function sshError(message: string, props: { code?: string; level?: string }): Error & { code?: string; level?: string } {

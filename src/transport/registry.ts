@@ -1,0 +1,51 @@
+import type { Connection } from '../inventory/connection.js';
+import { TransportError, type ConnectOptions, type Session, type Transport } from './transport.js';
+
+/** What every transport is built from, once per run. */
+export interface TransportSetup {
+  /** Where `password_env` and `passphrase_env` are looked up. */
+  env: NodeJS.ProcessEnv;
+  /** A warning the user should see once (e.g. host-key checking is off). */
+  warn?: (message: string) => void;
+}
+
+export interface TransportEntry {
+  /** One line for help and errors. */
+  summary: string;
+  /** Imported only when a host uses it, so `validate` and `plan` never load ssh2. */
+  create(setup: TransportSetup): Promise<Transport>;
+}
+
+/**
+ * Every way of reaching a host, by the name a host gives in `connection:` (or `ansible_connection:`). Adding
+ * one is a file implementing `Transport` and a line here.
+ */
+export const TRANSPORTS: Readonly<Record<string, TransportEntry>> = {
+  ssh: {
+    summary: 'commands over SSH exec channels, files over SFTP',
+    create: async (setup) => new (await import('./ssh.js')).SshTransport(setup),
+  },
+};
+
+export function isTransportName(name: string): boolean {
+  return Object.hasOwn(TRANSPORTS, name);
+}
+
+/**
+ * The transport of a run: each host goes to the transport its connection names, made on first use and
+ * shared by every host that names it (so caches such as parsed known_hosts are shared too).
+ */
+export class TransportRouter implements Transport {
+  private readonly made = new Map<string, Promise<Transport>>();
+
+  constructor(private readonly setup: TransportSetup) {}
+
+  async connect(target: Connection, opts: ConnectOptions): Promise<Session> {
+    const entry = isTransportName(target.transport) ? TRANSPORTS[target.transport] : undefined;
+    // The planner refuses unknown names; this guards callers that build connections by hand.
+    if (!entry) throw new TransportError('refused', `${target.host}: no transport named "${target.transport}"`);
+    let transport = this.made.get(target.transport);
+    if (!transport) this.made.set(target.transport, (transport = entry.create(this.setup)));
+    return (await transport).connect(target, opts);
+  }
+}

@@ -1,0 +1,144 @@
+import { describe, expect, it } from 'vitest';
+import type { Lab, LabPlatform } from '../../src/lab/lab.js';
+import { loadPlatforms } from '../../src/network/platform.js';
+import { confirmPending, pushConfig, type PushRequest } from '../../src/actions/network/push.js';
+import type { NetworkCliSession } from '../../src/transport/network-cli/session.js';
+import { NetworkCliTransport } from '../../src/transport/network-cli/transport.js';
+import { SshTransport } from '../../src/transport/ssh.js';
+import { useLabs } from '../support/fixtures.js';
+import { until } from '../support/wait.js';
+
+const { lab: startLab } = useLabs();
+const catalog = loadPlatforms().catalog;
+const ENV = { RUNBOOK_LAB_ENABLE: 'lab-enable' };
+
+async function device(platform: LabPlatform, opts: { faults?: string[]; minuteMs?: number } = {}) {
+  const lab = await startLab({ hosts: 1, platform, ...opts });
+  const transport = new NetworkCliTransport(new SshTransport({ env: ENV }), () => catalog, ENV);
+  const h = lab.hosts[0]!;
+  const connect = async () =>
+    (await transport.connect(
+      {
+        transport: 'network_cli',
+        host: '127.0.0.1',
+        port: h.port,
+        user: lab.user,
+        keyFile: lab.keyPath,
+        knownHosts: lab.knownHostsPath,
+        hostKeyChecking: 'strict',
+        network: { networkOs: platform, become: platform !== 'junos', becomePasswordEnv: 'RUNBOOK_LAB_ENABLE' },
+      } as Parameters<typeof transport.connect>[0],
+      { timeoutMs: 10_000 },
+    )) as NetworkCliSession;
+  return { lab, connect, net: lab.network('r001')! };
+}
+
+async function push(s: NetworkCliSession, req: PushRequest, check = false) {
+  return pushConfig(s, req, { check });
+}
+
+const NTP: Record<LabPlatform, PushRequest> = {
+  ios: { lines: ['ntp server 192.0.2.11', 'ntp server 192.0.2.12'] },
+  eos: { lines: ['ntp server 192.0.2.11', 'ntp server 192.0.2.12'] },
+  junos: { lines: ['set system ntp server 192.0.2.11', 'set system ntp server 192.0.2.12'] },
+};
+
+describe.each(['ios', 'eos', 'junos'] as const)('%s', (platform) => {
+  it('pushes the missing lines, then finds nothing to do', async () => {
+    const { connect, net } = await device(platform);
+    const s = await connect();
+    const first = await push(s, NTP[platform]);
+    expect(first.status).toBe('changed');
+    expect(first.lines).toEqual(NTP[platform].lines);
+    expect(first.confirm).toBe('confirmed');
+    expect(net.running()).toContain('192.0.2.12');
+    expect(net.pending()).toBe(false);
+    const second = await push(s, NTP[platform]);
+    expect(second).toMatchObject({ status: 'ok', lines: [], confirm: 'none' });
+    await s.close();
+  });
+
+  it('reverts the device when a line is rejected', async () => {
+    const { connect, net } = await device(platform);
+    const before = net.running();
+    const s = await connect();
+    const bad = platform === 'junos' ? 'set system ntpp server 192.0.2.13' : 'ntp srever 192.0.2.13';
+    const r = await push(s, { lines: [...NTP[platform].lines, bad] });
+    expect(r.status).toBe('failed');
+    expect(r.error).toContain(`"${bad}" was rejected`);
+    expect(r.error).toMatch(platform === 'junos' ? /syntax error/ : /% Invalid input/);
+    expect(r.lines).toEqual(NTP[platform].lines);
+    expect(net.running()).toBe(before);
+    expect(net.pending()).toBe(false);
+    // The session is usable afterwards, back in its working mode.
+    expect((await s.exec(platform === 'junos' ? 'show version' : 'show version')).rc).toBe(0);
+    await s.close();
+  });
+
+  it('leaves a change pending under confirm, and cli_confirm keeps it', async () => {
+    const { connect, net } = await device(platform);
+    const s = await connect();
+    const r = await push(s, { ...NTP[platform], confirm: 10 });
+    expect(r).toMatchObject({ status: 'changed', confirm: 'pending' });
+    expect(net.pending()).toBe(true);
+    expect(await confirmPending(s)).toBe('confirmed');
+    expect(net.pending()).toBe(false);
+    expect(net.running()).toContain('192.0.2.12');
+    await s.close();
+  });
+
+  it('shows the lines under check without entering config mode', async () => {
+    const { connect, net, lab } = await device(platform);
+    const before = net.running();
+    const s = await connect();
+    lab.setFault(`r001:deny:${platform === 'junos' ? '^configure' : '^configure|^conf'}`);
+    const r = await push(s, NTP[platform], true);
+    expect(r).toMatchObject({ status: 'changed', lines: NTP[platform].lines });
+    expect(net.running()).toBe(before);
+    await s.close();
+  });
+});
+
+describe('the device rolls back what was not confirmed', () => {
+  it('a session cut mid-push is rolled back by the revert timer', async () => {
+    const { connect, net } = await device('ios', { faults: ['r001:cut:2'], minuteMs: 100 });
+    const before = net.running();
+    const s = await connect();
+    const err = await push(s, { lines: ['logging host 192.0.2.21', 'logging host 192.0.2.22', 'logging host 192.0.2.23'] }).catch((e: unknown) => e);
+    expect((err as Error).message).toMatch(/closed|dropped|reset/);
+    expect(net.running()).toContain('logging host 192.0.2.21');
+    await until(() => !net.pending(), 'the revert timer');
+    expect(net.running()).toBe(before);
+    expect(net.log()).toEqual(['rolled back: revert timer expired']);
+  });
+
+  it('a Junos commit confirmed is left pending when verification fails, then rolls back', async () => {
+    const { connect, net } = await device('junos', { minuteMs: 100 });
+    const s = await connect();
+    const r = await push(s, { lines: ['set system host-name edge-a', 'set system host-name edge-b'], confirm: 1 });
+    expect(r.status).toBe('failed');
+    expect(r.confirm).toBe('pending');
+    expect(r.error).toContain('lines still missing after the push: set system host-name edge-a');
+    await until(() => net.log().includes('rolled back: commit confirmed expired'), 'the commit confirmed timer');
+    expect(net.running()).toContain('set system host-name r001');
+    expect(net.running()).not.toContain('edge-b');
+    await s.close().catch(() => undefined);
+  });
+
+  it('confirm fails before touching an IOS device without an archive', async () => {
+    const { connect, net } = await device('ios');
+    const s = await connect();
+    await s.enter('config');
+    await s.run('no archive');
+    await s.enter('privileged');
+    const before = net.running();
+    const r = await push(s, { lines: ['logging host 192.0.2.31'], confirm: 5 });
+    expect(r.status).toBe('failed');
+    expect(r.error).toContain('no rollback timer is available');
+    expect(net.running()).toBe(before);
+    const unsafe = await push(s, { lines: ['logging host 192.0.2.31'] });
+    expect(unsafe.status).toBe('changed');
+    expect(unsafe.warnings[0]).toContain('pushed without a safety net');
+    await s.close();
+  });
+});
