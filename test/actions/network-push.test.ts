@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Lab, LabPlatform } from '../../src/lab/lab.js';
+import type { LabPlatform } from '../../src/lab/lab.js';
 import { loadPlatforms } from '../../src/network/platform.js';
 import { confirmPending, pushConfig, type PushRequest } from '../../src/actions/network/push.js';
 import type { NetworkCliSession } from '../../src/transport/network-cli/session.js';
@@ -63,7 +63,7 @@ describe.each(['ios', 'eos', 'junos'] as const)('%s', (platform) => {
     const before = net.running();
     const s = await connect();
     const bad = platform === 'junos' ? 'set system ntpp server 192.0.2.13' : 'ntp srever 192.0.2.13';
-    const r = await push(s, { lines: [...NTP[platform].lines, bad] });
+    const r = await push(s, { lines: [...(NTP[platform].lines ?? []), bad] });
     expect(r.status).toBe('failed');
     expect(r.error).toContain(`"${bad}" was rejected`);
     expect(r.error).toMatch(platform === 'junos' ? /syntax error/ : /% Invalid input/);

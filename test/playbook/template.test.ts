@@ -58,9 +58,9 @@ describe('templates', () => {
     expect(e.line).toBe(2);
   });
 
-  it('lets templates ask whether a variable is defined and give a default', () => {
-    expect(engine.renderFile('optional.njk', {})).toBe('dyfalse');
-    expect(engine.renderFile('optional.njk', { x: 1, y: 'Y', z: { w: 1 } })).toBe('xYtrue');
+  it('lets templates ask whether a variable is defined and give a default, printing booleans as Python does', () => {
+    expect(engine.renderFile('optional.njk', {})).toBe('dyFalse');
+    expect(engine.renderFile('optional.njk', { x: 1, y: 'Y', z: { w: 1 } })).toBe('xYTrue');
   });
 
   it('reports a syntax error with its line', () => {

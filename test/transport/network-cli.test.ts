@@ -17,6 +17,7 @@ function target(lab: Lab, host: string, network: Partial<NetworkConnection> = {}
   const h = lab.hosts.find((x) => x.name === host)!;
   const os = h.platform ?? 'ios';
   return {
+    transport: 'network_cli',
     host: '127.0.0.1',
     port: h.port,
     user: lab.user,

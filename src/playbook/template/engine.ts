@@ -2,8 +2,10 @@ import { readFileSync } from 'node:fs';
 import nunjucks from 'nunjucks';
 import { displayPath } from '../load.js';
 import { RenderError, rethrowDisplayed, toRenderError } from './errors.js';
-import { addAnsibleFilters } from './filters.js';
+import { installCatalog } from './filters.js';
 import { findTemplate, TemplatePathLoader } from './jail.js';
+import { jinjaSource, restoreTrailingNewlines, trailingNewlines } from './newlines.js';
+import { installPythonSemantics } from './python-syntax.js';
 import { installStrictUndefined } from './strict.js';
 import { installSandbox } from '../sandbox.js';
 
@@ -14,13 +16,32 @@ import { installSandbox } from '../sandbox.js';
 export class TemplateEngine {
   readonly env: nunjucks.Environment;
   private readonly inline = new Map<string, nunjucks.Template>();
+  private readonly tails = new Map<string, string>();
 
   constructor(readonly searchPath: string[]) {
     installSandbox();
     installStrictUndefined();
+    installPythonSemantics();
     // dev: keep nunjucks' own error objects (with positions and causes) instead of flattened copies.
-    this.env = new nunjucks.Environment(new TemplatePathLoader(searchPath), { autoescape: false, throwOnUndefined: true, dev: true });
-    addAnsibleFilters(this.env);
+    // trimBlocks as Ansible sets it: the newline after a block tag is dropped.
+    this.env = new nunjucks.Environment(new TemplatePathLoader(searchPath), {
+      autoescape: false,
+      throwOnUndefined: true,
+      dev: true,
+      trimBlocks: true,
+    });
+    installCatalog(this.env as Parameters<typeof installCatalog>[0], {
+      searchPath,
+      find: findTemplate,
+      renderTemplate: (name, vars) => this.renderFile(name, vars),
+    });
+  }
+
+  /** The final newlines of a template file, read once per file. */
+  private sourceTail(path: string): string {
+    let tail = this.tails.get(path);
+    if (tail === undefined) this.tails.set(path, (tail = trailingNewlines(readFileSync(path, 'utf8'))));
+    return tail;
   }
 
   /** Compiles a template file now, so syntax errors surface without rendering. */
@@ -44,7 +65,8 @@ export class TemplateEngine {
       throw toRenderError(err, displayPath(found.path), sourceOf(found.path));
     }
     try {
-      return tmpl.render(ctx);
+      const path = (tmpl as unknown as { path?: string }).path;
+      return restoreTrailingNewlines(path ? this.sourceTail(path) : '', tmpl.render(ctx));
     } catch (err) {
       const e = toRenderError(err, (tmpl as unknown as { path?: string }).path ?? src);
       return rethrowDisplayed(e);
@@ -57,7 +79,7 @@ export class TemplateEngine {
     let t = this.inline.get(key);
     if (!t) {
       try {
-        t = new nunjucks.Template(text, this.env, name, true);
+        t = new nunjucks.Template(jinjaSource(text), this.env, name, true);
       } catch (err) {
         throw toRenderError(err, name, text);
       }
@@ -71,7 +93,7 @@ export class TemplateEngine {
     if (!text.includes('{')) return text;
     const t = this.compileString(text, name);
     try {
-      return t.render(ctx);
+      return restoreTrailingNewlines(trailingNewlines(text), t.render(ctx));
     } catch (err) {
       throw toRenderError(err, name);
     }

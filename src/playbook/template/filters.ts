@@ -1,27 +1,90 @@
 import type nunjucks from 'nunjucks';
+import { ANSIBLE_FILTERS, ANSIBLE_TESTS } from './ansible-filters.js';
+import { JINJA_FILTERS, JINJA_TESTS, nunjucksFilter, nunjucksTest, type Filter, type FilterEnv, type Test } from './jinja-filters.js';
+import { lookupGlobals, type LookupContext } from './lookups.js';
+import { splitArgs } from './methods.js';
+import { PyError, pyStr, pyTruth } from './python.js';
+
+/**
+ * Every filter, test and global a template may use, by name, including Ansible's fully qualified names.
+ * `validate` checks templates against these names; the engine registers exactly these, so a template that
+ * validates never fails with "filter not found".
+ */
+
+const FQCN_UTILS = new Set(['ipaddr', 'ipv4', 'ipv6']);
+
+function withFqcn<T>(table: Record<string, T>): Record<string, T> {
+  const out: Record<string, T> = { ...table };
+  for (const [name, f] of Object.entries(table)) {
+    if (!/^[a-z_][a-z0-9_]*$/.test(name)) continue;
+    out[`ansible.builtin.${name}`] = f;
+    if (FQCN_UTILS.has(name)) {
+      out[`ansible.utils.${name}`] = f;
+      out[`ansible.netcommon.${name}`] = f;
+    }
+  }
+  return out;
+}
+
+// Jinja's own filters and tests have no ansible.builtin name in Ansible 2.14; Ansible's have both.
+export const FILTERS: Record<string, Filter> = { ...JINJA_FILTERS, ...withFqcn(ANSIBLE_FILTERS) };
+export const TESTS: Record<string, Test> = { ...JINJA_TESTS, ...withFqcn(ANSIBLE_TESTS) };
+
+/** Filters runbook itself compiles expressions with; not for playbooks, but they must exist. */
+const INTERNAL_FILTERS: Record<string, Filter> = {
+  rb_truth: (v) => (pyTruth(v) ? 'true' : 'false'),
+};
 
 /** Python's truth, as Ansible conditions use it: empty lists, dicts and strings are false. */
-export function truthy(v: unknown): boolean {
-  if (Array.isArray(v)) return v.length > 0;
-  if (v && typeof v === 'object') return v instanceof Map || v instanceof Set ? v.size > 0 : Object.keys(v).length > 0;
-  return Boolean(v);
-}
+export const truthy = pyTruth;
 
-function registeredFlag(flag: 'changed' | 'failed' | 'skipped') {
-  return (v: unknown): boolean => Boolean(v && typeof v === 'object' && (v as Record<string, unknown>)[flag]);
-}
+export const GLOBAL_NAMES = new Set([
+  'range', 'dict', 'lookup', 'query', 'q', 'cycler', 'joiner', 'namespace', 'lipsum', 'now', 'loop', 'varargs', 'kwargs', 'caller',
+  'True', 'False', 'None', 'true', 'false', 'none',
+]);
 
+const filterEnv: FilterEnv = {
+  filter(name) {
+    const f = FILTERS[name];
+    if (!f) throw new PyError('Error', `No filter named '${name}'`);
+    return f;
+  },
+  test(name) {
+    const t = TESTS[name];
+    if (!t) throw new PyError('Error', `No test named '${name}'`);
+    return t;
+  },
+};
 
-/** The filters and tests Ansible conditions rely on, added to one environment. */
-export function addAnsibleFilters(env: nunjucks.Environment): void {
-  env.addFilter('rb_truth', (v: unknown) => (truthy(v) ? 'true' : 'false'));
-  env.addFilter('bool', (v: unknown) => (typeof v === 'string' ? /^(true|yes|on|1)$/i.test(v.trim()) : truthy(v)));
-  // Ansible's tests on registered results: `when: result is changed`.
-  const tests = env as unknown as { addTest(name: string, fn: (v: unknown) => boolean): void };
-  tests.addTest('changed', registeredFlag('changed'));
-  tests.addTest('failed', registeredFlag('failed'));
-  tests.addTest('skipped', registeredFlag('skipped'));
-  const ok = (v: unknown) => !registeredFlag('failed')(v);
-  tests.addTest('succeeded', ok);
-  tests.addTest('success', ok);
+type Env = nunjucks.Environment & { addTest(name: string, fn: (...a: unknown[]) => boolean): void };
+
+/** Registers every filter, test, lookup and global on a template environment. */
+export function installCatalog(env: Env, lookups: LookupContext): void {
+  for (const [name, f] of Object.entries({ ...FILTERS, ...INTERNAL_FILTERS })) {
+    env.addFilter(name, nunjucksFilter(f, filterEnv) as (...args: unknown[]) => unknown);
+  }
+  for (const [name, t] of Object.entries(TESTS)) env.addTest(name, nunjucksTest(t, filterEnv));
+  for (const [name, g] of Object.entries(lookupGlobals(lookups))) env.addGlobal(name, g);
+  env.addGlobal('dict', (...args: unknown[]) => {
+    const { pos, kw } = splitArgs(args);
+    const base = pos[0] === undefined ? {} : FILTERS.dict!(pos[0], [], {}, filterEnv);
+    return { ...(base as Record<string, unknown>), ...kw };
+  });
+  env.addGlobal('range', (...args: unknown[]) => {
+    const [a, b, c] = args.map((x) => Number(x));
+    const [start, stop, step] = args.length === 1 ? [0, a!, 1] : [a!, b!, args.length > 2 ? c! : 1];
+    if (step === 0) throw new PyError('ValueError', 'range() arg 3 must not be zero');
+    const out: number[] = [];
+    for (let i = start; step > 0 ? i < stop : i > stop; i += step) {
+      out.push(i);
+      if (out.length > 100_000) throw new PyError('Error', 'range too big, the maximum is 100000 items');
+    }
+    return out;
+  });
+  env.addGlobal('now', (...args: unknown[]) => {
+    const { pos, kw } = splitArgs(args);
+    const utc = pyTruth(kw.utc ?? pos[0] ?? false);
+    const d = new Date();
+    return utc ? d.toISOString().replace('T', ' ').replace('Z', '') : pyStr(d.toString());
+  });
 }

@@ -2,6 +2,7 @@ import { existsSync, readFileSync, realpathSync } from 'node:fs';
 import { isAbsolute, join, normalize, relative, resolve, sep } from 'node:path';
 import nunjucks from 'nunjucks';
 import { displayPath } from '../load.js';
+import { jinjaSource } from './newlines.js';
 
 /** The play's template path: `templates/` beside the playbook, then `../templates/` from it. */
 export function templateSearchPath(playDir: string): string[] {
@@ -64,6 +65,11 @@ export class TemplatePathLoader extends nunjucks.Loader {
     // Includes relative to a template arrive as absolute paths; name them as the user would.
     const found = isAbsolute(name) ? this.findAbsolute(name) : findTemplate(this.searchPath, name);
     if (!found.ok) throw new Error(found.message);
-    return { src: readFileSync(found.path, 'utf8'), path: found.path, noCache: false };
+    return { src: jinjaSource(readFileSync(found.path, 'utf8')), path: found.path, noCache: false };
+  }
+
+  /** Whether a name resolves inside the template path (`{% include [a, b] %}` renders the first that does). */
+  rbHas(name: string): boolean {
+    return findTemplate(this.searchPath, name).ok;
   }
 }
