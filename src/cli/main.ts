@@ -72,6 +72,13 @@ function topUsage(): string {
   ].join('\n');
 }
 
+/** The usage paragraph of a command's own --help, so an option error never shows a shorter, older list. */
+async function usageOf(command: Command, io: Io): Promise<string> {
+  let help = '';
+  await command(['--help'], { ...io, out: (t) => void (help += t), err: () => {} });
+  return help.split('\n\n', 1)[0]!;
+}
+
 export async function main(argv: string[], io: Io = processIo()): Promise<number> {
   const [first, ...afterFirst] = argv;
   // `runbook help COMMAND` is `runbook COMMAND --help`, as in git and npm.
@@ -91,12 +98,13 @@ export async function main(argv: string[], io: Io = processIo()): Promise<number
     io.err(`runbook: unknown command "${name}" (commands: ${Object.keys(COMMANDS).join(', ')})\n`);
     return EXIT.usage;
   }
+  let command: Command | undefined;
   try {
-    const command = await entry.load();
+    command = await entry.load();
     return await command(rest, io);
   } catch (err) {
     if (err instanceof UsageError) {
-      io.err(`runbook ${name}: ${err.message}\nusage: ${entry.usage}\n`);
+      io.err(`runbook ${name}: ${err.message}\n${command ? await usageOf(command, io) : `usage: ${entry.usage}`}\n`);
       return EXIT.usage;
     }
     const e = err as Error;

@@ -78,3 +78,16 @@ describe('the hidden-hosts note of a large --check run', () => {
     expect(r.stdout).toContain('\n24 hosts that ended ok or would change not shown (--verbose shows every host)\n');
   });
 });
+
+describe('the usage line of an option error', () => {
+  it('is the usage paragraph of the command\'s own --help, --verbose included', async () => {
+    for (const command of ['validate', 'plan', 'apply', 'report', 'runs', 'lab']) {
+      const help = (await runCli([command, '--help'])).stdout.split('\n\n', 1)[0]!;
+      const r = await runCli([command, '--bogus']);
+      expect(r.code).toBe(5);
+      expect(r.stderr).toBe(`runbook ${command}: unknown option '--bogus'\n${help}\n`);
+    }
+    const apply = await runCli(['apply', '--bogus']);
+    expect(apply.stderr).toContain('[--verbose]');
+  });
+});
