@@ -93,6 +93,7 @@ export async function apply(rawArgv: string[], io: Io): Promise<number> {
     for (const d of loaded.diagnostics) io.err(`${formatDiagnostic(d)}\n`);
     return EXIT.invalid;
   }
+  for (const d of loaded.warnings) io.err(`warning: ${formatDiagnostic(d)}\n`);
   const plan = loaded.plan;
   if (resume && targets(plan) === 0) {
     io.out(

@@ -51,6 +51,7 @@ export async function plan(argv: string[], io: Io): Promise<number> {
     io.err(`${loaded.diagnostics.length} problem${loaded.diagnostics.length === 1 ? '' : 's'} in ${files} file${files === 1 ? '' : 's'}\n`);
     return EXIT.invalid;
   }
+  for (const d of loaded.warnings) io.err(`warning: ${formatDiagnostic(d)}\n`);
   const redactor = await redactorOf(loaded.plan, io);
   const { planJson, planText } = await import('../report/plan.js');
   io.out(values.json ? `${JSON.stringify(planJson(loaded.plan, redactor), null, 2)}\n` : planText(loaded.plan, redactor));

@@ -5,11 +5,13 @@ import type { Diagnostic } from '../playbook/diagnostic.js';
 const USAGE = `usage: runbook validate PLAYBOOK... [-i INV] [--format text|json|github]
 
 Checks playbooks, their inventories, host patterns and every template rendered for every targeted host,
-without touching the network. Every problem is reported, as FILE:LINE:COL: message.
+without touching the network. Every problem is reported, as FILE:LINE:COL: message. A key file or
+known_hosts that the inventory names but this machine lacks is a warning: apply would fail here, but the
+machine that runs it may have them.
 
 options:
   -i, --inventory INV   inventory to use for every play (otherwise each play's "inventory:")
-  --format FORMAT       text (default), json ({"valid", "diagnostics"}), or github (workflow annotations)
+  --format FORMAT       text (default), json ({"valid", "diagnostics", "warnings"}), or github (annotations)
   -h, --help            show this help
 
 exit status: 0 valid, 4 invalid, 5 bad usage
@@ -50,10 +52,12 @@ export async function validate(argv: string[], io: Io): Promise<number> {
     import('../playbook/diagnostic.js'),
   ]);
   const diagnostics: Diagnostic[] = [];
+  const warnings: Diagnostic[] = [];
   const summaries: string[] = [];
   for (const playbook of positionals) {
     const loaded = loadPlan({ playbook, ...(values.inventory === undefined ? {} : { inventory: values.inventory }), cwd: io.cwd });
     diagnostics.push(...loaded.diagnostics);
+    warnings.push(...loaded.warnings);
     if (loaded.plan) {
       const hosts = new Set<string>();
       let tasks = 0;
@@ -65,16 +69,20 @@ export async function validate(argv: string[], io: Io): Promise<number> {
     }
   }
   const sorted = sortDiagnostics(diagnostics);
+  const warned = sortDiagnostics(warnings);
   const valid = sorted.length === 0;
 
   if (format === 'json') {
-    io.out(`${JSON.stringify({ valid, diagnostics: sorted }, null, 2)}\n`);
+    io.out(`${JSON.stringify({ valid, diagnostics: sorted, warnings: warned }, null, 2)}\n`);
   } else if (format === 'github') {
-    for (const d of sorted) {
+    const annotate = (kind: 'error' | 'warning', d: Diagnostic) => {
       const message = d.hint ? `${d.message} (${d.hint})` : d.message;
-      io.out(`::error file=${githubProperty(d.file)},line=${d.line},col=${d.col}::${githubEscape(message)}\n`);
-    }
+      io.out(`::${kind} file=${githubProperty(d.file)},line=${d.line},col=${d.col}::${githubEscape(message)}\n`);
+    };
+    for (const d of sorted) annotate('error', d);
+    for (const d of warned) annotate('warning', d);
   } else {
+    for (const d of warned) io.err(`warning: ${formatDiagnostic(d)}\n`);
     for (const d of sorted) io.out(`${formatDiagnostic(d)}\n`);
     if (valid) for (const s of summaries) io.err(`${s}\n`);
     // On the diagnostics' own stream: on another one, a reader that merges the two could join it to the last.

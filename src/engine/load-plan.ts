@@ -22,13 +22,19 @@ export interface LoadedPlan {
   /** The typed playbook, when it loaded (validate reports counts from it even when the plan is invalid). */
   playbook: PlaybookSpec | null;
   diagnostics: Diagnostic[];
+  /** Problems of this machine rather than of the input (a key file named but not here): shown, never fatal. */
+  warnings: Diagnostic[];
 }
 
 /** Files → Plan: the playbook, each play's inventory (loaded once per file), then the pure plan. */
 export function loadPlan(opts: LoadPlanOptions): LoadedPlan {
   const cwd = opts.cwd ?? process.cwd();
-  const { playbook, diagnostics } = loadPlaybook(resolve(cwd, opts.playbook));
-  if (!playbook) return { plan: null, playbook: null, diagnostics: sortDiagnostics(diagnostics) };
+  const loadedPlaybook = loadPlaybook(resolve(cwd, opts.playbook));
+  const { diagnostics } = loadedPlaybook;
+  // A playbook with problems is still checked as far as it goes: its sound plays are planned, every play's
+  // inventory is loaded, so one run reports every problem (nothing is planned for running).
+  const playbook = loadedPlaybook.playbook ?? loadedPlaybook.salvaged?.playbook;
+  if (!playbook) return { plan: null, playbook: null, diagnostics: sortDiagnostics(diagnostics), warnings: [] };
   const all: Diagnostic[] = [...diagnostics];
 
   const cache = new Map<string, Inventory | null>();
@@ -46,12 +52,16 @@ export function loadPlan(opts: LoadPlanOptions): LoadedPlan {
     all.push(diagnostic(play.loc, `play "${play.name}" names no inventory`, 'pass -i INVENTORY or set "inventory:" on the play'));
     return null;
   });
+  // Plays too broken to plan still have their inventory checked.
+  for (const path of loadedPlaybook.salvaged?.inventories ?? []) load(cliInventory ?? path);
+  if (cliInventory && loadedPlaybook.salvaged) load(cliInventory);
 
   const built = buildPlan(playbook, inventories, {
-    ...(opts.limit === undefined ? {} : { limit: opts.limit }),
+    // Over a playbook's sound plays only, a limit could match nothing for want of the broken ones.
+    ...(opts.limit === undefined || !loadedPlaybook.playbook ? {} : { limit: opts.limit }),
     ...(opts.resume === undefined ? {} : { resume: opts.resume }),
   });
   all.push(...built.diagnostics);
   const sorted = sortDiagnostics(all);
-  return { plan: sorted.length === 0 ? built.plan : null, playbook, diagnostics: sorted };
+  return { plan: sorted.length === 0 ? built.plan : null, playbook: loadedPlaybook.playbook, diagnostics: sorted, warnings: built.warnings };
 }

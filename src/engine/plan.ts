@@ -6,6 +6,7 @@ import { RenderError } from '../playbook/template/errors.js';
 import { findTemplate, templateSearchPath } from '../playbook/template/jail.js';
 import { MAGIC_VARS, type PlaybookSpec, type PlaySpec, type TaskSpec } from '../playbook/types.js';
 import { inventoryDir, resolveConnection } from '../inventory/connection.js';
+import { ConnectionFiles } from '../inventory/connection-files.js';
 import type { Inventory } from '../inventory/types.js';
 import { InventoryVars } from '../inventory/vars.js';
 import { isTransportName, TRANSPORTS } from '../transport/registry.js';
@@ -157,8 +158,10 @@ export function buildPlan(
   playbook: PlaybookSpec,
   inventories: ReadonlyArray<Inventory | null>,
   opts: BuildPlanOptions = {},
-): { plan: Plan | null; diagnostics: Diagnostic[] } {
+): { plan: Plan | null; diagnostics: Diagnostic[]; warnings: Diagnostic[] } {
   const problems = new DiagnosticCollector();
+  // What apply would trip over on this machine but may be fine where it runs (a key file CI does not hold).
+  const warnings = new DiagnosticCollector();
   const varsByInventory = new Map<Inventory, InventoryVars>();
   const engines = new Map<string, TemplateEngine>();
   const plays: PlannedPlay[] = [];
@@ -201,11 +204,13 @@ export function buildPlan(
       : selected.hosts;
     if (resumeTargets) for (const h of targeted) resumed.add(h);
     const hosts = new Map<string, PlannedHost>();
+    const files = new ConnectionFiles(inv);
     for (const hostName of targeted) {
       const vars = iv.hostVars(hostName, play.vars);
       const conn = resolveConnection(hostName, vars, { baseDir: inventoryDir(inv), home: opts.home, user: opts.user });
       const hostLoc = inv.hosts.get(hostName)?.loc ?? { file: inv.file, line: 1, col: 1 };
       for (const p of conn.problems) problems.add(hostLoc, `host ${hostName}: ${p}`);
+      for (const m of files.missing(hostName, vars, conn.connection)) warnings.add(m.loc, m.message, hostName);
       const transport = conn.connection.transport;
       if (!isTransportName(transport)) {
         problems.add(hostLoc, `host ${hostName}: connection "${transport}" is not one of ${Object.keys(TRANSPORTS).join(', ')}`);
@@ -249,7 +254,7 @@ export function buildPlan(
     problems.add(loc, `--limit "${opts.limit}" leaves no host in any play`);
   }
   const diagnostics = problems.list();
-  return { plan: diagnostics.length > 0 ? null : { playbook: playbook.path, plays }, diagnostics };
+  return { plan: diagnostics.length > 0 ? null : { playbook: playbook.path, plays }, diagnostics, warnings: warnings.list() };
 }
 
 /** Host-independent checks, done once per task: expression syntax, template lookup and syntax. */

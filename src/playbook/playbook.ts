@@ -20,7 +20,17 @@ import {
  * (load.ts), the JSON Schema (schemas/playbook.schema.json), then the rules a schema cannot say: one action
  * per task, octal modes, and registered results used only after the task that registers them.
  */
-export function loadPlaybook(path: string): { playbook: PlaybookSpec | null; diagnostics: Diagnostic[] } {
+export interface LoadedPlaybook {
+  playbook: PlaybookSpec | null;
+  diagnostics: Diagnostic[];
+  /**
+   * When the playbook has problems but parsed: its plays that have none, and the inventory files every play
+   * names, so the inventory and template checks still run and one `validate` reports everything at once.
+   */
+  salvaged?: { playbook: PlaybookSpec; inventories: string[] };
+}
+
+export function loadPlaybook(path: string): LoadedPlaybook {
   const absolute = resolve(process.cwd(), path);
   const file = displayPath(absolute);
   const loaded = loadYamlFile(absolute, file);
@@ -29,9 +39,28 @@ export function loadPlaybook(path: string): { playbook: PlaybookSpec | null; dia
     return { playbook: null, diagnostics: [diagnostic({ file, line: 1, col: 1 }, 'the playbook is empty: expected a list of plays')] };
   }
   const diagnostics = [...schemaDiagnostics(bundledSchema('playbook'), loaded), ...ruleDiagnostics(loaded)];
-  if (diagnostics.length > 0) return { playbook: null, diagnostics: sortDiagnostics(diagnostics) };
+  if (diagnostics.length > 0) {
+    return { playbook: null, diagnostics: sortDiagnostics(diagnostics), salvaged: salvage(loaded, absolute, file) };
+  }
   const plays = playEntries(loaded.value).map(({ play, path: at }) => toPlay(play, at, loaded, dirname(absolute)));
   return { playbook: { path: absolute, file, plays }, diagnostics: [] };
+}
+
+/** The plays that are sound on their own (schema and rules), as typed plays; the rest only lend their inventory. */
+function salvage(loaded: LoadedYaml, absolute: string, file: string): { playbook: PlaybookSpec; inventories: string[] } {
+  const schema = bundledSchema('playbook');
+  const plays: PlaySpec[] = [];
+  const inventories: string[] = [];
+  for (const { play, path: at } of playEntries(loaded.value)) {
+    // Checked as a playbook of its own: only emptiness matters here, the locations were reported above.
+    const alone: LoadedYaml = { ...loaded, value: [play] };
+    if (schemaDiagnostics(schema, alone).length === 0 && ruleDiagnostics(alone).length === 0) {
+      plays.push(toPlay(play, at, loaded, dirname(absolute)));
+    } else if (typeof play.inventory === 'string') {
+      inventories.push(resolve(dirname(absolute), play.inventory));
+    }
+  }
+  return { playbook: { path: absolute, file, plays }, inventories };
 }
 
 type YamlMap = Record<string, unknown>;
