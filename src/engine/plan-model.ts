@@ -10,6 +10,8 @@ import type { PlaySpec, TaskSpec } from '../playbook/types.js';
 export interface TaskPreview {
   command?: string;
   template?: { src: string; dest: string; content: string; mode?: string };
+  /** The task's `when` is false for this host before anything runs: it is skipped, so nothing is rendered. */
+  skipped?: 'when';
 }
 
 export interface PlannedTask {

@@ -222,11 +222,13 @@ export function buildPlan(
           // Whether a result is registered early enough is the loader's rule; here any registered name counts.
           const known = (name: string): boolean =>
             name in vars || registered.has(name) || (MAGIC_VARS as readonly string[]).includes(name);
-          for (const { key, i, names } of checks.expressions.get(task) ?? []) {
+          const exprs = checks.expressions.get(task) ?? [];
+          for (const { key, i, names } of exprs) {
             for (const n of names) {
               if (!known(n)) problems.add(exprLoc(task, key, i), `undefined variable "${n}" in ${key}`, hostName);
             }
           }
+          if (whenFalseOffline(task, exprs, registered, vars, engine)) return { index, spec: task, preview: { skipped: 'when' as const } };
           return { index, spec: task, preview: previewTask(task, ctx, engine, checks.broken, problems, hostName, playbook.file) };
         });
 
@@ -255,6 +257,33 @@ export function buildPlan(
   }
   const diagnostics = problems.list();
   return { plan: diagnostics.length > 0 ? null : { playbook: playbook.path, plays }, diagnostics, warnings: warnings.list() };
+}
+
+/**
+ * A task whose `when` is false for a host is not rendered for it (a spoke-only template would miss the hub's
+ * variables). Only a `when` that can be decided before the run counts: one that reads registered results,
+ * or fails to evaluate, keeps the task rendered as before.
+ */
+function whenFalseOffline(
+  task: TaskSpec,
+  exprs: { key: ExprKey; names: string[] }[],
+  registered: ReadonlySet<string>,
+  vars: Record<string, unknown>,
+  engine: TemplateEngine,
+): boolean {
+  if (!task.when?.length) return false;
+  const when = exprs.filter((e) => e.key === 'when');
+  // An expression that did not parse is already reported; with one missing, the rest decide nothing.
+  if (when.length !== task.when.length) return false;
+  if (when.some((e) => e.names.some((n) => !(n in vars || (MAGIC_VARS as readonly string[]).includes(n))))) return false;
+  // By word, not by the names list: that list leaves out what is only asked about (`result is defined`).
+  const mentions = (expr: string, name: string) => new RegExp(`(^|[^\\w.])${name}\\b`).test(expr);
+  if (task.when.some((expr) => [...registered].some((r) => mentions(expr, r)))) return false;
+  try {
+    return task.when.some((expr) => !evaluateExpression(engine, expr, vars));
+  } catch {
+    return false;
+  }
 }
 
 /** Host-independent checks, done once per task: expression syntax, template lookup and syntax. */

@@ -26,6 +26,8 @@ export interface JsonTask {
   retry_delay_ms: number;
   ignore_errors: boolean;
   check_mode: 'run' | 'skip';
+  /** `when`: the task's `when` is false for this host before anything runs; nothing is rendered. */
+  skipped?: 'when';
 }
 
 export interface JsonPlaySettings {
@@ -56,6 +58,7 @@ function jsonTask(t: PlannedTask, redactor: Redactor): JsonTask {
   if (s.failedWhen?.length) out.failed_when = s.failedWhen;
   if (s.changedWhen?.length) out.changed_when = s.changedWhen;
   if (s.register) out.register = s.register;
+  if (t.preview.skipped) out.skipped = t.preview.skipped;
   return out;
 }
 
@@ -140,6 +143,7 @@ function taskConditions(s: TaskSpec): string {
 function describeTask(t: PlannedTask, redactor: Redactor): string[] {
   const a = t.spec.action;
   const head = `${t.index + 1}. ${t.spec.name}${taskConditions(t.spec)}`;
+  if (t.preview.skipped === 'when') return [head, '     skipped: its when is false for these hosts'];
   if (a.kind === 'command') return [head, `     $ ${redactor.text(t.preview.command ?? a.command)}`];
   if (a.kind === 'assert') return [head, `     assert: ${a.that.join(' and ')}`];
   const tpl = t.preview.template!;
