@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { main } from '../src/cli/main.js';
+import { COMMANDS, main, usageOf } from '../src/cli/main.js';
 import { memoryIo } from './support/io.js';
 import { runCli } from './support/cli.js';
 
@@ -21,6 +21,18 @@ describe('runbook main', () => {
     const io = memoryIo();
     expect(await main(['--help'], io)).toBe(0);
     for (const c of ['validate', 'plan', 'apply', 'report', 'lab']) expect(io.stdout()).toContain(`  ${c}`);
+  });
+
+  it('answers a usage error with the usage its own --help starts with, for every command', async () => {
+    for (const name of Object.keys(COMMANDS)) {
+      const help = memoryIo();
+      expect(await main([name, '--help'], help)).toBe(0);
+      const usage = usageOf(help.stdout());
+      expect(usage).toMatch(new RegExp(`^runbook ${name} `));
+      const wrong = memoryIo();
+      expect(await main([name, '--no-such-flag'], wrong)).toBe(5);
+      expect(wrong.stderr()).toBe(`runbook ${name}: unknown option '--no-such-flag'\nusage: ${usage}\n`);
+    }
   });
 
   it('runs as a real process', async () => {

@@ -8,7 +8,7 @@ import { hostsToResume, RunNotFoundError } from '../report/journal.js';
 import { outputFileProblem } from '../report/writable.js';
 import { runApply } from './run-apply.js';
 
-const USAGE = `usage: runbook apply PLAYBOOK [-i INV] [--limit PATTERN] [--check] [--diff] [--forks N] [--verbose]
+export const HELP = `usage: runbook apply PLAYBOOK [-i INV] [--limit PATTERN] [--check] [--diff] [--forks N] [--verbose]
                      [--report-file FILE] [--junit FILE] [--json] [--resume [RUN_ID]] [--run-dir DIR]
 
 Runs the plays over SSH: batches in order, at most --forks hosts at once, each site's breaker and the
@@ -69,7 +69,7 @@ export async function apply(rawArgv: string[], io: Io): Promise<number> {
   const { argv, resumeId } = takeResumeId(rawArgv);
   const { values, positionals } = parseFlags(argv, FLAGS);
   if (values.help) {
-    io.out(USAGE);
+    io.out(HELP);
     return EXIT.ok;
   }
   if (values.resume && positionals.length === 2) throw new UsageError(`one PLAYBOOK, and --resume takes a run id such as 20261126-184812-3f9a: got ${positionals.join(' ')}`);

@@ -3,7 +3,7 @@ import { EXIT, UsageError, parseFlags } from './args.js';
 import { INVENTORY_FLAGS, INVENTORY_HELP, inventoryInputs } from './inventory-flags.js';
 import type { Io } from '../report/io.js';
 
-const USAGE = `usage: runbook inventory -i SRC... (--list | --host HOST | --graph [GROUP]) [--playbook-dir DIR]
+export const HELP = `usage: runbook inventory -i SRC... (--list | --host HOST | --graph [GROUP]) [--playbook-dir DIR]
 
 Shows the inventory as ansible-inventory does, in the same JSON shape, so the two can be compared:
 groups with their hosts and children, and every host's variables after group_vars/ and host_vars/.
@@ -31,7 +31,7 @@ export async function inventory(argv: string[], io: Io): Promise<number> {
     help: { type: 'boolean', short: 'h' },
   });
   if (values.help) {
-    io.out(USAGE);
+    io.out(HELP);
     return EXIT.ok;
   }
   const modes = [values.list, values.host !== undefined, values.graph].filter(Boolean).length;

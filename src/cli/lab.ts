@@ -5,7 +5,7 @@ import { targetMatches } from '../lab/faults.js';
 import { EXIT, parseFlags, positiveInt, UsageError } from './args.js';
 import type { Io } from '../report/io.js';
 
-const HELP = `usage: runbook lab [--hosts N] [--sites S] [--platform P] [--fault SPEC]... [--latency DUR] [--minute DUR]
+export const HELP = `usage: runbook lab [--hosts N] [--sites S] [--platform P] [--fault SPEC]... [--latency DUR] [--minute DUR]
                   [--inventory-out FILE] [--seed N] [--dir DIR]
 
 Serves simulated SSH devices on 127.0.0.1 and writes an inventory, a client key and a known_hosts for them,

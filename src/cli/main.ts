@@ -4,52 +4,75 @@ import { processIo, type Io } from '../report/io.js';
 
 export type Command = (argv: string[], io: Io) => Promise<number>;
 
+interface LoadedCommand {
+  run: Command;
+  /** The command's --help text; its first paragraph is the usage printed with a usage error. */
+  help: string;
+}
+
 interface CommandEntry {
   summary: string;
-  usage: string;
-  load: () => Promise<Command>;
+  load: () => Promise<LoadedCommand>;
 }
 
 /** Commands are imported only when used, so `runbook validate` never pays for ssh2. */
 export const COMMANDS: Record<string, CommandEntry> = {
   validate: {
     summary: 'check playbooks, inventory and templates without touching the network',
-    usage: 'runbook validate PLAYBOOK... [-i INV] [--format text|json|github]',
-    load: async () => (await import('./validate.js')).validate,
+    load: async () => {
+      const m = await import('./validate.js');
+      return { run: m.validate, help: m.HELP };
+    },
   },
   plan: {
     summary: 'show the batches, hosts and rendered tasks a run would use',
-    usage: 'runbook plan PLAYBOOK [-i INV] [--limit PATTERN] [--json]',
-    load: async () => (await import('./plan.js')).plan,
+    load: async () => {
+      const m = await import('./plan.js');
+      return { run: m.plan, help: m.HELP };
+    },
   },
   apply: {
     summary: 'run the plays over SSH',
-    usage:
-      'runbook apply PLAYBOOK [-i INV] [--limit PATTERN] [--check] [--diff] [--forks N] [--report-file FILE] [--junit FILE] [--json] [--resume [RUN_ID]] [--run-dir DIR]',
-    load: async () => (await import('./apply.js')).apply,
+    load: async () => {
+      const m = await import('./apply.js');
+      return { run: m.apply, help: m.HELP };
+    },
   },
   report: {
     summary: 'show a stored run again',
-    usage: 'runbook report [RUN_ID] [--json] [--run-dir DIR]',
-    load: async () => (await import('./report.js')).report,
+    load: async () => {
+      const m = await import('./report.js');
+      return { run: m.report, help: m.HELP };
+    },
   },
   runs: {
     summary: 'list recorded runs: id, playbook, started, hosts, outcome, check',
-    usage: 'runbook runs [--run-dir DIR] [--last N]',
-    load: async () => (await import('./runs.js')).runs,
+    load: async () => {
+      const m = await import('./runs.js');
+      return { run: m.runs, help: m.HELP };
+    },
   },
   inventory: {
     summary: 'show an inventory as ansible-inventory does (--list, --host, --graph)',
-    usage: 'runbook inventory -i SRC... (--list | --host HOST | --graph [GROUP]) [--playbook-dir DIR]',
-    load: async () => (await import('./inventory.js')).inventory,
+    load: async () => {
+      const m = await import('./inventory.js');
+      return { run: m.inventory, help: m.HELP };
+    },
   },
   lab: {
     summary: 'serve simulated SSH devices on 127.0.0.1',
-    usage:
-      'runbook lab [--hosts N] [--sites S] [--fault SPEC]... [--latency DUR] [--inventory-out FILE] [--seed N]',
-    load: async () => (await import('./lab.js')).lab,
+    load: async () => {
+      const m = await import('./lab.js');
+      return { run: m.lab, help: m.HELP };
+    },
   },
 };
+
+/** The usage lines at the top of a command's help, without the `usage: ` they start with. */
+export function usageOf(help: string): string {
+  const paragraph = help.split(/\n\s*\n/, 1)[0] ?? '';
+  return paragraph.replace(/^usage: /, '');
+}
 
 export function version(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -72,13 +95,6 @@ function topUsage(): string {
   ].join('\n');
 }
 
-/** The usage paragraph of a command's own --help, so an option error never shows a shorter, older list. */
-async function usageOf(command: Command, io: Io): Promise<string> {
-  let help = '';
-  await command(['--help'], { ...io, out: (t) => void (help += t), err: () => {} });
-  return help.split('\n\n', 1)[0]!;
-}
-
 export async function main(argv: string[], io: Io = processIo()): Promise<number> {
   const [first, ...afterFirst] = argv;
   // `runbook help COMMAND` is `runbook COMMAND --help`, as in git and npm.
@@ -98,13 +114,13 @@ export async function main(argv: string[], io: Io = processIo()): Promise<number
     io.err(`runbook: unknown command "${name}" (commands: ${Object.keys(COMMANDS).join(', ')})\n`);
     return EXIT.usage;
   }
-  let command: Command | undefined;
+  let command: LoadedCommand | undefined;
   try {
     command = await entry.load();
-    return await command(rest, io);
+    return await command.run(rest, io);
   } catch (err) {
-    if (err instanceof UsageError) {
-      io.err(`runbook ${name}: ${err.message}\n${command ? await usageOf(command, io) : `usage: ${entry.usage}`}\n`);
+    if (err instanceof UsageError && command) {
+      io.err(`runbook ${name}: ${err.message}\nusage: ${usageOf(command.help)}\n`);
       return EXIT.usage;
     }
     const e = err as Error;

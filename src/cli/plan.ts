@@ -3,7 +3,7 @@ import type { Io } from '../report/io.js';
 import type { Plan } from '../engine/plan-model.js';
 import type { Redactor } from '../playbook/redact.js';
 
-const USAGE = `usage: runbook plan PLAYBOOK [-i INV] [--limit PATTERN] [--json]
+export const HELP = `usage: runbook plan PLAYBOOK [-i INV] [--limit PATTERN] [--json]
 
 Shows what a run would do, without touching the network: each play's forks, timeouts, failure budget and
 breaker, its batches in order with their hosts, and each host's tasks with commands and templates rendered,
@@ -32,7 +32,7 @@ export async function plan(argv: string[], io: Io): Promise<number> {
     help: { type: 'boolean', short: 'h' },
   });
   if (values.help) {
-    io.out(USAGE);
+    io.out(HELP);
     return EXIT.ok;
   }
   if (positionals.length !== 1) throw new UsageError(positionals.length === 0 ? 'name the playbook to plan' : 'plan takes exactly one playbook');

@@ -6,7 +6,7 @@ import { renderJson } from '../report/json.js';
 import { renderReport } from '../report/table.js';
 import { exitOf } from './exit.js';
 
-const USAGE = `usage: runbook report [RUN_ID] [--json] [--run-dir DIR] [--verbose]
+export const HELP = `usage: runbook report [RUN_ID] [--json] [--run-dir DIR] [--verbose]
 
 Shows a stored run again, as apply showed it. Without RUN_ID: the latest run.
 
@@ -43,7 +43,7 @@ export async function report(argv: string[], io: Io): Promise<number> {
     help: { type: 'boolean', short: 'h' },
   });
   if (values.help) {
-    io.out(USAGE);
+    io.out(HELP);
     return EXIT.ok;
   }
   if (positionals.length > 1) throw new UsageError(`takes at most one RUN_ID, got ${positionals.length}: ${positionals.join(' ')}`);

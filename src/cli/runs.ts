@@ -5,7 +5,7 @@ import { recentRuns } from '../report/journal.js';
 import { renderRuns } from '../report/runs-table.js';
 import { exitOf } from './exit.js';
 
-const USAGE = `usage: runbook runs [--run-dir DIR] [--last N]
+export const HELP = `usage: runbook runs [--run-dir DIR] [--last N]
 
 Lists the recorded runs, newest first: id, playbook, when it started, how many hosts it targeted, its
 outcome, and whether it was a --check run. A run id is what runbook report RUN_ID and
@@ -26,7 +26,7 @@ export async function runs(argv: string[], io: Io): Promise<number> {
     help: { type: 'boolean', short: 'h' },
   });
   if (values.help) {
-    io.out(USAGE);
+    io.out(HELP);
     return EXIT.ok;
   }
   if (positionals.length > 0) throw new UsageError(`takes no arguments, got ${positionals.join(' ')}`);

@@ -2,7 +2,7 @@ import { EXIT, UsageError, parseFlags } from './args.js';
 import type { Io } from '../report/io.js';
 import type { Diagnostic } from '../playbook/diagnostic.js';
 
-const USAGE = `usage: runbook validate PLAYBOOK... [-i INV] [--format text|json|github]
+export const HELP = `usage: runbook validate PLAYBOOK... [-i INV] [--format text|json|github]
 
 Checks playbooks, their inventories, host patterns and every template rendered for every targeted host,
 without touching the network. Every problem is reported, as FILE:LINE:COL: message. A key file or
@@ -39,7 +39,7 @@ export async function validate(argv: string[], io: Io): Promise<number> {
     help: { type: 'boolean', short: 'h' },
   });
   if (values.help) {
-    io.out(USAGE);
+    io.out(HELP);
     return EXIT.ok;
   }
   const format = (values.format ?? 'text') as Format;

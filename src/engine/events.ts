@@ -31,8 +31,6 @@ export type RunEvent =
   | { type: 'play_end'; at: string; play: string }
   | { type: 'run_end'; at: string; run_id: string; halted: Halted | null };
 
-export type RunEventType = RunEvent['type'];
-export type EventOf<T extends RunEventType> = Extract<RunEvent, { type: T }>;
 export type Listener = (event: RunEvent) => void;
 
 /** A synchronous fan-out: consumers see events in emission order, and a throwing consumer cannot stop the run. */

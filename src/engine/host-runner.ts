@@ -1,11 +1,13 @@
-import { createTwoFilesPatch } from 'diff';
+import type { ActionHost } from '../actions/action.js';
+import { done, failed, Interrupted, message, registered, type Outcome } from '../actions/outcome.js';
+import { actionOf } from '../actions/registry.js';
 import { redactorFor, type Redactor } from '../playbook/redact.js';
 import { TransportError, type Session } from '../transport/transport.js';
 import type { TaskSpec } from '../playbook/types.js';
 import { iso, type Clock } from './clock.js';
 import type { RunContext } from './context.js';
 import type { PlannedHost, PlannedPlay, PlannedTask } from './plan-model.js';
-import type { FailureReason, HostResult, TaskResult, TaskStatus } from './results.js';
+import type { FailureReason, HostResult, TaskResult } from './results.js';
 
 /** How long past the transport's own deadline we wait before giving up on it ourselves. */
 const BACKSTOP_MS = 2_000;
@@ -18,38 +20,6 @@ export interface HostJob {
   batch: number;
   /** Resolves when this host may open its connection (the play's connect rate). */
   beforeConnect?: () => Promise<void>;
-}
-
-/** What one attempt at a task found, before names and timings are attached. */
-interface Outcome {
-  status: TaskStatus;
-  changed: boolean;
-  rc: number | null;
-  stdout: string;
-  stderr: string;
-  error: string | null;
-  reason: FailureReason | null;
-  would_run?: boolean;
-  diff?: string;
-}
-
-class Interrupted extends Error {
-  constructor() {
-    super('interrupted');
-  }
-}
-
-/** Registered results, as `register` stores them and expressions read them. */
-function registered(o: Outcome): Record<string, unknown> {
-  return { stdout: o.stdout, stderr: o.stderr, rc: o.rc, changed: o.changed, failed: o.status === 'failed', skipped: o.status === 'skipped' };
-}
-
-function failed(reason: FailureReason, error: string, partial: Partial<Outcome> = {}): Outcome {
-  return { status: 'failed', changed: false, rc: null, stdout: '', stderr: '', error, reason, ...partial };
-}
-
-function message(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }
 
 /**
@@ -183,142 +153,29 @@ class TaskRunner {
   private async attempt(spec: TaskSpec): Promise<Outcome> {
     if (this.ctx.abortSignal?.aborted) return failed('interrupted', 'interrupted');
     try {
-      if (spec.when && !this.allTrue(spec.when, this.vars)) {
-        return { status: 'skipped', changed: false, rc: null, stdout: '', stderr: '', error: null, reason: null };
-      }
+      if (spec.when && !spec.when.every((e) => this.job.play.renderer.test(e, this.vars))) return done('skipped');
     } catch (err) {
       return failed('expression', `when: ${message(err)}`);
     }
-    switch (spec.action.kind) {
-      case 'command':
-        return this.command(spec);
-      case 'template':
-        return this.template(spec);
-      case 'assert':
-        return this.assert(spec.action.that, spec.action.msg);
-    }
+    return actionOf(spec.action.kind).run(spec.action, spec, this.actionHost(spec));
   }
 
-  private async command(spec: TaskSpec): Promise<Outcome> {
-    let command: string;
-    try {
-      command = this.job.play.renderer.command(spec, this.vars);
-    } catch (err) {
-      return failed('template', message(err));
-    }
-    if (this.ctx.check && spec.checkMode !== 'run') {
-      return { status: 'skipped', changed: false, rc: null, stdout: '', stderr: '', error: null, reason: null, would_run: true };
-    }
-    const timeoutMs = this.timeoutOf(spec);
-    let res;
-    try {
-      res = await this.bounded((signal) => this.session.exec(command, { timeoutMs, signal }), timeoutMs);
-    } catch (err) {
-      return this.transportFailure(err);
-    }
-    const seen: Outcome = { status: 'ok', changed: true, rc: res.rc, stdout: res.stdout, stderr: res.stderr, error: null, reason: null };
-    const ctx = { ...this.vars, ...registered(seen), ...(spec.register ? { [spec.register]: registered(seen) } : {}) };
-    let isFailed: boolean;
-    let changed: boolean;
-    try {
-      isFailed = spec.failedWhen ? this.allTrue(spec.failedWhen, ctx) : res.rc !== 0;
-      changed = spec.changedWhen ? this.allTrue(spec.changedWhen, ctx) : true;
-    } catch (err) {
-      return failed('expression', message(err), { rc: res.rc, stdout: res.stdout, stderr: res.stderr });
-    }
-    if (isFailed) {
-      const why = spec.failedWhen ? 'failed_when matched' : res.rc === null ? `ended by signal ${res.signal ?? 'unknown'}` : `exit status ${res.rc}`;
-      return failed('command', why, { rc: res.rc, stdout: res.stdout, stderr: res.stderr });
-    }
-    return { ...seen, status: changed ? 'changed' : 'ok', changed };
+  private actionHost(spec: TaskSpec): ActionHost {
+    const { ctx } = this;
+    const timeoutMs = spec.timeoutMs ?? ctx.defaultTaskTimeoutMs;
+    return {
+      session: this.session,
+      renderer: this.job.play.renderer,
+      vars: this.vars,
+      check: ctx.check,
+      diff: ctx.diff,
+      timeoutMs,
+      get stopped() {
+        return ctx.abortSignal?.aborted ?? false;
+      },
+      bounded: (work) => bounded(work, timeoutMs + BACKSTOP_MS, `no answer within ${timeoutMs} ms`, ctx.clock, ctx.abortSignal),
+    };
   }
-
-  private async template(spec: TaskSpec): Promise<Outcome> {
-    let rendered: { dest: string; content: string; mode?: string };
-    try {
-      rendered = this.job.play.renderer.template(spec, this.vars);
-    } catch (err) {
-      return failed('template', message(err));
-    }
-    const timeoutMs = this.timeoutOf(spec);
-    try {
-      const current = await this.bounded(() => this.session.readFile(rendered.dest, { timeoutMs }), timeoutMs);
-      const wanted = Buffer.from(rendered.content, 'utf8');
-      const mode = rendered.mode;
-      if (current !== null && current.equals(wanted)) {
-        const unchanged: Outcome = { status: 'ok', changed: false, rc: null, stdout: '', stderr: '', error: null, reason: null };
-        if (mode === undefined) return unchanged;
-        // A file whose content is right can still have the wrong permissions; `mode` promises both.
-        const found = await this.bounded(() => this.session.stat(rendered.dest, { timeoutMs }), timeoutMs);
-        const wantedBits = parseInt(mode, 8) & 0o7777;
-        if (found !== null && found.mode === wantedBits) return unchanged;
-        if (found !== null) {
-          const outcome: Outcome = { ...unchanged, status: 'changed', changed: true };
-          if (this.ctx.diff || this.ctx.check) outcome.diff = modeOnlyDiff(rendered.dest, found.mode, wantedBits);
-          if (!this.ctx.check) await this.bounded(() => this.session.chmod(rendered.dest, mode, { timeoutMs }), timeoutMs);
-          return outcome;
-        }
-        // Gone between the read and the stat: the upload below puts it back, with its mode.
-      }
-      const outcome: Outcome = { status: 'changed', changed: true, rc: null, stdout: '', stderr: '', error: null, reason: null };
-      if (this.ctx.diff || this.ctx.check) {
-        outcome.diff = createTwoFilesPatch(rendered.dest, rendered.dest, current?.toString('utf8') ?? '', rendered.content);
-      }
-      if (!this.ctx.check) {
-        await this.bounded(() => this.session.writeFile(rendered.dest, wanted, { timeoutMs, ...(mode ? { mode } : {}) }), timeoutMs);
-      }
-      return outcome;
-    } catch (err) {
-      if (err instanceof TransportError || err instanceof Interrupted) return this.transportFailure(err);
-      return failed('template', `${rendered.dest}: ${message(err)}`);
-    }
-  }
-
-  private assert(that: string[], msg: string | undefined): Outcome {
-    for (const expr of that) {
-      let holds: boolean;
-      try {
-        holds = this.job.play.renderer.test(expr, this.vars);
-      } catch (err) {
-        return failed('expression', `${expr}: ${message(err)}`);
-      }
-      if (!holds) return failed('assert', msg ?? `assertion failed: ${expr}`);
-    }
-    return { status: 'ok', changed: false, rc: null, stdout: '', stderr: '', error: null, reason: null };
-  }
-
-  private allTrue(exprs: string[], ctx: Record<string, unknown>): boolean {
-    return exprs.every((e) => this.job.play.renderer.test(e, ctx));
-  }
-
-  private timeoutOf(spec: TaskSpec): number {
-    return spec.timeoutMs ?? this.ctx.defaultTaskTimeoutMs;
-  }
-
-  private bounded<T>(work: (signal: AbortSignal) => Promise<T>, timeoutMs: number): Promise<T> {
-    return bounded(work, timeoutMs + BACKSTOP_MS, `no answer within ${timeoutMs} ms`, this.ctx.clock, this.ctx.abortSignal);
-  }
-
-  private transportFailure(err: unknown): Outcome {
-    if (err instanceof Interrupted || this.ctx.abortSignal?.aborted) return failed('interrupted', 'interrupted');
-    if (err instanceof TransportError) return failed(err.reason, err.message);
-    return failed('command', message(err));
-  }
-}
-
-function octalMode(bits: number): string {
-  return bits.toString(8).padStart(4, '0');
-}
-
-/**
- * A patch with headers and no hunks, the mode change on a line of its own before them (where git puts its
- * `old mode`/`new mode` lines), so a reader of --diff sees why an unchanged file was reported changed.
- */
-function modeOnlyDiff(dest: string, from: number, to: number): string {
-  const patch = createTwoFilesPatch(dest, dest, '', '');
-  const at = patch.indexOf('--- ');
-  const line = `mode ${octalMode(from)} → ${octalMode(to)}\n`;
-  return at < 0 ? line + patch : patch.slice(0, at) + line + patch.slice(at);
 }
 
 /**

@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { diagnostic, sortDiagnostics, type Diagnostic, type Loc } from '../playbook/diagnostic.js';
 import { loadInventory } from '../inventory/inventory.js';
+import { ACTIONS } from '../actions/registry.js';
 import { loadPlaybook } from '../playbook/playbook.js';
 import type { Inventory } from '../inventory/types.js';
 import type { PlaybookSpec } from '../playbook/types.js';
@@ -29,7 +30,7 @@ export interface LoadedPlan {
 /** Files → Plan: the playbook, each play's inventory (loaded once per file), then the pure plan. */
 export function loadPlan(opts: LoadPlanOptions): LoadedPlan {
   const cwd = opts.cwd ?? process.cwd();
-  const loadedPlaybook = loadPlaybook(resolve(cwd, opts.playbook));
+  const loadedPlaybook = loadPlaybook(resolve(cwd, opts.playbook), ACTIONS);
   const { diagnostics } = loadedPlaybook;
   // A playbook with problems is still checked as far as it goes: its sound plays are planned, every play's
   // inventory is loaded, so one run reports every problem (nothing is planned for running).

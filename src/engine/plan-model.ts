@@ -1,4 +1,5 @@
 import type { Connection } from '../inventory/connection.js';
+import type { Preview, Renderer } from '../actions/action.js';
 import type { PlaySpec, TaskSpec } from '../playbook/types.js';
 
 /**
@@ -6,18 +7,14 @@ import type { PlaySpec, TaskSpec } from '../playbook/types.js';
  * to the scheduler. Pure data, apart from each play's renderer.
  */
 
-/** What a task looks like for this host before anything ran (registered results are placeholders). */
-export interface TaskPreview {
-  command?: string;
-  template?: { src: string; dest: string; content: string; mode?: string };
-  /** The task's `when` is false for this host before anything runs: it is skipped, so nothing is rendered. */
-  skipped?: 'when';
-}
-
 export interface PlannedTask {
   index: number;
   spec: TaskSpec;
-  preview: TaskPreview;
+  /**
+   * What the task looks like for this host before anything ran (registered results are placeholders), or
+   * `{ skipped: 'when' }` when its `when` is already false for the host, so nothing of it was rendered.
+   */
+  preview: Preview;
 }
 
 export interface PlannedHost {
@@ -29,17 +26,6 @@ export interface PlannedHost {
   rescue: PlannedTask[];
 }
 
-/**
- * Renders a task for one host at run time, when registered results are known. The plan carries one per
- * play so the engine never needs to know about Nunjucks or the template path.
- */
-export interface TaskRenderer {
-  command(task: TaskSpec, ctx: Record<string, unknown>): string;
-  template(task: TaskSpec, ctx: Record<string, unknown>): { dest: string; content: string; mode?: string };
-  /** A `when`/`failed_when`/`changed_when`/`assert` expression, evaluated for its truth. */
-  test(expr: string, ctx: Record<string, unknown>): boolean;
-}
-
 export interface PlannedPlay {
   index: number;
   name: string;
@@ -47,7 +33,8 @@ export interface PlannedPlay {
   /** Host names per batch, in order; every targeted host appears in exactly one batch. */
   batches: string[][];
   hosts: Map<string, PlannedHost>;
-  renderer: TaskRenderer;
+  /** Renders the play's templates and expressions at run time, when registered results are known. */
+  renderer: Renderer;
 }
 
 export interface Plan {

@@ -1,5 +1,5 @@
 import { diagnostic, sortDiagnostics, type Diagnostic, type Loc } from '../playbook/diagnostic.js';
-import { parseExpression, evaluateExpression } from '../playbook/expression.js';
+import { evaluateExpression, parseExpression } from '../playbook/expression.js';
 import { selectHosts } from '../inventory/patterns.js';
 import { TemplateEngine } from '../playbook/template/engine.js';
 import { RenderError } from '../playbook/template/errors.js';
@@ -10,6 +10,8 @@ import { ConnectionFiles } from '../inventory/connection-files.js';
 import type { Inventory } from '../inventory/types.js';
 import { InventoryVars } from '../inventory/vars.js';
 import { isTransportName, TRANSPORTS } from '../transport/registry.js';
+import type { HostPreview, TaskChecks } from '../actions/action.js';
+import { actionOf } from '../actions/registry.js';
 import { splitBatches } from './batches.js';
 import {
   REGISTERED_PLACEHOLDER,
@@ -17,9 +19,8 @@ import {
   type PlannedHost,
   type PlannedPlay,
   type PlannedTask,
-  type TaskPreview,
-  type TaskRenderer,
 } from './plan-model.js';
+import { createRenderer, renderMessage, taskLoc } from './renderer.js';
 
 export interface ResumePoint {
   targets: readonly string[];
@@ -75,79 +76,19 @@ class DiagnosticCollector {
   }
 }
 
-type ExprKey = 'when' | 'failed_when' | 'changed_when' | 'that';
-
-/** Where the i-th expression of a key was written (`when.1`, `assert.that.0`, or the key's own value). */
-function exprLoc(task: TaskSpec, key: ExprKey, i: number): Loc {
-  return key === 'that'
-    ? taskLoc(task, `assert.that.${i}`, 'assert.that', 'assert')
-    : taskLoc(task, `${key}.${i}`, key);
-}
-
-function taskExpressions(task: TaskSpec): { key: ExprKey; exprs: string[] }[] {
-  const out: { key: ExprKey; exprs: string[] }[] = [];
+/** Expressions of a task, by the key they are written at: the task's own, then its action's. */
+function taskExpressions(task: TaskSpec): { key: string; exprs: string[] }[] {
+  const out: { key: string; exprs: string[] }[] = [];
   if (task.when?.length) out.push({ key: 'when', exprs: task.when });
   if (task.failedWhen?.length) out.push({ key: 'failed_when', exprs: task.failedWhen });
   if (task.changedWhen?.length) out.push({ key: 'changed_when', exprs: task.changedWhen });
-  if (task.action.kind === 'assert') out.push({ key: 'that', exprs: task.action.that });
+  out.push(...(actionOf(task.action.kind).expressions?.(task.action) ?? []));
   return out;
 }
 
-function taskLoc(task: TaskSpec, ...keys: string[]): Loc {
-  for (const k of keys) {
-    const l = task.locs[k];
-    if (l) return l;
-  }
-  return task.loc;
-}
-
-/** A RenderError inside an inline template (a command, a dest) is reported where that value starts. */
-function renderMessage(err: unknown): string {
-  return err instanceof RenderError ? err.message : String((err as Error)?.message ?? err);
-}
-
-/** The per-play renderer the engine uses at run time; errors carry the playbook location. */
-export function createRenderer(engine: TemplateEngine, file: string): TaskRenderer {
-  const located = (task: TaskSpec, keys: string[], err: unknown, what: string): Error => {
-    const loc = taskLoc(task, ...keys);
-    if (err instanceof RenderError && err.file !== file && what === 'template') {
-      return new Error(`${err.file}:${err.line}:${err.col}: ${err.message}`);
-    }
-    return new Error(`${loc.file}:${loc.line}:${loc.col}: ${renderMessage(err)}`);
-  };
-  return {
-    command(task, ctx) {
-      if (task.action.kind !== 'command') throw new Error(`task "${task.name}" is not a command`);
-      try {
-        return engine.renderString(task.action.command, ctx, file);
-      } catch (err) {
-        throw located(task, ['command'], err, 'command');
-      }
-    },
-    template(task, ctx) {
-      if (task.action.kind !== 'template') throw new Error(`task "${task.name}" is not a template`);
-      const a = task.action;
-      let dest: string;
-      try {
-        dest = engine.renderString(a.dest, ctx, file);
-      } catch (err) {
-        throw located(task, ['template.dest', 'template'], err, 'dest');
-      }
-      try {
-        const content = engine.renderFile(a.src, ctx);
-        return a.mode === undefined ? { dest, content } : { dest, content, mode: a.mode };
-      } catch (err) {
-        throw located(task, ['template.src', 'template'], err, 'template');
-      }
-    },
-    test(expr, ctx) {
-      try {
-        return evaluateExpression(engine, expr, ctx);
-      } catch (err) {
-        throw new Error(renderMessage(err));
-      }
-    },
-  };
+/** Where the i-th expression of a key was written (`when.1`, `assert.that.0`, or the key's own value). */
+function exprLoc(task: TaskSpec, key: string, i: number): Loc {
+  return taskLoc(task, `${key}.${i}`, key, key.split('.')[0]!);
 }
 
 /**
@@ -228,8 +169,10 @@ export function buildPlan(
               if (!known(n)) problems.add(exprLoc(task, key, i), `undefined variable "${n}" in ${key}`, hostName);
             }
           }
-          if (whenFalseOffline(task, exprs, registered, vars, engine)) return { index, spec: task, preview: { skipped: 'when' as const } };
-          return { index, spec: task, preview: previewTask(task, ctx, engine, checks.broken, problems, hostName, playbook.file) };
+          if (whenFalseOffline(task, exprs, registered, vars, engine)) return { index, spec: task, preview: { skipped: 'when' } };
+          const action = actionOf(task.action.kind);
+          const host = hostPreview(task, ctx, engine, problems, hostName, playbook.file);
+          return { index, spec: task, preview: action.preview(task.action, host, !checks.broken.has(task)) };
         });
 
       hosts.set(hostName, {
@@ -266,7 +209,7 @@ export function buildPlan(
  */
 function whenFalseOffline(
   task: TaskSpec,
-  exprs: { key: ExprKey; names: string[] }[],
+  exprs: { key: string; names: string[] }[],
   registered: ReadonlySet<string>,
   vars: Record<string, unknown>,
   engine: TemplateEngine,
@@ -286,77 +229,73 @@ function whenFalseOffline(
   }
 }
 
-/** Host-independent checks, done once per task: expression syntax, template lookup and syntax. */
+/** Host-independent checks, done once per task: expression syntax, and whatever the action checks. */
 function checkTasksOnce(
   play: PlaySpec,
   engine: TemplateEngine,
   problems: DiagnosticCollector,
-): { expressions: Map<TaskSpec, { key: ExprKey; i: number; names: string[] }[]>; broken: Set<TaskSpec> } {
-  const out = new Map<TaskSpec, { key: ExprKey; i: number; names: string[] }[]>();
+): { expressions: Map<TaskSpec, { key: string; i: number; names: string[] }[]>; broken: Set<TaskSpec> } {
+  const out = new Map<TaskSpec, { key: string; i: number; names: string[] }[]>();
   const broken = new Set<TaskSpec>();
   for (const task of [...play.tasks, ...play.rescue]) {
-    const list: { key: ExprKey; i: number; names: string[] }[] = [];
+    const list: { key: string; i: number; names: string[] }[] = [];
     for (const { key, exprs } of taskExpressions(task)) {
       exprs.forEach((expr, i) => {
         const parsed = parseExpression(expr);
-        if (!parsed.ok) problems.add(exprLoc(task, key, i), `${key === 'that' ? 'assert.that' : key}: ${parsed.message}`);
+        if (!parsed.ok) problems.add(exprLoc(task, key, i), `${key}: ${parsed.message}`);
         else list.push({ key, i, names: parsed.names });
       });
     }
     out.set(task, list);
-    if (task.action.kind === 'template') {
-      const found = findTemplate(engine.searchPath, task.action.src);
-      if (!found.ok) {
-        problems.add(taskLoc(task, 'template.src', 'template'), found.message);
-        broken.add(task);
-        continue;
-      }
-      try {
-        engine.compileFile(task.action.src);
-      } catch (err) {
-        broken.add(task);
-        if (err instanceof RenderError) problems.add({ file: err.file, line: err.line, col: err.col }, err.message);
-        else problems.add(taskLoc(task, 'template.src', 'template'), renderMessage(err));
-      }
-    }
+    const checks: TaskChecks = {
+      template(keys, src) {
+        const found = findTemplate(engine.searchPath, src);
+        if (!found.ok) {
+          problems.add(taskLoc(task, ...keys), found.message);
+          return false;
+        }
+        try {
+          engine.compileFile(src);
+          return true;
+        } catch (err) {
+          if (err instanceof RenderError) problems.add({ file: err.file, line: err.line, col: err.col }, err.message);
+          else problems.add(taskLoc(task, ...keys), renderMessage(err));
+          return false;
+        }
+      },
+    };
+    const prepare = actionOf(task.action.kind).prepare;
+    if (prepare && !prepare(task.action, checks)) broken.add(task);
   }
   return { expressions: out, broken };
 }
 
-function previewTask(
+/** Renders a task's texts for one host before anything ran; a problem is collected, not thrown. */
+function hostPreview(
   task: TaskSpec,
   ctx: Record<string, unknown>,
   engine: TemplateEngine,
-  broken: Set<TaskSpec>,
   problems: DiagnosticCollector,
   host: string,
   file: string,
-): TaskPreview {
-  const a = task.action;
-  if (a.kind === 'command') {
-    try {
-      return { command: engine.renderString(a.command, ctx, file) };
-    } catch (err) {
-      problems.add(taskLoc(task, 'command'), renderMessage(err), host);
-      return { command: a.command };
-    }
-  }
-  if (a.kind === 'template') {
-    const template = { src: a.src, dest: a.dest, content: '' } as NonNullable<TaskPreview['template']>;
-    if (a.mode !== undefined) template.mode = a.mode;
-    try {
-      template.dest = engine.renderString(a.dest, ctx, file);
-    } catch (err) {
-      problems.add(taskLoc(task, 'template.dest', 'template'), renderMessage(err), host);
-    }
-    if (broken.has(task)) return { template };
-    try {
-      template.content = engine.renderFile(a.src, ctx);
-    } catch (err) {
-      if (err instanceof RenderError) problems.add({ file: err.file, line: err.line, col: err.col }, err.message, host);
-      else problems.add(taskLoc(task, 'template.src', 'template'), renderMessage(err), host);
-    }
-    return { template };
-  }
-  return {};
+): HostPreview {
+  return {
+    text(keys, text) {
+      try {
+        return engine.renderString(text, ctx, file);
+      } catch (err) {
+        problems.add(taskLoc(task, ...keys), renderMessage(err), host);
+        return text;
+      }
+    },
+    file(keys, src) {
+      try {
+        return engine.renderFile(src, ctx);
+      } catch (err) {
+        if (err instanceof RenderError) problems.add({ file: err.file, line: err.line, col: err.col }, err.message, host);
+        else problems.add(taskLoc(task, ...keys), renderMessage(err), host);
+        return null;
+      }
+    },
+  };
 }

@@ -1,25 +1,10 @@
+import type { TaskFailure, TaskStatus } from '../actions/outcome.js';
+
 /** Why a host did not end ok/changed. Open-ended on purpose: reports print whatever the engine found. */
-export type FailureReason =
-  | 'timeout'
-  | 'auth'
-  | 'refused'
-  | 'host_key'
-  | 'dns'
-  | 'dropped'
-  | 'command'
-  | 'assert'
-  | 'template'
-  /** A `when`/`failed_when`/`changed_when`/`assert` expression could not be evaluated. */
-  | 'expression'
-  | 'breaker_open'
-  | 'halted'
-  | 'interrupted'
-  | 'unreachable';
+export type FailureReason = TaskFailure | 'breaker_open' | 'halted' | 'unreachable';
 
 export type HostStatus = 'ok' | 'changed' | 'failed' | 'unreachable' | 'skipped';
 
-/** `ok`/`changed`/`failed`; `skipped` for a false `when`, or under --check for a command that would run. */
-export type TaskStatus = 'ok' | 'changed' | 'failed' | 'skipped';
 
 export interface TaskResult {
   name: string;

@@ -1,4 +1,5 @@
 import type { Inventory } from './types.js';
+import { globMatch, isGlob } from '../playbook/glob.js';
 
 /** The outcome of a host pattern: the hosts in inventory file order, or why a term could not match. */
 export interface PatternResult {
@@ -42,33 +43,37 @@ export function groupHosts(inv: Inventory, group: string): Set<string> {
   return out;
 }
 
-function globToRegExp(glob: string): RegExp {
-  const body = glob.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
-  return new RegExp(`^${body}$`);
-}
-
 /** Hosts one term names, or null when the term names no host, no group and its glob matches neither. */
 function matchTerm(inv: Inventory, text: string): Set<string> | null {
   if (text === 'all' || text === '*') return new Set(inv.hosts.keys());
   if (inv.groups.has(text)) return groupHosts(inv, text);
   if (inv.hosts.has(text)) return new Set([text]);
-  const re = text.startsWith('~') ? safeRegExp(text.slice(1)) : /[*?]/.test(text) ? globToRegExp(text) : null;
-  if (!re) return null;
+  const matches = matcher(text);
+  if (!matches) return null;
   const out = new Set<string>();
   let matchedAny = false;
   for (const g of inv.groups.keys()) {
-    if (re.test(g)) {
+    if (matches(g)) {
       matchedAny = true;
       for (const h of groupHosts(inv, g)) out.add(h);
     }
   }
   for (const h of inv.hosts.keys()) {
-    if (re.test(h)) {
+    if (matches(h)) {
       matchedAny = true;
       out.add(h);
     }
   }
   return matchedAny ? out : null;
+}
+
+/** `~regex` (Ansible's regular-expression term) or a glob; null for a plain name or a broken regex. */
+function matcher(text: string): ((name: string) => boolean) | null {
+  if (text.startsWith('~')) {
+    const re = safeRegExp(text.slice(1));
+    return re ? (name) => re.test(name) : null;
+  }
+  return isGlob(text) ? (name) => globMatch(text, name) : null;
 }
 
 function safeRegExp(src: string): RegExp | null {

@@ -1,4 +1,5 @@
 import { parseDuration } from '../playbook/duration.js';
+import { globMatch, isGlob } from '../playbook/glob.js';
 
 /**
  * Fault specs (`TARGET:KIND[:ARG]`) and the table that decides which faults a device is under right now.
@@ -7,7 +8,6 @@ import { parseDuration } from '../playbook/duration.js';
  */
 
 export const FAULT_KINDS = ['hang', 'refuse', 'auth', 'slow', 'fail', 'drop', 'stall', 'flaky', 'slowcmd', 'deny', 'cut', 'banner', 'more'] as const;
-export type FaultKind = (typeof FAULT_KINDS)[number];
 
 export type FaultSpec =
   | { target: string; kind: 'hang' | 'refuse' | 'auth' | 'fail' | 'drop' | 'stall' }
@@ -83,17 +83,10 @@ export function formatFaultSpec(f: FaultSpec): string {
   return `${f.target}:${f.kind}`;
 }
 
-function globToRegExp(glob: string): RegExp {
-  const body = glob.replace(/[.+^${}()|[\]\\-]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
-  return new RegExp(`^${body}$`);
-}
-
 /** A target names a host, a site, or is a glob over either. */
 export function targetMatches(target: string, host: string, site: string): boolean {
   if (target === host || target === site) return true;
-  if (!/[*?]/.test(target)) return false;
-  const re = globToRegExp(target);
-  return re.test(host) || re.test(site);
+  return isGlob(target) && (globMatch(target, host) || globMatch(target, site));
 }
 
 /** What a device is under, resolved from every matching spec. */

@@ -14,9 +14,9 @@ import { labClock } from './network/personality.js';
  * and the benchmark all start one through startLab().
  */
 
-export { parseFaultSpec, formatFaultSpec, type FaultSpec, type FaultKind } from './faults.js';
+export { parseFaultSpec, type FaultSpec } from './faults.js';
 export type { LabCounters } from './device.js';
-export type { CustomCommand, CommandContext } from './commands.js';
+export type { CustomCommand } from './commands.js';
 export { LAB_PLATFORMS, type LabPlatform, type NetworkDevice } from './network/network-device.js';
 
 /** The environment variable the lab's inventory names for the enable password of its network devices. */

@@ -15,12 +15,4 @@ export function parseDuration(v: unknown): number | null {
   return Number.isFinite(ms) ? Math.round(ms) : null;
 }
 
-/** The shortest exact form: 1500 → `1500ms`, 30000 → `30s`, 300000 → `5m`, 3600000 → `1h`. */
-export function formatDuration(ms: number): string {
-  if (ms !== 0 && ms % UNIT_MS.h! === 0) return `${ms / UNIT_MS.h!}h`;
-  if (ms !== 0 && ms % UNIT_MS.m! === 0) return `${ms / UNIT_MS.m!}m`;
-  if (ms % UNIT_MS.s! === 0) return `${ms / UNIT_MS.s!}s`;
-  return `${ms}ms`;
-}
-
 export const DURATION_HELP = 'a duration like "500ms", "10s", "5m", "1h" or a number of seconds';

@@ -11,14 +11,14 @@ import {
   type PlaySpec,
   type PlaybookSpec,
   type SerialEntry,
-  type TaskAction,
   type TaskSpec,
 } from './types.js';
+import type { ActionSyntaxes, TextUse } from './action-syntax.js';
 
 /**
  * Playbook file → typed PlaybookSpec, or every problem found as located diagnostics. Three passes: YAML
  * (load.ts), the JSON Schema (schemas/playbook.schema.json), then the rules a schema cannot say: one action
- * per task, octal modes, and registered results used only after the task that registers them.
+ * per task, the rules each action adds, and registered results used only after the task that registers them.
  */
 export interface LoadedPlaybook {
   playbook: PlaybookSpec | null;
@@ -30,7 +30,7 @@ export interface LoadedPlaybook {
   salvaged?: { playbook: PlaybookSpec; inventories: string[] };
 }
 
-export function loadPlaybook(path: string): LoadedPlaybook {
+export function loadPlaybook(path: string, actions: ActionSyntaxes): LoadedPlaybook {
   const absolute = resolve(process.cwd(), path);
   const file = displayPath(absolute);
   const loaded = loadYamlFile(absolute, file);
@@ -38,24 +38,24 @@ export function loadPlaybook(path: string): LoadedPlaybook {
   if (loaded.value === null || loaded.value === undefined) {
     return { playbook: null, diagnostics: [diagnostic({ file, line: 1, col: 1 }, 'the playbook is empty: expected a list of plays')] };
   }
-  const diagnostics = [...schemaDiagnostics(bundledSchema('playbook'), loaded), ...ruleDiagnostics(loaded)];
+  const diagnostics = [...schemaDiagnostics(bundledSchema('playbook'), loaded), ...ruleDiagnostics(loaded, actions)];
   if (diagnostics.length > 0) {
-    return { playbook: null, diagnostics: sortDiagnostics(diagnostics), salvaged: salvage(loaded, absolute, file) };
+    return { playbook: null, diagnostics: sortDiagnostics(diagnostics), salvaged: salvage(loaded, absolute, file, actions) };
   }
-  const plays = playEntries(loaded.value).map(({ play, path: at }) => toPlay(play, at, loaded, dirname(absolute)));
+  const plays = playEntries(loaded.value).map(({ play, path: at }) => toPlay(play, at, loaded, dirname(absolute), actions));
   return { playbook: { path: absolute, file, plays }, diagnostics: [] };
 }
 
 /** The plays that are sound on their own (schema and rules), as typed plays; the rest only lend their inventory. */
-function salvage(loaded: LoadedYaml, absolute: string, file: string): { playbook: PlaybookSpec; inventories: string[] } {
+function salvage(loaded: LoadedYaml, absolute: string, file: string, actions: ActionSyntaxes): { playbook: PlaybookSpec; inventories: string[] } {
   const schema = bundledSchema('playbook');
   const plays: PlaySpec[] = [];
   const inventories: string[] = [];
   for (const { play, path: at } of playEntries(loaded.value)) {
     // Checked as a playbook of its own: only emptiness matters here, the locations were reported above.
     const alone: LoadedYaml = { ...loaded, value: [play] };
-    if (schemaDiagnostics(schema, alone).length === 0 && ruleDiagnostics(alone).length === 0) {
-      plays.push(toPlay(play, at, loaded, dirname(absolute)));
+    if (schemaDiagnostics(schema, alone).length === 0 && ruleDiagnostics(alone, actions).length === 0) {
+      plays.push(toPlay(play, at, loaded, dirname(absolute), actions));
     } else if (typeof play.inventory === 'string') {
       inventories.push(resolve(dirname(absolute), play.inventory));
     }
@@ -65,11 +65,15 @@ function salvage(loaded: LoadedYaml, absolute: string, file: string): { playbook
 
 type YamlMap = Record<string, unknown>;
 
-const ACTIONS = ['command', 'template', 'assert'] as const;
-const TASK_KEYS = new Set([
-  ...ACTIONS,
+/** Task keys every task may have, whatever its action. */
+export const COMMON_TASK_KEYS: ReadonlySet<string> = new Set([
   'name', 'when', 'register', 'timeout', 'retries', 'retry_delay', 'failed_when', 'changed_when', 'ignore_errors', 'check_mode',
 ]);
+
+/** `a, b or c`, the way a message lists the actions. */
+function oneOf(names: string[]): string {
+  return names.length <= 1 ? names.join('') : `${names.slice(0, -1).join(', ')} or ${names.at(-1)}`;
+}
 
 function isMap(v: unknown): v is YamlMap {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -93,49 +97,39 @@ function taskEntries(play: YamlMap, at: YamlPath): Array<{ task: YamlMap; path: 
 
 // ---- rules beyond the schema -------------------------------------------------------------------------
 
-function ruleDiagnostics(loaded: LoadedYaml): Diagnostic[] {
+function ruleDiagnostics(loaded: LoadedYaml, actions: ActionSyntaxes): Diagnostic[] {
   const out: Diagnostic[] = [];
   for (const { play, path } of playEntries(loaded.value)) {
     const tasks = taskEntries(play, path);
     for (const { task, path: at } of tasks) {
-      out.push(...actionDiagnostics(task, at, loaded));
-      const mode = isMap(task.template) ? task.template.mode : undefined;
-      if (typeof mode === 'number' && fileMode(mode, [...at, 'template', 'mode'], loaded) === null) {
-        out.push(diagnostic(loaded.locate([...at, 'template', 'mode']), 'mode: expected octal permissions like "0644"'));
+      out.push(...actionDiagnostics(task, at, loaded, actions));
+      for (const [name, syntax] of Object.entries(actions)) {
+        if (name in task && syntax.check) out.push(...syntax.check(task[name], [...at, name], loaded));
       }
     }
-    out.push(...registerOrderDiagnostics(tasks, loaded));
+    out.push(...registerOrderDiagnostics(tasks, loaded, actions));
   }
   return out;
 }
 
-function actionDiagnostics(task: YamlMap, at: YamlPath, loaded: LoadedYaml): Diagnostic[] {
-  const present = ACTIONS.filter((a) => a in task);
+function actionDiagnostics(task: YamlMap, at: YamlPath, loaded: LoadedYaml, actions: ActionSyntaxes): Diagnostic[] {
+  const names = Object.keys(actions);
+  const present = names.filter((a) => a in task);
   if (present.length === 1) return [];
   if (present.length === 0) {
     // A misspelt action (`comand:`) is already reported as an unknown key with its correction.
-    if (Object.keys(task).some((k) => !TASK_KEYS.has(k))) return [];
-    return [diagnostic(loaded.locate(at), 'task has no action: expected one of command, template or assert')];
+    if (Object.keys(task).some((k) => !COMMON_TASK_KEYS.has(k))) return [];
+    return [diagnostic(loaded.locate(at), `task has no action: expected one of ${oneOf(names)}`)];
   }
   return [
     diagnostic(
       loaded.locate([...at, present[1]!], 'key'),
-      `task has ${present.length} actions (${present.join(', ')}): a task takes exactly one of command, template or assert`,
+      `task has ${present.length} actions (${present.join(', ')}): a task takes exactly one of ${oneOf(names)}`,
     ),
   ];
 }
 
-interface TextUse {
-  field: string;
-  text: string;
-  path: YamlPath;
-  /** Expressions are code throughout; templated strings only inside `{{ }}` and `{% %}`. */
-  expression: boolean;
-  /** failed_when/changed_when run after the task, so they may read the task's own result. */
-  afterRun: boolean;
-}
-
-function textUses(task: YamlMap, at: YamlPath): TextUse[] {
+function textUses(task: YamlMap, at: YamlPath, actions: ActionSyntaxes): TextUse[] {
   const uses: TextUse[] = [];
   const add = (field: string, value: unknown, path: YamlPath, expression: boolean, afterRun = false): void => {
     if (typeof value === 'string') uses.push({ field, text: value, path, expression, afterRun });
@@ -144,15 +138,7 @@ function textUses(task: YamlMap, at: YamlPath): TextUse[] {
   add('when', task.when, [...at, 'when'], true);
   add('failed_when', task.failed_when, [...at, 'failed_when'], true, true);
   add('changed_when', task.changed_when, [...at, 'changed_when'], true, true);
-  add('command', task.command, [...at, 'command'], false);
-  if (isMap(task.template)) {
-    add('template.src', task.template.src, [...at, 'template', 'src'], false);
-    add('template.dest', task.template.dest, [...at, 'template', 'dest'], false);
-  }
-  if (isMap(task.assert)) {
-    add('assert.that', task.assert.that, [...at, 'assert', 'that'], true);
-    add('assert.msg', task.assert.msg, [...at, 'assert', 'msg'], false);
-  }
+  for (const [name, syntax] of Object.entries(actions)) if (name in task) uses.push(...syntax.texts(task[name], [...at, name]));
   return uses;
 }
 
@@ -160,7 +146,7 @@ function textUses(task: YamlMap, at: YamlPath): TextUse[] {
  * A task can read only results registered by tasks before it. Names nobody registers are left alone: they
  * may be host variables, which the template engine checks per host.
  */
-function registerOrderDiagnostics(tasks: Array<{ task: YamlMap; path: YamlPath }>, loaded: LoadedYaml): Diagnostic[] {
+function registerOrderDiagnostics(tasks: Array<{ task: YamlMap; path: YamlPath }>, loaded: LoadedYaml, actions: ActionSyntaxes): Diagnostic[] {
   const firstRegistered = new Map<string, number>();
   tasks.forEach(({ task }, i) => {
     if (typeof task.register === 'string' && !firstRegistered.has(task.register)) firstRegistered.set(task.register, i);
@@ -168,7 +154,7 @@ function registerOrderDiagnostics(tasks: Array<{ task: YamlMap; path: YamlPath }
   if (firstRegistered.size === 0) return [];
   const out: Diagnostic[] = [];
   tasks.forEach(({ task, path }, i) => {
-    for (const use of textUses(task, path)) {
+    for (const use of textUses(task, path, actions)) {
       for (const name of identifiers(use.text, use.expression)) {
         const by = firstRegistered.get(name);
         if (by === undefined || by < i || (by === i && use.afterRun)) continue;
@@ -214,7 +200,7 @@ export function hostPattern(hosts: string | string[]): string {
   return typeof hosts === 'string' ? hosts : hosts.join(':');
 }
 
-function toPlay(play: YamlMap, at: YamlPath, loaded: LoadedYaml, dir: string): PlaySpec {
+function toPlay(play: YamlMap, at: YamlPath, loaded: LoadedYaml, dir: string, actions: ActionSyntaxes): PlaySpec {
   const hosts = hostPattern(play.hosts as string | string[]);
   const tasks = Array.isArray(play.tasks) ? play.tasks : [];
   const rescue = Array.isArray(play.rescue) ? play.rescue : [];
@@ -230,8 +216,8 @@ function toPlay(play: YamlMap, at: YamlPath, loaded: LoadedYaml, dir: string): P
     maxFailPercentage: typeof play.max_fail_percentage === 'number' ? play.max_fail_percentage : null,
     maxFailures: typeof play.max_failures === 'number' ? play.max_failures : null,
     breaker: isMap(play.breaker) ? toBreaker(play.breaker) : null,
-    tasks: tasks.map((t, i) => toTask(t as YamlMap, [...at, 'tasks', i], loaded)),
-    rescue: rescue.map((t, i) => toTask(t as YamlMap, [...at, 'rescue', i], loaded)),
+    tasks: tasks.map((t, i) => toTask(t as YamlMap, [...at, 'tasks', i], loaded, actions)),
+    rescue: rescue.map((t, i) => toTask(t as YamlMap, [...at, 'rescue', i], loaded, actions)),
     dir,
     loc: loaded.locate(at),
     locs: locsOf(play, at, loaded, new Set(['tasks', 'rescue'])),
@@ -255,10 +241,12 @@ function toBreaker(b: YamlMap): BreakerSpec {
   };
 }
 
-function toTask(task: YamlMap, at: YamlPath, loaded: LoadedYaml): TaskSpec {
-  const action = toAction(task, at, loaded);
+function toTask(task: YamlMap, at: YamlPath, loaded: LoadedYaml, actions: ActionSyntaxes): TaskSpec {
+  // The schema and the rules above let through only tasks with exactly one registered action.
+  const [kind, syntax] = Object.entries(actions).find(([name]) => name in task)!;
+  const action = syntax.parse(task[kind], [...at, kind], loaded);
   const spec: TaskSpec = {
-    name: typeof task.name === 'string' ? task.name : defaultName(action),
+    name: typeof task.name === 'string' ? task.name : syntax.defaultName(action),
     action,
     retries: typeof task.retries === 'number' ? task.retries : 0,
     retryDelayMs: parseDuration(task.retry_delay) ?? DEFAULTS.retryDelayMs,
@@ -279,28 +267,6 @@ function toTask(task: YamlMap, at: YamlPath, loaded: LoadedYaml): TaskSpec {
   return spec;
 }
 
-function toAction(task: YamlMap, at: YamlPath, loaded: LoadedYaml): TaskAction {
-  if (isMap(task.template)) {
-    const t = task.template;
-    const action: TaskAction = { kind: 'template', src: String(t.src), dest: String(t.dest) };
-    if (t.mode !== undefined) action.mode = fileMode(t.mode, [...at, 'template', 'mode'], loaded) ?? String(t.mode);
-    return action;
-  }
-  if (isMap(task.assert)) {
-    const a = task.assert;
-    const action: TaskAction = { kind: 'assert', that: Array.isArray(a.that) ? a.that.map(String) : [String(a.that)] };
-    if (typeof a.msg === 'string') action.msg = a.msg;
-    return action;
-  }
-  return { kind: 'command', command: String(task.command) };
-}
-
-function defaultName(action: TaskAction): string {
-  if (action.kind === 'command') return action.command;
-  if (action.kind === 'template') return `template ${action.dest}`;
-  return `assert ${action.that.join(' and ')}`;
-}
-
 /** `when: x` and `when: [x, y]` alike become a list that must all hold; a boolean becomes its expression. */
 function conditions(v: unknown): string[] | undefined {
   if (v === undefined || v === null) return undefined;
@@ -312,7 +278,7 @@ function conditions(v: unknown): string[] | undefined {
  * Permissions as a four-digit octal string. YAML 1.2 reads `0644` as the decimal 644, so a plain number's
  * decimal digits are taken as the octal digits the user wrote; `0o644` is already octal and converted back.
  */
-function fileMode(v: unknown, path: YamlPath, loaded: LoadedYaml): string | null {
+export function fileMode(v: unknown, path: YamlPath, loaded: LoadedYaml): string | null {
   let digits: string;
   if (typeof v === 'number') {
     const node = loaded.doc?.getIn(path, true);

@@ -18,10 +18,14 @@ export interface BreakerSpec {
   onOpen: 'skip' | 'wait';
 }
 
-export type TaskAction =
-  | { kind: 'command'; command: string }
-  | { kind: 'template'; src: string; dest: string; mode?: string }
-  | { kind: 'assert'; that: string[]; msg?: string };
+/**
+ * What a task does: the action's name (the task key that names it) and its arguments as the action parsed
+ * them. Each action declares its own argument type (src/actions/); the playbook model stays open to new ones.
+ */
+export interface TaskAction {
+  readonly kind: string;
+  readonly [arg: string]: unknown;
+}
 
 export interface TaskSpec {
   name: string;

@@ -1,6 +1,6 @@
+import { actionOf } from '../actions/registry.js';
 import { DEFAULT_TASK_TIMEOUT_MS } from '../engine/context.js';
 import type { Plan, PlannedHost, PlannedPlay, PlannedTask } from '../engine/plan-model.js';
-import { formatDuration } from '../playbook/duration.js';
 import { redactVars, type Redactor } from '../playbook/redact.js';
 import type { PlaySpec, SerialEntry, TaskSpec } from '../playbook/types.js';
 
@@ -13,9 +13,8 @@ import type { PlaySpec, SerialEntry, TaskSpec } from '../playbook/types.js';
 export interface JsonTask {
   name: string;
   action: string;
-  command?: string;
-  template?: { src: string; dest: string; content: string; mode?: string };
-  assert?: string[];
+  /** The action's own fields (`command`, `template`, …), as its module describes them. */
+  [field: string]: unknown;
   when?: string[];
   failed_when?: string[];
   changed_when?: string[];
@@ -50,16 +49,22 @@ function jsonTask(t: PlannedTask, redactor: Redactor): JsonTask {
     retry_delay_ms: s.retryDelayMs,
     ignore_errors: s.ignoreErrors,
     check_mode: s.checkMode,
+    ...(skippedByWhen(t) ? {} : actionOf(s.action.kind).json(s.action, t.preview, (text) => redactor.text(text))),
   };
-  if (t.preview.command !== undefined) out.command = redactor.text(t.preview.command);
-  if (t.preview.template) out.template = { ...t.preview.template, content: redactor.text(t.preview.template.content) };
-  if (s.action.kind === 'assert') out.assert = s.action.that;
   if (s.when?.length) out.when = s.when;
   if (s.failedWhen?.length) out.failed_when = s.failedWhen;
   if (s.changedWhen?.length) out.changed_when = s.changedWhen;
   if (s.register) out.register = s.register;
-  if (t.preview.skipped) out.skipped = t.preview.skipped;
+  if (skippedByWhen(t)) out.skipped = 'when';
   return out;
+}
+
+/** The shortest exact form, as a playbook would write it: 1500 → `1500ms`, 30000 → `30s`, 300000 → `5m`. */
+function formatDuration(ms: number): string {
+  for (const [unit, size] of [['h', 3_600_000], ['m', 60_000], ['s', 1_000]] as const) {
+    if (ms !== 0 && ms % size === 0) return `${ms / size}${unit}`;
+  }
+  return `${ms}ms`;
 }
 
 const serialText = (e: SerialEntry): number | string => (e.kind === 'percent' ? `${e.value}%` : e.value);
@@ -140,16 +145,14 @@ function taskConditions(s: TaskSpec): string {
   return parts.map((p) => `  [${p}]`).join('');
 }
 
+/** The planner marks a task whose `when` is already false for the host: nothing of it was rendered. */
+const skippedByWhen = (t: PlannedTask): boolean => t.preview.skipped === 'when';
+
 function describeTask(t: PlannedTask, redactor: Redactor): string[] {
-  const a = t.spec.action;
   const head = `${t.index + 1}. ${t.spec.name}${taskConditions(t.spec)}`;
-  if (t.preview.skipped === 'when') return [head, '     skipped: its when is false for these hosts'];
-  if (a.kind === 'command') return [head, `     $ ${redactor.text(t.preview.command ?? a.command)}`];
-  if (a.kind === 'assert') return [head, `     assert: ${a.that.join(' and ')}`];
-  const tpl = t.preview.template!;
-  const mode = tpl.mode ? ` (mode ${tpl.mode})` : '';
-  const body = redactor.text(tpl.content).replace(/\n$/, '').split('\n').map((l) => `     | ${l}`);
-  return [head, `     template ${tpl.src} -> ${tpl.dest}${mode}`, ...body];
+  if (skippedByWhen(t)) return [head, '     skipped: its when is false for these hosts'];
+  const lines = actionOf(t.spec.action.kind).describe(t.spec.action, t.preview, (text) => redactor.text(text));
+  return [head, ...lines.map((l) => `     ${l}`)];
 }
 
 function hostList(names: string[], max = 12): string {

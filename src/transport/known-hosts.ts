@@ -1,6 +1,7 @@
 import { createHash, createHmac, randomBytes } from 'node:crypto';
 import { appendFile, mkdir, readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { globMatch } from '../playbook/glob.js';
 
 /**
  * OpenSSH's known_hosts format, read the way `ssh` reads it: plain, comma-separated and hashed host
@@ -90,35 +91,11 @@ function matchPatternList(patterns: string[], name: string): boolean {
   for (const raw of patterns) {
     const negated = raw.startsWith('!');
     const pattern = (negated ? raw.slice(1) : raw).toLowerCase();
-    if (!wildcardMatch(pattern, name)) continue;
+    if (!globMatch(pattern, name)) continue;
     if (negated) return false;
     matched = true;
   }
   return matched;
-}
-
-function wildcardMatch(pattern: string, text: string): boolean {
-  // Iterative glob with backtracking to the last `*`: linear in practice, no regex built from user input.
-  let p = 0;
-  let t = 0;
-  let star = -1;
-  let mark = 0;
-  while (t < text.length) {
-    if (p < pattern.length && (pattern[p] === '?' || pattern[p] === text[t])) {
-      p++;
-      t++;
-    } else if (p < pattern.length && pattern[p] === '*') {
-      star = p++;
-      mark = t;
-    } else if (star !== -1) {
-      p = star + 1;
-      t = ++mark;
-    } else {
-      return false;
-    }
-  }
-  while (p < pattern.length && pattern[p] === '*') p++;
-  return p === pattern.length;
 }
 
 /**

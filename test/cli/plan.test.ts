@@ -94,7 +94,7 @@ describe('runbook plan', () => {
         name: 'Push banner', action: 'template', when: ['version.stdout is defined'], ...runs,
         template: { src: 'banner.njk', dest: '/etc/fra/banner', content: 'managed by runbook on r4 at fra\n' },
       },
-      { name: 'Confirm', action: 'assert', assert: ['version.rc == 0'], ...runs },
+      { name: 'Confirm', action: 'assert', assert: { that: ['version.rc == 0'] }, ...runs },
     ]);
     expect(r.stdout).not.toContain('s3cr3t-token-value');
   });

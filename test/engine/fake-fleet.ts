@@ -1,6 +1,7 @@
 import nunjucks from 'nunjucks';
 import type { Clock } from '../../src/engine/clock.js';
-import type { Plan, PlannedHost, PlannedPlay, TaskRenderer } from '../../src/engine/plan-model.js';
+import type { Renderer } from '../../src/actions/action.js';
+import type { Plan, PlannedHost, PlannedPlay } from '../../src/engine/plan-model.js';
 import type { BreakerSpec, PlaySpec, TaskAction, TaskSpec } from '../../src/playbook/types.js';
 import { TransportError, type ConnectOptions, type ExecResult, type Session, type Transport, type TransportFailure } from '../../src/transport/transport.js';
 import type { Connection } from '../../src/inventory/connection.js';
@@ -9,16 +10,11 @@ import type { Connection } from '../../src/inventory/connection.js';
 
 const env = new nunjucks.Environment(null, { throwOnUndefined: true, autoescape: false });
 
-export const renderer: TaskRenderer = {
-  command: (task, ctx) => (task.action.kind === 'command' ? env.renderString(task.action.command, ctx) : ''),
-  template: (task, ctx) => {
-    if (task.action.kind !== 'template') throw new Error('not a template task');
-    // Tests name the template body inline: `src` is the template text itself.
-    const out: { dest: string; content: string; mode?: string } = { dest: task.action.dest, content: env.renderString(task.action.src, ctx) };
-    if (task.action.mode) out.mode = task.action.mode;
-    return out;
-  },
-  test: (expr, ctx) => env.renderString(`{% if ${expr} %}1{% endif %}`, ctx) === '1',
+export const renderer: Renderer = {
+  text: (_task, _keys, text, vars) => env.renderString(text, vars),
+  // Tests name the template body inline: `src` is the template text itself.
+  file: (_task, _keys, src, vars) => env.renderString(src, vars),
+  test: (expr, vars) => env.renderString(`{% if ${expr} %}1{% endif %}`, vars) === '1',
 };
 
 const loc = { file: 'test.yml', line: 1, col: 1 };

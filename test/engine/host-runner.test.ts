@@ -209,6 +209,12 @@ describe('host runner', () => {
     expect(late.result.tasks.some((t) => t.rescue)).toBe(false);
   });
 
+  it('fail fails the host with its message rendered, under --check too, and opens no channel', async () => {
+    const { result, transport } = await run({ tasks: [task('stop', { kind: 'fail', msg: 'not on {{ inventory_hostname }}' })] }, {}, { check: true });
+    expect(result).toMatchObject({ status: 'failed', reason: 'fail', error: 'stop: not on r1' });
+    expect(transport.execs).toEqual([]);
+  });
+
   it('redacts secrets from recorded output and errors', async () => {
     const device: Device = { exec: () => ({ rc: 1, stdout: 'key=hunter2-secret', stderr: 'pw s3cr3t-pass' }) };
     const { result } = await run(

@@ -67,9 +67,9 @@ describe('buildPlan', () => {
     const { plan } = buildPlan(book(play({ tasks: [task('first', { kind: 'command', command: 'x' }, { register: 'out' }), t] })), [inventory(1)]);
     const renderer = plan!.plays[0]!.renderer;
     const ctx = { ...plan!.plays[0]!.hosts.get('r1')!.vars, out: { ...REGISTERED_PLACEHOLDER, stdout: 'hi', changed: true } };
-    expect(renderer.command(t, ctx)).toBe('echo hi');
+    expect(renderer.text(t, ['command'], 'echo {{ out.stdout }}', ctx)).toBe('echo hi');
     expect(renderer.test('out.changed and out.stdout == "hi"', ctx)).toBe(true);
-    expect(() => renderer.command(t, {})).toThrow(/^site\.yml:11:1: undefined variable "out"/);
+    expect(() => renderer.text(t, ['command'], 'echo {{ out.stdout }}', {})).toThrow(/^site\.yml:11:1: undefined variable "out"/);
   });
 
   it('reports one template error for many hosts, naming the first and counting the others', () => {

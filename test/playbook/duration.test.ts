@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import fc from 'fast-check';
-import { formatDuration, parseDuration } from '../../src/playbook/duration.js';
+import { parseDuration } from '../../src/playbook/duration.js';
 
 describe('parseDuration', () => {
   it.each([
@@ -24,18 +23,4 @@ describe('parseDuration', () => {
       expect(parseDuration(input)).toBeNull();
     },
   );
-});
-
-describe('formatDuration', () => {
-  it('picks the largest exact unit', () => {
-    expect(formatDuration(1_500)).toBe('1500ms');
-    expect(formatDuration(30_000)).toBe('30s');
-    expect(formatDuration(300_000)).toBe('5m');
-    expect(formatDuration(7_200_000)).toBe('2h');
-    expect(formatDuration(0)).toBe('0s');
-  });
-
-  it('round-trips every whole number of milliseconds through parseDuration', () => {
-    fc.assert(fc.property(fc.nat(10 * 3_600_000), (ms) => parseDuration(formatDuration(ms)) === ms));
-  });
 });

@@ -5,6 +5,7 @@ import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import YAML from 'yaml';
 import { formatDiagnostic } from '../../src/playbook/diagnostic.js';
+import { ACTIONS } from '../../src/actions/registry.js';
 import { identifiers, loadPlaybook } from '../../src/playbook/playbook.js';
 import { DEFAULTS } from '../../src/playbook/types.js';
 
@@ -24,20 +25,30 @@ function write(text: string): string {
 /** Diagnostics with the file as `site.yml`, to keep expectations short. */
 function problems(text: string): string[] {
   const file = write(text);
-  const { playbook, diagnostics } = loadPlaybook(file);
+  const { playbook, diagnostics } = loadPlaybook(file, ACTIONS);
   if (diagnostics.length > 0) expect(playbook).toBeNull();
   return diagnostics.map((d) => formatDiagnostic({ ...d, file: 'site.yml' }));
 }
 
 function load(text: string) {
-  const { playbook, diagnostics } = loadPlaybook(write(text));
+  const { playbook, diagnostics } = loadPlaybook(write(text), ACTIONS);
   expect(diagnostics.map(formatDiagnostic)).toEqual([]);
   return playbook!;
 }
 
+describe('actions beyond the first three', () => {
+  it('reads fail with its message, or with the message Ansible gives when there is none', () => {
+    const play = load('- hosts: all\n  tasks:\n    - fail: {msg: "no {{ x }}"}\n    - fail: {}\n').plays[0]!;
+    expect(play.tasks.map((t) => [t.name, t.action])).toEqual([
+      ['fail no {{ x }}', { kind: 'fail', msg: 'no {{ x }}' }],
+      ['fail Failed as requested from task', { kind: 'fail', msg: 'Failed as requested from task' }],
+    ]);
+  });
+});
+
 describe('the reference playbook', () => {
   it('loads with no diagnostics and every key typed', () => {
-    const { playbook, diagnostics } = loadPlaybook(new URL('site.yml', EXAMPLES).pathname);
+    const { playbook, diagnostics } = loadPlaybook(new URL('site.yml', EXAMPLES).pathname, ACTIONS);
     expect(diagnostics).toEqual([]);
     const play = playbook!.plays[0]!;
     expect(play).toMatchObject({
@@ -72,7 +83,7 @@ describe('the reference playbook', () => {
   });
 
   it('records where each value is, for later stages to point at', () => {
-    const play = loadPlaybook(new URL('site.yml', EXAMPLES).pathname).playbook!.plays[0]!;
+    const play = loadPlaybook(new URL('site.yml', EXAMPLES).pathname, ACTIONS).playbook!.plays[0]!;
     expect(play.locs.hosts).toMatchObject({ line: 5, col: 10 });
     expect(play.locs['vars.ntp_servers']).toMatchObject({ line: 8, col: 18 });
     expect(play.tasks[1]!.locs['template.src']).toMatchObject({ line: 29, col: 14 });
@@ -131,7 +142,7 @@ describe('loadPlaybook', () => {
   it('takes a path relative to the working directory and names the file by it', () => {
     const file = write('- hosts: all\n  serail: 1\n  tasks: []\n');
     const rel = relative(process.cwd(), file);
-    const { diagnostics } = loadPlaybook(rel);
+    const { diagnostics } = loadPlaybook(rel, ACTIONS);
     expect(diagnostics[0]!.file).toBe(rel.startsWith('..') ? file : rel);
   });
 
@@ -171,13 +182,13 @@ describe('loadPlaybook', () => {
 
   it('resolves the inventory against the playbook directory', () => {
     const file = write('- hosts: all\n  inventory: ../hosts.yml\n  tasks: []\n');
-    const play = loadPlaybook(file).playbook!.plays[0]!;
+    const play = loadPlaybook(file, ACTIONS).playbook!.plays[0]!;
     expect(play.inventory).toBe(join(file, '..', '..', 'hosts.yml'));
     expect(play.dir).toBe(join(file, '..'));
   });
 
   it('reports a missing file', () => {
-    const { playbook, diagnostics } = loadPlaybook(join(dir, 'nope.yml'));
+    const { playbook, diagnostics } = loadPlaybook(join(dir, 'nope.yml'), ACTIONS);
     expect(playbook).toBeNull();
     expect(diagnostics).toHaveLength(1);
     expect(diagnostics[0]).toMatchObject({ line: 1, col: 1, message: expect.stringMatching(/^no such file: /) });
@@ -191,13 +202,13 @@ describe('loadPlaybook', () => {
 describe('one action per task', () => {
   it('refuses a task without an action', () => {
     expect(problems('- hosts: all\n  tasks:\n    - name: idle\n')).toEqual([
-      'site.yml:3:7: task has no action: expected one of command, template or assert',
+      'site.yml:3:7: task has no action: expected one of command, template, assert or fail',
     ]);
   });
 
   it('refuses two actions, at the second', () => {
     expect(problems('- hosts: all\n  tasks:\n    - command: x\n      assert: {that: y}\n')).toEqual([
-      'site.yml:4:7: task has 2 actions (command, assert): a task takes exactly one of command, template or assert',
+      'site.yml:4:7: task has 2 actions (command, assert): a task takes exactly one of command, template, assert or fail',
     ]);
   });
 
@@ -207,7 +218,7 @@ describe('one action per task', () => {
 
   it('checks rescue tasks too', () => {
     expect(problems('- hosts: all\n  tasks: []\n  rescue:\n    - name: idle\n')).toEqual([
-      'site.yml:4:7: task has no action: expected one of command, template or assert',
+      'site.yml:4:7: task has no action: expected one of command, template, assert or fail',
     ]);
   });
 });
@@ -283,7 +294,7 @@ describe('any input', () => {
     fc.assert(
       fc.property(fc.oneof(fc.array(play, { maxLength: 3 }), play, value), (doc) => {
         const file = write(`${YAML.stringify(doc)}`);
-        const { playbook, diagnostics } = loadPlaybook(file);
+        const { playbook, diagnostics } = loadPlaybook(file, ACTIONS);
         expect(playbook === null).toBe(diagnostics.length > 0);
         for (const d of diagnostics) {
           expect(d.line).toBeGreaterThanOrEqual(1);

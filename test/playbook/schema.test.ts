@@ -176,7 +176,7 @@ describe('didYouMean', () => {
 });
 
 describe('the precompiled validators', () => {
-  it('were generated from the schemas as they are now (else run: npx tsx src/playbook/schema-build.ts)', async () => {
+  it('were generated from the schemas as they are now (else run: npm run schemas)', async () => {
     const { validatorSource } = await import('../../src/playbook/schema-build.js');
     const generated = readFileSync(new URL('../../src/playbook/schema-validators.ts', import.meta.url), 'utf8');
     expect(generated === validatorSource()).toBe(true);

@@ -1,0 +1,24 @@
+import type { Action } from './action.js';
+import { assert } from './assert.js';
+import { command } from './command.js';
+import { fail } from './fail.js';
+import { template } from './template.js';
+
+/**
+ * Every action a task may name, by its task key. The loader, the planner, the host runner and `runbook plan`
+ * read this and nothing else: adding an action is a module in this folder and a line here (then
+ * `npm run schemas` and `npm run docs`, which copy its schema into schemas/playbook.schema.json and the README).
+ */
+export const ACTIONS: Readonly<Record<string, Action>> = {
+  command,
+  template,
+  assert,
+  fail,
+};
+
+/** The action a task names. The loader admits only registered actions, so a miss is a bug. */
+export function actionOf(kind: string): Action {
+  const action = Object.hasOwn(ACTIONS, kind) ? ACTIONS[kind] : undefined;
+  if (!action) throw new Error(`no action named "${kind}"`);
+  return action;
+}

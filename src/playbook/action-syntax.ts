@@ -1,0 +1,32 @@
+import type { Diagnostic } from './diagnostic.js';
+import type { LoadedYaml, YamlPath } from './load.js';
+import type { TaskAction } from './types.js';
+
+/** A text of a task that may read variables: where it is written and how it reads them. */
+export interface TextUse {
+  field: string;
+  text: string;
+  path: YamlPath;
+  /** Expressions are code throughout; templated strings only inside `{{ }}` and `{% %}`. */
+  expression: boolean;
+  /** failed_when/changed_when run after the task, so they may read the task's own result. */
+  afterRun: boolean;
+}
+
+/**
+ * What the loader needs to know of one action. Each action module provides it (see src/actions/), and
+ * the caller hands the loader the registry: the loader itself names no action.
+ */
+export interface ActionSyntax<A extends TaskAction = TaskAction> {
+  /** The texts inside the action's value (`value`, written at `at`), for the register-order rule. */
+  texts(value: unknown, at: YamlPath): TextUse[];
+  /** Rules the schema cannot say, on the value as written. */
+  check?(value: unknown, at: YamlPath, loaded: LoadedYaml): Diagnostic[];
+  /** The typed action, from a value the schema and `check` accepted. */
+  parse(value: unknown, at: YamlPath, loaded: LoadedYaml): A;
+  /** A task's name when it gives none. */
+  defaultName(action: A): string;
+}
+
+/** Every action by the task key that names it. */
+export type ActionSyntaxes = Readonly<Record<string, ActionSyntax>>;
