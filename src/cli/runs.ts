@@ -38,6 +38,9 @@ export async function runs(argv: string[], io: Io): Promise<number> {
     return EXIT.ok;
   }
   io.out(renderRuns(shown, exitOf));
-  if (total > shown.length) io.out(`${total - shown.length} older run${total - shown.length === 1 ? '' : 's'} not shown (--last N shows more)\n`);
+  if (total > shown.length)
+    io.out(
+      `${total - shown.length} older run${total - shown.length === 1 ? '' : 's'} not shown (--last N shows more)\n`,
+    );
   return EXIT.ok;
 }

@@ -36,7 +36,13 @@ export interface JsonPlaySettings {
   serial: (number | string)[] | null;
   max_fail_percentage: number | null;
   max_failures: number | null;
-  breaker: { scope: string; failure_threshold: number; success_threshold: number; cooldown_ms: number; on_open: 'skip' | 'wait' } | null;
+  breaker: {
+    scope: string;
+    failure_threshold: number;
+    success_threshold: number;
+    cooldown_ms: number;
+    on_open: 'skip' | 'wait';
+  } | null;
 }
 
 function jsonTask(t: PlannedTask, redactor: Redactor): JsonTask {
@@ -61,7 +67,11 @@ function jsonTask(t: PlannedTask, redactor: Redactor): JsonTask {
 
 /** The shortest exact form, as a playbook would write it: 1500 → `1500ms`, 30000 → `30s`, 300000 → `5m`. */
 function formatDuration(ms: number): string {
-  for (const [unit, size] of [['h', 3_600_000], ['m', 60_000], ['s', 1_000]] as const) {
+  for (const [unit, size] of [
+    ['h', 3_600_000],
+    ['m', 60_000],
+    ['s', 1_000],
+  ] as const) {
     if (ms !== 0 && ms % size === 0) return `${ms / size}${unit}`;
   }
   return `${ms}ms`;
@@ -79,7 +89,13 @@ export function playSettings(spec: PlaySpec): JsonPlaySettings {
     max_fail_percentage: spec.maxFailPercentage,
     max_failures: spec.maxFailures,
     breaker: b
-      ? { scope: b.scope, failure_threshold: b.failureThreshold, success_threshold: b.successThreshold, cooldown_ms: b.cooldownMs, on_open: b.onOpen }
+      ? {
+          scope: b.scope,
+          failure_threshold: b.failureThreshold,
+          success_threshold: b.successThreshold,
+          cooldown_ms: b.cooldownMs,
+          on_open: b.onOpen,
+        }
       : null,
   };
 }
@@ -159,11 +175,11 @@ function hostList(names: string[], max = 12): string {
   return names.length <= max ? names.join(', ') : `${names.slice(0, max).join(', ')}, … (+${names.length - max} more)`;
 }
 
-const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /** A task as rendered for a host, with the host's own name blanked: hosts differing only by name compare equal. */
 function taskShape(t: PlannedTask, host: string): string {
-  return JSON.stringify(t.preview).replace(new RegExp(`\\b${escape(host)}\\b`, 'g'), '\u0000host');
+  return JSON.stringify(t.preview).replace(new RegExp(`\\b${escapeRegExp(host)}\\b`, 'g'), '\u0000host');
 }
 
 interface HostGroup {
@@ -192,11 +208,15 @@ function hostGroups(play: PlannedPlay): HostGroup[] {
 }
 
 function groupLines(g: HostGroup, previous: HostGroup | undefined, redactor: Redactor): string[] {
-  const shownFor = g.hosts.length > 1 && g.host.tasks.some((t, i) => JSON.stringify(t.preview) !== g.tasks[i]) ? ` (rendered for ${g.host.name}; the others differ only in their name)` : '';
+  const shownFor =
+    g.hosts.length > 1 && g.host.tasks.some((t, i) => JSON.stringify(t.preview) !== g.tasks[i])
+      ? ` (rendered for ${g.host.name}; the others differ only in their name)`
+      : '';
   const lines = ['', `  ${g.hosts.length === 1 ? 'host' : `${g.hosts.length} hosts`}: ${hostList(g.hosts)}${shownFor}`];
   const render = (tasks: PlannedTask[], shapes: string[], before: string[] | undefined, indent: string) => {
     tasks.forEach((t, i) => {
-      if (before !== undefined && before[i] === shapes[i]) lines.push(`${indent}${t.index + 1}. ${t.spec.name}  (as above)`);
+      if (before !== undefined && before[i] === shapes[i])
+        lines.push(`${indent}${t.index + 1}. ${t.spec.name}  (as above)`);
       else lines.push(...describeTask(t, redactor).map((l) => `${indent}${l}`));
     });
   };
@@ -213,7 +233,9 @@ export function planText(plan: Plan, redactor: Redactor): string {
   const lines: string[] = [];
   for (const play of plan.plays) {
     const n = play.hosts.size;
-    lines.push(`PLAY ${play.name}  (${n} host${n === 1 ? '' : 's'}, ${play.batches.length} batch${play.batches.length === 1 ? '' : 'es'})`);
+    lines.push(
+      `PLAY ${play.name}  (${n} host${n === 1 ? '' : 's'}, ${play.batches.length} batch${play.batches.length === 1 ? '' : 'es'})`,
+    );
     lines.push(...settingsLines(play.spec));
     play.batches.forEach((b, i) => lines.push(`  batch ${i + 1}/${play.batches.length} (${b.length}): ${hostList(b)}`));
     let previous: HostGroup | undefined;

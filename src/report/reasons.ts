@@ -34,12 +34,12 @@ export function stderrTail(h: HostResult, max = STDERR_TAIL): string[] {
   return lines.slice(-max).map((l) => l.replace(/\s+$/, ''));
 }
 
-const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /** The reason with what is particular to the host blanked out: hosts with equal shapes share a reason. */
 export function reasonShape(h: HostResult): string {
   let text = `${fullReason(h)}\n${stderrTail(h).join('\n')}`;
-  if (h.name) text = text.replace(new RegExp(`\\b${escape(h.name)}\\b`, 'g'), '<host>');
+  if (h.name) text = text.replace(new RegExp(`\\b${escapeRegExp(h.name)}\\b`, 'g'), '<host>');
   return text
     .replace(/\[[^\]\s]+\]:\d+/g, '<addr>')
     .replace(/\b\d{1,3}(\.\d{1,3}){3}(:\d+)?\b/g, '<addr>')
@@ -72,7 +72,11 @@ export function renderReasons(hosts: readonly HostResult[]): string | null {
   for (const g of groups) {
     const count = g.hosts.length === 1 ? g.hosts[0]! : `${g.hosts.length} hosts: ${listHosts(g.hosts)}`;
     lines.push(`  ${count}`, `    ${g.text}`);
-    if (g.stderr.length > 0) lines.push(`    stderr (last ${g.stderr.length === 1 ? 'line' : `${g.stderr.length} lines`}):`, ...g.stderr.map((l) => `      | ${l}`));
+    if (g.stderr.length > 0)
+      lines.push(
+        `    stderr (last ${g.stderr.length === 1 ? 'line' : `${g.stderr.length} lines`}):`,
+        ...g.stderr.map((l) => `      | ${l}`),
+      );
   }
   return lines.join('\n');
 }

@@ -25,7 +25,16 @@ describe('exit codes follow their documented meaning', () => {
     const fleet = await lab({ hosts: 3, faults: ['r002:hang'] });
     const dir = tempDir();
     writeFileSync(join(dir, 'site.yml'), PLAYBOOK);
-    const r = await runCli(['apply', join(dir, 'site.yml'), '-i', fleet.inventoryPath, '--limit', 'r002', '--run-dir', dir]);
+    const r = await runCli([
+      'apply',
+      join(dir, 'site.yml'),
+      '-i',
+      fleet.inventoryPath,
+      '--limit',
+      'r002',
+      '--run-dir',
+      dir,
+    ]);
     expect(r.code).toBe(2);
     expect(lastLine(r.stdout)).toMatch(
       /^1 host: 0 ok, 0 changed, 0 failed, 1 unreachable, 0 skipped in \S+ — halted: max_fail_percentage in batch 1, with no host left to run — exit 2: some hosts failed or were unreachable$/,
@@ -38,7 +47,9 @@ describe('exit codes follow their documented meaning', () => {
     writeFileSync(join(dir, 'site.yml'), PLAYBOOK);
     const r = await runCli(['apply', join(dir, 'site.yml'), '-i', fleet.inventoryPath, '--run-dir', dir]);
     expect(r.code).toBe(3);
-    expect(lastLine(r.stdout)).toMatch(/ — halted: max_fail_percentage in batch 1 — exit 3: some hosts were never attempted$/);
+    expect(lastLine(r.stdout)).toMatch(
+      / — halted: max_fail_percentage in batch 1 — exit 3: some hosts were never attempted$/,
+    );
     expect(fleet.counters('r002').connections + fleet.counters('r003').connections).toBe(0);
   });
 });

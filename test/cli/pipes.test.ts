@@ -11,12 +11,17 @@ const ENTRY = `import { main } from ${JSON.stringify(MAIN)}; process.exitCode = 
 
 /** `runbook ARGS | head -1` through a real shell pipe; the CLI's own exit status is printed on stderr. */
 async function throughHead(args: string[]) {
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: a bash expansion, read by bash
   const script = '"$@" | head -1; echo "runbook exit ${PIPESTATUS[0]}" >&2';
-  const child = spawn('bash', ['-c', script, 'bash', process.execPath, '--import', TSX, '--input-type=module', '-e', ENTRY, '--', ...args], {
-    cwd: ROOT,
-    env: { ...process.env, NO_COLOR: '1' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    'bash',
+    ['-c', script, 'bash', process.execPath, '--import', TSX, '--input-type=module', '-e', ENTRY, '--', ...args],
+    {
+      cwd: ROOT,
+      env: { ...process.env, NO_COLOR: '1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   return collect(child);
 }
 
@@ -45,11 +50,30 @@ describe('output into a pipe closed early', () => {
     const runDir = join(dir, '.runbook', 'runs', '20261126-184812-3f9a');
     mkdirSync(runDir, { recursive: true });
     const at = '2026-11-26T18:48:12.000Z';
-    const task = { name: 'Dump', status: 'ok', changed: false, rc: 0, stdout: 'x'.repeat(400_000), stderr: '', attempts: 1, duration_ms: 5, error: null };
+    const task = {
+      name: 'Dump',
+      status: 'ok',
+      changed: false,
+      rc: 0,
+      stdout: 'x'.repeat(400_000),
+      stderr: '',
+      attempts: 1,
+      duration_ms: 5,
+      error: null,
+    };
     const report = {
-      run_id: '20261126-184812-3f9a', playbook: 'site.yml', check: false, started: at, finished: at, duration_ms: 0,
-      halted: null, resumed_from: null, summary: { ok: 1, changed: 0, failed: 0, unreachable: 0, skipped: 0 },
-      hosts: [{ name: 'r1', play: 'p', batch: 1, status: 'ok', reason: null, started: at, duration_ms: 5, tasks: [task] }],
+      run_id: '20261126-184812-3f9a',
+      playbook: 'site.yml',
+      check: false,
+      started: at,
+      finished: at,
+      duration_ms: 0,
+      halted: null,
+      resumed_from: null,
+      summary: { ok: 1, changed: 0, failed: 0, unreachable: 0, skipped: 0 },
+      hosts: [
+        { name: 'r1', play: 'p', batch: 1, status: 'ok', reason: null, started: at, duration_ms: 5, tasks: [task] },
+      ],
       breakers: [],
     };
     writeFileSync(join(runDir, 'report.json'), JSON.stringify(report));

@@ -10,7 +10,11 @@ const { tempDir } = useLabs();
 /** The demo's fleet: 100 routers in 5 sites, as `runbook lab --hosts 100 --sites 5` describes them. */
 function fleetOf100(): string {
   const dir = tempDir();
-  const hosts = Array.from({ length: 100 }, (_, i) => `    r${String(i + 1).padStart(3, '0')}: { host: 127.0.0.1, port: ${20001 + i}, site: site${(i % 5) + 1} }`);
+  const hosts = Array.from(
+    { length: 100 },
+    (_, i) =>
+      `    r${String(i + 1).padStart(3, '0')}: { host: 127.0.0.1, port: ${20001 + i}, site: site${(i % 5) + 1} }`,
+  );
   writeFileSync(join(dir, 'inventory.yml'), `all:\n  vars:\n    user: netops\n  hosts:\n${hosts.join('\n')}\n`);
   return join(dir, 'inventory.yml');
 }
@@ -24,14 +28,16 @@ interface JsonTask {
 }
 
 describe('runbook plan for a reviewer', () => {
-  it('shows the play\'s guard rails and groups 100 hosts that differ only by name into one block per site', async () => {
+  it("shows the play's guard rails and groups 100 hosts that differ only by name into one block per site", async () => {
     const r = await runCli(['plan', DEMO, '-i', fleetOf100()]);
     expect(r.code).toBe(0);
     const lines = r.stdout.split('\n');
     expect(lines.slice(1, 4)).toEqual([
       '  forks 10, connect_timeout 3s, connect_rate no cap, serial [1, 10%, 50%]',
       '  max_fail_percentage 50, max_failures none',
-      expect.stringMatching(/^ {2}breaker per site: opens after 3 failed hosts in a row, half-open after \S+, closes after 1 successful probe, on_open skip$/),
+      expect.stringMatching(
+        /^ {2}breaker per site: opens after 3 failed hosts in a row, half-open after \S+, closes after 1 successful probe, on_open skip$/,
+      ),
     ]);
     expect(r.stdout.match(/^ {2}20 hosts: /gm)).toHaveLength(5);
     expect(r.stdout).toContain('(rendered for r001; the others differ only in their name)');
@@ -57,11 +63,22 @@ describe('runbook plan for a reviewer', () => {
       serial: [1, '10%', '50%'],
       max_fail_percentage: 50,
       max_failures: null,
-      breaker: { scope: 'site', failure_threshold: 3, success_threshold: 1, cooldown_ms: expect.any(Number), on_open: 'skip' },
+      breaker: {
+        scope: 'site',
+        failure_threshold: 3,
+        success_threshold: 1,
+        cooldown_ms: expect.any(Number),
+        on_open: 'skip',
+      },
     });
     const r001 = play.hosts.r001!;
     expect(r001.tasks[0]).toMatchObject({ name: 'Read version', retries: 2, retry_delay_ms: 200, timeout_ms: 10_000 });
-    expect(r001.tasks.find((t) => t.when)).toMatchObject({ name: 'Restart NTP when the file changed', when: ['ntp_file.changed'] });
-    expect(r001.rescue).toMatchObject([{ name: 'Put the old file back', command: 'cp /etc/ntp.conf.bak /etc/ntp.conf' }]);
+    expect(r001.tasks.find((t) => t.when)).toMatchObject({
+      name: 'Restart NTP when the file changed',
+      when: ['ntp_file.changed'],
+    });
+    expect(r001.rescue).toMatchObject([
+      { name: 'Put the old file back', command: 'cp /etc/ntp.conf.bak /etc/ntp.conf' },
+    ]);
   });
 });

@@ -20,11 +20,16 @@ describe('runbook apply says each failure reason whole, once', () => {
     const progress = r.stdout.split('\n').filter((l) => l.startsWith('['));
     expect(progress).toHaveLength(3);
     const advice = '(host_key_checking is strict; add the host or use accept-new)';
-    expect(progress[0]).toMatch(/^\[1\/3\] r00\d +unreachable +host_key: 127\.0\.0\.1:\d+: ssh-ed25519 key SHA256:\S+ is not in .*known_hosts /);
+    expect(progress[0]).toMatch(
+      /^\[1\/3\] r00\d +unreachable +host_key: 127\.0\.0\.1:\d+: ssh-ed25519 key SHA256:\S+ is not in .*known_hosts /,
+    );
     expect(progress[0]).toContain(advice);
     const first = /r00\d/.exec(progress[0]!)![0];
-    for (const line of progress.slice(1)) expect(line).toMatch(new RegExp(`unreachable +host_key \\(as ${first}\\) \\(\\S+\\)$`));
-    expect(r.stdout).toMatch(/\nwhy hosts failed:\n {2}3 hosts: r00\d, r00\d, r00\d\n {4}host_key: 127\.0\.0\.1:\d+: .* \(host_key_checking is strict; add the host or use accept-new\)\n/);
+    for (const line of progress.slice(1))
+      expect(line).toMatch(new RegExp(`unreachable +host_key \\(as ${first}\\) \\(\\S+\\)$`));
+    expect(r.stdout).toMatch(
+      /\nwhy hosts failed:\n {2}3 hosts: r00\d, r00\d, r00\d\n {4}host_key: 127\.0\.0\.1:\d+: .* \(host_key_checking is strict; add the host or use accept-new\)\n/,
+    );
     // Once in progress, once in the reasons: never cut, never repeated per host.
     expect(r.stdout.split(advice)).toHaveLength(3);
   });
@@ -34,7 +39,9 @@ describe('runbook apply says each failure reason whole, once', () => {
     const dir = tempDir();
     const r = await runCli(['apply', SITE, '-i', fleet.inventoryPath, '--run-dir', dir]);
     expect(r.code).toBe(2);
-    expect(r.stdout).toMatch(/\] r002 +failed +command: Read version: exit status 1 \(\S+\)\n {4}stderr \| % r002: command failed: device error \(injected fault\)\n/);
+    expect(r.stdout).toMatch(
+      /\] r002 +failed +command: Read version: exit status 1 \(\S+\)\n {4}stderr \| % r002: command failed: device error \(injected fault\)\n/,
+    );
     expect(r.stdout).toContain(
       'why hosts failed:\n  r002\n    command: Read version: exit status 1\n    stderr (last line):\n      | % r002: command failed: device error (injected fault)\n',
     );

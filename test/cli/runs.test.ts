@@ -25,9 +25,18 @@ describe('runbook runs', () => {
     expect(r.code).toBe(0);
     const rows = r.stdout.split('\n').filter((l) => /\d{8}-\d{6}-[0-9a-f]{4}/.test(l));
     expect(rows.map((l) => /\d{8}-\d{6}-[0-9a-f]{4}/.exec(l)![0])).toEqual([one.id, check.id, full.id]);
-    const cells = (row: string) => row.split('│').map((c) => c.trim()).filter(Boolean);
+    const cells = (row: string) =>
+      row
+        .split('│')
+        .map((c) => c.trim())
+        .filter(Boolean);
     expect(r.stdout).toMatch(/run +│ playbook +│ started \(UTC\) +│ hosts │ outcome +│ check │ resumed from/);
-    expect(cells(rows[0]!).slice(1)).toEqual([SITE, expect.stringMatching(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/), '1', 'exit 0: every host ended ok or changed']);
+    expect(cells(rows[0]!).slice(1)).toEqual([
+      SITE,
+      expect.stringMatching(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/),
+      '1',
+      'exit 0: every host ended ok or changed',
+    ]);
     expect(cells(rows[1]!).slice(3)).toEqual(['1', 'exit 0: every host ended ok or changed', 'check']);
     expect(cells(rows[2]!).slice(3)).toEqual(['3', 'exit 2: 1 failed']);
 

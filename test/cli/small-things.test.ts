@@ -8,7 +8,7 @@ import { useLabs } from '../support/fixtures.js';
 const { tempDir } = useLabs();
 
 describe('runbook help COMMAND', () => {
-  it('prints the command\'s own help, as COMMAND --help does', async () => {
+  it("prints the command's own help, as COMMAND --help does", async () => {
     const viaHelp = await runCli(['help', 'apply']);
     const viaFlag = await runCli(['apply', '--help']);
     expect(viaHelp.code).toBe(0);
@@ -31,7 +31,7 @@ describe('runbook lab', () => {
     expect(r.stdout).toMatch(/^exit status: 0 .*, 5 bad usage$/m);
   });
 
-  it('the README\'s lab command slows a few devices, not the fleet, and its inventory is ignored by git', async () => {
+  it("the README's lab command slows a few devices, not the fleet, and its inventory is ignored by git", async () => {
     const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
     const command = /npx runbook lab (.*?)\s*\\\n\s*(.*--inventory-out lab\.yml)\n/.exec(readme);
     expect(command).not.toBeNull();
@@ -63,13 +63,28 @@ describe('the hidden-hosts note of a large --check run', () => {
     mkdirSync(join(dir, '.runbook', 'runs', runId), { recursive: true });
     const at = '2026-11-26T18:48:12.000Z';
     const host = (i: number) => ({
-      name: `r${String(i).padStart(3, '0')}`, play: 'p', batch: 1, status: i === 0 ? 'failed' : i % 2 ? 'ok' : 'changed',
-      reason: i === 0 ? 'command' : null, started: at, duration_ms: 5, tasks: [], error: i === 0 ? 'exit status 1' : null,
+      name: `r${String(i).padStart(3, '0')}`,
+      play: 'p',
+      batch: 1,
+      status: i === 0 ? 'failed' : i % 2 ? 'ok' : 'changed',
+      reason: i === 0 ? 'command' : null,
+      started: at,
+      duration_ms: 5,
+      tasks: [],
+      error: i === 0 ? 'exit status 1' : null,
     });
     const report = {
-      run_id: runId, playbook: 'site.yml', check: true, started: at, finished: at, duration_ms: 0, halted: null,
-      resumed_from: null, summary: { ok: 12, changed: 12, failed: 1, unreachable: 0, skipped: 0 },
-      hosts: Array.from({ length: 25 }, (_, i) => host(i)), breakers: [],
+      run_id: runId,
+      playbook: 'site.yml',
+      check: true,
+      started: at,
+      finished: at,
+      duration_ms: 0,
+      halted: null,
+      resumed_from: null,
+      summary: { ok: 12, changed: 12, failed: 1, unreachable: 0, skipped: 0 },
+      hosts: Array.from({ length: 25 }, (_, i) => host(i)),
+      breakers: [],
     };
     writeFileSync(join(dir, '.runbook', 'runs', runId, 'report.json'), JSON.stringify(report));
     const r = await runCli(['report', '--run-dir', dir]);
@@ -80,7 +95,7 @@ describe('the hidden-hosts note of a large --check run', () => {
 });
 
 describe('the usage line of an option error', () => {
-  it('is the usage paragraph of the command\'s own --help, --verbose included', async () => {
+  it("is the usage paragraph of the command's own --help, --verbose included", async () => {
     for (const command of ['validate', 'plan', 'apply', 'report', 'runs', 'lab']) {
       const help = (await runCli([command, '--help'])).stdout.split('\n\n', 1)[0]!;
       const r = await runCli([command, '--bogus']);

@@ -33,7 +33,14 @@ describe('runbook validate reports every problem at once', () => {
       `warning: ${dir}/lab.yml:5:5: key_file "${lab.keyPath}" does not exist for host r001 (and 2 other hosts)`,
       `warning: ${dir}/lab.yml:6:5: known_hosts "${lab.knownHostsPath}" does not exist: with host_key_checking strict every connection would be refused for host r001 (and 2 other hosts)`,
     ]);
-    const github = await runCli(['validate', join(ROOT, 'playbooks/site.yml'), '-i', join(dir, 'lab.yml'), '--format', 'github']);
+    const github = await runCli([
+      'validate',
+      join(ROOT, 'playbooks/site.yml'),
+      '-i',
+      join(dir, 'lab.yml'),
+      '--format',
+      'github',
+    ]);
     expect(github.stdout).toMatch(/^::warning file=.*lab\.yml,line=5,col=5::key_file /m);
   });
 
@@ -64,8 +71,12 @@ describe('runbook validate reports every problem at once', () => {
     expect(valid.code).toBe(0);
     expect(valid.stdout).toBe('');
     const plan = await runCli(['plan', join(dir, 'site.yml')]);
-    expect(plan.stdout).toContain("  host: hub1\n    1. Read version\n         $ show version\n    2. Spoke tunnel  [when: role == 'spoke']\n         skipped: its when is false for these hosts\n");
-    expect(plan.stdout).toContain("  host: spoke1\n    1. Read version  (as above)\n    2. Spoke tunnel  [when: role == 'spoke']\n         template spoke.njk -> /etc/tunnel\n         | tunnel to 192.0.2.1\n");
+    expect(plan.stdout).toContain(
+      "  host: hub1\n    1. Read version\n         $ show version\n    2. Spoke tunnel  [when: role == 'spoke']\n         skipped: its when is false for these hosts\n",
+    );
+    expect(plan.stdout).toContain(
+      "  host: spoke1\n    1. Read version  (as above)\n    2. Spoke tunnel  [when: role == 'spoke']\n         template spoke.njk -> /etc/tunnel\n         | tunnel to 192.0.2.1\n",
+    );
 
     writeFileSync(
       join(dir, 'site.yml'),
@@ -73,6 +84,8 @@ describe('runbook validate reports every problem at once', () => {
     );
     const r = await runCli(['validate', join(dir, 'site.yml')]);
     expect(r.code).toBe(4);
-    expect(r.stdout).toBe(`${dir}/templates/after.njk:1:10: undefined variable "hub_address" for host hub1\n1 problem in 1 file\n`);
+    expect(r.stdout).toBe(
+      `${dir}/templates/after.njk:1:10: undefined variable "hub_address" for host hub1\n1 problem in 1 file\n`,
+    );
   });
 });

@@ -8,7 +8,11 @@ describe('findBlockProblem', () => {
       line: 2,
       col: 1,
     });
-    expect(findBlockProblem('{% if a %}\n  {%- for x in y %}')).toMatchObject({ message: '"{% for %}" is never closed (add "{% endfor %}")', line: 2, col: 3 });
+    expect(findBlockProblem('{% if a %}\n  {%- for x in y %}')).toMatchObject({
+      message: '"{% for %}" is never closed (add "{% endfor %}")',
+      line: 2,
+      col: 3,
+    });
   });
 
   it('names an end tag that closes the wrong block, or none', () => {
@@ -17,15 +21,25 @@ describe('findBlockProblem', () => {
       line: 1,
       col: 27,
     });
-    expect(findBlockProblem('x\n{% endif %}')).toEqual({ message: '"{% endif %}" closes no open block', line: 2, col: 1 });
+    expect(findBlockProblem('x\n{% endif %}')).toEqual({
+      message: '"{% endif %}" closes no open block',
+      line: 2,
+      col: 1,
+    });
   });
 
   it('ignores tags inside comments and raw blocks, and set with a value', () => {
     expect(findBlockProblem('{# {% for %} #}{% raw %}{% if %}{% endraw %}{% set a = 1 %}')).toBeNull();
-    expect(findBlockProblem('{% set a %}x')).toMatchObject({ message: '"{% set %}" is never closed (add "{% endset %}")' });
+    expect(findBlockProblem('{% set a %}x')).toMatchObject({
+      message: '"{% set %}" is never closed (add "{% endset %}")',
+    });
   });
 
   it('finds a delimiter that is never closed', () => {
-    expect(findBlockProblem('ok {{ a }}\nserver {{ s \n')).toEqual({ message: '"{{" is never closed (add "}}")', line: 2, col: 8 });
+    expect(findBlockProblem('ok {{ a }}\nserver {{ s \n')).toEqual({
+      message: '"{{" is never closed (add "}}")',
+      line: 2,
+      col: 8,
+    });
   });
 });
