@@ -66,7 +66,8 @@ describe('installing the packed package outside the repository', () => {
     const runbook = join(project, 'node_modules/.bin/runbook');
     const result = spawnSync(runbook, ['validate', 'example/site.yml'], { cwd: project, encoding: 'utf8' });
     expect(result.status).toBe(0);
-    expect(result.stderr).toBe('example/site.yml: valid (3 hosts, 5 tasks)\n');
+    // Warnings may precede it: the example names ~/.ssh files this machine need not have.
+    expect(result.stderr.endsWith('example/site.yml: valid (3 hosts, 5 tasks)\n')).toBe(true);
     const version = execFileSync(runbook, ['--version'], { cwd: project, encoding: 'utf8' });
     expect(version).toBe(
       `runbook ${(JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version}\n`,
