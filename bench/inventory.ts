@@ -15,7 +15,8 @@ export function writeLargeIniInventory(dir: string, hosts = 50_000, sites = 50):
     lines.push(`[site${s}]`);
     for (let i = 0; i < perSite && s * perSite + i < hosts; i++) {
       const n = s * perSite + i;
-      lines.push(`r${n}.site${s}.example.net ansible_host=10.${s}.${Math.floor(i / 250)}.${i % 250} ansible_port=${2200 + (i % 100)} rack=${i % 40}`);
+      const address = `10.${s}.${Math.floor(i / 250)}.${i % 250}`;
+      lines.push(`r${n}.site${s}.example.net ansible_host=${address} ansible_port=${2200 + (i % 100)} rack=${i % 40}`);
     }
     lines.push(`[site${s}:vars]`, `site=site${s}`, `ntp_servers=['10.${s}.255.1', '10.${s}.255.2']`);
   }
@@ -27,10 +28,13 @@ export function writeLargeIniInventory(dir: string, hosts = 50_000, sites = 50):
   writeFileSync(join(dir, 'hosts'), `${lines.join('\n')}\n`);
   mkdirSync(join(dir, 'group_vars', 'site0'), { recursive: true });
   mkdirSync(join(dir, 'host_vars'));
-  writeFileSync(join(dir, 'group_vars', 'all.yml'), 'dns: [192.0.2.53]\nsyslog: 192.0.2.514\nbanner: managed by runbook\n');
-  for (const region of regions) writeFileSync(join(dir, 'group_vars', `${region}.yml`), `region: ${region}\ntimezone: UTC\n`);
+  const groupVars = join(dir, 'group_vars');
+  writeFileSync(join(groupVars, 'all.yml'), 'dns: [192.0.2.53]\nsyslog: 192.0.2.514\nbanner: managed by runbook\n');
+  for (const region of regions) writeFileSync(join(groupVars, `${region}.yml`), `region: ${region}\ntimezone: UTC\n`);
   writeFileSync(join(dir, 'group_vars', 'site0', '01-base.yml'), 'pilot: true\n');
   writeFileSync(join(dir, 'group_vars', 'site0', '02-extra.yml'), 'pilot_wave: 1\n');
-  for (let i = 0; i < 20; i++) writeFileSync(join(dir, 'host_vars', `r${i}.site0.example.net.yml`), `serial_no: SN${i}\n`);
+  for (let i = 0; i < 20; i++) {
+    writeFileSync(join(dir, 'host_vars', `r${i}.site0.example.net.yml`), `serial_no: SN${i}\n`);
+  }
   return join(dir, 'hosts');
 }

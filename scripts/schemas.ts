@@ -14,6 +14,7 @@ const PLAYBOOK_SCHEMA = fileURLToPath(new URL('../schemas/playbook.schema.json',
 interface TaskNode {
   description: string;
   'x-expected': string;
+  'x-actions': string[];
   properties: Record<string, unknown>;
 }
 
@@ -43,6 +44,8 @@ export function playbookSchemaWithActions(text: string): string {
   task.properties = properties;
   task.description = task.description.replace(/Exactly one action: .*$/, `Exactly one action: ${oneOf(names)}.`);
   task['x-expected'] = `a task (a mapping with one of ${oneOf(names)})`;
+  // Read by the unknown-key diagnostic: a key a task does not know is named against the modules there are.
+  task['x-actions'] = names;
   return `${JSON.stringify(schema, null, 2)}\n`;
 }
 

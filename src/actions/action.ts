@@ -57,6 +57,12 @@ export interface Action<A extends TaskAction = TaskAction, P extends Preview = P
   readonly schema: Readonly<Record<string, unknown>>;
   /** Expressions the action evaluates, checked offline like `when`: `key` is where they are written. */
   expressions?(action: A): { key: string; exprs: string[] }[];
+  /** Variables the task sets for later tasks (set_fact), so the planner knows them before they exist. */
+  defines?(action: A): string[];
+  /** Their values for one host, from the task's preview, for the previews of the tasks after it. */
+  previewFacts?(preview: P): Record<string, unknown>;
+  /** What the action adds to a registered result (stat: `{stat: {...}}`), as a placeholder for the plan. */
+  registers?(action: A): Record<string, unknown>;
   /** Checks that do not depend on the host; false when the task cannot be previewed at all. */
   prepare?(action: A, checks: TaskChecks): boolean;
   /** The task for one host before anything ran; `usable` is what `prepare` answered. */

@@ -1,3 +1,4 @@
+import { pySplitLines } from '../playbook/template/methods.js';
 import { TransportError, type TransportFailure } from '../transport/transport.js';
 
 /** `ok`/`changed`/`failed`; `skipped` for a false `when`, or under --check for a command that would run. */
@@ -28,6 +29,10 @@ export interface Outcome {
   would_run?: boolean;
   /** Unified diff of what changed (or would change under --check). */
   diff?: string;
+  /** Variables the task sets for the host's later tasks (set_fact). */
+  facts?: Record<string, unknown>;
+  /** What the task found, added to its registered result (stat's `stat`, slurp's `content`). */
+  data?: Record<string, unknown>;
 }
 
 /** The run's hard stop ended the operation. */
@@ -49,9 +54,19 @@ export function message(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
-/** Registered results, as `register` stores them and expressions read them. */
+/** Registered results, as `register` stores them and expressions read them (`*_lines` as Ansible splits them). */
 export function registered(o: Outcome): Record<string, unknown> {
-  return { stdout: o.stdout, stderr: o.stderr, rc: o.rc, changed: o.changed, failed: o.status === 'failed', skipped: o.status === 'skipped' };
+  return {
+    stdout: o.stdout,
+    stdout_lines: pySplitLines(o.stdout),
+    stderr: o.stderr,
+    stderr_lines: pySplitLines(o.stderr),
+    rc: o.rc,
+    changed: o.changed,
+    failed: o.status === 'failed',
+    skipped: o.status === 'skipped',
+    ...o.data,
+  };
 }
 
 /** A failure of the link or of the run, or else of the action (`otherwise`). */

@@ -1,7 +1,16 @@
 import type { Action } from './action.js';
 import { assert } from './assert.js';
+import { blockinfile } from './blockinfile.js';
 import { command } from './command.js';
+import { copy } from './copy.js';
+import { debug } from './debug.js';
 import { fail } from './fail.js';
+import { file } from './file.js';
+import { lineinfile } from './lineinfile.js';
+import { raw } from './raw.js';
+import { set_fact } from './set_fact.js';
+import { shell } from './shell.js';
+import { stat } from './stat.js';
 import { template } from './template.js';
 
 /**
@@ -14,6 +23,15 @@ export const ACTIONS: Readonly<Record<string, Action>> = {
   template,
   assert,
   fail,
+  shell,
+  debug,
+  set_fact,
+  copy,
+  file,
+  lineinfile,
+  stat,
+  raw,
+  blockinfile,
 };
 
 /** The action a task names. The loader admits only registered actions, so a miss is a bug. */

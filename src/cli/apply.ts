@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import { EXIT, UsageError, parseFlags, positiveInt } from './args.js';
+import { INVENTORY_FLAGS, INVENTORY_HELP, inventoryInputs, planInputs, printWarnings } from './inventory-flags.js';
 import type { Io } from '../report/io.js';
 import { loadPlan } from '../engine/load-plan.js';
 import type { Plan } from '../engine/plan-model.js';
@@ -8,18 +9,19 @@ import { hostsToResume, RunNotFoundError } from '../report/journal.js';
 import { outputFileProblem } from '../report/writable.js';
 import { runApply } from './run-apply.js';
 
-export const HELP = `usage: runbook apply PLAYBOOK [-i INV] [--limit PATTERN] [--check] [--diff] [--forks N] [--verbose]
+export const HELP = `usage: runbook apply PLAYBOOK [-i SRC]... [-e VARS]... [-l PATTERN] [-C] [-D] [-f N] [-v]
                      [--report-file FILE] [--junit FILE] [--json] [--resume [RUN_ID]] [--run-dir DIR]
 
 Runs the plays over SSH: batches in order, at most --forks hosts at once, each site's breaker and the
 failure budget guarding the rollout. Every run is recorded under DIR/.runbook/runs/RUN_ID/.
 
 options:
-  -i, --inventory INV   inventory to use for every play (otherwise each play's "inventory:")
-  --limit PATTERN       only hosts that also match this host pattern
-  --check               connect, compare and report, but change nothing
-  --diff                show the diff of every template that changes (or would change, with --check)
-  --forks N             at most N hosts at once, for every play
+${INVENTORY_HELP}
+                        (-i is used for every play; otherwise each play's "inventory:")
+  -l, --limit PATTERN   only hosts that also match this host pattern
+  -C, --check           connect, compare and report, but change nothing
+  -D, --diff            show the diff of every template that changes (or would change, with --check)
+  -f, --forks N         at most N hosts at once, for every play
   -v, --verbose         list every host in the final table, even on a large fleet
   --report-file FILE    write the run report as JSON to FILE
   --junit FILE          write a JUnit XML report to FILE
@@ -36,11 +38,11 @@ budget or open breaker), 4 invalid playbook/inventory/template, 5 bad usage, 130
 `;
 
 const FLAGS = {
-  inventory: { type: 'string', short: 'i' },
-  limit: { type: 'string' },
-  check: { type: 'boolean' },
-  diff: { type: 'boolean' },
-  forks: { type: 'string' },
+  ...INVENTORY_FLAGS,
+  limit: { type: 'string', short: 'l' },
+  check: { type: 'boolean', short: 'C' },
+  diff: { type: 'boolean', short: 'D' },
+  forks: { type: 'string', short: 'f' },
   verbose: { type: 'boolean', short: 'v' },
   'report-file': { type: 'string' },
   junit: { type: 'string' },
@@ -85,15 +87,16 @@ export async function apply(rawArgv: string[], io: Io): Promise<number> {
   const loaded = loadPlan({
     playbook,
     cwd: io.cwd,
-    ...(values.inventory ? { inventory: values.inventory } : {}),
+    ...planInputs(await inventoryInputs(values, io)),
+    check,
     ...(values.limit ? { limit: values.limit } : {}),
     ...(resume ? { resume: { targets: resume.targeted, finishedPlays: resume.finishedPlays } } : {}),
   });
+  printWarnings(io, loaded.warnings);
   if (!loaded.plan) {
     for (const d of loaded.diagnostics) io.err(`${formatDiagnostic(d)}\n`);
     return EXIT.invalid;
   }
-  for (const d of loaded.warnings) io.err(`warning: ${formatDiagnostic(d)}\n`);
   const plan = loaded.plan;
   if (resume && targets(plan) === 0) {
     io.out(

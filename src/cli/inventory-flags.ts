@@ -43,9 +43,26 @@ export async function inventoryInputs(values: InventoryFlagValues, io: Io): Prom
   });
   if (vault.problems.length > 0) throw new UsageError(vault.problems[0]!);
   const decrypted: string[] = [];
-  const extra = parseExtraVars(values['extra-vars'] ?? [], { secrets: vault.secrets, onSecret: (s) => void decrypted.push(s) }, io.cwd);
+  const ctx = { secrets: vault.secrets, onSecret: (s: string) => void decrypted.push(s) };
+  const extra = parseExtraVars(values['extra-vars'] ?? [], ctx, io.cwd);
   if (extra.problems.length > 0) throw new UsageError(extra.problems[0]!);
   const sources = values.inventory;
   if (sources?.some((s) => s.trim() === '')) throw new UsageError('-i needs an inventory file, folder or host list');
-  return { ...(sources && sources.length > 0 ? { sources } : {}), extraVars: extra.vars, secrets: vault.secrets, decrypted };
+  const named = sources && sources.length > 0 ? { sources } : {};
+  return { ...named, extraVars: extra.vars, secrets: vault.secrets, decrypted };
+}
+
+/** The part of loadPlan's options these flags decide. */
+export function planInputs(inputs: InventoryInputs): {
+  inventory?: string[];
+  extraVars: Record<string, unknown>;
+  vaultSecrets: InventoryInputs['secrets'];
+} {
+  const named = inputs.sources ? { inventory: inputs.sources } : {};
+  return { ...named, extraVars: inputs.extraVars, vaultSecrets: inputs.secrets };
+}
+
+/** Warnings go to stderr, one line each, so JSON on stdout stays clean. */
+export function printWarnings(io: Io, warnings: readonly string[]): void {
+  for (const w of warnings) io.err(`warning: ${w}\n`);
 }

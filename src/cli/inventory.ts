@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 import { EXIT, UsageError, parseFlags } from './args.js';
 import { INVENTORY_FLAGS, INVENTORY_HELP, inventoryInputs } from './inventory-flags.js';
 import type { Io } from '../report/io.js';
+import { isSecretName, REDACTED, Redactor } from '../playbook/redact.js';
 
 export const HELP = `usage: runbook inventory -i SRC... (--list | --host HOST | --graph [GROUP]) [--playbook-dir DIR]
 
@@ -40,19 +41,24 @@ export async function inventory(argv: string[], io: Io): Promise<number> {
   const inputs = await inventoryInputs(values, io);
   if (!inputs.sources) throw new UsageError('name the inventory with -i');
 
-  const [{ loadInventorySources }, { readVarsTree }, { InventoryVars }, json, { formatDiagnostic }] = await Promise.all([
+  const modules = await Promise.all([
     import('../inventory/sources.js'),
     import('../inventory/vars-tree.js'),
     import('../inventory/vars.js'),
     import('../inventory/ansible-json.js'),
     import('../playbook/diagnostic.js'),
   ]);
-  const { Redactor } = await import('../playbook/redact.js');
-  // Values from vault-encrypted files are secrets: shown redacted, where ansible-inventory would print them.
+  const [{ loadInventorySources }, { readVarsTree }, { InventoryVars }, json, { formatDiagnostic }] = modules;
+  // Secrets are never printed: values from vault-encrypted files and variables named as secrets are shown
+  // redacted where ansible-inventory would print them; `!vault` values stay encrypted, as it shows them.
   const redactor = new Redactor();
   for (const s of inputs.decrypted) redactor.add(s);
   const ctx = { secrets: inputs.secrets, onSecret: (s: string) => void redactor.add(s), keepVaulted: true };
-  const print = (value: unknown): void => io.out(`${json.ansibleJsonText(redactStrings(value, (s) => redactor.text(s)))}\n`);
+  const print = (value: unknown): void => {
+    io.out(`${json.ansibleJsonText(redactStrings(value, (s) => redactor.text(s)))}\n`);
+  };
+  const hidden = (hostVars: Record<string, unknown>): Record<string, unknown> =>
+    Object.fromEntries(Object.entries(hostVars).map(([k, v]) => [k, isSecretName(k) ? REDACTED : v]));
   const loaded = loadInventorySources(inputs.sources, ctx, { cwd: io.cwd });
   for (const w of loaded.warnings) io.err(`warning: ${formatDiagnostic({ ...w.loc, message: w.message })}\n`);
   const inv = loaded.inventory;
@@ -71,7 +77,7 @@ export async function inventory(argv: string[], io: Io): Promise<number> {
 
   if (values.host !== undefined) {
     if (!inv.hosts.has(values.host)) throw new UsageError(`--host: no host "${values.host}" in the inventory`);
-    print(withExtra(json.hostJson(vars, values.host)));
+    print(hidden(withExtra(json.hostJson(vars, values.host))));
   } else if (values.graph) {
     const text = json.graphText(inv, positionals[0] ?? 'all');
     if (text === undefined) throw new UsageError(`--graph: no group "${positionals[0]}" in the inventory`);
@@ -79,8 +85,10 @@ export async function inventory(argv: string[], io: Io): Promise<number> {
   } else {
     const list = json.listJson(inv, vars);
     const meta = list._meta as { hostvars: Record<string, Record<string, unknown>> };
-    if (Object.keys(inputs.extraVars).length > 0) {
-      for (const host of inv.hosts.keys()) meta.hostvars[host] = withExtra(meta.hostvars[host] ?? {});
+    const extra = Object.keys(inputs.extraVars).length > 0;
+    for (const host of inv.hosts.keys()) {
+      const hv = extra ? withExtra(meta.hostvars[host] ?? {}) : meta.hostvars[host];
+      if (hv) meta.hostvars[host] = hidden(hv);
     }
     print(list);
   }

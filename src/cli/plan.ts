@@ -1,9 +1,10 @@
 import { EXIT, UsageError, parseFlags } from './args.js';
+import { INVENTORY_FLAGS, INVENTORY_HELP, inventoryInputs, planInputs, printWarnings } from './inventory-flags.js';
 import type { Io } from '../report/io.js';
 import type { Plan } from '../engine/plan-model.js';
 import type { Redactor } from '../playbook/redact.js';
 
-export const HELP = `usage: runbook plan PLAYBOOK [-i INV] [--limit PATTERN] [--json]
+export const HELP = `usage: runbook plan PLAYBOOK [-i SRC]... [-e VARS]... [-l PATTERN] [--json]
 
 Shows what a run would do, without touching the network: each play's forks, timeouts, failure budget and
 breaker, its batches in order with their hosts, and each host's tasks with commands and templates rendered,
@@ -11,8 +12,9 @@ with their conditions, retries and timeouts. Hosts whose tasks render the same a
 are shown once. Secrets are redacted.
 
 options:
-  -i, --inventory INV   inventory to use for every play (otherwise each play's "inventory:")
-  --limit PATTERN       only hosts that also match this host pattern
+${INVENTORY_HELP}
+                        (-i is used for every play; otherwise each play's "inventory:")
+  -l, --limit PATTERN   only hosts that also match this host pattern
   --json                the plan as JSON
   -h, --help            show this help
 
@@ -20,14 +22,17 @@ exit status: 0 planned, 4 invalid playbook/inventory/template, 5 bad usage
 `;
 
 async function redactorOf(plan: Plan, io: Io): Promise<Redactor> {
-  const [{ redactorFor }, { planVars }] = await Promise.all([import('../playbook/redact.js'), import('../engine/plan-model.js')]);
-  return redactorFor(planVars(plan), io.env);
+  const [{ redactorFor }, { planSecrets, planVars }] = await Promise.all([
+    import('../playbook/redact.js'),
+    import('../engine/plan-model.js'),
+  ]);
+  return redactorFor(planVars(plan), io.env, planSecrets(plan));
 }
 
 export async function plan(argv: string[], io: Io): Promise<number> {
   const { values, positionals } = parseFlags(argv, {
-    inventory: { type: 'string', short: 'i' },
-    limit: { type: 'string' },
+    ...INVENTORY_FLAGS,
+    limit: { type: 'string', short: 'l' },
     json: { type: 'boolean' },
     help: { type: 'boolean', short: 'h' },
   });
@@ -41,17 +46,17 @@ export async function plan(argv: string[], io: Io): Promise<number> {
   const [{ loadPlan }, { formatDiagnostic }] = await Promise.all([import('../engine/load-plan.js'), import('../playbook/diagnostic.js')]);
   const loaded = loadPlan({
     playbook: positionals[0]!,
-    ...(values.inventory === undefined ? {} : { inventory: values.inventory }),
+    ...planInputs(await inventoryInputs(values, io)),
     ...(values.limit === undefined ? {} : { limit: values.limit }),
     cwd: io.cwd,
   });
+  printWarnings(io, loaded.warnings);
   if (!loaded.plan) {
     for (const d of loaded.diagnostics) io.err(`${formatDiagnostic(d)}\n`);
     const files = new Set(loaded.diagnostics.map((d) => d.file)).size;
     io.err(`${loaded.diagnostics.length} problem${loaded.diagnostics.length === 1 ? '' : 's'} in ${files} file${files === 1 ? '' : 's'}\n`);
     return EXIT.invalid;
   }
-  for (const d of loaded.warnings) io.err(`warning: ${formatDiagnostic(d)}\n`);
   const redactor = await redactorOf(loaded.plan, io);
   const { planJson, planText } = await import('../report/plan.js');
   io.out(values.json ? `${JSON.stringify(planJson(loaded.plan, redactor), null, 2)}\n` : planText(loaded.plan, redactor));

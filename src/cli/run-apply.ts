@@ -1,5 +1,5 @@
 import { EventBus, type Listener } from '../engine/events.js';
-import { planVars, type Plan } from '../engine/plan-model.js';
+import { planSecrets, planVars, type Plan } from '../engine/plan-model.js';
 import type { RunReport } from '../engine/results.js';
 import { runPlan } from '../engine/run.js';
 import { redactorFor } from '../playbook/redact.js';
@@ -78,7 +78,7 @@ export async function runApply(plan: Plan, opts: ApplyOptions): Promise<Applied>
         ...(o.reportFile ? { reportFile: o.reportFile } : {}),
         ...(o.junitFile ? { junitFile: o.junitFile } : {}),
         // A diff is exactly where a templated secret would show: every host's secrets are scrubbed again.
-        ...(diff ? { redactor: redactorFor(planVars(plan), io.env) } : {}),
+        ...(diff ? { redactor: redactorFor(planVars(plan), io.env, planSecrets(plan)) } : {}),
       });
     } catch (err) {
       const where = (err as NodeJS.ErrnoException).path ?? o.runDir;

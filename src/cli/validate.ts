@@ -1,8 +1,9 @@
 import { EXIT, UsageError, parseFlags } from './args.js';
+import { INVENTORY_FLAGS, INVENTORY_HELP, inventoryInputs, planInputs, printWarnings } from './inventory-flags.js';
 import type { Io } from '../report/io.js';
 import type { Diagnostic } from '../playbook/diagnostic.js';
 
-export const HELP = `usage: runbook validate PLAYBOOK... [-i INV] [--format text|json|github]
+export const HELP = `usage: runbook validate PLAYBOOK... [-i SRC]... [-e VARS]... [--format text|json|github]
 
 Checks playbooks, their inventories, host patterns and every template rendered for every targeted host,
 without touching the network. Every problem is reported, as FILE:LINE:COL: message. A key file or
@@ -10,8 +11,9 @@ known_hosts that the inventory names but this machine lacks is a warning: apply 
 machine that runs it may have them.
 
 options:
-  -i, --inventory INV   inventory to use for every play (otherwise each play's "inventory:")
-  --format FORMAT       text (default), json ({"valid", "diagnostics", "warnings"}), or github (annotations)
+${INVENTORY_HELP}
+                        (-i is used for every play; otherwise each play's "inventory:")
+  --format FORMAT       text (default), json ({"valid", "diagnostics"}), or github (workflow annotations)
   -h, --help            show this help
 
 exit status: 0 valid, 4 invalid, 5 bad usage
@@ -34,7 +36,7 @@ function plural(n: number, one: string, many = `${one}s`): string {
 
 export async function validate(argv: string[], io: Io): Promise<number> {
   const { values, positionals } = parseFlags(argv, {
-    inventory: { type: 'string', short: 'i' },
+    ...INVENTORY_FLAGS,
     format: { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   });
@@ -51,13 +53,13 @@ export async function validate(argv: string[], io: Io): Promise<number> {
     import('../engine/load-plan.js'),
     import('../playbook/diagnostic.js'),
   ]);
+  const inputs = planInputs(await inventoryInputs(values, io));
   const diagnostics: Diagnostic[] = [];
-  const warnings: Diagnostic[] = [];
   const summaries: string[] = [];
   for (const playbook of positionals) {
-    const loaded = loadPlan({ playbook, ...(values.inventory === undefined ? {} : { inventory: values.inventory }), cwd: io.cwd });
+    const loaded = loadPlan({ playbook, ...inputs, cwd: io.cwd });
+    printWarnings(io, loaded.warnings);
     diagnostics.push(...loaded.diagnostics);
-    warnings.push(...loaded.warnings);
     if (loaded.plan) {
       const hosts = new Set<string>();
       let tasks = 0;
@@ -69,20 +71,16 @@ export async function validate(argv: string[], io: Io): Promise<number> {
     }
   }
   const sorted = sortDiagnostics(diagnostics);
-  const warned = sortDiagnostics(warnings);
   const valid = sorted.length === 0;
 
   if (format === 'json') {
-    io.out(`${JSON.stringify({ valid, diagnostics: sorted, warnings: warned }, null, 2)}\n`);
+    io.out(`${JSON.stringify({ valid, diagnostics: sorted }, null, 2)}\n`);
   } else if (format === 'github') {
-    const annotate = (kind: 'error' | 'warning', d: Diagnostic) => {
+    for (const d of sorted) {
       const message = d.hint ? `${d.message} (${d.hint})` : d.message;
-      io.out(`::${kind} file=${githubProperty(d.file)},line=${d.line},col=${d.col}::${githubEscape(message)}\n`);
-    };
-    for (const d of sorted) annotate('error', d);
-    for (const d of warned) annotate('warning', d);
+      io.out(`::error file=${githubProperty(d.file)},line=${d.line},col=${d.col}::${githubEscape(message)}\n`);
+    }
   } else {
-    for (const d of warned) io.err(`warning: ${formatDiagnostic(d)}\n`);
     for (const d of sorted) io.out(`${formatDiagnostic(d)}\n`);
     if (valid) for (const s of summaries) io.err(`${s}\n`);
     // On the diagnostics' own stream: on another one, a reader that merges the two could join it to the last.

@@ -6,7 +6,7 @@ import { TransportError, type Session } from '../transport/transport.js';
 import type { TaskSpec } from '../playbook/types.js';
 import { iso, type Clock } from './clock.js';
 import type { RunContext } from './context.js';
-import type { PlannedHost, PlannedPlay, PlannedTask } from './plan-model.js';
+import { hostSecrets, type PlannedHost, type PlannedPlay, type PlannedTask } from './plan-model.js';
 import type { FailureReason, HostResult, TaskResult } from './results.js';
 
 /** How long past the transport's own deadline we wait before giving up on it ourselves. */
@@ -31,7 +31,7 @@ export async function runHost(ctx: RunContext, job: HostJob): Promise<HostResult
   const { clock } = ctx;
   const startedAt = clock.now();
   // `password_env` and `passphrase_env` are among the variables, so their values are hidden too.
-  const redactor = redactorFor([host.vars], ctx.env);
+  const redactor = redactorFor([host.vars], ctx.env, hostSecrets(host));
   const base = { name: host.name, play: play.name, batch: job.batch, started: new Date(startedAt).toISOString() };
   const end = (status: HostResult['status'], reason: FailureReason | null, error: string | null, tasks: TaskResult[]): HostResult => ({
     ...base,
@@ -128,6 +128,7 @@ class TaskRunner {
         break;
       }
     }
+    if (outcome.facts && outcome.status !== 'failed') Object.assign(this.vars, outcome.facts);
     if (spec.register) this.vars[spec.register] = registered(outcome);
     const r = this.redactor;
     const result: TaskResult = {

@@ -1,17 +1,25 @@
-import { resolve } from 'node:path';
-import { diagnostic, sortDiagnostics, type Diagnostic, type Loc } from '../playbook/diagnostic.js';
-import { loadInventory } from '../inventory/inventory.js';
+import { dirname, resolve } from 'node:path';
+import { diagnostic, formatDiagnostic, sortDiagnostics, type Diagnostic, type Loc } from '../playbook/diagnostic.js';
+import { loadInventorySources } from '../inventory/sources.js';
+import { readVarsTree } from '../inventory/vars-tree.js';
+import type { VaultSecret } from '../inventory/vault.js';
 import { ACTIONS } from '../actions/registry.js';
 import { loadPlaybook } from '../playbook/playbook.js';
-import type { Inventory } from '../inventory/types.js';
+import type { Inventory, VarsTree } from '../inventory/types.js';
 import type { PlaybookSpec } from '../playbook/types.js';
 import { buildPlan, type ResumePoint } from './plan.js';
 import type { Plan } from './plan-model.js';
 
 export interface LoadPlanOptions {
   playbook: string;
-  /** `-i`: wins over every play's `inventory:`. */
-  inventory?: string;
+  /** `-i` (repeatable, merged in order): wins over every play's `inventory:`. */
+  inventory?: string | readonly string[];
+  /** `-e`: above every other variable. */
+  extraVars?: Record<string, unknown>;
+  /** Passwords for ansible-vault encrypted files and values. */
+  vaultSecrets?: readonly VaultSecret[];
+  /** `--check`: templates see `ansible_check_mode: true`. */
+  check?: boolean;
   limit?: string;
   /** `--resume`: each host from the first play it did not finish in the resumed run. */
   resume?: ResumePoint;
@@ -23,8 +31,10 @@ export interface LoadedPlan {
   /** The typed playbook, when it loaded (validate reports counts from it even when the plan is invalid). */
   playbook: PlaybookSpec | null;
   diagnostics: Diagnostic[];
-  /** Problems of this machine rather than of the input (a key file named but not here): shown, never fatal. */
-  warnings: Diagnostic[];
+  /** Things that work but deserve a word (skipped keys, unused ansible_* variables, a plaintext password). */
+  warnings: string[];
+  /** Plaintexts that came out of a vault: secrets to redact wherever they show up. */
+  decrypted: string[];
 }
 
 /** Files → Plan: the playbook, each play's inventory (loaded once per file), then the pure plan. */
@@ -35,34 +45,64 @@ export function loadPlan(opts: LoadPlanOptions): LoadedPlan {
   // A playbook with problems is still checked as far as it goes: its sound plays are planned, every play's
   // inventory is loaded, so one run reports every problem (nothing is planned for running).
   const playbook = loadedPlaybook.playbook ?? loadedPlaybook.salvaged?.playbook;
-  if (!playbook) return { plan: null, playbook: null, diagnostics: sortDiagnostics(diagnostics), warnings: [] };
+  if (!playbook) {
+    return { plan: null, playbook: null, diagnostics: sortDiagnostics(diagnostics), warnings: [], decrypted: [] };
+  }
   const all: Diagnostic[] = [...diagnostics];
+  const warnings: string[] = [];
+  const decrypted = new Set<string>();
+  const ctx = { secrets: opts.vaultSecrets ?? [], onSecret: (s: string) => void decrypted.add(s) };
 
   const cache = new Map<string, Inventory | null>();
-  const load = (path: string, namedAt?: Loc): Inventory | null => {
-    if (cache.has(path)) return cache.get(path)!;
-    const r = loadInventory(path, namedAt);
+  const load = (sources: readonly string[], namedAt?: Loc): Inventory | null => {
+    const key = JSON.stringify(sources);
+    if (cache.has(key)) return cache.get(key)!;
+    const r = loadInventorySources(sources, ctx, { cwd, ...(namedAt ? { namedAt } : {}) });
     all.push(...r.diagnostics);
-    cache.set(path, r.inventory);
+    for (const w of r.warnings) warnings.push(formatDiagnostic({ ...w.loc, message: w.message }));
+    cache.set(key, r.inventory);
     return r.inventory;
   };
-  const cliInventory = opts.inventory === undefined ? undefined : resolve(cwd, opts.inventory);
+  const cliSources = typeof opts.inventory === 'string' ? [opts.inventory] : opts.inventory;
   const inventories = playbook.plays.map((play) => {
-    if (cliInventory) return load(cliInventory);
-    if (play.inventory) return load(play.inventory, play.locs.inventory ?? play.loc);
-    all.push(diagnostic(play.loc, `play "${play.name}" names no inventory`, 'pass -i INVENTORY or set "inventory:" on the play'));
+    if (cliSources && cliSources.length > 0) return load(cliSources);
+    if (play.inventory) return load([play.inventory], play.locs.inventory ?? play.loc);
+    all.push(
+      diagnostic(
+        play.loc,
+        `play "${play.name}" names no inventory`,
+        'pass -i INVENTORY or set "inventory:" on the play',
+      ),
+    );
     return null;
   });
   // Plays too broken to plan still have their inventory checked.
-  for (const path of loadedPlaybook.salvaged?.inventories ?? []) load(cliInventory ?? path);
-  if (cliInventory && loadedPlaybook.salvaged) load(cliInventory);
+  if (cliSources && cliSources.length > 0) {
+    if (loadedPlaybook.salvaged) load(cliSources);
+  } else {
+    for (const path of loadedPlaybook.salvaged?.inventories ?? []) load([path]);
+  }
+
+  // group_vars/ and host_vars/ beside the playbook, read once per inventory for the names it holds.
+  const playbookTrees = new Map<Inventory, VarsTree>();
+  for (const inv of new Set(inventories)) {
+    if (!inv) continue;
+    const r = readVarsTree(dirname(playbook.path), inv.groups.keys(), inv.hosts.keys(), ctx);
+    all.push(...r.diagnostics);
+    playbookTrees.set(inv, r.tree);
+  }
 
   const built = buildPlan(playbook, inventories, {
     // Over a playbook's sound plays only, a limit could match nothing for want of the broken ones.
     ...(opts.limit === undefined || !loadedPlaybook.playbook ? {} : { limit: opts.limit }),
     ...(opts.resume === undefined ? {} : { resume: opts.resume }),
+    varsOptions: (inv) => ({ playbookTrees: [playbookTrees.get(inv)!], extraVars: opts.extraVars ?? {} }),
+    check: opts.check ?? false,
+    vaultPlaintexts: [...decrypted],
   });
   all.push(...built.diagnostics);
+  warnings.push(...built.warnings);
   const sorted = sortDiagnostics(all);
-  return { plan: sorted.length === 0 ? built.plan : null, playbook: loadedPlaybook.playbook, diagnostics: sorted, warnings: built.warnings };
+  const plan = sorted.length === 0 ? built.plan : null;
+  return { plan, playbook: loadedPlaybook.playbook, diagnostics: sorted, warnings, decrypted: [...decrypted] };
 }

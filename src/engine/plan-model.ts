@@ -24,6 +24,8 @@ export interface PlannedHost {
   connection: Connection;
   tasks: PlannedTask[];
   rescue: PlannedTask[];
+  /** Values decrypted from ansible-vault: redacted wherever they show up, whatever variable holds them. */
+  secrets?: readonly string[];
 }
 
 export interface PlannedPlay {
@@ -44,9 +46,32 @@ export interface Plan {
 }
 
 /** What a registered result looks like before its task ran: plan previews render against this. */
-export const REGISTERED_PLACEHOLDER = Object.freeze({ stdout: '', stderr: '', rc: 0, changed: false, failed: false, skipped: false });
+export const REGISTERED_PLACEHOLDER = Object.freeze({
+  stdout: '',
+  stdout_lines: [],
+  stderr: '',
+  stderr_lines: [],
+  rc: 0,
+  changed: false,
+  failed: false,
+  skipped: false,
+});
 
 /** The variables of every host of every play, e.g. to collect the secrets a plan may print. */
 export function* planVars(plan: Plan): Iterable<Record<string, unknown>> {
   for (const play of plan.plays) for (const host of play.hosts.values()) yield host.vars;
+}
+
+/**
+ * Secrets a host's variable names do not give away: values decrypted from ansible-vault, and passwords as
+ * the connection resolved them (a templated `ansible_password` is only known once rendered).
+ */
+export function* hostSecrets(host: PlannedHost): Iterable<string> {
+  yield* host.secrets ?? [];
+  if (host.connection.password !== undefined) yield host.connection.password;
+  if (host.connection.become?.password !== undefined) yield host.connection.become.password;
+}
+
+export function* planSecrets(plan: Plan): Iterable<string> {
+  for (const play of plan.plays) for (const host of play.hosts.values()) yield* hostSecrets(host);
 }

@@ -1,4 +1,5 @@
-import { diagnostic, sortDiagnostics, type Diagnostic, type Loc } from '../playbook/diagnostic.js';
+import { dirname } from 'node:path';
+import { diagnostic, formatDiagnostic, sortDiagnostics, type Diagnostic, type Loc } from '../playbook/diagnostic.js';
 import { evaluateExpression, parseExpression } from '../playbook/expression.js';
 import { selectHosts } from '../inventory/patterns.js';
 import { TemplateEngine } from '../playbook/template/engine.js';
@@ -8,11 +9,13 @@ import { MAGIC_VARS, type PlaybookSpec, type PlaySpec, type TaskSpec } from '../
 import { inventoryDir, resolveConnection } from '../inventory/connection.js';
 import { ConnectionFiles } from '../inventory/connection-files.js';
 import type { Inventory } from '../inventory/types.js';
-import { InventoryVars } from '../inventory/vars.js';
+import { InventoryVars, type InventoryVarsOptions } from '../inventory/vars.js';
 import { isTransportName, TRANSPORTS } from '../transport/registry.js';
 import type { HostPreview, TaskChecks } from '../actions/action.js';
 import { actionOf } from '../actions/registry.js';
 import { splitBatches } from './batches.js';
+import { lazyHostvars, playMagicVars, renderConnectionVars } from './host-vars.js';
+import { expressionNameProblems, inlineTemplateNameProblems, templateFileNameProblems } from './check-names.js';
 import {
   REGISTERED_PLACEHOLDER,
   type Plan,
@@ -40,6 +43,12 @@ export interface BuildPlanOptions {
   /** Home and user for connection defaults (tests pin them). */
   home?: string;
   user?: string;
+  /** group_vars/host_vars beside the playbook and `-e`, for each inventory. */
+  varsOptions?: (inv: Inventory) => InventoryVarsOptions;
+  /** `--check`: templates see `ansible_check_mode`. */
+  check?: boolean;
+  /** Values that came out of an ansible-vault: redacted like secrets, and a password among them is not warned about. */
+  vaultPlaintexts?: readonly string[];
 }
 
 /**
@@ -86,6 +95,14 @@ function taskExpressions(task: TaskSpec): { key: string; exprs: string[] }[] {
   return out;
 }
 
+/** The inline templates of a task: every string argument of its action, with where it was written. */
+function inlineTemplates(task: TaskSpec): [string, Loc][] {
+  const { kind, ...args } = task.action;
+  return Object.entries(args)
+    .filter((e): e is [string, string] => typeof e[1] === 'string')
+    .map(([field, text]) => [text, taskLoc(task, `${kind}.${field}`, kind)]);
+}
+
 /** Where the i-th expression of a key was written (`when.1`, `assert.that.0`, or the key's own value). */
 function exprLoc(task: TaskSpec, key: string, i: number): Loc {
   return taskLoc(task, `${key}.${i}`, key, key.split('.')[0]!);
@@ -99,10 +116,13 @@ export function buildPlan(
   playbook: PlaybookSpec,
   inventories: ReadonlyArray<Inventory | null>,
   opts: BuildPlanOptions = {},
-): { plan: Plan | null; diagnostics: Diagnostic[]; warnings: Diagnostic[] } {
+): { plan: Plan | null; diagnostics: Diagnostic[]; warnings: string[] } {
   const problems = new DiagnosticCollector();
   // What apply would trip over on this machine but may be fine where it runs (a key file CI does not hold).
-  const warnings = new DiagnosticCollector();
+  const missingFiles = new DiagnosticCollector();
+  const ignoredNames = new Set<string>();
+  let plaintextPassword: string | undefined;
+  const vaulted = new Set(opts.vaultPlaintexts ?? []);
   const varsByInventory = new Map<Inventory, InventoryVars>();
   const engines = new Map<string, TemplateEngine>();
   const plays: PlannedPlay[] = [];
@@ -117,7 +137,7 @@ export function buildPlan(
     const inv = inventories[playIndex];
     if (!inv) return;
     let iv = varsByInventory.get(inv);
-    if (!iv) varsByInventory.set(inv, (iv = new InventoryVars(inv)));
+    if (!iv) varsByInventory.set(inv, (iv = new InventoryVars(inv, opts.varsOptions?.(inv))));
     const hostsLoc = play.locs.hosts ?? play.loc;
 
     const selected = selectHosts(inv, play.hosts, opts.limit);
@@ -137,6 +157,20 @@ export function buildPlan(
     for (const t of play.tasks) if (t.register) registered.add(t.register);
     const placeholders: Record<string, unknown> = {};
     for (const r of registered) placeholders[r] = { ...REGISTERED_PLACEHOLDER };
+    // What an action adds to its registered result (stat's `stat`), in the shape it will have.
+    for (const t of play.tasks) {
+      const shape = t.register ? actionOf(t.action.kind).registers?.(t.action) : undefined;
+      if (shape) placeholders[t.register!] = { ...REGISTERED_PLACEHOLDER, ...shape };
+    }
+    // Variables set by a task (set_fact) exist only once it ran; before that the plan shows them empty,
+    // unless the host already has them.
+    const setFacts: Record<string, unknown> = {};
+    for (const t of play.tasks) {
+      for (const name of actionOf(t.action.kind).defines?.(t.action) ?? []) {
+        registered.add(name);
+        setFacts[name] = '';
+      }
+    }
 
     const checks = checkTasksOnce(play, engine, problems);
 
@@ -144,19 +178,38 @@ export function buildPlan(
       ? selected.hosts.filter((h) => resumeTargets.has(h) && resumes(h, playIndex))
       : selected.hosts;
     if (resumeTargets) for (const h of targeted) resumed.add(h);
+    const batches = splitBatches(targeted, play.serial);
+    const batchOf = new Map<string, string[]>();
+    for (const b of batches) for (const h of b) batchOf.set(h, b);
+    const inventoryVars = iv;
+    const facts = {
+      playbookDir: play.dir,
+      check: opts.check ?? false,
+      playHosts: targeted,
+      batchOf,
+      hostvars: lazyHostvars(inv.hosts.keys(), (h) => inventoryVars.hostVars(h, play.vars)),
+    };
     const hosts = new Map<string, PlannedHost>();
     const files = new ConnectionFiles(inv);
     for (const hostName of targeted) {
-      const vars = iv.hostVars(hostName, play.vars);
-      const conn = resolveConnection(hostName, vars, { baseDir: inventoryDir(inv), home: opts.home, user: opts.user });
+      const vars = { ...iv.hostVars(hostName, play.vars), ...playMagicVars(hostName, facts) };
       const hostLoc = inv.hosts.get(hostName)?.loc ?? { file: inv.file, line: 1, col: 1 };
+      const render = (text: string, name: string): string => engine.renderString(text, vars, `${hostName}:${name}`);
+      const templated = renderConnectionVars(vars, render);
+      for (const p of templated.problems) problems.add(hostLoc, `host ${hostName}: ${p}`);
+      const source = inv.hosts.get(hostName)?.source;
+      const baseDir = source ? dirname(source) : inventoryDir(inv);
+      const conn = resolveConnection(hostName, templated.vars, { baseDir, home: opts.home, user: opts.user });
       for (const p of conn.problems) problems.add(hostLoc, `host ${hostName}: ${p}`);
-      for (const m of files.missing(hostName, vars, conn.connection)) warnings.add(m.loc, m.message, hostName);
+      for (const m of files.missing(hostName, vars, conn.connection)) missingFiles.add(m.loc, m.message, hostName);
+      for (const name of conn.ignored) ignoredNames.add(name);
+      const password = conn.connection.password;
+      if (password !== undefined && !vaulted.has(password)) plaintextPassword ??= hostName;
       const transport = conn.connection.transport;
       if (!isTransportName(transport)) {
         problems.add(hostLoc, `host ${hostName}: connection "${transport}" is not one of ${Object.keys(TRANSPORTS).join(', ')}`);
       }
-      const ctx: Record<string, unknown> = { ...vars, ...placeholders };
+      const ctx: Record<string, unknown> = { ...setFacts, ...vars, ...placeholders };
 
       const preview = (list: TaskSpec[]): PlannedTask[] =>
         list.map((task, index) => {
@@ -171,8 +224,11 @@ export function buildPlan(
           }
           if (whenFalseOffline(task, exprs, registered, vars, engine)) return { index, spec: task, preview: { skipped: 'when' } };
           const action = actionOf(task.action.kind);
-          const host = hostPreview(task, ctx, engine, problems, hostName, playbook.file);
-          return { index, spec: task, preview: action.preview(task.action, host, !checks.broken.has(task)) };
+          const host = hostPreview(task, ctx, engine, problems, hostName, playbook.file, checks.quiet.has(task));
+          const shown = action.preview(task.action, host, !checks.broken.has(task));
+          // Variables the task sets (set_fact) are seen by the previews of the tasks after it.
+          Object.assign(ctx, action.previewFacts?.(shown) ?? {});
+          return { index, spec: task, preview: shown };
         });
 
       hosts.set(hostName, {
@@ -181,13 +237,14 @@ export function buildPlan(
         connection: conn.connection,
         tasks: preview(play.tasks),
         rescue: preview(play.rescue),
+        ...(vaulted.size > 0 ? { secrets: opts.vaultPlaintexts! } : {}),
       });
     }
     plays.push({
       index: playIndex,
       name: play.name,
       spec: play,
-      batches: splitBatches(targeted, play.serial),
+      batches,
       hosts,
       renderer,
     });
@@ -199,7 +256,15 @@ export function buildPlan(
     problems.add(loc, `--limit "${opts.limit}" leaves no host in any play`);
   }
   const diagnostics = problems.list();
-  return { plan: diagnostics.length > 0 ? null : { playbook: playbook.path, plays }, diagnostics, warnings: warnings.list() };
+  const warnings = [...ignoredNames].map((name) => `${name} is not used by runbook`);
+  if (plaintextPassword !== undefined) {
+    warnings.push(
+      `host ${plaintextPassword}: ansible_password is written in plain text in the inventory; ` +
+        'keep it in the environment (password_env) or in an ansible-vault encrypted file',
+    );
+  }
+  for (const d of missingFiles.list()) warnings.push(formatDiagnostic(d));
+  return { plan: diagnostics.length > 0 ? null : { playbook: playbook.path, plays }, diagnostics, warnings };
 }
 
 /**
@@ -234,19 +299,33 @@ function checkTasksOnce(
   play: PlaySpec,
   engine: TemplateEngine,
   problems: DiagnosticCollector,
-): { expressions: Map<TaskSpec, { key: string; i: number; names: string[] }[]>; broken: Set<TaskSpec> } {
+): {
+  expressions: Map<TaskSpec, { key: string; i: number; names: string[] }[]>;
+  broken: Set<TaskSpec>;
+  /** Tasks whose inline texts name something unknown: already reported, not rendered per host. */
+  quiet: Set<TaskSpec>;
+} {
   const out = new Map<TaskSpec, { key: string; i: number; names: string[] }[]>();
   const broken = new Set<TaskSpec>();
+  const quiet = new Set<TaskSpec>();
   for (const task of [...play.tasks, ...play.rescue]) {
     const list: { key: string; i: number; names: string[] }[] = [];
     for (const { key, exprs } of taskExpressions(task)) {
       exprs.forEach((expr, i) => {
         const parsed = parseExpression(expr);
-        if (!parsed.ok) problems.add(exprLoc(task, key, i), `${key}: ${parsed.message}`);
+        const label = key;
+        if (!parsed.ok) problems.add(exprLoc(task, key, i), `${label}: ${parsed.message}`);
         else list.push({ key, i, names: parsed.names });
+        for (const p of expressionNameProblems(expr, exprLoc(task, key, i), label)) problems.add(p.loc, p.message, null, p.hint);
       });
     }
     out.set(task, list);
+    for (const [text, loc] of inlineTemplates(task)) {
+      const names = inlineTemplateNameProblems(text, loc, engine.searchPath);
+      // Reported once here, not again per host when the value is rendered.
+      if (names.length > 0) quiet.add(task);
+      for (const p of names) problems.add(p.loc, p.message, null, p.hint);
+    }
     const checks: TaskChecks = {
       template(keys, src) {
         const found = findTemplate(engine.searchPath, src);
@@ -256,18 +335,20 @@ function checkTasksOnce(
         }
         try {
           engine.compileFile(src);
-          return true;
         } catch (err) {
           if (err instanceof RenderError) problems.add({ file: err.file, line: err.line, col: err.col }, err.message);
           else problems.add(taskLoc(task, ...keys), renderMessage(err));
           return false;
         }
+        const names = templateFileNameProblems(found.path, engine.searchPath);
+        for (const p of names) problems.add(p.loc, p.message, null, p.hint);
+        return names.length === 0;
       },
     };
     const prepare = actionOf(task.action.kind).prepare;
     if (prepare && !prepare(task.action, checks)) broken.add(task);
   }
-  return { expressions: out, broken };
+  return { expressions: out, broken, quiet };
 }
 
 /** Renders a task's texts for one host before anything ran; a problem is collected, not thrown. */
@@ -278,9 +359,12 @@ function hostPreview(
   problems: DiagnosticCollector,
   host: string,
   file: string,
+  quiet: boolean,
 ): HostPreview {
   return {
     text(keys, text) {
+      // Names the offline check already reported are not reported again for every host.
+      if (quiet) return text;
       try {
         return engine.renderString(text, ctx, file);
       } catch (err) {

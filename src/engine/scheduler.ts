@@ -28,7 +28,7 @@ export function countsAsFailure(r: HostResult): boolean {
 
 /**
  * Decides when each host runs: plays and batches in order, at most `forks` hosts at once, new connections
- * at most `connect_rate` per second, each host attempt guarded by its scope's breaker, and the failure
+ * at most `connect_rate` per second, each host admitted by its scope's gate (scope-gate.ts), and the failure
  * budget able to halt the rollout. Every targeted host ends with exactly one host_end event, except that a
  * host which ended failed or unreachable in one play is not run, nor reported again, by the plays after it
  * (as Ansible drops it): its one outcome is that failure.

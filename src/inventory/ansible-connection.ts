@@ -14,7 +14,8 @@ export interface AnsibleConnectionParams {
   key_file?: string;
   /** A password written in the inventory (or a vault). */
   password?: string;
-  connection?: 'ssh' | 'network_cli' | 'local';
+  /** `ansible_connection`, FQCN prefix dropped; paramiko and smart are ssh. Checked against the transports later. */
+  connection?: string;
   network_os?: string;
   become?: boolean;
   become_method?: string;
@@ -32,20 +33,60 @@ export interface AnsibleConnectionParams {
 
 /** Every `ansible_*` variable runbook reads (or, for the interpreter, knowingly ignores). */
 export const KNOWN_ANSIBLE_VARS = new Set([
-  'ansible_host', 'ansible_ssh_host', 'ansible_port', 'ansible_ssh_port', 'ansible_user', 'ansible_ssh_user',
-  'ansible_ssh_private_key_file', 'ansible_private_key_file', 'ansible_password', 'ansible_ssh_pass',
-  'ansible_ssh_password', 'ansible_connection', 'ansible_network_os', 'ansible_become', 'ansible_become_method',
-  'ansible_become_user', 'ansible_become_password', 'ansible_become_pass', 'ansible_ssh_common_args',
-  'ansible_ssh_extra_args', 'ansible_python_interpreter', 'ansible_host_key_checking',
+  'ansible_host',
+  'ansible_ssh_host',
+  'ansible_port',
+  'ansible_ssh_port',
+  'ansible_user',
+  'ansible_ssh_user',
+  'ansible_ssh_private_key_file',
+  'ansible_private_key_file',
+  'ansible_password',
+  'ansible_ssh_pass',
+  'ansible_ssh_password',
+  'ansible_connection',
+  'ansible_network_os',
+  'ansible_become',
+  'ansible_become_method',
+  'ansible_become_user',
+  'ansible_become_password',
+  'ansible_become_pass',
+  'ansible_ssh_common_args',
+  'ansible_ssh_extra_args',
+  'ansible_python_interpreter',
+  'ansible_host_key_checking',
   'ansible_ssh_host_key_checking',
   // Set by runbook itself for templates, never read as connection settings.
-  'ansible_check_mode', 'ansible_diff_mode', 'ansible_play_hosts', 'ansible_play_hosts_all', 'ansible_play_batch',
-  'ansible_play_name', 'ansible_forks', 'ansible_limit', 'ansible_run_tags', 'ansible_skip_tags', 'ansible_version',
-  'ansible_verbosity', 'ansible_inventory_sources', 'ansible_config_file', 'ansible_playbook_python',
+  'ansible_check_mode',
+  'ansible_diff_mode',
+  'ansible_play_hosts',
+  'ansible_play_hosts_all',
+  'ansible_play_batch',
+  'ansible_play_name',
+  'ansible_forks',
+  'ansible_limit',
+  'ansible_run_tags',
+  'ansible_skip_tags',
+  'ansible_version',
+  'ansible_verbosity',
+  'ansible_inventory_sources',
+  'ansible_config_file',
+  'ansible_playbook_python',
 ]);
 
-const CONNECTIONS = ['ssh', 'network_cli', 'local'] as const;
-const BECOME_METHODS = ['sudo', 'su', 'doas', 'enable', 'pbrun', 'pfexec', 'dzdo', 'ksu', 'runas', 'machinectl', 'sesu'];
+const BECOME_METHODS = [
+  'sudo',
+  'su',
+  'doas',
+  'enable',
+  'pbrun',
+  'pfexec',
+  'dzdo',
+  'ksu',
+  'runas',
+  'machinectl',
+  'sesu',
+];
 
 export interface ReadConnection {
   params: AnsibleConnectionParams;
@@ -77,8 +118,8 @@ export function readAnsibleConnection(vars: Record<string, unknown>): ReadConnec
   const port = first('ansible_port', 'ansible_ssh_port');
   if (port) {
     const n = parsePort(port.value);
-    if (n === undefined) problems.push(`${port.name} must be a whole number from 1 to 65535, not ${JSON.stringify(port.value)}`);
-    else params.port = n;
+    if (n !== undefined) params.port = n;
+    else problems.push(`${port.name} must be a whole number from 1 to 65535, not ${JSON.stringify(port.value)}`);
   }
   const user = text('ansible_user', 'ansible_ssh_user');
   if (user !== undefined) params.user = user;
@@ -91,9 +132,7 @@ export function readAnsibleConnection(vars: Record<string, unknown>): ReadConnec
   if (connection !== undefined) {
     // Ansible's paramiko and smart connections are SSH too; collection names resolve to the same plugins.
     const short = connection.replace(/^(ansible\.(builtin|netcommon)\.)/, '');
-    const mapped = short === 'paramiko' || short === 'smart' || short === 'paramiko_ssh' ? 'ssh' : short;
-    if ((CONNECTIONS as readonly string[]).includes(mapped)) params.connection = mapped as AnsibleConnectionParams['connection'];
-    else problems.push(`ansible_connection "${connection}" is not supported (use ${CONNECTIONS.join(', ')})`);
+    params.connection = short === 'paramiko' || short === 'smart' || short === 'paramiko_ssh' ? 'ssh' : short;
   }
   const networkOs = text('ansible_network_os');
   if (networkOs !== undefined) params.network_os = networkOs;
@@ -106,7 +145,8 @@ export function readAnsibleConnection(vars: Record<string, unknown>): ReadConnec
   }
   const method = text('ansible_become_method');
   if (method !== undefined) {
-    if (BECOME_METHODS.includes(method.replace(/^ansible\.builtin\./, ''))) params.become_method = method.replace(/^ansible\.builtin\./, '');
+    const short = method.replace(/^ansible\.builtin\./, '');
+    if (BECOME_METHODS.includes(short)) params.become_method = short;
     else problems.push(`ansible_become_method "${method}" is not a become method Ansible knows`);
   }
   const becomeUser = text('ansible_become_user');
@@ -150,7 +190,13 @@ export function ansibleBool(value: unknown): boolean | undefined {
 }
 
 /** The OpenSSH options in `ansible_ssh_common_args`/`ansible_ssh_extra_args` that shape a connection. */
-function readSshArgs(name: string, args: string, params: AnsibleConnectionParams, problems: string[], ignored: string[]): void {
+function readSshArgs(
+  name: string,
+  args: string,
+  params: AnsibleConnectionParams,
+  problems: string[],
+  ignored: string[],
+): void {
   const split = shlexSplit(args, { comments: false });
   if ('problem' in split) {
     problems.push(`${name}: ${split.problem}`);
@@ -185,7 +231,13 @@ function setPort(name: string, value: string, params: AnsibleConnectionParams, p
   else params.port ??= n;
 }
 
-function readSshOption(name: string, option: string, params: AnsibleConnectionParams, problems: string[], ignored: string[]): void {
+function readSshOption(
+  name: string,
+  option: string,
+  params: AnsibleConnectionParams,
+  problems: string[],
+  ignored: string[],
+): void {
   const m = /^\s*([A-Za-z]+)\s*(?:=|\s)\s*(.*?)\s*$/.exec(option);
   if (!m) {
     problems.push(`${name}: "-o ${option}" is not an OpenSSH option`);
@@ -199,10 +251,22 @@ function readSshOption(name: string, option: string, params: AnsibleConnectionPa
     // The common "ssh -W %h:%p bastion" is a jump host; runbook never runs a command to connect.
     const jump = jumpFromProxyCommand(value);
     if (jump) params.proxy_jump ??= jump;
-    else problems.push(`${name}: ProxyCommand "${value}" runs a program to connect, which runbook never does; use ProxyJump`);
+    else {
+      problems.push(
+        `${name}: ProxyCommand "${value}" runs a program to connect, which runbook never does; use ProxyJump`,
+      );
+    }
   } else if (key === 'stricthostkeychecking') {
     const v = value.toLowerCase();
-    const mode = v === 'yes' || v === 'true' ? 'strict' : v === 'no' || v === 'off' || v === 'false' ? 'off' : v === 'accept-new' ? 'accept-new' : undefined;
+    const modes: Record<string, AnsibleConnectionParams['strict_host_key_checking']> = {
+      yes: 'strict',
+      true: 'strict',
+      no: 'off',
+      off: 'off',
+      false: 'off',
+      'accept-new': 'accept-new',
+    };
+    const mode = Object.hasOwn(modes, v) ? modes[v] : undefined;
     if (mode === undefined) problems.push(`${name}: StrictHostKeyChecking=${value} is not yes, no or accept-new`);
     else params.strict_host_key_checking ??= mode;
   } else if (key === 'userknownhostsfile') {

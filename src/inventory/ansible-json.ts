@@ -3,10 +3,25 @@ import type { InventoryVars } from './vars.js';
 
 /** Variables `ansible-inventory` never shows: Ansible sets them itself (cli/inventory.py INTERNAL_VARS). */
 const INTERNAL_VARS = new Set([
-  'ansible_diff_mode', 'ansible_config_file', 'ansible_facts', 'ansible_forks', 'ansible_inventory_sources',
-  'ansible_limit', 'ansible_playbook_python', 'ansible_run_tags', 'ansible_skip_tags', 'ansible_verbosity',
-  'ansible_version', 'inventory_dir', 'inventory_file', 'inventory_hostname', 'inventory_hostname_short',
-  'groups', 'group_names', 'omit', 'playbook_dir',
+  'ansible_diff_mode',
+  'ansible_config_file',
+  'ansible_facts',
+  'ansible_forks',
+  'ansible_inventory_sources',
+  'ansible_limit',
+  'ansible_playbook_python',
+  'ansible_run_tags',
+  'ansible_skip_tags',
+  'ansible_verbosity',
+  'ansible_version',
+  'inventory_dir',
+  'inventory_file',
+  'inventory_hostname',
+  'inventory_hostname_short',
+  'groups',
+  'group_names',
+  'omit',
+  'playbook_dir',
 ]);
 
 /** A host's variables as `ansible-inventory --host` prints them. */

@@ -1,5 +1,6 @@
 import { userInfo, homedir } from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { readAnsibleConnection } from './ansible-connection.js';
 import type { Inventory } from './types.js';
 
 /** How to reach one host: the inventory's connection variables, resolved (aliases applied, `~` expanded). */
@@ -19,6 +20,16 @@ export interface Connection {
   passwordEnv?: string;
   knownHosts: string;
   hostKeyChecking: 'strict' | 'accept-new' | 'off';
+  /** A password written in the inventory or an ansible-vault file (`ansible_password`): a secret, redacted. */
+  password?: string;
+  /** `ansible_network_os`, for network_cli. */
+  networkOs?: string;
+  /** `ansible_become*`, present when the host becomes another user. */
+  become?: { method: string; user: string; password?: string };
+  /** Jump hosts from `-o ProxyJump=`/`-J` in `ansible_ssh_common_args`/`ansible_ssh_extra_args`. */
+  proxyJump?: string;
+  /** `-F FILE` in the ssh arguments. */
+  sshConfig?: string;
 }
 
 export interface ConnectionContext {
@@ -32,13 +43,14 @@ export interface ResolvedConnection {
   connection: Connection;
   /** Connection variables with values that cannot work (wrong type or out of range). */
   problems: string[];
+  /** `ansible_*` variables and ssh options runbook does not use: the caller warns once per name. */
+  ignored: string[];
 }
 
 const HOST_KEY_CHECKING = ['strict', 'accept-new', 'off'] as const;
 
-function pick(vars: Record<string, unknown>, name: string, alias?: string): unknown {
-  if (vars[name] !== undefined && vars[name] !== null) return vars[name];
-  return alias === undefined ? undefined : vars[alias] ?? undefined;
+function pick(vars: Record<string, unknown>, name: string): unknown {
+  return vars[name] ?? undefined;
 }
 
 function expandPath(raw: string, ctx: ConnectionContext): string {
@@ -60,7 +72,11 @@ function currentUser(): string {
 }
 
 /** Turns a host's variables into how to reach it: aliases applied, defaults filled, paths expanded. */
-export function resolveConnection(hostName: string, vars: Record<string, unknown>, ctx: ConnectionContext): ResolvedConnection {
+export function resolveConnection(
+  hostName: string,
+  vars: Record<string, unknown>,
+  ctx: ConnectionContext,
+): ResolvedConnection {
   const problems: string[] = [];
   const str = (key: string, value: unknown): string | undefined => {
     if (value === undefined) return undefined;
@@ -69,33 +85,60 @@ export function resolveConnection(hostName: string, vars: Record<string, unknown
     problems.push(`connection variable "${key}" must be a non-empty string`);
     return undefined;
   };
-  const transport = str('connection', pick(vars, 'connection', 'ansible_connection')) ?? 'ssh';
-  const host = str('host', pick(vars, 'host', 'ansible_host')) ?? hostName;
-  const rawPort = pick(vars, 'port', 'ansible_port');
-  let port = 22;
+  const ansible = readAnsibleConnection(vars);
+  problems.push(...ansible.problems);
+  const a = ansible.params;
+  // runbook's own names first, then Ansible's (current, then legacy spellings, then the ssh arguments).
+  const transport = str('connection', pick(vars, 'connection')) ?? a.connection ?? 'ssh';
+  const host = str('host', pick(vars, 'host')) ?? a.host ?? hostName;
+  const rawPort = pick(vars, 'port');
+  let port = a.port ?? 22;
   if (rawPort !== undefined) {
     const n = typeof rawPort === 'string' && /^\d+$/.test(rawPort) ? Number(rawPort) : rawPort;
     if (typeof n === 'number' && Number.isInteger(n) && n >= 1 && n <= 65535) port = n;
-    else problems.push(`connection variable "port" must be a whole number from 1 to 65535, not ${JSON.stringify(rawPort)}`);
+    else {
+      problems.push(
+        `connection variable "port" must be a whole number from 1 to 65535, not ${JSON.stringify(rawPort)}`,
+      );
+    }
   }
-  const user = str('user', pick(vars, 'user', 'ansible_user')) ?? ctx.user ?? currentUser();
-  const keyFile = str('key_file', pick(vars, 'key_file', 'ansible_ssh_private_key_file'));
+  const user = str('user', pick(vars, 'user')) ?? a.user ?? ctx.user ?? currentUser();
+  const keyFile = str('key_file', pick(vars, 'key_file')) ?? a.key_file;
   const passphraseEnv = str('passphrase_env', pick(vars, 'passphrase_env'));
   const passwordEnv = str('password_env', pick(vars, 'password_env'));
-  const knownHosts = str('known_hosts', pick(vars, 'known_hosts')) ?? '~/.ssh/known_hosts';
+  const knownHosts = str('known_hosts', pick(vars, 'known_hosts')) ?? a.known_hosts ?? '~/.ssh/known_hosts';
   const rawChecking = pick(vars, 'host_key_checking');
-  let hostKeyChecking: Connection['hostKeyChecking'] = 'strict';
+  let hostKeyChecking: Connection['hostKeyChecking'] = a.strict_host_key_checking ?? 'strict';
   if (rawChecking !== undefined) {
     // Ansible inventories often say `host_key_checking: false`.
     const v = rawChecking === false ? 'off' : rawChecking === true ? 'strict' : rawChecking;
     if ((HOST_KEY_CHECKING as readonly unknown[]).includes(v)) hostKeyChecking = v as Connection['hostKeyChecking'];
-    else problems.push(`connection variable "host_key_checking" must be one of ${HOST_KEY_CHECKING.join(', ')}, not ${JSON.stringify(rawChecking)}`);
+    else {
+      const allowed = HOST_KEY_CHECKING.join(', ');
+      const shown = JSON.stringify(rawChecking);
+      problems.push(`connection variable "host_key_checking" must be one of ${allowed}, not ${shown}`);
+    }
   }
-  const connection: Connection = { transport, host, port, user, knownHosts: expandPath(knownHosts, ctx), hostKeyChecking };
+  const connection: Connection = {
+    transport,
+    host,
+    port,
+    user,
+    knownHosts: expandPath(knownHosts, ctx),
+    hostKeyChecking,
+  };
   if (keyFile !== undefined) connection.keyFile = expandPath(keyFile, ctx);
   if (passphraseEnv !== undefined) connection.passphraseEnv = passphraseEnv;
   if (passwordEnv !== undefined) connection.passwordEnv = passwordEnv;
-  return { connection, problems };
+  if (a.password !== undefined) connection.password = a.password;
+  if (a.network_os !== undefined) connection.networkOs = a.network_os;
+  if (a.become) {
+    connection.become = { method: a.become_method ?? 'sudo', user: a.become_user ?? 'root' };
+    if (a.become_password !== undefined) connection.become.password = a.become_password;
+  }
+  if (a.proxy_jump !== undefined) connection.proxyJump = a.proxy_jump;
+  if (a.ssh_config !== undefined) connection.sshConfig = expandPath(a.ssh_config, ctx);
+  return { connection, problems, ignored: ansible.ignored };
 }
 
 export function inventoryDir(inv: Inventory): string {

@@ -1,7 +1,7 @@
 import type { Loc } from '../playbook/diagnostic.js';
 import type { Inventory, InventoryGroup, InventoryHost, VarsTree } from './types.js';
 
-/** Why a source could not be read, at the line to fix. Parsers throw it; the source loader turns it into a diagnostic. */
+/** Why a source could not be read, at the line to fix. Parsers throw it; the loader makes it a diagnostic. */
 export class InventoryError extends Error {
   constructor(
     readonly loc: Loc,
@@ -81,7 +81,8 @@ export class InventoryBuilder {
       if (child === group) throw new InventoryError(loc, `group "${group}" cannot be its own child`);
       if (this.ancestors(group).has(child)) {
         const loop = [...this.pathUp(group, child).reverse(), child].join(' > ');
-        throw new InventoryError(loc, `group "${child}" cannot be a child of "${group}": it would be its own ancestor (${loop})`);
+        const why = `group "${child}" cannot be a child of "${group}": it would be its own ancestor (${loop})`;
+        throw new InventoryError(loc, why);
       }
       g.children.push(child);
       const ps = this.parents.get(child) ?? [];

@@ -8,7 +8,11 @@ import { parseAnsibleYaml, readSourceText, settleValue, type ReadContext } from 
  * file, text starting with `{` or `[` is YAML/JSON, anything else is `key=value` words whose values stay text.
  * Returns the variables or one message per unusable argument.
  */
-export function parseExtraVars(args: readonly string[], ctx: ReadContext, cwd = process.cwd()): { vars: Record<string, unknown>; problems: string[] } {
+export function parseExtraVars(
+  args: readonly string[],
+  ctx: ReadContext,
+  cwd = process.cwd(),
+): { vars: Record<string, unknown>; problems: string[] } {
   const vars: Record<string, unknown> = {};
   const problems: string[] = [];
   for (const arg of args) {
@@ -90,7 +94,18 @@ function unquote(s: string): string {
 }
 
 const ESCAPE = /\\U[0-9a-fA-F]{8}|\\u[0-9a-fA-F]{4}|\\x[0-9a-fA-F]{2}|\\[\\'"abfnrtv]/g;
-const SIMPLE: Record<string, string> = { '\\': '\\', "'": "'", '"': '"', a: '\x07', b: '\b', f: '\f', n: '\n', r: '\r', t: '\t', v: '\v' };
+const SIMPLE: Record<string, string> = {
+  '\\': '\\',
+  "'": "'",
+  '"': '"',
+  a: '\x07',
+  b: '\b',
+  f: '\f',
+  n: '\n',
+  r: '\r',
+  t: '\t',
+  v: '\v',
+};
 
 function decodeEscapes(s: string): string {
   return s.replace(ESCAPE, (m) => (m.length === 2 ? SIMPLE[m[1]!]! : String.fromCodePoint(parseInt(m.slice(2), 16))));
@@ -167,7 +182,8 @@ function splitArgs(args: string): { words: string[] } | { problem: string } {
       }
       if (print === 0 && block === 0 && comment === 0 && !inside && !appended && token !== '') params.push(token);
     });
-    if (items.length > 1 && itemIdx !== items.length - 1 && !continuation && params.length > 0) params[params.length - 1] += '\n';
+    const more = items.length > 1 && itemIdx !== items.length - 1;
+    if (more && !continuation && params.length > 0) params[params.length - 1] += '\n';
   });
   if (print || block || comment || inside) return { problem: 'unbalanced quotes or {{ }} block' };
   return { words: params };

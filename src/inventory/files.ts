@@ -4,6 +4,9 @@ import { displayPath, loadYamlText, type LoadedYaml, type YamlPath } from '../pl
 import { decryptVault, isVaulted, type VaultSecret } from './vault.js';
 import { VAULT_TAG, VaultedText } from './vaulted.js';
 
+const VAULT_HINT = 'pass --vault-password-file or --vault-id';
+const TIMESTAMP = 'tag:yaml.org,2002:timestamp';
+
 /** What reading inventory and vars files needs: vault passwords, and where decrypted secrets go. */
 export interface ReadContext {
   secrets: readonly VaultSecret[];
@@ -14,7 +17,10 @@ export interface ReadContext {
 }
 
 /** A file's text, decrypted first when the whole file is an Ansible Vault. */
-export function readSourceText(path: string, ctx: ReadContext): { text: string; vaulted: boolean } | { diagnostic: Diagnostic } {
+export function readSourceText(
+  path: string,
+  ctx: ReadContext,
+): { text: string; vaulted: boolean } | { diagnostic: Diagnostic } {
   const file = displayPath(path);
   let text: string;
   try {
@@ -27,7 +33,7 @@ export function readSourceText(path: string, ctx: ReadContext): { text: string; 
   if (!isVaulted(text)) return { text, vaulted: false };
   const r = decryptVault(text, ctx.secrets);
   if ('problem' in r) {
-    return { diagnostic: diagnostic({ file, line: 1, col: 1 }, `cannot decrypt ${file}: ${r.problem}`, 'pass --vault-password-file or --vault-id') };
+    return { diagnostic: diagnostic({ file, line: 1, col: 1 }, `cannot decrypt ${file}: ${r.problem}`, VAULT_HINT) };
   }
   const plain = r.plaintext.toString('utf8');
   ctx.onSecret(plain);
@@ -41,23 +47,34 @@ export function eachString(value: unknown, visit: (s: string) => void): void {
   else if (value !== null && typeof value === 'object') for (const v of Object.values(value)) eachString(v, visit);
 }
 
-/** YAML as Ansible reads inventory and vars files: YAML 1.1 (yes/no are booleans), `!vault` values kept. */
+/**
+ * YAML as Ansible reads inventory and vars files: YAML 1.1 (yes/no are booleans), `!vault` values kept. A
+ * date stays the text it was written as, which is how Ansible prints and templates it.
+ */
 export function parseAnsibleYaml(text: string, file: string): LoadedYaml {
-  return loadYamlText(text, file, { version: '1.1', customTags: [VAULT_TAG] });
+  return loadYamlText(text, file, {
+    version: '1.1',
+    customTags: (tags) => [...tags.filter((t) => typeof t === 'string' || t.tag !== TIMESTAMP), VAULT_TAG],
+  });
 }
 
 /**
  * The loaded value ready for use: strings of a vaulted file registered as secrets, and `!vault` values
  * decrypted (unless kept), each failure located at its key.
  */
-export function settleValue(loaded: LoadedYaml, vaulted: boolean, ctx: ReadContext, diagnostics: Diagnostic[]): unknown {
+export function settleValue(
+  loaded: LoadedYaml,
+  vaulted: boolean,
+  ctx: ReadContext,
+  diagnostics: Diagnostic[],
+): unknown {
   if (vaulted) eachString(loaded.value, ctx.onSecret);
   if (ctx.keepVaulted) return loaded.value;
   const walk = (v: unknown, path: YamlPath): unknown => {
     if (v instanceof VaultedText) {
       const r = decryptVault(v.ciphertext, ctx.secrets);
       if ('problem' in r) {
-        diagnostics.push(diagnostic(loaded.locate(path), `cannot decrypt this !vault value: ${r.problem}`, 'pass --vault-password-file or --vault-id'));
+        diagnostics.push(diagnostic(loaded.locate(path), `cannot decrypt this !vault value: ${r.problem}`, VAULT_HINT));
         return v;
       }
       const text = r.plaintext.toString('utf8');

@@ -1,3 +1,4 @@
+import type { Loc } from '../playbook/diagnostic.js';
 import { InventoryError, type InventoryBuilder } from './data.js';
 import { expandHostKey } from './host-pattern.js';
 import { pythonLiteral } from './python-literal.js';
@@ -36,7 +37,8 @@ export function parseIni(text: string, file: string, inv: InventoryBuilder): voi
       group = section[1]!;
       state = section[2] ?? 'hosts';
       if (!['hosts', 'children', 'vars'].includes(state)) {
-        throw new InventoryError(at(lineNo, col), `section [${group}:${state}] has unknown type: ${state}`, 'use [group], [group:vars] or [group:children]');
+        const hint = 'use [group], [group:vars] or [group:children]';
+        throw new InventoryError(at(lineNo, col), `section [${group}:${state}] has unknown type: ${state}`, hint);
       }
       if (!inv.groups.has(group)) {
         // [g:vars] alone does not declare g; it must be declared somewhere in the file.
@@ -60,16 +62,20 @@ export function parseIni(text: string, file: string, inv: InventoryBuilder): voi
 
     if (state === 'hosts') {
       const split = shlexSplit(line);
-      if ('problem' in split) throw new InventoryError(at(lineNo, col), `cannot parse host definition '${line}': ${split.problem}`);
+      if ('problem' in split) {
+        throw new InventoryError(at(lineNo, col), `cannot parse host definition '${line}': ${split.problem}`);
+      }
       const [key, ...words] = split.words;
       if (key === undefined) continue;
       const expanded = expandHostKey(key);
       if ('problem' in expanded) throw new InventoryError(at(lineNo, col), expanded.problem);
       if (key.trim().endsWith(':') && expanded.port === undefined) {
-        throw new InventoryError(at(lineNo, col), `invalid host pattern '${key}': a trailing ':' is reserved for a port`);
+        const why = `invalid host pattern '${key}': a trailing ':' is reserved for a port`;
+        throw new InventoryError(at(lineNo, col), why);
       }
       if (expanded.hosts.some((h) => h.trim() === '---')) {
-        throw new InventoryError(at(lineNo, col), `invalid host pattern '${key}': '---' is normally a sign this is a YAML file`);
+        const why = `invalid host pattern '${key}': '---' is normally a sign this is a YAML file`;
+        throw new InventoryError(at(lineNo, col), why);
       }
       const vars: [string, unknown][] = [];
       for (const word of words) {
@@ -104,13 +110,15 @@ export function parseIni(text: string, file: string, inv: InventoryBuilder): voi
   // Like Ansible, only the first unresolved reference is reported.
   for (const [name, decl] of pending) {
     if (decl.state === 'vars') {
-      throw new InventoryError(at(decl.line), `section [${name}:vars] not valid for undefined group: ${name}`, `declare [${name}] or list it under a [parent:children]`);
+      const why = `section [${name}:vars] not valid for undefined group: ${name}`;
+      throw new InventoryError(at(decl.line), why, `declare [${name}] or list it under a [parent:children]`);
     }
-    throw new InventoryError(at(decl.line), `section [${decl.parents.at(-1)}:children] includes undefined group: ${name}`, `declare [${name}]`);
+    const why = `section [${decl.parents.at(-1)}:children] includes undefined group: ${name}`;
+    throw new InventoryError(at(decl.line), why, `declare [${name}]`);
   }
 }
 
-function addPendingChildren(inv: InventoryBuilder, group: string, pending: Map<string, Pending>, loc: { file: string; line: number; col: number }): void {
+function addPendingChildren(inv: InventoryBuilder, group: string, pending: Map<string, Pending>, loc: Loc): void {
   const decl = pending.get(group)!;
   for (const parent of decl.parents) {
     inv.addChild(parent, group, loc);

@@ -12,7 +12,11 @@ export { expandHostRange, MAX_RANGE_HOSTS } from './host-pattern.js';
  * `namedAt` is where the inventory was named (a play's `inventory:` value): a missing file is reported there,
  * since that is the line the user has to fix.
  */
-export function loadInventory(path: string, namedAt?: Loc): { inventory: Inventory | null; diagnostics: Diagnostic[]; warnings: Warning[] } {
-  const r = loadInventorySources([resolve(process.cwd(), path)], { secrets: [], onSecret: () => undefined }, namedAt ? { namedAt } : {});
+export function loadInventory(
+  path: string,
+  namedAt?: Loc,
+): { inventory: Inventory | null; diagnostics: Diagnostic[]; warnings: Warning[] } {
+  const ctx = { secrets: [], onSecret: () => undefined };
+  const r = loadInventorySources([resolve(process.cwd(), path)], ctx, namedAt ? { namedAt } : {});
   return r;
 }

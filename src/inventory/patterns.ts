@@ -115,11 +115,16 @@ export function resolvePattern(inv: Inventory, pattern: string): PatternResult {
 }
 
 /** The play's pattern, then `--limit` on top: only hosts both select. */
-export function selectHosts(inv: Inventory, pattern: string, limit?: string): PatternResult & { limitErrors: string[] } {
+export function selectHosts(
+  inv: Inventory,
+  pattern: string,
+  limit?: string,
+): PatternResult & { limitErrors: string[] } {
   const base = resolvePattern(inv, pattern);
   if (limit === undefined || base.errors.length > 0) return { ...base, limitErrors: [] };
   const lim = resolvePattern(inv, limit);
-  if (lim.errors.length > 0) return { hosts: [], errors: [], limitErrors: lim.errors.map((e) => e.replace('host pattern', '--limit')) };
+  if (lim.errors.length > 0)
+    return { hosts: [], errors: [], limitErrors: lim.errors.map((e) => e.replace('host pattern', '--limit')) };
   const allowed = new Set(lim.hosts);
   return { hosts: base.hosts.filter((h) => allowed.has(h)), errors: [], limitErrors: [] };
 }

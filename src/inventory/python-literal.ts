@@ -205,7 +205,17 @@ class Parser {
 
   private escape(next: string): string {
     const simple: Record<string, string> = {
-      '\n': '', '\\': '\\', "'": "'", '"': '"', a: '\x07', b: '\b', f: '\f', n: '\n', r: '\r', t: '\t', v: '\v',
+      '\n': '',
+      '\\': '\\',
+      "'": "'",
+      '"': '"',
+      a: '\x07',
+      b: '\b',
+      f: '\f',
+      n: '\n',
+      r: '\r',
+      t: '\t',
+      v: '\v',
     };
     if (next in simple) return simple[next]!;
     if (/[0-7]/.test(next)) {

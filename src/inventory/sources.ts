@@ -25,7 +25,15 @@ export interface LoadedInventory {
  * What Ansible skips when a folder is an inventory source: hidden files, the vars folders, and backup,
  * documentation and `.ini`/`.cfg`/`.retry` files (INVENTORY_IGNORE_EXTS: an `.ini` is read only when named).
  */
-const IGNORED = /^\.|^host_vars$|^group_vars$|^vars_plugins$|(\.pyc|\.pyo|\.swp|\.bak|~|\.rpm|\.md|\.txt|\.rst|\.orig|\.ini|\.cfg|\.retry)$/;
+const IGNORED = new RegExp(
+  [
+    '^\\.',
+    '^host_vars$',
+    '^group_vars$',
+    '^vars_plugins$',
+    '(\\.pyc|\\.pyo|\\.swp|\\.bak|~|\\.rpm|\\.md|\\.txt|\\.rst|\\.orig|\\.ini|\\.cfg|\\.retry)$',
+  ].join('|'),
+);
 const YAML_EXTENSIONS = ['', '.yml', '.yaml', '.json'];
 
 /**
@@ -51,7 +59,10 @@ export function loadInventorySources(
   const parseFile = (path: string): void => {
     builder.currentSource = path;
     try {
-      parseSourceFile(path, builder, ctx, warn, (loc, message, hint) => void diagnostics.push(diagnostic(loc, message, hint)));
+      const fail = (loc: Loc, message: string, hint?: string): void => {
+        diagnostics.push(diagnostic(loc, message, hint));
+      };
+      parseSourceFile(path, builder, ctx, warn, fail);
     } catch (err) {
       if (!(err instanceof InventoryError)) throw err;
       diagnostics.push(diagnostic(err.loc, err.message, err.hint));
@@ -94,7 +105,8 @@ export function loadInventorySources(
   const inventory = builder.finish(first, displayPath(first), absolute, trees);
   for (const h of inventory.hosts.values()) {
     if (inventory.groups.has(h.name)) {
-      diagnostics.push(diagnostic(h.loc, `"${h.name}" is both a host and a group: host patterns could not tell them apart`));
+      const why = `"${h.name}" is both a host and a group: host patterns could not tell them apart`;
+      diagnostics.push(diagnostic(h.loc, why));
     }
   }
   return diagnostics.length > 0
@@ -141,7 +153,10 @@ function parseSourceFile(
 ): void {
   const file = displayPath(path);
   const ext = extname(path);
-  if (ext === '.toml') throw new InventoryError({ file, line: 1, col: 1 }, 'TOML inventories are not supported', 'convert it to YAML or INI');
+  if (ext === '.toml') {
+    const at = { file, line: 1, col: 1 };
+    throw new InventoryError(at, 'TOML inventories are not supported', 'convert it to YAML or INI');
+  }
   const read = readSourceText(path, ctx);
   if ('diagnostic' in read) {
     const d = read.diagnostic;
@@ -154,7 +169,8 @@ function parseSourceFile(
   if (YAML_EXTENSIONS.includes(ext)) {
     const loaded = parseAnsibleYaml(read.text, file);
     const value = loaded.value;
-    const isMapping = loaded.diagnostics.length === 0 && value !== null && typeof value === 'object' && !Array.isArray(value);
+    const isMapping =
+      loaded.diagnostics.length === 0 && value !== null && typeof value === 'object' && !Array.isArray(value);
     if (isMapping) {
       const problems: Diagnostic[] = [];
       loaded.value = settleValue(loaded, read.vaulted, ctx, problems);

@@ -22,7 +22,8 @@ export function readVarsTree(
 ): { tree: VarsTree; diagnostics: Diagnostic[] } {
   const diagnostics: Diagnostic[] = [];
   const tree: VarsTree = { dir, groups: new Map(), hosts: new Map() };
-  const fill = (sub: 'group_vars' | 'host_vars', names: Iterable<string>, into: Map<string, Record<string, unknown>>): void => {
+  type Into = Map<string, Record<string, unknown>>;
+  const fill = (sub: 'group_vars' | 'host_vars', names: Iterable<string>, into: Into): void => {
     const folder = join(dir, sub);
     let entries: Set<string>;
     try {
@@ -85,7 +86,11 @@ function filesInFolder(folder: string): string[] {
 }
 
 /** One vars file: a mapping, or nothing when it is empty; anything else is a located problem. */
-export function readVarsFile(path: string, ctx: ReadContext, diagnostics: Diagnostic[]): Record<string, unknown> | undefined {
+export function readVarsFile(
+  path: string,
+  ctx: ReadContext,
+  diagnostics: Diagnostic[],
+): Record<string, unknown> | undefined {
   const file = displayPath(path);
   const read = readSourceText(path, ctx);
   if ('diagnostic' in read) {
@@ -100,7 +105,8 @@ export function readVarsFile(path: string, ctx: ReadContext, diagnostics: Diagno
   const value = settleValue(loaded, read.vaulted, ctx, diagnostics);
   if (value === null || value === undefined) return undefined;
   if (typeof value !== 'object' || Array.isArray(value)) {
-    diagnostics.push(diagnostic({ file, line: 1, col: 1 }, 'a vars file must hold a mapping of variable names to values'));
+    const why = 'a vars file must hold a mapping of variable names to values';
+    diagnostics.push(diagnostic({ file, line: 1, col: 1 }, why));
     return undefined;
   }
   return value as Record<string, unknown>;

@@ -1,4 +1,10 @@
+import { dirname } from 'node:path';
 import type { Inventory, VarsTree } from './types.js';
+
+/** Ansible's inventory_hostname_short: up to the first dot, except for an IP address. */
+function shortName(host: string): string {
+  return /^\d{1,3}(\.\d{1,3}){3}$/.test(host) || host.includes(':') ? host : host.split('.')[0]!;
+}
 
 export interface InventoryVarsOptions {
   /** `group_vars/`/`host_vars/` beside the playbook (Ansible's "play" vars plugins layer). */
@@ -65,7 +71,10 @@ export class InventoryVars {
     out.delete('all');
     const priority = (g: string): number => this.inv.groups.get(g)?.priority ?? 1;
     const sorted = [...out].sort(
-      (a, b) => (this.depth.get(a) ?? 1) - (this.depth.get(b) ?? 1) || priority(a) - priority(b) || (a < b ? -1 : a > b ? 1 : 0),
+      (a, b) =>
+        (this.depth.get(a) ?? 1) - (this.depth.get(b) ?? 1) ||
+        priority(a) - priority(b) ||
+        (a < b ? -1 : a > b ? 1 : 0),
     );
     return ['all', ...sorted];
   }
@@ -76,6 +85,10 @@ export class InventoryVars {
     Object.assign(out, playVars, this.options.extraVars);
     const groupNames = this.groupsOf(host);
     out.inventory_hostname = host;
+    out.inventory_hostname_short = shortName(host);
+    const source = this.inv.hosts.get(host)?.source;
+    out.inventory_file = source ?? null;
+    out.inventory_dir = source === undefined ? null : dirname(source);
     out.group_names = groupNames.filter((g) => g !== 'all');
     out.groups = this.groups;
     return out;

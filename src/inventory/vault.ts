@@ -32,7 +32,9 @@ export function decryptVault(vaulttext: string, secrets: readonly VaultSecret[])
   const version = header[1]!.trim();
   const cipher = header[2]!.trim();
   const vaultId = header.length >= 4 ? header[3]!.trim() : 'default';
-  if (version !== '1.1' && version !== '1.2') return { problem: `vault format ${version} is not supported (1.1 and 1.2 are)` };
+  if (version !== '1.1' && version !== '1.2') {
+    return { problem: `vault format ${version} is not supported (1.1 and 1.2 are)` };
+  }
   if (cipher !== 'AES256') return { problem: `vault cipher ${cipher} is not supported (AES256 is)` };
   const parts = unhex(lines.slice(1).join('').trim())?.toString('latin1').split('\n');
   if (!parts || parts.length < 3) return { problem: 'the vault body is malformed' };
@@ -83,7 +85,8 @@ export function loadVaultSecrets(opts: {
     try {
       if (statSync(absolute).isDirectory()) throw Object.assign(new Error(), { code: 'EISDIR' });
       if (isExecutable(absolute)) {
-        problems.push(`${flag} ${path}: the file is executable; runbook reads password files but never runs them (remove its execute bit)`);
+        const why = 'the file is executable; runbook reads password files but never runs them (remove its execute bit)';
+        problems.push(`${flag} ${path}: ${why}`);
         return;
       }
       const password = readFileSync(absolute).toString('utf8').trim();

@@ -7,7 +7,10 @@ import { VaultedText } from './vaulted.js';
 
 type YamlMap = Record<string, unknown>;
 
-const isMap = (v: unknown): v is YamlMap => v !== null && typeof v === 'object' && !Array.isArray(v) && v.constructor === Object;
+const isMap = (v: unknown): v is YamlMap =>
+  v !== null && typeof v === 'object' && !Array.isArray(v) && v.constructor === Object;
+
+const EMPTY = 'the inventory is empty: expected "all:" with hosts, vars or children';
 
 /**
  * Ansible's YAML inventory (plugins/inventory/yaml.py): top-level keys are groups; each group may hold
@@ -23,8 +26,15 @@ export function parseYamlInventory(
   const root = loaded.value;
   const top: Loc = { file: loaded.file, line: 1, col: 1 };
   if (!isMap(root)) throw new InventoryError(top, 'a YAML inventory must be a mapping of group names');
-  if (Object.keys(root).length === 0) throw new InventoryError(top, 'the inventory is empty: expected "all:" with hosts, vars or children');
-  if (root.plugin) throw new InventoryError(loaded.locate(['plugin'], 'key'), 'inventory plugin configurations are not supported', 'list hosts and groups in YAML or INI');
+  if (Object.keys(root).length === 0) throw new InventoryError(top, EMPTY);
+  if (root.plugin) {
+    const at = loaded.locate(['plugin'], 'key');
+    throw new InventoryError(
+      at,
+      'inventory plugin configurations are not supported',
+      'list hosts and groups in YAML or INI',
+    );
+  }
 
   const parseGroup = (name: string, body: unknown, at: YamlPath): string => {
     const keyLoc = loaded.locate(at, 'key');
@@ -38,7 +48,8 @@ export function parseYamlInventory(
       if (typeof body[section] === 'string') body[section] = { [body[section] as string]: null };
       const v = body[section];
       if (v !== undefined && v !== null && !isMap(v)) {
-        throw new InventoryError(loaded.locate([...at, section]), `invalid "${section}" entry for group "${name}": expected a mapping`);
+        const why = `invalid "${section}" entry for group "${name}": expected a mapping`;
+        throw new InventoryError(loaded.locate([...at, section]), why);
       }
     }
     for (const [key, value] of Object.entries(body)) {
@@ -73,7 +84,8 @@ export function parseYamlInventory(
           }
         }
       } else {
-        warn(loaded.locate(here, 'key'), `skipping unexpected key "${key}" in group "${name}": only "vars", "children" and "hosts" are valid`);
+        const why = `skipping unexpected key "${key}" in group "${name}": only "vars", "children" and "hosts" are valid`;
+        warn(loaded.locate(here, 'key'), why);
       }
     }
     return name;
@@ -90,7 +102,7 @@ export function parseYamlInventory(
 export function yamlInventoryProblems(loaded: LoadedYaml): Diagnostic[] {
   const root = loaded.value;
   if (!isMap(root) || Object.keys(root).length === 0) {
-    return [diagnostic({ file: loaded.file, line: 1, col: 1 }, 'the inventory is empty: expected "all:" with hosts, vars or children')];
+    return [diagnostic({ file: loaded.file, line: 1, col: 1 }, EMPTY)];
   }
   const expand = (body: unknown): void => {
     if (!isMap(body)) return;

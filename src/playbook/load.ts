@@ -28,7 +28,7 @@ export function displayPath(file: string): string {
 /** What inventory and vars files need beyond playbooks: Ansible reads them as YAML 1.1, with `!vault` values. */
 export interface YamlOptions {
   version?: '1.1' | '1.2';
-  customTags?: Tags;
+  customTags?: Tags | ((tags: Tags) => Tags);
 }
 
 export function loadYamlFile(file: string, display = displayPath(file), options: YamlOptions = {}): LoadedYaml {

@@ -20,7 +20,7 @@ export const BUNDLED = ['playbook', 'inventory'] as const;
 export type BundledSchema = (typeof BUNDLED)[number];
 
 /** Shared by the run-time compiler and schema-build.ts, so precompiled and compiled validators agree. */
-export const AJV_OPTIONS = { allErrors: true, verbose: true, strict: true, keywords: ['x-expected'] } as const;
+export const AJV_OPTIONS = { allErrors: true, verbose: true, strict: true, keywords: ['x-expected', 'x-actions'] } as const;
 
 export function schemaText(name: BundledSchema): string {
   return readFileSync(new URL(`../../schemas/${name}.schema.json`, import.meta.url), 'utf8');
@@ -233,6 +233,14 @@ function toDiagnostic(p: Problem, loaded: LoadedYaml): Diagnostic {
     case 'additionalProperties': {
       const key = String(params.additionalProperty);
       const known = Object.keys((parent?.properties as SchemaNode | undefined) ?? {});
+      const actions = parent?.['x-actions'];
+      const closest = suggest(key, known);
+      if (Array.isArray(actions) && (closest === undefined || actions.includes(closest))) {
+        // In a task, an unknown key that is not a misspelt task keyword is a module runbook lacks or misspells.
+        const near = didYouMean(key, known);
+        const list = `runbook's modules: ${orList(actions.map(String))}`;
+        return diagnostic(loaded.locate([...path, key], 'key'), `unknown module or key "${key}"`, near ? `${near} ${list}` : list);
+      }
       return diagnostic(loaded.locate([...path, key], 'key'), `unknown key "${key}"`, didYouMean(key, known));
     }
     case 'required':

@@ -87,4 +87,8 @@ export const DEFAULTS = {
  * Names every host has whatever the inventory says (`inventory_hostname`, `group_names`, `groups`): the
  * planner accepts them in expressions, and secret collection skips them.
  */
-export const MAGIC_VARS = ['inventory_hostname', 'group_names', 'groups'] as const;
+export const MAGIC_VARS = [
+  'inventory_hostname', 'group_names', 'groups', 'inventory_hostname_short', 'inventory_file', 'inventory_dir',
+  'playbook_dir', 'ansible_check_mode', 'ansible_play_hosts', 'ansible_play_hosts_all', 'ansible_play_batch', 'omit',
+  'hostvars',
+] as const;

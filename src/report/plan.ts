@@ -100,10 +100,11 @@ export function playSettings(spec: PlaySpec): JsonPlaySettings {
   };
 }
 
-/** `groups` lists the whole inventory; repeating it under every host would drown the plan. */
+/** Magic variables that list the whole inventory or play; repeating them under every host would drown the plan. */
+const FLEET_WIDE = ['groups', 'hostvars', 'ansible_play_hosts', 'ansible_play_hosts_all', 'ansible_play_batch'];
+
 function shownVars(h: PlannedHost): Record<string, unknown> {
-  const { groups: _groups, ...rest } = h.vars;
-  return rest;
+  return Object.fromEntries(Object.entries(h.vars).filter(([k]) => !FLEET_WIDE.includes(k)));
 }
 
 /** The plan as `plan --json` prints it (secrets redacted). */

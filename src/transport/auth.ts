@@ -55,15 +55,16 @@ export async function credentialsFor(target: Connection, sources: CredentialSour
     names.push('agent');
   }
 
-  if (target.passwordEnv) {
-    const password = secretFromEnv(sources.env, target.passwordEnv, 'password_env', where);
+  // password_env wins over a password written in the inventory (ansible_password), as the safer of the two.
+  if (target.passwordEnv || target.password !== undefined) {
+    const password = target.passwordEnv ? secretFromEnv(sources.env, target.passwordEnv, 'password_env', where) : target.password!;
     methods.push({ type: 'password', username, password });
     methods.push({
       type: 'keyboard-interactive',
       username,
       prompt: (_name, _instructions, _lang, prompts, finish) => finish(prompts.map(() => password)),
     });
-    names.push(`password (${target.passwordEnv})`);
+    names.push(target.passwordEnv ? `password (${target.passwordEnv})` : 'password (ansible_password)');
   }
 
   if (methods.length === 0) {

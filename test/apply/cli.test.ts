@@ -42,7 +42,7 @@ describe('runbook apply', () => {
     expect(r.code).toBe(2);
     expect(r.stdout).toMatch(/^\[\d\/3\] r001  changed {6}\(\d+(ms|\.\ds)\)$/m);
     expect(r.stdout).toMatch(/^\[\d\/3\] r003  unreachable  refused: /m);
-    expect(r.stdout).toMatch(/^│ r003 │ +1 │ unreachable │ refused: .*│ +│ +\d+ms │$/m);
+    expect(r.stdout).toMatch(/^│ r003 │ +1 │ unreachable │ refused: .*│ +│ +[\d.]+m?s │$/m);
     expect(r.stdout).toMatch(/^│ r001 │ +1 │ changed +│ +│ Push banner +│/m);
     expect(r.stdout.trimEnd().split('\n').at(-1)).toMatch(/^3 hosts: 0 ok, 2 changed, 0 failed, 1 unreachable, 0 skipped in \d+(ms|\.\ds) — exit 2: some hosts failed or were unreachable$/);
     const report = JSON.parse(readFileSync(file, 'utf8')) as RunReport;

@@ -33,15 +33,6 @@ describe('runbook validate reports every problem at once', () => {
       `warning: ${dir}/lab.yml:5:5: key_file "${lab.keyPath}" does not exist for host r001 (and 2 other hosts)`,
       `warning: ${dir}/lab.yml:6:5: known_hosts "${lab.knownHostsPath}" does not exist: with host_key_checking strict every connection would be refused for host r001 (and 2 other hosts)`,
     ]);
-    const github = await runCli([
-      'validate',
-      join(ROOT, 'playbooks/site.yml'),
-      '-i',
-      join(dir, 'lab.yml'),
-      '--format',
-      'github',
-    ]);
-    expect(github.stdout).toMatch(/^::warning file=.*lab\.yml,line=5,col=5::key_file /m);
   });
 
   it('does not render a template for a host whose when is false, unless the when reads registered results', async () => {

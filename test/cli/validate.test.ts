@@ -47,7 +47,7 @@ describe('runbook validate', () => {
     expect(bad.valid).toBe(false);
     expect(bad.diagnostics).toHaveLength(1);
     expect(bad.diagnostics[0]!.line).toBe(2);
-    expect(JSON.parse((await run('--format', 'json', VALID)).stdout)).toEqual({ valid: true, diagnostics: [], warnings: [] });
+    expect(JSON.parse((await run('--format', 'json', VALID)).stdout)).toEqual({ valid: true, diagnostics: [] });
   });
 
   it('uses -i for every play', async () => {

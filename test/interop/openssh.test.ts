@@ -446,8 +446,9 @@ describe('a peer that stops answering mid-command', () => {
     try {
       const running = session.exec('sleep 40', { timeoutMs: 500 });
       await new Promise((r) => setTimeout(r, 300));
-      serving = await sshd.connectionPids();
+      // Swallow before anything slow: on a busy machine, listing processes can outlast the command's timeout.
       relay.swallow();
+      serving = await sshd.connectionPids();
       const err = await failure(running);
       expect(err.reason).toBe('timeout');
       const after = await failure(session.exec('true'));

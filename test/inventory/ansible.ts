@@ -30,17 +30,31 @@ export interface ToolResult {
   stderr: string;
 }
 
-export function runAnsible(tool: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = {}): Promise<ToolResult> {
+export function runAnsible(
+  tool: string,
+  args: string[],
+  cwd: string,
+  env: NodeJS.ProcessEnv = {},
+): Promise<ToolResult> {
   return new Promise((resolve) => {
-    execFile(tool, args, { cwd, env: { ...ANSIBLE_ENV, ...env }, maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => {
-      const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
-      resolve({ code, stdout, stderr });
-    });
+    execFile(
+      tool,
+      args,
+      { cwd, env: { ...ANSIBLE_ENV, ...env }, maxBuffer: 64 * 1024 * 1024 },
+      (err, stdout, stderr) => {
+        const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
+        resolve({ code, stdout, stderr });
+      },
+    );
   });
 }
 
 /** `runbook inventory ARGS` in this process, as the CLI runs it. */
-export async function runRunbookInventory(args: string[], cwd: string, env: NodeJS.ProcessEnv = {}): Promise<ToolResult> {
+export async function runRunbookInventory(
+  args: string[],
+  cwd: string,
+  env: NodeJS.ProcessEnv = {},
+): Promise<ToolResult> {
   const io = memoryIo({ cwd, env });
   const code = await main(['inventory', ...args], io);
   return { code, stdout: io.stdout(), stderr: io.stderr() };

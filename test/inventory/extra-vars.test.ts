@@ -10,7 +10,9 @@ afterEach(() => dirs.splice(0).forEach((d) => rmSync(d, { recursive: true, force
 
 describe('-e as Ansible reads it', () => {
   test('key=value words keep their values as text, quotes removed, escapes decoded', () => {
-    expect(parseKeyValues(`a=1 b="two words" c='x=y' d=a\\tb`)).toEqual({ vars: { a: '1', b: 'two words', c: 'x=y', d: 'a\tb' } });
+    expect(parseKeyValues(`a=1 b="two words" c='x=y' d=a\\tb`)).toEqual({
+      vars: { a: '1', b: 'two words', c: 'x=y', d: 'a\tb' },
+    });
   });
   test('a {{ }} block is one word even with spaces in it', () => {
     expect(parseKeyValues('msg={{ a ~ b }} n=1')).toEqual({ vars: { msg: '{{ a ~ b }}', n: '1' } });

@@ -22,9 +22,22 @@ function errorOf(text: string): InventoryError {
 
 describe('INI values follow Python literal rules', () => {
   test.each([
-    ['22', 22], ['0x1f', 31], ['1_000', 1000], ['-5', -5], ['2.5', 2.5], ['True', true], ['False', false],
-    ['None', null], ["['a', 'b']", ['a', 'b']], ["{'k': [1, {'n': None}]}", { k: [1, { n: null }] }], ['(1, 2)', [1, 2]],
-    ['"quoted"', 'quoted'], ["'it''s'", 'its'], ['"\\x41\\n"', 'A\n'], ['80 # comment', 80], ["r'\\d'", '\\d'],
+    ['22', 22],
+    ['0x1f', 31],
+    ['1_000', 1000],
+    ['-5', -5],
+    ['2.5', 2.5],
+    ['True', true],
+    ['False', false],
+    ['None', null],
+    ["['a', 'b']", ['a', 'b']],
+    ["{'k': [1, {'n': None}]}", { k: [1, { n: null }] }],
+    ['(1, 2)', [1, 2]],
+    ['"quoted"', 'quoted'],
+    ["'it''s'", 'its'],
+    ['"\\x41\\n"', 'A\n'],
+    ['80 # comment', 80],
+    ["r'\\d'", '\\d'],
   ])('%s is a literal', (text, value) => {
     expect(pythonLiteral(text)).toEqual({ ok: true, value });
   });
@@ -39,7 +52,9 @@ describe('INI values follow Python literal rules', () => {
 
 describe('shlex splitting of host lines', () => {
   test('quotes group words, backslashes escape, # starts a comment even inside a word', () => {
-    expect(shlexSplit(`h a="x y" b='p q' c=d\\ e f=g#h i=j`)).toEqual({ words: ['h', 'a=x y', 'b=p q', 'c=d e', 'f=g'] });
+    expect(shlexSplit(`h a="x y" b='p q' c=d\\ e f=g#h i=j`)).toEqual({
+      words: ['h', 'a=x y', 'b=p q', 'c=d e', 'f=g'],
+    });
   });
   test('an unclosed quote is reported', () => {
     expect(shlexSplit('h a="x')).toEqual({ problem: 'No closing quotation' });
@@ -70,7 +85,11 @@ describe('INI inventories', () => {
     ['[web group]\n', 1, "invalid section entry: '[web group]'"],
     ['[web]\nhost:\n', 2, "invalid host pattern 'host:': a trailing ':' is reserved for a port"],
     ['[web]\nh a="open\n', 2, `cannot parse host definition 'h a="open': No closing quotation`],
-    ['[a:children]\nb\n[b:children]\na\n', 4, 'group "a" cannot be a child of "b": it would be its own ancestor (a > b > a)'],
+    [
+      '[a:children]\nb\n[b:children]\na\n',
+      4,
+      'group "a" cannot be a child of "b": it would be its own ancestor (a > b > a)',
+    ],
     ['[web]\nr[5:1]\n', 2, 'host range "r[5:1]": start 5 comes after end 1'],
   ])('%j is refused at line %i', (text, line, message) => {
     const err = errorOf(text);

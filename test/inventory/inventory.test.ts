@@ -52,7 +52,11 @@ describe('the reference inventory', () => {
   });
 
   it('keeps the vars where they were written, unresolved', () => {
-    expect(inventory!.groups.get('all')!.vars).toEqual({ user: 'netops', key_file: '~/.ssh/id_ed25519', known_hosts: '~/.ssh/known_hosts' });
+    expect(inventory!.groups.get('all')!.vars).toEqual({
+      user: 'netops',
+      key_file: '~/.ssh/id_ed25519',
+      known_hosts: '~/.ssh/known_hosts',
+    });
     expect(inventory!.groups.get('site_ams')!.vars).toEqual({ site: 'ams' });
     expect(inventory!.hosts.get('fra-r1')!.vars).toEqual({ ansible_host: '198.51.100.21', ansible_port: 2222 });
   });
@@ -81,7 +85,9 @@ describe('loadInventory', () => {
   });
 
   it('merges a group written in two places', () => {
-    const inv = load('all:\n  children:\n    a:\n      children:\n        shared: {hosts: {h1: }}\n    b:\n      children:\n        shared: {hosts: {h2: }, vars: {x: 1}}\n');
+    const inv = load(
+      'all:\n  children:\n    a:\n      children:\n        shared: {hosts: {h1: }}\n    b:\n      children:\n        shared: {hosts: {h2: }, vars: {x: 1}}\n',
+    );
     expect(inv.groups.get('shared')).toMatchObject({ hosts: ['h1', 'h2'], vars: { x: 1 } });
     expect(inv.groups.get('a')!.children).toEqual(['shared']);
     expect(inv.groups.get('b')!.children).toEqual(['shared']);
@@ -89,9 +95,9 @@ describe('loadInventory', () => {
 
   it('refuses a group that is its own ancestor, at the edge that closes the loop in reading order', () => {
     // Ansible links children on the way back up, so b > a exists before a > b is tried.
-    expect(problems('all:\n  children:\n    a:\n      children:\n        b:\n          children:\n            a:\n')).toEqual([
-      'inv.yml:5:9: group "b" cannot be a child of "a": it would be its own ancestor (b > a > b)',
-    ]);
+    expect(
+      problems('all:\n  children:\n    a:\n      children:\n        b:\n          children:\n            a:\n'),
+    ).toEqual(['inv.yml:5:9: group "b" cannot be a child of "a": it would be its own ancestor (b > a > b)']);
   });
 
   it('finds a cycle spread over separate definitions', () => {
@@ -195,24 +201,36 @@ describe('host ranges', () => {
   it('refuses malformed ranges, naming the key and what is wrong', () => {
     expect(problem('r[10:1]')).toBe('host range "r[10:1]": start 10 comes after end 1');
     expect(problem('r[1:]')).toBe('host range "r[1:]": the range has no end');
-    expect(problem('r[a:3]')).toBe('host range "r[a:3]": start and end must both be numbers or both be single letters, not a and 3');
+    expect(problem('r[a:3]')).toBe(
+      'host range "r[a:3]": start and end must both be numbers or both be single letters, not a and 3',
+    );
     expect(problem('r[1:10:0]')).toBe('host range "r[1:10:0]": the step must be at least 1');
     expect(problem('r[1:10:x]')).toBe('host range "r[1:10:x]": step "x" is not a whole number');
     expect(problem('r[f:a]')).toBe('host range "r[f:a]": start f comes after end a');
     expect(problem('r[1:3')).toBe('host range "r[1:3": missing "]"');
     expect(problem('r[7]')).toBe('host range "r[7]": expected [start:end] or [start:end:step], not [7]');
-    expect(problem('r[1:2:3:4]')).toBe('host range "r[1:2:3:4]": expected [start:end] or [start:end:step], not [1:2:3:4]');
-    expect(problem('r[01:100]')).toBe('host range "r[01:100]": a zero-padded start (01) needs an end of the same width, not 100');
+    expect(problem('r[1:2:3:4]')).toBe(
+      'host range "r[1:2:3:4]": expected [start:end] or [start:end:step], not [1:2:3:4]',
+    );
+    expect(problem('r[01:100]')).toBe(
+      'host range "r[01:100]": a zero-padded start (01) needs an end of the same width, not 100',
+    );
     expect(problem('r[ab:cd]')).toMatch(/both be single letters/);
   });
 
   it('refuses a range too large to be meant, before expanding it', () => {
-    expect(problem('r[0:99999999999]')).toBe(`host range "r[0:99999999999]": expands to more than ${MAX_RANGE_HOSTS} hosts`);
-    expect(problem('r[0:999]-[0:999]')).toBe(`host range "r[0:999]-[0:999]": expands to more than ${MAX_RANGE_HOSTS} hosts`);
+    expect(problem('r[0:99999999999]')).toBe(
+      `host range "r[0:99999999999]": expands to more than ${MAX_RANGE_HOSTS} hosts`,
+    );
+    expect(problem('r[0:999]-[0:999]')).toBe(
+      `host range "r[0:999]-[0:999]": expands to more than ${MAX_RANGE_HOSTS} hosts`,
+    );
   });
 
-  it('gives every expanded host the same vars, groups and the range key\'s location', () => {
-    const inv = load('all:\n  children:\n    edge:\n      hosts:\n        lone:\n        r[01:03]: {port: 2222, site: ams}\n');
+  it("gives every expanded host the same vars, groups and the range key's location", () => {
+    const inv = load(
+      'all:\n  children:\n    edge:\n      hosts:\n        lone:\n        r[01:03]: {port: 2222, site: ams}\n',
+    );
     expect([...inv.hosts.keys()]).toEqual(['lone', 'r01', 'r02', 'r03']);
     expect(inv.groups.get('edge')!.hosts).toEqual(['lone', 'r01', 'r02', 'r03']);
     for (const name of ['r01', 'r02', 'r03']) {
@@ -233,7 +251,9 @@ describe('host ranges', () => {
   });
 
   it('reports a malformed range at its key, every one of them', () => {
-    expect(problems('all:\n  hosts:\n    ok[1:2]:\n    r[10:1]:\ncore:\n  hosts:\n    c[1:10:0]: {port: 22}\n')).toEqual([
+    expect(
+      problems('all:\n  hosts:\n    ok[1:2]:\n    r[10:1]:\ncore:\n  hosts:\n    c[1:10:0]: {port: 22}\n'),
+    ).toEqual([
       'inv.yml:4:5: host range "r[10:1]": start 10 comes after end 1',
       'inv.yml:7:5: host range "c[1:10:0]": the step must be at least 1',
     ]);
@@ -250,14 +270,24 @@ describe('any inventory', () => {
   const name = fc.constantFrom('all', 'edge', 'core', 'r1', 'r2', 'site_ams');
   const vars = fc.oneof(
     fc.constant(null),
-    fc.dictionary(fc.constantFrom('host', 'port', 'user', 'host_key_checking', 'ansible_port', 'site'), fc.oneof(fc.integer({ min: -1, max: 70_000 }), fc.constantFrom('x', 'strict', 'off', 'accept-new'))),
+    fc.dictionary(
+      fc.constantFrom('host', 'port', 'user', 'host_key_checking', 'ansible_port', 'site'),
+      fc.oneof(fc.integer({ min: -1, max: 70_000 }), fc.constantFrom('x', 'strict', 'off', 'accept-new')),
+    ),
     fc.constant([1, 2]),
   );
   const group: fc.Arbitrary<unknown> = fc.letrec((tie) => ({
     group: fc.oneof(
       { depthSize: 'small' },
       fc.constant(null),
-      fc.record({ hosts: fc.oneof(fc.dictionary(name, vars, { maxKeys: 3 }), fc.constant(['r1'])), vars, children: fc.dictionary(name, tie('group'), { maxKeys: 2 }) }, { requiredKeys: [] }),
+      fc.record(
+        {
+          hosts: fc.oneof(fc.dictionary(name, vars, { maxKeys: 3 }), fc.constant(['r1'])),
+          vars,
+          children: fc.dictionary(name, tie('group'), { maxKeys: 2 }),
+        },
+        { requiredKeys: [] },
+      ),
     ),
   })).group;
 

@@ -68,7 +68,9 @@ describe('host patterns', () => {
   });
 
   it('names the term that matches nothing', () => {
-    expect(resolvePattern(inv, 'edge:&nosuch').errors).toEqual(['host pattern "edge:&nosuch": "&nosuch" matches no host or group']);
+    expect(resolvePattern(inv, 'edge:&nosuch').errors).toEqual([
+      'host pattern "edge:&nosuch": "&nosuch" matches no host or group',
+    ]);
     expect(resolvePattern(inv, 'zzz*').errors).toEqual(['host pattern "zzz*": "zzz*" matches no host or group']);
   });
 

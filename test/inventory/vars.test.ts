@@ -4,8 +4,19 @@ import { InventoryVars } from '../../src/inventory/vars.js';
 import type { Inventory, InventoryGroup, InventoryHost } from '../../src/inventory/types.js';
 
 const loc = { file: 'inventory.yml', line: 1, col: 1 };
-const group = (name: string, vars: Record<string, unknown>, hosts: string[], children: string[]): InventoryGroup => ({ name, vars, hosts, children, loc });
-const host = (name: string, groups: string[], vars: Record<string, unknown> = {}): InventoryHost => ({ name, vars, groups, loc });
+const group = (name: string, vars: Record<string, unknown>, hosts: string[], children: string[]): InventoryGroup => ({
+  name,
+  vars,
+  hosts,
+  children,
+  loc,
+});
+const host = (name: string, groups: string[], vars: Record<string, unknown> = {}): InventoryHost => ({
+  name,
+  vars,
+  groups,
+  loc,
+});
 
 // all > edge > site_ams > r1 ; r1 is also in `zz_lab` and `aa_lab` (both directly under all, depth 1).
 const inv: Inventory = {
@@ -59,17 +70,47 @@ describe('connection variables', () => {
   it('defaults host to the host name, port 22, the current user and strict host keys', () => {
     const { connection, problems } = resolveConnection('r1', {}, ctx);
     expect(problems).toEqual([]);
-    expect(connection).toEqual({ transport: 'ssh', host: 'r1', port: 22, user: 'ops', knownHosts: '/home/ops/.ssh/known_hosts', hostKeyChecking: 'strict' });
+    expect(connection).toEqual({
+      transport: 'ssh',
+      host: 'r1',
+      port: 22,
+      user: 'ops',
+      knownHosts: '/home/ops/.ssh/known_hosts',
+      hostKeyChecking: 'strict',
+    });
   });
 
   it('reads the ansible_* aliases', () => {
-    const { connection } = resolveConnection('r1', { ansible_host: '198.51.100.21', ansible_port: 2222, ansible_user: 'netops', ansible_ssh_private_key_file: '~/.ssh/id' }, ctx);
-    expect(connection).toMatchObject({ host: '198.51.100.21', port: 2222, user: 'netops', keyFile: '/home/ops/.ssh/id' });
+    const { connection } = resolveConnection(
+      'r1',
+      {
+        ansible_host: '198.51.100.21',
+        ansible_port: 2222,
+        ansible_user: 'netops',
+        ansible_ssh_private_key_file: '~/.ssh/id',
+      },
+      ctx,
+    );
+    expect(connection).toMatchObject({
+      host: '198.51.100.21',
+      port: 2222,
+      user: 'netops',
+      keyFile: '/home/ops/.ssh/id',
+    });
   });
 
   it('resolves relative key and known_hosts files against the inventory directory', () => {
-    const { connection } = resolveConnection('r1', { key_file: 'keys/id', known_hosts: 'known', password_env: 'PW', passphrase_env: 'PP' }, ctx);
-    expect(connection).toMatchObject({ keyFile: '/srv/net/keys/id', knownHosts: '/srv/net/known', passwordEnv: 'PW', passphraseEnv: 'PP' });
+    const { connection } = resolveConnection(
+      'r1',
+      { key_file: 'keys/id', known_hosts: 'known', password_env: 'PW', passphrase_env: 'PP' },
+      ctx,
+    );
+    expect(connection).toMatchObject({
+      keyFile: '/srv/net/keys/id',
+      knownHosts: '/srv/net/known',
+      passwordEnv: 'PW',
+      passphraseEnv: 'PP',
+    });
   });
 
   it('reports a port out of range and an unknown host_key_checking', () => {

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { evaluateExpression } from '../../src/playbook/expression.js';
+import { checkExpressionNames, checkTemplateNames } from '../../src/playbook/template/check.js';
 import { TemplateEngine } from '../../src/playbook/template/engine.js';
 import { templateSearchPath } from '../../src/playbook/template/jail.js';
 import { CASES, SHARED_VARS, type GoldenCase } from './golden/cases.js';
@@ -87,6 +88,18 @@ describe('templates render as Ansible renders them', () => {
     expect(CASES.length).toBeGreaterThanOrEqual(200);
   });
 
+  it('validate knows every filter, test, method and lookup of the cases Ansible renders', () => {
+    const flagged = CASES.flatMap((c, id) => {
+      if (!oracle.get(id)!.ok) return [];
+      const problems =
+        c.when !== undefined
+          ? checkExpressionNames(c.when)
+          : checkTemplateNames(c.t!, { searchPath: templateSearchPath(root) });
+      return problems.map((p) => `${label(c)}: ${p.message}`);
+    });
+    expect(flagged).toEqual([]);
+  });
+
   CASES.forEach((c, id) => {
     it(label(c), () => {
       const expected = oracle.get(id)!;
@@ -94,7 +107,9 @@ describe('templates render as Ansible renders them', () => {
       if (expected.ok) {
         expect(actual).toEqual({ ok: true, out: expected.out });
       } else {
-        expect(actual.ok, `Ansible failed with ${expected.error}, runbook rendered ${JSON.stringify(actual)}`).toBe(false);
+        expect(actual.ok, `Ansible failed with ${expected.error}, runbook rendered ${JSON.stringify(actual)}`).toBe(
+          false,
+        );
       }
     });
   });

@@ -5,7 +5,20 @@ import { attrGetter, JINJA_FILTERS, pyJson, type Filter, type Test } from './jin
 import { pySplit, toList } from './methods.js';
 import { parsePyJson, parsePyYaml, parsePyYamlAll } from './py-json.js';
 import { pyRegex, pySub } from './py-regex.js';
-import { isMapping, isNumber, num, pyEq, PyError, PyFloat, pyIn, pyStr, pyTruth, PyTuple, toFloat, typeName } from './python.js';
+import {
+  isMapping,
+  isNumber,
+  num,
+  pyEq,
+  PyError,
+  PyFloat,
+  pyIn,
+  pyStr,
+  pyTruth,
+  PyTuple,
+  toFloat,
+  typeName,
+} from './python.js';
 import { randomSalt, SALT_ALPHABET, sha512Crypt } from './sha-crypt.js';
 import { pyYamlDump } from './yaml-dump.js';
 
@@ -43,7 +56,12 @@ function uniqueStrict(items: unknown[]): unknown[] {
 }
 
 /** Ansible's merge_hash: `b` wins; nested dicts merge when recursive; lists follow list_merge. */
-function mergeHash(a: Record<string, unknown>, b: Record<string, unknown>, recursive: boolean, listMerge: string): Record<string, unknown> {
+function mergeHash(
+  a: Record<string, unknown>,
+  b: Record<string, unknown>,
+  recursive: boolean,
+  listMerge: string,
+): Record<string, unknown> {
   const out: Record<string, unknown> = { ...a };
   for (const [k, bv] of Object.entries(b)) {
     const av = out[k];
@@ -73,7 +91,11 @@ function mergeHash(a: Record<string, unknown>, b: Record<string, unknown>, recur
           out[k] = [...bv, ...av.filter((x) => !bv.some((y) => pyEq(x, y)))];
           break;
         default:
-          throw new PyError('Error', `merge_hash: 'list_merge' argument can only be equal to 'replace', 'keep', 'append', 'prepend', 'append_rp' or 'prepend_rp'`);
+          throw new PyError(
+            'Error',
+            "merge_hash: 'list_merge' argument can only be equal to 'replace', 'keep', 'append', 'prepend', " +
+              "'append_rp' or 'prepend_rp'",
+          );
       }
       continue;
     }
@@ -135,7 +157,11 @@ function humanToBytes(size: unknown, dflt: unknown, isbits: unknown): number {
 }
 
 function regexFlags(kw: Record<string, unknown>, pos: unknown[] = []): { ignorecase: boolean; multiline: boolean } {
-  return { ignorecase: pyTruth(kw.ignorecase ?? false), multiline: pyTruth(kw.multiline ?? false), ...(pos.length ? {} : {}) };
+  return {
+    ignorecase: pyTruth(kw.ignorecase ?? false),
+    multiline: pyTruth(kw.multiline ?? false),
+    ...(pos.length ? {} : {}),
+  };
 }
 
 export const ANSIBLE_FILTERS: Record<string, Filter> = {
@@ -187,10 +213,14 @@ export const ANSIBLE_FILTERS: Record<string, Filter> = {
       multiline: pyTruth(pos[3] ?? kw.multiline ?? false),
     }),
   regex_findall: (v, pos, kw) => {
-    const re = pyRegex(text(pos[0] ?? kw.regex), {
-      multiline: pyTruth(pos[1] ?? kw.multiline ?? false),
-      ignorecase: pyTruth(pos[2] ?? kw.ignorecase ?? false),
-    }, true);
+    const re = pyRegex(
+      text(pos[0] ?? kw.regex),
+      {
+        multiline: pyTruth(pos[1] ?? kw.multiline ?? false),
+        ignorecase: pyTruth(pos[2] ?? kw.ignorecase ?? false),
+      },
+      true,
+    );
     const out: unknown[] = [];
     const s = text(v);
     for (let m = re.exec(s); m; m = re.exec(s)) {
@@ -214,7 +244,7 @@ export const ANSIBLE_FILTERS: Record<string, Filter> = {
     const m = pyRegex(text(regex), regexFlags(kw)).exec(text(v));
     if (!m) return null;
     if (groups.length === 0) return m[0];
-    return groups.map((g) => (typeof g === 'number' ? m[g] ?? null : m.groups?.[g] ?? null));
+    return groups.map((g) => (typeof g === 'number' ? (m[g] ?? null) : (m.groups?.[g] ?? null)));
   },
   regex_escape: (v) => text(v).replace(/[^A-Za-z0-9_]/g, (c) => (c.codePointAt(0)! > 127 ? c : `\\${c}`)),
   ternary: (v, [t, f, n]) => (v === null && n !== undefined && n !== null ? n : pyTruth(v) ? t : f),
@@ -259,7 +289,10 @@ export const ANSIBLE_FILTERS: Record<string, Filter> = {
     const out: Record<string, unknown> = {};
     for (const item of v) {
       if (!isMapping(item) || !Object.hasOwn(item, k) || !Object.hasOwn(item, val)) {
-        throw new PyError('Error', `items2dict requires each dictionary in the list to contain the keys '${k}' and '${val}'`);
+        throw new PyError(
+          'Error',
+          `items2dict requires each dictionary in the list to contain the keys '${k}' and '${val}'`,
+        );
       }
       out[pyStr(item[k])] = item[val];
     }
@@ -267,7 +300,11 @@ export const ANSIBLE_FILTERS: Record<string, Filter> = {
   },
   flatten: (v, pos, kw) => {
     const levels = kw.levels ?? pos[0];
-    return flatten(toList(v), levels === undefined || levels === null ? null : num(levels), pyTruth(kw.skip_nulls ?? pos[1] ?? true));
+    return flatten(
+      toList(v),
+      levels === undefined || levels === null ? null : num(levels),
+      pyTruth(kw.skip_nulls ?? pos[1] ?? true),
+    );
   },
   union: (a, [b]) => uniqueStrict([...toList(a), ...toList(b)]),
   intersect: (a, [b]) => uniqueStrict(toList(a).filter((x) => toList(b).some((y) => pyEq(x, y)))),
@@ -368,14 +405,19 @@ export const ANSIBLE_FILTERS: Record<string, Filter> = {
         }
         values = values[k];
       }
-      if (!Array.isArray(values)) throw new PyError('Error', `the key ${keys.join('.')} should point to a list, got ${pyStr(values)}`);
+      if (!Array.isArray(values))
+        throw new PyError('Error', `the key ${keys.join('.')} should point to a list, got ${pyStr(values)}`);
       for (const x of values) out.push(PyTuple.of(el, x));
     }
     return out;
   },
   extract: (v, [container, morekeys]) => {
     let out = attrGetter(v)(container);
-    for (const k of morekeys === undefined || morekeys === null ? [] : Array.isArray(morekeys) ? morekeys : [morekeys]) {
+    for (const k of morekeys === undefined || morekeys === null
+      ? []
+      : Array.isArray(morekeys)
+        ? morekeys
+        : [morekeys]) {
       out = attrGetter(k)(out);
     }
     return out;
@@ -420,7 +462,12 @@ ANSIBLE_FILTERS.max = JINJA_FILTERS.max!;
 
 function versionParts(v: string, strict: boolean): (number | string)[] {
   if (strict && !/^\d+\.\d+(\.\d+)?([ab]\d+)?$/.test(v)) throw new PyError('Error', `invalid version number '${v}'`);
-  return v.match(/\d+|[a-z]+|\./gi)?.filter((p) => p !== '.').map((p) => (/^\d+$/.test(p) ? Number(p) : p)) ?? [];
+  return (
+    v
+      .match(/\d+|[a-z]+|\./gi)
+      ?.filter((p) => p !== '.')
+      .map((p) => (/^\d+$/.test(p) ? Number(p) : p)) ?? []
+  );
 }
 
 /** LooseVersion ordering, Ansible's default for the `version` test. */
@@ -438,9 +485,20 @@ function compareVersions(a: string, b: string, strict: boolean): number {
 }
 
 const VERSION_OPS: Record<string, (c: number) => boolean> = {
-  '<': (c) => c < 0, lt: (c) => c < 0, '<=': (c) => c <= 0, le: (c) => c <= 0,
-  '>': (c) => c > 0, gt: (c) => c > 0, '>=': (c) => c >= 0, ge: (c) => c >= 0,
-  '==': (c) => c === 0, '=': (c) => c === 0, eq: (c) => c === 0, '!=': (c) => c !== 0, '<>': (c) => c !== 0, ne: (c) => c !== 0,
+  '<': (c) => c < 0,
+  lt: (c) => c < 0,
+  '<=': (c) => c <= 0,
+  le: (c) => c <= 0,
+  '>': (c) => c > 0,
+  gt: (c) => c > 0,
+  '>=': (c) => c >= 0,
+  ge: (c) => c >= 0,
+  '==': (c) => c === 0,
+  '=': (c) => c === 0,
+  eq: (c) => c === 0,
+  '!=': (c) => c !== 0,
+  '<>': (c) => c !== 0,
+  ne: (c) => c !== 0,
 };
 
 const versionTest: Test = (v, pos, kw) => {
@@ -463,7 +521,10 @@ function regexTest(mode: 'match' | 'search' | 'fullmatch'): Test {
   return (v, pos, kw) => {
     const pattern = text(pos[0] ?? kw.pattern);
     const src = mode === 'match' ? `^(?:${pattern})` : mode === 'fullmatch' ? `^(?:${pattern})$` : pattern;
-    return pyRegex(src, { ignorecase: pyTruth(kw.ignorecase ?? pos[1] ?? false), multiline: pyTruth(kw.multiline ?? pos[2] ?? false) }).test(text(v));
+    return pyRegex(src, {
+      ignorecase: pyTruth(kw.ignorecase ?? pos[1] ?? false),
+      multiline: pyTruth(kw.multiline ?? pos[2] ?? false),
+    }).test(text(v));
   };
 }
 
@@ -480,7 +541,12 @@ export const ANSIBLE_TESTS: Record<string, Test> = {
   search: regexTest('search'),
   regex: (v, pos, kw) => {
     const type = text(kw.match_type ?? pos[3] ?? 'search');
-    return regexTest(type === 'match' ? 'match' : type === 'fullmatch' ? 'fullmatch' : 'search')(v, pos, kw, undefined as never);
+    return regexTest(type === 'match' ? 'match' : type === 'fullmatch' ? 'fullmatch' : 'search')(
+      v,
+      pos,
+      kw,
+      undefined as never,
+    );
   },
   version: versionTest,
   version_compare: versionTest,
@@ -491,14 +557,19 @@ export const ANSIBLE_TESTS: Record<string, Test> = {
   subset: (a, [b]) => toList(a).every((x) => toList(b).some((y) => pyEq(x, y))),
   superset: (a, [b]) => toList(b).every((x) => toList(a).some((y) => pyEq(x, y))),
   contains: (seq, [item]) => pyIn(item, seq),
-  nan: (v) => v instanceof PyFloat ? false : typeof v === 'number' && Number.isNaN(v),
+  nan: (v) => (v instanceof PyFloat ? false : typeof v === 'number' && Number.isNaN(v)),
   abs: (v) => text(v).startsWith('/'),
   vault_encrypted: (v) => typeof v === 'string' && v.startsWith('$ANSIBLE_VAULT;'),
 };
 for (const [alias, name] of [
-  ['failure', 'failed'], ['change', 'changed'], ['skip', 'skipped'], ['success', 'succeeded'], ['successful', 'succeeded'],
-  ['issubset', 'subset'], ['issuperset', 'superset'], ['isabs', 'abs'],
+  ['failure', 'failed'],
+  ['change', 'changed'],
+  ['skip', 'skipped'],
+  ['success', 'succeeded'],
+  ['successful', 'succeeded'],
+  ['issubset', 'subset'],
+  ['issuperset', 'superset'],
+  ['isabs', 'abs'],
 ] as const) {
   ANSIBLE_TESTS[alias] = ANSIBLE_TESTS[name]!;
 }
-

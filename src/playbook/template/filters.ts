@@ -1,6 +1,14 @@
 import type nunjucks from 'nunjucks';
 import { ANSIBLE_FILTERS, ANSIBLE_TESTS } from './ansible-filters.js';
-import { JINJA_FILTERS, JINJA_TESTS, nunjucksFilter, nunjucksTest, type Filter, type FilterEnv, type Test } from './jinja-filters.js';
+import {
+  JINJA_FILTERS,
+  JINJA_TESTS,
+  nunjucksFilter,
+  nunjucksTest,
+  type Filter,
+  type FilterEnv,
+  type Test,
+} from './jinja-filters.js';
 import { lookupGlobals, type LookupContext } from './lookups.js';
 import { splitArgs } from './methods.js';
 import { PyError, pyStr, pyTruth } from './python.js';
@@ -39,8 +47,26 @@ const INTERNAL_FILTERS: Record<string, Filter> = {
 export const truthy = pyTruth;
 
 export const GLOBAL_NAMES = new Set([
-  'range', 'dict', 'lookup', 'query', 'q', 'cycler', 'joiner', 'namespace', 'lipsum', 'now', 'loop', 'varargs', 'kwargs', 'caller',
-  'True', 'False', 'None', 'true', 'false', 'none',
+  'range',
+  'dict',
+  'lookup',
+  'query',
+  'q',
+  'cycler',
+  'joiner',
+  'namespace',
+  'lipsum',
+  'now',
+  'loop',
+  'varargs',
+  'kwargs',
+  'caller',
+  'True',
+  'False',
+  'None',
+  'true',
+  'false',
+  'none',
 ]);
 
 const filterEnv: FilterEnv = {

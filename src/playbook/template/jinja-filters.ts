@@ -40,7 +40,11 @@ function ignoreCase(v: unknown): unknown {
 }
 
 /** Jinja's attribute getter: `a.b.0` walks keys, integer parts index sequences. */
-export function attrGetter(attribute: unknown, postprocess?: (v: unknown) => unknown, dflt?: unknown): (item: unknown) => unknown {
+export function attrGetter(
+  attribute: unknown,
+  postprocess?: (v: unknown) => unknown,
+  dflt?: unknown,
+): (item: unknown) => unknown {
   const parts = typeof attribute === 'string' ? attribute.split('.') : [attribute];
   return (item: unknown) => {
     let v: unknown = item;
@@ -77,7 +81,14 @@ export function toInt(value: unknown, dflt: unknown = 0, base: unknown = 10): un
   if (typeof value === 'string') {
     const b = num(base);
     const text = value.trim().replace(/_/g, '');
-    const prefixed = b === 16 ? /^[-+]?(0x)?[0-9a-f]+$/i : b === 8 ? /^[-+]?(0o)?[0-7]+$/i : b === 2 ? /^[-+]?(0b)?[01]+$/i : /^[-+]?\d+$/;
+    const prefixed =
+      b === 16
+        ? /^[-+]?(0x)?[0-9a-f]+$/i
+        : b === 8
+          ? /^[-+]?(0o)?[0-7]+$/i
+          : b === 2
+            ? /^[-+]?(0b)?[01]+$/i
+            : /^[-+]?\d+$/;
     if (prefixed.test(text)) {
       const neg = text.startsWith('-');
       const digits = text.replace(/^[-+]/, '').replace(/^0[xob]/i, '');
@@ -118,7 +129,12 @@ export function pyRound(x: number, digits: number): number {
 }
 
 function escapeHtml(s: string): string {
-  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&#34;').replace(/'/g, '&#39;');
+  return s
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&#34;')
+    .replace(/'/g, '&#39;');
 }
 
 function minMax(pick: 'min' | 'max'): Filter {
@@ -144,7 +160,14 @@ function stableSort(items: unknown[], key: (v: unknown) => unknown, reverse: boo
   return decorated.map((d) => d.v);
 }
 
-function selectOrReject(env: FilterEnv, value: unknown, pos: unknown[], kw: Keywords, attr: boolean, keep: boolean): unknown[] {
+function selectOrReject(
+  env: FilterEnv,
+  value: unknown,
+  pos: unknown[],
+  kw: Keywords,
+  attr: boolean,
+  keep: boolean,
+): unknown[] {
   const items = toList(value);
   let get: (v: unknown) => unknown = (v) => v;
   let rest = pos;
@@ -237,14 +260,20 @@ export const JINJA_FILTERS: Record<string, Filter> = {
     const reverse = Boolean(kw.reverse ?? pos[2] ?? false);
     const idx = by === 'value' ? 1 : 0;
     const pairs = Object.entries(v).map(([k, x]) => PyTuple.of(k, x));
-    return stableSort(pairs, (p) => (caseSensitive ? (p as unknown[])[idx] : ignoreCase((p as unknown[])[idx])), reverse);
+    return stableSort(
+      pairs,
+      (p) => (caseSensitive ? (p as unknown[])[idx] : ignoreCase((p as unknown[])[idx])),
+      reverse,
+    );
   },
   escape: (v) => escapeHtml(pyStr(v)),
   forceescape: (v) => escapeHtml(pyStr(v)),
   filesizeformat: (v, [binary]) => {
     const bytes = num(toFloatValue(v));
     const base = binary ? 1024 : 1000;
-    const prefixes = binary ? ['KiB', 'MiB', 'GiB', 'TiB', 'PiB', 'EiB', 'ZiB', 'YiB'] : ['kB', 'MB', 'GB', 'TB', 'PB', 'EB', 'ZB', 'YB'];
+    const prefixes = binary
+      ? ['KiB', 'MiB', 'GiB', 'TiB', 'PiB', 'EiB', 'ZiB', 'YiB']
+      : ['kB', 'MB', 'GB', 'TB', 'PB', 'EB', 'ZB', 'YB'];
     if (bytes === 1) return '1 Byte';
     if (bytes < base) return `${Math.trunc(bytes)} Bytes`;
     let unit = base;
@@ -373,7 +402,8 @@ export const JINJA_FILTERS: Record<string, Filter> = {
     // round() of an int with the common method gives the int back.
     if (method === 'common' && typeof v === 'number' && Number.isInteger(v)) return v;
     const m = 10 ** precision;
-    const r = method === 'ceil' ? Math.ceil(x * m) / m : method === 'floor' ? Math.floor(x * m) / m : pyRound(x, precision);
+    const r =
+      method === 'ceil' ? Math.ceil(x * m) / m : method === 'floor' ? Math.floor(x * m) / m : pyRound(x, precision);
     return toFloat(r);
   },
   safe: (v) => pyStr(v),
@@ -415,7 +445,11 @@ export const JINJA_FILTERS: Record<string, Filter> = {
         const r = num(total) + num(item);
         total = isFloat(total) || isFloat(item) ? toFloat(r) : r;
       } else if (Array.isArray(total) && Array.isArray(item)) total = [...total, ...item];
-      else throw new PyError('TypeError', `unsupported operand type(s) for +: '${typeName(total)}' and '${typeName(item)}'`);
+      else
+        throw new PyError(
+          'TypeError',
+          `unsupported operand type(s) for +: '${typeName(total)}' and '${typeName(item)}'`,
+        );
     }
     return total;
   },
@@ -458,8 +492,14 @@ export const JINJA_FILTERS: Record<string, Filter> = {
     return out;
   },
   urlencode: (v) => {
-    const enc = (s: unknown): string => encodeURIComponent(pyStr(s)).replace(/[!'()*~]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`).replace(/%2F/g, '/');
-    if (isMapping(v)) return Object.entries(v).map(([k, x]) => `${enc(k)}=${enc(x)}`).join('&');
+    const enc = (s: unknown): string =>
+      encodeURIComponent(pyStr(s))
+        .replace(/[!'()*~]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)
+        .replace(/%2F/g, '/');
+    if (isMapping(v))
+      return Object.entries(v)
+        .map(([k, x]) => `${enc(k)}=${enc(x)}`)
+        .join('&');
     return enc(v);
   },
   wordcount: (v) => (pyStr(v).match(/\w+/gu) ?? []).length,

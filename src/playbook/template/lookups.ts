@@ -10,7 +10,10 @@ import { PyError, pyStr, pyTruth } from './python.js';
  * environment, as in Ansible. Nothing else is offered: no `pipe`, no `url`, no `password` files.
  */
 
-export type FindFile = (searchPath: string[], name: string) => { ok: true; path: string } | { ok: false; message: string };
+export type FindFile = (
+  searchPath: string[],
+  name: string,
+) => { ok: true; path: string } | { ok: false; message: string };
 
 export interface LookupContext {
   /** The template path; `lookup('file')` searches `files/` beside each entry, then the playbook directory. */
@@ -20,7 +23,12 @@ export interface LookupContext {
   renderTemplate(name: string, vars: Record<string, unknown>): string;
 }
 
-type LookupPlugin = (terms: unknown[], kw: Record<string, unknown>, vars: Record<string, unknown>, ctx: LookupContext) => unknown[];
+type LookupPlugin = (
+  terms: unknown[],
+  kw: Record<string, unknown>,
+  vars: Record<string, unknown>,
+  ctx: LookupContext,
+) => unknown[];
 
 /** Where `lookup('file')` looks: `files/` then the playbook directory, for each template path entry's parent. */
 export function fileSearchPath(searchPath: string[]): string[] {
@@ -49,7 +57,7 @@ const PLUGINS: Record<string, LookupPlugin> = {
   indexed_items: (terms) => terms.flatMap((t) => (Array.isArray(t) ? t : [t])).map((x, i) => [i, x]),
   dict: (terms) =>
     terms.flatMap((t) => {
-      if (!t || typeof t !== 'object' || Array.isArray(t)) throw new PyError('Error', "with_dict expects a dict");
+      if (!t || typeof t !== 'object' || Array.isArray(t)) throw new PyError('Error', 'with_dict expects a dict');
       return Object.entries(t as Record<string, unknown>).map(([key, value]) => ({ key, value }));
     }),
   vars: (terms, kw, vars) =>
@@ -63,7 +71,12 @@ const PLUGINS: Record<string, LookupPlugin> = {
 
 export const LOOKUP_NAMES = new Set(Object.keys(PLUGINS).flatMap((n) => [n, `ansible.builtin.${n}`]));
 
-function run(name: unknown, args: unknown[], vars: Record<string, unknown>, ctx: LookupContext): { list: unknown[]; wantlist: boolean } {
+function run(
+  name: unknown,
+  args: unknown[],
+  vars: Record<string, unknown>,
+  ctx: LookupContext,
+): { list: unknown[]; wantlist: boolean } {
   const plugin = PLUGINS[pyStr(name).replace(/^ansible\.builtin\./, '')];
   if (!plugin) throw new PyError('Error', `lookup plugin (${pyStr(name)}) not found`);
   const { pos, kw } = splitArgs(args);

@@ -16,7 +16,9 @@ import {
  * The attributes templates may reach on a value, as Jinja2 resolves them on Python objects: a dict's keys,
  * a sequence's indexes and slices, and the str/list/dict methods Ansible playbooks call
  * (`path.split('/')`, `name.startswith('x')`, `d.get('k', 0)`). Nothing else: no JavaScript property
- * (`length`, `constructor`, prototypes) is reachable from a template.
+ * (`length`, `constructor`, prototypes) is reachable from a template. Methods that change a value in place
+ * (`append`, `update`, `pop`) are left out: variables are shared between hosts, and one host's template must
+ * not change what another host's sees.
  */
 
 export interface Keywords {
@@ -92,7 +94,7 @@ function pyRsplit(s: string, sep: unknown, maxsplit: unknown): string[] {
     const trimmed = s.replace(/\s+$/, '');
     const tail = words.slice(words.length - max);
     let cut = trimmed.length;
-    for (const w of [...tail].reverse()) cut = trimmed.lastIndexOf(w, cut - w.length) ;
+    for (const w of [...tail].reverse()) cut = trimmed.lastIndexOf(w, cut - w.length);
     return [trimmed.slice(0, cut).replace(/\s+$/, ''), ...tail];
   }
   const d = str(sep, 'separator');
@@ -132,13 +134,16 @@ function normIndex(i: number, len: number): number {
   return i < 0 ? Math.max(0, len + i) : Math.min(i, len);
 }
 
+/** `str.splitlines()`: lines without their endings (`\n`, `\r\n`, `\r`), no empty last line. */
+export function pySplitLines(s: string, keepends = false): string[] {
+  const lines = s.split(/(?<=\r\n|\r(?!\n)|\n)/).filter((l) => l !== '');
+  return keepends ? lines : lines.map((l) => l.replace(/\r?\n$|\r$/, ''));
+}
+
 const STRING_METHODS: Record<string, Method> = {
   split: (s: string, [sep, max], kw) => pySplit(s, sep ?? kw.sep, max ?? kw.maxsplit),
   rsplit: (s: string, [sep, max], kw) => pyRsplit(s, sep ?? kw.sep, max ?? kw.maxsplit),
-  splitlines: (s: string, [keep]) => {
-    const lines = s.split(/(?<=\r\n|\r(?!\n)|\n)/);
-    return lines.filter((l) => l !== '').map((l) => (keep ? l : l.replace(/\r?\n$|\r$/, '')));
-  },
+  splitlines: (s: string, [keep]) => pySplitLines(s, Boolean(keep)),
   strip: (s: string, [c]) => stripChars(s, optChars(c), true, true),
   lstrip: (s: string, [c]) => stripChars(s, optChars(c), true, false),
   rstrip: (s: string, [c]) => stripChars(s, optChars(c), false, true),
@@ -162,11 +167,15 @@ const STRING_METHODS: Record<string, Method> = {
   },
   lower: (s: string) => s.toLowerCase(),
   upper: (s: string) => s.toUpperCase(),
-  title: (s: string) => s.toLowerCase().replace(/(^|[^\p{L}\p{N}'])(\p{L})/gu, (_m, a: string, b: string) => a + b.toUpperCase()),
+  title: (s: string) =>
+    s.toLowerCase().replace(/(^|[^\p{L}\p{N}'])(\p{L})/gu, (_m, a: string, b: string) => a + b.toUpperCase()),
   capitalize: (s: string) => s.charAt(0).toUpperCase() + s.slice(1).toLowerCase(),
   swapcase: (s: string) => [...s].map((c) => (c === c.toUpperCase() ? c.toLowerCase() : c.toUpperCase())).join(''),
   format: (s: string, pos, kw) => strFormat(s, pos, kw),
-  join: (s: string, [items]) => toList(items).map((x) => str(x, 'sequence item')).join(s),
+  join: (s: string, [items]) =>
+    toList(items)
+      .map((x) => str(x, 'sequence item'))
+      .join(s),
   find: (s: string, [sub, a, b]) => find(s, sub, a, b, false),
   rfind: (s: string, [sub, a, b]) => find(s, sub, a, b, true),
   index: (s: string, [sub, a, b]) => {
@@ -212,30 +221,6 @@ const LIST_METHODS: Record<string, Method> = {
     return i;
   },
   count: (l: unknown[], [x]) => l.filter((y) => pyEq(x, y)).length,
-  append: (l: unknown[], [x]) => {
-    l.push(x);
-    return null;
-  },
-  extend: (l: unknown[], [x]) => {
-    l.push(...toList(x));
-    return null;
-  },
-  insert: (l: unknown[], [i, x]) => {
-    l.splice(normIndex(num(i), l.length), 0, x);
-    return null;
-  },
-  pop: (l: unknown[], [i]) => {
-    if (l.length === 0) throw new PyError('IndexError', 'pop from empty list');
-    const at = i === undefined ? l.length - 1 : num(i) < 0 ? l.length + num(i) : num(i);
-    if (at < 0 || at >= l.length) throw new PyError('IndexError', 'pop index out of range');
-    return l.splice(at, 1)[0];
-  },
-  remove: (l: unknown[], [x]) => {
-    const i = l.findIndex((y) => pyEq(x, y));
-    if (i < 0) throw new PyError('ValueError', 'list.remove(x): x not in list');
-    l.splice(i, 1);
-    return null;
-  },
   copy: (l: unknown[]) => [...l],
 };
 
@@ -244,27 +229,12 @@ const DICT_METHODS: Record<string, Method> = {
   keys: (d: Record<string, unknown>) => Object.keys(d),
   values: (d: Record<string, unknown>) => Object.values(d),
   get: (d: Record<string, unknown>, [k, dflt]) =>
-    typeof k === 'string' || typeof k === 'number' ? (Object.hasOwn(d, String(k)) ? d[String(k)] : dflt ?? null) : dflt ?? null,
+    typeof k === 'string' || typeof k === 'number'
+      ? Object.hasOwn(d, String(k))
+        ? d[String(k)]
+        : (dflt ?? null)
+      : (dflt ?? null),
   copy: (d: Record<string, unknown>) => ({ ...d }),
-  update: (d: Record<string, unknown>, [other], kw) => {
-    Object.assign(d, isMapping(other) ? other : {}, kw);
-    return null;
-  },
-  pop: (d: Record<string, unknown>, [k, dflt]) => {
-    const key = String(k);
-    if (!Object.hasOwn(d, key)) {
-      if (dflt === undefined) throw new PyError('KeyError', pyRepr(k));
-      return dflt;
-    }
-    const v = d[key];
-    delete d[key];
-    return v;
-  },
-  setdefault: (d: Record<string, unknown>, [k, dflt]) => {
-    const key = String(k);
-    if (!Object.hasOwn(d, key)) d[key] = dflt ?? null;
-    return d[key];
-  },
 };
 
 /** Method names per receiver type, for `validate`. */
@@ -295,7 +265,14 @@ function bind(self: unknown, m: Method): (...args: unknown[]) => unknown {
 /** A str/list/dict method of a value, bound to it; undefined when the value's type has no such method. */
 export function pyMethod(obj: unknown, name: string): ((...args: unknown[]) => unknown) | undefined {
   if (obj instanceof String) obj = String(obj);
-  const table = typeof obj === 'string' ? STRING_METHODS : Array.isArray(obj) ? LIST_METHODS : isMapping(obj) ? DICT_METHODS : undefined;
+  const table =
+    typeof obj === 'string'
+      ? STRING_METHODS
+      : Array.isArray(obj)
+        ? LIST_METHODS
+        : isMapping(obj)
+          ? DICT_METHODS
+          : undefined;
   return table && Object.hasOwn(table, name) ? bind(obj, table[name]!) : undefined;
 }
 
@@ -307,7 +284,7 @@ export function pyGetAttr(obj: unknown, key: unknown): unknown {
   if (obj === null || obj === undefined) return undefined;
   if (obj instanceof String) obj = String(obj);
   if (typeof obj === 'string' || Array.isArray(obj)) {
-    if (typeof key === 'number' || (typeof key === 'boolean')) {
+    if (typeof key === 'number' || typeof key === 'boolean') {
       const len = obj.length;
       const i = num(key) < 0 ? len + num(key) : num(key);
       if (!Number.isInteger(i) || i < 0 || i >= len) return undefined;
@@ -390,7 +367,8 @@ export function formatSpec(v: unknown, spec: string): string {
   let body: string;
   const numeric = isNumber(v) && typeof v !== 'boolean' ? true : typeof v === 'boolean' && type !== undefined;
   if (!numeric) {
-    if (type && type !== 's') throw new PyError('ValueError', `Unknown format code '${type}' for object of type '${typeName(v)}'`);
+    if (type && type !== 's')
+      throw new PyError('ValueError', `Unknown format code '${type}' for object of type '${typeName(v)}'`);
     body = pyStr(v);
     if (prec !== undefined) body = body.slice(0, prec);
   } else {

@@ -61,7 +61,14 @@ export function parsePyJson(text: string): unknown {
       }
     }
     if (ch === '"') return str();
-    for (const [word, v] of [['true', true], ['false', false], ['null', null], ['NaN', NaN], ['Infinity', Infinity], ['-Infinity', -Infinity]] as const) {
+    for (const [word, v] of [
+      ['true', true],
+      ['false', false],
+      ['null', null],
+      ['NaN', NaN],
+      ['Infinity', Infinity],
+      ['-Infinity', -Infinity],
+    ] as const) {
       if (text.startsWith(word, i)) {
         i += word.length;
         return v;
@@ -91,7 +98,11 @@ function pyYamlize(doc: ReturnType<typeof parseDocument>): void {
       const source = (node as { source?: string }).source;
       if (typeof source !== 'string') return;
       if (typeof node.value === 'boolean' && /^[yYnN]$/.test(source)) node.value = source;
-      else if (typeof node.value === 'number' && Number.isInteger(node.value) && /^[-+]?(\d[\d_]*)?\.[\d_]*([eE][-+]?\d+)?$/.test(source)) {
+      else if (
+        typeof node.value === 'number' &&
+        Number.isInteger(node.value) &&
+        /^[-+]?(\d[\d_]*)?\.[\d_]*([eE][-+]?\d+)?$/.test(source)
+      ) {
         node.value = new PyFloat(node.value);
       }
     },

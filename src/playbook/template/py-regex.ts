@@ -115,7 +115,8 @@ export function expandReplacement(template: string, m: RegExpExecArray): string 
       if (!g) throw new PyError('Error', 'missing < in group reference');
       const name = g[1]!;
       const v = /^\d+$/.test(name) ? m[Number(name)] : m.groups?.[name];
-      if (!/^\d+$/.test(name) && !(m.groups && name in m.groups)) throw new PyError('Error', `unknown group name '${name}'`);
+      if (!/^\d+$/.test(name) && !(m.groups && name in m.groups))
+        throw new PyError('Error', `unknown group name '${name}'`);
       out += v ?? '';
       i += g[0].length - 1;
       continue;

@@ -94,7 +94,16 @@ interface Env {
 }
 
 const LOOKUP_CALLS = new Set(['lookup', 'query', 'q']);
-const COMPARE: Record<string, string> = { '==': '==', '===': '==', '!=': '!=', '!==': '!=', '<': '<', '>': '>', '<=': '<=', '>=': '>=' };
+const COMPARE: Record<string, string> = {
+  '==': '==',
+  '===': '==',
+  '!=': '!=',
+  '!==': '!=',
+  '<': '<',
+  '>': '>',
+  '<=': '<=',
+  '>=': '>=',
+};
 const BINARY: Record<string, string> = { Add: '+', Sub: '-', Mul: '*', Div: '/', FloorDiv: '//', Mod: '%', Pow: '**' };
 
 /** What the runtime helpers do; compiled templates call them as `runtime.rb*`. */
@@ -135,7 +144,12 @@ const helpers = {
     if (found === undefined) throw new PyError('Error', `none of the templates ${pyStr(names)} exist`);
     return found;
   },
-  rbTest(env: { getTest(name: string): (...a: unknown[]) => unknown }, name: string, value: unknown, args: unknown[]): boolean {
+  rbTest(
+    env: { getTest(name: string): (...a: unknown[]) => unknown },
+    name: string,
+    value: unknown,
+    args: unknown[],
+  ): boolean {
     return env.getTest(name)(value, ...args) === true;
   },
   rbCycle(index: number) {
@@ -149,10 +163,17 @@ const helpers = {
     sandboxedMember(obj, key);
     const v = pyGetAttr(obj, key);
     // Functions held by plain objects (a cycler's `next`) are called with no `this`; bind them to their owner.
-    return typeof v === 'function' && isMapping(obj) ? (...args: unknown[]) => (v as (...a: unknown[]) => unknown).apply(obj, args) : v;
+    return typeof v === 'function' && isMapping(obj)
+      ? (...args: unknown[]) => (v as (...a: unknown[]) => unknown).apply(obj, args)
+      : v;
   },
   /** Lookups read the caller's variables (`lookup('template')`); other calls get no `this` (sandbox). */
-  rbCallWithVars(fn: unknown, name: string, context: { getVariables(): Record<string, unknown> }, args: unknown[]): unknown {
+  rbCallWithVars(
+    fn: unknown,
+    name: string,
+    context: { getVariables(): Record<string, unknown> },
+    args: unknown[],
+  ): unknown {
     if (typeof fn !== 'function') throw new Error(`Unable to call \`${name}\`, which is not a function`);
     return (fn as (...a: unknown[]) => unknown).apply({ getVariables: () => context.getVariables() }, args);
   },
@@ -203,8 +224,16 @@ export function installPythonSemantics(): void {
   // `x is divisibleby 3`, `x is in [1, 2]`, `x is version('2', '>=')`, `x is ansible.builtin.match('a')`:
   // a test takes a call's arguments or one bare argument, as in Jinja.
   const lx = nj.lexer;
-  const bareArg = new Set([lx.TOKEN_SYMBOL, lx.TOKEN_STRING, lx.TOKEN_INT, lx.TOKEN_FLOAT, lx.TOKEN_LEFT_BRACKET, lx.TOKEN_LEFT_CURLY,
-    lx.TOKEN_BOOLEAN, lx.TOKEN_NONE]);
+  const bareArg = new Set([
+    lx.TOKEN_SYMBOL,
+    lx.TOKEN_STRING,
+    lx.TOKEN_INT,
+    lx.TOKEN_FLOAT,
+    lx.TOKEN_LEFT_BRACKET,
+    lx.TOKEN_LEFT_CURLY,
+    lx.TOKEN_BOOLEAN,
+    lx.TOKEN_NONE,
+  ]);
   parser.parseIs = function () {
     let node = this.parseCompare();
     if (!this.skipSymbol('is')) return node;
@@ -223,7 +252,12 @@ export function installPythonSemantics(): void {
       right = new nj.nodes.FunCall!(nameTok.lineno, nameTok.colno, sym, this.parseSignature());
     } else if (next && bareArg.has(next.type) && !['else', 'or', 'and', 'if', 'is', 'not', 'in'].includes(next.value)) {
       const arg = this.parsePrimary();
-      right = new nj.nodes.FunCall!(nameTok.lineno, nameTok.colno, sym, new nj.nodes.NodeList!(arg.lineno, arg.colno, [arg]));
+      right = new nj.nodes.FunCall!(
+        nameTok.lineno,
+        nameTok.colno,
+        sym,
+        new nj.nodes.NodeList!(arg.lineno, arg.colno, [arg]),
+      );
     }
     node = new nj.nodes.Is!(node.lineno, node.colno, node, right);
     return not ? new nj.nodes.Not!(node.lineno, node.colno, node) : node;
@@ -362,7 +396,8 @@ export function installPythonSemantics(): void {
   proto.compileFunCall = function (node, frame) {
     const callee = node.name!;
     const name = String(callee.value);
-    if (callee.typename !== 'Symbol' || !LOOKUP_CALLS.has(name) || frame.lookup(name)) return origFunCall.call(this, node, frame);
+    if (callee.typename !== 'Symbol' || !LOOKUP_CALLS.has(name) || frame.lookup(name))
+      return origFunCall.call(this, node, frame);
     this._emit(`(lineno = ${node.lineno}, colno = ${node.colno}, runtime.rbCallWithVars(`);
     this._compileExpression(callee, frame);
     this._emit(`, ${JSON.stringify(name)}, context, [`);
@@ -392,9 +427,19 @@ export function installPythonSemantics(): void {
       filter = arr.cond!;
       arr = arr.body!;
     }
-    const iter = synth({ typename: 'RbIter', lineno: arr.lineno, colno: arr.colno, rbIterOf: arr, rbFilter: filter, rbLoopName: node.name });
+    const iter = synth({
+      typename: 'RbIter',
+      lineno: arr.lineno,
+      colno: arr.colno,
+      rbIterOf: arr,
+      rbFilter: filter,
+      rbLoopName: node.name,
+    });
     const body = synth({ typename: 'RbIteration', lineno: node.lineno, colno: node.colno, target: node.body });
-    const wrapped = Object.assign(Object.create(Object.getPrototypeOf(node) as object) as Node, node, { arr: iter, body });
+    const wrapped = Object.assign(Object.create(Object.getPrototypeOf(node) as object) as Node, node, {
+      arr: iter,
+      body,
+    });
     this._rbLoopDepth = (this._rbLoopDepth ?? 0) + 1;
     try {
       origFor.call(this, wrapped, frame);
@@ -413,7 +458,8 @@ export function installPythonSemantics(): void {
     this._compileExpression(node.rbIterOf!, frame);
     if (node.rbFilter) {
       const name = node.rbLoopName!;
-      const names = name.typename === 'Array' ? (name.children ?? []).map((c) => String(c.value)) : [String(name.value)];
+      const names =
+        name.typename === 'Array' ? (name.children ?? []).map((c) => String(c.value)) : [String(name.value)];
       this._emit(', function(item) { var outer = frame; frame = frame.push(); try { ');
       if (names.length === 1) this._emit(`frame.set(${JSON.stringify(names[0])}, item); `);
       else names.forEach((n, i) => this._emit(`frame.set(${JSON.stringify(n)}, item[${i}]); `));
@@ -428,7 +474,9 @@ export function installPythonSemantics(): void {
     origBindings.call(this, node, arr, i, len);
     this._emitLine(`frame.set("loop.cycle", runtime.rbCycle(${String(i)}));`);
     this._emitLine(`frame.set("loop.previtem", ${String(i)} > 0 ? ${String(arr)}[${String(i)} - 1] : undefined);`);
-    this._emitLine(`frame.set("loop.nextitem", ${String(i)} < ${String(len)} - 1 ? ${String(arr)}[${String(i)} + 1] : undefined);`);
+    this._emitLine(
+      `frame.set("loop.nextitem", ${String(i)} < ${String(len)} - 1 ? ${String(arr)}[${String(i)} + 1] : undefined);`,
+    );
     this._emitLine('frame.set("loop.depth", 1); frame.set("loop.depth0", 0);');
   };
 
@@ -453,7 +501,9 @@ export function installPythonSemantics(): void {
   const origGetTemplate = proto._compileGetTemplate!;
   proto._compileGetTemplate = function (node, frame, ...rest) {
     const pick = synth({ typename: 'RbPickTemplate', lineno: node.lineno, colno: node.colno, target: node.template });
-    const wrapped = Object.assign(Object.create(Object.getPrototypeOf(node) as object) as Node, node, { template: pick });
+    const wrapped = Object.assign(Object.create(Object.getPrototypeOf(node) as object) as Node, node, {
+      template: pick,
+    });
     return origGetTemplate.call(this, wrapped, frame, ...rest);
   };
   proto.compileRbPickTemplate = function (node, frame) {

@@ -30,7 +30,8 @@ export class PyTuple<T = unknown> extends Array<T> {
 /** A Python exception raised by template code; the message reads as Python's would. */
 export class PyError extends Error {
   constructor(
-    readonly type: 'TypeError' | 'ValueError' | 'ZeroDivisionError' | 'KeyError' | 'IndexError' | 'AttributeError' | 'Error',
+    readonly type:
+      'TypeError' | 'ValueError' | 'ZeroDivisionError' | 'KeyError' | 'IndexError' | 'AttributeError' | 'Error',
     message: string,
   ) {
     super(`${type}: ${message}`);
@@ -128,7 +129,9 @@ export function pyRepr(v: unknown): string {
   }
   if (Array.isArray(v)) return `[${v.map(pyRepr).join(', ')}]`;
   if (isMapping(v)) {
-    return `{${Object.entries(v).map(([k, x]) => `${strRepr(k)}: ${pyRepr(x)}`).join(', ')}}`;
+    return `{${Object.entries(v)
+      .map(([k, x]) => `${strRepr(k)}: ${pyRepr(x)}`)
+      .join(', ')}}`;
   }
   return pyStr(v);
 }
@@ -169,7 +172,7 @@ export function pyEq(a: unknown, b: unknown): boolean {
   if (typeof a === 'string' || typeof b === 'string') return String(a) === String(b) && typeof a === typeof b;
   if (a === null || b === null) return a === b;
   if (Array.isArray(a) && Array.isArray(b)) {
-    if ((a instanceof PyTuple) !== (b instanceof PyTuple)) return false;
+    if (a instanceof PyTuple !== b instanceof PyTuple) return false;
     return a.length === b.length && a.every((x, i) => pyEq(x, b[i]));
   }
   if (isMapping(a) && isMapping(b)) {
@@ -221,7 +224,8 @@ export function pyIn(needle: unknown, haystack: unknown): boolean {
     return haystack.includes(needle);
   }
   if (Array.isArray(haystack)) return haystack.some((x) => pyEq(x, needle));
-  if (isMapping(haystack)) return (typeof needle === 'string' || typeof needle === 'number') && Object.hasOwn(haystack, String(needle));
+  if (isMapping(haystack))
+    return (typeof needle === 'string' || typeof needle === 'number') && Object.hasOwn(haystack, String(needle));
   throw new PyError('TypeError', `argument of type '${typeName(haystack)}' is not iterable`);
 }
 
@@ -250,7 +254,7 @@ export function pyBinary(op: string, a: unknown, b: unknown): unknown {
     case '+':
       if (typeof a === 'string' && typeof b === 'string') return a + b;
       if (Array.isArray(a) && Array.isArray(b)) {
-        if ((a instanceof PyTuple) !== (b instanceof PyTuple)) break;
+        if (a instanceof PyTuple !== b instanceof PyTuple) break;
         return a instanceof PyTuple ? PyTuple.of(...a, ...b) : [...a, ...b];
       }
       return numeric(op, a, b, (x, y) => x + y);
@@ -261,10 +265,16 @@ export function pyBinary(op: string, a: unknown, b: unknown): unknown {
       if ((typeof b === 'string' || Array.isArray(b)) && isInt(a)) return repeat(b, a);
       return numeric(op, a, b, (x, y) => x * y);
     case '/':
-      return numeric(op, a, b, (x, y) => {
-        if (y === 0) throw new PyError('ZeroDivisionError', 'division by zero');
-        return x / y;
-      }, true);
+      return numeric(
+        op,
+        a,
+        b,
+        (x, y) => {
+          if (y === 0) throw new PyError('ZeroDivisionError', 'division by zero');
+          return x / y;
+        },
+        true,
+      );
     case '//':
       return numeric(op, a, b, (x, y) => {
         if (y === 0) throw new PyError('ZeroDivisionError', 'integer division or modulo by zero');
@@ -275,7 +285,7 @@ export function pyBinary(op: string, a: unknown, b: unknown): unknown {
       return numeric(op, a, b, (x, y) => {
         if (y === 0) throw new PyError('ZeroDivisionError', 'integer division or modulo by zero');
         const r = x % y;
-        return r !== 0 && (r < 0) !== (y < 0) ? r + y : r;
+        return r !== 0 && r < 0 !== y < 0 ? r + y : r;
       });
     case '**':
       return numeric(op, a, b, (x, y) => x ** y, isInt(a) && isInt(b) && num(b) < 0);
@@ -305,14 +315,18 @@ export function percentFormat(fmt: string, args: unknown): string {
     if (i >= list.length) throw new PyError('TypeError', 'not enough arguments for format string');
     return list[i++];
   };
-  const out = fmt.replace(SPEC, (_m, key: string | undefined, flags: string, width?: string, prec?: string, conv?: string) => {
-    if (conv === '%') return '%';
-    const w = width === '*' ? num(next()) : width ? Number(width) : undefined;
-    const p = prec === '*' ? num(next()) : prec !== undefined ? Number(prec) : undefined;
-    const value = key !== undefined ? mapping?.[key] : next();
-    return formatOne(value, conv!, flags, w, p);
-  });
-  if (!mapping && i < list.length) throw new PyError('TypeError', 'not all arguments converted during string formatting');
+  const out = fmt.replace(
+    SPEC,
+    (_m, key: string | undefined, flags: string, width?: string, prec?: string, conv?: string) => {
+      if (conv === '%') return '%';
+      const w = width === '*' ? num(next()) : width ? Number(width) : undefined;
+      const p = prec === '*' ? num(next()) : prec !== undefined ? Number(prec) : undefined;
+      const value = key !== undefined ? mapping?.[key] : next();
+      return formatOne(value, conv!, flags, w, p);
+    },
+  );
+  if (!mapping && i < list.length)
+    throw new PyError('TypeError', 'not all arguments converted during string formatting');
   return out;
 }
 

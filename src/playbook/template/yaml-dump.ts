@@ -20,11 +20,18 @@ const WS = '\0 \t\r\n\x85\u2028\u2029';
 
 const RESOLVERS: RegExp[] = [
   /^(?:yes|Yes|YES|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF)$/,
-  /^(?:[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+][0-9]+)?|\.[0-9][0-9_]*(?:[eE][-+][0-9]+)?|[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+\.[0-9_]*|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$/,
+  new RegExp(
+    '^(?:[-+]?(?:[0-9][0-9_]*)\\.[0-9_]*(?:[eE][-+][0-9]+)?|\\.[0-9][0-9_]*(?:[eE][-+][0-9]+)?' +
+      '|[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+\\.[0-9_]*|[-+]?\\.(?:inf|Inf|INF)|\\.(?:nan|NaN|NAN))$',
+  ),
   /^(?:[-+]?0b[0-1_]+|[-+]?0[0-7_]+|[-+]?(?:0|[1-9][0-9_]*)|[-+]?0x[0-9a-fA-F_]+|[-+]?[1-9][0-9_]*(?::[0-5]?[0-9])+)$/,
   /^(?:<<)$/,
   /^(?:~|null|Null|NULL|)$/,
-  /^(?:[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]|[0-9][0-9][0-9][0-9]-[0-9][0-9]?-[0-9][0-9]?(?:[Tt]|[ \t]+)[0-9][0-9]?:[0-9][0-9]:[0-9][0-9](?:\.[0-9]*)?(?:[ \t]*(?:Z|[-+][0-9][0-9]?(?::[0-9][0-9])?))?)$/,
+  new RegExp(
+    '^(?:[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]|[0-9][0-9][0-9][0-9]-[0-9][0-9]?-[0-9][0-9]?' +
+      '(?:[Tt]|[ \\t]+)[0-9][0-9]?:[0-9][0-9]:[0-9][0-9](?:\\.[0-9]*)?' +
+      '(?:[ \\t]*(?:Z|[-+][0-9][0-9]?(?::[0-9][0-9])?))?)$',
+  ),
   /^(?:=)$/,
 ];
 
@@ -38,7 +45,13 @@ function represent(v: unknown, opts: DumpOptions): Node {
   if (v === true || v === false) return { kind: 'scalar', text: String(v), implicit: true };
   if (v instanceof PyFloat || (typeof v === 'number' && !Number.isInteger(v))) {
     const n = num(v);
-    let text = Number.isNaN(n) ? '.nan' : n === Infinity ? '.inf' : n === -Infinity ? '-.inf' : floatRepr(n).toLowerCase();
+    let text = Number.isNaN(n)
+      ? '.nan'
+      : n === Infinity
+        ? '.inf'
+        : n === -Infinity
+          ? '-.inf'
+          : floatRepr(n).toLowerCase();
     if (!text.includes('.') && text.includes('e')) text = text.replace('e', '.0e');
     return { kind: 'scalar', text, implicit: true };
   }
@@ -48,7 +61,9 @@ function represent(v: unknown, opts: DumpOptions): Node {
     return { kind: 'scalar', text, implicit: !RESOLVERS.some((r) => r.test(text)) };
   }
   const flowOf = (children: Node[]): boolean =>
-    opts.flowStyle === null || opts.flowStyle === undefined ? children.every((c) => c.kind === 'scalar') : opts.flowStyle;
+    opts.flowStyle === null || opts.flowStyle === undefined
+      ? children.every((c) => c.kind === 'scalar')
+      : opts.flowStyle;
   if (Array.isArray(v)) {
     const items = v.map((x) => represent(x, opts));
     return { kind: 'seq', items, flow: flowOf(items) };
@@ -71,7 +86,8 @@ interface Analysis {
 }
 
 function analyze(s: string): Analysis {
-  if (s === '') return { empty: true, multiline: false, allowFlowPlain: false, allowBlockPlain: true, allowSingleQuoted: true };
+  if (s === '')
+    return { empty: true, multiline: false, allowFlowPlain: false, allowBlockPlain: true, allowSingleQuoted: true };
   const chars = [...s];
   let blockIndicators = false;
   let flowIndicators = false;
@@ -108,7 +124,9 @@ function analyze(s: string): Analysis {
     if (BREAKS.includes(ch)) lineBreaks = true;
     const cp = ch.codePointAt(0)!;
     if (!(ch === '\n' || (cp >= 0x20 && cp <= 0x7e))) {
-      const printable = (cp === 0x85 || (cp >= 0xa0 && cp <= 0xd7ff) || (cp >= 0xe000 && cp <= 0xfffd) || cp >= 0x10000) && cp !== 0xfeff;
+      const printable =
+        (cp === 0x85 || (cp >= 0xa0 && cp <= 0xd7ff) || (cp >= 0xe000 && cp <= 0xfffd) || cp >= 0x10000) &&
+        cp !== 0xfeff;
       if (!printable) special = true;
     }
     if (ch === ' ') {
@@ -142,8 +160,21 @@ function analyze(s: string): Analysis {
 }
 
 const ESCAPES: Record<string, string> = {
-  '\0': '0', '\x07': 'a', '\x08': 'b', '\x09': 't', '\x0a': 'n', '\x0b': 'v', '\x0c': 'f', '\x0d': 'r', '\x1b': 'e',
-  '"': '"', '\\': '\\', '\x85': 'N', '\xa0': '_', '\u2028': 'L', '\u2029': 'P',
+  '\0': '0',
+  '\x07': 'a',
+  '\x08': 'b',
+  '\x09': 't',
+  '\x0a': 'n',
+  '\x0b': 'v',
+  '\x0c': 'f',
+  '\x0d': 'r',
+  '\x1b': 'e',
+  '"': '"',
+  '\\': '\\',
+  '\x85': 'N',
+  '\xa0': '_',
+  '\u2028': 'L',
+  '\u2029': 'P',
 };
 
 class Emitter {
@@ -324,7 +355,8 @@ class Emitter {
       const ch = end < t.length ? t[end]! : null;
       if (spaces) {
         if (ch === null || ch !== ' ') {
-          if (start + 1 === end && this.column > this.bestWidth && split && start !== 0 && end !== t.length) this.writeIndent();
+          if (start + 1 === end && this.column > this.bestWidth && split && start !== 0 && end !== t.length)
+            this.writeIndent();
           else this.write(t.slice(start, end).join(''));
           start = end;
         }
@@ -360,7 +392,8 @@ class Emitter {
     for (let end = 0; end <= t.length; end++) {
       const ch = end < t.length ? t[end]! : null;
       const cp = ch === null ? 0 : ch.codePointAt(0)!;
-      const plain = ch !== null && ((cp >= 0x20 && cp <= 0x7e) || (cp >= 0xa0 && cp <= 0xd7ff) || (cp >= 0xe000 && cp <= 0xfffd));
+      const plain =
+        ch !== null && ((cp >= 0x20 && cp <= 0x7e) || (cp >= 0xa0 && cp <= 0xd7ff) || (cp >= 0xe000 && cp <= 0xfffd));
       if (ch === null || '"\\\x85\u2028\u2029\ufeff'.includes(ch) || !plain) {
         if (start < end) {
           this.write(t.slice(start, end).join(''));
@@ -379,7 +412,13 @@ class Emitter {
           start = end + 1;
         }
       }
-      if (end > 0 && end < t.length - 1 && (ch === ' ' || start >= end) && this.column + (end - start) > this.bestWidth && split) {
+      if (
+        end > 0 &&
+        end < t.length - 1 &&
+        (ch === ' ' || start >= end) &&
+        this.column + (end - start) > this.bestWidth &&
+        split
+      ) {
         const data = `${t.slice(start, end).join('')}\\`;
         if (start < end) start = end;
         this.write(data);

@@ -1,0 +1,40 @@
+import type { ActionHost } from './action.js';
+import { done, failed, Interrupted, linkFailure, message, type Outcome } from './outcome.js';
+import { TransportError } from '../transport/transport.js';
+
+export type TextEdit = { ok: true; content: string; changed: boolean; msg: string } | { ok: false; msg: string };
+
+/**
+ * Reads a remote text file, applies an edit, and writes the result back only when it changed (never under
+ * --check), keeping the file's mode. The diff is recorded under --diff and --check.
+ */
+export async function editRemoteFile(
+  host: ActionHost,
+  path: string,
+  edit: (content: string | null) => TextEdit,
+): Promise<Outcome> {
+  const { session, timeoutMs } = host;
+  try {
+    const current = await host.bounded(() => session.readFile(path, { timeoutMs }));
+    const before = current === null ? null : current.toString('utf8');
+    const result = edit(before);
+    if (!result.ok) return failed('command', result.msg);
+    if (!result.changed) return done('ok', { stdout: result.msg });
+    const outcome = done('changed', { stdout: result.msg });
+    if (host.diff || host.check) {
+      const { createTwoFilesPatch } = await import('diff');
+      outcome.diff = createTwoFilesPatch(path, path, before ?? '', result.content);
+    }
+    if (!host.check) {
+      const found = current === null ? null : await host.bounded(() => session.stat(path, { timeoutMs }));
+      const mode = found ? found.mode.toString(8).padStart(4, '0') : undefined;
+      await host.bounded(() => session.writeFile(path, result.content, { timeoutMs, ...(mode ? { mode } : {}) }));
+    }
+    return outcome;
+  } catch (err) {
+    const link = err instanceof TransportError || err instanceof Interrupted;
+    return link
+      ? linkFailure(err, host.stopped, () => failed('command', message(err)))
+      : failed('command', `${path}: ${message(err)}`);
+  }
+}

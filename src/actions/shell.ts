@@ -1,0 +1,133 @@
+import type { YamlPath } from '../playbook/load.js';
+import { shellQuote } from '../playbook/template/ansible-filters.js';
+import type { TaskSpec } from '../playbook/types.js';
+import { defineAction, type ActionHost } from './action.js';
+import { isMap, str, stringTexts } from './args.js';
+import { done, failed, linkFailure, message, registered, type Outcome } from './outcome.js';
+
+export type ShellAction = {
+  kind: 'shell';
+  cmd: string;
+  chdir?: string;
+  executable?: string;
+  creates?: string;
+  removes?: string;
+};
+type ShellPreview = { shell: string };
+
+const OPTIONS = ['chdir', 'executable', 'creates', 'removes'] as const;
+
+/** The remote command line: the script through `/bin/sh -c` (or `executable -c`), in `chdir` when given. */
+export function shellCommandLine(a: { cmd: string; chdir?: string; executable?: string }): string {
+  const run = `${a.executable ? shellQuote(a.executable) : '/bin/sh'} -c ${shellQuote(a.cmd)}`;
+  return a.chdir ? `cd ${shellQuote(a.chdir)} && ${run}` : run;
+}
+
+/**
+ * `shell: "cmd | pipe > file"`, or `shell: {cmd, chdir, executable, creates, removes}`: a script through a
+ * shell, as Ansible's shell module. `creates`/`removes` skip it when the path already exists / is gone.
+ */
+export const shell = defineAction<ShellAction, ShellPreview>({
+  schema: {
+    title: 'Shell',
+    description: 'Run a script through /bin/sh (pipes, redirections); creates/removes make it idempotent.',
+    oneOf: [
+      { type: 'string', minLength: 1 },
+      {
+        type: 'object',
+        additionalProperties: false,
+        required: ['cmd'],
+        properties: {
+          cmd: { title: 'Script', description: 'The shell script to run.', type: 'string', minLength: 1 },
+          chdir: { title: 'Directory', description: 'Run in this remote directory.', type: 'string' },
+          executable: { title: 'Shell', description: 'The shell to run it with (default /bin/sh).', type: 'string' },
+          creates: { title: 'Creates', description: 'Skip when this remote path exists.', type: 'string' },
+          removes: { title: 'Removes', description: 'Skip when this remote path does not exist.', type: 'string' },
+        },
+      },
+    ],
+  },
+  texts: (value: unknown, at: YamlPath) =>
+    typeof value === 'string'
+      ? [{ field: 'shell', text: value, path: at, expression: false, afterRun: false }]
+      : stringTexts('shell', value, at, ['cmd', ...OPTIONS]),
+  parse(value: unknown): ShellAction {
+    if (typeof value === 'string') return { kind: 'shell', cmd: value };
+    const v = isMap(value) ? value : {};
+    const out: ShellAction = { kind: 'shell', cmd: str(v.cmd) ?? '' };
+    for (const f of OPTIONS) {
+      const s = str(v[f]);
+      if (s !== undefined) out[f] = s;
+    }
+    return out;
+  },
+  defaultName: (a) => a.cmd,
+  preview: (a, host) => ({ shell: host.text(['shell.cmd', 'shell'], a.cmd) }),
+  describe: (_a, p, redact) => [`$ ${redact(p.shell)}`],
+  json: (_a, p, redact) => ({ shell: redact(p.shell) }),
+  async run(a, task, host): Promise<Outcome> {
+    let args: ShellAction;
+    try {
+      args = render(a, task, host);
+    } catch (err) {
+      return failed('template', message(err));
+    }
+    const { session, timeoutMs } = host;
+    try {
+      for (const [path, skipWhenExists] of [
+        [args.creates, true],
+        [args.removes, false],
+      ] as const) {
+        if (path === undefined) continue;
+        const probe = await host.bounded((signal) =>
+          session.exec(`test -e ${shellQuote(path)}`, { timeoutMs, signal }),
+        );
+        if ((probe.rc === 0) === skipWhenExists) {
+          return done('ok', {
+            stdout: `skipped, since ${path} ${skipWhenExists ? 'exists' : 'does not exist'}`,
+            rc: 0,
+          });
+        }
+      }
+    } catch (err) {
+      return linkFailure(err, host.stopped, () => failed('command', message(err)));
+    }
+    if (host.check && task.checkMode !== 'run') return done('skipped', { would_run: true });
+    let res;
+    try {
+      res = await host.bounded((signal) => session.exec(shellCommandLine(args), { timeoutMs, signal }));
+    } catch (err) {
+      return linkFailure(err, host.stopped, () => failed('command', message(err)));
+    }
+    const seen = done('changed', { rc: res.rc, stdout: res.stdout, stderr: res.stderr });
+    const vars = { ...host.vars, ...registered(seen), ...(task.register ? { [task.register]: registered(seen) } : {}) };
+    const holds = (exprs: string[]) => exprs.every((e) => host.renderer.test(e, vars));
+    let isFailed: boolean;
+    let changed: boolean;
+    try {
+      isFailed = task.failedWhen ? holds(task.failedWhen) : res.rc !== 0;
+      changed = task.changedWhen ? holds(task.changedWhen) : true;
+    } catch (err) {
+      return failed('expression', message(err), { rc: res.rc, stdout: res.stdout, stderr: res.stderr });
+    }
+    if (isFailed) {
+      const why = task.failedWhen
+        ? 'failed_when matched'
+        : res.rc === null
+          ? 'ended by a signal'
+          : `exit status ${res.rc}`;
+      return failed('command', why, { rc: res.rc, stdout: res.stdout, stderr: res.stderr });
+    }
+    return { ...seen, status: changed ? 'changed' : 'ok', changed };
+  },
+});
+
+function render(a: ShellAction, task: TaskSpec, host: ActionHost): ShellAction {
+  const r = (field: string, s: string): string => host.renderer.text(task, [`shell.${field}`, 'shell'], s, host.vars);
+  const out: ShellAction = { kind: 'shell', cmd: r('cmd', a.cmd) };
+  for (const f of OPTIONS) {
+    const s = a[f];
+    if (s !== undefined) out[f] = r(f, s);
+  }
+  return out;
+}

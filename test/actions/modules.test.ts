@@ -1,0 +1,160 @@
+import { execFile } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RunReport, TaskResult } from '../../src/engine/results.js';
+import { runCli } from '../support/cli.js';
+import { startSshd, type Sshd } from '../support/sshd.js';
+
+/**
+ * The file and shell modules against a real OpenSSH server: a first run changes the host, a second run
+ * changes nothing, --check leaves the host exactly as it was and says what would change, --diff shows it.
+ */
+
+const run = promisify(execFile);
+let sshd: Sshd;
+let dir: string;
+let inventory: string;
+let work: string;
+
+beforeAll(async () => {
+  sshd = await startSshd();
+  dir = mkdtempSync(join(tmpdir(), 'runbook-modules-'));
+  work = sshd.workDir;
+  inventory = join(dir, 'inventory.yml');
+  writeFileSync(
+    inventory,
+    [
+      'all:',
+      '  vars:',
+      `    user: ${JSON.stringify(sshd.user)}`,
+      `    key_file: ${JSON.stringify(sshd.keyPath)}`,
+      `    known_hosts: ${JSON.stringify(sshd.knownHostsPath)}`,
+      '  hosts:',
+      `    box: { host: 127.0.0.1, port: ${sshd.port} }`,
+      '',
+    ].join('\n'),
+  );
+  mkdirSync(join(dir, 'files'));
+  writeFileSync(join(dir, 'files', 'motd'), 'Welcome, managed by runbook\n');
+}, 60_000);
+
+afterAll(async () => {
+  await sshd?.stop();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+async function apply(tasks: string[], ...flags: string[]): Promise<TaskResult[]> {
+  const site = join(dir, 'site.yml');
+  writeFileSync(site, ['- hosts: all', '  tasks:', ...tasks.map((t) => `    ${t}`), ''].join('\n'));
+  const r = await runCli(['apply', site, '-i', inventory, '--json', '--run-dir', dir, ...flags]);
+  const report = JSON.parse(r.stdout) as RunReport;
+  return report.hosts[0]!.tasks;
+}
+
+/** The remote tree under the work directory: every path with its type, mode and content. */
+async function snapshot(): Promise<string> {
+  const { stdout } = await run('sh', [
+    '-c',
+    `cd ${work} && find . -printf '%p %y %m\\n' | sort && find . -type f -exec sh -c 'echo "== $1"; cat "$1"' _ {} \\;`,
+  ]);
+  return stdout;
+}
+
+const statuses = (tasks: TaskResult[]) => tasks.map((t) => t.status);
+
+describe('modules on a real host', () => {
+  it('are idempotent, change nothing under --check and show diffs', async () => {
+    const tasks = [
+      '- name: conf dir',
+      `  file: { path: ${work}/etc, state: directory, mode: "0750" }`,
+      // force: false, since the edits below change the file after it is first written (as in Ansible).
+      '- name: config',
+      `  copy: { content: "port 8080\\nworkers 4\\n", dest: ${work}/etc/app.conf, mode: "0640", force: false }`,
+      '- name: motd',
+      `  copy: { src: motd, dest: ${work}/etc/ }`,
+      '- name: tune workers',
+      `  lineinfile: { path: ${work}/etc/app.conf, regexp: "^workers ", line: "workers 8" }`,
+      '- name: extra block',
+      `  blockinfile: { path: ${work}/etc/app.conf, block: "log info\\nlog_dir /var/log" }`,
+      '- name: link',
+      `  file: { path: ${work}/current, src: ${work}/etc, state: link }`,
+      '- name: stamp',
+      `  shell: { cmd: "date > stamp && echo made", chdir: ${work}, creates: ${work}/stamp }`,
+      '- name: say',
+      '  debug: { msg: "host {{ inventory_hostname }}" }',
+    ];
+    const empty = await snapshot();
+    const check = await apply(tasks, '--check', '--diff');
+    expect(await snapshot()).toBe(empty);
+    expect(check.find((t) => t.name === 'config')?.diff).toContain('+workers 4');
+
+    const first = await apply(tasks, '--diff');
+    expect(statuses(first)).toEqual([
+      'changed',
+      'changed',
+      'changed',
+      'changed',
+      'changed',
+      'changed',
+      'changed',
+      'ok',
+    ]);
+    expect(first.find((t) => t.name === 'tune workers')?.diff).toMatch(/-workers 4\n\+workers 8/);
+    expect(first.find((t) => t.name === 'say')?.stdout).toBe('host box');
+    const made = await snapshot();
+    expect(made).toContain(
+      '== ./etc/app.conf\nport 8080\nworkers 8\n# BEGIN ANSIBLE MANAGED BLOCK\nlog info\nlog_dir /var/log\n# END ANSIBLE MANAGED BLOCK\n',
+    );
+    expect(made).toContain('./etc d 750');
+    expect(made).toContain('./etc/app.conf f 640');
+    expect(made).toContain('== ./etc/motd\nWelcome, managed by runbook\n');
+
+    const second = await apply(tasks);
+    expect(statuses(second)).toEqual(['ok', 'ok', 'ok', 'ok', 'ok', 'ok', 'ok', 'ok']);
+    expect(await snapshot()).toBe(made);
+
+    const recheck = await apply(tasks, '--check');
+    expect(statuses(recheck)).toEqual(['ok', 'ok', 'ok', 'ok', 'ok', 'ok', 'ok', 'ok']);
+  });
+
+  it('remove what state: absent names, once', async () => {
+    const tasks = [
+      '- name: drop line',
+      `  lineinfile: { path: ${work}/etc/app.conf, regexp: "^port", state: absent }`,
+      '- name: drop block',
+      `  blockinfile: { path: ${work}/etc/app.conf, state: absent }`,
+      '- name: drop link',
+      `  file: { path: ${work}/current, state: absent }`,
+    ];
+    expect(statuses(await apply(tasks))).toEqual(['changed', 'changed', 'changed']);
+    expect(statuses(await apply(tasks))).toEqual(['ok', 'ok', 'ok']);
+    expect(await snapshot()).toContain('== ./etc/app.conf\nworkers 8\n');
+  });
+
+  it('set facts, stat paths and pass both to later tasks, with stdout_lines', async () => {
+    const tasks = [
+      '- name: facts',
+      '  set_fact: { ports: "{{ [80, 443] }}", greeting: "hi {{ inventory_hostname }}" }',
+      '- name: look',
+      `  stat: { path: ${work}/etc/app.conf }`,
+      '  register: st',
+      '- name: missing',
+      `  stat: { path: ${work}/nope }`,
+      '  register: gone',
+      '- name: use',
+      '  shell: "echo {{ greeting }} {{ ports | join(\',\') }} {{ st.stat.exists }} {{ st.stat.mode }} {{ gone.stat.exists }}"',
+      '  register: out',
+      '  changed_when: false',
+      '- name: raw',
+      '  raw: "echo raw-{{ out.stdout_lines | length }}-{{ ports[1] + 1 }}"',
+      '  changed_when: false',
+    ];
+    const results = await apply(tasks);
+    expect(statuses(results)).toEqual(['ok', 'ok', 'ok', 'ok', 'ok']);
+    expect(results[3]!.stdout).toBe('hi box 80,443 True 0640 False\n');
+    expect(results[4]!.stdout).toBe('raw-1-444\n');
+  });
+});
