@@ -161,7 +161,8 @@ function resumePoint(runDir: string, playbook: string, runId: string | undefined
 function resumeNote(resume: ReturnType<typeof hostsToResume>, playbook: string, asked: string | undefined): string {
   const why = asked === undefined ? `the latest recorded run of ${playbook}` : 'named on the command line';
   const started = resume.meta.created.replace('T', ' ').replace(/\.\d+Z$|Z$/, '');
-  const left = `${resume.hosts.length} of its ${resume.targeted.length} host${resume.targeted.length === 1 ? '' : 's'} unfinished`;
+  const targeted = resume.targeted.length;
+  const left = `${resume.hosts.length} of its ${targeted} host${targeted === 1 ? '' : 's'} unfinished`;
   const others = asked === undefined ? '; runbook runs lists every run, --resume RUN_ID picks another' : '';
   return `resuming run ${resume.runId} (${why}, started ${started} UTC): ${left}${others}\n`;
 }

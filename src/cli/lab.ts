@@ -104,6 +104,7 @@ export async function lab(argv: string[], io: Io): Promise<number> {
     const n = running.hosts.filter((h) => targetMatches(target, h.name, h.site)).length;
     return `${n} device${n === 1 ? '' : 's'}`;
   };
+  const seeded = seed === undefined ? '' : ` (seed ${seed})`;
   const q = (s: string) => (/^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`);
   // Listening before "ready" is printed: a script that signals as soon as it reads "ready" must stop the lab
   // cleanly, not kill it with its temporary files left behind.
@@ -122,7 +123,7 @@ export async function lab(argv: string[], io: Io): Promise<number> {
       `  inventory    ${running.inventoryPath}`,
       `  known_hosts  ${running.knownHostsPath}`,
       `  key          ${running.keyPath} (user ${running.user}, password ${running.password})`,
-      `  faults       ${faults.length > 0 ? faults.map((f) => `${f} (${affected(f)})`).join(', ') : 'none'}${seed === undefined ? '' : ` (seed ${seed})`}`,
+      `  faults       ${faults.length > 0 ? faults.map((f) => `${f} (${affected(f)})`).join(', ') : 'none'}${seeded}`,
       ...(platform
         ? [`  platform     ${platform} (enable password ${running.enablePassword}: export ${LAB_ENABLE_ENV}=${running.enablePassword})`]
         : []),

@@ -80,7 +80,9 @@ function missingConnectionFiles(
   if (named && c.hostKeyChecking === 'strict' && !exists(c.knownHosts)) {
     out.push({
       loc: whereSet(inv, host, KNOWN_HOSTS),
-      message: `known_hosts "${c.knownHosts}" does not exist: with host_key_checking strict every connection would be refused`,
+      message:
+        `known_hosts "${c.knownHosts}" does not exist: ` +
+        'with host_key_checking strict every connection would be refused',
     });
   }
   return out;

@@ -143,7 +143,8 @@ function settingsLines(spec: PlaySpec): string[] {
   const b = spec.breaker;
   const breaker = b
     ? `breaker per ${b.scope === 'play' ? 'play' : b.scope}: opens after ${b.failureThreshold} failed hosts in a row, ` +
-      `half-open after ${formatDuration(b.cooldownMs)}, closes after ${b.successThreshold} successful probe${b.successThreshold === 1 ? '' : 's'}, ` +
+      `half-open after ${formatDuration(b.cooldownMs)}, ` +
+      `closes after ${b.successThreshold} successful probe${b.successThreshold === 1 ? '' : 's'}, ` +
       `on_open ${b.onOpen}`
     : 'breaker none';
   return [`  ${pace.join(', ')}`, `  ${budget.join(', ')}`, `  ${breaker}`];
@@ -173,7 +174,8 @@ function describeTask(t: PlannedTask, redactor: Redactor): string[] {
 }
 
 function hostList(names: string[], max = 12): string {
-  return names.length <= max ? names.join(', ') : `${names.slice(0, max).join(', ')}, … (+${names.length - max} more)`;
+  if (names.length <= max) return names.join(', ');
+  return `${names.slice(0, max).join(', ')}, … (+${names.length - max} more)`;
 }
 
 const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
@@ -229,14 +231,14 @@ function groupLines(g: HostGroup, previous: HostGroup | undefined, redactor: Red
   return lines;
 }
 
+const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
+
 /** The plan as `runbook plan` prints it. */
 export function planText(plan: Plan, redactor: Redactor): string {
   const lines: string[] = [];
   for (const play of plan.plays) {
     const n = play.hosts.size;
-    lines.push(
-      `PLAY ${play.name}  (${n} host${n === 1 ? '' : 's'}, ${play.batches.length} batch${play.batches.length === 1 ? '' : 'es'})`,
-    );
+    lines.push(`PLAY ${play.name}  (${plural(n, 'host')}, ${plural(play.batches.length, 'batch', 'batches')})`);
     lines.push(...settingsLines(play.spec));
     play.batches.forEach((b, i) => lines.push(`  batch ${i + 1}/${play.batches.length} (${b.length}): ${hostList(b)}`));
     let previous: HostGroup | undefined;

@@ -62,7 +62,9 @@ export function findBlockProblem(source: string): BlockProblem | null {
     if (!top) return { message: `"{% ${tag} %}" closes no open block`, ...at };
     if (CLOSERS[top.tag] !== tag) {
       return {
-        message: `"{% ${tag} %}" found where "{% ${top.tag} %}" (opened at ${top.line}:${top.col}) needs "{% ${CLOSERS[top.tag]} %}"`,
+        message:
+          `"{% ${tag} %}" found where "{% ${top.tag} %}" (opened at ${top.line}:${top.col}) ` +
+          `needs "{% ${CLOSERS[top.tag]} %}"`,
         ...at,
       };
     }
