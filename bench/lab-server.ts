@@ -13,6 +13,7 @@ const { values } = parseArgs({
     fault: { type: 'string', multiple: true, default: [] },
     latency: { type: 'string', default: '0' },
     seed: { type: 'string', default: '1' },
+    'jump-per-site': { type: 'boolean', default: false },
   },
 });
 
@@ -22,6 +23,7 @@ const lab = await startLab({
   faults: values.fault,
   latencyMs: Number(values.latency),
   seed: Number(values.seed),
+  jumpPerSite: values['jump-per-site'],
 });
 
 let stopping = false;

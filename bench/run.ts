@@ -101,9 +101,16 @@ interface LabServer {
   stop(): Promise<void>;
 }
 
-async function startLabServer(opts: { hosts: number; sites: number; faults?: string[]; latencyMs?: number }): Promise<LabServer> {
+async function startLabServer(opts: {
+  hosts: number;
+  sites: number;
+  faults?: string[];
+  latencyMs?: number;
+  jumpPerSite?: boolean;
+}): Promise<LabServer> {
   const args = ['--import', 'tsx', join(ROOT, 'bench/lab-server.ts'), '--hosts', String(opts.hosts), '--sites', String(opts.sites)];
   for (const f of opts.faults ?? []) args.push('--fault', f);
+  if (opts.jumpPerSite) args.push('--jump-per-site');
   args.push('--latency', String(opts.latencyMs ?? 0), '--seed', '1');
   // stdin stays open as a lifeline: the lab stops itself when this process goes away.
   const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['pipe', 'pipe', 'inherit'] });
@@ -136,7 +143,11 @@ async function startLabServer(opts: { hosts: number; sites: number; faults?: str
 }
 
 /** A throwaway playbook for one scenario; the bench's playbooks are generated so each figure says exactly what ran. */
-function writePlaybook(dir: string, name: string, play: { forks: number; connectTimeout: string; breaker: boolean }): string {
+function writePlaybook(
+  dir: string,
+  name: string,
+  play: { forks: number; connectTimeout: string; breaker: boolean; vars?: string[] },
+): string {
   const breaker = play.breaker
     ? ['  breaker:', '    scope: site', '    failure_threshold: 3', '    cooldown: 10m', '    on_open: skip']
     : [];
@@ -146,6 +157,7 @@ function writePlaybook(dir: string, name: string, play: { forks: number; connect
     `  forks: ${play.forks}`,
     `  connect_timeout: ${play.connectTimeout}`,
     ...breaker,
+    ...(play.vars ? ['  vars:', ...play.vars.map((v) => `    ${v}`)] : []),
     '  tasks:',
     ...COMMANDS.flatMap((c, i) => [`    - name: step ${i + 1}`, `      command: ${JSON.stringify(c)}`]),
   ];
@@ -161,15 +173,23 @@ function plan(playbook: string, inventory: string): Plan {
 }
 
 /** runbook's side: a run as `runbook apply` makes it, with no output but a counter of finished hosts. */
-async function runbookRun(p: Plan, timeoutMs: number): Promise<{ wallMs: number; report: RunReport; hostsEnded: number }> {
+async function runbookRun(
+  p: Plan,
+  timeoutMs: number,
+): Promise<{ wallMs: number; report: RunReport; hostsEnded: number; jumpLogins: number }> {
   let hostsEnded = 0;
   const listener = (e: RunEvent) => {
     if (e.type === 'host_end') hostsEnded++;
   };
   const started = performance.now();
-  const applied = await deadline(runApply(p, { io: processIo(), playbook: p.playbook, outputs: null, listener }), timeoutMs, 'runbook run');
+  const applied = await deadline(
+    runApply(p, { io: processIo(), playbook: p.playbook, outputs: null, listener }),
+    timeoutMs,
+    'runbook run',
+  );
   if (applied.report === null) throw new Error(applied.message);
-  return { wallMs: performance.now() - started, report: applied.report, hostsEnded };
+  const jumpLogins = (applied.report.jumps ?? []).reduce((n, j) => n + j.logins, 0);
+  return { wallMs: performance.now() - started, report: applied.report, hostsEnded, jumpLogins };
 }
 
 function bareTargets(p: Plan): BareTarget[] {
@@ -220,6 +240,62 @@ async function throughput(dir: string, hosts: number, forks: number): Promise<vo
       goal: '<= 1.15',
       pass: ratio <= 1.15,
       detail: `runbook ${round(median(ours))} ms, bare ${round(median(bare))} ms (median of ${REPEATS}, after a warm-up round)`,
+    });
+  } finally {
+    await lab.stop();
+  }
+}
+
+/**
+ * The same devices reached through one jump host per site and directly: what the shared jump connections
+ * cost in wall time, and how many jump logins a run makes (one per jump connection, not one per device).
+ */
+async function jumpHosts(dir: string, hosts: number, jumps: number, forks: number): Promise<void> {
+  const name = `jump hosts: ${hosts} devices behind ${jumps} jump hosts vs direct, 50 ms latency, forks ${forks}`;
+  const lab = await startLabServer({ hosts, sites: jumps, latencyMs: 50, jumpPerSite: true });
+  try {
+    const common = { forks, connectTimeout: '30s', breaker: false };
+    const via = plan(writePlaybook(dir, 'jump-via', common), lab.inventoryPath);
+    // Play vars rank above the inventory's: `jump: none` sends the same devices direct.
+    const direct = plan(writePlaybook(dir, 'jump-direct', { ...common, vars: ['jump: none'] }), lab.inventoryPath);
+    const budget = 60_000 + hosts * 200;
+    const check = (r: Awaited<ReturnType<typeof runbookRun>>, what: string): void => {
+      const good = r.report.summary.ok + r.report.summary.changed;
+      if (good !== hosts) throw new Error(`${what}: only ${good}/${hosts} hosts ok (${JSON.stringify(r.report.summary)})`);
+    };
+    await runbookRun(via, budget);
+    await runbookRun(direct, budget);
+    const viaMs: number[] = [];
+    const directMs: number[] = [];
+    const logins: number[] = [];
+    for (let i = 0; i < REPEATS; i++) {
+      const order = i % 2 === 0 ? ['via', 'direct'] : ['direct', 'via'];
+      for (const side of order) {
+        if (side === 'via') {
+          const r = await runbookRun(via, budget);
+          check(r, 'through jump hosts');
+          viaMs.push(r.wallMs);
+          logins.push(r.jumpLogins);
+        } else {
+          const r = await runbookRun(direct, budget);
+          check(r, 'direct');
+          if (r.jumpLogins !== 0) throw new Error(`direct run logged in to ${r.jumpLogins} jump hosts`);
+          directMs.push(r.wallMs);
+        }
+      }
+    }
+    const ratio = median(viaMs) / median(directMs);
+    raw.jump_hosts = { via_ms: viaMs.map((x) => round(x)), direct_ms: directMs.map((x) => round(x)), jump_logins: logins };
+    figure({
+      name,
+      value: round(ratio, 2),
+      unit: 'x direct',
+      goal: '-',
+      pass: null,
+      detail:
+        `through jump hosts ${round(median(viaMs))} ms, direct ${round(median(directMs))} ms ` +
+        `(median of ${REPEATS}); jump logins per run ${logins.join(', ')} for ${hosts} devices ` +
+        `(the play runs one site's devices together: forks/10 channels per jump connection per jump host)`,
     });
   } finally {
     await lab.stop();
@@ -281,6 +357,25 @@ async function memoryValidate(): Promise<void> {
     goal: '<= 250 MB',
     pass: processMb <= 250,
     detail: `${res.hosts} hosts in ${round(res.wallMs)} ms; benchValidate's own sample ${round(res.peakRssMb)} MB (process figure includes the tsx loader)`,
+  });
+}
+
+async function inventoryLoad(): Promise<void> {
+  const name = 'inventory: 100,000 hosts in one group (load, pattern, vars)';
+  const entry = `import { benchInventory } from ${JSON.stringify(join(ROOT, 'bench/inventory-group.ts'))}; `
+    + 'process.stdout.write(JSON.stringify(benchInventory(100000)));';
+  const r = await runChild(['--import', MAXRSS_HOOK, '--import', 'tsx', '--input-type=module', '-e', entry], { timeoutMs: 300_000 });
+  if (r.code !== 0) throw new Error(`benchInventory exited ${r.code}: ${r.stderr.trim().split('\n').slice(-3).join(' ')}`);
+  const res = JSON.parse(r.stdout) as { hosts: number; loadMs: number; varsMs: number; wallMs: number; cpuMs: number };
+  const rssMb = r.maxRssKb === null ? null : r.maxRssKb / 1024;
+  raw.inventory_100k = { ...res, process_max_rss_mb: rssMb === null ? null : round(rssMb) };
+  figure({
+    name,
+    value: round(res.wallMs),
+    unit: 'ms',
+    goal: '<= 5 s, <= 1 GB',
+    pass: res.wallMs <= 5000 && rssMb !== null && rssMb <= 1024,
+    detail: `load ${round(res.loadMs)} ms, vars ${round(res.varsMs)} ms, CPU ${round(res.cpuMs)} ms; peak RSS ${rssMb === null ? '?' : round(rssMb)} MB`,
   });
 }
 
@@ -412,8 +507,10 @@ async function main(): Promise<number> {
     const steps: [string, string, () => Promise<void>][] = [
       ['throughput 100', '<= 1.15', () => throughput(dir, 100, 20)],
       ['throughput 1000', '<= 1.15', () => throughput(dir, 1000, 100)],
+      ['jump hosts', '-', () => jumpHosts(dir, 200, 4, 40)],
       ['fail-fast', '<= 0.3', () => failFast(dir, (process.env.BENCH_FAILFAST_FORKS ?? '50,10').split(',').map(Number))],
       ['memory validate', '<= 250 MB', memoryValidate],
+      ['inventory 100k', '<= 5 s, <= 1 GB', inventoryLoad],
       ['memory apply', '<= 250 MB', () => (built ? memoryApply(dir) : Promise.reject(new Error('no build')))],
       ['start-up', '<= 300 ms', () => (built ? startup() : Promise.reject(new Error('no build')))],
       ['lab', '-', labFigures],

@@ -17,11 +17,16 @@ export interface DemoOptions {
   sites: number;
   faults: string[];
   seed: number;
+  /** A jump host in front of each site (`npm run demo -- --jump-per-site`). */
+  jumpPerSite?: boolean;
   io: Io;
 }
 
 /** The default trouble: site4 never answers, r007 (site1's) fails half its commands, the same way every run. */
 export const DEMO_DEFAULTS: Omit<DemoOptions, 'io'> = { hosts: 100, sites: 5, faults: ['site4:hang', 'r007:flaky:0.5'], seed: 7 };
+
+/** With jump hosts, the dead part of the network is site4's jump host rather than its devices. */
+export const DEMO_JUMP_FAULTS = ['jump-site4:hang', 'r007:flaky:0.5'];
 
 export interface DemoOutcome {
   code: number;
@@ -31,10 +36,17 @@ export interface DemoOutcome {
 }
 
 export async function runDemo(opts: DemoOptions): Promise<DemoOutcome> {
-  const lab = await startLab({ hosts: opts.hosts, sites: opts.sites, faults: opts.faults, seed: opts.seed });
+  const lab = await startLab({
+    hosts: opts.hosts,
+    sites: opts.sites,
+    faults: opts.faults,
+    seed: opts.seed,
+    jumpPerSite: opts.jumpPerSite ?? false,
+  });
   const devices = lab.hosts;
   try {
-    opts.io.err(`lab: ${lab.hosts.length} devices in ${opts.sites} sites on 127.0.0.1 (faults: ${opts.faults.join(', ')})\n`);
+    const jumps = lab.jumps.length > 0 ? `, each site behind its jump host` : '';
+    opts.io.err(`lab: ${lab.hosts.length} devices in ${opts.sites} sites${jumps} on 127.0.0.1 (faults: ${opts.faults.join(', ')})\n`);
     const { plan, diagnostics } = loadPlan({ playbook: DEMO_PLAYBOOK, inventory: lab.inventoryPath });
     if (!plan) {
       for (const d of diagnostics) opts.io.err(`${d.file}:${d.line}:${d.col}: ${d.message}\n`);
@@ -49,6 +61,8 @@ export async function runDemo(opts: DemoOptions): Promise<DemoOutcome> {
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const { code } = await runDemo({ ...DEMO_DEFAULTS, io: processIo() });
+  const jumpPerSite = process.argv.includes('--jump-per-site');
+  const faults = jumpPerSite ? DEMO_JUMP_FAULTS : DEMO_DEFAULTS.faults;
+  const { code } = await runDemo({ ...DEMO_DEFAULTS, faults, jumpPerSite, io: processIo() });
   process.exitCode = code;
 }

@@ -66,3 +66,42 @@ describe('the demo', () => {
     expect(stillListening).toHaveLength(0);
   }, 60_000);
 });
+
+describe('the demo with a jump host per site', () => {
+  const dirs: string[] = [];
+  afterEach(() => dirs.splice(0).forEach((d) => rmSync(d, { recursive: true, force: true })));
+
+  it('a hanging jump host: its site fails as one jump fact, the others go through one login each', async () => {
+    const cwd = mkdtempSync(join(tmpdir(), 'runbook-demo-jump-test-'));
+    dirs.push(cwd);
+    const io = memoryIo({ cwd });
+    const { code, report, devices } = await runDemo({
+      hosts: 20,
+      sites: 4,
+      faults: ['jump-site3:hang'],
+      seed: 1,
+      jumpPerSite: true,
+      io,
+    });
+    const siteOf = new Map(devices.map((d) => [d.name, d.site]));
+    const site3 = report!.hosts.filter((h) => siteOf.get(h.name) === 'site3');
+    expect(site3.map((h) => `${h.name}:${h.status}:${h.reason}`)).toEqual([
+      'r003:unreachable:jump',
+      'r007:unreachable:jump',
+      'r011:unreachable:jump',
+      'r015:skipped:breaker_open',
+      'r019:skipped:breaker_open',
+    ]);
+    const healthy = report!.hosts.filter((h) => siteOf.get(h.name) !== 'site3');
+    for (const h of healthy) expect(['ok', 'changed'], `${h.name}: ${h.status} ${h.reason}`).toContain(h.status);
+    // Each working site's jump host: one login for its five devices; the hanging one: one failed attempt.
+    expect(report!.jumps!.map((j) => [j.devices, j.logins, j.failures]).sort()).toEqual([
+      [3, 0, 1],
+      [5, 1, 0],
+      [5, 1, 0],
+      [5, 1, 0],
+    ]);
+    expect(io.stdout()).toMatch(/jump host/);
+    expect(code).toBe(3);
+  }, 60_000);
+});

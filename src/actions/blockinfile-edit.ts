@@ -17,7 +17,7 @@ export interface BlockInFileArgs {
   create?: boolean;
 }
 
-export type BlockEdit = { ok: true; content: string; changed: boolean; msg: string } | { ok: false; msg: string };
+type BlockEdit = { ok: true; content: string; changed: boolean; msg: string } | { ok: false; msg: string };
 
 const DEFAULT_MARKER = '# {mark} ANSIBLE MANAGED BLOCK';
 

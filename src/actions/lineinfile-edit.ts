@@ -19,7 +19,7 @@ export interface LineInFileArgs {
   create?: boolean;
 }
 
-export type LineEdit =
+type LineEdit =
   { ok: true; content: string; changed: boolean; msg: string; found?: number } | { ok: false; msg: string };
 
 /** Python's bytes.readlines(): lines split after each `\n`, endings kept. */

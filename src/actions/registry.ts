@@ -7,11 +7,16 @@ import { debug } from './debug.js';
 import { fail } from './fail.js';
 import { file } from './file.js';
 import { lineinfile } from './lineinfile.js';
+import { pause } from './pause.js';
 import { raw } from './raw.js';
+import { script } from './script.js';
 import { set_fact } from './set_fact.js';
 import { shell } from './shell.js';
+import { slurp } from './slurp.js';
 import { stat } from './stat.js';
 import { template } from './template.js';
+import { wait_for } from './wait_for.js';
+import { wait_for_connection } from './wait_for_connection.js';
 
 /**
  * Every action a task may name, by its task key. The loader, the planner, the host runner and `runbook plan`
@@ -32,6 +37,11 @@ export const ACTIONS: Readonly<Record<string, Action>> = {
   stat,
   raw,
   blockinfile,
+  wait_for,
+  pause,
+  slurp,
+  script,
+  wait_for_connection,
 };
 
 /** The action a task names. The loader admits only registered actions, so a miss is a bug. */

@@ -2,7 +2,7 @@ import type { ActionHost } from './action.js';
 import { done, failed, Interrupted, linkFailure, message, type Outcome } from './outcome.js';
 import { TransportError } from '../transport/transport.js';
 
-export type TextEdit = { ok: true; content: string; changed: boolean; msg: string } | { ok: false; msg: string };
+type TextEdit = { ok: true; content: string; changed: boolean; msg: string } | { ok: false; msg: string };
 
 /**
  * Reads a remote text file, applies an edit, and writes the result back only when it changed (never under

@@ -5,7 +5,7 @@ import { defineAction, type ActionHost } from './action.js';
 import { isMap, str, stringTexts } from './args.js';
 import { done, failed, linkFailure, message, registered, type Outcome } from './outcome.js';
 
-export type ShellAction = {
+type ShellAction = {
   kind: 'shell';
   cmd: string;
   chdir?: string;
@@ -18,7 +18,7 @@ type ShellPreview = { shell: string };
 const OPTIONS = ['chdir', 'executable', 'creates', 'removes'] as const;
 
 /** The remote command line: the script through `/bin/sh -c` (or `executable -c`), in `chdir` when given. */
-export function shellCommandLine(a: { cmd: string; chdir?: string; executable?: string }): string {
+function shellCommandLine(a: { cmd: string; chdir?: string; executable?: string }): string {
   const run = `${a.executable ? shellQuote(a.executable) : '/bin/sh'} -c ${shellQuote(a.cmd)}`;
   return a.chdir ? `cd ${shellQuote(a.chdir)} && ${run}` : run;
 }

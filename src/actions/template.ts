@@ -3,6 +3,7 @@ import type { createTwoFilesPatch as Patch } from 'diff';
 import type { LoadedYaml, YamlPath } from '../playbook/load.js';
 import { fileMode } from '../playbook/playbook.js';
 import { defineAction } from './action.js';
+import { fileDiff } from './file-diff.js';
 import { done, failed, Interrupted, linkFailure, message, type Outcome } from './outcome.js';
 import { TransportError } from '../transport/transport.js';
 
@@ -77,9 +78,9 @@ export const template = defineAction<TemplateArgs, TemplatePreview>({
   describe(_a, { template: t }, redact) {
     const mode = t.mode ? ` (mode ${t.mode})` : '';
     const body = redact(t.content).replace(/\n$/, '').split('\n').map((l) => `| ${l}`);
-    return [`template ${t.src} -> ${t.dest}${mode}`, ...body];
+    return [`template ${t.src} -> ${redact(t.dest)}${mode}`, ...body];
   },
-  json: (_a, { template: t }, redact) => ({ template: { ...t, content: redact(t.content) } }),
+  json: (_a, { template: t }, redact) => ({ template: { ...t, dest: redact(t.dest), content: redact(t.content) } }),
 
   async run(a, task, host): Promise<Outcome> {
     let dest: string;
@@ -113,7 +114,7 @@ export const template = defineAction<TemplateArgs, TemplatePreview>({
         // Gone between the read and the stat: the upload below puts it back, with its mode.
       }
       const outcome = done('changed');
-      if (host.diff || host.check) outcome.diff = createTwoFilesPatch(dest, dest, current?.toString('utf8') ?? '', content);
+      if (host.diff || host.check) outcome.diff = await fileDiff(dest, current, wanted);
       if (!host.check) await host.bounded(() => session.writeFile(dest, wanted, { timeoutMs, ...(mode ? { mode } : {}) }));
       return outcome;
     } catch (err) {

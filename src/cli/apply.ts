@@ -1,16 +1,17 @@
 import { resolve } from 'node:path';
-import { EXIT, UsageError, parseFlags, positiveInt } from './args.js';
+import { EXIT, UsageError, existingFile, limitPattern, parseFlags, positiveInt } from './args.js';
 import { INVENTORY_FLAGS, INVENTORY_HELP, inventoryInputs, planInputs, printWarnings } from './inventory-flags.js';
 import type { Io } from '../report/io.js';
 import { loadPlan } from '../engine/load-plan.js';
 import type { Plan } from '../engine/plan-model.js';
 import { formatDiagnostic } from '../playbook/diagnostic.js';
-import { hostsToResume, RunNotFoundError } from '../report/journal.js';
+import { canonicalPath, hostsToResume, RunNotFoundError } from '../report/journal.js';
+import { JournalError } from '../report/journal-line.js';
 import { outputFileProblem } from '../report/writable.js';
 import { runApply } from './run-apply.js';
 
-export const HELP = `usage: runbook apply PLAYBOOK [-i SRC]... [-e VARS]... [-l PATTERN] [-C] [-D] [-f N] [-v]
-                     [--report-file FILE] [--junit FILE] [--json] [--resume [RUN_ID]] [--run-dir DIR]
+export const HELP = `usage: runbook apply PLAYBOOK [-i SRC]... [-e VARS]... [-l PATTERN] [-F FILE] [-C] [-D] [-f N]
+                     [-v] [--report-file FILE] [--junit FILE] [--json] [--resume [RUN_ID]] [--run-dir DIR]
 
 Runs the plays over SSH: batches in order, at most --forks hosts at once, each site's breaker and the
 failure budget guarding the rollout. Every run is recorded under DIR/.runbook/runs/RUN_ID/.
@@ -19,6 +20,7 @@ options:
 ${INVENTORY_HELP}
                         (-i is used for every play; otherwise each play's "inventory:")
   -l, --limit PATTERN   only hosts that also match this host pattern
+  -F, --ssh-config FILE OpenSSH client config to read instead of ~/.ssh/config and /etc/ssh/ssh_config
   -C, --check           connect, compare and report, but change nothing
   -D, --diff            show the diff of every template that changes (or would change, with --check)
   -f, --forks N         at most N hosts at once, for every play
@@ -39,6 +41,7 @@ budget or open breaker), 4 invalid playbook/inventory/template, 5 bad usage, 130
 
 const FLAGS = {
   ...INVENTORY_FLAGS,
+  'ssh-config': { type: 'string', short: 'F' },
   limit: { type: 'string', short: 'l' },
   check: { type: 'boolean', short: 'C' },
   diff: { type: 'boolean', short: 'D' },
@@ -77,11 +80,19 @@ export async function apply(rawArgv: string[], io: Io): Promise<number> {
   if (values.resume && positionals.length === 2) throw new UsageError(`one PLAYBOOK, and --resume takes a run id such as 20261126-184812-3f9a: got ${positionals.join(' ')}`);
   if (positionals.length !== 1) throw new UsageError(positionals.length === 0 ? 'a PLAYBOOK is required' : `one PLAYBOOK at a time, not ${positionals.join(' ')}`);
   const forks = positiveInt('--forks', values.forks);
+  const limit = limitPattern(values.limit);
   const playbook = positionals[0]!;
   const runDir = resolve(io.cwd, values['run-dir'] ?? '.');
   const check = values.check ?? false;
 
-  const resume = values.resume ? resumePoint(runDir, playbook, resumeId, io) : null;
+  let resume: ReturnType<typeof resumePoint> | null = null;
+  try {
+    if (values.resume) resume = resumePoint(runDir, playbook, resumeId, io);
+  } catch (err) {
+    if (!(err instanceof JournalError)) throw err;
+    io.err(`${err.file}:${err.line}:1: ${err.message}\n`);
+    return EXIT.invalid;
+  }
   if (resume) io.err(resumeNote(resume, playbook, resumeId));
 
   const loaded = loadPlan({
@@ -89,7 +100,10 @@ export async function apply(rawArgv: string[], io: Io): Promise<number> {
     cwd: io.cwd,
     ...planInputs(await inventoryInputs(values, io)),
     check,
-    ...(values.limit ? { limit: values.limit } : {}),
+    ...(limit === undefined ? {} : { limit }),
+    ...(values['ssh-config'] !== undefined
+      ? { sshConfigFile: existingFile('-F', values['ssh-config'], io.cwd)! }
+      : {}),
     ...(resume ? { resume: { targets: resume.targeted, finishedPlays: resume.finishedPlays } } : {}),
   });
   printWarnings(io, loaded.warnings);
@@ -99,11 +113,12 @@ export async function apply(rawArgv: string[], io: Io): Promise<number> {
   }
   const plan = loaded.plan;
   if (resume && targets(plan) === 0) {
-    io.out(
-      resume.hosts.length === 0
-        ? `nothing to resume: every host of run ${resume.runId} ended ok or changed\n`
-        : `nothing to resume: none of the ${resume.hosts.length} hosts run ${resume.runId} left unfinished is targeted by ${playbook} any more\n`,
-    );
+    const why = resume.hosts.length === 0
+      ? `every host of run ${resume.runId} ended ok or changed`
+      : `none of the ${resume.hosts.length} hosts run ${resume.runId} left unfinished is targeted by ${playbook} any more`;
+    // With --json, stdout is JSON whatever happens: a script parsing it must not meet a sentence.
+    if (values.json) io.out(`${JSON.stringify({ resumed_from: resume.runId, nothing_to_resume: true, message: why })}\n`);
+    else io.out(`nothing to resume: ${why}\n`);
     return EXIT.ok;
   }
 
@@ -150,8 +165,8 @@ function resumePoint(runDir: string, playbook: string, runId: string | undefined
     if (err instanceof RunNotFoundError) throw new UsageError(`--resume: ${err.message}`);
     throw err;
   }
-  const wanted = resolve(io.cwd, playbook);
-  if (found.meta.playbook_path !== '' && found.meta.playbook_path !== wanted) {
+  const wanted = canonicalPath(resolve(io.cwd, playbook));
+  if (found.meta.playbook_path !== '' && canonicalPath(found.meta.playbook_path) !== wanted) {
     throw new UsageError(`--resume: run ${found.runId} was of ${found.meta.playbook}, not ${playbook}`);
   }
   return found;

@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 
 export const EXIT = {
@@ -30,8 +32,23 @@ export function parseFlags<O extends Options>(argv: string[], options: O, opts: 
   }
 }
 
+/** `--limit`: an empty or blank pattern is a mistake (a variable that expanded to nothing), never "no limit". */
+export function limitPattern(raw: string | undefined): string | undefined {
+  if (raw === undefined) return undefined;
+  if (raw.trim() === '') throw new UsageError('--limit needs a host pattern, not an empty string');
+  return raw;
+}
+
 export function positiveInt(flag: string, raw: string | undefined): number | undefined {
   if (raw === undefined) return undefined;
   if (!/^\d+$/.test(raw) || Number(raw) < 1) throw new UsageError(`${flag} takes a positive whole number, not "${raw}"`);
   return Number(raw);
+}
+
+/** A file named by a flag must exist: a typo would otherwise fall back to other settings without a word. */
+export function existingFile(flag: string, raw: string | undefined, cwd: string): string | undefined {
+  if (raw === undefined) return undefined;
+  const path = resolve(cwd, raw);
+  if (!existsSync(path)) throw new UsageError(`${flag}: no such file ${raw}`);
+  return path;
 }

@@ -5,8 +5,8 @@ import { targetMatches } from '../lab/faults.js';
 import { EXIT, parseFlags, positiveInt, UsageError } from './args.js';
 import type { Io } from '../report/io.js';
 
-export const HELP = `usage: runbook lab [--hosts N] [--sites S] [--platform P] [--fault SPEC]... [--latency DUR] [--minute DUR]
-                  [--inventory-out FILE] [--seed N] [--dir DIR]
+export const HELP = `usage: runbook lab [--hosts N] [--sites S] [--jump-per-site] [--platform P] [--fault SPEC]...
+                  [--latency DUR] [--minute DUR] [--inventory-out FILE] [--seed N] [--dir DIR]
 
 Serves simulated SSH devices on 127.0.0.1 and writes an inventory, a client key and a known_hosts for them,
 until interrupted (Ctrl-C or SIGTERM).
@@ -14,6 +14,8 @@ until interrupted (Ctrl-C or SIGTERM).
 options:
   --hosts N            devices r001, r002, … (default 10)
   --sites S            host rK is in site ((K-1) mod S)+1, named site1…siteS (default 1)
+  --jump-per-site      one jump host per site (jump-site1, …) in front of its devices; the inventory
+                       reaches each site through it, and faults can target it (jump-site2:refuse)
   --fault SPEC         TARGET:KIND[:ARG], repeatable; TARGET is a host, a site or a glob
                        kinds: hang, refuse, auth, slow:DUR, fail, drop, stall, flaky:P
                        network CLI kinds: slowcmd:DUR, deny:REGEX, cut:N (config lines), banner, more
@@ -35,6 +37,7 @@ export async function lab(argv: string[], io: Io): Promise<number> {
   const { values, positionals } = parseFlags(argv, {
     hosts: { type: 'string' },
     sites: { type: 'string' },
+    'jump-per-site': { type: 'boolean' },
     fault: { type: 'string', multiple: true },
     latency: { type: 'string' },
     platform: { type: 'string' },
@@ -91,6 +94,7 @@ export async function lab(argv: string[], io: Io): Promise<number> {
     faults,
     latencyMs,
     seed,
+    jumpPerSite: values['jump-per-site'] ?? false,
     ...(platform ? { platform } : {}),
     ...(minuteMs !== undefined ? { minuteMs } : {}),
     dir: values.dir === undefined ? undefined : resolve(io.cwd, values.dir),
@@ -123,6 +127,9 @@ export async function lab(argv: string[], io: Io): Promise<number> {
       `  inventory    ${running.inventoryPath}`,
       `  known_hosts  ${running.knownHostsPath}`,
       `  key          ${running.keyPath} (user ${running.user}, password ${running.password})`,
+      ...(running.jumps.length > 0
+        ? [`  jump hosts   ${running.jumps.map((j) => `${j.name} (127.0.0.1:${j.port})`).join(', ')}`]
+        : []),
       `  faults       ${faults.length > 0 ? faults.map((f) => `${f} (${affected(f)})`).join(', ') : 'none'}${seeded}`,
       ...(platform
         ? [`  platform     ${platform} (enable password ${running.enablePassword}: export ${LAB_ENABLE_ENV}=${running.enablePassword})`]

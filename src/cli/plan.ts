@@ -1,10 +1,10 @@
-import { EXIT, UsageError, parseFlags } from './args.js';
+import { EXIT, UsageError, existingFile, limitPattern, parseFlags } from './args.js';
 import { INVENTORY_FLAGS, INVENTORY_HELP, inventoryInputs, planInputs, printWarnings } from './inventory-flags.js';
 import type { Io } from '../report/io.js';
 import type { Plan } from '../engine/plan-model.js';
 import type { Redactor } from '../playbook/redact.js';
 
-export const HELP = `usage: runbook plan PLAYBOOK [-i SRC]... [-e VARS]... [-l PATTERN] [--json]
+export const HELP = `usage: runbook plan PLAYBOOK [-i SRC]... [-e VARS]... [-l PATTERN] [-F FILE] [--json]
 
 Shows what a run would do, without touching the network: each play's forks, timeouts, failure budget and
 breaker, its batches in order with their hosts, and each host's tasks with commands and templates rendered,
@@ -15,6 +15,7 @@ options:
 ${INVENTORY_HELP}
                         (-i is used for every play; otherwise each play's "inventory:")
   -l, --limit PATTERN   only hosts that also match this host pattern
+  -F, --ssh-config FILE OpenSSH client config to read instead of ~/.ssh/config and /etc/ssh/ssh_config
   --json                the plan as JSON
   -h, --help            show this help
 
@@ -32,6 +33,7 @@ async function redactorOf(plan: Plan, io: Io): Promise<Redactor> {
 export async function plan(argv: string[], io: Io): Promise<number> {
   const { values, positionals } = parseFlags(argv, {
     ...INVENTORY_FLAGS,
+    'ssh-config': { type: 'string', short: 'F' },
     limit: { type: 'string', short: 'l' },
     json: { type: 'boolean' },
     help: { type: 'boolean', short: 'h' },
@@ -41,13 +43,16 @@ export async function plan(argv: string[], io: Io): Promise<number> {
     return EXIT.ok;
   }
   if (positionals.length !== 1) throw new UsageError(positionals.length === 0 ? 'name the playbook to plan' : 'plan takes exactly one playbook');
-  if (values.limit !== undefined && values.limit.trim() === '') throw new UsageError('--limit needs a host pattern');
+  const limit = limitPattern(values.limit);
 
   const [{ loadPlan }, { formatDiagnostic }] = await Promise.all([import('../engine/load-plan.js'), import('../playbook/diagnostic.js')]);
   const loaded = loadPlan({
     playbook: positionals[0]!,
     ...planInputs(await inventoryInputs(values, io)),
-    ...(values.limit === undefined ? {} : { limit: values.limit }),
+    ...(limit === undefined ? {} : { limit }),
+    ...(values['ssh-config'] === undefined
+      ? {}
+      : { sshConfigFile: existingFile('-F', values['ssh-config'], io.cwd)! }),
     cwd: io.cwd,
   });
   printWarnings(io, loaded.warnings);

@@ -5,6 +5,7 @@ import { runPlan } from '../engine/run.js';
 import { redactorFor } from '../playbook/redact.js';
 import type { Io } from '../report/io.js';
 import { newRunId } from '../report/journal.js';
+import { withJumps } from '../report/jumps.js';
 import { attachOutputs, type Outputs } from '../report/outputs.js';
 import { describeFsError } from '../report/writable.js';
 import { TransportRouter } from '../transport/registry.js';
@@ -87,8 +88,9 @@ export async function runApply(plan: Plan, opts: ApplyOptions): Promise<Applied>
   }
 
   const warn = (m: string) => io.err(`warning: ${m}\n`);
-  const report = await runPlan(plan, {
-    transport: opts.transport ?? new TransportRouter({ env: io.env, warn }),
+  const router = opts.transport ? null : new TransportRouter({ env: io.env, warn });
+  const ran = await runPlan(plan, {
+    transport: opts.transport ?? router!,
     bus,
     runId,
     check,
@@ -100,15 +102,28 @@ export async function runApply(plan: Plan, opts: ApplyOptions): Promise<Applied>
     ...(opts.stop?.graceful ? { signal: opts.stop.graceful } : {}),
     ...(opts.stop?.hard ? { abortSignal: opts.stop.hard } : {}),
   });
+  // Jump connections are shared by hosts, so they end with the run rather than with any host.
+  const transport = opts.transport ?? router!;
+  await transport.close?.();
+  const jumps = transport.jumpStats?.() ?? [];
+  const report = withJumps(ran, plan, jumps);
   const unwritten = outputs ? outputs.finish(report) : [];
 
   // A journal line or progress line that could not be written (a full disk, a closed pipe) did not stop the rollout.
+  // The same failure repeats for every event after it: each is said once, with how often it happened.
+  const failures = new Map<string, number>();
   for (const err of bus.listenerErrors()) {
-    io.err(`runbook apply: an output failed during the run: ${err instanceof Error ? err.message : String(err)}\n`);
+    const text = err instanceof Error ? err.message : String(err);
+    failures.set(text, (failures.get(text) ?? 0) + 1);
+  }
+  for (const [text, n] of failures) {
+    io.err(`runbook apply: an output failed during the run${n > 1 ? ` (${n} times)` : ''}: ${text}\n`);
   }
   const code = exitCodeFor(report);
   if (code !== EXIT.ok) return { report, code };
-  if (bus.listenerErrors().length > 0) return { report, code: EXIT.internal };
+  // A full disk or a closed pipe is the machine's doing (exit 5); anything else is a bug in runbook.
+  const environmental = bus.listenerErrors().every((e) => typeof (e as NodeJS.ErrnoException)?.code === 'string');
+  if (bus.listenerErrors().length > 0) return { report, code: environmental ? EXIT.usage : EXIT.internal };
   // The hosts are fine but a file asked for on the command line is missing: CI must not read that as success.
   return { report, code: unwritten.length > 0 ? EXIT.usage : EXIT.ok };
 }

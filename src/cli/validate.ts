@@ -1,9 +1,9 @@
-import { EXIT, UsageError, parseFlags } from './args.js';
+import { EXIT, UsageError, existingFile, parseFlags } from './args.js';
 import { INVENTORY_FLAGS, INVENTORY_HELP, inventoryInputs, planInputs, printWarnings } from './inventory-flags.js';
 import type { Io } from '../report/io.js';
 import type { Diagnostic } from '../playbook/diagnostic.js';
 
-export const HELP = `usage: runbook validate PLAYBOOK... [-i SRC]... [-e VARS]... [--format text|json|github]
+export const HELP = `usage: runbook validate PLAYBOOK... [-i SRC]... [-e VARS]... [-F FILE] [--format text|json|github]
 
 Checks playbooks, their inventories, host patterns and every template rendered for every targeted host,
 without touching the network. Every problem is reported, as FILE:LINE:COL: message. A key file or
@@ -13,6 +13,7 @@ machine that runs it may have them.
 options:
 ${INVENTORY_HELP}
                         (-i is used for every play; otherwise each play's "inventory:")
+  -F, --ssh-config FILE OpenSSH client config to read instead of ~/.ssh/config and /etc/ssh/ssh_config
   --format FORMAT       text (default), json ({"valid", "diagnostics"}), or github (workflow annotations)
   -h, --help            show this help
 
@@ -37,6 +38,7 @@ function plural(n: number, one: string, many = `${one}s`): string {
 export async function validate(argv: string[], io: Io): Promise<number> {
   const { values, positionals } = parseFlags(argv, {
     ...INVENTORY_FLAGS,
+    'ssh-config': { type: 'string', short: 'F' },
     format: { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   });
@@ -53,7 +55,8 @@ export async function validate(argv: string[], io: Io): Promise<number> {
     import('../engine/load-plan.js'),
     import('../playbook/diagnostic.js'),
   ]);
-  const inputs = planInputs(await inventoryInputs(values, io));
+  const sshConfig = existingFile('-F', values['ssh-config'], io.cwd);
+  const inputs = { ...planInputs(await inventoryInputs(values, io)), ...(sshConfig ? { sshConfigFile: sshConfig } : {}) };
   const diagnostics: Diagnostic[] = [];
   const summaries: string[] = [];
   for (const playbook of positionals) {

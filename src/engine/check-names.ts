@@ -15,7 +15,7 @@ import { displayPath } from '../playbook/load.js';
  * value's column plus the name's offset in it (past an opening quote); in a template file, its own position.
  */
 
-export interface LocatedProblem {
+interface LocatedProblem {
   loc: Loc;
   message: string;
   hint?: string;

@@ -1,7 +1,7 @@
 import type { ActionHost } from '../actions/action.js';
 import { done, failed, Interrupted, message, registered, type Outcome } from '../actions/outcome.js';
 import { actionOf } from '../actions/registry.js';
-import { redactorFor, type Redactor } from '../playbook/redact.js';
+import { isSecretName, redactorFor, type Redactor } from '../playbook/redact.js';
 import { TransportError, type Session } from '../transport/transport.js';
 import type { TaskSpec } from '../playbook/types.js';
 import { iso, type Clock } from './clock.js';
@@ -48,9 +48,11 @@ export async function runHost(ctx: RunContext, job: HostJob): Promise<HostResult
   try {
     await job.beforeConnect?.();
     if (ctx.abortSignal?.aborted) throw new Interrupted();
-    const timeoutMs = play.spec.connectTimeoutMs;
+    // ssh_config's ConnectTimeout reaches here only when the play did not write connect_timeout.
+    const timeoutMs = host.connection.connectTimeoutMs ?? play.spec.connectTimeoutMs;
+    const jumpRate = play.spec.connectRate !== null ? { jumpLoginRate: play.spec.connectRate } : {};
     session = await bounded(
-      (signal) => ctx.transport.connect(host.connection, { timeoutMs, signal }),
+      (signal) => ctx.transport.connect(host.connection, { timeoutMs, signal, ...jumpRate }),
       timeoutMs + BACKSTOP_MS,
       `connection not established within ${timeoutMs} ms`,
       clock,
@@ -131,6 +133,8 @@ class TaskRunner {
     if (outcome.facts && outcome.status !== 'failed') Object.assign(this.vars, outcome.facts);
     if (spec.register) this.vars[spec.register] = registered(outcome);
     const r = this.redactor;
+    // `register: api_token`: what the device answered is the secret, here and wherever a later task shows it.
+    if (spec.register && isSecretName(spec.register)) r.addOutput(outcome.stdout).addOutput(outcome.stderr);
     const result: TaskResult = {
       name: spec.name,
       status: outcome.status,

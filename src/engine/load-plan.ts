@@ -23,6 +23,8 @@ export interface LoadPlanOptions {
   limit?: string;
   /** `--resume`: each host from the first play it did not finish in the resumed run. */
   resume?: ResumePoint;
+  /** `-F FILE`: read instead of ~/.ssh/config and the system file; relative to `cwd`. */
+  sshConfigFile?: string;
   cwd?: string;
 }
 
@@ -99,6 +101,7 @@ export function loadPlan(opts: LoadPlanOptions): LoadedPlan {
     varsOptions: (inv) => ({ playbookTrees: [playbookTrees.get(inv)!], extraVars: opts.extraVars ?? {} }),
     check: opts.check ?? false,
     vaultPlaintexts: [...decrypted],
+    ...(opts.sshConfigFile === undefined ? {} : { sshConfigFile: resolve(cwd, opts.sshConfigFile) }),
   });
   all.push(...built.diagnostics);
   warnings.push(...built.warnings);

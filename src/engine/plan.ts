@@ -1,3 +1,4 @@
+import { homedir, userInfo } from 'node:os';
 import { dirname } from 'node:path';
 import { diagnostic, formatDiagnostic, sortDiagnostics, type Diagnostic, type Loc } from '../playbook/diagnostic.js';
 import { evaluateExpression, parseExpression } from '../playbook/expression.js';
@@ -13,9 +14,10 @@ import { InventoryVars, type InventoryVarsOptions } from '../inventory/vars.js';
 import { isTransportName, TRANSPORTS } from '../transport/registry.js';
 import type { HostPreview, TaskChecks } from '../actions/action.js';
 import { actionOf } from '../actions/registry.js';
+import { SshConfigLookup } from '../transport/ssh-config-apply.js';
 import { splitBatches } from './batches.js';
-import { lazyHostvars, playMagicVars, renderConnectionVars } from './host-vars.js';
 import { expressionNameProblems, inlineTemplateNameProblems, templateFileNameProblems } from './check-names.js';
+import { lazyHostvars, playMagicVars, renderConnectionVars } from './host-vars.js';
 import {
   REGISTERED_PLACEHOLDER,
   type Plan,
@@ -43,6 +45,10 @@ export interface BuildPlanOptions {
   /** Home and user for connection defaults (tests pin them). */
   home?: string;
   user?: string;
+  /** `-F FILE`: the OpenSSH client config to read instead of ~/.ssh/config and the system file. */
+  sshConfigFile?: string;
+  /** The system-wide ssh config; null skips it (tests pin the machine's files out). */
+  systemSshConfig?: string | null;
   /** group_vars/host_vars beside the playbook and `-e`, for each inventory. */
   varsOptions?: (inv: Inventory) => InventoryVarsOptions;
   /** `--check`: templates see `ansible_check_mode`. */
@@ -127,6 +133,12 @@ export function buildPlan(
   const engines = new Map<string, TemplateEngine>();
   const plays: PlannedPlay[] = [];
   let limitMatchedSomewhere = opts.limit === undefined;
+  const sshConfig = new SshConfigLookup({
+    home: opts.home ?? homedir(),
+    localUser: opts.user ?? localUserName(),
+    ...(opts.sshConfigFile !== undefined ? { cliFile: opts.sshConfigFile } : {}),
+    ...(opts.systemSshConfig !== undefined ? { systemFile: opts.systemSshConfig } : {}),
+  });
   const resumeTargets = opts.resume ? new Set(opts.resume.targets) : null;
   /** Hosts a resume already runs in an earlier play: they run every later play too. */
   const resumed = new Set<string>();
@@ -209,6 +221,17 @@ export function buildPlan(
       if (!isTransportName(transport)) {
         problems.add(hostLoc, `host ${hostName}: connection "${transport}" is not one of ${Object.keys(TRANSPORTS).join(', ')}`);
       }
+      const viaConfig = sshConfig.apply({
+        vars,
+        connection: conn.connection,
+        baseDir: inventoryDir(inv),
+        allowedDirs: [inventoryDir(inv), dirname(playbook.file)],
+      });
+      if (play.locs.connect_timeout) delete viaConfig.connection.connectTimeoutMs;
+      for (const p of viaConfig.problems) {
+        if (p.at) problems.add({ file: p.at.file, line: p.at.line, col: p.at.col }, p.message, hostName);
+        else problems.add(hostLoc, `host ${hostName}: ${p.message}`);
+      }
       const ctx: Record<string, unknown> = { ...setFacts, ...vars, ...placeholders };
 
       const preview = (list: TaskSpec[]): PlannedTask[] =>
@@ -234,7 +257,7 @@ export function buildPlan(
       hosts.set(hostName, {
         name: hostName,
         vars,
-        connection: conn.connection,
+        connection: viaConfig.connection,
         tasks: preview(play.tasks),
         rescue: preview(play.rescue),
         ...(vaulted.size > 0 ? { secrets: opts.vaultPlaintexts! } : {}),
@@ -382,4 +405,12 @@ function hostPreview(
       }
     },
   };
+}
+
+function localUserName(): string {
+  try {
+    return userInfo().username;
+  } catch {
+    return process.env.USER ?? 'root';
+  }
 }

@@ -39,6 +39,8 @@ export interface HostResult {
   tasks: TaskResult[];
   /** Human-readable detail of the failure, if any (secrets redacted). */
   error?: string | null;
+  /** The jump host (chain) the host is reached through, when there is one. */
+  jump?: string;
 }
 
 export type BreakerState = 'closed' | 'open' | 'half-open';
@@ -85,6 +87,23 @@ export interface RunReport {
   breakers: BreakerTimeline[];
   /** The run this one resumed, if it was started with --resume. */
   resumed_from?: string | null;
+  /** The jump hosts the run went through. */
+  jumps?: JumpReport[];
+}
+
+/** One jump host of a run: what it carried and what it cost. */
+export interface JumpReport {
+  /** `user@host:port`, hops before it first (`a > b`). */
+  host: string;
+  devices: number;
+  /** Successful logins: one per shared jump connection. */
+  logins: number;
+  failures: number;
+  /** Jump connections lost while in use. */
+  drops: number;
+  peak_channels: number;
+  state: BreakerState;
+  transitions: (BreakerTransition & { error?: string })[];
 }
 
 /** A host the run never attempted because the failure budget halted the run or its scope's breaker was open. */

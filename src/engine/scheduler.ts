@@ -191,7 +191,12 @@ export class Scheduler {
   private gateOf(play: PlannedPlay, host: PlannedHost, gates: Map<string, ScopeGate>): ScopeGate | null {
     const spec = play.spec.breaker;
     if (!spec) return null;
-    const label = spec.scope === 'play' ? 'play' : `${spec.scope}=${scopeValue(host.vars[spec.scope])}`;
+    const label =
+      spec.scope === 'play'
+        ? 'play'
+        : spec.scope === 'jump'
+          ? `jump=${jumpOf(host)}`
+          : `${spec.scope}=${scopeValue(host.vars[spec.scope])}`;
     let gate = gates.get(label);
     if (!gate) {
       const { bus, clock } = this.opts;
@@ -226,6 +231,13 @@ export class Scheduler {
 
 function skipped(play: PlannedPlay, batch: number, name: string, reason: FailureReason): HostResult {
   return { name, play: play.name, batch, status: 'skipped', reason, started: null, duration_ms: 0, tasks: [], error: null };
+}
+
+/** `scope: jump`: one breaker per jump host (chain), and one for the hosts reached directly. */
+function jumpOf(host: PlannedHost): string {
+  const chain = host.connection.jump;
+  if (!chain || chain.length === 0) return 'direct';
+  return chain.map((h) => `${h.user}@${h.host}:${h.port}`).join(' > ');
 }
 
 function scopeValue(v: unknown): string {

@@ -20,6 +20,30 @@ export interface Connection {
   passwordEnv?: string;
   knownHosts: string;
   hostKeyChecking: 'strict' | 'accept-new' | 'off';
+  /**
+   * `ssh_legacy_algorithms: true`: also offer the SHA-1 era algorithms old network devices still need
+   * (ssh-rsa host key signatures, hmac-sha1, SHA-1 key exchanges, CBC ciphers). Off by default.
+   */
+  legacyAlgorithms?: boolean;
+  /** Further keys to try after `keyFile` (ssh_config IdentityFile); missing files are skipped as ssh does. */
+  identityFiles?: string[];
+  /** Offer only the key files, not the agent's other keys (ssh_config IdentitiesOnly). */
+  identitiesOnly?: boolean;
+  /** Agent socket to use, or `none` (ssh_config IdentityAgent). */
+  agentSocket?: string;
+  /** Name the host key is looked up under in known_hosts instead of host and port (ssh_config HostKeyAlias). */
+  hostKeyAlias?: string;
+  /** Connect timeout from ssh_config; the play's `connect_timeout`, when written, wins. */
+  connectTimeoutMs?: number;
+  keepaliveIntervalMs?: number;
+  keepaliveCountMax?: number;
+  /**
+   * Jump hosts, outermost first (ProxyJump): the device is reached by a direct-tcpip channel through the
+   * last one, itself reached through the one before.
+   */
+  jump?: Connection[];
+  /** A shell command whose stdin/stdout carry the SSH stream (ssh_config ProxyCommand, tokens expanded). */
+  proxyCommand?: string;
   /** A password written in the inventory or an ansible-vault file (`ansible_password`): a secret, redacted. */
   password?: string;
   /** `ansible_network_os`, for network_cli. */
@@ -130,6 +154,11 @@ export function resolveConnection(
   if (keyFile !== undefined) connection.keyFile = expandPath(keyFile, ctx);
   if (passphraseEnv !== undefined) connection.passphraseEnv = passphraseEnv;
   if (passwordEnv !== undefined) connection.passwordEnv = passwordEnv;
+  const legacy = pick(vars, 'ssh_legacy_algorithms');
+  if (legacy === true) connection.legacyAlgorithms = true;
+  else if (legacy !== undefined && legacy !== false) {
+    problems.push(`connection variable "ssh_legacy_algorithms" must be true or false, not ${JSON.stringify(legacy)}`);
+  }
   if (a.password !== undefined) connection.password = a.password;
   if (a.network_os !== undefined) connection.networkOs = a.network_os;
   if (a.become) {

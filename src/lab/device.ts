@@ -45,6 +45,18 @@ export interface DeviceOptions {
   fleet: FleetCounters;
   /** Set when the device plays a network OS: interactive shells then get its CLI instead of LabOS's. */
   network?: NetworkDevice;
+  /** A jump host: it forwards direct-tcpip channels to 127.0.0.1 ports (the lab's devices), nothing else. */
+  forwarding?: boolean;
+}
+
+/** What a jump host saw: logins, and the channels it carried to devices. */
+export interface JumpCounters {
+  logins: number;
+  channels: number;
+  /** Most channels open at once over a single connection. */
+  maxChannelsPerConnection: number;
+  /** Channels whose device did not answer (refused or down). */
+  failedChannels: number;
 }
 
 const METHODS: AuthContext['method'][] = ['publickey', 'password'];
@@ -59,6 +71,7 @@ export class Device {
     bytesWritten: 0,
     authFailures: 0,
   };
+  readonly jumpCounters: JumpCounters = { logins: 0, channels: 0, maxChannelsPerConnection: 0, failedChannels: 0 };
   port = 0;
   private readonly listener: net.Server;
   private readonly ssh: ssh2.Server;
@@ -122,6 +135,11 @@ export class Device {
     await this.pending;
   }
 
+  /** Cuts every open connection, as a crash and restart of the device would; it keeps listening. */
+  dropConnections(): void {
+    for (const s of this.sockets.values()) s.destroy();
+  }
+
   private async listen(port: number): Promise<void> {
     for (let attempt = 0; ; attempt++) {
       try {
@@ -169,7 +187,13 @@ export class Device {
       if (this.sockets.get(key) === socket) this.sockets.delete(key);
     });
     // hang: the TCP connection is up but the SSH banner never comes, so the client's handshake times out.
-    if (f.hang) return;
+    // What the client sends is still read (and dropped), so its leaving is seen and the socket closed:
+    // otherwise every client that gave up would leave a connection in CLOSE-WAIT here.
+    if (f.hang) {
+      socket.resume();
+      socket.once('end', () => socket.destroy());
+      return;
+    }
     this.ssh.injectSocket(socket);
   }
 
@@ -192,6 +216,10 @@ export class Device {
       ctx.reject(METHODS);
     });
     client.on('ready', () => {
+      if (this.opts.forwarding) {
+        this.jumpCounters.logins++;
+        this.serveForwarding(client, socket);
+      }
       const cwd = /^[A-Za-z0-9_.-]+$/.test(user) ? `/home/${user}` : '/';
       this.fs.mkdirp(cwd);
       const signal = AbortSignal.any([gone.signal, this.stopping.signal]);
@@ -223,6 +251,39 @@ export class Device {
         });
       });
     });
+  }
+
+  /**
+   * direct-tcpip, as a bastion's sshd serves it: a TCP connection from here to the device, piped both ways.
+   * Only loopback is reachable, as the lab never leaves it. A `refuse` fault set while it runs closes its
+   * connections, and every channel over them: the bastion died.
+   */
+  private serveForwarding(client: Connection, socket: net.Socket | undefined): void {
+    let open = 0;
+    client.on('tcpip', (accept, reject, info) => {
+      if (this.stopped || info.destIP !== '127.0.0.1') return reject();
+      const upstream = net.connect({ host: '127.0.0.1', port: info.destPort });
+      upstream.setNoDelay(true);
+      upstream.once('error', () => {
+        this.jumpCounters.failedChannels++;
+        reject();
+      });
+      upstream.once('connect', () => {
+        const channel = accept();
+        this.jumpCounters.channels++;
+        open++;
+        this.jumpCounters.maxChannelsPerConnection = Math.max(this.jumpCounters.maxChannelsPerConnection, open);
+        channel.on('error', () => upstream.destroy());
+        upstream.on('error', () => channel.destroy());
+        channel.once('close', () => {
+          open--;
+          upstream.destroy();
+        });
+        upstream.once('close', () => channel.close());
+        channel.pipe(upstream).pipe(channel);
+      });
+    });
+    void socket;
   }
 
   private authenticate(ctx: AuthContext): boolean {

@@ -2,7 +2,7 @@ import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import type { CustomCommand } from './commands.js';
-import { Device, FleetCounters, type LabCounters } from './device.js';
+import { Device, FleetCounters, type JumpCounters, type LabCounters } from './device.js';
 import { deviceSeed, FaultTable, parseFaultSpec, seededRandom, type FaultSpec } from './faults.js';
 import { generateKey, knownHostsLine, parsedPublicKey } from './keys.js';
 import { LAB_PLATFORMS, NetworkDevice, type LabPlatform } from './network/network-device.js';
@@ -15,7 +15,7 @@ import { labClock } from './network/personality.js';
  */
 
 export { parseFaultSpec, type FaultSpec } from './faults.js';
-export type { LabCounters } from './device.js';
+export type { JumpCounters, LabCounters } from './device.js';
 export type { CustomCommand } from './commands.js';
 export { LAB_PLATFORMS, type LabPlatform, type NetworkDevice } from './network/network-device.js';
 
@@ -42,6 +42,11 @@ export interface LabOptions {
   user?: string;
   /** Extra or overriding commands, keyed by command text (a key also matches longer commands it begins). */
   commands?: Record<string, CustomCommand>;
+  /**
+   * One jump host per site (`jump-site1`, …) in front of that site's devices: the inventory sends each
+   * site through its jump host. Faults target a jump host by its name (`jump-site2:refuse`).
+   */
+  jumpPerSite?: boolean;
   /** Network devices instead of LabOS: every device plays this OS; `mixed` cycles ios, eos, junos. */
   platform?: LabPlatform | 'mixed';
   /** The enable password of ios and eos devices; default `lab-enable`. */
@@ -63,9 +68,17 @@ export interface FleetCountersSnapshot {
   commands: number;
   /** TCP connections open at once across the fleet, at the peak. */
   maxConcurrentConnections: number;
+  /** TCP connections open now. */
+  openConnections: number;
 }
 
 export interface Lab {
+  /** The jump hosts (`jumpPerSite`), one per site, in site order. */
+  jumps: LabHost[];
+  /** Logins and channels a jump host served. */
+  jumpCounters(name: string): JumpCounters;
+  /** Cuts the open connections of a device or jump host (it crashed and came back at once). */
+  dropConnections(name: string): void;
   inventoryPath: string;
   knownHostsPath: string;
   keyPath: string;
@@ -163,34 +176,59 @@ export async function startLab(opts: LabOptions): Promise<Lab> {
       }),
     );
   }
+  const jumpDevices: Device[] = [];
+  if (opts.jumpPerSite) {
+    for (let s = 1; s <= siteCount; s++) {
+      const name = `jump-site${s}`;
+      const hostKey = generateKey(`${name}@runbook-lab`);
+      hostKeys.push(hostKey.publicKey);
+      jumpDevices.push(
+        new Device({
+          identity: { host: name, site: name, index: hostCount + s, bootedAt },
+          hostKey: hostKey.privateKey,
+          clientKey,
+          password,
+          latencyMs,
+          faults: table,
+          custom: opts.commands ?? {},
+          random: seededRandom(deviceSeed(seed, hostCount + s)),
+          fleet: new FleetCounters(),
+          forwarding: true,
+        }),
+      );
+    }
+  }
   const byName = new Map(devices.map((d) => [d.name, d]));
+  const everything = [...devices, ...jumpDevices];
 
   try {
-    await Promise.all(devices.map((d) => d.start()));
+    await Promise.all(everything.map((d) => d.start()));
   } catch (e) {
-    await Promise.all(devices.map((d) => d.stop()));
+    await Promise.all(everything.map((d) => d.stop()));
     if (ownsDir) rmSync(dir, { recursive: true, force: true });
     throw e;
   }
 
   const hosts = devices.map((d): LabHost => ({ name: d.name, site: d.site, port: d.port, ...(d.network ? { platform: d.network.platform } : {}) }));
+  const jumps = jumpDevices.map((d) => ({ name: d.name, site: d.site.replace(/^jump-/, ''), port: d.port }));
   try {
-    writeFileSync(knownHostsPath, devices.map((d, i) => knownHostsLine('127.0.0.1', d.port, hostKeys[i] ?? '')).join('\n') + '\n');
+    const lines = everything.map((d, i) => knownHostsLine('127.0.0.1', d.port, hostKeys[i] ?? ''));
+    writeFileSync(knownHostsPath, lines.join('\n') + '\n');
     mkdirSync(dirname(inventoryPath), { recursive: true });
-    writeFileSync(inventoryPath, inventoryYaml({ user, keyPath, knownHostsPath, siteCount, hosts }));
+    writeFileSync(inventoryPath, inventoryYaml({ user, keyPath, knownHostsPath, siteCount, hosts, jumps }));
   } catch (e) {
     // A lab nobody can reach is no use; do not leave its listeners behind.
-    await Promise.all(devices.map((d) => d.stop()));
+    await Promise.all(everything.map((d) => d.stop()));
     if (ownsDir) rmSync(dir, { recursive: true, force: true });
     throw e;
   }
 
   const device = (host: string): Device => {
-    const d = byName.get(host);
+    const d = byName.get(host) ?? jumpDevices.find((j) => j.name === host);
     if (!d) throw new Error(`no device named "${host}" in this lab (r001…${hostName(hostCount, hostCount)})`);
     return d;
   };
-  const reconcile = () => devices.forEach((d) => d.reconcile());
+  const reconcile = () => everything.forEach((d) => d.reconcile());
   let stopped: Promise<void> | null = null;
 
   function counters(): Record<string, LabCounters>;
@@ -208,6 +246,17 @@ export async function startLab(opts: LabOptions): Promise<Lab> {
     user,
     password,
     hosts,
+    jumps,
+    jumpCounters: (name) => {
+      const j = jumpDevices.find((d) => d.name === name);
+      if (!j) throw new Error(`no jump host named "${name}" in this lab`);
+      return { ...j.jumpCounters };
+    },
+    dropConnections: (name) => {
+      const d = everything.find((x) => x.name === name);
+      if (!d) throw new Error(`no device or jump host named "${name}" in this lab`);
+      d.dropConnections();
+    },
     enablePassword,
     network: (host) => device(host).network,
     setFault(spec) {
@@ -220,7 +269,7 @@ export async function startLab(opts: LabOptions): Promise<Lab> {
     },
     faults: () => table.list(),
     settled: async () => {
-      await Promise.all(devices.map((d) => d.settled()));
+      await Promise.all(everything.map((d) => d.settled()));
     },
     counters,
     fleetCounters: () => ({
@@ -228,6 +277,7 @@ export async function startLab(opts: LabOptions): Promise<Lab> {
       connections: fleet.connections,
       commands: fleet.commands,
       maxConcurrentConnections: fleet.maxConcurrentConnections,
+      openConnections: fleet.openConnections,
     }),
     readFile: (host, path) => {
       const data = device(host).fs.readFile(path);
@@ -240,7 +290,7 @@ export async function startLab(opts: LabOptions): Promise<Lab> {
     },
     stop() {
       stopped ??= (async () => {
-        await Promise.all(devices.map((d) => d.stop()));
+        await Promise.all(everything.map((d) => d.stop()));
         if (ownsDir) rmSync(dir, { recursive: true, force: true });
       })();
       return stopped;
@@ -249,7 +299,14 @@ export async function startLab(opts: LabOptions): Promise<Lab> {
 }
 
 /** Written by hand rather than through a YAML library: it is small, regular, and fast for a thousand hosts. */
-function inventoryYaml(o: { user: string; keyPath: string; knownHostsPath: string; siteCount: number; hosts: LabHost[] }): string {
+function inventoryYaml(o: {
+  user: string;
+  keyPath: string;
+  knownHostsPath: string;
+  siteCount: number;
+  hosts: LabHost[];
+  jumps: LabHost[];
+}): string {
   const q = (s: string) => JSON.stringify(s);
   const lines = [
     '# Written by `runbook lab`: simulated devices on 127.0.0.1, valid while the lab runs.',
@@ -264,6 +321,8 @@ function inventoryYaml(o: { user: string; keyPath: string; knownHostsPath: strin
     const site = `site${s}`;
     const members = o.hosts.filter((h) => h.site === site);
     lines.push(`    ${site}:`, '      vars:', `        site: ${site}`);
+    const jump = o.jumps.find((j) => j.site === site);
+    if (jump) lines.push(`        jump: ${q(`${o.user}@127.0.0.1:${jump.port}`)}`);
     if (members.length === 0) continue;
     lines.push('      hosts:');
     for (const h of members) {

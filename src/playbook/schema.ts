@@ -239,7 +239,8 @@ function toDiagnostic(p: Problem, loaded: LoadedYaml): Diagnostic {
         // In a task, an unknown key that is not a misspelt task keyword is a module runbook lacks or misspells.
         const near = didYouMean(key, known);
         const list = `runbook's modules: ${orList(actions.map(String))}`;
-        return diagnostic(loaded.locate([...path, key], 'key'), `unknown module or key "${key}"`, near ? `${near} ${list}` : list);
+        const hint = near ? `${near} ${list}` : list;
+        return diagnostic(loaded.locate([...path, key], 'key'), `unknown module or key "${key}"`, hint);
       }
       return diagnostic(loaded.locate([...path, key], 'key'), `unknown key "${key}"`, didYouMean(key, known));
     }
@@ -267,6 +268,8 @@ function toDiagnostic(p: Problem, loaded: LoadedYaml): Diagnostic {
     case 'minLength':
     case 'minItems':
       return diagnostic(at, say(worded ? `expected ${worded}` : 'must not be empty'));
+    case 'not':
+      return diagnostic(at, say(worded ? `expected ${worded}` : 'is not valid'));
     default:
       return diagnostic(at, say(e.message ?? 'is not valid'));
   }

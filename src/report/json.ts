@@ -18,7 +18,10 @@ export function renderJson(report: RunReport): string {
 export function writeFileAtomic(path: string, text: string): void {
   const temp = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
   try {
-    writeFileSync(temp, text);
+    // Reports hold device output and diffs: private to the user. `wx` never follows a link planted at the
+    // temporary name; a leftover from a crashed run with the same pid is removed first.
+    rmSync(temp, { force: true });
+    writeFileSync(temp, text, { mode: 0o600, flag: 'wx' });
     renameSync(temp, path);
   } catch (err) {
     rmSync(temp, { force: true });

@@ -1,4 +1,5 @@
 import { actionOf } from '../actions/registry.js';
+import { terminalSafe } from './terminal.js';
 import { DEFAULT_TASK_TIMEOUT_MS } from '../engine/context.js';
 import type { Plan, PlannedHost, PlannedPlay, PlannedTask } from '../engine/plan-model.js';
 import { redactVars, type Redactor } from '../playbook/redact.js';
@@ -248,5 +249,6 @@ export function planText(plan: Plan, redactor: Redactor): string {
     }
     lines.push('');
   }
-  return `${lines.join('\n')}\n`;
+  // Rendered templates and names come from playbooks and inventories: no control character reaches the terminal.
+  return `${terminalSafe(lines.join('\n'))}\n`;
 }

@@ -3,6 +3,7 @@ import type { RunEvent } from '../engine/events.js';
 import type { HostResult } from '../engine/results.js';
 import { formatDuration, hostReason, paint, paintStatus, statusLabel } from './table.js';
 import { fullReason, reasonShape, stderrTail } from './reasons.js';
+import { terminalSafe } from './terminal.js';
 
 export interface ProgressOptions {
   /** Overrides useColor(io); colour is still never used off a TTY. */
@@ -109,18 +110,18 @@ export function hostLine(state: LineState, h: HostResult, color = false): string
   const shape = grouped ? reasonShape(h) : '';
   const first = grouped ? state.firstWithReason?.get(shape) : undefined;
   if (grouped && first === undefined) state.firstWithReason?.set(shape, h.name);
-  const shortReason = first !== undefined ? `${h.reason} (as ${first})` : grouped ? fullReason(h) : hostReason(h);
-  const stderr = grouped && first === undefined ? stderrTail(h).map((l) => `\n    stderr | ${l}`).join('') : '';
+  const shortReason = first !== undefined ? `${h.reason} (as ${first})` : grouped ? terminalSafe(fullReason(h)) : terminalSafe(hostReason(h));
+  const stderr = grouped && first === undefined ? stderrTail(h).map((l) => `\n    stderr | ${terminalSafe(l)}`).join('') : '';
   const label = statusLabel(h.status, state.check);
   // Padded to the longest label the run can print, so reasons line up under one another.
   const status = paintStatus(color, h.status, state.check) + ' '.repeat(Math.max(0, (state.check ? 12 : 11) - label.length));
   const duration = h.started === null ? '' : `(${formatDuration(h.duration_ms)})`;
   const tail = [shortReason, duration].filter((s) => s.length > 0).join(' ');
-  return `${`${counter} ${h.name.padEnd(state.nameWidth)}  ${status}  ${tail}`.trimEnd()}${stderr}`;
+  return `${`${counter} ${terminalSafe(h.name).padEnd(state.nameWidth)}  ${status}  ${tail}`.trimEnd()}${stderr}`;
 }
 
 export function breakerLine(scope: string, from: string, to: string): string {
-  return `breaker ${scope}: ${from} → ${to}`;
+  return `breaker ${terminalSafe(scope)}: ${from} → ${to}`;
 }
 
 export function haltLine(reason: string, batch: number): string {

@@ -1,6 +1,7 @@
 import Table from 'cli-table3';
 import { neverAttempted, type BreakerTimeline, type HostResult, type HostStatus, type RunReport, type TaskResult } from '../engine/results.js';
 import { renderReasons } from './reasons.js';
+import { terminalSafe } from './terminal.js';
 
 export interface RenderOptions {
   /** Show every host, even on a large fleet. */
@@ -104,14 +105,15 @@ function hostTable(report: RunReport, opts: RenderOptions): string {
     const head = ['host', ...(plays.size > 1 ? ['play'] : []), 'batch', 'status', 'reason', ...taskHeads, 'duration'];
     const table = plainTable(head, color);
     for (const h of shown) {
-      const names = (pick: (t: TaskResult) => boolean) => truncate(h.tasks.filter(pick).map((t) => t.name).join(', '), textWidth);
+      const names = (pick: (t: TaskResult) => boolean) =>
+        truncate(terminalSafe(h.tasks.filter(pick).map((t) => t.name).join(', ')), textWidth);
       const taskCells = report.check ? [names((t) => t.changed), names((t) => t.would_run === true)] : [names((t) => t.changed)];
       table.push([
-        h.name,
-        ...(plays.size > 1 ? [truncate(h.play, textWidth)] : []),
+        h.jump === undefined ? terminalSafe(h.name) : `${terminalSafe(h.name)}\n${paint(color, 'dim', `via ${h.jump}`)}`,
+        ...(plays.size > 1 ? [truncate(terminalSafe(h.play), textWidth)] : []),
         { content: h.batch, hAlign: 'right' },
         paintStatus(color, h.status, report.check),
-        truncate(hostReason(h), textWidth),
+        truncate(terminalSafe(hostReason(h)), textWidth),
         ...taskCells,
         { content: h.started === null ? '-' : formatDuration(h.duration_ms), hAlign: 'right' },
       ]);
@@ -154,7 +156,7 @@ function batchTable(report: RunReport, opts: RenderOptions): string {
   const count = (n: number, status: HostStatus) => ({ content: n === 0 ? '0' : paint(color, STATUS_PAINT[status], String(n)), hAlign: 'right' as const });
   for (const r of batchRows(report)) {
     table.push([
-      truncate(r.play, opts.width ? Math.max(16, opts.width - 70) : 60),
+      truncate(terminalSafe(r.play), opts.width ? Math.max(16, opts.width - 70) : 60),
       { content: r.batch, hAlign: 'right' },
       { content: r.hosts, hAlign: 'right' },
       count(r.counts.ok, 'ok'),
@@ -179,7 +181,29 @@ function breakerTable(report: RunReport, opts: RenderOptions): string | null {
   const table = plainTable(['breaker', 'state', 'transitions'], color);
   for (const b of moved) {
     const timeline = b.transitions.map((t) => `${formatOffset(t.at, report.started)} ${formatTransition(t.from, t.to)}`).join('\n');
-    table.push([b.scope, paint(color, b.state === 'closed' ? 'green' : 'red', b.state), timeline]);
+    table.push([terminalSafe(b.scope), paint(color, b.state === 'closed' ? 'green' : 'red', b.state), timeline]);
+  }
+  return table.toString();
+}
+
+/** The jump hosts of the run: how many devices each carried and what it cost to log in to it. */
+function jumpTable(report: RunReport, opts: RenderOptions): string | null {
+  const jumps = report.jumps ?? [];
+  if (jumps.length === 0) return null;
+  const color = opts.color ?? false;
+  const table = plainTable(['jump host', 'devices', 'logins', 'failures', 'state', 'breaker'], color);
+  for (const j of jumps) {
+    const timeline = j.transitions
+      .map((t) => `${formatOffset(t.at, report.started)} ${formatTransition(t.from, t.to)}`)
+      .join('\n');
+    table.push([
+      j.host,
+      { content: j.devices, hAlign: 'right' },
+      { content: j.logins, hAlign: 'right' },
+      { content: j.failures === 0 ? '0' : paint(color, 'red', String(j.failures)), hAlign: 'right' },
+      paint(color, j.state === 'closed' ? 'green' : 'red', j.state),
+      timeline,
+    ]);
   }
   return table.toString();
 }
@@ -212,9 +236,12 @@ export function renderReport(report: RunReport, opts: RenderOptions = {}): strin
   const header = [`run ${report.run_id} of ${report.playbook}${report.check ? ' (check)' : ''}`];
   if (report.resumed_from) header.push(`resumed from run ${report.resumed_from}`);
   const reasons = renderReasons(report.hosts);
-  const sections = [header.join('\n'), hostTable(report, opts), ...(reasons ? [reasons] : []), batchTable(report, opts)];
+  const safeReasons = reasons === null ? null : terminalSafe(reasons);
+  const sections = [header.join('\n'), hostTable(report, opts), ...(safeReasons ? [safeReasons] : []), batchTable(report, opts)];
   const breakers = breakerTable(report, opts);
   if (breakers) sections.push(breakers);
+  const jumps = jumpTable(report, opts);
+  if (jumps) sections.push(jumps);
   sections.push(renderRecap(report, opts));
   return `${sections.filter((s) => s.length > 0).join('\n\n')}\n`;
 }

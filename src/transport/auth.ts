@@ -49,8 +49,22 @@ export async function credentialsFor(target: Connection, sources: CredentialSour
     names.push(`publickey (${target.keyFile})`);
   }
 
-  const agent = sources.agentSocket ?? sources.env.SSH_AUTH_SOCK;
-  if (agent && (await isSocket(agent))) {
+  // ssh_config IdentityFile lines beyond the first: tried in order, a missing file skipped as ssh skips it.
+  for (const file of target.identityFiles ?? []) {
+    if (!(await exists(file))) continue;
+    let key: ParsedKey;
+    try {
+      key = await cachedKey(file, undefined, undefined, sources);
+    } catch {
+      continue;
+    }
+    methods.push({ type: 'publickey', username, key });
+    names.push(`publickey (${file})`);
+  }
+
+  const agent = agentFor(target, sources);
+  const keysOnly = target.identitiesOnly === true && names.length > 0;
+  if (agent && !keysOnly && (await isSocket(agent))) {
     methods.push({ type: 'agent', username, agent });
     names.push('agent');
   }
@@ -99,6 +113,42 @@ function secretFromEnv(env: NodeJS.ProcessEnv, name: string, key: string, where:
     throw new TransportError('auth', `${where}: ${key} names the environment variable ${name}, which is not set`);
   }
   return value;
+}
+
+/** ssh_config IdentityAgent (`none`, `SSH_AUTH_SOCK`, `$VAR`, a socket path), else the transport's or environment's. */
+function agentFor(target: Connection, sources: CredentialSources): string | undefined {
+  const chosen = target.agentSocket;
+  if (chosen === undefined) return sources.agentSocket ?? sources.env.SSH_AUTH_SOCK;
+  if (chosen === 'none') return undefined;
+  if (chosen === 'SSH_AUTH_SOCK') return sources.env.SSH_AUTH_SOCK;
+  if (chosen.startsWith('$')) return sources.env[chosen.slice(1)];
+  return chosen;
+}
+
+function cachedKey(
+  file: string,
+  passphrase: string | undefined,
+  passphraseEnv: string | undefined,
+  sources: CredentialSources,
+): Promise<ParsedKey> {
+  const cacheKey = `${file}\0${passphraseEnv ?? ''}`;
+  let parsed = sources.keyCache?.get(cacheKey);
+  if (!parsed) {
+    parsed = readKey(file, passphrase, passphraseEnv);
+    sources.keyCache?.set(cacheKey, parsed);
+    // A failed read is not remembered: the file may be fixed while the run goes on.
+    parsed.catch(() => sources.keyCache?.delete(cacheKey));
+  }
+  return parsed;
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await stat(path);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 async function isSocket(path: string): Promise<boolean> {

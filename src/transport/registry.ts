@@ -1,5 +1,5 @@
 import type { Connection } from '../inventory/connection.js';
-import { TransportError, type ConnectOptions, type Session, type Transport } from './transport.js';
+import { TransportError, type ConnectOptions, type JumpHostStats, type Session, type Transport } from './transport.js';
 
 /** What every transport is built from, once per run. */
 export interface TransportSetup {
@@ -37,6 +37,7 @@ export function isTransportName(name: string): boolean {
  */
 export class TransportRouter implements Transport {
   private readonly made = new Map<string, Promise<Transport>>();
+  private readonly ready = new Set<Transport>();
 
   constructor(private readonly setup: TransportSetup) {}
 
@@ -46,6 +47,19 @@ export class TransportRouter implements Transport {
     if (!entry) throw new TransportError('refused', `${target.host}: no transport named "${target.transport}"`);
     let transport = this.made.get(target.transport);
     if (!transport) this.made.set(target.transport, (transport = entry.create(this.setup)));
-    return (await transport).connect(target, opts);
+    const made = await transport;
+    this.ready.add(made);
+    return made.connect(target, opts);
+  }
+
+  /** Ends what each transport made keeps open beyond single hosts (shared jump connections). */
+  async close(): Promise<void> {
+    const made = await Promise.all(this.made.values());
+    await Promise.all(made.map((t) => t.close?.()));
+  }
+
+  /** The jump hosts every transport made so far went through. */
+  jumpStats(): JumpHostStats[] {
+    return [...this.ready].flatMap((t) => t.jumpStats?.() ?? []);
   }
 }

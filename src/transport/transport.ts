@@ -1,6 +1,6 @@
 import type { Connection } from '../inventory/connection.js';
 
-export type TransportFailure = 'refused' | 'timeout' | 'auth' | 'host_key' | 'dns' | 'dropped';
+export type TransportFailure = 'refused' | 'timeout' | 'auth' | 'host_key' | 'dns' | 'dropped' | 'jump';
 
 /** A classified failure to reach or keep talking to a host. */
 export class TransportError extends Error {
@@ -27,6 +27,8 @@ export interface ConnectOptions {
   signal?: AbortSignal;
   /** Called once for a warning the user should see (e.g. host-key checking is off). */
   warn?: (message: string) => void;
+  /** The play's `connect_rate`, applied to jump-host logins apart from device logins. */
+  jumpLoginRate?: number;
 }
 
 /** One authenticated connection to one host, reused for all its tasks; channels are opened one at a time. */
@@ -57,4 +59,36 @@ export interface ShellStream {
 
 export interface Transport {
   connect(target: Connection, opts: ConnectOptions): Promise<Session>;
+  /** Ends connections that outlive single hosts (shared jump connections); called once the run is over. */
+  close?(): Promise<void>;
+  /** Per jump host: devices, logins, failures and breaker timeline, for the report. */
+  jumpStats?(): JumpHostStats[];
+}
+
+export type JumpState = 'closed' | 'open' | 'half-open';
+
+export interface JumpTransition {
+  at: Date;
+  from: JumpState;
+  to: JumpState;
+  /** Why it opened. */
+  error?: string;
+}
+
+/** What the report shows per jump host. */
+export interface JumpHostStats {
+  /** `user@host:port`, with the hops before it (`a > b`) for a chain. */
+  name: string;
+  /** Distinct devices reached (or tried) through it. */
+  devices: number;
+  /** Successful logins: one per jump connection. */
+  logins: number;
+  /** Failed logins. */
+  failures: number;
+  /** Jump connections lost while in use. */
+  drops: number;
+  /** Most channels open at once over one connection. */
+  peakChannels: number;
+  state: JumpState;
+  transitions: JumpTransition[];
 }

@@ -39,6 +39,7 @@ beforeAll(async () => {
   );
   mkdirSync(join(dir, 'files'));
   writeFileSync(join(dir, 'files', 'motd'), 'Welcome, managed by runbook\n');
+  writeFileSync(join(dir, 'files', 'setup.sh'), '#!/bin/sh\necho "setup $1 $2" > "$PWD/setup.out"\necho done $#\n');
 }, 60_000);
 
 afterAll(async () => {
@@ -156,5 +157,46 @@ describe('modules on a real host', () => {
     expect(statuses(results)).toEqual(['ok', 'ok', 'ok', 'ok', 'ok']);
     expect(results[3]!.stdout).toBe('hi box 80,443 True 0640 False\n');
     expect(results[4]!.stdout).toBe('raw-1-444\n');
+  });
+
+  it('wait for ports and files, read files back, and pause', async () => {
+    const tasks = [
+      '- name: port',
+      `  wait_for: { port: ${sshd.port}, timeout: 10 }`,
+      '- name: file',
+      `  wait_for: { path: ${work}/etc/app.conf, search_regex: "^workers [0-9]+", timeout: 10 }`,
+      '- name: gone',
+      `  wait_for: { path: ${work}/never, state: absent, timeout: 10 }`,
+      '- name: read',
+      `  slurp: { src: ${work}/etc/app.conf }`,
+      '  register: conf',
+      '- name: show',
+      '  debug: { msg: "{{ conf.content | b64decode | trim }}" }',
+      '- name: breathe',
+      '  pause: { seconds: 0.2 }',
+      '- name: never comes',
+      `  wait_for: { path: ${work}/never, timeout: 1, sleep: 0.2 }`,
+    ];
+    const results = await apply(tasks);
+    expect(statuses(results)).toEqual(['ok', 'ok', 'ok', 'ok', 'ok', 'ok', 'failed']);
+    expect(results[4]!.stdout).toBe('workers 8');
+    expect(results[6]!.error).toBe(`Timeout when waiting for ${work}/never`);
+  });
+
+  it('run a local script with its arguments once, and wait for the connection', async () => {
+    const tasks = [
+      '- name: connected',
+      '  wait_for_connection:',
+      '- name: setup',
+      `  script: { cmd: "setup.sh one 'two words'", chdir: ${work}, creates: ${work}/setup.out }`,
+    ];
+    const check = await apply(tasks, '--check');
+    expect(statuses(check)).toEqual(['ok', 'skipped']);
+    expect(check[1]!.would_run).toBe(true);
+    const first = await apply(tasks);
+    expect(statuses(first)).toEqual(['ok', 'changed']);
+    expect(first[1]!.stdout).toBe('done 2\n');
+    expect(await snapshot()).toContain('== ./setup.out\nsetup one two words\n');
+    expect(statuses(await apply(tasks))).toEqual(['ok', 'ok']);
   });
 });

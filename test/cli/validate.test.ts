@@ -91,3 +91,32 @@ describe('runbook validate on template and expression syntax errors', () => {
     expect(r.stderr).toBe('');
   });
 });
+
+describe('runbook validate -F', () => {
+  it('reports a broken OpenSSH config at its line, exit 4', async () => {
+    const { mkdtempSync, writeFileSync, rmSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const { tmpdir } = await import('node:os');
+    const dir = mkdtempSync(join(tmpdir(), 'runbook-validate-F-'));
+    try {
+      const file = join(dir, 'ssh_config');
+      writeFileSync(file, 'Host *\n  User ops\n  Prot 22\n');
+      const r = await run('-F', file, VALID);
+      expect(r.code).toBe(4);
+      expect(r.stdout.split('\n').filter(Boolean)).toEqual([
+        expect.stringMatching(
+          new RegExp(`^${file}:3:3: unknown ssh_config keyword "Prot" for host \\S+ \\(and \\d+ other hosts\\)$`),
+        ),
+        '1 problem in 1 file',
+      ]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses a -F file that does not exist as bad usage, exit 5', async () => {
+    const r = await run('-F', 'no/such/ssh_config', VALID);
+    expect(r.code).toBe(5);
+    expect(r.stderr).toMatch(/-F: no such file no\/such\/ssh_config/);
+  });
+});

@@ -1,11 +1,14 @@
+import { execFile, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { Client } from 'ssh2';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { collect, runCli, startCli } from '../support/cli.js';
-import type { ChildProcess } from 'node:child_process';
+
+const run = promisify(execFile);
 
 const dirs: string[] = [];
 const children: ChildProcess[] = [];
@@ -72,6 +75,35 @@ describe('runbook lab', () => {
     const r = await done;
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('SIGTERM: every device stopped');
+  });
+
+  it('--jump-per-site: each site behind its jump host, which OpenSSH itself can go through (ssh -W)', async () => {
+    const dir = tempDir();
+    const inv = join(dir, 'lab.yml');
+    const child = startCli(['lab', '--hosts', '4', '--sites', '2', '--jump-per-site', '--dir', dir, '--inventory-out', inv]);
+    children.push(child);
+    const banner = await waitForLine(child, 'ready');
+    expect(banner).toMatch(/jump hosts {3}jump-site1 \(127\.0\.0\.1:\d+\), jump-site2 \(127\.0\.0\.1:\d+\)/);
+    type Inv = {
+      all: { vars: { key_file: string; known_hosts: string }; children: Record<string, Site> };
+    };
+    type Site = { vars: { jump: string }; hosts: Record<string, { port: number }> };
+    const doc = parse(readFileSync(inv, 'utf8')) as Inv;
+    const site2 = doc.all.children.site2!;
+    const jump = /^netops@127\.0\.0\.1:(\d+)$/.exec(site2.vars.jump);
+    expect(jump).not.toBeNull();
+    const { key_file: key, known_hosts: kh } = doc.all.vars;
+    const strict = ['-o', 'BatchMode=yes', '-o', 'StrictHostKeyChecking=yes', '-o', `UserKnownHostsFile=${kh}`];
+    const proxy = `ssh -q -i ${key} ${strict.join(' ')} -p ${jump![1]} -W %h:%p netops@127.0.0.1`;
+    const out = await run('ssh', [
+      ...['-q', '-i', key, ...strict, '-o', `ProxyCommand=${proxy}`, '-p', String(site2.hosts.r002!.port)],
+      ...['netops@127.0.0.1', 'hostname'],
+    ]);
+    expect(out.stdout.trim()).toBe('r002');
+
+    const done = collect(child);
+    child.kill('SIGTERM');
+    expect((await done).code).toBe(0);
   });
 
   it('answers a bad fault spec with one line and exit 5', async () => {

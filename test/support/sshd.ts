@@ -20,6 +20,12 @@ export interface SshdOptions {
   passwordAuth?: boolean;
   /** Host key types, in sshd's order; the first is `hostPublicKey`. Default: ed25519 only. */
   hostKeyTypes?: string[];
+  /** sshd's LogLevel (default VERBOSE); DEBUG1 logs every forwarded (direct-tcpip) connection. */
+  logLevel?: string;
+  /** More sshd_config lines (MaxSessions, AllowTcpForwarding, …). */
+  extraConfig?: string[];
+  /** An authorized public key line besides the server's own client key (a fleet sharing one key). */
+  authorizedKey?: string;
 }
 
 export interface Sshd {
@@ -44,6 +50,8 @@ export interface Sshd {
   pid: number;
   /** Pids of the processes serving connections right now. */
   connectionPids(): Promise<number[]>;
+  /** Everything sshd and its connection processes logged so far. */
+  log(): string;
   stop(): Promise<void>;
 }
 
@@ -119,7 +127,8 @@ export async function startSshd(opts: SshdOptions = {}): Promise<Sshd> {
   const keyPath = join(dir, 'id_ed25519');
   const clientPub = await keygen(keyPath);
   const authorizedKeys = join(dir, 'authorized_keys');
-  await writeFile(authorizedKeys, `${clientPub}\n`, { mode: 0o644 });
+  const extraKey = opts.authorizedKey ? `${opts.authorizedKey}\n` : '';
+  await writeFile(authorizedKeys, `${clientPub}\n${extraKey}`, { mode: 0o644 });
   await chmod(authorizedKeys, 0o644);
 
   for (let attempt = 0; ; attempt++) {
@@ -139,7 +148,8 @@ export async function startSshd(opts: SshdOptions = {}): Promise<Sshd> {
       `AllowUsers ${user}`,
       'Subsystem sftp internal-sftp',
       'MaxStartups 100',
-      'LogLevel VERBOSE',
+      `LogLevel ${opts.logLevel ?? 'VERBOSE'}`,
+      ...(opts.extraConfig ?? []),
       '',
     ].join('\n');
     const configPath = join(dir, 'sshd_config');
@@ -147,6 +157,10 @@ export async function startSshd(opts: SshdOptions = {}): Promise<Sshd> {
 
     const child = spawn(SSHD_BINARY, ['-D', '-e', '-f', configPath], { stdio: ['ignore', 'ignore', 'pipe'] });
     const started = await waitListening(child);
+    let log = started.log;
+    child.stderr?.on('data', (chunk: Buffer) => {
+      log += chunk.toString('utf8');
+    });
     if (started.ok) {
       const knownHostsPath = join(dir, 'known_hosts');
       await writeFile(knownHostsPath, `[127.0.0.1]:${port} ${hostPublicKey}\n`);
@@ -163,6 +177,7 @@ export async function startSshd(opts: SshdOptions = {}): Promise<Sshd> {
         authorizedKeysPath: authorizedKeys,
         pid: child.pid!,
         connectionPids: () => descendants(child.pid!),
+        log: () => log,
         stop: async () => {
           await stopProcessTree(child);
           await rm(dir, { recursive: true, force: true });

@@ -1,6 +1,6 @@
 import { isAbsolute } from 'node:path';
 import { displayPath } from '../load.js';
-import { SandboxViolation } from '../sandbox.js';
+import { IncludeTooDeep, MAX_INCLUDE_DEPTH, SandboxViolation } from '../sandbox.js';
 import { findBlockProblem, isBlockError } from './blocks.js';
 
 /** A template or expression could not be rendered; the position is inside `file` (1-based). */
@@ -36,6 +36,12 @@ export class UndefinedVariable extends Error {
  * the text that failed to compile: an unclosed block is then located where it opened.
  */
 export function toRenderError(err: unknown, fallbackFile: string, source?: string): RenderError {
+  // An include chain that ran too deep is said once, not once per level it was wrapped in.
+  for (let e: unknown = err, i = 0; e && i < 2 * MAX_INCLUDE_DEPTH + 10; i++, e = (e as { cause?: unknown }).cause) {
+    if (e instanceof IncludeTooDeep) {
+      return new RenderError(e.message, isAbsolute(e.file) ? displayPath(e.file) : e.file, 1, 1);
+    }
+  }
   let e: unknown = err;
   for (let i = 0; i < 5 && e; i++) {
     if (e instanceof UndefinedVariable) {

@@ -46,28 +46,6 @@ const INTERNAL_FILTERS: Record<string, Filter> = {
 /** Python's truth, as Ansible conditions use it: empty lists, dicts and strings are false. */
 export const truthy = pyTruth;
 
-export const GLOBAL_NAMES = new Set([
-  'range',
-  'dict',
-  'lookup',
-  'query',
-  'q',
-  'cycler',
-  'joiner',
-  'namespace',
-  'lipsum',
-  'now',
-  'loop',
-  'varargs',
-  'kwargs',
-  'caller',
-  'True',
-  'False',
-  'None',
-  'true',
-  'false',
-  'none',
-]);
 
 const filterEnv: FilterEnv = {
   filter(name) {

@@ -43,7 +43,7 @@ function parseV6(s: string): bigint | undefined {
   return all.reduce((acc, g) => (acc << 16n) | g, 0n);
 }
 
-export function parseIp(value: unknown): Parsed | undefined {
+function parseIp(value: unknown): Parsed | undefined {
   if (typeof value !== 'string') return undefined;
   const [addr, prefixText, extra] = value.trim().split('/');
   if (extra !== undefined || addr === undefined) return undefined;

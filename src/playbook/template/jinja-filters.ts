@@ -77,7 +77,7 @@ function len(v: unknown): number {
   throw new PyError('TypeError', `object of type '${typeName(v)}' has no len()`);
 }
 
-export function toInt(value: unknown, dflt: unknown = 0, base: unknown = 10): unknown {
+function toInt(value: unknown, dflt: unknown = 0, base: unknown = 10): unknown {
   if (typeof value === 'string') {
     const b = num(base);
     const text = value.trim().replace(/_/g, '');
@@ -106,7 +106,7 @@ export function toInt(value: unknown, dflt: unknown = 0, base: unknown = 10): un
   return dflt;
 }
 
-export function toFloatValue(value: unknown, dflt: unknown = new PyFloat(0)): unknown {
+function toFloatValue(value: unknown, dflt: unknown = new PyFloat(0)): unknown {
   if (isNumber(value)) return toFloat(num(value));
   if (typeof value === 'string') {
     const t = value.trim().replace(/_/g, '');
@@ -118,7 +118,7 @@ export function toFloatValue(value: unknown, dflt: unknown = new PyFloat(0)): un
 }
 
 /** Python's round(): half to even on the exact binary value, as `round(2.5) == 2`. */
-export function pyRound(x: number, digits: number): number {
+function pyRound(x: number, digits: number): number {
   const m = 10 ** digits;
   const scaled = x * m;
   const floor = Math.floor(scaled);

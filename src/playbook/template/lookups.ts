@@ -10,7 +10,7 @@ import { PyError, pyStr, pyTruth } from './python.js';
  * environment, as in Ansible. Nothing else is offered: no `pipe`, no `url`, no `password` files.
  */
 
-export type FindFile = (
+type FindFile = (
   searchPath: string[],
   name: string,
 ) => { ok: true; path: string } | { ok: false; message: string };

@@ -237,13 +237,12 @@ const DICT_METHODS: Record<string, Method> = {
   copy: (d: Record<string, unknown>) => ({ ...d }),
 };
 
-/** Method names per receiver type, for `validate`. */
-export const METHOD_NAMES = {
-  str: Object.keys(STRING_METHODS),
-  list: Object.keys(LIST_METHODS),
-  dict: Object.keys(DICT_METHODS),
-};
-export const ALL_METHOD_NAMES = new Set([...METHOD_NAMES.str, ...METHOD_NAMES.list, ...METHOD_NAMES.dict]);
+/** Every method name a template may call, for `validate`. */
+export const ALL_METHOD_NAMES = new Set([
+  ...Object.keys(STRING_METHODS),
+  ...Object.keys(LIST_METHODS),
+  ...Object.keys(DICT_METHODS),
+]);
 
 /** Iterates a value as Python's `list(v)` would: a dict gives its keys, a string its characters. */
 export function toList(v: unknown): unknown[] {
@@ -338,7 +337,7 @@ export function pySlice(obj: unknown, start: unknown, stop: unknown, step: unkno
 
 // ---- str.format ----
 
-export function strFormat(fmt: string, pos: unknown[], kw: Keywords): string {
+function strFormat(fmt: string, pos: unknown[], kw: Keywords): string {
   let auto = 0;
   return fmt.replace(/\{\{|\}\}|\{([^{}]*)\}/g, (m, field?: string) => {
     if (m === '{{') return '{';
@@ -359,7 +358,7 @@ export function strFormat(fmt: string, pos: unknown[], kw: Keywords): string {
 }
 
 /** Python's format-spec mini-language: [[fill]align][sign][#][0][width][,][.precision][type]. */
-export function formatSpec(v: unknown, spec: string): string {
+function formatSpec(v: unknown, spec: string): string {
   const m = /^(?:(.)?([<>^=]))?([-+ ])?(#)?(0)?(\d+)?([,_])?(?:\.(\d+))?([bcdeEfFgGnosxX%])?$/.exec(spec);
   if (!m) throw new PyError('ValueError', `Invalid format specifier '${spec}'`);
   const [, fillCh, alignCh, sign, , zero, widthText, group, precText, type] = m;

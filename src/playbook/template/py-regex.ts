@@ -7,7 +7,7 @@ import { PyError } from './python.js';
  * `\g<name>` in replacements.
  */
 
-export interface PyRegexFlags {
+interface PyRegexFlags {
   ignorecase?: boolean;
   multiline?: boolean;
 }

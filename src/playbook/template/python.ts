@@ -101,7 +101,7 @@ export function floatRepr(n: number): string {
 const NON_PRINTABLE = /[\p{C}\p{Z}]/u;
 
 /** `repr(str)`: single quotes unless the text holds one and no double quote, escapes as Python's. */
-export function strRepr(s: string): string {
+function strRepr(s: string): string {
   const quote = s.includes("'") && !s.includes('"') ? '"' : "'";
   let out = quote;
   for (const ch of s) {
@@ -298,10 +298,6 @@ export function pyNeg(v: unknown): unknown {
   return isFloat(v) ? toFloat(-num(v)) : -num(v);
 }
 
-/** `int(v)` as Jinja's `int` filter applies it to numbers. */
-export function truncInt(v: number): number {
-  return Math.trunc(v);
-}
 
 // ---- printf-style formatting: `'%s-%02d' % (a, b)` and the `format` filter ----
 

@@ -7,7 +7,7 @@ import { floatRepr, isMapping, num, PyFloat } from './python.js';
  * of PyYAML's emitter these filters reach.
  */
 
-export interface DumpOptions {
+interface DumpOptions {
   indent?: number;
   /** null: collections of scalars in flow style (`[1, 2]`), others in block style; false: block only. */
   flowStyle?: boolean | null;
