@@ -45,7 +45,11 @@ export interface LoadedPlan {
 /** Files → Plan: the playbook, each play's inventory (loaded once per file), then the pure plan. */
 export function loadPlan(opts: LoadPlanOptions): LoadedPlan {
   const cwd = opts.cwd ?? process.cwd();
-  const { playbook, diagnostics } = loadPlaybook(resolve(cwd, opts.playbook), ACTIONS);
+  const loadedPlaybook = loadPlaybook(resolve(cwd, opts.playbook), ACTIONS);
+  const { diagnostics } = loadedPlaybook;
+  // A playbook with problems is still checked as far as it goes: its sound plays are planned, every play's
+  // inventory is loaded, so one run reports every problem (nothing is planned for running).
+  const playbook = loadedPlaybook.playbook ?? loadedPlaybook.salvaged?.playbook;
   if (!playbook) {
     return { plan: null, playbook: null, diagnostics: sortDiagnostics(diagnostics), warnings: [], decrypted: [] };
   }
@@ -77,6 +81,12 @@ export function loadPlan(opts: LoadPlanOptions): LoadedPlan {
     );
     return null;
   });
+  // Plays too broken to plan still have their inventory checked.
+  if (cliSources && cliSources.length > 0) {
+    if (loadedPlaybook.salvaged) load(cliSources);
+  } else {
+    for (const path of loadedPlaybook.salvaged?.inventories ?? []) load([path]);
+  }
 
   // group_vars/ and host_vars/ beside the playbook, read once per inventory for the names it holds.
   const playbookTrees = new Map<Inventory, VarsTree>();
@@ -106,7 +116,8 @@ export function loadPlan(opts: LoadPlanOptions): LoadedPlan {
   if (withPlatforms || opts.platformsPath) catalog();
   const built = buildPlan(playbook, inventories, {
     platforms: catalog,
-    ...(opts.limit === undefined ? {} : { limit: opts.limit }),
+    // Over a playbook's sound plays only, a limit could match nothing for want of the broken ones.
+    ...(opts.limit === undefined || !loadedPlaybook.playbook ? {} : { limit: opts.limit }),
     ...(opts.resume === undefined ? {} : { resume: opts.resume }),
     varsOptions: (inv) => ({ playbookTrees: [playbookTrees.get(inv)!], extraVars: opts.extraVars ?? {} }),
     check: opts.check ?? false,
@@ -117,5 +128,5 @@ export function loadPlan(opts: LoadPlanOptions): LoadedPlan {
   warnings.push(...built.warnings);
   const sorted = sortDiagnostics(all);
   const plan = sorted.length === 0 ? built.plan : null;
-  return { plan, playbook, diagnostics: sorted, warnings, decrypted: [...decrypted] };
+  return { plan, playbook: loadedPlaybook.playbook, diagnostics: sorted, warnings, decrypted: [...decrypted] };
 }

@@ -11,7 +11,10 @@ import type { PlaySpec, TaskSpec } from '../playbook/types.js';
 export interface PlannedTask {
   index: number;
   spec: TaskSpec;
-  /** What the task looks like for this host before anything ran (registered results are placeholders). */
+  /**
+   * What the task looks like for this host before anything ran (registered results are placeholders), or
+   * `{ skipped: 'when' }` when its `when` is already false for the host, so nothing of it was rendered.
+   */
   preview: Preview;
 }
 

@@ -106,3 +106,8 @@ export interface JumpReport {
   state: BreakerState;
   transitions: (BreakerTransition & { error?: string })[];
 }
+
+/** A host the run never attempted because the failure budget halted the run or its scope's breaker was open. */
+export function neverAttempted(h: HostResult): boolean {
+  return h.status === 'skipped' && (h.reason === 'halted' || h.reason === 'breaker_open');
+}

@@ -20,10 +20,17 @@ import { actionWords, type ActionSyntaxes, type TextUse } from './action-syntax.
  * (load.ts), the JSON Schema (schemas/playbook.schema.json), then the rules a schema cannot say: one action
  * per task, the rules each action adds, and registered results used only after the task that registers them.
  */
-export function loadPlaybook(
-  path: string,
-  actions: ActionSyntaxes,
-): { playbook: PlaybookSpec | null; diagnostics: Diagnostic[] } {
+export interface LoadedPlaybook {
+  playbook: PlaybookSpec | null;
+  diagnostics: Diagnostic[];
+  /**
+   * When the playbook has problems but parsed: its plays that have none, and the inventory files every play
+   * names, so the inventory and template checks still run and one `validate` reports everything at once.
+   */
+  salvaged?: { playbook: PlaybookSpec; inventories: string[] };
+}
+
+export function loadPlaybook(path: string, actions: ActionSyntaxes): LoadedPlaybook {
   const absolute = resolve(process.cwd(), path);
   const file = displayPath(absolute);
   const loaded = loadYamlFile(absolute, file);
@@ -35,11 +42,28 @@ export function loadPlaybook(
     };
   }
   const diagnostics = [...schemaDiagnostics(bundledSchema('playbook'), loaded), ...ruleDiagnostics(loaded, actions)];
-  if (diagnostics.length > 0) return { playbook: null, diagnostics: sortDiagnostics(diagnostics) };
-  const plays = playEntries(loaded.value).map(({ play, path: at }) =>
-    toPlay(play, at, loaded, dirname(absolute), actions),
-  );
+  if (diagnostics.length > 0) {
+    return { playbook: null, diagnostics: sortDiagnostics(diagnostics), salvaged: salvage(loaded, absolute, file, actions) };
+  }
+  const plays = playEntries(loaded.value).map(({ play, path: at }) => toPlay(play, at, loaded, dirname(absolute), actions));
   return { playbook: { path: absolute, file, plays }, diagnostics: [] };
+}
+
+/** The plays that are sound on their own (schema and rules), as typed plays; the rest only lend their inventory. */
+function salvage(loaded: LoadedYaml, absolute: string, file: string, actions: ActionSyntaxes): { playbook: PlaybookSpec; inventories: string[] } {
+  const schema = bundledSchema('playbook');
+  const plays: PlaySpec[] = [];
+  const inventories: string[] = [];
+  for (const { play, path: at } of playEntries(loaded.value)) {
+    // Checked as a playbook of its own: only emptiness matters here, the locations were reported above.
+    const alone: LoadedYaml = { ...loaded, value: [play] };
+    if (schemaDiagnostics(schema, alone).length === 0 && ruleDiagnostics(alone, actions).length === 0) {
+      plays.push(toPlay(play, at, loaded, dirname(absolute), actions));
+    } else if (typeof play.inventory === 'string') {
+      inventories.push(resolve(dirname(absolute), play.inventory));
+    }
+  }
+  return { playbook: { path: absolute, file, plays }, inventories };
 }
 
 type YamlMap = Record<string, unknown>;
