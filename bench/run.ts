@@ -11,6 +11,7 @@ import type { Plan } from '../src/engine/plan-model.js';
 import type { RunReport } from '../src/engine/results.js';
 import { processIo } from '../src/report/io.js';
 import { bareLoop, type BareTarget } from './baseline.js';
+import { LAB_ENABLE_ENV } from '../src/lab/lab.js';
 
 /**
  * `npm run bench`: the figures runbook promises, each next to its goal, on this machine. Devices live in a
@@ -115,6 +116,7 @@ async function startLabServer(opts: {
   faults?: string[];
   latencyMs?: number;
   jumpPerSite?: boolean;
+  platform?: string;
 }): Promise<LabServer> {
   const args = [
     '--import',
@@ -125,6 +127,7 @@ async function startLabServer(opts: {
     '--sites',
     String(opts.sites),
   ];
+  if (opts.platform) args.push('--platform', opts.platform);
   for (const f of opts.faults ?? []) args.push('--fault', f);
   if (opts.jumpPerSite) args.push('--jump-per-site');
   args.push('--latency', String(opts.latencyMs ?? 0), '--seed', '1');
@@ -275,6 +278,52 @@ async function throughput(dir: string, hosts: number, forks: number): Promise<vo
   }
 }
 
+/** Five config lines pushed to a hundred IOS devices through their CLI, then the same play again (nothing to do). */
+async function networkPush(dir: string): Promise<void> {
+  const hosts = 100;
+  const lab = await startLabServer({ hosts, sites: 5, latencyMs: 20, platform: 'ios' });
+  try {
+    process.env[LAB_ENABLE_ENV] = 'lab-enable';
+    const lines = [
+      'ntp server 192.0.2.1',
+      'ntp server 192.0.2.2',
+      'logging host 192.0.2.50',
+      'logging buffered 64000',
+      'snmp-server location lab',
+    ];
+    const file = join(dir, 'network.yml');
+    const play = [
+      '- name: network push',
+      '  hosts: all',
+      '  forks: 20',
+      '  tasks:',
+      '    - ios_config:',
+      '        lines:',
+      ...lines.map((l) => `          - ${l}`),
+    ];
+    writeFileSync(file, play.join('\n') + '\n');
+    const p = plan(file, lab.inventoryPath);
+    const budget = 300_000;
+    const first = await runbookRun(p, budget);
+    if (first.report.summary.changed !== hosts) throw new Error(`first run: ${JSON.stringify(first.report.summary)}`);
+    const second = await runbookRun(p, budget);
+    if (second.report.summary.ok !== hosts) throw new Error(`second run: ${JSON.stringify(second.report.summary)}`);
+    raw.network_push = { first_ms: round(first.wallMs), second_ms: round(second.wallMs) };
+    figure({
+      name: `network: ${lines.length} config lines to ${hosts} IOS devices, forks 20, 20 ms latency`,
+      value: round(first.wallMs),
+      unit: 'ms',
+      goal: '-',
+      pass: null,
+      detail:
+        `first run ${round(first.wallMs)} ms (${hosts} changed, revert timer armed and confirmed), ` +
+        `second run ${round(second.wallMs)} ms (${hosts} ok)`,
+    });
+  } finally {
+    await lab.stop();
+  }
+}
+
 /**
  * The same devices reached through one jump host per site and directly: what the shared jump connections
  * cost in wall time, and how many jump logins a run makes (one per jump connection, not one per device).
@@ -389,9 +438,7 @@ async function failFast(dir: string, forksList: number[]): Promise<void> {
 
 async function memoryValidate(): Promise<void> {
   const name = 'memory: validate on 10,000 hosts (peak RSS)';
-  const entry =
-    `import { benchValidate } from ` +
-    `${JSON.stringify(join(ROOT, 'bench/validate.ts'))}; process.stdout.write(JSON.stringify(await benchValidate()));`;
+  const entry = `import { benchValidate } from ${JSON.stringify(join(ROOT, 'bench/validate.ts'))}; process.stdout.write(JSON.stringify(await benchValidate()));`;
   const r = await runChild(['--import', MAXRSS_HOOK, '--import', 'tsx', '--input-type=module', '-e', entry], {
     timeoutMs: 300_000,
   });
@@ -549,9 +596,7 @@ async function startup(): Promise<void> {
 }
 
 async function labFigures(): Promise<void> {
-  const entry =
-    `import { benchLab } from ` +
-    `${JSON.stringify(join(ROOT, 'bench/lab.ts'))}; process.stdout.write(JSON.stringify(await benchLab()));`;
+  const entry = `import { benchLab } from ${JSON.stringify(join(ROOT, 'bench/lab.ts'))}; process.stdout.write(JSON.stringify(await benchLab()));`;
   const r = await runChild(['--import', MAXRSS_HOOK, '--import', 'tsx', '--input-type=module', '-e', entry], {
     timeoutMs: 180_000,
   });
@@ -640,6 +685,7 @@ async function main(): Promise<number> {
       ['start-up', '<= 300 ms', () => (built ? startup() : Promise.reject(new Error('no build')))],
       ['lab', '-', labFigures],
       ['inventory 50k', '<= 10 s', () => inventory50k(dir)],
+      ['network', '-', () => networkPush(dir)],
     ];
     const only = process.env.BENCH_ONLY?.split(',');
     for (const [name, goal, step] of steps) {
@@ -650,7 +696,7 @@ async function main(): Promise<number> {
     printTable(m);
     writeFileSync(
       join(ROOT, 'bench/results.json'),
-      `${JSON.stringify({ date: new Date().toISOString(), machine: m, figures, raw }, null, 2)}\n`,
+      JSON.stringify({ date: new Date().toISOString(), machine: m, figures, raw }, null, 2) + '\n',
     );
     process.stdout.write('written: bench/results.json\n');
     return figures.some((f) => f.detail.startsWith('error:')) ? 1 : 0;

@@ -7,6 +7,7 @@ import type { Plan } from '../engine/plan-model.js';
 import { formatDiagnostic } from '../playbook/diagnostic.js';
 import { canonicalPath, hostsToResume, RunNotFoundError } from '../report/journal.js';
 import { JournalError } from '../report/journal-line.js';
+import { outputFileProblem } from '../report/writable.js';
 import { runApply } from './run-apply.js';
 
 export const HELP = `usage: runbook apply PLAYBOOK [-i SRC]... [-e VARS]... [-l PATTERN] [-F FILE] [-C] [-D] [-f N]
@@ -34,8 +35,8 @@ ${INVENTORY_HELP}
 
 Ctrl-C (or SIGTERM) starts no new host and lets in-flight hosts finish; a second one stops them.
 
-exit status: 0 all ok/changed, 2 some hosts failed or unreachable, 3 halted (failure budget or open
-breaker), 4 invalid playbook/inventory/template, 5 bad usage, 130 interrupted
+exit status: 0 all ok/changed, 2 some hosts failed or unreachable, 3 some hosts never attempted (failure
+budget or open breaker), 4 invalid playbook/inventory/template, 5 bad usage, 130 interrupted
 `;
 
 const FLAGS = {
@@ -102,6 +103,7 @@ export async function apply(rawArgv: string[], io: Io): Promise<number> {
     io.err(`${err.file}:${err.line}:1: ${err.message}\n`);
     return EXIT.invalid;
   }
+  if (resume) io.err(resumeNote(resume, playbook, resumeId));
 
   const loaded = loadPlan({
     playbook,
@@ -129,6 +131,15 @@ export async function apply(rawArgv: string[], io: Io): Promise<number> {
       io.out(`${JSON.stringify({ resumed_from: resume.runId, nothing_to_resume: true, message: why })}\n`);
     else io.out(`nothing to resume: ${why}\n`);
     return EXIT.ok;
+  }
+
+  // Checked before the first host: a typo in a path must not cost a whole rollout's report.
+  for (const [flag, file] of [['--report-file', values['report-file']], ['--junit', values.junit]] as const) {
+    const problem = file === undefined ? null : outputFileProblem(resolve(io.cwd, file));
+    if (problem) {
+      io.err(`runbook apply: ${flag} ${file}: ${problem}\n`);
+      return EXIT.usage;
+    }
   }
 
   const applied = await whileStoppable(io, (stop) =>
@@ -175,6 +186,16 @@ function resumePoint(
     throw new UsageError(`--resume: run ${found.runId} was of ${found.meta.playbook}, not ${playbook}`);
   }
   return found;
+}
+
+/** Which run --resume continues and why that one: a wrong guess would re-run the wrong hosts. */
+function resumeNote(resume: ReturnType<typeof hostsToResume>, playbook: string, asked: string | undefined): string {
+  const why = asked === undefined ? `the latest recorded run of ${playbook}` : 'named on the command line';
+  const started = resume.meta.created.replace('T', ' ').replace(/\.\d+Z$|Z$/, '');
+  const targeted = resume.targeted.length;
+  const left = `${resume.hosts.length} of its ${targeted} host${targeted === 1 ? '' : 's'} unfinished`;
+  const others = asked === undefined ? '; runbook runs lists every run, --resume RUN_ID picks another' : '';
+  return `resuming run ${resume.runId} (${why}, started ${started} UTC): ${left}${others}\n`;
 }
 
 interface Stop {

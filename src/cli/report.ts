@@ -5,6 +5,7 @@ import { hostsNeverEnded, readRun, RunNotFoundError, storedReport, type StoredRu
 import { renderJson } from '../report/json.js';
 import { JournalError } from '../report/journal-line.js';
 import { renderReport } from '../report/table.js';
+import { exitOf } from './exit.js';
 
 export const HELP = `usage: runbook report [RUN_ID] [--json] [--run-dir DIR] [--verbose]
 
@@ -79,6 +80,6 @@ export async function report(argv: string[], io: Io): Promise<number> {
     return EXIT.ok;
   }
   if (note) io.out(`${note}\n\n`);
-  io.out(renderReport(stored, { verbose: values.verbose ?? false, color: useColor(io) }));
+  io.out(renderReport(stored, { verbose: values.verbose ?? false, color: useColor(io), exit: exitOf }));
   return EXIT.ok;
 }

@@ -6,7 +6,9 @@ import type { Diagnostic } from '../playbook/diagnostic.js';
 export const HELP = `usage: runbook validate PLAYBOOK... [-i SRC]... [-e VARS]... [-F FILE] [--format text|json|github]
 
 Checks playbooks, their inventories, host patterns and every template rendered for every targeted host,
-without touching the network. Every problem is reported, as FILE:LINE:COL: message.
+without touching the network. Every problem is reported, as FILE:LINE:COL: message. A key file or
+known_hosts that the inventory names but this machine lacks is a warning: apply would fail here, but the
+machine that runs it may have them.
 
 options:
 ${INVENTORY_HELP}
@@ -62,7 +64,12 @@ export async function validate(argv: string[], io: Io): Promise<number> {
   const diagnostics: Diagnostic[] = [];
   const summaries: string[] = [];
   for (const playbook of positionals) {
-    const loaded = loadPlan({ playbook, ...inputs, cwd: io.cwd });
+    const loaded = loadPlan({
+      playbook,
+      ...inputs,
+      ...(io.env.RUNBOOK_PLATFORMS ? { platformsPath: io.env.RUNBOOK_PLATFORMS } : {}),
+      cwd: io.cwd,
+    });
     printWarnings(io, loaded.warnings);
     diagnostics.push(...loaded.diagnostics);
     if (loaded.plan) {
@@ -88,7 +95,8 @@ export async function validate(argv: string[], io: Io): Promise<number> {
   } else {
     for (const d of sorted) io.out(`${formatDiagnostic(d)}\n`);
     if (valid) for (const s of summaries) io.err(`${s}\n`);
-    else io.err(`${plural(sorted.length, 'problem')} in ${plural(new Set(sorted.map((d) => d.file)).size, 'file')}\n`);
+    // On the diagnostics' own stream: on another one, a reader that merges the two could join it to the last.
+    else io.out(`${plural(sorted.length, 'problem')} in ${plural(new Set(sorted.map((d) => d.file)).size, 'file')}\n`);
   }
   return valid ? EXIT.ok : EXIT.invalid;
 }

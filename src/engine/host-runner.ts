@@ -22,6 +22,25 @@ export interface HostJob {
   beforeConnect?: () => Promise<void>;
 }
 
+/** Waits for `turn`, or for `signal` to abort first; true when stopped. */
+async function waitUnlessStopped(turn: Promise<void>, signal: AbortSignal | undefined): Promise<boolean> {
+  if (!signal) {
+    await turn;
+    return false;
+  }
+  if (signal.aborted) return true;
+  let onAbort: () => void = () => undefined;
+  const aborted = new Promise<true>((resolve) => {
+    onAbort = () => resolve(true);
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+  try {
+    return await Promise.race([turn.then(() => signal.aborted), aborted]);
+  } finally {
+    signal.removeEventListener('abort', onAbort);
+  }
+}
+
 /**
  * Runs one host's tasks over one session. Never throws: an unreachable device, a failing command or an
  * interrupted run all become a HostResult with a reason.
@@ -51,7 +70,14 @@ export async function runHost(ctx: RunContext, job: HostJob): Promise<HostResult
 
   let session: Session;
   try {
-    await job.beforeConnect?.();
+    if (job.beforeConnect) {
+      // A graceful stop (the first Ctrl-C) starts no new connection: a host still queued behind the connect
+      // rate leaves the queue at once instead of connecting when its turn comes.
+      const stopped = await waitUnlessStopped(job.beforeConnect(), ctx.signal);
+      if (stopped) {
+        return { ...base, started: null, status: 'skipped', reason: 'interrupted', duration_ms: 0, tasks: [], error: null };
+      }
+    }
     if (ctx.abortSignal?.aborted) throw new Interrupted();
     // ssh_config's ConnectTimeout reaches here only when the play did not write connect_timeout.
     const timeoutMs = host.connection.connectTimeoutMs ?? play.spec.connectTimeoutMs;
@@ -163,6 +189,7 @@ class TaskRunner {
     };
     if (outcome.would_run) result.would_run = true;
     if (outcome.diff !== undefined) result.diff = r.text(outcome.diff);
+    if (outcome.network) result.network = { ...outcome.network, lines: outcome.network.lines.map((l) => r.text(l)) };
     if (rescue) result.rescue = true;
     if (outcome.status === 'failed' && spec.ignoreErrors) result.ignored = true;
     bus.emit({ type: 'task_end', at: iso(clock), play: play.name, host: host.name, index: task.index, result });

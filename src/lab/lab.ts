@@ -26,7 +26,7 @@ export interface LabOptions {
   hosts: number;
   /** Default 1. Host rK is in site ((K-1) mod sites) + 1. */
   sites?: number;
-  /** Fault specs as on the command line: `r047:fail`, `site2:hang`, `r0*:slow:2s`, `*:flaky:0.1`. */
+  /** Fault specs as on the command line: `r047:fail`, `site2:hang`, `r00?:slow:2s`, `*:flaky:0.1`. */
   faults?: string[];
   /** Added to every command; default 20. */
   latencyMs?: number;

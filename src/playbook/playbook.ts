@@ -13,17 +13,24 @@ import {
   type SerialEntry,
   type TaskSpec,
 } from './types.js';
-import type { ActionSyntaxes, TextUse } from './action-syntax.js';
+import { actionWords, type ActionSyntaxes, type TextUse } from './action-syntax.js';
 
 /**
  * Playbook file → typed PlaybookSpec, or every problem found as located diagnostics. Three passes: YAML
  * (load.ts), the JSON Schema (schemas/playbook.schema.json), then the rules a schema cannot say: one action
  * per task, the rules each action adds, and registered results used only after the task that registers them.
  */
-export function loadPlaybook(
-  path: string,
-  actions: ActionSyntaxes,
-): { playbook: PlaybookSpec | null; diagnostics: Diagnostic[] } {
+export interface LoadedPlaybook {
+  playbook: PlaybookSpec | null;
+  diagnostics: Diagnostic[];
+  /**
+   * When the playbook has problems but parsed: its plays that have none, and the inventory files every play
+   * names, so the inventory and template checks still run and one `validate` reports everything at once.
+   */
+  salvaged?: { playbook: PlaybookSpec; inventories: string[] };
+}
+
+export function loadPlaybook(path: string, actions: ActionSyntaxes): LoadedPlaybook {
   const absolute = resolve(process.cwd(), path);
   const file = displayPath(absolute);
   const loaded = loadYamlFile(absolute, file);
@@ -35,11 +42,28 @@ export function loadPlaybook(
     };
   }
   const diagnostics = [...schemaDiagnostics(bundledSchema('playbook'), loaded), ...ruleDiagnostics(loaded, actions)];
-  if (diagnostics.length > 0) return { playbook: null, diagnostics: sortDiagnostics(diagnostics) };
-  const plays = playEntries(loaded.value).map(({ play, path: at }) =>
-    toPlay(play, at, loaded, dirname(absolute), actions),
-  );
+  if (diagnostics.length > 0) {
+    return { playbook: null, diagnostics: sortDiagnostics(diagnostics), salvaged: salvage(loaded, absolute, file, actions) };
+  }
+  const plays = playEntries(loaded.value).map(({ play, path: at }) => toPlay(play, at, loaded, dirname(absolute), actions));
   return { playbook: { path: absolute, file, plays }, diagnostics: [] };
+}
+
+/** The plays that are sound on their own (schema and rules), as typed plays; the rest only lend their inventory. */
+function salvage(loaded: LoadedYaml, absolute: string, file: string, actions: ActionSyntaxes): { playbook: PlaybookSpec; inventories: string[] } {
+  const schema = bundledSchema('playbook');
+  const plays: PlaySpec[] = [];
+  const inventories: string[] = [];
+  for (const { play, path: at } of playEntries(loaded.value)) {
+    // Checked as a playbook of its own: only emptiness matters here, the locations were reported above.
+    const alone: LoadedYaml = { ...loaded, value: [play] };
+    if (schemaDiagnostics(schema, alone).length === 0 && ruleDiagnostics(alone, actions).length === 0) {
+      plays.push(toPlay(play, at, loaded, dirname(absolute), actions));
+    } else if (typeof play.inventory === 'string') {
+      inventories.push(resolve(dirname(absolute), play.inventory));
+    }
+  }
+  return { playbook: { path: absolute, file, plays }, inventories };
 }
 
 type YamlMap = Record<string, unknown>;
@@ -107,12 +131,12 @@ function actionDiagnostics(task: YamlMap, at: YamlPath, loaded: LoadedYaml, acti
   if (present.length === 0) {
     // A misspelt action (`comand:`) is already reported as an unknown key with its correction.
     if (Object.keys(task).some((k) => !COMMON_TASK_KEYS.has(k))) return [];
-    return [diagnostic(loaded.locate(at), `task has no action: expected one of ${oneOf(names)}`)];
+    return [diagnostic(loaded.locate(at), `task has no action: expected one of ${oneOf(actionWords(actions))}`)];
   }
   return [
     diagnostic(
       loaded.locate([...at, present[1]!], 'key'),
-      `task has ${present.length} actions (${present.join(', ')}): a task takes exactly one of ${oneOf(names)}`,
+      `task has ${present.length} actions (${present.join(', ')}): a task takes exactly one of ${oneOf(actionWords(actions))}`,
     ),
   ];
 }
@@ -207,6 +231,7 @@ function toPlay(play: YamlMap, at: YamlPath, loaded: LoadedYaml, dir: string, ac
     name: typeof play.name === 'string' ? play.name : hosts,
     hosts,
     ...(typeof play.inventory === 'string' ? { inventory: resolve(dir, play.inventory) } : {}),
+    ...(typeof play.platforms === 'string' ? { platforms: play.platforms } : {}),
     vars: isMap(play.vars) ? play.vars : {},
     forks: typeof play.forks === 'number' ? play.forks : DEFAULTS.forks,
     connectRate: typeof play.connect_rate === 'number' ? play.connect_rate : null,

@@ -51,6 +51,8 @@ export interface PlaySpec {
   hosts: string;
   /** Inventory path resolved against the playbook's directory, when the play names one. */
   inventory?: string;
+  /** `platforms:` as written: a folder of platform profiles relative to the playbook. */
+  platforms?: string;
   vars: Record<string, unknown>;
   forks: number;
   /** New SSH connections per second; null = no cap. */

@@ -286,6 +286,12 @@ function runNames(entries: RunEntry[]): string {
   return names.length > 5 ? `${names.slice(0, 5).join(', ')}, …` : names.join(', ');
 }
 
+/** The `count` latest stored runs, newest first, read in full (`runbook runs`), and how many exist in all. */
+export function recentRuns(runDir: string, count: number): { runs: StoredRun[]; total: number } {
+  const entries = listRuns(runDir);
+  return { runs: entries.slice(-count).reverse().map(loadRun), total: entries.length };
+}
+
 /** A path as the file system knows it, so two spellings (or a link) of one playbook match. */
 export function canonicalPath(p: string): string {
   try {

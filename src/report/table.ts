@@ -1,5 +1,7 @@
 import Table from 'cli-table3';
-import type { BreakerTimeline, HostResult, HostStatus, RunReport, TaskResult } from '../engine/results.js';
+import { networkTable } from './network-table.js';
+import { neverAttempted, type BreakerTimeline, type HostResult, type HostStatus, type RunReport, type TaskResult } from '../engine/results.js';
+import { renderReasons } from './reasons.js';
 import { terminalSafe } from './terminal.js';
 
 export interface RenderOptions {
@@ -9,7 +11,11 @@ export interface RenderOptions {
   color?: boolean;
   /** Terminal width: long reason and changed-task cells are cut to fit. */
   width?: number;
+  /** The run's exit code and its meaning, shown at the end of the recap (codes are the command line's to decide). */
+  exit?: ExitOf;
 }
+
+export type ExitOf = (report: RunReport) => { code: number; meaning: string };
 
 /** Above this many hosts the per-host table lists only the hosts that need attention, unless verbose. */
 export const LARGE_FLEET = 20;
@@ -128,9 +134,8 @@ function hostTable(report: RunReport, opts: RenderOptions): string {
     lines.push(table.toString());
   }
   if (hidden > 0) {
-    lines.push(
-      `${hidden} host${hidden === 1 ? '' : 's'} that ended ok or changed not shown (--verbose shows every host)`,
-    );
+    const outcome = `ok or ${statusLabel('changed', report.check)}`;
+    lines.push(`${hidden} host${hidden === 1 ? '' : 's'} that ended ${outcome} not shown (--verbose shows every host)`);
   }
   return lines.join('\n');
 }
@@ -230,7 +235,7 @@ function jumpTable(report: RunReport, opts: RenderOptions): string | null {
 }
 
 /** `12 hosts: 4 ok, 2 changed, 1 failed, 2 unreachable, 3 skipped in 5.2s — halted: max_failures in batch 2` */
-export function renderRecap(report: RunReport, opts: { color?: boolean } = {}): string {
+export function renderRecap(report: RunReport, opts: { color?: boolean; exit?: ExitOf } = {}): string {
   const color = opts.color ?? false;
   const s = report.summary;
   const total = s.ok + s.changed + s.failed + s.unreachable + s.skipped;
@@ -240,9 +245,17 @@ export function renderRecap(report: RunReport, opts: { color?: boolean } = {}): 
       : `${s[k]} ${statusLabel(k, report.check)}`,
   );
   let line = `${total} host${total === 1 ? '' : 's'}: ${parts.join(', ')} in ${formatDuration(report.duration_ms)}`;
-  if (report.halted)
-    line += ` — ${paint(color, 'red', `halted: ${report.halted.reason} in batch ${report.halted.batch}`)}`;
+  if (report.halted) {
+    // A budget exceeded by the run's last hosts halted nothing: say so rather than imply hosts were left out.
+    const halted = `halted: ${report.halted.reason} in batch ${report.halted.batch}`;
+    const leftOut = report.hosts.some(neverAttempted) || report.halted.reason === 'interrupted';
+    line += ` — ${paint(color, 'red', leftOut ? halted : `${halted}, with no host left to run`)}`;
+  }
   if (report.check) line += ' (check mode: nothing was changed)';
+  if (opts.exit) {
+    const { code, meaning } = opts.exit(report);
+    line += ` — exit ${code}: ${meaning}`;
+  }
   return line;
 }
 
@@ -250,7 +263,11 @@ export function renderRecap(report: RunReport, opts: { color?: boolean } = {}): 
 export function renderReport(report: RunReport, opts: RenderOptions = {}): string {
   const header = [`run ${report.run_id} of ${report.playbook}${report.check ? ' (check)' : ''}`];
   if (report.resumed_from) header.push(`resumed from run ${report.resumed_from}`);
-  const sections = [header.join('\n'), hostTable(report, opts), batchTable(report, opts)];
+  const reasons = renderReasons(report.hosts);
+  const safeReasons = reasons === null ? null : terminalSafe(reasons);
+  const sections = [header.join('\n'), hostTable(report, opts), ...(safeReasons ? [safeReasons] : []), batchTable(report, opts)];
+  const network = networkTable(report, opts);
+  if (network) sections.push(network);
   const breakers = breakerTable(report, opts);
   if (breakers) sections.push(breakers);
   const jumps = jumpTable(report, opts);

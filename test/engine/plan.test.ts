@@ -156,7 +156,7 @@ describe('buildPlan', () => {
     const { plan, diagnostics } = buildPlan(book(p), [inventory(2, (i) => (i === 2 ? { connection: 'telnet' } : {}))]);
     expect(plan).toBeNull();
     expect(diagnostics.map(formatDiagnostic)).toEqual([
-      'inventory.yml:4:5: host r2: connection "telnet" is not one of ssh',
+      'inventory.yml:4:5: host r2: connection "telnet" is not one of ssh, network_cli, ansible.netcommon.network_cli',
     ]);
   });
 
@@ -191,8 +191,7 @@ describe('loadPlan', () => {
     const other = join(dir, 'other.yml');
     writeFileSync(
       other,
-      'all:\n  children:\n    routers:\n      hosts:\n        x1: { site: lab }\n    quarantine:\n      hosts:\n     ' +
-        '   x3:\n    core:\n      hosts:\n        x2:\n',
+      'all:\n  children:\n    routers:\n      hosts:\n        x1: { site: lab }\n    quarantine:\n      hosts:\n        x3:\n    core:\n      hosts:\n        x2:\n',
     );
     const { plan, diagnostics } = loadPlan({ playbook: fixture, inventory: other });
     expect(diagnostics).toEqual([]);

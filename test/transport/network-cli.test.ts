@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Lab, LabPlatform } from '../../src/lab/lab.js';
-import type { NetworkConnection } from '../../src/network/connection.js';
+import type { NetworkConnection } from '../../src/inventory/network.js';
 import { loadPlatforms } from '../../src/network/platform.js';
 import { CliError } from '../../src/transport/network-cli/channel.js';
 import type { NetworkCliSession } from '../../src/transport/network-cli/session.js';

@@ -23,8 +23,8 @@ export type ConfirmState = 'none' | 'pending' | 'confirmed' | 'rolled_back';
 
 export interface PushRequest extends Intent {
   /**
-   * Minutes the change may stay unconfirmed before the device rolls it back; when set, confirming is left to a later
-   * task.
+   * Minutes the change may stay unconfirmed before the device rolls it back; when set, confirming is left to a
+   * later task.
    */
   confirm?: number;
   saveWhen?: 'always' | 'never' | 'modified' | 'changed';
@@ -74,10 +74,6 @@ export interface PendingChange {
 
 const pendingChanges = new WeakMap<NetworkCliSession, PendingChange>();
 
-export function pendingOn(session: NetworkCliSession): PendingChange | undefined {
-  return pendingChanges.get(session);
-}
-
 export async function runningConfig(session: NetworkCliSession): Promise<string> {
   const r = await session.exec(session.profile.config.running);
   if (r.rc !== 0) throw new Error(`${session.profile.config.running}: ${r.stderr}`);
@@ -106,6 +102,8 @@ export async function pushConfig(
     if (cfg.safetyNetCheck.missing.test(`${probe.stdout}\n${probe.stderr}`)) armed = false;
   }
   if (!armed) {
+    const why =
+      cfg.safetyNet === 'none' ? 'the platform has none' : `"${cfg.safetyNetCheck?.command}" says it is not set up`;
     if (req.confirm !== undefined) {
       return {
         status: 'failed',
@@ -113,20 +111,11 @@ export async function pushConfig(
         ...base,
         lines: [],
         error:
-          `${profile.name}: no rollback timer is available on this device ` +
-          `(${
-            cfg.safetyNet === 'none'
-              ? 'the platform has ' + 'none'
-              : `"${cfg.safetyNetCheck?.command}" says it is not set up`
-          }), so confirm cannot be honoured; nothing was changed`,
+          `${profile.name}: no rollback timer is available on this device (${why}), ` +
+          'so confirm cannot be honoured; nothing was changed',
       };
     }
-    warnings.push(
-      `pushed without a safety net: ` +
-        `${profile.name} ${
-          cfg.safetyNet === 'none' ? 'has no rollback ' + 'timer' : 'has its rollback timer disabled'
-        }, so a rejected line cannot be reverted`,
-    );
+    warnings.push(`pushed without a safety net (${why}): a rejected line cannot be reverted`);
   }
   const minutes = req.confirm ?? INTERNAL_NET_MINUTES;
   const v = { minutes, session: name };
@@ -214,8 +203,8 @@ export async function pushConfig(
       confirm: armed ? 'pending' : 'none',
       ...done,
       error:
-        `lines still missing after the push: ` +
-        `${missing.join(' | ')}${armed ? ` (left unconfirmed: the device rolls back in ${minutes} minutes)` : ''}`,
+        `lines still missing after the push: ${missing.join(' | ')}` +
+        (armed ? ` (left unconfirmed: the device rolls back in ${minutes} minutes)` : ''),
     };
   }
   let confirm: ConfirmState = armed ? 'pending' : 'none';

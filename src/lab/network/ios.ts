@@ -267,8 +267,8 @@ export class IosSession implements CliPersonality {
         if (!d.hasArchive()) return { output: 'Archive feature not enabled' };
         return {
           output:
-            'The maximum archive configurations allowed is 14.\nThe next archive file will be named ' +
-            'flash:archive-1\n Archive #  Name\n   1       <- Most Recent',
+            'The maximum archive configurations allowed is 14.\nThe next archive file will be named flash:archive-1\n' +
+            ' Archive #  Name\n   1       <- Most Recent',
         };
       case 'show configuration sessions':
         return {
@@ -290,8 +290,9 @@ export class IosSession implements CliPersonality {
         this.mode = 'config';
         return {
           output:
-            `Rollback Confirmed Change: Rollback will begin in ` +
-            `${m.args[0]} minutes\nEnter configuration commands, one per line.  End with CNTL/Z.`,
+            'Rollback Confirmed Change: Rollback will begin in ' +
+            m.args[0] +
+            ' minutes\nEnter configuration commands, one per line.  End with CNTL/Z.',
         };
       }
       case 'configure confirm':
@@ -334,10 +335,11 @@ export class IosSession implements CliPersonality {
     const h = this.device.hostname;
     if (this.flavor === 'eos')
       return `Arista vEOS-lab\nHardware version:\nSoftware image version: 4.30.1F\nHostname: ${h}`;
-    return (
-      `Cisco IOS XE Software, Version 17.09.04a\nCisco IOS Software [Cupertino], Virtual XE Software ` +
-      `(X86_64_LINUX_IOSD-UNIVERSALK9-M)\n${h} uptime is 1 day, 2 hours, 3 minutes`
-    );
+    return [
+      'Cisco IOS XE Software, Version 17.09.04a',
+      'Cisco IOS Software [Cupertino], Virtual XE Software (X86_64_LINUX_IOSD-UNIVERSALK9-M)',
+      `${h} uptime is 1 day, 2 hours, 3 minutes`,
+    ].join('\n');
   }
 
   private tree(): ConfigNode[] {

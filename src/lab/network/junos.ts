@@ -231,10 +231,12 @@ export class JunosSession implements CliPersonality {
       const minutes = Number(confirmed[1] ?? 10);
       d.commitConfirmed(cand, minutes);
       return {
-        output:
-          `commit confirmed will be automatically rolled back in ` +
-          `${minutes} minutes unless confirmed\ncommit complete\n\n# commit confirmed will be rolled back in ` +
-          `${minutes} minutes`,
+        output: [
+          `commit confirmed will be automatically rolled back in ${minutes} minutes unless confirmed`,
+          'commit complete',
+          '',
+          `# commit confirmed will be rolled back in ${minutes} minutes`,
+        ].join('\n'),
       };
     }
     const rollback = /^rollback(?: (\d+))?$/.exec(line);

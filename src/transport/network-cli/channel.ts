@@ -165,8 +165,8 @@ export class CliChannel {
         this.stream.write('q');
         throw new CliError(
           'paging',
-          `${this.where}: the device is paging its output ` +
-            `("${tail.trim()}"); the platform's on_open must turn paging off`,
+          `${this.where}: the device is paging its output ("${tail.trim()}"); ` +
+            "the platform's on_open must turn paging off",
         );
       }
       const question = text.length > answeredAt ? questions.find((q) => q.prompt.test(tail)) : undefined;

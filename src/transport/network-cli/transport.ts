@@ -1,5 +1,5 @@
 import type { Connection } from '../../inventory/connection.js';
-import type { NetworkConnection } from '../../network/connection.js';
+import type { NetworkConnection } from '../../inventory/network.js';
 import type { PlatformCatalog } from '../../network/platform.js';
 import { TransportError, type ConnectOptions, type Session, type Transport } from '../transport.js';
 import { CliChannel, CliError } from './channel.js';
@@ -28,8 +28,8 @@ export class NetworkCliTransport implements Transport {
     if (!profile)
       throw new TransportError(
         'dropped',
-        `${where}: no platform profile for network_os ` +
-          `"${network.networkOs}" (known: ${this.platforms().names().join(', ')})`,
+        `${where}: no platform profile for network_os "${network.networkOs}" ` +
+          `(known: ${this.platforms().names().join(', ')})`,
       );
     const started = Date.now();
     const ssh = await this.ssh.connect(target, opts);
