@@ -134,7 +134,10 @@ export async function apply(rawArgv: string[], io: Io): Promise<number> {
   }
 
   // Checked before the first host: a typo in a path must not cost a whole rollout's report.
-  for (const [flag, file] of [['--report-file', values['report-file']], ['--junit', values.junit]] as const) {
+  for (const [flag, file] of [
+    ['--report-file', values['report-file']],
+    ['--junit', values.junit],
+  ] as const) {
     const problem = file === undefined ? null : outputFileProblem(resolve(io.cwd, file));
     if (problem) {
       io.err(`runbook apply: ${flag} ${file}: ${problem}\n`);

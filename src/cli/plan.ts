@@ -69,6 +69,8 @@ export async function plan(argv: string[], io: Io): Promise<number> {
   }
   const redactor = await redactorOf(loaded.plan, io);
   const { planJson, planText } = await import('../report/plan.js');
-  io.out(values.json ? `${JSON.stringify(planJson(loaded.plan, redactor), null, 2)}\n` : planText(loaded.plan, redactor));
+  io.out(
+    values.json ? `${JSON.stringify(planJson(loaded.plan, redactor), null, 2)}\n` : planText(loaded.plan, redactor),
+  );
   return EXIT.ok;
 }

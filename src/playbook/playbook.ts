@@ -43,14 +43,25 @@ export function loadPlaybook(path: string, actions: ActionSyntaxes): LoadedPlayb
   }
   const diagnostics = [...schemaDiagnostics(bundledSchema('playbook'), loaded), ...ruleDiagnostics(loaded, actions)];
   if (diagnostics.length > 0) {
-    return { playbook: null, diagnostics: sortDiagnostics(diagnostics), salvaged: salvage(loaded, absolute, file, actions) };
+    return {
+      playbook: null,
+      diagnostics: sortDiagnostics(diagnostics),
+      salvaged: salvage(loaded, absolute, file, actions),
+    };
   }
-  const plays = playEntries(loaded.value).map(({ play, path: at }) => toPlay(play, at, loaded, dirname(absolute), actions));
+  const plays = playEntries(loaded.value).map(({ play, path: at }) =>
+    toPlay(play, at, loaded, dirname(absolute), actions),
+  );
   return { playbook: { path: absolute, file, plays }, diagnostics: [] };
 }
 
 /** The plays that are sound on their own (schema and rules), as typed plays; the rest only lend their inventory. */
-function salvage(loaded: LoadedYaml, absolute: string, file: string, actions: ActionSyntaxes): { playbook: PlaybookSpec; inventories: string[] } {
+function salvage(
+  loaded: LoadedYaml,
+  absolute: string,
+  file: string,
+  actions: ActionSyntaxes,
+): { playbook: PlaybookSpec; inventories: string[] } {
   const schema = bundledSchema('playbook');
   const plays: PlaySpec[] = [];
   const inventories: string[] = [];

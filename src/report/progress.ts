@@ -110,8 +110,18 @@ export function hostLine(state: LineState, h: HostResult, color = false): string
   const shape = grouped ? reasonShape(h) : '';
   const first = grouped ? state.firstWithReason?.get(shape) : undefined;
   if (grouped && first === undefined) state.firstWithReason?.set(shape, h.name);
-  const shortReason = first !== undefined ? `${h.reason} (as ${first})` : grouped ? terminalSafe(fullReason(h)) : terminalSafe(hostReason(h));
-  const stderr = grouped && first === undefined ? stderrTail(h).map((l) => `\n    stderr | ${terminalSafe(l)}`).join('') : '';
+  const shortReason =
+    first !== undefined
+      ? `${h.reason} (as ${first})`
+      : grouped
+        ? terminalSafe(fullReason(h))
+        : terminalSafe(hostReason(h));
+  const stderr =
+    grouped && first === undefined
+      ? stderrTail(h)
+          .map((l) => `\n    stderr | ${terminalSafe(l)}`)
+          .join('')
+      : '';
   const label = statusLabel(h.status, state.check);
   // Padded to the longest label the run can print, so reasons line up under one another.
   const status =

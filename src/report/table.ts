@@ -1,6 +1,13 @@
 import Table from 'cli-table3';
 import { networkTable } from './network-table.js';
-import { neverAttempted, type BreakerTimeline, type HostResult, type HostStatus, type RunReport, type TaskResult } from '../engine/results.js';
+import {
+  neverAttempted,
+  type BreakerTimeline,
+  type HostResult,
+  type HostStatus,
+  type RunReport,
+  type TaskResult,
+} from '../engine/results.js';
 import { renderReasons } from './reasons.js';
 import { terminalSafe } from './terminal.js';
 
@@ -265,7 +272,12 @@ export function renderReport(report: RunReport, opts: RenderOptions = {}): strin
   if (report.resumed_from) header.push(`resumed from run ${report.resumed_from}`);
   const reasons = renderReasons(report.hosts);
   const safeReasons = reasons === null ? null : terminalSafe(reasons);
-  const sections = [header.join('\n'), hostTable(report, opts), ...(safeReasons ? [safeReasons] : []), batchTable(report, opts)];
+  const sections = [
+    header.join('\n'),
+    hostTable(report, opts),
+    ...(safeReasons ? [safeReasons] : []),
+    batchTable(report, opts),
+  ];
   const network = networkTable(report, opts);
   if (network) sections.push(network);
   const breakers = breakerTable(report, opts);

@@ -44,7 +44,9 @@ describe('runbook apply', () => {
     expect(r.stdout).toMatch(/^\[\d\/3\] r003  unreachable  refused: /m);
     expect(r.stdout).toMatch(/^│ r003 │ +1 │ unreachable │ refused: .*│ +│ +[\d.]+m?s │$/m);
     expect(r.stdout).toMatch(/^│ r001 │ +1 │ changed +│ +│ Push banner +│/m);
-    expect(r.stdout.trimEnd().split('\n').at(-1)).toMatch(/^3 hosts: 0 ok, 2 changed, 0 failed, 1 unreachable, 0 skipped in \d+(ms|\.\ds) — exit 2: some hosts failed or were unreachable$/);
+    expect(r.stdout.trimEnd().split('\n').at(-1)).toMatch(
+      /^3 hosts: 0 ok, 2 changed, 0 failed, 1 unreachable, 0 skipped in \d+(ms|\.\ds) — exit 2: some hosts failed or were unreachable$/,
+    );
     const report = JSON.parse(readFileSync(file, 'utf8')) as RunReport;
     expect(validateReport(report)).toEqual([]);
     expect(report.run_id).toMatch(/^\d{8}-\d{6}-[0-9a-f]{4}$/);
@@ -97,8 +99,14 @@ describe('runbook apply', () => {
     try {
       const before = lab.counters('r001').connections;
       const cases: [string[], RegExp][] = [
-        [['--report-file', '/nonexistent/dir/report.json'], /^runbook apply: --report-file \/nonexistent\/dir\/report\.json: directory \/nonexistent\/dir does not exist/],
-        [['--report-file', join(SITE, 'report.json')], /^runbook apply: --report-file .*site\.yml\/report\.json: .*site\.yml is a file, not a directory$/m],
+        [
+          ['--report-file', '/nonexistent/dir/report.json'],
+          /^runbook apply: --report-file \/nonexistent\/dir\/report\.json: directory \/nonexistent\/dir does not exist/,
+        ],
+        [
+          ['--report-file', join(SITE, 'report.json')],
+          /^runbook apply: --report-file .*site\.yml\/report\.json: .*site\.yml is a file, not a directory$/m,
+        ],
         [['--junit', dir], /^runbook apply: --junit .*: .* is a directory$/m],
       ];
       for (const [flags, message] of cases) {

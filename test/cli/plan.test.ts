@@ -88,7 +88,9 @@ describe('runbook plan', () => {
       expect(r.code).toBe(0);
       const plan = JSON.parse(r.stdout) as JsonPlan;
       expect(plan.plays[0]!.batches).toEqual([['edge-01', 'edge-03', 'core-a', 'core-b']]);
-      expect(plan.plays[0]!.hosts['core-b']!.tasks).toMatchObject([{ name: 'show ntp {{ site }}', action: 'command', command: 'show ntp fra' }]);
+      expect(plan.plays[0]!.hosts['core-b']!.tasks).toMatchObject([
+        { name: 'show ntp {{ site }}', action: 'command', command: 'show ntp fra' },
+      ]);
 
       writeFileSync(
         join(dir, 'site.yml'),
@@ -114,7 +116,10 @@ describe('runbook plan', () => {
     expect(r4.tasks).toEqual([
       { name: 'Read version', action: 'command', command: 'show version r4', register: 'version', ...runs },
       {
-        name: 'Push banner', action: 'template', when: ['version.stdout is defined'], ...runs,
+        name: 'Push banner',
+        action: 'template',
+        when: ['version.stdout is defined'],
+        ...runs,
         template: { src: 'banner.njk', dest: '/etc/fra/banner', content: 'managed by runbook on r4 at fra\n' },
       },
       { name: 'Confirm', action: 'assert', assert: { that: ['version.rc == 0'] }, ...runs },

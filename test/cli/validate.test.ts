@@ -88,7 +88,11 @@ describe('runbook validate', () => {
 
 describe('runbook validate on template and expression syntax errors', () => {
   it('locates an unclosed block where it opened, in words the user wrote, one line each', async () => {
-    const r = await runCli(['validate', 'test/fixtures/invalid/template-unclosed-block/site.yml', 'test/fixtures/invalid/plan-when-syntax/site.yml']);
+    const r = await runCli([
+      'validate',
+      'test/fixtures/invalid/template-unclosed-block/site.yml',
+      'test/fixtures/invalid/plan-when-syntax/site.yml',
+    ]);
     expect(r.code).toBe(4);
     expect(r.stdout.split('\n')).toEqual([
       'test/fixtures/invalid/plan-when-syntax/site.yml:10:13: when: bad expression "version.rc ==": it ends where a value should follow',

@@ -18,8 +18,16 @@ describe('run files', () => {
     // A report file's folder is the user's to make: runbook refuses a missing one rather than create it.
     mkdirSync(join(dir, 'out'));
     const r = await runCli([
-      'apply', SITE, '-i', l.inventoryPath, '--run-dir', dir,
-      '--report-file', join(dir, 'out', 'report.json'), '--junit', join(dir, 'junit.xml'),
+      'apply',
+      SITE,
+      '-i',
+      l.inventoryPath,
+      '--run-dir',
+      dir,
+      '--report-file',
+      join(dir, 'out', 'report.json'),
+      '--junit',
+      join(dir, 'junit.xml'),
     ]);
     expect(r.code).toBe(0);
     const runs = join(dir, '.runbook', 'runs');
