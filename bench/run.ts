@@ -438,7 +438,9 @@ async function failFast(dir: string, forksList: number[]): Promise<void> {
 
 async function memoryValidate(): Promise<void> {
   const name = 'memory: validate on 10,000 hosts (peak RSS)';
-  const entry = `import { benchValidate } from ${JSON.stringify(join(ROOT, 'bench/validate.ts'))}; process.stdout.write(JSON.stringify(await benchValidate()));`;
+  const entry =
+    `import { benchValidate } from ${JSON.stringify(join(ROOT, 'bench/validate.ts'))}; ` +
+    `process.stdout.write(JSON.stringify(await benchValidate()));`;
   const r = await runChild(['--import', MAXRSS_HOOK, '--import', 'tsx', '--input-type=module', '-e', entry], {
     timeoutMs: 300_000,
   });
@@ -596,7 +598,9 @@ async function startup(): Promise<void> {
 }
 
 async function labFigures(): Promise<void> {
-  const entry = `import { benchLab } from ${JSON.stringify(join(ROOT, 'bench/lab.ts'))}; process.stdout.write(JSON.stringify(await benchLab()));`;
+  const entry =
+    `import { benchLab } from ${JSON.stringify(join(ROOT, 'bench/lab.ts'))}; ` +
+    `process.stdout.write(JSON.stringify(await benchLab()));`;
   const r = await runChild(['--import', MAXRSS_HOOK, '--import', 'tsx', '--input-type=module', '-e', entry], {
     timeoutMs: 180_000,
   });

@@ -136,7 +136,8 @@ export async function lab(argv: string[], io: Io): Promise<number> {
       `  faults       ${faults.length > 0 ? faults.map((f) => `${f} (${affected(f)})`).join(', ') : 'none'}${seeded}`,
       ...(platform
         ? [
-            `  platform     ${platform} (enable password ${running.enablePassword}: export ${LAB_ENABLE_ENV}=${running.enablePassword})`,
+            `  platform     ${platform} (enable password ${running.enablePassword}` +
+              `: export ${LAB_ENABLE_ENV}=${running.enablePassword})`,
           ]
         : []),
       '',

@@ -147,7 +147,8 @@ function actionDiagnostics(task: YamlMap, at: YamlPath, loaded: LoadedYaml, acti
   return [
     diagnostic(
       loaded.locate([...at, present[1]!], 'key'),
-      `task has ${present.length} actions (${present.join(', ')}): a task takes exactly one of ${oneOf(actionWords(actions))}`,
+      `task has ${present.length} actions (${present.join(', ')}): ` +
+        `a task takes exactly one of ${oneOf(actionWords(actions))}`,
     ),
   ];
 }

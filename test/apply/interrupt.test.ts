@@ -85,7 +85,11 @@ describe('interrupting runbook apply', () => {
     expect(journal.events.at(-1)).toMatchObject({ type: 'run_end', halted: { reason: 'interrupted', batch: 1 } });
     expect(r.stdout).toContain('halted: interrupted in batch 1');
     expect(r.stdout.trimEnd().split('\n').at(-1)).toMatch(
-      /^5 hosts: 0 ok, 2 changed, 0 failed, 0 unreachable, 3 skipped in .* — halted: interrupted in batch 1 — exit 130: interrupted$/,
+      new RegExp(
+        /^5 hosts: 0 ok, 2 changed, 0 failed, 0 unreachable, 3 skipped/.source +
+          / in .* — halted: interrupted in batch 1/.source +
+          / — exit 130: interrupted$/.source,
+      ),
     );
   });
 

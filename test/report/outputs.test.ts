@@ -99,7 +99,8 @@ describe('attachOutputs', () => {
     const problems = outputs.finish(report);
     expect(problems).toHaveLength(1);
     expect(problems[0]).toBe(
-      'cannot write report file missing-dir-is-a-file/report.json: a part of missing-dir-is-a-file/report.json is a file, not a directory',
+      'cannot write report file missing-dir-is-a-file/report.json' +
+        ': a part of missing-dir-is-a-file/report.json is a file, not a directory',
     );
     expect(io.stderr()).toContain('runbook: cannot write report file');
     expect(readFileSync(join(cwd, 'junit.xml'), 'utf8')).toContain('<testsuites');

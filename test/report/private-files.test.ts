@@ -11,7 +11,7 @@ const fixtures = useLabs({ seed: 2 });
 const mode = (p: string) => (statSync(p).mode & 0o777).toString(8);
 
 describe('run files', () => {
-  it('are created 0700 (folders) and 0600 (files), and an existing world-readable journal folder is tightened', async () => {
+  it('are made 0700 (folders) and 0600 (files), and a world-readable journal folder is tightened', async () => {
     const l = await fixtures.lab({ hosts: 2 });
     const dir = fixtures.tempDir('runbook-private-');
     mkdirSync(join(dir, '.runbook', 'runs'), { recursive: true, mode: 0o755 });

@@ -56,7 +56,8 @@ describe('renderReport', () => {
   it('ends with the one-line recap, naming the halt', () => {
     const lines = renderReport(fixtureReport(), { exit: exitOf }).trimEnd().split('\n');
     expect(lines.at(-1)).toBe(
-      '12 hosts: 4 ok, 2 changed, 1 failed, 2 unreachable, 3 skipped in 5.2s — halted: max_failures in batch 2 — exit 3: some hosts were never attempted',
+      '12 hosts: 4 ok, 2 changed, 1 failed, 2 unreachable, 3 skipped in 5.2s' +
+        ' — halted: max_failures in batch 2 — exit 3: some hosts were never attempted',
     );
   });
 
