@@ -28,8 +28,16 @@ export const assert = defineAction<AssertArgs, AssertPreview>({
         ],
       },
       msg: { title: 'Message', description: 'Shown when the assertion fails.', type: 'string' },
-      success_msg: { title: 'Success message', description: 'Kept as the result when every expression holds.', type: 'string' },
-      quiet: { title: 'Quiet', description: 'Accepted for compatibility with Ansible; has no effect.', type: 'boolean' },
+      success_msg: {
+        title: 'Success message',
+        description: 'Kept as the result when every expression holds.',
+        type: 'string',
+      },
+      quiet: {
+        title: 'Quiet',
+        description: 'Accepted for compatibility with Ansible; has no effect.',
+        type: 'boolean',
+      },
     },
   },
 
@@ -42,7 +50,8 @@ export const assert = defineAction<AssertArgs, AssertPreview>({
       const path = listed ? [...at, 'that', i] : [...at, 'that'];
       if (typeof text === 'string') out.push({ field: 'assert.that', text, path, expression: true, afterRun: false });
     });
-    if (typeof value.msg === 'string') out.push({ field: 'assert.msg', text: value.msg, path: [...at, 'msg'], expression: false, afterRun: false });
+    if (typeof value.msg === 'string')
+      out.push({ field: 'assert.msg', text: value.msg, path: [...at, 'msg'], expression: false, afterRun: false });
     return out;
   },
   parse(value: unknown): AssertArgs {
@@ -57,7 +66,8 @@ export const assert = defineAction<AssertArgs, AssertPreview>({
   expressions: (a) => [{ key: 'assert.that', exprs: a.that }],
   preview: () => ({}),
   describe: (a) => [`assert: ${a.that.join(' and ')}`],
-  json: () => ({}),
+  // What the text plan shows, so a tool reading the JSON sees the same checks.
+  json: (a) => ({ assert: a.msg === undefined ? { that: a.that } : { that: a.that, msg: a.msg } }),
 
   // Reads only variables, so it runs under --check too.
   async run(a, _task, host): Promise<Outcome> {

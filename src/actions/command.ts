@@ -22,7 +22,8 @@ export const command = defineAction<CommandArgs, CommandPreview>({
   schema: {
     title: 'Command',
     description:
-      'Run over SSH exec; the task fails on a non-zero exit status. Nunjucks is rendered first. Ansible\'s forms are accepted: free-form `ls chdir=/tmp`, `cmd:`/`argv:` and `args:`.',
+      'Run over SSH exec; the task fails on a non-zero exit status. Nunjucks is rendered first. ' +
+      "Ansible's forms are accepted: free-form `ls chdir=/tmp`, `cmd:`/`argv:` and `args:`.",
     'x-expected': 'a command line, or a mapping with cmd',
     oneOf: [
       { type: 'string', minLength: 1 },
@@ -32,21 +33,47 @@ export const command = defineAction<CommandArgs, CommandPreview>({
         required: ['cmd'],
         properties: {
           cmd: { title: 'Command line', description: 'The command to run.', type: 'string', minLength: 1 },
-          chdir: { title: 'Working directory', description: 'Change into this directory first.', type: 'string', minLength: 1 },
-          creates: { title: 'Creates', description: 'Skip the command when this path exists.', type: 'string', minLength: 1 },
-          removes: { title: 'Removes', description: 'Run the command only when this path exists.', type: 'string', minLength: 1 },
-          warn: { title: 'Warn', description: 'Accepted for compatibility with Ansible; has no effect.', type: 'boolean' },
-          strip_empty_ends: { title: 'Strip empty ends', description: 'Accepted for compatibility; output is kept as sent.', type: 'boolean' },
+          chdir: {
+            title: 'Working directory',
+            description: 'Change into this directory first.',
+            type: 'string',
+            minLength: 1,
+          },
+          creates: {
+            title: 'Creates',
+            description: 'Skip the command when this path exists.',
+            type: 'string',
+            minLength: 1,
+          },
+          removes: {
+            title: 'Removes',
+            description: 'Run the command only when this path exists.',
+            type: 'string',
+            minLength: 1,
+          },
+          warn: {
+            title: 'Warn',
+            description: 'Accepted for compatibility with Ansible; has no effect.',
+            type: 'boolean',
+          },
+          strip_empty_ends: {
+            title: 'Strip empty ends',
+            description: 'Accepted for compatibility; output is kept as sent.',
+            type: 'boolean',
+          },
         },
       },
     ],
   },
 
   texts(value: unknown, at: YamlPath) {
-    if (typeof value === 'string') return [{ field: 'command', text: value, path: at, expression: false, afterRun: false }];
+    if (typeof value === 'string')
+      return [{ field: 'command', text: value, path: at, expression: false, afterRun: false }];
     if (!isMap(value)) return [];
     return ['cmd', ...OPTIONS].flatMap((k) =>
-      typeof value[k] === 'string' ? [{ field: `command.${k}`, text: value[k] as string, path: [...at, k], expression: false, afterRun: false }] : [],
+      typeof value[k] === 'string'
+        ? [{ field: `command.${k}`, text: value[k] as string, path: [...at, k], expression: false, afterRun: false }]
+        : [],
     );
   },
   parse: (value) => {
@@ -69,7 +96,8 @@ export const command = defineAction<CommandArgs, CommandPreview>({
       return failed('template', message(err));
     }
     const timeoutMs = host.timeoutMs;
-    const exec = (line: string): Promise<ExecResult> => host.bounded((signal) => host.session.exec(line, { timeoutMs, signal }));
+    const exec = (line: string): Promise<ExecResult> =>
+      host.bounded((signal) => host.session.exec(line, { timeoutMs, signal }));
     let line = rendered;
     try {
       const option = (k: (typeof OPTIONS)[number]): string | undefined => {
@@ -79,7 +107,10 @@ export const command = defineAction<CommandArgs, CommandPreview>({
       const chdir = option('chdir');
       if (chdir !== undefined) line = `cd ${quote(chdir)} && ${line}`;
       // creates/removes decide whether the command is needed at all, as Ansible's command module does.
-      for (const [k, wanted, why] of [['creates', false, 'exists'], ['removes', true, 'does not exist']] as const) {
+      for (const [k, wanted, why] of [
+        ['creates', false, 'exists'],
+        ['removes', true, 'does not exist'],
+      ] as const) {
         const path = option(k);
         if (path === undefined) continue;
         const probe = await exec(`test -e ${quote(path)}`);
@@ -108,7 +139,11 @@ export const command = defineAction<CommandArgs, CommandPreview>({
       return failed('expression', message(err), { rc: res.rc, stdout: res.stdout, stderr: res.stderr });
     }
     if (isFailed) {
-      const why = task.failedWhen ? 'failed_when matched' : res.rc === null ? `ended by signal ${res.signal ?? 'unknown'}` : `exit status ${res.rc}`;
+      const why = task.failedWhen
+        ? 'failed_when matched'
+        : res.rc === null
+          ? `ended by signal ${res.signal ?? 'unknown'}`
+          : `exit status ${res.rc}`;
       // A command that ran changed something, failed or not, as Ansible's command module reports it.
       return failed('command', why, { rc: res.rc, stdout: res.stdout, stderr: res.stderr, changed });
     }

@@ -48,8 +48,10 @@ export const template = defineAction<TemplateArgs, TemplatePreview>({
   texts(value: unknown, at: YamlPath) {
     if (!isMap(value)) return [];
     const out = [];
-    if (typeof value.src === 'string') out.push({ field: 'template.src', text: value.src, path: [...at, 'src'], expression: false, afterRun: false });
-    if (typeof value.dest === 'string') out.push({ field: 'template.dest', text: value.dest, path: [...at, 'dest'], expression: false, afterRun: false });
+    if (typeof value.src === 'string')
+      out.push({ field: 'template.src', text: value.src, path: [...at, 'src'], expression: false, afterRun: false });
+    if (typeof value.dest === 'string')
+      out.push({ field: 'template.dest', text: value.dest, path: [...at, 'dest'], expression: false, afterRun: false });
     return out;
   },
   check(value: unknown, at: YamlPath, loaded: LoadedYaml) {
@@ -77,7 +79,10 @@ export const template = defineAction<TemplateArgs, TemplatePreview>({
   },
   describe(_a, { template: t }, redact) {
     const mode = t.mode ? ` (mode ${t.mode})` : '';
-    const body = redact(t.content).replace(/\n$/, '').split('\n').map((l) => `| ${l}`);
+    const body = redact(t.content)
+      .replace(/\n$/, '')
+      .split('\n')
+      .map((l) => `| ${l}`);
     return [`template ${t.src} -> ${redact(t.dest)}${mode}`, ...body];
   },
   json: (_a, { template: t }, redact) => ({ template: { ...t, dest: redact(t.dest), content: redact(t.content) } }),
@@ -115,11 +120,14 @@ export const template = defineAction<TemplateArgs, TemplatePreview>({
       }
       const outcome = done('changed');
       if (host.diff || host.check) outcome.diff = await fileDiff(dest, current, wanted);
-      if (!host.check) await host.bounded(() => session.writeFile(dest, wanted, { timeoutMs, ...(mode ? { mode } : {}) }));
+      if (!host.check)
+        await host.bounded(() => session.writeFile(dest, wanted, { timeoutMs, ...(mode ? { mode } : {}) }));
       return outcome;
     } catch (err) {
       const link = err instanceof TransportError || err instanceof Interrupted;
-      return link ? linkFailure(err, host.stopped, () => failed('template', message(err))) : failed('template', `${dest}: ${message(err)}`);
+      return link
+        ? linkFailure(err, host.stopped, () => failed('template', message(err)))
+        : failed('template', `${dest}: ${message(err)}`);
     }
   },
 });

@@ -7,6 +7,7 @@ import type { Plan } from '../engine/plan-model.js';
 import { formatDiagnostic } from '../playbook/diagnostic.js';
 import { canonicalPath, hostsToResume, RunNotFoundError } from '../report/journal.js';
 import { JournalError } from '../report/journal-line.js';
+import { outputFileProblem } from '../report/writable.js';
 import { runApply } from './run-apply.js';
 import { SELECTION_FLAGS, SELECTION_USAGE, rolesPath, tagFilter } from './selection.js';
 
@@ -38,8 +39,8 @@ ${SELECTION_USAGE}
 
 Ctrl-C (or SIGTERM) starts no new host and lets in-flight hosts finish; a second one stops them.
 
-exit status: 0 all ok/changed, 2 some hosts failed or unreachable, 3 halted (failure budget or open
-breaker), 4 invalid playbook/inventory/template, 5 bad usage, 130 interrupted
+exit status: 0 all ok/changed, 2 some hosts failed or unreachable, 3 some hosts never attempted (failure
+budget or open breaker), 4 invalid playbook/inventory/template, 5 bad usage, 130 interrupted
 `;
 
 const FLAGS = {
@@ -68,7 +69,11 @@ const RUN_ID = /^\d{8}-\d{6}-[0-9a-f]{4}$/;
  */
 function takeResumeId(argv: string[]): { argv: string[]; resumeId: string | undefined } {
   const joined = argv.findIndex((a) => a.startsWith('--resume='));
-  if (joined >= 0) return { argv: argv.map((a, i) => (i === joined ? '--resume' : a)), resumeId: argv[joined]!.slice('--resume='.length) || undefined };
+  if (joined >= 0)
+    return {
+      argv: argv.map((a, i) => (i === joined ? '--resume' : a)),
+      resumeId: argv[joined]!.slice('--resume='.length) || undefined,
+    };
   const at = argv.indexOf('--resume');
   const next = argv[at + 1];
   if (at < 0 || next === undefined || !RUN_ID.test(next)) return { argv, resumeId: undefined };
@@ -82,8 +87,14 @@ export async function apply(rawArgv: string[], io: Io): Promise<number> {
     io.out(HELP);
     return EXIT.ok;
   }
-  if (values.resume && positionals.length === 2) throw new UsageError(`one PLAYBOOK, and --resume takes a run id such as 20261126-184812-3f9a: got ${positionals.join(' ')}`);
-  if (positionals.length !== 1) throw new UsageError(positionals.length === 0 ? 'a PLAYBOOK is required' : `one PLAYBOOK at a time, not ${positionals.join(' ')}`);
+  if (values.resume && positionals.length === 2)
+    throw new UsageError(
+      `one PLAYBOOK, and --resume takes a run id such as 20261126-184812-3f9a: got ${positionals.join(' ')}`,
+    );
+  if (positionals.length !== 1)
+    throw new UsageError(
+      positionals.length === 0 ? 'a PLAYBOOK is required' : `one PLAYBOOK at a time, not ${positionals.join(' ')}`,
+    );
   const forks = positiveInt('--forks', values.forks);
   const limit = limitPattern(values.limit);
   const playbook = positionals[0]!;
@@ -98,6 +109,7 @@ export async function apply(rawArgv: string[], io: Io): Promise<number> {
     io.err(`${err.file}:${err.line}:1: ${err.message}\n`);
     return EXIT.invalid;
   }
+  if (resume) io.err(resumeNote(resume, playbook, resumeId));
 
   const tags = tagFilter(values);
   const roles = rolesPath(io.env);
@@ -109,9 +121,7 @@ export async function apply(rawArgv: string[], io: Io): Promise<number> {
     ...(roles ? { rolesPath: roles } : {}),
     check,
     ...(limit === undefined ? {} : { limit }),
-    ...(values['ssh-config'] !== undefined
-      ? { sshConfigFile: existingFile('-F', values['ssh-config'], io.cwd)! }
-      : {}),
+    ...(values['ssh-config'] !== undefined ? { sshConfigFile: existingFile('-F', values['ssh-config'], io.cwd)! } : {}),
     ...(resume ? { resume: { targets: resume.targeted, finishedPlays: resume.finishedPlays } } : {}),
   });
   printWarnings(io, loaded.warnings);
@@ -121,13 +131,28 @@ export async function apply(rawArgv: string[], io: Io): Promise<number> {
   }
   const plan = loaded.plan;
   if (resume && targets(plan) === 0) {
-    const why = resume.hosts.length === 0
-      ? `every host of run ${resume.runId} ended ok or changed`
-      : `none of the ${resume.hosts.length} hosts run ${resume.runId} left unfinished is targeted by ${playbook} any more`;
+    const why =
+      resume.hosts.length === 0
+        ? `every host of run ${resume.runId} ended ok or changed`
+        : `none of the ` +
+          `${resume.hosts.length} hosts run ${resume.runId} left unfinished is targeted by ${playbook} any more`;
     // With --json, stdout is JSON whatever happens: a script parsing it must not meet a sentence.
-    if (values.json) io.out(`${JSON.stringify({ resumed_from: resume.runId, nothing_to_resume: true, message: why })}\n`);
+    if (values.json)
+      io.out(`${JSON.stringify({ resumed_from: resume.runId, nothing_to_resume: true, message: why })}\n`);
     else io.out(`nothing to resume: ${why}\n`);
     return EXIT.ok;
+  }
+
+  // Checked before the first host: a typo in a path must not cost a whole rollout's report.
+  for (const [flag, file] of [
+    ['--report-file', values['report-file']],
+    ['--junit', values.junit],
+  ] as const) {
+    const problem = file === undefined ? null : outputFileProblem(resolve(io.cwd, file));
+    if (problem) {
+      io.err(`runbook apply: ${flag} ${file}: ${problem}\n`);
+      return EXIT.usage;
+    }
   }
 
   const applied = await whileStoppable(io, (stop) =>
@@ -157,7 +182,12 @@ export async function apply(rawArgv: string[], io: Io): Promise<number> {
 const targets = (plan: Plan) => plan.plays.reduce((n, p) => n + p.hosts.size, 0);
 
 /** The run `--resume` continues and the hosts it left unfinished; a missing run is a usage error. */
-function resumePoint(runDir: string, playbook: string, runId: string | undefined, io: Io): ReturnType<typeof hostsToResume> {
+function resumePoint(
+  runDir: string,
+  playbook: string,
+  runId: string | undefined,
+  io: Io,
+): ReturnType<typeof hostsToResume> {
   let found: ReturnType<typeof hostsToResume>;
   try {
     found = hostsToResume(runDir, playbook, runId, { cwd: io.cwd });
@@ -170,6 +200,16 @@ function resumePoint(runDir: string, playbook: string, runId: string | undefined
     throw new UsageError(`--resume: run ${found.runId} was of ${found.meta.playbook}, not ${playbook}`);
   }
   return found;
+}
+
+/** Which run --resume continues and why that one: a wrong guess would re-run the wrong hosts. */
+function resumeNote(resume: ReturnType<typeof hostsToResume>, playbook: string, asked: string | undefined): string {
+  const why = asked === undefined ? `the latest recorded run of ${playbook}` : 'named on the command line';
+  const started = resume.meta.created.replace('T', ' ').replace(/\.\d+Z$|Z$/, '');
+  const targeted = resume.targeted.length;
+  const left = `${resume.hosts.length} of its ${targeted} host${targeted === 1 ? '' : 's'} unfinished`;
+  const others = asked === undefined ? '; runbook runs lists every run, --resume RUN_ID picks another' : '';
+  return `resuming run ${resume.runId} (${why}, started ${started} UTC): ${left}${others}\n`;
 }
 
 interface Stop {
@@ -191,7 +231,9 @@ async function whileStoppable<T>(io: Io, work: (stop: Stop) => Promise<T>): Prom
       hard.abort();
       return;
     }
-    io.err('runbook: interrupted: starting no new host; in-flight hosts are finishing (interrupt again to stop them)\n');
+    io.err(
+      'runbook: interrupted: starting no new host; in-flight hosts are finishing (interrupt again to stop them)\n',
+    );
     graceful.abort();
   };
   process.on('SIGINT', onSignal);

@@ -45,6 +45,13 @@ export const COMMANDS: Record<string, CommandEntry> = {
       return { run: m.report, help: m.HELP };
     },
   },
+  runs: {
+    summary: 'list recorded runs: id, playbook, started, hosts, outcome, check',
+    load: async () => {
+      const m = await import('./runs.js');
+      return { run: m.runs, help: m.HELP };
+    },
+  },
   inventory: {
     summary: 'show an inventory as ansible-inventory does (--list, --host, --graph)',
     load: async () => {
@@ -83,13 +90,17 @@ function topUsage(): string {
     'commands:',
     ...lines,
     '',
-    'runbook COMMAND --help shows a command\'s options; runbook --version prints the version.',
+    "runbook COMMAND --help shows a command's options; runbook --version prints the version.",
     '',
   ].join('\n');
 }
 
 export async function main(argv: string[], io: Io = processIo()): Promise<number> {
-  const [name, ...rest] = argv;
+  const [first, ...afterFirst] = argv;
+  // `runbook help COMMAND` is `runbook COMMAND --help`, as in git and npm.
+  const helpFor = first === 'help' && afterFirst.length > 0;
+  const name = helpFor ? afterFirst[0] : first;
+  const rest = helpFor ? ['--help'] : afterFirst;
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     io.out(topUsage());
     return name === undefined ? EXIT.usage : EXIT.ok;
@@ -113,7 +124,9 @@ export async function main(argv: string[], io: Io = processIo()): Promise<number
       return EXIT.usage;
     }
     const e = err as Error;
-    io.err(`runbook ${name}: internal error: ${e?.stack ?? String(err)}\nThis is a bug in runbook; please report it.\n`);
+    io.err(
+      `runbook ${name}: internal error: ${e?.stack ?? String(err)}\nThis is a bug in runbook; please report it.\n`,
+    );
     return EXIT.internal;
   }
 }

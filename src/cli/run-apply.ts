@@ -7,10 +7,11 @@ import type { Io } from '../report/io.js';
 import { newRunId } from '../report/journal.js';
 import { withJumps } from '../report/jumps.js';
 import { attachOutputs, type Outputs } from '../report/outputs.js';
+import { describeFsError } from '../report/writable.js';
 import { TransportRouter } from '../transport/registry.js';
 import type { Transport } from '../transport/transport.js';
 import { EXIT } from './args.js';
-import { exitCodeFor } from './exit.js';
+import { exitCodeFor, exitOf } from './exit.js';
 
 /** What the run shows and records, beyond its journal. */
 export interface ShownOutputs {
@@ -76,18 +77,26 @@ export async function runApply(plan: Plan, opts: ApplyOptions): Promise<Applied>
         playbook: opts.playbook,
         check,
         resumedFrom: opts.resumedFrom ?? null,
+        exit: exitOf,
         ...(o.reportFile ? { reportFile: o.reportFile } : {}),
         ...(o.junitFile ? { junitFile: o.junitFile } : {}),
         // A diff is exactly where a templated secret would show: every host's secrets are scrubbed again.
         ...(diff ? { redactor: redactorFor(planVars(plan), io.env, planSecrets(plan)) } : {}),
       });
     } catch (err) {
-      return { report: null, code: EXIT.usage, message: `cannot record the run under ${o.runDir}: ${(err as Error).message}` };
+      const where = (err as NodeJS.ErrnoException).path ?? o.runDir;
+      return {
+        report: null,
+        code: EXIT.usage,
+        message: `cannot record the run under ${o.runDir}: ${describeFsError(err, where)}`,
+      };
     }
   }
 
   const warn = (m: string) => io.err(`warning: ${m}\n`);
-  const router = opts.transport ? null : new TransportRouter({ env: io.env, warn });
+  const router = opts.transport
+    ? null
+    : new TransportRouter({ env: io.env, warn, ...(plan.platforms ? { platforms: () => plan.platforms! } : {}) });
   const ran = await runPlan(plan, {
     transport: opts.transport ?? router!,
     bus,

@@ -7,11 +7,15 @@ export const SELECTION_FLAGS = {
   'skip-tags': { type: 'string', multiple: true },
 } as const;
 
-export const SELECTION_USAGE = `  -t, --tags TAGS       only tasks with these tags (comma-separated, repeatable; always/never as in Ansible)
+export const SELECTION_USAGE = `  -t, --tags TAGS       only tasks with these tags (comma-separated, repeatable;
+                        always/never as in Ansible)
   --skip-tags TAGS      leave out tasks with these tags`;
 
 /** The tag filter the flags ask for, or undefined when they ask for nothing (every task but "never"). */
-export function tagFilter(values: { tags?: string[] | undefined; 'skip-tags'?: string[] | undefined }): TagFilter | undefined {
+export function tagFilter(values: {
+  tags?: string[] | undefined;
+  'skip-tags'?: string[] | undefined;
+}): TagFilter | undefined {
   const only = splitTags(values.tags ?? []);
   const skip = splitTags(values['skip-tags'] ?? []);
   return only.length === 0 && skip.length === 0 ? undefined : { only, skip };

@@ -43,7 +43,11 @@ export class BatchSync {
    * this step runs `work`; every other host waits for that one result. A host that ended, or moved on
    * without meeting the task, hands the turn to the next.
    */
-  async runOnce<T>(task: object, host: string, work: () => Promise<T>): Promise<{ first: boolean; host: string; value: T }> {
+  async runOnce<T>(
+    task: object,
+    host: string,
+    work: () => Promise<T>,
+  ): Promise<{ first: boolean; host: string; value: T }> {
     for (;;) {
       const seen = this.once.get(task) as { host: string; result: Promise<T> } | undefined;
       if (seen) return { first: false, host: seen.host, value: await seen.result };

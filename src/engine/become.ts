@@ -27,11 +27,19 @@ export function becomeCommand(command: string, become: BecomeSpec, password: str
   const inner = `/bin/sh -c ${shellQuote(command)}`;
   if (become.method === 'su') {
     // Without a terminal su asks on stderr and reads standard input; an empty input fails at once, not hangs.
-    return { command: `su ${shellQuote(become.user)} -s /bin/sh -c ${shellQuote(command)}`, stdin: password === undefined ? '' : `${password}\n`, prompt: SU_PROMPT };
+    return {
+      command: `su ${shellQuote(become.user)} -s /bin/sh -c ${shellQuote(command)}`,
+      stdin: password === undefined ? '' : `${password}\n`,
+      prompt: SU_PROMPT,
+    };
   }
   if (password === undefined) return { command: `sudo -H -n -u ${shellQuote(become.user)} ${inner}` };
   const prompt = `[runbook-become-${randomBytes(6).toString('hex')}]`;
-  return { command: `sudo -H -S -p ${shellQuote(prompt)} -u ${shellQuote(become.user)} ${inner}`, stdin: `${password}\n`, prompt };
+  return {
+    command: `sudo -H -S -p ${shellQuote(prompt)} -u ${shellQuote(become.user)} ${inner}`,
+    stdin: `${password}\n`,
+    prompt,
+  };
 }
 
 /** What su prints when it asks (C locale). */

@@ -69,7 +69,14 @@ export class HostFlow {
       await sync.before(host, step);
       if (sync.fatal) {
         // The host stops where it is, failing nothing of its own: ansible-playbook counts no task for it.
-        end = { failed: { ...this.runner.skipped(task), status: 'failed', error: `${sync.fatal.task} failed on ${sync.fatal.host} (any_errors_fatal)`, reason: 'halted' } };
+        end = {
+          failed: {
+            ...this.runner.skipped(task),
+            status: 'failed',
+            error: `${sync.fatal.task} failed on ${sync.fatal.host} (any_errors_fatal)`,
+            reason: 'halted',
+          },
+        };
         break;
       }
       end = await this.task(task, {});
@@ -129,7 +136,12 @@ export class HostFlow {
    * Ansible's block: a failure in `block` runs `rescue`, and a rescue that succeeds clears it (the host is
    * rescued, not failed); `always` runs after both, whatever happened.
    */
-  private async block(block: TaskSpec[], rescue: TaskSpec[], always: TaskSpec[], scope: Record<string, unknown>): Promise<FlowEnd> {
+  private async block(
+    block: TaskSpec[],
+    rescue: TaskSpec[],
+    always: TaskSpec[],
+    scope: Record<string, unknown>,
+  ): Promise<FlowEnd> {
     let end = await this.list(block, scope);
     if (end.failed && rescue.length > 0 && !unrescuable(end.failed)) {
       const failure = end.failed;
@@ -215,7 +227,8 @@ export class HostFlow {
     this.opts.record(result);
     if (result.changed) this.notify(task);
     if (result.status === 'failed' && !result.ignored) {
-      if (task.anyErrorsFatal || this.opts.anyErrorsFatal) this.opts.sync.fatal ??= { host: this.opts.host, task: task.name };
+      if (task.anyErrorsFatal || this.opts.anyErrorsFatal)
+        this.opts.sync.fatal ??= { host: this.opts.host, task: task.name };
       return { failed: result, task };
     }
     return OK;

@@ -1,6 +1,13 @@
 import { userInfo } from 'node:os';
 import type { ActionHost } from '../actions/action.js';
-import { done, failed, Interrupted, message, registered as registeredBase, type Outcome as ActionOutcome } from '../actions/outcome.js';
+import {
+  done,
+  failed,
+  Interrupted,
+  message,
+  registered as registeredBase,
+  type Outcome as ActionOutcome,
+} from '../actions/outcome.js';
 import { actionOf } from '../actions/registry.js';
 import { isSecretName, redactorFor, type Redactor } from '../playbook/redact.js';
 import { TransportError, type Session } from '../transport/transport.js';
@@ -49,6 +56,25 @@ const SKIPPED: Outcome = done('skipped');
 /** Names by which a task is pointed at the controller itself. */
 const CONTROLLER = new Set(['localhost', '127.0.0.1', '::1']);
 
+/** Waits for `turn`, or for `signal` to abort first; true when stopped. */
+async function waitUnlessStopped(turn: Promise<void>, signal: AbortSignal | undefined): Promise<boolean> {
+  if (!signal) {
+    await turn;
+    return false;
+  }
+  if (signal.aborted) return true;
+  let onAbort: () => void = () => undefined;
+  const aborted = new Promise<true>((resolve) => {
+    onAbort = () => resolve(true);
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+  try {
+    return await Promise.race([turn.then(() => signal.aborted), aborted]);
+  } finally {
+    signal.removeEventListener('abort', onAbort);
+  }
+}
+
 /**
  * Runs one host's tasks over one session. Never throws: an unreachable device, a failing command or an
  * interrupted run all become a HostResult with a reason.
@@ -73,7 +99,12 @@ async function runJoined(ctx: RunContext, job: HostJob, sync: BatchSync): Promis
   // `password_env` and `passphrase_env` are among the variables, so their values are hidden too.
   const redactor = redactorFor([host.vars], ctx.env, hostSecrets(host));
   const base = { name: host.name, play: play.name, batch: job.batch, started: new Date(startedAt).toISOString() };
-  const end = (status: HostResult['status'], reason: FailureReason | null, error: string | null, tasks: TaskResult[]): HostResult => ({
+  const end = (
+    status: HostResult['status'],
+    reason: FailureReason | null,
+    error: string | null,
+    tasks: TaskResult[],
+  ): HostResult => ({
     ...base,
     status,
     reason,
@@ -86,7 +117,22 @@ async function runJoined(ctx: RunContext, job: HostJob, sync: BatchSync): Promis
 
   let session: Session;
   try {
-    await opts.beforeConnect?.();
+    if (job.beforeConnect) {
+      // A graceful stop (the first Ctrl-C) starts no new connection: a host still queued behind the connect
+      // rate leaves the queue at once instead of connecting when its turn comes.
+      const stopped = await waitUnlessStopped(job.beforeConnect(), ctx.signal);
+      if (stopped) {
+        return {
+          ...base,
+          started: null,
+          status: 'skipped',
+          reason: 'interrupted',
+          duration_ms: 0,
+          tasks: [],
+          error: null,
+        };
+      }
+    }
     if (opts.abortSignal?.aborted) throw new Interrupted();
     // ssh_config's ConnectTimeout reaches here only when the play did not write connect_timeout.
     const timeoutMs = host.connection.connectTimeoutMs ?? play.spec.connectTimeoutMs;
@@ -101,7 +147,8 @@ async function runJoined(ctx: RunContext, job: HostJob, sync: BatchSync): Promis
       opts.abortSignal,
     );
   } catch (err) {
-    if (err instanceof Interrupted || opts.abortSignal?.aborted) return end('failed', 'interrupted', 'interrupted while connecting', []);
+    if (err instanceof Interrupted || opts.abortSignal?.aborted)
+      return end('failed', 'interrupted', 'interrupted while connecting', []);
     if (err instanceof TransportError) return end('unreachable', err.reason, err.message, []);
     return end('unreachable', 'unreachable', message(err), []);
   }
@@ -194,7 +241,18 @@ class TaskRunner implements TaskRunnerLike {
   }
 
   skipped(task: TaskSpec): TaskResult {
-    return { name: task.name, status: 'skipped', changed: false, rc: null, stdout: '', stderr: '', attempts: 0, duration_ms: 0, error: null, reason: null };
+    return {
+      name: task.name,
+      status: 'skipped',
+      changed: false,
+      rc: null,
+      stdout: '',
+      stderr: '',
+      attempts: 0,
+      duration_ms: 0,
+      error: null,
+      reason: null,
+    };
   }
 
   announce(task: TaskSpec, result: TaskResult): void {
@@ -204,11 +262,23 @@ class TaskRunner implements TaskRunnerLike {
     bus.emit({ type: 'task_end', at: iso(clock), play: play.name, host: host.name, index, result });
   }
 
-  async run(spec: TaskSpec, scope: Record<string, unknown>, flags: { handler?: boolean; rescue?: boolean }): Promise<TaskResult> {
+  async run(
+    spec: TaskSpec,
+    scope: Record<string, unknown>,
+    flags: { handler?: boolean; rescue?: boolean },
+  ): Promise<TaskResult> {
     const { bus, clock, play, host } = this.opts;
     const index = this.index++;
     const rescue = flags.rescue === true;
-    bus.emit({ type: 'task_start', at: iso(clock), play: play.name, host: host.name, task: spec.name, index, ...(rescue ? { rescue } : {}) });
+    bus.emit({
+      type: 'task_start',
+      at: iso(clock),
+      play: play.name,
+      host: host.name,
+      task: spec.name,
+      index,
+      ...(rescue ? { rescue } : {}),
+    });
     const t0 = clock.now();
     const ctx = this.context(spec, scope);
     let outcome: Outcome;
@@ -245,17 +315,31 @@ class TaskRunner implements TaskRunnerLike {
     };
     if (outcome.would_run) result.would_run = true;
     if (outcome.diff !== undefined && !hidden) result.diff = r.text(outcome.diff);
+    if (outcome.network && !hidden)
+      result.network = { ...outcome.network, lines: outcome.network.lines.map((l) => r.text(l)) };
     if (rescue) result.rescue = true;
     if (flags.handler) result.handler = true;
     if (outcome.delegatedTo !== undefined) result.delegated_to = outcome.delegatedTo;
-    if (items) result.items = hidden ? items.map((i) => ({ ...i, label: NO_LOG_MESSAGE, stdout: '', stderr: '', error: i.error === null ? null : NO_LOG_MESSAGE })) : items;
+    if (items)
+      result.items = hidden
+        ? items.map((i) => ({
+            ...i,
+            label: NO_LOG_MESSAGE,
+            stdout: '',
+            stderr: '',
+            error: i.error === null ? null : NO_LOG_MESSAGE,
+          }))
+        : items;
     if (outcome.status === 'failed' && spec.ignoreErrors) result.ignored = true;
     bus.emit({ type: 'task_end', at: iso(clock), play: play.name, host: host.name, index, result });
     return result;
   }
 
   /** Every item of a loop (a failed item does not stop the others, as in Ansible), folded into one outcome. */
-  private async loop(spec: TaskSpec, ctx: Record<string, unknown>): Promise<{ outcome: Outcome; attempts: number; items: ItemResult[] }> {
+  private async loop(
+    spec: TaskSpec,
+    ctx: Record<string, unknown>,
+  ): Promise<{ outcome: Outcome; attempts: number; items: ItemResult[] }> {
     const loop = spec.loop!;
     let value: unknown;
     try {
@@ -271,14 +355,29 @@ class TaskRunner implements TaskRunnerLike {
     let firstFailure: Outcome | null = null;
     let delegatedTo: string | undefined;
     for (const item of listed.items) {
-      if (item.index > 0 && loop.pauseMs > 0) await this.opts.clock.sleep(loop.pauseMs, this.opts.abortSignal).catch(() => undefined);
+      if (item.index > 0 && loop.pauseMs > 0)
+        await this.opts.clock.sleep(loop.pauseMs, this.opts.abortSignal).catch(() => undefined);
       const itemCtx = { ...ctx, ...item.vars };
       const one = await this.attempts(spec, itemCtx);
       attempts += one.attempts;
       delegatedTo ??= one.outcome.delegatedTo;
       const o = one.outcome;
-      results.push({ ...registered(o), [loop.loopVar]: item.item, item: item.item, ansible_loop_var: loop.loopVar, ...(loop.indexVar ? { [loop.indexVar]: item.index } : {}) });
-      items.push({ label: this.label(loop.label, itemCtx, item.item), status: o.status, changed: o.changed, rc: o.rc, stdout: this.redactor.text(o.stdout), stderr: this.redactor.text(o.stderr), error: o.error === null ? null : this.redactor.text(o.error) });
+      results.push({
+        ...registered(o),
+        [loop.loopVar]: item.item,
+        item: item.item,
+        ansible_loop_var: loop.loopVar,
+        ...(loop.indexVar ? { [loop.indexVar]: item.index } : {}),
+      });
+      items.push({
+        label: this.label(loop.label, itemCtx, item.item),
+        status: o.status,
+        changed: o.changed,
+        rc: o.rc,
+        stdout: this.redactor.text(o.stdout),
+        stderr: this.redactor.text(o.stderr),
+        error: o.error === null ? null : this.redactor.text(o.error),
+      });
       if (o.status === 'failed' && firstFailure === null) firstFailure = o;
       if (o.reason === 'dropped' || o.reason === 'interrupted') break;
     }
@@ -287,12 +386,26 @@ class TaskRunner implements TaskRunnerLike {
     const allSkipped = items.every((i) => i.status === 'skipped');
     let outcome: Outcome;
     if (firstFailure) {
-      outcome = { ...firstFailure, changed, error: `${items.filter((i) => i.status === 'failed').length} of ${items.length} items failed: ${firstFailure.error ?? ''}` };
+      outcome = {
+        ...firstFailure,
+        changed,
+        error:
+          `${items.filter((i) => i.status === 'failed').length} of ${items.length} items failed: ` +
+          (firstFailure.error ?? ''),
+      };
     } else if (allSkipped) {
       outcome = { ...SKIPPED, ...(items.some((i) => i.status === 'skipped') && items.length > 0 ? {} : {}) };
       if (items.length > 0 && this.opts.check && spec.checkMode !== 'run') outcome.would_run = true;
     } else {
-      outcome = { status: changed ? 'changed' : 'ok', changed, rc: null, stdout: '', stderr: '', error: null, reason: null };
+      outcome = {
+        status: changed ? 'changed' : 'ok',
+        changed,
+        rc: null,
+        stdout: '',
+        stderr: '',
+        error: null,
+        reason: null,
+      };
     }
     if (delegatedTo !== undefined) outcome.delegatedTo = delegatedTo;
     return { outcome, attempts, items };
@@ -310,30 +423,49 @@ class TaskRunner implements TaskRunnerLike {
   }
 
   /** One task (one loop item): retries on failure, or Ansible's until, which retries until it holds. */
-  private async attempts(spec: TaskSpec, ctx: Record<string, unknown>): Promise<{ outcome: Outcome; attempts: number }> {
+  private async attempts(
+    spec: TaskSpec,
+    ctx: Record<string, unknown>,
+  ): Promise<{ outcome: Outcome; attempts: number }> {
     let attempts = 0;
     let outcome: Outcome;
     for (;;) {
       attempts += 1;
       outcome = await this.attempt(spec, ctx);
-      if (spec.until && outcome.status !== 'skipped' && outcome.reason !== 'dropped' && outcome.reason !== 'interrupted') {
+      if (
+        spec.until &&
+        outcome.status !== 'skipped' &&
+        outcome.reason !== 'dropped' &&
+        outcome.reason !== 'interrupted'
+      ) {
         const seen = { ...registered(outcome), attempts };
         let holds: boolean;
         try {
           holds = this.allTrue(spec.until, { ...ctx, ...seen, ...(spec.register ? { [spec.register]: seen } : {}) });
         } catch (err) {
-          outcome = failed('expression', `until: ${message(err)}`, { rc: outcome.rc, stdout: outcome.stdout, stderr: outcome.stderr });
+          outcome = failed('expression', `until: ${message(err)}`, {
+            rc: outcome.rc,
+            stdout: outcome.stdout,
+            stderr: outcome.stderr,
+          });
           break;
         }
         if (holds) break;
         if (attempts > spec.retries) {
           outcome = failed(outcome.reason ?? 'command', `until did not hold after ${attempts} attempts`, {
-            rc: outcome.rc, stdout: outcome.stdout, stderr: outcome.stderr, changed: outcome.changed,
+            rc: outcome.rc,
+            stdout: outcome.stdout,
+            stderr: outcome.stderr,
+            changed: outcome.changed,
           });
           break;
         }
       } else {
-        const retryable = outcome.status === 'failed' && outcome.reason !== 'dropped' && outcome.reason !== 'interrupted' && outcome.reason !== 'auth';
+        const retryable =
+          outcome.status === 'failed' &&
+          outcome.reason !== 'dropped' &&
+          outcome.reason !== 'interrupted' &&
+          outcome.reason !== 'auth';
         if (!retryable || attempts > spec.retries) break;
       }
       try {
@@ -366,7 +498,12 @@ class TaskRunner implements TaskRunnerLike {
     return outcome;
   }
 
-  private act(spec: TaskSpec, ctx: Record<string, unknown>, session: Session, delegatedTo: string | undefined): Promise<Outcome> {
+  private act(
+    spec: TaskSpec,
+    ctx: Record<string, unknown>,
+    session: Session,
+    delegatedTo: string | undefined,
+  ): Promise<Outcome> {
     if (structureOf(spec.action) !== null) {
       // Blocks, includes and meta are the host flow's; they never reach an action.
       return Promise.resolve(failed('command', `${spec.action.kind} cannot run as a single task`));
@@ -383,7 +520,11 @@ class TaskRunner implements TaskRunnerLike {
     } catch (err) {
       return Promise.resolve(failed('template', message(err)));
     }
-    const escalated = taskSession(session, { environment, ...(become ? { become } : {}), ...(password !== undefined ? { password } : {}) });
+    const escalated = taskSession(session, {
+      environment,
+      ...(become ? { become } : {}),
+      ...(password !== undefined ? { password } : {}),
+    });
     return actionOf(spec.action.kind).run(spec.action, spec, this.actionHost(spec, ctx, escalated));
   }
 
@@ -400,15 +541,20 @@ class TaskRunner implements TaskRunnerLike {
       get stopped() {
         return opts.abortSignal?.aborted ?? false;
       },
-      bounded: (work) => bounded(work, timeoutMs + BACKSTOP_MS, `no answer within ${timeoutMs} ms`, opts.clock, opts.abortSignal),
+      bounded: (work) =>
+        bounded(work, timeoutMs + BACKSTOP_MS, `no answer within ${timeoutMs} ms`, opts.clock, opts.abortSignal),
     };
   }
 
   /** The session a task runs over: the host's own, or the delegate's (opened once per host run). */
-  private async target(spec: TaskSpec, ctx: Record<string, unknown>): Promise<{ session: Session; delegatedTo?: string }> {
+  private async target(
+    spec: TaskSpec,
+    ctx: Record<string, unknown>,
+  ): Promise<{ session: Session; delegatedTo?: string }> {
     if (spec.delegateTo === undefined) return { session: this.session };
     const name = this.opts.play.renderer.value(spec.delegateTo, ctx);
-    if (typeof name !== 'string' || name === '') throw new Error(`delegate_to: expected a host name, got ${JSON.stringify(name)}`);
+    if (typeof name !== 'string' || name === '')
+      throw new Error(`delegate_to: expected a host name, got ${JSON.stringify(name)}`);
     if (name === this.opts.host.name && !CONTROLLER.has(name)) return { session: this.session, delegatedTo: name };
     let pending = this.delegates.get(name);
     if (!pending) {
@@ -463,15 +609,10 @@ class TaskRunner implements TaskRunnerLike {
   private allTrue(exprs: string[], ctx: Record<string, unknown>): boolean {
     return exprs.every((e) => this.opts.play.renderer.test(e, ctx));
   }
-
-
-
 }
 
 /** What a no_log task shows instead of its output, as Ansible words it. */
 const NO_LOG_MESSAGE = "the output has been hidden due to the fact that 'no_log: true' was specified for this result";
-
-
 
 /**
  * Races `work` against a deadline of our own and the hard-stop signal, so a transport that fails to honour
@@ -495,9 +636,12 @@ async function bounded<T>(
   const stopped = new Promise<never>((_, reject) => {
     inner.signal.addEventListener('abort', () => reject(inner.signal.reason), { once: true });
   });
-  const deadline = clock.sleep(deadlineMs, timer.signal).then(() => {
-    inner.abort(new TransportError('timeout', timeoutMessage));
-  }, () => undefined);
+  const deadline = clock.sleep(deadlineMs, timer.signal).then(
+    () => {
+      inner.abort(new TransportError('timeout', timeoutMessage));
+    },
+    () => undefined,
+  );
   stopped.catch(() => undefined);
   try {
     return await Promise.race([work(inner.signal), stopped]);
@@ -511,7 +655,10 @@ async function bounded<T>(
 async function closeQuietly(session: Session, clock: Clock): Promise<void> {
   const timer = new AbortController();
   try {
-    await Promise.race([session.close().catch(() => undefined), clock.sleep(CLOSE_GRACE_MS, timer.signal).catch(() => undefined)]);
+    await Promise.race([
+      session.close().catch(() => undefined),
+      clock.sleep(CLOSE_GRACE_MS, timer.signal).catch(() => undefined),
+    ]);
   } finally {
     timer.abort(SETTLED);
   }

@@ -31,7 +31,8 @@ export function loopItems(loop: LoopSpec, value: unknown): LoopItems {
       items = (Array.isArray(value) ? value : [value]).flatMap((v) => (Array.isArray(v) ? v : [v]));
       break;
     case 'with_indexed_items':
-      if (!Array.isArray(value)) return { ok: false, message: `with_indexed_items expects a list, got ${describe(value)}` };
+      if (!Array.isArray(value))
+        return { ok: false, message: `with_indexed_items expects a list, got ${describe(value)}` };
       items = value.flatMap((v) => (Array.isArray(v) ? v : [v])).map((v, i) => [i, v]);
       break;
     case 'with_dict':

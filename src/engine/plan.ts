@@ -1,7 +1,8 @@
 import { homedir, userInfo } from 'node:os';
 import { dirname } from 'node:path';
-import { diagnostic, sortDiagnostics, type Diagnostic, type Loc } from '../playbook/diagnostic.js';
-import { parseExpression } from '../playbook/expression.js';
+import type { PlatformCatalog } from '../network/platform.js';
+import { diagnostic, formatDiagnostic, sortDiagnostics, type Diagnostic, type Loc } from '../playbook/diagnostic.js';
+import { evaluateExpression, parseExpression } from '../playbook/expression.js';
 import { selectHosts } from '../inventory/patterns.js';
 import { TemplateEngine } from '../playbook/template/engine.js';
 import { RenderError } from '../playbook/template/errors.js';
@@ -9,6 +10,7 @@ import { findTemplate, templateSearchPath } from '../playbook/template/jail.js';
 import { identifiers } from '../playbook/playbook.js';
 import { MAGIC_VARS, structureOf, type PlaybookSpec, type PlaySpec, type TaskSpec } from '../playbook/types.js';
 import { inventoryDir, resolveConnection, type Connection } from '../inventory/connection.js';
+import { ConnectionFiles } from '../inventory/connection-files.js';
 import type { Inventory } from '../inventory/types.js';
 import { InventoryVars, type InventoryVarsOptions } from '../inventory/vars.js';
 import { isTransportName, TRANSPORTS } from '../transport/registry.js';
@@ -55,6 +57,8 @@ export interface BuildPlanOptions {
   check?: boolean;
   /** Values that came out of an ansible-vault: redacted like secrets, and a password among them is not warned about. */
   vaultPlaintexts?: readonly string[];
+  /** Platform profiles, read on first use: a network_cli host whose network_os has none is a problem. */
+  platforms?: () => PlatformCatalog;
 }
 
 /**
@@ -124,9 +128,12 @@ export function buildPlan(
   opts: BuildPlanOptions = {},
 ): { plan: Plan | null; diagnostics: Diagnostic[]; warnings: string[] } {
   const problems = new DiagnosticCollector();
+  // What apply would trip over on this machine but may be fine where it runs (a key file CI does not hold).
+  const missingFiles = new DiagnosticCollector();
   const ignoredNames = new Set<string>();
   let plaintextPassword: string | undefined;
   const vaulted = new Set(opts.vaultPlaintexts ?? []);
+  let usedPlatforms: PlatformCatalog | undefined;
   const varsByInventory = new Map<Inventory, InventoryVars>();
   const engines = new Map<string, TemplateEngine>();
   const plays: PlannedPlay[] = [];
@@ -152,7 +159,9 @@ export function buildPlan(
 
     // hosts: localhost with no such inventory host is Ansible's implicit localhost: the controller itself.
     const implicitLocal = CONTROLLER.has(play.hosts) && !inv.hosts.has(play.hosts);
-    const selected = implicitLocal ? { hosts: ['localhost'], errors: [], limitErrors: [] } : selectHosts(inv, play.hosts, opts.limit);
+    const selected = implicitLocal
+      ? { hosts: ['localhost'], errors: [], limitErrors: [] }
+      : selectHosts(inv, play.hosts, opts.limit);
     for (const e of selected.errors) problems.add(hostsLoc, e);
     for (const e of selected.limitErrors) problems.add(hostsLoc, e);
     if (implicitLocal) limitMatchedSomewhere = true;
@@ -178,7 +187,12 @@ export function buildPlan(
     for (const { task } of everyTask) {
       if (!task.register) continue;
       // A looped task registers its items under `results`, as Ansible does.
-      placeholders[task.register] = { ...REGISTERED_PLACEHOLDER, stdout_lines: [], stderr_lines: [], ...(task.loop ? { results: [] } : {}) };
+      placeholders[task.register] = {
+        ...REGISTERED_PLACEHOLDER,
+        stdout_lines: [],
+        stderr_lines: [],
+        ...(task.loop ? { results: [] } : {}),
+      };
     }
     for (const { task } of everyTask) {
       const s = structureOf(task.action);
@@ -186,7 +200,11 @@ export function buildPlan(
     }
     const registeredNames = new Set(everyTask.flatMap(({ task }) => (task.register ? [task.register] : [])));
     const readsRegistered = new Map<TaskSpec, boolean>();
-    for (const { task } of everyTask) readsRegistered.set(task, [...textIdentifiers(task)].some((n) => registeredNames.has(n)));
+    for (const { task } of everyTask)
+      readsRegistered.set(
+        task,
+        [...textIdentifiers(task)].some((n) => registeredNames.has(n)),
+      );
     // What an action adds to its registered result (stat's `stat`), in the shape it will have.
     for (const t of everyAction) {
       const shape = t.register ? actionOf(t.action.kind).registers?.(t.action) : undefined;
@@ -202,7 +220,11 @@ export function buildPlan(
       }
     }
 
-    const checks = checkTasksOnce(everyTask.map((t) => t.task), taskEngine, problems);
+    const checks = checkTasksOnce(
+      everyTask.map((t) => t.task),
+      taskEngine,
+      problems,
+    );
     const seenBy = new Map<TaskSpec, { names: Set<string>; loopSample: Record<string, unknown> }>();
     for (const t of everyTask) seenBy.set(t.task, t);
 
@@ -238,8 +260,13 @@ export function buildPlan(
     const connectionOf = (name: string): Connection | undefined => {
       if (!inv.hosts.has(name)) return CONTROLLER.has(name) ? controllerConnection(user) : undefined;
       const source = inv.hosts.get(name)?.source;
-      return resolveConnection(name, hostVarsOf(name), { baseDir: source ? dirname(source) : inventoryDir(inv), home: opts.home, user }).connection;
+      return resolveConnection(name, hostVarsOf(name), {
+        baseDir: source ? dirname(source) : inventoryDir(inv),
+        home: opts.home,
+        user,
+      }).connection;
     };
+    const files = new ConnectionFiles(inv);
     for (const hostName of targeted) {
       const vars = { ...hostVarsOf(hostName), ...playMagicVars(hostName, facts) };
       const hostLoc = inv.hosts.get(hostName)?.loc ?? { file: inv.file, line: 1, col: 1 };
@@ -252,12 +279,25 @@ export function buildPlan(
         ? resolveConnection(hostName, templated.vars, { baseDir, home: opts.home, user })
         : { connection: controllerConnection(user), problems: [], ignored: [] };
       for (const p of conn.problems) problems.add(hostLoc, `host ${hostName}: ${p}`);
+      for (const m of files.missing(hostName, vars, conn.connection)) missingFiles.add(m.loc, m.message, hostName);
       for (const name of conn.ignored) ignoredNames.add(name);
       const password = conn.connection.password;
       if (password !== undefined && !vaulted.has(password)) plaintextPassword ??= hostName;
+      const net = conn.connection.network;
+      if (net && opts.platforms) {
+        const catalog = opts.platforms();
+        usedPlatforms = catalog;
+        if (!catalog.resolve(net.networkOs)) {
+          const known = `known: ${catalog.names().join(', ')}`;
+          problems.add(hostLoc, `host ${hostName}: no platform profile for network_os "${net.networkOs}"`, null, known);
+        }
+      }
       const transport = conn.connection.transport;
       if (!isTransportName(transport)) {
-        problems.add(hostLoc, `host ${hostName}: connection "${transport}" is not one of ${Object.keys(TRANSPORTS).join(', ')}`);
+        problems.add(
+          hostLoc,
+          `host ${hostName}: connection "${transport}" is not one of ${Object.keys(TRANSPORTS).join(', ')}`,
+        );
       }
       const viaConfig = sshConfig.apply({
         vars,
@@ -276,12 +316,17 @@ export function buildPlan(
         const seen = seenBy.get(task);
         // Whether a result is registered early enough is the loader's rule; here any registered name counts.
         const known = (name: string): boolean =>
-          name in vars || registered.has(name) || (MAGIC_VARS as readonly string[]).includes(name) || (seen?.names.has(name) ?? false);
-        for (const { key, i, names } of checks.expressions.get(task) ?? []) {
+          name in vars ||
+          registered.has(name) ||
+          (MAGIC_VARS as readonly string[]).includes(name) ||
+          (seen?.names.has(name) ?? false);
+        const exprs = checks.expressions.get(task) ?? [];
+        for (const { key, i, names } of exprs) {
           for (const n of names) {
             if (!known(n)) problems.add(exprLoc(task, key, i), `undefined variable "${n}" in ${key}`, hostName);
           }
         }
+        if (whenFalseOffline(task, exprs, registered, vars, engine)) return { skipped: 'when' };
         if (structureOf(task.action) !== null) return {};
         // A loop over a computed list has no item to preview with: its text is checked when it runs.
         if (task.loop && Object.keys(seen?.loopSample ?? {}).length === 0) return {};
@@ -299,13 +344,15 @@ export function buildPlan(
         // A registered result is a placeholder until the run: text reading one is previewed, not judged.
         const judge = readsRegistered.get(task) ? new DiagnosticCollector() : problems;
         const action = actionOf(task.action.kind);
-        const host = hostPreview(task, taskCtx, taskEngine(task), judge, hostName, playbook.file, checks.quiet.has(task));
+        const quiet = checks.quiet.has(task);
+        const host = hostPreview(task, taskCtx, taskEngine(task), judge, hostName, playbook.file, quiet);
         const shown = action.preview(task.action, host, !checks.broken.has(task));
         // Variables the task sets (set_fact) are seen by the previews of the tasks after it.
         Object.assign(ctx, action.previewFacts?.(shown) ?? {});
         return shown;
       };
-      const preview = (list: TaskSpec[]): PlannedTask[] => list.map((task, index) => ({ index, spec: task, preview: check(task) }));
+      const preview = (list: TaskSpec[]): PlannedTask[] =>
+        list.map((task, index) => ({ index, spec: task, preview: check(task) }));
       const previewed = { tasks: preview(play.tasks), rescue: preview(play.rescue) };
       for (const { task } of everyTask) if (!play.tasks.includes(task) && !play.rescue.includes(task)) check(task);
 
@@ -342,7 +389,37 @@ export function buildPlan(
         'keep it in the environment (password_env) or in an ansible-vault encrypted file',
     );
   }
-  return { plan: diagnostics.length > 0 ? null : { playbook: playbook.path, plays }, diagnostics, warnings };
+  for (const d of missingFiles.list()) warnings.push(formatDiagnostic(d));
+  const plan: Plan = { playbook: playbook.path, plays, ...(usedPlatforms ? { platforms: usedPlatforms } : {}) };
+  return { plan: diagnostics.length > 0 ? null : plan, diagnostics, warnings };
+}
+
+/**
+ * A task whose `when` is false for a host is not rendered for it (a spoke-only template would miss the hub's
+ * variables). Only a `when` that can be decided before the run counts: one that reads registered results,
+ * or fails to evaluate, keeps the task rendered as before.
+ */
+function whenFalseOffline(
+  task: TaskSpec,
+  exprs: { key: string; names: string[] }[],
+  registered: ReadonlySet<string>,
+  vars: Record<string, unknown>,
+  engine: TemplateEngine,
+): boolean {
+  if (!task.when?.length) return false;
+  const when = exprs.filter((e) => e.key === 'when');
+  // An expression that did not parse is already reported; with one missing, the rest decide nothing.
+  if (when.length !== task.when.length) return false;
+  if (when.some((e) => e.names.some((n) => !(n in vars || (MAGIC_VARS as readonly string[]).includes(n)))))
+    return false;
+  // By word, not by the names list: that list leaves out what is only asked about (`result is defined`).
+  const mentions = (expr: string, name: string) => new RegExp(`(^|[^\\w.])${name}\\b`).test(expr);
+  if (task.when.some((expr) => [...registered].some((r) => mentions(expr, r)))) return false;
+  try {
+    return task.when.some((expr) => !evaluateExpression(engine, expr, vars));
+  } catch {
+    return false;
+  }
 }
 
 /** Host-independent checks, done once per task: expression syntax, and whatever the action checks. */
@@ -368,7 +445,8 @@ function checkTasksOnce(
         const label = key;
         if (!parsed.ok) problems.add(exprLoc(task, key, i), `${label}: ${parsed.message}`);
         else list.push({ key, i, names: parsed.names });
-        for (const p of expressionNameProblems(expr, exprLoc(task, key, i), label)) problems.add(p.loc, p.message, null, p.hint);
+        for (const p of expressionNameProblems(expr, exprLoc(task, key, i), label))
+          problems.add(p.loc, p.message, null, p.hint);
       });
     }
     out.set(task, list);
@@ -429,7 +507,8 @@ function hostPreview(
       try {
         return engine.renderFile(src, ctx);
       } catch (err) {
-        if (err instanceof RenderError) problems.add({ file: err.file, line: err.line, col: err.col }, err.message, host);
+        if (err instanceof RenderError)
+          problems.add({ file: err.file, line: err.line, col: err.col }, err.message, host);
         else problems.add(taskLoc(task, ...keys), renderMessage(err), host);
         return null;
       }
@@ -442,7 +521,14 @@ const CONTROLLER = new Set(['localhost', '127.0.0.1']);
 
 /** The controller, reached through the `local` transport: never over the network. */
 function controllerConnection(user: string | undefined): Connection {
-  return { transport: 'local', host: '127.0.0.1', port: 22, user: user ?? 'localhost', knownHosts: '', hostKeyChecking: 'strict' };
+  return {
+    transport: 'local',
+    host: '127.0.0.1',
+    port: 22,
+    user: user ?? 'localhost',
+    knownHosts: '',
+    hostKeyChecking: 'strict',
+  };
 }
 
 /**
@@ -457,7 +543,14 @@ function walkTasks(play: PlaySpec): Array<{ task: TaskSpec; names: Set<string>; 
       const names = new Set([...outer, ...Object.keys(task.vars ?? {}), ...Object.keys(task.defaults ?? {})]);
       let own = sample;
       if (task.loop) {
-        for (const n of [task.loop.loopVar, task.loop.indexVar, 'ansible_loop', 'ansible_loop_var', 'ansible_index_var']) if (n) names.add(n);
+        for (const n of [
+          task.loop.loopVar,
+          task.loop.indexVar,
+          'ansible_loop',
+          'ansible_loop_var',
+          'ansible_index_var',
+        ])
+          if (n) names.add(n);
         own = { ...sample, ...loopSample(task) };
       }
       out.push({ task, names, loopSample: own });
@@ -500,7 +593,8 @@ function playWideNames(tasks: ReadonlyArray<{ task: TaskSpec }>): Set<string> {
 function textIdentifiers(task: TaskSpec): Set<string> {
   const names = new Set<string>();
   if (structureOf(task.action) !== null) return names;
-  for (const v of Object.values(task.action)) if (typeof v === 'string') for (const n of identifiers(v, false)) names.add(n);
+  for (const v of Object.values(task.action))
+    if (typeof v === 'string') for (const n of identifiers(v, false)) names.add(n);
   return names;
 }
 

@@ -23,7 +23,11 @@ export function renderMessage(err: unknown): string {
  * The per-play renderer actions use at run time, so the engine never needs to know about Nunjucks or the
  * template path. Errors carry the playbook location, or the template file's own for an error inside it.
  */
-export function createRenderer(engine: TemplateEngine, file: string, engineFor?: (task: TaskSpec) => TemplateEngine): Renderer {
+export function createRenderer(
+  engine: TemplateEngine,
+  file: string,
+  engineFor?: (task: TaskSpec) => TemplateEngine,
+): Renderer {
   const located = (task: TaskSpec, keys: string[], err: unknown): Error => {
     const loc = taskLoc(task, ...keys);
     return new Error(`${loc.file}:${loc.line}:${loc.col}: ${renderMessage(err)}`);
@@ -40,7 +44,8 @@ export function createRenderer(engine: TemplateEngine, file: string, engineFor?:
       return /\{\{|\{%/.test(v) ? engine.renderString(v, vars, file) : v;
     }
     if (Array.isArray(v)) return v.map((x) => value(x, vars));
-    if (typeof v === 'object' && v !== null) return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, value(x, vars)]));
+    if (typeof v === 'object' && v !== null)
+      return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, value(x, vars)]));
     return v;
   };
   return {
@@ -55,7 +60,8 @@ export function createRenderer(engine: TemplateEngine, file: string, engineFor?:
       try {
         return pick(task).renderFile(src, vars);
       } catch (err) {
-        if (err instanceof RenderError && err.file !== file) throw new Error(`${err.file}:${err.line}:${err.col}: ${err.message}`);
+        if (err instanceof RenderError && err.file !== file)
+          throw new Error(`${err.file}:${err.line}:${err.col}: ${err.message}`);
         throw located(task, keys, err);
       }
     },

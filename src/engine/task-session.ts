@@ -16,13 +16,21 @@ export interface TaskSessionOptions {
 export function taskSession(session: Session, opts: TaskSessionOptions): Session {
   const { become } = opts;
   if (!become && Object.keys(opts.environment).length === 0) return session;
-  const exports = Object.entries(opts.environment).map(([k, v]) => `export ${k}=${shellQuote(v)}; `).join('');
-  const run = async (line: string, o: { timeoutMs?: number; signal?: AbortSignal; stdin?: string } = {}): Promise<ExecResult> => {
+  const exports = Object.entries(opts.environment)
+    .map(([k, v]) => `export ${k}=${shellQuote(v)}; `)
+    .join('');
+  const run = async (
+    line: string,
+    o: { timeoutMs?: number; signal?: AbortSignal; stdin?: string } = {},
+  ): Promise<ExecResult> => {
     if (!become) return session.exec(`${exports}${line}`, o);
     const wrapped = becomeCommand(`${exports}${line}`, become, opts.password);
     const res = await session.exec(wrapped.command, { ...o, stdin: `${wrapped.stdin ?? ''}${o.stdin ?? ''}` });
     if (becomeRefused(res.rc, res.stderr, wrapped.prompt)) {
-      const none = opts.password === undefined ? ' (no become password given: set ansible_become_password or become_password_env)' : '';
+      const none =
+        opts.password === undefined
+          ? ' (no become password given: set ansible_become_password or become_password_env)'
+          : '';
       throw new TransportError('auth', `become: ${become.method} to ${become.user} was refused${none}`);
     }
     return { ...res, stderr: withoutPrompt(res.stderr, wrapped.prompt) };

@@ -18,10 +18,43 @@ export function shortModuleName(key: string): string {
  * a module or a mistake.
  */
 export const TASK_KEYWORDS = new Set([
-  'name', 'when', 'register', 'timeout', 'retries', 'retry_delay', 'delay', 'until', 'failed_when', 'changed_when',
-  'ignore_errors', 'check_mode', 'loop', 'loop_control', 'with_items', 'with_list', 'with_dict', 'with_indexed_items',
-  'notify', 'listen', 'tags', 'become', 'become_user', 'become_method', 'delegate_to', 'run_once', 'no_log',
-  'environment', 'vars', 'args', 'local_action', 'action', 'any_errors_fatal', 'connection', 'block', 'rescue', 'always',
+  'name',
+  'when',
+  'register',
+  'timeout',
+  'retries',
+  'retry_delay',
+  'delay',
+  'until',
+  'failed_when',
+  'changed_when',
+  'ignore_errors',
+  'check_mode',
+  'loop',
+  'loop_control',
+  'with_items',
+  'with_list',
+  'with_dict',
+  'with_indexed_items',
+  'notify',
+  'listen',
+  'tags',
+  'become',
+  'become_user',
+  'become_method',
+  'delegate_to',
+  'run_once',
+  'no_log',
+  'environment',
+  'vars',
+  'args',
+  'local_action',
+  'action',
+  'any_errors_fatal',
+  'connection',
+  'block',
+  'rescue',
+  'always',
 ]);
 
 /** Ansible keywords runbook does not run, each with what to write instead. */
@@ -29,7 +62,7 @@ export const REFUSED_KEYWORDS: Record<string, string> = {
   async: 'runbook bounds a task with "timeout"; start long jobs in the background with a command',
   poll: 'runbook bounds a task with "timeout"; start long jobs in the background with a command',
   throttle: 'limit hosts in flight with the play\'s "forks"',
-  delegate_facts: 'facts are not gathered; register a command\'s output instead',
+  delegate_facts: "facts are not gathered; register a command's output instead",
   become_flags: 'use become_user and become_method (sudo or su)',
   become_exe: 'use become_method: sudo or su',
   module_defaults: 'write the arguments on each task',
@@ -46,14 +79,14 @@ export const REFUSED_KEYWORDS: Record<string, string> = {
   with_subelements: 'use loop over a list you build in vars',
   with_together: 'use loop over a list you build in vars',
   with_first_found: 'name the file directly',
-  with_lines: 'register a command\'s output and loop over its stdout_lines',
+  with_lines: "register a command's output and loop over its stdout_lines",
   with_random_choice: 'pick the value in vars',
   with_inventory_hostnames: 'use loop: "{{ groups[\'name\'] }}"',
 };
 
 /** Play keywords runbook refuses, each with what to write instead. */
 export const REFUSED_PLAY_KEYWORDS: Record<string, string> = {
-  gather_subset: 'facts are not gathered; set gather_facts: false and register a command\'s output',
+  gather_subset: "facts are not gathered; set gather_facts: false and register a command's output",
   order: 'hosts run in inventory order',
   throttle: 'limit hosts in flight with "forks"',
   vars_prompt: 'pass the value with -e or in the inventory',
@@ -65,7 +98,6 @@ export const REFUSED_PLAY_KEYWORDS: Record<string, string> = {
   ignore_unreachable: 'an unreachable host is judged by the breaker; see breaker.on_open',
   port: 'set ansible_port in the inventory',
 };
-
 
 /** Where Ansible takes a boolean it also takes these strings (module_utils/parsing/convert_bool.py). */
 const TRUE_STRINGS = new Set(['y', 'yes', 'on', '1', 'true', 't']);
@@ -84,11 +116,27 @@ export function ansibleBoolean(v: unknown): boolean | undefined {
 
 /** Keywords whose value is a boolean wherever they appear (task, block, play). */
 export const BOOLEAN_KEYWORDS = new Set([
-  'become', 'ignore_errors', 'run_once', 'no_log', 'any_errors_fatal', 'gather_facts', 'check_mode', 'force_handlers',
+  'become',
+  'ignore_errors',
+  'run_once',
+  'no_log',
+  'any_errors_fatal',
+  'gather_facts',
+  'check_mode',
+  'force_handlers',
 ]);
 
 /** The arguments a free-form command keeps apart from the command line itself (parsing/splitter.py). */
-const COMMAND_OPTIONS = new Set(['creates', 'removes', 'chdir', 'executable', 'warn', 'stdin', 'stdin_add_newline', 'strip_empty_ends']);
+const COMMAND_OPTIONS = new Set([
+  'creates',
+  'removes',
+  'chdir',
+  'executable',
+  'warn',
+  'stdin',
+  'stdin_add_newline',
+  'strip_empty_ends',
+]);
 
 /** Modules whose free-form text is the command line, not `k=v` arguments. */
 export const FREE_FORM_MODULES = new Set(['command', 'shell', 'raw', 'script']);
@@ -163,8 +211,10 @@ export function parseKeyValues(text: string, freeForm: boolean): Record<string, 
 
 /** `argv: [ls, -l, "a b"]` as one POSIX shell command line. */
 export function shellJoin(argv: readonly unknown[]): string {
-  return argv.map((a) => {
-    const s = String(a);
-    return /^[A-Za-z0-9_@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
-  }).join(' ');
+  return argv
+    .map((a) => {
+      const s = String(a);
+      return /^[A-Za-z0-9_@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
+    })
+    .join(' ');
 }

@@ -2,7 +2,7 @@ import { dirname, resolve } from 'node:path';
 import { isScalar } from 'yaml';
 import { diagnostic, sortDiagnostics, type Diagnostic } from './diagnostic.js';
 import { parseDuration } from './duration.js';
-import type { ActionSyntaxes, TextUse } from './action-syntax.js';
+import { actionWords, type ActionSyntaxes, type TextUse } from './action-syntax.js';
 import { TASK_KEYWORDS } from './ansible-task.js';
 import { ComposedYaml } from './composed.js';
 import { displayPath, loadYamlFile, type LoadedYaml, type YamlPath } from './load.js';
@@ -36,11 +36,17 @@ export interface LoadPlaybookOptions {
  * per task, octal modes, registered results used only after the task that registers them, notified handlers
  * that exist.
  */
-export function loadPlaybook(
-  path: string,
-  actions: ActionSyntaxes,
-  opts: LoadPlaybookOptions = {},
-): { playbook: PlaybookSpec | null; diagnostics: Diagnostic[] } {
+export interface LoadedPlaybook {
+  playbook: PlaybookSpec | null;
+  diagnostics: Diagnostic[];
+  /**
+   * When the playbook has problems but parsed: its plays that have none, and the inventory files every play
+   * names, so the inventory and template checks still run and one `validate` reports everything at once.
+   */
+  salvaged?: { playbook: PlaybookSpec; inventories: string[] };
+}
+
+export function loadPlaybook(path: string, actions: ActionSyntaxes, opts: LoadPlaybookOptions = {}): LoadedPlaybook {
   // Loading is synchronous from here to the return: the rules below read the registry the caller handed in.
   syntaxes = actions;
   const absolute = resolve(process.cwd(), path);
@@ -48,15 +54,56 @@ export function loadPlaybook(
   const root = loadYamlFile(absolute, file, { booleans: 'ansible' });
   if (root.diagnostics.length > 0) return { playbook: null, diagnostics: root.diagnostics };
   if (root.value === null || root.value === undefined) {
-    return { playbook: null, diagnostics: [diagnostic({ file, line: 1, col: 1 }, 'the playbook is empty: expected a list of plays')] };
+    return {
+      playbook: null,
+      diagnostics: [diagnostic({ file, line: 1, col: 1 }, 'the playbook is empty: expected a list of plays')],
+    };
   }
-  const loaded = composePlaybook(root, absolute, { actions: schemaActions(), ...(opts.rolesPath ? { rolesPath: opts.rolesPath } : {}) });
-  const diagnostics = [...loaded.diagnostics, ...schemaDiagnostics(bundledSchema('playbook'), loaded), ...ruleDiagnostics(loaded)];
-  if (diagnostics.length > 0) return { playbook: null, diagnostics: dedupe(sortDiagnostics(diagnostics)) };
+  const loaded = composePlaybook(root, absolute, {
+    actions: schemaActions(),
+    ...(opts.rolesPath ? { rolesPath: opts.rolesPath } : {}),
+  });
+  const diagnostics = [
+    ...loaded.diagnostics,
+    ...schemaDiagnostics(bundledSchema('playbook'), loaded),
+    ...ruleDiagnostics(loaded),
+  ];
+  if (diagnostics.length > 0) {
+    return {
+      playbook: null,
+      diagnostics: dedupe(sortDiagnostics(diagnostics)),
+      salvaged: salvage(loaded, absolute, file, opts.tags ?? ALL_TAGS),
+    };
+  }
   const plays = playEntries(loaded.value).map(({ play, path: at }) =>
     toPlay(play, at, loaded, loaded.contexts.get(play)?.dir ?? dirname(absolute), opts.tags ?? ALL_TAGS),
   );
   return { playbook: { path: absolute, file, plays }, diagnostics: [] };
+}
+
+/** The plays that are sound on their own (schema and rules), as typed plays; the rest only lend their inventory. */
+function salvage(
+  loaded: ComposedYaml,
+  absolute: string,
+  file: string,
+  tags: TagFilter,
+): { playbook: PlaybookSpec; inventories: string[] } {
+  const schema = bundledSchema('playbook');
+  const plays: PlaySpec[] = [];
+  const inventories: string[] = [];
+  for (const { play, path: at } of playEntries(loaded.value)) {
+    // Checked as a playbook of its own: only emptiness matters here, the locations were reported above. The
+    // view keeps the composed file's origins and contexts; a problem composing it (an include that failed)
+    // cannot be told to a play, so then no play counts as sound.
+    const alone: ComposedYaml = Object.assign(Object.create(loaded) as ComposedYaml, { value: [play] });
+    const sound =
+      loaded.diagnostics.length === 0 &&
+      schemaDiagnostics(schema, alone).length === 0 &&
+      ruleDiagnostics(alone).length === 0;
+    if (sound) plays.push(toPlay(play, at, loaded, loaded.contexts.get(play)?.dir ?? dirname(absolute), tags));
+    else if (typeof play.inventory === 'string') inventories.push(resolve(dirname(absolute), play.inventory));
+  }
+  return { playbook: { path: absolute, file, plays }, inventories };
 }
 
 function dedupe(list: Diagnostic[]): Diagnostic[] {
@@ -148,10 +195,13 @@ function actionDiagnostics(task: YamlMap, at: YamlPath, loaded: LoadedYaml): Dia
   const present = actionsOf(task);
   const out: Diagnostic[] = [];
   for (const k of ['rescue', 'always'] as const) {
-    if (k in task && !('block' in task)) out.push(diagnostic(loaded.locate([...at, k], 'key'), `${k} belongs to a block`, 'put the tasks it guards under block:'));
+    if (k in task && !('block' in task))
+      out.push(
+        diagnostic(loaded.locate([...at, k], 'key'), `${k} belongs to a block`, 'put the tasks it guards under block:'),
+      );
   }
   if (present.length === 1) return out;
-  const list = [...schemaActions()];
+  const list = actionWords(syntaxes);
   const names = list.length > 1 ? `${list.slice(0, -1).join(', ')} or ${list.at(-1)!}` : list.join('');
   if (present.length === 0) {
     // A misspelt action (`comand:`) is already reported as an unknown key with its correction.
@@ -170,7 +220,11 @@ function actionDiagnostics(task: YamlMap, at: YamlPath, loaded: LoadedYaml): Dia
 }
 
 /** Ansible fails at run time on a notify nobody answers; here it is found before the run. */
-function notifyDiagnostics(play: YamlMap, tasks: Array<{ task: YamlMap; path: YamlPath }>, loaded: LoadedYaml): Diagnostic[] {
+function notifyDiagnostics(
+  play: YamlMap,
+  tasks: Array<{ task: YamlMap; path: YamlPath }>,
+  loaded: LoadedYaml,
+): Diagnostic[] {
   const answers = new Set<string>();
   const walk = (list: unknown): void => {
     if (!Array.isArray(list)) return;
@@ -204,8 +258,10 @@ function textUses(task: YamlMap, at: YamlPath): TextUse[] {
   add('failed_when', task.failed_when, [...at, 'failed_when'], true, true);
   add('changed_when', task.changed_when, [...at, 'changed_when'], true, true);
   add('until', task.until, [...at, 'until'], true, true);
-  for (const k of ['loop', 'with_items', 'with_list', 'with_dict', 'with_indexed_items']) add(k, task[k], [...at, k], false);
-  for (const [name, syntax] of Object.entries(syntaxes)) if (name in task) uses.push(...syntax.texts(task[name], [...at, name]));
+  for (const k of ['loop', 'with_items', 'with_list', 'with_dict', 'with_indexed_items'])
+    add(k, task[k], [...at, k], false);
+  for (const [name, syntax] of Object.entries(syntaxes))
+    if (name in task) uses.push(...syntax.texts(task[name], [...at, name]));
   return uses;
 }
 
@@ -229,7 +285,8 @@ function registerOrderDiagnostics(tasks: Array<{ task: YamlMap; path: YamlPath }
         const message =
           by === i
             ? `"${name}" is this task's own result, which does not exist yet when ${use.field} is evaluated`
-            : `"${name}" is used before it is registered (by the task at line ${loaded.locate([...tasks[by]!.path, 'register']).line})`;
+            : `"${name}" is used before it is registered (by the task at line ` +
+              `${loaded.locate([...tasks[by]!.path, 'register']).line})`;
         out.push(diagnostic(where, `${use.field}: ${message}`));
       }
     }
@@ -240,9 +297,14 @@ function registerOrderDiagnostics(tasks: Array<{ task: YamlMap; path: YamlPath }
 const STRING_LITERAL = /'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*"/g;
 const TEMPLATE_CODE = /\{\{([\s\S]*?)\}\}|\{%([\s\S]*?)%\}/g;
 
-/** Variable names read by an expression: identifiers outside string literals, not after `.` (attributes) or `|` (filters). */
+/**
+ * Variable names read by an expression: identifiers outside string literals, not after `.` (attributes) or `|`
+ * (filters).
+ */
 export function identifiers(text: string, expression: boolean): Set<string> {
-  const code = expression ? [text.replace(/\{\{|\}\}/g, ' ')] : [...text.matchAll(TEMPLATE_CODE)].map((m) => m[1] ?? m[2] ?? '');
+  const code = expression
+    ? [text.replace(/\{\{|\}\}/g, ' ')]
+    : [...text.matchAll(TEMPLATE_CODE)].map((m) => m[1] ?? m[2] ?? '');
   const names = new Set<string>();
   for (const chunk of code) {
     const bare = chunk.replace(STRING_LITERAL, ' ');
@@ -294,6 +356,7 @@ function toPlay(play: YamlMap, at: YamlPath, loaded: ComposedYaml, dir: string, 
     name: typeof play.name === 'string' ? play.name : hosts,
     hosts,
     ...(typeof play.inventory === 'string' ? { inventory: resolve(dir, play.inventory) } : {}),
+    ...(typeof play.platforms === 'string' ? { platforms: play.platforms } : {}),
     vars: isMap(play.vars) ? play.vars : {},
     forks: typeof play.forks === 'number' ? play.forks : DEFAULTS.forks,
     connectRate: typeof play.connect_rate === 'number' ? play.connect_rate : null,
@@ -305,7 +368,9 @@ function toPlay(play: YamlMap, at: YamlPath, loaded: ComposedYaml, dir: string, 
     tasks: [...list('pre_tasks'), ...list('tasks'), ...list('post_tasks')],
     rescue: list('rescue'),
     // Handlers run when notified, whatever tags were asked for.
-    handlers: Array.isArray(play.handlers) ? play.handlers.map((t, i) => toTask(t as YamlMap, [...at, 'handlers', i], loaded, inherited)) : [],
+    handlers: Array.isArray(play.handlers)
+      ? play.handlers.map((t, i) => toTask(t as YamlMap, [...at, 'handlers', i], loaded, inherited))
+      : [],
     strategy: play.strategy === 'linear' ? 'linear' : 'free',
     anyErrorsFatal: play.any_errors_fatal === true,
     dir,
@@ -383,8 +448,11 @@ function checkModeOf(v: unknown): TaskSpec['checkMode'] {
 }
 
 function serialEntries(v: unknown): SerialEntry[] {
-  return (Array.isArray(v) ? v : [v]).map((e): SerialEntry =>
-    typeof e === 'number' ? { kind: 'count', value: e } : { kind: 'percent', value: Number(String(e).replace('%', '').trim()) },
+  return (Array.isArray(v) ? v : [v]).map(
+    (e): SerialEntry =>
+      typeof e === 'number'
+        ? { kind: 'count', value: e }
+        : { kind: 'percent', value: Number(String(e).replace('%', '').trim()) },
   );
 }
 
@@ -442,7 +510,12 @@ function toTask(task: YamlMap, at: YamlPath, loaded: ComposedYaml, outer: Inheri
     defaults: inherited.defaults,
     dir: inherited.dir,
     loc: loaded.locate(at),
-    locs: locsOf(task, at, loaded, new Set(['block', 'rescue', 'always', 'include_tasks', 'include_role', 'include_vars'])),
+    locs: locsOf(
+      task,
+      at,
+      loaded,
+      new Set(['block', 'rescue', 'always', 'include_tasks', 'include_role', 'include_vars']),
+    ),
   };
   // Conditions of enclosing blocks hold for every task inside; a block's own are checked by its tasks.
   const when = action.kind === 'block' ? undefined : inherited.when.length > 0 ? inherited.when : undefined;
@@ -495,14 +568,27 @@ function toAction(task: YamlMap, at: YamlPath, loaded: ComposedYaml, inherited: 
     };
   }
   // Keywords on a dynamic include apply to the include itself; only its vars reach the included tasks.
-  const included: Inherited = { ...rootInheritance(inherited.dir), vars: inherited.vars, defaults: inherited.defaults, becomeParts: {} };
+  const included: Inherited = {
+    ...rootInheritance(inherited.dir),
+    vars: inherited.vars,
+    defaults: inherited.defaults,
+    becomeParts: {},
+  };
   if (isMap(task.include_tasks)) {
     const inc = task.include_tasks;
-    return { kind: 'include_tasks', file: String(inc.file), tasks: nestedAt([...at, 'include_tasks', 'tasks'], inc.tasks, loaded, included) };
+    return {
+      kind: 'include_tasks',
+      file: String(inc.file),
+      tasks: nestedAt([...at, 'include_tasks', 'tasks'], inc.tasks, loaded, included),
+    };
   }
   if (isMap(task.include_role)) {
     const inc = task.include_role;
-    return { kind: 'include_role', name: String(inc.name), tasks: nestedAt([...at, 'include_role', 'tasks'], inc.tasks, loaded, included) };
+    return {
+      kind: 'include_role',
+      name: String(inc.name),
+      tasks: nestedAt([...at, 'include_role', 'tasks'], inc.tasks, loaded, included),
+    };
   }
   if (isMap(task.include_vars)) {
     const inc = task.include_vars;

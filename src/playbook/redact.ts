@@ -20,7 +20,16 @@ export const REDACTED = '[redacted]';
 const SECRET_ANYWHERE = /password|passwd|passphrase|secret|token|community|credential/i;
 const SECRET_WORDS = new Set(['pass', 'key', 'keys', 'apikey', 'privatekey', 'psk']);
 const POINTER_WORDS = new Set([
-  'env', 'file', 'path', 'dir', 'checking', 'type', 'length', 'size', 'bits', 'algorithms',
+  'env',
+  'file',
+  'path',
+  'dir',
+  'checking',
+  'type',
+  'length',
+  'size',
+  'bits',
+  'algorithms',
 ]);
 /** Connection variables that name an environment variable: the name is fine to show, its value is not. */
 const NAMES_AN_ENV_VAR = /_env$/i;
@@ -122,7 +131,11 @@ export class Redactor {
  * One redactor for every secret the given variable sets name (one host's, or every host of a plan), plus
  * `secrets` known otherwise (values decrypted from a vault).
  */
-export function redactorFor(varSets: Iterable<Record<string, unknown>>, env: NodeJS.ProcessEnv, secrets: Iterable<string> = []): Redactor {
+export function redactorFor(
+  varSets: Iterable<Record<string, unknown>>,
+  env: NodeJS.ProcessEnv,
+  secrets: Iterable<string> = [],
+): Redactor {
   const redactor = new Redactor();
   for (const vars of varSets) redactor.addFromVars(vars, env);
   for (const secret of secrets) redactor.add(secret);

@@ -70,7 +70,11 @@ class Composer {
   ) {
     this.out = new ComposedYaml(root.file);
     this.playbookDir = dirname(absolutePath);
-    this.roleDirs = [join(this.playbookDir, 'roles'), ...(opts.rolesPath ?? []).map((p) => resolve(this.playbookDir, p)), this.playbookDir];
+    this.roleDirs = [
+      join(this.playbookDir, 'roles'),
+      ...(opts.rolesPath ?? []).map((p) => resolve(this.playbookDir, p)),
+      this.playbookDir,
+    ];
     this.roots = [this.playbookDir, ...(opts.rolesPath ?? []).map((p) => resolve(this.playbookDir, p))].map(real);
   }
 
@@ -97,7 +101,14 @@ class Composer {
   // ---- plays -------------------------------------------------------------------------------------------
 
   /** Plays of `list` appended to `into`, whose place in the composed value is `v`. */
-  private plays(list: unknown[], origin: Origin, v: YamlPath, dir: string, stack: string[], into: unknown[] = []): unknown[] {
+  private plays(
+    list: unknown[],
+    origin: Origin,
+    v: YamlPath,
+    dir: string,
+    stack: string[],
+    into: unknown[] = [],
+  ): unknown[] {
     list.forEach((entry, i) => {
       const o = { loaded: origin.loaded, path: [...origin.path, i] };
       if (isMap(entry) && 'import_playbook' in entry) {
@@ -117,32 +128,57 @@ class Composer {
     return into;
   }
 
-  private importPlaybook(entry: YamlMap, origin: Origin, v: YamlPath, dir: string, stack: string[], into: unknown[]): void {
+  private importPlaybook(
+    entry: YamlMap,
+    origin: Origin,
+    v: YamlPath,
+    dir: string,
+    stack: string[],
+    into: unknown[],
+  ): void {
     const at = { loaded: origin.loaded, path: [...origin.path, 'import_playbook'] };
     for (const k of Object.keys(entry)) {
       if (!['import_playbook', 'name', 'vars', 'tags', 'when'].includes(k)) {
-        this.problem({ loaded: origin.loaded, path: [...origin.path, k] }, `import_playbook does not take "${k}"`, undefined, 'key');
+        this.problem(
+          { loaded: origin.loaded, path: [...origin.path, k] },
+          `import_playbook does not take "${k}"`,
+          undefined,
+          'key',
+        );
       }
     }
     if ('when' in entry) {
-      this.problem({ loaded: origin.loaded, path: [...origin.path, 'when'] }, 'a condition on import_playbook is not supported',
-        'put the condition on the imported plays\' tasks', 'key');
+      this.problem(
+        { loaded: origin.loaded, path: [...origin.path, 'when'] },
+        'a condition on import_playbook is not supported',
+        "put the condition on the imported plays' tasks",
+        'key',
+      );
     }
     const file = this.file(entry.import_playbook, dir, at, 'import_playbook', stack);
     if (file === null) return;
     if (!Array.isArray(file.loaded.value)) {
-      if (file.loaded.value !== null) this.problem({ loaded: file.loaded, path: [] }, 'an imported playbook must be a list of plays');
+      if (file.loaded.value !== null)
+        this.problem({ loaded: file.loaded, path: [] }, 'an imported playbook must be a list of plays');
       return;
     }
     const first = into.length;
-    this.plays(file.loaded.value, { loaded: file.loaded, path: [] }, v, dirname(file.path), [...stack, file.loaded.file], into);
+    this.plays(
+      file.loaded.value,
+      { loaded: file.loaded, path: [] },
+      v,
+      dirname(file.path),
+      [...stack, file.loaded.file],
+      into,
+    );
     // The import's vars and tags reach every play it brings, as Ansible applies them.
     for (let i = first; i < into.length; i++) {
       const p = into[i];
       if (!isMap(p)) continue;
       if (isMap(entry.vars)) {
         p.vars = { ...(isMap(p.vars) ? p.vars : {}), ...entry.vars };
-        for (const k of Object.keys(entry.vars)) this.out.place([...v, i, 'vars', k], { loaded: origin.loaded, path: [...origin.path, 'vars', k] });
+        for (const k of Object.keys(entry.vars))
+          this.out.place([...v, i, 'vars', k], { loaded: origin.loaded, path: [...origin.path, 'vars', k] });
       }
       if (entry.tags !== undefined) p.tags = [...(tagList(entry.tags) as unknown[]), ...(tagList(p.tags) as unknown[])];
     }
@@ -151,7 +187,12 @@ class Composer {
   private play(play: YamlMap, origin: Origin, v: YamlPath, dir: string): YamlMap {
     const out: YamlMap = {};
     const handlers: unknown[] = [];
-    const base: Omit<Scope, 'context'> = { fileDir: dir, handlers, handlersPath: [...v, 'handlers'], stack: [origin.loaded.file] };
+    const base: Omit<Scope, 'context'> = {
+      fileDir: dir,
+      handlers,
+      handlersPath: [...v, 'handlers'],
+      stack: [origin.loaded.file],
+    };
     const sub = (k: string): Origin => ({ loaded: origin.loaded, path: [...origin.path, k] });
     for (const [k, value] of Object.entries(play)) {
       if (k in REFUSED_PLAY_KEYWORDS) {
@@ -166,8 +207,11 @@ class Composer {
       out[k] = k === 'tags' ? tagList(value) : value;
     }
     if (out.gather_facts === true) {
-      this.problem(sub('gather_facts'), 'gather_facts: facts are not gathered by runbook',
-        'set gather_facts: false and register a command\'s output where a fact is needed');
+      this.problem(
+        sub('gather_facts'),
+        'gather_facts: facts are not gathered by runbook',
+        "set gather_facts: false and register a command's output where a fact is needed",
+      );
     }
     if ('vars_files' in play) out.vars = this.varsFiles(play.vars_files, sub('vars_files'), out.vars, v, dir);
 
@@ -181,12 +225,18 @@ class Composer {
       if (list === undefined && prefix.length === 0) return;
       if (list !== undefined) this.out.place([...v, name], sub(name));
       const context: TaskContext = { dir, section: name };
-      const tasks = Array.isArray(list) ? this.taskList(list, sub(name), [...v, name], { ...base, context }, prefix.length) : [];
-      for (const p of prefix) if (isMap(p)) this.out.contexts.set(p, { ...(this.out.contexts.get(p) ?? { dir }), section: name });
+      const tasks = Array.isArray(list)
+        ? this.taskList(list, sub(name), [...v, name], { ...base, context }, prefix.length)
+        : [];
+      for (const p of prefix)
+        if (isMap(p)) this.out.contexts.set(p, { ...(this.out.contexts.get(p) ?? { dir }), section: name });
       out[name] = [...prefix, ...tasks];
     };
     section('pre_tasks');
-    const roles = 'roles' in play ? this.roles(play.roles, sub('roles'), [...v, 'tasks'], { ...base, context: { dir, section: 'tasks' } }) : [];
+    const roles =
+      'roles' in play
+        ? this.roles(play.roles, sub('roles'), [...v, 'tasks'], { ...base, context: { dir, section: 'tasks' } })
+        : [];
     section('tasks', roles);
     // A play of roles or pre/post tasks only has an empty task list, as Ansible gives it.
     if (out.tasks === undefined && ('roles' in play || 'pre_tasks' in play || 'post_tasks' in play)) out.tasks = [];
@@ -196,14 +246,22 @@ class Composer {
     } else {
       // Role handlers come first, as Ansible lists them before the play's own.
       const own = Array.isArray(play.handlers)
-        ? this.taskList(play.handlers, sub('handlers'), [...v, 'handlers'], { ...base, context: { dir } }, handlers.length)
+        ? this.taskList(
+            play.handlers,
+            sub('handlers'),
+            [...v, 'handlers'],
+            { ...base, context: { dir } },
+            handlers.length,
+          )
         : [];
       if (play.handlers !== undefined) this.out.place([...v, 'handlers'], sub('handlers'));
       if (own.length > 0 || handlers.length > 0) out.handlers = [...handlers, ...own];
     }
     if (play.rescue !== undefined) {
       this.out.place([...v, 'rescue'], sub('rescue'));
-      out.rescue = Array.isArray(play.rescue) ? this.taskList(play.rescue, sub('rescue'), [...v, 'rescue'], { ...base, context: { dir } }) : play.rescue;
+      out.rescue = Array.isArray(play.rescue)
+        ? this.taskList(play.rescue, sub('rescue'), [...v, 'rescue'], { ...base, context: { dir } })
+        : play.rescue;
     }
     return out;
   }
@@ -248,17 +306,26 @@ class Composer {
       return null;
     }
     if (/\{\{|\{%/.test(name)) {
-      this.problem(at, `${keyword}: a templated file name cannot be checked before the run`,
-        'name the file; to choose between files, write one include per file with its own when:');
+      this.problem(
+        at,
+        `${keyword}: a templated file name cannot be checked before the run`,
+        'name the file; to choose between files, write one include per file with its own when:',
+      );
       return null;
     }
     if (isAbsolute(name)) {
       this.problem(at, `${keyword}: absolute paths are refused`, 'name the file relative to the playbook');
       return null;
     }
-    const candidates = [dir, ...alsoIn].map((d) => resolve(d, name)).filter((c) => this.roots.some((r) => inside(r, c) || inside(real(r), c)));
+    const candidates = [dir, ...alsoIn]
+      .map((d) => resolve(d, name))
+      .filter((c) => this.roots.some((r) => inside(r, c) || inside(real(r), c)));
     if (candidates.length === 0) {
-      this.problem(at, `${keyword}: ${name} is outside the playbook's directory`, 'keep imported files beside the playbook or in a roles path');
+      this.problem(
+        at,
+        `${keyword}: ${name} is outside the playbook's directory`,
+        'keep imported files beside the playbook or in a roles path',
+      );
       return null;
     }
     const path = candidates.find((c) => existsSync(c)) ?? candidates[0]!;
@@ -268,7 +335,11 @@ class Composer {
     }
     const realPath = real(path);
     if (!this.roots.some((r) => inside(r, realPath))) {
-      this.problem(at, `${keyword}: ${name} is outside the playbook's directory`, 'keep imported files beside the playbook or in a roles path');
+      this.problem(
+        at,
+        `${keyword}: ${name} is outside the playbook's directory`,
+        'keep imported files beside the playbook or in a roles path',
+      );
       return null;
     }
     if (stack.includes(displayPath(path)) || stack.length > MAX_IMPORT_DEPTH) {
@@ -353,7 +424,12 @@ class Composer {
         continue;
       }
       if (key.startsWith('with_')) {
-        this.problem(sub(key), `loop "${key}" is not supported`, 'use loop:, with_items, with_list, with_dict or with_indexed_items', 'key');
+        this.problem(
+          sub(key),
+          `loop "${key}" is not supported`,
+          'use loop:, with_items, with_list, with_dict or with_indexed_items',
+          'key',
+        );
         continue;
       }
       const module = actionFor(shortModuleName(key), this.opts.actions);
@@ -366,8 +442,12 @@ class Composer {
       // keyword too, which the schema reports with the modules runbook has and the nearest spelling.
       if (key.includes('.')) {
         this.out.refused.add(out);
-        this.problem(sub(key), `module "${key}" is not supported by runbook`,
-          `runbook's modules: ${[...this.opts.actions].join(', ')}; a command: task can do what the module did`, 'key');
+        this.problem(
+          sub(key),
+          `module "${key}" is not supported by runbook`,
+          `runbook's modules: ${[...this.opts.actions].join(', ')}; a command: task can do what the module did`,
+          'key',
+        );
         continue;
       }
       // Neither keyword nor module: the schema reports it as an unknown key, with its nearest spelling.
@@ -446,8 +526,18 @@ class Composer {
   private importTasks(raw: YamlMap, origin: Origin, v: YamlPath, scope: Scope, out: YamlMap): YamlMap {
     const at = { loaded: origin.loaded, path: [...origin.path, 'import_tasks'] };
     const name = raw.import_tasks;
-    const file = this.file(name, scope.fileDir, at, 'import_tasks', scope.stack, [scope.roleTasksDir, this.playbookDir].filter((d): d is string => !!d));
-    const tasks = file === null ? [] : this.tasksOf(file, v, { ...scope, fileDir: dirname(file.path), stack: [...scope.stack, file.loaded.file] });
+    const file = this.file(
+      name,
+      scope.fileDir,
+      at,
+      'import_tasks',
+      scope.stack,
+      [scope.roleTasksDir, this.playbookDir].filter((d): d is string => !!d),
+    );
+    const tasks =
+      file === null
+        ? []
+        : this.tasksOf(file, v, { ...scope, fileDir: dirname(file.path), stack: [...scope.stack, file.loaded.file] });
     return this.implicitBlock(raw, origin, v, scope, out, tasks, ['import_tasks']);
   }
 
@@ -462,7 +552,15 @@ class Composer {
   }
 
   /** An import as a block of its tasks: the import's keywords (when, tags, vars, become…) apply to each. */
-  private implicitBlock(raw: YamlMap, origin: Origin, v: YamlPath, scope: Scope, out: YamlMap, tasks: unknown[], skip: string[]): YamlMap {
+  private implicitBlock(
+    raw: YamlMap,
+    origin: Origin,
+    v: YamlPath,
+    scope: Scope,
+    out: YamlMap,
+    tasks: unknown[],
+    skip: string[],
+  ): YamlMap {
     const keywords: YamlMap = {};
     for (const [k, val] of Object.entries(raw)) {
       if (skip.includes(k) || k === 'name') continue;
@@ -491,7 +589,15 @@ class Composer {
   }
 
   /** A role (and first its meta dependencies) as implicit blocks, its handlers joining the play's. */
-  private role(entry: unknown, origin: Origin, v: YamlPath, scope: Scope, seen: Set<string>, from: string, depth = 0): unknown[] {
+  private role(
+    entry: unknown,
+    origin: Origin,
+    v: YamlPath,
+    scope: Scope,
+    seen: Set<string>,
+    from: string,
+    depth = 0,
+  ): unknown[] {
     const spec: YamlMap = typeof entry === 'string' ? { role: entry } : isMap(entry) ? { ...entry } : {};
     const nameKey = 'role' in spec ? 'role' : 'name';
     const name = spec[nameKey];
@@ -501,7 +607,11 @@ class Composer {
       return [];
     }
     if (/^[\w-]+\.[\w-]+\.[\w-]+$/.test(name)) {
-      this.problem(nameAt, `role "${name}" from a collection is not supported`, 'copy the role into roles/ beside the playbook');
+      this.problem(
+        nameAt,
+        `role "${name}" from a collection is not supported`,
+        'copy the role into roles/ beside the playbook',
+      );
       return [];
     }
     const dir = this.roleDir(name, nameAt);
@@ -509,7 +619,8 @@ class Composer {
     const params: YamlMap = {};
     const keywords: YamlMap = {};
     for (const [k, val] of Object.entries(spec)) {
-      if (k === nameKey || k === 'tasks_from' || k === 'handlers_from' || k === 'defaults_from' || k === 'vars_from') continue;
+      if (k === nameKey || k === 'tasks_from' || k === 'handlers_from' || k === 'defaults_from' || k === 'vars_from')
+        continue;
       if (k === 'vars' && isMap(val)) Object.assign(params, val);
       else if (TASK_KEYWORDS.has(k) || k in REFUSED_KEYWORDS) keywords[k] = val;
       else params[k] = val;
@@ -523,7 +634,8 @@ class Composer {
       const base = typeof wanted === 'string' ? wanted : 'main';
       for (const n of base === 'main' ? TASK_FILE_NAMES : [base, `${base}.yml`, `${base}.yaml`]) {
         const p = join(dir, sub, n);
-        if (existsSync(p) && statSync(p).isFile()) return this.file(relative(dir, p), dir, nameAt, `role ${name}`, scope.stack);
+        if (existsSync(p) && statSync(p).isFile())
+          return this.file(relative(dir, p), dir, nameAt, `role ${name}`, scope.stack);
       }
       if (typeof wanted === 'string') this.problem(nameAt, `role ${name}: no ${sub}/${wanted} file`);
       return null;
@@ -538,19 +650,35 @@ class Composer {
     const deps = Array.isArray(meta.dependencies) ? meta.dependencies : [];
     deps.forEach((dep, i) => {
       const o = metaFile ? { loaded: metaFile.loaded, path: ['dependencies', i] } : origin;
-      blocks.push(...this.role(dep, o, [...v.slice(0, -1), Number(v.at(-1)) + blocks.length], scope, seen, 'tasks', depth + 1));
+      blocks.push(
+        ...this.role(dep, o, [...v.slice(0, -1), Number(v.at(-1)) + blocks.length], scope, seen, 'tasks', depth + 1),
+      );
     });
 
     const context: TaskContext = { ...scope.context, dir, role: name, defaults };
     const roleScope: Scope = { ...scope, fileDir: join(dir, 'tasks'), roleTasksDir: join(dir, 'tasks'), context };
     const at = [...v.slice(0, -1), Number(v.at(-1)) + blocks.length];
     const tasksFile = roleFile('tasks', spec.tasks_from);
-    const tasks = tasksFile ? this.tasksOf(tasksFile, at, { ...roleScope, stack: [...scope.stack, tasksFile.loaded.file] }) : [];
+    const tasks = tasksFile
+      ? this.tasksOf(tasksFile, at, { ...roleScope, stack: [...scope.stack, tasksFile.loaded.file] })
+      : [];
     const handlersFile = roleFile('handlers', spec.handlers_from);
     if (handlersFile && Array.isArray(handlersFile.loaded.value)) {
       const start = scope.handlers.length;
-      const handlerScope = { ...roleScope, context: { dir, role: name, defaults }, stack: [...scope.stack, handlersFile.loaded.file] };
-      scope.handlers.push(...this.taskList(handlersFile.loaded.value, { loaded: handlersFile.loaded, path: [] }, scope.handlersPath, handlerScope, start));
+      const handlerScope = {
+        ...roleScope,
+        context: { dir, role: name, defaults },
+        stack: [...scope.stack, handlersFile.loaded.file],
+      };
+      scope.handlers.push(
+        ...this.taskList(
+          handlersFile.loaded.value,
+          { loaded: handlersFile.loaded, path: [] },
+          scope.handlersPath,
+          handlerScope,
+          start,
+        ),
+      );
     }
     const block: YamlMap = {};
     const vars = { ...roleVars, ...params };
@@ -587,18 +715,36 @@ class Composer {
       this.problem(at, 'import_role: expected a mapping with "name"');
       return out;
     }
-    const blocks = this.role({ role: spec.name, ...pick(spec, ['tasks_from', 'handlers_from', 'vars_from', 'defaults_from']) }, at, [...v, 'block', 0], scope, new Set(), 'import');
+    const blocks = this.role(
+      { role: spec.name, ...pick(spec, ['tasks_from', 'handlers_from', 'vars_from', 'defaults_from']) },
+      at,
+      [...v, 'block', 0],
+      scope,
+      new Set(),
+      'import',
+    );
     return this.implicitBlock(raw, origin, v, scope, out, blocks, ['import_role']);
   }
 
   private includeTasks(value: unknown, extra: unknown, origin: Origin, v: YamlPath, scope: Scope): unknown {
     const spec = isMap(value) ? value : isMap(extra) ? { file: value, ...extra } : { file: value };
     const fileAt = isMap(value) ? { loaded: origin.loaded, path: [...origin.path, 'file'] } : origin;
-    const file = this.file(spec.file, scope.fileDir, fileAt, 'include_tasks', scope.stack, [scope.roleTasksDir, this.playbookDir].filter((d): d is string => !!d));
+    const file = this.file(
+      spec.file,
+      scope.fileDir,
+      fileAt,
+      'include_tasks',
+      scope.stack,
+      [scope.roleTasksDir, this.playbookDir].filter((d): d is string => !!d),
+    );
     this.out.place(v, origin);
     if (file === null) return { file: String(spec.file), tasks: [] };
     const tasks = Array.isArray(file.loaded.value)
-      ? this.taskList(file.loaded.value, { loaded: file.loaded, path: [] }, [...v, 'tasks'], { ...scope, fileDir: dirname(file.path), stack: [...scope.stack, file.loaded.file] })
+      ? this.taskList(file.loaded.value, { loaded: file.loaded, path: [] }, [...v, 'tasks'], {
+          ...scope,
+          fileDir: dirname(file.path),
+          stack: [...scope.stack, file.loaded.file],
+        })
       : [];
     if (!Array.isArray(file.loaded.value) && file.loaded.value !== null && file.loaded.value !== undefined) {
       this.problem({ loaded: file.loaded, path: [] }, 'a tasks file must be a list of tasks');
@@ -612,7 +758,14 @@ class Composer {
       return value;
     }
     this.out.place(v, origin);
-    const blocks = this.role({ role: value.name, ...pick(value, ['tasks_from', 'handlers_from', 'vars_from', 'defaults_from']) }, origin, [...v, 'tasks', 0], scope, new Set(), 'include');
+    const blocks = this.role(
+      { role: value.name, ...pick(value, ['tasks_from', 'handlers_from', 'vars_from', 'defaults_from']) },
+      origin,
+      [...v, 'tasks', 0],
+      scope,
+      new Set(),
+      'include',
+    );
     return { name: String(value.name), tasks: blocks };
   }
 
@@ -622,10 +775,18 @@ class Composer {
     if (isMap(value) && Object.keys(value).some((k) => k !== 'file')) {
       this.problem(origin, 'include_vars: only "file" is supported', 'load one file per include_vars task');
     }
-    const file = this.file(name, scope.fileDir, at, 'include_vars', [], [scope.context.dir, join(scope.context.dir, 'vars'), this.playbookDir]);
+    const file = this.file(
+      name,
+      scope.fileDir,
+      at,
+      'include_vars',
+      [],
+      [scope.context.dir, join(scope.context.dir, 'vars'), this.playbookDir],
+    );
     if (file === null) return { file: String(name), vars: {} };
     const vars = file.loaded.value ?? {};
-    if (!isMap(vars)) this.problem({ loaded: file.loaded, path: [] }, 'a vars file must be a mapping of variable names to values');
+    if (!isMap(vars))
+      this.problem({ loaded: file.loaded, path: [] }, 'a vars file must be a mapping of variable names to values');
     return { file: String(name), vars: isMap(vars) ? vars : {} };
   }
 }
@@ -647,7 +808,11 @@ function pick(m: YamlMap, keys: string[]): YamlMap {
 /** Ansible's tag list: a list, or one string split on commas; numbers are tags too. */
 export function tagList(v: unknown): unknown {
   if (v === undefined || v === null) return [];
-  if (typeof v === 'string') return v.split(',').map((t) => t.trim()).filter((t) => t !== '');
+  if (typeof v === 'string')
+    return v
+      .split(',')
+      .map((t) => t.trim())
+      .filter((t) => t !== '');
   if (typeof v === 'number') return [String(v)];
   if (Array.isArray(v)) return v.map((t) => (typeof t === 'number' ? String(t) : t));
   return v;

@@ -16,7 +16,10 @@ const UNTAGGED = 'untagged';
 
 /** A comma-separated flag value or list, as Ansible splits it. */
 export function splitTags(values: readonly string[]): string[] {
-  return values.flatMap((v) => v.split(',')).map((t) => t.trim()).filter((t) => t.length > 0);
+  return values
+    .flatMap((v) => v.split(','))
+    .map((t) => t.trim())
+    .filter((t) => t.length > 0);
 }
 
 export function selects(filter: TagFilter, taskTags: readonly string[]): boolean {

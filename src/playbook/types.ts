@@ -38,7 +38,13 @@ export type StructureAction =
   | { kind: 'include_vars'; file: string; vars: Record<string, unknown> }
   | { kind: 'meta'; meta: 'flush_handlers' | 'noop' };
 
-export const STRUCTURE_KINDS: ReadonlySet<string> = new Set(['block', 'include_tasks', 'include_role', 'include_vars', 'meta']);
+export const STRUCTURE_KINDS: ReadonlySet<string> = new Set([
+  'block',
+  'include_tasks',
+  'include_role',
+  'include_vars',
+  'meta',
+]);
 
 /** The structure a task is, or null for a task that runs an action. */
 export function structureOf(action: TaskAction): StructureAction | null {
@@ -116,6 +122,8 @@ export interface PlaySpec {
   hosts: string;
   /** Inventory path resolved against the playbook's directory, when the play names one. */
   inventory?: string;
+  /** `platforms:` as written: a folder of platform profiles relative to the playbook. */
+  platforms?: string;
   vars: Record<string, unknown>;
   forks: number;
   /** New SSH connections per second; null = no cap. */
@@ -164,7 +172,17 @@ export const DEFAULTS = {
  * planner accepts them in expressions, and secret collection skips them.
  */
 export const MAGIC_VARS = [
-  'inventory_hostname', 'group_names', 'groups', 'inventory_hostname_short', 'inventory_file', 'inventory_dir',
-  'playbook_dir', 'ansible_check_mode', 'ansible_play_hosts', 'ansible_play_hosts_all', 'ansible_play_batch', 'omit',
+  'inventory_hostname',
+  'group_names',
+  'groups',
+  'inventory_hostname_short',
+  'inventory_file',
+  'inventory_dir',
+  'playbook_dir',
+  'ansible_check_mode',
+  'ansible_play_hosts',
+  'ansible_play_hosts_all',
+  'ansible_play_batch',
+  'omit',
   'hostvars',
 ] as const;

@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, basename } from 'node:path';
 import { Ajv, type ValidateFunction } from 'ajv';
 import type { RunReport } from '../engine/results.js';
@@ -13,10 +13,9 @@ export function renderJson(report: RunReport): string {
 
 /**
  * Writes next to the target and renames over it, so a reader (or a run killed mid-write) never sees half
- * a report: the file is either the previous one or the whole new one.
+ * a report: the file is either the previous one or the whole new one. The directory must exist.
  */
 export function writeFileAtomic(path: string, text: string): void {
-  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
   const temp = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
   try {
     // Reports hold device output and diffs: private to the user. `wx` never follows a link planted at the
@@ -42,7 +41,8 @@ function compiled(): ValidateFunction {
     // ajv-formats is not a dependency; an ISO time is all the report uses.
     ajv.addFormat('date-time', {
       type: 'string',
-      validate: (s: string) => /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/.test(s) && !Number.isNaN(Date.parse(s)),
+      validate: (s: string) =>
+        /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/.test(s) && !Number.isNaN(Date.parse(s)),
     });
     validator = ajv.compile(JSON.parse(readFileSync(SCHEMA_URL, 'utf8')) as object);
   }

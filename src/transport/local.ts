@@ -36,9 +36,13 @@ class LocalSession implements Session {
           // Already gone.
         }
       };
-      const timer = opts.timeoutMs === undefined
-        ? undefined
-        : setTimeout(() => kill(new TransportError('timeout', `local command did not finish within ${opts.timeoutMs} ms`)), opts.timeoutMs);
+      const timer =
+        opts.timeoutMs === undefined
+          ? undefined
+          : setTimeout(
+              () => kill(new TransportError('timeout', `local command did not finish within ${opts.timeoutMs} ms`)),
+              opts.timeoutMs,
+            );
       const onAbort = (): void => kill(new TransportError('dropped', 'local command interrupted'));
       opts.signal?.addEventListener('abort', onAbort, { once: true });
       child.on('error', (err) => reject(new TransportError('refused', `cannot run /bin/sh: ${err.message}`)));

@@ -58,16 +58,28 @@ const LEGACY = {
   cipher: ['aes128-cbc', 'aes192-cbc', 'aes256-cbc', '3des-cbc'],
 } as const;
 const MODERN_HMAC = [
-  'hmac-sha2-256-etm@openssh.com', 'hmac-sha2-512-etm@openssh.com', 'hmac-sha2-256', 'hmac-sha2-512',
+  'hmac-sha2-256-etm@openssh.com',
+  'hmac-sha2-512-etm@openssh.com',
+  'hmac-sha2-256',
+  'hmac-sha2-512',
 ];
 const MODERN_KEX = [
-  'curve25519-sha256@libssh.org', 'curve25519-sha256', 'ecdh-sha2-nistp256', 'ecdh-sha2-nistp384',
+  'curve25519-sha256@libssh.org',
+  'curve25519-sha256',
+  'ecdh-sha2-nistp256',
+  'ecdh-sha2-nistp384',
   'ecdh-sha2-nistp521',
-  'diffie-hellman-group-exchange-sha256', 'diffie-hellman-group14-sha256', 'diffie-hellman-group16-sha512',
+  'diffie-hellman-group-exchange-sha256',
+  'diffie-hellman-group14-sha256',
+  'diffie-hellman-group16-sha512',
   'diffie-hellman-group18-sha512',
 ];
 const MODERN_CIPHER = [
-  'aes128-gcm@openssh.com', 'aes256-gcm@openssh.com', 'aes128-ctr', 'aes192-ctr', 'chacha20-poly1305@openssh.com',
+  'aes128-gcm@openssh.com',
+  'aes256-gcm@openssh.com',
+  'aes128-ctr',
+  'aes192-ctr',
+  'chacha20-poly1305@openssh.com',
   'aes256-ctr',
 ];
 
@@ -187,7 +199,9 @@ export class SshTransport implements Transport {
     if (target.hostKeyChecking === 'off') {
       if (!warnedHostKeyCheckingOff) {
         warnedHostKeyCheckingOff = true;
-        (opts.warn ?? this.warn)?.('host_key_checking is off: host keys are not verified, so an impostor device would be trusted');
+        (opts.warn ?? this.warn)?.(
+          'host_key_checking is off: host keys are not verified, so an impostor device would be trusted',
+        );
       }
     } else {
       entries = (await this.knownHosts(target.knownHosts, where)).candidates(keyHost, keyPort);
@@ -210,7 +224,13 @@ export class SshTransport implements Transport {
       const onAbort = (): void => fail(abortReason(opts.signal));
       // ssh2's readyTimeout starts only after DNS and does not cover authentication; this one covers it all.
       const timer = setTimeout(
-        () => fail(new TransportError('timeout', `${where}: no SSH session within ${opts.timeoutMs} ms (connect, handshake and authentication)`)),
+        () =>
+          fail(
+            new TransportError(
+              'timeout',
+              `${where}: no SSH session within ${opts.timeoutMs} ms (connect, handshake and authentication)`,
+            ),
+          ),
         Math.max(0, deadline - Date.now()),
       );
       opts.signal?.addEventListener('abort', onAbort, { once: true });
@@ -226,7 +246,10 @@ export class SshTransport implements Transport {
         fail(hostKeyFailure ?? classifyConnectError(err, target, credentials.names));
       });
       client.on('close', () => {
-        fail(hostKeyFailure ?? new TransportError('dropped', `${where}: connection closed before the SSH session was ready`));
+        fail(
+          hostKeyFailure ??
+            new TransportError('dropped', `${where}: connection closed before the SSH session was ready`),
+        );
       });
 
       const verifyHostKey = (key: Buffer, verify: (ok: boolean) => void): void => {
@@ -237,19 +260,27 @@ export class SshTransport implements Transport {
           case 'known':
             return verify(true);
           case 'revoked':
-            hostKeyFailure = new TransportError('host_key', `${where}: ${presented} is marked @revoked in ${target.knownHosts} (line ${verdict.line})`);
+            hostKeyFailure = new TransportError(
+              'host_key',
+              `${where}: ${presented} is marked @revoked in ${target.knownHosts} (line ${verdict.line})`,
+            );
             return verify(false);
           case 'mismatch':
             hostKeyFailure = new TransportError(
               'host_key',
-              `${where}: ${presented} does not match ${target.knownHosts} (line ${verdict.lines.join(', ')}); the device was re-keyed or something is impersonating it`,
+              `${where}: ` +
+                `${presented} does not match ` +
+                `${target.knownHosts} (line ` +
+                `${verdict.lines.join(', ')}); the device was re-keyed or something is impersonating it`,
             );
             return verify(false);
           case 'unknown':
             if (target.hostKeyChecking === 'strict') {
               hostKeyFailure = new TransportError(
                 'host_key',
-                `${where}: ${presented} is not in ${target.knownHosts} (host_key_checking is strict; add the host or use accept-new)`,
+                `${where}: ` +
+                  `${presented} is not in ` +
+                  `${target.knownHosts} (host_key_checking is strict; add the host or use accept-new)`,
               );
               return verify(false);
             }
@@ -259,7 +290,10 @@ export class SshTransport implements Transport {
                 verify(true);
               },
               (err: NodeJS.ErrnoException) => {
-                hostKeyFailure = new TransportError('host_key', `${where}: cannot record the new host key in ${target.knownHosts} (${err.code ?? err.message})`);
+                hostKeyFailure = new TransportError(
+                  'host_key',
+                  `${where}: cannot record the new host key in ${target.knownHosts} (${err.code ?? err.message})`,
+                );
                 verify(false);
               },
             );
@@ -305,13 +339,20 @@ export class SshTransport implements Transport {
       return await index;
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
-      throw new TransportError('host_key', `${where}: cannot read known_hosts file ${path} (${code ?? (err as Error).message})`);
+      throw new TransportError(
+        'host_key',
+        `${where}: cannot read known_hosts file ${path} (${code ?? (err as Error).message})`,
+      );
     }
   }
 }
 
 /** Maps what ssh2 and the socket report before the session is ready to the reasons the engine acts on. */
-export function classifyConnectError(err: Error & { level?: string; code?: string }, target: Connection, tried: string[]): TransportError {
+export function classifyConnectError(
+  err: Error & { level?: string; code?: string },
+  target: Connection,
+  tried: string[],
+): TransportError {
   const where = `${target.host}:${target.port}`;
   switch (err.code) {
     case 'ECONNREFUSED':

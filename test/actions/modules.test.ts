@@ -107,7 +107,8 @@ describe('modules on a real host', () => {
     expect(first.find((t) => t.name === 'say')?.stdout).toBe('host box');
     const made = await snapshot();
     expect(made).toContain(
-      '== ./etc/app.conf\nport 8080\nworkers 8\n# BEGIN ANSIBLE MANAGED BLOCK\nlog info\nlog_dir /var/log\n# END ANSIBLE MANAGED BLOCK\n',
+      '== ./etc/app.conf\nport 8080\nworkers 8\n# BEGIN ANSIBLE MANAGED BLOCK\nlog info\nlog_dir /var/log\n# END ' +
+        'ANSIBLE MANAGED BLOCK\n',
     );
     expect(made).toContain('./etc d 750');
     expect(made).toContain('./etc/app.conf f 640');
@@ -146,7 +147,8 @@ describe('modules on a real host', () => {
       `  stat: { path: ${work}/nope }`,
       '  register: gone',
       '- name: use',
-      '  shell: "echo {{ greeting }} {{ ports | join(\',\') }} {{ st.stat.exists }} {{ st.stat.mode }} {{ gone.stat.exists }}"',
+      "  shell: \"echo {{ greeting }} {{ ports | join(',') }} {{ st.stat.exists }} {{ st.stat.mode }} {{ " +
+        'gone.stat.exists }}"',
       '  register: out',
       '  changed_when: false',
       '- name: raw',

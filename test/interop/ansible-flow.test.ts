@@ -30,9 +30,9 @@ const play = (body: string, head = ''): Record<string, string> => ({
   'site.yml': `- hosts: all\n  gather_facts: no\n${head}  tasks:\n${body}`,
 });
 
-
 describe('loops', () => {
-  it('runs loop, with_items, with_list, with_dict and with_indexed_items item by item, and registers results', async () => {
+  it('runs loop, with_items, with_list, with_dict and with_indexed_items item by item, ' +
+    'and registers results', async () => {
     const r = await fleet.both(
       play(
         [
@@ -50,7 +50,7 @@ describe('loops', () => {
           '    - command: "{{ rec }} indexed {{ item[0] }} {{ item[1] }}"',
           '      with_indexed_items: [p, q]',
           '    - command: "{{ rec }} control {{ host_item }} {{ i }}"',
-          '      loop: "{{ [\'m\', \'n\'] }}"',
+          "      loop: \"{{ ['m', 'n'] }}\"",
           '      loop_control: {loop_var: host_item, index_var: i, label: "{{ host_item }}"}',
           '    - command: "{{ rec }} when {{ item }}"',
           '      loop: [1, 2, 3]',
@@ -163,7 +163,7 @@ describe('handlers', () => {
     ]);
   }, 120_000);
 
-  it('skips a failed host\'s handlers, unless --force-handlers', async () => {
+  it("skips a failed host's handlers, unless --force-handlers", async () => {
     const files = {
       'site.yml': [
         '- hosts: all',

@@ -26,7 +26,6 @@ function expectSame(r: { ansible: ToolRun; runbook: ToolRun }): void {
   expect(r.runbook.code).toBe(r.ansible.code);
 }
 
-
 describe('roles and includes', () => {
   const files = {
     'site.yml': [
@@ -60,19 +59,23 @@ describe('roles and includes', () => {
     'roles/web/meta/main.yml': 'dependencies: [base]\n',
     'roles/web/defaults/main.yml': 'port: 80\nsite: default-site\n',
     'roles/web/vars/main.yml': 'role_var: from-vars\n',
-    'roles/web/tasks/main.yml': '- command: "{{ rec }} web {{ port }} {{ site }} {{ role_var }}"\n  notify: reload web\n- import_tasks: more.yml\n',
+    'roles/web/tasks/main.yml':
+      '- command: "{{ rec }} web {{ port }} {{ site }} {{ role_var }}"\n  notify: reload web\n' +
+      '- import_tasks: more.yml\n',
     'roles/web/tasks/more.yml': '- command: "{{ rec }} web-more"\n',
     'roles/web/handlers/main.yml': '- name: reload web\n  command: "{{ rec }} web-handler"\n',
     'roles/base/tasks/main.yml': '- command: "{{ rec }} base"\n',
   };
 
-  it('runs roles (defaults, vars, meta dependencies, handlers), imports, includes and vars files in Ansible\'s order', async () => {
+  it('runs roles (defaults, vars, meta dependencies, handlers), imports, includes and vars files ' +
+    "in Ansible's order", async () => {
     expectSame(await fleet.both(files));
   }, 180_000);
 });
 
 describe('where a task runs', () => {
-  it('runs delegate_to, local_action, connection: local and hosts: localhost on the host or controller Ansible picks', async () => {
+  it('runs delegate_to, local_action, connection: local and hosts: localhost ' +
+    'on the host or controller Ansible picks', async () => {
     const r = await fleet.both({
       'site.yml': [
         '- hosts: all',
@@ -95,7 +98,11 @@ describe('where a task runs', () => {
     });
     expect(perHost(r.runbook), r.runbook.stderr).toEqual({
       h1: ['runbook-sshd-test own h1'],
-      h2: expect.arrayContaining(['runbook-sshd-test own h2', 'runbook-sshd-test delegated-for h1', 'runbook-sshd-test delegated-for h2']),
+      h2: expect.arrayContaining([
+        'runbook-sshd-test own h2',
+        'runbook-sshd-test delegated-for h1',
+        'runbook-sshd-test delegated-for h2',
+      ]),
       controller: expect.arrayContaining(['root implicit-localhost']),
     });
     // Order across hosts differs with the strategy; per machine, the multiset and each host's own order match.
@@ -106,7 +113,8 @@ describe('where a task runs', () => {
     expect(r.runbook.code).toBe(r.ansible.code);
   }, 180_000);
 
-  it('runs a run_once task on the first host only and gives its result to the batch, under strategy linear', async () => {
+  it('runs a run_once task on the first host only and gives its result to the batch, ' +
+    'under strategy linear', async () => {
     expectSame(
       await fleet.both({
         'site.yml': [
@@ -124,7 +132,8 @@ describe('where a task runs', () => {
     );
   }, 120_000);
 
-  it('moves task by task across the batch under strategy linear, and stops every host on any_errors_fatal', async () => {
+  it('moves task by task across the batch under strategy linear, ' +
+    'and stops every host on any_errors_fatal', async () => {
     const files = {
       'site.yml': [
         '- hosts: all',

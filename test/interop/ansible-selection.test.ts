@@ -30,7 +30,6 @@ const play = (body: string, head = ''): Record<string, string> => ({
   'site.yml': `- hosts: all\n  gather_facts: no\n${head}  tasks:\n${body}`,
 });
 
-
 describe('tags', () => {
   const files = {
     'site.yml': [
@@ -57,14 +56,18 @@ describe('tags', () => {
   };
 
   it('selects with --tags and --skip-tags as ansible-playbook does, always and never included', async () => {
-    for (const args of [['--tags', 'one'], ['--tags', 'debug,inner'], ['--tags', 'blocktag', '--skip-tags', 'always,inner']]) {
+    for (const args of [
+      ['--tags', 'one'],
+      ['--tags', 'debug,inner'],
+      ['--tags', 'blocktag', '--skip-tags', 'always,inner'],
+    ]) {
       const [ansible, runbook] = [await fleet.ansible(files, { args }), await fleet.runbook(files, { args })];
       expect(perHost(runbook), `${args.join(' ')}\n${runbook.stderr}`).toEqual(perHost(ansible));
       expect(runbook.recap).toEqual(ansible.recap);
     }
   }, 300_000);
 
-  it('lists tasks and tags in ansible-playbook\'s layout', async () => {
+  it("lists tasks and tags in ansible-playbook's layout", async () => {
     const { execFile } = await import('node:child_process');
     const { promisify } = await import('node:util');
     const { mkdtemp, writeFile } = await import('node:fs/promises');
@@ -76,7 +79,12 @@ describe('tags', () => {
     for (const flags of [['--list-tasks'], ['--list-tags'], ['--list-tasks', '--tags', 'one']]) {
       const ansible = await promisify(execFile)('ansible-playbook', ['-i', 'localhost,', 'site.yml', ...flags], {
         cwd: at,
-        env: { ...process.env, ANSIBLE_HOME: join(at, '.ansible'), ANSIBLE_NOCOLOR: '1', ANSIBLE_LOCALHOST_WARNING: '0' },
+        env: {
+          ...process.env,
+          ANSIBLE_HOME: join(at, '.ansible'),
+          ANSIBLE_NOCOLOR: '1',
+          ANSIBLE_LOCALHOST_WARNING: '0',
+        },
       });
       const runbook = await runCli(['plan', 'site.yml', ...flags], { cwd: at });
       expect(runbook.stdout, flags.join(' ')).toBe(ansible.stdout);
@@ -85,7 +93,8 @@ describe('tags', () => {
 });
 
 describe('task keywords', () => {
-  it('applies environment, chdir, creates/removes, check_mode, ignore_errors, assert messages and no_log as Ansible does', async () => {
+  it('applies environment, chdir, creates/removes, check_mode, ignore_errors, assert messages ' +
+    'and no_log as Ansible does', async () => {
     const r = await fleet.both(
       play(
         [
@@ -113,8 +122,15 @@ describe('task keywords', () => {
     expectSame(r);
   }, 120_000);
 
-  it('keeps a no_log task\'s output out of the report', async () => {
-    const r = await fleet.runbook(play('    - name: quiet\n      command: "sh -c \'{{ rec }} hidden; echo the-secret-$((6 * 7))\'"\n      no_log: true\n'), { args: ['--json'] });
+  it("keeps a no_log task's output out of the report", async () => {
+    const r = await fleet.runbook(
+      play(
+        '    - name: quiet\n' +
+          '      command: "sh -c \'{{ rec }} hidden; echo the-secret-$((6 * 7))\'"\n' +
+          '      no_log: true\n',
+      ),
+      { args: ['--json'] },
+    );
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).not.toContain('the-secret-42');
     expect(r.stdout).toContain('the output has been hidden');

@@ -21,13 +21,17 @@ async function ensureOtherAccount(): Promise<void> {
   await run('id', ['-u', OTHER_USER]).catch(() => run('useradd', ['-M', '-s', '/bin/sh', OTHER_USER]));
   const child = spawn('chpasswd', [], { stdio: ['pipe', 'ignore', 'pipe'] });
   child.stdin.end(`${OTHER_USER}:${OTHER_PASSWORD}\n`);
-  await new Promise<void>((resolve, reject) => child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`chpasswd exited ${code}`)))));
+  await new Promise<void>((resolve, reject) =>
+    child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`chpasswd exited ${code}`)))),
+  );
 }
 
 beforeAll(async () => {
   await ensureOtherAccount();
   fleet = await startFleet(['h1']);
-  await writeFile(SUDOERS, `${SSHD_TEST_USER} ALL=(ALL) ALL\nDefaults:${SSHD_TEST_USER} timestamp_timeout=0\n`, { mode: 0o440 });
+  await writeFile(SUDOERS, `${SSHD_TEST_USER} ALL=(ALL) ALL\nDefaults:${SSHD_TEST_USER} timestamp_timeout=0\n`, {
+    mode: 0o440,
+  });
 }, 60_000);
 afterAll(async () => {
   await rm(SUDOERS, { force: true });
@@ -68,9 +72,13 @@ async function filesUnder(dir: string): Promise<string[]> {
 }
 
 describe('become', () => {
-  it('runs as root through sudo and as the account through su, with the password from ansible_become_password', async () => {
+  it('runs as root through sudo and as the account through su, ' +
+    'with the password from ansible_become_password', async () => {
     // Ansible copies its module to a temporary file the other account must read; this machine has no ACLs.
-    const opts = { hostVars: { ansible_become_password: SSHD_TEST_PASSWORD }, env: { ANSIBLE_SHELL_ALLOW_WORLD_READABLE_TEMP: '1' } };
+    const opts = {
+      hostVars: { ansible_become_password: SSHD_TEST_PASSWORD },
+      env: { ANSIBLE_SHELL_ALLOW_WORLD_READABLE_TEMP: '1' },
+    };
     const ansible = await fleet.ansible({ 'site.yml': site }, opts);
     const runbook = await fleet.runbook({ 'site.yml': site }, opts);
     // sudo clears SSH_CONNECTION, so the recorder names its lines "controller"; both tools alike.

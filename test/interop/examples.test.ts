@@ -25,7 +25,7 @@ interface Report {
 }
 
 describe('ansible-examples', () => {
-  it('delegation.yml: delegates to the controller around each host\'s own command, in batches of 5', async () => {
+  it("delegation.yml: delegates to the controller around each host's own command, in batches of 5", async () => {
     const files = await example('delegation.yml');
     const env = { ANSIBLE_GATHERING: 'explicit' };
     const ansible = await fleet.ansible(files, { env });
@@ -49,6 +49,13 @@ describe('ansible-examples', () => {
     expect(runbook.code, runbook.stderr).toBe(0);
     expect(runbook.recap).toEqual(ansible.recap);
     const report = JSON.parse(runbook.stdout) as Report;
-    expect(report.hosts[0]!.tasks.map((t) => t.status)).toEqual(['skipped', 'changed', 'changed', 'changed', 'changed', 'skipped']);
+    expect(report.hosts[0]!.tasks.map((t) => t.status)).toEqual([
+      'skipped',
+      'changed',
+      'changed',
+      'changed',
+      'changed',
+      'skipped',
+    ]);
   }, 120_000);
 });

@@ -11,7 +11,10 @@ let dir: string;
 
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'runbook-names-'));
-  writeFileSync(join(dir, 'inv.yml'), 'all:\n  hosts:\n    0x10: {}\n    1e3: {}\n    null: {}\n    010: {}\n    1.0: {}\n');
+  writeFileSync(
+    join(dir, 'inv.yml'),
+    'all:\n  hosts:\n    0x10: {}\n    1e3: {}\n    null: {}\n    010: {}\n    1.0: {}\n',
+  );
   const play = '- hosts: "0x10:1e3"\n  inventory: inv.yml\n  tasks:\n    - command: echo {{ inventory_hostname }}\n';
   writeFileSync(join(dir, 'site.yml'), play);
 });

@@ -21,7 +21,8 @@ prompts:
   exec: { pattern: '^\\w+>$' }
 default_mode: exec
 errors: ['^% ']
-config: { model: immediate, running: show config, syntax: indent, mode: exec, enter: [conf], exit: [end], safety_net: none }
+config:
+  { model: immediate, running: show config, syntax: indent, mode: exec, enter: [conf], exit: [end], safety_net: none }
 `;
 
 describe('shipped platform profiles', () => {
@@ -72,7 +73,7 @@ describe('shipped platform profiles', () => {
     expect(rejection(ios, out)).toBe("% Invalid input detected at '^' marker.");
     expect(rejection(ios, 'ntp server 1.1.1.1\n')).toBeUndefined();
     const junos = shipped('junos');
-    expect(rejection(junos, "set system foo\n                  ^\nsyntax error.\n")).toBe('syntax error.');
+    expect(rejection(junos, 'set system foo\n                  ^\nsyntax error.\n')).toBe('syntax error.');
     expect(lastLine('a\r\nb\nrouter#')).toBe('router#');
   });
 
@@ -106,7 +107,9 @@ describe('loading a profile like a playbook', () => {
 
   it('reports a mode that has no prompt', () => {
     const r = loadPlatformText(MINIMAL.replace('default_mode: exec', 'default_mode: privileged'), 'acme.yml');
-    expect(r.diagnostics.map(formatDiagnostic)).toEqual(['acme.yml:4:15: no prompt is defined for mode "privileged" (modes with prompts: exec)']);
+    expect(r.diagnostics.map(formatDiagnostic)).toEqual([
+      'acme.yml:4:15: no prompt is defined for mode "privileged" (modes with prompts: exec)',
+    ]);
   });
 
   it('refuses a safety net without the commands that arm it', () => {
@@ -133,7 +136,7 @@ describe('user platforms', () => {
     const { diagnostics } = loadPlatforms({ envPath: dir });
     expect(diagnostics).toHaveLength(1);
     expect(diagnostics[0]!.file).toMatch(/acme\.yml$/);
-    expect(diagnostics[0]!.line).toBe(6);
+    expect(diagnostics[0]!.line).toBe(MINIMAL.split('\n').findIndex((l) => l.includes('model: immediate')) + 1);
   });
 
   it("loads a playbook's platforms folder and refuses one that leaves the playbook's folder", () => {
@@ -144,7 +147,9 @@ describe('user platforms', () => {
     writeFileSync(join(play, 'platforms', 'acme.yml'), MINIMAL);
     symlinkSync(join(root, 'elsewhere'), join(play, 'escape'));
     const loc = { file: 'site.yml', line: 3, col: 12 };
-    expect(loadPlatforms({ playbookDir: play, playbookPlatforms: 'platforms', playbookLoc: loc }).catalog.resolve('acme')).toBeDefined();
+    expect(
+      loadPlatforms({ playbookDir: play, playbookPlatforms: 'platforms', playbookLoc: loc }).catalog.resolve('acme'),
+    ).toBeDefined();
     for (const bad of ['../elsewhere', 'escape', '/etc']) {
       const { diagnostics } = loadPlatforms({ playbookDir: play, playbookPlatforms: bad, playbookLoc: loc });
       expect(diagnostics.map(formatDiagnostic)[0]).toMatch(/^site\.yml:3:12: platforms: /);

@@ -4,6 +4,7 @@ import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { formatDiagnostic } from '../../src/playbook/diagnostic.js';
 import { ACTIONS } from '../../src/actions/registry.js';
+import { actionWords } from '../../src/playbook/action-syntax.js';
 import { loadPlaybook } from '../../src/playbook/playbook.js';
 import { selects } from '../../src/playbook/tags.js';
 import { structureOf, type TaskSpec } from '../../src/playbook/types.js';
@@ -47,9 +48,13 @@ function leaves(list: TaskSpec[]): TaskSpec[] {
 describe('Ansible task syntax', () => {
   it('maps ansible.builtin and ansible.legacy names onto runbook actions, keeping each location', () => {
     const list = tasks({
-      'site.yml': '- hosts: all\n  tasks:\n    - ansible.builtin.command: uptime\n    - ansible.legacy.assert: {that: x}\n',
+      'site.yml':
+        '- hosts: all\n  tasks:\n    - ansible.builtin.command: uptime\n    - ansible.legacy.assert: {that: x}\n',
     });
-    expect(list.map((t) => [t.action.kind, t.loc.line, t.loc.col])).toEqual([['command', 3, 7], ['assert', 4, 7]]);
+    expect(list.map((t) => [t.action.kind, t.loc.line, t.loc.col])).toEqual([
+      ['command', 3, 7],
+      ['assert', 4, 7],
+    ]);
   });
 
   it('reads free-form arguments, cmd:, argv: and args: as Ansible does', () => {
@@ -78,7 +83,7 @@ describe('Ansible task syntax', () => {
     ]);
   });
 
-  it('takes YAML 1.1 booleans and Ansible\'s boolean strings wherever a boolean is expected', () => {
+  it("takes YAML 1.1 booleans and Ansible's boolean strings wherever a boolean is expected", () => {
     const list = tasks({
       'site.yml': [
         '- hosts: all',
@@ -101,21 +106,27 @@ describe('Ansible task syntax', () => {
     ]);
   });
 
-  it('gives until Ansible\'s defaults (3 retries, 5 s apart) and reads delay', () => {
+  it("gives until Ansible's defaults (3 retries, 5 s apart) and reads delay", () => {
     const [a, b] = tasks({
-      'site.yml': '- hosts: all\n  tasks:\n    - command: a\n      until: r.rc == 0\n      register: r\n    - command: b\n      until: true\n      retries: 7\n      delay: 2\n',
+      'site.yml':
+        '- hosts: all\n  tasks:\n    - command: a\n      until: r.rc == 0\n      register: r\n' +
+        '    - command: b\n      until: true\n      retries: 7\n      delay: 2\n',
     });
     expect([a!.retries, a!.retryDelayMs, a!.until]).toEqual([3, 5000, ['r.rc == 0']]);
     expect([b!.retries, b!.retryDelayMs]).toEqual([7, 2000]);
   });
 
   it('reads assert fail_msg and success_msg', () => {
-    const [t] = tasks({ 'site.yml': '- hosts: all\n  tasks:\n    - assert: {that: x, fail_msg: bad, success_msg: good}\n' });
+    const [t] = tasks({
+      'site.yml': '- hosts: all\n  tasks:\n    - assert: {that: x, fail_msg: bad, success_msg: good}\n',
+    });
     expect(t!.action).toEqual({ kind: 'assert', that: ['x'], msg: 'bad', successMsg: 'good' });
   });
 
   it('refuses what it does not run, at the key, saying what to use instead', () => {
     const modules = Object.keys(ACTIONS);
+    // The schema's message names the network modules as one family.
+    const words = actionWords(ACTIONS);
     expect(
       problems({
         'site.yml': [
@@ -134,11 +145,16 @@ describe('Ansible task syntax', () => {
         ].join('\n'),
       }),
     ).toEqual([
-      "site.yml:2:17: gather_facts: facts are not gathered by runbook (set gather_facts: false and register a command's output where a fact is needed)",
-      `site.yml:4:7: module "ansible.builtin.apt" is not supported by runbook (runbook's modules: ${modules.join(', ')}; a command: task can do what the module did)`,
-      'site.yml:6:7: task keyword "async" is not supported (runbook bounds a task with "timeout"; start long jobs in the background with a command)',
-      'site.yml:8:7: task keyword "with_nested" is not supported (use loop with the product filter written out as a list, or nested include_tasks)',
-      `site.yml:9:7: unknown module or key "comand" (did you mean "command"? runbook's modules: ${modules.slice(0, -1).join(', ')} or ${modules.at(-1)!})`,
+      'site.yml:2:17: gather_facts: facts are not gathered by runbook ' +
+        "(set gather_facts: false and register a command's output where a fact is needed)",
+      `site.yml:4:7: module "ansible.builtin.apt" is not supported by runbook ` +
+        `(runbook's modules: ${modules.join(', ')}; a command: task can do what the module did)`,
+      'site.yml:6:7: task keyword "async" is not supported ' +
+        '(runbook bounds a task with "timeout"; start long jobs in the background with a command)',
+      'site.yml:8:7: task keyword "with_nested" is not supported ' +
+        '(use loop with the product filter written out as a list, or nested include_tasks)',
+      `site.yml:9:7: unknown module or key "comand" (did you mean "command"? ` +
+        `runbook's modules: ${words.slice(0, -1).join(', ')} or ${words.at(-1)!})`,
       'site.yml:11:15: notify: no handler is named or listens to "nobody"',
     ]);
   });
@@ -175,7 +191,7 @@ describe('static reuse', () => {
     'roles/base/tasks/main.yml': '- command: echo base\n',
   };
 
-  it('expands imports and roles in Ansible\'s order, each task at its own file and line', () => {
+  it("expands imports and roles in Ansible's order, each task at its own file and line", () => {
     const file = tree(files);
     const { playbook, diagnostics } = loadPlaybook(file, ACTIONS);
     expect(diagnostics).toEqual([]);
@@ -191,15 +207,23 @@ describe('static reuse', () => {
       ['echo post', 'site.yml:14', 'post_tasks'],
     ]);
     const web = all[2]!;
-    expect([web.role, web.tags, web.defaults, web.vars, web.dir?.endsWith('roles/web')]).toEqual(['web', ['web'], { port: 80 }, { site: 'web' }, true]);
+    expect([web.role, web.tags, web.defaults, web.vars, web.dir?.endsWith('roles/web')]).toEqual([
+      'web',
+      ['web'],
+      { port: 80 },
+      { site: 'web' },
+      true,
+    ]);
     expect([all[3]!.when, all[3]!.tags]).toEqual([['flag'], ['extra']]);
     expect(second!.vars).toEqual({ flag: true });
     expect(second!.handlers!.map((h) => [h.name, at(h)])).toEqual([['reload', 'roles/web/handlers/main.yml:1']]);
   });
 
-  it('never reads outside the playbook\'s directory, through .., an absolute path or a symlink', () => {
+  it("never reads outside the playbook's directory, through .., an absolute path or a symlink", () => {
     const file = tree({
-      'site.yml': '- hosts: all\n  tasks:\n    - import_tasks: ../../x.yml\n    - import_tasks: /etc/hostname\n    - import_tasks: link.yml\n',
+      'site.yml':
+        '- hosts: all\n  tasks:\n    - import_tasks: ../../x.yml\n    - import_tasks: /etc/hostname\n' +
+        '    - import_tasks: link.yml\n',
     });
     symlinkSync('/etc/hostname', join(dirname(file), 'link.yml'));
     const out = loadPlaybook(file, ACTIONS).diagnostics.map((d) => `${d.line}: ${d.message}`);
@@ -211,16 +235,25 @@ describe('static reuse', () => {
   });
 
   it('reports an import of itself instead of looping', () => {
-    const out = problems({ 'site.yml': '- hosts: all\n  tasks:\n    - import_tasks: a.yml\n', 'a.yml': '- import_tasks: a.yml\n' });
-    expect(out).toEqual([expect.stringMatching(/^a\.yml:1:17: import_tasks: a\.yml imports itself \(.*site\.yml → .*a\.yml → .*a\.yml\)$/)]);
+    const out = problems({
+      'site.yml': '- hosts: all\n  tasks:\n    - import_tasks: a.yml\n',
+      'a.yml': '- import_tasks: a.yml\n',
+    });
+    expect(out).toEqual([
+      expect.stringMatching(/^a\.yml:1:17: import_tasks: a\.yml imports itself \(.*site\.yml → .*a\.yml → .*a\.yml\)$/),
+    ]);
   });
 
   it('loads a plain include_tasks name up front, and refuses a templated one', () => {
-    const list = tasks({ 'site.yml': '- hosts: all\n  tasks:\n    - include_tasks: inc.yml\n', 'inc.yml': '- command: echo inc\n' });
+    const list = tasks({
+      'site.yml': '- hosts: all\n  tasks:\n    - include_tasks: inc.yml\n',
+      'inc.yml': '- command: echo inc\n',
+    });
     const inc = structureOf(list[0]!.action);
     expect(inc?.kind === 'include_tasks' && inc.tasks.map((t) => t.name)).toEqual(['echo inc']);
     expect(problems({ 'site.yml': '- hosts: all\n  tasks:\n    - include_tasks: "{{ os }}.yml"\n' })).toEqual([
-      'site.yml:3:22: include_tasks: a templated file name cannot be checked before the run (name the file; to choose between files, write one include per file with its own when:)',
+      'site.yml:3:22: include_tasks: a templated file name cannot be checked before the run ' +
+        '(name the file; to choose between files, write one include per file with its own when:)',
     ]);
   });
 });
@@ -236,7 +269,8 @@ describe('tags', () => {
     '    - command: e',
     '',
   ].join('\n');
-  const names = (only: string[], skip: string[] = []): string[] => tasks({ 'site.yml': play }, { only, skip }).map((t) => t.name);
+  const names = (only: string[], skip: string[] = []): string[] =>
+    tasks({ 'site.yml': play }, { only, skip }).map((t) => t.name);
 
   it('selects as ansible-playbook --tags/--skip-tags does, with always and never', () => {
     expect(names([])).toEqual(['a', 'b', 'e']);

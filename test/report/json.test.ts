@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -15,7 +15,13 @@ describe('report.schema.json', () => {
   });
 
   it('accepts a resumed run and a halt by an open breaker', () => {
-    expect(validateReport({ ...fixtureReport(), resumed_from: '20261126-170000-aaaa', halted: { reason: 'breaker_open', batch: 1 } })).toEqual([]);
+    expect(
+      validateReport({
+        ...fixtureReport(),
+        resumed_from: '20261126-170000-aaaa',
+        halted: { reason: 'breaker_open', batch: 1 },
+      }),
+    ).toEqual([]);
   });
 
   it('accepts the report the collector builds from the fixture event stream', () => {
@@ -57,6 +63,7 @@ describe('writeReportFile', () => {
   it('writes the report as parseable JSON and leaves no temp file behind', () => {
     const dir = mkdtempSync(join(tmpdir(), 'runbook-json-'));
     dirs.push(dir);
+    mkdirSync(join(dir, 'out'));
     const path = join(dir, 'out', 'report.json');
     writeReportFile(path, fixtureReport());
     expect(JSON.parse(readFileSync(path, 'utf8'))).toEqual(fixtureReport());

@@ -152,17 +152,26 @@ export async function startFleet(names: string[]): Promise<Fleet> {
       const e = err as { stdout?: string; stderr?: string; code?: number };
       out = { stdout: e.stdout ?? '', stderr: e.stderr ?? '', code: typeof e.code === 'number' ? e.code : null };
     }
-    return { code: out.code, lines: await readLines(), recap: ansibleRecap(out.stdout), stdout: out.stdout, stderr: out.stderr };
+    return {
+      code: out.code,
+      lines: await readLines(),
+      recap: ansibleRecap(out.stdout),
+      stdout: out.stdout,
+      stderr: out.stderr,
+    };
   };
 
   const runbook = async (files: Record<string, string>, opts: RunOptions = {}): Promise<ToolRun> => {
     const { at, inv } = await prepare(files, opts);
     await writeFile(logPath, '');
     const report = join(at, 'report.json');
-    const r = await runCli(['apply', join(at, 'site.yml'), '-i', inv, '--run-dir', at, '--report-file', report, ...(opts.args ?? [])], {
-      cwd: at,
-      env: { SSH_CONNECTION: '', ...opts.env },
-    });
+    const r = await runCli(
+      ['apply', join(at, 'site.yml'), '-i', inv, '--run-dir', at, '--report-file', report, ...(opts.args ?? [])],
+      {
+        cwd: at,
+        env: { SSH_CONNECTION: '', ...opts.env },
+      },
+    );
     const lines = await readLines();
     let recap: Record<string, Counts> = {};
     try {
@@ -195,7 +204,10 @@ async function ids(user: string): Promise<{ uid: number; gid: number }> {
   return { uid, gid };
 }
 
-const RECAP_LINE = /^(\S+)\s+:\s+ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)\s+skipped=(\d+)\s+rescued=(\d+)\s+ignored=(\d+)/;
+const RECAP_LINE = new RegExp(
+  String.raw`^(\S+)\s+:\s+ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)\s+` +
+    String.raw`skipped=(\d+)\s+rescued=(\d+)\s+ignored=(\d+)`,
+);
 
 /** The PLAY RECAP of ansible-playbook's default output. */
 export function ansibleRecap(stdout: string): Record<string, Counts> {
@@ -233,7 +245,15 @@ interface RunbookReport {
 export function runbookRecap(report: RunbookReport): Record<string, Counts> {
   const out: Record<string, Counts> = {};
   for (const h of report.hosts) {
-    const c: Counts = out[h.name] ?? { ok: 0, changed: 0, unreachable: 0, failed: 0, skipped: 0, rescued: 0, ignored: 0 };
+    const c: Counts = out[h.name] ?? {
+      ok: 0,
+      changed: 0,
+      unreachable: 0,
+      failed: 0,
+      skipped: 0,
+      rescued: 0,
+      ignored: 0,
+    };
     if (h.status === 'unreachable') c.unreachable += 1;
     for (const t of h.tasks) {
       if (t.status === 'skipped') c.skipped += 1;

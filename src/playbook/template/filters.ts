@@ -46,7 +46,6 @@ const INTERNAL_FILTERS: Record<string, Filter> = {
 /** Python's truth, as Ansible conditions use it: empty lists, dicts and strings are false. */
 export const truthy = pyTruth;
 
-
 const filterEnv: FilterEnv = {
   filter(name) {
     const f = FILTERS[name];

@@ -31,7 +31,13 @@ export class PyTuple<T = unknown> extends Array<T> {
 export class PyError extends Error {
   constructor(
     readonly type:
-      'TypeError' | 'ValueError' | 'ZeroDivisionError' | 'KeyError' | 'IndexError' | 'AttributeError' | 'Error',
+      | 'TypeError'
+      | 'ValueError'
+      | 'ZeroDivisionError'
+      | 'KeyError'
+      | 'IndexError'
+      | 'AttributeError'
+      | 'Error',
     message: string,
   ) {
     super(`${type}: ${message}`);
@@ -297,7 +303,6 @@ export function pyNeg(v: unknown): unknown {
   if (!isNumber(v)) throw new PyError('TypeError', `bad operand type for unary -: '${typeName(v)}'`);
   return isFloat(v) ? toFloat(-num(v)) : -num(v);
 }
-
 
 // ---- printf-style formatting: `'%s-%02d' % (a, b)` and the `format` filter ----
 
