@@ -39,6 +39,8 @@ beforeAll(async () => {
   );
   mkdirSync(join(dir, 'files'));
   writeFileSync(join(dir, 'files', 'motd'), 'Welcome, managed by runbook\n');
+  mkdirSync(join(dir, 'templates'));
+  writeFileSync(join(dir, 'templates', 'box.conf.j2'), 'name {{ inventory_hostname }}\nport {{ port }}\n');
   writeFileSync(join(dir, 'files', 'setup.sh'), '#!/bin/sh\necho "setup $1 $2" > "$PWD/setup.out"\necho done $#\n');
 }, 60_000);
 
@@ -51,6 +53,7 @@ async function apply(tasks: string[], ...flags: string[]): Promise<TaskResult[]>
   const site = join(dir, 'site.yml');
   writeFileSync(site, ['- hosts: all', '  tasks:', ...tasks.map((t) => `    ${t}`), ''].join('\n'));
   const r = await runCli(['apply', site, '-i', inventory, '--json', '--run-dir', dir, ...flags]);
+  if (!r.stdout.startsWith('{')) throw new Error(`no report: ${r.stderr}`);
   const report = JSON.parse(r.stdout) as RunReport;
   return report.hosts[0]!.tasks;
 }
@@ -198,5 +201,67 @@ describe('modules on a real host', () => {
     expect(first[1]!.stdout).toBe('done 2\n');
     expect(await snapshot()).toContain('== ./setup.out\nsetup one two words\n');
     expect(statuses(await apply(tasks))).toEqual(['ok', 'ok']);
+  });
+
+  it('template: owner, group, backup, validate, force, newline_sequence and a src named per host', async () => {
+    // The owner and group the host's user already has: chown to them is allowed without root.
+    const { stdout: owned } = await run('stat', ['-c', '%U %G', work]);
+    const [owner, group] = owned.trim().split(' ') as [string, string];
+    const tpl = (extra = '') =>
+      `  template: { src: "{{ inventory_hostname }}.conf.j2", dest: ${work}/tpl.conf, mode: "0600", ` +
+      `owner: ${owner}, group: ${group}, backup: true, validate: "grep -q ^port %s", ` +
+      `newline_sequence: '\\r\\n'${extra} }`;
+    const setPort = (port: number) => ['- name: port', `  set_fact: { port: ${port} }`];
+    const tasks = (port: number) => [
+      ...setPort(port),
+      '- name: conf',
+      tpl(),
+      '  register: t',
+      '- name: said',
+      '  debug: { msg: "{{ t.backup_file | default(\'none\') }}" }',
+    ];
+    const before = await snapshot();
+    const check = await apply(tasks(1), '--check', '--diff');
+    expect(check[1]!.status).toBe('changed');
+    expect(check[1]!.diff).toContain('+name box');
+    expect(await snapshot()).toBe(before);
+
+    const first = await apply(tasks(1));
+    expect(first[1]!.error ?? '').toBe('');
+    expect(statuses(first)).toEqual(['ok', 'changed', 'ok']);
+    const made = await snapshot();
+    expect(made).toContain('./tpl.conf f 600');
+    expect(made).toContain('== ./tpl.conf\nname box\r\nport 1\r\n');
+    expect(made).not.toMatch(/tpl\.conf\.\d+\./);
+    expect(statuses(await apply(tasks(1)))).toEqual(['ok', 'ok', 'ok']);
+    expect(await snapshot()).toBe(made);
+
+    const changed = await apply(tasks(2), '--diff');
+    expect(statuses(changed)).toEqual(['ok', 'changed', 'ok']);
+    expect(changed[1]!.diff).toMatch(/-port 1\r?\n\+port 2/);
+    const backup = /^(\/\S*tpl\.conf\.\d+\.\d{4}-\d\d-\d\d@\d\d:\d\d:\d\d~)$/.exec(changed[2]!.stdout ?? '');
+    expect(backup).not.toBeNull();
+    const kept = await snapshot();
+    expect(kept).toContain(`== ./${backup![1]!.slice(work.length + 1)}\nname box\r\nport 1\r\n`);
+    expect(kept).toContain('== ./tpl.conf\nname box\r\nport 2\r\n');
+
+    // Validation refuses the new content: dest and its backups stay exactly as they were.
+    const refused = await apply([
+      ...setPort(3),
+      '- name: conf',
+      `  template: { src: box.conf.j2, dest: ${work}/tpl.conf, backup: true, validate: "grep -q ^nope %s" }`,
+    ]);
+    expect(refused[1]!.status).toBe('failed');
+    expect(refused[1]!.error).toMatch(/^failed to validate/);
+    expect(await snapshot()).toBe(kept);
+
+    // force: false only creates.
+    const kept2 = await apply([
+      ...setPort(4),
+      '- name: conf',
+      `  template: { src: box.conf.j2, dest: ${work}/tpl.conf, force: false }`,
+    ]);
+    expect(statuses(kept2)).toEqual(['ok', 'ok']);
+    expect(await snapshot()).toBe(kept);
   });
 });
