@@ -55,18 +55,7 @@ export async function placeFile(host: ActionHost, dest: string, wanted: Buffer, 
         });
       }
     }
-    if (p.backup && current !== null) {
-      // The remote shell's PID and clock, as Ansible's module names its backups on the host.
-      const q = shellQuote(dest);
-      const res = await host.bounded((signal) =>
-        session.exec(`b=${q}.$$.$(date +%Y-%m-%d@%H:%M:%S)~ && cp -p -- ${q} "$b" && printf %s "$b"`, {
-          timeoutMs,
-          signal,
-        }),
-      );
-      if (res.rc !== 0) return failed('command', `${dest}: backup failed: ${res.stderr.trim()}`);
-      outcome.data = { backup_file: res.stdout };
-    }
+    if (p.backup && current !== null) outcome.data = { backup_file: await backupFile(host, dest) };
     if (staged !== null) await change(host, `mv -f -- ${shellQuote(staged)} ${shellQuote(dest)}`);
     else await host.bounded(() => session.writeFile(dest, wanted, { timeoutMs, ...(mode ? { mode } : {}) }));
     if (p.owner !== undefined || p.group !== undefined) await chown(host, dest, p);
@@ -115,6 +104,19 @@ async function settle(host: ActionHost, dest: string, p: Placement): Promise<Out
 
 function octalMode(bits: number): string {
   return bits.toString(8).padStart(4, '0');
+}
+
+/** Copies dest to `dest.PID.YYYY-MM-DD@HH:MM:SS~` (the remote shell's PID and clock, as Ansible names it). */
+export async function backupFile(host: ActionHost, dest: string): Promise<string> {
+  const q = shellQuote(dest);
+  const res = await host.bounded((signal) =>
+    host.session.exec(`b=${q}.$$.$(date +%Y-%m-%d@%H:%M:%S)~ && cp -p -- ${q} "$b" && printf %s "$b"`, {
+      timeoutMs: host.timeoutMs,
+      signal,
+    }),
+  );
+  if (res.rc !== 0) throw new Error(`backup failed: ${res.stderr.trim() || `rc ${res.rc}`}`);
+  return res.stdout;
 }
 
 async function chown(host: ActionHost, dest: string, p: Placement): Promise<void> {

@@ -112,6 +112,8 @@ export const template = defineAction<TemplateArgs, TemplatePreview>({
     return action;
   },
   defaultName: (a) => `template ${a.dest}`,
+  // Defined in the result only when a file was replaced; known to the planner whenever one may be.
+  registers: (a) => (a.backup ? { backup_file: '' } : {}),
 
   // A templated src names its file per host; the preview and the run look it up, under the same jail.
   prepare: (a, checks) => isTemplated(a.src) || checks.template(['template.src', 'template'], a.src),

@@ -39,6 +39,9 @@ beforeAll(async () => {
   );
   mkdirSync(join(dir, 'files'));
   writeFileSync(join(dir, 'files', 'motd'), 'Welcome, managed by runbook\n');
+  mkdirSync(join(dir, 'files', 'tree', 'sub'), { recursive: true });
+  writeFileSync(join(dir, 'files', 'tree', 'a.txt'), 'alpha\n');
+  writeFileSync(join(dir, 'files', 'tree', 'sub', 'b.txt'), 'beta\n');
   mkdirSync(join(dir, 'templates'));
   writeFileSync(join(dir, 'templates', 'box.conf.j2'), 'name {{ inventory_hostname }}\nport {{ port }}\n');
   writeFileSync(join(dir, 'files', 'setup.sh'), '#!/bin/sh\necho "setup $1 $2" > "$PWD/setup.out"\necho done $#\n');
@@ -263,5 +266,55 @@ describe('modules on a real host', () => {
     ]);
     expect(statuses(kept2)).toEqual(['ok', 'ok']);
     expect(await snapshot()).toBe(kept);
+  });
+
+  it('copy: a directory tree (dir/ its contents, dir itself), backup, validate; lineinfile keeps a backup', async () => {
+    const tasks = [
+      '- name: contents',
+      `  copy: { src: tree/, dest: ${work}/flat, mode: "0640" }`,
+      '- name: itself',
+      `  copy: { src: tree, dest: ${work}/nested }`,
+    ];
+    const before = await snapshot();
+    const check = await apply(tasks, '--check', '--diff');
+    expect(statuses(check)).toEqual(['changed', 'changed']);
+    expect(check[0]!.diff).toContain('+beta');
+    expect(await snapshot()).toBe(before);
+    expect(statuses(await apply(tasks))).toEqual(['changed', 'changed']);
+    const made = await snapshot();
+    expect(made).toContain('== ./flat/a.txt\nalpha\n');
+    expect(made).toContain('./flat/sub/b.txt f 640');
+    expect(made).toContain('== ./nested/tree/sub/b.txt\nbeta\n');
+    expect(statuses(await apply(tasks))).toEqual(['ok', 'ok']);
+    expect(await snapshot()).toBe(made);
+
+    const edits = [
+      '- name: one',
+      `  copy: { content: "v2\\n", dest: ${work}/flat/a.txt, backup: true, validate: "grep -q v2 %s" }`,
+      '  register: c',
+      '- name: two',
+      `  lineinfile: { path: ${work}/flat/sub/b.txt, line: gamma, backup: true }`,
+      '  register: l',
+      '- name: said',
+      '  debug: { msg: "{{ c.backup_file }} {{ l.backup_file }}" }',
+    ];
+    const edited = await apply(edits);
+    expect(statuses(edited)).toEqual(['changed', 'changed', 'ok']);
+    const [copied, lined] = (edited[2]!.stdout ?? '').split(' ') as [string, string];
+    expect(copied).toMatch(/\/flat\/a\.txt\.\d+\.\d{4}-\d\d-\d\d@\d\d:\d\d:\d\d~$/);
+    expect(lined).toMatch(/\/flat\/sub\/b\.txt\.\d+\.\d{4}-\d\d-\d\d@\d\d:\d\d:\d\d~$/);
+    const after = await snapshot();
+    expect(after).toContain(`== .${copied.slice(work.length)}\nalpha\n`);
+    expect(after).toContain(`== .${lined.slice(work.length)}\nbeta\n`);
+    expect(after).toContain('== ./flat/a.txt\nv2\n');
+    expect(after).toContain('== ./flat/sub/b.txt\nbeta\ngamma\n');
+
+    const refused = await apply([
+      '- name: bad',
+      `  copy: { content: "v3\\n", dest: ${work}/flat/a.txt, backup: true, validate: "grep -q v9 %s" }`,
+    ]);
+    expect(refused[0]!.status).toBe('failed');
+    expect(refused[0]!.error).toMatch(/^failed to validate/);
+    expect(await snapshot()).toBe(after);
   });
 });
