@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -316,5 +316,36 @@ describe('modules on a real host', () => {
     expect(refused[0]!.status).toBe('failed');
     expect(refused[0]!.error).toMatch(/^failed to validate/);
     expect(await snapshot()).toBe(after);
+  });
+
+  it('fetch: into dest/<host>/<path> or flat, once, nothing under --check, missing files as asked', async () => {
+    const out = join(dir, 'fetched');
+    const tasks = [
+      '- name: tree',
+      `  fetch: { src: ${work}/etc/app.conf, dest: fetched }`,
+      '  register: f',
+      '- name: flat',
+      `  fetch: { src: ${work}/etc/motd, dest: fetched/flat/, flat: true }`,
+      '- name: missing ok',
+      `  fetch: { src: ${work}/none, dest: fetched, fail_on_missing: false }`,
+      '- name: said',
+      '  debug: { msg: "{{ f.dest }}" }',
+    ];
+    const check = await apply(tasks, '--check');
+    expect(statuses(check)).toEqual(['changed', 'changed', 'ok', 'ok']);
+    expect(existsSync(out)).toBe(false);
+    const first = await apply(tasks);
+    expect(statuses(first)).toEqual(['changed', 'changed', 'ok', 'ok']);
+    const tree = join(out, 'box', work, 'etc', 'app.conf');
+    expect(first[3]!.stdout).toBe(tree);
+    expect(readFileSync(tree, 'utf8')).toBe('workers 8\n');
+    expect(readFileSync(join(out, 'flat', 'motd'), 'utf8')).toBe('Welcome, managed by runbook\n');
+    expect(statuses(await apply(tasks))).toEqual(['ok', 'ok', 'ok', 'ok']);
+
+    const missing = await apply(['- name: missing', `  fetch: { src: ${work}/none, dest: fetched }`]);
+    expect(missing[0]!.status).toBe('failed');
+    const hostile = await apply(['- name: up', `  fetch: { src: "../../${work}/etc/motd", dest: fetched }`]);
+    expect(hostile[0]!.status).toBe('failed');
+    expect(hostile[0]!.error).toMatch(/".." is refused/);
   });
 });
