@@ -54,7 +54,8 @@ export const assert = defineAction<AssertArgs, AssertPreview>({
   expressions: (a) => [{ key: 'assert.that', exprs: a.that }],
   preview: () => ({}),
   describe: (a) => [`assert: ${a.that.join(' and ')}`],
-  json: () => ({}),
+  // What the text plan shows, so a tool reading the JSON sees the same checks.
+  json: (a) => ({ assert: a.msg === undefined ? { that: a.that } : { that: a.that, msg: a.msg } }),
 
   // Reads only variables, so it runs under --check too.
   async run(a, _task, host): Promise<Outcome> {

@@ -1,6 +1,7 @@
 import { shellQuote } from '../playbook/template/ansible-filters.js';
 import { TransportError } from '../transport/transport.js';
 import type { ActionHost } from './action.js';
+import { fileDiff } from './file-diff.js';
 import { done, failed, Interrupted, linkFailure, message, type Outcome } from './outcome.js';
 import { change, statPath } from './remote-path.js';
 
@@ -31,8 +32,10 @@ export async function placeFile(host: ActionHost, dest: string, wanted: Buffer, 
     if (current !== null && (p.force === false || current.equals(wanted))) return await settle(host, dest, p);
     const outcome = done('changed');
     if (host.diff || host.check) {
-      const { createTwoFilesPatch } = await import('diff');
-      outcome.diff = createTwoFilesPatch(dest, dest, text(current), text(wanted));
+      const binary = current?.includes(0) || wanted.includes(0);
+      outcome.diff = binary
+        ? `--- ${dest}\n+++ ${dest}\n-${text(current)}+${text(wanted)}`
+        : await fileDiff(dest, current, wanted);
     }
     if (host.check) return outcome;
     // An existing file keeps its mode unless one is given, also when the new content arrives by rename.

@@ -131,9 +131,9 @@ export const template = defineAction<TemplateArgs, TemplatePreview>({
       .replace(/\n$/, '')
       .split('\n')
       .map((l) => `| ${l}`);
-    return [`template ${t.src} -> ${t.dest}${mode}`, ...body];
+    return [`template ${t.src} -> ${redact(t.dest)}${mode}`, ...body];
   },
-  json: (_a, { template: t }, redact) => ({ template: { ...t, content: redact(t.content) } }),
+  json: (_a, { template: t }, redact) => ({ template: { ...t, dest: redact(t.dest), content: redact(t.content) } }),
 
   async run(a, task, host): Promise<Outcome> {
     let dest: string;

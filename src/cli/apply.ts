@@ -1,11 +1,13 @@
 import { resolve } from 'node:path';
-import { EXIT, UsageError, existingFile, parseFlags, positiveInt } from './args.js';
+import { EXIT, UsageError, existingFile, limitPattern, parseFlags, positiveInt } from './args.js';
 import { INVENTORY_FLAGS, INVENTORY_HELP, inventoryInputs, planInputs, printWarnings } from './inventory-flags.js';
 import type { Io } from '../report/io.js';
 import { loadPlan } from '../engine/load-plan.js';
 import type { Plan } from '../engine/plan-model.js';
 import { formatDiagnostic } from '../playbook/diagnostic.js';
-import { hostsToResume, RunNotFoundError } from '../report/journal.js';
+import { canonicalPath, hostsToResume, RunNotFoundError } from '../report/journal.js';
+import { JournalError } from '../report/journal-line.js';
+import { outputFileProblem } from '../report/writable.js';
 import { runApply } from './run-apply.js';
 
 export const HELP = `usage: runbook apply PLAYBOOK [-i SRC]... [-e VARS]... [-l PATTERN] [-F FILE] [-C] [-D] [-f N]
@@ -33,8 +35,8 @@ ${INVENTORY_HELP}
 
 Ctrl-C (or SIGTERM) starts no new host and lets in-flight hosts finish; a second one stops them.
 
-exit status: 0 all ok/changed, 2 some hosts failed or unreachable, 3 halted (failure budget or open
-breaker), 4 invalid playbook/inventory/template, 5 bad usage, 130 interrupted
+exit status: 0 all ok/changed, 2 some hosts failed or unreachable, 3 some hosts never attempted (failure
+budget or open breaker), 4 invalid playbook/inventory/template, 5 bad usage, 130 interrupted
 `;
 
 const FLAGS = {
@@ -78,18 +80,27 @@ export async function apply(rawArgv: string[], io: Io): Promise<number> {
   if (values.resume && positionals.length === 2) throw new UsageError(`one PLAYBOOK, and --resume takes a run id such as 20261126-184812-3f9a: got ${positionals.join(' ')}`);
   if (positionals.length !== 1) throw new UsageError(positionals.length === 0 ? 'a PLAYBOOK is required' : `one PLAYBOOK at a time, not ${positionals.join(' ')}`);
   const forks = positiveInt('--forks', values.forks);
+  const limit = limitPattern(values.limit);
   const playbook = positionals[0]!;
   const runDir = resolve(io.cwd, values['run-dir'] ?? '.');
   const check = values.check ?? false;
 
-  const resume = values.resume ? resumePoint(runDir, playbook, resumeId, io) : null;
+  let resume: ReturnType<typeof resumePoint> | null = null;
+  try {
+    if (values.resume) resume = resumePoint(runDir, playbook, resumeId, io);
+  } catch (err) {
+    if (!(err instanceof JournalError)) throw err;
+    io.err(`${err.file}:${err.line}:1: ${err.message}\n`);
+    return EXIT.invalid;
+  }
+  if (resume) io.err(resumeNote(resume, playbook, resumeId));
 
   const loaded = loadPlan({
     playbook,
     cwd: io.cwd,
     ...planInputs(await inventoryInputs(values, io)),
     check,
-    ...(values.limit ? { limit: values.limit } : {}),
+    ...(limit === undefined ? {} : { limit }),
     ...(values['ssh-config'] !== undefined
       ? { sshConfigFile: existingFile('-F', values['ssh-config'], io.cwd)! }
       : {}),
@@ -102,12 +113,22 @@ export async function apply(rawArgv: string[], io: Io): Promise<number> {
   }
   const plan = loaded.plan;
   if (resume && targets(plan) === 0) {
-    io.out(
-      resume.hosts.length === 0
-        ? `nothing to resume: every host of run ${resume.runId} ended ok or changed\n`
-        : `nothing to resume: none of the ${resume.hosts.length} hosts run ${resume.runId} left unfinished is targeted by ${playbook} any more\n`,
-    );
+    const why = resume.hosts.length === 0
+      ? `every host of run ${resume.runId} ended ok or changed`
+      : `none of the ${resume.hosts.length} hosts run ${resume.runId} left unfinished is targeted by ${playbook} any more`;
+    // With --json, stdout is JSON whatever happens: a script parsing it must not meet a sentence.
+    if (values.json) io.out(`${JSON.stringify({ resumed_from: resume.runId, nothing_to_resume: true, message: why })}\n`);
+    else io.out(`nothing to resume: ${why}\n`);
     return EXIT.ok;
+  }
+
+  // Checked before the first host: a typo in a path must not cost a whole rollout's report.
+  for (const [flag, file] of [['--report-file', values['report-file']], ['--junit', values.junit]] as const) {
+    const problem = file === undefined ? null : outputFileProblem(resolve(io.cwd, file));
+    if (problem) {
+      io.err(`runbook apply: ${flag} ${file}: ${problem}\n`);
+      return EXIT.usage;
+    }
   }
 
   const applied = await whileStoppable(io, (stop) =>
@@ -144,11 +165,21 @@ function resumePoint(runDir: string, playbook: string, runId: string | undefined
     if (err instanceof RunNotFoundError) throw new UsageError(`--resume: ${err.message}`);
     throw err;
   }
-  const wanted = resolve(io.cwd, playbook);
-  if (found.meta.playbook_path !== '' && found.meta.playbook_path !== wanted) {
+  const wanted = canonicalPath(resolve(io.cwd, playbook));
+  if (found.meta.playbook_path !== '' && canonicalPath(found.meta.playbook_path) !== wanted) {
     throw new UsageError(`--resume: run ${found.runId} was of ${found.meta.playbook}, not ${playbook}`);
   }
   return found;
+}
+
+/** Which run --resume continues and why that one: a wrong guess would re-run the wrong hosts. */
+function resumeNote(resume: ReturnType<typeof hostsToResume>, playbook: string, asked: string | undefined): string {
+  const why = asked === undefined ? `the latest recorded run of ${playbook}` : 'named on the command line';
+  const started = resume.meta.created.replace('T', ' ').replace(/\.\d+Z$|Z$/, '');
+  const targeted = resume.targeted.length;
+  const left = `${resume.hosts.length} of its ${targeted} host${targeted === 1 ? '' : 's'} unfinished`;
+  const others = asked === undefined ? '; runbook runs lists every run, --resume RUN_ID picks another' : '';
+  return `resuming run ${resume.runId} (${why}, started ${started} UTC): ${left}${others}\n`;
 }
 
 interface Stop {

@@ -28,13 +28,23 @@ export function parseFlags<O extends Options>(argv: string[], options: O, opts: 
     return parseArgs({ args: argv, options, allowPositionals: opts.allowPositionals ?? true, strict: true });
   } catch (err) {
     const raw = (err as Error).message.split('\n')[0] ?? 'bad arguments';
-    throw new UsageError(raw.replace(/\. To specify a positional argument.*$/, '').replace(/^Unknown option/, 'unknown option'));
+    throw new UsageError(
+      raw.replace(/\. To specify a positional argument.*$/, '').replace(/^Unknown option/, 'unknown option'),
+    );
   }
+}
+
+/** `--limit`: an empty or blank pattern is a mistake (a variable that expanded to nothing), never "no limit". */
+export function limitPattern(raw: string | undefined): string | undefined {
+  if (raw === undefined) return undefined;
+  if (raw.trim() === '') throw new UsageError('--limit needs a host pattern, not an empty string');
+  return raw;
 }
 
 export function positiveInt(flag: string, raw: string | undefined): number | undefined {
   if (raw === undefined) return undefined;
-  if (!/^\d+$/.test(raw) || Number(raw) < 1) throw new UsageError(`${flag} takes a positive whole number, not "${raw}"`);
+  if (!/^\d+$/.test(raw) || Number(raw) < 1)
+    throw new UsageError(`${flag} takes a positive whole number, not "${raw}"`);
   return Number(raw);
 }
 

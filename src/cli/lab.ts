@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { parseDuration, DURATION_HELP } from '../playbook/duration.js';
 import { LAB_ENABLE_ENV, LAB_PLATFORMS, parseFaultSpec, startLab, type LabPlatform } from '../lab/lab.js';
+import { targetMatches } from '../lab/faults.js';
 import { EXIT, parseFlags, positiveInt, UsageError } from './args.js';
 import type { Io } from '../report/io.js';
 
@@ -18,7 +19,7 @@ options:
   --fault SPEC         TARGET:KIND[:ARG], repeatable; TARGET is a host, a site or a glob
                        kinds: hang, refuse, auth, slow:DUR, fail, drop, stall, flaky:P
                        network CLI kinds: slowcmd:DUR, deny:REGEX, cut:N (config lines), banner, more
-                       e.g. --fault site2:hang --fault 'r0*:slow:2s' --fault '*:flaky:0.1'
+                       e.g. --fault site2:hang --fault 'r00?:slow:2s' --fault '*:flaky:0.1'
   --latency DUR        added to every command (default 20ms)
   --platform P         network devices driven through their CLI: ios, eos, junos, or mixed (all three
                        in turn); without it devices run LabOS
@@ -26,7 +27,10 @@ options:
   --inventory-out FILE where to write the inventory (default DIR/inventory.yml)
   --seed N             makes flaky failures the same on every run
   --dir DIR            where the key, known_hosts and inventory go (default a temporary directory,
-                       removed when the lab stops)
+                       removed when the lab stops, so an inventory written elsewhere stops working too)
+  -h, --help           show this help
+
+exit status: 0 stopped by Ctrl-C or SIGTERM, 5 bad usage
 `;
 
 export async function lab(argv: string[], io: Io): Promise<number> {
@@ -80,7 +84,8 @@ export async function lab(argv: string[], io: Io): Promise<number> {
   }
   let seed: number | undefined;
   if (values.seed !== undefined) {
-    if (!/^\d+$/.test(values.seed) || Number(values.seed) >= 2 ** 32) throw new UsageError(`--seed takes a whole number below 2^32, not "${values.seed}"`);
+    if (!/^\d+$/.test(values.seed) || Number(values.seed) >= 2 ** 32)
+      throw new UsageError(`--seed takes a whole number below 2^32, not "${values.seed}"`);
     seed = Number(values.seed);
   }
 
@@ -98,7 +103,25 @@ export async function lab(argv: string[], io: Io): Promise<number> {
   });
   const first = running.hosts[0];
   const last = running.hosts[running.hosts.length - 1];
+  // How many devices a fault reaches, so a glob that catches more (or fewer) than meant is seen at once.
+  const affected = (spec: string): string => {
+    const { target } = parseFaultSpec(spec);
+    const n = running.hosts.filter((h) => targetMatches(target, h.name, h.site)).length;
+    return `${n} device${n === 1 ? '' : 's'}`;
+  };
+  const seeded = seed === undefined ? '' : ` (seed ${seed})`;
   const q = (s: string) => (/^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`);
+  // Listening before "ready" is printed: a script that signals as soon as it reads "ready" must stop the lab
+  // cleanly, not kill it with its temporary files left behind.
+  const stopped = new Promise<NodeJS.Signals>((done) => {
+    const on = (s: NodeJS.Signals) => {
+      process.off('SIGINT', on);
+      process.off('SIGTERM', on);
+      done(s);
+    };
+    process.on('SIGINT', on);
+    process.on('SIGTERM', on);
+  });
   io.out(
     [
       `runbook lab: ${hosts} device${hosts === 1 ? '' : 's'} (${first?.name}…${last?.name}) in ${sites} site${sites === 1 ? '' : 's'} on 127.0.0.1`,
@@ -108,9 +131,11 @@ export async function lab(argv: string[], io: Io): Promise<number> {
       ...(running.jumps.length > 0
         ? [`  jump hosts   ${running.jumps.map((j) => `${j.name} (127.0.0.1:${j.port})`).join(', ')}`]
         : []),
-      `  faults       ${faults.length > 0 ? faults.join(', ') : 'none'}${seed === undefined ? '' : ` (seed ${seed})`}`,
+      `  faults       ${faults.length > 0 ? faults.map((f) => `${f} (${affected(f)})`).join(', ') : 'none'}${seeded}`,
       ...(platform
-        ? [`  platform     ${platform} (enable password ${running.enablePassword}: export ${LAB_ENABLE_ENV}=${running.enablePassword})`]
+        ? [
+            `  platform     ${platform} (enable password ${running.enablePassword}: export ${LAB_ENABLE_ENV}=${running.enablePassword})`,
+          ]
         : []),
       '',
       'try:',
@@ -123,15 +148,7 @@ export async function lab(argv: string[], io: Io): Promise<number> {
     ].join('\n'),
   );
 
-  const signal = await new Promise<NodeJS.Signals>((done) => {
-    const on = (s: NodeJS.Signals) => {
-      process.off('SIGINT', on);
-      process.off('SIGTERM', on);
-      done(s);
-    };
-    process.on('SIGINT', on);
-    process.on('SIGTERM', on);
-  });
+  const signal = await stopped;
   await running.stop();
   io.out(`${signal}: every device stopped\n`);
   return EXIT.ok;

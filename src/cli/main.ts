@@ -45,6 +45,13 @@ export const COMMANDS: Record<string, CommandEntry> = {
       return { run: m.report, help: m.HELP };
     },
   },
+  runs: {
+    summary: 'list recorded runs: id, playbook, started, hosts, outcome, check',
+    load: async () => {
+      const m = await import('./runs.js');
+      return { run: m.runs, help: m.HELP };
+    },
+  },
   inventory: {
     summary: 'show an inventory as ansible-inventory does (--list, --host, --graph)',
     load: async () => {
@@ -89,7 +96,11 @@ function topUsage(): string {
 }
 
 export async function main(argv: string[], io: Io = processIo()): Promise<number> {
-  const [name, ...rest] = argv;
+  const [first, ...afterFirst] = argv;
+  // `runbook help COMMAND` is `runbook COMMAND --help`, as in git and npm.
+  const helpFor = first === 'help' && afterFirst.length > 0;
+  const name = helpFor ? afterFirst[0] : first;
+  const rest = helpFor ? ['--help'] : afterFirst;
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     io.out(topUsage());
     return name === undefined ? EXIT.usage : EXIT.ok;

@@ -3,7 +3,9 @@ import { EXIT, parseFlags, UsageError } from './args.js';
 import { useColor, type Io } from '../report/io.js';
 import { hostsNeverEnded, readRun, RunNotFoundError, storedReport, type StoredRun } from '../report/journal.js';
 import { renderJson } from '../report/json.js';
+import { JournalError } from '../report/journal-line.js';
 import { renderReport } from '../report/table.js';
+import { exitOf } from './exit.js';
 
 export const HELP = `usage: runbook report [RUN_ID] [--json] [--run-dir DIR] [--verbose]
 
@@ -52,6 +54,10 @@ export async function report(argv: string[], io: Io): Promise<number> {
   try {
     run = readRun(runDir, positionals[0]);
   } catch (err) {
+    if (err instanceof JournalError) {
+      io.err(`${err.file}:${err.line}:1: ${err.message}\n`);
+      return EXIT.invalid;
+    }
     if (err instanceof RunNotFoundError) {
       const hint = err.kind === 'no_runs' ? ' (runbook apply records each run there; --run-dir picks another directory)' : '';
       io.err(`runbook report: ${err.message}${hint}\n`);
@@ -68,6 +74,6 @@ export async function report(argv: string[], io: Io): Promise<number> {
     return EXIT.ok;
   }
   if (note) io.out(`${note}\n\n`);
-  io.out(renderReport(stored, { verbose: values.verbose ?? false, color: useColor(io) }));
+  io.out(renderReport(stored, { verbose: values.verbose ?? false, color: useColor(io), exit: exitOf }));
   return EXIT.ok;
 }

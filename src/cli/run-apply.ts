@@ -7,10 +7,11 @@ import type { Io } from '../report/io.js';
 import { newRunId } from '../report/journal.js';
 import { withJumps } from '../report/jumps.js';
 import { attachOutputs, type Outputs } from '../report/outputs.js';
+import { describeFsError } from '../report/writable.js';
 import { TransportRouter } from '../transport/registry.js';
 import type { Transport } from '../transport/transport.js';
 import { EXIT } from './args.js';
-import { exitCodeFor } from './exit.js';
+import { exitCodeFor, exitOf } from './exit.js';
 
 /** What the run shows and records, beyond its journal. */
 export interface ShownOutputs {
@@ -74,18 +75,22 @@ export async function runApply(plan: Plan, opts: ApplyOptions): Promise<Applied>
         playbook: opts.playbook,
         check,
         resumedFrom: opts.resumedFrom ?? null,
+        exit: exitOf,
         ...(o.reportFile ? { reportFile: o.reportFile } : {}),
         ...(o.junitFile ? { junitFile: o.junitFile } : {}),
         // A diff is exactly where a templated secret would show: every host's secrets are scrubbed again.
         ...(diff ? { redactor: redactorFor(planVars(plan), io.env, planSecrets(plan)) } : {}),
       });
     } catch (err) {
-      return { report: null, code: EXIT.usage, message: `cannot record the run under ${o.runDir}: ${(err as Error).message}` };
+      const where = (err as NodeJS.ErrnoException).path ?? o.runDir;
+      return { report: null, code: EXIT.usage, message: `cannot record the run under ${o.runDir}: ${describeFsError(err, where)}` };
     }
   }
 
   const warn = (m: string) => io.err(`warning: ${m}\n`);
-  const router = opts.transport ? null : new TransportRouter({ env: io.env, warn });
+  const router = opts.transport
+    ? null
+    : new TransportRouter({ env: io.env, warn, ...(plan.platforms ? { platforms: () => plan.platforms! } : {}) });
   const ran = await runPlan(plan, {
     transport: opts.transport ?? router!,
     bus,
@@ -107,12 +112,20 @@ export async function runApply(plan: Plan, opts: ApplyOptions): Promise<Applied>
   const unwritten = outputs ? outputs.finish(report) : [];
 
   // A journal line or progress line that could not be written (a full disk, a closed pipe) did not stop the rollout.
+  // The same failure repeats for every event after it: each is said once, with how often it happened.
+  const failures = new Map<string, number>();
   for (const err of bus.listenerErrors()) {
-    io.err(`runbook apply: an output failed during the run: ${err instanceof Error ? err.message : String(err)}\n`);
+    const text = err instanceof Error ? err.message : String(err);
+    failures.set(text, (failures.get(text) ?? 0) + 1);
+  }
+  for (const [text, n] of failures) {
+    io.err(`runbook apply: an output failed during the run${n > 1 ? ` (${n} times)` : ''}: ${text}\n`);
   }
   const code = exitCodeFor(report);
   if (code !== EXIT.ok) return { report, code };
-  if (bus.listenerErrors().length > 0) return { report, code: EXIT.internal };
+  // A full disk or a closed pipe is the machine's doing (exit 5); anything else is a bug in runbook.
+  const environmental = bus.listenerErrors().every((e) => typeof (e as NodeJS.ErrnoException)?.code === 'string');
+  if (bus.listenerErrors().length > 0) return { report, code: environmental ? EXIT.usage : EXIT.internal };
   // The hosts are fine but a file asked for on the command line is missing: CI must not read that as success.
   return { report, code: unwritten.length > 0 ? EXIT.usage : EXIT.ok };
 }

@@ -6,7 +6,9 @@ import type { Diagnostic } from '../playbook/diagnostic.js';
 export const HELP = `usage: runbook validate PLAYBOOK... [-i SRC]... [-e VARS]... [-F FILE] [--format text|json|github]
 
 Checks playbooks, their inventories, host patterns and every template rendered for every targeted host,
-without touching the network. Every problem is reported, as FILE:LINE:COL: message.
+without touching the network. Every problem is reported, as FILE:LINE:COL: message. A key file or
+known_hosts that the inventory names but this machine lacks is a warning: apply would fail here, but the
+machine that runs it may have them.
 
 options:
 ${INVENTORY_HELP}
@@ -45,7 +47,8 @@ export async function validate(argv: string[], io: Io): Promise<number> {
     return EXIT.ok;
   }
   const format = (values.format ?? 'text') as Format;
-  if (!FORMATS.includes(format)) throw new UsageError(`--format must be one of ${FORMATS.join(', ')}, not "${values.format}"`);
+  if (!FORMATS.includes(format))
+    throw new UsageError(`--format must be one of ${FORMATS.join(', ')}, not "${values.format}"`);
   if (positionals.length === 0) throw new UsageError('name at least one playbook to validate');
 
   // The planner pulls in nunjucks and ajv: loaded only once the flags are known to be good.
@@ -54,11 +57,19 @@ export async function validate(argv: string[], io: Io): Promise<number> {
     import('../playbook/diagnostic.js'),
   ]);
   const sshConfig = existingFile('-F', values['ssh-config'], io.cwd);
-  const inputs = { ...planInputs(await inventoryInputs(values, io)), ...(sshConfig ? { sshConfigFile: sshConfig } : {}) };
+  const inputs = {
+    ...planInputs(await inventoryInputs(values, io)),
+    ...(sshConfig ? { sshConfigFile: sshConfig } : {}),
+  };
   const diagnostics: Diagnostic[] = [];
   const summaries: string[] = [];
   for (const playbook of positionals) {
-    const loaded = loadPlan({ playbook, ...inputs, cwd: io.cwd });
+    const loaded = loadPlan({
+      playbook,
+      ...inputs,
+      ...(io.env.RUNBOOK_PLATFORMS ? { platformsPath: io.env.RUNBOOK_PLATFORMS } : {}),
+      cwd: io.cwd,
+    });
     printWarnings(io, loaded.warnings);
     diagnostics.push(...loaded.diagnostics);
     if (loaded.plan) {
@@ -84,7 +95,8 @@ export async function validate(argv: string[], io: Io): Promise<number> {
   } else {
     for (const d of sorted) io.out(`${formatDiagnostic(d)}\n`);
     if (valid) for (const s of summaries) io.err(`${s}\n`);
-    else io.err(`${plural(sorted.length, 'problem')} in ${plural(new Set(sorted.map((d) => d.file)).size, 'file')}\n`);
+    // On the diagnostics' own stream: on another one, a reader that merges the two could join it to the last.
+    else io.out(`${plural(sorted.length, 'problem')} in ${plural(new Set(sorted.map((d) => d.file)).size, 'file')}\n`);
   }
   return valid ? EXIT.ok : EXIT.invalid;
 }

@@ -1,4 +1,5 @@
 import { dirname, resolve } from 'node:path';
+import { loadPlatforms } from '../network/platform.js';
 import { diagnostic, formatDiagnostic, sortDiagnostics, type Diagnostic, type Loc } from '../playbook/diagnostic.js';
 import { loadInventorySources } from '../inventory/sources.js';
 import { readVarsTree } from '../inventory/vars-tree.js';
@@ -26,6 +27,8 @@ export interface LoadPlanOptions {
   /** `-F FILE`: read instead of ~/.ssh/config and the system file; relative to `cwd`. */
   sshConfigFile?: string;
   cwd?: string;
+  /** RUNBOOK_PLATFORMS: more folders of platform profiles. */
+  platformsPath?: string;
 }
 
 export interface LoadedPlan {
@@ -42,7 +45,11 @@ export interface LoadedPlan {
 /** Files → Plan: the playbook, each play's inventory (loaded once per file), then the pure plan. */
 export function loadPlan(opts: LoadPlanOptions): LoadedPlan {
   const cwd = opts.cwd ?? process.cwd();
-  const { playbook, diagnostics } = loadPlaybook(resolve(cwd, opts.playbook), ACTIONS);
+  const loadedPlaybook = loadPlaybook(resolve(cwd, opts.playbook), ACTIONS);
+  const { diagnostics } = loadedPlaybook;
+  // A playbook with problems is still checked as far as it goes: its sound plays are planned, every play's
+  // inventory is loaded, so one run reports every problem (nothing is planned for running).
+  const playbook = loadedPlaybook.playbook ?? loadedPlaybook.salvaged?.playbook;
   if (!playbook) {
     return { plan: null, playbook: null, diagnostics: sortDiagnostics(diagnostics), warnings: [], decrypted: [] };
   }
@@ -74,6 +81,12 @@ export function loadPlan(opts: LoadPlanOptions): LoadedPlan {
     );
     return null;
   });
+  // Plays too broken to plan still have their inventory checked.
+  if (cliSources && cliSources.length > 0) {
+    if (loadedPlaybook.salvaged) load(cliSources);
+  } else {
+    for (const path of loadedPlaybook.salvaged?.inventories ?? []) load([path]);
+  }
 
   // group_vars/ and host_vars/ beside the playbook, read once per inventory for the names it holds.
   const playbookTrees = new Map<Inventory, VarsTree>();
@@ -84,17 +97,36 @@ export function loadPlan(opts: LoadPlanOptions): LoadedPlan {
     playbookTrees.set(inv, r.tree);
   }
 
+  // Platform profiles are read only when a play names a folder of its own or the environment adds some;
+  // otherwise the shipped ones are loaded on first use, so plans without network hosts pay nothing.
+  const withPlatforms = playbook.plays.find((p) => p.platforms !== undefined);
+  let platforms: ReturnType<typeof loadPlatforms> | undefined;
+  const catalog = () =>
+    (platforms ??= loadPlatforms({
+      playbookDir: dirname(playbook.path),
+      ...(withPlatforms
+        ? {
+            playbookPlatforms: withPlatforms.platforms!,
+            playbookLoc: withPlatforms.locs.platforms ?? withPlatforms.loc,
+          }
+        : {}),
+      ...(opts.platformsPath ? { envPath: opts.platformsPath } : {}),
+    })).catalog;
+  // Profiles the user names are checked whether or not a host uses them.
+  if (withPlatforms || opts.platformsPath) catalog();
   const built = buildPlan(playbook, inventories, {
-    ...(opts.limit === undefined ? {} : { limit: opts.limit }),
+    platforms: catalog,
+    // Over a playbook's sound plays only, a limit could match nothing for want of the broken ones.
+    ...(opts.limit === undefined || !loadedPlaybook.playbook ? {} : { limit: opts.limit }),
     ...(opts.resume === undefined ? {} : { resume: opts.resume }),
     varsOptions: (inv) => ({ playbookTrees: [playbookTrees.get(inv)!], extraVars: opts.extraVars ?? {} }),
     check: opts.check ?? false,
     vaultPlaintexts: [...decrypted],
     ...(opts.sshConfigFile === undefined ? {} : { sshConfigFile: resolve(cwd, opts.sshConfigFile) }),
   });
-  all.push(...built.diagnostics);
+  all.push(...built.diagnostics, ...(platforms?.diagnostics ?? []));
   warnings.push(...built.warnings);
   const sorted = sortDiagnostics(all);
   const plan = sorted.length === 0 ? built.plan : null;
-  return { plan, playbook, diagnostics: sorted, warnings, decrypted: [...decrypted] };
+  return { plan, playbook: loadedPlaybook.playbook, diagnostics: sorted, warnings, decrypted: [...decrypted] };
 }

@@ -1,3 +1,4 @@
+import type { PlatformCatalog } from '../network/platform.js';
 import type { Connection } from '../inventory/connection.js';
 import type { Preview, Renderer } from '../actions/action.js';
 import type { PlaySpec, TaskSpec } from '../playbook/types.js';
@@ -10,7 +11,10 @@ import type { PlaySpec, TaskSpec } from '../playbook/types.js';
 export interface PlannedTask {
   index: number;
   spec: TaskSpec;
-  /** What the task looks like for this host before anything ran (registered results are placeholders). */
+  /**
+   * What the task looks like for this host before anything ran (registered results are placeholders), or
+   * `{ skipped: 'when' }` when its `when` is already false for the host, so nothing of it was rendered.
+   */
   preview: Preview;
 }
 
@@ -40,6 +44,8 @@ export interface Plan {
   /** Absolute path of the playbook. */
   playbook: string;
   plays: PlannedPlay[];
+  /** The platform profiles network_cli hosts are driven by, when any host is one. */
+  platforms?: PlatformCatalog;
 }
 
 /** What a registered result looks like before its task ran: plan previews render against this. */

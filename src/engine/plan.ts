@@ -1,13 +1,15 @@
 import { homedir, userInfo } from 'node:os';
 import { dirname } from 'node:path';
-import { diagnostic, sortDiagnostics, type Diagnostic, type Loc } from '../playbook/diagnostic.js';
-import { parseExpression } from '../playbook/expression.js';
+import type { PlatformCatalog } from '../network/platform.js';
+import { diagnostic, formatDiagnostic, sortDiagnostics, type Diagnostic, type Loc } from '../playbook/diagnostic.js';
+import { evaluateExpression, parseExpression } from '../playbook/expression.js';
 import { selectHosts } from '../inventory/patterns.js';
 import { TemplateEngine } from '../playbook/template/engine.js';
 import { RenderError } from '../playbook/template/errors.js';
 import { findTemplate, templateSearchPath } from '../playbook/template/jail.js';
 import { MAGIC_VARS, type PlaybookSpec, type PlaySpec, type TaskSpec } from '../playbook/types.js';
 import { inventoryDir, resolveConnection } from '../inventory/connection.js';
+import { ConnectionFiles } from '../inventory/connection-files.js';
 import type { Inventory } from '../inventory/types.js';
 import { InventoryVars, type InventoryVarsOptions } from '../inventory/vars.js';
 import { isTransportName, TRANSPORTS } from '../transport/registry.js';
@@ -54,6 +56,8 @@ export interface BuildPlanOptions {
   check?: boolean;
   /** Values that came out of an ansible-vault: redacted like secrets, and a password among them is not warned about. */
   vaultPlaintexts?: readonly string[];
+  /** Platform profiles, read on first use: a network_cli host whose network_os has none is a problem. */
+  platforms?: () => PlatformCatalog;
 }
 
 /**
@@ -123,9 +127,12 @@ export function buildPlan(
   opts: BuildPlanOptions = {},
 ): { plan: Plan | null; diagnostics: Diagnostic[]; warnings: string[] } {
   const problems = new DiagnosticCollector();
+  // What apply would trip over on this machine but may be fine where it runs (a key file CI does not hold).
+  const missingFiles = new DiagnosticCollector();
   const ignoredNames = new Set<string>();
   let plaintextPassword: string | undefined;
   const vaulted = new Set(opts.vaultPlaintexts ?? []);
+  let usedPlatforms: PlatformCatalog | undefined;
   const varsByInventory = new Map<Inventory, InventoryVars>();
   const engines = new Map<string, TemplateEngine>();
   const plays: PlannedPlay[] = [];
@@ -199,6 +206,7 @@ export function buildPlan(
       hostvars: lazyHostvars(inv.hosts.keys(), (h) => inventoryVars.hostVars(h, play.vars)),
     };
     const hosts = new Map<string, PlannedHost>();
+    const files = new ConnectionFiles(inv);
     for (const hostName of targeted) {
       const vars = { ...iv.hostVars(hostName, play.vars), ...playMagicVars(hostName, facts) };
       const hostLoc = inv.hosts.get(hostName)?.loc ?? { file: inv.file, line: 1, col: 1 };
@@ -209,12 +217,25 @@ export function buildPlan(
       const baseDir = source ? dirname(source) : inventoryDir(inv);
       const conn = resolveConnection(hostName, templated.vars, { baseDir, home: opts.home, user: opts.user });
       for (const p of conn.problems) problems.add(hostLoc, `host ${hostName}: ${p}`);
+      for (const m of files.missing(hostName, vars, conn.connection)) missingFiles.add(m.loc, m.message, hostName);
       for (const name of conn.ignored) ignoredNames.add(name);
       const password = conn.connection.password;
       if (password !== undefined && !vaulted.has(password)) plaintextPassword ??= hostName;
+      const net = conn.connection.network;
+      if (net && opts.platforms) {
+        const catalog = opts.platforms();
+        usedPlatforms = catalog;
+        if (!catalog.resolve(net.networkOs)) {
+          const known = `known: ${catalog.names().join(', ')}`;
+          problems.add(hostLoc, `host ${hostName}: no platform profile for network_os "${net.networkOs}"`, null, known);
+        }
+      }
       const transport = conn.connection.transport;
       if (!isTransportName(transport)) {
-        problems.add(hostLoc, `host ${hostName}: connection "${transport}" is not one of ${Object.keys(TRANSPORTS).join(', ')}`);
+        problems.add(
+          hostLoc,
+          `host ${hostName}: connection "${transport}" is not one of ${Object.keys(TRANSPORTS).join(', ')}`,
+        );
       }
       const viaConfig = sshConfig.apply({
         vars,
@@ -234,11 +255,13 @@ export function buildPlan(
           // Whether a result is registered early enough is the loader's rule; here any registered name counts.
           const known = (name: string): boolean =>
             name in vars || registered.has(name) || (MAGIC_VARS as readonly string[]).includes(name);
-          for (const { key, i, names } of checks.expressions.get(task) ?? []) {
+          const exprs = checks.expressions.get(task) ?? [];
+          for (const { key, i, names } of exprs) {
             for (const n of names) {
               if (!known(n)) problems.add(exprLoc(task, key, i), `undefined variable "${n}" in ${key}`, hostName);
             }
           }
+          if (whenFalseOffline(task, exprs, registered, vars, engine)) return { index, spec: task, preview: { skipped: 'when' } };
           const action = actionOf(task.action.kind);
           const host = hostPreview(task, ctx, engine, problems, hostName, playbook.file, checks.quiet.has(task));
           const shown = action.preview(task.action, host, !checks.broken.has(task));
@@ -279,7 +302,36 @@ export function buildPlan(
         'keep it in the environment (password_env) or in an ansible-vault encrypted file',
     );
   }
-  return { plan: diagnostics.length > 0 ? null : { playbook: playbook.path, plays }, diagnostics, warnings };
+  for (const d of missingFiles.list()) warnings.push(formatDiagnostic(d));
+  const plan: Plan = { playbook: playbook.path, plays, ...(usedPlatforms ? { platforms: usedPlatforms } : {}) };
+  return { plan: diagnostics.length > 0 ? null : plan, diagnostics, warnings };
+}
+
+/**
+ * A task whose `when` is false for a host is not rendered for it (a spoke-only template would miss the hub's
+ * variables). Only a `when` that can be decided before the run counts: one that reads registered results,
+ * or fails to evaluate, keeps the task rendered as before.
+ */
+function whenFalseOffline(
+  task: TaskSpec,
+  exprs: { key: string; names: string[] }[],
+  registered: ReadonlySet<string>,
+  vars: Record<string, unknown>,
+  engine: TemplateEngine,
+): boolean {
+  if (!task.when?.length) return false;
+  const when = exprs.filter((e) => e.key === 'when');
+  // An expression that did not parse is already reported; with one missing, the rest decide nothing.
+  if (when.length !== task.when.length) return false;
+  if (when.some((e) => e.names.some((n) => !(n in vars || (MAGIC_VARS as readonly string[]).includes(n))))) return false;
+  // By word, not by the names list: that list leaves out what is only asked about (`result is defined`).
+  const mentions = (expr: string, name: string) => new RegExp(`(^|[^\\w.])${name}\\b`).test(expr);
+  if (task.when.some((expr) => [...registered].some((r) => mentions(expr, r)))) return false;
+  try {
+    return task.when.some((expr) => !evaluateExpression(engine, expr, vars));
+  } catch {
+    return false;
+  }
 }
 
 /** Host-independent checks, done once per task: expression syntax, and whatever the action checks. */
@@ -304,7 +356,8 @@ function checkTasksOnce(
         const label = key;
         if (!parsed.ok) problems.add(exprLoc(task, key, i), `${label}: ${parsed.message}`);
         else list.push({ key, i, names: parsed.names });
-        for (const p of expressionNameProblems(expr, exprLoc(task, key, i), label)) problems.add(p.loc, p.message, null, p.hint);
+        for (const p of expressionNameProblems(expr, exprLoc(task, key, i), label))
+          problems.add(p.loc, p.message, null, p.hint);
       });
     }
     out.set(task, list);
@@ -364,7 +417,8 @@ function hostPreview(
       try {
         return engine.renderFile(src, ctx);
       } catch (err) {
-        if (err instanceof RenderError) problems.add({ file: err.file, line: err.line, col: err.col }, err.message, host);
+        if (err instanceof RenderError)
+          problems.add({ file: err.file, line: err.line, col: err.col }, err.message, host);
         else problems.add(taskLoc(task, ...keys), renderMessage(err), host);
         return null;
       }

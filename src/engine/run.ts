@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { basename } from 'node:path';
 import { iso } from './clock.js';
 import { RunCollector } from './collector.js';
@@ -16,6 +17,10 @@ export interface RunOptions extends RunContextOptions {
 /** Runs every play of the plan in order and returns the report. Never throws for a host's failure. */
 export async function runPlan(plan: Plan, opts: RunOptions): Promise<RunReport> {
   const ctx = runContext(opts);
+  // Every in-flight host listens on the run's stop signals (and lets go when it settles): with more than ten
+  // forks that is more than Node's default of ten listeners, which is by design, not a leak.
+  const signals = [opts.signal, opts.abortSignal].filter((s): s is AbortSignal => s !== undefined);
+  if (signals.length > 0) setMaxListeners(0, ...signals);
   const collector = new RunCollector(ctx.bus);
   const targets = plan.plays.flatMap((p) => p.batches.flat());
   ctx.bus.emit({

@@ -1,6 +1,7 @@
 import { userInfo, homedir } from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { readAnsibleConnection } from './ansible-connection.js';
+import { resolveNetworkConnection, type NetworkConnection } from './network.js';
 import type { Inventory } from './types.js';
 
 /** How to reach one host: the inventory's connection variables, resolved (aliases applied, `~` expanded). */
@@ -20,6 +21,11 @@ export interface Connection {
   passwordEnv?: string;
   knownHosts: string;
   hostKeyChecking: 'strict' | 'accept-new' | 'off';
+  /**
+   * `ssh_legacy_algorithms: true`: also offer the SHA-1 era algorithms old network devices still need
+   * (ssh-rsa host key signatures, hmac-sha1, SHA-1 key exchanges, CBC ciphers). Off by default.
+   */
+  legacyAlgorithms?: boolean;
   /** Further keys to try after `keyFile` (ssh_config IdentityFile); missing files are skipped as ssh does. */
   identityFiles?: string[];
   /** Offer only the key files, not the agent's other keys (ssh_config IdentitiesOnly). */
@@ -49,6 +55,8 @@ export interface Connection {
   proxyJump?: string;
   /** `-F FILE` in the ssh arguments. */
   sshConfig?: string;
+  /** Set for `connection: network_cli` hosts: their platform and how to reach privileged mode. */
+  network?: NetworkConnection;
 }
 
 export interface ConnectionContext {
@@ -149,6 +157,11 @@ export function resolveConnection(
   if (keyFile !== undefined) connection.keyFile = expandPath(keyFile, ctx);
   if (passphraseEnv !== undefined) connection.passphraseEnv = passphraseEnv;
   if (passwordEnv !== undefined) connection.passwordEnv = passwordEnv;
+  const legacy = pick(vars, 'ssh_legacy_algorithms');
+  if (legacy === true) connection.legacyAlgorithms = true;
+  else if (legacy !== undefined && legacy !== false) {
+    problems.push(`connection variable "ssh_legacy_algorithms" must be true or false, not ${JSON.stringify(legacy)}`);
+  }
   if (a.password !== undefined) connection.password = a.password;
   if (a.network_os !== undefined) connection.networkOs = a.network_os;
   if (a.become) {
@@ -157,6 +170,9 @@ export function resolveConnection(
   }
   if (a.proxy_jump !== undefined) connection.proxyJump = a.proxy_jump;
   if (a.ssh_config !== undefined) connection.sshConfig = expandPath(a.ssh_config, ctx);
+  const net = resolveNetworkConnection(vars);
+  problems.push(...net.problems);
+  if (net.network) connection.network = net.network;
   return { connection, problems, ignored: ansible.ignored };
 }
 

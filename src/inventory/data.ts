@@ -49,7 +49,8 @@ export class InventoryBuilder {
     if (group !== undefined) {
       const g = this.groups.get(group);
       if (!g) throw new InventoryError(loc, `could not find group ${group} in inventory`);
-      if (!g.hosts.includes(name)) {
+      // Asked of the host's few groups, not the group's hosts: a group of 100,000 hosts stays linear to build.
+      if (!host.groups.includes(group)) {
         g.hosts.push(name);
         host.groups.push(group);
       }

@@ -1,5 +1,5 @@
-import { readFileSync } from 'node:fs';
 import { diagnostic, type Diagnostic } from '../playbook/diagnostic.js';
+import { InputFileError, readInputText } from '../playbook/input-file.js';
 import { displayPath, loadYamlText, type LoadedYaml, type YamlPath } from '../playbook/load.js';
 import { decryptVault, isVaulted, type VaultSecret } from './vault.js';
 import { VAULT_TAG, VaultedText } from './vaulted.js';
@@ -24,11 +24,12 @@ export function readSourceText(
   const file = displayPath(path);
   let text: string;
   try {
-    text = readFileSync(path, 'utf8');
+    text = readInputText(path);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'no such file' : `cannot read (${code ?? 'error'})`;
-    return { diagnostic: diagnostic({ file, line: 1, col: 1 }, `${why}: ${file}`) };
+    const why = err instanceof InputFileError ? err.message : code === 'ENOENT' ? 'no such file' : `cannot read (${code ?? 'error'})`;
+    const at = err instanceof InputFileError && err.at ? err.at : { line: 1, col: 1 };
+    return { diagnostic: diagnostic({ file, ...at }, `${why}: ${file}`) };
   }
   if (!isVaulted(text)) return { text, vaulted: false };
   const r = decryptVault(text, ctx.secrets);

@@ -29,6 +29,19 @@ export function expressionTemplate(expr: string): string {
 
 export type ParsedExpression = { ok: true; names: string[] } | { ok: false; message: string };
 
+/**
+ * The parser sees the expression wrapped in `{{ }}`, so its messages name a `}}` or a "variable end" the user
+ * never wrote: say what they mean for a bare expression.
+ */
+function inUserTerms(message: string): string {
+  return message
+    .replace(/^parse\w+: /, '')
+    .replace(/^unexpected token: \}\}$/, 'it ends where a value should follow')
+    .replace(/got variable-end$/, 'got the end of the expression')
+    .replace(/^expected variable end$/, 'unexpected text after a complete expression (a missing operator or quote?)')
+    .replace(/^expected comma after expression$/, 'a "(" or "[" is not closed, or a comma is missing');
+}
+
 const GLOBALS = new Set(['range', 'cycler', 'joiner', 'True', 'False', 'None', 'true', 'false', 'none', 'loop']);
 
 /**
@@ -44,7 +57,7 @@ export function parseExpression(expr: string): ParsedExpression {
   } catch (err) {
     const raw = String((err as Error).message ?? err);
     const msg = raw.split('\n').map((l) => l.trim()).filter(Boolean).pop() ?? raw;
-    return { ok: false, message: `bad expression "${body}": ${msg.replace(/^\(.*?\)\s*(\[Line[^\]]*\])?\s*/, '')}` };
+    return { ok: false, message: `bad expression "${body}": ${inUserTerms(msg.replace(/^\(.*?\)\s*(\[Line[^\]]*\])?\s*/, ''))}` };
   }
   const refused = sandboxViolation(root);
   if (refused) return { ok: false, message: `bad expression "${body}": ${refused.message}` };

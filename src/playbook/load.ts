@@ -1,12 +1,49 @@
-import { readFileSync } from 'node:fs';
 import { relative } from 'node:path';
-import { LineCounter, isMap, isNode, isPair, isScalar, isSeq, parseDocument, type Document, type Node, type Tags } from 'yaml';
+import {
+  LineCounter, isMap, isNode, isPair, isScalar, isSeq, parseDocument, type Document, type Node, type Pair, type Tags,
+  type YAMLMap,
+} from 'yaml';
 import { diagnostic, type Diagnostic, type Loc } from './diagnostic.js';
+import { InputFileError, readInputText } from './input-file.js';
 
 /** Aliases a document may expand before it is refused: enough for real files, far too few for a "billion laughs". */
 export const MAX_ALIAS_COUNT = 100;
 
 export type YamlPath = ReadonlyArray<string | number>;
+
+/**
+ * Deepest nesting of lists and mappings a file may have. Far beyond any real playbook or inventory, and
+ * low enough that nothing downstream (schema checks, variables, templates, reports) can run out of stack.
+ */
+export const MAX_NESTING = 100;
+const TOO_DEEP = `nested too deeply: more than ${MAX_NESTING} levels of lists and mappings`;
+
+/**
+ * The path to the first value nested more than `max` levels deep (aliases expanded), or null. Iterative, so
+ * it cannot itself run out of stack; a structure that refers to itself is as deep as it goes, so it is found.
+ */
+function deeperThan(root: unknown, max: number): YamlPath | null {
+  interface Step {
+    value: unknown;
+    depth: number;
+    key: string | number | null;
+    parent: Step | null;
+  }
+  const stack: Step[] = [{ value: root, depth: 0, key: null, parent: null }];
+  while (stack.length > 0) {
+    const step = stack.pop()!;
+    const v = step.value;
+    if (v === null || typeof v !== 'object') continue;
+    if (step.depth >= max) {
+      const path: (string | number)[] = [];
+      for (let s: Step | null = step; s && s.key !== null; s = s.parent) path.unshift(s.key);
+      return path;
+    }
+    if (Array.isArray(v)) v.forEach((x, i) => stack.push({ value: x, depth: step.depth + 1, key: i, parent: step }));
+    else for (const [k, x] of Object.entries(v)) stack.push({ value: x, depth: step.depth + 1, key: k, parent: step });
+  }
+  return null;
+}
 
 /** A YAML file parsed with its source positions kept, so any value can be traced back to `file:line:col`. */
 export interface LoadedYaml {
@@ -17,6 +54,8 @@ export interface LoadedYaml {
   diagnostics: Diagnostic[];
   /** Where the value (or, with `'key'`, the key) at `path` starts; the nearest existing ancestor otherwise. */
   locate(path: YamlPath, which?: 'key' | 'value'): Loc;
+  /** Where each key of the mapping at `path` starts, in one pass (a group's hosts, however many). */
+  locateKeys(path: YamlPath): Map<string, Loc>;
 }
 
 /** Display name for a file: relative to the working directory when that is shorter. */
@@ -34,34 +73,55 @@ export interface YamlOptions {
 export function loadYamlFile(file: string, display = displayPath(file), options: YamlOptions = {}): LoadedYaml {
   let text: string;
   try {
-    text = readFileSync(file, 'utf8');
+    text = readInputText(file);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : `cannot read (${code ?? 'error'})`;
-    return failed(display, [diagnostic({ file: display, line: 1, col: 1 }, `${why}: ${display}`)]);
+    const why = err instanceof InputFileError
+      ? err.message
+      : code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : `cannot read (${code ?? 'error'})`;
+    const at = err instanceof InputFileError && err.at ? err.at : { line: 1, col: 1 };
+    return failed(display, [diagnostic({ file: display, ...at }, `${why}: ${display}`)]);
   }
   return loadYamlText(text, display, options);
 }
 
 export function loadYamlText(text: string, file: string, options: YamlOptions = {}): LoadedYaml {
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: false, strict: true, ...options });
+  // yaml's own unique-key check compares each key with every earlier one (quadratic in a 100,000-host
+  // group); duplicateKeys() does the same check with a set per mapping.
+  // merge: YAML 1.1 merge keys (`<<: *defaults`), which Ansible's loader applies; without it a host got a
+  // variable named "<<".
+  const settings = { lineCounter, uniqueKeys: false, merge: true, prettyErrors: false, strict: true } as const;
+  const doc = parseDocument(text, { ...settings, ...options });
   const at = (offset: number): Loc => {
     const p = lineCounter.linePos(offset);
     return { file, line: p.line, col: p.col };
   };
   const diagnostics: Diagnostic[] = [];
   for (const e of doc.errors) {
-    if (e.code === 'DUPLICATE_KEY') {
-      const dup = duplicateKey(doc, e.pos[0]);
-      diagnostics.push(dup ? diagnostic(at(dup.start), `duplicate key "${dup.key}"`) : diagnostic(at(e.pos[0]), 'duplicate key'));
-      continue;
+    if (/call stack/i.test(e.message)) {
+      diagnostics.push(diagnostic(at(e.pos[0]), TOO_DEEP));
+      break;
     }
     const message = e.code === 'MULTIPLE_DOCS' ? 'a second YAML document starts here: the file must hold exactly one' : firstLine(e.message);
     diagnostics.push(diagnostic(at(e.pos[0]), message));
   }
-  const locate = (path: YamlPath, which: 'key' | 'value' = 'value'): Loc => locateIn(doc, path, which, at);
-  if (diagnostics.length > 0) return { file, value: undefined, doc, diagnostics, locate };
+  keysAsWritten(doc);
+  for (const dup of duplicateKeys(doc)) diagnostics.push(diagnostic(at(dup.start), `duplicate key "${dup.key}"`));
+  const index = new WeakMap<object, Map<string, Pair>>();
+  const locate = (path: YamlPath, which: 'key' | 'value' = 'value'): Loc => locateIn(doc, path, which, at, index);
+  const locateKeys = (path: YamlPath): Map<string, Loc> => {
+    const out = new Map<string, Loc>();
+    const node = nodeAt(doc, path, index);
+    if (isMap(node)) {
+      for (const [key, pair] of pairsOf(node, index)) {
+        const start = (pair.key as Node).range?.[0];
+        if (start !== undefined) out.set(key, at(start));
+      }
+    }
+    return out;
+  };
+  if (diagnostics.length > 0) return { file, value: undefined, doc, diagnostics, locate, locateKeys };
 
   let value: unknown;
   try {
@@ -72,14 +132,25 @@ export function loadYamlText(text: string, file: string, options: YamlOptions = 
     const loc = firstAlias === undefined ? { file, line: 1, col: 1 } : at(firstAlias);
     const message = /alias/i.test(msg)
       ? `refusing to expand YAML aliases: more than ${MAX_ALIAS_COUNT} alias expansions (a possible alias bomb)`
-      : firstLine(msg);
-    return { file, value: undefined, doc, diagnostics: [diagnostic(loc, message)], locate };
+      : err instanceof RangeError ? TOO_DEEP : firstLine(msg);
+    return { file, value: undefined, doc, diagnostics: [diagnostic(loc, message)], locate, locateKeys };
   }
-  return { file, value, doc, diagnostics, locate };
+  const deep = deeperThan(value, MAX_NESTING);
+  if (deep) {
+    return { file, value: undefined, doc, diagnostics: [diagnostic(locate(deep), TOO_DEEP)], locate, locateKeys };
+  }
+  return { file, value, doc, diagnostics, locate, locateKeys };
 }
 
 function failed(file: string, diagnostics: Diagnostic[]): LoadedYaml {
-  return { file, value: undefined, doc: undefined, diagnostics, locate: () => ({ file, line: 1, col: 1 }) };
+  return {
+    file,
+    value: undefined,
+    doc: undefined,
+    diagnostics,
+    locate: () => ({ file, line: 1, col: 1 }),
+    locateKeys: () => new Map(),
+  };
 }
 
 function firstLine(s: string): string {
@@ -87,25 +158,48 @@ function firstLine(s: string): string {
 }
 
 /**
- * yaml reports a duplicate at the start of the whitespace before it when the previous value is empty, so the
- * duplicate is the first key starting at or after the reported offset.
+ * A mapping key is a name (a host, a group, a variable): it keeps the text it was written with. YAML would
+ * read `0x10` as 16, `1e3` as 1000 and `null` as nothing, renaming a host without a word.
  */
-function duplicateKey(doc: Document.Parsed, offset: number): { key: string; start: number } | undefined {
-  let found: { key: string; start: number } | undefined;
-  const walk = (n: unknown): void => {
-    if (!isNode(n)) return;
+function keysAsWritten(doc: Document.Parsed): void {
+  const stack: unknown[] = [doc.contents];
+  while (stack.length > 0) {
+    const n = stack.pop();
     if (isMap(n)) {
       for (const p of n.items) {
-        const start = isScalar(p.key) ? p.key.range?.[0] : undefined;
-        if (start !== undefined && start >= offset && (found === undefined || start < found.start)) {
-          found = { key: String((p.key as { value: unknown }).value), start };
+        const key = p.key;
+        if (isScalar(key) && typeof key.value !== 'string' && key.type === 'PLAIN' && typeof key.source === 'string') {
+          key.value = key.source;
         }
-        walk(p.value);
+        stack.push(p.value);
       }
-    } else if (isSeq(n)) for (const i of n.items) walk(i);
-  };
-  walk(doc.contents);
-  return found;
+    } else if (isSeq(n)) for (const i of n.items) stack.push(i);
+  }
+}
+
+/** Every key that repeats an earlier key of its mapping, in document order. */
+function duplicateKeys(doc: Document.Parsed): { key: string; start: number }[] {
+  const found: { key: string; start: number }[] = [];
+  // Iterative: a document too deep for the stack still gets its duplicates checked without crashing.
+  const stack: unknown[] = [doc.contents];
+  while (stack.length > 0) {
+    const n = stack.pop();
+    if (!isNode(n)) continue;
+    if (isMap(n)) {
+      // Keyed by the scalar's value itself: 1 and "1" are different keys, as in YAML.
+      const seen = new Set<unknown>();
+      for (const p of n.items) {
+        // `<<` may repeat: each merges another mapping in.
+        if (isScalar(p.key) && p.key.value !== '<<') {
+          const value: unknown = p.key.value;
+          if (seen.has(value)) found.push({ key: String(value), start: p.key.range?.[0] ?? 0 });
+          seen.add(value);
+        }
+        stack.push(p.value);
+      }
+    } else if (isSeq(n)) for (const i of n.items) stack.push(i);
+  }
+  return found.sort((a, b) => a.start - b.start);
 }
 
 function findFirstAlias(doc: Document.Parsed): number | undefined {
@@ -123,14 +217,44 @@ function findFirstAlias(doc: Document.Parsed): number | undefined {
   return found;
 }
 
-function locateIn(doc: Document.Parsed, path: YamlPath, which: 'key' | 'value', at: (o: number) => Loc): Loc {
+/** A mapping's pairs by key text, built on first use: locating every host of a big group stays linear. */
+function pairsOf(map: YAMLMap, index: WeakMap<object, Map<string, Pair>>): Map<string, Pair> {
+  let pairs = index.get(map);
+  if (!pairs) {
+    pairs = new Map();
+    for (const p of map.items) {
+      if (isPair(p) && isScalar(p.key) && !pairs.has(String(p.key.value))) pairs.set(String(p.key.value), p);
+    }
+    index.set(map, pairs);
+  }
+  return pairs;
+}
+
+/** The node at `path`, or undefined where the path leaves the document. */
+function nodeAt(doc: Document.Parsed, path: YamlPath, index: WeakMap<object, Map<string, Pair>>): unknown {
+  let node: unknown = doc.contents;
+  for (const seg of path) {
+    if (isMap(node)) node = pairsOf(node, index).get(String(seg))?.value;
+    else if (isSeq(node) && typeof seg === 'number') node = node.items[seg];
+    else return undefined;
+  }
+  return node;
+}
+
+function locateIn(
+  doc: Document.Parsed,
+  path: YamlPath,
+  which: 'key' | 'value',
+  at: (o: number) => Loc,
+  index: WeakMap<object, Map<string, Pair>>,
+): Loc {
   let node: unknown = doc.contents;
   let best: number = (doc.contents as Node | null)?.range?.[0] ?? 0;
   for (let i = 0; i < path.length; i++) {
     const seg = path[i]!;
     const last = i === path.length - 1;
     if (isMap(node)) {
-      const pair = node.items.find((p) => isPair(p) && isScalar(p.key) && String(p.key.value) === String(seg));
+      const pair = pairsOf(node, index).get(String(seg));
       if (!pair) break;
       const keyStart = (pair.key as Node).range?.[0];
       if (last && which === 'key' && keyStart !== undefined) return at(keyStart);

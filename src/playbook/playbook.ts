@@ -13,32 +13,73 @@ import {
   type SerialEntry,
   type TaskSpec,
 } from './types.js';
-import type { ActionSyntaxes, TextUse } from './action-syntax.js';
+import { actionWords, type ActionSyntaxes, type TextUse } from './action-syntax.js';
 
 /**
  * Playbook file → typed PlaybookSpec, or every problem found as located diagnostics. Three passes: YAML
  * (load.ts), the JSON Schema (schemas/playbook.schema.json), then the rules a schema cannot say: one action
  * per task, the rules each action adds, and registered results used only after the task that registers them.
  */
-export function loadPlaybook(path: string, actions: ActionSyntaxes): { playbook: PlaybookSpec | null; diagnostics: Diagnostic[] } {
+export interface LoadedPlaybook {
+  playbook: PlaybookSpec | null;
+  diagnostics: Diagnostic[];
+  /**
+   * When the playbook has problems but parsed: its plays that have none, and the inventory files every play
+   * names, so the inventory and template checks still run and one `validate` reports everything at once.
+   */
+  salvaged?: { playbook: PlaybookSpec; inventories: string[] };
+}
+
+export function loadPlaybook(path: string, actions: ActionSyntaxes): LoadedPlaybook {
   const absolute = resolve(process.cwd(), path);
   const file = displayPath(absolute);
   const loaded = loadYamlFile(absolute, file);
   if (loaded.diagnostics.length > 0) return { playbook: null, diagnostics: loaded.diagnostics };
   if (loaded.value === null || loaded.value === undefined) {
-    return { playbook: null, diagnostics: [diagnostic({ file, line: 1, col: 1 }, 'the playbook is empty: expected a list of plays')] };
+    return {
+      playbook: null,
+      diagnostics: [diagnostic({ file, line: 1, col: 1 }, 'the playbook is empty: expected a list of plays')],
+    };
   }
   const diagnostics = [...schemaDiagnostics(bundledSchema('playbook'), loaded), ...ruleDiagnostics(loaded, actions)];
-  if (diagnostics.length > 0) return { playbook: null, diagnostics: sortDiagnostics(diagnostics) };
+  if (diagnostics.length > 0) {
+    return { playbook: null, diagnostics: sortDiagnostics(diagnostics), salvaged: salvage(loaded, absolute, file, actions) };
+  }
   const plays = playEntries(loaded.value).map(({ play, path: at }) => toPlay(play, at, loaded, dirname(absolute), actions));
   return { playbook: { path: absolute, file, plays }, diagnostics: [] };
+}
+
+/** The plays that are sound on their own (schema and rules), as typed plays; the rest only lend their inventory. */
+function salvage(loaded: LoadedYaml, absolute: string, file: string, actions: ActionSyntaxes): { playbook: PlaybookSpec; inventories: string[] } {
+  const schema = bundledSchema('playbook');
+  const plays: PlaySpec[] = [];
+  const inventories: string[] = [];
+  for (const { play, path: at } of playEntries(loaded.value)) {
+    // Checked as a playbook of its own: only emptiness matters here, the locations were reported above.
+    const alone: LoadedYaml = { ...loaded, value: [play] };
+    if (schemaDiagnostics(schema, alone).length === 0 && ruleDiagnostics(alone, actions).length === 0) {
+      plays.push(toPlay(play, at, loaded, dirname(absolute), actions));
+    } else if (typeof play.inventory === 'string') {
+      inventories.push(resolve(dirname(absolute), play.inventory));
+    }
+  }
+  return { playbook: { path: absolute, file, plays }, inventories };
 }
 
 type YamlMap = Record<string, unknown>;
 
 /** Task keys every task may have, whatever its action. */
 export const COMMON_TASK_KEYS: ReadonlySet<string> = new Set([
-  'name', 'when', 'register', 'timeout', 'retries', 'retry_delay', 'failed_when', 'changed_when', 'ignore_errors', 'check_mode',
+  'name',
+  'when',
+  'register',
+  'timeout',
+  'retries',
+  'retry_delay',
+  'failed_when',
+  'changed_when',
+  'ignore_errors',
+  'check_mode',
 ]);
 
 /** `a, b or c`, the way a message lists the actions. */
@@ -90,12 +131,12 @@ function actionDiagnostics(task: YamlMap, at: YamlPath, loaded: LoadedYaml, acti
   if (present.length === 0) {
     // A misspelt action (`comand:`) is already reported as an unknown key with its correction.
     if (Object.keys(task).some((k) => !COMMON_TASK_KEYS.has(k))) return [];
-    return [diagnostic(loaded.locate(at), `task has no action: expected one of ${oneOf(names)}`)];
+    return [diagnostic(loaded.locate(at), `task has no action: expected one of ${oneOf(actionWords(actions))}`)];
   }
   return [
     diagnostic(
       loaded.locate([...at, present[1]!], 'key'),
-      `task has ${present.length} actions (${present.join(', ')}): a task takes exactly one of ${oneOf(names)}`,
+      `task has ${present.length} actions (${present.join(', ')}): a task takes exactly one of ${oneOf(actionWords(actions))}`,
     ),
   ];
 }
@@ -109,7 +150,8 @@ function textUses(task: YamlMap, at: YamlPath, actions: ActionSyntaxes): TextUse
   add('when', task.when, [...at, 'when'], true);
   add('failed_when', task.failed_when, [...at, 'failed_when'], true, true);
   add('changed_when', task.changed_when, [...at, 'changed_when'], true, true);
-  for (const [name, syntax] of Object.entries(actions)) if (name in task) uses.push(...syntax.texts(task[name], [...at, name]));
+  for (const [name, syntax] of Object.entries(actions))
+    if (name in task) uses.push(...syntax.texts(task[name], [...at, name]));
   return uses;
 }
 
@@ -117,7 +159,11 @@ function textUses(task: YamlMap, at: YamlPath, actions: ActionSyntaxes): TextUse
  * A task can read only results registered by tasks before it. Names nobody registers are left alone: they
  * may be host variables, which the template engine checks per host.
  */
-function registerOrderDiagnostics(tasks: Array<{ task: YamlMap; path: YamlPath }>, loaded: LoadedYaml, actions: ActionSyntaxes): Diagnostic[] {
+function registerOrderDiagnostics(
+  tasks: Array<{ task: YamlMap; path: YamlPath }>,
+  loaded: LoadedYaml,
+  actions: ActionSyntaxes,
+): Diagnostic[] {
   const firstRegistered = new Map<string, number>();
   tasks.forEach(({ task }, i) => {
     if (typeof task.register === 'string' && !firstRegistered.has(task.register)) firstRegistered.set(task.register, i);
@@ -146,7 +192,9 @@ const TEMPLATE_CODE = /\{\{([\s\S]*?)\}\}|\{%([\s\S]*?)%\}/g;
 
 /** Variable names read by an expression: identifiers outside string literals, not after `.` (attributes) or `|` (filters). */
 export function identifiers(text: string, expression: boolean): Set<string> {
-  const code = expression ? [text.replace(/\{\{|\}\}/g, ' ')] : [...text.matchAll(TEMPLATE_CODE)].map((m) => m[1] ?? m[2] ?? '');
+  const code = expression
+    ? [text.replace(/\{\{|\}\}/g, ' ')]
+    : [...text.matchAll(TEMPLATE_CODE)].map((m) => m[1] ?? m[2] ?? '');
   const names = new Set<string>();
   for (const chunk of code) {
     const bare = chunk.replace(STRING_LITERAL, ' ');
@@ -179,6 +227,7 @@ function toPlay(play: YamlMap, at: YamlPath, loaded: LoadedYaml, dir: string, ac
     name: typeof play.name === 'string' ? play.name : hosts,
     hosts,
     ...(typeof play.inventory === 'string' ? { inventory: resolve(dir, play.inventory) } : {}),
+    ...(typeof play.platforms === 'string' ? { platforms: play.platforms } : {}),
     vars: isMap(play.vars) ? play.vars : {},
     forks: typeof play.forks === 'number' ? play.forks : DEFAULTS.forks,
     connectRate: typeof play.connect_rate === 'number' ? play.connect_rate : null,
@@ -196,8 +245,11 @@ function toPlay(play: YamlMap, at: YamlPath, loaded: LoadedYaml, dir: string, ac
 }
 
 function serialEntries(v: unknown): SerialEntry[] {
-  return (Array.isArray(v) ? v : [v]).map((e): SerialEntry =>
-    typeof e === 'number' ? { kind: 'count', value: e } : { kind: 'percent', value: Number(String(e).replace('%', '').trim()) },
+  return (Array.isArray(v) ? v : [v]).map(
+    (e): SerialEntry =>
+      typeof e === 'number'
+        ? { kind: 'count', value: e }
+        : { kind: 'percent', value: Number(String(e).replace('%', '').trim()) },
   );
 }
 

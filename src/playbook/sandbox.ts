@@ -227,7 +227,20 @@ function guardAttributeFilter(name: string, filter: Callable): Callable {
   };
 }
 
+/** How deep `{% include %}`, `{% import %}` and `{% extends %}` may nest before rendering stops. */
+export const MAX_INCLUDE_DEPTH = 20;
+
+/** Templates nested past MAX_INCLUDE_DEPTH: almost always a template that includes itself. */
+export class IncludeTooDeep extends Error {
+  constructor(readonly file: string) {
+    const why = 'through include, import or extends (does one include itself?)';
+    super(`templates nest more than ${MAX_INCLUDE_DEPTH} levels deep ${why}`);
+    this.name = 'IncludeTooDeep';
+  }
+}
+
 let installed = false;
+let renderDepth = 0;
 
 /** Replaces the nunjucks internals templates reach through; every environment in the process is sandboxed. */
 export function installSandbox(): void {
@@ -249,6 +262,19 @@ export function installSandbox(): void {
     if (v !== undefined) return v;
     if (Object.hasOwn(context.ctx, name)) return context.ctx[name];
     return Object.hasOwn(context.env.globals, name) ? context.env.globals[name] : undefined;
+  };
+
+  // Rendering is synchronous, so a counter around render() is the depth of the include chain.
+  const templateProto = nunjucks.Template.prototype as unknown as { render: Callable; path?: string };
+  const render = templateProto.render;
+  templateProto.render = function (this: { path?: string }, ...args: unknown[]) {
+    if (renderDepth >= MAX_INCLUDE_DEPTH) throw new IncludeTooDeep(this.path ?? 'template');
+    renderDepth += 1;
+    try {
+      return render.apply(this, args);
+    } finally {
+      renderDepth -= 1;
+    }
   };
 
   const envProto = nunjucks.Environment.prototype as unknown as SbEnvironment;

@@ -1,6 +1,7 @@
 import type { RunReport } from '../engine/results.js';
 import type { Redactor } from '../playbook/redact.js';
 import { paint } from './table.js';
+import { terminalSafe } from './terminal.js';
 
 /** The file a unified diff is about, from its `+++` header (`+++ /etc/ntp.conf` or `+++ b/etc/ntp.conf\t…`). */
 export function diffTarget(diff: string): string | null {
@@ -37,8 +38,9 @@ export function renderDiffs(report: RunReport, opts: { color?: boolean; redactor
       if (!t.diff || !t.changed) continue;
       const text = opts.redactor ? opts.redactor.text(t.diff) : t.diff;
       const dest = diffTarget(text) ?? t.name;
-      const heading = paint(color, 'bold', `── ${h.name}: ${dest} (${t.name})${report.check ? ' — would change' : ''}`);
-      const body = withoutIndexHeader(text.replace(/\n$/, '').split('\n')).map((l) => paintLine(color, l));
+      const about = terminalSafe(`── ${h.name}: ${dest} (${t.name})`);
+      const heading = paint(color, 'bold', `${about}${report.check ? ' — would change' : ''}`);
+      const body = withoutIndexHeader(text.replace(/\n$/, '').split('\n')).map((l) => paintLine(color, terminalSafe(l)));
       blocks.push([heading, ...body].join('\n'));
     }
   }

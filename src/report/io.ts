@@ -8,10 +8,30 @@ export interface Io {
   cwd: string;
 }
 
+/**
+ * A reader that stops early (`runbook plan --json | head -1`) closes the pipe: that is normal use, so the
+ * write error is swallowed and later output dropped, and the command ends with its own exit code.
+ */
+function quietWhenClosed(stream: NodeJS.WriteStream): (text: string) => void {
+  let closed = false;
+  stream.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EPIPE' && err.code !== 'ERR_STREAM_DESTROYED') throw err;
+    closed = true;
+  });
+  return (text) => {
+    if (!closed && !stream.destroyed) stream.write(text);
+  };
+}
+
+let stdout: ((text: string) => void) | undefined;
+let stderr: ((text: string) => void) | undefined;
+
 export function processIo(): Io {
+  stdout ??= quietWhenClosed(process.stdout);
+  stderr ??= quietWhenClosed(process.stderr);
   return {
-    out: (t) => void process.stdout.write(t),
-    err: (t) => void process.stderr.write(t),
+    out: stdout,
+    err: stderr,
     isTTY: Boolean(process.stdout.isTTY),
     env: process.env,
     cwd: process.cwd(),

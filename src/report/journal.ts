@@ -1,10 +1,15 @@
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, statSync, writeSync } from 'node:fs';
+import {
+  chmodSync, closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, realpathSync, statSync,
+  writeSync,
+} from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import type { RunEvent } from '../engine/events.js';
 import type { HostResult, HostStatus, RunReport } from '../engine/results.js';
 import { RunCollector } from '../engine/collector.js';
-import { renderJson, writeFileAtomic } from './json.js';
+import { renderJson, validateReport, writeFileAtomic } from './json.js';
+import { JournalError, parseJournal } from './journal-line.js';
+import { displayPath } from '../playbook/load.js';
 
 /**
  * The run journal: `.runbook/runs/RUN_ID/` under the run directory, holding
@@ -60,7 +65,9 @@ export function openJournal(
 ): Journal {
   if (!isRunId(runId)) throw new Error(`invalid run id "${runId}"`);
   const dir = join(runsDir(runDir), runId);
-  mkdirSync(dir, { recursive: true });
+  // Journals hold device output and diffs: the folders are the user's alone, even ones an older version made.
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  for (const d of [join(runDir, '.runbook'), runsDir(runDir), dir]) chmodSync(d, 0o700);
   const stored: RunMeta = {
     run_id: runId,
     playbook: meta.playbook,
@@ -70,15 +77,23 @@ export function openJournal(
     created: new Date().toISOString(),
   };
   writeFileAtomic(join(dir, 'meta.json'), `${JSON.stringify(stored, null, 2)}\n`);
-  let fd: number | null = openSync(join(dir, 'events.jsonl'), 'a');
+  let fd: number | null = openSync(join(dir, 'events.jsonl'), 'a', 0o600);
 
+  // After a failed write (a full disk) the journal stops: the line that failed may be torn, and a torn line
+  // is only harmless as the last one.
+  let failed = false;
   const append = (event: RunEvent) => {
-    if (fd === null) return;
+    if (fd === null || failed) return;
     // One write of the whole line on an O_APPEND descriptor: every line written before a kill is whole. Only
     // the line in flight can be cut (a long write interrupted by SIGKILL), and readers drop a torn line.
     const line = Buffer.from(`${JSON.stringify(event)}\n`);
     let written = 0;
-    while (written < line.length) written += writeSync(fd, line, written, line.length - written);
+    try {
+      while (written < line.length) written += writeSync(fd, line, written, line.length - written);
+    } catch (err) {
+      failed = true;
+      throw err;
+    }
     // No fsync per line: once writeSync returns, the line is the kernel's and survives the process being
     // killed, and a sync per host would block the event loop for milliseconds while other hosts wait on it.
     // close() syncs once, so a finished run is on disk even if the machine goes down right after.
@@ -108,7 +123,7 @@ export function openJournal(
 export class RunNotFoundError extends Error {
   constructor(
     message: string,
-    readonly kind: 'no_runs' | 'unknown_run',
+    readonly kind: 'no_runs' | 'unknown_run' | 'check_run',
   ) {
     super(message);
     this.name = 'RunNotFoundError';
@@ -137,24 +152,13 @@ const WORSE: HostStatus[] = ['ok', 'changed', 'skipped', 'unreachable', 'failed'
 
 const succeeded = (h: HostResult | undefined) => h !== undefined && (h.status === 'ok' || h.status === 'changed');
 
-function isEvent(value: unknown): value is RunEvent {
-  return typeof value === 'object' && value !== null && typeof (value as { type?: unknown }).type === 'string';
-}
-
-/** Whole lines only: a line cut by a kill, or garbage after the last good line, is not an event. */
+/**
+ * The events of a journal file (none when it is missing). A torn tail is dropped; any other damage is a
+ * JournalError naming the file and line.
+ */
 export function readEvents(path: string): RunEvent[] {
   if (!existsSync(path)) return [];
-  const events: RunEvent[] = [];
-  for (const line of readFileSync(path, 'utf8').split('\n')) {
-    if (line.trim() === '') continue;
-    try {
-      const value: unknown = JSON.parse(line);
-      if (isEvent(value)) events.push(value);
-    } catch {
-      // A torn or corrupt line carries nothing we can trust.
-    }
-  }
-  return events;
+  return parseJournal(readFileSync(path, 'utf8'), displayPath(path));
 }
 
 function readJson<T>(path: string): T | null {
@@ -186,7 +190,13 @@ function listRuns(runDir: string): RunEntry[] {
 }
 
 function fallbackMeta(runId: string, dir: string): RunMeta {
-  const start = readEvents(join(dir, 'events.jsonl')).find((e) => e.type === 'run_start');
+  let start: RunEvent | undefined;
+  try {
+    start = readEvents(join(dir, 'events.jsonl')).find((e) => e.type === 'run_start');
+  } catch (err) {
+    // Listing runs must not fail on one damaged journal; reading that run names the bad line.
+    if (!(err instanceof JournalError)) throw err;
+  }
   const created = statSync(dir).mtime.toISOString();
   if (start?.type === 'run_start') {
     return { run_id: runId, playbook: start.playbook, playbook_path: resolve(start.playbook), check: start.check, resumed_from: start.resumed_from, created };
@@ -196,7 +206,9 @@ function fallbackMeta(runId: string, dir: string): RunMeta {
 
 function loadRun(entry: RunEntry): StoredRun {
   const events = readEvents(join(entry.dir, 'events.jsonl'));
-  const report = readJson<RunReport>(join(entry.dir, 'report.json'));
+  const stored = readJson<RunReport>(join(entry.dir, 'report.json'));
+  // A report.json that is not a report is as good as missing: the journal still tells what happened.
+  const report = stored !== null && validateReport(stored).length === 0 ? stored : null;
   // The journal is replayed through the same collector that built the live report, so a killed run's
   // report is assembled by the one piece of code that knows how.
   const collector = new RunCollector();
@@ -246,21 +258,54 @@ function runNames(entries: RunEntry[]): string {
   return names.length > 5 ? `${names.slice(0, 5).join(', ')}, …` : names.join(', ');
 }
 
-/** A stored run: `runId`, or else the latest one (of `opts.playbook` when given). */
-export function readRun(runDir: string, runId?: string, opts: { playbook?: string; cwd?: string } = {}): StoredRun {
+/** The `count` latest stored runs, newest first, read in full (`runbook runs`), and how many exist in all. */
+export function recentRuns(runDir: string, count: number): { runs: StoredRun[]; total: number } {
+  const entries = listRuns(runDir);
+  return { runs: entries.slice(-count).reverse().map(loadRun), total: entries.length };
+}
+
+/** A path as the file system knows it, so two spellings (or a link) of one playbook match. */
+export function canonicalPath(p: string): string {
+  try {
+    return realpathSync(p);
+  } catch {
+    return p;
+  }
+}
+
+/**
+ * A stored run: `runId`, or else the latest one (of `opts.playbook` when given: the same file, whatever
+ * directory it was named from, so `A/site.yml` and `B/site.yml` are different playbooks). With `resumable`,
+ * check runs are never picked: they changed nothing, so nothing can be resumed from them.
+ */
+export function readRun(
+  runDir: string,
+  runId?: string,
+  opts: { playbook?: string; cwd?: string; resumable?: boolean } = {},
+): StoredRun {
   const entries = listRuns(runDir);
   const where = runsDir(runDir);
   if (entries.length === 0) throw new RunNotFoundError(`no runs recorded under ${where}`, 'no_runs');
   if (runId !== undefined) {
     const entry = entries.find((e) => e.runId === runId);
     if (!entry) throw new RunNotFoundError(`no run "${runId}" under ${where} (latest: ${runNames(entries)})`, 'unknown_run');
+    if (opts.resumable && entry.meta.check) {
+      throw new RunNotFoundError(`run ${runId} was a --check run: it changed nothing, so there is nothing to resume`, 'check_run');
+    }
     return loadRun(entry);
   }
   let candidates = entries;
   if (opts.playbook !== undefined) {
-    const wanted = resolve(opts.cwd ?? process.cwd(), opts.playbook);
-    candidates = entries.filter((e) => e.meta.playbook === opts.playbook || e.meta.playbook_path === wanted);
+    const wanted = canonicalPath(resolve(opts.cwd ?? process.cwd(), opts.playbook));
+    candidates = entries.filter((e) => e.meta.playbook_path !== '' && canonicalPath(e.meta.playbook_path) === wanted);
     if (candidates.length === 0) throw new RunNotFoundError(`no run of ${opts.playbook} recorded under ${where}`, 'no_runs');
+  }
+  if (opts.resumable) {
+    candidates = candidates.filter((e) => !e.meta.check);
+    if (candidates.length === 0) {
+      const of = opts.playbook === undefined ? '' : ` of ${opts.playbook}`;
+      throw new RunNotFoundError(`no run${of} to resume under ${where}: only --check runs, which change nothing`, 'no_runs');
+    }
   }
   return loadRun(candidates[candidates.length - 1]!);
 }
@@ -280,7 +325,7 @@ export function hostsNeverEnded(run: StoredRun): string[] {
  * What `--resume` re-runs. `hosts`: every targeted host that did not end ok/changed, including the hosts a
  * killed run never reached. `finishedPlays`: per host, the plays it already ended ok/changed, so a host that
  * finished play 1 before the kill still runs play 2 (it resumes from the first play it did not finish).
- * Default: the latest run of `playbookPath`.
+ * Default: the latest run of `playbookPath` that was not a check run.
  */
 export function hostsToResume(
   runDir: string,
@@ -288,7 +333,7 @@ export function hostsToResume(
   runId?: string,
   opts: { cwd?: string } = {},
 ): { runId: string; hosts: string[]; targeted: string[]; finishedPlays: Map<string, Set<number>>; meta: RunMeta } {
-  const run = readRun(runDir, runId, { playbook: playbookPath, cwd: opts.cwd });
+  const run = readRun(runDir, runId, { playbook: playbookPath, cwd: opts.cwd, resumable: true });
   const outcome = new Map<string, HostResult>(run.hostsEnded);
   if (run.report) {
     outcome.clear();

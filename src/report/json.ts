@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, basename } from 'node:path';
 import { Ajv, type ValidateFunction } from 'ajv';
 import type { RunReport } from '../engine/results.js';
@@ -13,13 +13,15 @@ export function renderJson(report: RunReport): string {
 
 /**
  * Writes next to the target and renames over it, so a reader (or a run killed mid-write) never sees half
- * a report: the file is either the previous one or the whole new one.
+ * a report: the file is either the previous one or the whole new one. The directory must exist.
  */
 export function writeFileAtomic(path: string, text: string): void {
-  mkdirSync(dirname(path), { recursive: true });
   const temp = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
   try {
-    writeFileSync(temp, text);
+    // Reports hold device output and diffs: private to the user. `wx` never follows a link planted at the
+    // temporary name; a leftover from a crashed run with the same pid is removed first.
+    rmSync(temp, { force: true });
+    writeFileSync(temp, text, { mode: 0o600, flag: 'wx' });
     renameSync(temp, path);
   } catch (err) {
     rmSync(temp, { force: true });

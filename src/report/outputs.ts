@@ -8,7 +8,8 @@ import { renderJson, writeReportFile } from './json.js';
 import { openJournal } from './journal.js';
 import { writeJunitFile } from './junit.js';
 import { createProgress } from './progress.js';
-import { renderReport } from './table.js';
+import { renderReport, type ExitOf } from './table.js';
+import { describeFsError } from './writable.js';
 
 export interface OutputOptions {
   /** Print the report as JSON on stdout instead of tables; progress then goes to stderr. */
@@ -26,6 +27,8 @@ export interface OutputOptions {
   junitFile?: string;
   /** Scrubs diffs once more before they are printed. */
   redactor?: Redactor;
+  /** The run's exit code and meaning, for the recap line. */
+  exit?: ExitOf;
   /** Progress redraw interval on a TTY. */
   progressIntervalMs?: number;
 }
@@ -62,17 +65,21 @@ export function attachOutputs(bus: EventBus, io: Io, opts: OutputOptions): Outpu
       unsubscribe.forEach((u) => u());
       progress.stop();
       const problems: string[] = [];
-      const attempt = (what: string, write: () => void) => {
+      const attempt = (what: string, path: string, write: () => void) => {
         try {
           write();
         } catch (err) {
-          problems.push(`cannot write ${what}: ${(err as Error).message}`);
+          problems.push(`cannot write ${what}: ${describeFsError(err, path)}`);
         }
       };
-      attempt('the run journal report', () => journal.writeReport(report));
-      journal.close();
-      if (opts.reportFile) attempt(`report file ${opts.reportFile}`, () => writeReportFile(resolve(io.cwd, opts.reportFile!), report));
-      if (opts.junitFile) attempt(`JUnit file ${opts.junitFile}`, () => writeJunitFile(resolve(io.cwd, opts.junitFile!), report));
+      attempt('the run journal report', journal.dir, () => journal.writeReport(report));
+      attempt('the run journal', journal.dir, () => journal.close());
+      if (opts.reportFile) {
+        attempt(`report file ${opts.reportFile}`, opts.reportFile, () => writeReportFile(resolve(io.cwd, opts.reportFile!), report));
+      }
+      if (opts.junitFile) {
+        attempt(`JUnit file ${opts.junitFile}`, opts.junitFile, () => writeJunitFile(resolve(io.cwd, opts.junitFile!), report));
+      }
 
       if (opts.json) {
         io.out(renderJson(report));
@@ -84,7 +91,7 @@ export function attachOutputs(bus: EventBus, io: Io, opts: OutputOptions): Outpu
           const diffs = renderDiffs(report, { color, redactor: opts.redactor });
           if (diffs) io.out(`${diffs}\n`);
         }
-        io.out(renderReport(report, { verbose: opts.verbose, color }));
+        io.out(renderReport(report, { verbose: opts.verbose, color, ...(opts.exit ? { exit: opts.exit } : {}) }));
       }
       for (const p of problems) io.err(`runbook: ${p}\n`);
       return problems;

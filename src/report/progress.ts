@@ -2,6 +2,8 @@ import { useColor, type Io } from './io.js';
 import type { RunEvent } from '../engine/events.js';
 import type { HostResult } from '../engine/results.js';
 import { formatDuration, hostReason, paint, paintStatus, statusLabel } from './table.js';
+import { fullReason, reasonShape, stderrTail } from './reasons.js';
+import { terminalSafe } from './terminal.js';
 
 export interface ProgressOptions {
   /** Overrides useColor(io); colour is still never used off a TTY. */
@@ -20,7 +22,6 @@ export interface Progress {
 }
 
 const CLEAR_LINE_ABOVE = '\x1b[1A\x1b[2K';
-const REASON_MAX = 100;
 
 /** What the status area shows, kept as counts so a redraw is cheap. */
 class RunState {
@@ -32,6 +33,7 @@ class RunState {
   batch = 0;
   batches = 0;
   play = '';
+  readonly firstWithReason = new Map<string, string>();
   nameWidth = 0;
   halted: string | null = null;
   check = false;
@@ -87,22 +89,39 @@ function formatElapsed(ms: number): string {
   return s < 60 ? `${s}s` : `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
 }
 
-/** `[ 12/100] fra-r1  unreachable  timeout (10.0s)` */
-export function hostLine(state: { done: number; total: number; nameWidth: number; check?: boolean }, h: HostResult, color = false): string {
+interface LineState {
+  done: number;
+  total: number;
+  nameWidth: number;
+  check?: boolean;
+  /** The first host seen with each reason shape: later hosts with the same reason point at it. */
+  firstWithReason?: Map<string, string>;
+}
+
+/**
+ * `[ 12/100] fra-r1  unreachable  timeout: connect to … timed out after 10.0s (10.0s)`. The first host with a
+ * reason gets it whole, with the end of its command's stderr on the lines below; later hosts with the same
+ * reason name that host instead of repeating it.
+ */
+export function hostLine(state: LineState, h: HostResult, color = false): string {
   const width = String(Math.max(state.total, state.done)).length;
   const counter = `[${String(state.done).padStart(width)}/${state.total}]`;
-  const reason = hostReason(h);
-  const shortReason = reason.length > REASON_MAX ? `${reason.slice(0, REASON_MAX - 1)}…` : reason;
+  const grouped = h.status === 'failed' || h.status === 'unreachable';
+  const shape = grouped ? reasonShape(h) : '';
+  const first = grouped ? state.firstWithReason?.get(shape) : undefined;
+  if (grouped && first === undefined) state.firstWithReason?.set(shape, h.name);
+  const shortReason = first !== undefined ? `${h.reason} (as ${first})` : grouped ? terminalSafe(fullReason(h)) : terminalSafe(hostReason(h));
+  const stderr = grouped && first === undefined ? stderrTail(h).map((l) => `\n    stderr | ${terminalSafe(l)}`).join('') : '';
   const label = statusLabel(h.status, state.check);
   // Padded to the longest label the run can print, so reasons line up under one another.
   const status = paintStatus(color, h.status, state.check) + ' '.repeat(Math.max(0, (state.check ? 12 : 11) - label.length));
   const duration = h.started === null ? '' : `(${formatDuration(h.duration_ms)})`;
   const tail = [shortReason, duration].filter((s) => s.length > 0).join(' ');
-  return `${counter} ${h.name.padEnd(state.nameWidth)}  ${status}  ${tail}`.trimEnd();
+  return `${`${counter} ${terminalSafe(h.name).padEnd(state.nameWidth)}  ${status}  ${tail}`.trimEnd()}${stderr}`;
 }
 
 export function breakerLine(scope: string, from: string, to: string): string {
-  return `breaker ${scope}: ${from} → ${to}`;
+  return `breaker ${terminalSafe(scope)}: ${from} → ${to}`;
 }
 
 export function haltLine(reason: string, batch: number): string {

@@ -1,5 +1,8 @@
 import Table from 'cli-table3';
-import type { BreakerTimeline, HostResult, HostStatus, RunReport, TaskResult } from '../engine/results.js';
+import { networkTable } from './network-table.js';
+import { neverAttempted, type BreakerTimeline, type HostResult, type HostStatus, type RunReport, type TaskResult } from '../engine/results.js';
+import { renderReasons } from './reasons.js';
+import { terminalSafe } from './terminal.js';
 
 export interface RenderOptions {
   /** Show every host, even on a large fleet. */
@@ -8,7 +11,11 @@ export interface RenderOptions {
   color?: boolean;
   /** Terminal width: long reason and changed-task cells are cut to fit. */
   width?: number;
+  /** The run's exit code and its meaning, shown at the end of the recap (codes are the command line's to decide). */
+  exit?: ExitOf;
 }
+
+export type ExitOf = (report: RunReport) => { code: number; meaning: string };
 
 /** Above this many hosts the per-host table lists only the hosts that need attention, unless verbose. */
 export const LARGE_FLEET = 20;
@@ -99,14 +106,15 @@ function hostTable(report: RunReport, opts: RenderOptions): string {
     const head = ['host', ...(plays.size > 1 ? ['play'] : []), 'batch', 'status', 'reason', ...taskHeads, 'duration'];
     const table = plainTable(head, color);
     for (const h of shown) {
-      const names = (pick: (t: TaskResult) => boolean) => truncate(h.tasks.filter(pick).map((t) => t.name).join(', '), textWidth);
+      const names = (pick: (t: TaskResult) => boolean) =>
+        truncate(terminalSafe(h.tasks.filter(pick).map((t) => t.name).join(', ')), textWidth);
       const taskCells = report.check ? [names((t) => t.changed), names((t) => t.would_run === true)] : [names((t) => t.changed)];
       table.push([
-        h.jump === undefined ? h.name : `${h.name}\n${paint(color, 'dim', `via ${h.jump}`)}`,
-        ...(plays.size > 1 ? [truncate(h.play, textWidth)] : []),
+        h.jump === undefined ? terminalSafe(h.name) : `${terminalSafe(h.name)}\n${paint(color, 'dim', `via ${h.jump}`)}`,
+        ...(plays.size > 1 ? [truncate(terminalSafe(h.play), textWidth)] : []),
         { content: h.batch, hAlign: 'right' },
         paintStatus(color, h.status, report.check),
-        truncate(hostReason(h), textWidth),
+        truncate(terminalSafe(hostReason(h)), textWidth),
         ...taskCells,
         { content: h.started === null ? '-' : formatDuration(h.duration_ms), hAlign: 'right' },
       ]);
@@ -114,7 +122,8 @@ function hostTable(report: RunReport, opts: RenderOptions): string {
     lines.push(table.toString());
   }
   if (hidden > 0) {
-    lines.push(`${hidden} host${hidden === 1 ? '' : 's'} that ended ok or changed not shown (--verbose shows every host)`);
+    const outcome = `ok or ${statusLabel('changed', report.check)}`;
+    lines.push(`${hidden} host${hidden === 1 ? '' : 's'} that ended ${outcome} not shown (--verbose shows every host)`);
   }
   return lines.join('\n');
 }
@@ -132,7 +141,12 @@ function batchRows(report: RunReport): BatchRow[] {
     const key = `${h.play}\u0000${h.batch}`;
     let row = rows.get(key);
     if (!row) {
-      row = { play: h.play, batch: h.batch, hosts: 0, counts: { ok: 0, changed: 0, failed: 0, unreachable: 0, skipped: 0 } };
+      row = {
+        play: h.play,
+        batch: h.batch,
+        hosts: 0,
+        counts: { ok: 0, changed: 0, failed: 0, unreachable: 0, skipped: 0 },
+      };
       rows.set(key, row);
     }
     row.hosts += 1;
@@ -144,11 +158,17 @@ function batchRows(report: RunReport): BatchRow[] {
 
 function batchTable(report: RunReport, opts: RenderOptions): string {
   const color = opts.color ?? false;
-  const table = plainTable(['play', 'batch', 'hosts', 'ok', statusLabel('changed', report.check), 'failed', 'unreachable', 'skipped'], color);
-  const count = (n: number, status: HostStatus) => ({ content: n === 0 ? '0' : paint(color, STATUS_PAINT[status], String(n)), hAlign: 'right' as const });
+  const table = plainTable(
+    ['play', 'batch', 'hosts', 'ok', statusLabel('changed', report.check), 'failed', 'unreachable', 'skipped'],
+    color,
+  );
+  const count = (n: number, status: HostStatus) => ({
+    content: n === 0 ? '0' : paint(color, STATUS_PAINT[status], String(n)),
+    hAlign: 'right' as const,
+  });
   for (const r of batchRows(report)) {
     table.push([
-      truncate(r.play, opts.width ? Math.max(16, opts.width - 70) : 60),
+      truncate(terminalSafe(r.play), opts.width ? Math.max(16, opts.width - 70) : 60),
       { content: r.batch, hAlign: 'right' },
       { content: r.hosts, hAlign: 'right' },
       count(r.counts.ok, 'ok'),
@@ -173,7 +193,7 @@ function breakerTable(report: RunReport, opts: RenderOptions): string | null {
   const table = plainTable(['breaker', 'state', 'transitions'], color);
   for (const b of moved) {
     const timeline = b.transitions.map((t) => `${formatOffset(t.at, report.started)} ${formatTransition(t.from, t.to)}`).join('\n');
-    table.push([b.scope, paint(color, b.state === 'closed' ? 'green' : 'red', b.state), timeline]);
+    table.push([terminalSafe(b.scope), paint(color, b.state === 'closed' ? 'green' : 'red', b.state), timeline]);
   }
   return table.toString();
 }
@@ -201,16 +221,27 @@ function jumpTable(report: RunReport, opts: RenderOptions): string | null {
 }
 
 /** `12 hosts: 4 ok, 2 changed, 1 failed, 2 unreachable, 3 skipped in 5.2s — halted: max_failures in batch 2` */
-export function renderRecap(report: RunReport, opts: { color?: boolean } = {}): string {
+export function renderRecap(report: RunReport, opts: { color?: boolean; exit?: ExitOf } = {}): string {
   const color = opts.color ?? false;
   const s = report.summary;
   const total = s.ok + s.changed + s.failed + s.unreachable + s.skipped;
   const parts = (['ok', 'changed', 'failed', 'unreachable', 'skipped'] as const).map((k) =>
-    s[k] > 0 && k !== 'ok' && k !== 'changed' ? paint(color, STATUS_PAINT[k], `${s[k]} ${k}`) : `${s[k]} ${statusLabel(k, report.check)}`,
+    s[k] > 0 && k !== 'ok' && k !== 'changed'
+      ? paint(color, STATUS_PAINT[k], `${s[k]} ${k}`)
+      : `${s[k]} ${statusLabel(k, report.check)}`,
   );
   let line = `${total} host${total === 1 ? '' : 's'}: ${parts.join(', ')} in ${formatDuration(report.duration_ms)}`;
-  if (report.halted) line += ` — ${paint(color, 'red', `halted: ${report.halted.reason} in batch ${report.halted.batch}`)}`;
+  if (report.halted) {
+    // A budget exceeded by the run's last hosts halted nothing: say so rather than imply hosts were left out.
+    const halted = `halted: ${report.halted.reason} in batch ${report.halted.batch}`;
+    const leftOut = report.hosts.some(neverAttempted) || report.halted.reason === 'interrupted';
+    line += ` — ${paint(color, 'red', leftOut ? halted : `${halted}, with no host left to run`)}`;
+  }
   if (report.check) line += ' (check mode: nothing was changed)';
+  if (opts.exit) {
+    const { code, meaning } = opts.exit(report);
+    line += ` — exit ${code}: ${meaning}`;
+  }
   return line;
 }
 
@@ -218,7 +249,11 @@ export function renderRecap(report: RunReport, opts: { color?: boolean } = {}): 
 export function renderReport(report: RunReport, opts: RenderOptions = {}): string {
   const header = [`run ${report.run_id} of ${report.playbook}${report.check ? ' (check)' : ''}`];
   if (report.resumed_from) header.push(`resumed from run ${report.resumed_from}`);
-  const sections = [header.join('\n'), hostTable(report, opts), batchTable(report, opts)];
+  const reasons = renderReasons(report.hosts);
+  const safeReasons = reasons === null ? null : terminalSafe(reasons);
+  const sections = [header.join('\n'), hostTable(report, opts), ...(safeReasons ? [safeReasons] : []), batchTable(report, opts)];
+  const network = networkTable(report, opts);
+  if (network) sections.push(network);
   const breakers = breakerTable(report, opts);
   if (breakers) sections.push(breakers);
   const jumps = jumpTable(report, opts);

@@ -5,6 +5,12 @@
  */
 export const MAX_OUTPUT_BYTES = 1024 * 1024;
 
+/**
+ * The largest remote file a template task reads to compare with what it would write (8 MiB). A `dest` that
+ * is a device or a huge log fails the task with that reason instead of filling memory.
+ */
+export const MAX_REMOTE_FILE_BYTES = 8 * 1024 * 1024;
+
 export class CappedOutput {
   private readonly chunks: Buffer[] = [];
   private kept = 0;

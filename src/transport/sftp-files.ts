@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { posix } from 'node:path';
 import type { SFTPWrapper } from 'ssh2';
+import { MAX_REMOTE_FILE_BYTES } from './output.js';
 import { oneLine, type ChannelHost, type OpenChannel } from './ssh-channel.js';
 
 /** A remote file operation that failed for a reason other than the link (permissions, missing directory…). */
@@ -11,6 +12,8 @@ export class RemoteFileError extends Error {
   }
 }
 
+/** SFTP reads are asked for in pieces this large; ssh2 splits them further to the server's limit. */
+const READ_CHUNK_BYTES = 256 * 1024;
 const SFTP_NO_SUCH_FILE = 2;
 const SFTP_PERMISSION_DENIED = 3;
 
@@ -26,13 +29,7 @@ export class SftpFiles {
     return this.host.operate('file read', opts, async (ctx) => {
       const sftp = await this.host.openSftp(ctx);
       try {
-        return await new Promise<Buffer | null>((resolve, reject) => {
-          sftp.readFile(path, (err, data) => {
-            if (!err) return resolve(data);
-            if (sftpCode(err) === SFTP_NO_SUCH_FILE) return resolve(null);
-            reject(this.error('read', path, err));
-          });
-        });
+        return await this.readCapped(sftp, path, MAX_REMOTE_FILE_BYTES);
       } finally {
         sftp.end();
       }
@@ -127,6 +124,42 @@ export class SftpFiles {
       sftp.unlink(to, (err) => (err && sftpCode(err) !== SFTP_NO_SUCH_FILE ? reject(this.error('replace', to, err)) : resolve())),
     );
     await new Promise<void>((resolve, reject) => sftp.rename(from, to, (err) => (err ? reject(this.error('rename', to, err)) : resolve())));
+  }
+
+  /**
+   * Reads a remote file in chunks and stops past `limit` bytes: a `dest` that is a device (`/dev/zero`) or a
+   * huge log must not grow the process without bound. Its size cannot be trusted beforehand (a device
+   * reports 0), so the count is what is actually read.
+   */
+  private readCapped(sftp: SFTPWrapper, path: string, limit: number): Promise<Buffer | null> {
+    return new Promise<Buffer | null>((resolve, reject) => {
+      sftp.open(path, 'r', (openErr, handle) => {
+        if (openErr) {
+          if (sftpCode(openErr) === SFTP_NO_SUCH_FILE) return resolve(null);
+          return reject(this.error('read', path, openErr));
+        }
+        const chunks: Buffer[] = [];
+        let total = 0;
+        const finish = (err: Error | null, data?: Buffer) =>
+          sftp.close(handle, () => (err ? reject(err) : resolve(data ?? null)));
+        const next = (): void => {
+          // One byte past the limit tells "exactly the limit" from "more".
+          const buf = Buffer.allocUnsafe(Math.min(READ_CHUNK_BYTES, limit + 1 - total));
+          sftp.read(handle, buf, 0, buf.length, total, (err, bytesRead) => {
+            if (err) return finish(this.error('read', path, err));
+            if (bytesRead === 0) return finish(null, Buffer.concat(chunks, total));
+            chunks.push(buf.subarray(0, bytesRead));
+            total += bytesRead;
+            if (total > limit) {
+              const why = `${path} is larger than ${limit} bytes; runbook does not read or replace a file that large`;
+              return finish(new RemoteFileError(`${this.host.where}: ${why}`));
+            }
+            next();
+          });
+        };
+        next();
+      });
+    });
   }
 
   private error(what: string, path: string, err: Error): Error {

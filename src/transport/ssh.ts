@@ -47,6 +47,42 @@ const HOST_KEY_ALGORITHMS = [
 ] as const;
 type HostKeyAlgorithm = (typeof HOST_KEY_ALGORITHMS)[number];
 
+/**
+ * Algorithms signed or keyed with SHA-1, or CBC ciphers: refused unless a host's inventory sets
+ * `ssh_legacy_algorithms: true` for a device that offers nothing newer.
+ */
+const LEGACY = {
+  serverHostKey: ['ssh-rsa'],
+  hmac: ['hmac-sha1-etm@openssh.com', 'hmac-sha1'],
+  kex: ['diffie-hellman-group14-sha1', 'diffie-hellman-group-exchange-sha1', 'diffie-hellman-group1-sha1'],
+  cipher: ['aes128-cbc', 'aes192-cbc', 'aes256-cbc', '3des-cbc'],
+} as const;
+const MODERN_HMAC = [
+  'hmac-sha2-256-etm@openssh.com', 'hmac-sha2-512-etm@openssh.com', 'hmac-sha2-256', 'hmac-sha2-512',
+];
+const MODERN_KEX = [
+  'curve25519-sha256@libssh.org', 'curve25519-sha256', 'ecdh-sha2-nistp256', 'ecdh-sha2-nistp384',
+  'ecdh-sha2-nistp521',
+  'diffie-hellman-group-exchange-sha256', 'diffie-hellman-group14-sha256', 'diffie-hellman-group16-sha512',
+  'diffie-hellman-group18-sha512',
+];
+const MODERN_CIPHER = [
+  'aes128-gcm@openssh.com', 'aes256-gcm@openssh.com', 'aes128-ctr', 'aes192-ctr', 'chacha20-poly1305@openssh.com',
+  'aes256-ctr',
+];
+
+/** What the client offers: modern algorithms, then (only when asked) the legacy ones after them. */
+function offered(hostKeys: readonly string[], legacy: boolean): ssh2.Algorithms {
+  const keep = (list: readonly string[], old: readonly string[]) =>
+    legacy ? [...new Set([...list, ...old])] : list.filter((a) => !old.includes(a));
+  return {
+    serverHostKey: keep([...new Set(hostKeys)], LEGACY.serverHostKey) as ssh2.ServerHostKeyAlgorithm[],
+    hmac: keep(MODERN_HMAC, LEGACY.hmac) as ssh2.MacAlgorithm[],
+    kex: keep(MODERN_KEX, LEGACY.kex) as ssh2.KexAlgorithm[],
+    cipher: keep(MODERN_CIPHER, LEGACY.cipher) as ssh2.CipherAlgorithm[],
+  };
+}
+
 /** known_hosts key types name the key; RSA keys are offered under three signature algorithms. */
 function algorithmsForKeyType(type: string): HostKeyAlgorithm[] {
   if (type === 'ssh-rsa') return ['rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa'];
@@ -151,7 +187,9 @@ export class SshTransport implements Transport {
     if (target.hostKeyChecking === 'off') {
       if (!warnedHostKeyCheckingOff) {
         warnedHostKeyCheckingOff = true;
-        (opts.warn ?? this.warn)?.('host_key_checking is off: host keys are not verified, so an impostor device would be trusted');
+        (opts.warn ?? this.warn)?.(
+          'host_key_checking is off: host keys are not verified, so an impostor device would be trusted',
+        );
       }
     } else {
       entries = (await this.knownHosts(target.knownHosts, where)).candidates(keyHost, keyPort);
@@ -174,7 +212,13 @@ export class SshTransport implements Transport {
       const onAbort = (): void => fail(abortReason(opts.signal));
       // ssh2's readyTimeout starts only after DNS and does not cover authentication; this one covers it all.
       const timer = setTimeout(
-        () => fail(new TransportError('timeout', `${where}: no SSH session within ${opts.timeoutMs} ms (connect, handshake and authentication)`)),
+        () =>
+          fail(
+            new TransportError(
+              'timeout',
+              `${where}: no SSH session within ${opts.timeoutMs} ms (connect, handshake and authentication)`,
+            ),
+          ),
         Math.max(0, deadline - Date.now()),
       );
       opts.signal?.addEventListener('abort', onAbort, { once: true });
@@ -190,7 +234,10 @@ export class SshTransport implements Transport {
         fail(hostKeyFailure ?? classifyConnectError(err, target, credentials.names));
       });
       client.on('close', () => {
-        fail(hostKeyFailure ?? new TransportError('dropped', `${where}: connection closed before the SSH session was ready`));
+        fail(
+          hostKeyFailure ??
+            new TransportError('dropped', `${where}: connection closed before the SSH session was ready`),
+        );
       });
 
       const verifyHostKey = (key: Buffer, verify: (ok: boolean) => void): void => {
@@ -201,7 +248,10 @@ export class SshTransport implements Transport {
           case 'known':
             return verify(true);
           case 'revoked':
-            hostKeyFailure = new TransportError('host_key', `${where}: ${presented} is marked @revoked in ${target.knownHosts} (line ${verdict.line})`);
+            hostKeyFailure = new TransportError(
+              'host_key',
+              `${where}: ${presented} is marked @revoked in ${target.knownHosts} (line ${verdict.line})`,
+            );
             return verify(false);
           case 'mismatch':
             hostKeyFailure = new TransportError(
@@ -223,7 +273,10 @@ export class SshTransport implements Transport {
                 verify(true);
               },
               (err: NodeJS.ErrnoException) => {
-                hostKeyFailure = new TransportError('host_key', `${where}: cannot record the new host key in ${target.knownHosts} (${err.code ?? err.message})`);
+                hostKeyFailure = new TransportError(
+                  'host_key',
+                  `${where}: cannot record the new host key in ${target.knownHosts} (${err.code ?? err.message})`,
+                );
                 verify(false);
               },
             );
@@ -239,7 +292,7 @@ export class SshTransport implements Transport {
           hostVerifier: verifyHostKey,
           // Ask first for a key type we can check, as OpenSSH does, so a host known by its RSA key is not
           // refused merely because it also has an ed25519 key.
-          algorithms: { serverHostKey: [...new Set([...preferred, ...HOST_KEY_ALGORITHMS])] },
+          algorithms: offered([...preferred, ...HOST_KEY_ALGORITHMS], target.legacyAlgorithms === true),
           readyTimeout: opts.timeoutMs,
           keepaliveInterval: target.keepaliveIntervalMs ?? this.keepaliveIntervalMs,
           keepaliveCountMax: target.keepaliveCountMax ?? this.keepaliveCountMax,
@@ -269,13 +322,20 @@ export class SshTransport implements Transport {
       return await index;
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
-      throw new TransportError('host_key', `${where}: cannot read known_hosts file ${path} (${code ?? (err as Error).message})`);
+      throw new TransportError(
+        'host_key',
+        `${where}: cannot read known_hosts file ${path} (${code ?? (err as Error).message})`,
+      );
     }
   }
 }
 
 /** Maps what ssh2 and the socket report before the session is ready to the reasons the engine acts on. */
-export function classifyConnectError(err: Error & { level?: string; code?: string }, target: Connection, tried: string[]): TransportError {
+export function classifyConnectError(
+  err: Error & { level?: string; code?: string },
+  target: Connection,
+  tried: string[],
+): TransportError {
   const where = `${target.host}:${target.port}`;
   switch (err.code) {
     case 'ECONNREFUSED':

@@ -71,7 +71,7 @@ describe('runbook apply --check', () => {
     expect(r.stdout).toMatch(/│ host │ batch │ status +│ reason │ would change +│ would run +│ duration │/);
     expect(r.stdout).toMatch(/│ r001 │ +1 │ would change │ +│ Push snmpd\.conf │ Save config │/);
     expect(r.stdout).toMatch(/│ r002 │ +1 │ ok +│ +│ +│ Save config │/);
-    expect(r.stdout.trimEnd().split('\n').at(-1)).toMatch(/^3 hosts: 1 ok, 2 would change, 0 failed, 0 unreachable, 0 skipped in .* \(check mode: nothing was changed\)$/);
+    expect(r.stdout.trimEnd().split('\n').at(-1)).toMatch(/^3 hosts: 1 ok, 2 would change, 0 failed, 0 unreachable, 0 skipped in .* \(check mode: nothing was changed\) — exit 0: every host ended ok or changed$/);
 
     const json = await runCli(['apply', site, '-i', lab.inventoryPath, '--check', '--json', '--run-dir', dir]);
     const report = JSON.parse(json.stdout) as RunReport;

@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -44,7 +44,7 @@ describe('runbook apply', () => {
     expect(r.stdout).toMatch(/^\[\d\/3\] r003  unreachable  refused: /m);
     expect(r.stdout).toMatch(/^│ r003 │ +1 │ unreachable │ refused: .*│ +│ +[\d.]+m?s │$/m);
     expect(r.stdout).toMatch(/^│ r001 │ +1 │ changed +│ +│ Push banner +│/m);
-    expect(r.stdout.trimEnd().split('\n').at(-1)).toMatch(/^3 hosts: 0 ok, 2 changed, 0 failed, 1 unreachable, 0 skipped in \d+(ms|\.\ds)$/);
+    expect(r.stdout.trimEnd().split('\n').at(-1)).toMatch(/^3 hosts: 0 ok, 2 changed, 0 failed, 1 unreachable, 0 skipped in \d+(ms|\.\ds) — exit 2: some hosts failed or were unreachable$/);
     const report = JSON.parse(readFileSync(file, 'utf8')) as RunReport;
     expect(validateReport(report)).toEqual([]);
     expect(report.run_id).toMatch(/^\d{8}-\d{6}-[0-9a-f]{4}$/);
@@ -53,10 +53,23 @@ describe('runbook apply', () => {
   });
 
   it('a second run finds the templates in place: ok, nothing uploaded', async () => {
-    const r = await runCli(['apply', SITE, '-i', lab.inventoryPath, '--limit', 'r001:r002', '--json', '--run-dir', out]);
+    const r = await runCli([
+      'apply',
+      SITE,
+      '-i',
+      lab.inventoryPath,
+      '--limit',
+      'r001:r002',
+      '--json',
+      '--run-dir',
+      out,
+    ]);
     expect(r.code).toBe(0);
     const report = JSON.parse(r.stdout) as RunReport;
-    expect(report.hosts.map((h) => [h.name, h.status])).toEqual([['r001', 'ok'], ['r002', 'ok']]);
+    expect(report.hosts.map((h) => [h.name, h.status])).toEqual([
+      ['r001', 'ok'],
+      ['r002', 'ok'],
+    ]);
   });
 
   it('an invalid playbook prints located diagnostics and exits 4 without connecting', async () => {
@@ -79,17 +92,24 @@ describe('runbook apply', () => {
     expect(badId.stderr).toContain('--resume takes a run id such as 20261126-184812-3f9a: got ');
   });
 
-  it('a report file it cannot write is one line on stderr and exit 5, with the journal still written', async () => {
+  it('a report file it cannot write is refused in words before the first host, exit 5', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'runbook-apply-unwritable-'));
     try {
-      const r = await runCli(['apply', SITE, '-i', lab.inventoryPath, '--limit', 'r001', '--run-dir', dir, '--report-file', join(SITE, 'report.json')]);
-      expect(r.code).toBe(5);
-      expect(r.stderr).toMatch(/^runbook: cannot write report file .*site\.yml\/report\.json: /m);
-      expect(r.stderr).not.toMatch(/\n\s+at /);
-      const [runId] = readdirSync(join(dir, '.runbook/runs'));
-      const stored = JSON.parse(readFileSync(join(dir, '.runbook/runs', runId!, 'report.json'), 'utf8')) as RunReport;
-      expect(stored.hosts.map((h) => h.name)).toEqual(['r001']);
-      expect(stored.hosts[0]!.status).toMatch(/^(ok|changed)$/);
+      const before = lab.counters('r001').connections;
+      const cases: [string[], RegExp][] = [
+        [['--report-file', '/nonexistent/dir/report.json'], /^runbook apply: --report-file \/nonexistent\/dir\/report\.json: directory \/nonexistent\/dir does not exist/],
+        [['--report-file', join(SITE, 'report.json')], /^runbook apply: --report-file .*site\.yml\/report\.json: .*site\.yml is a file, not a directory$/m],
+        [['--junit', dir], /^runbook apply: --junit .*: .* is a directory$/m],
+      ];
+      for (const [flags, message] of cases) {
+        const r = await runCli(['apply', SITE, '-i', lab.inventoryPath, '--limit', 'r001', '--run-dir', dir, ...flags]);
+        expect(r.code).toBe(5);
+        expect(r.stderr).toMatch(message);
+        expect(r.stderr).not.toMatch(/\n\s+at |EEXIST|ENOENT|ENOTDIR/);
+      }
+      expect(existsSync('/nonexistent')).toBe(false);
+      expect(existsSync(join(dir, '.runbook'))).toBe(false);
+      expect(lab.counters('r001').connections).toBe(before);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

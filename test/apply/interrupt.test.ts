@@ -70,7 +70,7 @@ describe('interrupting runbook apply', () => {
     expect(journal.events.filter((e) => e.type === 'host_end')).toHaveLength(HOSTS.length);
     expect(journal.events.at(-1)).toMatchObject({ type: 'run_end', halted: { reason: 'interrupted', batch: 1 } });
     expect(r.stdout).toContain('halted: interrupted in batch 1');
-    expect(r.stdout.trimEnd().split('\n').at(-1)).toMatch(/^5 hosts: 0 ok, 2 changed, 0 failed, 0 unreachable, 3 skipped in .* — halted: interrupted in batch 1$/);
+    expect(r.stdout.trimEnd().split('\n').at(-1)).toMatch(/^5 hosts: 0 ok, 2 changed, 0 failed, 0 unreachable, 3 skipped in .* — halted: interrupted in batch 1 — exit 130: interrupted$/);
   });
 
   it('a second SIGTERM ends the in-flight hosts, recorded as interrupted, and still writes the report', async () => {

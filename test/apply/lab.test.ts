@@ -79,7 +79,10 @@ describe('apply against the lab', () => {
     bus.subscribe(createProgress(io).listener);
     const report = await runPlan(plan!, { transport: new SshTransport({ env: {} }), bus, runId: 'lab', env: {} });
     // The progress counter counts the dropped host out of the second play, so it ends at its total.
-    expect(io.stdout().trimEnd().split('\n').map((line) => line.split(' ', 1)[0])).toEqual(['[1/6]', '[2/6]', '[3/6]', '[4/5]', '[5/5]']);
+    const hostLines = io.stdout().trimEnd().split('\n').filter((line) => line.startsWith('['));
+    expect(hostLines.map((line) => line.split(' ', 1)[0])).toEqual(['[1/6]', '[2/6]', '[3/6]', '[4/5]', '[5/5]']);
+    // The failed host's line is followed by the end of its command's stderr.
+    expect(io.stdout()).toMatch(/\] r002 +failed +command: Read version: exit status 1 \(\S+\)\n {4}stderr \| \S/);
     expect(report.hosts.map((h) => [h.play, h.name, h.status])).toEqual([
       ['First', 'r001', 'ok'],
       ['First', 'r002', 'failed'],

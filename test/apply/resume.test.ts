@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { RunReport } from '../../src/engine/results.js';
@@ -52,6 +52,13 @@ describe('runbook apply --resume', () => {
     const nothing = await runCli(['apply', '--resume', SITE, '-i', l.inventoryPath, '--run-dir', dir]);
     expect(nothing.code).toBe(0);
     expect(nothing.stdout).toBe(`nothing to resume: every host of run ${resumed.report.run_id} ended ok or changed\n`);
+    const nothingJson = await runCli(['apply', '--resume', SITE, '-i', l.inventoryPath, '--run-dir', dir, '--json']);
+    expect(nothingJson.code).toBe(0);
+    expect(JSON.parse(nothingJson.stdout)).toEqual({
+      resumed_from: resumed.report.run_id,
+      nothing_to_resume: true,
+      message: `every host of run ${resumed.report.run_id} ended ok or changed`,
+    });
     expect(touched(quiet, connections(l))).toEqual([]);
 
     // A RUN_ID after --resume picks that run: the first one still lists r002 and r004 as unfinished.
@@ -184,5 +191,54 @@ describe('runbook apply --resume over several plays', () => {
       ['r002', 'Read', 'changed'],
       ['r002', 'Push', 'changed'],
     ]);
+  });
+});
+
+describe('runbook apply --resume picks its run', () => {
+  it('never from a --check run, and says so when a check run is named', async () => {
+    const l = await lab(3, ['r002:fail']);
+    const dir = runDir();
+    const first = await applyJson(l, dir);
+    expect(first.code).toBe(2);
+    l.clearFault('r002');
+    const check = await applyJson(l, dir, ['--check']);
+    expect(check.code).toBe(0);
+
+    const before = connections(l);
+    const resumed = await applyJson(l, dir, ['--resume']);
+    expect(resumed.code).toBe(0);
+    expect(resumed.report.resumed_from).toBe(first.report.run_id);
+    expect(resumed.report.hosts.map((h) => [h.name, h.status])).toEqual([['r002', 'changed']]);
+    expect(touched(before, connections(l))).toEqual(['r002']);
+
+    const named = await runCli(['apply', SITE, '-i', l.inventoryPath, '--run-dir', dir, '--resume', check.report.run_id]);
+    expect(named.code).toBe(5);
+    expect(named.stderr.split('\n')[0]).toBe(
+      `runbook apply: --resume: run ${check.report.run_id} was a --check run: it changed nothing, so there is nothing to resume`,
+    );
+  });
+
+  it('by the playbook file, not its name as typed: A/site.yml and B/site.yml are different playbooks', async () => {
+    const l = await lab(3, ['r002:fail']);
+    const runs = runDir();
+    const root = runDir();
+    for (const side of ['A', 'B']) {
+      mkdirSync(join(root, side, 'templates'), { recursive: true });
+      copyFileSync(SITE, join(root, side, 'site.yml'));
+      copyFileSync(join(ROOT, 'test/fixtures/apply/templates/motd.njk'), join(root, side, 'templates/motd.njk'));
+    }
+    const inA = { cwd: join(root, 'A') };
+    const inB = { cwd: join(root, 'B') };
+    const a = await runCli(['apply', 'site.yml', '-i', l.inventoryPath, '--json', '--run-dir', runs], inA);
+    expect(a.code).toBe(2);
+    l.clearFault('r002');
+    const b = await runCli(['apply', 'site.yml', '-i', l.inventoryPath, '--json', '--run-dir', runs], inB);
+    expect(b.code).toBe(0);
+
+    const resumed = await runCli(['apply', 'site.yml', '-i', l.inventoryPath, '--json', '--run-dir', runs, '--resume'], inA);
+    expect(resumed.code).toBe(0);
+    const report = JSON.parse(resumed.stdout) as RunReport;
+    expect(report.resumed_from).toBe((JSON.parse(a.stdout) as RunReport).run_id);
+    expect(report.hosts.map((h) => h.name)).toEqual(['r002']);
   });
 });

@@ -29,7 +29,9 @@ describe('runbook plan', () => {
     const out = r.stdout;
     expect(out).toContain('PLAY Configure the fleet  (4 hosts, 3 batches)');
     expect(out).toContain('  batch 1/3 (1): r1\n  batch 2/3 (2): r2, r3\n  batch 3/3 (1): r4\n');
-    expect(out).toContain('$ show version r3');
+    expect(out).toContain('  3 hosts: r1, r2, r3 (rendered for r1; the others differ only in their name)\n');
+    expect(out).toContain('$ show version r1');
+    expect(out).toContain('  host: r4\n    1. Read version  (as above)\n');
     expect(out).toContain('template banner.njk -> /etc/fra/banner');
     expect(out).toContain('| managed by runbook on r4 at fra');
     expect(out.indexOf('PLAY Configure')).toBeLessThan(out.indexOf('PLAY Core check'));
@@ -66,7 +68,7 @@ describe('runbook plan', () => {
       expect(r.code).toBe(0);
       const plan = JSON.parse(r.stdout) as JsonPlan;
       expect(plan.plays[0]!.batches).toEqual([['edge-01', 'edge-03', 'core-a', 'core-b']]);
-      expect(plan.plays[0]!.hosts['core-b']!.tasks).toEqual([{ name: 'show ntp {{ site }}', action: 'command', command: 'show ntp fra' }]);
+      expect(plan.plays[0]!.hosts['core-b']!.tasks).toMatchObject([{ name: 'show ntp {{ site }}', action: 'command', command: 'show ntp fra' }]);
 
       writeFileSync(join(dir, 'site.yml'), '- hosts: [edge, nosuch]\n  inventory: inventory.yml\n  tasks:\n    - command: uptime\n');
       const bad = await run(join(dir, 'site.yml'));
@@ -85,10 +87,14 @@ describe('runbook plan', () => {
     expect(plan.plays[0]!.batches).toEqual([['r1'], ['r2', 'r3'], ['r4']]);
     const r4 = plan.plays[0]!.hosts.r4!;
     expect(r4.vars).toMatchObject({ site: 'fra', inventory_hostname: 'r4', api_token: '[redacted]' });
+    const runs = { timeout_ms: 300_000, retries: 0, retry_delay_ms: 1000, ignore_errors: false, check_mode: 'skip' };
     expect(r4.tasks).toEqual([
-      { name: 'Read version', action: 'command', command: 'show version r4' },
-      { name: 'Push banner', action: 'template', template: { src: 'banner.njk', dest: '/etc/fra/banner', content: 'managed by runbook on r4 at fra\n' } },
-      { name: 'Confirm', action: 'assert' },
+      { name: 'Read version', action: 'command', command: 'show version r4', register: 'version', ...runs },
+      {
+        name: 'Push banner', action: 'template', when: ['version.stdout is defined'], ...runs,
+        template: { src: 'banner.njk', dest: '/etc/fra/banner', content: 'managed by runbook on r4 at fra\n' },
+      },
+      { name: 'Confirm', action: 'assert', assert: { that: ['version.rc == 0'] }, ...runs },
     ]);
     expect(r.stdout).not.toContain('s3cr3t-token-value');
   });

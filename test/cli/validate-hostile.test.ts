@@ -59,6 +59,7 @@ describe('runbook validate on a hostile playbook', () => {
     expect(r.stdout + r.stderr).not.toContain('PWNED_MARK');
     expect(r.code).toBe(4);
     const lines = r.stdout.split('\n').filter(Boolean);
+    expect(lines.pop()).toBe('4 problems in 2 files');
     expect(lines).toHaveLength(4);
     const located = /^(site\.yml|templates\/evil\.njk):\d+:\d+: .*is not reachable from a template/;
     for (const l of lines) expect(l).toMatch(located);

@@ -38,6 +38,22 @@ describe('loadYamlText', () => {
     expect(loaded.diagnostics).toEqual([{ file: 'inv.yml', line: 4, col: 5, message: 'duplicate key "r1"' }]);
   });
 
+  it('finds every duplicate in a 20,000-key mapping (1 and "1" are one name), and locates keys in one pass', () => {
+    const keys = Array.from({ length: 20_000 }, (_, i) => `  r${i}: {}`);
+    const text = `hosts:\n${keys.join('\n')}\n  r7: {}\n  1: a\n  "1": b\n  r19999: {}\n`;
+    const loaded = loadYamlText(text, 'inv.yml');
+    expect(loaded.diagnostics).toEqual([
+      { file: 'inv.yml', line: 20_002, col: 3, message: 'duplicate key "r7"' },
+      { file: 'inv.yml', line: 20_004, col: 3, message: 'duplicate key "1"' },
+      { file: 'inv.yml', line: 20_005, col: 3, message: 'duplicate key "r19999"' },
+    ]);
+    const clean = loadYamlText(`hosts:\n${keys.join('\n')}\n`, 'inv.yml');
+    const locs = clean.locateKeys(['hosts']);
+    expect(locs.size).toBe(20_000);
+    expect(locs.get('r12345')).toEqual({ file: 'inv.yml', line: 12_347, col: 3 });
+    expect(clean.locate(['hosts', 'r12345'], 'key')).toEqual(locs.get('r12345'));
+  });
+
   it('reports invalid YAML with one located line', () => {
     const loaded = loadYamlText('- hosts: [all\n  tasks: []\n', 'site.yml');
     expect(loaded.diagnostics).toHaveLength(1);

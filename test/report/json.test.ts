@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -57,6 +57,7 @@ describe('writeReportFile', () => {
   it('writes the report as parseable JSON and leaves no temp file behind', () => {
     const dir = mkdtempSync(join(tmpdir(), 'runbook-json-'));
     dirs.push(dir);
+    mkdirSync(join(dir, 'out'));
     const path = join(dir, 'out', 'report.json');
     writeReportFile(path, fixtureReport());
     expect(JSON.parse(readFileSync(path, 'utf8'))).toEqual(fixtureReport());

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -59,6 +59,7 @@ describe('attachOutputs', () => {
 
   it('writes the report file and JUnit where asked, relative to the working directory', () => {
     const { bus, report, outputs, cwd } = setup({ reportFile: 'out/report.json', junitFile: 'out/junit.xml' });
+    mkdirSync(join(cwd, 'out'));
     fixtureEvents().forEach((e) => bus.emit(e));
     outputs.finish(report);
     const written: unknown = JSON.parse(readFileSync(join(cwd, 'out/report.json'), 'utf8'));
@@ -91,7 +92,7 @@ describe('attachOutputs', () => {
     fixtureEvents().forEach((e) => bus.emit(e));
     const problems = outputs.finish(report);
     expect(problems).toHaveLength(1);
-    expect(problems[0]).toMatch(/^cannot write report file missing-dir-is-a-file\/report\.json: /);
+    expect(problems[0]).toBe('cannot write report file missing-dir-is-a-file/report.json: a part of missing-dir-is-a-file/report.json is a file, not a directory');
     expect(io.stderr()).toContain('runbook: cannot write report file');
     expect(readFileSync(join(cwd, 'junit.xml'), 'utf8')).toContain('<testsuites');
   });

@@ -20,8 +20,11 @@ describe('progress off a TTY', () => {
     fixtureEvents().forEach(p.listener);
     p.stop();
     const lines = io.stdout().trimEnd().split('\n');
-    expect(lines).toHaveLength(12 + 3 + 1);
+    // One extra line: the end of the failed command's stderr, under its host.
+    expect(lines).toHaveLength(12 + 3 + 1 + 1);
     expect(lines).toContain('[ 3/12] fra-r1  unreachable  timeout: connect to 127.0.0.1:40112 timed out after 1.0s (1.0s)');
+    expect(lines).toContain('[ 4/12] fra-r2  unreachable  timeout (as fra-r1) (1.0s)');
+    expect(lines[lines.findIndex((l) => l.includes('ams-r3')) + 1]).toBe('    stderr | % ntp: service is locked by another session');
     expect(lines).toContain('[ 5/12] fra-r3  skipped      breaker_open');
     expect(lines).toContain('[12/12] par-r4  skipped      halted');
     expect(lines.filter((l) => l.startsWith('breaker '))).toEqual([

@@ -6,6 +6,7 @@ import { memoryIo } from '../support/io.js';
 import { main } from '../../src/cli/main.js';
 import { report } from '../../src/cli/report.js';
 import { openJournal } from '../../src/report/journal.js';
+import { exitOf } from '../../src/cli/exit.js';
 import { renderReport } from '../../src/report/table.js';
 import type { RunEvent } from '../../src/engine/events.js';
 import { fixtureEvents, fixtureReport } from '../fixtures/report/events.js';
@@ -33,7 +34,7 @@ describe('runbook report', () => {
     const runDir = runDirWith([{ id: '20261126-000000-aaaa', events: fixtureEvents(), finish: true }, { id: FULL, events: fixtureEvents(), finish: true }]);
     const io = memoryIo({ cwd: runDir });
     expect(await report([], io)).toBe(0);
-    expect(io.stdout()).toBe(renderReport(fixtureReport()));
+    expect(io.stdout()).toBe(renderReport(fixtureReport(), { exit: exitOf }));
     expect(io.stderr()).toBe('');
   });
 

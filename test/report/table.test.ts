@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { exitOf } from '../../src/cli/exit.js';
 import { renderRecap, renderReport, formatDuration, LARGE_FLEET } from '../../src/report/table.js';
 import type { HostResult, RunReport } from '../../src/engine/results.js';
 import { fixtureReport } from '../fixtures/report/events.js';
@@ -22,7 +23,7 @@ function fleet(n: number, failing: number[]): RunReport {
 
 describe('renderReport', () => {
   it('renders the 12-host fixture run exactly as the stored snapshot', async () => {
-    await expect(renderReport(fixtureReport())).toMatchFileSnapshot('../fixtures/report/run-12-hosts.table.txt');
+    await expect(renderReport(fixtureReport(), { exit: exitOf })).toMatchFileSnapshot('../fixtures/report/run-12-hosts.table.txt');
   });
 
   it('lists failures first: failed, unreachable, skipped, then changed, then ok', () => {
@@ -32,8 +33,8 @@ describe('renderReport', () => {
   });
 
   it('ends with the one-line recap, naming the halt', () => {
-    const lines = renderReport(fixtureReport()).trimEnd().split('\n');
-    expect(lines.at(-1)).toBe('12 hosts: 4 ok, 2 changed, 1 failed, 2 unreachable, 3 skipped in 5.2s — halted: max_failures in batch 2');
+    const lines = renderReport(fixtureReport(), { exit: exitOf }).trimEnd().split('\n');
+    expect(lines.at(-1)).toBe('12 hosts: 4 ok, 2 changed, 1 failed, 2 unreachable, 3 skipped in 5.2s — halted: max_failures in batch 2 — exit 3: some hosts were never attempted');
   });
 
   it('shows one summary row per batch with its counts', () => {
@@ -75,10 +76,12 @@ describe('renderReport', () => {
     expect(renderReport(fleet(LARGE_FLEET, [])).match(/│ r\d{3} /g)).toHaveLength(20);
   });
 
-  it('cuts long reasons to fit a narrow terminal', () => {
+  it('cuts long reasons in the table to fit a narrow terminal, and says each whole once below it', () => {
     const text = renderReport(fixtureReport(), { width: 80 });
-    expect(text).toContain('…');
-    expect(text).not.toContain('timed out after 1.0s');
+    expect(text).toMatch(/│ fra-r1 │ .*…/);
+    expect(text.match(/timed out after 1\.0s/g)).toHaveLength(1);
+    expect(text).toContain('why hosts failed:\n  2 hosts: fra-r1, fra-r2\n    timeout: connect to 127.0.0.1:40112 timed out after 1.0s\n');
+    expect(text).toContain('    stderr (last line):\n      | % ntp: service is locked by another session\n');
   });
 
   it('says when a run was a check or a resume', () => {
@@ -103,7 +106,7 @@ describe('renderReport of a --check run', () => {
     expect(text).toMatch(/│ ams-r1 │ +1 │ would change │ +│ Write ntp\.conf +│ Reload ntpd │/);
     expect(text).not.toMatch(/│ changed /);
     expect(text).toMatch(/│ play +│ batch │ hosts │ ok │ would change │ failed │/);
-    expect(renderRecap(checkRun())).toMatch(/^12 hosts: 4 ok, 2 would change, 1 failed, .*\(check mode: nothing was changed\)$/);
+    expect(renderRecap(checkRun(), { exit: exitOf })).toMatch(/^12 hosts: 4 ok, 2 would change, 1 failed, .*\(check mode: nothing was changed\) — exit \d+: .*$/);
   });
 
   it('keeps the words of a real run when it is not a check', () => {

@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const MAIN = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
 // By path, so the CLI also starts in a directory outside the repository (a playbook in a temporary dir).
-const TSX = new URL('../../node_modules/tsx/dist/loader.mjs', import.meta.url).href;
+export const TSX = new URL('../../node_modules/tsx/dist/loader.mjs', import.meta.url).href;
 const ENTRY = `import { main } from ${JSON.stringify(MAIN)}; process.exitCode = await main(process.argv.slice(1));`;
 
 export interface CliResult {

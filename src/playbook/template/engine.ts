@@ -51,7 +51,7 @@ export class TemplateEngine {
     try {
       this.env.getTemplate(src, true);
     } catch (err) {
-      throw toRenderError(err, displayPath(found.path));
+      throw toRenderError(err, displayPath(found.path), sourceOf(found.path));
     }
   }
 
@@ -62,7 +62,7 @@ export class TemplateEngine {
     } catch (err) {
       const found = findTemplate(this.searchPath, src);
       if (!found.ok) throw new RenderError(found.message, src, 1, 1);
-      throw toRenderError(err, displayPath(found.path));
+      throw toRenderError(err, displayPath(found.path), sourceOf(found.path));
     }
     try {
       const path = (tmpl as unknown as { path?: string }).path;
@@ -81,7 +81,7 @@ export class TemplateEngine {
       try {
         t = new nunjucks.Template(jinjaSource(text), this.env, name, true);
       } catch (err) {
-        throw toRenderError(err, name);
+        throw toRenderError(err, name, text);
       }
       this.inline.set(key, t);
     }
@@ -97,5 +97,14 @@ export class TemplateEngine {
     } catch (err) {
       throw toRenderError(err, name);
     }
+  }
+}
+
+/** The text of a template that failed to compile, to locate an unclosed block in it. */
+function sourceOf(path: string): string | undefined {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return undefined;
   }
 }

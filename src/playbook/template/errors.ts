@@ -1,6 +1,7 @@
 import { isAbsolute } from 'node:path';
 import { displayPath } from '../load.js';
-import { SandboxViolation } from '../sandbox.js';
+import { IncludeTooDeep, MAX_INCLUDE_DEPTH, SandboxViolation } from '../sandbox.js';
+import { findBlockProblem, isBlockError } from './blocks.js';
 
 /** A template or expression could not be rendered; the position is inside `file` (1-based). */
 export class RenderError extends Error {
@@ -30,8 +31,17 @@ export class UndefinedVariable extends Error {
   }
 }
 
-/** Turns whatever nunjucks threw into a RenderError with a file, a line and a column. */
-export function toRenderError(err: unknown, fallbackFile: string): RenderError {
+/**
+ * Turns whatever nunjucks threw into a RenderError with a file, a line and a column. `source`, when given, is
+ * the text that failed to compile: an unclosed block is then located where it opened.
+ */
+export function toRenderError(err: unknown, fallbackFile: string, source?: string): RenderError {
+  // An include chain that ran too deep is said once, not once per level it was wrapped in.
+  for (let e: unknown = err, i = 0; e && i < 2 * MAX_INCLUDE_DEPTH + 10; i++, e = (e as { cause?: unknown }).cause) {
+    if (e instanceof IncludeTooDeep) {
+      return new RenderError(e.message, isAbsolute(e.file) ? displayPath(e.file) : e.file, 1, 1);
+    }
+  }
   let e: unknown = err;
   for (let i = 0; i < 5 && e; i++) {
     if (e instanceof UndefinedVariable) {
@@ -58,6 +68,8 @@ export function toRenderError(err: unknown, fallbackFile: string): RenderError {
   const col = Math.max(1, (te.colno ?? (pos?.[2] ? Number(pos[2]) : 1)) + base);
   const named = path && path !== 'unknown path' ? path : fallbackFile;
   const file = isAbsolute(named) ? displayPath(named) : named;
+  const block = source !== undefined && isBlockError(message) ? findBlockProblem(source) : null;
+  if (block) return new RenderError(block.message, file, block.line, block.col);
   return new RenderError(message === 'attempted to output null or undefined value' ? 'output is null or undefined' : message, file, line, col);
 }
 

@@ -1,4 +1,5 @@
-import { existsSync, readFileSync, realpathSync } from 'node:fs';
+import { existsSync, realpathSync } from 'node:fs';
+import { readInputText } from '../input-file.js';
 import { isAbsolute, join, normalize, relative, resolve, sep } from 'node:path';
 import nunjucks from 'nunjucks';
 import { displayPath } from '../load.js';
@@ -65,7 +66,13 @@ export class TemplatePathLoader extends nunjucks.Loader {
     // Includes relative to a template arrive as absolute paths; name them as the user would.
     const found = isAbsolute(name) ? this.findAbsolute(name) : findTemplate(this.searchPath, name);
     if (!found.ok) throw new Error(found.message);
-    return { src: jinjaSource(readFileSync(found.path, 'utf8')), path: found.path, noCache: false };
+    let src: string;
+    try {
+      src = readInputText(found.path);
+    } catch (err) {
+      throw new Error(`cannot read template ${displayPath(found.path)}: ${(err as Error).message}`);
+    }
+    return { src: jinjaSource(src), path: found.path, noCache: false };
   }
 
   /** Whether a name resolves inside the template path (`{% include [a, b] %}` renders the first that does). */

@@ -1,0 +1,39 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadYamlText } from '../../src/playbook/load.js';
+import { runCli } from '../support/cli.js';
+
+/** A host is called what the inventory wrote, even when YAML would read the key as a number or null. */
+
+let dir: string;
+
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'runbook-names-'));
+  writeFileSync(join(dir, 'inv.yml'), 'all:\n  hosts:\n    0x10: {}\n    1e3: {}\n    null: {}\n    010: {}\n    1.0: {}\n');
+  const play = '- hosts: "0x10:1e3"\n  inventory: inv.yml\n  tasks:\n    - command: echo {{ inventory_hostname }}\n';
+  writeFileSync(join(dir, 'site.yml'), play);
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('host names written as YAML numbers or specials', () => {
+  it('keep their source text in the inventory', async () => {
+    const r = await runCli(['inventory', '--list', '-i', 'inv.yml'], { cwd: dir });
+    expect(r.code).toBe(0);
+    const listed = JSON.parse(r.stdout) as { ungrouped: { hosts: string[] } };
+    expect(listed.ungrouped.hosts).toEqual(['0x10', '1e3', 'null', '010', '1.0']);
+  });
+
+  it('are matched by patterns under those names', async () => {
+    const r = await runCli(['plan', 'site.yml'], { cwd: dir });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('$ echo 0x10');
+    expect(r.stdout).toContain('$ echo 1e3');
+  });
+
+  it('count as duplicates of the same text quoted', () => {
+    const loaded = loadYamlText('hosts:\n  1: {}\n  "1": {}\n', 'inv.yml');
+    expect(loaded.diagnostics.map((d) => d.message)).toEqual(['duplicate key "1"']);
+  });
+});
