@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { startLab } from '../src/lab/lab.js';
+import { startLab, type LabPlatform } from '../src/lab/lab.js';
 
 /**
  * A lab in its own process, so the figures of the process under test are not mixed with the devices' work.
@@ -14,6 +14,7 @@ const { values } = parseArgs({
     latency: { type: 'string', default: '0' },
     seed: { type: 'string', default: '1' },
     'jump-per-site': { type: 'boolean', default: false },
+    platform: { type: 'string' },
   },
 });
 
@@ -24,6 +25,7 @@ const lab = await startLab({
   latencyMs: Number(values.latency),
   seed: Number(values.seed),
   jumpPerSite: values['jump-per-site'],
+  ...(values.platform ? { platform: values.platform as LabPlatform } : {}),
 });
 
 let stopping = false;

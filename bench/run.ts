@@ -11,6 +11,7 @@ import type { Plan } from '../src/engine/plan-model.js';
 import type { RunReport } from '../src/engine/results.js';
 import { processIo } from '../src/report/io.js';
 import { bareLoop, type BareTarget } from './baseline.js';
+import { LAB_ENABLE_ENV } from '../src/lab/lab.js';
 
 /**
  * `npm run bench`: the figures runbook promises, each next to its goal, on this machine. Devices live in a
@@ -40,7 +41,9 @@ const raw: Record<string, unknown> = {};
 function figure(f: Figure): void {
   figures.push(f);
   const mark = f.pass === null ? '  ' : f.pass ? 'ok' : 'MISS';
-  process.stderr.write(`  ${mark} ${f.name}: ${f.value === null ? 'n/a' : f.value} ${f.unit} (goal ${f.goal}) ${f.detail}\n`);
+  process.stderr.write(
+    `  ${mark} ${f.name}: ${f.value === null ? 'n/a' : f.value} ${f.unit} (goal ${f.goal}) ${f.detail}\n`,
+  );
 }
 
 function failedFigure(name: string, goal: string, err: unknown): void {
@@ -73,7 +76,11 @@ interface ChildResult {
 
 function runChild(args: string[], opts: { timeoutMs: number; cwd?: string }): Promise<ChildResult> {
   const started = performance.now();
-  const child = spawn(process.execPath, args, { cwd: opts.cwd ?? ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1' } });
+  const child = spawn(process.execPath, args, {
+    cwd: opts.cwd ?? ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, NO_COLOR: '1' },
+  });
   children.add(child);
   let stdout = '';
   let stderr = '';
@@ -107,8 +114,18 @@ async function startLabServer(opts: {
   faults?: string[];
   latencyMs?: number;
   jumpPerSite?: boolean;
+  platform?: string;
 }): Promise<LabServer> {
-  const args = ['--import', 'tsx', join(ROOT, 'bench/lab-server.ts'), '--hosts', String(opts.hosts), '--sites', String(opts.sites)];
+  const args = [
+    '--import',
+    'tsx',
+    join(ROOT, 'bench/lab-server.ts'),
+    '--hosts',
+    String(opts.hosts),
+    '--sites',
+    String(opts.sites),
+  ];
+  if (opts.platform) args.push('--platform', opts.platform);
   for (const f of opts.faults ?? []) args.push('--fault', f);
   if (opts.jumpPerSite) args.push('--jump-per-site');
   args.push('--latency', String(opts.latencyMs ?? 0), '--seed', '1');
@@ -168,7 +185,10 @@ function writePlaybook(
 
 function plan(playbook: string, inventory: string): Plan {
   const { plan, diagnostics } = loadPlan({ playbook, inventory });
-  if (!plan) throw new Error(`bench playbook is invalid: ${diagnostics.map((d) => `${d.line}:${d.col} ${d.message}`).join('; ')}`);
+  if (!plan)
+    throw new Error(
+      `bench playbook is invalid: ${diagnostics.map((d) => `${d.line}:${d.col} ${d.message}`).join('; ')}`,
+    );
   return plan;
 }
 
@@ -207,7 +227,10 @@ async function throughput(dir: string, hosts: number, forks: number): Promise<vo
   const name = `throughput: ${hosts} hosts x ${COMMANDS.length} commands, 50 ms latency, forks ${forks}`;
   const lab = await startLabServer({ hosts, sites: Math.max(1, Math.ceil(hosts / 100)), latencyMs: 50 });
   try {
-    const p = plan(writePlaybook(dir, `throughput-${hosts}`, { forks, connectTimeout: '30s', breaker: false }), lab.inventoryPath);
+    const p = plan(
+      writePlaybook(dir, `throughput-${hosts}`, { forks, connectTimeout: '30s', breaker: false }),
+      lab.inventoryPath,
+    );
     const targets = bareTargets(p);
     const ours: number[] = [];
     const bare: number[] = [];
@@ -222,10 +245,15 @@ async function throughput(dir: string, hosts: number, forks: number): Promise<vo
         if (side === 'runbook') {
           const r = await runbookRun(p, budget);
           const good = r.report.summary.ok + r.report.summary.changed;
-          if (good !== hosts) throw new Error(`runbook: only ${good}/${hosts} hosts ok (${JSON.stringify(r.report.summary)})`);
+          if (good !== hosts)
+            throw new Error(`runbook: only ${good}/${hosts} hosts ok (${JSON.stringify(r.report.summary)})`);
           ours.push(r.wallMs);
         } else {
-          const r = await deadline(bareLoop(targets, COMMANDS, { concurrency: forks, connectTimeoutMs: 30_000 }), budget, 'bare loop');
+          const r = await deadline(
+            bareLoop(targets, COMMANDS, { concurrency: forks, connectTimeoutMs: 30_000 }),
+            budget,
+            'bare loop',
+          );
           if (r.ok !== hosts) throw new Error(`bare loop: only ${r.ok}/${hosts} hosts ok: ${r.errors.join('; ')}`);
           bare.push(r.wallMs);
         }
@@ -240,6 +268,52 @@ async function throughput(dir: string, hosts: number, forks: number): Promise<vo
       goal: '<= 1.15',
       pass: ratio <= 1.15,
       detail: `runbook ${round(median(ours))} ms, bare ${round(median(bare))} ms (median of ${REPEATS}, after a warm-up round)`,
+    });
+  } finally {
+    await lab.stop();
+  }
+}
+
+/** Five config lines pushed to a hundred IOS devices through their CLI, then the same play again (nothing to do). */
+async function networkPush(dir: string): Promise<void> {
+  const hosts = 100;
+  const lab = await startLabServer({ hosts, sites: 5, latencyMs: 20, platform: 'ios' });
+  try {
+    process.env[LAB_ENABLE_ENV] = 'lab-enable';
+    const lines = [
+      'ntp server 192.0.2.1',
+      'ntp server 192.0.2.2',
+      'logging host 192.0.2.50',
+      'logging buffered 64000',
+      'snmp-server location lab',
+    ];
+    const file = join(dir, 'network.yml');
+    const play = [
+      '- name: network push',
+      '  hosts: all',
+      '  forks: 20',
+      '  tasks:',
+      '    - ios_config:',
+      '        lines:',
+      ...lines.map((l) => `          - ${l}`),
+    ];
+    writeFileSync(file, play.join('\n') + '\n');
+    const p = plan(file, lab.inventoryPath);
+    const budget = 300_000;
+    const first = await runbookRun(p, budget);
+    if (first.report.summary.changed !== hosts) throw new Error(`first run: ${JSON.stringify(first.report.summary)}`);
+    const second = await runbookRun(p, budget);
+    if (second.report.summary.ok !== hosts) throw new Error(`second run: ${JSON.stringify(second.report.summary)}`);
+    raw.network_push = { first_ms: round(first.wallMs), second_ms: round(second.wallMs) };
+    figure({
+      name: `network: ${lines.length} config lines to ${hosts} IOS devices, forks 20, 20 ms latency`,
+      value: round(first.wallMs),
+      unit: 'ms',
+      goal: '-',
+      pass: null,
+      detail:
+        `first run ${round(first.wallMs)} ms (${hosts} changed, revert timer armed and confirmed), ` +
+        `second run ${round(second.wallMs)} ms (${hosts} ok)`,
     });
   } finally {
     await lab.stop();
@@ -261,7 +335,8 @@ async function jumpHosts(dir: string, hosts: number, jumps: number, forks: numbe
     const budget = 60_000 + hosts * 200;
     const check = (r: Awaited<ReturnType<typeof runbookRun>>, what: string): void => {
       const good = r.report.summary.ok + r.report.summary.changed;
-      if (good !== hosts) throw new Error(`${what}: only ${good}/${hosts} hosts ok (${JSON.stringify(r.report.summary)})`);
+      if (good !== hosts)
+        throw new Error(`${what}: only ${good}/${hosts} hosts ok (${JSON.stringify(r.report.summary)})`);
     };
     await runbookRun(via, budget);
     await runbookRun(direct, budget);
@@ -285,7 +360,11 @@ async function jumpHosts(dir: string, hosts: number, jumps: number, forks: numbe
       }
     }
     const ratio = median(viaMs) / median(directMs);
-    raw.jump_hosts = { via_ms: viaMs.map((x) => round(x)), direct_ms: directMs.map((x) => round(x)), jump_logins: logins };
+    raw.jump_hosts = {
+      via_ms: viaMs.map((x) => round(x)),
+      direct_ms: directMs.map((x) => round(x)),
+      jump_logins: logins,
+    };
     figure({
       name,
       value: round(ratio, 2),
@@ -307,8 +386,14 @@ async function failFast(dir: string, forksList: number[]): Promise<void> {
   try {
     for (const forks of forksList) {
       const name = `fail-fast: 500 hosts, 1 site in 5 hanging, connect_timeout 2s, forks ${forks}, breaker on/off`;
-      const on = plan(writePlaybook(dir, `failfast-on-${forks}`, { forks, connectTimeout: '2s', breaker: true }), lab.inventoryPath);
-      const off = plan(writePlaybook(dir, `failfast-off-${forks}`, { forks, connectTimeout: '2s', breaker: false }), lab.inventoryPath);
+      const on = plan(
+        writePlaybook(dir, `failfast-on-${forks}`, { forks, connectTimeout: '2s', breaker: true }),
+        lab.inventoryPath,
+      );
+      const off = plan(
+        writePlaybook(dir, `failfast-off-${forks}`, { forks, connectTimeout: '2s', breaker: false }),
+        lab.inventoryPath,
+      );
       // Two rounds, alternating which goes first: the machine's noise is of the same order as the difference.
       const onRuns: Awaited<ReturnType<typeof runbookRun>>[] = [];
       const offRuns: Awaited<ReturnType<typeof runbookRun>>[] = [];
@@ -345,8 +430,11 @@ async function failFast(dir: string, forksList: number[]): Promise<void> {
 async function memoryValidate(): Promise<void> {
   const name = 'memory: validate on 10,000 hosts (peak RSS)';
   const entry = `import { benchValidate } from ${JSON.stringify(join(ROOT, 'bench/validate.ts'))}; process.stdout.write(JSON.stringify(await benchValidate()));`;
-  const r = await runChild(['--import', MAXRSS_HOOK, '--import', 'tsx', '--input-type=module', '-e', entry], { timeoutMs: 300_000 });
-  if (r.code !== 0) throw new Error(`benchValidate exited ${r.code}: ${r.stderr.trim().split('\n').slice(-3).join(' ')}`);
+  const r = await runChild(['--import', MAXRSS_HOOK, '--import', 'tsx', '--input-type=module', '-e', entry], {
+    timeoutMs: 300_000,
+  });
+  if (r.code !== 0)
+    throw new Error(`benchValidate exited ${r.code}: ${r.stderr.trim().split('\n').slice(-3).join(' ')}`);
   const res = JSON.parse(r.stdout) as { hosts: number; wallMs: number; peakRssMb: number };
   const processMb = r.maxRssKb === null ? res.peakRssMb : r.maxRssKb / 1024;
   raw.validate_10k = { ...res, process_max_rss_mb: round(processMb) };
@@ -385,13 +473,32 @@ async function memoryApply(dir: string): Promise<void> {
   try {
     const playbook = writePlaybook(dir, 'apply-1000', { forks: 100, connectTimeout: '30s', breaker: false });
     const r = await runChild(
-      ['--import', MAXRSS_HOOK, join(ROOT, 'bin/runbook.js'), 'apply', playbook, '-i', lab.inventoryPath, '--json', '--run-dir', dir],
+      [
+        '--import',
+        MAXRSS_HOOK,
+        join(ROOT, 'bin/runbook.js'),
+        'apply',
+        playbook,
+        '-i',
+        lab.inventoryPath,
+        '--json',
+        '--run-dir',
+        dir,
+      ],
       { timeoutMs: 300_000 },
     );
-    if (r.code !== 0) throw new Error(`runbook apply exited ${r.code}: ${r.stderr.trim().split('\n').slice(-3).join(' ')}`);
+    if (r.code !== 0)
+      throw new Error(`runbook apply exited ${r.code}: ${r.stderr.trim().split('\n').slice(-3).join(' ')}`);
     const mb = (r.maxRssKb ?? NaN) / 1024;
     raw.apply_1000 = { exit: r.code, wall_ms: round(r.ms), max_rss_mb: round(mb) };
-    figure({ name, value: round(mb), unit: 'MB', goal: '<= 250 MB', pass: mb <= 250, detail: `exit ${r.code}, ${round(r.ms)} ms` });
+    figure({
+      name,
+      value: round(mb),
+      unit: 'MB',
+      goal: '<= 250 MB',
+      pass: mb <= 250,
+      detail: `exit ${r.code}, ${round(r.ms)} ms`,
+    });
   } finally {
     await lab.stop();
   }
@@ -405,10 +512,26 @@ async function inventory50k(dir: string): Promise<void> {
   const hostsFile = writeLargeIniInventory(invDir);
   const entry = `import { main } from ${JSON.stringify(join(ROOT, 'src/cli/main.ts'))}; process.exitCode = await main(process.argv.slice(1));`;
   const r = await runChild(
-    ['--import', MAXRSS_HOOK, '--import', 'tsx', '--input-type=module', '-e', entry, '--', 'inventory', '-i', hostsFile, '--list', '--playbook-dir', invDir],
+    [
+      '--import',
+      MAXRSS_HOOK,
+      '--import',
+      'tsx',
+      '--input-type=module',
+      '-e',
+      entry,
+      '--',
+      'inventory',
+      '-i',
+      hostsFile,
+      '--list',
+      '--playbook-dir',
+      invDir,
+    ],
     { timeoutMs: 600_000 },
   );
-  if (r.code !== 0) throw new Error(`runbook inventory exited ${r.code}: ${r.stderr.trim().split('\n').slice(-3).join(' ')}`);
+  if (r.code !== 0)
+    throw new Error(`runbook inventory exited ${r.code}: ${r.stderr.trim().split('\n').slice(-3).join(' ')}`);
   const listed = Object.keys((JSON.parse(r.stdout) as { _meta: { hostvars: object } })._meta.hostvars).length;
   if (listed !== 50_000) throw new Error(`runbook inventory listed ${listed} hosts, not 50000`);
   const mb = (r.maxRssKb ?? NaN) / 1024;
@@ -438,16 +561,27 @@ async function startup(): Promise<void> {
   for (let i = 0; i < 10; i++) bare.push((await runChild(['-e', '0'], { timeoutMs: 30_000 })).ms);
   const m = median(times);
   raw.startup = { runs_ms: times.map((x) => round(x)), exit: code, node_alone_ms: bare.map((x) => round(x)) };
-  figure({ name, value: round(m), unit: 'ms', goal: '<= 300 ms', pass: m <= 300, detail: `median of 10, exit ${code}; \`node -e 0\` alone ${round(median(bare))} ms` });
+  figure({
+    name,
+    value: round(m),
+    unit: 'ms',
+    goal: '<= 300 ms',
+    pass: m <= 300,
+    detail: `median of 10, exit ${code}; \`node -e 0\` alone ${round(median(bare))} ms`,
+  });
 }
 
 async function labFigures(): Promise<void> {
   const entry = `import { benchLab } from ${JSON.stringify(join(ROOT, 'bench/lab.ts'))}; process.stdout.write(JSON.stringify(await benchLab()));`;
-  const r = await runChild(['--import', MAXRSS_HOOK, '--import', 'tsx', '--input-type=module', '-e', entry], { timeoutMs: 180_000 });
+  const r = await runChild(['--import', MAXRSS_HOOK, '--import', 'tsx', '--input-type=module', '-e', entry], {
+    timeoutMs: 180_000,
+  });
   if (r.code !== 0) throw new Error(`benchLab exited ${r.code}: ${r.stderr.trim().split('\n').slice(-3).join(' ')}`);
   const res = JSON.parse(r.stdout) as Record<string, number>;
   raw.lab = { ...res, process_max_rss_mb: r.maxRssKb === null ? null : round(r.maxRssKb / 1024) };
-  const fields = Object.entries(res).map(([k, v]) => `${k} ${typeof v === 'number' ? round(v) : String(v)}`).join(', ');
+  const fields = Object.entries(res)
+    .map(([k, v]) => `${k} ${typeof v === 'number' ? round(v) : String(v)}`)
+    .join(', ');
   figure({ name: 'lab: 1,000 devices', value: null, unit: '', goal: '-', pass: null, detail: fields });
 }
 
@@ -455,7 +589,10 @@ async function build(): Promise<void> {
   const r = await new Promise<number | null>((resolve, reject) => {
     const child = spawn('npm', ['run', 'build'], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
     children.add(child);
-    const timer = setTimeout(() => (child.kill('SIGKILL'), reject(new Error('npm run build took longer than 180 s'))), 180_000);
+    const timer = setTimeout(
+      () => (child.kill('SIGKILL'), reject(new Error('npm run build took longer than 180 s'))),
+      180_000,
+    );
     child.on('close', (code) => (clearTimeout(timer), children.delete(child), resolve(code)));
   });
   if (r !== 0) throw new Error(`npm run build exited ${r}`);
@@ -473,7 +610,12 @@ function machine(): Record<string, unknown> {
 }
 
 function printTable(m: Record<string, unknown>): void {
-  const table = new Table({ head: ['figure', 'value', 'goal', ''], style: { head: [], border: [] }, wordWrap: true, colWidths: [44, 18, 12, 6] });
+  const table = new Table({
+    head: ['figure', 'value', 'goal', ''],
+    style: { head: [], border: [] },
+    wordWrap: true,
+    colWidths: [44, 18, 12, 6],
+  });
   for (const f of figures) {
     const value = f.value === null ? f.detail : `${f.value} ${f.unit}`;
     table.push([f.name, value, f.goal, f.pass === null ? '' : f.pass ? 'pass' : 'MISS']);
@@ -508,13 +650,18 @@ async function main(): Promise<number> {
       ['throughput 100', '<= 1.15', () => throughput(dir, 100, 20)],
       ['throughput 1000', '<= 1.15', () => throughput(dir, 1000, 100)],
       ['jump hosts', '-', () => jumpHosts(dir, 200, 4, 40)],
-      ['fail-fast', '<= 0.3', () => failFast(dir, (process.env.BENCH_FAILFAST_FORKS ?? '50,10').split(',').map(Number))],
+      [
+        'fail-fast',
+        '<= 0.3',
+        () => failFast(dir, (process.env.BENCH_FAILFAST_FORKS ?? '50,10').split(',').map(Number)),
+      ],
       ['memory validate', '<= 250 MB', memoryValidate],
       ['inventory 100k', '<= 5 s, <= 1 GB', inventoryLoad],
       ['memory apply', '<= 250 MB', () => (built ? memoryApply(dir) : Promise.reject(new Error('no build')))],
       ['start-up', '<= 300 ms', () => (built ? startup() : Promise.reject(new Error('no build')))],
       ['lab', '-', labFigures],
       ['inventory 50k', '<= 10 s', () => inventory50k(dir)],
+      ['network', '-', () => networkPush(dir)],
     ];
     const only = process.env.BENCH_ONLY?.split(',');
     for (const [name, goal, step] of steps) {
@@ -523,7 +670,10 @@ async function main(): Promise<number> {
       await step().catch((err: unknown) => failedFigure(name, goal, err));
     }
     printTable(m);
-    writeFileSync(join(ROOT, 'bench/results.json'), JSON.stringify({ date: new Date().toISOString(), machine: m, figures, raw }, null, 2) + '\n');
+    writeFileSync(
+      join(ROOT, 'bench/results.json'),
+      JSON.stringify({ date: new Date().toISOString(), machine: m, figures, raw }, null, 2) + '\n',
+    );
     process.stdout.write('written: bench/results.json\n');
     return figures.some((f) => f.detail.startsWith('error:')) ? 1 : 0;
   } finally {

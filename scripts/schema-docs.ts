@@ -50,7 +50,24 @@ export function keyTables(): Record<string, string> {
   const task = defs.task?.properties ?? {};
   const breaker = play.breaker?.properties ?? {};
   const connection = inventory.definitions?.vars?.properties ?? {};
-  return { play: table(play), breaker: table(breaker), task: table(task), connection: table(connection) };
+  const platform = load('platform.schema.json');
+  // Network modules share four argument sets, documented once each; the task table names them in one line.
+  const shared = (name: string) => task[name]?.properties ?? {};
+  const networkTask = Object.fromEntries(
+    Object.entries(task).filter(([k]) => !/(_command|_config)$/.test(k) || k === 'cli_command' || k === 'cli_config'),
+  );
+  return {
+    play: table(play),
+    breaker: table(breaker),
+    task: table(networkTask),
+    connection: table(connection),
+    'network-config': table(shared('ios_config')),
+    'network-command': table(shared('ios_command')),
+    'cli-command': table(shared('cli_command')),
+    'cli-config': table(shared('cli_config')),
+    platform: table(platform.properties ?? {}),
+    'platform-config': table(platform.properties?.config?.properties ?? {}),
+  };
 }
 
 /** The README with every marked table replaced by the one generated from the schemas. */

@@ -6,6 +6,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { ACTIONS } from '../src/actions/registry.js';
+import { actionWords } from '../src/playbook/action-syntax.js';
 import { COMMON_TASK_KEYS } from '../src/playbook/playbook.js';
 import { validatorSource } from '../src/playbook/schema-build.js';
 
@@ -42,10 +43,13 @@ export function playbookSchemaWithActions(text: string): string {
     }
   }
   task.properties = properties;
-  task.description = task.description.replace(/Exactly one action: .*$/, `Exactly one action: ${oneOf(names)}.`);
-  task['x-expected'] = `a task (a mapping with one of ${oneOf(names)})`;
+  task.description = task.description.replace(
+    /Exactly one action: .*$/,
+    `Exactly one action: ${oneOf(actionWords(ACTIONS))}.`,
+  );
+  task['x-expected'] = `a task (a mapping with one of ${oneOf(actionWords(ACTIONS))})`;
   // Read by the unknown-key diagnostic: a key a task does not know is named against the modules there are.
-  task['x-actions'] = names;
+  task['x-actions'] = actionWords(ACTIONS);
   return `${JSON.stringify(schema, null, 2)}\n`;
 }
 

@@ -33,7 +33,9 @@ describe('the demo', () => {
 
     const breaker = report!.breakers.find((b) => b.scope === 'site=site3');
     expect(breaker?.transitions.map((t) => t.to)).toContain('open');
-    expect(report!.breakers.filter((b) => b.transitions.some((t) => t.to === 'open')).map((b) => b.scope)).toEqual(['site=site3']);
+    expect(report!.breakers.filter((b) => b.transitions.some((t) => t.to === 'open')).map((b) => b.scope)).toEqual([
+      'site=site3',
+    ]);
 
     expect(healthy).toHaveLength(15);
     for (const h of healthy) expect(['ok', 'changed'], `${h.name}: ${h.status} ${h.reason}`).toContain(h.status);

@@ -33,6 +33,8 @@ export interface Outcome {
   facts?: Record<string, unknown>;
   /** What the task found, added to its registered result (stat's `stat`, slurp's `content`). */
   data?: Record<string, unknown>;
+  /** A network config task: the lines pushed (or that would be) and where the change stands. */
+  network?: { lines: string[]; confirm: 'none' | 'pending' | 'confirmed' | 'rolled_back'; warnings: string[] };
 }
 
 /** The run's hard stop ended the operation. */
@@ -43,7 +45,16 @@ export class Interrupted extends Error {
 }
 
 export function done(status: 'ok' | 'changed' | 'skipped', partial: Partial<Outcome> = {}): Outcome {
-  return { status, changed: status === 'changed', rc: null, stdout: '', stderr: '', error: null, reason: null, ...partial };
+  return {
+    status,
+    changed: status === 'changed',
+    rc: null,
+    stdout: '',
+    stderr: '',
+    error: null,
+    reason: null,
+    ...partial,
+  };
 }
 
 export function failed(reason: TaskFailure, error: string, partial: Partial<Outcome> = {}): Outcome {

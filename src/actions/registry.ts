@@ -14,6 +14,7 @@ import { set_fact } from './set_fact.js';
 import { shell } from './shell.js';
 import { slurp } from './slurp.js';
 import { stat } from './stat.js';
+import { NETWORK_ACTIONS } from './network/modules.js';
 import { template } from './template.js';
 import { wait_for } from './wait_for.js';
 import { wait_for_connection } from './wait_for_connection.js';
@@ -42,6 +43,7 @@ export const ACTIONS: Readonly<Record<string, Action>> = {
   slurp,
   script,
   wait_for_connection,
+  ...NETWORK_ACTIONS,
 };
 
 /** The action a task names. The loader admits only registered actions, so a miss is a bug. */

@@ -28,7 +28,9 @@ export function parseFlags<O extends Options>(argv: string[], options: O, opts: 
     return parseArgs({ args: argv, options, allowPositionals: opts.allowPositionals ?? true, strict: true });
   } catch (err) {
     const raw = (err as Error).message.split('\n')[0] ?? 'bad arguments';
-    throw new UsageError(raw.replace(/\. To specify a positional argument.*$/, '').replace(/^Unknown option/, 'unknown option'));
+    throw new UsageError(
+      raw.replace(/\. To specify a positional argument.*$/, '').replace(/^Unknown option/, 'unknown option'),
+    );
   }
 }
 
@@ -41,7 +43,8 @@ export function limitPattern(raw: string | undefined): string | undefined {
 
 export function positiveInt(flag: string, raw: string | undefined): number | undefined {
   if (raw === undefined) return undefined;
-  if (!/^\d+$/.test(raw) || Number(raw) < 1) throw new UsageError(`${flag} takes a positive whole number, not "${raw}"`);
+  if (!/^\d+$/.test(raw) || Number(raw) < 1)
+    throw new UsageError(`${flag} takes a positive whole number, not "${raw}"`);
   return Number(raw);
 }
 

@@ -84,7 +84,8 @@ export async function lab(argv: string[], io: Io): Promise<number> {
   }
   let seed: number | undefined;
   if (values.seed !== undefined) {
-    if (!/^\d+$/.test(values.seed) || Number(values.seed) >= 2 ** 32) throw new UsageError(`--seed takes a whole number below 2^32, not "${values.seed}"`);
+    if (!/^\d+$/.test(values.seed) || Number(values.seed) >= 2 ** 32)
+      throw new UsageError(`--seed takes a whole number below 2^32, not "${values.seed}"`);
     seed = Number(values.seed);
   }
 
@@ -132,7 +133,9 @@ export async function lab(argv: string[], io: Io): Promise<number> {
         : []),
       `  faults       ${faults.length > 0 ? faults.map((f) => `${f} (${affected(f)})`).join(', ') : 'none'}${seeded}`,
       ...(platform
-        ? [`  platform     ${platform} (enable password ${running.enablePassword}: export ${LAB_ENABLE_ENV}=${running.enablePassword})`]
+        ? [
+            `  platform     ${platform} (enable password ${running.enablePassword}: export ${LAB_ENABLE_ENV}=${running.enablePassword})`,
+          ]
         : []),
       '',
       'try:',

@@ -88,7 +88,9 @@ export async function runApply(plan: Plan, opts: ApplyOptions): Promise<Applied>
   }
 
   const warn = (m: string) => io.err(`warning: ${m}\n`);
-  const router = opts.transport ? null : new TransportRouter({ env: io.env, warn });
+  const router = opts.transport
+    ? null
+    : new TransportRouter({ env: io.env, warn, ...(plan.platforms ? { platforms: () => plan.platforms! } : {}) });
   const ran = await runPlan(plan, {
     transport: opts.transport ?? router!,
     bus,

@@ -47,7 +47,8 @@ export async function validate(argv: string[], io: Io): Promise<number> {
     return EXIT.ok;
   }
   const format = (values.format ?? 'text') as Format;
-  if (!FORMATS.includes(format)) throw new UsageError(`--format must be one of ${FORMATS.join(', ')}, not "${values.format}"`);
+  if (!FORMATS.includes(format))
+    throw new UsageError(`--format must be one of ${FORMATS.join(', ')}, not "${values.format}"`);
   if (positionals.length === 0) throw new UsageError('name at least one playbook to validate');
 
   // The planner pulls in nunjucks and ajv: loaded only once the flags are known to be good.
@@ -56,11 +57,19 @@ export async function validate(argv: string[], io: Io): Promise<number> {
     import('../playbook/diagnostic.js'),
   ]);
   const sshConfig = existingFile('-F', values['ssh-config'], io.cwd);
-  const inputs = { ...planInputs(await inventoryInputs(values, io)), ...(sshConfig ? { sshConfigFile: sshConfig } : {}) };
+  const inputs = {
+    ...planInputs(await inventoryInputs(values, io)),
+    ...(sshConfig ? { sshConfigFile: sshConfig } : {}),
+  };
   const diagnostics: Diagnostic[] = [];
   const summaries: string[] = [];
   for (const playbook of positionals) {
-    const loaded = loadPlan({ playbook, ...inputs, cwd: io.cwd });
+    const loaded = loadPlan({
+      playbook,
+      ...inputs,
+      ...(io.env.RUNBOOK_PLATFORMS ? { platformsPath: io.env.RUNBOOK_PLATFORMS } : {}),
+      cwd: io.cwd,
+    });
     printWarnings(io, loaded.warnings);
     diagnostics.push(...loaded.diagnostics);
     if (loaded.plan) {

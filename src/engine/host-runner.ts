@@ -22,6 +22,25 @@ export interface HostJob {
   beforeConnect?: () => Promise<void>;
 }
 
+/** Waits for `turn`, or for `signal` to abort first; true when stopped. */
+async function waitUnlessStopped(turn: Promise<void>, signal: AbortSignal | undefined): Promise<boolean> {
+  if (!signal) {
+    await turn;
+    return false;
+  }
+  if (signal.aborted) return true;
+  let onAbort: () => void = () => undefined;
+  const aborted = new Promise<true>((resolve) => {
+    onAbort = () => resolve(true);
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+  try {
+    return await Promise.race([turn.then(() => signal.aborted), aborted]);
+  } finally {
+    signal.removeEventListener('abort', onAbort);
+  }
+}
+
 /**
  * Runs one host's tasks over one session. Never throws: an unreachable device, a failing command or an
  * interrupted run all become a HostResult with a reason.
@@ -33,7 +52,12 @@ export async function runHost(ctx: RunContext, job: HostJob): Promise<HostResult
   // `password_env` and `passphrase_env` are among the variables, so their values are hidden too.
   const redactor = redactorFor([host.vars], ctx.env, hostSecrets(host));
   const base = { name: host.name, play: play.name, batch: job.batch, started: new Date(startedAt).toISOString() };
-  const end = (status: HostResult['status'], reason: FailureReason | null, error: string | null, tasks: TaskResult[]): HostResult => ({
+  const end = (
+    status: HostResult['status'],
+    reason: FailureReason | null,
+    error: string | null,
+    tasks: TaskResult[],
+  ): HostResult => ({
     ...base,
     status,
     reason,
@@ -46,7 +70,14 @@ export async function runHost(ctx: RunContext, job: HostJob): Promise<HostResult
 
   let session: Session;
   try {
-    await job.beforeConnect?.();
+    if (job.beforeConnect) {
+      // A graceful stop (the first Ctrl-C) starts no new connection: a host still queued behind the connect
+      // rate leaves the queue at once instead of connecting when its turn comes.
+      const stopped = await waitUnlessStopped(job.beforeConnect(), ctx.signal);
+      if (stopped) {
+        return { ...base, started: null, status: 'skipped', reason: 'interrupted', duration_ms: 0, tasks: [], error: null };
+      }
+    }
     if (ctx.abortSignal?.aborted) throw new Interrupted();
     // ssh_config's ConnectTimeout reaches here only when the play did not write connect_timeout.
     const timeoutMs = host.connection.connectTimeoutMs ?? play.spec.connectTimeoutMs;
@@ -59,7 +90,8 @@ export async function runHost(ctx: RunContext, job: HostJob): Promise<HostResult
       ctx.abortSignal,
     );
   } catch (err) {
-    if (err instanceof Interrupted || ctx.abortSignal?.aborted) return end('failed', 'interrupted', 'interrupted while connecting', []);
+    if (err instanceof Interrupted || ctx.abortSignal?.aborted)
+      return end('failed', 'interrupted', 'interrupted while connecting', []);
     if (err instanceof TransportError) return end('unreachable', err.reason, err.message, []);
     return end('unreachable', 'unreachable', message(err), []);
   }
@@ -114,7 +146,15 @@ class TaskRunner {
     const { bus, clock } = this.ctx;
     const { play, host } = this.job;
     const spec = task.spec;
-    bus.emit({ type: 'task_start', at: iso(clock), play: play.name, host: host.name, task: spec.name, index: task.index, ...(rescue ? { rescue } : {}) });
+    bus.emit({
+      type: 'task_start',
+      at: iso(clock),
+      play: play.name,
+      host: host.name,
+      task: spec.name,
+      index: task.index,
+      ...(rescue ? { rescue } : {}),
+    });
     const t0 = clock.now();
     let attempts = 0;
     let outcome: Outcome;
@@ -149,6 +189,7 @@ class TaskRunner {
     };
     if (outcome.would_run) result.would_run = true;
     if (outcome.diff !== undefined) result.diff = r.text(outcome.diff);
+    if (outcome.network) result.network = { ...outcome.network, lines: outcome.network.lines.map((l) => r.text(l)) };
     if (rescue) result.rescue = true;
     if (outcome.status === 'failed' && spec.ignoreErrors) result.ignored = true;
     bus.emit({ type: 'task_end', at: iso(clock), play: play.name, host: host.name, index: task.index, result });
@@ -178,7 +219,8 @@ class TaskRunner {
       get stopped() {
         return ctx.abortSignal?.aborted ?? false;
       },
-      bounded: (work) => bounded(work, timeoutMs + BACKSTOP_MS, `no answer within ${timeoutMs} ms`, ctx.clock, ctx.abortSignal),
+      bounded: (work) =>
+        bounded(work, timeoutMs + BACKSTOP_MS, `no answer within ${timeoutMs} ms`, ctx.clock, ctx.abortSignal),
     };
   }
 }
@@ -205,9 +247,12 @@ async function bounded<T>(
   const stopped = new Promise<never>((_, reject) => {
     inner.signal.addEventListener('abort', () => reject(inner.signal.reason), { once: true });
   });
-  const deadline = clock.sleep(deadlineMs, timer.signal).then(() => {
-    inner.abort(new TransportError('timeout', timeoutMessage));
-  }, () => undefined);
+  const deadline = clock.sleep(deadlineMs, timer.signal).then(
+    () => {
+      inner.abort(new TransportError('timeout', timeoutMessage));
+    },
+    () => undefined,
+  );
   stopped.catch(() => undefined);
   try {
     return await Promise.race([work(inner.signal), stopped]);
@@ -221,7 +266,10 @@ async function bounded<T>(
 async function closeQuietly(session: Session, clock: Clock): Promise<void> {
   const timer = new AbortController();
   try {
-    await Promise.race([session.close().catch(() => undefined), clock.sleep(CLOSE_GRACE_MS, timer.signal).catch(() => undefined)]);
+    await Promise.race([
+      session.close().catch(() => undefined),
+      clock.sleep(CLOSE_GRACE_MS, timer.signal).catch(() => undefined),
+    ]);
   } finally {
     timer.abort(SETTLED);
   }

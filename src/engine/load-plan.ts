@@ -1,4 +1,5 @@
 import { dirname, resolve } from 'node:path';
+import { loadPlatforms } from '../network/platform.js';
 import { diagnostic, formatDiagnostic, sortDiagnostics, type Diagnostic, type Loc } from '../playbook/diagnostic.js';
 import { loadInventorySources } from '../inventory/sources.js';
 import { readVarsTree } from '../inventory/vars-tree.js';
@@ -26,6 +27,8 @@ export interface LoadPlanOptions {
   /** `-F FILE`: read instead of ~/.ssh/config and the system file; relative to `cwd`. */
   sshConfigFile?: string;
   cwd?: string;
+  /** RUNBOOK_PLATFORMS: more folders of platform profiles. */
+  platformsPath?: string;
 }
 
 export interface LoadedPlan {
@@ -94,7 +97,25 @@ export function loadPlan(opts: LoadPlanOptions): LoadedPlan {
     playbookTrees.set(inv, r.tree);
   }
 
+  // Platform profiles are read only when a play names a folder of its own or the environment adds some;
+  // otherwise the shipped ones are loaded on first use, so plans without network hosts pay nothing.
+  const withPlatforms = playbook.plays.find((p) => p.platforms !== undefined);
+  let platforms: ReturnType<typeof loadPlatforms> | undefined;
+  const catalog = () =>
+    (platforms ??= loadPlatforms({
+      playbookDir: dirname(playbook.path),
+      ...(withPlatforms
+        ? {
+            playbookPlatforms: withPlatforms.platforms!,
+            playbookLoc: withPlatforms.locs.platforms ?? withPlatforms.loc,
+          }
+        : {}),
+      ...(opts.platformsPath ? { envPath: opts.platformsPath } : {}),
+    })).catalog;
+  // Profiles the user names are checked whether or not a host uses them.
+  if (withPlatforms || opts.platformsPath) catalog();
   const built = buildPlan(playbook, inventories, {
+    platforms: catalog,
     // Over a playbook's sound plays only, a limit could match nothing for want of the broken ones.
     ...(opts.limit === undefined || !loadedPlaybook.playbook ? {} : { limit: opts.limit }),
     ...(opts.resume === undefined ? {} : { resume: opts.resume }),
@@ -103,7 +124,7 @@ export function loadPlan(opts: LoadPlanOptions): LoadedPlan {
     vaultPlaintexts: [...decrypted],
     ...(opts.sshConfigFile === undefined ? {} : { sshConfigFile: resolve(cwd, opts.sshConfigFile) }),
   });
-  all.push(...built.diagnostics);
+  all.push(...built.diagnostics, ...(platforms?.diagnostics ?? []));
   warnings.push(...built.warnings);
   const sorted = sortDiagnostics(all);
   const plan = sorted.length === 0 ? built.plan : null;

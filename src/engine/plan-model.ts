@@ -1,3 +1,4 @@
+import type { PlatformCatalog } from '../network/platform.js';
 import type { Connection } from '../inventory/connection.js';
 import type { Preview, Renderer } from '../actions/action.js';
 import type { PlaySpec, TaskSpec } from '../playbook/types.js';
@@ -43,6 +44,8 @@ export interface Plan {
   /** Absolute path of the playbook. */
   playbook: string;
   plays: PlannedPlay[];
+  /** The platform profiles network_cli hosts are driven by, when any host is one. */
+  platforms?: PlatformCatalog;
 }
 
 /** What a registered result looks like before its task ran: plan previews render against this. */

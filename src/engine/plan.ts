@@ -1,5 +1,6 @@
 import { homedir, userInfo } from 'node:os';
 import { dirname } from 'node:path';
+import type { PlatformCatalog } from '../network/platform.js';
 import { diagnostic, formatDiagnostic, sortDiagnostics, type Diagnostic, type Loc } from '../playbook/diagnostic.js';
 import { evaluateExpression, parseExpression } from '../playbook/expression.js';
 import { selectHosts } from '../inventory/patterns.js';
@@ -55,6 +56,8 @@ export interface BuildPlanOptions {
   check?: boolean;
   /** Values that came out of an ansible-vault: redacted like secrets, and a password among them is not warned about. */
   vaultPlaintexts?: readonly string[];
+  /** Platform profiles, read on first use: a network_cli host whose network_os has none is a problem. */
+  platforms?: () => PlatformCatalog;
 }
 
 /**
@@ -129,6 +132,7 @@ export function buildPlan(
   const ignoredNames = new Set<string>();
   let plaintextPassword: string | undefined;
   const vaulted = new Set(opts.vaultPlaintexts ?? []);
+  let usedPlatforms: PlatformCatalog | undefined;
   const varsByInventory = new Map<Inventory, InventoryVars>();
   const engines = new Map<string, TemplateEngine>();
   const plays: PlannedPlay[] = [];
@@ -217,9 +221,21 @@ export function buildPlan(
       for (const name of conn.ignored) ignoredNames.add(name);
       const password = conn.connection.password;
       if (password !== undefined && !vaulted.has(password)) plaintextPassword ??= hostName;
+      const net = conn.connection.network;
+      if (net && opts.platforms) {
+        const catalog = opts.platforms();
+        usedPlatforms = catalog;
+        if (!catalog.resolve(net.networkOs)) {
+          const known = `known: ${catalog.names().join(', ')}`;
+          problems.add(hostLoc, `host ${hostName}: no platform profile for network_os "${net.networkOs}"`, null, known);
+        }
+      }
       const transport = conn.connection.transport;
       if (!isTransportName(transport)) {
-        problems.add(hostLoc, `host ${hostName}: connection "${transport}" is not one of ${Object.keys(TRANSPORTS).join(', ')}`);
+        problems.add(
+          hostLoc,
+          `host ${hostName}: connection "${transport}" is not one of ${Object.keys(TRANSPORTS).join(', ')}`,
+        );
       }
       const viaConfig = sshConfig.apply({
         vars,
@@ -287,7 +303,8 @@ export function buildPlan(
     );
   }
   for (const d of missingFiles.list()) warnings.push(formatDiagnostic(d));
-  return { plan: diagnostics.length > 0 ? null : { playbook: playbook.path, plays }, diagnostics, warnings };
+  const plan: Plan = { playbook: playbook.path, plays, ...(usedPlatforms ? { platforms: usedPlatforms } : {}) };
+  return { plan: diagnostics.length > 0 ? null : plan, diagnostics, warnings };
 }
 
 /**
@@ -339,7 +356,8 @@ function checkTasksOnce(
         const label = key;
         if (!parsed.ok) problems.add(exprLoc(task, key, i), `${label}: ${parsed.message}`);
         else list.push({ key, i, names: parsed.names });
-        for (const p of expressionNameProblems(expr, exprLoc(task, key, i), label)) problems.add(p.loc, p.message, null, p.hint);
+        for (const p of expressionNameProblems(expr, exprLoc(task, key, i), label))
+          problems.add(p.loc, p.message, null, p.hint);
       });
     }
     out.set(task, list);
@@ -399,7 +417,8 @@ function hostPreview(
       try {
         return engine.renderFile(src, ctx);
       } catch (err) {
-        if (err instanceof RenderError) problems.add({ file: err.file, line: err.line, col: err.col }, err.message, host);
+        if (err instanceof RenderError)
+          problems.add({ file: err.file, line: err.line, col: err.col }, err.message, host);
         else problems.add(taskLoc(task, ...keys), renderMessage(err), host);
         return null;
       }

@@ -5,7 +5,6 @@ export type FailureReason = TaskFailure | 'breaker_open' | 'halted' | 'unreachab
 
 export type HostStatus = 'ok' | 'changed' | 'failed' | 'unreachable' | 'skipped';
 
-
 export interface TaskResult {
   name: string;
   status: TaskStatus;
@@ -22,6 +21,8 @@ export interface TaskResult {
   would_run?: boolean;
   /** Unified diff of a template that changed (or would change under --check). */
   diff?: string;
+  /** A network config task: the lines pushed (under --check, that would be) and where the change stands. */
+  network?: { lines: string[]; confirm: 'none' | 'pending' | 'confirmed' | 'rolled_back'; warnings: string[] };
   /** True for a task of the play's `rescue` list. */
   rescue?: boolean;
   ignored?: boolean;

@@ -72,7 +72,14 @@ export class Scheduler {
         continue;
       }
       this.currentBatch = batch;
-      bus.emit({ type: 'batch_start', at: iso(clock), play: play.name, batch, batches: play.batches.length, hosts: names });
+      bus.emit({
+        type: 'batch_start',
+        at: iso(clock),
+        play: play.name,
+        batch,
+        batches: play.batches.length,
+        hosts: names,
+      });
       const results = await this.runBatch(play, batch, names, gates, connectSlot);
       for (const r of results) if (r.status === 'failed' || r.status === 'unreachable') this.dropped.add(r.name);
       const failed = results.filter(countsAsFailure).length;
@@ -137,10 +144,18 @@ export class Scheduler {
         const host = play.hosts.get(name)!;
         running += 1;
         bus.emit({ type: 'host_start', at: iso(clock), play: play.name, batch, host: name });
-        const result = await runHost(this.opts, { play, host, batch, ...(connectSlot ? { beforeConnect: connectSlot } : {}) });
+        const result = await runHost(this.opts, {
+          play,
+          host,
+          batch,
+          ...(connectSlot ? { beforeConnect: connectSlot } : {}),
+        });
         running -= 1;
         if (lane.gate && ticket) {
-          lane.gate.settle(ticket, result.reason === 'interrupted' ? 'interrupted' : countsAsFailure(result) ? 'failure' : 'success');
+          lane.gate.settle(
+            ticket,
+            result.reason === 'interrupted' ? 'interrupted' : countsAsFailure(result) ? 'failure' : 'success',
+          );
         }
         const budgetReason = this.budget.hostEnded(countsAsFailure(result));
         if (budgetReason) this.stop(budgetReason, play);
@@ -230,7 +245,17 @@ export class Scheduler {
 }
 
 function skipped(play: PlannedPlay, batch: number, name: string, reason: FailureReason): HostResult {
-  return { name, play: play.name, batch, status: 'skipped', reason, started: null, duration_ms: 0, tasks: [], error: null };
+  return {
+    name,
+    play: play.name,
+    batch,
+    status: 'skipped',
+    reason,
+    started: null,
+    duration_ms: 0,
+    tasks: [],
+    error: null,
+  };
 }
 
 /** `scope: jump`: one breaker per jump host (chain), and one for the hosts reached directly. */

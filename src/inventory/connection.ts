@@ -1,6 +1,7 @@
 import { userInfo, homedir } from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { readAnsibleConnection } from './ansible-connection.js';
+import { resolveNetworkConnection, type NetworkConnection } from './network.js';
 import type { Inventory } from './types.js';
 
 /** How to reach one host: the inventory's connection variables, resolved (aliases applied, `~` expanded). */
@@ -54,6 +55,8 @@ export interface Connection {
   proxyJump?: string;
   /** `-F FILE` in the ssh arguments. */
   sshConfig?: string;
+  /** Set for `connection: network_cli` hosts: their platform and how to reach privileged mode. */
+  network?: NetworkConnection;
 }
 
 export interface ConnectionContext {
@@ -167,6 +170,9 @@ export function resolveConnection(
   }
   if (a.proxy_jump !== undefined) connection.proxyJump = a.proxy_jump;
   if (a.ssh_config !== undefined) connection.sshConfig = expandPath(a.ssh_config, ctx);
+  const net = resolveNetworkConnection(vars);
+  problems.push(...net.problems);
+  if (net.network) connection.network = net.network;
   return { connection, problems, ignored: ansible.ignored };
 }
 

@@ -1,6 +1,12 @@
 import net from 'node:net';
 import ssh2, { type AuthContext, type ServerChannel, type Connection } from 'ssh2';
-import { abortableDelay, runCommandLine, type CommandOutput, type CustomCommand, type DeviceIdentity } from './commands.js';
+import {
+  abortableDelay,
+  runCommandLine,
+  type CommandOutput,
+  type CustomCommand,
+  type DeviceIdentity,
+} from './commands.js';
 import { FaultTable, type ActiveFaults } from './faults.js';
 import { MemoryFs } from './filesystem.js';
 import { serveSftp } from './sftp.js';
@@ -81,7 +87,9 @@ export class Device {
   private stopped = false;
 
   constructor(private readonly opts: DeviceOptions) {
-    this.ssh = new ssh2.Server({ hostKeys: [opts.hostKey], ident: 'LabOS_4.2' }, (client, info) => this.serve(client, info.port));
+    this.ssh = new ssh2.Server({ hostKeys: [opts.hostKey], ident: 'LabOS_4.2' }, (client, info) =>
+      this.serve(client, info.port),
+    );
     this.listener = net.createServer((socket) => this.accept(socket));
     this.listener.on('error', () => {
       // A failed re-listen is retried in listen(); nothing else is expected to fail on a bound listener.
@@ -242,7 +250,14 @@ export class Device {
           if (network) {
             this.counters.commands++;
             this.opts.fleet.commands++;
-            serveCli(stream, network.session(user), { pty, faults: () => this.faults(), signal, drop: () => socket?.destroy(), host: this.name, latencyMs: this.opts.latencyMs });
+            serveCli(stream, network.session(user), {
+              pty,
+              faults: () => this.faults(),
+              signal,
+              drop: () => socket?.destroy(),
+              host: this.name,
+              latencyMs: this.opts.latencyMs,
+            });
           } else this.shell(stream, pty, { user, cwd, signal, socket });
         });
         session.on('sftp', (accept) => {
@@ -321,7 +336,10 @@ export class Device {
    * Runs one command under the device's faults. `stall` never answers; `drop` sends part of the output and
    * then cuts the TCP connection; the rest produce a normal result.
    */
-  private async run(command: string, ctx: CommandContext): Promise<{ kind: 'done'; out: CommandOutput } | { kind: 'stall' } | { kind: 'drop'; partial: string }> {
+  private async run(
+    command: string,
+    ctx: CommandContext,
+  ): Promise<{ kind: 'done'; out: CommandOutput } | { kind: 'stall' } | { kind: 'drop'; partial: string }> {
     this.counters.commands++;
     this.opts.fleet.commands++;
     const f = this.faults();
@@ -330,8 +348,16 @@ export class Device {
     const flakyFails = f.flaky > 0 && this.opts.random() < f.flaky;
     await abortableDelay(this.opts.latencyMs + f.slowMs, ctx.signal);
     const { host, site } = this.opts.identity;
-    if (f.fail) return { kind: 'done', out: { stdout: '', stderr: `% ${host}: command failed: device error (injected fault)\n`, rc: 1 } };
-    if (flakyFails) return { kind: 'done', out: { stdout: '', stderr: `% ${host}: command failed: transient error (flaky fault)\n`, rc: 1 } };
+    if (f.fail)
+      return {
+        kind: 'done',
+        out: { stdout: '', stderr: `% ${host}: command failed: device error (injected fault)\n`, rc: 1 },
+      };
+    if (flakyFails)
+      return {
+        kind: 'done',
+        out: { stdout: '', stderr: `% ${host}: command failed: transient error (flaky fault)\n`, rc: 1 },
+      };
     const out = await runCommandLine(command, {
       identity: this.opts.identity,
       fs: this.fs,
@@ -429,7 +455,9 @@ interface CommandContext {
 
 /** What a device holds before anyone touches it: enough for the example playbook's NTP rollout and rescue. */
 function seed(fs: MemoryFs, identity: DeviceIdentity): void {
-  const ntp = Buffer.from(`# factory default for ${identity.host}\nserver 192.0.2.1 iburst\ndriftfile /var/lib/ntp/ntp.drift\n`);
+  const ntp = Buffer.from(
+    `# factory default for ${identity.host}\nserver 192.0.2.1 iburst\ndriftfile /var/lib/ntp/ntp.drift\n`,
+  );
   fs.put('/etc/ntp.conf', ntp);
   fs.put('/etc/ntp.conf.bak', Buffer.from(ntp));
   fs.put('/etc/hostname', Buffer.from(`${identity.host}\n`));

@@ -125,7 +125,8 @@ export async function startLab(opts: LabOptions): Promise<Lab> {
   const hostCount = positive('hosts', opts.hosts);
   const siteCount = positive('sites', opts.sites ?? 1);
   const latencyMs = opts.latencyMs ?? 20;
-  if (!Number.isFinite(latencyMs) || latencyMs < 0) throw new Error(`latency must be zero or more milliseconds, not ${latencyMs}`);
+  if (!Number.isFinite(latencyMs) || latencyMs < 0)
+    throw new Error(`latency must be zero or more milliseconds, not ${latencyMs}`);
   const seed = opts.seed ?? Math.floor(Math.random() * 2 ** 32);
   const table = new FaultTable();
   for (const spec of opts.faults ?? []) table.set(parseFaultSpec(spec));
@@ -147,7 +148,11 @@ export async function startLab(opts: LabOptions): Promise<Lab> {
 
   const enablePassword = opts.enablePassword ?? 'lab-enable';
   const clock = labClock(opts.minuteMs ?? 60_000);
-  if (opts.platform !== undefined && opts.platform !== 'mixed' && !(LAB_PLATFORMS as readonly string[]).includes(opts.platform)) {
+  if (
+    opts.platform !== undefined &&
+    opts.platform !== 'mixed' &&
+    !(LAB_PLATFORMS as readonly string[]).includes(opts.platform)
+  ) {
     throw new Error(`platform must be one of ${LAB_PLATFORMS.join(', ')} or mixed, not ${String(opts.platform)}`);
   }
   const platformOf = (k: number): LabPlatform | undefined =>
@@ -209,7 +214,14 @@ export async function startLab(opts: LabOptions): Promise<Lab> {
     throw e;
   }
 
-  const hosts = devices.map((d): LabHost => ({ name: d.name, site: d.site, port: d.port, ...(d.network ? { platform: d.network.platform } : {}) }));
+  const hosts = devices.map(
+    (d): LabHost => ({
+      name: d.name,
+      site: d.site,
+      port: d.port,
+      ...(d.network ? { platform: d.network.platform } : {}),
+    }),
+  );
   const jumps = jumpDevices.map((d) => ({ name: d.name, site: d.site.replace(/^jump-/, ''), port: d.port }));
   try {
     const lines = everything.map((d, i) => knownHostsLine('127.0.0.1', d.port, hostKeys[i] ?? ''));
@@ -328,8 +340,12 @@ function inventoryYaml(o: {
     for (const h of members) {
       // Network devices are reached through their CLI, as Ansible's network_cli does; ios and eos log in
       // at user level and need enable, whose password the inventory names by its environment variable.
-      const net = h.platform === undefined ? '' : `, ansible_connection: network_cli, ansible_network_os: ${h.platform}`;
-      const become = h.platform === 'ios' || h.platform === 'eos' ? `, ansible_become: true, become_password_env: ${LAB_ENABLE_ENV}` : '';
+      const net =
+        h.platform === undefined ? '' : `, ansible_connection: network_cli, ansible_network_os: ${h.platform}`;
+      const become =
+        h.platform === 'ios' || h.platform === 'eos'
+          ? `, ansible_become: true, become_password_env: ${LAB_ENABLE_ENV}`
+          : '';
       lines.push(`        ${h.name}: { host: 127.0.0.1, port: ${h.port}${net}${become} }`);
     }
   }

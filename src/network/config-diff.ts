@@ -68,7 +68,7 @@ export function normalise(text: string, syntax: ConfigSyntax['syntax']): string 
   const banner = /^banner (\S+) (.*)$/s.exec(t);
   if (banner) {
     const body = banner[2]!.trim();
-    const delim = body.startsWith('^C') ? '^C' : body[0] ?? '';
+    const delim = body.startsWith('^C') ? '^C' : (body[0] ?? '');
     let inner = body.slice(delim.length);
     if (delim !== '' && inner.endsWith(delim)) inner = inner.slice(0, -delim.length);
     t = `banner ${banner[1]} ${inner.trim().replace(/\s+/g, ' ')}`;
@@ -135,7 +135,12 @@ export function parseConfig(text: string, syntax: ConfigSyntax): ConfigLine[] {
 /** The intended configuration from `lines` under `parents` (Ansible's NetworkConfig.add). */
 export function candidateFromLines(lines: string[], parents: string[], syntax: ConfigSyntax): ConfigLine[] {
   const items: ConfigLine[] = [];
-  const make = (text: string, ps: ConfigLine[]): ConfigLine => ({ text: text.trim(), key: normalise(text, syntax.syntax), parents: ps, children: [] });
+  const make = (text: string, ps: ConfigLine[]): ConfigLine => ({
+    text: text.trim(),
+    key: normalise(text, syntax.syntax),
+    parents: ps,
+    children: [],
+  });
   let ancestors: ConfigLine[] = [];
   for (const p of parents) {
     const node = make(p, [...ancestors]);
@@ -162,7 +167,11 @@ function block(item: ConfigLine): ConfigLine[] {
 /** The block at `path` in `running`, or an empty list (Ansible's get_block). */
 function blockAt(running: ConfigLine[], path: string[], syntax: ConfigSyntax): ConfigLine[] {
   const keys = path.map((p) => normalise(p, syntax.syntax));
-  const found = running.find((i) => i.key === keys[keys.length - 1] && i.parents.map((p) => p.key).join('\u0000') === keys.slice(0, -1).join('\u0000'));
+  const found = running.find(
+    (i) =>
+      i.key === keys[keys.length - 1] &&
+      i.parents.map((p) => p.key).join('\u0000') === keys.slice(0, -1).join('\u0000'),
+  );
   return found ? block(found) : [];
 }
 
@@ -188,9 +197,15 @@ function present(item: ConfigLine, index: Set<string>, running: ConfigLine[], sy
 }
 
 /** The lines of `candidate` the device lacks, with the parents needed to enter them (Ansible's difference). */
-export function difference(candidate: ConfigLine[], running: ConfigLine[], syntax: ConfigSyntax, opts: { match: Match; replace: Replace; path?: string[] }): ConfigLine[] {
+export function difference(
+  candidate: ConfigLine[],
+  running: ConfigLine[],
+  syntax: ConfigSyntax,
+  opts: { match: Match; replace: Replace; path?: string[] },
+): ConfigLine[] {
   let updates: ConfigLine[];
-  const other = opts.path && opts.path.length > 0 && opts.match !== 'line' ? blockAt(running, opts.path, syntax) : running;
+  const other =
+    opts.path && opts.path.length > 0 && opts.match !== 'line' ? blockAt(running, opts.path, syntax) : running;
   if (opts.match === 'none') updates = [...candidate];
   else if (opts.match === 'line') {
     const index = new Set(running.map(identity));
@@ -222,7 +237,8 @@ export function difference(candidate: ConfigLine[], running: ConfigLine[], synta
     let again = false;
     const last = expanded[expanded.length - 1];
     if (last) {
-      if (cur.parents.length > 0 && last.parents.length > 0 && cur.parents[0]!.key !== last.parents[0]!.key) again = true;
+      if (cur.parents.length > 0 && last.parents.length > 0 && cur.parents[0]!.key !== last.parents[0]!.key)
+        again = true;
       if (last.children.length > 0 && last.children[0]!.key !== cur.key) again = true;
     }
     for (const p of cur.parents) {
@@ -252,7 +268,10 @@ export interface Intent {
 /** The CLI lines to push so the device holds `intent`: empty when it already does. */
 export function linesToPush(intent: Intent, runningText: string, base: ConfigSyntax): string[] {
   const syntax: ConfigSyntax = { ...base, ignoreLines: [...base.ignoreLines, ...(intent.diffIgnoreLines ?? [])] };
-  const candidate = intent.text !== undefined ? parseConfig(intent.text, syntax) : candidateFromLines(intent.lines ?? [], intent.parents ?? [], syntax);
+  const candidate =
+    intent.text !== undefined
+      ? parseConfig(intent.text, syntax)
+      : candidateFromLines(intent.lines ?? [], intent.parents ?? [], syntax);
   const running = parseConfig(runningText, syntax);
   const match = intent.match ?? 'line';
   const updates = difference(candidate, running, syntax, {

@@ -75,7 +75,9 @@ export const BUILTIN_PLATFORMS_DIR = new URL('../../platforms/', import.meta.url
 
 let schemaCache: object | undefined;
 function platformSchema(): object {
-  schemaCache ??= JSON.parse(readFileSync(new URL('../../schemas/platform.schema.json', import.meta.url), 'utf8')) as object;
+  schemaCache ??= JSON.parse(
+    readFileSync(new URL('../../schemas/platform.schema.json', import.meta.url), 'utf8'),
+  ) as object;
   return schemaCache;
 }
 
@@ -119,12 +121,16 @@ export function loadPlatformFile(path: string): { profile?: PlatformProfile; dia
 }
 
 function build(raw: Raw, loaded: LoadedYaml, problems: Diagnostic[]): PlatformProfile {
-  const at = (path: YamlPath, message: string, hint?: string) => problems.push(diagnostic(loaded.locate(path), message, hint));
+  const at = (path: YamlPath, message: string, hint?: string) =>
+    problems.push(diagnostic(loaded.locate(path), message, hint));
   const regex = (path: YamlPath, source: string, flags = ''): RegExp => {
     try {
       return compilePattern(source, flags);
     } catch (err) {
-      at(path, `not a valid regular expression: ${(err as Error).message.replace(/^Invalid regular expression: /, '')}`);
+      at(
+        path,
+        `not a valid regular expression: ${(err as Error).message.replace(/^Invalid regular expression: /, '')}`,
+      );
       return /(?!)/;
     }
   };
@@ -138,11 +144,15 @@ function build(raw: Raw, loaded: LoadedYaml, problems: Diagnostic[]): PlatformPr
   const promptsRaw = raw.prompts as Record<string, Raw>;
   const prompts: Record<string, ModePrompt> = {};
   for (const [mode, p] of Object.entries(promptsRaw)) {
-    prompts[mode] = { pattern: regex(['prompts', mode, 'pattern'], String(p.pattern)), exclude: (p.exclude as string[] | undefined) ?? [] };
+    prompts[mode] = {
+      pattern: regex(['prompts', mode, 'pattern'], String(p.pattern)),
+      exclude: (p.exclude as string[] | undefined) ?? [],
+    };
   }
   const known = Object.keys(prompts);
   const mustBeMode = (path: YamlPath, name: string) => {
-    if (!known.includes(name)) at(path, `no prompt is defined for mode "${name}"`, `modes with prompts: ${known.join(', ')}`);
+    if (!known.includes(name))
+      at(path, `no prompt is defined for mode "${name}"`, `modes with prompts: ${known.join(', ')}`);
   };
   const defaultMode = String(raw.default_mode);
   mustBeMode(['default_mode'], defaultMode);
@@ -152,7 +162,8 @@ function build(raw: Raw, loaded: LoadedYaml, problems: Diagnostic[]): PlatformPr
     mustBeMode(['modes', mode], mode);
     mustBeMode(['modes', mode, 'from'], String(m.from));
     const change: ModeChange = { from: String(m.from), enter: String(m.enter), exit: String(m.exit) };
-    if (typeof m.password_prompt === 'string') change.passwordPrompt = regex(['modes', mode, 'password_prompt'], m.password_prompt);
+    if (typeof m.password_prompt === 'string')
+      change.passwordPrompt = regex(['modes', mode, 'password_prompt'], m.password_prompt);
     modes[mode] = change;
   }
 
@@ -194,9 +205,14 @@ function build(raw: Raw, loaded: LoadedYaml, problems: Diagnostic[]): PlatformPr
   };
   if (typeof c.compare === 'string') config.compare = c.compare;
   const check = c.safety_net_check as Raw | undefined;
-  if (check) config.safetyNetCheck = { command: String(check.command), missing: regex(['config', 'safety_net_check', 'missing'], String(check.missing), 'm') };
+  if (check)
+    config.safetyNetCheck = {
+      command: String(check.command),
+      missing: regex(['config', 'safety_net_check', 'missing'], String(check.missing), 'm'),
+    };
   mustBeMode(['config', 'mode'], config.mode);
-  if (config.model !== 'immediate' && config.commit.length === 0) at(['config', 'model'], `a ${config.model} model needs config.commit`);
+  if (config.model !== 'immediate' && config.commit.length === 0)
+    at(['config', 'model'], `a ${config.model} model needs config.commit`);
   const needs: Partial<Record<SafetyNet, keyof ConfigProfile>> = {
     revert_timer: 'enterConfirmed',
     checkpoint: 'enterConfirmed',
@@ -208,7 +224,8 @@ function build(raw: Raw, loaded: LoadedYaml, problems: Diagnostic[]): PlatformPr
     const key = field === 'enterConfirmed' ? 'enter_confirmed' : 'commit_confirmed';
     at(['config', 'safety_net'], `safety_net ${config.safetyNet} needs config.${key}`);
   }
-  if (config.safetyNet !== 'none' && config.confirm.length === 0) at(['config', 'safety_net'], `safety_net ${config.safetyNet} needs config.confirm`);
+  if (config.safetyNet !== 'none' && config.confirm.length === 0)
+    at(['config', 'safety_net'], `safety_net ${config.safetyNet} needs config.confirm`);
 
   const profile: PlatformProfile = {
     name: String(raw.name),
@@ -283,7 +300,8 @@ export function loadPlatforms(sources: PlatformSources = {}): { catalog: Platfor
   if (sources.playbookPlatforms !== undefined && sources.playbookDir !== undefined) {
     const loc = sources.playbookLoc ?? { file: 'playbook', line: 1, col: 1 };
     const inside = insideFolder(sources.playbookDir, sources.playbookPlatforms);
-    if (typeof inside !== 'string') diagnostics.push(diagnostic(loc, inside.error, 'platform profiles must live beside the playbook'));
+    if (typeof inside !== 'string')
+      diagnostics.push(diagnostic(loc, inside.error, 'platform profiles must live beside the playbook'));
     else dirs.push(inside);
   }
   const profiles: PlatformProfile[] = [];

@@ -26,6 +26,13 @@ export interface ActionSyntax<A extends TaskAction = TaskAction> {
   parse(value: unknown, at: YamlPath, loaded: LoadedYaml): A;
   /** A task's name when it gives none. */
   defaultName(action: A): string;
+  /** How messages that list the actions name this one when it is one of many alike ("a network module"). */
+  family?: string;
+}
+
+/** The actions as messages list them: each by its name, or its family once. */
+export function actionWords(actions: ActionSyntaxes): string[] {
+  return [...new Set(Object.entries(actions).map(([name, a]) => a.family ?? name))];
 }
 
 /** Every action by the task key that names it. */

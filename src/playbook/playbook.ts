@@ -13,7 +13,7 @@ import {
   type SerialEntry,
   type TaskSpec,
 } from './types.js';
-import type { ActionSyntaxes, TextUse } from './action-syntax.js';
+import { actionWords, type ActionSyntaxes, type TextUse } from './action-syntax.js';
 
 /**
  * Playbook file → typed PlaybookSpec, or every problem found as located diagnostics. Three passes: YAML
@@ -36,7 +36,10 @@ export function loadPlaybook(path: string, actions: ActionSyntaxes): LoadedPlayb
   const loaded = loadYamlFile(absolute, file);
   if (loaded.diagnostics.length > 0) return { playbook: null, diagnostics: loaded.diagnostics };
   if (loaded.value === null || loaded.value === undefined) {
-    return { playbook: null, diagnostics: [diagnostic({ file, line: 1, col: 1 }, 'the playbook is empty: expected a list of plays')] };
+    return {
+      playbook: null,
+      diagnostics: [diagnostic({ file, line: 1, col: 1 }, 'the playbook is empty: expected a list of plays')],
+    };
   }
   const diagnostics = [...schemaDiagnostics(bundledSchema('playbook'), loaded), ...ruleDiagnostics(loaded, actions)];
   if (diagnostics.length > 0) {
@@ -67,7 +70,16 @@ type YamlMap = Record<string, unknown>;
 
 /** Task keys every task may have, whatever its action. */
 export const COMMON_TASK_KEYS: ReadonlySet<string> = new Set([
-  'name', 'when', 'register', 'timeout', 'retries', 'retry_delay', 'failed_when', 'changed_when', 'ignore_errors', 'check_mode',
+  'name',
+  'when',
+  'register',
+  'timeout',
+  'retries',
+  'retry_delay',
+  'failed_when',
+  'changed_when',
+  'ignore_errors',
+  'check_mode',
 ]);
 
 /** `a, b or c`, the way a message lists the actions. */
@@ -119,12 +131,12 @@ function actionDiagnostics(task: YamlMap, at: YamlPath, loaded: LoadedYaml, acti
   if (present.length === 0) {
     // A misspelt action (`comand:`) is already reported as an unknown key with its correction.
     if (Object.keys(task).some((k) => !COMMON_TASK_KEYS.has(k))) return [];
-    return [diagnostic(loaded.locate(at), `task has no action: expected one of ${oneOf(names)}`)];
+    return [diagnostic(loaded.locate(at), `task has no action: expected one of ${oneOf(actionWords(actions))}`)];
   }
   return [
     diagnostic(
       loaded.locate([...at, present[1]!], 'key'),
-      `task has ${present.length} actions (${present.join(', ')}): a task takes exactly one of ${oneOf(names)}`,
+      `task has ${present.length} actions (${present.join(', ')}): a task takes exactly one of ${oneOf(actionWords(actions))}`,
     ),
   ];
 }
@@ -138,7 +150,8 @@ function textUses(task: YamlMap, at: YamlPath, actions: ActionSyntaxes): TextUse
   add('when', task.when, [...at, 'when'], true);
   add('failed_when', task.failed_when, [...at, 'failed_when'], true, true);
   add('changed_when', task.changed_when, [...at, 'changed_when'], true, true);
-  for (const [name, syntax] of Object.entries(actions)) if (name in task) uses.push(...syntax.texts(task[name], [...at, name]));
+  for (const [name, syntax] of Object.entries(actions))
+    if (name in task) uses.push(...syntax.texts(task[name], [...at, name]));
   return uses;
 }
 
@@ -146,7 +159,11 @@ function textUses(task: YamlMap, at: YamlPath, actions: ActionSyntaxes): TextUse
  * A task can read only results registered by tasks before it. Names nobody registers are left alone: they
  * may be host variables, which the template engine checks per host.
  */
-function registerOrderDiagnostics(tasks: Array<{ task: YamlMap; path: YamlPath }>, loaded: LoadedYaml, actions: ActionSyntaxes): Diagnostic[] {
+function registerOrderDiagnostics(
+  tasks: Array<{ task: YamlMap; path: YamlPath }>,
+  loaded: LoadedYaml,
+  actions: ActionSyntaxes,
+): Diagnostic[] {
   const firstRegistered = new Map<string, number>();
   tasks.forEach(({ task }, i) => {
     if (typeof task.register === 'string' && !firstRegistered.has(task.register)) firstRegistered.set(task.register, i);
@@ -175,7 +192,9 @@ const TEMPLATE_CODE = /\{\{([\s\S]*?)\}\}|\{%([\s\S]*?)%\}/g;
 
 /** Variable names read by an expression: identifiers outside string literals, not after `.` (attributes) or `|` (filters). */
 export function identifiers(text: string, expression: boolean): Set<string> {
-  const code = expression ? [text.replace(/\{\{|\}\}/g, ' ')] : [...text.matchAll(TEMPLATE_CODE)].map((m) => m[1] ?? m[2] ?? '');
+  const code = expression
+    ? [text.replace(/\{\{|\}\}/g, ' ')]
+    : [...text.matchAll(TEMPLATE_CODE)].map((m) => m[1] ?? m[2] ?? '');
   const names = new Set<string>();
   for (const chunk of code) {
     const bare = chunk.replace(STRING_LITERAL, ' ');
@@ -208,6 +227,7 @@ function toPlay(play: YamlMap, at: YamlPath, loaded: LoadedYaml, dir: string, ac
     name: typeof play.name === 'string' ? play.name : hosts,
     hosts,
     ...(typeof play.inventory === 'string' ? { inventory: resolve(dir, play.inventory) } : {}),
+    ...(typeof play.platforms === 'string' ? { platforms: play.platforms } : {}),
     vars: isMap(play.vars) ? play.vars : {},
     forks: typeof play.forks === 'number' ? play.forks : DEFAULTS.forks,
     connectRate: typeof play.connect_rate === 'number' ? play.connect_rate : null,
@@ -225,8 +245,11 @@ function toPlay(play: YamlMap, at: YamlPath, loaded: LoadedYaml, dir: string, ac
 }
 
 function serialEntries(v: unknown): SerialEntry[] {
-  return (Array.isArray(v) ? v : [v]).map((e): SerialEntry =>
-    typeof e === 'number' ? { kind: 'count', value: e } : { kind: 'percent', value: Number(String(e).replace('%', '').trim()) },
+  return (Array.isArray(v) ? v : [v]).map(
+    (e): SerialEntry =>
+      typeof e === 'number'
+        ? { kind: 'count', value: e }
+        : { kind: 'percent', value: Number(String(e).replace('%', '').trim()) },
   );
 }
 

@@ -122,7 +122,11 @@ export class Redactor {
  * One redactor for every secret the given variable sets name (one host's, or every host of a plan), plus
  * `secrets` known otherwise (values decrypted from a vault).
  */
-export function redactorFor(varSets: Iterable<Record<string, unknown>>, env: NodeJS.ProcessEnv, secrets: Iterable<string> = []): Redactor {
+export function redactorFor(
+  varSets: Iterable<Record<string, unknown>>,
+  env: NodeJS.ProcessEnv,
+  secrets: Iterable<string> = [],
+): Redactor {
   const redactor = new Redactor();
   for (const vars of varSets) redactor.addFromVars(vars, env);
   for (const secret of secrets) redactor.add(secret);

@@ -20,7 +20,12 @@ export const BUNDLED = ['playbook', 'inventory'] as const;
 export type BundledSchema = (typeof BUNDLED)[number];
 
 /** Shared by the run-time compiler and schema-build.ts, so precompiled and compiled validators agree. */
-export const AJV_OPTIONS = { allErrors: true, verbose: true, strict: true, keywords: ['x-expected', 'x-actions'] } as const;
+export const AJV_OPTIONS = {
+  allErrors: true,
+  verbose: true,
+  strict: true,
+  keywords: ['x-expected', 'x-actions'],
+} as const;
 
 export function schemaText(name: BundledSchema): string {
   return readFileSync(new URL(`../../schemas/${name}.schema.json`, import.meta.url), 'utf8');
@@ -140,7 +145,9 @@ function withoutMisspeltRequired(problems: Problem[]): Problem[] {
     if (near !== undefined) suggested.add(`${e.instancePath}/${near}`);
   }
   return problems.filter(
-    ({ error: e }) => e.keyword !== 'required' || !suggested.has(`${e.instancePath}/${String((e.params as Record<string, unknown>).missingProperty)}`),
+    ({ error: e }) =>
+      e.keyword !== 'required' ||
+      !suggested.has(`${e.instancePath}/${String((e.params as Record<string, unknown>).missingProperty)}`),
   );
 }
 
@@ -260,7 +267,12 @@ function toDiagnostic(p: Problem, loaded: LoadedYaml): Diagnostic {
     case 'exclusiveMinimum':
     case 'exclusiveMaximum': {
       if (worded) return diagnostic(at, say(`expected ${worded}`));
-      const words = { minimum: 'at least', maximum: 'at most', exclusiveMinimum: 'greater than', exclusiveMaximum: 'less than' }[e.keyword];
+      const words = {
+        minimum: 'at least',
+        maximum: 'at most',
+        exclusiveMinimum: 'greater than',
+        exclusiveMaximum: 'less than',
+      }[e.keyword];
       return diagnostic(at, say(`must be ${words} ${String(params.limit)}`));
     }
     case 'pattern':
@@ -295,5 +307,8 @@ function labelOf(path: Array<string | number>, schema: SchemaNode | undefined): 
     const noun = typeof schema?.title === 'string' ? schema.title.toLowerCase() : 'item';
     return path.length === 0 ? '' : `${noun} ${path.map((n) => Number(n) + 1).join('.')}`;
   }
-  return `${String(path[i - 1])}${path.slice(i).map((n) => `[${n}]`).join('')}`;
+  return `${String(path[i - 1])}${path
+    .slice(i)
+    .map((n) => `[${n}]`)
+    .join('')}`;
 }

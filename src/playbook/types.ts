@@ -51,6 +51,8 @@ export interface PlaySpec {
   hosts: string;
   /** Inventory path resolved against the playbook's directory, when the play names one. */
   inventory?: string;
+  /** `platforms:` as written: a folder of platform profiles relative to the playbook. */
+  platforms?: string;
   vars: Record<string, unknown>;
   forks: number;
   /** New SSH connections per second; null = no cap. */
@@ -88,7 +90,17 @@ export const DEFAULTS = {
  * planner accepts them in expressions, and secret collection skips them.
  */
 export const MAGIC_VARS = [
-  'inventory_hostname', 'group_names', 'groups', 'inventory_hostname_short', 'inventory_file', 'inventory_dir',
-  'playbook_dir', 'ansible_check_mode', 'ansible_play_hosts', 'ansible_play_hosts_all', 'ansible_play_batch', 'omit',
+  'inventory_hostname',
+  'group_names',
+  'groups',
+  'inventory_hostname_short',
+  'inventory_file',
+  'inventory_dir',
+  'playbook_dir',
+  'ansible_check_mode',
+  'ansible_play_hosts',
+  'ansible_play_hosts_all',
+  'ansible_play_batch',
+  'omit',
   'hostvars',
 ] as const;

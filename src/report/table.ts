@@ -1,4 +1,5 @@
 import Table from 'cli-table3';
+import { networkTable } from './network-table.js';
 import { neverAttempted, type BreakerTimeline, type HostResult, type HostStatus, type RunReport, type TaskResult } from '../engine/results.js';
 import { renderReasons } from './reasons.js';
 import { terminalSafe } from './terminal.js';
@@ -140,7 +141,12 @@ function batchRows(report: RunReport): BatchRow[] {
     const key = `${h.play}\u0000${h.batch}`;
     let row = rows.get(key);
     if (!row) {
-      row = { play: h.play, batch: h.batch, hosts: 0, counts: { ok: 0, changed: 0, failed: 0, unreachable: 0, skipped: 0 } };
+      row = {
+        play: h.play,
+        batch: h.batch,
+        hosts: 0,
+        counts: { ok: 0, changed: 0, failed: 0, unreachable: 0, skipped: 0 },
+      };
       rows.set(key, row);
     }
     row.hosts += 1;
@@ -152,8 +158,14 @@ function batchRows(report: RunReport): BatchRow[] {
 
 function batchTable(report: RunReport, opts: RenderOptions): string {
   const color = opts.color ?? false;
-  const table = plainTable(['play', 'batch', 'hosts', 'ok', statusLabel('changed', report.check), 'failed', 'unreachable', 'skipped'], color);
-  const count = (n: number, status: HostStatus) => ({ content: n === 0 ? '0' : paint(color, STATUS_PAINT[status], String(n)), hAlign: 'right' as const });
+  const table = plainTable(
+    ['play', 'batch', 'hosts', 'ok', statusLabel('changed', report.check), 'failed', 'unreachable', 'skipped'],
+    color,
+  );
+  const count = (n: number, status: HostStatus) => ({
+    content: n === 0 ? '0' : paint(color, STATUS_PAINT[status], String(n)),
+    hAlign: 'right' as const,
+  });
   for (const r of batchRows(report)) {
     table.push([
       truncate(terminalSafe(r.play), opts.width ? Math.max(16, opts.width - 70) : 60),
@@ -214,7 +226,9 @@ export function renderRecap(report: RunReport, opts: { color?: boolean; exit?: E
   const s = report.summary;
   const total = s.ok + s.changed + s.failed + s.unreachable + s.skipped;
   const parts = (['ok', 'changed', 'failed', 'unreachable', 'skipped'] as const).map((k) =>
-    s[k] > 0 && k !== 'ok' && k !== 'changed' ? paint(color, STATUS_PAINT[k], `${s[k]} ${k}`) : `${s[k]} ${statusLabel(k, report.check)}`,
+    s[k] > 0 && k !== 'ok' && k !== 'changed'
+      ? paint(color, STATUS_PAINT[k], `${s[k]} ${k}`)
+      : `${s[k]} ${statusLabel(k, report.check)}`,
   );
   let line = `${total} host${total === 1 ? '' : 's'}: ${parts.join(', ')} in ${formatDuration(report.duration_ms)}`;
   if (report.halted) {
@@ -238,6 +252,8 @@ export function renderReport(report: RunReport, opts: RenderOptions = {}): strin
   const reasons = renderReasons(report.hosts);
   const safeReasons = reasons === null ? null : terminalSafe(reasons);
   const sections = [header.join('\n'), hostTable(report, opts), ...(safeReasons ? [safeReasons] : []), batchTable(report, opts)];
+  const network = networkTable(report, opts);
+  if (network) sections.push(network);
   const breakers = breakerTable(report, opts);
   if (breakers) sections.push(breakers);
   const jumps = jumpTable(report, opts);

@@ -30,7 +30,9 @@ export async function credentialsFor(target: Connection, sources: CredentialSour
   const username = target.user;
 
   if (target.keyFile) {
-    const passphrase = target.passphraseEnv ? secretFromEnv(sources.env, target.passphraseEnv, 'passphrase_env', where) : undefined;
+    const passphrase = target.passphraseEnv
+      ? secretFromEnv(sources.env, target.passphraseEnv, 'passphrase_env', where)
+      : undefined;
     const cacheKey = `${target.keyFile}\0${target.passphraseEnv ?? ''}`;
     let parsed = sources.keyCache?.get(cacheKey);
     if (!parsed) {
@@ -71,7 +73,9 @@ export async function credentialsFor(target: Connection, sources: CredentialSour
 
   // password_env wins over a password written in the inventory (ansible_password), as the safer of the two.
   if (target.passwordEnv || target.password !== undefined) {
-    const password = target.passwordEnv ? secretFromEnv(sources.env, target.passwordEnv, 'password_env', where) : target.password!;
+    const password = target.passwordEnv
+      ? secretFromEnv(sources.env, target.passwordEnv, 'password_env', where)
+      : target.password!;
     methods.push({ type: 'password', username, password });
     methods.push({
       type: 'keyboard-interactive',
@@ -82,12 +86,19 @@ export async function credentialsFor(target: Connection, sources: CredentialSour
   }
 
   if (methods.length === 0) {
-    throw new TransportError('auth', `${where}: no credentials for ${username}: set key_file or password_env, or run an SSH agent (SSH_AUTH_SOCK)`);
+    throw new TransportError(
+      'auth',
+      `${where}: no credentials for ${username}: set key_file or password_env, or run an SSH agent (SSH_AUTH_SOCK)`,
+    );
   }
   return { methods, names };
 }
 
-async function readKey(keyFile: string, passphrase: string | undefined, passphraseEnv: string | undefined): Promise<ParsedKey> {
+async function readKey(
+  keyFile: string,
+  passphrase: string | undefined,
+  passphraseEnv: string | undefined,
+): Promise<ParsedKey> {
   let keyData: Buffer;
   try {
     keyData = await readFile(keyFile);

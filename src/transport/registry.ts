@@ -1,4 +1,5 @@
 import type { Connection } from '../inventory/connection.js';
+import type { PlatformCatalog } from '../network/platform.js';
 import { TransportError, type ConnectOptions, type JumpHostStats, type Session, type Transport } from './transport.js';
 
 /** What every transport is built from, once per run. */
@@ -7,6 +8,8 @@ export interface TransportSetup {
   env: NodeJS.ProcessEnv;
   /** A warning the user should see once (e.g. host-key checking is off). */
   warn?: (message: string) => void;
+  /** The platform profiles network_cli hosts are driven by (the shipped ones when not given). */
+  platforms?: () => PlatformCatalog;
 }
 
 export interface TransportEntry {
@@ -25,7 +28,27 @@ export const TRANSPORTS: Readonly<Record<string, TransportEntry>> = {
     summary: 'commands over SSH exec channels, files over SFTP',
     create: async (setup) => new (await import('./ssh.js')).SshTransport(setup),
   },
+  network_cli: {
+    summary: 'a network device driven through one CLI shell by its platform profile (ansible_network_os)',
+    create: networkCli,
+  },
+  // The same, by Ansible's fully qualified name.
+  'ansible.netcommon.network_cli': {
+    summary: 'network_cli by its Ansible name',
+    create: networkCli,
+  },
 };
+
+async function networkCli(setup: TransportSetup): Promise<Transport> {
+  const [{ SshTransport }, { NetworkCliTransport }, { loadPlatforms }] = await Promise.all([
+    import('./ssh.js'),
+    import('./network-cli/transport.js'),
+    import('../network/platform.js'),
+  ]);
+  let shipped: PlatformCatalog | undefined;
+  const platforms = setup.platforms ?? (() => (shipped ??= loadPlatforms().catalog));
+  return new NetworkCliTransport(new SshTransport(setup), platforms, setup.env);
+}
 
 export function isTransportName(name: string): boolean {
   return Object.hasOwn(TRANSPORTS, name);

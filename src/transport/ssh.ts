@@ -187,7 +187,9 @@ export class SshTransport implements Transport {
     if (target.hostKeyChecking === 'off') {
       if (!warnedHostKeyCheckingOff) {
         warnedHostKeyCheckingOff = true;
-        (opts.warn ?? this.warn)?.('host_key_checking is off: host keys are not verified, so an impostor device would be trusted');
+        (opts.warn ?? this.warn)?.(
+          'host_key_checking is off: host keys are not verified, so an impostor device would be trusted',
+        );
       }
     } else {
       entries = (await this.knownHosts(target.knownHosts, where)).candidates(keyHost, keyPort);
@@ -210,7 +212,13 @@ export class SshTransport implements Transport {
       const onAbort = (): void => fail(abortReason(opts.signal));
       // ssh2's readyTimeout starts only after DNS and does not cover authentication; this one covers it all.
       const timer = setTimeout(
-        () => fail(new TransportError('timeout', `${where}: no SSH session within ${opts.timeoutMs} ms (connect, handshake and authentication)`)),
+        () =>
+          fail(
+            new TransportError(
+              'timeout',
+              `${where}: no SSH session within ${opts.timeoutMs} ms (connect, handshake and authentication)`,
+            ),
+          ),
         Math.max(0, deadline - Date.now()),
       );
       opts.signal?.addEventListener('abort', onAbort, { once: true });
@@ -226,7 +234,10 @@ export class SshTransport implements Transport {
         fail(hostKeyFailure ?? classifyConnectError(err, target, credentials.names));
       });
       client.on('close', () => {
-        fail(hostKeyFailure ?? new TransportError('dropped', `${where}: connection closed before the SSH session was ready`));
+        fail(
+          hostKeyFailure ??
+            new TransportError('dropped', `${where}: connection closed before the SSH session was ready`),
+        );
       });
 
       const verifyHostKey = (key: Buffer, verify: (ok: boolean) => void): void => {
@@ -237,7 +248,10 @@ export class SshTransport implements Transport {
           case 'known':
             return verify(true);
           case 'revoked':
-            hostKeyFailure = new TransportError('host_key', `${where}: ${presented} is marked @revoked in ${target.knownHosts} (line ${verdict.line})`);
+            hostKeyFailure = new TransportError(
+              'host_key',
+              `${where}: ${presented} is marked @revoked in ${target.knownHosts} (line ${verdict.line})`,
+            );
             return verify(false);
           case 'mismatch':
             hostKeyFailure = new TransportError(
@@ -259,7 +273,10 @@ export class SshTransport implements Transport {
                 verify(true);
               },
               (err: NodeJS.ErrnoException) => {
-                hostKeyFailure = new TransportError('host_key', `${where}: cannot record the new host key in ${target.knownHosts} (${err.code ?? err.message})`);
+                hostKeyFailure = new TransportError(
+                  'host_key',
+                  `${where}: cannot record the new host key in ${target.knownHosts} (${err.code ?? err.message})`,
+                );
                 verify(false);
               },
             );
@@ -305,13 +322,20 @@ export class SshTransport implements Transport {
       return await index;
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
-      throw new TransportError('host_key', `${where}: cannot read known_hosts file ${path} (${code ?? (err as Error).message})`);
+      throw new TransportError(
+        'host_key',
+        `${where}: cannot read known_hosts file ${path} (${code ?? (err as Error).message})`,
+      );
     }
   }
 }
 
 /** Maps what ssh2 and the socket report before the session is ready to the reasons the engine acts on. */
-export function classifyConnectError(err: Error & { level?: string; code?: string }, target: Connection, tried: string[]): TransportError {
+export function classifyConnectError(
+  err: Error & { level?: string; code?: string },
+  target: Connection,
+  tried: string[],
+): TransportError {
   const where = `${target.host}:${target.port}`;
   switch (err.code) {
     case 'ECONNREFUSED':

@@ -104,7 +104,9 @@ describe('the device rolls back what was not confirmed', () => {
     const { connect, net } = await device('ios', { faults: ['r001:cut:2'], minuteMs: 100 });
     const before = net.running();
     const s = await connect();
-    const err = await push(s, { lines: ['logging host 192.0.2.21', 'logging host 192.0.2.22', 'logging host 192.0.2.23'] }).catch((e: unknown) => e);
+    const err = await push(s, {
+      lines: ['logging host 192.0.2.21', 'logging host 192.0.2.22', 'logging host 192.0.2.23'],
+    }).catch((e: unknown) => e);
     expect((err as Error).message).toMatch(/closed|dropped|reset/);
     expect(net.running()).toContain('logging host 192.0.2.21');
     await until(() => !net.pending(), 'the revert timer');

@@ -53,10 +53,23 @@ describe('runbook apply', () => {
   });
 
   it('a second run finds the templates in place: ok, nothing uploaded', async () => {
-    const r = await runCli(['apply', SITE, '-i', lab.inventoryPath, '--limit', 'r001:r002', '--json', '--run-dir', out]);
+    const r = await runCli([
+      'apply',
+      SITE,
+      '-i',
+      lab.inventoryPath,
+      '--limit',
+      'r001:r002',
+      '--json',
+      '--run-dir',
+      out,
+    ]);
     expect(r.code).toBe(0);
     const report = JSON.parse(r.stdout) as RunReport;
-    expect(report.hosts.map((h) => [h.name, h.status])).toEqual([['r001', 'ok'], ['r002', 'ok']]);
+    expect(report.hosts.map((h) => [h.name, h.status])).toEqual([
+      ['r001', 'ok'],
+      ['r002', 'ok'],
+    ]);
   });
 
   it('an invalid playbook prints located diagnostics and exits 4 without connecting', async () => {

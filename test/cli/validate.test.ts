@@ -43,7 +43,10 @@ describe('runbook validate', () => {
   });
 
   it('prints JSON with a validity flag', async () => {
-    const bad = JSON.parse((await run('--format', 'json', BAD_PATTERN)).stdout) as { valid: boolean; diagnostics: { line: number }[] };
+    const bad = JSON.parse((await run('--format', 'json', BAD_PATTERN)).stdout) as {
+      valid: boolean;
+      diagnostics: { line: number }[];
+    };
     expect(bad.valid).toBe(false);
     expect(bad.diagnostics).toHaveLength(1);
     expect(bad.diagnostics[0]!.line).toBe(2);
@@ -51,7 +54,11 @@ describe('runbook validate', () => {
   });
 
   it('uses -i for every play', async () => {
-    const r = await run('-i', 'test/fixtures/valid/fleet/inventory.yml', 'test/fixtures/invalid/plan-no-inventory/site.yml');
+    const r = await run(
+      '-i',
+      'test/fixtures/valid/fleet/inventory.yml',
+      'test/fixtures/invalid/plan-no-inventory/site.yml',
+    );
     expect(r.code).toBe(0);
   });
 

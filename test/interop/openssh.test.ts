@@ -44,8 +44,11 @@ async function knownHostsFile(name: string, text: string): Promise<string> {
   return path;
 }
 
-
-async function withSession<T>(conn: Connection, body: (session: Session) => Promise<T>, t: SshTransport = transport): Promise<T> {
+async function withSession<T>(
+  conn: Connection,
+  body: (session: Session) => Promise<T>,
+  t: SshTransport = transport,
+): Promise<T> {
   const session = await t.connect(conn, { timeoutMs: 10_000 });
   try {
     return await body(session);
@@ -63,11 +66,16 @@ describe('authentication', () => {
   });
 
   it('logs in with the password from password_env, and classifies a wrong one as auth', async () => {
-    const withPassword = new SshTransport({ agentSocket: '', env: { DEVICE_PW: SSHD_TEST_PASSWORD, BAD_PW: 'not-it' } });
+    const withPassword = new SshTransport({
+      agentSocket: '',
+      env: { DEVICE_PW: SSHD_TEST_PASSWORD, BAD_PW: 'not-it' },
+    });
     const conn = target({ keyFile: undefined, passwordEnv: 'DEVICE_PW' });
     expect((await withSession(conn, (s) => s.exec('echo in'), withPassword)).stdout).toBe('in\n');
 
-    const err = await failure(withPassword.connect(target({ keyFile: undefined, passwordEnv: 'BAD_PW' }), { timeoutMs: 10_000 }));
+    const err = await failure(
+      withPassword.connect(target({ keyFile: undefined, passwordEnv: 'BAD_PW' }), { timeoutMs: 10_000 }),
+    );
     expect(err.reason).toBe('auth');
     expect(err.message).toContain(`authentication failed for ${sshd.user}`);
     expect(err.message).not.toContain('not-it');
@@ -139,7 +147,10 @@ describe('host key checking', () => {
 
   it('refuses a mismatched key with reason host_key, naming host, file and the presented fingerprint', async () => {
     const impostor = await keygen(join(sshd.dir, 'impostor_key'));
-    const file = await knownHostsFile('kh-mismatch', `[127.0.0.1]:${sshd.port} ${impostor.split(' ').slice(0, 2).join(' ')}\n`);
+    const file = await knownHostsFile(
+      'kh-mismatch',
+      `[127.0.0.1]:${sshd.port} ${impostor.split(' ').slice(0, 2).join(' ')}\n`,
+    );
     const err = await failure(transport.connect(target({ knownHosts: file }), { timeoutMs: 10_000 }));
     expect(err.reason).toBe('host_key');
     expect(err.message).toContain(`127.0.0.1:${sshd.port}`);
@@ -149,15 +160,27 @@ describe('host key checking', () => {
 
   it('refuses an unknown host when strict, and when a negated pattern excludes it', async () => {
     const empty = await knownHostsFile('kh-empty', '');
-    expect((await failure(transport.connect(target({ knownHosts: empty }), { timeoutMs: 10_000 }))).reason).toBe('host_key');
+    expect((await failure(transport.connect(target({ knownHosts: empty }), { timeoutMs: 10_000 }))).reason).toBe(
+      'host_key',
+    );
     const missing = join(sshd.dir, 'no-such-known-hosts');
-    expect((await failure(transport.connect(target({ knownHosts: missing }), { timeoutMs: 10_000 }))).reason).toBe('host_key');
-    const negated = await knownHostsFile('kh-negated', `[127.0.0.*]:*,![127.0.0.1]:${sshd.port} ${sshd.hostPublicKey}\n`);
-    expect((await failure(transport.connect(target({ knownHosts: negated }), { timeoutMs: 10_000 }))).reason).toBe('host_key');
+    expect((await failure(transport.connect(target({ knownHosts: missing }), { timeoutMs: 10_000 }))).reason).toBe(
+      'host_key',
+    );
+    const negated = await knownHostsFile(
+      'kh-negated',
+      `[127.0.0.*]:*,![127.0.0.1]:${sshd.port} ${sshd.hostPublicKey}\n`,
+    );
+    expect((await failure(transport.connect(target({ knownHosts: negated }), { timeoutMs: 10_000 }))).reason).toBe(
+      'host_key',
+    );
   });
 
   it('refuses a key marked @revoked', async () => {
-    const file = await knownHostsFile('kh-revoked', `[127.0.0.1]:${sshd.port} ${sshd.hostPublicKey}\n@revoked * ${sshd.hostPublicKey}\n`);
+    const file = await knownHostsFile(
+      'kh-revoked',
+      `[127.0.0.1]:${sshd.port} ${sshd.hostPublicKey}\n@revoked * ${sshd.hostPublicKey}\n`,
+    );
     const err = await failure(transport.connect(target({ knownHosts: file }), { timeoutMs: 10_000 }));
     expect(err.reason).toBe('host_key');
     expect(err.message).toContain('@revoked');
@@ -177,7 +200,9 @@ describe('host key checking', () => {
     const impostor = await keygen(join(sshd.dir, 'impostor_key2'));
     const text = `[127.0.0.1]:${sshd.port} ${impostor.split(' ').slice(0, 2).join(' ')}\n`;
     const file = await knownHostsFile('kh-accept-new-mismatch', text);
-    const err = await failure(transport.connect(target({ knownHosts: file, hostKeyChecking: 'accept-new' }), { timeoutMs: 10_000 }));
+    const err = await failure(
+      transport.connect(target({ knownHosts: file, hostKeyChecking: 'accept-new' }), { timeoutMs: 10_000 }),
+    );
     expect(err.reason).toBe('host_key');
     expect(await readFile(file, 'utf8')).toBe(text);
   });
@@ -190,7 +215,9 @@ describe('host key checking', () => {
       expect((await withSession(conn, (s) => s.exec('echo rsa'))).stdout).toBe('rsa\n');
       // Recording the other key type under the wrong host still fails: the check is real, not skipped.
       const wrong = await knownHostsFile('kh-rsa-wrong', `[127.0.0.1]:${multi.port} ${sshd.hostPublicKey}\n`);
-      expect((await failure(transport.connect({ ...conn, knownHosts: wrong }, { timeoutMs: 10_000 }))).reason).toBe('host_key');
+      expect((await failure(transport.connect({ ...conn, knownHosts: wrong }, { timeoutMs: 10_000 }))).reason).toBe(
+        'host_key',
+      );
     } finally {
       await multi.stop();
     }
@@ -200,7 +227,10 @@ describe('host key checking', () => {
     const warnings: string[] = [];
     const t = new SshTransport({ agentSocket: '', env: {}, warn: (m) => warnings.push(m) });
     const impostor = await keygen(join(sshd.dir, 'impostor_key3'));
-    const file = await knownHostsFile('kh-off', `[127.0.0.1]:${sshd.port} ${impostor.split(' ').slice(0, 2).join(' ')}\n`);
+    const file = await knownHostsFile(
+      'kh-off',
+      `[127.0.0.1]:${sshd.port} ${impostor.split(' ').slice(0, 2).join(' ')}\n`,
+    );
     await withSession(target({ knownHosts: file, hostKeyChecking: 'off' }), (s) => s.exec('true'), t);
     await withSession(target({ knownHosts: file, hostKeyChecking: 'off' }), (s) => s.exec('true'), t);
     expect(warnings).toHaveLength(1);
@@ -223,7 +253,8 @@ describe('commands', () => {
   it('reuses one connection for many commands and runs them one at a time', async () => {
     const log = join(sshd.workDir, 'serial.log');
     // Each command's parent is the sshd process serving its connection: one parent means one connection.
-    const script = (n: number): string => `echo start ${n} >> ${log}; sleep 0.1; echo end ${n} >> ${log}; echo ${n} $PPID`;
+    const script = (n: number): string =>
+      `echo start ${n} >> ${log}; sleep 0.1; echo end ${n} >> ${log}; echo ${n} $PPID`;
     const results = await withSession(target(), (s) => Promise.all([1, 2, 3, 4, 5].map((n) => s.exec(script(n)))));
     const lines = results.map((r) => r.stdout.trim().split(' '));
     expect(lines.map(([n]) => n)).toEqual(['1', '2', '3', '4', '5']);
@@ -315,7 +346,7 @@ describe('files over SFTP', () => {
     });
   });
 
-  it('reads a file\'s mode and size, and changes its mode without touching its content', async () => {
+  it("reads a file's mode and size, and changes its mode without touching its content", async () => {
     const path = join(sshd.workDir, 'modes.conf');
     await withSession(target(), async (s) => {
       expect(await s.stat(path)).toBeNull();
@@ -329,7 +360,9 @@ describe('files over SFTP', () => {
         (e: unknown) => e,
       );
       expect(missing).toBeInstanceOf(RemoteFileError);
-      expect((missing as Error).message).toBe(`127.0.0.1:${sshd.port}: cannot chmod ${join(sshd.workDir, 'absent.conf')}: no such file or directory`);
+      expect((missing as Error).message).toBe(
+        `127.0.0.1:${sshd.port}: cannot chmod ${join(sshd.workDir, 'absent.conf')}: no such file or directory`,
+      );
       await expect(s.chmod(path, 'rw-r--r--')).rejects.toBeInstanceOf(RemoteFileError);
       // The session is still usable after file errors.
       expect((await s.exec('echo fine')).stdout).toBe('fine\n');
@@ -353,7 +386,9 @@ describe('files over SFTP', () => {
         (e: unknown) => e,
       );
       expect(err).toBeInstanceOf(RemoteFileError);
-      expect((err as Error).message).toBe(`127.0.0.1:${sshd.port}: cannot write /root/forbidden.conf: permission denied`);
+      expect((err as Error).message).toBe(
+        `127.0.0.1:${sshd.port}: cannot write /root/forbidden.conf: permission denied`,
+      );
       expect((await s.exec('echo fine')).stdout).toBe('fine\n');
     });
   });
@@ -398,7 +433,10 @@ describe('unreachable hosts', () => {
 
     it('gives up when the connect is aborted', async () => {
       const controller = new AbortController();
-      const connecting = transport.connect(target({ port: silentPort() }), { timeoutMs: 30_000, signal: controller.signal });
+      const connecting = transport.connect(target({ port: silentPort() }), {
+        timeoutMs: 30_000,
+        signal: controller.signal,
+      });
       setTimeout(() => controller.abort(new Error('run interrupted')), 100);
       await expect(connecting).rejects.toThrow('run interrupted');
     });
@@ -409,7 +447,9 @@ describe('unreachable hosts', () => {
  * A TCP relay to sshd that can start swallowing every byte in both directions while keeping both
  * connections open: the network black hole behind a device that died without a word.
  */
-async function startBlackHoleRelay(upstreamPort: number): Promise<{ port: number; swallow(): void; stop(): Promise<void> }> {
+async function startBlackHoleRelay(
+  upstreamPort: number,
+): Promise<{ port: number; swallow(): void; stop(): Promise<void> }> {
   let swallowing = false;
   const sockets = new Set<Socket>();
   const track = (socket: Socket): void => {
@@ -468,4 +508,3 @@ describe('a peer that stops answering mid-command', () => {
     }
   });
 });
-

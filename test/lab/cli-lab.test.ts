@@ -41,14 +41,30 @@ describe('runbook lab', () => {
   it('serves the devices it wrote into the inventory, then stops on SIGTERM with exit 0', async () => {
     const dir = tempDir();
     const inv = join(dir, 'out', 'lab.yml');
-    const child = startCli(['lab', '--hosts', '3', '--sites', '2', '--latency', '5ms', '--fault', 'r003:fail', '--dir', dir, '--inventory-out', inv]);
+    const child = startCli([
+      'lab',
+      '--hosts',
+      '3',
+      '--sites',
+      '2',
+      '--latency',
+      '5ms',
+      '--fault',
+      'r003:fail',
+      '--dir',
+      dir,
+      '--inventory-out',
+      inv,
+    ]);
     children.push(child);
     const banner = await waitForLine(child, 'ready');
     expect(banner).toContain(`inventory    ${inv}`);
     expect(banner).toMatch(/runbook apply \S+ -i /);
     expect(banner).toMatch(/ssh -i \S+id_ed25519 -p \d+ -o UserKnownHostsFile=\S+known_hosts/);
 
-    const doc = parse(readFileSync(inv, 'utf8')) as { all: { vars: { key_file: string }; children: Record<string, { hosts: Record<string, { port: number }> }> } };
+    const doc = parse(readFileSync(inv, 'utf8')) as {
+      all: { vars: { key_file: string }; children: Record<string, { hosts: Record<string, { port: number }> }> };
+    };
     const port = doc.all.children.site1?.hosts.r003?.port ?? 0;
     const key = readFileSync(doc.all.vars.key_file);
     const outcome = await new Promise<{ rc: number | null; stderr: string }>((resolve, reject) => {
@@ -80,7 +96,18 @@ describe('runbook lab', () => {
   it('--jump-per-site: each site behind its jump host, which OpenSSH itself can go through (ssh -W)', async () => {
     const dir = tempDir();
     const inv = join(dir, 'lab.yml');
-    const child = startCli(['lab', '--hosts', '4', '--sites', '2', '--jump-per-site', '--dir', dir, '--inventory-out', inv]);
+    const child = startCli([
+      'lab',
+      '--hosts',
+      '4',
+      '--sites',
+      '2',
+      '--jump-per-site',
+      '--dir',
+      dir,
+      '--inventory-out',
+      inv,
+    ]);
     children.push(child);
     const banner = await waitForLine(child, 'ready');
     expect(banner).toMatch(/jump hosts {3}jump-site1 \(127\.0\.0\.1:\d+\), jump-site2 \(127\.0\.0\.1:\d+\)/);
@@ -109,7 +136,9 @@ describe('runbook lab', () => {
   it('answers a bad fault spec with one line and exit 5', async () => {
     const r = await runCli(['lab', '--fault', 'r001:melt']);
     expect(r.code).toBe(5);
-    expect(r.stderr.split('\n')[0]).toBe('runbook lab: --fault: bad fault "r001:melt": unknown kind "melt" (kinds: hang, refuse, auth, slow, fail, drop, stall, flaky, slowcmd, deny, cut, banner, more)');
+    expect(r.stderr.split('\n')[0]).toBe(
+      'runbook lab: --fault: bad fault "r001:melt": unknown kind "melt" (kinds: hang, refuse, auth, slow, fail, drop, stall, flaky, slowcmd, deny, cut, banner, more)',
+    );
     expect(r.stderr).not.toMatch(/\n\s+at /);
   });
 
@@ -124,6 +153,7 @@ describe('runbook lab', () => {
   it('prints its options for --help', async () => {
     const r = await runCli(['lab', '--help']);
     expect(r.code).toBe(0);
-    for (const flag of ['--hosts', '--sites', '--fault', '--latency', '--inventory-out', '--seed']) expect(r.stdout).toContain(flag);
+    for (const flag of ['--hosts', '--sites', '--fault', '--latency', '--inventory-out', '--seed'])
+      expect(r.stdout).toContain(flag);
   });
 });

@@ -147,7 +147,9 @@ describe('EOS personality', () => {
     const { term } = await login('eos');
     await enable(term);
     await term.run('configure session x', /\(config-s-x\)#$/);
-    expect(await term.run('ntp sevrer 1.2.3.4', /\(config-s-x\)#$/)).toContain("% Invalid input (at token 1: 'sevrer')");
+    expect(await term.run('ntp sevrer 1.2.3.4', /\(config-s-x\)#$/)).toContain(
+      "% Invalid input (at token 1: 'sevrer')",
+    );
   });
 });
 
@@ -175,7 +177,12 @@ describe('Junos personality', () => {
     await term.run('configure', /# $/);
     const out = await term.run('set system ntpp server 1.2.3.4', /# $/);
     expect(out).toContain('syntax error.');
-    expect(out.split('\n').find((l) => l.trim() === '^')!.indexOf('^')).toBe('netops@r001# set system '.length);
+    expect(
+      out
+        .split('\n')
+        .find((l) => l.trim() === '^')!
+        .indexOf('^'),
+    ).toBe('netops@r001# set system '.length);
     await term.run('set system host-name edge9', /# $/);
     expect(await term.run('rollback 0', /# $/)).toContain('load complete');
     expect(await term.run('show | compare', /# $/)).not.toContain('edge9');

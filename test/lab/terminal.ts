@@ -22,7 +22,9 @@ export class Terminal {
 
   static open(client: Client): Promise<Terminal> {
     return new Promise((resolve, reject) => {
-      client.shell({ term: 'vt100', cols: 200, rows: 24 }, (err, stream) => (err ? reject(err) : resolve(new Terminal(stream))));
+      client.shell({ term: 'vt100', cols: 200, rows: 24 }, (err, stream) =>
+        err ? reject(err) : resolve(new Terminal(stream)),
+      );
     });
   }
 

@@ -1,8 +1,20 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { linesToPush, normalise, parseConfig, stillMissing, type ConfigSyntax, type Match, type Replace } from '../../src/network/config-diff.js';
+import {
+  linesToPush,
+  normalise,
+  parseConfig,
+  stillMissing,
+  type ConfigSyntax,
+  type Match,
+  type Replace,
+} from '../../src/network/config-diff.js';
 
-const IOS: ConfigSyntax = { syntax: 'indent', comments: ['!'], ignoreLines: [/^end$/, /^Building configuration/, /^Current configuration/] };
+const IOS: ConfigSyntax = {
+  syntax: 'indent',
+  comments: ['!'],
+  ignoreLines: [/^end$/, /^Building configuration/, /^Current configuration/],
+};
 const JUNOS: ConfigSyntax = { syntax: 'set', comments: ['#'], ignoreLines: [] };
 
 interface Case {
@@ -11,13 +23,16 @@ interface Case {
   ansible: string[];
 }
 // Recorded from Ansible's own NetworkConfig by scripts/ansible-diff-cases.py.
-const cases = JSON.parse(readFileSync(new URL('../fixtures/network/ansible-diff-cases.json', import.meta.url), 'utf8')) as Case[];
+const cases = JSON.parse(
+  readFileSync(new URL('../fixtures/network/ansible-diff-cases.json', import.meta.url), 'utf8'),
+) as Case[];
 
 describe("Ansible's match and replace, on the cases recorded from Ansible", () => {
   it.each(cases)('$name', ({ input, ansible }) => {
-    const intent = input.src !== null
-      ? { text: input.src, match: input.match, replace: input.replace }
-      : { lines: input.lines, parents: input.parents, match: input.match, replace: input.replace };
+    const intent =
+      input.src !== null
+        ? { text: input.src, match: input.match, replace: input.replace }
+        : { lines: input.lines, parents: input.parents, match: input.match, replace: input.replace };
     expect(linesToPush(intent, input.running, { ...IOS, ignoreLines: [] })).toEqual(ansible);
   });
 });
@@ -47,8 +62,13 @@ describe('lines the device rewrites are not reported changed', () => {
   });
 
   it('no shutdown holds when the interface shows no shutdown, and is pushed when it does', () => {
-    expect(linesToPush({ lines: ['no shutdown'], parents: ['interface GigabitEthernet0/0'] }, RUNNING, IOS)).toEqual([]);
-    expect(linesToPush({ lines: ['no shutdown'], parents: ['interface GigabitEthernet0/1'] }, RUNNING, IOS)).toEqual(['interface GigabitEthernet0/1', 'no shutdown']);
+    expect(linesToPush({ lines: ['no shutdown'], parents: ['interface GigabitEthernet0/0'] }, RUNNING, IOS)).toEqual(
+      [],
+    );
+    expect(linesToPush({ lines: ['no shutdown'], parents: ['interface GigabitEthernet0/1'] }, RUNNING, IOS)).toEqual([
+      'interface GigabitEthernet0/1',
+      'no shutdown',
+    ]);
   });
 
   it('a top-level negation holds when the line is absent', () => {
@@ -83,11 +103,20 @@ describe('lines the device rewrites are not reported changed', () => {
 });
 
 describe('Junos set lines', () => {
-  const running = 'set version 21.4R3.15\nset system host-name r1\nset system ntp server 192.0.2.1\nset interfaces ge-0/0/0 description "uplink"\n';
+  const running =
+    'set version 21.4R3.15\nset system host-name r1\nset system ntp server 192.0.2.1\nset interfaces ge-0/0/0 description "uplink"\n';
 
   it('pushes only set lines the device lacks, quotes or not', () => {
-    expect(linesToPush({ lines: ['set system ntp server 192.0.2.1', 'set interfaces ge-0/0/0 description uplink'] }, running, JUNOS)).toEqual([]);
-    expect(linesToPush({ lines: ['set system ntp server 192.0.2.2'] }, running, JUNOS)).toEqual(['set system ntp server 192.0.2.2']);
+    expect(
+      linesToPush(
+        { lines: ['set system ntp server 192.0.2.1', 'set interfaces ge-0/0/0 description uplink'] },
+        running,
+        JUNOS,
+      ),
+    ).toEqual([]);
+    expect(linesToPush({ lines: ['set system ntp server 192.0.2.2'] }, running, JUNOS)).toEqual([
+      'set system ntp server 192.0.2.2',
+    ]);
   });
 
   it('a delete holds once nothing is set under it', () => {
@@ -96,6 +125,8 @@ describe('Junos set lines', () => {
   });
 
   it('stillMissing names intended lines absent after a push', () => {
-    expect(stillMissing({ lines: ['set system ntp server 192.0.2.1', 'set system ntp server 192.0.2.5'] }, running, JUNOS)).toEqual(['set system ntp server 192.0.2.5']);
+    expect(
+      stillMissing({ lines: ['set system ntp server 192.0.2.1', 'set system ntp server 192.0.2.5'] }, running, JUNOS),
+    ).toEqual(['set system ntp server 192.0.2.5']);
   });
 });

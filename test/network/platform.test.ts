@@ -72,7 +72,7 @@ describe('shipped platform profiles', () => {
     expect(rejection(ios, out)).toBe("% Invalid input detected at '^' marker.");
     expect(rejection(ios, 'ntp server 1.1.1.1\n')).toBeUndefined();
     const junos = shipped('junos');
-    expect(rejection(junos, "set system foo\n                  ^\nsyntax error.\n")).toBe('syntax error.');
+    expect(rejection(junos, 'set system foo\n                  ^\nsyntax error.\n')).toBe('syntax error.');
     expect(lastLine('a\r\nb\nrouter#')).toBe('router#');
   });
 
@@ -106,7 +106,9 @@ describe('loading a profile like a playbook', () => {
 
   it('reports a mode that has no prompt', () => {
     const r = loadPlatformText(MINIMAL.replace('default_mode: exec', 'default_mode: privileged'), 'acme.yml');
-    expect(r.diagnostics.map(formatDiagnostic)).toEqual(['acme.yml:4:15: no prompt is defined for mode "privileged" (modes with prompts: exec)']);
+    expect(r.diagnostics.map(formatDiagnostic)).toEqual([
+      'acme.yml:4:15: no prompt is defined for mode "privileged" (modes with prompts: exec)',
+    ]);
   });
 
   it('refuses a safety net without the commands that arm it', () => {
@@ -144,7 +146,9 @@ describe('user platforms', () => {
     writeFileSync(join(play, 'platforms', 'acme.yml'), MINIMAL);
     symlinkSync(join(root, 'elsewhere'), join(play, 'escape'));
     const loc = { file: 'site.yml', line: 3, col: 12 };
-    expect(loadPlatforms({ playbookDir: play, playbookPlatforms: 'platforms', playbookLoc: loc }).catalog.resolve('acme')).toBeDefined();
+    expect(
+      loadPlatforms({ playbookDir: play, playbookPlatforms: 'platforms', playbookLoc: loc }).catalog.resolve('acme'),
+    ).toBeDefined();
     for (const bad of ['../elsewhere', 'escape', '/etc']) {
       const { diagnostics } = loadPlatforms({ playbookDir: play, playbookPlatforms: bad, playbookLoc: loc });
       expect(diagnostics.map(formatDiagnostic)[0]).toMatch(/^site\.yml:3:12: platforms: /);

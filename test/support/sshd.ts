@@ -98,8 +98,21 @@ export async function freePort(): Promise<number> {
   return address.port;
 }
 
-export async function keygen(path: string, opts: { type?: string; passphrase?: string; comment?: string } = {}): Promise<string> {
-  await run('ssh-keygen', ['-q', '-t', opts.type ?? 'ed25519', '-N', opts.passphrase ?? '', '-C', opts.comment ?? 'runbook-test', '-f', path]);
+export async function keygen(
+  path: string,
+  opts: { type?: string; passphrase?: string; comment?: string } = {},
+): Promise<string> {
+  await run('ssh-keygen', [
+    '-q',
+    '-t',
+    opts.type ?? 'ed25519',
+    '-N',
+    opts.passphrase ?? '',
+    '-C',
+    opts.comment ?? 'runbook-test',
+    '-f',
+    path,
+  ]);
   return (await readFile(`${path}.pub`, 'utf8')).trim();
 }
 

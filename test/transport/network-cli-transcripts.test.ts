@@ -10,7 +10,8 @@ import type { ShellStream } from '../../src/transport/transport.js';
  * functional tests (test/fixtures/network/scrapli), replayed in uneven pieces as a network delivers them.
  */
 
-const fixture = <T>(name: string): T => JSON.parse(readFileSync(new URL(`../fixtures/network/scrapli/${name}`, import.meta.url), 'utf8')) as T;
+const fixture = <T>(name: string): T =>
+  JSON.parse(readFileSync(new URL(`../fixtures/network/scrapli/${name}`, import.meta.url), 'utf8')) as T;
 const prompts = fixture<Array<{ platform: string; mode: string; prompt: string }>>('prompts.json');
 const running = fixture<Record<string, { output: string; with_prompt: string }>>('show-running.json');
 const ansi = fixture<Array<{ raw: string; clean: string }>>('ansi.json');
@@ -18,7 +19,10 @@ const { catalog } = loadPlatforms();
 const profile = (name: string): PlatformProfile => catalog.resolve(name)!;
 
 /** A device that answers each line with a recorded reply, cut into pieces of 1 to 97 characters. */
-function replay(answer: (line: string) => string, opts: { afterPrompt?: string } = {}): ShellStream & { sent: string[] } {
+function replay(
+  answer: (line: string) => string,
+  opts: { afterPrompt?: string } = {},
+): ShellStream & { sent: string[] } {
   let onData: (t: string) => void = () => {};
   const sent: string[] = [];
   let seed = 7;
@@ -58,18 +62,27 @@ describe('recorded prompts', () => {
 });
 
 describe('recorded show running-config', () => {
-  it.each(Object.keys(running))('%s: the full output comes back, ends at the real prompt, and no line reads as an error', async (platform) => {
-    const rec = running[platform]!;
-    const p = profile(platform);
-    const prompt = rec.with_prompt.split('\n').pop()!;
-    const command = platform === 'junos' ? 'show configuration' : 'show run';
-    const stream = replay((line) => `${line}\r\n${rec.with_prompt.replace(/\n/g, '\r\n')}`);
-    const channel = new CliChannel(stream, p, 'device');
-    const reply = await channel.send(command);
-    expect(reply.prompt).toBe(prompt);
-    expect(reply.output).toBe(rec.output.replace(/\s+$/, '').split('\n').map((l) => l.replace(/\s+$/, '')).join('\n'));
-    expect(rejection(p, reply.output)).toBeUndefined();
-  });
+  it.each(Object.keys(running))(
+    '%s: the full output comes back, ends at the real prompt, and no line reads as an error',
+    async (platform) => {
+      const rec = running[platform]!;
+      const p = profile(platform);
+      const prompt = rec.with_prompt.split('\n').pop()!;
+      const command = platform === 'junos' ? 'show configuration' : 'show run';
+      const stream = replay((line) => `${line}\r\n${rec.with_prompt.replace(/\n/g, '\r\n')}`);
+      const channel = new CliChannel(stream, p, 'device');
+      const reply = await channel.send(command);
+      expect(reply.prompt).toBe(prompt);
+      expect(reply.output).toBe(
+        rec.output
+          .replace(/\s+$/, '')
+          .split('\n')
+          .map((l) => l.replace(/\s+$/, ''))
+          .join('\n'),
+      );
+      expect(rejection(p, reply.output)).toBeUndefined();
+    },
+  );
 });
 
 describe('ANSI escapes', () => {
@@ -115,7 +128,9 @@ describe('prompt detection', () => {
   });
 
   it('answers an interactive question from the profile', async () => {
-    const stream = replay((line) => (line === '' ? '\r\n[OK]\r\nr1#' : `${line}\r\nDestination filename [startup-config]? `));
+    const stream = replay((line) =>
+      line === '' ? '\r\n[OK]\r\nr1#' : `${line}\r\nDestination filename [startup-config]? `,
+    );
     const reply = await new CliChannel(stream, profile('ios'), 'r1').send('copy running-config startup-config');
     expect(reply.output).toContain('[OK]');
     expect(stream.sent).toEqual(['copy running-config startup-config\r', '\r']);

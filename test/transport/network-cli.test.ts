@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Lab, LabPlatform } from '../../src/lab/lab.js';
-import type { NetworkConnection } from '../../src/network/connection.js';
+import type { NetworkConnection } from '../../src/inventory/network.js';
 import { loadPlatforms } from '../../src/network/platform.js';
 import { CliError } from '../../src/transport/network-cli/channel.js';
 import type { NetworkCliSession } from '../../src/transport/network-cli/session.js';
@@ -28,7 +28,10 @@ function target(lab: Lab, host: string, network: Partial<NetworkConnection> = {}
   };
 }
 
-async function open(platform: LabPlatform, opts: { faults?: string[]; network?: Partial<NetworkConnection>; env?: NodeJS.ProcessEnv } = {}) {
+async function open(
+  platform: LabPlatform,
+  opts: { faults?: string[]; network?: Partial<NetworkConnection>; env?: NodeJS.ProcessEnv } = {},
+) {
   const lab = await startLab({ hosts: 1, platform, ...(opts.faults ? { faults: opts.faults } : {}) });
   const transport = new NetworkCliTransport(new SshTransport({ env: opts.env ?? ENV }), () => catalog, opts.env ?? ENV);
   return { lab, transport, connect: () => transport.connect(target(lab, 'r001', opts.network), { timeoutMs: 10_000 }) };

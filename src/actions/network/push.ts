@@ -22,7 +22,10 @@ import type { NetworkCliSession } from '../../transport/network-cli/session.js';
 export type ConfirmState = 'none' | 'pending' | 'confirmed' | 'rolled_back';
 
 export interface PushRequest extends Intent {
-  /** Minutes the change may stay unconfirmed before the device rolls it back; when set, confirming is left to a later task. */
+  /**
+   * Minutes the change may stay unconfirmed before the device rolls it back; when set, confirming is left to a
+   * later task.
+   */
   confirm?: number;
   saveWhen?: 'always' | 'never' | 'modified' | 'changed';
   backup?: boolean;
@@ -53,8 +56,14 @@ export function syntaxOf(profile: PlatformProfile): ConfigSyntax {
 /** Fills `{minutes}`, `{seconds}`, `{hms}` and `{session}` in a profile's command. */
 export function fill(line: string, v: { minutes: number; session: string }): string {
   const seconds = Math.round(v.minutes * 60);
-  const hms = [Math.floor(seconds / 3600), Math.floor((seconds % 3600) / 60), seconds % 60].map((n) => String(n).padStart(2, '0')).join(':');
-  return line.replace(/\{minutes\}/g, String(Math.max(1, Math.ceil(v.minutes)))).replace(/\{seconds\}/g, String(seconds)).replace(/\{hms\}/g, hms).replace(/\{session\}/g, v.session);
+  const hms = [Math.floor(seconds / 3600), Math.floor((seconds % 3600) / 60), seconds % 60]
+    .map((n) => String(n).padStart(2, '0'))
+    .join(':');
+  return line
+    .replace(/\{minutes\}/g, String(Math.max(1, Math.ceil(v.minutes))))
+    .replace(/\{seconds\}/g, String(seconds))
+    .replace(/\{hms\}/g, hms)
+    .replace(/\{session\}/g, v.session);
 }
 
 /** What a host remembers between a push and its confirmation. */
@@ -65,17 +74,17 @@ export interface PendingChange {
 
 const pendingChanges = new WeakMap<NetworkCliSession, PendingChange>();
 
-export function pendingOn(session: NetworkCliSession): PendingChange | undefined {
-  return pendingChanges.get(session);
-}
-
 export async function runningConfig(session: NetworkCliSession): Promise<string> {
   const r = await session.exec(session.profile.config.running);
   if (r.rc !== 0) throw new Error(`${session.profile.config.running}: ${r.stderr}`);
   return r.stdout;
 }
 
-export async function pushConfig(session: NetworkCliSession, req: PushRequest, opts: { check: boolean }): Promise<PushResult> {
+export async function pushConfig(
+  session: NetworkCliSession,
+  req: PushRequest,
+  opts: { check: boolean },
+): Promise<PushResult> {
   const profile = session.profile;
   const cfg = profile.config;
   const syntax = syntaxOf(profile);
@@ -93,16 +102,20 @@ export async function pushConfig(session: NetworkCliSession, req: PushRequest, o
     if (cfg.safetyNetCheck.missing.test(`${probe.stdout}\n${probe.stderr}`)) armed = false;
   }
   if (!armed) {
+    const why =
+      cfg.safetyNet === 'none' ? 'the platform has none' : `"${cfg.safetyNetCheck?.command}" says it is not set up`;
     if (req.confirm !== undefined) {
       return {
         status: 'failed',
         confirm: 'none',
         ...base,
         lines: [],
-        error: `${profile.name}: no rollback timer is available on this device (${cfg.safetyNet === 'none' ? 'the platform has none' : `"${cfg.safetyNetCheck?.command}" says it is not set up`}), so confirm cannot be honoured; nothing was changed`,
+        error:
+          `${profile.name}: no rollback timer is available on this device (${why}), ` +
+          'so confirm cannot be honoured; nothing was changed',
       };
     }
-    warnings.push(`pushed without a safety net: ${profile.name} ${cfg.safetyNet === 'none' ? 'has no rollback timer' : 'has its rollback timer disabled'}, so a rejected line cannot be reverted`);
+    warnings.push(`pushed without a safety net (${why}): a rejected line cannot be reverted`);
   }
   const minutes = req.confirm ?? INTERNAL_NET_MINUTES;
   const v = { minutes, session: name };
@@ -111,10 +124,23 @@ export async function pushConfig(session: NetworkCliSession, req: PushRequest, o
   const enter = armed && cfg.enterConfirmed.length > 0 ? cfg.enterConfirmed : cfg.enter;
   for (const line of enter) {
     const r = await session.run(fill(line, v));
-    if (r.rejected) return { status: 'failed', confirm: 'none', ...base, lines: [], error: `entering config mode: "${fill(line, v)}" was rejected: ${r.rejected}` };
+    if (r.rejected)
+      return {
+        status: 'failed',
+        confirm: 'none',
+        ...base,
+        lines: [],
+        error: `entering config mode: "${fill(line, v)}" was rejected: ${r.rejected}`,
+      };
   }
   if (session.channel.mode !== cfg.mode) {
-    return { status: 'failed', confirm: 'none', ...base, lines: [], error: `entering config mode left the device at "${session.channel.prompt}"` };
+    return {
+      status: 'failed',
+      confirm: 'none',
+      ...base,
+      lines: [],
+      error: `entering config mode left the device at "${session.channel.prompt}"`,
+    };
   }
 
   const pushed: string[] = [];
@@ -122,8 +148,16 @@ export async function pushConfig(session: NetworkCliSession, req: PushRequest, o
     const r = await session.run(line);
     if (r.rejected) {
       const reverted = await abort(session, { armed, staged, v });
-      const left = reverted ? 'the device was reverted to how it was' : `lines already applied stay: ${pushed.join(' | ') || 'none'}`;
-      return { status: 'failed', confirm: reverted && armed && !staged ? 'rolled_back' : 'none', ...base, lines: pushed, error: `"${line}" was rejected: ${r.rejected} (${left})` };
+      const left = reverted
+        ? 'the device was reverted to how it was'
+        : `lines already applied stay: ${pushed.join(' | ') || 'none'}`;
+      return {
+        status: 'failed',
+        confirm: reverted && armed && !staged ? 'rolled_back' : 'none',
+        ...base,
+        lines: pushed,
+        error: `"${line}" was rejected: ${r.rejected} (${left})`,
+      };
     }
     pushed.push(line);
   }
@@ -132,7 +166,14 @@ export async function pushConfig(session: NetworkCliSession, req: PushRequest, o
   if (staged && cfg.compare) deviceDiff = (await session.run(cfg.compare)).output;
   if (staged && req.commit === false) {
     await leaveConfig(session);
-    return { status: 'changed', confirm: 'none', ...base, lines: pushed, ...(deviceDiff !== undefined ? { deviceDiff } : {}), warnings: [...warnings, 'staged without committing (commit: false)'] };
+    return {
+      status: 'changed',
+      confirm: 'none',
+      ...base,
+      lines: pushed,
+      ...(deviceDiff !== undefined ? { deviceDiff } : {}),
+      warnings: [...warnings, 'staged without committing (commit: false)'],
+    };
   }
   if (staged) {
     const commit = armed ? cfg.commitConfirmed : cfg.commit;
@@ -140,7 +181,13 @@ export async function pushConfig(session: NetworkCliSession, req: PushRequest, o
       const r = await session.run(fill(line, v));
       if (r.rejected) {
         await abort(session, { armed, staged, v });
-        return { status: 'failed', confirm: 'none', ...base, lines: pushed, error: `commit refused: ${r.rejected}; nothing was committed` };
+        return {
+          status: 'failed',
+          confirm: 'none',
+          ...base,
+          lines: pushed,
+          error: `commit refused: ${r.rejected}; nothing was committed`,
+        };
       }
     }
   }
@@ -155,7 +202,9 @@ export async function pushConfig(session: NetworkCliSession, req: PushRequest, o
       status: 'failed',
       confirm: armed ? 'pending' : 'none',
       ...done,
-      error: `lines still missing after the push: ${missing.join(' | ')}${armed ? ` (left unconfirmed: the device rolls back in ${minutes} minutes)` : ''}`,
+      error:
+        `lines still missing after the push: ${missing.join(' | ')}` +
+        (armed ? ` (left unconfirmed: the device rolls back in ${minutes} minutes)` : ''),
     };
   }
   let confirm: ConfirmState = armed ? 'pending' : 'none';
@@ -184,7 +233,10 @@ async function leaveConfig(session: NetworkCliSession): Promise<void> {
 }
 
 /** Throws away what a failed push did; true when the device is back to how it was before the push. */
-async function abort(session: NetworkCliSession, o: { armed: boolean; staged: boolean; v: { minutes: number; session: string } }): Promise<boolean> {
+async function abort(
+  session: NetworkCliSession,
+  o: { armed: boolean; staged: boolean; v: { minutes: number; session: string } },
+): Promise<boolean> {
   const cfg = session.profile.config;
   if (!o.staged && !o.armed) {
     await leaveConfig(session);

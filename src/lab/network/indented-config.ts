@@ -82,10 +82,12 @@ export function applyLine(level: ConfigNode[], text: string): ConfigNode | undef
     const before = level.length;
     for (let i = level.length - 1; i >= 0; i--) {
       const t = level[i]!.text;
-      if (t === what || t.startsWith(`${what} `) || (singleKey(what) !== undefined && singleKey(t) === singleKey(what))) level.splice(i, 1);
+      if (t === what || t.startsWith(`${what} `) || (singleKey(what) !== undefined && singleKey(t) === singleKey(what)))
+        level.splice(i, 1);
     }
     // `no shutdown` is the default and leaves nothing behind; other negations of defaults are kept as written.
-    if (level.length === before && what !== 'shutdown' && !level.some((n) => n.text === line)) level.push({ text: line, children: [] });
+    if (level.length === before && what !== 'shutdown' && !level.some((n) => n.text === line))
+      level.push({ text: line, children: [] });
     return undefined;
   }
   const key = singleKey(line);

@@ -22,8 +22,20 @@ const NONE: Rule = { args: 'none' };
 export const TOP: Record<string, Rule> = {
   hostname: SOME,
   interface: { args: 'some', block: 'if' },
-  ntp: { sub: { server: SOME, peer: SOME, source: SOME, 'update-calendar': NONE, master: ANY, authenticate: NONE, logging: NONE } },
-  logging: { sub: { host: SOME, buffered: ANY, trap: SOME, 'source-interface': SOME, console: ANY, on: NONE, facility: SOME } },
+  ntp: {
+    sub: {
+      server: SOME,
+      peer: SOME,
+      source: SOME,
+      'update-calendar': NONE,
+      master: ANY,
+      authenticate: NONE,
+      logging: NONE,
+    },
+  },
+  logging: {
+    sub: { host: SOME, buffered: ANY, trap: SOME, 'source-interface': SOME, console: ANY, on: NONE, facility: SOME },
+  },
   ip: {
     sub: {
       route: SOME,
@@ -64,13 +76,15 @@ export const TOP: Record<string, Rule> = {
   'boot-start-marker': NONE,
   'boot-end-marker': NONE,
   version: SOME,
-  'management': { args: 'some', block: 'mgmt' },
+  management: { args: 'some', block: 'mgmt' },
 };
 
 export const BLOCKS: Record<string, Record<string, Rule>> = {
   if: {
     description: SOME,
-    ip: { sub: { address: SOME, 'helper-address': SOME, ospf: SOME, 'access-group': SOME, mtu: SOME, 'proxy-arp': NONE } },
+    ip: {
+      sub: { address: SOME, 'helper-address': SOME, ospf: SOME, 'access-group': SOME, mtu: SOME, 'proxy-arp': NONE },
+    },
     ipv6: ANY,
     shutdown: NONE,
     switchport: ANY,
@@ -102,12 +116,21 @@ export const BLOCKS: Record<string, Record<string, Rule>> = {
     'log-adjacency-changes': ANY,
   },
   af: { neighbor: SOME, network: SOME, redistribute: SOME, 'maximum-paths': SOME, 'exit-address-family': NONE },
-  line: { transport: SOME, login: ANY, password: SOME, 'exec-timeout': SOME, 'access-class': SOME, logging: ANY, privilege: ANY, 'session-timeout': SOME },
+  line: {
+    transport: SOME,
+    login: ANY,
+    password: SOME,
+    'exec-timeout': SOME,
+    'access-class': SOME,
+    logging: ANY,
+    privilege: ANY,
+    'session-timeout': SOME,
+  },
   archive: { path: SOME, maximum: SOME, 'time-period': SOME, 'write-memory': NONE },
   vlan: { name: SOME, state: SOME },
   'route-map': { match: ANY, set: ANY, description: SOME },
   nacl: { permit: ANY, deny: ANY, remark: SOME },
-  mgmt: { 'api': ANY, shutdown: NONE, 'no': ANY },
+  mgmt: { api: ANY, shutdown: NONE, no: ANY },
 };
 
 export type ParsedLine =
@@ -120,7 +143,11 @@ export type ParsedLine =
  * Checks a config line against `rules` and returns it as the device would store it (keywords spelt out,
  * single spaces). `col` of an invalid line is the offset of the offending word within `line`.
  */
-export function parseConfigLine(line: string, rules: Record<string, Rule>, normaliseArgs: (kw: string, args: string[]) => string[]): ParsedLine {
+export function parseConfigLine(
+  line: string,
+  rules: Record<string, Rule>,
+  normaliseArgs: (kw: string, args: string[]) => string[],
+): ParsedLine {
   const tokens = tokenColumns(line);
   let negated = false;
   let i = 0;
@@ -176,10 +203,24 @@ export function fullInterfaceName(name: string, flavor: 'ios' | 'eos'): string {
   const m = /^([A-Za-z-]+)\s*([\d/.:]+)$/.exec(name);
   if (!m) return name;
   const prefix = m[1]!.toLowerCase();
-  const table = flavor === 'eos' ? IOS_INTERFACES.map(([k, v]): [string, string] => [k, v === 'Port-channel' ? 'Port-Channel' : v]) : IOS_INTERFACES;
+  const table =
+    flavor === 'eos'
+      ? IOS_INTERFACES.map(([k, v]): [string, string] => [k, v === 'Port-channel' ? 'Port-Channel' : v])
+      : IOS_INTERFACES;
   // IOS resolves `te` to TenGigabitEthernet and `t` is ambiguous; the first table entry that starts with
   // the prefix wins except where the prefix is a known short form.
-  const short: Record<string, string> = { gi: 'gigabitethernet', te: 'tengigabitethernet', fa: 'fastethernet', lo: 'loopback', po: 'port-channel', vl: 'vlan', tu: 'tunnel', et: 'ethernet', eth: 'ethernet', ma: 'management' };
+  const short: Record<string, string> = {
+    gi: 'gigabitethernet',
+    te: 'tengigabitethernet',
+    fa: 'fastethernet',
+    lo: 'loopback',
+    po: 'port-channel',
+    vl: 'vlan',
+    tu: 'tunnel',
+    et: 'ethernet',
+    eth: 'ethernet',
+    ma: 'management',
+  };
   const long = short[prefix] ?? table.find(([k]) => k.startsWith(prefix))?.[0];
   const full = table.find(([k]) => k === long)?.[1];
   return full === undefined ? name : `${full}${m[2]}`;

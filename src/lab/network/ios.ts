@@ -49,7 +49,15 @@ export class IosDevice {
   /** The running config as `show running-config` prints it. */
   show(): string {
     const body = renderTree(this.running, this.flavor === 'eos' ? 3 : 1);
-    if (this.flavor === 'eos') return ['! Command: show running-config', `! device: ${this.hostname} (vEOS-lab, EOS-4.30.1F)`, '!', ...body, 'end', ''].join('\n');
+    if (this.flavor === 'eos')
+      return [
+        '! Command: show running-config',
+        `! device: ${this.hostname} (vEOS-lab, EOS-4.30.1F)`,
+        '!',
+        ...body,
+        'end',
+        '',
+      ].join('\n');
     const text = ['!', ...body, 'end'].join('\n');
     return `Building configuration...\n\nCurrent configuration : ${text.length} bytes\n${text}\n`;
   }
@@ -112,7 +120,11 @@ const EXEC: Array<{ words: string[]; privileged: boolean; flavor?: IosFlavor }> 
   { words: ['copy', 'running-config', 'startup-config'], privileged: true },
 ];
 
-type ExecMatch = { kind: 'ok'; words: string[]; args: string[] } | { kind: 'invalid'; col: number } | { kind: 'ambiguous'; token: string } | { kind: 'incomplete' };
+type ExecMatch =
+  | { kind: 'ok'; words: string[]; args: string[] }
+  | { kind: 'invalid'; col: number }
+  | { kind: 'ambiguous'; token: string }
+  | { kind: 'incomplete' };
 
 function fitsParam(param: string, token: string): boolean {
   if (param === '<n>') return /^\d+$/.test(token);
@@ -168,7 +180,8 @@ export class IosSession implements CliPersonality {
     if (this.mode === 'privileged') return `${host}#`;
     const short = this.flavor === 'ios' ? host.slice(0, CONFIG_PROMPT_HOSTNAME) : host;
     const inner = this.blocks.map((b) => b.label);
-    if (this.session) return `${short}(config-s-${this.session.name.slice(0, 6)}${inner.map((l) => `-${l}`).join('')})#`;
+    if (this.session)
+      return `${short}(config-s-${this.session.name.slice(0, 6)}${inner.map((l) => `-${l}`).join('')})#`;
     return `${short}(config${inner.length > 0 ? `-${inner[inner.length - 1]}` : ''})#`;
   }
 
@@ -208,7 +221,9 @@ export class IosSession implements CliPersonality {
   }
 
   private exec(line: string): CliReply {
-    const table = EXEC.filter((c) => (c.flavor === undefined || c.flavor === this.flavor) && (!c.privileged || this.mode === 'privileged'));
+    const table = EXEC.filter(
+      (c) => (c.flavor === undefined || c.flavor === this.flavor) && (!c.privileged || this.mode === 'privileged'),
+    );
     const m = matchExec(line, table);
     if (m.kind === 'invalid') return this.invalid(line, m.col);
     if (m.kind === 'ambiguous') return this.ambiguous(m.token);
@@ -250,17 +265,35 @@ export class IosSession implements CliPersonality {
         return { output: renderTree(d.startup, d.flavor === 'eos' ? 3 : 1).join('\n') };
       case 'show archive':
         if (!d.hasArchive()) return { output: 'Archive feature not enabled' };
-        return { output: 'The maximum archive configurations allowed is 14.\nThe next archive file will be named flash:archive-1\n Archive #  Name\n   1       <- Most Recent' };
+        return {
+          output:
+            'The maximum archive configurations allowed is 14.\nThe next archive file will be named flash:archive-1\n' +
+            ' Archive #  Name\n   1       <- Most Recent',
+        };
       case 'show configuration sessions':
-        return { output: ['Name    State         User    Terminal', ...[...d.sessions.keys()].map((n) => `${n}  pending`), ...(d.pending?.session ? [`${d.pending.session}  pendingCommitTimer`] : [])].join('\n') };
+        return {
+          output: [
+            'Name    State         User    Terminal',
+            ...[...d.sessions.keys()].map((n) => `${n}  pending`),
+            ...(d.pending?.session ? [`${d.pending.session}  pendingCommitTimer`] : []),
+          ].join('\n'),
+        };
       case 'configure terminal':
         this.mode = 'config';
         return { output: 'Enter configuration commands, one per line.  End with CNTL/Z.' };
       case 'configure terminal revert timer': {
-        if (!d.hasArchive()) return { output: '% Archive feature not enabled: configure archive with a path before using the revert timer' };
+        if (!d.hasArchive())
+          return {
+            output: '% Archive feature not enabled: configure archive with a path before using the revert timer',
+          };
         d.arm(Number(m.args[0]), 'revert timer');
         this.mode = 'config';
-        return { output: 'Rollback Confirmed Change: Rollback will begin in ' + m.args[0] + ' minutes\nEnter configuration commands, one per line.  End with CNTL/Z.' };
+        return {
+          output:
+            'Rollback Confirmed Change: Rollback will begin in ' +
+            m.args[0] +
+            ' minutes\nEnter configuration commands, one per line.  End with CNTL/Z.',
+        };
       }
       case 'configure confirm':
         return { output: d.confirm() ? '' : '% No Rollback Confirmed Change pending' };
@@ -300,8 +333,13 @@ export class IosSession implements CliPersonality {
 
   private version(): string {
     const h = this.device.hostname;
-    if (this.flavor === 'eos') return `Arista vEOS-lab\nHardware version:\nSoftware image version: 4.30.1F\nHostname: ${h}`;
-    return `Cisco IOS XE Software, Version 17.09.04a\nCisco IOS Software [Cupertino], Virtual XE Software (X86_64_LINUX_IOSD-UNIVERSALK9-M)\n${h} uptime is 1 day, 2 hours, 3 minutes`;
+    if (this.flavor === 'eos')
+      return `Arista vEOS-lab\nHardware version:\nSoftware image version: 4.30.1F\nHostname: ${h}`;
+    return [
+      'Cisco IOS XE Software, Version 17.09.04a',
+      'Cisco IOS Software [Cupertino], Virtual XE Software (X86_64_LINUX_IOSD-UNIVERSALK9-M)',
+      `${h} uptime is 1 day, 2 hours, 3 minutes`,
+    ].join('\n');
   }
 
   private tree(): ConfigNode[] {
@@ -327,7 +365,7 @@ export class IosSession implements CliPersonality {
     }
     // Inside a block a line that is no sub-command but a global one closes the block, as IOS does.
     for (let depth = this.blocks.length; depth >= 0; depth--) {
-      const rules = depth === 0 ? TOP : BLOCKS[this.blocks[depth - 1]!.kind] ?? {};
+      const rules = depth === 0 ? TOP : (BLOCKS[this.blocks[depth - 1]!.kind] ?? {});
       const parsed = parseConfigLine(line, rules, (kw, args) => this.normaliseArgs(kw, args));
       if (parsed.kind === 'ok' || depth === 0) {
         if (parsed.kind !== 'ok') return this.rejected(line, parsed);
@@ -338,7 +376,8 @@ export class IosSession implements CliPersonality {
         }
         const level = depth === 0 ? this.tree() : this.blocks[depth - 1]!.node.children;
         const node = applyLine(level, parsed.text);
-        if (parsed.block !== undefined && node) this.blocks.push({ node, kind: parsed.block, label: this.blockLabel(parsed.block, parsed.text) });
+        if (parsed.block !== undefined && node)
+          this.blocks.push({ node, kind: parsed.block, label: this.blockLabel(parsed.block, parsed.text) });
         return { output: '' };
       }
     }
@@ -354,9 +393,22 @@ export class IosSession implements CliPersonality {
   private blockLabel(kind: string, text: string): string {
     if (this.flavor === 'eos' && kind === 'if') {
       const name = text.split(' ')[1] ?? '';
-      return `if-${name.replace(/^Ethernet/, 'Et').replace(/^Management/, 'Ma').replace(/^Loopback/, 'Lo')}`;
+      return `if-${name
+        .replace(/^Ethernet/, 'Et')
+        .replace(/^Management/, 'Ma')
+        .replace(/^Loopback/, 'Lo')}`;
     }
-    const labels: Record<string, string> = { if: 'if', router: 'router', af: 'router-af', line: 'line', archive: 'archive', vlan: 'vlan', 'route-map': 'route-map', nacl: 'ext-nacl', mgmt: 'mgmt' };
+    const labels: Record<string, string> = {
+      if: 'if',
+      router: 'router',
+      af: 'router-af',
+      line: 'line',
+      archive: 'archive',
+      vlan: 'vlan',
+      'route-map': 'route-map',
+      nacl: 'ext-nacl',
+      mgmt: 'mgmt',
+    };
     return labels[kind] ?? kind;
   }
 
@@ -378,7 +430,8 @@ export class IosSession implements CliPersonality {
     const d = this.device;
     const timer = /^commit\s+timer\s+(\d{1,2}):(\d{2}):(\d{2})$/.exec(line);
     if (line !== 'commit' && !timer) return this.invalid(line, line.indexOf(' ') + 1);
-    if (d.pending && d.pending.session !== session.name) return { output: '% Cannot commit: another session has a pending commit timer' };
+    if (d.pending && d.pending.session !== session.name)
+      return { output: '% Cannot commit: another session has a pending commit timer' };
     if (timer) {
       const minutes = Number(timer[1]) * 60 + Number(timer[2]) + Number(timer[3]) / 60;
       d.arm(minutes, `commit timer of session ${session.name}`, session.name);

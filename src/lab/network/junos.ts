@@ -9,7 +9,21 @@ import { matchKeyword, tokenColumns, type CliPersonality, type CliReply, type La
 
 /** Top-level and second-level statements the lab accepts; anything under them is free-form. */
 const HIERARCHY: Record<string, string[] | null> = {
-  system: ['host-name', 'services', 'ntp', 'syslog', 'login', 'domain-name', 'name-server', 'time-zone', 'root-authentication', 'location', 'radius-server', 'tacplus-server', 'authentication-order'],
+  system: [
+    'host-name',
+    'services',
+    'ntp',
+    'syslog',
+    'login',
+    'domain-name',
+    'name-server',
+    'time-zone',
+    'root-authentication',
+    'location',
+    'radius-server',
+    'tacplus-server',
+    'authentication-order',
+  ],
   interfaces: null,
   protocols: ['bgp', 'ospf', 'ospf3', 'isis', 'lldp', 'mpls', 'rsvp', 'ldp', 'rstp', 'lacp'],
   'routing-options': ['static', 'router-id', 'autonomous-system', 'rib', 'forwarding-table'],
@@ -29,7 +43,17 @@ const HIERARCHY: Record<string, string[] | null> = {
 };
 
 /** Leaves that hold one value: setting one replaces the old value. */
-const SINGLE_VALUED = ['host-name', 'domain-name', 'time-zone', 'description', 'mtu', 'location', 'contact', 'router-id', 'autonomous-system'];
+const SINGLE_VALUED = [
+  'host-name',
+  'domain-name',
+  'time-zone',
+  'description',
+  'mtu',
+  'location',
+  'contact',
+  'router-id',
+  'autonomous-system',
+];
 
 export class JunosDevice {
   committed: string[];
@@ -138,7 +162,11 @@ export class JunosSession implements CliPersonality {
   private exec(line: string): CliReply {
     const tokens = tokenColumns(line);
     const first = matchKeyword(tokens[0]!.token, EXEC_WORDS);
-    if (first.kind !== 'ok') return this.caret(0, first.kind === 'ambiguous' ? `error: '${tokens[0]!.token}' is ambiguous.` : 'unknown command.');
+    if (first.kind !== 'ok')
+      return this.caret(
+        0,
+        first.kind === 'ambiguous' ? `error: '${tokens[0]!.token}' is ambiguous.` : 'unknown command.',
+      );
     const rest = line.split(' ').slice(1).join(' ');
     const d = this.device;
     switch (first.word) {
@@ -171,7 +199,8 @@ export class JunosSession implements CliPersonality {
     if (what === 'version') return { output: `Hostname: ${this.device.hostname}\nModel: vmx\nJunos: 21.4R3.15` };
     if (what === 'configuration | display set' || what === '| display set') return { output: config.join('\n') };
     if (what === 'configuration' || what === '') return { output: hierarchical(config) };
-    if (what === 'system commit') return { output: this.device.history.map((_, i) => `${i}   committed`).join('\n') || '0   committed' };
+    if (what === 'system commit')
+      return { output: this.device.history.map((_, i) => `${i}   committed`).join('\n') || '0   committed' };
     return this.caret(col, 'syntax error.');
   }
 
@@ -195,13 +224,20 @@ export class JunosSession implements CliPersonality {
       d.commit(cand);
       d.confirmPending();
       if (line === 'commit and-quit') this.leave();
-      return { output: 'commit complete' + (line === 'commit and-quit' ? '\nExiting configuration mode' : '') };
+      return { output: `commit complete${line === 'commit and-quit' ? '\nExiting configuration mode' : ''}` };
     }
     const confirmed = /^commit confirmed(?: (\d+))?$/.exec(line);
     if (confirmed) {
       const minutes = Number(confirmed[1] ?? 10);
       d.commitConfirmed(cand, minutes);
-      return { output: `commit confirmed will be automatically rolled back in ${minutes} minutes unless confirmed\ncommit complete\n\n# commit confirmed will be rolled back in ${minutes} minutes` };
+      return {
+        output: [
+          `commit confirmed will be automatically rolled back in ${minutes} minutes unless confirmed`,
+          'commit complete',
+          '',
+          `# commit confirmed will be rolled back in ${minutes} minutes`,
+        ].join('\n'),
+      };
     }
     const rollback = /^rollback(?: (\d+))?$/.exec(line);
     if (rollback) {
@@ -215,7 +251,11 @@ export class JunosSession implements CliPersonality {
       if (sameLines(cand, d.committed)) return this.leave();
       return {
         output: 'The configuration has been changed but not committed',
-        ask: { prompt: 'Exit with uncommitted changes? [yes,no] (yes) ', echo: true, answer: (a) => (/^(y|yes|)$/i.test(a.trim()) ? this.leave() : { output: '' }) },
+        ask: {
+          prompt: 'Exit with uncommitted changes? [yes,no] (yes) ',
+          echo: true,
+          answer: (a) => (/^(y|yes|)$/i.test(a.trim()) ? this.leave() : { output: '' }),
+        },
       };
     }
     if (word === 'run') return this.exec(line.slice(4));
@@ -232,7 +272,8 @@ export class JunosSession implements CliPersonality {
     const top = tokens[1];
     if (!top) return { output: 'error: missing argument' };
     const m = matchKeyword(top.token, Object.keys(HIERARCHY));
-    if (m.kind !== 'ok') return this.caret(top.col, m.kind === 'ambiguous' ? `error: '${top.token}' is ambiguous.` : 'syntax error.');
+    if (m.kind !== 'ok')
+      return this.caret(top.col, m.kind === 'ambiguous' ? `error: '${top.token}' is ambiguous.` : 'syntax error.');
     const words = ['set', m.word];
     const second = HIERARCHY[m.word];
     let from = 2;
@@ -240,7 +281,8 @@ export class JunosSession implements CliPersonality {
       const t = tokens[2];
       if (!t) return { output: 'error: missing argument' };
       const s = matchKeyword(t.token, second);
-      if (s.kind !== 'ok') return this.caret(t.col, s.kind === 'ambiguous' ? `error: '${t.token}' is ambiguous.` : 'syntax error.');
+      if (s.kind !== 'ok')
+        return this.caret(t.col, s.kind === 'ambiguous' ? `error: '${t.token}' is ambiguous.` : 'syntax error.');
       words.push(s.word);
       from = 3;
     }
@@ -296,7 +338,8 @@ function hierarchical(lines: string[]): string {
       const pad = '    '.repeat(depth);
       // A chain with a single leaf prints on one line (`server 192.0.2.1;`), as Junos does for leaves.
       if (c.children.size === 0) out.push(`${pad}${w};`);
-      else if (c.children.size === 1 && [...c.children.values()][0]!.children.size === 0) out.push(`${pad}${w} ${[...c.children.keys()][0]};`);
+      else if (c.children.size === 1 && [...c.children.values()][0]!.children.size === 0)
+        out.push(`${pad}${w} ${[...c.children.keys()][0]};`);
       else {
         out.push(`${pad}${w} {`);
         walk(c, depth + 1);

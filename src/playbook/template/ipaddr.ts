@@ -72,7 +72,7 @@ function format(version: 4 | 6, n: bigint): string {
   // The longest run of two or more zero groups becomes `::` (RFC 5952).
   let best = -1;
   let bestLen = 1;
-  for (let i = 0; i < 8;) {
+  for (let i = 0; i < 8; ) {
     if (groups[i] !== '0') {
       i++;
       continue;

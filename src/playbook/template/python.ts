@@ -31,7 +31,13 @@ export class PyTuple<T = unknown> extends Array<T> {
 export class PyError extends Error {
   constructor(
     readonly type:
-      'TypeError' | 'ValueError' | 'ZeroDivisionError' | 'KeyError' | 'IndexError' | 'AttributeError' | 'Error',
+      | 'TypeError'
+      | 'ValueError'
+      | 'ZeroDivisionError'
+      | 'KeyError'
+      | 'IndexError'
+      | 'AttributeError'
+      | 'Error',
     message: string,
   ) {
     super(`${type}: ${message}`);

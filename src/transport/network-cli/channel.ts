@@ -139,10 +139,13 @@ export class CliChannel {
 
   private wait(ms: number): Promise<void> {
     return new Promise((resolve) => {
-      const t = setTimeout(() => {
-        this.waiter = undefined;
-        resolve();
-      }, Math.max(0, ms));
+      const t = setTimeout(
+        () => {
+          this.waiter = undefined;
+          resolve();
+        },
+        Math.max(0, ms),
+      );
       this.waiter = () => {
         clearTimeout(t);
         this.waiter = undefined;
@@ -160,7 +163,11 @@ export class CliChannel {
       if (this.profile.paging?.test(tail)) {
         // Leave the pager so the session stays usable for whatever the caller does next.
         this.stream.write('q');
-        throw new CliError('paging', `${this.where}: the device is paging its output ("${tail.trim()}"); the platform's on_open must turn paging off`);
+        throw new CliError(
+          'paging',
+          `${this.where}: the device is paging its output ("${tail.trim()}"); ` +
+            "the platform's on_open must turn paging off",
+        );
       }
       const question = text.length > answeredAt ? questions.find((q) => q.prompt.test(tail)) : undefined;
       if (question) {
@@ -180,7 +187,10 @@ export class CliChannel {
       const left = deadline - Date.now();
       if (left <= 0) {
         const shown = echo === '' ? 'the device' : `"${echo}"`;
-        throw new TransportError('timeout', `${this.where}: no prompt after ${shown} within the command timeout; last line: "${tail.trim()}"`);
+        throw new TransportError(
+          'timeout',
+          `${this.where}: no prompt after ${shown} within the command timeout; last line: "${tail.trim()}"`,
+        );
       }
       await this.wait(left);
     }

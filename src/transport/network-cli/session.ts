@@ -1,7 +1,7 @@
 import type { PlatformProfile } from '../../network/platform.js';
 import { rejection } from '../../network/prompt.js';
 import { TransportError, type ExecResult, type Session } from '../transport.js';
-import { CliChannel, CliError, type Reply, type SendOptions } from './channel.js';
+import { type CliChannel, CliError, type Reply, type SendOptions } from './channel.js';
 
 /**
  * A network device's session: one SSH connection with one CLI shell, moved between modes as the profile
@@ -46,7 +46,8 @@ export class NetworkCliSession implements Session {
     }
     for (const line of p.onOpen) {
       const r = await this.run(line);
-      if (r.rejected) throw new CliError('mode', `${this.where}: on-open command "${line}" was rejected: ${r.rejected}`);
+      if (r.rejected)
+        throw new CliError('mode', `${this.where}: on-open command "${line}" was rejected: ${r.rejected}`);
     }
   }
 
@@ -72,9 +73,15 @@ export class NetworkCliSession implements Session {
       if (target.includes(here)) {
         const next = target[target.indexOf(here) + 1]!;
         const change = p.modes[next]!;
-        const answers = change.passwordPrompt && become.password !== undefined ? [{ prompt: change.passwordPrompt, answer: become.password, secret: true }] : [];
+        const answers =
+          change.passwordPrompt && become.password !== undefined
+            ? [{ prompt: change.passwordPrompt, answer: become.password, secret: true }]
+            : [];
         if (change.passwordPrompt && become.password === undefined && next === p.defaultMode) {
-          throw new CliError('become', `${this.where}: ${next} mode needs a password (set become_password_env or ansible_become_password)`);
+          throw new CliError(
+            'become',
+            `${this.where}: ${next} mode needs a password (set become_password_env or ansible_become_password)`,
+          );
         }
         const r = await this.run(change.enter, { answers });
         if (this.channel.mode === here) {
@@ -96,7 +103,9 @@ export class NetworkCliSession implements Session {
   }
 
   private noFiles(): never {
-    throw new Error(`${this.where}: a network_cli connection has no file transfer; use cli_config to change the configuration`);
+    throw new Error(
+      `${this.where}: a network_cli connection has no file transfer; use cli_config to change the configuration`,
+    );
   }
 
   readFile(): Promise<Buffer | null> {

@@ -1,5 +1,5 @@
 import type { Connection } from '../../inventory/connection.js';
-import type { NetworkConnection } from '../../network/connection.js';
+import type { NetworkConnection } from '../../inventory/network.js';
 import type { PlatformCatalog } from '../../network/platform.js';
 import { TransportError, type ConnectOptions, type Session, type Transport } from '../transport.js';
 import { CliChannel, CliError } from './channel.js';
@@ -25,7 +25,12 @@ export class NetworkCliTransport implements Transport {
     if (!network) return this.ssh.connect(target, opts);
     const where = `${target.host}:${target.port}`;
     const profile = this.platforms().resolve(network.networkOs);
-    if (!profile) throw new TransportError('dropped', `${where}: no platform profile for network_os "${network.networkOs}" (known: ${this.platforms().names().join(', ')})`);
+    if (!profile)
+      throw new TransportError(
+        'dropped',
+        `${where}: no platform profile for network_os "${network.networkOs}" ` +
+          `(known: ${this.platforms().names().join(', ')})`,
+      );
     const started = Date.now();
     const ssh = await this.ssh.connect(target, opts);
     if (!ssh.shell) {
@@ -36,7 +41,8 @@ export class NetworkCliTransport implements Transport {
     try {
       const shell = await ssh.shell();
       session = new NetworkCliSession(ssh, new CliChannel(shell, profile, where), where);
-      const password = network.becomePasswordEnv !== undefined ? this.env[network.becomePasswordEnv] : network.becomePassword;
+      const password =
+        network.becomePasswordEnv !== undefined ? this.env[network.becomePasswordEnv] : network.becomePassword;
       const left = Math.max(1_000, opts.timeoutMs - (Date.now() - started));
       await session.start({ enabled: network.become, ...(password !== undefined ? { password } : {}) }, left);
       return session;

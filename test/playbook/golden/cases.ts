@@ -51,7 +51,13 @@ export const SHARED_VARS: Record<string, unknown> = {
     stderr_lines: [],
   },
   failed_result: {
-    changed: false, failed: true, rc: 2, stdout: '', stdout_lines: [], stderr: 'boom', stderr_lines: ['boom'],
+    changed: false,
+    failed: true,
+    rc: 2,
+    stdout: '',
+    stdout_lines: [],
+    stderr: 'boom',
+    stderr_lines: ['boom'],
   },
   skipped_result: { changed: false, skipped: true },
   json_text: '{"a": [1, 2.5, "x"], "b": {"c": null, "d": true}}',
@@ -185,8 +191,9 @@ export const CASES: GoldenCase[] = [
   { t: '{% for c in "abc" %}[{{ c }}]{% endfor %}' },
   { t: '{% for x in empty_list %}x{% else %}none{% endfor %}' },
   { t: '{% for x in l %}{{ loop.cycle("odd", "even") }} {% endfor %}' },
-  { t:
-    '{% for x in nums %}{{ loop.previtem | default("-") }}>{{ x }}>{{ loop.nextitem | default("-") }} {% endfor %}' },
+  {
+    t: '{% for x in nums %}{{ loop.previtem | default("-") }}>{{ x }}>{{ loop.nextitem | default("-") }} {% endfor %}',
+  },
   { t: '{% for i in range(3) %}{{ i }}{% endfor %} {{ range(2, 10, 3) | list }} {{ range(5) | list }}' },
   { t: '{% for a in [[1, 2], [3, 4]] %}{% for b in a %}{{ b }}{% endfor %}|{% endfor %}' },
   { t: '{% set found = false %}{% for x in l %}{% set found = true %}{% endfor %}{{ found }}' },

@@ -25,7 +25,10 @@ function truthy(v: unknown): boolean {
 }
 
 /** The host's network connection, undefined when it is not network_cli, or the problems with its variables. */
-export function resolveNetworkConnection(vars: Record<string, unknown>): { network?: NetworkConnection; problems: string[] } {
+export function resolveNetworkConnection(vars: Record<string, unknown>): {
+  network?: NetworkConnection;
+  problems: string[];
+} {
   const kind = pick(vars, 'connection', 'ansible_connection');
   const problems: string[] = [];
   if (kind === undefined) return { problems };
@@ -33,12 +36,15 @@ export function resolveNetworkConnection(vars: Record<string, unknown>): { netwo
   if (name !== 'network_cli') return { problems };
   const os = pick(vars, 'network_os', 'ansible_network_os');
   if (typeof os !== 'string' || os.trim() === '') {
-    problems.push('a network_cli connection needs ansible_network_os (ios, iosxr, nxos, eos, junos or a platform of your own)');
+    problems.push(
+      'a network_cli connection needs ansible_network_os (ios, iosxr, nxos, eos, junos or a platform of your own)',
+    );
     return { problems };
   }
   const network: NetworkConnection = { networkOs: os.trim(), become: truthy(pick(vars, 'become', 'ansible_become')) };
   const method = pick(vars, 'become_method', 'ansible_become_method');
-  if (method !== undefined && String(method) !== 'enable') problems.push(`become_method "${String(method)}" is not supported on network_cli (only enable)`);
+  if (method !== undefined && String(method) !== 'enable')
+    problems.push(`become_method "${String(method)}" is not supported on network_cli (only enable)`);
   const env = pick(vars, 'become_password_env');
   if (env !== undefined) {
     if (typeof env === 'string' && /^[A-Za-z_][A-Za-z0-9_]*$/.test(env)) network.becomePasswordEnv = env;
