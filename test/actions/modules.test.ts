@@ -270,7 +270,7 @@ describe('modules on a real host', () => {
     expect(await snapshot()).toBe(kept);
   });
 
-  it('copy: a directory tree (dir/ its contents, dir itself), backup, validate; lineinfile keeps a backup', async () => {
+  it('copy: a tree (dir/ its contents, dir itself), backup, validate; lineinfile keeps a backup', async () => {
     const tasks = [
       '- name: contents',
       `  copy: { src: tree/, dest: ${work}/flat, mode: "0640" }`,
