@@ -44,6 +44,8 @@ export interface ConfigProfile {
   exit: string[];
   confirm: string[];
   rollbackPending: string[];
+  /** Loads and commits the configuration saved `{n}` commits ago; empty where the platform keeps no history. */
+  rollback: string[];
   save: string[];
   compare?: string;
   safetyNet: SafetyNet;
@@ -200,6 +202,7 @@ function build(raw: Raw, loaded: LoadedYaml, problems: Diagnostic[]): PlatformPr
     exit: list('exit'),
     confirm: list('confirm'),
     rollbackPending: list('rollback_pending'),
+    rollback: list('rollback'),
     save: list('save'),
     safetyNet: c.safety_net as SafetyNet,
   };

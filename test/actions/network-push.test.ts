@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { LabPlatform } from '../../src/lab/lab.js';
 import { loadPlatforms } from '../../src/network/platform.js';
 import { confirmPending, pushConfig, type PushRequest } from '../../src/actions/network/push.js';
+import { runNetworkTask } from '../../src/actions/network/task.js';
 import type { NetworkCliSession } from '../../src/transport/network-cli/session.js';
 import { NetworkCliTransport } from '../../src/transport/network-cli/transport.js';
 import { SshTransport } from '../../src/transport/ssh.js';
@@ -141,6 +142,48 @@ describe('the device rolls back what was not confirmed', () => {
     const unsafe = await push(s, { lines: ['logging host 192.0.2.31'] });
     expect(unsafe.status).toBe('changed');
     expect(unsafe.warnings[0]).toContain('pushed without a safety net');
+    await s.close();
+  });
+});
+
+describe('cli_config rollback', () => {
+  const action = { module: 'cli_config', moduleKind: 'cli_config' as const };
+  const opts = { check: false, diff: false };
+
+  it('junos: rollback 2 loads and commits the configuration from before the confirmed push', async () => {
+    const { connect, net } = await device('junos');
+    const before = net.running();
+    const s = await connect();
+    expect((await push(s, NTP.junos)).status).toBe('changed');
+    expect(net.running()).toContain('192.0.2.12');
+    // The push is two commits on Junos, `commit confirmed` and the plain commit confirming it.
+    const r = await runNetworkTask(s, action, { rollback: 2 }, opts);
+    expect(r.status).toBe('changed');
+    expect(r.registered.commands).toContain('rollback 2');
+    expect(net.running()).toEqual(before);
+    await s.close();
+  });
+
+  it('junos: a rollback the device has no history for fails and changes nothing', async () => {
+    const { connect, net } = await device('junos');
+    const before = net.running();
+    const s = await connect();
+    const r = await runNetworkTask(s, action, { rollback: 40 }, opts);
+    expect(r.status).toBe('failed');
+    expect(r.error).toContain('"rollback 40" was refused');
+    expect(net.running()).toEqual(before);
+    await s.close();
+  });
+
+  it('eos: refused before anything is sent, naming what to use instead', async () => {
+    const { connect, net } = await device('eos');
+    const before = net.running();
+    const s = await connect();
+    const r = await runNetworkTask(s, action, { rollback: 1 }, opts);
+    expect(r.status).toBe('failed');
+    expect(r.error).toContain('eos has no rollback to a saved configuration');
+    expect(r.error).toContain('configure replace');
+    expect(net.running()).toEqual(before);
     await s.close();
   });
 });

@@ -38,8 +38,12 @@ describe('network modules in playbooks', () => {
       'site.yml:3:7: ios_config needs lines (under parents) or src',
     ]);
     expect(load('- cli_config:\n    config: x\n    rollback: 1').messages).toEqual([
-      'site.yml:5:9: cli_config rollback is not supported: give the intended lines in config',
+      'site.yml:5:9: cli_config takes config or rollback, not both',
     ]);
+    expect(load('- cli_config:\n    replace: new.cfg').messages).toEqual([
+      'site.yml:4:9: cli_config replace is not supported: give the intended lines in config',
+    ]);
+    expect(load('- cli_config:\n    rollback: 1').messages).toEqual([]);
     expect(load('- eos_config:\n    lines: [a]\n    src: b.j2').messages).toEqual([
       'site.yml:5:9: eos_config takes lines or src, not both',
     ]);

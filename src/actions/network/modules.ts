@@ -68,10 +68,11 @@ function check(name: string, kind: NetworkModuleKind, value: unknown, at: YamlPa
     }
   }
   if (kind === 'cli_config') {
-    for (const k of ['replace', 'rollback']) {
-      if (has(k)) return [diagnostic(where(k), `cli_config ${k} is not supported: give the intended lines in config`)];
-    }
-    if (!has('config')) return [diagnostic(where(), 'cli_config needs config')];
+    if (has('replace'))
+      return [diagnostic(where('replace'), 'cli_config replace is not supported: give the intended lines in config')];
+    if (has('rollback') && has('config'))
+      return [diagnostic(where('rollback'), 'cli_config takes config or rollback, not both')];
+    if (!has('config') && !has('rollback')) return [diagnostic(where(), 'cli_config needs config or rollback')];
   }
   return [];
 }

@@ -259,3 +259,41 @@ export async function confirmPending(session: NetworkCliSession): Promise<Confir
   pendingChanges.delete(session);
   return 'confirmed';
 }
+
+/** What a platform without numbered rollback offers instead, for the message that refuses it. */
+const INSTEAD: Record<string, string> = {
+  eos: 'push the intended config with config (EOS keeps no numbered commits; configure replace restores a file)',
+  ios: 'push the intended config with config (IOS keeps no numbered commits; archive and configure replace do)',
+  nxos: 'push the intended config with config (NX-OS rolls back only to a named checkpoint)',
+};
+
+/**
+ * cli_config `rollback: N`: loads and commits the configuration the device saved N commits ago, by the profile's
+ * `rollback` commands; a platform that keeps no such history is refused before anything is sent.
+ */
+export async function rollbackTo(session: NetworkCliSession, n: number): Promise<PushResult> {
+  const profile = session.profile;
+  const base = { lines: [] as string[], warnings: [] as string[], confirm: 'none' as ConfirmState };
+  if (profile.config.rollback.length === 0) {
+    const instead = INSTEAD[profile.name] ?? 'push the intended config with config';
+    return { status: 'failed', ...base, error: `${profile.name} has no rollback to a saved configuration: ${instead}` };
+  }
+  const before = await runningConfig(session);
+  const sent: string[] = [];
+  for (const template of profile.config.rollback) {
+    const line = template.replace(/\{n\}/g, String(n));
+    const r = await session.run(line);
+    sent.push(line);
+    if (r.rejected || /\berror\b/i.test(r.output)) {
+      const why = r.rejected ?? r.output.trim();
+      if (session.channel.mode !== session.workingMode) {
+        for (const a of profile.config.abort) await session.run(a);
+        if (session.channel.mode !== session.workingMode) await session.enter(session.workingMode);
+      }
+      return { status: 'failed', ...base, lines: sent, error: `"${line}" was refused: ${why}; nothing was changed` };
+    }
+  }
+  if (session.channel.mode !== session.workingMode) await session.enter(session.workingMode);
+  const after = await runningConfig(session);
+  return { status: after === before ? 'ok' : 'changed', ...base, lines: sent };
+}

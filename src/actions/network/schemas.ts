@@ -340,8 +340,11 @@ const CLI_CONFIG: Schema = {
     },
     rollback: {
       title: 'Rollback',
-      description: 'Not supported: rolling back to a saved configuration id.',
+      description:
+        'Loads and commits the configuration saved this many commits ago (Junos rollback N, IOS-XR rollback ' +
+        'configuration last N); refused on platforms that keep no numbered history. Instead of config.',
       type: 'integer',
+      minimum: 0,
     },
     diff_match: {
       title: 'Diff match',

@@ -2,7 +2,7 @@ import { compilePattern } from '../../network/platform.js';
 import type { NetworkModuleKind } from '../../playbook/network-modules.js';
 import { NetworkCliSession } from '../../transport/network-cli/session.js';
 import type { Session } from '../../transport/transport.js';
-import { confirmPending, pushConfig, type ConfirmState, type PushRequest } from './push.js';
+import { confirmPending, pushConfig, rollbackTo, type ConfirmState, type PushRequest } from './push.js';
 
 /**
  * Runs one Ansible network module on a network_cli session, with Ansible's argument names and results:
@@ -207,9 +207,10 @@ async function config(
 ): Promise<NetworkTaskResult> {
   const req: PushRequest = {};
   if (kind === 'cli_config') {
-    if (args.replace !== undefined || args.rollback !== undefined) {
-      return failed('cli_config: replace and rollback are not supported; push the intended lines with config instead');
+    if (args.replace !== undefined) {
+      return failed('cli_config: replace is not supported; push the intended lines with config instead');
     }
+    if (typeof args.rollback === 'number') return rollback(session, args.rollback, opts);
     if (typeof args.config === 'string') req.text = args.config;
     if (args.diff_match !== undefined) req.match = args.diff_match as PushRequest['match'] & string;
     if (args.diff_replace !== undefined) req.replace = args.diff_replace as PushRequest['replace'] & string;
@@ -256,4 +257,13 @@ async function config(
   if ((opts.diff || opts.check) && r.lines.length > 0)
     result.diff = r.deviceDiff ?? r.lines.map((l) => `+ ${l}`).join('\n');
   return result;
+}
+
+async function rollback(session: NetworkCliSession, n: number, opts: { check: boolean }): Promise<NetworkTaskResult> {
+  // What a rollback changes is known only to the device, so --check reports that it would run.
+  if (opts.check) return { status: 'skipped', stdout: '', stderr: '', error: null, registered: {}, wouldRun: true };
+  const r = await rollbackTo(session, n);
+  const registered = { commands: r.lines, rollback: n };
+  if (r.status === 'failed') return failed(r.error ?? 'rollback failed', { registered });
+  return { status: r.status, stdout: r.lines.join('\n'), stderr: '', error: null, registered };
 }
