@@ -187,3 +187,45 @@ describe('cli_config rollback', () => {
     await s.close();
   });
 });
+
+describe('cli_config replace', () => {
+  const action = { module: 'cli_config', moduleKind: 'cli_config' as const };
+  const opts = { check: false, diff: false };
+  const WHOLE: Record<'junos' | 'eos', string> = {
+    junos: 'set system host-name r001\nset system ntp server 192.0.2.11',
+    eos: 'hostname r001\nntp server 192.0.2.11',
+  };
+
+  it.each(['junos', 'eos'] as const)('%s: config becomes the whole configuration, then nothing to do', async (p) => {
+    const { connect, net } = await device(p);
+    const s = await connect();
+    expect((await push(s, NTP[p])).status).toBe('changed');
+    const r = await runNetworkTask(s, action, { config: WHOLE[p], replace: true }, opts);
+    expect(r.error).toBeNull();
+    expect(r.status).toBe('changed');
+    expect(net.running()).toContain('192.0.2.11');
+    expect(net.running()).not.toContain('192.0.2.12');
+    // Lines the replacing config does not hold are gone, not only the ones the earlier push added.
+    const held = net
+      .running()
+      .split('\n')
+      .filter((l) => l.trim() !== '' && !/^[!#]|^end$/.test(l.trim()));
+    expect(held).toEqual(WHOLE[p].split('\n'));
+    expect(net.pending()).toBe(false);
+    const again = await runNetworkTask(s, action, { config: WHOLE[p], replace: 'yes' }, opts);
+    expect(again.status).toBe('ok');
+    await s.close();
+  });
+
+  it('ios: refused before anything is sent, naming what to use instead', async () => {
+    const { connect, net } = await device('ios');
+    const before = net.running();
+    const s = await connect();
+    const r = await runNetworkTask(s, action, { config: 'hostname r001', replace: true }, opts);
+    expect(r.status).toBe('failed');
+    expect(r.error).toContain('ios cannot replace its whole configuration');
+    expect(r.error).toContain('with config');
+    expect(net.running()).toEqual(before);
+    await s.close();
+  });
+});

@@ -40,9 +40,14 @@ describe('network modules in playbooks', () => {
     expect(load('- cli_config:\n    config: x\n    rollback: 1').messages).toEqual([
       'site.yml:5:9: cli_config takes config or rollback, not both',
     ]);
-    expect(load('- cli_config:\n    replace: new.cfg').messages).toEqual([
-      'site.yml:4:9: cli_config replace is not supported: give the intended lines in config',
+    expect(load('- cli_config:\n    config: x\n    replace: flash:new.cfg').messages).toEqual([
+      'site.yml:5:9: cli_config replace from a file on the device is not supported: ' +
+        'give the whole configuration in config with replace: true',
     ]);
+    expect(load('- cli_config:\n    replace: true').messages).toEqual([
+      'site.yml:4:9: cli_config replace needs the whole configuration in config',
+    ]);
+    expect(load('- cli_config:\n    config: x\n    replace: yes').messages).toEqual([]);
     expect(load('- cli_config:\n    rollback: 1').messages).toEqual([]);
     expect(load('- eos_config:\n    lines: [a]\n    src: b.j2').messages).toEqual([
       'site.yml:5:9: eos_config takes lines or src, not both',

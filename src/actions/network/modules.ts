@@ -53,6 +53,11 @@ function renderArgs(
   return out;
 }
 
+/** Ansible's cli_config takes replace: yes (the config text is the whole configuration) or a path on the device. */
+function replacing(v: unknown): boolean {
+  return v === true || (typeof v === 'string' && /^(yes|true)$/i.test(v.trim()));
+}
+
 /** What a network module needs beyond its schema: something to push, and nothing runbook would ignore. */
 function check(name: string, kind: NetworkModuleKind, value: unknown, at: YamlPath, loaded: LoadedYaml): Diagnostic[] {
   const args = isMap(value) ? value : {};
@@ -68,8 +73,16 @@ function check(name: string, kind: NetworkModuleKind, value: unknown, at: YamlPa
     }
   }
   if (kind === 'cli_config') {
-    if (has('replace'))
-      return [diagnostic(where('replace'), 'cli_config replace is not supported: give the intended lines in config')];
+    if (has('replace') && !replacing(args.replace))
+      return [
+        diagnostic(
+          where('replace'),
+          'cli_config replace from a file on the device is not supported: ' +
+            'give the whole configuration in config with replace: true',
+        ),
+      ];
+    if (has('replace') && !has('config'))
+      return [diagnostic(where('replace'), 'cli_config replace needs the whole configuration in config')];
     if (has('rollback') && has('config'))
       return [diagnostic(where('rollback'), 'cli_config takes config or rollback, not both')];
     if (!has('config') && !has('rollback')) return [diagnostic(where(), 'cli_config needs config or rollback')];

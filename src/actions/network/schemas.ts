@@ -335,8 +335,11 @@ const CLI_CONFIG: Schema = {
     },
     replace: {
       title: 'Replace',
-      description: 'Not supported: whole-config replace; refused rather than ignored.',
-      type: 'string',
+      description:
+        'true: config is the whole configuration and replaces the running one (Junos load override on the ' +
+        'candidate, EOS rollback clean-config in the session); refused on platforms without replace.',
+      oneOf: [{ type: 'boolean' }, { type: 'string' }],
+      'x-expected': 'true, false, yes or no',
     },
     rollback: {
       title: 'Rollback',

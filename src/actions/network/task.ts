@@ -207,9 +207,7 @@ async function config(
 ): Promise<NetworkTaskResult> {
   const req: PushRequest = {};
   if (kind === 'cli_config') {
-    if (args.replace !== undefined) {
-      return failed('cli_config: replace is not supported; push the intended lines with config instead');
-    }
+    if (args.replace !== undefined && args.replace !== false && args.replace !== 'no') req.replaceConfig = true;
     if (typeof args.rollback === 'number') return rollback(session, args.rollback, opts);
     if (typeof args.config === 'string') req.text = args.config;
     if (args.diff_match !== undefined) req.match = args.diff_match as PushRequest['match'] & string;
