@@ -229,3 +229,43 @@ describe('cli_config replace', () => {
     await s.close();
   });
 });
+
+describe('confirm_after', () => {
+  const action = { module: 'junos_config', moduleKind: 'config' as const };
+  const opts = { check: false, diff: false };
+  const lines = ['set system ntp server 192.0.2.11'];
+
+  it('confirms the change once every verification passes', async () => {
+    const { connect, net } = await device('junos');
+    const s = await connect();
+    const confirm_after = [
+      { junos_command: { commands: ['show configuration | display set'], wait_for: 'result[0] contains 192.0.2.11' } },
+      { cli_command: { command: 'show version' } },
+    ];
+    const r = await runNetworkTask(s, action, { lines, confirm_after }, opts);
+    expect(r.error).toBeNull();
+    expect(r.status).toBe('changed');
+    expect(r.network?.confirm).toBe('confirmed');
+    expect(net.pending()).toBe(false);
+    expect(net.log()).toContain('confirmed');
+    await s.close();
+  });
+
+  it('withholds the confirm when a verification fails, so the device rolls the change back', async () => {
+    // 30 lab minutes of 200 ms: the timer outlasts the push and the verifications, then runs out by itself.
+    const { connect, net } = await device('junos', { minuteMs: 200 });
+    const s = await connect();
+    const confirm_after = [
+      { cli_command: { command: 'show version' } },
+      { junos_command: { commands: ['show version'], wait_for: 'result[0] contains 99.9R9', retries: 0 } },
+    ];
+    const r = await runNetworkTask(s, action, { lines, confirm: 30, confirm_after }, opts);
+    expect(r.status).toBe('failed');
+    expect(r.network?.confirm).toBe('pending');
+    expect(r.error).toContain('confirm_after[1] (junos_command) failed: wait_for did not hold');
+    expect(net.pending()).toBe(true);
+    await until(() => net.log().includes('rolled back: commit confirmed expired'), 'the commit confirmed timer');
+    expect(net.running()).not.toContain('192.0.2.11');
+    await s.close().catch(() => undefined);
+  });
+});

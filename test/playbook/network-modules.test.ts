@@ -48,6 +48,17 @@ describe('network modules in playbooks', () => {
       'site.yml:4:9: cli_config replace needs the whole configuration in config',
     ]);
     expect(load('- cli_config:\n    config: x\n    replace: yes').messages).toEqual([]);
+    expect(
+      load('- ios_config:\n    lines: [a]\n    confirm_after:\n      - ios_config: {lines: [b]}').messages,
+    ).toEqual([
+      'site.yml:6:13: confirm_after: ios_config cannot verify a change; use cli_command or a *_command module',
+    ]);
+    expect(
+      load('- ios_config:\n    lines: [a]\n    confirm_after:\n      - ios_command: {wait_for: x}').messages,
+    ).toEqual(['site.yml:6:13: confirm_after: ios_command needs commands']);
+    expect(
+      load('- ios_config:\n    lines: [a]\n    confirm_after:\n      - cli_command: {command: show clock}').messages,
+    ).toEqual([]);
     expect(load('- cli_config:\n    rollback: 1').messages).toEqual([]);
     expect(load('- eos_config:\n    lines: [a]\n    src: b.j2').messages).toEqual([
       'site.yml:5:9: eos_config takes lines or src, not both',

@@ -308,6 +308,15 @@ const CONFIG: Schema = {
       type: 'integer',
       minimum: 1,
     },
+    confirm_after: {
+      title: 'Confirm after',
+      description:
+        'Verification tasks (cli_command or *_command, e.g. with wait_for) run on the device after the push; the ' +
+        'change is confirmed only when all pass, else it stays pending and the device rolls it back.',
+      type: 'array',
+      minItems: 1,
+      items: { type: 'object', minProperties: 1, maxProperties: 1, 'x-expected': 'a mapping with one module' },
+    },
     comment: {
       title: 'Comment',
       description: 'Accepted for compatibility (Junos commit comment).',
@@ -377,6 +386,15 @@ const CLI_CONFIG: Schema = {
       description: 'Minutes the change may stay unconfirmed before the device rolls it back.',
       type: 'integer',
       minimum: 1,
+    },
+    confirm_after: {
+      title: 'Confirm after',
+      description:
+        'Verification tasks (cli_command or *_command, e.g. with wait_for) run on the device after the push; the ' +
+        'change is confirmed only when all pass, else it stays pending and the device rolls it back.',
+      type: 'array',
+      minItems: 1,
+      items: { type: 'object', minProperties: 1, maxProperties: 1, 'x-expected': 'a mapping with one module' },
     },
     commit_comment: {
       title: 'Commit comment',
