@@ -75,7 +75,15 @@ export async function runHost(ctx: RunContext, job: HostJob): Promise<HostResult
       // rate leaves the queue at once instead of connecting when its turn comes.
       const stopped = await waitUnlessStopped(job.beforeConnect(), ctx.signal);
       if (stopped) {
-        return { ...base, started: null, status: 'skipped', reason: 'interrupted', duration_ms: 0, tasks: [], error: null };
+        return {
+          ...base,
+          started: null,
+          status: 'skipped',
+          reason: 'interrupted',
+          duration_ms: 0,
+          tasks: [],
+          error: null,
+        };
       }
     }
     if (ctx.abortSignal?.aborted) throw new Interrupted();

@@ -58,16 +58,28 @@ const LEGACY = {
   cipher: ['aes128-cbc', 'aes192-cbc', 'aes256-cbc', '3des-cbc'],
 } as const;
 const MODERN_HMAC = [
-  'hmac-sha2-256-etm@openssh.com', 'hmac-sha2-512-etm@openssh.com', 'hmac-sha2-256', 'hmac-sha2-512',
+  'hmac-sha2-256-etm@openssh.com',
+  'hmac-sha2-512-etm@openssh.com',
+  'hmac-sha2-256',
+  'hmac-sha2-512',
 ];
 const MODERN_KEX = [
-  'curve25519-sha256@libssh.org', 'curve25519-sha256', 'ecdh-sha2-nistp256', 'ecdh-sha2-nistp384',
+  'curve25519-sha256@libssh.org',
+  'curve25519-sha256',
+  'ecdh-sha2-nistp256',
+  'ecdh-sha2-nistp384',
   'ecdh-sha2-nistp521',
-  'diffie-hellman-group-exchange-sha256', 'diffie-hellman-group14-sha256', 'diffie-hellman-group16-sha512',
+  'diffie-hellman-group-exchange-sha256',
+  'diffie-hellman-group14-sha256',
+  'diffie-hellman-group16-sha512',
   'diffie-hellman-group18-sha512',
 ];
 const MODERN_CIPHER = [
-  'aes128-gcm@openssh.com', 'aes256-gcm@openssh.com', 'aes128-ctr', 'aes192-ctr', 'chacha20-poly1305@openssh.com',
+  'aes128-gcm@openssh.com',
+  'aes256-gcm@openssh.com',
+  'aes128-ctr',
+  'aes192-ctr',
+  'chacha20-poly1305@openssh.com',
   'aes256-ctr',
 ];
 
@@ -256,14 +268,19 @@ export class SshTransport implements Transport {
           case 'mismatch':
             hostKeyFailure = new TransportError(
               'host_key',
-              `${where}: ${presented} does not match ${target.knownHosts} (line ${verdict.lines.join(', ')}); the device was re-keyed or something is impersonating it`,
+              `${where}: ` +
+                `${presented} does not match ` +
+                `${target.knownHosts} (line ` +
+                `${verdict.lines.join(', ')}); the device was re-keyed or something is impersonating it`,
             );
             return verify(false);
           case 'unknown':
             if (target.hostKeyChecking === 'strict') {
               hostKeyFailure = new TransportError(
                 'host_key',
-                `${where}: ${presented} is not in ${target.knownHosts} (host_key_checking is strict; add the host or use accept-new)`,
+                `${where}: ` +
+                  `${presented} is not in ` +
+                  `${target.knownHosts} (host_key_checking is strict; add the host or use accept-new)`,
               );
               return verify(false);
             }
