@@ -102,7 +102,7 @@ describe.each(['ios', 'eos', 'junos'] as const)('%s', (platform) => {
 
 describe('the device rolls back what was not confirmed', () => {
   it('a session cut mid-push is rolled back by the revert timer', async () => {
-    const { connect, net } = await device('ios', { faults: ['r001:cut:2'], minuteMs: 100 });
+    const { connect, net } = await device('ios', { faults: ['r001:cut:2'], minuteMs: 1_000 });
     const before = net.running();
     const s = await connect();
     const err = await push(s, {
