@@ -58,16 +58,28 @@ const LEGACY = {
   cipher: ['aes128-cbc', 'aes192-cbc', 'aes256-cbc', '3des-cbc'],
 } as const;
 const MODERN_HMAC = [
-  'hmac-sha2-256-etm@openssh.com', 'hmac-sha2-512-etm@openssh.com', 'hmac-sha2-256', 'hmac-sha2-512',
+  'hmac-sha2-256-etm@openssh.com',
+  'hmac-sha2-512-etm@openssh.com',
+  'hmac-sha2-256',
+  'hmac-sha2-512',
 ];
 const MODERN_KEX = [
-  'curve25519-sha256@libssh.org', 'curve25519-sha256', 'ecdh-sha2-nistp256', 'ecdh-sha2-nistp384',
+  'curve25519-sha256@libssh.org',
+  'curve25519-sha256',
+  'ecdh-sha2-nistp256',
+  'ecdh-sha2-nistp384',
   'ecdh-sha2-nistp521',
-  'diffie-hellman-group-exchange-sha256', 'diffie-hellman-group14-sha256', 'diffie-hellman-group16-sha512',
+  'diffie-hellman-group-exchange-sha256',
+  'diffie-hellman-group14-sha256',
+  'diffie-hellman-group16-sha512',
   'diffie-hellman-group18-sha512',
 ];
 const MODERN_CIPHER = [
-  'aes128-gcm@openssh.com', 'aes256-gcm@openssh.com', 'aes128-ctr', 'aes192-ctr', 'chacha20-poly1305@openssh.com',
+  'aes128-gcm@openssh.com',
+  'aes256-gcm@openssh.com',
+  'aes128-ctr',
+  'aes192-ctr',
+  'chacha20-poly1305@openssh.com',
   'aes256-ctr',
 ];
 
@@ -172,7 +184,6 @@ export class SshTransport implements Transport {
     sock?: Duplex,
   ): Promise<InstanceType<typeof ssh2.Client>> {
     const where = `${target.host}:${target.port}`;
-    const deadline = Date.now() + opts.timeoutMs;
     throwIfAborted(opts.signal);
     // HostKeyAlias names the key in known_hosts instead of host and port, as in ssh.
     const keyHost = target.hostKeyAlias ?? target.host;
@@ -195,6 +206,11 @@ export class SshTransport implements Transport {
       entries = (await this.knownHosts(target.knownHosts, where)).candidates(keyHost, keyPort);
     }
 
+    if (opts.connectSlot) {
+      await opts.connectSlot();
+      throwIfAborted(opts.signal);
+    }
+    const deadline = Date.now() + opts.timeoutMs;
     const client = new ssh2.Client();
     return new Promise<InstanceType<typeof ssh2.Client>>((resolve, reject) => {
       let settled = false;

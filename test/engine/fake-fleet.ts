@@ -3,7 +3,14 @@ import type { Clock } from '../../src/engine/clock.js';
 import type { Renderer } from '../../src/actions/action.js';
 import type { Plan, PlannedHost, PlannedPlay } from '../../src/engine/plan-model.js';
 import type { BreakerSpec, PlaySpec, TaskAction, TaskSpec } from '../../src/playbook/types.js';
-import { TransportError, type ConnectOptions, type ExecResult, type Session, type Transport, type TransportFailure } from '../../src/transport/transport.js';
+import {
+  TransportError,
+  type ConnectOptions,
+  type ExecResult,
+  type Session,
+  type Transport,
+  type TransportFailure,
+} from '../../src/transport/transport.js';
 import type { Connection } from '../../src/inventory/connection.js';
 
 /** Hand-made plans and an in-memory transport for engine tests: no sockets, time from a FakeClock. */
@@ -21,7 +28,17 @@ const loc = { file: 'test.yml', line: 1, col: 1 };
 
 export function task(name: string, action: TaskAction | string, extra: Partial<TaskSpec> = {}): TaskSpec {
   const a: TaskAction = typeof action === 'string' ? { kind: 'command', command: action } : action;
-  return { name, action: a, retries: 0, retryDelayMs: 0, ignoreErrors: false, checkMode: 'skip', loc, locs: {}, ...extra };
+  return {
+    name,
+    action: a,
+    retries: 0,
+    retryDelayMs: 0,
+    ignoreErrors: false,
+    checkMode: 'skip',
+    loc,
+    locs: {},
+    ...extra,
+  };
 }
 
 export interface PlayInput {
@@ -40,7 +57,9 @@ export interface PlayInput {
 }
 
 export function play(input: PlayInput): PlannedPlay {
-  const hosts = input.hosts.map((h) => (typeof h === 'string' ? { name: h, vars: {} } : { name: h.name, vars: h.vars ?? {} }));
+  const hosts = input.hosts.map((h) =>
+    typeof h === 'string' ? { name: h, vars: {} } : { name: h.name, vars: h.vars ?? {} },
+  );
   const tasks = input.tasks ?? [task('Read version', 'show version')];
   const rescue = input.rescue ?? [];
   const breaker: BreakerSpec | null = input.breaker
@@ -65,7 +84,14 @@ export function play(input: PlayInput): PlannedPlay {
   };
   const planned = new Map<string, PlannedHost>();
   for (const h of hosts) {
-    const connection: Connection = { transport: 'ssh', host: h.name, port: 22, user: 'netops', knownHosts: '/dev/null', hostKeyChecking: 'off' };
+    const connection: Connection = {
+      transport: 'ssh',
+      host: h.name,
+      port: 22,
+      user: 'netops',
+      knownHosts: '/dev/null',
+      hostKeyChecking: 'off',
+    };
     planned.set(h.name, {
       name: h.name,
       vars: { inventory_hostname: h.name, ...h.vars },
@@ -74,7 +100,14 @@ export function play(input: PlayInput): PlannedPlay {
       rescue: rescue.map((spec, index) => ({ index, spec, preview: {} })),
     });
   }
-  return { index: input.index ?? 0, name: spec.name, spec, batches: input.batches ?? [hosts.map((h) => h.name)], hosts: planned, renderer };
+  return {
+    index: input.index ?? 0,
+    name: spec.name,
+    spec,
+    batches: input.batches ?? [hosts.map((h) => h.name)],
+    hosts: planned,
+    renderer,
+  };
 }
 
 export function planOf(...plays: PlannedPlay[]): Plan {
@@ -130,6 +163,8 @@ export class FakeTransport implements Transport {
   async connect(target: Connection, opts: ConnectOptions): Promise<Session> {
     const host = target.host;
     const d = this.device(host);
+    // The connect rate's turn comes right before the wire, as in the SSH transport.
+    await opts.connectSlot?.();
     this.connects.push(host);
     this.inFlight += 1;
     this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);

@@ -11,36 +11,51 @@ function hosts(site: string, n: number): { name: string; vars: Record<string, un
   return Array.from({ length: n }, (_, i) => ({ name: `${site}-r${i + 1}`, vars: { site } }));
 }
 
-async function runFleet(plays: PlannedPlay[], device: (host: string) => Device = () => ({}), extra: Partial<RunOptions> = {}) {
+async function runFleet(
+  plays: PlannedPlay[],
+  device: (host: string) => Device = () => ({}),
+  extra: Partial<RunOptions> = {},
+) {
   const clock = new FakeClock();
   const transport = new FakeTransport(clock, device);
   const bus = new EventBus();
   const events: RunEvent[] = [];
   bus.subscribe((e) => events.push(e));
-  const report = await clock.drive(runPlan(planOf(...plays), { transport, bus, runId: '20260101-000000-abcd', clock, env: {}, ...extra }));
+  const report = await clock.drive(
+    runPlan(planOf(...plays), { transport, bus, runId: '20260101-000000-abcd', clock, env: {}, ...extra }),
+  );
   const byName = (name: string): HostResult => report.hosts.find((h) => h.name === name)!;
   return { report, events, transport, clock, byName, code: exitCodeFor(report) };
 }
 
-const dead = (site: string): ((h: string) => Device) => (h) => (h.startsWith(`${site}-`) ? { connect: 'hang' } : {});
+const dead =
+  (site: string): ((h: string) => Device) =>
+  (h) =>
+    h.startsWith(`${site}-`) ? { connect: 'hang' } : {};
 
 describe('scheduler', () => {
   it('never has more hosts in flight than forks', async () => {
-    const { transport, report, code } = await runFleet([play({ hosts: hosts('ams', 23), forks: 4 })], () => ({ connectMs: 100 }));
+    const { transport, report, code } = await runFleet([play({ hosts: hosts('ams', 23), forks: 4 })], () => ({
+      connectMs: 100,
+    }));
     expect(transport.maxInFlight).toBe(4);
     expect(report.summary.changed).toBe(23);
     expect(code).toBe(0);
   });
 
   it('--forks overrides the play', async () => {
-    const { transport } = await runFleet([play({ hosts: hosts('ams', 10), forks: 2 })], () => ({ connectMs: 100 }), { forks: 7 });
+    const { transport } = await runFleet([play({ hosts: hosts('ams', 10), forks: 2 })], () => ({ connectMs: 100 }), {
+      forks: 7,
+    });
     expect(transport.maxInFlight).toBe(7);
   });
 
   it('runs batches in order: no host of batch 2 starts before batch 1 ended', async () => {
     const p = play({ hosts: hosts('ams', 5), batches: [['ams-r1'], ['ams-r2', 'ams-r3'], ['ams-r4', 'ams-r5']] });
     const { events } = await runFleet([p]);
-    const seq = events.filter((e) => e.type === 'host_start' || e.type === 'batch_end').map((e) => (e.type === 'host_start' ? e.host : `end${e.batch}`));
+    const seq = events
+      .filter((e) => e.type === 'host_start' || e.type === 'batch_end')
+      .map((e) => (e.type === 'host_start' ? e.host : `end${e.batch}`));
     expect(seq).toEqual(['ams-r1', 'end1', 'ams-r2', 'ams-r3', 'end2', 'ams-r4', 'ams-r5', 'end3']);
   });
 
@@ -56,14 +71,19 @@ describe('scheduler', () => {
     expect(attempted.length + fra.filter((h) => h.status === 'skipped').length).toBe(10);
     expect(report.hosts.filter((h) => !h.name.startsWith('fra-')).every((h) => h.status === 'changed')).toBe(true);
     expect(transport.connects.filter((h) => h.startsWith('fra-'))).toHaveLength(attempted.length);
-    expect(report.breakers).toEqual([{ scope: 'site=fra', state: 'open', transitions: [expect.objectContaining({ from: 'closed', to: 'open' })] }]);
+    expect(report.breakers).toEqual([
+      { scope: 'site=fra', state: 'open', transitions: [expect.objectContaining({ from: 'closed', to: 'open' })] },
+    ]);
     expect(report.halted).toBeNull();
     expect(code).toBe(3);
   });
 
   it('without a breaker every dead host is attempted, and the run takes longer', async () => {
     const fleet = ['ams', 'fra'].flatMap((s) => hosts(s, 12));
-    const withBreaker = await runFleet([play({ hosts: fleet, forks: 3, breaker: { scope: 'site', failureThreshold: 2 } })], dead('fra'));
+    const withBreaker = await runFleet(
+      [play({ hosts: fleet, forks: 3, breaker: { scope: 'site', failureThreshold: 2 } })],
+      dead('fra'),
+    );
     const without = await runFleet([play({ hosts: fleet, forks: 3 })], dead('fra'));
     expect(without.report.hosts.filter((h) => h.status === 'unreachable')).toHaveLength(12);
     expect(without.code).toBe(2);
@@ -75,14 +95,26 @@ describe('scheduler', () => {
     const p = play({ hosts: hosts('fra', 6), forks: 1, breaker: { failureThreshold: 2 } });
     const { report, transport } = await runFleet([p], dead('fra'));
     expect(transport.connects).toEqual(['fra-r1', 'fra-r2']);
-    expect(report.hosts.map((h) => h.status)).toEqual(['unreachable', 'unreachable', 'skipped', 'skipped', 'skipped', 'skipped']);
+    expect(report.hosts.map((h) => h.status)).toEqual([
+      'unreachable',
+      'unreachable',
+      'skipped',
+      'skipped',
+      'skipped',
+      'skipped',
+    ]);
   });
 
   it('on_open wait: waiting hosts hold no fork slot, so other scopes keep moving; probes close the breaker', async () => {
     let healed = false;
     const fleet = [...hosts('fra', 6), ...hosts('ams', 6)];
-    const p = play({ hosts: fleet, forks: 2, breaker: { scope: 'site', failureThreshold: 2, successThreshold: 2, cooldownMs: 60_000, onOpen: 'wait' } });
-    const device = (h: string): Device => (h.startsWith('fra-') && !healed ? { connect: 'refused' } : { connectMs: 1_000 });
+    const p = play({
+      hosts: fleet,
+      forks: 2,
+      breaker: { scope: 'site', failureThreshold: 2, successThreshold: 2, cooldownMs: 60_000, onOpen: 'wait' },
+    });
+    const device = (h: string): Device =>
+      h.startsWith('fra-') && !healed ? { connect: 'refused' } : { connectMs: 1_000 };
     const clock = new FakeClock();
     const transport = new FakeTransport(clock, device);
     const bus = new EventBus();
@@ -107,16 +139,30 @@ describe('scheduler', () => {
 
   it('on_open wait: a failed probe opens it again and the wait goes on until the probes decide', async () => {
     let failuresLeft = 3;
-    const p = play({ hosts: hosts('fra', 5), forks: 1, breaker: { failureThreshold: 1, successThreshold: 1, cooldownMs: 10_000, onOpen: 'wait' } });
-    const { report } = await runFleet([p], () => (failuresLeft-- > 0 ? { connect: 'refused', connectMs: 10 } : { connectMs: 10 }));
+    const p = play({
+      hosts: hosts('fra', 5),
+      forks: 1,
+      breaker: { failureThreshold: 1, successThreshold: 1, cooldownMs: 10_000, onOpen: 'wait' },
+    });
+    const { report } = await runFleet([p], () =>
+      failuresLeft-- > 0 ? { connect: 'refused', connectMs: 10 } : { connectMs: 10 },
+    );
     const states = report.breakers[0]!.transitions.map((t) => t.to);
     expect(states).toEqual(['open', 'half-open', 'open', 'half-open', 'open', 'half-open', 'closed']);
-    expect(report.hosts.map((h) => h.status)).toEqual(['unreachable', 'unreachable', 'unreachable', 'changed', 'changed']);
+    expect(report.hosts.map((h) => h.status)).toEqual([
+      'unreachable',
+      'unreachable',
+      'unreachable',
+      'changed',
+      'changed',
+    ]);
   });
 
   it('max_failures halts the run; in-flight hosts finish; the rest are skipped with reason halted', async () => {
     const p = play({ hosts: hosts('ams', 20), forks: 2, maxFailures: 3 });
-    const { report, code } = await runFleet([p], (h) => (['ams-r2', 'ams-r3', 'ams-r5'].includes(h) ? { connect: 'refused' } : {}));
+    const { report, code } = await runFleet([p], (h) =>
+      ['ams-r2', 'ams-r3', 'ams-r5'].includes(h) ? { connect: 'refused' } : {},
+    );
     expect(report.halted).toEqual({ reason: 'max_failures', batch: 1 });
     const attempted = report.hosts.filter((h) => h.status !== 'skipped');
     expect(report.hosts.filter((h) => h.status === 'skipped').every((h) => h.reason === 'halted')).toBe(true);
@@ -126,8 +172,14 @@ describe('scheduler', () => {
   });
 
   it('a failing canary batch of one halts before batch 2', async () => {
-    const p = play({ hosts: hosts('ams', 5), batches: [['ams-r1'], ['ams-r2', 'ams-r3'], ['ams-r4', 'ams-r5']], maxFailPercentage: 0 });
-    const { report, transport, code } = await runFleet([p], (h) => (h === 'ams-r1' ? { exec: () => ({ rc: 1, stdout: '', stderr: '' }) } : {}));
+    const p = play({
+      hosts: hosts('ams', 5),
+      batches: [['ams-r1'], ['ams-r2', 'ams-r3'], ['ams-r4', 'ams-r5']],
+      maxFailPercentage: 0,
+    });
+    const { report, transport, code } = await runFleet([p], (h) =>
+      h === 'ams-r1' ? { exec: () => ({ rc: 1, stdout: '', stderr: '' }) } : {},
+    );
     expect(transport.connects).toEqual(['ams-r1']);
     expect(report.halted).toEqual({ reason: 'max_fail_percentage', batch: 1 });
     expect(report.hosts.map((h) => [h.batch, h.status, h.reason])).toEqual([
@@ -161,9 +213,24 @@ describe('scheduler', () => {
   });
 
   it('a host that failed or was unreachable in one play is not run by the later plays, and is reported once, with its failure', async () => {
-    const p1 = play({ name: 'one', hosts: ['a', 'b', 'c', 'd'], batches: [['a', 'b'], ['c', 'd']] });
-    const p2 = play({ name: 'two', hosts: ['a', 'b', 'c', 'd'], batches: [['a', 'b'], ['c', 'd']] });
-    const failing = (h: string): Device => (h === 'b' ? { connect: 'refused' } : h === 'c' ? { exec: () => ({ rc: 1, stdout: '', stderr: 'bad' }) } : {});
+    const p1 = play({
+      name: 'one',
+      hosts: ['a', 'b', 'c', 'd'],
+      batches: [
+        ['a', 'b'],
+        ['c', 'd'],
+      ],
+    });
+    const p2 = play({
+      name: 'two',
+      hosts: ['a', 'b', 'c', 'd'],
+      batches: [
+        ['a', 'b'],
+        ['c', 'd'],
+      ],
+    });
+    const failing = (h: string): Device =>
+      h === 'b' ? { connect: 'refused' } : h === 'c' ? { exec: () => ({ rc: 1, stdout: '', stderr: 'bad' }) } : {};
     const { report, events, transport, code } = await runFleet([p1, p2], failing);
     expect(report.hosts.map((h) => [h.play, h.name, h.batch, h.status])).toEqual([
       ['one', 'a', 1, 'changed'],
@@ -176,7 +243,11 @@ describe('scheduler', () => {
     expect(transport.connects.filter((h) => h === 'b' || h === 'c')).toEqual(['b', 'c']);
     const second = events.find((e) => e.type === 'play_start' && e.play === 'two');
     expect(second?.type === 'play_start' && second.batches).toEqual([['a'], ['d']]);
-    expect(events.filter((e) => e.type === 'batch_end' && e.play === 'two').map((e) => e.type === 'batch_end' && [e.batch, e.failed, e.total])).toEqual([
+    expect(
+      events
+        .filter((e) => e.type === 'batch_end' && e.play === 'two')
+        .map((e) => e.type === 'batch_end' && [e.batch, e.failed, e.total]),
+    ).toEqual([
       [1, 0, 1],
       [2, 0, 1],
     ]);
@@ -189,7 +260,11 @@ describe('scheduler', () => {
     const p2 = play({ name: 'two', hosts: ['a', 'b'], batches: [['a'], ['b']] });
     const { report, events } = await runFleet([p1, p2], (h) => (h === 'a' ? { connect: 'refused' } : {}));
     expect(report.hosts.filter((h) => h.play === 'two').map((h) => [h.name, h.batch])).toEqual([['b', 2]]);
-    expect(events.filter((e) => e.type === 'batch_start' && e.play === 'two').map((e) => e.type === 'batch_start' && e.batch)).toEqual([2]);
+    expect(
+      events
+        .filter((e) => e.type === 'batch_start' && e.play === 'two')
+        .map((e) => e.type === 'batch_start' && e.batch),
+    ).toEqual([2]);
   });
 
   it('a host skipped by an open breaker in one play is still run by the next play', async () => {
@@ -212,10 +287,14 @@ describe('scheduler', () => {
     const ctl = new AbortController();
     const p = play({ hosts: hosts('ams', 10), forks: 2 });
     let started = 0;
-    const { report, code } = await runFleet([p], () => {
-      if (++started === 2) ctl.abort();
-      return { connectMs: 100 };
-    }, { signal: ctl.signal });
+    const { report, code } = await runFleet(
+      [p],
+      () => {
+        if (++started === 2) ctl.abort();
+        return { connectMs: 100 };
+      },
+      { signal: ctl.signal },
+    );
     expect(report.halted).toEqual({ reason: 'interrupted', batch: 1 });
     expect(report.hosts.filter((h) => h.status === 'changed')).toHaveLength(2);
     expect(report.hosts.filter((h) => h.status === 'skipped').every((h) => h.reason === 'interrupted')).toBe(true);
@@ -226,11 +305,18 @@ describe('scheduler', () => {
     const ctl = new AbortController();
     const p = play({ hosts: hosts('ams', 4), forks: 2, tasks: [task('slow', 'slow', { timeoutMs: 600_000 })] });
     let started = 0;
-    const { report, code } = await runFleet([p], () => {
-      if (++started === 2) setImmediate(() => ctl.abort());
-      return { exec: () => 'hang' };
-    }, { abortSignal: ctl.signal });
-    expect(report.hosts.filter((h) => h.status === 'failed').map((h) => h.reason)).toEqual(['interrupted', 'interrupted']);
+    const { report, code } = await runFleet(
+      [p],
+      () => {
+        if (++started === 2) setImmediate(() => ctl.abort());
+        return { exec: () => 'hang' };
+      },
+      { abortSignal: ctl.signal },
+    );
+    expect(report.hosts.filter((h) => h.status === 'failed').map((h) => h.reason)).toEqual([
+      'interrupted',
+      'interrupted',
+    ]);
     expect(report.hosts.filter((h) => h.status === 'skipped')).toHaveLength(2);
     expect(code).toBe(130);
   });
@@ -251,16 +337,29 @@ describe('scheduler', () => {
 
   it('slow start: in the motivating fleet a dead site costs exactly failure_threshold attempts, made at once', async () => {
     // 100 hosts in 5 sites, interleaved as an inventory sorted by name would be; one site hangs.
-    const fleet = Array.from({ length: 100 }, (_, i) => ({ name: `r${String(i + 1).padStart(3, '0')}`, vars: { site: `site${(i % 5) + 1}` } }));
-    const deadSite = (h: string): Device => ((Number(h.slice(1)) - 1) % 5 === 2 ? { connect: 'hang' } : { connectMs: 50 });
-    const p = play({ hosts: fleet, forks: 10, connectTimeoutMs: 2_000, breaker: { scope: 'site', failureThreshold: 3, onOpen: 'skip' } });
+    const fleet = Array.from({ length: 100 }, (_, i) => ({
+      name: `r${String(i + 1).padStart(3, '0')}`,
+      vars: { site: `site${(i % 5) + 1}` },
+    }));
+    const deadSite = (h: string): Device =>
+      (Number(h.slice(1)) - 1) % 5 === 2 ? { connect: 'hang' } : { connectMs: 50 };
+    const p = play({
+      hosts: fleet,
+      forks: 10,
+      connectTimeoutMs: 2_000,
+      breaker: { scope: 'site', failureThreshold: 3, onOpen: 'skip' },
+    });
     const { report, events, code } = await runFleet([p], deadSite);
     const dead = report.hosts.filter((h) => deadSite(h.name).connect === 'hang');
     expect(dead.filter((h) => h.status === 'unreachable')).toHaveLength(3);
     expect(dead.filter((h) => h.status === 'skipped' && h.reason === 'breaker_open')).toHaveLength(17);
-    expect(report.hosts.filter((h) => deadSite(h.name).connect !== 'hang').every((h) => h.status === 'changed')).toBe(true);
+    expect(report.hosts.filter((h) => deadSite(h.name).connect !== 'hang').every((h) => h.status === 'changed')).toBe(
+      true,
+    );
     // The three attempts overlap: the breaker opens one connect timeout after the first of them started.
-    const starts = events.flatMap((e) => (e.type === 'host_start' && deadSite(e.host).connect === 'hang' ? [Date.parse(e.at)] : []));
+    const starts = events.flatMap((e) =>
+      e.type === 'host_start' && deadSite(e.host).connect === 'hang' ? [Date.parse(e.at)] : [],
+    );
     const opened = events.find((e) => e.type === 'breaker' && e.to === 'open')!;
     expect(Date.parse(opened.at) - Math.min(...starts)).toBeLessThan(2 * 2_000);
     expect(code).toBe(3);
@@ -269,7 +368,9 @@ describe('scheduler', () => {
   it('slow start: hosts of an unproven scope over the cap wait without a fork slot, and other scopes go first', async () => {
     const fleet = [...hosts('fra', 6), ...hosts('ams', 6)];
     const p = play({ hosts: fleet, forks: 4, breaker: { scope: 'site', failureThreshold: 2, onOpen: 'skip' } });
-    const { events, report } = await runFleet([p], (h) => (h.startsWith('fra-') ? { connect: 'hang' } : { connectMs: 100 }));
+    const { events, report } = await runFleet([p], (h) =>
+      h.startsWith('fra-') ? { connect: 'hang' } : { connectMs: 100 },
+    );
     const started = events.flatMap((e) => (e.type === 'host_start' ? [e.host] : []));
     // fra-r1 and fra-r2 are all fra may stake; the two free slots go to ams at once, not after fra's timeouts.
     expect(started.slice(0, 4)).toEqual(['fra-r1', 'fra-r2', 'ams-r1', 'ams-r2']);
@@ -283,16 +384,29 @@ describe('scheduler', () => {
     expect(transport.maxInFlight).toBe(8);
     expect(report.summary.changed).toBe(30);
     // Order is kept: hosts start in inventory order.
-    expect(events.flatMap((e) => (e.type === 'host_start' ? [e.host] : []))).toEqual(hosts('ams', 30).map((h) => h.name));
+    expect(events.flatMap((e) => (e.type === 'host_start' ? [e.host] : []))).toEqual(
+      hosts('ams', 30).map((h) => h.name),
+    );
   });
 
   it('slow start: a failure makes a proven scope unproven again until a host of it succeeds', async () => {
     // r1 proves the scope; r2 fails early while r3..r6 are in flight: nothing new starts until one of them succeeds.
-    const device = (h: string): Device => (h === 'ams-r1' ? { connectMs: 10 } : h === 'ams-r2' ? { connect: 'refused', connectMs: 50 } : { connectMs: 1_000 });
+    const device = (h: string): Device =>
+      h === 'ams-r1'
+        ? { connectMs: 10 }
+        : h === 'ams-r2'
+          ? { connect: 'refused', connectMs: 50 }
+          : { connectMs: 1_000 };
     const p = play({ hosts: hosts('ams', 10), forks: 5, breaker: { failureThreshold: 3 } });
     const { events, report } = await runFleet([p], device);
     const at = (type: 'host_start' | 'host_end', host: string) =>
-      Date.parse(events.find((e) => (e.type === 'host_start' && type === 'host_start' && e.host === host) || (e.type === 'host_end' && type === 'host_end' && e.result.name === host))!.at);
+      Date.parse(
+        events.find(
+          (e) =>
+            (e.type === 'host_start' && type === 'host_start' && e.host === host) ||
+            (e.type === 'host_end' && type === 'host_end' && e.result.name === host),
+        )!.at,
+      );
     expect(at('host_start', 'ams-r7')).toBeGreaterThanOrEqual(at('host_end', 'ams-r3'));
     expect(at('host_start', 'ams-r7')).toBeGreaterThan(at('host_end', 'ams-r2'));
     expect(report.hosts.filter((h) => h.status === 'changed')).toHaveLength(9);
@@ -300,9 +414,15 @@ describe('scheduler', () => {
 
   it('slow start begins again when the breaker closes after probes', async () => {
     let healed = false;
-    const p = play({ hosts: hosts('fra', 12), forks: 6, breaker: { failureThreshold: 2, successThreshold: 1, cooldownMs: 5_000, onOpen: 'wait' } });
+    const p = play({
+      hosts: hosts('fra', 12),
+      forks: 6,
+      breaker: { failureThreshold: 2, successThreshold: 1, cooldownMs: 5_000, onOpen: 'wait' },
+    });
     const clock = new FakeClock();
-    const transport = new FakeTransport(clock, () => (healed ? { connectMs: 1_000 } : { connect: 'refused', connectMs: 10 }));
+    const transport = new FakeTransport(clock, () =>
+      healed ? { connectMs: 1_000 } : { connect: 'refused', connectMs: 10 },
+    );
     const bus = new EventBus();
     const events: RunEvent[] = [];
     bus.subscribe((e) => {
@@ -331,12 +451,23 @@ describe('scheduler', () => {
 
   it('the connect rate caps new connections per second', async () => {
     // Real timers here: the cap is p-queue's sliding window. 6 connections at 4/s need more than one second.
-    const transport = new FakeTransport({ now: () => Date.now(), sleep: (ms) => new Promise((r) => setTimeout(r, Math.min(ms, 1))) });
+    const transport = new FakeTransport({
+      now: () => Date.now(),
+      sleep: (ms) => new Promise((r) => setTimeout(r, Math.min(ms, 1))),
+    });
     const bus = new EventBus();
     const starts: number[] = [];
     const p = play({ hosts: hosts('ams', 6), forks: 6, connectRate: 4 });
     const orig = transport.connect.bind(transport);
-    transport.connect = (t, o) => (starts.push(Date.now()), orig(t, o));
+    // A connection starts when its turn comes, right before the wire.
+    transport.connect = (t, o) =>
+      orig(t, {
+        ...o,
+        connectSlot: async () => {
+          await o.connectSlot?.();
+          starts.push(Date.now());
+        },
+      });
     const report = await runPlan(planOf(p), { transport, bus, runId: 'x', env: {} });
     expect(report.summary.changed).toBe(6);
     starts.sort((a, b) => a - b);
