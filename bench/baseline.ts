@@ -24,7 +24,9 @@ export interface BareResult {
   errors: string[];
 }
 
-/** known_hosts as `[host]:port` (or bare host for port 22) → accepted key blobs. Hashed entries are not used by the lab. */
+/**
+ * known_hosts as `[host]:port` (or bare host for port 22) → accepted key blobs. Hashed entries are not used by the lab.
+ */
 export function readKnownHosts(file: string): Map<string, Buffer[]> {
   const keys = new Map<string, Buffer[]>();
   for (const line of readFileSync(file, 'utf8').split('\n')) {
@@ -109,7 +111,13 @@ export async function bareLoop(
       if (!known.has(target.knownHosts)) known.set(target.knownHosts, readKnownHosts(target.knownHosts));
       if (!keys.has(target.keyFile)) keys.set(target.keyFile, readFileSync(target.keyFile));
       try {
-        await runHost(target, commands, known.get(target.knownHosts)!, keys.get(target.keyFile)!, opts.connectTimeoutMs ?? 10_000);
+        await runHost(
+          target,
+          commands,
+          known.get(target.knownHosts)!,
+          keys.get(target.keyFile)!,
+          opts.connectTimeoutMs ?? 10_000,
+        );
         ok++;
       } catch (err) {
         errors.push(`${target.name}: ${(err as Error).message}`);

@@ -42,12 +42,12 @@ process.stdin.on('close', () => void stop());
 process.stdin.resume();
 
 process.stdout.write(
-  JSON.stringify({
+  `${JSON.stringify({
     inventoryPath: lab.inventoryPath,
     knownHostsPath: lab.knownHostsPath,
     keyPath: lab.keyPath,
     dir: lab.dir,
     hosts: lab.hosts,
     pid: process.pid,
-  }) + '\n',
+  })}\n`,
 );

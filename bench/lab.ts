@@ -75,7 +75,14 @@ export async function benchLabUnderLoad(hosts = 1000): Promise<LabLoadFigures> {
     const loadMs = Math.round(performance.now() - t1);
     const failed = rcs.filter((rc) => rc !== 0).length;
     if (failed > 0 || ready !== hosts) throw new Error(`${failed} of ${hosts} commands failed`);
-    return { hosts, startMs, rssMb, loadMs, maxConcurrentSessions: lab.fleetCounters().maxConcurrentSessions, loadRssMb: mb(process.memoryUsage().rss) };
+    return {
+      hosts,
+      startMs,
+      rssMb,
+      loadMs,
+      maxConcurrentSessions: lab.fleetCounters().maxConcurrentSessions,
+      loadRssMb: mb(process.memoryUsage().rss),
+    };
   } finally {
     await lab.stop();
   }

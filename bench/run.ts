@@ -25,7 +25,9 @@ const REPEATS = Number(process.env.BENCH_REPEATS ?? 3);
 /** Only the bench's own children, so the exit path never touches anything else. */
 const children = new Set<ChildProcess>();
 /** Prints the process's peak RSS (kB) on exit, for children whose memory is measured. */
-const MAXRSS_HOOK = `data:text/javascript,process.on("exit",()=>process.stderr.write("\\nbench-maxrss-kb="+process.resourceUsage().maxRSS+"\\n"))`;
+const MAXRSS_HOOK =
+  'data:text/javascript,process.on("exit",()=>' +
+  'process.stderr.write("\\nbench-maxrss-kb="+process.resourceUsage().maxRSS+"\\n"))';
 
 interface Figure {
   name: string;
@@ -179,7 +181,7 @@ function writePlaybook(
     ...COMMANDS.flatMap((c, i) => [`    - name: step ${i + 1}`, `      command: ${JSON.stringify(c)}`]),
   ];
   const file = join(dir, `${name}.yml`);
-  writeFileSync(file, lines.join('\n') + '\n');
+  writeFileSync(file, `${lines.join('\n')}\n`);
   return file;
 }
 
@@ -267,7 +269,9 @@ async function throughput(dir: string, hosts: number, forks: number): Promise<vo
       unit: 'x bare ssh2',
       goal: '<= 1.15',
       pass: ratio <= 1.15,
-      detail: `runbook ${round(median(ours))} ms, bare ${round(median(bare))} ms (median of ${REPEATS}, after a warm-up round)`,
+      detail:
+        `runbook ` +
+        `${round(median(ours))} ms, bare ${round(median(bare))} ms (median of ${REPEATS}, after a warm-up round)`,
     });
   } finally {
     await lab.stop();
@@ -419,7 +423,12 @@ async function failFast(dir: string, forksList: number[]): Promise<void> {
         unit: 'on/off',
         goal: '<= 0.3',
         pass: ratio <= 0.3,
-        detail: `best of 2 each: on ${round(withBreaker.wallMs)} ms (${withBreaker.report.summary.unreachable} unreachable, ${withBreaker.report.summary.skipped} skipped), off ${round(without.wallMs)} ms (${without.report.summary.unreachable} unreachable)`,
+        detail:
+          `best of 2 each: on ` +
+          `${round(withBreaker.wallMs)} ms ` +
+          `(${withBreaker.report.summary.unreachable} unreachable, ` +
+          `${withBreaker.report.summary.skipped} skipped), off ` +
+          `${round(without.wallMs)} ms (${without.report.summary.unreachable} unreachable)`,
       });
     }
   } finally {
@@ -429,7 +438,9 @@ async function failFast(dir: string, forksList: number[]): Promise<void> {
 
 async function memoryValidate(): Promise<void> {
   const name = 'memory: validate on 10,000 hosts (peak RSS)';
-  const entry = `import { benchValidate } from ${JSON.stringify(join(ROOT, 'bench/validate.ts'))}; process.stdout.write(JSON.stringify(await benchValidate()));`;
+  const entry =
+    `import { benchValidate } from ${JSON.stringify(join(ROOT, 'bench/validate.ts'))}; ` +
+    `process.stdout.write(JSON.stringify(await benchValidate()));`;
   const r = await runChild(['--import', MAXRSS_HOOK, '--import', 'tsx', '--input-type=module', '-e', entry], {
     timeoutMs: 300_000,
   });
@@ -444,16 +455,23 @@ async function memoryValidate(): Promise<void> {
     unit: 'MB',
     goal: '<= 250 MB',
     pass: processMb <= 250,
-    detail: `${res.hosts} hosts in ${round(res.wallMs)} ms; benchValidate's own sample ${round(res.peakRssMb)} MB (process figure includes the tsx loader)`,
+    detail:
+      `${res.hosts} hosts in ` +
+      `${round(res.wallMs)} ms; benchValidate's own sample ` +
+      `${round(res.peakRssMb)} MB (process figure includes the tsx loader)`,
   });
 }
 
 async function inventoryLoad(): Promise<void> {
   const name = 'inventory: 100,000 hosts in one group (load, pattern, vars)';
-  const entry = `import { benchInventory } from ${JSON.stringify(join(ROOT, 'bench/inventory-group.ts'))}; `
-    + 'process.stdout.write(JSON.stringify(benchInventory(100000)));';
-  const r = await runChild(['--import', MAXRSS_HOOK, '--import', 'tsx', '--input-type=module', '-e', entry], { timeoutMs: 300_000 });
-  if (r.code !== 0) throw new Error(`benchInventory exited ${r.code}: ${r.stderr.trim().split('\n').slice(-3).join(' ')}`);
+  const entry =
+    `import { benchInventory } from ${JSON.stringify(join(ROOT, 'bench/inventory-group.ts'))}; ` +
+    'process.stdout.write(JSON.stringify(benchInventory(100000)));';
+  const r = await runChild(['--import', MAXRSS_HOOK, '--import', 'tsx', '--input-type=module', '-e', entry], {
+    timeoutMs: 300_000,
+  });
+  if (r.code !== 0)
+    throw new Error(`benchInventory exited ${r.code}: ${r.stderr.trim().split('\n').slice(-3).join(' ')}`);
   const res = JSON.parse(r.stdout) as { hosts: number; loadMs: number; varsMs: number; wallMs: number; cpuMs: number };
   const rssMb = r.maxRssKb === null ? null : r.maxRssKb / 1024;
   raw.inventory_100k = { ...res, process_max_rss_mb: rssMb === null ? null : round(rssMb) };
@@ -463,7 +481,10 @@ async function inventoryLoad(): Promise<void> {
     unit: 'ms',
     goal: '<= 5 s, <= 1 GB',
     pass: res.wallMs <= 5000 && rssMb !== null && rssMb <= 1024,
-    detail: `load ${round(res.loadMs)} ms, vars ${round(res.varsMs)} ms, CPU ${round(res.cpuMs)} ms; peak RSS ${rssMb === null ? '?' : round(rssMb)} MB`,
+    detail:
+      `load ` +
+      `${round(res.loadMs)} ms, vars ` +
+      `${round(res.varsMs)} ms, CPU ${round(res.cpuMs)} ms; peak RSS ${rssMb === null ? '?' : round(rssMb)} MB`,
   });
 }
 
@@ -510,7 +531,9 @@ async function inventory50k(dir: string): Promise<void> {
   const invDir = join(dir, 'inventory-50k');
   mkdirSync(invDir);
   const hostsFile = writeLargeIniInventory(invDir);
-  const entry = `import { main } from ${JSON.stringify(join(ROOT, 'src/cli/main.ts'))}; process.exitCode = await main(process.argv.slice(1));`;
+  const entry =
+    `import { main } from ` +
+    `${JSON.stringify(join(ROOT, 'src/cli/main.ts'))}; process.exitCode = await main(process.argv.slice(1));`;
   const r = await runChild(
     [
       '--import',
@@ -542,7 +565,10 @@ async function inventory50k(dir: string): Promise<void> {
     unit: 's',
     goal: '<= 10 s',
     pass: r.ms <= 10_000,
-    detail: `peak RSS ${round(mb)} MB; ${listed} hosts with their variables, ${round(r.stdout.length / 1e6, 1)} MB of JSON (includes the tsx loader)`,
+    detail:
+      `peak RSS ` +
+      `${round(mb)} MB; ` +
+      `${listed} hosts with their variables, ${round(r.stdout.length / 1e6, 1)} MB of JSON (includes the tsx loader)`,
   });
 }
 
@@ -572,7 +598,9 @@ async function startup(): Promise<void> {
 }
 
 async function labFigures(): Promise<void> {
-  const entry = `import { benchLab } from ${JSON.stringify(join(ROOT, 'bench/lab.ts'))}; process.stdout.write(JSON.stringify(await benchLab()));`;
+  const entry =
+    `import { benchLab } from ${JSON.stringify(join(ROOT, 'bench/lab.ts'))}; ` +
+    `process.stdout.write(JSON.stringify(await benchLab()));`;
   const r = await runChild(['--import', MAXRSS_HOOK, '--import', 'tsx', '--input-type=module', '-e', entry], {
     timeoutMs: 180_000,
   });

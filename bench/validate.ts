@@ -14,16 +14,26 @@ export async function benchValidate(hosts = 10_000): Promise<{ hosts: number; wa
   try {
     mkdirSync(join(dir, 'templates'));
     const sites = ['ams', 'fra', 'lon', 'par', 'nyc', 'sfo', 'sin', 'syd'];
-    const lines = ['all:', '  vars:', '    user: netops', '    ntp_servers: [192.0.2.10, 192.0.2.11]', '  children:', '    edge:', '      children:'];
+    const lines = [
+      'all:',
+      '  vars:',
+      '    user: netops',
+      '    ntp_servers: [192.0.2.10, 192.0.2.11]',
+      '  children:',
+      '    edge:',
+      '      children:',
+    ];
     sites.forEach((site, s) => {
       lines.push(`        site_${site}:`, `          vars: { site: ${site} }`, '          hosts:');
-      for (let i = s; i < hosts; i += sites.length) lines.push(`            ${site}-r${i}: { host: 198.51.100.${i % 250}, port: ${2000 + (i % 1000)} }`);
+      for (let i = s; i < hosts; i += sites.length)
+        lines.push(`            ${site}-r${i}: { host: 198.51.100.${i % 250}, port: ${2000 + (i % 1000)} }`);
     });
     lines.push('    quarantine:', '      hosts:', `        ${sites[0]}-r0:`);
     writeFileSync(join(dir, 'inventory.yml'), `${lines.join('\n')}\n`);
     writeFileSync(
       join(dir, 'templates', 'ntp.conf.njk'),
-      '# Managed by runbook for {{ inventory_hostname }} ({{ site }})\n{% for server in ntp_servers -%}\nserver {{ server }} iburst\n{% endfor -%}\ndriftfile /var/lib/ntp/ntp.drift\n',
+      '# Managed by runbook for {{ inventory_hostname }} ({{ site }})\n{% for server in ntp_servers -%}\nserver {{ ' +
+        'server }} iburst\n{% endfor -%}\ndriftfile /var/lib/ntp/ntp.drift\n',
     );
     writeFileSync(
       join(dir, 'site.yml'),
@@ -61,5 +71,9 @@ export async function benchValidate(hosts = 10_000): Promise<{ hosts: number; wa
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const r = await benchValidate();
-  console.log(`validate: ${r.hosts} hosts planned, template rendered for each, in ${r.wallMs} ms; peak RSS ${r.peakRssMb} MB (goal: < 3000 ms, < 300 MB)`);
+  console.log(
+    `validate: ` +
+      `${r.hosts} hosts planned, template rendered for each, in ` +
+      `${r.wallMs} ms; peak RSS ${r.peakRssMb} MB (goal: < 3000 ms, < 300 MB)`,
+  );
 }

@@ -68,7 +68,8 @@ export async function runDemo(opts: DemoOptions): Promise<DemoOutcome> {
   try {
     const jumps = lab.jumps.length > 0 ? `, each site behind its jump host` : '';
     opts.io.err(
-      `lab: ${lab.hosts.length} devices in ${opts.sites} sites${jumps} on 127.0.0.1 (faults: ${opts.faults.join(', ')})\n`,
+      `lab: ${lab.hosts.length} devices in ${opts.sites} sites${jumps}` +
+        ` on 127.0.0.1 (faults: ${opts.faults.join(', ')})\n`,
     );
     const { plan, diagnostics } = loadPlan({
       playbook: opts.network ? NETWORK_DEMO_PLAYBOOK : DEMO_PLAYBOOK,

@@ -59,7 +59,9 @@ describe('module dependencies', () => {
   });
 
   it('only import modules that exist', () => {
-    const missing = [...graph].flatMap(([f, deps]) => deps.filter((d) => !graph.has(d)).map((d) => `${name(f)} → ${name(d)}`));
+    const missing = [...graph].flatMap(([f, deps]) =>
+      deps.filter((d) => !graph.has(d)).map((d) => `${name(f)} → ${name(d)}`),
+    );
     expect(missing).toEqual([]);
   });
 

@@ -9,7 +9,7 @@ describe('the network demo', () => {
   const dirs: string[] = [];
   afterEach(() => dirs.splice(0).forEach((d) => rmSync(d, { recursive: true, force: true })));
 
-  it('configures IOS, EOS and Junos routers, reverts the one that refuses a line, and cuts off a site that refuses logins', async () => {
+  it('configures IOS, EOS and Junos, reverts the router refusing a line, cuts off a site refusing logins', async () => {
     const cwd = mkdtempSync(join(tmpdir(), 'runbook-demo-net-'));
     dirs.push(cwd);
     const io = memoryIo({ cwd });

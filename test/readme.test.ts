@@ -13,9 +13,12 @@ describe('README', () => {
     const text = readFileSync(`${ROOT}README.md`, 'utf8');
     const pkg = JSON.parse(readFileSync(`${ROOT}package.json`, 'utf8')) as { scripts: Record<string, string> };
     const quickStart = /## Quick start[\s\S]*?```sh\n([\s\S]*?)```/.exec(text)?.[1] ?? '';
-    const commands = quickStart.split('\n').map((l) => l.replace(/#.*$/, '').trim()).filter(Boolean);
+    const commands = quickStart
+      .split('\n')
+      .map((l) => l.replace(/#.*$/, '').trim())
+      .filter(Boolean);
     expect(commands).toEqual(['npm ci', 'npm run demo', 'npm test']);
     expect(pkg.scripts.demo).toBeDefined();
-    expect(pkg.scripts.test).toBe('vitest run');
+    expect(pkg.scripts.test).toBe('biome check . && vitest run');
   });
 });

@@ -37,7 +37,9 @@ describe('the invalid corpus', () => {
   it.each(cases)('%s: exit 4 with exactly the expected diagnostics', async (name) => {
     const expectedFile = join(CORPUS, name, 'expected.txt');
     expect(existsSync(expectedFile), `${name} has no expected.txt`).toBe(true);
-    const expected = readFileSync(expectedFile, 'utf8').split('\n').filter((l) => l.trim() !== '');
+    const expected = readFileSync(expectedFile, 'utf8')
+      .split('\n')
+      .filter((l) => l.trim() !== '');
     expect(expected.length, `${name}/expected.txt names no diagnostic`).toBeGreaterThan(0);
 
     const { code, output } = await validate(name);
@@ -55,7 +57,9 @@ describe('the invalid corpus', () => {
     // Expanding it would take minutes and gigabytes; the bound only separates refusing from expanding.
     expect(Date.now() - started).toBeLessThan(5_000);
     expect(code).toBe(4);
-    expect(output).toMatch(/^test\/fixtures\/invalid\/yaml-alias-bomb\/site\.yml:2:8: refusing to expand YAML aliases/m);
+    expect(output).toMatch(
+      /^test\/fixtures\/invalid\/yaml-alias-bomb\/site\.yml:2:8: refusing to expand YAML aliases/m,
+    );
   });
 });
 

@@ -40,7 +40,8 @@ export const assert = defineAction<AssertArgs, AssertPreview>({
       const path = listed ? [...at, 'that', i] : [...at, 'that'];
       if (typeof text === 'string') out.push({ field: 'assert.that', text, path, expression: true, afterRun: false });
     });
-    if (typeof value.msg === 'string') out.push({ field: 'assert.msg', text: value.msg, path: [...at, 'msg'], expression: false, afterRun: false });
+    if (typeof value.msg === 'string')
+      out.push({ field: 'assert.msg', text: value.msg, path: [...at, 'msg'], expression: false, afterRun: false });
     return out;
   },
   parse(value: unknown): AssertArgs {

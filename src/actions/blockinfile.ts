@@ -8,7 +8,13 @@ import { editRemoteFile } from './remote-edit.js';
 
 const FIELDS = ['block', 'marker', 'marker_begin', 'marker_end', 'insertafter', 'insertbefore'] as const;
 
-export type BlockInFileAction = { kind: 'blockinfile'; path: string; state: 'present' | 'absent'; create: boolean } & {
+export type BlockInFileAction = {
+  kind: 'blockinfile';
+  path: string;
+  state: 'present' | 'absent';
+  create: boolean;
+  backup: boolean;
+} & {
   [K in (typeof FIELDS)[number]]?: string;
 };
 type BlockInFilePreview = { path: string; state: string; block?: string };
@@ -38,7 +44,11 @@ export const blockinfile = defineAction<BlockInFileAction, BlockInFilePreview>({
       insertafter: { ...text, title: 'Insert after', description: 'Regex or EOF (default): where a new block goes.' },
       insertbefore: { ...text, title: 'Insert before', description: 'Regex or BOF: where a new block goes.' },
       create: { title: 'Create', description: 'Create the file when it is missing.', type: 'boolean' },
-      backup: { title: 'Backup', description: 'Accepted for compatibility; no backup is kept.', type: 'boolean' },
+      backup: {
+        title: 'Backup',
+        description: 'Keep the edited file as path.PID.YYYY-MM-DD@HH:MM:SS~ (registered as backup_file).',
+        type: 'boolean',
+      },
     },
   },
   texts: (value: unknown, at: YamlPath) => stringTexts('blockinfile', value, at, ['path', 'dest', 'name', ...FIELDS]),
@@ -51,6 +61,7 @@ export const blockinfile = defineAction<BlockInFileAction, BlockInFilePreview>({
       path: str(v.path) ?? str(v.dest) ?? str(v.name) ?? '',
       state: v.state === 'absent' ? 'absent' : 'present',
       create: bool(v.create),
+      backup: bool(v.backup),
     };
     for (const f of FIELDS) {
       const s = str(v[f]);
@@ -59,6 +70,8 @@ export const blockinfile = defineAction<BlockInFileAction, BlockInFilePreview>({
     return out;
   },
   defaultName: (a) => `blockinfile ${a.path}`,
+  // Defined in the result only when a file was replaced; known to the planner whenever one may be.
+  registers: (a) => (a.backup ? { backup_file: '' } : {}),
   preview: (a, host) => {
     const p: BlockInFilePreview = { path: host.text(['blockinfile.path', 'blockinfile'], a.path), state: a.state };
     if (a.block !== undefined) p.block = host.text(['blockinfile.block', 'blockinfile'], a.block);
@@ -81,7 +94,7 @@ export const blockinfile = defineAction<BlockInFileAction, BlockInFilePreview>({
     } catch (err) {
       return failed('template', message(err));
     }
-    return editRemoteFile(host, path, (content) => editBlock(path, content, args));
+    return editRemoteFile(host, path, (content) => editBlock(path, content, args), a.backup);
   },
 });
 

@@ -16,7 +16,9 @@ export const command = defineAction<CommandArgs, CommandPreview>({
   },
 
   texts(value: unknown, at: YamlPath) {
-    return typeof value === 'string' ? [{ field: 'command', text: value, path: at, expression: false, afterRun: false }] : [];
+    return typeof value === 'string'
+      ? [{ field: 'command', text: value, path: at, expression: false, afterRun: false }]
+      : [];
   },
   parse: (value) => ({ kind: 'command', command: String(value) }),
   defaultName: (a) => a.command,
@@ -53,7 +55,11 @@ export const command = defineAction<CommandArgs, CommandPreview>({
       return failed('expression', message(err), { rc: res.rc, stdout: res.stdout, stderr: res.stderr });
     }
     if (isFailed) {
-      const why = task.failedWhen ? 'failed_when matched' : res.rc === null ? `ended by signal ${res.signal ?? 'unknown'}` : `exit status ${res.rc}`;
+      const why = task.failedWhen
+        ? 'failed_when matched'
+        : res.rc === null
+          ? `ended by signal ${res.signal ?? 'unknown'}`
+          : `exit status ${res.rc}`;
       return failed('command', why, { rc: res.rc, stdout: res.stdout, stderr: res.stderr });
     }
     return { ...seen, status: changed ? 'changed' : 'ok', changed };

@@ -1,16 +1,28 @@
 import { readFileSync, statSync } from 'node:fs';
-import { basename, dirname, resolve } from 'node:path';
+import { basename, dirname, posix, resolve } from 'node:path';
 import type { LoadedYaml, YamlPath } from '../playbook/load.js';
 import { findTemplate, templateSearchPath } from '../playbook/template/jail.js';
 import { fileSearchPath } from '../playbook/template/lookups.js';
 import type { TaskSpec } from '../playbook/types.js';
-import { defineAction, type ActionHost } from './action.js';
+import { defineAction } from './action.js';
 import { bool, isMap, oneOf, str, stringTexts } from './args.js';
-import { done, failed, Interrupted, linkFailure, message, type Outcome } from './outcome.js';
+import { copyTree } from './copy-tree.js';
+import { failed, message, type Outcome } from './outcome.js';
+import { placeFile } from './remote-file.js';
 import { octal } from './remote-path.js';
-import { TransportError } from '../transport/transport.js';
 
-export type CopyAction = { kind: 'copy'; dest: string; src?: string; content?: string; mode?: string; force: boolean };
+export type CopyAction = {
+  kind: 'copy';
+  dest: string;
+  src?: string;
+  content?: string;
+  mode?: string;
+  owner?: string;
+  group?: string;
+  force: boolean;
+  backup: boolean;
+  validate?: string;
+};
 type CopyPreview = { dest: string; src?: string; bytes?: number };
 
 /** Where `copy.src` is looked up: `files/` beside the playbook, then the playbook's directory (the lookup jail). */
@@ -18,8 +30,6 @@ function sourcePath(task: TaskSpec, src: string): string {
   const playDir = dirname(resolve(task.loc.file));
   const found = findTemplate(fileSearchPath(templateSearchPath(playDir)), src);
   if (!found.ok) throw new Error(found.message.replace(/^template /, 'file '));
-  if (statSync(found.path).isDirectory())
-    throw new Error(`copying a directory (${src}) is not supported yet; copy its files`);
   return found.path;
 }
 
@@ -37,7 +47,7 @@ export const copy = defineAction<CopyAction, CopyPreview>({
     properties: {
       src: {
         title: 'Source',
-        description: "A file in files/ beside the playbook (or the playbook's directory).",
+        description: 'A file or directory in files/ beside the playbook; dir/ copies its contents, dir the dir.',
         type: 'string',
         minLength: 1,
       },
@@ -62,21 +72,43 @@ export const copy = defineAction<CopyAction, CopyPreview>({
         description: 'Replace a different existing file (default true); false: only create.',
         type: 'boolean',
       },
-      backup: { title: 'Backup', description: 'Accepted for compatibility; no backup is kept.', type: 'boolean' },
+      owner: { title: 'Owner', description: 'User name that should own the file.', type: 'string' },
+      group: { title: 'Group', description: 'Group that should own the file.', type: 'string' },
+      backup: {
+        title: 'Backup',
+        description: 'Keep the replaced file as dest.PID.YYYY-MM-DD@HH:MM:SS~ (registered as backup_file).',
+        type: 'boolean',
+      },
+      validate: {
+        title: 'Validate',
+        description: 'Command run on the new file (%s is its path) before it replaces dest; failing leaves dest.',
+        type: 'string',
+        pattern: '%s',
+      },
     },
   },
-  texts: (value: unknown, at: YamlPath) => stringTexts('copy', value, at, ['src', 'content', 'dest']),
+  texts: (value: unknown, at: YamlPath) =>
+    stringTexts('copy', value, at, ['src', 'content', 'dest', 'owner', 'group', 'validate']),
   check: (value: unknown, at: YamlPath, loaded: LoadedYaml) => oneOf('copy', ['src', 'content'], value, at, loaded),
   parse(value: unknown): CopyAction {
     const v = isMap(value) ? value : {};
-    const out: CopyAction = { kind: 'copy', dest: str(v.dest) ?? '', force: bool(v.force, true) };
-    const src = str(v.src);
-    if (src !== undefined) out.src = src;
+    const out: CopyAction = {
+      kind: 'copy',
+      dest: str(v.dest) ?? '',
+      force: bool(v.force, true),
+      backup: bool(v.backup),
+    };
+    for (const f of ['src', 'owner', 'group', 'validate'] as const) {
+      const s = str(v[f]);
+      if (s !== undefined) out[f] = s;
+    }
     if (typeof v.content === 'string') out.content = v.content;
     if (v.mode !== undefined) out.mode = octal(String(v.mode));
     return out;
   },
   defaultName: (a) => `copy ${a.dest}`,
+  // Defined in the result only when a file was replaced; known to the planner whenever one may be.
+  registers: (a) => (a.backup ? { backup_file: '' } : {}),
   preview: (a, host) => {
     const p: CopyPreview = { dest: host.text(['copy.dest', 'copy'], a.dest) };
     if (a.src !== undefined) p.src = host.text(['copy.src', 'copy'], a.src);
@@ -88,50 +120,25 @@ export const copy = defineAction<CopyAction, CopyPreview>({
   async run(a, task, host): Promise<Outcome> {
     let dest: string;
     let wanted: Buffer;
+    const { kind: _k, dest: _d, src: _s, content: _c, ...placement } = a;
     try {
       dest = host.renderer.text(task, ['copy.dest', 'copy'], a.dest, host.vars);
       if (a.content !== undefined)
         wanted = Buffer.from(host.renderer.text(task, ['copy.content', 'copy'], a.content, host.vars));
       else {
         const src = host.renderer.text(task, ['copy.src', 'copy'], a.src ?? '', host.vars);
-        wanted = readFileSync(sourcePath(task, src));
+        const local = sourcePath(task, src);
+        if (statSync(local).isDirectory()) {
+          // As Ansible: `dir/` copies what is inside, `dir` the directory itself, under dest.
+          const root = src.endsWith('/') ? dest : posix.join(dest, basename(local));
+          return copyTree(host, local, root, placement);
+        }
+        wanted = readFileSync(local);
         if (dest.endsWith('/')) dest += basename(src);
       }
     } catch (err) {
       return failed('template', message(err));
     }
-    return put(host, dest, wanted, a);
+    return placeFile(host, dest, wanted, placement);
   },
 });
-
-async function put(host: ActionHost, dest: string, wanted: Buffer, a: CopyAction): Promise<Outcome> {
-  const { session, timeoutMs } = host;
-  try {
-    const current = await host.bounded(() => session.readFile(dest, { timeoutMs }));
-    if (current !== null && (!a.force || current.equals(wanted))) {
-      if (a.mode === undefined) return done('ok');
-      const found = await host.bounded(() => session.stat(dest, { timeoutMs }));
-      if (found !== null && found.mode === (parseInt(a.mode, 8) & 0o7777)) return done('ok');
-      const outcome = done('changed', { stdout: `mode ${a.mode}` });
-      if (host.diff || host.check)
-        outcome.diff = `--- ${dest}\n+++ ${dest}\n-mode ${found?.mode.toString(8).padStart(4, '0')}\n+mode ${a.mode}\n`;
-      if (!host.check) await host.bounded(() => session.chmod(dest, a.mode!, { timeoutMs }));
-      return outcome;
-    }
-    const outcome = done('changed');
-    if (host.diff || host.check) {
-      const { createTwoFilesPatch } = await import('diff');
-      const text = (b: Buffer | null): string =>
-        b === null ? '' : b.includes(0) ? `(binary, ${b.length} bytes)\n` : b.toString('utf8');
-      outcome.diff = createTwoFilesPatch(dest, dest, text(current), text(wanted));
-    }
-    if (!host.check)
-      await host.bounded(() => session.writeFile(dest, wanted, { timeoutMs, ...(a.mode ? { mode: a.mode } : {}) }));
-    return outcome;
-  } catch (err) {
-    const link = err instanceof TransportError || err instanceof Interrupted;
-    return link
-      ? linkFailure(err, host.stopped, () => failed('command', message(err)))
-      : failed('command', `${dest}: ${message(err)}`);
-  }
-}

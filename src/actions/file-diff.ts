@@ -59,8 +59,7 @@ export async function fileDiff(dest: string, before: Buffer | null, after: Buffe
     createTwoFilesPatch(dest, dest, oldText, newText, undefined, undefined, {
       maxEditLength: DIFF_MAX_EDITS,
       timeout: DIFF_MAX_MS,
-      callback: (patch: string | undefined) =>
-        resolve(patch ?? summaryDiff(dest, old, after, tooMany)),
+      callback: (patch: string | undefined) => resolve(patch ?? summaryDiff(dest, old, after, tooMany)),
     });
   });
 }

@@ -20,7 +20,8 @@ export interface LineInFileArgs {
 }
 
 type LineEdit =
-  { ok: true; content: string; changed: boolean; msg: string; found?: number } | { ok: false; msg: string };
+  | { ok: true; content: string; changed: boolean; msg: string; found?: number }
+  | { ok: false; msg: string };
 
 /** Python's bytes.readlines(): lines split after each `\n`, endings kept. */
 function readlines(text: string): string[] {

@@ -19,6 +19,7 @@ export type LineInFileAction = { kind: 'lineinfile' } & {
   backrefs: boolean;
   firstmatch: boolean;
   create: boolean;
+  backup: boolean;
 };
 type LineInFilePreview = { path: string; state: string; line?: string; regexp?: string };
 
@@ -52,7 +53,11 @@ export const lineinfile = defineAction<LineInFileAction, LineInFilePreview>({
       },
       firstmatch: { title: 'First match', description: 'Use the first matching line, not the last.', type: 'boolean' },
       create: { title: 'Create', description: 'Create the file when it is missing.', type: 'boolean' },
-      backup: { title: 'Backup', description: 'Accepted for compatibility; no backup is kept.', type: 'boolean' },
+      backup: {
+        title: 'Backup',
+        description: 'Keep the edited file as path.PID.YYYY-MM-DD@HH:MM:SS~ (registered as backup_file).',
+        type: 'boolean',
+      },
     },
   },
   texts: (value: unknown, at: YamlPath) => stringTexts('lineinfile', value, at, [...TEXT_FIELDS, 'dest', 'name']),
@@ -67,6 +72,7 @@ export const lineinfile = defineAction<LineInFileAction, LineInFilePreview>({
       backrefs: bool(v.backrefs),
       firstmatch: bool(v.firstmatch),
       create: bool(v.create),
+      backup: bool(v.backup),
     };
     for (const f of ['line', 'regexp', 'search_string', 'insertafter', 'insertbefore'] as const) {
       const s = str(v[f]);
@@ -75,6 +81,8 @@ export const lineinfile = defineAction<LineInFileAction, LineInFilePreview>({
     return out;
   },
   defaultName: (a) => `lineinfile ${a.path}`,
+  // Defined in the result only when a file was replaced; known to the planner whenever one may be.
+  registers: (a) => (a.backup ? { backup_file: '' } : {}),
   preview: (a, host) => {
     const p: LineInFilePreview = { path: host.text(['lineinfile.path', 'lineinfile'], a.path), state: a.state };
     if (a.line !== undefined) p.line = host.text(['lineinfile.line', 'lineinfile'], a.line);
@@ -90,7 +98,7 @@ export const lineinfile = defineAction<LineInFileAction, LineInFilePreview>({
     } catch (err) {
       return failed('template', message(err));
     }
-    return editRemoteFile(host, args.path, (content) => editLines(args.path, content, args));
+    return editRemoteFile(host, args.path, (content) => editLines(args.path, content, args), a.backup);
   },
 });
 

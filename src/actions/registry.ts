@@ -5,6 +5,7 @@ import { command } from './command.js';
 import { copy } from './copy.js';
 import { debug } from './debug.js';
 import { fail } from './fail.js';
+import { fetch } from './fetch.js';
 import { file } from './file.js';
 import { lineinfile } from './lineinfile.js';
 import { pause } from './pause.js';
@@ -43,6 +44,7 @@ export const ACTIONS: Readonly<Record<string, Action>> = {
   slurp,
   script,
   wait_for_connection,
+  fetch,
   ...NETWORK_ACTIONS,
 };
 

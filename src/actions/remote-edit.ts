@@ -1,17 +1,21 @@
 import type { ActionHost } from './action.js';
 import { done, failed, Interrupted, linkFailure, message, type Outcome } from './outcome.js';
 import { TransportError } from '../transport/transport.js';
+import { backupFile } from './remote-file.js';
+import { fileDiff } from './file-diff.js';
 
 type TextEdit = { ok: true; content: string; changed: boolean; msg: string } | { ok: false; msg: string };
 
 /**
  * Reads a remote text file, applies an edit, and writes the result back only when it changed (never under
- * --check), keeping the file's mode. The diff is recorded under --diff and --check.
+ * --check), keeping the file's mode (and, with `backup`, a copy of the file it replaced). The diff is recorded
+ * under --diff and --check.
  */
 export async function editRemoteFile(
   host: ActionHost,
   path: string,
   edit: (content: string | null) => TextEdit,
+  backup = false,
 ): Promise<Outcome> {
   const { session, timeoutMs } = host;
   try {
@@ -22,10 +26,10 @@ export async function editRemoteFile(
     if (!result.changed) return done('ok', { stdout: result.msg });
     const outcome = done('changed', { stdout: result.msg });
     if (host.diff || host.check) {
-      const { createTwoFilesPatch } = await import('diff');
-      outcome.diff = createTwoFilesPatch(path, path, before ?? '', result.content);
+      outcome.diff = await fileDiff(path, current, Buffer.from(result.content, 'utf8'));
     }
     if (!host.check) {
+      if (backup && current !== null) outcome.data = { backup_file: await backupFile(host, path) };
       const found = current === null ? null : await host.bounded(() => session.stat(path, { timeoutMs }));
       const mode = found ? found.mode.toString(8).padStart(4, '0') : undefined;
       await host.bounded(() => session.writeFile(path, result.content, { timeoutMs, ...(mode ? { mode } : {}) }));

@@ -1,6 +1,7 @@
 import type { YamlPath } from '../playbook/load.js';
 import { shellQuote } from '../playbook/template/ansible-filters.js';
 import type { TaskSpec } from '../playbook/types.js';
+import type { ExecResult } from '../transport/transport.js';
 import { defineAction, type ActionHost } from './action.js';
 import { isMap, str, stringTexts } from './args.js';
 import { done, failed, linkFailure, message, registered, type Outcome } from './outcome.js';
@@ -93,7 +94,7 @@ export const shell = defineAction<ShellAction, ShellPreview>({
       return linkFailure(err, host.stopped, () => failed('command', message(err)));
     }
     if (host.check && task.checkMode !== 'run') return done('skipped', { would_run: true });
-    let res;
+    let res: ExecResult;
     try {
       res = await host.bounded((signal) => session.exec(shellCommandLine(args), { timeoutMs, signal }));
     } catch (err) {

@@ -1,17 +1,27 @@
 import { diagnostic } from '../playbook/diagnostic.js';
-import type { createTwoFilesPatch as Patch } from 'diff';
 import type { LoadedYaml, YamlPath } from '../playbook/load.js';
 import { fileMode } from '../playbook/playbook.js';
 import { defineAction } from './action.js';
-import { fileDiff } from './file-diff.js';
-import { done, failed, Interrupted, linkFailure, message, type Outcome } from './outcome.js';
-import { TransportError } from '../transport/transport.js';
+import { bool, isMap, str } from './args.js';
+import { failed, message, type Outcome } from './outcome.js';
+import { placeFile } from './remote-file.js';
 
-export type TemplateArgs = { kind: 'template'; src: string; dest: string; mode?: string };
+export type TemplateArgs = {
+  kind: 'template';
+  src: string;
+  dest: string;
+  mode?: string;
+  owner?: string;
+  group?: string;
+  backup?: boolean;
+  validate?: string;
+  force?: boolean;
+  newline_sequence?: string;
+};
 type TemplatePreview = { template: { src: string; dest: string; content: string; mode?: string } };
 
-function isMap(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
+function isTemplated(src: string): boolean {
+  return src.includes('{{') || src.includes('{%');
 }
 
 /**
@@ -42,14 +52,40 @@ export const template = defineAction<TemplateArgs, TemplatePreview>({
           { type: 'integer', minimum: 0, maximum: 7777 },
         ],
       },
+      owner: { title: 'Owner', description: 'User name that should own the file.', type: 'string' },
+      group: { title: 'Group', description: 'Group that should own the file.', type: 'string' },
+      backup: {
+        title: 'Backup',
+        description: 'Keep the replaced file as dest.PID.YYYY-MM-DD@HH:MM:SS~ (registered as backup_file).',
+        type: 'boolean',
+      },
+      validate: {
+        title: 'Validate',
+        description: 'Command run on the new file (%s is its path) before it replaces dest; failing leaves dest.',
+        type: 'string',
+        pattern: '%s',
+      },
+      force: { title: 'Force', description: 'Replace a different existing file (default true).', type: 'boolean' },
+      newline_sequence: {
+        title: 'Newline sequence',
+        description: 'Line ends of the rendered file.',
+        enum: ['\\n', '\\r', '\\r\\n'],
+      },
     },
   },
 
   texts(value: unknown, at: YamlPath) {
     if (!isMap(value)) return [];
     const out = [];
-    if (typeof value.src === 'string') out.push({ field: 'template.src', text: value.src, path: [...at, 'src'], expression: false, afterRun: false });
-    if (typeof value.dest === 'string') out.push({ field: 'template.dest', text: value.dest, path: [...at, 'dest'], expression: false, afterRun: false });
+    if (typeof value.src === 'string')
+      out.push({ field: 'template.src', text: value.src, path: [...at, 'src'], expression: false, afterRun: false });
+    for (const f of ['owner', 'group', 'validate'] as const) {
+      const v = value[f];
+      if (typeof v === 'string')
+        out.push({ field: `template.${f}`, text: v, path: [...at, f], expression: false, afterRun: false });
+    }
+    if (typeof value.dest === 'string')
+      out.push({ field: 'template.dest', text: value.dest, path: [...at, 'dest'], expression: false, afterRun: false });
     return out;
   },
   check(value: unknown, at: YamlPath, loaded: LoadedYaml) {
@@ -61,23 +97,40 @@ export const template = defineAction<TemplateArgs, TemplatePreview>({
   },
   parse(value: unknown, at: YamlPath, loaded: LoadedYaml): TemplateArgs {
     const t = isMap(value) ? value : {};
-    const action: TemplateArgs = { kind: 'template', src: String(t.src), dest: String(t.dest) };
+    const action: TemplateArgs = {
+      kind: 'template',
+      src: String(t.src),
+      dest: String(t.dest),
+    };
+    if (t.backup !== undefined) action.backup = bool(t.backup);
+    if (t.force !== undefined) action.force = bool(t.force, true);
     if (t.mode !== undefined) action.mode = fileMode(t.mode, [...at, 'mode'], loaded) ?? String(t.mode);
+    for (const f of ['owner', 'group', 'validate', 'newline_sequence'] as const) {
+      const v = str(t[f]);
+      if (v !== undefined) action[f] = v;
+    }
     return action;
   },
   defaultName: (a) => `template ${a.dest}`,
+  // Defined in the result only when a file was replaced; known to the planner whenever one may be.
+  registers: (a) => (a.backup ? { backup_file: '' } : {}),
 
-  prepare: (a, checks) => checks.template(['template.src', 'template'], a.src),
+  // A templated src names its file per host; the preview and the run look it up, under the same jail.
+  prepare: (a, checks) => isTemplated(a.src) || checks.template(['template.src', 'template'], a.src),
   preview(a, host, usable) {
     const shown: TemplatePreview['template'] = { src: a.src, dest: a.dest, content: '' };
     if (a.mode !== undefined) shown.mode = a.mode;
     shown.dest = host.text(['template.dest', 'template'], a.dest);
-    if (usable) shown.content = host.file(['template.src', 'template'], a.src) ?? '';
+    shown.src = host.text(['template.src', 'template'], a.src);
+    if (usable) shown.content = host.file(['template.src', 'template'], shown.src) ?? '';
     return { template: shown };
   },
   describe(_a, { template: t }, redact) {
     const mode = t.mode ? ` (mode ${t.mode})` : '';
-    const body = redact(t.content).replace(/\n$/, '').split('\n').map((l) => `| ${l}`);
+    const body = redact(t.content)
+      .replace(/\n$/, '')
+      .split('\n')
+      .map((l) => `| ${l}`);
     return [`template ${t.src} -> ${redact(t.dest)}${mode}`, ...body];
   },
   json: (_a, { template: t }, redact) => ({ template: { ...t, dest: redact(t.dest), content: redact(t.content) } }),
@@ -87,54 +140,18 @@ export const template = defineAction<TemplateArgs, TemplatePreview>({
     let content: string;
     try {
       dest = host.renderer.text(task, ['template.dest', 'template'], a.dest, host.vars);
-      content = host.renderer.file(task, ['template.src', 'template'], a.src, host.vars);
+      const src = host.renderer.text(task, ['template.src', 'template'], a.src, host.vars);
+      content = newlines(host.renderer.file(task, ['template.src', 'template'], src, host.vars), a.newline_sequence);
     } catch (err) {
       return failed('template', message(err));
     }
-    const { session, timeoutMs } = host;
-    const mode = a.mode;
-    try {
-      // Loaded here, not at startup: `validate` and `plan` never make a patch.
-      const { createTwoFilesPatch } = await import('diff');
-      const current = await host.bounded(() => session.readFile(dest, { timeoutMs }));
-      const wanted = Buffer.from(content, 'utf8');
-      if (current?.equals(wanted)) {
-        const unchanged = done('ok');
-        if (mode === undefined) return unchanged;
-        // A file whose content is right can still have the wrong permissions; `mode` promises both.
-        const found = await host.bounded(() => session.stat(dest, { timeoutMs }));
-        const wantedBits = parseInt(mode, 8) & 0o7777;
-        if (found !== null && found.mode === wantedBits) return unchanged;
-        if (found !== null) {
-          const outcome = done('changed');
-          if (host.diff || host.check) outcome.diff = modeOnlyDiff(createTwoFilesPatch, dest, found.mode, wantedBits);
-          if (!host.check) await host.bounded(() => session.chmod(dest, mode, { timeoutMs }));
-          return outcome;
-        }
-        // Gone between the read and the stat: the upload below puts it back, with its mode.
-      }
-      const outcome = done('changed');
-      if (host.diff || host.check) outcome.diff = await fileDiff(dest, current, wanted);
-      if (!host.check) await host.bounded(() => session.writeFile(dest, wanted, { timeoutMs, ...(mode ? { mode } : {}) }));
-      return outcome;
-    } catch (err) {
-      const link = err instanceof TransportError || err instanceof Interrupted;
-      return link ? linkFailure(err, host.stopped, () => failed('template', message(err))) : failed('template', `${dest}: ${message(err)}`);
-    }
+    const { newline_sequence: _n, kind: _k, src: _s, dest: _d, ...placement } = a;
+    return placeFile(host, dest, Buffer.from(content, 'utf8'), placement);
   },
 });
 
-function octalMode(bits: number): string {
-  return bits.toString(8).padStart(4, '0');
-}
-
-/**
- * A patch with headers and no hunks, the mode change on a line of its own before them (where git puts its
- * `old mode`/`new mode` lines), so a reader of --diff sees why an unchanged file was reported changed.
- */
-function modeOnlyDiff(createTwoFilesPatch: typeof Patch, dest: string, from: number, to: number): string {
-  const patch = createTwoFilesPatch(dest, dest, '', '');
-  const at = patch.indexOf('--- ');
-  const line = `mode ${octalMode(from)} → ${octalMode(to)}\n`;
-  return at < 0 ? line + patch : patch.slice(0, at) + line + patch.slice(at);
+/** Line ends as `newline_sequence` asks, written as Ansible takes it: the escape ('\r\n'), not the characters. */
+function newlines(content: string, sequence: string | undefined): string {
+  const end = sequence === '\\r\\n' ? '\r\n' : sequence === '\\r' ? '\r' : '\n';
+  return end === '\n' ? content : content.replace(/\r\n|\r|\n/g, end);
 }

@@ -23,13 +23,7 @@ type WaitForPreview = { wait_for: string };
 const seconds = (v: unknown, dflt: number): number => (typeof v === 'number' ? v * 1000 : dflt);
 
 /** The remote check for one attempt; exit status 0 when the condition holds. */
-function waitCheck(a: {
-  host: string;
-  port?: number;
-  path?: string;
-  search_regex?: string;
-  state: WaitState;
-}): string {
+function waitCheck(a: { host: string; port?: number; path?: string; search_regex?: string; state: WaitState }): string {
   const up = a.state === 'started' || a.state === 'present';
   if (a.port !== undefined) {
     // bash's /dev/tcp opens a connection from the host itself, as Ansible's module does.

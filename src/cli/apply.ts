@@ -63,7 +63,11 @@ const RUN_ID = /^\d{8}-\d{6}-[0-9a-f]{4}$/;
  */
 function takeResumeId(argv: string[]): { argv: string[]; resumeId: string | undefined } {
   const joined = argv.findIndex((a) => a.startsWith('--resume='));
-  if (joined >= 0) return { argv: argv.map((a, i) => (i === joined ? '--resume' : a)), resumeId: argv[joined]!.slice('--resume='.length) || undefined };
+  if (joined >= 0)
+    return {
+      argv: argv.map((a, i) => (i === joined ? '--resume' : a)),
+      resumeId: argv[joined]!.slice('--resume='.length) || undefined,
+    };
   const at = argv.indexOf('--resume');
   const next = argv[at + 1];
   if (at < 0 || next === undefined || !RUN_ID.test(next)) return { argv, resumeId: undefined };
@@ -77,8 +81,14 @@ export async function apply(rawArgv: string[], io: Io): Promise<number> {
     io.out(HELP);
     return EXIT.ok;
   }
-  if (values.resume && positionals.length === 2) throw new UsageError(`one PLAYBOOK, and --resume takes a run id such as 20261126-184812-3f9a: got ${positionals.join(' ')}`);
-  if (positionals.length !== 1) throw new UsageError(positionals.length === 0 ? 'a PLAYBOOK is required' : `one PLAYBOOK at a time, not ${positionals.join(' ')}`);
+  if (values.resume && positionals.length === 2)
+    throw new UsageError(
+      `one PLAYBOOK, and --resume takes a run id such as 20261126-184812-3f9a: got ${positionals.join(' ')}`,
+    );
+  if (positionals.length !== 1)
+    throw new UsageError(
+      positionals.length === 0 ? 'a PLAYBOOK is required' : `one PLAYBOOK at a time, not ${positionals.join(' ')}`,
+    );
   const forks = positiveInt('--forks', values.forks);
   const limit = limitPattern(values.limit);
   const playbook = positionals[0]!;
@@ -101,9 +111,7 @@ export async function apply(rawArgv: string[], io: Io): Promise<number> {
     ...planInputs(await inventoryInputs(values, io)),
     check,
     ...(limit === undefined ? {} : { limit }),
-    ...(values['ssh-config'] !== undefined
-      ? { sshConfigFile: existingFile('-F', values['ssh-config'], io.cwd)! }
-      : {}),
+    ...(values['ssh-config'] !== undefined ? { sshConfigFile: existingFile('-F', values['ssh-config'], io.cwd)! } : {}),
     ...(resume ? { resume: { targets: resume.targeted, finishedPlays: resume.finishedPlays } } : {}),
   });
   printWarnings(io, loaded.warnings);
@@ -113,17 +121,23 @@ export async function apply(rawArgv: string[], io: Io): Promise<number> {
   }
   const plan = loaded.plan;
   if (resume && targets(plan) === 0) {
-    const why = resume.hosts.length === 0
-      ? `every host of run ${resume.runId} ended ok or changed`
-      : `none of the ${resume.hosts.length} hosts run ${resume.runId} left unfinished is targeted by ${playbook} any more`;
+    const why =
+      resume.hosts.length === 0
+        ? `every host of run ${resume.runId} ended ok or changed`
+        : `none of the ` +
+          `${resume.hosts.length} hosts run ${resume.runId} left unfinished is targeted by ${playbook} any more`;
     // With --json, stdout is JSON whatever happens: a script parsing it must not meet a sentence.
-    if (values.json) io.out(`${JSON.stringify({ resumed_from: resume.runId, nothing_to_resume: true, message: why })}\n`);
+    if (values.json)
+      io.out(`${JSON.stringify({ resumed_from: resume.runId, nothing_to_resume: true, message: why })}\n`);
     else io.out(`nothing to resume: ${why}\n`);
     return EXIT.ok;
   }
 
   // Checked before the first host: a typo in a path must not cost a whole rollout's report.
-  for (const [flag, file] of [['--report-file', values['report-file']], ['--junit', values.junit]] as const) {
+  for (const [flag, file] of [
+    ['--report-file', values['report-file']],
+    ['--junit', values.junit],
+  ] as const) {
     const problem = file === undefined ? null : outputFileProblem(resolve(io.cwd, file));
     if (problem) {
       io.err(`runbook apply: ${flag} ${file}: ${problem}\n`);
@@ -157,7 +171,12 @@ export async function apply(rawArgv: string[], io: Io): Promise<number> {
 const targets = (plan: Plan) => plan.plays.reduce((n, p) => n + p.hosts.size, 0);
 
 /** The run `--resume` continues and the hosts it left unfinished; a missing run is a usage error. */
-function resumePoint(runDir: string, playbook: string, runId: string | undefined, io: Io): ReturnType<typeof hostsToResume> {
+function resumePoint(
+  runDir: string,
+  playbook: string,
+  runId: string | undefined,
+  io: Io,
+): ReturnType<typeof hostsToResume> {
   let found: ReturnType<typeof hostsToResume>;
   try {
     found = hostsToResume(runDir, playbook, runId, { cwd: io.cwd });
@@ -201,7 +220,9 @@ async function whileStoppable<T>(io: Io, work: (stop: Stop) => Promise<T>): Prom
       hard.abort();
       return;
     }
-    io.err('runbook: interrupted: starting no new host; in-flight hosts are finishing (interrupt again to stop them)\n');
+    io.err(
+      'runbook: interrupted: starting no new host; in-flight hosts are finishing (interrupt again to stop them)\n',
+    );
     graceful.abort();
   };
   process.on('SIGINT', onSignal);

@@ -124,7 +124,9 @@ export async function lab(argv: string[], io: Io): Promise<number> {
   });
   io.out(
     [
-      `runbook lab: ${hosts} device${hosts === 1 ? '' : 's'} (${first?.name}…${last?.name}) in ${sites} site${sites === 1 ? '' : 's'} on 127.0.0.1`,
+      `runbook lab: ` +
+        `${hosts} device${hosts === 1 ? '' : 's'} (${first?.name}…${last?.name}) in ` +
+        `${sites} site${sites === 1 ? '' : 's'} on 127.0.0.1`,
       `  inventory    ${running.inventoryPath}`,
       `  known_hosts  ${running.knownHostsPath}`,
       `  key          ${running.keyPath} (user ${running.user}, password ${running.password})`,
@@ -134,13 +136,18 @@ export async function lab(argv: string[], io: Io): Promise<number> {
       `  faults       ${faults.length > 0 ? faults.map((f) => `${f} (${affected(f)})`).join(', ') : 'none'}${seeded}`,
       ...(platform
         ? [
-            `  platform     ${platform} (enable password ${running.enablePassword}: export ${LAB_ENABLE_ENV}=${running.enablePassword})`,
+            `  platform     ${platform} (enable password ${running.enablePassword}` +
+              `: export ${LAB_ENABLE_ENV}=${running.enablePassword})`,
           ]
         : []),
       '',
       'try:',
       `  runbook apply playbooks/site.yml -i ${q(running.inventoryPath)}`,
-      `  ssh -i ${q(running.keyPath)} -p ${first?.port} -o UserKnownHostsFile=${q(running.knownHostsPath)} -o StrictHostKeyChecking=yes ${running.user}@127.0.0.1 show version`,
+      `  ssh -i ` +
+        `${q(running.keyPath)} -p ` +
+        `${first?.port} -o ` +
+        `UserKnownHostsFile=${q(running.knownHostsPath)} -o StrictHostKeyChecking=yes ` +
+        `${running.user}@127.0.0.1 show version`,
       '',
       'serving until Ctrl-C',
       'ready',

@@ -90,7 +90,7 @@ function topUsage(): string {
     'commands:',
     ...lines,
     '',
-    'runbook COMMAND --help shows a command\'s options; runbook --version prints the version.',
+    "runbook COMMAND --help shows a command's options; runbook --version prints the version.",
     '',
   ].join('\n');
 }
@@ -124,7 +124,9 @@ export async function main(argv: string[], io: Io = processIo()): Promise<number
       return EXIT.usage;
     }
     const e = err as Error;
-    io.err(`runbook ${name}: internal error: ${e?.stack ?? String(err)}\nThis is a bug in runbook; please report it.\n`);
+    io.err(
+      `runbook ${name}: internal error: ${e?.stack ?? String(err)}\nThis is a bug in runbook; please report it.\n`,
+    );
     return EXIT.internal;
   }
 }

@@ -42,28 +42,35 @@ export async function plan(argv: string[], io: Io): Promise<number> {
     io.out(HELP);
     return EXIT.ok;
   }
-  if (positionals.length !== 1) throw new UsageError(positionals.length === 0 ? 'name the playbook to plan' : 'plan takes exactly one playbook');
+  if (positionals.length !== 1)
+    throw new UsageError(positionals.length === 0 ? 'name the playbook to plan' : 'plan takes exactly one playbook');
   const limit = limitPattern(values.limit);
 
-  const [{ loadPlan }, { formatDiagnostic }] = await Promise.all([import('../engine/load-plan.js'), import('../playbook/diagnostic.js')]);
+  const [{ loadPlan }, { formatDiagnostic }] = await Promise.all([
+    import('../engine/load-plan.js'),
+    import('../playbook/diagnostic.js'),
+  ]);
   const loaded = loadPlan({
     playbook: positionals[0]!,
     ...planInputs(await inventoryInputs(values, io)),
     ...(limit === undefined ? {} : { limit }),
-    ...(values['ssh-config'] === undefined
-      ? {}
-      : { sshConfigFile: existingFile('-F', values['ssh-config'], io.cwd)! }),
+    ...(values['ssh-config'] === undefined ? {} : { sshConfigFile: existingFile('-F', values['ssh-config'], io.cwd)! }),
     cwd: io.cwd,
   });
   printWarnings(io, loaded.warnings);
   if (!loaded.plan) {
     for (const d of loaded.diagnostics) io.err(`${formatDiagnostic(d)}\n`);
     const files = new Set(loaded.diagnostics.map((d) => d.file)).size;
-    io.err(`${loaded.diagnostics.length} problem${loaded.diagnostics.length === 1 ? '' : 's'} in ${files} file${files === 1 ? '' : 's'}\n`);
+    io.err(
+      `${loaded.diagnostics.length} problem${loaded.diagnostics.length === 1 ? '' : 's'} in ` +
+        `${files} file${files === 1 ? '' : 's'}\n`,
+    );
     return EXIT.invalid;
   }
   const redactor = await redactorOf(loaded.plan, io);
   const { planJson, planText } = await import('../report/plan.js');
-  io.out(values.json ? `${JSON.stringify(planJson(loaded.plan, redactor), null, 2)}\n` : planText(loaded.plan, redactor));
+  io.out(
+    values.json ? `${JSON.stringify(planJson(loaded.plan, redactor), null, 2)}\n` : planText(loaded.plan, redactor),
+  );
   return EXIT.ok;
 }

@@ -27,8 +27,12 @@ function incompleteNote(run: StoredRun): string | null {
   if (run.report) return null;
   const missing = hostsNeverEnded(run);
   const how = run.ended ? 'it finished but its report.json is missing' : 'it stopped before it finished (killed?)';
-  let note = `incomplete run: ${how}; showing the ${run.journaled.hosts.length} host outcome${run.journaled.hosts.length === 1 ? '' : 's'} its journal holds`;
-  if (missing.length > 0) note += `; no outcome for ${missing.length} targeted host${missing.length === 1 ? '' : 's'}: ${listSome(missing)}`;
+  let note =
+    `incomplete run: ` +
+    `${how}; showing the ` +
+    `${run.journaled.hosts.length} host outcome${run.journaled.hosts.length === 1 ? '' : 's'} its journal holds`;
+  if (missing.length > 0)
+    note += `; no outcome for ${missing.length} targeted host${missing.length === 1 ? '' : 's'}: ${listSome(missing)}`;
   return note;
 }
 
@@ -47,7 +51,8 @@ export async function report(argv: string[], io: Io): Promise<number> {
     io.out(HELP);
     return EXIT.ok;
   }
-  if (positionals.length > 1) throw new UsageError(`takes at most one RUN_ID, got ${positionals.length}: ${positionals.join(' ')}`);
+  if (positionals.length > 1)
+    throw new UsageError(`takes at most one RUN_ID, got ${positionals.length}: ${positionals.join(' ')}`);
   const runDir = resolve(io.cwd, values['run-dir'] ?? '.');
 
   let run: StoredRun;
@@ -59,7 +64,8 @@ export async function report(argv: string[], io: Io): Promise<number> {
       return EXIT.invalid;
     }
     if (err instanceof RunNotFoundError) {
-      const hint = err.kind === 'no_runs' ? ' (runbook apply records each run there; --run-dir picks another directory)' : '';
+      const hint =
+        err.kind === 'no_runs' ? ' (runbook apply records each run there; --run-dir picks another directory)' : '';
       io.err(`runbook report: ${err.message}${hint}\n`);
       return EXIT.usage;
     }

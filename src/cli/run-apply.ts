@@ -83,7 +83,11 @@ export async function runApply(plan: Plan, opts: ApplyOptions): Promise<Applied>
       });
     } catch (err) {
       const where = (err as NodeJS.ErrnoException).path ?? o.runDir;
-      return { report: null, code: EXIT.usage, message: `cannot record the run under ${o.runDir}: ${describeFsError(err, where)}` };
+      return {
+        report: null,
+        code: EXIT.usage,
+        message: `cannot record the run under ${o.runDir}: ${describeFsError(err, where)}`,
+      };
     }
   }
 

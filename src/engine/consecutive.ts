@@ -20,7 +20,8 @@ export class ConsecutiveFailures implements TripRule {
   private count = 0;
 
   constructor(readonly threshold: number) {
-    if (!Number.isInteger(threshold) || threshold < 1) throw new RangeError(`failure threshold must be a positive integer, not ${threshold}`);
+    if (!Number.isInteger(threshold) || threshold < 1)
+      throw new RangeError(`failure threshold must be a positive integer, not ${threshold}`);
   }
 
   success(): void {

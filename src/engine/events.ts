@@ -6,7 +6,13 @@ import type { BreakerState, Halted, HostResult, TaskResult } from './results.js'
  */
 export type RunEvent =
   | {
-      type: 'run_start'; at: string; run_id: string; playbook: string; check: boolean; resumed_from: string | null; hosts: number;
+      type: 'run_start';
+      at: string;
+      run_id: string;
+      playbook: string;
+      check: boolean;
+      resumed_from: string | null;
+      hosts: number;
       /** Every targeted host by name, so a journal can tell which hosts a killed run never reached (--resume). */
       targets?: string[];
       /**
@@ -21,7 +27,9 @@ export type RunEvent =
   | { type: 'task_start'; at: string; play: string; host: string; task: string; index: number; rescue?: boolean }
   | { type: 'task_end'; at: string; play: string; host: string; index: number; result: TaskResult }
   | {
-      type: 'host_end'; at: string; result: HostResult;
+      type: 'host_end';
+      at: string;
+      result: HostResult;
       /** The play's index in the playbook (names need not be unique): `--resume` works per play and host. */
       play_index?: number;
     }

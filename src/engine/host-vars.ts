@@ -45,8 +45,10 @@ export function lazyHostvars(
   return out;
 }
 
-const CONNECTION_NAMES =
-  /^(ansible_|host$|port$|user$|key_file$|known_hosts$|host_key_checking$|password_env$|passphrase_env$|jump$|proxy_jump$)/;
+const CONNECTION_NAMES = new RegExp(
+  '^(ansible_|host$|port$|user$|key_file$|known_hosts$|host_key_checking$|password_env$|passphrase_env$|' +
+    'jump$|proxy_jump$)',
+);
 
 /** Connection variables holding `{{ }}` rendered against the host's variables; other variables are left as written. */
 export function renderConnectionVars(

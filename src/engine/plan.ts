@@ -261,7 +261,8 @@ export function buildPlan(
               if (!known(n)) problems.add(exprLoc(task, key, i), `undefined variable "${n}" in ${key}`, hostName);
             }
           }
-          if (whenFalseOffline(task, exprs, registered, vars, engine)) return { index, spec: task, preview: { skipped: 'when' } };
+          if (whenFalseOffline(task, exprs, registered, vars, engine))
+            return { index, spec: task, preview: { skipped: 'when' } };
           const action = actionOf(task.action.kind);
           const host = hostPreview(task, ctx, engine, problems, hostName, playbook.file, checks.quiet.has(task));
           const shown = action.preview(task.action, host, !checks.broken.has(task));
@@ -323,7 +324,8 @@ function whenFalseOffline(
   const when = exprs.filter((e) => e.key === 'when');
   // An expression that did not parse is already reported; with one missing, the rest decide nothing.
   if (when.length !== task.when.length) return false;
-  if (when.some((e) => e.names.some((n) => !(n in vars || (MAGIC_VARS as readonly string[]).includes(n))))) return false;
+  if (when.some((e) => e.names.some((n) => !(n in vars || (MAGIC_VARS as readonly string[]).includes(n)))))
+    return false;
   // By word, not by the names list: that list leaves out what is only asked about (`result is defined`).
   const mentions = (expr: string, name: string) => new RegExp(`(^|[^\\w.])${name}\\b`).test(expr);
   if (task.when.some((expr) => [...registered].some((r) => mentions(expr, r)))) return false;

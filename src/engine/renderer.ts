@@ -40,7 +40,8 @@ export function createRenderer(engine: TemplateEngine, file: string): Renderer {
       try {
         return engine.renderFile(src, vars);
       } catch (err) {
-        if (err instanceof RenderError && err.file !== file) throw new Error(`${err.file}:${err.line}:${err.col}: ${err.message}`);
+        if (err instanceof RenderError && err.file !== file)
+          throw new Error(`${err.file}:${err.line}:${err.col}: ${err.message}`);
         throw located(task, keys, err);
       }
     },

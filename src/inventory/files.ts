@@ -27,7 +27,12 @@ export function readSourceText(
     text = readInputText(path);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    const why = err instanceof InputFileError ? err.message : code === 'ENOENT' ? 'no such file' : `cannot read (${code ?? 'error'})`;
+    const why =
+      err instanceof InputFileError
+        ? err.message
+        : code === 'ENOENT'
+          ? 'no such file'
+          : `cannot read (${code ?? 'error'})`;
     const at = err instanceof InputFileError && err.at ? err.at : { line: 1, col: 1 };
     return { diagnostic: diagnostic({ file, ...at }, `${why}: ${file}`) };
   }

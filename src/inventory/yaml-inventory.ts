@@ -84,7 +84,8 @@ export function parseYamlInventory(
           }
         }
       } else {
-        const why = `skipping unexpected key "${key}" in group "${name}": only "vars", "children" and "hosts" are valid`;
+        const why =
+          `skipping unexpected key ` + `"${key}" in group "${name}": only "vars", "children" and "hosts" are valid`;
         warn(loaded.locate(here, 'key'), why);
       }
     }

@@ -205,7 +205,9 @@ async function runOne(seg: Segment, state: ShellState): Promise<CommandOutput & 
         for (const a of args) {
           const data = fs.readFile(path(a));
           if (data === null) return { stdout, stderr: `${name}: ${a}: No such file or directory\n`, rc: 1 };
-          stdout += `${createHash(name === 'md5sum' ? 'md5' : 'sha256').update(data).digest('hex')}  ${a}\n`;
+          stdout += `${createHash(name === 'md5sum' ? 'md5' : 'sha256')
+            .update(data)
+            .digest('hex')}  ${a}\n`;
         }
         return ok(stdout);
       }
@@ -247,7 +249,13 @@ async function runOne(seg: Segment, state: ShellState): Promise<CommandOutput & 
         for (const t of targets.length > 0 ? targets : ['.']) {
           const st = fs.stat(path(t));
           if (!st) return { stdout, stderr: `ls: cannot access '${t}': No such file or directory\n`, rc: 2 };
-          stdout += st.kind === 'dir' ? fs.list(path(t)).map((n) => `${n}\n`).join('') : `${t}\n`;
+          stdout +=
+            st.kind === 'dir'
+              ? fs
+                  .list(path(t))
+                  .map((n) => `${n}\n`)
+                  .join('')
+              : `${t}\n`;
         }
         return ok(stdout);
       }
@@ -256,7 +264,8 @@ async function runOne(seg: Segment, state: ShellState): Promise<CommandOutput & 
         // `service NAME ACTION` and `systemctl ACTION NAME` name the same two things in opposite orders.
         const [svc, action] = name === 'service' ? [args[0], args[1]] : [args[1], args[0]];
         if (!svc || !action) return err(`${name}: expected ${name === 'service' ? 'NAME ACTION' : 'ACTION NAME'}`);
-        if (!['start', 'stop', 'restart', 'reload', 'status'].includes(action)) return err(`${name}: unknown action '${action}'`);
+        if (!['start', 'stop', 'restart', 'reload', 'status'].includes(action))
+          return err(`${name}: unknown action '${action}'`);
         if (action === 'status') return ok(`${svc} is running\n`);
         const verb = { start: 'Starting', stop: 'Stopping', restart: 'Restarting', reload: 'Reloading' }[action];
         return ok(`${verb} ${svc}: done.\n`);
@@ -323,12 +332,16 @@ function ntpServers(conf: Buffer | null): string[] {
 
 function ntpPeers(conf: Buffer | null): string {
   const servers = ntpServers(conf);
-  if (servers.length === 0) return 'No association ID\'s returned\n';
+  if (servers.length === 0) return "No association ID's returned\n";
   const header = [
     '     remote           refid      st t when poll reach   delay   offset  jitter',
     '==============================================================================',
   ];
-  const rows = servers.map((s, i) => `${i === 0 ? '*' : '+'}${s.padEnd(16)} .GPS.            1 u   ${String(12 + i * 7).padStart(2)}   64  377    0.512    0.021   0.004`);
+  const rows = servers.map(
+    (s, i) =>
+      `${i === 0 ? '*' : '+'}${s.padEnd(16)} .GPS.            1 u   ` +
+      `${String(12 + i * 7).padStart(2)}   64  377    0.512    0.021   0.004`,
+  );
   return [...header, ...rows, ''].join('\n');
 }
 

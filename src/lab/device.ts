@@ -7,7 +7,7 @@ import {
   type CustomCommand,
   type DeviceIdentity,
 } from './commands.js';
-import { FaultTable, type ActiveFaults } from './faults.js';
+import type { FaultTable, ActiveFaults } from './faults.js';
 import { MemoryFs } from './filesystem.js';
 import { serveSftp } from './sftp.js';
 import { serveCli } from './network/cli-shell.js';

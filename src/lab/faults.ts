@@ -7,7 +7,21 @@ import { globMatch, isGlob } from '../playbook/glob.js';
  * once without restarting anything.
  */
 
-export const FAULT_KINDS = ['hang', 'refuse', 'auth', 'slow', 'fail', 'drop', 'stall', 'flaky', 'slowcmd', 'deny', 'cut', 'banner', 'more'] as const;
+export const FAULT_KINDS = [
+  'hang',
+  'refuse',
+  'auth',
+  'slow',
+  'fail',
+  'drop',
+  'stall',
+  'flaky',
+  'slowcmd',
+  'deny',
+  'cut',
+  'banner',
+  'more',
+] as const;
 
 export type FaultSpec =
   | { target: string; kind: 'hang' | 'refuse' | 'auth' | 'fail' | 'drop' | 'stall' }
@@ -30,7 +44,8 @@ export function parseFaultSpec(spec: string): FaultSpec {
   const [target = '', kind = '', ...rest] = parts;
   const arg = rest.length > 0 ? rest.join(':') : undefined;
   if (!TARGET.test(target)) throw bad('the target must be a host, a site or a glob such as r0*');
-  if (!(FAULT_KINDS as readonly string[]).includes(kind)) throw bad(`unknown kind "${kind}" (kinds: ${FAULT_KINDS.join(', ')})`);
+  if (!(FAULT_KINDS as readonly string[]).includes(kind))
+    throw bad(`unknown kind "${kind}" (kinds: ${FAULT_KINDS.join(', ')})`);
   switch (kind) {
     case 'slow': {
       if (arg === undefined) throw bad('slow needs a duration, e.g. slow:2s');

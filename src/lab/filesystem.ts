@@ -142,7 +142,8 @@ export class MemoryFs {
     const prefix = p === '/' ? '/' : `${p}/`;
     const names = new Set<string>();
     for (const key of [...this.files.keys(), ...this.dirs.keys()]) {
-      if (key !== p && key.startsWith(prefix) && !key.slice(prefix.length).includes('/')) names.add(key.slice(prefix.length));
+      if (key !== p && key.startsWith(prefix) && !key.slice(prefix.length).includes('/'))
+        names.add(key.slice(prefix.length));
     }
     return [...names].sort();
   }

@@ -225,7 +225,7 @@ export async function startLab(opts: LabOptions): Promise<Lab> {
   const jumps = jumpDevices.map((d) => ({ name: d.name, site: d.site.replace(/^jump-/, ''), port: d.port }));
   try {
     const lines = everything.map((d, i) => knownHostsLine('127.0.0.1', d.port, hostKeys[i] ?? ''));
-    writeFileSync(knownHostsPath, lines.join('\n') + '\n');
+    writeFileSync(knownHostsPath, `${lines.join('\n')}\n`);
     mkdirSync(dirname(inventoryPath), { recursive: true });
     writeFileSync(inventoryPath, inventoryYaml({ user, keyPath, knownHostsPath, siteCount, hosts, jumps }));
   } catch (e) {
@@ -349,5 +349,5 @@ function inventoryYaml(o: {
       lines.push(`        ${h.name}: { host: 127.0.0.1, port: ${h.port}${net}${become} }`);
     }
   }
-  return lines.join('\n') + '\n';
+  return `${lines.join('\n')}\n`;
 }

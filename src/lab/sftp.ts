@@ -37,7 +37,9 @@ function longname(name: string, st: FsStat): string {
     .join('');
   const d = new Date(st.mtimeMs);
   const date = `${d.toUTCString().slice(8, 11)} ${String(d.getUTCDate()).padStart(2)} ${d.toISOString().slice(11, 16)}`;
-  return `${st.kind === 'dir' ? 'd' : '-'}${bits}    1 root     root     ${String(st.size).padStart(8)} ${date} ${name}`;
+  return (
+    `${st.kind === 'dir' ? 'd' : '-'}${bits}    1 root     root     ` + `${String(st.size).padStart(8)} ${date} ${name}`
+  );
 }
 
 function failureStatus(e: unknown): number {
@@ -187,8 +189,12 @@ export function serveSftp(sftp: SFTPWrapper, fs: MemoryFs, cwd: string, hooks: S
     sftp.name(reqid, [{ filename: p, longname: p, attrs: {} as Attributes }]);
   });
 
-  sftp.on('REMOVE', (reqid, path) => attempt(reqid, () => (fs.remove(resolve(path)), sftp.status(reqid, STATUS_CODE.OK))));
-  sftp.on('RMDIR', (reqid, path) => attempt(reqid, () => (fs.rmdir(resolve(path)), sftp.status(reqid, STATUS_CODE.OK))));
+  sftp.on('REMOVE', (reqid, path) =>
+    attempt(reqid, () => (fs.remove(resolve(path)), sftp.status(reqid, STATUS_CODE.OK))),
+  );
+  sftp.on('RMDIR', (reqid, path) =>
+    attempt(reqid, () => (fs.rmdir(resolve(path)), sftp.status(reqid, STATUS_CODE.OK))),
+  );
   sftp.on('MKDIR', (reqid, path, attrs: Partial<Attributes>) =>
     attempt(reqid, () => (fs.mkdir(resolve(path), modeOf(attrs) ?? 0o755), sftp.status(reqid, STATUS_CODE.OK))),
   );

@@ -56,8 +56,16 @@ export function parseExpression(expr: string): ParsedExpression {
     root = (nunjucks as unknown as { parser: { parse(src: string): ExprNode } }).parser.parse(`{{ ${body} }}`);
   } catch (err) {
     const raw = String((err as Error).message ?? err);
-    const msg = raw.split('\n').map((l) => l.trim()).filter(Boolean).pop() ?? raw;
-    return { ok: false, message: `bad expression "${body}": ${inUserTerms(msg.replace(/^\(.*?\)\s*(\[Line[^\]]*\])?\s*/, ''))}` };
+    const msg =
+      raw
+        .split('\n')
+        .map((l) => l.trim())
+        .filter(Boolean)
+        .pop() ?? raw;
+    return {
+      ok: false,
+      message: `bad expression "${body}": ${inUserTerms(msg.replace(/^\(.*?\)\s*(\[Line[^\]]*\])?\s*/, ''))}`,
+    };
   }
   const refused = sandboxViolation(root);
   if (refused) return { ok: false, message: `bad expression "${body}": ${refused.message}` };

@@ -1,6 +1,16 @@
 import { relative } from 'node:path';
 import {
-  LineCounter, isMap, isNode, isPair, isScalar, isSeq, parseDocument, type Document, type Node, type Pair, type Tags,
+  LineCounter,
+  isMap,
+  isNode,
+  isPair,
+  isScalar,
+  isSeq,
+  parseDocument,
+  type Document,
+  type Node,
+  type Pair,
+  type Tags,
   type YAMLMap,
 } from 'yaml';
 import { diagnostic, type Diagnostic, type Loc } from './diagnostic.js';
@@ -76,9 +86,14 @@ export function loadYamlFile(file: string, display = displayPath(file), options:
     text = readInputText(file);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    const why = err instanceof InputFileError
-      ? err.message
-      : code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : `cannot read (${code ?? 'error'})`;
+    const why =
+      err instanceof InputFileError
+        ? err.message
+        : code === 'ENOENT'
+          ? 'no such file'
+          : code === 'EISDIR'
+            ? 'is a directory'
+            : `cannot read (${code ?? 'error'})`;
     const at = err instanceof InputFileError && err.at ? err.at : { line: 1, col: 1 };
     return failed(display, [diagnostic({ file: display, ...at }, `${why}: ${display}`)]);
   }
@@ -103,7 +118,10 @@ export function loadYamlText(text: string, file: string, options: YamlOptions = 
       diagnostics.push(diagnostic(at(e.pos[0]), TOO_DEEP));
       break;
     }
-    const message = e.code === 'MULTIPLE_DOCS' ? 'a second YAML document starts here: the file must hold exactly one' : firstLine(e.message);
+    const message =
+      e.code === 'MULTIPLE_DOCS'
+        ? 'a second YAML document starts here: the file must hold exactly one'
+        : firstLine(e.message);
     diagnostics.push(diagnostic(at(e.pos[0]), message));
   }
   keysAsWritten(doc);
@@ -132,7 +150,9 @@ export function loadYamlText(text: string, file: string, options: YamlOptions = 
     const loc = firstAlias === undefined ? { file, line: 1, col: 1 } : at(firstAlias);
     const message = /alias/i.test(msg)
       ? `refusing to expand YAML aliases: more than ${MAX_ALIAS_COUNT} alias expansions (a possible alias bomb)`
-      : err instanceof RangeError ? TOO_DEEP : firstLine(msg);
+      : err instanceof RangeError
+        ? TOO_DEEP
+        : firstLine(msg);
     return { file, value: undefined, doc, diagnostics: [diagnostic(loc, message)], locate, locateKeys };
   }
   const deep = deeperThan(value, MAX_NESTING);
@@ -154,7 +174,10 @@ function failed(file: string, diagnostics: Diagnostic[]): LoadedYaml {
 }
 
 function firstLine(s: string): string {
-  return s.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '').trim();
+  return s
+    .split('\n')[0]!
+    .replace(/ at line \d+, column \d+:?$/, '')
+    .trim();
 }
 
 /**
@@ -210,7 +233,7 @@ function findFirstAlias(doc: Document.Parsed): number | undefined {
       found = n.range[0];
       return;
     }
-    if (isMap(n)) for (const p of n.items) (walk(p.key), walk(p.value));
+    if (isMap(n)) for (const p of n.items) walk(p.key), walk(p.value);
     else if (isSeq(n)) for (const i of n.items) walk(i);
   };
   walk(doc.contents);

@@ -43,14 +43,25 @@ export function loadPlaybook(path: string, actions: ActionSyntaxes): LoadedPlayb
   }
   const diagnostics = [...schemaDiagnostics(bundledSchema('playbook'), loaded), ...ruleDiagnostics(loaded, actions)];
   if (diagnostics.length > 0) {
-    return { playbook: null, diagnostics: sortDiagnostics(diagnostics), salvaged: salvage(loaded, absolute, file, actions) };
+    return {
+      playbook: null,
+      diagnostics: sortDiagnostics(diagnostics),
+      salvaged: salvage(loaded, absolute, file, actions),
+    };
   }
-  const plays = playEntries(loaded.value).map(({ play, path: at }) => toPlay(play, at, loaded, dirname(absolute), actions));
+  const plays = playEntries(loaded.value).map(({ play, path: at }) =>
+    toPlay(play, at, loaded, dirname(absolute), actions),
+  );
   return { playbook: { path: absolute, file, plays }, diagnostics: [] };
 }
 
 /** The plays that are sound on their own (schema and rules), as typed plays; the rest only lend their inventory. */
-function salvage(loaded: LoadedYaml, absolute: string, file: string, actions: ActionSyntaxes): { playbook: PlaybookSpec; inventories: string[] } {
+function salvage(
+  loaded: LoadedYaml,
+  absolute: string,
+  file: string,
+  actions: ActionSyntaxes,
+): { playbook: PlaybookSpec; inventories: string[] } {
   const schema = bundledSchema('playbook');
   const plays: PlaySpec[] = [];
   const inventories: string[] = [];
@@ -136,7 +147,8 @@ function actionDiagnostics(task: YamlMap, at: YamlPath, loaded: LoadedYaml, acti
   return [
     diagnostic(
       loaded.locate([...at, present[1]!], 'key'),
-      `task has ${present.length} actions (${present.join(', ')}): a task takes exactly one of ${oneOf(actionWords(actions))}`,
+      `task has ${present.length} actions (${present.join(', ')}): ` +
+        `a task takes exactly one of ${oneOf(actionWords(actions))}`,
     ),
   ];
 }
@@ -179,7 +191,8 @@ function registerOrderDiagnostics(
         const message =
           by === i
             ? `"${name}" is this task's own result, which does not exist yet when ${use.field} is evaluated`
-            : `"${name}" is used before it is registered (by the task at line ${loaded.locate([...tasks[by]!.path, 'register']).line})`;
+            : `"${name}" is used before it is registered (by the task at line ` +
+              `${loaded.locate([...tasks[by]!.path, 'register']).line})`;
         out.push(diagnostic(where, `${use.field}: ${message}`));
       }
     }
@@ -190,7 +203,10 @@ function registerOrderDiagnostics(
 const STRING_LITERAL = /'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*"/g;
 const TEMPLATE_CODE = /\{\{([\s\S]*?)\}\}|\{%([\s\S]*?)%\}/g;
 
-/** Variable names read by an expression: identifiers outside string literals, not after `.` (attributes) or `|` (filters). */
+/**
+ * Variable names read by an expression: identifiers outside string literals, not after `.` (attributes) or `|`
+ * (filters).
+ */
 export function identifiers(text: string, expression: boolean): Set<string> {
   const code = expression
     ? [text.replace(/\{\{|\}\}/g, ' ')]

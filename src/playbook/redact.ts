@@ -20,7 +20,16 @@ export const REDACTED = '[redacted]';
 const SECRET_ANYWHERE = /password|passwd|passphrase|secret|token|community|credential/i;
 const SECRET_WORDS = new Set(['pass', 'key', 'keys', 'apikey', 'privatekey', 'psk']);
 const POINTER_WORDS = new Set([
-  'env', 'file', 'path', 'dir', 'checking', 'type', 'length', 'size', 'bits', 'algorithms',
+  'env',
+  'file',
+  'path',
+  'dir',
+  'checking',
+  'type',
+  'length',
+  'size',
+  'bits',
+  'algorithms',
 ]);
 /** Connection variables that name an environment variable: the name is fine to show, its value is not. */
 const NAMES_AN_ENV_VAR = /_env$/i;

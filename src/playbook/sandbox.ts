@@ -44,13 +44,51 @@ const FORBIDDEN_MEMBERS: ReadonlySet<string> = new Set([
 // Methods that only compute a new value from their receiver; nothing that mutates shared variables, returns
 // an iterator, or allocates without bound (`repeat`, `padStart`).
 const STRING_METHODS: ReadonlySet<string> = new Set([
-  'at', 'charAt', 'charCodeAt', 'codePointAt', 'concat', 'endsWith', 'includes', 'indexOf', 'lastIndexOf',
-  'localeCompare', 'match', 'normalize', 'replace', 'replaceAll', 'search', 'slice', 'split', 'startsWith',
-  'substring', 'substr', 'toLowerCase', 'toUpperCase', 'trim', 'trimEnd', 'trimStart',
+  'at',
+  'charAt',
+  'charCodeAt',
+  'codePointAt',
+  'concat',
+  'endsWith',
+  'includes',
+  'indexOf',
+  'lastIndexOf',
+  'localeCompare',
+  'match',
+  'normalize',
+  'replace',
+  'replaceAll',
+  'search',
+  'slice',
+  'split',
+  'startsWith',
+  'substring',
+  'substr',
+  'toLowerCase',
+  'toUpperCase',
+  'trim',
+  'trimEnd',
+  'trimStart',
 ]);
 const ARRAY_METHODS: ReadonlySet<string> = new Set([
-  'at', 'concat', 'every', 'filter', 'find', 'findIndex', 'findLast', 'findLastIndex', 'flat', 'includes',
-  'indexOf', 'join', 'lastIndexOf', 'map', 'slice', 'some', 'toReversed', 'toSorted',
+  'at',
+  'concat',
+  'every',
+  'filter',
+  'find',
+  'findIndex',
+  'findLast',
+  'findLastIndex',
+  'flat',
+  'includes',
+  'indexOf',
+  'join',
+  'lastIndexOf',
+  'map',
+  'slice',
+  'some',
+  'toReversed',
+  'toSorted',
 ]);
 const NUMBER_METHODS: ReadonlySet<string> = new Set(['toFixed', 'toPrecision']);
 
@@ -182,13 +220,13 @@ export function sandboxViolation(root: unknown): { message: string; line: number
     const at = (name: string) => ({ message: refusedName(name), line: n.lineno + 1, col: n.colno + 1 });
     if (n.typename === 'Symbol' && typeof n.value === 'string' && FORBIDDEN_NAMES.has(n.value)) return at(n.value);
     if (n.typename === 'LookupVal') {
-      const val = n['val'] as SbNode | undefined;
+      const val = n.val as SbNode | undefined;
       if (val?.typename === 'Literal' && FORBIDDEN_MEMBERS.has(String(val.value))) {
         return { message: refusedName(String(val.value)), line: val.lineno + 1, col: val.colno + 1 };
       }
     }
     if (n.typename === 'Pair') {
-      const key = n['key'] as SbNode | undefined;
+      const key = n.key as SbNode | undefined;
       if (key?.typename === 'Literal' && FORBIDDEN_NAMES.has(String(key.value))) {
         return { message: refusedName(String(key.value)), line: key.lineno + 1, col: key.colno + 1 };
       }
@@ -219,7 +257,7 @@ function guardAttributeFilter(name: string, filter: Callable): Callable {
   return function (this: unknown, ...args: unknown[]) {
     checkAttributePath(args[at.index]);
     for (const a of args) {
-      if (a && typeof a === 'object' && (a as Record<string, unknown>)['__keywords'] === true) {
+      if (a && typeof a === 'object' && (a as Record<string, unknown>).__keywords === true) {
         checkAttributePath((a as Record<string, unknown>)[at.keyword]);
       }
     }
@@ -291,8 +329,8 @@ export function installSandbox(): void {
 
   const internals = nunjucks as unknown as { compiler: { Compiler: { prototype: Record<string, unknown> } } };
   const compilerProto = internals.compiler.Compiler.prototype;
-  const compileRoot = compilerProto['compileRoot'] as (this: SbCompiler, node: SbNode, frame: unknown) => void;
-  compilerProto['compileRoot'] = function (this: SbCompiler, node: SbNode, frame: unknown) {
+  const compileRoot = compilerProto.compileRoot as (this: SbCompiler, node: SbNode, frame: unknown) => void;
+  compilerProto.compileRoot = function (this: SbCompiler, node: SbNode, frame: unknown) {
     const bad = sandboxViolation(node);
     // fail() counts from 0, like the parser's positions.
     if (bad) this.fail(bad.message, bad.line - 1, bad.col - 1);

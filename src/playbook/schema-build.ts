@@ -16,7 +16,13 @@ export function validatorSource(): string {
   const standalone = standaloneModule.default;
   // `unicode: false` counts string length without ajv's runtime helper, so the generated code imports
   // nothing; the schemas only ask for non-empty strings, where both counts agree.
-  const ajv = new Ajv({ ...AJV_OPTIONS, keywords: [...AJV_OPTIONS.keywords], unicode: false, logger: false, code: { source: true, esm: true } });
+  const ajv = new Ajv({
+    ...AJV_OPTIONS,
+    keywords: [...AJV_OPTIONS.keywords],
+    unicode: false,
+    logger: false,
+    code: { source: true, esm: true },
+  });
   const ids: Record<string, string> = {};
   const digests: Record<string, string> = {};
   for (const name of BUNDLED) {

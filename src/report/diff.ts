@@ -40,7 +40,9 @@ export function renderDiffs(report: RunReport, opts: { color?: boolean; redactor
       const dest = diffTarget(text) ?? t.name;
       const about = terminalSafe(`── ${h.name}: ${dest} (${t.name})`);
       const heading = paint(color, 'bold', `${about}${report.check ? ' — would change' : ''}`);
-      const body = withoutIndexHeader(text.replace(/\n$/, '').split('\n')).map((l) => paintLine(color, terminalSafe(l)));
+      const body = withoutIndexHeader(text.replace(/\n$/, '').split('\n')).map((l) =>
+        paintLine(color, terminalSafe(l)),
+      );
       blocks.push([heading, ...body].join('\n'));
     }
   }

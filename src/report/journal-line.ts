@@ -22,10 +22,22 @@ type Check = (v: unknown) => boolean;
 const isString: Check = (v) => typeof v === 'string';
 const isNumber: Check = (v) => typeof v === 'number' && Number.isFinite(v);
 const isBoolean: Check = (v) => typeof v === 'boolean';
-const orNull = (c: Check): Check => (v) => v === null || c(v);
-const optional = (c: Check): Check => (v) => v === undefined || c(v);
-const listOf = (c: Check): Check => (v) => Array.isArray(v) && v.every(c);
-const oneOf = (...values: string[]): Check => (v) => typeof v === 'string' && values.includes(v);
+const orNull =
+  (c: Check): Check =>
+  (v) =>
+    v === null || c(v);
+const optional =
+  (c: Check): Check =>
+  (v) =>
+    v === undefined || c(v);
+const listOf =
+  (c: Check): Check =>
+  (v) =>
+    Array.isArray(v) && v.every(c);
+const oneOf =
+  (...values: string[]): Check =>
+  (v) =>
+    typeof v === 'string' && values.includes(v);
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** The first field of `v` that fails its check, or null when all pass. */

@@ -29,7 +29,8 @@ function failureDetail(h: HostResult): string {
 }
 
 function testcase(h: HostResult): string {
-  const open = `    <testcase classname="${escapeXml(h.play)}" name="${escapeXml(h.name)}" time="${seconds(h.duration_ms)}"`;
+  const open =
+    `    <testcase ` + `classname="${escapeXml(h.play)}" name="${escapeXml(h.name)}" time="${seconds(h.duration_ms)}"`;
   if (h.status === 'ok' || h.status === 'changed') return `${open}/>`;
   const reason = h.reason ?? h.status;
   if (h.status === 'skipped') return `${open}>\n      <skipped message="${escapeXml(reason)}"/>\n    </testcase>`;
@@ -49,7 +50,11 @@ export function renderJunit(report: RunReport): string {
     const hosts = report.hosts.filter((h) => h.play === play);
     const time = hosts.reduce((sum, h) => sum + h.duration_ms, 0);
     return [
-      `  <testsuite name="${escapeXml(play)}" tests="${hosts.length}" failures="${count(hosts, 'failed', 'unreachable')}" errors="0" skipped="${count(hosts, 'skipped')}" time="${seconds(time)}" timestamp="${escapeXml(report.started)}">`,
+      `  <testsuite ` +
+        `name="${escapeXml(play)}" ` +
+        `tests="${hosts.length}" ` +
+        `failures="${count(hosts, 'failed', 'unreachable')}" errors="0" ` +
+        `skipped="${count(hosts, 'skipped')}" time="${seconds(time)}" timestamp="${escapeXml(report.started)}">`,
       ...hosts.map(testcase),
       '  </testsuite>',
     ].join('\n');
@@ -57,7 +62,11 @@ export function renderJunit(report: RunReport): string {
   const s = report.summary;
   return [
     '<?xml version="1.0" encoding="UTF-8"?>',
-    `<testsuites name="${escapeXml(`runbook ${report.playbook} (${report.run_id})`)}" tests="${report.hosts.length}" failures="${s.failed + s.unreachable}" errors="0" skipped="${s.skipped}" time="${seconds(report.duration_ms)}">`,
+    `<testsuites ` +
+      `name="${escapeXml(`runbook ${report.playbook} (${report.run_id})`)}" ` +
+      `tests="${report.hosts.length}" ` +
+      `failures="${s.failed + s.unreachable}" errors="0" ` +
+      `skipped="${s.skipped}" time="${seconds(report.duration_ms)}">`,
     ...suites,
     '</testsuites>',
     '',

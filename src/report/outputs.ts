@@ -75,10 +75,14 @@ export function attachOutputs(bus: EventBus, io: Io, opts: OutputOptions): Outpu
       attempt('the run journal report', journal.dir, () => journal.writeReport(report));
       attempt('the run journal', journal.dir, () => journal.close());
       if (opts.reportFile) {
-        attempt(`report file ${opts.reportFile}`, opts.reportFile, () => writeReportFile(resolve(io.cwd, opts.reportFile!), report));
+        attempt(`report file ${opts.reportFile}`, opts.reportFile, () =>
+          writeReportFile(resolve(io.cwd, opts.reportFile!), report),
+        );
       }
       if (opts.junitFile) {
-        attempt(`JUnit file ${opts.junitFile}`, opts.junitFile, () => writeJunitFile(resolve(io.cwd, opts.junitFile!), report));
+        attempt(`JUnit file ${opts.junitFile}`, opts.junitFile, () =>
+          writeJunitFile(resolve(io.cwd, opts.junitFile!), report),
+        );
       }
 
       if (opts.json) {

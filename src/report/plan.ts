@@ -143,7 +143,8 @@ function settingsLines(spec: PlaySpec): string[] {
   ];
   const b = spec.breaker;
   const breaker = b
-    ? `breaker per ${b.scope === 'play' ? 'play' : b.scope}: opens after ${b.failureThreshold} failed hosts in a row, ` +
+    ? `breaker per ${b.scope === 'play' ? 'play' : b.scope}: ` +
+      `opens after ${b.failureThreshold} failed hosts in a row, ` +
       `half-open after ${formatDuration(b.cooldownMs)}, ` +
       `closes after ${b.successThreshold} successful probe${b.successThreshold === 1 ? '' : 's'}, ` +
       `on_open ${b.onOpen}`

@@ -110,11 +110,22 @@ export function hostLine(state: LineState, h: HostResult, color = false): string
   const shape = grouped ? reasonShape(h) : '';
   const first = grouped ? state.firstWithReason?.get(shape) : undefined;
   if (grouped && first === undefined) state.firstWithReason?.set(shape, h.name);
-  const shortReason = first !== undefined ? `${h.reason} (as ${first})` : grouped ? terminalSafe(fullReason(h)) : terminalSafe(hostReason(h));
-  const stderr = grouped && first === undefined ? stderrTail(h).map((l) => `\n    stderr | ${terminalSafe(l)}`).join('') : '';
+  const shortReason =
+    first !== undefined
+      ? `${h.reason} (as ${first})`
+      : grouped
+        ? terminalSafe(fullReason(h))
+        : terminalSafe(hostReason(h));
+  const stderr =
+    grouped && first === undefined
+      ? stderrTail(h)
+          .map((l) => `\n    stderr | ${terminalSafe(l)}`)
+          .join('')
+      : '';
   const label = statusLabel(h.status, state.check);
   // Padded to the longest label the run can print, so reasons line up under one another.
-  const status = paintStatus(color, h.status, state.check) + ' '.repeat(Math.max(0, (state.check ? 12 : 11) - label.length));
+  const status =
+    paintStatus(color, h.status, state.check) + ' '.repeat(Math.max(0, (state.check ? 12 : 11) - label.length));
   const duration = h.started === null ? '' : `(${formatDuration(h.duration_ms)})`;
   const tail = [shortReason, duration].filter((s) => s.length > 0).join(' ');
   return `${`${counter} ${terminalSafe(h.name).padEnd(state.nameWidth)}  ${status}  ${tail}`.trimEnd()}${stderr}`;
@@ -130,7 +141,8 @@ export function haltLine(reason: string, batch: number): string {
 
 function eventLine(state: RunState, e: RunEvent, color: boolean): string | null {
   if (e.type === 'host_end') return hostLine(state, e.result, color);
-  if (e.type === 'breaker') return paint(color, e.to === 'closed' ? 'green' : 'red', breakerLine(e.scope, e.from, e.to));
+  if (e.type === 'breaker')
+    return paint(color, e.to === 'closed' ? 'green' : 'red', breakerLine(e.scope, e.from, e.to));
   if (e.type === 'halt') return paint(color, 'red', haltLine(e.halted.reason, e.halted.batch));
   return null;
 }
@@ -171,8 +183,14 @@ export function createProgress(io: Io, opts: ProgressOptions = {}): Progress {
     const batch = state.batches > 0 ? `batch ${state.batch}/${state.batches}` : 'starting';
     const elapsed = formatElapsed(Math.max(0, now() - startedAt));
     const lines = [
-      [batch, `hosts ${state.done}/${state.total}`, count(state.failed, 'failed', 'red'), count(state.unreachable, 'unreachable', 'magenta'),
-        count(state.skipped, 'skipped', 'cyan'), elapsed].join('  '),
+      [
+        batch,
+        `hosts ${state.done}/${state.total}`,
+        count(state.failed, 'failed', 'red'),
+        count(state.unreachable, 'unreachable', 'magenta'),
+        count(state.skipped, 'skipped', 'cyan'),
+        elapsed,
+      ].join('  '),
     ];
     if (state.openBreakers.size > 0) {
       const open = [...state.openBreakers].map(([scope, s]) => (s === 'open' ? scope : `${scope} (${s})`)).join(', ');
@@ -205,7 +223,10 @@ export function createProgress(io: Io, opts: ProgressOptions = {}): Progress {
       state.apply(e);
       seen = true;
       dirty = true;
-      const line = e.type === 'host_end' && (e.result.status === 'ok' || e.result.status === 'changed') ? null : eventLine(state, e, color);
+      const line =
+        e.type === 'host_end' && (e.result.status === 'ok' || e.result.status === 'changed')
+          ? null
+          : eventLine(state, e, color);
       // Lines that need attention go out at once, above the area; counts wait for the next tick.
       if (line !== null) redraw(`${line}\n`);
     },

@@ -1,6 +1,13 @@
 import Table from 'cli-table3';
 import { networkTable } from './network-table.js';
-import { neverAttempted, type BreakerTimeline, type HostResult, type HostStatus, type RunReport, type TaskResult } from '../engine/results.js';
+import {
+  neverAttempted,
+  type BreakerTimeline,
+  type HostResult,
+  type HostStatus,
+  type RunReport,
+  type TaskResult,
+} from '../engine/results.js';
 import { renderReasons } from './reasons.js';
 import { terminalSafe } from './terminal.js';
 
@@ -107,10 +114,22 @@ function hostTable(report: RunReport, opts: RenderOptions): string {
     const table = plainTable(head, color);
     for (const h of shown) {
       const names = (pick: (t: TaskResult) => boolean) =>
-        truncate(terminalSafe(h.tasks.filter(pick).map((t) => t.name).join(', ')), textWidth);
-      const taskCells = report.check ? [names((t) => t.changed), names((t) => t.would_run === true)] : [names((t) => t.changed)];
+        truncate(
+          terminalSafe(
+            h.tasks
+              .filter(pick)
+              .map((t) => t.name)
+              .join(', '),
+          ),
+          textWidth,
+        );
+      const taskCells = report.check
+        ? [names((t) => t.changed), names((t) => t.would_run === true)]
+        : [names((t) => t.changed)];
       table.push([
-        h.jump === undefined ? terminalSafe(h.name) : `${terminalSafe(h.name)}\n${paint(color, 'dim', `via ${h.jump}`)}`,
+        h.jump === undefined
+          ? terminalSafe(h.name)
+          : `${terminalSafe(h.name)}\n${paint(color, 'dim', `via ${h.jump}`)}`,
         ...(plays.size > 1 ? [truncate(terminalSafe(h.play), textWidth)] : []),
         { content: h.batch, hAlign: 'right' },
         paintStatus(color, h.status, report.check),
@@ -192,7 +211,9 @@ function breakerTable(report: RunReport, opts: RenderOptions): string | null {
   if (moved.length === 0) return null;
   const table = plainTable(['breaker', 'state', 'transitions'], color);
   for (const b of moved) {
-    const timeline = b.transitions.map((t) => `${formatOffset(t.at, report.started)} ${formatTransition(t.from, t.to)}`).join('\n');
+    const timeline = b.transitions
+      .map((t) => `${formatOffset(t.at, report.started)} ${formatTransition(t.from, t.to)}`)
+      .join('\n');
     table.push([terminalSafe(b.scope), paint(color, b.state === 'closed' ? 'green' : 'red', b.state), timeline]);
   }
   return table.toString();
@@ -251,7 +272,12 @@ export function renderReport(report: RunReport, opts: RenderOptions = {}): strin
   if (report.resumed_from) header.push(`resumed from run ${report.resumed_from}`);
   const reasons = renderReasons(report.hosts);
   const safeReasons = reasons === null ? null : terminalSafe(reasons);
-  const sections = [header.join('\n'), hostTable(report, opts), ...(safeReasons ? [safeReasons] : []), batchTable(report, opts)];
+  const sections = [
+    header.join('\n'),
+    hostTable(report, opts),
+    ...(safeReasons ? [safeReasons] : []),
+    batchTable(report, opts),
+  ];
   const network = networkTable(report, opts);
   if (network) sections.push(network);
   const breakers = breakerTable(report, opts);

@@ -38,10 +38,17 @@ export class SftpFiles {
 
   write(path: string, data: Buffer | string, opts: { mode?: string; timeoutMs?: number } = {}): Promise<void> {
     const mode = opts.mode !== undefined ? parseMode(opts.mode) : undefined;
-    const temp = posix.join(posix.dirname(path), `.${posix.basename(path)}.runbook-${randomBytes(6).toString('hex')}.tmp`);
+    const temp = posix.join(
+      posix.dirname(path),
+      `.${posix.basename(path)}.runbook-${randomBytes(6).toString('hex')}.tmp`,
+    );
     return this.host.operate('file write', opts, async (ctx) => {
       const sftp = await this.host.openSftp(ctx);
-      const call = <R>(what: string, target: string, fn: (cb: (err: Error | null | undefined, result?: R) => void) => void): Promise<R> =>
+      const call = <R>(
+        what: string,
+        target: string,
+        fn: (cb: (err: Error | null | undefined, result?: R) => void) => void,
+      ): Promise<R> =>
         new Promise<R>((resolve, reject) =>
           fn((err, result) => (err ? reject(this.error(what, target, err)) : resolve(result as R))),
         );
@@ -58,7 +65,9 @@ export class SftpFiles {
           );
         }
         try {
-          await call<void>('write', temp, (cb) => sftp.writeFile(temp, data, finalMode !== undefined ? { mode: finalMode } : {}, cb));
+          await call<void>('write', temp, (cb) =>
+            sftp.writeFile(temp, data, finalMode !== undefined ? { mode: finalMode } : {}, cb),
+          );
           // The server's umask applies when the file is created; chmod afterwards makes the mode exact.
           if (finalMode !== undefined) await call<void>('chmod', temp, (cb) => sftp.chmod(temp, finalMode, cb));
           await this.renameOver(sftp, temp, path);
@@ -121,9 +130,13 @@ export class SftpFiles {
     if (posixRename !== 'unsupported') throw this.error('rename', to, posixRename);
     // Plain SFTP rename refuses to replace an existing file, so the target goes first (briefly absent).
     await new Promise<void>((resolve, reject) =>
-      sftp.unlink(to, (err) => (err && sftpCode(err) !== SFTP_NO_SUCH_FILE ? reject(this.error('replace', to, err)) : resolve())),
+      sftp.unlink(to, (err) =>
+        err && sftpCode(err) !== SFTP_NO_SUCH_FILE ? reject(this.error('replace', to, err)) : resolve(),
+      ),
     );
-    await new Promise<void>((resolve, reject) => sftp.rename(from, to, (err) => (err ? reject(this.error('rename', to, err)) : resolve())));
+    await new Promise<void>((resolve, reject) =>
+      sftp.rename(from, to, (err) => (err ? reject(this.error('rename', to, err)) : resolve())),
+    );
   }
 
   /**
@@ -165,7 +178,12 @@ export class SftpFiles {
   private error(what: string, path: string, err: Error): Error {
     if (this.host.lost) return this.host.lost;
     const code = sftpCode(err);
-    const why = code === SFTP_NO_SUCH_FILE ? 'no such file or directory' : code === SFTP_PERMISSION_DENIED ? 'permission denied' : oneLine(err.message);
+    const why =
+      code === SFTP_NO_SUCH_FILE
+        ? 'no such file or directory'
+        : code === SFTP_PERMISSION_DENIED
+          ? 'permission denied'
+          : oneLine(err.message);
     return new RemoteFileError(`${this.host.where}: cannot ${what} ${path}: ${why}`);
   }
 }
@@ -193,6 +211,7 @@ function sftpCode(err: Error): number | undefined {
 }
 
 function parseMode(mode: string): number {
-  if (!/^0?[0-7]{3,4}$/.test(mode)) throw new RemoteFileError(`invalid file mode "${mode}" (expected an octal string such as "0644")`);
+  if (!/^0?[0-7]{3,4}$/.test(mode))
+    throw new RemoteFileError(`invalid file mode "${mode}" (expected an octal string such as "0644")`);
   return parseInt(mode, 8);
 }

@@ -23,7 +23,11 @@ export interface ChannelHost {
    * Runs `body` after the session's previous channel operation, with its timeout, abort signal and
    * link-loss handling.
    */
-  operate<T>(what: string, opts: { timeoutMs?: number; signal?: AbortSignal }, body: (ctx: OperationContext) => Promise<T>): Promise<T>;
+  operate<T>(
+    what: string,
+    opts: { timeoutMs?: number; signal?: AbortSignal },
+    body: (ctx: OperationContext) => Promise<T>,
+  ): Promise<T>;
   /** Opens an SFTP channel, registered with `ctx` so a timeout or abort can close it. */
   openSftp(ctx: OperationContext): Promise<SFTPWrapper>;
 }

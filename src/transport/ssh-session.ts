@@ -2,7 +2,14 @@ import type { ClientChannel, SFTPWrapper } from 'ssh2';
 import type ssh2 from 'ssh2';
 import { CappedOutput, MAX_OUTPUT_BYTES } from './output.js';
 import { RemoteFileError, SftpFiles, sftpChannel } from './sftp-files.js';
-import { abortReason, delay, oneLine, type ChannelHost, type OpenChannel, type OperationContext } from './ssh-channel.js';
+import {
+  abortReason,
+  delay,
+  oneLine,
+  type ChannelHost,
+  type OpenChannel,
+  type OperationContext,
+} from './ssh-channel.js';
 import { TransportError, type ExecResult, type Session, type ShellStream } from './transport.js';
 
 /** How long a channel we asked to close may take before we give up on the whole connection. */
@@ -26,7 +33,9 @@ export class SshSession implements Session, ChannelHost {
     this.closedEvent = new Promise((resolve) => client.once('close', () => resolve()));
     client.on('error', (err: Error & { level?: string; code?: string }) => {
       if (err.message === 'Keepalive timeout') {
-        this.lose(new TransportError('dropped', `${where}: the host stopped answering keepalives; connection considered dead`));
+        this.lose(
+          new TransportError('dropped', `${where}: the host stopped answering keepalives; connection considered dead`),
+        );
       } else if (err.code === 'ECONNRESET' || err.code === 'EPIPE') {
         this.lose(new TransportError('dropped', `${where}: connection reset by the host`));
       } else {
@@ -34,7 +43,10 @@ export class SshSession implements Session, ChannelHost {
       }
     });
     // Checked before building the error: a session we closed ourselves is already marked, and errors are not free.
-    client.on('close', () => this.broken ?? this.lose(new TransportError('dropped', `${where}: connection closed by the host`)));
+    client.on(
+      'close',
+      () => this.broken ?? this.lose(new TransportError('dropped', `${where}: connection closed by the host`)),
+    );
   }
 
   get lost(): TransportError | undefined {
@@ -92,10 +104,16 @@ export class SshSession implements Session, ChannelHost {
         let closed = false;
         if (channel) {
           channel.stop();
-          closed = await Promise.race([channel.closed.then(() => true), delay(CHANNEL_CLOSE_GRACE_MS).then(() => false)]);
+          closed = await Promise.race([
+            channel.closed.then(() => true),
+            delay(CHANNEL_CLOSE_GRACE_MS).then(() => false),
+          ]);
         }
         if (!closed) {
-          await this.end(new TransportError('dropped', `${this.where}: connection ended because a ${what} would not stop`), true);
+          await this.end(
+            new TransportError('dropped', `${this.where}: connection ended because a ${what} would not stop`),
+            true,
+          );
         }
         settle(err);
       };
@@ -106,7 +124,10 @@ export class SshSession implements Session, ChannelHost {
       opts.signal?.addEventListener('abort', onAbort, { once: true });
       if (opts.timeoutMs !== undefined && opts.timeoutMs > 0) {
         const ms = opts.timeoutMs;
-        timer = setTimeout(() => void abandon(new TransportError('timeout', `${this.where}: ${what} timed out after ${ms} ms`)), ms);
+        timer = setTimeout(
+          () => void abandon(new TransportError('timeout', `${this.where}: ${what} timed out after ${ms} ms`)),
+          ms,
+        );
       }
       body({
         opened: (c) => {
@@ -125,40 +146,55 @@ export class SshSession implements Session, ChannelHost {
     });
   }
 
-  operate<T>(what: string, opts: { timeoutMs?: number; signal?: AbortSignal }, body: (ctx: OperationContext) => Promise<T>): Promise<T> {
+  operate<T>(
+    what: string,
+    opts: { timeoutMs?: number; signal?: AbortSignal },
+    body: (ctx: OperationContext) => Promise<T>,
+  ): Promise<T> {
     return this.enqueue(() => this.guarded(what, opts, body));
   }
 
   exec(command: string, opts: { timeoutMs?: number; signal?: AbortSignal } = {}): Promise<ExecResult> {
     return this.enqueue(() =>
-      this.guarded('command', opts, (ctx) =>
-        new Promise<ExecResult>((resolve, reject) => {
-          this.openChannel<ClientChannel>(reject, (cb) => this.client.exec(command, cb), (err, stream) => {
-            if (err) return reject(this.broken ?? new TransportError('dropped', `${this.where}: cannot start a command: ${oneLine(err.message)}`));
-            // An unhandled channel error would take the whole process down; the link-loss path reports it.
-            stream.on('error', () => undefined);
-            ctx.opened(execChannel(stream));
-            const stdout = new CappedOutput(MAX_OUTPUT_BYTES);
-            const stderr = new CappedOutput(MAX_OUTPUT_BYTES);
-            let rc: number | null = null;
-            let signal: string | undefined;
-            stream.on('data', (chunk: Buffer) => stdout.push(chunk));
-            stream.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
-            stream.on('exit', (code: number | null, sig?: string) => {
-              rc = typeof code === 'number' ? code : null;
-              if (sig) signal = sig;
-            });
-            stream.on('close', () => {
-              if (this.broken && rc === null && signal === undefined) return reject(this.broken);
-              resolve({
-                rc,
-                stdout: stdout.text(),
-                stderr: stderr.text(),
-                ...(signal !== undefined ? { signal } : {}),
-              });
-            });
-          });
-        }),
+      this.guarded(
+        'command',
+        opts,
+        (ctx) =>
+          new Promise<ExecResult>((resolve, reject) => {
+            this.openChannel<ClientChannel>(
+              reject,
+              (cb) => this.client.exec(command, cb),
+              (err, stream) => {
+                if (err)
+                  return reject(
+                    this.broken ??
+                      new TransportError('dropped', `${this.where}: cannot start a command: ${oneLine(err.message)}`),
+                  );
+                // An unhandled channel error would take the whole process down; the link-loss path reports it.
+                stream.on('error', () => undefined);
+                ctx.opened(execChannel(stream));
+                const stdout = new CappedOutput(MAX_OUTPUT_BYTES);
+                const stderr = new CappedOutput(MAX_OUTPUT_BYTES);
+                let rc: number | null = null;
+                let signal: string | undefined;
+                stream.on('data', (chunk: Buffer) => stdout.push(chunk));
+                stream.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
+                stream.on('exit', (code: number | null, sig?: string) => {
+                  rc = typeof code === 'number' ? code : null;
+                  if (sig) signal = sig;
+                });
+                stream.on('close', () => {
+                  if (this.broken && rc === null && signal === undefined) return reject(this.broken);
+                  resolve({
+                    rc,
+                    stdout: stdout.text(),
+                    stderr: stderr.text(),
+                    ...(signal !== undefined ? { signal } : {}),
+                  });
+                });
+              },
+            );
+          }),
       ),
     );
   }
@@ -181,15 +217,19 @@ export class SshSession implements Session, ChannelHost {
 
   openSftp(ctx: OperationContext): Promise<SFTPWrapper> {
     return new Promise((resolve, reject) => {
-      this.openChannel<SFTPWrapper>(reject, (cb) => this.client.sftp(cb), (err, sftp) => {
-        if (err) {
-          if (this.broken) return reject(this.broken);
-          return reject(new RemoteFileError(`${this.where}: SFTP is not available (${oneLine(err.message)})`));
-        }
-        sftp.on('error', () => undefined);
-        ctx.opened(sftpChannel(sftp));
-        resolve(sftp);
-      });
+      this.openChannel<SFTPWrapper>(
+        reject,
+        (cb) => this.client.sftp(cb),
+        (err, sftp) => {
+          if (err) {
+            if (this.broken) return reject(this.broken);
+            return reject(new RemoteFileError(`${this.where}: SFTP is not available (${oneLine(err.message)})`));
+          }
+          sftp.on('error', () => undefined);
+          ctx.opened(sftpChannel(sftp));
+          resolve(sftp);
+        },
+      );
     });
   }
 
@@ -212,7 +252,10 @@ export class SshSession implements Session, ChannelHost {
     if (force) this.destroySocket();
     this.closing ??= (async () => {
       this.client.end();
-      const closed = await Promise.race([this.closedEvent.then(() => true), delay(DISCONNECT_GRACE_MS).then(() => false)]);
+      const closed = await Promise.race([
+        this.closedEvent.then(() => true),
+        delay(DISCONNECT_GRACE_MS).then(() => false),
+      ]);
       if (!closed) this.destroySocket();
     })();
     await this.closing;
@@ -235,11 +278,19 @@ export class SshSession implements Session, ChannelHost {
       () =>
         new Promise<ShellStream>((resolve, reject) => {
           const pty = { term: 'vt100', cols: opts.cols ?? 511, rows: opts.rows ?? 24 };
-          this.openChannel<ClientChannel>(reject, (cb) => this.client.shell(pty, cb), (err, stream) => {
-            if (err) return reject(this.broken ?? new TransportError('dropped', `${this.where}: cannot start a shell: ${oneLine(err.message)}`));
-            stream.on('error', () => undefined);
-            resolve(shellStream(stream, () => this.broken));
-          });
+          this.openChannel<ClientChannel>(
+            reject,
+            (cb) => this.client.shell(pty, cb),
+            (err, stream) => {
+              if (err)
+                return reject(
+                  this.broken ??
+                    new TransportError('dropped', `${this.where}: cannot start a shell: ${oneLine(err.message)}`),
+                );
+              stream.on('error', () => undefined);
+              resolve(shellStream(stream, () => this.broken));
+            },
+          );
         }),
     );
   }

@@ -272,14 +272,19 @@ export class SshTransport implements Transport {
           case 'mismatch':
             hostKeyFailure = new TransportError(
               'host_key',
-              `${where}: ${presented} does not match ${target.knownHosts} (line ${verdict.lines.join(', ')}); the device was re-keyed or something is impersonating it`,
+              `${where}: ` +
+                `${presented} does not match ` +
+                `${target.knownHosts} (line ` +
+                `${verdict.lines.join(', ')}); the device was re-keyed or something is impersonating it`,
             );
             return verify(false);
           case 'unknown':
             if (target.hostKeyChecking === 'strict') {
               hostKeyFailure = new TransportError(
                 'host_key',
-                `${where}: ${presented} is not in ${target.knownHosts} (host_key_checking is strict; add the host or use accept-new)`,
+                `${where}: ` +
+                  `${presented} is not in ` +
+                  `${target.knownHosts} (host_key_checking is strict; add the host or use accept-new)`,
               );
               return verify(false);
             }

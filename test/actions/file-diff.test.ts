@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { DIFF_MAX_BYTES, fileDiff } from '../../src/actions/file-diff.js';
 
 const lines = (n: number, tag: string) =>
-  Buffer.from(Array.from({ length: n }, (_, i) => `${tag} line ${i}`).join('\n') + '\n');
+  Buffer.from(`${Array.from({ length: n }, (_, i) => `${tag} line ${i}`).join('\n')}\n`);
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
 describe('fileDiff', () => {
@@ -22,15 +22,15 @@ describe('fileDiff', () => {
     const before = lines(10_000, 'old');
     const after = lines(10_000, 'new');
     expect(await fileDiff('/etc/big', before, after)).toBe(
-      `--- /etc/big\n+++ /etc/big\nfile differs: ${before.length} → ${after.length} bytes, `
-        + `sha256 ${sha(before)} → ${sha(after)} (more than 2000 changed lines)\n`,
+      `--- /etc/big\n+++ /etc/big\nfile differs: ${before.length} → ${after.length} bytes, ` +
+        `sha256 ${sha(before)} → ${sha(after)} (more than 2000 changed lines)\n`,
     );
   });
 
   it('gives up on a change that only a long search could describe, and lets other work run meanwhile', async () => {
     // The same lines in another order: no line is new, yet a diff needs thousands of changes.
     const before = lines(6000, 'same');
-    const after = Buffer.from(before.toString().trimEnd().split('\n').reverse().join('\n') + '\n');
+    const after = Buffer.from(`${before.toString().trimEnd().split('\n').reverse().join('\n')}\n`);
     let turns = 0;
     let diffing = true;
     const tick = () => {

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -39,6 +39,11 @@ beforeAll(async () => {
   );
   mkdirSync(join(dir, 'files'));
   writeFileSync(join(dir, 'files', 'motd'), 'Welcome, managed by runbook\n');
+  mkdirSync(join(dir, 'files', 'tree', 'sub'), { recursive: true });
+  writeFileSync(join(dir, 'files', 'tree', 'a.txt'), 'alpha\n');
+  writeFileSync(join(dir, 'files', 'tree', 'sub', 'b.txt'), 'beta\n');
+  mkdirSync(join(dir, 'templates'));
+  writeFileSync(join(dir, 'templates', 'box.conf.j2'), 'name {{ inventory_hostname }}\nport {{ port }}\n');
   writeFileSync(join(dir, 'files', 'setup.sh'), '#!/bin/sh\necho "setup $1 $2" > "$PWD/setup.out"\necho done $#\n');
 }, 60_000);
 
@@ -51,6 +56,7 @@ async function apply(tasks: string[], ...flags: string[]): Promise<TaskResult[]>
   const site = join(dir, 'site.yml');
   writeFileSync(site, ['- hosts: all', '  tasks:', ...tasks.map((t) => `    ${t}`), ''].join('\n'));
   const r = await runCli(['apply', site, '-i', inventory, '--json', '--run-dir', dir, ...flags]);
+  if (!r.stdout.startsWith('{')) throw new Error(`no report: ${r.stderr}`);
   const report = JSON.parse(r.stdout) as RunReport;
   return report.hosts[0]!.tasks;
 }
@@ -107,7 +113,8 @@ describe('modules on a real host', () => {
     expect(first.find((t) => t.name === 'say')?.stdout).toBe('host box');
     const made = await snapshot();
     expect(made).toContain(
-      '== ./etc/app.conf\nport 8080\nworkers 8\n# BEGIN ANSIBLE MANAGED BLOCK\nlog info\nlog_dir /var/log\n# END ANSIBLE MANAGED BLOCK\n',
+      '== ./etc/app.conf\nport 8080\nworkers 8\n# BEGIN ANSIBLE MANAGED BLOCK\nlog info\nlog_dir /var/log\n# END ' +
+        'ANSIBLE MANAGED BLOCK\n',
     );
     expect(made).toContain('./etc d 750');
     expect(made).toContain('./etc/app.conf f 640');
@@ -146,7 +153,8 @@ describe('modules on a real host', () => {
       `  stat: { path: ${work}/nope }`,
       '  register: gone',
       '- name: use',
-      '  shell: "echo {{ greeting }} {{ ports | join(\',\') }} {{ st.stat.exists }} {{ st.stat.mode }} {{ gone.stat.exists }}"',
+      "  shell: \"echo {{ greeting }} {{ ports | join(',') }} {{ st.stat.exists }} {{ st.stat.mode }} {{ " +
+        'gone.stat.exists }}"',
       '  register: out',
       '  changed_when: false',
       '- name: raw',
@@ -198,5 +206,148 @@ describe('modules on a real host', () => {
     expect(first[1]!.stdout).toBe('done 2\n');
     expect(await snapshot()).toContain('== ./setup.out\nsetup one two words\n');
     expect(statuses(await apply(tasks))).toEqual(['ok', 'ok']);
+  });
+
+  it('template: owner, group, backup, validate, force, newline_sequence and a src named per host', async () => {
+    // The owner and group the host's user already has: chown to them is allowed without root.
+    const { stdout: owned } = await run('stat', ['-c', '%U %G', work]);
+    const [owner, group] = owned.trim().split(' ') as [string, string];
+    const tpl = (extra = '') =>
+      `  template: { src: "{{ inventory_hostname }}.conf.j2", dest: ${work}/tpl.conf, mode: "0600", ` +
+      `owner: ${owner}, group: ${group}, backup: true, validate: "grep -q ^port %s", ` +
+      `newline_sequence: '\\r\\n'${extra} }`;
+    const setPort = (port: number) => ['- name: port', `  set_fact: { port: ${port} }`];
+    const tasks = (port: number) => [
+      ...setPort(port),
+      '- name: conf',
+      tpl(),
+      '  register: t',
+      '- name: said',
+      '  debug: { msg: "{{ t.backup_file | default(\'none\') }}" }',
+    ];
+    const before = await snapshot();
+    const check = await apply(tasks(1), '--check', '--diff');
+    expect(check[1]!.status).toBe('changed');
+    expect(check[1]!.diff).toContain('+name box');
+    expect(await snapshot()).toBe(before);
+
+    const first = await apply(tasks(1));
+    expect(first[1]!.error ?? '').toBe('');
+    expect(statuses(first)).toEqual(['ok', 'changed', 'ok']);
+    const made = await snapshot();
+    expect(made).toContain('./tpl.conf f 600');
+    expect(made).toContain('== ./tpl.conf\nname box\r\nport 1\r\n');
+    expect(made).not.toMatch(/tpl\.conf\.\d+\./);
+    expect(statuses(await apply(tasks(1)))).toEqual(['ok', 'ok', 'ok']);
+    expect(await snapshot()).toBe(made);
+
+    const changed = await apply(tasks(2), '--diff');
+    expect(statuses(changed)).toEqual(['ok', 'changed', 'ok']);
+    expect(changed[1]!.diff).toMatch(/-port 1\r?\n\+port 2/);
+    const backup = /^(\/\S*tpl\.conf\.\d+\.\d{4}-\d\d-\d\d@\d\d:\d\d:\d\d~)$/.exec(changed[2]!.stdout ?? '');
+    expect(backup).not.toBeNull();
+    const kept = await snapshot();
+    expect(kept).toContain(`== ./${backup![1]!.slice(work.length + 1)}\nname box\r\nport 1\r\n`);
+    expect(kept).toContain('== ./tpl.conf\nname box\r\nport 2\r\n');
+
+    // Validation refuses the new content: dest and its backups stay exactly as they were.
+    const refused = await apply([
+      ...setPort(3),
+      '- name: conf',
+      `  template: { src: box.conf.j2, dest: ${work}/tpl.conf, backup: true, validate: "grep -q ^nope %s" }`,
+    ]);
+    expect(refused[1]!.status).toBe('failed');
+    expect(refused[1]!.error).toMatch(/^failed to validate/);
+    expect(await snapshot()).toBe(kept);
+
+    // force: false only creates.
+    const kept2 = await apply([
+      ...setPort(4),
+      '- name: conf',
+      `  template: { src: box.conf.j2, dest: ${work}/tpl.conf, force: false }`,
+    ]);
+    expect(statuses(kept2)).toEqual(['ok', 'ok']);
+    expect(await snapshot()).toBe(kept);
+  });
+
+  it('copy: a tree (dir/ its contents, dir itself), backup, validate; lineinfile keeps a backup', async () => {
+    const tasks = [
+      '- name: contents',
+      `  copy: { src: tree/, dest: ${work}/flat, mode: "0640" }`,
+      '- name: itself',
+      `  copy: { src: tree, dest: ${work}/nested }`,
+    ];
+    const before = await snapshot();
+    const check = await apply(tasks, '--check', '--diff');
+    expect(statuses(check)).toEqual(['changed', 'changed']);
+    expect(check[0]!.diff).toContain('+beta');
+    expect(await snapshot()).toBe(before);
+    expect(statuses(await apply(tasks))).toEqual(['changed', 'changed']);
+    const made = await snapshot();
+    expect(made).toContain('== ./flat/a.txt\nalpha\n');
+    expect(made).toContain('./flat/sub/b.txt f 640');
+    expect(made).toContain('== ./nested/tree/sub/b.txt\nbeta\n');
+    expect(statuses(await apply(tasks))).toEqual(['ok', 'ok']);
+    expect(await snapshot()).toBe(made);
+
+    const edits = [
+      '- name: one',
+      `  copy: { content: "v2\\n", dest: ${work}/flat/a.txt, backup: true, validate: "grep -q v2 %s" }`,
+      '  register: c',
+      '- name: two',
+      `  lineinfile: { path: ${work}/flat/sub/b.txt, line: gamma, backup: true }`,
+      '  register: l',
+      '- name: said',
+      '  debug: { msg: "{{ c.backup_file }} {{ l.backup_file }}" }',
+    ];
+    const edited = await apply(edits);
+    expect(statuses(edited)).toEqual(['changed', 'changed', 'ok']);
+    const [copied, lined] = (edited[2]!.stdout ?? '').split(' ') as [string, string];
+    expect(copied).toMatch(/\/flat\/a\.txt\.\d+\.\d{4}-\d\d-\d\d@\d\d:\d\d:\d\d~$/);
+    expect(lined).toMatch(/\/flat\/sub\/b\.txt\.\d+\.\d{4}-\d\d-\d\d@\d\d:\d\d:\d\d~$/);
+    const after = await snapshot();
+    expect(after).toContain(`== .${copied.slice(work.length)}\nalpha\n`);
+    expect(after).toContain(`== .${lined.slice(work.length)}\nbeta\n`);
+    expect(after).toContain('== ./flat/a.txt\nv2\n');
+    expect(after).toContain('== ./flat/sub/b.txt\nbeta\ngamma\n');
+
+    const refused = await apply([
+      '- name: bad',
+      `  copy: { content: "v3\\n", dest: ${work}/flat/a.txt, backup: true, validate: "grep -q v9 %s" }`,
+    ]);
+    expect(refused[0]!.status).toBe('failed');
+    expect(refused[0]!.error).toMatch(/^failed to validate/);
+    expect(await snapshot()).toBe(after);
+  });
+
+  it('fetch: into dest/<host>/<path> or flat, once, nothing under --check, missing files as asked', async () => {
+    const out = join(dir, 'fetched');
+    const tasks = [
+      '- name: tree',
+      `  fetch: { src: ${work}/etc/app.conf, dest: fetched }`,
+      '  register: f',
+      '- name: flat',
+      `  fetch: { src: ${work}/etc/motd, dest: fetched/flat/, flat: true }`,
+      '- name: missing ok',
+      `  fetch: { src: ${work}/none, dest: fetched, fail_on_missing: false }`,
+      '- name: said',
+      '  debug: { msg: "{{ f.dest }}" }',
+    ];
+    const check = await apply(tasks, '--check');
+    expect(statuses(check)).toEqual(['changed', 'changed', 'ok', 'ok']);
+    expect(existsSync(out)).toBe(false);
+    const first = await apply(tasks);
+    expect(statuses(first)).toEqual(['changed', 'changed', 'ok', 'ok']);
+    const tree = join(out, 'box', work, 'etc', 'app.conf');
+    expect(first[3]!.stdout).toBe(tree);
+    expect(readFileSync(tree, 'utf8')).toBe('workers 8\n');
+    expect(readFileSync(join(out, 'flat', 'motd'), 'utf8')).toBe('Welcome, managed by runbook\n');
+    expect(statuses(await apply(tasks))).toEqual(['ok', 'ok', 'ok', 'ok']);
+
+    const missing = await apply(['- name: missing', `  fetch: { src: ${work}/none, dest: fetched }`]);
+    expect(missing[0]!.status).toBe('failed');
+    const hostile = await apply(['- name: up', `  fetch: { src: "../../${work}/etc/motd", dest: fetched }`]);
+    expect(hostile[0]!.status).toBe('failed');
+    expect(hostile[0]!.error).toMatch(/".." is refused/);
   });
 });

@@ -14,7 +14,9 @@ describe('action registry', () => {
   });
 
   it('gives the schema every registered action and no other key beside the common ones', () => {
-    const schema = JSON.parse(readFileSync(SCHEMA, 'utf8')) as { definitions: { task: { properties: Record<string, unknown> } } };
+    const schema = JSON.parse(readFileSync(SCHEMA, 'utf8')) as {
+      definitions: { task: { properties: Record<string, unknown> } };
+    };
     const keys = Object.keys(schema.definitions.task.properties).filter((k) => !COMMON_TASK_KEYS.has(k));
     expect(keys).toEqual(Object.keys(ACTIONS));
     for (const name of keys) expect(schema.definitions.task.properties[name]).toEqual(ACTIONS[name]!.schema);

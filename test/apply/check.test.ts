@@ -22,7 +22,10 @@ async function fleet(): Promise<{ lab: Lab; dir: string; site: string; expected:
   const lab = await fixtures.lab({ hosts: 3 });
   const dir = fixtures.tempDir('runbook-check-');
   mkdirSync(join(dir, 'templates'));
-  writeFileSync(join(dir, 'templates/snmpd.conf.njk'), 'sysName {{ inventory_hostname }}\nrocommunity {{ snmp_secret }}\nsysLocation {{ site }}\n');
+  writeFileSync(
+    join(dir, 'templates/snmpd.conf.njk'),
+    'sysName {{ inventory_hostname }}\nrocommunity {{ snmp_secret }}\nsysLocation {{ site }}\n',
+  );
   const site = join(dir, 'site.yml');
   writeFileSync(
     site,
@@ -52,10 +55,13 @@ async function fleet(): Promise<{ lab: Lab; dir: string; site: string; expected:
   return { lab, dir, site, expected };
 }
 
-const snapshot = (lab: Lab) => Object.fromEntries(['r001', 'r002', 'r003'].flatMap((h) => FILES.map((f) => [`${h}:${f}`, lab.readFile(h, f)?.toString() ?? null])));
+const snapshot = (lab: Lab) =>
+  Object.fromEntries(
+    ['r001', 'r002', 'r003'].flatMap((h) => FILES.map((f) => [`${h}:${f}`, lab.readFile(h, f)?.toString() ?? null])),
+  );
 
 describe('runbook apply --check', () => {
-  it('leaves every device file untouched, runs only check_mode: run commands, and reports would change / would run', async () => {
+  it('changes no device file, runs only check_mode: run commands, reports would change / would run', async () => {
     const { lab, dir, site } = await fleet();
     const before = snapshot(lab);
     const commands = lab.fleetCounters().commands;
@@ -71,13 +77,23 @@ describe('runbook apply --check', () => {
     expect(r.stdout).toMatch(/│ host │ batch │ status +│ reason │ would change +│ would run +│ duration │/);
     expect(r.stdout).toMatch(/│ r001 │ +1 │ would change │ +│ Push snmpd\.conf │ Save config │/);
     expect(r.stdout).toMatch(/│ r002 │ +1 │ ok +│ +│ +│ Save config │/);
-    expect(r.stdout.trimEnd().split('\n').at(-1)).toMatch(/^3 hosts: 1 ok, 2 would change, 0 failed, 0 unreachable, 0 skipped in .* \(check mode: nothing was changed\) — exit 0: every host ended ok or changed$/);
+    expect(r.stdout.trimEnd().split('\n').at(-1)).toMatch(
+      new RegExp(
+        /^3 hosts: 1 ok, 2 would change, 0 failed,/.source +
+          / 0 unreachable, 0 skipped in .*/.source +
+          / \(check mode: nothing was changed\) — exit 0: every host ended ok or changed$/.source,
+      ),
+    );
 
     const json = await runCli(['apply', site, '-i', lab.inventoryPath, '--check', '--json', '--run-dir', dir]);
     const report = JSON.parse(json.stdout) as RunReport;
     expect(validateReport(report)).toEqual([]);
     expect(report.check).toBe(true);
-    expect(report.hosts.map((h) => [h.name, h.status]).sort()).toEqual([['r001', 'changed'], ['r002', 'ok'], ['r003', 'changed']]);
+    expect(report.hosts.map((h) => [h.name, h.status]).sort()).toEqual([
+      ['r001', 'changed'],
+      ['r002', 'ok'],
+      ['r003', 'changed'],
+    ]);
     const r1 = report.hosts.find((h) => h.name === 'r001')!;
     expect(r1.tasks.map((t) => [t.name, t.status, t.changed, t.would_run ?? false])).toEqual([
       ['Read version', 'ok', false, false],
@@ -92,7 +108,9 @@ describe('runbook apply --check', () => {
     const before = snapshot(lab);
     const r = await runCli(['apply', site, '-i', lab.inventoryPath, '--check', '--diff', '--run-dir', dir]);
     expect(r.code).toBe(0);
-    expect(r.stdout).toContain('── r001: /etc/snmpd.conf (Push snmpd.conf) — would change\n--- /etc/snmpd.conf\n+++ /etc/snmpd.conf\n');
+    expect(r.stdout).toContain(
+      '── r001: /etc/snmpd.conf (Push snmpd.conf) — would change\n--- /etc/snmpd.conf\n+++ /etc/snmpd.conf\n',
+    );
     expect(r.stdout).toContain('-rocommunity old-community\n+rocommunity [redacted]\n');
     expect(r.stdout).toContain('── r003: /etc/snmpd.conf (Push snmpd.conf) — would change');
     expect(r.stdout).toContain('+sysName r003\n');

@@ -35,7 +35,10 @@ function stored(dir: string): { report: RunReport; events: RunEvent[] } {
   const runs = join(dir, '.runbook/runs');
   const [id] = readdirSync(runs);
   const report = JSON.parse(readFileSync(join(runs, id!, 'report.json'), 'utf8')) as RunReport;
-  const events = readFileSync(join(runs, id!, 'events.jsonl'), 'utf8').trimEnd().split('\n').map((l) => JSON.parse(l) as RunEvent);
+  const events = readFileSync(join(runs, id!, 'events.jsonl'), 'utf8')
+    .trimEnd()
+    .split('\n')
+    .map((l) => JSON.parse(l) as RunEvent);
   return { report, events };
 }
 
@@ -43,7 +46,18 @@ describe('interrupting runbook apply', () => {
   it('SIGINT: no new host starts, in-flight hosts finish, the report and journal are complete, exit 130', async () => {
     const { lab, dir } = await setup('2s');
     const file = join(dir, 'report.json');
-    const child = startCli(['apply', SITE, '-i', lab.inventoryPath, '--forks', '2', '--run-dir', dir, '--report-file', file]);
+    const child = startCli([
+      'apply',
+      SITE,
+      '-i',
+      lab.inventoryPath,
+      '--forks',
+      '2',
+      '--run-dir',
+      dir,
+      '--report-file',
+      file,
+    ]);
     const stderr = stderrOf(child);
     const done = collect(child, 60_000);
     await until(() => atWork(lab).length === 2, 'two hosts at work');
@@ -70,7 +84,13 @@ describe('interrupting runbook apply', () => {
     expect(journal.events.filter((e) => e.type === 'host_end')).toHaveLength(HOSTS.length);
     expect(journal.events.at(-1)).toMatchObject({ type: 'run_end', halted: { reason: 'interrupted', batch: 1 } });
     expect(r.stdout).toContain('halted: interrupted in batch 1');
-    expect(r.stdout.trimEnd().split('\n').at(-1)).toMatch(/^5 hosts: 0 ok, 2 changed, 0 failed, 0 unreachable, 3 skipped in .* — halted: interrupted in batch 1 — exit 130: interrupted$/);
+    expect(r.stdout.trimEnd().split('\n').at(-1)).toMatch(
+      new RegExp(
+        /^5 hosts: 0 ok, 2 changed, 0 failed, 0 unreachable, 3 skipped/.source +
+          / in .* — halted: interrupted in batch 1/.source +
+          / — exit 130: interrupted$/.source,
+      ),
+    );
   });
 
   it('a second SIGTERM ends the in-flight hosts, recorded as interrupted, and still writes the report', async () => {

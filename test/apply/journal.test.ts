@@ -16,7 +16,8 @@ const fixtures = useLabs({ seed: 3 });
 const lab = (hosts: number, faults: string[] = []): Promise<Lab> => fixtures.lab({ hosts, faults });
 const runDir = (): string => fixtures.tempDir('runbook-journal-');
 
-const runsOf = (dir: string) => (existsSync(join(dir, '.runbook/runs')) ? readdirSync(join(dir, '.runbook/runs')).sort() : []);
+const runsOf = (dir: string) =>
+  existsSync(join(dir, '.runbook/runs')) ? readdirSync(join(dir, '.runbook/runs')).sort() : [];
 
 function journalLines(dir: string, runId: string): string[] {
   const path = join(dir, '.runbook/runs', runId, 'events.jsonl');
@@ -24,7 +25,7 @@ function journalLines(dir: string, runId: string): string[] {
 }
 
 describe('the journal of runbook apply', () => {
-  it('holds one line per host outcome and a report.json equal to the --json report, which fits the schema', async () => {
+  it('holds a line per host outcome and a report.json equal to the --json report, fitting the schema', async () => {
     const l = await lab(3, ['r002:fail']);
     const dir = runDir();
     const r = await runCli(['apply', SITE, '-i', l.inventoryPath, '--json', '--run-dir', dir]);
@@ -34,17 +35,23 @@ describe('the journal of runbook apply', () => {
     expect(report.hosts.map((h) => h.name).sort()).toEqual(['r001', 'r002', 'r003']);
 
     expect(runsOf(dir)).toEqual([report.run_id]);
-    const stored = JSON.parse(readFileSync(join(dir, '.runbook/runs', report.run_id, 'report.json'), 'utf8')) as unknown;
+    const stored = JSON.parse(
+      readFileSync(join(dir, '.runbook/runs', report.run_id, 'report.json'), 'utf8'),
+    ) as unknown;
     expect(stored).toEqual(report);
     const lines = journalLines(dir, report.run_id);
     expect(lines.at(-1)).toBe('');
     const events = lines.slice(0, -1).map((line) => JSON.parse(line) as RunEvent);
     expect(events.map((e) => e.type)).toEqual(['run_start', 'host_end', 'host_end', 'host_end', 'run_end']);
     const ended = events.flatMap((e) => (e.type === 'host_end' ? [[e.result.name, e.result.status]] : []));
-    expect(ended.sort()).toEqual([['r001', 'changed'], ['r002', 'failed'], ['r003', 'changed']]);
+    expect(ended.sort()).toEqual([
+      ['r001', 'changed'],
+      ['r002', 'failed'],
+      ['r003', 'changed'],
+    ]);
   });
 
-  it('of a run killed with SIGKILL still holds every host that ended, as whole lines, and `runbook report` shows it incomplete', async () => {
+  it('of a SIGKILLed run holds each ended host as whole lines; `runbook report` shows it incomplete', async () => {
     // Three quick hosts, then three slow ones: the kill lands while the slow ones are at work.
     const l = await lab(6, ['r004:slow:20s', 'r005:slow:20s', 'r006:slow:20s']);
     const dir = runDir();
@@ -72,12 +79,15 @@ describe('the journal of runbook apply', () => {
     const shown = await runCli(['report', runId, '--run-dir', dir]);
     expect(shown.code).toBe(0);
     const missing = ['r001', 'r002', 'r003', 'r004', 'r005', 'r006'].filter((h) => !ended.some((e) => e.name === h));
-    expect(shown.stdout).toContain(`incomplete run: it stopped before it finished (killed?); showing the ${ended.length} host outcomes its journal holds`);
+    expect(shown.stdout).toContain(
+      `incomplete run: it stopped before it finished (killed?); showing the ` +
+        `${ended.length} host outcomes its journal holds`,
+    );
     expect(shown.stdout).toContain(`no outcome for ${missing.length} targeted hosts: ${missing.join(', ')}`);
     for (const h of ended) expect(shown.stdout).toMatch(new RegExp(`│ ${h.name} │ +1 │ changed `));
   });
 
-  it('goes under --run-dir, one directory per run, and a run dir that cannot be written is one line and exit 5', async () => {
+  it('goes under --run-dir, a directory per run; a run dir that cannot be written is one line and exit 5', async () => {
     const l = await lab(1);
     const dir = runDir();
     const first = await runCli(['apply', SITE, '-i', l.inventoryPath, '--run-dir', dir]);

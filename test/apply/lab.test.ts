@@ -24,7 +24,12 @@ interface Applied {
 }
 
 /** Writes `play` (YAML of one play, without its leading dash) beside the lab's inventory and runs it. */
-async function apply(l: Lab, play: string, onEvent?: (e: RunEvent) => void, mode: { check?: boolean; diff?: boolean } = {}): Promise<Applied> {
+async function apply(
+  l: Lab,
+  play: string,
+  onEvent?: (e: RunEvent) => void,
+  mode: { check?: boolean; diff?: boolean } = {},
+): Promise<Applied> {
   const path = join(l.dir, 'site.yml');
   writeFileSync(path, `- name: Test\n  hosts: all\n  inventory: inventory.yml\n${play.replace(/^/gm, '  ')}\n`);
   const { plan, diagnostics } = loadPlan({ playbook: path });
@@ -32,14 +37,20 @@ async function apply(l: Lab, play: string, onEvent?: (e: RunEvent) => void, mode
   const bus = new EventBus();
   const events: RunEvent[] = [];
   bus.subscribe((e) => (events.push(e), onEvent?.(e)));
-  const report = await runPlan(plan!, { transport: new SshTransport({ env: {} }), bus, runId: 'lab', env: {}, ...mode });
+  const report = await runPlan(plan!, {
+    transport: new SshTransport({ env: {} }),
+    bus,
+    runId: 'lab',
+    env: {},
+    ...mode,
+  });
   return { report, code: exitCodeFor(report), events, host: (n) => report.hosts.find((h) => h.name === n)! };
 }
 
 const showVersion = `tasks:\n  - name: Read version\n    command: show version\n    changed_when: false`;
 
 describe('apply against the lab', () => {
-  it('a dead site: slow start lets its breaker open after exactly failure_threshold attempts, every other host ends ok, exit 3; without a breaker every dead host is tried and holds a slot for its timeout', async () => {
+  it('dead site: breaker opens in failure_threshold tries, the rest end ok, exit 3; or each holds a slot', async () => {
     // 100 hosts in 5 sites, interleaved (rK is in site ((K-1) mod 5) + 1), one site hanging.
     const l = await lab({ hosts: 100, sites: 5, faults: ['site3:hang'] });
     const common = `forks: 10\nconnect_timeout: 2s\n${showVersion}`;
@@ -51,7 +62,11 @@ describe('apply against the lab', () => {
     // breaker; none ever succeeds, so exactly three are tried, however fast the healthy hosts free their slots.
     const tried = dead(guarded.report).filter((h) => h.status === 'unreachable');
     expect(tried.map((h) => h.reason)).toEqual(['timeout', 'timeout', 'timeout']);
-    expect(dead(guarded.report).filter((h) => h.status === 'skipped').map((h) => h.reason)).toEqual(Array(17).fill('breaker_open'));
+    expect(
+      dead(guarded.report)
+        .filter((h) => h.status === 'skipped')
+        .map((h) => h.reason),
+    ).toEqual(Array(17).fill('breaker_open'));
     expect(alive(guarded.report).map((h) => h.status)).toEqual(Array(80).fill('ok'));
     expect(guarded.report.breakers.map((b) => [b.scope, b.state])).toEqual([['site=site3', 'open']]);
     expect(guarded.code).toBe(3);
@@ -67,10 +82,11 @@ describe('apply against the lab', () => {
     expect(slotTime(unguarded.report)).toBeGreaterThan(4 * slotTime(guarded.report));
   });
 
-  it('two plays: a host that failed in the first is not run by the second, and is reported once, with its failure', async () => {
+  it('two plays: a host that failed in the first is not run by the second, and is reported once, failed', async () => {
     const l = await lab({ hosts: 3, faults: ['r002:fail'] });
     const path = join(l.dir, 'site.yml');
-    const playText = (name: string) => `- name: ${name}\n  hosts: all\n  inventory: inventory.yml\n${showVersion.replace(/^/gm, '  ')}\n`;
+    const playText = (name: string) =>
+      `- name: ${name}\n  hosts: all\n  inventory: inventory.yml\n${showVersion.replace(/^/gm, '  ')}\n`;
     writeFileSync(path, playText('First') + playText('Second'));
     const { plan, diagnostics } = loadPlan({ playbook: path });
     expect(diagnostics).toEqual([]);
@@ -79,7 +95,11 @@ describe('apply against the lab', () => {
     bus.subscribe(createProgress(io).listener);
     const report = await runPlan(plan!, { transport: new SshTransport({ env: {} }), bus, runId: 'lab', env: {} });
     // The progress counter counts the dropped host out of the second play, so it ends at its total.
-    const hostLines = io.stdout().trimEnd().split('\n').filter((line) => line.startsWith('['));
+    const hostLines = io
+      .stdout()
+      .trimEnd()
+      .split('\n')
+      .filter((line) => line.startsWith('['));
     expect(hostLines.map((line) => line.split(' ', 1)[0])).toEqual(['[1/6]', '[2/6]', '[3/6]', '[4/5]', '[5/5]']);
     // The failed host's line is followed by the end of its command's stderr.
     expect(io.stdout()).toMatch(/\] r002 +failed +command: Read version: exit status 1 \(\S+\)\n {4}stderr \| \S/);
@@ -90,18 +110,27 @@ describe('apply against the lab', () => {
       ['Second', 'r001', 'ok'],
       ['Second', 'r003', 'ok'],
     ]);
-    expect([l.counters('r001').connections, l.counters('r002').connections, l.counters('r003').connections]).toEqual([2, 1, 2]);
+    expect([l.counters('r001').connections, l.counters('r002').connections, l.counters('r003').connections]).toEqual([
+      2, 1, 2,
+    ]);
     expect(exitCodeFor(report)).toBe(2);
   });
 
   it('classifies refused, auth, fail, drop and a stalled task', async () => {
     const l = await lab({ hosts: 6, faults: ['r001:refuse', 'r002:auth', 'r003:fail', 'r004:drop', 'r005:stall'] });
     await l.settled();
-    const { host, code } = await apply(l, `connect_timeout: 2s\ntasks:\n  - name: Read version\n    command: show version\n    timeout: 1s\nrescue:\n  - name: Note it\n    command: echo rescued\n    timeout: 1s`);
+    const { host, code } = await apply(
+      l,
+      `connect_timeout: 2s\ntasks:\n  - name: Read version\n    command: show version\n    timeout: 1s\nrescue:\n  - ` +
+        `name: Note it\n    command: echo rescued\n    timeout: 1s`,
+    );
     expect([host('r001').status, host('r001').reason]).toEqual(['unreachable', 'refused']);
     expect([host('r002').status, host('r002').reason]).toEqual(['unreachable', 'auth']);
     expect([host('r003').status, host('r003').reason]).toEqual(['failed', 'command']);
-    expect(host('r003').tasks.map((t) => [t.name, t.rc, t.rescue ?? false])).toEqual([['Read version', 1, false], ['Note it', 1, true]]);
+    expect(host('r003').tasks.map((t) => [t.name, t.rc, t.rescue ?? false])).toEqual([
+      ['Read version', 1, false],
+      ['Note it', 1, true],
+    ]);
     expect([host('r004').status, host('r004').reason]).toEqual(['unreachable', 'dropped']);
     expect([host('r005').status, host('r005').reason]).toEqual(['failed', 'timeout']);
     // The stalled device stalls the rescue too; its own timeout ends it.
@@ -112,7 +141,10 @@ describe('apply against the lab', () => {
 
   it('retries heal a flaky device', async () => {
     const l = await lab({ hosts: 6, faults: ['*:flaky:0.5'], seed: 42 });
-    const { report, code } = await apply(l, `forks: 1\ntasks:\n  - name: Read version\n    command: show version\n    retries: 12\n    retry_delay: 10ms`);
+    const { report, code } = await apply(
+      l,
+      `forks: 1\ntasks:\n  - name: Read version\n    command: show version\n    retries: 12\n    retry_delay: 10ms`,
+    );
     expect(report.hosts.map((h) => h.status)).toEqual(Array(6).fill('changed'));
     expect(report.hosts.some((h) => h.tasks[0]!.attempts > 1)).toBe(true);
     expect(code).toBe(0);
@@ -150,7 +182,14 @@ describe('apply against the lab', () => {
     await l.settled();
     const { report, code } = await apply(l, `forks: 1\nmax_failures: 2\n${showVersion}`);
     expect(report.halted).toEqual({ reason: 'max_failures', batch: 1 });
-    expect(report.hosts.map((h) => h.status)).toEqual(['failed', 'unreachable', 'skipped', 'skipped', 'skipped', 'skipped']);
+    expect(report.hosts.map((h) => h.status)).toEqual([
+      'failed',
+      'unreachable',
+      'skipped',
+      'skipped',
+      'skipped',
+      'skipped',
+    ]);
     expect(report.hosts.slice(2).every((h) => h.reason === 'halted')).toBe(true);
     expect(code).toBe(3);
   });
@@ -159,7 +198,8 @@ describe('apply against the lab', () => {
     const l = await lab({ hosts: 5, faults: ['site1:auth'] });
     const { report, code } = await apply(
       l,
-      `forks: 1\nbreaker:\n  scope: site\n  failure_threshold: 2\n  success_threshold: 1\n  cooldown: 500ms\n  on_open: wait\n${showVersion}`,
+      `forks: 1\nbreaker:\n  scope: site\n  failure_threshold: 2\n  success_threshold: 1\n  cooldown: 500ms\n  ` +
+        `on_open: wait\n${showVersion}`,
       (e) => {
         if (e.type === 'breaker' && e.to === 'open') l.clearFault('site1');
       },
@@ -178,14 +218,16 @@ describe('apply against the lab', () => {
     expect(peak).toBeGreaterThanOrEqual(2);
   });
 
-  it('a template with mode fixes the permissions of a file whose content is already right: chmod, not upload; then ok; --check only reports it', async () => {
+  it('template mode fixes permissions of a right file by chmod, not upload; then ok; --check reports it', async () => {
     const l = await lab({ hosts: 2 });
     mkdirSync(join(l.dir, 'templates'));
     writeFileSync(join(l.dir, 'templates/ntp.conf.njk'), 'server 192.0.2.10 iburst\n');
     const body = 'server 192.0.2.10 iburst\n';
     l.writeFile('r001', '/etc/ntp.conf', body, 0o600);
     l.writeFile('r002', '/etc/ntp.conf', body, 0o644);
-    const play = `tasks:\n  - name: NTP\n    template:\n      src: ntp.conf.njk\n      dest: /etc/ntp.conf\n      mode: "0644"`;
+    const play =
+      `tasks:\n  - name: NTP\n    template:\n      src: ntp.conf.njk\n      dest: /etc/ntp.conf\n      ` +
+      `mode: "0644"`;
     const written = () => l.counters('r001').bytesWritten;
 
     const checked = await apply(l, play, undefined, { check: true });
@@ -203,7 +245,10 @@ describe('apply against the lab', () => {
     expect(written()).toBe(0);
 
     const again = await apply(l, play);
-    expect(again.report.hosts.map((h) => [h.name, h.status])).toEqual([['r001', 'ok'], ['r002', 'ok']]);
+    expect(again.report.hosts.map((h) => [h.name, h.status])).toEqual([
+      ['r001', 'ok'],
+      ['r002', 'ok'],
+    ]);
     expect(l.fileMode('r001', '/etc/ntp.conf')).toBe(0o644);
     expect(written()).toBe(0);
   });

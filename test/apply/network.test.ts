@@ -72,10 +72,12 @@ describe('network playbooks', () => {
 
   it('runs the same kind of play on a mixed fleet with cli_config', async () => {
     const l = await lab({ hosts: 3, platform: 'mixed' });
-    const play = `tasks:
+    const play =
+      `tasks:
   - name: Syslog
     cli_config:
-      config: "{{ 'set system syslog host 192.0.2.50 any any' if ansible_network_os == 'junos' else 'logging host 192.0.2.50' }}"`;
+      config: "{{ 'set system syslog host 192.0.2.50 any any' if ansible_network_os == 'junos' ` +
+      `else 'logging host 192.0.2.50' }}"`;
     const first = await apply(l, play);
     expect(statuses(first.report)).toEqual(['changed', 'changed', 'changed']);
     expect(l.network('r003')!.running()).toContain('set system syslog host 192.0.2.50 any any');
@@ -120,7 +122,8 @@ describe('network playbooks', () => {
     const l = await lab({ hosts: 1, platform: 'junos', minuteMs: 100 });
     const r = await apply(
       l,
-      `tasks:\n  - junos_config:\n      lines: [set system host-name edge-a, set system host-name edge-b]\n      confirm: 1\n  - cli_confirm:`,
+      `tasks:\n  - junos_config:\n      lines: [set system host-name edge-a, set system host-name edge-b]\n` +
+        `      confirm: 1\n  - cli_confirm:`,
     );
     const t = r.host('r001').tasks;
     expect(t.length).toBe(1);

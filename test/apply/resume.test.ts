@@ -18,21 +18,32 @@ const connections = (l: Lab) => Object.fromEntries(Object.entries(l.counters()).
 
 /** The hosts whose device saw a new connection between two counter snapshots. */
 function touched(before: Record<string, number>, after: Record<string, number>): string[] {
-  return Object.keys(after).filter((h) => after[h]! > (before[h] ?? 0)).sort();
+  return Object.keys(after)
+    .filter((h) => after[h]! > (before[h] ?? 0))
+    .sort();
 }
 
-async function applyJson(l: Lab, dir: string, extra: string[] = []): Promise<{ code: number | null; report: RunReport; stderr: string }> {
+async function applyJson(
+  l: Lab,
+  dir: string,
+  extra: string[] = [],
+): Promise<{ code: number | null; report: RunReport; stderr: string }> {
   const r = await runCli(['apply', SITE, '-i', l.inventoryPath, '--json', '--run-dir', dir, ...extra]);
   return { code: r.code, report: JSON.parse(r.stdout) as RunReport, stderr: r.stderr };
 }
 
 describe('runbook apply --resume', () => {
-  it('after a run with failures runs only the hosts that did not end ok/changed, and its report names the run it resumed', async () => {
+  it('after failures runs only hosts that did not end ok/changed; its report names the run it resumed', async () => {
     const l = await lab(5, ['r002:fail', 'r004:fail']);
     const dir = runDir();
     const first = await applyJson(l, dir);
     expect(first.code).toBe(2);
-    expect(first.report.hosts.filter((h) => h.status === 'failed').map((h) => h.name).sort()).toEqual(['r002', 'r004']);
+    expect(
+      first.report.hosts
+        .filter((h) => h.status === 'failed')
+        .map((h) => h.name)
+        .sort(),
+    ).toEqual(['r002', 'r004']);
 
     l.clearFault('r002');
     l.clearFault('r004');
@@ -41,10 +52,15 @@ describe('runbook apply --resume', () => {
     expect(resumed.code).toBe(0);
     expect(validateReport(resumed.report)).toEqual([]);
     expect(resumed.report.resumed_from).toBe(first.report.run_id);
-    expect(resumed.report.hosts.map((h) => [h.name, h.status]).sort()).toEqual([['r002', 'changed'], ['r004', 'changed']]);
+    expect(resumed.report.hosts.map((h) => [h.name, h.status]).sort()).toEqual([
+      ['r002', 'changed'],
+      ['r004', 'changed'],
+    ]);
     // The hosts that had ended well were not even connected to.
     expect(touched(before, connections(l))).toEqual(['r002', 'r004']);
-    const journaled = JSON.parse(readFileSync(join(dir, '.runbook/runs', resumed.report.run_id, 'meta.json'), 'utf8')) as { resumed_from: string };
+    const journaled = JSON.parse(
+      readFileSync(join(dir, '.runbook/runs', resumed.report.run_id, 'meta.json'), 'utf8'),
+    ) as { resumed_from: string };
     expect(journaled.resumed_from).toBe(first.report.run_id);
 
     // The latest run of this playbook is now the resume, which left nothing unfinished.
@@ -64,7 +80,10 @@ describe('runbook apply --resume', () => {
     // A RUN_ID after --resume picks that run: the first one still lists r002 and r004 as unfinished.
     const again = await applyJson(l, dir, ['--resume', first.report.run_id]);
     expect(again.report.resumed_from).toBe(first.report.run_id);
-    expect(again.report.hosts.map((h) => [h.name, h.status]).sort()).toEqual([['r002', 'ok'], ['r004', 'ok']]);
+    expect(again.report.hosts.map((h) => [h.name, h.status]).sort()).toEqual([
+      ['r002', 'ok'],
+      ['r004', 'ok'],
+    ]);
   });
 
   it('after a run killed with SIGKILL also runs the hosts it never reached', async () => {
@@ -76,7 +95,14 @@ describe('runbook apply --resume', () => {
     const journal = () => {
       const runs = join(dir, '.runbook/runs');
       const id = existsSync(runs) ? readdirSync(runs)[0] : undefined;
-      return id ? { id, text: existsSync(join(runs, id, 'events.jsonl')) ? readFileSync(join(runs, id, 'events.jsonl'), 'utf8') : '' } : null;
+      return id
+        ? {
+            id,
+            text: existsSync(join(runs, id, 'events.jsonl'))
+              ? readFileSync(join(runs, id, 'events.jsonl'), 'utf8')
+              : '',
+          }
+        : null;
     };
     const deadline = Date.now() + 30_000;
     while ((journal()?.text.match(/"type":"host_end"/g) ?? []).length < 2) {
@@ -92,11 +118,15 @@ describe('runbook apply --resume', () => {
     const resumed = await applyJson(l, dir, [`--resume=${killed}`]);
     expect(resumed.code).toBe(0);
     expect(resumed.report.resumed_from).toBe(killed);
-    expect(resumed.report.hosts.map((h) => [h.name, h.status]).sort()).toEqual([['r003', 'changed'], ['r004', 'changed'], ['r005', 'changed']]);
+    expect(resumed.report.hosts.map((h) => [h.name, h.status]).sort()).toEqual([
+      ['r003', 'changed'],
+      ['r004', 'changed'],
+      ['r005', 'changed'],
+    ]);
     expect(touched(before, connections(l))).toEqual(['r003', 'r004', 'r005']);
   });
 
-  it('with no run to resume, an unknown RUN_ID or a run of another playbook, says so in one line and exits 5 without connecting', async () => {
+  it('with no run, an unknown RUN_ID or a run of another playbook: one line, exit 5, no connection', async () => {
     const l = await lab(1);
     const dir = runDir();
     const none = await runCli(['apply', SITE, '-i', l.inventoryPath, '--run-dir', dir, '--resume']);
@@ -104,15 +134,29 @@ describe('runbook apply --resume', () => {
     expect(none.stderr.split('\n')[0]).toMatch(/^runbook apply: --resume: no runs recorded under .*\.runbook\/runs$/);
 
     expect((await runCli(['apply', SITE, '-i', l.inventoryPath, '--run-dir', dir])).code).toBe(0);
-    const unknown = await runCli(['apply', SITE, '-i', l.inventoryPath, '--run-dir', dir, '--resume', '20200101-000000-abcd']);
+    const unknown = await runCli([
+      'apply',
+      SITE,
+      '-i',
+      l.inventoryPath,
+      '--run-dir',
+      dir,
+      '--resume',
+      '20200101-000000-abcd',
+    ]);
     expect(unknown.code).toBe(5);
     expect(unknown.stderr.split('\n')[0]).toMatch(/^runbook apply: --resume: no run "20200101-000000-abcd" under /);
     const [runId] = readdirSync(join(dir, '.runbook/runs'));
     const other = join(dir, 'other.yml');
-    writeFileSync(other, `- name: Other\n  hosts: all\n  tasks:\n    - name: Read version\n      command: show version\n`);
+    writeFileSync(
+      other,
+      `- name: Other\n  hosts: all\n  tasks:\n    - name: Read version\n      command: show version\n`,
+    );
     const wrongPlaybook = await runCli(['apply', other, '-i', l.inventoryPath, '--run-dir', dir, '--resume', runId!]);
     expect(wrongPlaybook.code).toBe(5);
-    expect(wrongPlaybook.stderr.split('\n')[0]).toBe(`runbook apply: --resume: run ${runId} was of ${SITE}, not ${other}`);
+    expect(wrongPlaybook.stderr.split('\n')[0]).toBe(
+      `runbook apply: --resume: run ${runId} was of ${SITE}, not ${other}`,
+    );
     expect(l.fleetCounters().connections).toBe(1);
     expect(none.stderr + unknown.stderr + wrongPlaybook.stderr).not.toMatch(/\n\s+at /);
   });
@@ -148,7 +192,9 @@ describe('runbook apply --resume over several plays', () => {
     const ended = () => {
       const id = existsSync(runs) ? readdirSync(runs)[0] : undefined;
       const path = id ? join(runs, id, 'events.jsonl') : '';
-      return id && existsSync(path) ? { id, count: (readFileSync(path, 'utf8').match(/"type":"host_end"/g) ?? []).length } : null;
+      return id && existsSync(path)
+        ? { id, count: (readFileSync(path, 'utf8').match(/"type":"host_end"/g) ?? []).length }
+        : null;
     };
     const deadline = Date.now() + 30_000;
     // Five hosts end the first play, then r001 and r002 the second; r003 is asleep.
@@ -211,10 +257,20 @@ describe('runbook apply --resume picks its run', () => {
     expect(resumed.report.hosts.map((h) => [h.name, h.status])).toEqual([['r002', 'changed']]);
     expect(touched(before, connections(l))).toEqual(['r002']);
 
-    const named = await runCli(['apply', SITE, '-i', l.inventoryPath, '--run-dir', dir, '--resume', check.report.run_id]);
+    const named = await runCli([
+      'apply',
+      SITE,
+      '-i',
+      l.inventoryPath,
+      '--run-dir',
+      dir,
+      '--resume',
+      check.report.run_id,
+    ]);
     expect(named.code).toBe(5);
     expect(named.stderr.split('\n')[0]).toBe(
-      `runbook apply: --resume: run ${check.report.run_id} was a --check run: it changed nothing, so there is nothing to resume`,
+      `runbook apply: --resume: run ` +
+        `${check.report.run_id} was a --check run: it changed nothing, so there is nothing to resume`,
     );
   });
 
@@ -235,7 +291,10 @@ describe('runbook apply --resume picks its run', () => {
     const b = await runCli(['apply', 'site.yml', '-i', l.inventoryPath, '--json', '--run-dir', runs], inB);
     expect(b.code).toBe(0);
 
-    const resumed = await runCli(['apply', 'site.yml', '-i', l.inventoryPath, '--json', '--run-dir', runs, '--resume'], inA);
+    const resumed = await runCli(
+      ['apply', 'site.yml', '-i', l.inventoryPath, '--json', '--run-dir', runs, '--resume'],
+      inA,
+    );
     expect(resumed.code).toBe(0);
     const report = JSON.parse(resumed.stdout) as RunReport;
     expect(report.resumed_from).toBe((JSON.parse(a.stdout) as RunReport).run_id);

@@ -19,8 +19,8 @@ beforeAll(() => {
   writeFileSync(join(dir, 'huge.yml'), `all:\n  hosts:\n    r1: {}\n#${'x'.repeat(MAX_INPUT_BYTES)}\n`);
   writeFileSync(
     join(dir, 'site.yml'),
-    '- hosts: all\n  inventory: inventory.yml\n  tasks:\n'
-      + '    - name: push\n      template: { src: fifo.njk, dest: /etc/x }\n',
+    '- hosts: all\n  inventory: inventory.yml\n  tasks:\n' +
+      '    - name: push\n      template: { src: fifo.njk, dest: /etc/x }\n',
   );
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -31,7 +31,8 @@ function bigFleet(dir: string): string {
   writeFileSync(join(dir, 'inventory.yml'), `all:\n  hosts:\n${hosts}\n`);
   writeFileSync(
     join(dir, 'site.yml'),
-    '- name: Big\n  hosts: all\n  inventory: inventory.yml\n  tasks:\n    - name: Say\n      command: echo {{ inventory_hostname }} {{ site }}\n',
+    '- name: Big\n  hosts: all\n  inventory: inventory.yml\n' +
+      '  tasks:\n    - name: Say\n      command: echo {{ inventory_hostname }} {{ site }}\n',
   );
   return join(dir, 'site.yml');
 }

@@ -36,7 +36,11 @@ describe('runbook plan for a reviewer', () => {
       '  forks 10, connect_timeout 3s, connect_rate no cap, serial [1, 10%, 50%]',
       '  max_fail_percentage 50, max_failures none',
       expect.stringMatching(
-        /^ {2}breaker per site: opens after 3 failed hosts in a row, half-open after \S+, closes after 1 successful probe, on_open skip$/,
+        new RegExp(
+          /^ {2}breaker per site: opens after 3 failed hosts in a row,/.source +
+            / half-open after \S+, closes after 1 successful probe,/.source +
+            / on_open skip$/.source,
+        ),
       ),
     ]);
     expect(r.stdout.match(/^ {2}20 hosts: /gm)).toHaveLength(5);

@@ -8,7 +8,7 @@ const SITE = join(ROOT, 'test/fixtures/apply/site.yml');
 const { lab, tempDir } = useLabs();
 
 describe('runbook apply says each failure reason whole, once', () => {
-  it('hosts missing from known_hosts: the first line has the whole advice, the others point at it, the report says it once', async () => {
+  it('unknown host keys: whole advice on the first line, the rest point at it, the report says it once', async () => {
     const fleet = await lab({ hosts: 3 });
     const dir = tempDir();
     // Strict checking against an empty known_hosts: every host fails the same way.
@@ -28,7 +28,11 @@ describe('runbook apply says each failure reason whole, once', () => {
     for (const line of progress.slice(1))
       expect(line).toMatch(new RegExp(`unreachable +host_key \\(as ${first}\\) \\(\\S+\\)$`));
     expect(r.stdout).toMatch(
-      /\nwhy hosts failed:\n {2}3 hosts: r00\d, r00\d, r00\d\n {4}host_key: 127\.0\.0\.1:\d+: .* \(host_key_checking is strict; add the host or use accept-new\)\n/,
+      new RegExp(
+        /\nwhy hosts failed:\n {2}3 hosts: r00\d, r00\d, r00\d\n/.source +
+          / {4}host_key: 127\.0\.0\.1:\d+: .*/.source +
+          / \(host_key_checking is strict; add the host or use accept-new\)\n/.source,
+      ),
     );
     // Once in progress, once in the reasons: never cut, never repeated per host.
     expect(r.stdout.split(advice)).toHaveLength(3);
@@ -40,10 +44,14 @@ describe('runbook apply says each failure reason whole, once', () => {
     const r = await runCli(['apply', SITE, '-i', fleet.inventoryPath, '--run-dir', dir]);
     expect(r.code).toBe(2);
     expect(r.stdout).toMatch(
-      /\] r002 +failed +command: Read version: exit status 1 \(\S+\)\n {4}stderr \| % r002: command failed: device error \(injected fault\)\n/,
+      new RegExp(
+        /\] r002 +failed +command: Read version: exit status 1 \(\S+\)/.source +
+          /\n {4}stderr \| % r002: command failed: device error \(injected fault\)\n/.source,
+      ),
     );
     expect(r.stdout).toContain(
-      'why hosts failed:\n  r002\n    command: Read version: exit status 1\n    stderr (last line):\n      | % r002: command failed: device error (injected fault)\n',
+      'why hosts failed:\n  r002\n    command: Read version: exit status 1\n' +
+        '    stderr (last line):\n      | % r002: command failed: device error (injected fault)\n',
     );
   });
 });

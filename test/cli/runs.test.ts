@@ -66,7 +66,8 @@ describe('runbook apply --resume without a run id', () => {
     expect(r.code).toBe(0);
     expect(r.stderr).toMatch(
       new RegExp(
-        `^resuming run ${firstId} \\(the latest recorded run of ${SITE.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}, started \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d UTC\\): ` +
+        `^resuming run ${firstId} \\(the latest recorded run of ${SITE.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}, ` +
+          'started \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d UTC\\): ' +
           '1 of its 3 hosts unfinished; runbook runs lists every run, --resume RUN_ID picks another$',
         'm',
       ),

@@ -14,8 +14,12 @@ let pwned: string;
 
 function payload(): string {
   // A Nunjucks string of JavaScript (backticks only, so no YAML quoting): the marker's halves meet only if it runs.
-  return '"process.getBuiltinModule(`fs`).writeFileSync(`' + pwned + '`, `x`); '
-    + 'process.stdout.write(`PWN` + `ED_MARK`); return 1"';
+  return (
+    '"process.getBuiltinModule(`fs`).writeFileSync(`' +
+    pwned +
+    '`, `x`); ' +
+    'process.stdout.write(`PWN` + `ED_MARK`); return 1"'
+  );
 }
 
 beforeAll(() => {

@@ -15,7 +15,8 @@ describe('runbook validate reports every problem at once', () => {
       [
         'test/fixtures/invalid/every-stage-at-once/edge.yml:5:9: host range "r[1:]": the range has no end',
         'test/fixtures/invalid/every-stage-at-once/site.yml:5:3: unknown key "serail" (did you mean "serial"?)',
-        'test/fixtures/invalid/every-stage-at-once/templates/ntp.conf.njk:1:11: undefined variable "ntp_server" for host c1',
+        'test/fixtures/invalid/every-stage-at-once/templates/' +
+          'ntp.conf.njk:1:11: undefined variable "ntp_server" for host c1',
         '3 problems in 3 files',
         '',
       ].join('\n'),
@@ -31,18 +32,21 @@ describe('runbook validate reports every problem at once', () => {
     const warnings = r.stderr.split('\n').filter((l) => l.startsWith('warning: '));
     expect(warnings).toEqual([
       `warning: ${dir}/lab.yml:5:5: key_file "${lab.keyPath}" does not exist for host r001 (and 2 other hosts)`,
-      `warning: ${dir}/lab.yml:6:5: known_hosts "${lab.knownHostsPath}" does not exist: with host_key_checking strict every connection would be refused for host r001 (and 2 other hosts)`,
+      `warning: ${dir}/lab.yml:6:5: known_hosts "${lab.knownHostsPath}"` +
+        ' does not exist: with host_key_checking strict' +
+        ' every connection would be refused for host r001 (and 2 other hosts)',
     ]);
   });
 
-  it('does not render a template for a host whose when is false, unless the when reads registered results', async () => {
+  it('renders no template for a host whose when is false, unless the when reads registered results', async () => {
     const dir = tempDir();
     mkdirSync(join(dir, 'templates'));
     writeFileSync(join(dir, 'templates/spoke.njk'), 'tunnel to {{ hub_address }}\n');
     writeFileSync(join(dir, 'templates/after.njk'), 'after {{ hub_address }}\n');
     writeFileSync(
       join(dir, 'inventory.yml'),
-      'all:\n  hosts:\n    hub1: { host: 127.0.0.1, role: hub }\n    spoke1: { host: 127.0.0.1, role: spoke, hub_address: 192.0.2.1 }\n',
+      'all:\n  hosts:\n    hub1: { host: 127.0.0.1, role: hub }\n' +
+        '    spoke1: { host: 127.0.0.1, role: spoke, hub_address: 192.0.2.1 }\n',
     );
     const spokeOnly = [
       '- name: Tunnels',
@@ -63,15 +67,19 @@ describe('runbook validate reports every problem at once', () => {
     expect(valid.stdout).toBe('');
     const plan = await runCli(['plan', join(dir, 'site.yml')]);
     expect(plan.stdout).toContain(
-      "  host: hub1\n    1. Read version\n         $ show version\n    2. Spoke tunnel  [when: role == 'spoke']\n         skipped: its when is false for these hosts\n",
+      '  host: hub1\n    1. Read version\n         $ show version\n' +
+        "    2. Spoke tunnel  [when: role == 'spoke']\n         skipped: its when is false for these hosts\n",
     );
     expect(plan.stdout).toContain(
-      "  host: spoke1\n    1. Read version  (as above)\n    2. Spoke tunnel  [when: role == 'spoke']\n         template spoke.njk -> /etc/tunnel\n         | tunnel to 192.0.2.1\n",
+      '  host: spoke1\n    1. Read version  (as above)\n' +
+        "    2. Spoke tunnel  [when: role == 'spoke']\n" +
+        '         template spoke.njk -> /etc/tunnel\n         | tunnel to 192.0.2.1\n',
     );
 
     writeFileSync(
       join(dir, 'site.yml'),
-      `${spokeOnly}    - name: After the version\n      template: { src: after.njk, dest: /etc/after }\n      when: version.rc == 0\n`,
+      `${spokeOnly}    - name: After the version\n      template: { src: after.njk, dest: /etc/after }\n` +
+        `      when: version.rc == 0\n`,
     );
     const r = await runCli(['validate', join(dir, 'site.yml')]);
     expect(r.code).toBe(4);

@@ -28,7 +28,8 @@ describe('runbook validate', () => {
     expect(r.code).toBe(4);
     expect(r.stdout.split('\n').filter(Boolean)).toEqual([
       'test/fixtures/invalid/pattern-no-match/site.yml:2:10: host pattern "edgee": "edgee" matches no host or group',
-      'test/fixtures/invalid/template-undefined-variable/templates/ntp.conf.njk:2:13: undefined variable "ntp_servers" for host r1 (and 2 other hosts)',
+      'test/fixtures/invalid/template-undefined-variable/templates/' +
+        'ntp.conf.njk:2:13: undefined variable "ntp_servers" for host r1 (and 2 other hosts)',
       '2 problems in 2 files',
     ]);
     expect(r.stderr).toBe('');
@@ -38,7 +39,8 @@ describe('runbook validate', () => {
     const r = await run('--format', 'github', BAD_PATTERN);
     expect(r.code).toBe(4);
     expect(r.stdout).toBe(
-      '::error file=test/fixtures/invalid/pattern-no-match/site.yml,line=2,col=10::host pattern "edgee": "edgee" matches no host or group\n',
+      '::error file=test/fixtures/invalid/pattern-no-match/site.yml,line=2,col=10::host pattern "edgee": "edgee" ' +
+        'matches no host or group\n',
     );
   });
 
@@ -87,11 +89,17 @@ describe('runbook validate', () => {
 
 describe('runbook validate on template and expression syntax errors', () => {
   it('locates an unclosed block where it opened, in words the user wrote, one line each', async () => {
-    const r = await runCli(['validate', 'test/fixtures/invalid/template-unclosed-block/site.yml', 'test/fixtures/invalid/plan-when-syntax/site.yml']);
+    const r = await runCli([
+      'validate',
+      'test/fixtures/invalid/template-unclosed-block/site.yml',
+      'test/fixtures/invalid/plan-when-syntax/site.yml',
+    ]);
     expect(r.code).toBe(4);
     expect(r.stdout.split('\n')).toEqual([
-      'test/fixtures/invalid/plan-when-syntax/site.yml:10:13: when: bad expression "version.rc ==": it ends where a value should follow',
-      'test/fixtures/invalid/template-unclosed-block/templates/broken.njk:2:1: "{% for %}" is never closed (add "{% endfor %}")',
+      'test/fixtures/invalid/plan-when-syntax/site.yml:10:13: when: bad expression "version.rc =="' +
+        ': it ends where a value should follow',
+      'test/fixtures/invalid/template-unclosed-block/templates/broken.njk:2:1: ' +
+        '"{% for %}" is never closed (add "{% endfor %}")',
       '2 problems in 2 files',
       '',
     ]);

@@ -26,7 +26,9 @@ describe('serial batches', () => {
     fc.assert(
       fc.property(
         fc.integer({ min: 0, max: 200 }),
-        fc.array(fc.oneof(fc.integer({ min: 1, max: 50 }).map(count), fc.integer({ min: 1, max: 100 }).map(pct)), { maxLength: 5 }),
+        fc.array(fc.oneof(fc.integer({ min: 1, max: 50 }).map(count), fc.integer({ min: 1, max: 100 }).map(pct)), {
+          maxLength: 5,
+        }),
         (n, serial) => {
           const batches = splitBatches(hosts(n), serial.length ? serial : null);
           expect(batches.flat()).toEqual(hosts(n));

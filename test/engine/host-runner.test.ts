@@ -6,7 +6,11 @@ import { runHost } from '../../src/engine/host-runner.js';
 import type { HostResult } from '../../src/engine/results.js';
 import { FakeTransport, play, task, type Device, type PlayInput } from './fake-fleet.js';
 
-async function run(input: Partial<PlayInput>, device: Device = {}, opts: { check?: boolean; diff?: boolean; env?: NodeJS.ProcessEnv; vars?: Record<string, unknown> } = {}) {
+async function run(
+  input: Partial<PlayInput>,
+  device: Device = {},
+  opts: { check?: boolean; diff?: boolean; env?: NodeJS.ProcessEnv; vars?: Record<string, unknown> } = {},
+) {
   const clock = new FakeClock();
   const transport = new FakeTransport(clock, () => device);
   const p = play({ hosts: [{ name: 'r1', vars: opts.vars ?? {} }], ...input });
@@ -14,7 +18,10 @@ async function run(input: Partial<PlayInput>, device: Device = {}, opts: { check
   const events: RunEvent[] = [];
   bus.subscribe((e) => events.push(e));
   const result: HostResult = await clock.drive(
-    runHost(runContext({ transport, bus, clock, check: opts.check ?? false, diff: opts.diff ?? false, env: opts.env ?? {} }), { play: p, host: p.hosts.get('r1')!, batch: 1 }),
+    runHost(
+      runContext({ transport, bus, clock, check: opts.check ?? false, diff: opts.diff ?? false, env: opts.env ?? {} }),
+      { play: p, host: p.hosts.get('r1')!, batch: 1 },
+    ),
   );
   return { result, transport, events, clock };
 }
@@ -27,7 +34,10 @@ describe('host runner', () => {
     expect(transport.connects).toEqual(['r1']);
     expect(transport.execs.map((e) => e.command)).toEqual(['echo a', 'echo b']);
     expect(result.status).toBe('changed');
-    expect(result.tasks.map((t) => [t.name, t.status, t.attempts])).toEqual([['a', 'changed', 1], ['b', 'changed', 1]]);
+    expect(result.tasks.map((t) => [t.name, t.status, t.attempts])).toEqual([
+      ['a', 'changed', 1],
+      ['b', 'changed', 1],
+    ]);
   });
 
   it('changed_when false makes a read-only command ok', async () => {
@@ -62,7 +72,10 @@ describe('host runner', () => {
 
   it('failed_when overrides the exit status, reading the registered result', async () => {
     const device: Device = { exec: () => ok('peers: none') };
-    const { result } = await run({ tasks: [task('sync', 'ntpq -p', { register: 'peers', failedWhen: ["'*' not in peers.stdout"] })] }, device);
+    const { result } = await run(
+      { tasks: [task('sync', 'ntpq -p', { register: 'peers', failedWhen: ["'*' not in peers.stdout"] })] },
+      device,
+    );
     expect(result).toMatchObject({ status: 'failed', reason: 'command' });
     expect(result.tasks[0]!.error).toBe('failed_when matched');
   });
@@ -112,9 +125,17 @@ describe('host runner', () => {
   });
 
   it('assert passes when every expression holds, else fails with its msg', async () => {
-    const good = await run({ tasks: [task('a', { kind: 'assert', that: ['x > 1', 'x < 5'] })] }, {}, { vars: { x: 3 } });
+    const good = await run(
+      { tasks: [task('a', { kind: 'assert', that: ['x > 1', 'x < 5'] })] },
+      {},
+      { vars: { x: 3 } },
+    );
     expect(good.result.status).toBe('ok');
-    const bad = await run({ tasks: [task('a', { kind: 'assert', that: ['x > 1', 'x > 5'], msg: 'x too small' })] }, {}, { vars: { x: 3 } });
+    const bad = await run(
+      { tasks: [task('a', { kind: 'assert', that: ['x > 1', 'x > 5'], msg: 'x too small' })] },
+      {},
+      { vars: { x: 3 } },
+    );
     expect(bad.result).toMatchObject({ status: 'failed', reason: 'assert' });
     expect(bad.result.tasks[0]!.error).toBe('x too small');
   });
@@ -126,11 +147,17 @@ describe('host runner', () => {
 
   it('rescue runs on the same session after a failure; the host still fails', async () => {
     const device: Device = { exec: (c) => (c === 'push' ? { rc: 1, stdout: '', stderr: '' } : ok()) };
-    const { result, transport } = await run({ tasks: [task('push', 'push'), task('after', 'after')], rescue: [task('restore', 'restore')] }, device);
+    const { result, transport } = await run(
+      { tasks: [task('push', 'push'), task('after', 'after')], rescue: [task('restore', 'restore')] },
+      device,
+    );
     expect(result).toMatchObject({ status: 'failed', reason: 'command' });
     expect(transport.connects).toHaveLength(1);
     expect(transport.execs.map((e) => e.command)).toEqual(['push', 'restore']);
-    expect(result.tasks.map((t) => [t.name, t.rescue ?? false])).toEqual([['push', false], ['restore', true]]);
+    expect(result.tasks.map((t) => [t.name, t.rescue ?? false])).toEqual([
+      ['push', false],
+      ['restore', true],
+    ]);
   });
 
   it('a template is uploaded only when the remote content differs, honouring mode', async () => {
@@ -146,8 +173,11 @@ describe('host runner', () => {
     expect(diff.result.tasks[0]!.diff).toContain('-server a\n+server b');
   });
 
-  it('a template whose content is right but whose mode is not gets a chmod, not an upload, and is changed', async () => {
-    const device = () => ({ files: new Map([['/etc/ntp.conf', Buffer.from('server a\n')]]), modes: new Map([['/etc/ntp.conf', 0o600]]) });
+  it('a template whose content is right but mode is not gets a chmod, not an upload, and is changed', async () => {
+    const device = () => ({
+      files: new Map([['/etc/ntp.conf', Buffer.from('server a\n')]]),
+      modes: new Map([['/etc/ntp.conf', 0o600]]),
+    });
     const t = task('ntp', { kind: 'template', src: 'server a\n', dest: '/etc/ntp.conf', mode: '0644' });
 
     const fixed = await run({ tasks: [t] }, device(), { diff: true });
@@ -166,11 +196,17 @@ describe('host runner', () => {
     expect(checked.transport.chmods).toEqual([]);
     expect(checked.transport.modesOf('r1').get('/etc/ntp.conf')).toBe(0o600);
 
-    const right = await run({ tasks: [t] }, { files: new Map([['/etc/ntp.conf', Buffer.from('server a\n')]]), modes: new Map([['/etc/ntp.conf', 0o644]]) });
+    const right = await run(
+      { tasks: [t] },
+      { files: new Map([['/etc/ntp.conf', Buffer.from('server a\n')]]), modes: new Map([['/etc/ntp.conf', 0o644]]) },
+    );
     expect(right.result.status).toBe('ok');
     expect(right.transport.chmods).toEqual([]);
     // Without a mode the file's permissions are none of the task's business.
-    const unmoded = await run({ tasks: [task('ntp', { kind: 'template', src: 'server a\n', dest: '/etc/ntp.conf' })] }, device());
+    const unmoded = await run(
+      { tasks: [task('ntp', { kind: 'template', src: 'server a\n', dest: '/etc/ntp.conf' })] },
+      device(),
+    );
     expect(unmoded.result.status).toBe('ok');
     expect(unmoded.transport.chmods).toEqual([]);
   });
@@ -204,24 +240,30 @@ describe('host runner', () => {
   it('a link dropped before any task completed is unreachable; after one, failed', async () => {
     const early = await run({ tasks: [task('a', 'a'), task('b', 'b')] }, { exec: () => 'drop' });
     expect(early.result).toMatchObject({ status: 'unreachable', reason: 'dropped' });
-    const late = await run({ tasks: [task('a', 'a'), task('b', 'b')], rescue: [task('r', 'r')] }, { exec: (_c, n) => (n === 0 ? ok() : 'drop') });
+    const late = await run(
+      { tasks: [task('a', 'a'), task('b', 'b')], rescue: [task('r', 'r')] },
+      { exec: (_c, n) => (n === 0 ? ok() : 'drop') },
+    );
     expect(late.result).toMatchObject({ status: 'failed', reason: 'dropped' });
     expect(late.result.tasks.some((t) => t.rescue)).toBe(false);
   });
 
   it('fail fails the host with its message rendered, under --check too, and opens no channel', async () => {
-    const { result, transport } = await run({ tasks: [task('stop', { kind: 'fail', msg: 'not on {{ inventory_hostname }}' })] }, {}, { check: true });
+    const { result, transport } = await run(
+      { tasks: [task('stop', { kind: 'fail', msg: 'not on {{ inventory_hostname }}' })] },
+      {},
+      { check: true },
+    );
     expect(result).toMatchObject({ status: 'failed', reason: 'fail', error: 'stop: not on r1' });
     expect(transport.execs).toEqual([]);
   });
 
   it('redacts secrets from recorded output and errors', async () => {
     const device: Device = { exec: () => ({ rc: 1, stdout: 'key=hunter2-secret', stderr: 'pw s3cr3t-pass' }) };
-    const { result } = await run(
-      { tasks: [task('a', 'login')] },
-      device,
-      { vars: { api_token: 'hunter2-secret', password_env: 'DEVICE_PW' }, env: { DEVICE_PW: 's3cr3t-pass' } },
-    );
+    const { result } = await run({ tasks: [task('a', 'login')] }, device, {
+      vars: { api_token: 'hunter2-secret', password_env: 'DEVICE_PW' },
+      env: { DEVICE_PW: 's3cr3t-pass' },
+    });
     expect(result.tasks[0]!.stdout).toBe('key=[redacted]');
     expect(result.tasks[0]!.stderr).toBe('pw [redacted]');
   });
@@ -229,12 +271,15 @@ describe('host runner', () => {
   it('emits task_start and task_end for every task, rescue included', async () => {
     const device: Device = { exec: (c) => (c === 'push' ? { rc: 1, stdout: '', stderr: '' } : ok()) };
     const { events } = await run({ tasks: [task('push', 'push')], rescue: [task('restore', 'restore')] }, device);
-    expect(events.map((e) => (e.type === 'task_start' ? `start ${e.task}${e.rescue ? ' (rescue)' : ''}` : e.type === 'task_end' ? `end ${e.result.name}` : e.type))).toEqual([
-      'start push',
-      'end push',
-      'start restore (rescue)',
-      'end restore',
-    ]);
+    expect(
+      events.map((e) =>
+        e.type === 'task_start'
+          ? `start ${e.task}${e.rescue ? ' (rescue)' : ''}`
+          : e.type === 'task_end'
+            ? `end ${e.result.name}`
+            : e.type,
+      ),
+    ).toEqual(['start push', 'end push', 'start restore (rescue)', 'end restore']);
   });
 
   it('a hard stop ends the host now with reason interrupted', async () => {
@@ -242,7 +287,11 @@ describe('host runner', () => {
     const transport = new FakeTransport(clock, () => ({ exec: () => 'hang' }));
     const p = play({ hosts: ['r1'], tasks: [task('t', 'show tech', { timeoutMs: 60_000 })] });
     const ctl = new AbortController();
-    const pending = runHost(runContext({ transport, bus: new EventBus(), clock, env: {}, abortSignal: ctl.signal }), { play: p, host: p.hosts.get('r1')!, batch: 1 });
+    const pending = runHost(runContext({ transport, bus: new EventBus(), clock, env: {}, abortSignal: ctl.signal }), {
+      play: p,
+      host: p.hosts.get('r1')!,
+      batch: 1,
+    });
     clock.advance(100);
     await new Promise((r) => setImmediate(r));
     ctl.abort();

@@ -191,7 +191,8 @@ describe('loadPlan', () => {
     const other = join(dir, 'other.yml');
     writeFileSync(
       other,
-      'all:\n  children:\n    routers:\n      hosts:\n        x1: { site: lab }\n    quarantine:\n      hosts:\n        x3:\n    core:\n      hosts:\n        x2:\n',
+      'all:\n  children:\n    routers:\n      hosts:\n        x1: { site: lab }\n' +
+        '    quarantine:\n      hosts:\n        x3:\n    core:\n      hosts:\n        x2:\n',
     );
     const { plan, diagnostics } = loadPlan({ playbook: fixture, inventory: other });
     expect(diagnostics).toEqual([]);

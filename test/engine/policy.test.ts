@@ -30,7 +30,9 @@ describe('FailureBudget', () => {
 
   it('compares exactly where a decimal would round (1 of 3 against 33.34 and 33.33)', () => {
     expect(new FailureBudget({ maxFailures: null, maxFailPercentage: 33.34 }).batchEnded(1, 3)).toBeNull();
-    expect(new FailureBudget({ maxFailures: null, maxFailPercentage: 33.33 }).batchEnded(1, 3)).toBe('max_fail_percentage');
+    expect(new FailureBudget({ maxFailures: null, maxFailPercentage: 33.33 }).batchEnded(1, 3)).toBe(
+      'max_fail_percentage',
+    );
   });
 
   it('max_fail_percentage 0 halts on any failure, and never on a clean batch', () => {

@@ -27,7 +27,7 @@ const scenario = fc.record({
 });
 
 describe('scheduler properties', () => {
-  it('every host ends exactly once per play, none runs twice, failed hosts are dropped by later plays, half-open never has more probes than success_threshold, and an unproven scope never has more hosts at stake than failure_threshold', async () => {
+  it('hosts end once per play, run once, drop after failing; probes and unproven stakes stay bounded', async () => {
     await fc.assert(
       fc.asyncProperty(scenario, fc.integer({ min: 1, max: 2 }), async (s, playCount) => {
         const names = s.outcomes.map((_, i) => `h${i}`);
@@ -41,7 +41,13 @@ describe('scheduler properties', () => {
             forks: s.forks,
             connectTimeoutMs: 3_000,
             maxFailures: s.maxFailures,
-            breaker: { scope: s.scope, failureThreshold: s.failureThreshold, successThreshold: s.successThreshold, cooldownMs: s.cooldownMs, onOpen: s.onOpen },
+            breaker: {
+              scope: s.scope,
+              failureThreshold: s.failureThreshold,
+              successThreshold: s.successThreshold,
+              cooldownMs: s.cooldownMs,
+              onOpen: s.onOpen,
+            },
           }),
         );
         const clock = new FakeClock();
@@ -57,7 +63,8 @@ describe('scheduler properties', () => {
         // Each play has its own breakers: scopes are keyed by play.
         const state = new Map<string, BreakerState>();
         const probes = new Map<string, Set<string>>();
-        const scopeOf = (playName: string, h: string) => `${playName}/${s.scope === 'play' ? 'play' : `site=s${Number(h.slice(1)) % s.sites}`}`;
+        const scopeOf = (playName: string, h: string) =>
+          `${playName}/${s.scope === 'play' ? 'play' : `site=s${Number(h.slice(1)) % s.sites}`}`;
         let maxProbes = 0;
         let inFlight = 0;
         let maxInFlight = 0;
@@ -126,7 +133,8 @@ describe('scheduler properties', () => {
         for (const pl of plays) {
           const mine = report.hosts.filter((h) => h.play === pl.name).map((h) => h.name);
           expect(mine).toEqual(names.filter((n) => !failedBefore.has(n)));
-          for (const h of report.hosts) if (h.play === pl.name && (h.status === 'failed' || h.status === 'unreachable')) failedBefore.add(h.name);
+          for (const h of report.hosts)
+            if (h.play === pl.name && (h.status === 'failed' || h.status === 'unreachable')) failedBefore.add(h.name);
         }
         expect(new Set(starts).size).toBe(starts.length);
         expect(transport.connects).toHaveLength(starts.length);
@@ -153,30 +161,41 @@ describe('breaker properties', () => {
       fc.record({ op: fc.constant('wait' as const), ms: fc.integer({ min: 0, max: 5_000 }) }),
     );
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: 4 }), fc.integer({ min: 1, max: 4 }), fc.array(step, { maxLength: 200 }), (failureThreshold, successThreshold, steps) => {
-        const clock = new FakeClock();
-        const seen: BreakerState[] = [];
-        const b = new Breaker({ rule: new ConsecutiveFailures(failureThreshold), successThreshold, cooldownMs: 1_000, clock, onTransition: (_f, to) => seen.push(to) });
-        const held: Permit[] = [];
-        for (const s of steps) {
-          if (s.op === 'acquire') {
-            const a = b.tryAcquire();
-            if (a.admitted) held.push(a.permit);
-          } else if (s.op === 'wait') clock.advance(s.ms);
-          else if (held.length > 0) {
-            const [p] = held.splice(s.pick % held.length, 1);
-            b[s.op](p!);
+      fc.property(
+        fc.integer({ min: 1, max: 4 }),
+        fc.integer({ min: 1, max: 4 }),
+        fc.array(step, { maxLength: 200 }),
+        (failureThreshold, successThreshold, steps) => {
+          const clock = new FakeClock();
+          const seen: BreakerState[] = [];
+          const b = new Breaker({
+            rule: new ConsecutiveFailures(failureThreshold),
+            successThreshold,
+            cooldownMs: 1_000,
+            clock,
+            onTransition: (_f, to) => seen.push(to),
+          });
+          const held: Permit[] = [];
+          for (const s of steps) {
+            if (s.op === 'acquire') {
+              const a = b.tryAcquire();
+              if (a.admitted) held.push(a.permit);
+            } else if (s.op === 'wait') clock.advance(s.ms);
+            else if (held.length > 0) {
+              const [p] = held.splice(s.pick % held.length, 1);
+              b[s.op](p!);
+            }
+            expect(b.probesInFlight).toBeLessThanOrEqual(successThreshold);
+            expect(b.probesInFlight).toBeGreaterThanOrEqual(0);
           }
-          expect(b.probesInFlight).toBeLessThanOrEqual(successThreshold);
-          expect(b.probesInFlight).toBeGreaterThanOrEqual(0);
-        }
-        // Only legal moves: closed→open, open→half-open, half-open→closed|open.
-        let from: BreakerState = 'closed';
-        for (const to of seen) {
-          expect(`${from}>${to}`).toMatch(/^(closed>open|open>half-open|half-open>closed|half-open>open)$/);
-          from = to;
-        }
-      }),
+          // Only legal moves: closed→open, open→half-open, half-open→closed|open.
+          let from: BreakerState = 'closed';
+          for (const to of seen) {
+            expect(`${from}>${to}`).toMatch(/^(closed>open|open>half-open|half-open>closed|half-open>open)$/);
+            from = to;
+          }
+        },
+      ),
       { numRuns: 300 },
     );
   });

@@ -105,7 +105,7 @@ describe('scheduler', () => {
     ]);
   });
 
-  it('on_open wait: waiting hosts hold no fork slot, so other scopes keep moving; probes close the breaker', async () => {
+  it('on_open wait: waiting hosts hold no fork slot, other scopes keep moving; probes close the breaker', async () => {
     let healed = false;
     const fleet = [...hosts('fra', 6), ...hosts('ams', 6)];
     const p = play({
@@ -204,7 +204,7 @@ describe('scheduler', () => {
     expect(above.report.hosts.filter((h) => h.reason === 'halted')).toHaveLength(4);
   });
 
-  it('a halt in one play skips every host of the plays after it, except those whose failure is already reported', async () => {
+  it('a halt in one play skips every host of later plays, except those whose failure is reported', async () => {
     const p1 = play({ name: 'one', hosts: ['a', 'b'], maxFailures: 1 });
     const p2 = play({ name: 'two', hosts: ['a', 'b'] });
     const { report } = await runFleet([p1, p2], (h) => (h === 'a' ? { connect: 'auth' } : {}));
@@ -335,7 +335,7 @@ describe('scheduler', () => {
     expect(runStart.type === 'run_start' && runStart.targets).toEqual(['ams-r1', 'ams-r2', 'ams-r3']);
   });
 
-  it('slow start: in the motivating fleet a dead site costs exactly failure_threshold attempts, made at once', async () => {
+  it('slow start: a dead site costs exactly failure_threshold attempts, made at once', async () => {
     // 100 hosts in 5 sites, interleaved as an inventory sorted by name would be; one site hangs.
     const fleet = Array.from({ length: 100 }, (_, i) => ({
       name: `r${String(i + 1).padStart(3, '0')}`,
@@ -365,7 +365,7 @@ describe('scheduler', () => {
     expect(code).toBe(3);
   });
 
-  it('slow start: hosts of an unproven scope over the cap wait without a fork slot, and other scopes go first', async () => {
+  it('slow start: hosts of an unproven scope over the cap wait with no fork slot; other scopes go first', async () => {
     const fleet = [...hosts('fra', 6), ...hosts('ams', 6)];
     const p = play({ hosts: fleet, forks: 4, breaker: { scope: 'site', failureThreshold: 2, onOpen: 'skip' } });
     const { events, report } = await runFleet([p], (h) =>

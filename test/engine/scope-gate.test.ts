@@ -5,7 +5,13 @@ import { ScopeGate, type Ticket, type Verdict } from '../../src/engine/scope-gat
 import type { BreakerSpec } from '../../src/playbook/types.js';
 import { FakeClock } from '../support/clock.js';
 
-const SPEC: BreakerSpec = { scope: 'site', failureThreshold: 3, successThreshold: 1, cooldownMs: 1_000, onOpen: 'skip' };
+const SPEC: BreakerSpec = {
+  scope: 'site',
+  failureThreshold: 3,
+  successThreshold: 1,
+  cooldownMs: 1_000,
+  onOpen: 'skip',
+};
 
 function gateOf(spec: Partial<BreakerSpec> = {}, rule?: TripRule) {
   const clock = new FakeClock();

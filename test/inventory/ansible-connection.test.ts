@@ -54,7 +54,8 @@ describe("Ansible's connection variables", () => {
       readAnsibleConnection({ ansible_ssh_common_args: `-o ProxyCommand="ssh -W %h:%p -q ops@jump -p 2022"` }).params,
     ).toEqual({ proxy_jump: 'ops@jump:2022' });
     expect(readAnsibleConnection({ ansible_ssh_common_args: '-o ProxyCommand="nc -x proxy %h %p"' }).problems).toEqual([
-      'ansible_ssh_common_args: ProxyCommand "nc -x proxy %h %p" runs a program to connect, which runbook never does; use ProxyJump',
+      'ansible_ssh_common_args: ProxyCommand "nc -x proxy %h %p" runs a program to connect, which runbook never ' +
+        'does; use ProxyJump',
     ]);
   });
   test('unknown ansible_* names are reported, bad values are problems naming the variable', () => {

@@ -12,7 +12,7 @@ import { runAnsible } from './ansible.js';
 const { lab } = useLabs({ seed: 3 });
 
 describe('apply with an Ansible inventory', () => {
-  it('connects with the vaulted ansible_password, templated address and known_hosts from ssh args; -e and magic vars reach commands; the password never shows', async () => {
+  it('connects with a vaulted password, templated address, ssh-args known_hosts; never shows the secret', async () => {
     const password = 'vaulted-lab-password-42';
     const l = await lab({ hosts: 3, password });
     const dir = join(l.dir, 'project');
@@ -24,7 +24,8 @@ describe('apply with an Ansible inventory', () => {
     writeFileSync(join(dir, 'inventory', 'hosts'), `${lines.join('\n')}\n`);
     writeFileSync(
       join(dir, 'inventory', 'group_vars', 'all', 'connection.yml'),
-      `ansible_user: netops\nansible_ssh_common_args: "-o UserKnownHostsFile=${l.knownHostsPath} -o StrictHostKeyChecking=yes"\n`,
+      `ansible_user: netops\nansible_ssh_common_args: "-o ` +
+        `UserKnownHostsFile=${l.knownHostsPath} -o StrictHostKeyChecking=yes"\n`,
     );
     writeFileSync(join(dir, 'inventory', 'group_vars', 'all', 'vault.yml'), `ansible_password: ${password}\n`);
     writeFileSync(join(dir, 'inventory', 'host_vars', `${l.hosts[0]!.name}.lab.example.yml`), 'role: first\n');
@@ -45,7 +46,8 @@ describe('apply with an Ansible inventory', () => {
         '  hosts: edge',
         '  tasks:',
         '    - name: Echo',
-        '      command: "echo {{ greeting }} {{ inventory_hostname_short }} {{ role | default(\'other\') }} {{ ansible_play_hosts | length }} {{ groups.all | length }} {{ hostvars[ansible_play_hosts[0]].role }}"',
+        "      command: \"echo {{ greeting }} {{ inventory_hostname_short }} {{ role | default('other') }} {{ " +
+          'ansible_play_hosts | length }} {{ groups.all | length }} {{ hostvars[ansible_play_hosts[0]].role }}"',
         '',
       ].join('\n'),
     );
@@ -80,7 +82,7 @@ describe('apply with an Ansible inventory', () => {
     expect(r.stderr).not.toMatch(/plain text/);
   });
 
-  it('a plaintext ansible_password works with one warning per run; an unknown ansible_* variable is named once', async () => {
+  it('a plaintext ansible_password works with one warning; an unknown ansible_* variable is named once', async () => {
     const l = await lab({ hosts: 2, password: 'plain-lab-password' });
     const dir = join(l.dir, 'plain');
     mkdirSync(dir);

@@ -86,7 +86,8 @@ describe('loadInventory', () => {
 
   it('merges a group written in two places', () => {
     const inv = load(
-      'all:\n  children:\n    a:\n      children:\n        shared: {hosts: {h1: }}\n    b:\n      children:\n        shared: {hosts: {h2: }, vars: {x: 1}}\n',
+      'all:\n  children:\n    a:\n      children:\n        shared: {hosts: {h1: }}\n    b:\n      children:\n        ' +
+        'shared: {hosts: {h2: }, vars: {x: 1}}\n',
     );
     expect(inv.groups.get('shared')).toMatchObject({ hosts: ['h1', 'h2'], vars: { x: 1 } });
     expect(inv.groups.get('a')!.children).toEqual(['shared']);

@@ -19,7 +19,7 @@ const PLAY =
   '- hosts: all\n  serial: 2\n  vars:\n    from_play: play\n  tasks:\n    - name: t\n      command: "true"\n';
 
 describe('plans read Ansible inventories', () => {
-  it('precedence: inventory vars < inventory group_vars < playbook group_vars < host vars < host_vars < play vars < -e', () => {
+  it('precedence: inventory < inventory group_vars < playbook group_vars < host < host_vars < play < -e', () => {
     const dir = project({
       'site.yml': PLAY,
       'inv/hosts': '[web]\nw1 v_host=inline v_hostvars=inline\nw2\nw3\n[web:vars]\nv_group=inline\nv_pb_group=inline\n',
@@ -45,7 +45,7 @@ describe('plans read Ansible inventories', () => {
     });
   });
 
-  it('magic variables: short name, inventory file and dir, playbook dir, check mode, play hosts and batch, groups, omit, hostvars', () => {
+  it('magic variables: names, inventory and playbook dirs, check mode, play hosts, batch, groups, hostvars', () => {
     const dir = project({ 'site.yml': PLAY, 'inv/hosts': 'r1.example.net\n[web]\nw1 colour=blue\nw2\n' });
     const loaded = loadPlan({ playbook: join(dir, 'site.yml'), inventory: 'inv/hosts', cwd: dir, check: true });
     expect(loaded.diagnostics).toEqual([]);
@@ -74,12 +74,14 @@ describe('plans read Ansible inventories', () => {
       'site.yml': PLAY,
       hosts: [
         '[routers]',
-        'rt1 ansible_host="{{ mgmt }}.1" ansible_port="2201" ansible_connection=ansible.builtin.paramiko ansible_network_os=cisco.ios.ios',
+        'rt1 ansible_host="{{ mgmt }}.1" ansible_port="2201" ansible_connection=ansible.builtin.paramiko ' +
+          'ansible_network_os=cisco.ios.ios',
         '[routers:vars]',
         'mgmt=10.9.0',
         'ansible_become=yes',
         'ansible_become_method=enable',
-        "ansible_ssh_common_args='-o ProxyJump=ops@bastion -o StrictHostKeyChecking=accept-new -o UserKnownHostsFile=kh -o ServerAliveInterval=5'",
+        "ansible_ssh_common_args='-o ProxyJump=ops@bastion -o StrictHostKeyChecking=accept-new -o " +
+          "UserKnownHostsFile=kh -o ServerAliveInterval=5'",
       ].join('\n'),
     });
     const loaded = loadPlan({ playbook: join(dir, 'site.yml'), inventory: 'hosts', cwd: dir });
@@ -105,7 +107,7 @@ describe('plans read Ansible inventories', () => {
     ]);
   });
 
-  it('a bad connection variable is a located problem naming it; a value without its vault password names the file', () => {
+  it('a bad connection variable is a located problem naming it; a vaulted value sans password names the file', () => {
     const dir = project({
       'site.yml': PLAY,
       hosts: 'h1 ansible_port=ssh\n',

@@ -29,8 +29,8 @@ beforeAll(() => {
   writeFileSync(join(dir, 'inv.yml'), INVENTORY);
   writeFileSync(
     join(dir, 'site.yml'),
-    '- hosts: all\n  inventory: inv.yml\n  vars:\n    common: &c { ntp: 192.0.2.9, dns: 192.0.2.53 }\n'
-      + '    site: { <<: *c, dns: 192.0.2.54 }\n  tasks:\n    - command: echo {{ site.ntp }} {{ site.dns }}\n',
+    '- hosts: all\n  inventory: inv.yml\n  vars:\n    common: &c { ntp: 192.0.2.9, dns: 192.0.2.53 }\n' +
+      '    site: { <<: *c, dns: 192.0.2.54 }\n  tasks:\n    - command: echo {{ site.ntp }} {{ site.dns }}\n',
   );
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -137,7 +137,8 @@ describe('runbook lab', () => {
     const r = await runCli(['lab', '--fault', 'r001:melt']);
     expect(r.code).toBe(5);
     expect(r.stderr.split('\n')[0]).toBe(
-      'runbook lab: --fault: bad fault "r001:melt": unknown kind "melt" (kinds: hang, refuse, auth, slow, fail, drop, stall, flaky, slowcmd, deny, cut, banner, more)',
+      'runbook lab: --fault: bad fault "r001:melt": unknown kind "melt"' +
+        ' (kinds: hang, refuse, auth, slow, fail, drop, stall, flaky, slowcmd, deny, cut, banner, more)',
     );
     expect(r.stderr).not.toMatch(/\n\s+at /);
   });

@@ -31,10 +31,19 @@ afterEach(async () => {
 describe('lab layout', () => {
   it('names devices r001… spread round-robin over sites and writes an inventory, key and known_hosts', async () => {
     const l = await start({ hosts: 5, sites: 2 });
-    expect(l.hosts.map((h) => `${h.name}@${h.site}`)).toEqual(['r001@site1', 'r002@site2', 'r003@site1', 'r004@site2', 'r005@site1']);
+    expect(l.hosts.map((h) => `${h.name}@${h.site}`)).toEqual([
+      'r001@site1',
+      'r002@site2',
+      'r003@site1',
+      'r004@site2',
+      'r005@site1',
+    ]);
     expect(new Set(l.hosts.map((h) => h.port)).size).toBe(5);
     const inv = parse(readFileSync(l.inventoryPath, 'utf8')) as {
-      all: { vars: Record<string, string>; children: Record<string, { vars: { site: string }; hosts: Record<string, { host: string; port: number }> }> };
+      all: {
+        vars: Record<string, string>;
+        children: Record<string, { vars: { site: string }; hosts: Record<string, { host: string; port: number }> }>;
+      };
     };
     expect(inv.all.vars.user).toBe('netops');
     expect(inv.all.vars.key_file).toBe(l.keyPath);
@@ -104,9 +113,15 @@ describe('devices', () => {
     expect(config.stdout).toContain('ntp server 192.0.2.10\nntp server 192.0.2.11\n');
     const peers = await exec(c, 'ntpq -p');
     expect(peers.stdout).toMatch(/^\*192\.0\.2\.10 /m);
-    expect(await exec(c, 'cp /etc/ntp.conf /etc/ntp.conf.bak && echo copied')).toMatchObject({ stdout: 'copied\n', rc: 0 });
+    expect(await exec(c, 'cp /etc/ntp.conf /etc/ntp.conf.bak && echo copied')).toMatchObject({
+      stdout: 'copied\n',
+      rc: 0,
+    });
     expect(l.readFile('r001', '/etc/ntp.conf.bak')?.toString()).toContain('192.0.2.11');
-    expect(await exec(c, 'cat /etc/missing')).toMatchObject({ rc: 1, stderr: 'cat: /etc/missing: No such file or directory\n' });
+    expect(await exec(c, 'cat /etc/missing')).toMatchObject({
+      rc: 1,
+      stderr: 'cat: /etc/missing: No such file or directory\n',
+    });
     expect(await exec(c, 'service ntp restart')).toMatchObject({ rc: 0, stdout: 'Restarting ntp: done.\n' });
     expect(await exec(c, 'false || echo "fell back"')).toMatchObject({ rc: 0, stdout: 'fell back\n' });
   });
@@ -144,7 +159,9 @@ describe('devices', () => {
     await new Promise<void>((res, rej) => s.rename('/tmp/ntp.conf.new', '/etc/ntp.conf', (e) => (e ? rej(e) : res())));
     expect(l.readFile('r001', '/tmp/ntp.conf.new')).toBeNull();
     expect(l.readFile('r001', '/etc/ntp.conf')?.toString()).toBe(body);
-    const st = await new Promise<{ mode: number; size: number; isFile(): boolean }>((res, rej) => s.stat('/etc/ntp.conf', (e, a) => (e ? rej(e) : res(a))));
+    const st = await new Promise<{ mode: number; size: number; isFile(): boolean }>((res, rej) =>
+      s.stat('/etc/ntp.conf', (e, a) => (e ? rej(e) : res(a))),
+    );
     expect(st.isFile()).toBe(true);
     expect(st.size).toBe(body.length);
     expect(st.mode & 0o777).toBe(0o600);
@@ -189,7 +206,11 @@ describe('devices', () => {
     expect(l.counters('r001')).toMatchObject({ concurrentSessions: 2, maxConcurrentSessions: 2 });
     expect(l.counters('r002')).toMatchObject({ concurrentSessions: 1, maxConcurrentSessions: 1 });
     for (const c of clients.splice(0)) c.destroy();
-    await until(() => Object.values(l.counters()).every((k) => k.concurrentSessions === 0), 'every session closed', 10_000);
+    await until(
+      () => Object.values(l.counters()).every((k) => k.concurrentSessions === 0),
+      'every session closed',
+      10_000,
+    );
     expect(l.fleetCounters().maxConcurrentSessions).toBe(5);
   });
 });

@@ -104,13 +104,16 @@ describe('IOS personality', () => {
   });
 
   it('keeps a change confirmed with configure confirm', async () => {
-    const { lab, term } = await login('ios', { minuteMs: 100 });
+    // A lab minute long enough that a busy machine still confirms before the timer, which the test then outlives.
+    const minuteMs = 3_000;
+    const { lab, term } = await login('ios', { minuteMs });
     await enable(term);
+    const armed = Date.now();
     await term.run('configure terminal revert timer 1', /\(config\)#$/);
     await term.run('logging host 192.0.2.51', /\(config\)#$/);
     await term.run('end', /r001#$/);
     await term.run('configure confirm', /r001#$/);
-    await new Promise((r) => setTimeout(r, 300));
+    await new Promise((r) => setTimeout(r, Math.max(0, armed + minuteMs + 300 - Date.now())));
     expect(lab.network('r001')!.running()).toContain('logging host 192.0.2.51');
     expect(lab.network('r001')!.log()).toEqual(['confirmed']);
   });

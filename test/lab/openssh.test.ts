@@ -22,14 +22,22 @@ afterAll(async () => {
 
 function strict(): string[] {
   return [
-    '-o', 'StrictHostKeyChecking=yes',
-    '-o', `UserKnownHostsFile=${lab.knownHostsPath}`,
-    '-o', 'GlobalKnownHostsFile=/dev/null',
-    '-o', 'BatchMode=yes',
-    '-o', 'IdentitiesOnly=yes',
-    '-o', 'ConnectTimeout=20',
-    '-F', '/dev/null',
-    '-i', lab.keyPath,
+    '-o',
+    'StrictHostKeyChecking=yes',
+    '-o',
+    `UserKnownHostsFile=${lab.knownHostsPath}`,
+    '-o',
+    'GlobalKnownHostsFile=/dev/null',
+    '-o',
+    'BatchMode=yes',
+    '-o',
+    'IdentitiesOnly=yes',
+    '-o',
+    'ConnectTimeout=20',
+    '-F',
+    '/dev/null',
+    '-i',
+    lab.keyPath,
   ];
 }
 
@@ -47,7 +55,13 @@ const port = (name: string) => String(lab.hosts.find((h) => h.name === name)?.po
 
 describe('OpenSSH clients against the lab', () => {
   it('ssh runs a command with the generated key and known_hosts', async () => {
-    const r = await run('/usr/bin/ssh', [...strict(), '-p', port('r002'), `${lab.user}@127.0.0.1`, 'hostname && show version']);
+    const r = await run('/usr/bin/ssh', [
+      ...strict(),
+      '-p',
+      port('r002'),
+      `${lab.user}@127.0.0.1`,
+      'hostname && show version',
+    ]);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^r002\nLabOS Software/);
@@ -76,7 +90,12 @@ describe('OpenSSH clients against the lab', () => {
     const src = join(local, 'ntp.conf');
     const back = join(local, 'ntp.conf.back');
     writeFileSync(src, 'server 192.0.2.10 iburst\n');
-    const batch = [`put ${src} /etc/ntp.conf`, 'chmod 640 /etc/ntp.conf', `get /etc/ntp.conf ${back}`, 'ls -l /etc'].join('\n') + '\n';
+    const batch = `${[
+      `put ${src} /etc/ntp.conf`,
+      'chmod 640 /etc/ntp.conf',
+      `get /etc/ntp.conf ${back}`,
+      'ls -l /etc',
+    ].join('\n')}\n`;
     const r = await run('/usr/bin/sftp', [...strict(), '-P', port('r003'), '-b', '-', `${lab.user}@127.0.0.1`], batch);
     expect(r.code).toBe(0);
     expect(lab.readFile('r003', '/etc/ntp.conf')?.toString()).toBe('server 192.0.2.10 iburst\n');

@@ -109,12 +109,23 @@ describe('device commands', () => {
     const s = state();
     expect(await runCommandLine('cp /etc/ntp.conf /tmp2', s)).toMatchObject({ rc: 0 });
     expect(s.fs.readFile('/tmp2')?.toString()).toBe('server 192.0.2.10 iburst\n');
-    expect(await runCommandLine('cat /etc/ntp.conf', s)).toEqual({ stdout: 'server 192.0.2.10 iburst\n', stderr: '', rc: 0 });
+    expect(await runCommandLine('cat /etc/ntp.conf', s)).toEqual({
+      stdout: 'server 192.0.2.10 iburst\n',
+      stderr: '',
+      rc: 0,
+    });
     expect(await runCommandLine('echo hi > /etc/x', s)).toMatchObject({ stdout: 'hi > /etc/x\n' });
     expect(await runCommandLine('false && echo no', s)).toEqual({ stdout: '', stderr: '', rc: 1 });
     expect(await runCommandLine('exit 3; echo after', s)).toEqual({ stdout: '', stderr: '', rc: 3 });
-    expect(await runCommandLine('mv /tmp2 /nowhere/x', s)).toMatchObject({ rc: 1, stderr: 'mv: /nowhere/x: No such file or directory\n' });
-    expect(await runCommandLine('frobnicate', s)).toEqual({ stdout: '', stderr: 'sh: frobnicate: command not found\n', rc: 127 });
+    expect(await runCommandLine('mv /tmp2 /nowhere/x', s)).toMatchObject({
+      rc: 1,
+      stderr: 'mv: /nowhere/x: No such file or directory\n',
+    });
+    expect(await runCommandLine('frobnicate', s)).toEqual({
+      stdout: '',
+      stderr: 'sh: frobnicate: command not found\n',
+      rc: 127,
+    });
     expect((await runCommandLine('show running-config', s)).stdout).toContain('ntp server 192.0.2.10\n');
     expect((await runCommandLine('show bogus', s)).rc).toBe(1);
   });

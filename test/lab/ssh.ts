@@ -60,7 +60,11 @@ export function sftp(client: Client): Promise<SFTPWrapper> {
 }
 
 /** Settles with the error a connection attempt ends in, or null if it became ready. */
-export async function connectError(lab: Lab, host: string, opts: Partial<ConnectConfig> = {}): Promise<(Error & { code?: string; level?: string }) | null> {
+export async function connectError(
+  lab: Lab,
+  host: string,
+  opts: Partial<ConnectConfig> = {},
+): Promise<(Error & { code?: string; level?: string }) | null> {
   try {
     const c = await connect(lab, host, opts);
     c.end();

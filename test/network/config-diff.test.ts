@@ -104,7 +104,8 @@ describe('lines the device rewrites are not reported changed', () => {
 
 describe('Junos set lines', () => {
   const running =
-    'set version 21.4R3.15\nset system host-name r1\nset system ntp server 192.0.2.1\nset interfaces ge-0/0/0 description "uplink"\n';
+    'set version 21.4R3.15\nset system host-name r1\nset system ntp server 192.0.2.1\n' +
+    'set interfaces ge-0/0/0 description "uplink"\n';
 
   it('pushes only set lines the device lacks, quotes or not', () => {
     expect(

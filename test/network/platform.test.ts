@@ -21,7 +21,8 @@ prompts:
   exec: { pattern: '^\\w+>$' }
 default_mode: exec
 errors: ['^% ']
-config: { model: immediate, running: show config, syntax: indent, mode: exec, enter: [conf], exit: [end], safety_net: none }
+config:
+  { model: immediate, running: show config, syntax: indent, mode: exec, enter: [conf], exit: [end], safety_net: none }
 `;
 
 describe('shipped platform profiles', () => {
@@ -135,7 +136,7 @@ describe('user platforms', () => {
     const { diagnostics } = loadPlatforms({ envPath: dir });
     expect(diagnostics).toHaveLength(1);
     expect(diagnostics[0]!.file).toMatch(/acme\.yml$/);
-    expect(diagnostics[0]!.line).toBe(6);
+    expect(diagnostics[0]!.line).toBe(MINIMAL.split('\n').findIndex((l) => l.includes('model: immediate')) + 1);
   });
 
   it("loads a playbook's platforms folder and refuses one that leaves the playbook's folder", () => {

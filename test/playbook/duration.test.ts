@@ -17,10 +17,20 @@ describe('parseDuration', () => {
     expect(parseDuration(input)).toBe(ms);
   });
 
-  it.each([['10 minutes'], ['-5s'], [-1], ['s'], [''], ['1d'], [true], [null], [undefined], [[1]], [Infinity], [Number.NaN]])(
-    'refuses %j',
-    (input) => {
-      expect(parseDuration(input)).toBeNull();
-    },
-  );
+  it.each([
+    ['10 minutes'],
+    ['-5s'],
+    [-1],
+    ['s'],
+    [''],
+    ['1d'],
+    [true],
+    [null],
+    [undefined],
+    [[1]],
+    [Infinity],
+    [Number.NaN],
+  ])('refuses %j', (input) => {
+    expect(parseDuration(input)).toBeNull();
+  });
 });

@@ -40,7 +40,10 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 async function validate(...args: string[]) {
   const r = await runCli(['validate', ...args], { cwd: dir, timeoutMs: 60_000 });
   expect(r.stderr).not.toMatch(/\n\s+at /);
-  return { code: r.code, lines: r.stdout.split('\n').filter((l) => l !== '' && !/^\d+ problems? in \d+ files?$/.test(l)) };
+  return {
+    code: r.code,
+    lines: r.stdout.split('\n').filter((l) => l !== '' && !/^\d+ problems? in \d+ files?$/.test(l)),
+  };
 }
 
 describe('deep nesting', () => {

@@ -5,7 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { MAX_ALIAS_COUNT, loadYamlFile, loadYamlText } from '../../src/playbook/load.js';
 
 /** A "billion laughs": nine levels of nine aliases each, 9^9 strings if it were expanded. */
-export const ALIAS_BOMB = [
+const ALIAS_BOMB = [
   'a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]',
   ...'bcdefghi'.split('').map((n, i) => {
     const prev = 'abcdefghi'[i]!;
@@ -79,7 +79,8 @@ describe('loadYamlText', () => {
         file: 'bomb.yml',
         line: 2,
         col: 8,
-        message: `refusing to expand YAML aliases: more than ${MAX_ALIAS_COUNT} alias expansions (a possible alias bomb)`,
+        message:
+          `refusing to expand YAML aliases: more than ` + `${MAX_ALIAS_COUNT} alias expansions (a possible alias bomb)`,
       },
     ]);
   });

@@ -76,7 +76,11 @@ describe('the reference playbook', () => {
       ['Check it synchronised', 'command', 'peers'],
     ]);
     expect(play.tasks[0]).toMatchObject({ timeoutMs: 10_000, checkMode: 'run' });
-    expect(play.tasks[1]).toMatchObject({ retries: 2, retryDelayMs: 2_000, action: { src: 'ntp.conf.njk', dest: '/etc/ntp.conf' } });
+    expect(play.tasks[1]).toMatchObject({
+      retries: 2,
+      retryDelayMs: 2_000,
+      action: { src: 'ntp.conf.njk', dest: '/etc/ntp.conf' },
+    });
     expect(play.tasks[2]!.when).toEqual(['ntp_file.changed']);
     expect(play.tasks[3]!.failedWhen).toEqual(["'*' not in peers.stdout"]);
     expect(play.rescue.map((t) => t.name)).toEqual(['Put the old file back']);
@@ -108,13 +112,25 @@ describe('loadPlaybook', () => {
       vars: {},
     });
     expect(play.inventory).toBeUndefined();
-    expect(play.tasks[0]).toMatchObject({ name: 'uptime', retries: 0, retryDelayMs: DEFAULTS.retryDelayMs, ignoreErrors: false, checkMode: 'skip' });
+    expect(play.tasks[0]).toMatchObject({
+      name: 'uptime',
+      retries: 0,
+      retryDelayMs: DEFAULTS.retryDelayMs,
+      ignoreErrors: false,
+      checkMode: 'skip',
+    });
     expect(play.tasks[0]!.timeoutMs).toBeUndefined();
   });
 
   it('fills breaker defaults', () => {
     const play = load('- hosts: all\n  breaker: {failure_threshold: 5}\n  tasks: []\n').plays[0]!;
-    expect(play.breaker).toEqual({ scope: 'play', failureThreshold: 5, successThreshold: 1, cooldownMs: 30_000, onOpen: 'skip' });
+    expect(play.breaker).toEqual({
+      scope: 'play',
+      failureThreshold: 5,
+      successThreshold: 1,
+      cooldownMs: 30_000,
+      onOpen: 'skip',
+    });
   });
 
   it('accepts a single play written as a mapping', () => {
@@ -132,8 +148,12 @@ describe('loadPlaybook', () => {
 
   it('refuses an empty host list, an empty item and a non-string item, located', () => {
     expect(problems('- hosts: []\n  tasks: []\n')).toEqual(['site.yml:1:10: hosts: must not be empty']);
-    expect(problems('- hosts: [edge, ""]\n  tasks: []\n')).toEqual(['site.yml:1:17: hosts[1]: expected a non-empty host pattern']);
-    expect(problems('- hosts: [edge, {core: 1}]\n  tasks: []\n')).toEqual(['site.yml:1:17: hosts[1]: expected a non-empty host pattern']);
+    expect(problems('- hosts: [edge, ""]\n  tasks: []\n')).toEqual([
+      'site.yml:1:17: hosts[1]: expected a non-empty host pattern',
+    ]);
+    expect(problems('- hosts: [edge, {core: 1}]\n  tasks: []\n')).toEqual([
+      'site.yml:1:17: hosts[1]: expected a non-empty host pattern',
+    ]);
     expect(problems('- hosts: 7\n  tasks: []\n')).toEqual([
       'site.yml:1:10: hosts: expected a host pattern such as "edge:!quarantine", or a list of patterns',
     ]);
@@ -147,15 +167,18 @@ describe('loadPlaybook', () => {
   });
 
   it('normalises when, failed_when and changed_when to lists of expressions', () => {
-    const task = load('- hosts: all\n  tasks:\n    - command: x\n      when: true\n      failed_when: [a, b]\n      changed_when: false\n').plays[0]!
-      .tasks[0]!;
+    const task = load(
+      '- hosts: all\n  tasks:\n    - command: x\n      when: true\n      failed_when: [a, b]\n      changed_when: ' +
+        'false\n',
+    ).plays[0]!.tasks[0]!;
     expect(task.when).toEqual(['true']);
     expect(task.failedWhen).toEqual(['a', 'b']);
     expect(task.changedWhen).toEqual(['false']);
   });
 
   it('accepts assert.that as a string or a list', () => {
-    const tasks = load('- hosts: all\n  tasks:\n    - assert: {that: "x > 1"}\n    - assert: {that: [a, b], msg: no}\n').plays[0]!.tasks;
+    const tasks = load('- hosts: all\n  tasks:\n    - assert: {that: "x > 1"}\n    - assert: {that: [a, b], msg: no}\n')
+      .plays[0]!.tasks;
     expect(tasks.map((t) => t.action)).toEqual([
       { kind: 'assert', that: ['x > 1'] },
       { kind: 'assert', that: ['a', 'b'], msg: 'no' },
@@ -170,7 +193,8 @@ describe('loadPlaybook', () => {
     ['0o640', '0640'],
     ['4755', '4755'],
   ])('reads mode %s as %s', (written, mode) => {
-    const task = load(`- hosts: all\n  tasks:\n    - template: {src: a.njk, dest: /a, mode: ${written}}\n`).plays[0]!.tasks[0]!;
+    const task = load(`- hosts: all\n  tasks:\n    - template: {src: a.njk, dest: /a, mode: ${written}}\n`).plays[0]!
+      .tasks[0]!;
     expect(task.action).toEqual({ kind: 'template', src: 'a.njk', dest: '/a', mode });
   });
 
@@ -202,25 +226,37 @@ describe('loadPlaybook', () => {
 describe('one action per task', () => {
   it('refuses a task without an action', () => {
     expect(problems('- hosts: all\n  tasks:\n    - name: idle\n')).toEqual([
-      'site.yml:3:7: task has no action: expected one of command, template, assert, fail, shell, debug, set_fact, copy, file, lineinfile, stat, raw, blockinfile, wait_for, pause, slurp, script, wait_for_connection or a network module (cli_command, cli_config, ios_config, …)',
+      'site.yml:3:7: task has no action: ' +
+        'expected one of command, template, assert, fail, shell, debug, set_fact, copy, file, lineinfile, ' +
+        'stat, raw, blockinfile, wait_for, pause, slurp, script, wait_for_connection' +
+        ' or a network module (cli_command, cli_config, ios_config, …)',
     ]);
   });
 
   it('refuses two actions, at the second', () => {
     expect(problems('- hosts: all\n  tasks:\n    - command: x\n      assert: {that: y}\n')).toEqual([
-      'site.yml:4:7: task has 2 actions (command, assert): a task takes exactly one of command, template, assert, fail, shell, debug, set_fact, copy, file, lineinfile, stat, raw, blockinfile, wait_for, pause, slurp, script, wait_for_connection or a network module (cli_command, cli_config, ios_config, …)',
+      'site.yml:4:7: task has 2 actions (command, assert): ' +
+        'a task takes exactly one of command, template, assert, fail, shell, debug, set_fact, copy, file, ' +
+        'lineinfile, stat, raw, blockinfile, wait_for, pause, slurp, script, wait_for_connection' +
+        ' or a network module (cli_command, cli_config, ios_config, …)',
     ]);
   });
 
   it('leaves a misspelt action to the unknown-key message', () => {
     expect(problems('- hosts: all\n  tasks:\n    - comand: x\n')).toEqual([
-      'site.yml:3:7: unknown module or key "comand" (did you mean "command"? runbook\'s modules: command, template, assert, fail, shell, debug, set_fact, copy, file, lineinfile, stat, raw, blockinfile, wait_for, pause, slurp, script, wait_for_connection or a network module (cli_command, cli_config, ios_config, …))',
+      'site.yml:3:7: unknown module or key "comand" (did you mean "command"? ' +
+        "runbook's modules: command, template, assert, fail, shell, debug, set_fact, copy, file, lineinfile, " +
+        'stat, raw, blockinfile, wait_for, pause, slurp, script, wait_for_connection' +
+        ' or a network module (cli_command, cli_config, ios_config, …))',
     ]);
   });
 
   it('checks rescue tasks too', () => {
     expect(problems('- hosts: all\n  tasks: []\n  rescue:\n    - name: idle\n')).toEqual([
-      'site.yml:4:7: task has no action: expected one of command, template, assert, fail, shell, debug, set_fact, copy, file, lineinfile, stat, raw, blockinfile, wait_for, pause, slurp, script, wait_for_connection or a network module (cli_command, cli_config, ios_config, …)',
+      'site.yml:4:7: task has no action: ' +
+        'expected one of command, template, assert, fail, shell, debug, set_fact, copy, file, lineinfile, ' +
+        'stat, raw, blockinfile, wait_for, pause, slurp, script, wait_for_connection' +
+        ' or a network module (cli_command, cli_config, ios_config, …)',
     ]);
   });
 });
@@ -228,31 +264,38 @@ describe('one action per task', () => {
 describe('registered results', () => {
   it('lets a task use the results of earlier tasks, and failed_when its own', () => {
     load(
-      '- hosts: all\n  tasks:\n    - command: a\n      register: first\n    - command: "echo {{ first.stdout }}"\n      register: second\n      when: first.rc == 0\n      failed_when: "\'x\' in second.stdout"\n',
+      '- hosts: all\n  tasks:\n    - command: a\n      register: first\n    - command: "echo {{ first.stdout }}"\n   ' +
+        '   register: second\n      when: first.rc == 0\n      failed_when: "\'x\' in second.stdout"\n',
     );
   });
 
   it('refuses a when that reads a result registered later', () => {
-    expect(problems('- hosts: all\n  tasks:\n    - command: a\n      when: later.changed\n    - command: b\n      register: later\n')).toEqual([
-      'site.yml:4:13: when: "later" is used before it is registered (by the task at line 6)',
-    ]);
+    expect(
+      problems(
+        '- hosts: all\n  tasks:\n    - command: a\n      when: later.changed\n    - command: b\n      register: ' +
+          'later\n',
+      ),
+    ).toEqual(['site.yml:4:13: when: "later" is used before it is registered (by the task at line 6)']);
   });
 
-  it('refuses a when that reads its own task\'s result', () => {
+  it("refuses a when that reads its own task's result", () => {
     expect(problems('- hosts: all\n  tasks:\n    - command: a\n      register: me\n      when: me.rc == 0\n')).toEqual([
       'site.yml:5:13: when: "me" is this task\'s own result, which does not exist yet when when is evaluated',
     ]);
   });
 
   it('refuses a command that renders a result registered later', () => {
-    expect(problems('- hosts: all\n  tasks:\n    - command: "echo {{ v.stdout }}"\n    - command: b\n      register: v\n')).toEqual([
-      'site.yml:3:16: command: "v" is used before it is registered (by the task at line 5)',
-    ]);
+    expect(
+      problems('- hosts: all\n  tasks:\n    - command: "echo {{ v.stdout }}"\n    - command: b\n      register: v\n'),
+    ).toEqual(['site.yml:3:16: command: "v" is used before it is registered (by the task at line 5)']);
   });
 
   it('does not let rescue results reach the tasks', () => {
     expect(
-      problems('- hosts: all\n  tasks:\n    - command: a\n      when: [ok, undo.failed]\n  rescue:\n    - command: b\n      register: undo\n'),
+      problems(
+        '- hosts: all\n  tasks:\n    - command: a\n      when: [ok, undo.failed]\n  rescue:\n    - command: b\n      ' +
+          'register: undo\n',
+      ),
     ).toEqual(['site.yml:4:18: when: "undo" is used before it is registered (by the task at line 7)']);
   });
 
@@ -273,10 +316,25 @@ describe('any input', () => {
     fc.integer({ min: -5, max: 200 }),
     fc.constantFrom('10s', '10%', '0%', 'all', 'x', '{{ r.stdout }}', 'r.rc == 0', '0644', ''),
     fc.array(fc.constantFrom(1, '10%', 'x', 'r'), { maxLength: 3 }),
-    fc.dictionary(fc.constantFrom('src', 'dest', 'mode', 'that', 'msg', 'scope', 'cooldown', 'zz'), fc.constantFrom('a', 1, '5s', true)),
+    fc.dictionary(
+      fc.constantFrom('src', 'dest', 'mode', 'that', 'msg', 'scope', 'cooldown', 'zz'),
+      fc.constantFrom('a', 1, '5s', true),
+    ),
   );
   const task = fc.dictionary(
-    fc.constantFrom('name', 'command', 'template', 'assert', 'when', 'register', 'timeout', 'retries', 'failed_when', 'check_mode', 'comand'),
+    fc.constantFrom(
+      'name',
+      'command',
+      'template',
+      'assert',
+      'when',
+      'register',
+      'timeout',
+      'retries',
+      'failed_when',
+      'check_mode',
+      'comand',
+    ),
     value,
   );
   const play = fc.record(

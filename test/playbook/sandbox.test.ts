@@ -176,10 +176,7 @@ describe('template sandbox: what templates still do', () => {
     ['{% set j = joiner("|") %}{% for i in range(3) %}{{ j() }}{{ loop.index }}{% endfor %}', '1|2|3'],
     ['{% macro m(x) %}<{{ x }}{{ caller() }}>{% endmacro %}{% call m(1) %}c{% endcall %}', '<1c>'],
     ['{{ [dict] | groupby("a") | length }} {{ [dict, {"a": 3}] | sum("a") }}', '1 4'],
-    [
-      '{{ "%.1f" % number }} {{ "constructor" }} {{ {"constructor_name": 1}.constructor_name }}',
-      '42.0 constructor 1',
-    ],
+    ['{{ "%.1f" % number }} {{ "constructor" }} {{ {"constructor_name": 1}.constructor_name }}', '42.0 constructor 1'],
     ['{{ (cycler(1) | dictsort)[1][0] }}', 'next'],
   ])('%s', (text, expected) => {
     expect(render(text)).toBe(expected);
@@ -188,23 +185,113 @@ describe('template sandbox: what templates still do', () => {
 
 // Member chains over every kind of value a template can hold, built the ways a template can build a name.
 const DANGEROUS_NAMES = [
-  'constructor', '__proto__', 'prototype', 'call', 'apply', 'bind', 'caller', 'callee', 'arguments',
-  '__defineGetter__', '__defineSetter__', '__lookupGetter__', '__lookupSetter__', 'valueOf', 'toString',
-  'toLocaleString', 'hasOwnProperty', 'isPrototypeOf', 'propertyIsEnumerable',
+  'constructor',
+  '__proto__',
+  'prototype',
+  'call',
+  'apply',
+  'bind',
+  'caller',
+  'callee',
+  'arguments',
+  '__defineGetter__',
+  '__defineSetter__',
+  '__lookupGetter__',
+  '__lookupSetter__',
+  'valueOf',
+  'toString',
+  'toLocaleString',
+  'hasOwnProperty',
+  'isPrototypeOf',
+  'propertyIsEnumerable',
 ];
-const ORDINARY_NAMES = ['items', 'keys', 'values', 'length', 'next', 'current', 'reset', 'map', 'filter', 'split',
-  'replace', 'concat', 'val', 'a', 'nested', 'source', 'index', 'first', 'revindex'];
+const ORDINARY_NAMES = [
+  'items',
+  'keys',
+  'values',
+  'length',
+  'next',
+  'current',
+  'reset',
+  'map',
+  'filter',
+  'split',
+  'replace',
+  'concat',
+  'val',
+  'a',
+  'nested',
+  'source',
+  'index',
+  'first',
+  'revindex',
+];
 
 const BASES = [
-  'range', 'cycler', 'joiner', 'cycler(1, 2)', 'joiner()', 'range(2)', "''", "'abc'", '[]', '[1, 2]', '{}',
-  "{'a': 1}", '1', '1.5', 'true', 'none', 'r/x/g', 'text', 'number', 'flag', 'nothing', 'list', 'dict', 'empty',
-  'dict.nested', 'list[2]', "(text | safe)", '(dict | dictsort)', '(list | first)', '(text | list)',
-  '(cycler(1) | dictsort)[1][1]', "(dict | default(range))", '(range | default(1))', 'loop', 'caller', 'm',
-  'dict.items()', 'text.split("l")', 'dict.items', 'text.split', 'lipsum', 'self', 'varargs', 'kwargs',
+  'range',
+  'cycler',
+  'joiner',
+  'cycler(1, 2)',
+  'joiner()',
+  'range(2)',
+  "''",
+  "'abc'",
+  '[]',
+  '[1, 2]',
+  '{}',
+  "{'a': 1}",
+  '1',
+  '1.5',
+  'true',
+  'none',
+  'r/x/g',
+  'text',
+  'number',
+  'flag',
+  'nothing',
+  'list',
+  'dict',
+  'empty',
+  'dict.nested',
+  'list[2]',
+  '(text | safe)',
+  '(dict | dictsort)',
+  '(list | first)',
+  '(text | list)',
+  '(cycler(1) | dictsort)[1][1]',
+  '(dict | default(range))',
+  '(range | default(1))',
+  'loop',
+  'caller',
+  'm',
+  'dict.items()',
+  'text.split("l")',
+  'dict.items',
+  'text.split',
+  'lipsum',
+  'self',
+  'varargs',
+  'kwargs',
 ];
 
-const FILTERS = ['first', 'last', 'list', 'safe', 'string', 'dictsort', 'reverse', 'sort', 'length', 'join',
-  'default(range)', 'batch(1)', 'slice(1)', 'groupby("a")', 'selectattr("a")', 'dump'];
+const FILTERS = [
+  'first',
+  'last',
+  'list',
+  'safe',
+  'string',
+  'dictsort',
+  'reverse',
+  'sort',
+  'length',
+  'join',
+  'default(range)',
+  'batch(1)',
+  'slice(1)',
+  'groupby("a")',
+  'selectattr("a")',
+  'dump',
+];
 
 interface Built {
   prelude: string;
@@ -215,24 +302,40 @@ const nameArb = fc.oneof(fc.constantFrom(...DANGEROUS_NAMES), fc.constantFrom(..
 
 /** One step of a chain: how a member name is written, or a call, or a filter. */
 const stepArb = fc.oneof(
-  nameArb.map((n) => (b: Built, _i: number): Built => ({ ...b, expr: `${b.expr}.${n}` })),
-  nameArb.map((n) => (b: Built, _i: number): Built => ({ ...b, expr: `${b.expr}['${n}']` })),
+  nameArb.map(
+    (n) =>
+      (b: Built, _i: number): Built => ({ ...b, expr: `${b.expr}.${n}` }),
+  ),
+  nameArb.map(
+    (n) =>
+      (b: Built, _i: number): Built => ({ ...b, expr: `${b.expr}['${n}']` }),
+  ),
   fc.tuple(nameArb, fc.nat()).map(([n, cut]) => (b: Built, _i: number): Built => {
     const at = n.length > 1 ? 1 + (cut % (n.length - 1)) : 1;
     return { ...b, expr: `${b.expr}['${n.slice(0, at)}' ~ '${n.slice(at)}']` };
   }),
-  nameArb.map((n) => (b: Built, i: number): Built => ({
-    prelude: `${b.prelude}{% set k${i} = '${n}' %}`,
-    expr: `${b.expr}[k${i}]`,
-  })),
-  nameArb.map((n) => (b: Built, i: number): Built => ({
-    prelude: `${b.prelude}{% for f${i} in ['${n}'] %}`,
-    expr: `${b.expr}[f${i}]`,
-  })),
-  fc.constantFrom('()', `(${PAYLOAD})`, `(${PAYLOAD})()`, '(none, [])', '("__proto__")').map(
-    (call) => (b: Built, _i: number): Built => ({ ...b, expr: `${b.expr}${call}` }),
+  nameArb.map(
+    (n) =>
+      (b: Built, i: number): Built => ({
+        prelude: `${b.prelude}{% set k${i} = '${n}' %}`,
+        expr: `${b.expr}[k${i}]`,
+      }),
   ),
-  fc.constantFrom(...FILTERS).map((f) => (b: Built, _i: number): Built => ({ ...b, expr: `(${b.expr} | ${f})` })),
+  nameArb.map(
+    (n) =>
+      (b: Built, i: number): Built => ({
+        prelude: `${b.prelude}{% for f${i} in ['${n}'] %}`,
+        expr: `${b.expr}[f${i}]`,
+      }),
+  ),
+  fc.constantFrom('()', `(${PAYLOAD})`, `(${PAYLOAD})()`, '(none, [])', '("__proto__")').map(
+    (call) =>
+      (b: Built, _i: number): Built => ({ ...b, expr: `${b.expr}${call}` }),
+  ),
+  fc.constantFrom(...FILTERS).map(
+    (f) =>
+      (b: Built, _i: number): Built => ({ ...b, expr: `(${b.expr} | ${f})` }),
+  ),
 );
 
 /** Where the chain is written: at the top, inside a loop, inside a macro called with a caller, via set. */

@@ -20,7 +20,13 @@ describe('schemaDiagnostics on a schema of its own', () => {
     additionalProperties: false,
     required: ['size'],
     properties: {
-      size: { 'x-expected': 'a size like "10" or "10%"', oneOf: [{ type: 'integer', minimum: 1 }, { type: 'string', pattern: '^[0-9]+%$' }] },
+      size: {
+        'x-expected': 'a size like "10" or "10%"',
+        oneOf: [
+          { type: 'integer', minimum: 1 },
+          { type: 'string', pattern: '^[0-9]+%$' },
+        ],
+      },
       colour: { enum: ['red', 'green'] },
       items: { type: 'array', items: { type: 'integer', maximum: 9 } },
     },
@@ -61,7 +67,9 @@ describe('the playbook schema', () => {
   });
 
   it('does not suggest an unrelated key', () => {
-    expect(playbook('- hosts: all\n  colour_scheme: dark\n  tasks: []\n')).toEqual(['f.yml:2:3: unknown key "colour_scheme"']);
+    expect(playbook('- hosts: all\n  colour_scheme: dark\n  tasks: []\n')).toEqual([
+      'f.yml:2:3: unknown key "colour_scheme"',
+    ]);
   });
 
   it('accepts a single play written as a mapping', () => {
@@ -91,18 +99,23 @@ describe('the playbook schema', () => {
 
   it('refuses a duration it cannot read', () => {
     expect(playbook('- hosts: all\n  connect_timeout: 10 minutes\n  tasks: []\n')).toEqual([
-      'f.yml:2:20: connect_timeout: expected a duration like "500ms", "10s", "5m", "1h" or a number of seconds '
-        + '(at most 999999s or 99h)',
+      'f.yml:2:20: connect_timeout: expected a duration like "500ms", "10s", "5m", "1h" or a number of seconds ' +
+        '(at most 999999s or 99h)',
     ]);
   });
 
   it('says a list was given where a mapping is expected', () => {
-    expect(playbook('- hosts: all\n  vars: [a, b]\n  tasks: []\n')).toEqual(['f.yml:2:9: vars: expected a mapping of variable names to values']);
+    expect(playbook('- hosts: all\n  vars: [a, b]\n  tasks: []\n')).toEqual([
+      'f.yml:2:9: vars: expected a mapping of variable names to values',
+    ]);
   });
 
   it('types the keys of tasks', () => {
     expect(
-      playbook('- hosts: all\n  tasks:\n    - command: x\n      retries: two\n      when: [1]\n      check_mode: dry\n      register: 2nd\n'),
+      playbook(
+        '- hosts: all\n  tasks:\n    - command: x\n      retries: two\n      when: [1]\n      check_mode: dry\n      ' +
+          'register: 2nd\n',
+      ),
     ).toEqual([
       'f.yml:4:16: retries: expected an integer',
       'f.yml:5:14: when[0]: expected an expression string',
@@ -112,11 +125,16 @@ describe('the playbook schema', () => {
   });
 
   it('requires hosts and tasks, at the play', () => {
-    expect(playbook('- name: nothing\n')).toEqual(['f.yml:1:3: missing required key "hosts"', 'f.yml:1:3: missing required key "tasks"']);
+    expect(playbook('- name: nothing\n')).toEqual([
+      'f.yml:1:3: missing required key "hosts"',
+      'f.yml:1:3: missing required key "tasks"',
+    ]);
   });
 
   it('names a top-level item by what it should be', () => {
-    expect(playbook('- hosts: all\n  tasks: []\n- hello\n')).toEqual(['f.yml:3:3: play 2: expected a play (a mapping with hosts and tasks)']);
+    expect(playbook('- hosts: all\n  tasks: []\n- hello\n')).toEqual([
+      'f.yml:3:3: play 2: expected a play (a mapping with hosts and tasks)',
+    ]);
   });
 
   it('refuses a scalar for a playbook', () => {
@@ -143,7 +161,11 @@ describe('the playbook schema', () => {
 
 describe('the inventory schema', () => {
   it('accepts hosts with no vars, group vars and nested children', () => {
-    expect(inventory('all:\n  vars: {user: netops}\n  children:\n    edge:\n      hosts:\n        r1:\n        r2: {port: 2222}\n')).toEqual([]);
+    expect(
+      inventory(
+        'all:\n  vars: {user: netops}\n  children:\n    edge:\n      hosts:\n        r1:\n        r2: {port: 2222}\n',
+      ),
+    ).toEqual([]);
   });
 
   it('types the connection variables', () => {
@@ -157,11 +179,15 @@ describe('the inventory schema', () => {
   });
 
   it('suggests the right group key', () => {
-    expect(inventory('all:\n  chidlren:\n    edge:\n')).toEqual(['f.yml:2:3: unknown key "chidlren" (did you mean "children"?)']);
+    expect(inventory('all:\n  chidlren:\n    edge:\n')).toEqual([
+      'f.yml:2:3: unknown key "chidlren" (did you mean "children"?)',
+    ]);
   });
 
   it('refuses a list of hosts', () => {
-    expect(inventory('all:\n  hosts: [r1, r2]\n')).toEqual(['f.yml:2:10: hosts: expected a mapping of host names (or one host name)']);
+    expect(inventory('all:\n  hosts: [r1, r2]\n')).toEqual([
+      'f.yml:2:10: hosts: expected a mapping of host names (or one host name)',
+    ]);
   });
 });
 

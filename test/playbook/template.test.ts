@@ -23,10 +23,16 @@ beforeAll(() => {
   root = mkdtempSync(join(tmpdir(), 'runbook-template-'));
   mkdirSync(join(root, 'site', 'templates'), { recursive: true });
   mkdirSync(join(root, 'templates'));
-  writeFileSync(join(root, 'site', 'templates', 'ntp.conf.njk'), '# {{ inventory_hostname }}\n{% for s in ntp_servers -%}\nserver {{ s }}\n{% endfor -%}\n');
+  writeFileSync(
+    join(root, 'site', 'templates', 'ntp.conf.njk'),
+    '# {{ inventory_hostname }}\n{% for s in ntp_servers -%}\nserver {{ s }}\n{% endfor -%}\n',
+  );
   writeFileSync(join(root, 'templates', 'shared.njk'), 'shared {{ x }}');
   writeFileSync(join(root, 'site', 'templates', 'attr.njk'), 'a\nb={{ cfg.missing }}');
-  writeFileSync(join(root, 'site', 'templates', 'optional.njk'), '{% if x is defined %}x{% endif %}{{ y | default("dy") }}{{ z.w is defined }}');
+  writeFileSync(
+    join(root, 'site', 'templates', 'optional.njk'),
+    '{% if x is defined %}x{% endif %}{{ y | default("dy") }}{{ z.w is defined }}',
+  );
   writeFileSync(join(root, 'site', 'templates', 'broken.njk'), 'ok\n{% if %}\n');
   writeFileSync(join(root, 'site', 'templates', 'inc.njk'), '{% include "../../secret.txt" %}');
   writeFileSync(join(root, 'secret.txt'), 'secret');
@@ -37,7 +43,9 @@ afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 describe('templates', () => {
   it('renders with the host variables', () => {
-    expect(engine.renderFile('ntp.conf.njk', { inventory_hostname: 'r1', ntp_servers: ['a', 'b'] })).toBe('# r1\nserver a\nserver b\n');
+    expect(engine.renderFile('ntp.conf.njk', { inventory_hostname: 'r1', ntp_servers: ['a', 'b'] })).toBe(
+      '# r1\nserver a\nserver b\n',
+    );
   });
 
   it('looks in templates/ beside the playbook, then ../templates/', () => {

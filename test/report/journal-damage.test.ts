@@ -4,7 +4,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { RunEvent } from '../../src/engine/events.js';
 import { hostsToResume, readRun, RunNotFoundError, storedReport } from '../../src/report/journal.js';
 import { JournalError, parseJournal } from '../../src/report/journal-line.js';
 import { fixtureEvents } from '../fixtures/report/events.js';
@@ -26,7 +25,11 @@ function runWith(lines: string[], runId = '20261126-184812-3f9a'): string {
   const dir = join(runDir, '.runbook', 'runs', runId);
   mkdirSync(dir, { recursive: true });
   const meta = {
-    run_id: runId, playbook: 'site.yml', playbook_path: join(runDir, 'site.yml'), check: false, resumed_from: null,
+    run_id: runId,
+    playbook: 'site.yml',
+    playbook_path: join(runDir, 'site.yml'),
+    check: false,
+    resumed_from: null,
     created: new Date().toISOString(),
   };
   writeFileSync(join(dir, 'meta.json'), JSON.stringify(meta));
@@ -35,7 +38,9 @@ function runWith(lines: string[], runId = '20261126-184812-3f9a'): string {
 }
 
 const JOURNALED = ['run_start', 'host_end', 'breaker', 'halt', 'run_end'];
-const good = fixtureEvents().filter((e) => JOURNALED.includes(e.type)).map((e) => JSON.stringify(e));
+const good = fixtureEvents()
+  .filter((e) => JOURNALED.includes(e.type))
+  .map((e) => JSON.stringify(e));
 
 describe('a damaged journal', () => {
   it('names the line of an event with a missing field', () => {
@@ -66,29 +71,34 @@ describe('a damaged journal', () => {
     const bad = '{"type":"run_start","at":"x","playbook":"site.yml","check":"no","resumed_from":null}';
     const runDir = runWith([good[0]!, bad, good[1]!]);
     writeFileSync(join(runDir, 'site.yml'), readFileSync(join(ROOT, 'test/fixtures/apply/site.yml')));
-    const commands = [['report', '--run-dir', runDir], ['apply', join(runDir, 'site.yml'), '--resume', '--run-dir', runDir]];
+    const commands = [
+      ['report', '--run-dir', runDir],
+      ['apply', join(runDir, 'site.yml'), '--resume', '--run-dir', runDir],
+    ];
     for (const args of commands) {
       const r = await runCli(args, { cwd: runDir });
       expect(r.code, args[0]).toBe(4);
       expect(r.stderr).toBe(
-        '.runbook/runs/20261126-184812-3f9a/events.jsonl:2:1: '
-          + 'malformed journal line: run_start event with a missing or wrong "check"\n',
+        '.runbook/runs/20261126-184812-3f9a/events.jsonl:2:1: ' +
+          'malformed journal line: run_start event with a missing or wrong "check"\n',
       );
     }
   });
 
   it('never throws anything but a JournalError, whatever the lines (fuzz)', () => {
     const keys = fc.constantFrom('result', 'type', 'at', 'halted', 'targets', 'tasks', 'name', 'status');
-    const mutated = fc.tuple(fc.constantFrom(...good), keys, fc.jsonValue()).map(
-      ([line, key, value]) => {
-        const e = JSON.parse(line) as Record<string, unknown>;
-        const target = key in e || !e.result ? e : (e.result as Record<string, unknown>);
-        target[key] = value;
-        return JSON.stringify(e);
-      },
-    );
+    const mutated = fc.tuple(fc.constantFrom(...good), keys, fc.jsonValue()).map(([line, key, value]) => {
+      const e = JSON.parse(line) as Record<string, unknown>;
+      const target = key in e || !e.result ? e : (e.result as Record<string, unknown>);
+      target[key] = value;
+      return JSON.stringify(e);
+    });
     const lineArb = fc.oneof(
-      fc.constantFrom(...good), mutated, fc.json(), fc.string(), fc.jsonValue().map((v) => JSON.stringify(v)),
+      fc.constantFrom(...good),
+      mutated,
+      fc.json(),
+      fc.string(),
+      fc.jsonValue().map((v) => JSON.stringify(v)),
     );
     fc.assert(
       fc.property(fc.array(lineArb, { maxLength: 12 }), (lines) => {
@@ -120,8 +130,8 @@ describe('a disk that fills during a run', () => {
       const script = [
         `mount -t tmpfs -o size=256k tmpfs "$RUN_DIR"`,
         `head -c ${256 * 1024 - 12 * 1024} /dev/zero > "$RUN_DIR/filler" || true`,
-        'exec "$NODE" --import "$TSX" --input-type=module -e "$ENTRY" --'
-          + ' apply "$SITE" -i "$INV" --forks 1 --run-dir "$RUN_DIR"',
+        'exec "$NODE" --import "$TSX" --input-type=module -e "$ENTRY" --' +
+          ' apply "$SITE" -i "$INV" --forks 1 --run-dir "$RUN_DIR"',
       ].join(' && ');
       // Spawned, not run synchronously: the lab's devices answer from this very process.
       const child = spawn('unshare', ['--mount', '--propagation', 'private', 'sh', '-c', script], {
@@ -151,5 +161,3 @@ describe('a disk that fills during a run', () => {
     }
   });
 });
-
-export type { RunEvent };

@@ -3,7 +3,14 @@ import { appendFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmS
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { hostsNeverEnded, hostsToResume, openJournal, readRun, RunNotFoundError, storedReport } from '../../src/report/journal.js';
+import {
+  hostsNeverEnded,
+  hostsToResume,
+  openJournal,
+  readRun,
+  RunNotFoundError,
+  storedReport,
+} from '../../src/report/journal.js';
 import type { RunEvent } from '../../src/engine/events.js';
 import { fixtureEvents, fixtureReport } from '../fixtures/report/events.js';
 import { ROOT } from '../support/cli.js';
@@ -22,7 +29,9 @@ const META = { playbook: 'playbooks/ntp.yml', check: false, resumed_from: null }
 /** Journals `events` as run `runId`; with `finish`, also writes report.json as apply does at the end. */
 function journalRun(runDir: string, runId: string, events: RunEvent[], finish = true, playbook = META.playbook) {
   const j = openJournal(runDir, runId, { ...META, playbook, cwd: runDir });
-  events.forEach((e) => j.listener({ ...e, ...(e.type === 'run_start' ? { run_id: runId, playbook } : {}) } as RunEvent));
+  events.forEach((e) =>
+    j.listener({ ...e, ...(e.type === 'run_start' ? { run_id: runId, playbook } : {}) } as RunEvent),
+  );
   if (finish) j.writeReport({ ...fixtureReport(), run_id: runId, playbook });
   j.close();
   return j.dir;
@@ -42,7 +51,10 @@ describe('openJournal', () => {
     expect(types.at(-1)).toBe('run_end');
     expect(types).toContain('halt');
     expect(types).not.toContain('task_end');
-    expect(JSON.parse(readFileSync(join(dir, 'report.json'), 'utf8'))).toEqual({ ...fixtureReport(), run_id: '20261126-184812-3f9a' });
+    expect(JSON.parse(readFileSync(join(dir, 'report.json'), 'utf8'))).toEqual({
+      ...fixtureReport(),
+      run_id: '20261126-184812-3f9a',
+    });
   });
 
   it('has each host line on disk as soon as the host ends, before the run is over', () => {
@@ -52,7 +64,12 @@ describe('openJournal', () => {
     const firstEnd = events.findIndex((e) => e.type === 'host_end');
     events.slice(0, firstEnd + 1).forEach(j.listener);
     const text = readFileSync(join(j.dir, 'events.jsonl'), 'utf8');
-    expect(text.trimEnd().split('\n').map((l) => (JSON.parse(l) as RunEvent).type)).toEqual(['run_start', 'host_end']);
+    expect(
+      text
+        .trimEnd()
+        .split('\n')
+        .map((l) => (JSON.parse(l) as RunEvent).type),
+    ).toEqual(['run_start', 'host_end']);
     j.close();
   });
 
@@ -153,10 +170,14 @@ describe('a run killed with SIGKILL', () => {
   it('keeps every host line already written, whole', async () => {
     const runDir = tempDir();
     const hosts = 400;
-    const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'test/fixtures/report/journal-writer.ts'), runDir, 'killed-run', String(hosts)], {
-      cwd: ROOT,
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', join(ROOT, 'test/fixtures/report/journal-writer.ts'), runDir, 'killed-run', String(hosts)],
+      {
+        cwd: ROOT,
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    );
     const announced: string[] = [];
     await new Promise<void>((resolve, reject) => {
       let buffer = '';
@@ -203,7 +224,11 @@ describe('a run killed with SIGKILL', () => {
     writeFileSync(join(dir, 'report.json'), '{ not json');
     const run = readRun(runDir, 'r1');
     expect(run.report).toBeNull();
-    expect(storedReport(run).hosts.length).toBe(fixtureEvents().slice(0, 8).filter((e) => e.type === 'host_end').length);
+    expect(storedReport(run).hosts.length).toBe(
+      fixtureEvents()
+        .slice(0, 8)
+        .filter((e) => e.type === 'host_end').length,
+    );
     expect(readdirSync(dir).sort()).toEqual(['events.jsonl', 'meta.json', 'report.json']);
   });
 });

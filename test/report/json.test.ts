@@ -15,7 +15,13 @@ describe('report.schema.json', () => {
   });
 
   it('accepts a resumed run and a halt by an open breaker', () => {
-    expect(validateReport({ ...fixtureReport(), resumed_from: '20261126-170000-aaaa', halted: { reason: 'breaker_open', batch: 1 } })).toEqual([]);
+    expect(
+      validateReport({
+        ...fixtureReport(),
+        resumed_from: '20261126-170000-aaaa',
+        halted: { reason: 'breaker_open', batch: 1 },
+      }),
+    ).toEqual([]);
   });
 
   it('accepts the report the collector builds from the fixture event stream', () => {

@@ -17,7 +17,10 @@ describe('renderJunit', () => {
     expect(xml.match(/<testsuite /g)).toHaveLength(2);
     expect(xml.match(/<testcase /g)).toHaveLength(13);
     expect(xml).toContain('<testsuite name="Verify" tests="1"');
-    expect(xml).toContain('<testsuites name="runbook playbooks/ntp.yml (20261126-184812-3f9a)" tests="13" failures="3" errors="0" skipped="3" time="5.230">');
+    expect(xml).toContain(
+      '<testsuites name="runbook playbooks/ntp.yml (20261126-184812-3f9a)" tests="13" failures="3" errors="0" ' +
+        'skipped="3" time="5.230">',
+    );
   });
 
   it('names each testcase by host, with the play as classname and the time in seconds', () => {
@@ -31,7 +34,9 @@ describe('renderJunit', () => {
     const failed = testcase(xml, 'ams-r3');
     expect(failed).toContain('<failure message="command: Reload ntp: command exited with status 1" type="failed">');
     expect(failed).toContain('% ntp: service is locked by another session');
-    expect(testcase(xml, 'fra-r1')).toContain('<failure message="timeout: connect to 127.0.0.1:40112 timed out after 1.0s" type="unreachable">');
+    expect(testcase(xml, 'fra-r1')).toContain(
+      '<failure message="timeout: connect to 127.0.0.1:40112 timed out after 1.0s" type="unreachable">',
+    );
   });
 
   it('marks skipped hosts skipped with their reason', () => {

@@ -34,7 +34,10 @@ function setup(extra: Partial<OutputOptions> = {}) {
 }
 
 const journaled = (dir: string) =>
-  readFileSync(join(dir, 'events.jsonl'), 'utf8').trimEnd().split('\n').map((l) => (JSON.parse(l) as RunEvent).type);
+  readFileSync(join(dir, 'events.jsonl'), 'utf8')
+    .trimEnd()
+    .split('\n')
+    .map((l) => (JSON.parse(l) as RunEvent).type);
 
 describe('attachOutputs', () => {
   it('streams progress and the journal during the run, then prints the tables at the end', () => {
@@ -86,13 +89,19 @@ describe('attachOutputs', () => {
   });
 
   it('reports a report file it cannot write as one line, and still writes the rest', () => {
-    const { io, bus, report, outputs, cwd } = setup({ reportFile: 'missing-dir-is-a-file/report.json', junitFile: 'junit.xml' });
+    const { io, bus, report, outputs, cwd } = setup({
+      reportFile: 'missing-dir-is-a-file/report.json',
+      junitFile: 'junit.xml',
+    });
     // A regular file where the directory should be makes the write fail.
     writeFileSync(join(cwd, 'missing-dir-is-a-file'), 'not a directory');
     fixtureEvents().forEach((e) => bus.emit(e));
     const problems = outputs.finish(report);
     expect(problems).toHaveLength(1);
-    expect(problems[0]).toBe('cannot write report file missing-dir-is-a-file/report.json: a part of missing-dir-is-a-file/report.json is a file, not a directory');
+    expect(problems[0]).toBe(
+      'cannot write report file missing-dir-is-a-file/report.json' +
+        ': a part of missing-dir-is-a-file/report.json is a file, not a directory',
+    );
     expect(io.stderr()).toContain('runbook: cannot write report file');
     expect(readFileSync(join(cwd, 'junit.xml'), 'utf8')).toContain('<testsuites');
   });

@@ -11,15 +11,23 @@ const fixtures = useLabs({ seed: 2 });
 const mode = (p: string) => (statSync(p).mode & 0o777).toString(8);
 
 describe('run files', () => {
-  it('are created 0700 (folders) and 0600 (files), and an existing world-readable journal folder is tightened', async () => {
+  it('are made 0700 (folders) and 0600 (files), and a world-readable journal folder is tightened', async () => {
     const l = await fixtures.lab({ hosts: 2 });
     const dir = fixtures.tempDir('runbook-private-');
     mkdirSync(join(dir, '.runbook', 'runs'), { recursive: true, mode: 0o755 });
     // A report file's folder is the user's to make: runbook refuses a missing one rather than create it.
     mkdirSync(join(dir, 'out'));
     const r = await runCli([
-      'apply', SITE, '-i', l.inventoryPath, '--run-dir', dir,
-      '--report-file', join(dir, 'out', 'report.json'), '--junit', join(dir, 'junit.xml'),
+      'apply',
+      SITE,
+      '-i',
+      l.inventoryPath,
+      '--run-dir',
+      dir,
+      '--report-file',
+      join(dir, 'out', 'report.json'),
+      '--junit',
+      join(dir, 'junit.xml'),
     ]);
     expect(r.code).toBe(0);
     const runs = join(dir, '.runbook', 'runs');

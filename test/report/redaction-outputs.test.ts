@@ -42,8 +42,8 @@ describe('secrets in every output', () => {
     mkdirSync(join(dir, 'templates'));
     writeFileSync(
       join(dir, 'templates', 'secrets.conf.njk'),
-      'enable {{ enable_password }}\ncommunity {{ snmp_community_ro }} ro\n'
-        + 'old {{ db_password_old }}\nkey {{ tacacs_key_primary }}\n',
+      'enable {{ enable_password }}\ncommunity {{ snmp_community_ro }} ro\n' +
+        'old {{ db_password_old }}\nkey {{ tacacs_key_primary }}\n',
     );
     writeFileSync(
       join(dir, 'site.yml'),

@@ -19,7 +19,12 @@ function runDirWith(runs: { id: string; events: RunEvent[]; finish: boolean }[])
   const runDir = mkdtempSync(join(tmpdir(), 'runbook-report-'));
   dirs.push(runDir);
   for (const r of runs) {
-    const j = openJournal(runDir, r.id, { playbook: 'playbooks/ntp.yml', check: false, resumed_from: null, cwd: runDir });
+    const j = openJournal(runDir, r.id, {
+      playbook: 'playbooks/ntp.yml',
+      check: false,
+      resumed_from: null,
+      cwd: runDir,
+    });
     r.events.forEach(j.listener);
     if (r.finish) j.writeReport({ ...fixtureReport(), run_id: r.id });
     j.close();
@@ -31,7 +36,10 @@ const FULL = fixtureReport().run_id;
 
 describe('runbook report', () => {
   it('shows the latest stored run as apply does', async () => {
-    const runDir = runDirWith([{ id: '20261126-000000-aaaa', events: fixtureEvents(), finish: true }, { id: FULL, events: fixtureEvents(), finish: true }]);
+    const runDir = runDirWith([
+      { id: '20261126-000000-aaaa', events: fixtureEvents(), finish: true },
+      { id: FULL, events: fixtureEvents(), finish: true },
+    ]);
     const io = memoryIo({ cwd: runDir });
     expect(await report([], io)).toBe(0);
     expect(io.stdout()).toBe(renderReport(fixtureReport(), { exit: exitOf }));
@@ -39,7 +47,10 @@ describe('runbook report', () => {
   });
 
   it('shows a run by id, with --run-dir, every host with --verbose', async () => {
-    const runDir = runDirWith([{ id: '20261126-000000-aaaa', events: fixtureEvents(), finish: true }, { id: FULL, events: fixtureEvents(), finish: true }]);
+    const runDir = runDirWith([
+      { id: '20261126-000000-aaaa', events: fixtureEvents(), finish: true },
+      { id: FULL, events: fixtureEvents(), finish: true },
+    ]);
     const io = memoryIo();
     expect(await report(['20261126-000000-aaaa', '--run-dir', runDir, '--verbose'], io)).toBe(0);
     expect(io.stdout()).toContain('run 20261126-000000-aaaa of playbooks/ntp.yml');
@@ -58,7 +69,9 @@ describe('runbook report', () => {
     const io = memoryIo({ cwd: runDir });
     expect(await report(['20990101-000000-dead'], io)).toBe(5);
     expect(io.stderr().trimEnd().split('\n')).toHaveLength(1);
-    expect(io.stderr()).toContain(`no run "20990101-000000-dead" under ${join(runDir, '.runbook', 'runs')} (latest: ${FULL})`);
+    expect(io.stderr()).toContain(
+      `no run "20990101-000000-dead" under ${join(runDir, '.runbook', 'runs')} (latest: ${FULL})`,
+    );
     expect(io.stdout()).toBe('');
   });
 
@@ -66,7 +79,10 @@ describe('runbook report', () => {
     const runDir = runDirWith([]);
     const io = memoryIo({ cwd: runDir });
     expect(await report([], io)).toBe(5);
-    expect(io.stderr()).toMatch(/^runbook report: no runs recorded under .*\.runbook\/runs \(runbook apply records each run there; --run-dir picks another directory\)\n$/);
+    expect(io.stderr()).toMatch(/^runbook report: no runs recorded under .*\.runbook\/runs /);
+    expect(io.stderr().endsWith(' (runbook apply records each run there; --run-dir picks another directory)\n')).toBe(
+      true,
+    );
   });
 
   it('shows a killed run from its journal, marked incomplete', async () => {
@@ -76,7 +92,10 @@ describe('runbook report', () => {
     const io = memoryIo({ cwd: runDir });
     expect(await report([], io)).toBe(0);
     const out = io.stdout();
-    expect(out).toMatch(/^incomplete run: it stopped before it finished \(killed\?\); showing the 4 host outcomes its journal holds; no outcome for 8 targeted hosts: fra-r3, /);
+    const head =
+      'incomplete run: it stopped before it finished (killed?); showing the 4 host outcomes its journal holds; ' +
+      'no outcome for 8 targeted hosts: fra-r3, ';
+    expect(out.startsWith(head)).toBe(true);
     expect(out).toContain('4 hosts: 1 ok, 1 changed, 0 failed, 2 unreachable, 0 skipped');
 
     const json = memoryIo({ cwd: runDir });

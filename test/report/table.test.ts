@@ -18,23 +18,47 @@ function fleet(n: number, failing: number[]): RunReport {
     duration_ms: 100,
     tasks: [],
   }));
-  return { ...base, hosts, halted: null, breakers: [], summary: { ok: n - failing.length, changed: 0, failed: failing.length, unreachable: 0, skipped: 0 } };
+  return {
+    ...base,
+    hosts,
+    halted: null,
+    breakers: [],
+    summary: { ok: n - failing.length, changed: 0, failed: failing.length, unreachable: 0, skipped: 0 },
+  };
 }
 
 describe('renderReport', () => {
   it('renders the 12-host fixture run exactly as the stored snapshot', async () => {
-    await expect(renderReport(fixtureReport(), { exit: exitOf })).toMatchFileSnapshot('../fixtures/report/run-12-hosts.table.txt');
+    await expect(renderReport(fixtureReport(), { exit: exitOf })).toMatchFileSnapshot(
+      '../fixtures/report/run-12-hosts.table.txt',
+    );
   });
 
   it('lists failures first: failed, unreachable, skipped, then changed, then ok', () => {
     const text = renderReport(fixtureReport());
     const order = [...text.matchAll(/│ ([a-z]{3}-r\d) /g)].map((m) => m[1]);
-    expect(order).toEqual(['ams-r3', 'fra-r1', 'fra-r2', 'fra-r3', 'ams-r4', 'par-r4', 'ams-r1', 'par-r2', 'par-r1', 'ams-r2', 'fra-r4', 'par-r3']);
+    expect(order).toEqual([
+      'ams-r3',
+      'fra-r1',
+      'fra-r2',
+      'fra-r3',
+      'ams-r4',
+      'par-r4',
+      'ams-r1',
+      'par-r2',
+      'par-r1',
+      'ams-r2',
+      'fra-r4',
+      'par-r3',
+    ]);
   });
 
   it('ends with the one-line recap, naming the halt', () => {
     const lines = renderReport(fixtureReport(), { exit: exitOf }).trimEnd().split('\n');
-    expect(lines.at(-1)).toBe('12 hosts: 4 ok, 2 changed, 1 failed, 2 unreachable, 3 skipped in 5.2s — halted: max_failures in batch 2 — exit 3: some hosts were never attempted');
+    expect(lines.at(-1)).toBe(
+      '12 hosts: 4 ok, 2 changed, 1 failed, 2 unreachable, 3 skipped in 5.2s' +
+        ' — halted: max_failures in batch 2 — exit 3: some hosts were never attempted',
+    );
   });
 
   it('shows one summary row per batch with its counts', () => {
@@ -80,7 +104,9 @@ describe('renderReport', () => {
     const text = renderReport(fixtureReport(), { width: 80 });
     expect(text).toMatch(/│ fra-r1 │ .*…/);
     expect(text.match(/timed out after 1\.0s/g)).toHaveLength(1);
-    expect(text).toContain('why hosts failed:\n  2 hosts: fra-r1, fra-r2\n    timeout: connect to 127.0.0.1:40112 timed out after 1.0s\n');
+    expect(text).toContain(
+      'why hosts failed:\n  2 hosts: fra-r1, fra-r2\n    timeout: connect to 127.0.0.1:40112 timed out after 1.0s\n',
+    );
     expect(text).toContain('    stderr (last line):\n      | % ntp: service is locked by another session\n');
   });
 
@@ -96,17 +122,30 @@ describe('renderReport of a --check run', () => {
   function checkRun(): RunReport {
     const r = { ...fixtureReport(), check: true };
     const host = r.hosts.find((h) => h.name === 'ams-r1')!;
-    host.tasks.push({ name: 'Reload ntpd', status: 'skipped', changed: false, rc: null, stdout: '', stderr: '', attempts: 0, duration_ms: 0, error: null, would_run: true });
+    host.tasks.push({
+      name: 'Reload ntpd',
+      status: 'skipped',
+      changed: false,
+      rc: null,
+      stdout: '',
+      stderr: '',
+      attempts: 0,
+      duration_ms: 0,
+      error: null,
+      would_run: true,
+    });
     return r;
   }
 
-  it('calls a changed host "would change" and lists the tasks that would change and the commands that would run', () => {
+  it('calls a changed host "would change", listing the tasks that would change and commands that would run', () => {
     const text = renderReport(checkRun());
     expect(text).toMatch(/│ host +│ batch │ status +│ reason +│ would change +│ would run +│ duration │/);
     expect(text).toMatch(/│ ams-r1 │ +1 │ would change │ +│ Write ntp\.conf +│ Reload ntpd │/);
     expect(text).not.toMatch(/│ changed /);
     expect(text).toMatch(/│ play +│ batch │ hosts │ ok │ would change │ failed │/);
-    expect(renderRecap(checkRun(), { exit: exitOf })).toMatch(/^12 hosts: 4 ok, 2 would change, 1 failed, .*\(check mode: nothing was changed\) — exit \d+: .*$/);
+    expect(renderRecap(checkRun(), { exit: exitOf })).toMatch(
+      /^12 hosts: 4 ok, 2 would change, 1 failed, .*\(check mode: nothing was changed\) — exit \d+: .*$/,
+    );
   });
 
   it('keeps the words of a real run when it is not a check', () => {

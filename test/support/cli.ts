@@ -26,7 +26,10 @@ export function startCli(args: string[], opts: { cwd?: string; env?: NodeJS.Proc
   });
 }
 
-export function runCli(args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<CliResult> {
+export function runCli(
+  args: string[],
+  opts: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {},
+): Promise<CliResult> {
   const child = startCli(args, opts);
   return collect(child, opts.timeoutMs ?? 120_000);
 }

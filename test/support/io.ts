@@ -1,7 +1,9 @@
 import type { Io } from '../../src/report/io.js';
 
 /** A captured Io: what a command printed, for assertions. */
-export function memoryIo(opts: Partial<Pick<Io, 'isTTY' | 'env' | 'cwd'>> = {}): Io & { stdout: () => string; stderr: () => string } {
+export function memoryIo(
+  opts: Partial<Pick<Io, 'isTTY' | 'env' | 'cwd'>> = {},
+): Io & { stdout: () => string; stderr: () => string } {
   let out = '';
   let err = '';
   return {

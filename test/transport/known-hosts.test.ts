@@ -65,7 +65,8 @@ describe('known_hosts parsing', () => {
 });
 
 describe('host matching', () => {
-  const match = (field: string, name: string): boolean => entryMatches(parseKnownHosts(`${field} ssh-ed25519 ${a64}`)[0]!, name);
+  const match = (field: string, name: string): boolean =>
+    entryMatches(parseKnownHosts(`${field} ssh-ed25519 ${a64}`)[0]!, name);
 
   it('matches any name in a comma-separated list, case-insensitively', () => {
     expect(match('r1,R2,10.0.0.9', 'r2')).toBe(true);
@@ -146,7 +147,9 @@ describe('host key verdicts', () => {
   });
 
   it('lists the key types recorded for a host, so the client can ask for one of them', () => {
-    const entries = parseKnownHosts(`r1 ssh-rsa ${RSA_KEY.toString('base64')}\nr1,r2 ssh-ed25519 ${a64}\nr2 ssh-rsa ${RSA_KEY.toString('base64')}`);
+    const entries = parseKnownHosts(
+      `r1 ssh-rsa ${RSA_KEY.toString('base64')}\nr1,r2 ssh-ed25519 ${a64}\nr2 ssh-rsa ${RSA_KEY.toString('base64')}`,
+    );
     expect(knownKeyTypes(entries, 'r1', 22)).toEqual(['ssh-rsa', 'ssh-ed25519']);
     expect(knownKeyTypes(entries, 'r3', 22)).toEqual([]);
   });
@@ -172,7 +175,7 @@ describe('key helpers', () => {
     try {
       const file = join(dir, 'sub', 'known_hosts');
       await appendKnownHost(file, 'r1', 2222, KEY_A);
-      await writeFile(file, (await readFile(file, 'utf8')) + `r9 ssh-ed25519 ${b64}`);
+      await writeFile(file, `${await readFile(file, 'utf8')}r9 ssh-ed25519 ${b64}`);
       await appendKnownHost(file, 'r2', 22, KEY_B);
       const lines = (await readFile(file, 'utf8')).split('\n');
       expect(lines).toEqual([formatEntry('r1', 2222, KEY_A), `r9 ssh-ed25519 ${b64}`, `r2 ssh-ed25519 ${b64}`, '']);
@@ -205,16 +208,26 @@ describe('known_hosts index', () => {
       ['elsewhere', 22],
     ] as const) {
       const scanned = entries.filter((e) => entryMatches(e, lookupName(host, port))).map((e) => e.line);
-      const indexed = index.candidates(host, port).filter((e) => entryMatches(e, lookupName(host, port))).map((e) => e.line);
+      const indexed = index
+        .candidates(host, port)
+        .filter((e) => entryMatches(e, lookupName(host, port)))
+        .map((e) => e.line);
       expect(indexed, `${host}:${port}`).toEqual(scanned);
     }
   });
 
   it('gives checkHostKey the verdict it gives on the whole file', () => {
-    expect(checkHostKey(index.candidates('10.0.0.1', 22), '10.0.0.1', 22, KEY_A)).toEqual(checkHostKey(entries, '10.0.0.1', 22, KEY_A));
+    expect(checkHostKey(index.candidates('10.0.0.1', 22), '10.0.0.1', 22, KEY_A)).toEqual(
+      checkHostKey(entries, '10.0.0.1', 22, KEY_A),
+    );
     expect(checkHostKey(index.candidates('router2', 22), 'router2', 22, KEY_A)).toEqual({ status: 'known', line: 5 });
     // `*` names every host, on any port.
-    expect(checkHostKey(index.candidates('nowhere', 2200), 'nowhere', 2200, KEY_A)).toEqual({ status: 'known', line: 5 });
-    expect(checkHostKey(new KnownHostsIndex(entries.slice(0, 4)).candidates('nowhere', 2200), 'nowhere', 2200, KEY_A)).toEqual({ status: 'unknown' });
+    expect(checkHostKey(index.candidates('nowhere', 2200), 'nowhere', 2200, KEY_A)).toEqual({
+      status: 'known',
+      line: 5,
+    });
+    expect(
+      checkHostKey(new KnownHostsIndex(entries.slice(0, 4)).candidates('nowhere', 2200), 'nowhere', 2200, KEY_A),
+    ).toEqual({ status: 'unknown' });
   });
 });

@@ -37,7 +37,6 @@ async function underFault(index: number, kind: string): Promise<void> {
   await lab.settled();
 }
 
-
 describe('transport against lab faults', () => {
   it('reaches a healthy device', async () => {
     const session = await transport.connect(connection(5), { timeoutMs: CONNECT_TIMEOUT_MS });

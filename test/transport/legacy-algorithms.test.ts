@@ -17,7 +17,12 @@ const transport = new SshTransport({ agentSocket: '', env: {} });
 beforeAll(async () => {
   old = await startSshd({
     hostKeyTypes: ['rsa'],
-    extraConfig: ['HostKeyAlgorithms ssh-rsa', 'PubkeyAcceptedAlgorithms +ssh-rsa', 'Ciphers aes128-ctr', 'MACs hmac-sha1'],
+    extraConfig: [
+      'HostKeyAlgorithms ssh-rsa',
+      'PubkeyAcceptedAlgorithms +ssh-rsa',
+      'Ciphers aes128-ctr',
+      'MACs hmac-sha1',
+    ],
   });
 });
 afterAll(async () => {
@@ -26,8 +31,14 @@ afterAll(async () => {
 
 function target(extra: Partial<Connection> = {}): Connection {
   return {
-    transport: 'ssh', host: old.host, port: old.port, user: old.user, keyFile: old.keyPath,
-    knownHosts: old.knownHostsPath, hostKeyChecking: 'strict', ...extra,
+    transport: 'ssh',
+    host: old.host,
+    port: old.port,
+    user: old.user,
+    keyFile: old.keyPath,
+    knownHosts: old.knownHostsPath,
+    hostKeyChecking: 'strict',
+    ...extra,
   };
 }
 
@@ -38,7 +49,13 @@ describe('legacy SSH algorithms', () => {
   });
 
   it('are offered with ssh_legacy_algorithms: true, and the session works', async () => {
-    const vars = { host: old.host, port: old.port, user: old.user, key_file: old.keyPath, known_hosts: old.knownHostsPath };
+    const vars = {
+      host: old.host,
+      port: old.port,
+      user: old.user,
+      key_file: old.keyPath,
+      known_hosts: old.knownHostsPath,
+    };
     const resolved = resolveConnection('old', { ...vars, ssh_legacy_algorithms: true }, { baseDir: '/' });
     expect(resolved.problems).toEqual([]);
     expect(resolved.connection.legacyAlgorithms).toBe(true);

@@ -19,17 +19,26 @@ afterAll(async () => {
 
 describe('reading a remote file', () => {
   it('stops past the cap: /dev/zero and a file one byte over fail with one line; the cap itself is read', async () => {
-    const conn = { transport: 'ssh', host: sshd.host, port: sshd.port, user: sshd.user, keyFile: sshd.keyPath } as const;
+    const conn = {
+      transport: 'ssh',
+      host: sshd.host,
+      port: sshd.port,
+      user: sshd.user,
+      keyFile: sshd.keyPath,
+    } as const;
     const session = await transport.connect(
       { ...conn, knownHosts: sshd.knownHostsPath, hostKeyChecking: 'strict' },
       { timeoutMs: 10_000 },
     );
     try {
-      const zero = await session.readFile('/dev/zero').then(() => null, (e: unknown) => e);
+      const zero = await session.readFile('/dev/zero').then(
+        () => null,
+        (e: unknown) => e,
+      );
       expect(zero).toBeInstanceOf(RemoteFileError);
       expect((zero as Error).message).toBe(
-        `127.0.0.1:${sshd.port}: /dev/zero is larger than ${MAX_REMOTE_FILE_BYTES} bytes; `
-          + 'runbook does not read or replace a file that large',
+        `127.0.0.1:${sshd.port}: /dev/zero is larger than ${MAX_REMOTE_FILE_BYTES} bytes; ` +
+          'runbook does not read or replace a file that large',
       );
       const atCap = join(sshd.workDir, 'at-cap.bin');
       const over = join(sshd.workDir, 'over-cap.bin');

@@ -13,7 +13,10 @@ const conn: Connection = {
   transport: 'ssh',
 };
 
-function sshError(message: string, props: { code?: string; level?: string }): Error & { code?: string; level?: string } {
+function sshError(
+  message: string,
+  props: { code?: string; level?: string },
+): Error & { code?: string; level?: string } {
   return Object.assign(new Error(message), props);
 }
 
@@ -34,17 +37,20 @@ describe('failure classification', () => {
   });
 
   it('names the user and the methods tried when authentication fails', () => {
-    const err = classifyConnectError(sshError('All configured authentication methods failed', { level: 'client-authentication' }), conn, [
-      'publickey (/keys/id)',
-      'agent',
-    ]);
+    const err = classifyConnectError(
+      sshError('All configured authentication methods failed', { level: 'client-authentication' }),
+      conn,
+      ['publickey (/keys/id)', 'agent'],
+    );
     expect(err.message).toBe('r1.lab:2222: authentication failed for netops (tried publickey (/keys/id), agent)');
   });
 });
 
 describe('credentials', () => {
   it('fails as auth, before any connection, when the key file cannot be read', async () => {
-    const err = await credentialsFor({ ...conn, keyFile: '/nonexistent/id_ed25519' }, { env: {} }).catch((e: unknown) => e);
+    const err = await credentialsFor({ ...conn, keyFile: '/nonexistent/id_ed25519' }, { env: {} }).catch(
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(TransportError);
     expect((err as TransportError).reason).toBe('auth');
     expect((err as TransportError).message).toBe('r1.lab:2222: cannot read key file /nonexistent/id_ed25519 (ENOENT)');
@@ -71,6 +77,8 @@ describe('credentials', () => {
   it('does not start connecting when the signal is already aborted', async () => {
     const controller = new AbortController();
     controller.abort(new Error('halted'));
-    await expect(new SshTransport({ env: {} }).connect(conn, { timeoutMs: 1_000, signal: controller.signal })).rejects.toThrow('halted');
+    await expect(
+      new SshTransport({ env: {} }).connect(conn, { timeoutMs: 1_000, signal: controller.signal }),
+    ).rejects.toThrow('halted');
   });
 });

@@ -13,7 +13,8 @@ const COMMANDS: Schema = {
   additionalProperties: false,
   required: ['commands'],
   description:
-    "Ansible's <platform>_command: runs each command on a network_cli host and registers stdout and stdout_lines per command.",
+    "Ansible's <platform>_command: runs each command on a network_cli host and " +
+    'registers stdout and stdout_lines per command.',
   'x-expected': 'a mapping with commands',
   properties: {
     commands: {
@@ -275,7 +276,8 @@ const CONFIG: Schema = {
     match: {
       title: 'Match',
       description:
-        'line: each line anywhere under its parents; strict: in order; exact: the block as a whole; none: push everything.',
+        'line: each line anywhere under its parents; strict: in order; ' +
+        'exact: the block as a whole; none: push everything.',
       enum: ['line', 'strict', 'exact', 'none'],
     },
     replace: {
@@ -304,7 +306,8 @@ const CONFIG: Schema = {
     confirm: {
       title: 'Confirm within',
       description:
-        'Minutes the change may stay unconfirmed; the device rolls it back unless a later cli_confirm task confirms it.',
+        'Minutes the change may stay unconfirmed; ' +
+        'the device rolls it back unless a later cli_confirm task confirms it.',
       type: 'integer',
       minimum: 1,
     },

@@ -75,7 +75,7 @@ function at(n: Node, message: string, hint?: string): NameProblem {
 }
 
 function rootSymbol(n: Node | undefined): string | undefined {
-  while (n && n.typename === 'LookupVal') n = n['target'] as Node;
+  while (n && n.typename === 'LookupVal') n = n.target as Node;
   return n?.typename === 'Symbol' ? String(n.value) : undefined;
 }
 
@@ -113,9 +113,9 @@ function checkTree(root: Node, opts: Options): NameProblem[] {
     const n = node as Node;
     if (typeof n.typename !== 'string') return;
     nodes.push(n);
-    if (n.typename === 'Import') namespaces.add(String((n['target'] as Node).value));
-    if (n.typename === 'Set' && (n['value'] as Node | undefined)?.typename === 'FunCall') {
-      for (const t of (n['targets'] as Node[]) ?? []) namespaces.add(String(t.value));
+    if (n.typename === 'Import') namespaces.add(String((n.target as Node).value));
+    if (n.typename === 'Set' && (n.value as Node | undefined)?.typename === 'FunCall') {
+      for (const t of (n.targets as Node[]) ?? []) namespaces.add(String(t.value));
     }
     if (Array.isArray(n.children)) collect(n.children);
     for (const f of n.fields ?? []) if (f !== 'children') collect(n[f]);
@@ -125,23 +125,23 @@ function checkTree(root: Node, opts: Options): NameProblem[] {
   for (const n of nodes) {
     switch (n.typename) {
       case 'Filter': {
-        const name = n['name'] as Node;
+        const name = n.name as Node;
         const filter = String(name.value);
         if (!Object.hasOwn(FILTERS, filter))
           problems.push(at(name, `unknown filter "${filter}"`, didYouMean(filter, Object.keys(FILTERS))));
         break;
       }
       case 'Is': {
-        const right = n['right'] as Node;
-        const nameNode = right.typename === 'FunCall' ? (right['name'] as Node) : right;
+        const right = n.right as Node;
+        const nameNode = right.typename === 'FunCall' ? (right.name as Node) : right;
         const test = String(nameNode.value);
         if (!Object.hasOwn(TESTS, test))
           problems.push(at(nameNode, `unknown test "${test}"`, didYouMean(test, Object.keys(TESTS))));
         break;
       }
       case 'FunCall': {
-        const callee = n['name'] as Node;
-        const args = ((n['args'] as Node | undefined)?.children ?? []) as Node[];
+        const callee = n.name as Node;
+        const args = ((n.args as Node | undefined)?.children ?? []) as Node[];
         if (callee.typename === 'Symbol' && ['lookup', 'query', 'q'].includes(String(callee.value))) {
           const plugin = args[0];
           if (plugin?.typename === 'Literal' && typeof plugin.value === 'string' && !LOOKUP_NAMES.has(plugin.value)) {
@@ -150,8 +150,8 @@ function checkTree(root: Node, opts: Options): NameProblem[] {
           }
         }
         if (callee.typename === 'LookupVal') {
-          const key = callee['val'] as Node;
-          const root = rootSymbol(callee['target'] as Node);
+          const key = callee.val as Node;
+          const root = rootSymbol(callee.target as Node);
           if (
             key.typename === 'Literal' &&
             typeof key.value === 'string' &&
@@ -172,7 +172,7 @@ function checkTree(root: Node, opts: Options): NameProblem[] {
       case 'Import':
       case 'FromImport': {
         if (!opts.searchPath) break;
-        const names = literalNames(n['template'] as Node);
+        const names = literalNames(n.template as Node);
         if (!names || (n.typename === 'Include' && n.ignoreMissing)) break;
         const found = names.map((name) => findTemplate(opts.searchPath!, name));
         const hit = found.find((f) => f.ok);
@@ -184,7 +184,7 @@ function checkTree(root: Node, opts: Options): NameProblem[] {
               : first && !first.ok
                 ? first.message
                 : `no template to ${n.typename.toLowerCase()}`;
-          problems.push(at(n['template'] as Node, message));
+          problems.push(at(n.template as Node, message));
         } else if (hit.ok) problems.push(...checkIncluded(hit.path, opts));
         break;
       }

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import nunjucks from 'nunjucks';
 import { displayPath } from '../load.js';
 import { RenderError, rethrowDisplayed, toRenderError } from './errors.js';
@@ -103,6 +103,9 @@ export class TemplateEngine {
 /** The text of a template that failed to compile, to locate an unclosed block in it. */
 function sourceOf(path: string): string | undefined {
   try {
+    // Only a regular file of sane size: a FIFO or a device would block or never end.
+    const st = statSync(path);
+    if (!st.isFile() || st.size > 1_000_000) return undefined;
     return readFileSync(path, 'utf8');
   } catch {
     return undefined;

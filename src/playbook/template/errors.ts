@@ -70,7 +70,12 @@ export function toRenderError(err: unknown, fallbackFile: string, source?: strin
   const file = isAbsolute(named) ? displayPath(named) : named;
   const block = source !== undefined && isBlockError(message) ? findBlockProblem(source) : null;
   if (block) return new RenderError(block.message, file, block.line, block.col);
-  return new RenderError(message === 'attempted to output null or undefined value' ? 'output is null or undefined' : message, file, line, col);
+  return new RenderError(
+    message === 'attempted to output null or undefined value' ? 'output is null or undefined' : message,
+    file,
+    line,
+    col,
+  );
 }
 
 /** Template files are named relative to the working directory in every message. */

@@ -43,10 +43,6 @@ const INTERNAL_FILTERS: Record<string, Filter> = {
   rb_truth: (v) => (pyTruth(v) ? 'true' : 'false'),
 };
 
-/** Python's truth, as Ansible conditions use it: empty lists, dicts and strings are false. */
-export const truthy = pyTruth;
-
-
 const filterEnv: FilterEnv = {
   filter(name) {
     const f = FILTERS[name];

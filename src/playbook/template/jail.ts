@@ -10,9 +10,7 @@ export function templateSearchPath(playDir: string): string[] {
   return [resolve(playDir, 'templates'), resolve(playDir, '..', 'templates')];
 }
 
-export type TemplateLookup =
-  | { ok: true; path: string }
-  | { ok: false; reason: 'escapes' | 'missing'; message: string };
+export type TemplateLookup = { ok: true; path: string } | { ok: false; reason: 'escapes' | 'missing'; message: string };
 
 function inside(root: string, p: string): boolean {
   const rel = relative(root, p);
@@ -42,7 +40,11 @@ export function findTemplate(searchPath: string[], src: string): TemplateLookup 
     if (!existsSync(candidate)) continue;
     const real = realOrSelf(candidate);
     if (!inside(realOrSelf(root), real)) {
-      return { ok: false, reason: 'escapes', message: `template "${src}" is a link that leaves the template path (${shown})` };
+      return {
+        ok: false,
+        reason: 'escapes',
+        message: `template "${src}" is a link that leaves the template path (${shown})`,
+      };
     }
     return { ok: true, path: candidate };
   }

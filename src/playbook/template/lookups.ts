@@ -10,10 +10,7 @@ import { PyError, pyStr, pyTruth } from './python.js';
  * environment, as in Ansible. Nothing else is offered: no `pipe`, no `url`, no `password` files.
  */
 
-type FindFile = (
-  searchPath: string[],
-  name: string,
-) => { ok: true; path: string } | { ok: false; message: string };
+type FindFile = (searchPath: string[], name: string) => { ok: true; path: string } | { ok: false; message: string };
 
 export interface LookupContext {
   /** The template path; `lookup('file')` searches `files/` beside each entry, then the playbook directory. */

@@ -304,7 +304,6 @@ export function pyNeg(v: unknown): unknown {
   return isFloat(v) ? toFloat(-num(v)) : -num(v);
 }
 
-
 // ---- printf-style formatting: `'%s-%02d' % (a, b)` and the `format` filter ----
 
 const SPEC = /%(?:\(([^)]*)\))?([-+ #0]*)(\*|\d+)?(?:\.(\*|\d+))?[hlL]?([diouxXeEfFgGcrsa%])/g;

@@ -41,7 +41,14 @@ type CompileFn = (this: NjCompiler, node: NjNode, frame: NjFrame) => void;
 interface NjRuntime {
   contextOrFrameLookup(context: NjContext, frame: NjFrame, name: string): unknown;
   memberLookup(obj: unknown, key: unknown): unknown;
-  rbStrictLookup?: (context: NjContext, frame: NjFrame, name: string, line: number, col: number, tpl: string) => unknown;
+  rbStrictLookup?: (
+    context: NjContext,
+    frame: NjFrame,
+    name: string,
+    line: number,
+    col: number,
+    tpl: string,
+  ) => unknown;
   rbStrictMember?: (obj: unknown, key: unknown, line: number, col: number, tpl: string, what: string) => unknown;
 }
 
@@ -54,7 +61,10 @@ function describe(node: NjNode | undefined): string {
   if (node.typename === 'Symbol') return String(node.value);
   if (node.typename === 'Literal') return String(node.value);
   if (node.typename === 'LookupVal') {
-    const key = node.val?.typename === 'Literal' && typeof node.val.value === 'string' ? `.${node.val.value}` : `[${describe(node.val)}]`;
+    const key =
+      node.val?.typename === 'Literal' && typeof node.val.value === 'string'
+        ? `.${node.val.value}`
+        : `[${describe(node.val)}]`;
     return describe(node.target) + key;
   }
   return '(expression)';
@@ -67,7 +77,9 @@ export function installStrictUndefined(): void {
   if (strictInstalled) return;
   strictInstalled = true;
   const runtime = nunjucks.runtime as unknown as NjRuntime;
-  const proto = ((nunjucks as unknown as { compiler: unknown }).compiler as { Compiler: { prototype: Record<string, CompileFn> } }).Compiler.prototype;
+  const proto = (
+    (nunjucks as unknown as { compiler: unknown }).compiler as { Compiler: { prototype: Record<string, CompileFn> } }
+  ).Compiler.prototype;
 
   runtime.rbStrictLookup = (context, frame, name, line, col, tpl) => {
     const v = runtime.contextOrFrameLookup(context, frame, name);
@@ -101,7 +113,8 @@ export function installStrictUndefined(): void {
     const name = String(node.value);
     if (!this.throwOnUndefined || lax(this, node) || frame.lookup(name)) return origSymbol.call(this, node, frame);
     this._emit(
-      `runtime.rbStrictLookup(context, frame, ${JSON.stringify(name)}, ${node.lineno}, ${node.colno}, ${JSON.stringify(this.templateName ?? '')})`,
+      `runtime.rbStrictLookup(context, frame, ` +
+        `${JSON.stringify(name)}, ${node.lineno}, ${node.colno}, ${JSON.stringify(this.templateName ?? '')})`,
     );
   };
 
