@@ -207,8 +207,14 @@ export class SshTransport implements Transport {
     }
 
     if (opts.connectSlot) {
-      await opts.connectSlot();
-      throwIfAborted(opts.signal);
+      try {
+        await opts.connectSlot();
+        throwIfAborted(opts.signal);
+      } catch (err) {
+        // A channel through a jump host was opened for this login; without the login nothing else closes it.
+        sock?.destroy();
+        throw err;
+      }
     }
     const deadline = Date.now() + opts.timeoutMs;
     const client = new ssh2.Client();
