@@ -212,7 +212,7 @@ describe('scheduler', () => {
     expect(report.hosts.filter((h) => h.name === 'a').map((h) => [h.play, h.status])).toEqual([['one', 'unreachable']]);
   });
 
-  it('a host that failed or was unreachable in one play is not run by the later plays, and is reported once, with its failure', async () => {
+  it('a host that failed or was unreachable is not run by later plays, and is reported once, failed', async () => {
     const p1 = play({
       name: 'one',
       hosts: ['a', 'b', 'c', 'd'],
