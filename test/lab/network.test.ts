@@ -90,7 +90,7 @@ describe('IOS personality', () => {
   });
 
   it('rolls back on the revert timer unless confirmed, also after the session drops', async () => {
-    const { lab, client, term } = await login('ios', { minuteMs: 150 });
+    const { lab, client, term } = await login('ios', { minuteMs: 1_000 });
     await enable(term);
     await term.run('configure terminal revert timer 1', /\(config\)#$/);
     await term.run('logging host 192.0.2.50', /\(config\)#$/);
@@ -131,7 +131,7 @@ describe('IOS personality', () => {
 
 describe('EOS personality', () => {
   it('stages lines in a session, shows the diff, and a commit timer rolls back unless confirmed', async () => {
-    const { lab, term } = await login('eos', { minuteMs: 100 });
+    const { lab, term } = await login('eos', { minuteMs: 1_000 });
     await enable(term);
     await term.run('terminal length 0', /r001#$/);
     await term.run('configure session rb1', /r001\(config-s-rb1\)#$/);
@@ -158,7 +158,7 @@ describe('EOS personality', () => {
 
 describe('Junos personality', () => {
   it('stages a private candidate, compares, checks, and rolls back an unconfirmed commit', async () => {
-    const { lab, client, term } = await login('junos', { minuteMs: 150 });
+    const { lab, client, term } = await login('junos', { minuteMs: 1_000 });
     await term.expect(/netops@r001> $/);
     await term.run('set cli screen-length 0', /> $/);
     const entered = await term.run('configure private', /\[edit\]\nnetops@r001# $/);
