@@ -55,6 +55,8 @@ const SKIPPED: Outcome = done('skipped');
 
 /** Names by which a task is pointed at the controller itself. */
 const CONTROLLER = new Set(['localhost', '127.0.0.1', '::1']);
+/** A graceful stop came while the host waited for its connect turn: it never connected. */
+class StoppedBeforeConnect extends Error {}
 
 /** Waits for `turn`, or for `signal` to abort first; true when stopped. */
 async function waitUnlessStopped(turn: Promise<void>, signal: AbortSignal | undefined): Promise<boolean> {
@@ -116,37 +118,55 @@ async function runJoined(ctx: RunContext, job: HostJob, sync: BatchSync): Promis
   if (opts.abortSignal?.aborted) return end('failed', 'interrupted', 'interrupted before it started', []);
 
   let session: Session;
-  try {
-    if (job.beforeConnect) {
-      // A graceful stop (the first Ctrl-C) starts no new connection: a host still queued behind the connect
-      // rate leaves the queue at once instead of connecting when its turn comes.
-      const stopped = await waitUnlessStopped(job.beforeConnect(), ctx.signal);
-      if (stopped) {
-        return {
-          ...base,
-          started: null,
-          status: 'skipped',
-          reason: 'interrupted',
-          duration_ms: 0,
-          tasks: [],
-          error: null,
-        };
+  // The connect rate's turn is taken by the transport right before the TCP connect, so that loading keys
+  // and known_hosts cannot bunch connections up at the wire; the backstop timer starts when the turn comes.
+  let turnTaken: () => void = () => undefined;
+  const turn = new Promise<void>((resolve) => {
+    turnTaken = resolve;
+  });
+  const beforeConnect = job.beforeConnect;
+  const connectSlot = beforeConnect
+    ? async (): Promise<void> => {
+        // A graceful stop (the first Ctrl-C) starts no new connection: a host still queued behind the connect
+        // rate leaves the queue at once instead of connecting when its turn comes.
+        if (await waitUnlessStopped(beforeConnect(), ctx.signal)) throw new StoppedBeforeConnect();
+        turnTaken();
       }
-    }
-    if (opts.abortSignal?.aborted) throw new Interrupted();
+    : undefined;
+  if (!connectSlot) turnTaken();
+  try {
+    if (ctx.abortSignal?.aborted) throw new Interrupted();
     // ssh_config's ConnectTimeout reaches here only when the play did not write connect_timeout.
     const timeoutMs = host.connection.connectTimeoutMs ?? play.spec.connectTimeoutMs;
     const jumpRate = play.spec.connectRate !== null ? { jumpLoginRate: play.spec.connectRate } : {};
     // `connection: local` plays run on the controller, as Ansible runs them.
     const connection = play.spec.connection === 'local' ? { ...host.connection, transport: 'local' } : host.connection;
     session = await bounded(
-      (signal) => opts.transport.connect(connection, { timeoutMs, signal, ...jumpRate }),
+      (signal) =>
+        opts.transport.connect(connection, {
+          timeoutMs,
+          signal,
+          ...jumpRate,
+          ...(connectSlot ? { connectSlot } : {}),
+        }),
       timeoutMs + BACKSTOP_MS,
       `connection not established within ${timeoutMs} ms`,
       clock,
       opts.abortSignal,
+      turn,
     );
   } catch (err) {
+    if (err instanceof StoppedBeforeConnect) {
+      return {
+        ...base,
+        started: null,
+        status: 'skipped',
+        reason: 'interrupted',
+        duration_ms: 0,
+        tasks: [],
+        error: null,
+      };
+    }
     if (err instanceof Interrupted || opts.abortSignal?.aborted)
       return end('failed', 'interrupted', 'interrupted while connecting', []);
     if (err instanceof TransportError) return end('unreachable', err.reason, err.message, []);
@@ -627,6 +647,8 @@ async function bounded<T>(
   timeoutMessage: string,
   clock: Clock,
   abortSignal: AbortSignal | undefined,
+  /** When the deadline starts counting; at once when absent. */
+  startAfter?: Promise<void>,
 ): Promise<T> {
   const inner = new AbortController();
   const timer = new AbortController();
@@ -636,12 +658,18 @@ async function bounded<T>(
   const stopped = new Promise<never>((_, reject) => {
     inner.signal.addEventListener('abort', () => reject(inner.signal.reason), { once: true });
   });
-  const deadline = clock.sleep(deadlineMs, timer.signal).then(
-    () => {
-      inner.abort(new TransportError('timeout', timeoutMessage));
-    },
-    () => undefined,
+  const settled = new Promise<void>((resolve) =>
+    timer.signal.addEventListener('abort', () => resolve(), { once: true }),
   );
+  const begun = startAfter ? Promise.race([startAfter, settled]) : Promise.resolve();
+  const deadline = begun
+    .then(() => clock.sleep(deadlineMs, timer.signal))
+    .then(
+      () => {
+        inner.abort(new TransportError('timeout', timeoutMessage));
+      },
+      () => undefined,
+    );
   stopped.catch(() => undefined);
   try {
     return await Promise.race([work(inner.signal), stopped]);

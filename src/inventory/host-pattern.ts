@@ -1,3 +1,5 @@
+import { isIPv6 } from 'node:net';
+
 /**
  * A host key as Ansible's inventory plugins read it (`_expand_hostpattern`): an optional `:port` is split off
  * when what is left is a valid host name or address (`[addr]:port` for IPv6), then `[x:y]` ranges expand.
@@ -20,6 +22,17 @@ const IPV4 = new RegExp(String.raw`^(?:${IPV4_PART}\.){3}${IPV4_PART}$`, 'i');
 const IPV6 = /^(?=.*:.*:)[0-9a-f:.[\]]+$/i;
 const LABEL = String.raw`(?:[\p{L}\p{N}_]|${ALNUM_RANGE})(?:[\p{L}\p{N}_-]|${ALNUM_RANGE})*(?<![_-])`;
 const HOSTNAME = new RegExp(String.raw`^${LABEL}(?:\.${LABEL})*$`, 'iu');
+
+/**
+ * Whether Ansible's parse_address (ranges allowed) accepts the text as one name or address, with or without
+ * a port. A host pattern that does is never split on `:`, so `fe80::1` and `web[1:3]` stay whole.
+ */
+export function isHostAddress(text: string): boolean {
+  const { name } = splitPort(text);
+  // The loose IPv6 shape alone would take `cafe:beef:face` for an address; without ranges Node decides.
+  const ipv6 = IPV6.test(name) && (name.includes('[') || isIPv6(name));
+  return IPV4.test(name) || ipv6 || HOSTNAME.test(name);
+}
 
 export function splitPort(key: string): { name: string; port?: number } {
   let address = key;

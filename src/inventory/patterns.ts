@@ -1,5 +1,6 @@
 import type { Inventory } from './types.js';
 import { globMatch, isGlob } from '../playbook/glob.js';
+import { isHostAddress } from './host-pattern.js';
 
 /** The outcome of a host pattern: the hosts in inventory file order, or why a term could not match. */
 export interface PatternResult {
@@ -13,10 +14,17 @@ interface Term {
   text: string;
 }
 
-/** Splits `a:b,c:&d:!e` into terms; a colon inside `[...]` or an IPv6-looking name is not a separator. */
+/**
+ * Splits a pattern into terms as Ansible's split_host_pattern does: on commas when there is one; otherwise
+ * on colons outside `[...]`, unless the whole pattern is one host name or address (`fe80::1`, `web[1:3]`).
+ */
 export function parsePattern(pattern: string): Term[] {
   const terms: Term[] = [];
-  for (const raw of pattern.split(/[:,]/)) {
+  let parts: string[];
+  if (pattern.includes(',')) parts = pattern.split(',');
+  else if (isHostAddress(pattern)) parts = [pattern];
+  else parts = pattern.match(/(?:[^\s:[\]]|\[[^\]]*\])+/g) ?? [];
+  for (const raw of parts) {
     const t = raw.trim();
     if (t === '') continue;
     if (t.startsWith('&')) terms.push({ op: 'intersect', text: t.slice(1).trim() });
@@ -24,6 +32,32 @@ export function parsePattern(pattern: string): Term[] {
     else terms.push({ op: 'union', text: t });
   }
   return terms;
+}
+
+/** `[i]`, `[-i]`, `[a:b]`, `[a:]` (and the old `[a-b]`) at the end of a term, as Ansible's _split_subscript. */
+const SUBSCRIPT = /^(.+)\[(?:(-?[0-9]+)|([0-9]+)[:-]([0-9]*))\]$/;
+
+type Subscript = { index: number } | { start: number; end: number };
+
+function splitSubscript(text: string): { expr: string; subscript?: Subscript } {
+  if (text.startsWith('~')) return { expr: text };
+  const m = SUBSCRIPT.exec(text);
+  if (!m) return { expr: text };
+  if (m[2] !== undefined) return { expr: m[1]!, subscript: { index: Number(m[2]) } };
+  return { expr: m[1]!, subscript: { start: Number(m[3]), end: m[4] === '' ? -1 : Number(m[4]) } };
+}
+
+/** Ansible's _apply_subscript: an inclusive range, `-1` as end meaning the last; null when an index is out. */
+function applySubscript(hosts: string[], sub: Subscript): string[] | null {
+  if (hosts.length === 0) return hosts;
+  if ('index' in sub) {
+    const i = sub.index < 0 ? hosts.length + sub.index : sub.index;
+    return i >= 0 && i < hosts.length ? [hosts[i]!] : null;
+  }
+  // An end of 0 is falsy to Ansible, so `[a:0]` is the single host at a.
+  if (sub.end === 0) return sub.start < hosts.length ? [hosts[sub.start]!] : null;
+  const end = sub.end === -1 ? hosts.length - 1 : sub.end;
+  return hosts.slice(sub.start, end + 1);
 }
 
 /** Every host of a group, its descendants' included; cycles in `children` are tolerated. */
@@ -43,25 +77,38 @@ export function groupHosts(inv: Inventory, group: string): Set<string> {
   return out;
 }
 
-/** Hosts one term names, or null when the term names no host, no group and its glob matches neither. */
+/**
+ * Hosts one term names, in Ansible's order (matching groups' hosts, then matching hosts), with its subscript
+ * applied; null when the term names no host or group, or its subscript is out of range.
+ */
 function matchTerm(inv: Inventory, text: string): Set<string> | null {
-  if (text === 'all' || text === '*') return new Set(inv.hosts.keys());
-  if (inv.groups.has(text)) return groupHosts(inv, text);
   if (inv.hosts.has(text)) return new Set([text]);
+  const { expr, subscript } = splitSubscript(text);
+  const hosts = enumerate(inv, expr);
+  if (hosts === null) return null;
+  if (!subscript) return new Set(hosts);
+  const picked = applySubscript(hosts, subscript);
+  return picked === null ? null : new Set(picked);
+}
+
+function enumerate(inv: Inventory, text: string): string[] | null {
+  if (text === 'all' || text === '*') return [...inv.hosts.keys()];
+  if (inv.groups.has(text)) return [...groupHosts(inv, text)];
+  if (inv.hosts.has(text)) return [text];
   const matches = matcher(text);
   if (!matches) return null;
-  const out = new Set<string>();
+  const out: string[] = [];
   let matchedAny = false;
   for (const g of inv.groups.keys()) {
     if (matches(g)) {
       matchedAny = true;
-      for (const h of groupHosts(inv, g)) out.add(h);
+      out.push(...groupHosts(inv, g));
     }
   }
   for (const h of inv.hosts.keys()) {
     if (matches(h)) {
       matchedAny = true;
-      out.add(h);
+      out.push(h);
     }
   }
   return matchedAny ? out : null;

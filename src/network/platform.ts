@@ -44,6 +44,10 @@ export interface ConfigProfile {
   exit: string[];
   confirm: string[];
   rollbackPending: string[];
+  /** Loads and commits the configuration saved `{n}` commits ago; empty where the platform keeps no history. */
+  rollback: string[];
+  /** Sent in config mode before a whole configuration, so it replaces the running one; empty: no replace. */
+  replace: string[];
   save: string[];
   compare?: string;
   safetyNet: SafetyNet;
@@ -200,6 +204,8 @@ function build(raw: Raw, loaded: LoadedYaml, problems: Diagnostic[]): PlatformPr
     exit: list('exit'),
     confirm: list('confirm'),
     rollbackPending: list('rollback_pending'),
+    rollback: list('rollback'),
+    replace: list('replace'),
     save: list('save'),
     safetyNet: c.safety_net as SafetyNet,
   };

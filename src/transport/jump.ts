@@ -21,7 +21,7 @@ type Client = InstanceType<typeof ssh2.Client>;
 export type JumpLogin = (
   hop: Connection,
   sock: Duplex | undefined,
-  opts: { timeoutMs: number; signal?: AbortSignal },
+  opts: { timeoutMs: number; signal?: AbortSignal; connectSlot?: () => Promise<void> },
 ) => Promise<Client>;
 
 export interface JumpPoolOptions {
@@ -251,10 +251,10 @@ export class JumpPool {
     const hop = jump.chain[jump.chain.length - 1]!;
     const before = jump.chain.slice(0, -1);
     try {
-      await this.waitLoginSlot(opts.signal);
       const sock =
         before.length > 0 ? await this.open(before, hop.host, hop.port, chainName(jump.chain), opts) : undefined;
-      const client = await this.opts.login(hop, sock, opts);
+      // The login rate, like connect_rate, is taken right before the TCP connect, not before the key loads.
+      const client = await this.opts.login(hop, sock, { ...opts, connectSlot: () => this.waitLoginSlot(opts.signal) });
       const conn = new JumpConnection(client, (c, unexpected) => {
         const i = jump.conns.indexOf(c);
         if (i >= 0) jump.conns.splice(i, 1);

@@ -3,7 +3,7 @@ import { chmod, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { CappedOutput, MAX_OUTPUT_BYTES } from './output.js';
-import { TransportError, type ExecResult, type Session, type Transport } from './transport.js';
+import { TransportError, type ConnectOptions, type ExecResult, type Session, type Transport } from './transport.js';
 
 /**
  * The controller itself, for `connection: local`, `hosts: localhost`, `delegate_to: localhost` and
@@ -11,7 +11,9 @@ import { TransportError, type ExecResult, type Session, type Transport } from '.
  * controller's own. Only a playbook that asks for it reaches here.
  */
 export class LocalTransport implements Transport {
-  async connect(): Promise<Session> {
+  async connect(_target: unknown, opts?: ConnectOptions): Promise<Session> {
+    // The play's connect rate counts the controller too, and a graceful stop while waiting starts nothing.
+    await opts?.connectSlot?.();
     return new LocalSession();
   }
 }

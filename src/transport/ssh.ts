@@ -184,7 +184,6 @@ export class SshTransport implements Transport {
     sock?: Duplex,
   ): Promise<InstanceType<typeof ssh2.Client>> {
     const where = `${target.host}:${target.port}`;
-    const deadline = Date.now() + opts.timeoutMs;
     throwIfAborted(opts.signal);
     // HostKeyAlias names the key in known_hosts instead of host and port, as in ssh.
     const keyHost = target.hostKeyAlias ?? target.host;
@@ -207,6 +206,17 @@ export class SshTransport implements Transport {
       entries = (await this.knownHosts(target.knownHosts, where)).candidates(keyHost, keyPort);
     }
 
+    if (opts.connectSlot) {
+      try {
+        await opts.connectSlot();
+        throwIfAborted(opts.signal);
+      } catch (err) {
+        // A channel through a jump host was opened for this login; without the login nothing else closes it.
+        sock?.destroy();
+        throw err;
+      }
+    }
+    const deadline = Date.now() + opts.timeoutMs;
     const client = new ssh2.Client();
     return new Promise<InstanceType<typeof ssh2.Client>>((resolve, reject) => {
       let settled = false;

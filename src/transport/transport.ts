@@ -29,6 +29,11 @@ export interface ConnectOptions {
   warn?: (message: string) => void;
   /** The play's `connect_rate`, applied to jump-host logins apart from device logins. */
   jumpLoginRate?: number;
+  /**
+   * The connect rate's turn, taken right before the TCP connect (keys and known_hosts already loaded) so the
+   * rate holds at the wire; the connect timeout starts once the turn comes.
+   */
+  connectSlot?: () => Promise<void>;
 }
 
 /** One authenticated connection to one host, reused for all its tasks; channels are opened one at a time. */

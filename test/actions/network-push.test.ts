@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { LabPlatform } from '../../src/lab/lab.js';
 import { loadPlatforms } from '../../src/network/platform.js';
 import { confirmPending, pushConfig, type PushRequest } from '../../src/actions/network/push.js';
+import { runNetworkTask } from '../../src/actions/network/task.js';
 import type { NetworkCliSession } from '../../src/transport/network-cli/session.js';
 import { NetworkCliTransport } from '../../src/transport/network-cli/transport.js';
 import { SshTransport } from '../../src/transport/ssh.js';
@@ -142,5 +143,129 @@ describe('the device rolls back what was not confirmed', () => {
     expect(unsafe.status).toBe('changed');
     expect(unsafe.warnings[0]).toContain('pushed without a safety net');
     await s.close();
+  });
+});
+
+describe('cli_config rollback', () => {
+  const action = { module: 'cli_config', moduleKind: 'cli_config' as const };
+  const opts = { check: false, diff: false };
+
+  it('junos: rollback 2 loads and commits the configuration from before the confirmed push', async () => {
+    const { connect, net } = await device('junos');
+    const before = net.running();
+    const s = await connect();
+    expect((await push(s, NTP.junos)).status).toBe('changed');
+    expect(net.running()).toContain('192.0.2.12');
+    // The push is two commits on Junos, `commit confirmed` and the plain commit confirming it.
+    const r = await runNetworkTask(s, action, { rollback: 2 }, opts);
+    expect(r.status).toBe('changed');
+    expect(r.registered.commands).toContain('rollback 2');
+    expect(net.running()).toEqual(before);
+    await s.close();
+  });
+
+  it('junos: a rollback the device has no history for fails and changes nothing', async () => {
+    const { connect, net } = await device('junos');
+    const before = net.running();
+    const s = await connect();
+    const r = await runNetworkTask(s, action, { rollback: 40 }, opts);
+    expect(r.status).toBe('failed');
+    expect(r.error).toContain('"rollback 40" was refused');
+    expect(net.running()).toEqual(before);
+    await s.close();
+  });
+
+  it('eos: refused before anything is sent, naming what to use instead', async () => {
+    const { connect, net } = await device('eos');
+    const before = net.running();
+    const s = await connect();
+    const r = await runNetworkTask(s, action, { rollback: 1 }, opts);
+    expect(r.status).toBe('failed');
+    expect(r.error).toContain('eos has no rollback to a saved configuration');
+    expect(r.error).toContain('configure replace');
+    expect(net.running()).toEqual(before);
+    await s.close();
+  });
+});
+
+describe('cli_config replace', () => {
+  const action = { module: 'cli_config', moduleKind: 'cli_config' as const };
+  const opts = { check: false, diff: false };
+  const WHOLE: Record<'junos' | 'eos', string> = {
+    junos: 'set system host-name r001\nset system ntp server 192.0.2.11',
+    eos: 'hostname r001\nntp server 192.0.2.11',
+  };
+
+  it.each(['junos', 'eos'] as const)('%s: config becomes the whole configuration, then nothing to do', async (p) => {
+    const { connect, net } = await device(p);
+    const s = await connect();
+    expect((await push(s, NTP[p])).status).toBe('changed');
+    const r = await runNetworkTask(s, action, { config: WHOLE[p], replace: true }, opts);
+    expect(r.error).toBeNull();
+    expect(r.status).toBe('changed');
+    expect(net.running()).toContain('192.0.2.11');
+    expect(net.running()).not.toContain('192.0.2.12');
+    // Lines the replacing config does not hold are gone, not only the ones the earlier push added.
+    const held = net
+      .running()
+      .split('\n')
+      .filter((l) => l.trim() !== '' && !/^[!#]|^end$/.test(l.trim()));
+    expect(held).toEqual(WHOLE[p].split('\n'));
+    expect(net.pending()).toBe(false);
+    const again = await runNetworkTask(s, action, { config: WHOLE[p], replace: 'yes' }, opts);
+    expect(again.status).toBe('ok');
+    await s.close();
+  });
+
+  it('ios: refused before anything is sent, naming what to use instead', async () => {
+    const { connect, net } = await device('ios');
+    const before = net.running();
+    const s = await connect();
+    const r = await runNetworkTask(s, action, { config: 'hostname r001', replace: true }, opts);
+    expect(r.status).toBe('failed');
+    expect(r.error).toContain('ios cannot replace its whole configuration');
+    expect(r.error).toContain('with config');
+    expect(net.running()).toEqual(before);
+    await s.close();
+  });
+});
+
+describe('confirm_after', () => {
+  const action = { module: 'junos_config', moduleKind: 'config' as const };
+  const opts = { check: false, diff: false };
+  const lines = ['set system ntp server 192.0.2.11'];
+
+  it('confirms the change once every verification passes', async () => {
+    const { connect, net } = await device('junos');
+    const s = await connect();
+    const confirm_after = [
+      { junos_command: { commands: ['show configuration | display set'], wait_for: 'result[0] contains 192.0.2.11' } },
+      { cli_command: { command: 'show version' } },
+    ];
+    const r = await runNetworkTask(s, action, { lines, confirm_after }, opts);
+    expect(r.error).toBeNull();
+    expect(r.status).toBe('changed');
+    expect(r.network?.confirm).toBe('confirmed');
+    expect(net.pending()).toBe(false);
+    expect(net.log()).toContain('confirmed');
+    await s.close();
+  });
+
+  it('withholds the confirm when a verification fails, so the device rolls the change back', async () => {
+    // 30 lab minutes of 200 ms: the timer outlasts the push and the verifications, then runs out by itself.
+    const { connect, net } = await device('junos', { minuteMs: 200 });
+    const s = await connect();
+    const confirm_after = [
+      { cli_command: { command: 'show version' } },
+      { junos_command: { commands: ['show version'], wait_for: 'result[0] contains 99.9R9', retries: 0 } },
+    ];
+    const r = await runNetworkTask(s, action, { lines, confirm: 30, confirm_after }, opts);
+    expect(r.status).toBe('failed');
+    expect(r.network?.confirm).toBe('pending');
+    expect(r.error).toContain('confirm_after[1] (junos_command) failed: wait_for did not hold');
+    expect(net.pending()).toBe(true);
+    await until(() => net.log().includes('rolled back: commit confirmed expired'), 'the commit confirmed timer');
+    expect(net.running()).not.toContain('192.0.2.11');
+    await s.close().catch(() => undefined);
   });
 });

@@ -154,4 +154,24 @@ describe('network playbooks', () => {
     expect(r.report.breakers.map((b) => [b.scope, b.state])).toEqual([['site=site2', 'open']]);
     expect(r.report.hosts.filter((h) => h.status === 'changed')).toHaveLength(8);
   });
+
+  it('confirm_after in a playbook: confirmed on a passing host, pending on a failing one', async () => {
+    const l = await lab({ hosts: 2, platform: 'junos' });
+    const play = `tasks:
+  - name: NTP, verified
+    junos_config:
+      lines: [set system ntp server 192.0.2.61]
+      confirm: 30
+      confirm_after:
+        - junos_command:
+            commands: [show version]
+            wait_for: "result[0] contains {{ 'Hostname: r001' if inventory_hostname == 'r001' else 'nowhere' }}"
+            retries: 0`;
+    const { report, host } = await apply(l, play);
+    expect(statuses(report)).toEqual(['changed', 'failed']);
+    expect(host('r001').tasks[0]!.network?.confirm).toBe('confirmed');
+    expect(host('r002').tasks[0]!.network?.confirm).toBe('pending');
+    expect(l.network('r001')!.pending()).toBe(false);
+    expect(l.network('r002')!.pending()).toBe(true);
+  });
 });

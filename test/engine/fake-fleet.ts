@@ -164,6 +164,8 @@ export class FakeTransport implements Transport {
   async connect(target: Connection, opts: ConnectOptions): Promise<Session> {
     const host = target.host;
     const d = this.device(host);
+    // The connect rate's turn comes right before the wire, as in the SSH transport.
+    await opts.connectSlot?.();
     this.connects.push(host);
     this.inFlight += 1;
     this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);

@@ -459,7 +459,15 @@ describe('scheduler', () => {
     const starts: number[] = [];
     const p = play({ hosts: hosts('ams', 6), forks: 6, connectRate: 4 });
     const orig = transport.connect.bind(transport);
-    transport.connect = (t, o) => (starts.push(Date.now()), orig(t, o));
+    // A connection starts when its turn comes, right before the wire.
+    transport.connect = (t, o) =>
+      orig(t, {
+        ...o,
+        connectSlot: async () => {
+          await o.connectSlot?.();
+          starts.push(Date.now());
+        },
+      });
     const report = await runPlan(planOf(p), { transport, bus, runId: 'x', env: {} });
     expect(report.summary.changed).toBe(6);
     starts.sort((a, b) => a - b);

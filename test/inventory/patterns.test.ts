@@ -85,10 +85,16 @@ describe('host patterns', () => {
   });
 
   it('parses term operators', () => {
-    expect(parsePattern('a:&b,!c')).toEqual([
+    expect(parsePattern('a:&b:!c')).toEqual([
       { op: 'union', text: 'a' },
       { op: 'intersect', text: 'b' },
       { op: 'exclude', text: 'c' },
     ]);
+  });
+
+  it('splits on commas only when there is one, as Ansible does', () => {
+    expect(parsePattern('a:b,!c[1:2]').map((t) => t.text)).toEqual(['a:b', 'c[1:2]']);
+    expect(parsePattern('fe80::1').map((t) => t.text)).toEqual(['fe80::1']);
+    expect(parsePattern('web[1:2]:db').map((t) => t.text)).toEqual(['web[1:2]', 'db']);
   });
 });

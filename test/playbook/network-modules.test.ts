@@ -38,8 +38,28 @@ describe('network modules in playbooks', () => {
       'site.yml:3:7: ios_config needs lines (under parents) or src',
     ]);
     expect(load('- cli_config:\n    config: x\n    rollback: 1').messages).toEqual([
-      'site.yml:5:9: cli_config rollback is not supported: give the intended lines in config',
+      'site.yml:5:9: cli_config takes config or rollback, not both',
     ]);
+    expect(load('- cli_config:\n    config: x\n    replace: flash:new.cfg').messages).toEqual([
+      'site.yml:5:9: cli_config replace from a file on the device is not supported: ' +
+        'give the whole configuration in config with replace: true',
+    ]);
+    expect(load('- cli_config:\n    replace: true').messages).toEqual([
+      'site.yml:4:9: cli_config replace needs the whole configuration in config',
+    ]);
+    expect(load('- cli_config:\n    config: x\n    replace: yes').messages).toEqual([]);
+    expect(
+      load('- ios_config:\n    lines: [a]\n    confirm_after:\n      - ios_config: {lines: [b]}').messages,
+    ).toEqual([
+      'site.yml:6:13: confirm_after: ios_config cannot verify a change; use cli_command or a *_command module',
+    ]);
+    expect(
+      load('- ios_config:\n    lines: [a]\n    confirm_after:\n      - ios_command: {wait_for: x}').messages,
+    ).toEqual(['site.yml:6:13: confirm_after: ios_command needs commands']);
+    expect(
+      load('- ios_config:\n    lines: [a]\n    confirm_after:\n      - cli_command: {command: show clock}').messages,
+    ).toEqual([]);
+    expect(load('- cli_config:\n    rollback: 1').messages).toEqual([]);
     expect(load('- eos_config:\n    lines: [a]\n    src: b.j2').messages).toEqual([
       'site.yml:5:9: eos_config takes lines or src, not both',
     ]);

@@ -135,7 +135,9 @@ describe('jump login pace', () => {
   it('connect_rate spaces jump logins on their own: the second bastion waits for its slot', async () => {
     const started: string[] = [];
     const p = new JumpPool({
-      login: async (hop) => {
+      login: async (hop, _sock, o) => {
+        // The pace is taken right before the wire, as the SSH transport does.
+        await o.connectSlot?.();
         started.push(hop.host);
         return new FakeJumpClient() as unknown as Client;
       },

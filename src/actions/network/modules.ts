@@ -53,11 +53,38 @@ function renderArgs(
   return out;
 }
 
+/** Ansible's cli_config takes replace: yes (the config text is the whole configuration) or a path on the device. */
+function replacing(v: unknown): boolean {
+  return v === true || (typeof v === 'string' && /^(yes|true)$/i.test(v.trim()));
+}
+
+/** confirm_after entries: each one network command module with what that module needs. */
+function verify(list: unknown, at: YamlPath, loaded: LoadedYaml): Diagnostic[] {
+  if (!Array.isArray(list)) return [];
+  for (const [i, entry] of list.entries()) {
+    if (!isMap(entry)) continue;
+    const [module, value] = Object.entries(entry)[0] ?? [];
+    if (module === undefined) continue;
+    const kind = NETWORK_MODULES[module];
+    const where = loaded.locate([...at, i, module], 'key');
+    if (kind !== 'command' && kind !== 'cli_command')
+      return [
+        diagnostic(where, `confirm_after: ${module} cannot verify a change; use cli_command or a *_command module`),
+      ];
+    const need = kind === 'command' ? 'commands' : 'command';
+    if (!isMap(value) || value[need] === undefined)
+      return [diagnostic(where, `confirm_after: ${module} needs ${need}`)];
+  }
+  return [];
+}
+
 /** What a network module needs beyond its schema: something to push, and nothing runbook would ignore. */
 function check(name: string, kind: NetworkModuleKind, value: unknown, at: YamlPath, loaded: LoadedYaml): Diagnostic[] {
   const args = isMap(value) ? value : {};
   const where = (key?: string) => loaded.locate(key === undefined ? at : [...at, key], 'key');
   const has = (k: string) => args[k] !== undefined;
+  const verifications = verify(args.confirm_after, [...at, 'confirm_after'], loaded);
+  if (verifications.length > 0) return verifications;
   if (kind === 'config') {
     if (!has('lines') && !has('commands') && !has('src'))
       return [diagnostic(where(), `${name} needs lines (under parents) or src`)];
@@ -68,10 +95,19 @@ function check(name: string, kind: NetworkModuleKind, value: unknown, at: YamlPa
     }
   }
   if (kind === 'cli_config') {
-    for (const k of ['replace', 'rollback']) {
-      if (has(k)) return [diagnostic(where(k), `cli_config ${k} is not supported: give the intended lines in config`)];
-    }
-    if (!has('config')) return [diagnostic(where(), 'cli_config needs config')];
+    if (has('replace') && !replacing(args.replace))
+      return [
+        diagnostic(
+          where('replace'),
+          'cli_config replace from a file on the device is not supported: ' +
+            'give the whole configuration in config with replace: true',
+        ),
+      ];
+    if (has('replace') && !has('config'))
+      return [diagnostic(where('replace'), 'cli_config replace needs the whole configuration in config')];
+    if (has('rollback') && has('config'))
+      return [diagnostic(where('rollback'), 'cli_config takes config or rollback, not both')];
+    if (!has('config') && !has('rollback')) return [diagnostic(where(), 'cli_config needs config or rollback')];
   }
   return [];
 }

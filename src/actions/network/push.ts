@@ -1,5 +1,12 @@
 import { randomBytes } from 'node:crypto';
-import { linesToPush, stillMissing, type ConfigSyntax, type Intent } from '../../network/config-diff.js';
+import {
+  identity,
+  linesToPush,
+  parseConfig,
+  stillMissing,
+  type ConfigSyntax,
+  type Intent,
+} from '../../network/config-diff.js';
 import type { PlatformProfile } from '../../network/platform.js';
 import type { NetworkCliSession } from '../../transport/network-cli/session.js';
 
@@ -31,6 +38,8 @@ export interface PushRequest extends Intent {
   backup?: boolean;
   /** cli_config: false stages lines on a candidate platform without committing them (Ansible's `commit: false`). */
   commit?: boolean;
+  /** cli_config `replace`: the intent's text becomes the whole configuration, not lines merged into it. */
+  replaceConfig?: boolean;
 }
 
 export interface PushResult {
@@ -90,7 +99,18 @@ export async function pushConfig(
   const syntax = syntaxOf(profile);
   const warnings: string[] = [];
   const before = await runningConfig(session);
-  const lines = linesToPush(req, before, syntax);
+  if (req.replaceConfig && cfg.replace.length === 0) {
+    return {
+      status: 'failed',
+      confirm: 'none',
+      lines: [],
+      warnings,
+      error:
+        `${profile.name} cannot replace its whole configuration from the CLI: ` +
+        'push the lines it must hold with config (merged), and remove others with explicit no/delete lines',
+    };
+  }
+  const lines = req.replaceConfig ? replacingLines(req, before, syntax) : linesToPush(req, before, syntax);
   const base = { lines, warnings, ...(req.backup ? { backup: before } : {}) };
   if (lines.length === 0) return { status: 'ok', confirm: 'none', ...base };
   if (opts.check) return { status: 'changed', confirm: 'none', ...base };
@@ -143,6 +163,21 @@ export async function pushConfig(
     };
   }
 
+  if (req.replaceConfig) {
+    for (const line of cfg.replace) {
+      const r = await session.run(line);
+      if (r.rejected) {
+        await abort(session, { armed, staged, v });
+        return {
+          status: 'failed',
+          confirm: 'none',
+          ...base,
+          lines: [],
+          error: `"${line}" was rejected: ${r.rejected}`,
+        };
+      }
+    }
+  }
   const pushed: string[] = [];
   for (const line of lines) {
     const r = await session.run(line);
@@ -258,4 +293,51 @@ export async function confirmPending(session: NetworkCliSession): Promise<Confir
   if (session.channel.mode !== session.workingMode) await session.enter(session.workingMode);
   pendingChanges.delete(session);
   return 'confirmed';
+}
+
+/** What a platform without numbered rollback offers instead, for the message that refuses it. */
+const INSTEAD: Record<string, string> = {
+  eos: 'push the intended config with config (EOS keeps no numbered commits; configure replace restores a file)',
+  ios: 'push the intended config with config (IOS keeps no numbered commits; archive and configure replace do)',
+  nxos: 'push the intended config with config (NX-OS rolls back only to a named checkpoint)',
+};
+
+/**
+ * cli_config `rollback: N`: loads and commits the configuration the device saved N commits ago, by the profile's
+ * `rollback` commands; a platform that keeps no such history is refused before anything is sent.
+ */
+export async function rollbackTo(session: NetworkCliSession, n: number): Promise<PushResult> {
+  const profile = session.profile;
+  const base = { lines: [] as string[], warnings: [] as string[], confirm: 'none' as ConfirmState };
+  if (profile.config.rollback.length === 0) {
+    const instead = INSTEAD[profile.name] ?? 'push the intended config with config';
+    return { status: 'failed', ...base, error: `${profile.name} has no rollback to a saved configuration: ${instead}` };
+  }
+  const before = await runningConfig(session);
+  const sent: string[] = [];
+  for (const template of profile.config.rollback) {
+    const line = template.replace(/\{n\}/g, String(n));
+    const r = await session.run(line);
+    sent.push(line);
+    if (r.rejected || /\berror\b/i.test(r.output)) {
+      const why = r.rejected ?? r.output.trim();
+      if (session.channel.mode !== session.workingMode) {
+        for (const a of profile.config.abort) await session.run(a);
+        if (session.channel.mode !== session.workingMode) await session.enter(session.workingMode);
+      }
+      return { status: 'failed', ...base, lines: sent, error: `"${line}" was refused: ${why}; nothing was changed` };
+    }
+  }
+  if (session.channel.mode !== session.workingMode) await session.enter(session.workingMode);
+  const after = await runningConfig(session);
+  return { status: after === before ? 'ok' : 'changed', ...base, lines: sent };
+}
+
+/** Every line of the replacing config, or none when the device already holds exactly that config. */
+function replacingLines(req: PushRequest, running: string, syntax: ConfigSyntax): string[] {
+  const ids = (text: string) => new Set(parseConfig(text, syntax).map(identity));
+  const want = ids(req.text ?? '');
+  const have = ids(running);
+  if (want.size === have.size && [...want].every((id) => have.has(id))) return [];
+  return linesToPush({ ...req, match: 'line', replace: 'line' }, '', syntax);
 }

@@ -311,6 +311,15 @@ const CONFIG: Schema = {
       type: 'integer',
       minimum: 1,
     },
+    confirm_after: {
+      title: 'Confirm after',
+      description:
+        'Verification tasks (cli_command or *_command, e.g. with wait_for) run on the device after the push; the ' +
+        'change is confirmed only when all pass, else it stays pending and the device rolls it back.',
+      type: 'array',
+      minItems: 1,
+      items: { type: 'object', minProperties: 1, maxProperties: 1, 'x-expected': 'a mapping with one module' },
+    },
     comment: {
       title: 'Comment',
       description: 'Accepted for compatibility (Junos commit comment).',
@@ -338,13 +347,19 @@ const CLI_CONFIG: Schema = {
     },
     replace: {
       title: 'Replace',
-      description: 'Not supported: whole-config replace; refused rather than ignored.',
-      type: 'string',
+      description:
+        'true: config is the whole configuration and replaces the running one (Junos load override on the ' +
+        'candidate, EOS rollback clean-config in the session); refused on platforms without replace.',
+      oneOf: [{ type: 'boolean' }, { type: 'string' }],
+      'x-expected': 'true, false, yes or no',
     },
     rollback: {
       title: 'Rollback',
-      description: 'Not supported: rolling back to a saved configuration id.',
+      description:
+        'Loads and commits the configuration saved this many commits ago (Junos rollback N, IOS-XR rollback ' +
+        'configuration last N); refused on platforms that keep no numbered history. Instead of config.',
       type: 'integer',
+      minimum: 0,
     },
     diff_match: {
       title: 'Diff match',
@@ -374,6 +389,15 @@ const CLI_CONFIG: Schema = {
       description: 'Minutes the change may stay unconfirmed before the device rolls it back.',
       type: 'integer',
       minimum: 1,
+    },
+    confirm_after: {
+      title: 'Confirm after',
+      description:
+        'Verification tasks (cli_command or *_command, e.g. with wait_for) run on the device after the push; the ' +
+        'change is confirmed only when all pass, else it stays pending and the device rolls it back.',
+      type: 'array',
+      minItems: 1,
+      items: { type: 'object', minProperties: 1, maxProperties: 1, 'x-expected': 'a mapping with one module' },
     },
     commit_comment: {
       title: 'Commit comment',

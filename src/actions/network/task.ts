@@ -1,8 +1,8 @@
 import { compilePattern } from '../../network/platform.js';
-import type { NetworkModuleKind } from '../../playbook/network-modules.js';
+import { NETWORK_MODULES, type NetworkModuleKind } from '../../playbook/network-modules.js';
 import { NetworkCliSession } from '../../transport/network-cli/session.js';
 import type { Session } from '../../transport/transport.js';
-import { confirmPending, pushConfig, type ConfirmState, type PushRequest } from './push.js';
+import { confirmPending, pushConfig, rollbackTo, type ConfirmState, type PushRequest } from './push.js';
 
 /**
  * Runs one Ansible network module on a network_cli session, with Ansible's argument names and results:
@@ -207,9 +207,8 @@ async function config(
 ): Promise<NetworkTaskResult> {
   const req: PushRequest = {};
   if (kind === 'cli_config') {
-    if (args.replace !== undefined || args.rollback !== undefined) {
-      return failed('cli_config: replace and rollback are not supported; push the intended lines with config instead');
-    }
+    if (args.replace !== undefined && args.replace !== false && args.replace !== 'no') req.replaceConfig = true;
+    if (typeof args.rollback === 'number') return rollback(session, args.rollback, opts);
     if (typeof args.config === 'string') req.text = args.config;
     if (args.diff_match !== undefined) req.match = args.diff_match as PushRequest['match'] & string;
     if (args.diff_replace !== undefined) req.replace = args.diff_replace as PushRequest['replace'] & string;
@@ -234,8 +233,19 @@ async function config(
     }
   }
   if (typeof args.confirm === 'number') req.confirm = args.confirm;
+  const verifications = Array.isArray(args.confirm_after) ? args.confirm_after : [];
+  // Verifying needs the change held unconfirmed meanwhile, so confirm_after arms the net even without confirm.
+  if (verifications.length > 0 && req.confirm === undefined) req.confirm = DEFAULT_CONFIRM_MINUTES;
   if (args.backup === true) req.backup = true;
   const r = await pushConfig(session, req, { check: opts.check });
+  if (verifications.length > 0 && r.status === 'changed' && r.confirm === 'pending' && !opts.check) {
+    const outcome = await verifyThenConfirm(session, verifications, req.confirm ?? DEFAULT_CONFIRM_MINUTES);
+    r.confirm = outcome.confirm;
+    if (outcome.error !== undefined) {
+      r.status = 'failed';
+      r.error = outcome.error;
+    }
+  }
   const network = { lines: r.lines, confirm: r.confirm, warnings: r.warnings };
   const registered: Record<string, unknown> = {
     commands: r.lines,
@@ -256,4 +266,45 @@ async function config(
   if ((opts.diff || opts.check) && r.lines.length > 0)
     result.diff = r.deviceDiff ?? r.lines.map((l) => `+ ${l}`).join('\n');
   return result;
+}
+
+async function rollback(session: NetworkCliSession, n: number, opts: { check: boolean }): Promise<NetworkTaskResult> {
+  // What a rollback changes is known only to the device, so --check reports that it would run.
+  if (opts.check) return { status: 'skipped', stdout: '', stderr: '', error: null, registered: {}, wouldRun: true };
+  const r = await rollbackTo(session, n);
+  const registered = { commands: r.lines, rollback: n };
+  if (r.status === 'failed') return failed(r.error ?? 'rollback failed', { registered });
+  return { status: r.status, stdout: r.lines.join('\n'), stderr: '', error: null, registered };
+}
+
+/** Minutes a change verified by confirm_after stays revertible when the task gives no confirm. */
+const DEFAULT_CONFIRM_MINUTES = 5;
+
+/**
+ * confirm_after: each verification is one network command module run on the same session; only when every one
+ * passes is the change confirmed. Otherwise it is left pending, so the device's own timer rolls it back.
+ */
+async function verifyThenConfirm(
+  session: NetworkCliSession,
+  verifications: unknown[],
+  minutes: number,
+): Promise<{ confirm: ConfirmState; error?: string }> {
+  for (const [i, v] of verifications.entries()) {
+    const [module, value] = Object.entries(v as Record<string, unknown>)[0] ?? [];
+    const moduleKind = module === undefined ? undefined : NETWORK_MODULES[module];
+    const args = typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : {};
+    const r =
+      moduleKind === 'command' || moduleKind === 'cli_command'
+        ? await runNetworkTask(session, { module: module!, moduleKind }, args, { check: false, diff: false })
+        : failed(`${String(module)} cannot verify a change (use cli_command or a *_command module)`);
+    if (r.status === 'failed') {
+      return {
+        confirm: 'pending',
+        error:
+          `confirm_after[${i}] (${String(module)}) failed: ${r.error}; ` +
+          `the change is left unconfirmed and the device rolls it back in ${minutes} minutes`,
+      };
+    }
+  }
+  return { confirm: await confirmPending(session) };
 }

@@ -357,6 +357,11 @@ export class IosSession implements CliPersonality {
         return this.leaveConfig(true);
       }
       if (line === 'show session-config diffs') return { output: this.sessionDiff() };
+      // EOS: the session starts from an empty config, so what is entered next replaces the running config.
+      if (line === 'rollback clean-config') {
+        this.session.tree.length = 0;
+        return { output: '' };
+      }
     }
     if (first === 'exit') {
       if (this.blocks.length === 0) return this.leaveConfig(false);

@@ -210,6 +210,20 @@ export class JunosSession implements CliPersonality {
     const tokens = tokenColumns(line);
     const word = tokens[0]!.token;
     if (word === 'set') return this.set(tokens);
+    if (line === 'delete') {
+      // A bare `delete` at the top of the hierarchy empties the candidate, after asking, as Junos does.
+      return {
+        output: '',
+        ask: {
+          prompt: 'Delete everything under this level? [yes,no] (no) ',
+          echo: true,
+          answer: (a) => {
+            if (/^y(es)?$/i.test(a.trim())) this.candidate = [];
+            return { output: '' };
+          },
+        },
+      };
+    }
     if (word === 'delete') {
       const prefix = `set ${line.slice('delete '.length)}`;
       const kept = cand.filter((l) => !(l === prefix || l.startsWith(`${prefix} `)));
