@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { linesOf, startFleet, type Fleet, type ToolRun } from '../support/ansible.js';
+import { linesOf, startFleet, type Fleet } from '../support/ansible.js';
+import { expectSame, play } from '../support/ansible-compare.js';
 
 /**
  * ansible-playbook is the oracle: each playbook runs through it and through runbook against the same two
@@ -12,22 +13,6 @@ beforeAll(async () => {
 }, 60_000);
 afterAll(async () => {
   await fleet?.stop();
-});
-
-/** What each host (and the controller) ran, in order. */
-function perHost(run: ToolRun): Record<string, string[]> {
-  return Object.fromEntries(['h1', 'h2', 'controller'].map((h) => [h, linesOf(run, h)]));
-}
-
-function expectSame(r: { ansible: ToolRun; runbook: ToolRun }): void {
-  expect(r.ansible.recap, r.ansible.stdout + r.ansible.stderr).not.toEqual({});
-  expect(perHost(r.runbook), r.runbook.stderr).toEqual(perHost(r.ansible));
-  expect(r.runbook.recap).toEqual(r.ansible.recap);
-  expect(r.runbook.code).toBe(r.ansible.code);
-}
-
-const play = (body: string, head = ''): Record<string, string> => ({
-  'site.yml': `- hosts: all\n  gather_facts: no\n${head}  tasks:\n${body}`,
 });
 
 describe('loops', () => {
