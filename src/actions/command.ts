@@ -1,20 +1,15 @@
 import type { YamlPath } from '../playbook/load.js';
 import type { ExecResult } from '../transport/transport.js';
+import { shellQuote } from '../playbook/template/ansible-filters.js';
 import { defineAction } from './action.js';
-import { done, failed, linkFailure, message, registered, type Outcome } from './outcome.js';
+import { isMap } from './args.js';
+import { judgeExec, skippedByPath } from './exec-result.js';
+import { done, failed, linkFailure, message, type Outcome } from './outcome.js';
 
 export type CommandArgs = { kind: 'command'; command: string; chdir?: string; creates?: string; removes?: string };
 
 const OPTIONS = ['chdir', 'creates', 'removes'] as const;
 
-function isMap(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
-/** POSIX shell single-quoting. */
-function quote(s: string): string {
-  return `'${s.replace(/'/g, `'\\''`)}'`;
-}
 type CommandPreview = { command: string };
 
 /** `command: show version`: one command over the session; a non-zero exit status fails the task. */
@@ -105,17 +100,10 @@ export const command = defineAction<CommandArgs, CommandPreview>({
         return v === undefined ? undefined : host.renderer.text(task, [`command.${k}`, 'command'], v, host.vars);
       };
       const chdir = option('chdir');
-      if (chdir !== undefined) line = `cd ${quote(chdir)} && ${line}`;
+      if (chdir !== undefined) line = `cd ${shellQuote(chdir)} && ${line}`;
       // creates/removes decide whether the command is needed at all, as Ansible's command module does.
-      for (const [k, wanted, why] of [
-        ['creates', false, 'exists'],
-        ['removes', true, 'does not exist'],
-      ] as const) {
-        const path = option(k);
-        if (path === undefined) continue;
-        const probe = await exec(`test -e ${quote(path)}`);
-        if ((probe.rc === 0) !== wanted) return done('ok', { rc: 0, stdout: `skipped, since ${path} ${why}` });
-      }
+      const skipped = await skippedByPath(exec, { creates: option('creates'), removes: option('removes') });
+      if (skipped) return skipped;
     } catch (err) {
       return linkFailure(err, host.stopped, () => failed('template', message(err)));
     }
@@ -127,26 +115,6 @@ export const command = defineAction<CommandArgs, CommandPreview>({
     } catch (err) {
       return linkFailure(err, host.stopped, () => failed('command', message(err)));
     }
-    const seen = done('changed', { rc: res.rc, stdout: res.stdout, stderr: res.stderr });
-    const vars = { ...host.vars, ...registered(seen), ...(task.register ? { [task.register]: registered(seen) } : {}) };
-    const holds = (exprs: string[]) => exprs.every((e) => host.renderer.test(e, vars));
-    let isFailed: boolean;
-    let changed: boolean;
-    try {
-      isFailed = task.failedWhen ? holds(task.failedWhen) : res.rc !== 0;
-      changed = task.changedWhen ? holds(task.changedWhen) : true;
-    } catch (err) {
-      return failed('expression', message(err), { rc: res.rc, stdout: res.stdout, stderr: res.stderr });
-    }
-    if (isFailed) {
-      const why = task.failedWhen
-        ? 'failed_when matched'
-        : res.rc === null
-          ? `ended by signal ${res.signal ?? 'unknown'}`
-          : `exit status ${res.rc}`;
-      // A command that ran changed something, failed or not, as Ansible's command module reports it.
-      return failed('command', why, { rc: res.rc, stdout: res.stdout, stderr: res.stderr, changed });
-    }
-    return { ...seen, status: changed ? 'changed' : 'ok', changed };
+    return judgeExec(res, task, host);
   },
 });

@@ -8,6 +8,7 @@ import { shlexSplit } from '../inventory/shlex.js';
 import type { TaskSpec } from '../playbook/types.js';
 import { defineAction } from './action.js';
 import { isMap, str } from './args.js';
+import { judgeExec, skippedByPath } from './exec-result.js';
 import { done, failed, linkFailure, message, type Outcome } from './outcome.js';
 
 export type ScriptAction = { kind: 'script'; cmd: string; creates?: string; removes?: string; chdir?: string };
@@ -97,12 +98,8 @@ export const script = defineAction<ScriptAction, ScriptPreview>({
     const { session, timeoutMs } = host;
     const exec = (command: string) => host.bounded((signal) => session.exec(command, { timeoutMs, signal }));
     try {
-      if (guard.creates !== undefined && (await exec(`test -e ${shellQuote(guard.creates)}`)).rc === 0) {
-        return done('ok', { stdout: `skipped, since ${guard.creates} exists` });
-      }
-      if (guard.removes !== undefined && (await exec(`test -e ${shellQuote(guard.removes)}`)).rc !== 0) {
-        return done('ok', { stdout: `skipped, since ${guard.removes} does not exist` });
-      }
+      const skipped = await skippedByPath(exec, guard);
+      if (skipped) return skipped;
       if (host.check && task.checkMode !== 'run') return done('skipped', { would_run: true });
       const made = await exec('mktemp -d');
       if (made.rc !== 0) return failed('command', `cannot make a temporary directory: ${made.stderr.trim()}`);
@@ -113,9 +110,7 @@ export const script = defineAction<ScriptAction, ScriptPreview>({
         const args = words.slice(1).map(shellQuote).join(' ');
         const run = `${shellQuote(remote)}${args ? ` ${args}` : ''}`;
         const res = await exec(guard.chdir ? `cd ${shellQuote(guard.chdir)} && ${run}` : run);
-        const seen = { rc: res.rc, stdout: res.stdout, stderr: res.stderr };
-        if (res.rc !== 0) return failed('command', `exit status ${res.rc}`, seen);
-        return done('changed', seen);
+        return judgeExec(res, task, host);
       } finally {
         await exec(`rm -rf -- ${shellQuote(dir)}`).catch(() => undefined);
       }

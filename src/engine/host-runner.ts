@@ -37,13 +37,16 @@ export interface HostJob {
   beforeConnect?: () => Promise<void>;
 }
 
-/** Registered results, as `register` stores them and expressions read them (with Ansible's line lists). */
+/**
+ * Registered results, as `register` stores them and expressions read them (with Ansible's line lists). A failure's
+ * message is its `msg` unless the action registers Ansible's own (command's "non-zero return code").
+ */
 function registered(o: Outcome): Record<string, unknown> {
   return {
+    ...(o.error !== null ? { msg: o.error } : {}),
     ...registeredBase(o),
     stdout_lines: lines(o.stdout),
     stderr_lines: lines(o.stderr),
-    ...(o.error !== null ? { msg: o.error } : {}),
   };
 }
 
