@@ -338,6 +338,8 @@ class TaskRunner implements TaskRunnerLike {
     };
     if (outcome.would_run) result.would_run = true;
     if (outcome.diff !== undefined && !hidden) result.diff = r.text(outcome.diff);
+    const backup = outcome.data?.backup_file;
+    if (typeof backup === 'string' && !hidden) result.backup_file = r.text(backup);
     if (outcome.network && !hidden)
       result.network = { ...outcome.network, lines: outcome.network.lines.map((l) => r.text(l)) };
     if (rescue) result.rescue = true;
