@@ -5,6 +5,7 @@ import { defineAction } from './action.js';
 import { bool, isMap, str } from './args.js';
 import { failed, message, type Outcome } from './outcome.js';
 import { placeFile } from './remote-file.js';
+import { newlineSequence } from '../playbook/template/newlines.js';
 
 export type TemplateArgs = {
   kind: 'template';
@@ -68,8 +69,8 @@ export const template = defineAction<TemplateArgs, TemplatePreview>({
       force: { title: 'Force', description: 'Replace a different existing file (default true).', type: 'boolean' },
       newline_sequence: {
         title: 'Newline sequence',
-        description: 'Line ends of the rendered file.',
-        enum: ['\\n', '\\r', '\\r\\n'],
+        description: "Line ends of the template's own text (values keep theirs), as Jinja2's newline_sequence.",
+        enum: ['\\n', '\\r', '\\r\\n', '\n', '\r', '\r\n'],
       },
     },
   },
@@ -141,7 +142,8 @@ export const template = defineAction<TemplateArgs, TemplatePreview>({
     try {
       dest = host.renderer.text(task, ['template.dest', 'template'], a.dest, host.vars);
       const src = host.renderer.text(task, ['template.src', 'template'], a.src, host.vars);
-      content = newlines(host.renderer.file(task, ['template.src', 'template'], src, host.vars), a.newline_sequence);
+      const newline = newlineSequence(a.newline_sequence);
+      content = host.renderer.file(task, ['template.src', 'template'], src, host.vars, newline);
     } catch (err) {
       return failed('template', message(err));
     }
@@ -149,9 +151,3 @@ export const template = defineAction<TemplateArgs, TemplatePreview>({
     return placeFile(host, dest, Buffer.from(content, 'utf8'), placement);
   },
 });
-
-/** Line ends as `newline_sequence` asks, written as Ansible takes it: the escape ('\r\n'), not the characters. */
-function newlines(content: string, sequence: string | undefined): string {
-  const end = sequence === '\\r\\n' ? '\r\n' : sequence === '\\r' ? '\r' : '\n';
-  return end === '\n' ? content : content.replace(/\r\n|\r|\n/g, end);
-}
