@@ -107,7 +107,8 @@ async function snapshot(root: string): Promise<string> {
   const at = join(sshd.workDir, root);
   const { stdout } = await run('sh', [
     '-c',
-    `cd ${at} && find . -printf '%p %y %m %l\\n' | sort && find . -type f | sort | xargs -I{} sh -c 'echo "== {}"; cat {}'`,
+    `cd ${at} && find . -printf '%p %y %m %l\\n' | sort && ` +
+      `find . -type f | sort | xargs -I{} sh -c 'echo "== {}"; cat {}'`,
   ]);
   return stdout;
 }
@@ -120,7 +121,7 @@ async function prepare(root: string): Promise<void> {
 }
 
 describe('copy of trees, as ansible-playbook copies them', () => {
-  it('dir/ and dir, directory_mode, local_follow and remote_src leave the same tree; then nothing changes', async () => {
+  it('dir/ and dir, directory_mode, local_follow, remote_src: the same tree; then nothing changes', async () => {
     await prepare('theirs');
     await prepare('ours');
     const out = await ansible('theirs');
