@@ -26,6 +26,11 @@ export function str(v: unknown): string | undefined {
   return typeof v === 'string' ? v : typeof v === 'number' ? String(v) : undefined;
 }
 
+/** `path`, or Ansible's aliases `dest` and `name` (the schema and `oneOf` admit exactly one). */
+export function pathArg(v: Record<string, unknown>): string {
+  return str(v.path) ?? str(v.dest) ?? str(v.name) ?? '';
+}
+
 export function bool(v: unknown, dflt = false): boolean {
   if (typeof v === 'boolean') return v;
   if (typeof v === 'string') return /^(yes|true|on|1)$/i.test(v);

@@ -3,6 +3,7 @@ import type { ExecResult } from '../transport/transport.js';
 import { shellQuote } from '../playbook/template/ansible-filters.js';
 import { defineAction } from './action.js';
 import { isMap } from './args.js';
+import { RUN_GUARDS } from './schema-fragments.js';
 import { judgeExec, skippedByPath } from './exec-result.js';
 import { done, failed, linkFailure, message, type Outcome } from './outcome.js';
 
@@ -28,24 +29,7 @@ export const command = defineAction<CommandArgs, CommandPreview>({
         required: ['cmd'],
         properties: {
           cmd: { title: 'Command line', description: 'The command to run.', type: 'string', minLength: 1 },
-          chdir: {
-            title: 'Working directory',
-            description: 'Change into this directory first.',
-            type: 'string',
-            minLength: 1,
-          },
-          creates: {
-            title: 'Creates',
-            description: 'Skip the command when this path exists.',
-            type: 'string',
-            minLength: 1,
-          },
-          removes: {
-            title: 'Removes',
-            description: 'Run the command only when this path exists.',
-            type: 'string',
-            minLength: 1,
-          },
+          ...RUN_GUARDS,
           warn: {
             title: 'Warn',
             description: 'Accepted for compatibility with Ansible; has no effect.',

@@ -4,6 +4,7 @@ import type { LoadedYaml, YamlPath } from '../playbook/load.js';
 import { findTemplate, templateSearchPath } from '../playbook/template/jail.js';
 import { fileSearchPath } from '../playbook/template/lookups.js';
 import type { TaskSpec } from '../playbook/types.js';
+import { BACKUP_REPLACED, modeSchema, ownership, VALIDATE } from './schema-fragments.js';
 import { defineAction } from './action.js';
 import { bool, isMap, oneOf, str, stringTexts } from './args.js';
 import { copyTree, localTree, nest, remoteTree, type Tree } from './copy-tree.js';
@@ -64,41 +65,20 @@ export const copy = defineAction<CopyAction, CopyPreview>({
         type: 'string',
         minLength: 1,
       },
-      mode: {
-        title: 'File mode',
-        description: 'Octal permissions such as "0644".',
-        'x-expected': 'octal permissions like "0644"',
-        oneOf: [
-          { type: 'string', pattern: '^0?[0-7]{3,4}$' },
-          { type: 'integer', minimum: 0, maximum: 7777 },
-        ],
-      },
+      mode: modeSchema(),
       force: {
         title: 'Force',
         description: 'Replace a different existing file (default true); false: only create.',
         type: 'boolean',
       },
-      owner: { title: 'Owner', description: 'User name that should own the file.', type: 'string' },
-      group: { title: 'Group', description: 'Group that should own the file.', type: 'string' },
-      backup: {
-        title: 'Backup',
-        description: 'Keep the replaced file as dest.PID.YYYY-MM-DD@HH:MM:SS~ (registered as backup_file).',
-        type: 'boolean',
-      },
-      validate: {
-        title: 'Validate',
-        description: 'Command run on the new file (%s is its path) before it replaces dest; failing leaves dest.',
-        type: 'string',
-        pattern: '%s',
-      },
+      ...ownership('file'),
+      backup: BACKUP_REPLACED,
+      validate: VALIDATE,
       directory_mode: {
+        ...modeSchema(),
         title: 'Directory mode',
         description: 'Octal permissions of the directories a tree copy makes or finds in the tree.',
         'x-expected': 'octal permissions like "0755"',
-        oneOf: [
-          { type: 'string', pattern: '^0?[0-7]{3,4}$' },
-          { type: 'integer', minimum: 0, maximum: 7777 },
-        ],
       },
       remote_src: {
         title: 'Remote source',

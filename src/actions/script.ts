@@ -8,6 +8,7 @@ import { shlexSplit } from '../inventory/shlex.js';
 import type { TaskSpec } from '../playbook/types.js';
 import { defineAction } from './action.js';
 import { isMap, str } from './args.js';
+import { RUN_GUARDS } from './schema-fragments.js';
 import { judgeExec, skippedByPath } from './exec-result.js';
 import { done, failed, linkFailure, message, type Outcome } from './outcome.js';
 
@@ -43,9 +44,7 @@ export const script = defineAction<ScriptAction, ScriptPreview>({
             description: 'The script name in files/, then its arguments.',
             type: 'string',
           },
-          creates: { title: 'Creates', description: 'Skip when this remote path exists.', type: 'string' },
-          removes: { title: 'Removes', description: 'Skip when this remote path does not exist.', type: 'string' },
-          chdir: { title: 'Directory', description: 'Run in this remote directory.', type: 'string' },
+          ...RUN_GUARDS,
         },
       },
     ],

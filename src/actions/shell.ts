@@ -4,6 +4,7 @@ import type { TaskSpec } from '../playbook/types.js';
 import type { ExecResult } from '../transport/transport.js';
 import { defineAction, type ActionHost } from './action.js';
 import { isMap, str, stringTexts } from './args.js';
+import { RUN_GUARDS } from './schema-fragments.js';
 import { judgeExec, skippedByPath } from './exec-result.js';
 import { done, failed, linkFailure, message, type Outcome } from './outcome.js';
 
@@ -44,10 +45,8 @@ export const shell = defineAction<ShellAction, ShellPreview>({
         required: ['cmd'],
         properties: {
           cmd: { title: 'Script', description: 'The shell script to run.', type: 'string', minLength: 1 },
-          chdir: { title: 'Directory', description: 'Run in this remote directory.', type: 'string' },
+          ...RUN_GUARDS,
           executable: { title: 'Shell', description: 'The shell to run it with (default /bin/sh).', type: 'string' },
-          creates: { title: 'Creates', description: 'Skip when this remote path exists.', type: 'string' },
-          removes: { title: 'Removes', description: 'Skip when this remote path does not exist.', type: 'string' },
         },
       },
     ],

@@ -1,6 +1,7 @@
 import { diagnostic } from '../playbook/diagnostic.js';
 import type { LoadedYaml, YamlPath } from '../playbook/load.js';
 import { fileMode } from '../playbook/playbook.js';
+import { BACKUP_REPLACED, modeSchema, ownership, VALIDATE } from './schema-fragments.js';
 import { defineAction } from './action.js';
 import { bool, isMap, str } from './args.js';
 import { failed, message, type Outcome } from './outcome.js';
@@ -44,28 +45,10 @@ export const template = defineAction<TemplateArgs, TemplatePreview>({
         minLength: 1,
       },
       dest: { title: 'Destination', description: 'Remote path of the rendered file.', type: 'string', minLength: 1 },
-      mode: {
-        title: 'File mode',
-        description: 'Octal permissions such as "0644".',
-        'x-expected': 'octal permissions like "0644"',
-        oneOf: [
-          { type: 'string', pattern: '^[0-7]{3,4}$' },
-          { type: 'integer', minimum: 0, maximum: 7777 },
-        ],
-      },
-      owner: { title: 'Owner', description: 'User name that should own the file.', type: 'string' },
-      group: { title: 'Group', description: 'Group that should own the file.', type: 'string' },
-      backup: {
-        title: 'Backup',
-        description: 'Keep the replaced file as dest.PID.YYYY-MM-DD@HH:MM:SS~ (registered as backup_file).',
-        type: 'boolean',
-      },
-      validate: {
-        title: 'Validate',
-        description: 'Command run on the new file (%s is its path) before it replaces dest; failing leaves dest.',
-        type: 'string',
-        pattern: '%s',
-      },
+      mode: modeSchema('^[0-7]{3,4}$'),
+      ...ownership('file'),
+      backup: BACKUP_REPLACED,
+      validate: VALIDATE,
       force: { title: 'Force', description: 'Replace a different existing file (default true).', type: 'boolean' },
       newline_sequence: {
         title: 'Newline sequence',
