@@ -22,6 +22,13 @@ export function stringTexts(kind: string, value: unknown, at: YamlPath, fields: 
     }));
 }
 
+/** The templated texts of a command-like action: its command line, or the string fields of its mapping form. */
+export function commandTexts(kind: string, value: unknown, at: YamlPath, fields: string[]): TextUse[] {
+  return typeof value === 'string'
+    ? [{ field: kind, text: value, path: at, expression: false, afterRun: false }]
+    : stringTexts(kind, value, at, fields);
+}
+
 export function str(v: unknown): string | undefined {
   return typeof v === 'string' ? v : typeof v === 'number' ? String(v) : undefined;
 }

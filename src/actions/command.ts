@@ -2,8 +2,8 @@ import type { YamlPath } from '../playbook/load.js';
 import type { ExecResult } from '../transport/transport.js';
 import { shellQuote } from '../playbook/template/ansible-filters.js';
 import { defineAction } from './action.js';
-import { isMap } from './args.js';
-import { RUN_GUARDS } from './schema-fragments.js';
+import { commandTexts, isMap } from './args.js';
+import { commandForms } from './schema-fragments.js';
 import { judgeExec, skippedByPath } from './exec-result.js';
 import { done, failed, linkFailure, message, type Outcome } from './outcome.js';
 
@@ -21,40 +21,24 @@ export const command = defineAction<CommandArgs, CommandPreview>({
       'Run over SSH exec; the task fails on a non-zero exit status. Nunjucks is rendered first. ' +
       "Ansible's forms are accepted: free-form `ls chdir=/tmp`, `cmd:`/`argv:` and `args:`.",
     'x-expected': 'a command line, or a mapping with cmd',
-    oneOf: [
-      { type: 'string', minLength: 1 },
+    oneOf: commandForms(
+      { title: 'Command line', description: 'The command to run.', type: 'string', minLength: 1 },
       {
-        type: 'object',
-        additionalProperties: false,
-        required: ['cmd'],
-        properties: {
-          cmd: { title: 'Command line', description: 'The command to run.', type: 'string', minLength: 1 },
-          ...RUN_GUARDS,
-          warn: {
-            title: 'Warn',
-            description: 'Accepted for compatibility with Ansible; has no effect.',
-            type: 'boolean',
-          },
-          strip_empty_ends: {
-            title: 'Strip empty ends',
-            description: 'Accepted for compatibility; output is kept as sent.',
-            type: 'boolean',
-          },
+        warn: {
+          title: 'Warn',
+          description: 'Accepted for compatibility with Ansible; has no effect.',
+          type: 'boolean',
+        },
+        strip_empty_ends: {
+          title: 'Strip empty ends',
+          description: 'Accepted for compatibility; output is kept as sent.',
+          type: 'boolean',
         },
       },
-    ],
+    ),
   },
 
-  texts(value: unknown, at: YamlPath) {
-    if (typeof value === 'string')
-      return [{ field: 'command', text: value, path: at, expression: false, afterRun: false }];
-    if (!isMap(value)) return [];
-    return ['cmd', ...OPTIONS].flatMap((k) =>
-      typeof value[k] === 'string'
-        ? [{ field: `command.${k}`, text: value[k] as string, path: [...at, k], expression: false, afterRun: false }]
-        : [],
-    );
-  },
+  texts: (value: unknown, at: YamlPath) => commandTexts('command', value, at, ['cmd', ...OPTIONS]),
   parse: (value) => {
     if (!isMap(value)) return { kind: 'command', command: String(value) };
     const action: CommandArgs = { kind: 'command', command: String(value.cmd) };

@@ -88,3 +88,19 @@ export const RUN_GUARDS: Record<'chdir' | 'creates' | 'removes', Schema> = {
     minLength: 1,
   },
 };
+
+/**
+ * The two forms of command, shell and script: a command line, or a mapping with `cmd`, the run guards and the
+ * action's own arguments.
+ */
+export function commandForms(cmd: Schema, own: Record<string, Schema> = {}): Schema[] {
+  return [
+    { type: 'string', minLength: 1 },
+    {
+      type: 'object',
+      additionalProperties: false,
+      required: ['cmd'],
+      properties: { cmd, ...RUN_GUARDS, ...own },
+    },
+  ];
+}

@@ -7,8 +7,8 @@ import { fileSearchPath } from '../playbook/template/lookups.js';
 import { shlexSplit } from '../inventory/shlex.js';
 import type { TaskSpec } from '../playbook/types.js';
 import { defineAction } from './action.js';
-import { isMap, str } from './args.js';
-import { RUN_GUARDS } from './schema-fragments.js';
+import { commandTexts, isMap, str } from './args.js';
+import { commandForms } from './schema-fragments.js';
 import { judgeExec, skippedByPath } from './exec-result.js';
 import { done, failed, linkFailure, message, type Outcome } from './outcome.js';
 
@@ -32,37 +32,13 @@ export const script = defineAction<ScriptAction, ScriptPreview>({
   schema: {
     title: 'Script',
     description: 'Copy a local script from files/ to the host, run it with its arguments, remove it.',
-    oneOf: [
-      { type: 'string', minLength: 1 },
-      {
-        type: 'object',
-        additionalProperties: false,
-        required: ['cmd'],
-        properties: {
-          cmd: {
-            title: 'Script and arguments',
-            description: 'The script name in files/, then its arguments.',
-            type: 'string',
-          },
-          ...RUN_GUARDS,
-        },
-      },
-    ],
+    oneOf: commandForms({
+      title: 'Script and arguments',
+      description: 'The script name in files/, then its arguments.',
+      type: 'string',
+    }),
   },
-  texts: (value: unknown, at: YamlPath) => {
-    if (typeof value === 'string')
-      return [{ field: 'script', text: value, path: at, expression: false, afterRun: false }];
-    if (!isMap(value)) return [];
-    return ['cmd', 'creates', 'removes', 'chdir']
-      .filter((f) => typeof value[f] === 'string')
-      .map((f) => ({
-        field: `script.${f}`,
-        text: value[f] as string,
-        path: [...at, f],
-        expression: false,
-        afterRun: false,
-      }));
-  },
+  texts: (value: unknown, at: YamlPath) => commandTexts('script', value, at, ['cmd', 'creates', 'removes', 'chdir']),
   parse(value: unknown): ScriptAction {
     if (typeof value === 'string') return { kind: 'script', cmd: value };
     const v = isMap(value) ? value : {};

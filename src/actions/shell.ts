@@ -3,8 +3,8 @@ import { shellQuote } from '../playbook/template/ansible-filters.js';
 import type { TaskSpec } from '../playbook/types.js';
 import type { ExecResult } from '../transport/transport.js';
 import { defineAction, type ActionHost } from './action.js';
-import { isMap, str, stringTexts } from './args.js';
-import { RUN_GUARDS } from './schema-fragments.js';
+import { commandTexts, isMap, str } from './args.js';
+import { commandForms } from './schema-fragments.js';
 import { judgeExec, skippedByPath } from './exec-result.js';
 import { done, failed, linkFailure, message, type Outcome } from './outcome.js';
 
@@ -37,24 +37,14 @@ export const shell = defineAction<ShellAction, ShellPreview>({
   schema: {
     title: 'Shell',
     description: 'Run a script through /bin/sh (pipes, redirections); creates/removes make it idempotent.',
-    oneOf: [
-      { type: 'string', minLength: 1 },
+    oneOf: commandForms(
+      { title: 'Script', description: 'The shell script to run.', type: 'string', minLength: 1 },
       {
-        type: 'object',
-        additionalProperties: false,
-        required: ['cmd'],
-        properties: {
-          cmd: { title: 'Script', description: 'The shell script to run.', type: 'string', minLength: 1 },
-          ...RUN_GUARDS,
-          executable: { title: 'Shell', description: 'The shell to run it with (default /bin/sh).', type: 'string' },
-        },
+        executable: { title: 'Shell', description: 'The shell to run it with (default /bin/sh).', type: 'string' },
       },
-    ],
+    ),
   },
-  texts: (value: unknown, at: YamlPath) =>
-    typeof value === 'string'
-      ? [{ field: 'shell', text: value, path: at, expression: false, afterRun: false }]
-      : stringTexts('shell', value, at, ['cmd', ...OPTIONS]),
+  texts: (value: unknown, at: YamlPath) => commandTexts('shell', value, at, ['cmd', ...OPTIONS]),
   parse(value: unknown): ShellAction {
     if (typeof value === 'string') return { kind: 'shell', cmd: value };
     const v = isMap(value) ? value : {};
