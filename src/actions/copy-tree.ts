@@ -124,7 +124,12 @@ export async function copyTree(
   let changed = made.length > 0;
   const stdout: string[] = [];
   for (const f of tree.files) {
-    const source = 'local' in f.source ? readFileSync(f.source.local) : f.source;
+    let source: Source;
+    try {
+      source = 'local' in f.source ? readFileSync(f.source.local) : f.source;
+    } catch (err) {
+      return failed('command', `${f.rel}: ${message(err)}`);
+    }
     const outcome = await placeFile(host, posix.join(dest, f.rel), source, p);
     if (outcome.status === 'failed') return outcome;
     if (outcome.changed) {

@@ -143,12 +143,13 @@ export const copy = defineAction<CopyAction, CopyPreview>({
           const found = await statPath(host, src);
           if (found.type === 'directory') {
             const root = src.replace(/\/+$/, '') || '/';
-            return into(await remoteTree(host, root, a.localFollow === true), posix.basename(root));
+            return await into(await remoteTree(host, root, a.localFollow === true), posix.basename(root));
           }
           wanted = { remote: src };
         } else {
           const local = sourcePath(task, src);
-          if (statSync(local).isDirectory()) return into(localTree(local, a.localFollow !== false), basename(local));
+          if (statSync(local).isDirectory())
+            return await into(localTree(local, a.localFollow !== false), basename(local));
           wanted = readFileSync(local);
         }
         if (dest.endsWith('/')) dest += posix.basename(src);

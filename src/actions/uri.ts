@@ -1,5 +1,6 @@
 import type { LoadedYaml, YamlPath } from '../playbook/load.js';
 import { diagnostic } from '../playbook/diagnostic.js';
+import { pyJson } from '../playbook/template/jinja-filters.js';
 import { defineAction } from './action.js';
 import { bool, isMap, str, stringTexts } from './args.js';
 import { done, failed, linkFailure, message, type Outcome } from './outcome.js';
@@ -26,9 +27,11 @@ type UriPreview = { uri: { method: string; url: string } };
 /** Marks the line curl writes after the body: the status and the content type. */
 const TRAILER = '\n--runbook-uri-- ';
 
+const CONFIG_ESCAPES: Record<string, string> = { '\\': '\\\\', '"': '\\"', '\n': '\\n', '\r': '\\r', '\t': '\\t' };
+
 /** A value in curl's config syntax: double-quoted, with its escapes (so nothing reaches a command line). */
 function quoted(s: string): string {
-  return `"${s.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n').replace(/\r/g, '\\r').replace(/\t/g, '\\t')}"`;
+  return `"${s.replace(/[\\"\n\r\t]/g, (c) => CONFIG_ESCAPES[c] ?? c)}"`;
 }
 
 /** A mapping as Python's urlencode writes it: `a=b+c&d=1`, values as Python prints them (`True`). */
@@ -37,10 +40,9 @@ function formEncoded(body: Record<string, unknown>): string {
   return new URLSearchParams(Object.entries(body).map(([k, v]): [string, string] => [k, text(v)])).toString();
 }
 
-/** The request body and the content type it implies, as Ansible's uri prepares them. */
+/** The request body and the content type it implies, as Ansible's uri prepares them (json.dumps, urlencode). */
 function requestBody(body: unknown, format: BodyFormat): { data: string; type?: string } {
-  if (format === 'json')
-    return { data: typeof body === 'string' ? body : JSON.stringify(body), type: 'application/json' };
+  if (format === 'json') return { data: typeof body === 'string' ? body : pyJson(body), type: 'application/json' };
   if (format === 'form-urlencoded') {
     if (!isMap(body)) return { data: String(body), type: 'application/x-www-form-urlencoded' };
     return { data: formEncoded(body), type: 'application/x-www-form-urlencoded' };

@@ -121,7 +121,7 @@ describe('uri from the managed host', () => {
       'ok',
     ]);
     expect(tasks[1]!.stdout).toBe('200 1 x -');
-    expect(tasks[3]!.stdout).toBe('POST application/json yes-please {"n":1,"s":"box"}');
+    expect(tasks[3]!.stdout).toBe('POST application/json yes-please {"n": 1, "s": "box"}');
     expect(tasks[5]!.stdout).toBe('PUT application/x-www-form-urlencoded - a=b+c&d=True');
     expect(tasks[7]!.stdout).toBe('welcome');
     expect(tasks[8]!.error).toBe('Status code was 401 and not [200]: HTTP Error 401');
