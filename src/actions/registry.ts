@@ -1,4 +1,5 @@
 import type { Action } from './action.js';
+import { apt } from './apt.js';
 import { assert } from './assert.js';
 import { blockinfile } from './blockinfile.js';
 import { command } from './command.js';
@@ -45,6 +46,7 @@ export const ACTIONS: Readonly<Record<string, Action>> = {
   script,
   wait_for_connection,
   fetch,
+  apt,
   ...NETWORK_ACTIONS,
 };
 
