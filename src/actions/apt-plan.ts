@@ -150,9 +150,11 @@ export function packageStatus(
   const installed = facts.dpkg !== undefined && installedState(facts.dpkg.abbrev);
   const hasFiles = facts.dpkg !== undefined && (installed || facts.dpkg.abbrev[1] === 'c');
   const policy = facts.policy;
-  const known = installed || (policy !== undefined && policy.versions.length > 0);
+  // dpkg's own record (a package removed with its configuration left) makes a name known, as in python-apt.
+  const known = facts.dpkg !== undefined || (policy !== undefined && policy.versions.length > 0);
   if (!known) {
-    if ((facts.providers ?? []).length > 0) return { installed: false, versionInstalled: false, installable: true, hasFiles };
+    if ((facts.providers ?? []).length > 0)
+      return { installed: false, versionInstalled: false, installable: true, hasFiles };
     return null;
   }
   const best = policy ? bestMatch(spec, policy) : null;
@@ -199,7 +201,10 @@ export function planInstall(
     if (!status.installed && opts.onlyUpgrade) continue;
     if (!status.versionInstalled && status.installable === null)
       return { install, names, failure: `no available installation candidate for ${spec.spec}` };
-    if (status.installable !== null && ((!status.installed && !opts.onlyUpgrade) || opts.upgrade || !status.versionInstalled)) {
+    if (
+      status.installable !== null &&
+      ((!status.installed && !opts.onlyUpgrade) || opts.upgrade || !status.versionInstalled)
+    ) {
       if (status.installable !== true) install.push(`${spec.name}=${status.installable}`);
       else if (spec.version !== undefined) install.push(`${spec.name}=${spec.version}`);
       else install.push(spec.name);
@@ -268,7 +273,8 @@ export function aptGet(operation: string, args: string[], o: AptGetOptions): str
   if (o.failOnAutoremove) argv.push('--no-remove');
   if (o.check) argv.push('--simulate');
   if (o.defaultRelease !== undefined) argv.push('-t', o.defaultRelease);
-  if (o.installRecommends !== undefined) argv.push('-o', `APT::Install-Recommends=${o.installRecommends ? 'yes' : 'no'}`);
+  if (o.installRecommends !== undefined)
+    argv.push('-o', `APT::Install-Recommends=${o.installRecommends ? 'yes' : 'no'}`);
   if (o.allowUnauthenticated) argv.push('--allow-unauthenticated');
   if (o.allowDowngrade) argv.push('--allow-downgrades');
   if (o.allowChangeHeld) argv.push('--allow-change-held-packages');

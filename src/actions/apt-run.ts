@@ -158,7 +158,12 @@ class AptRun {
     }
 
     const buildDep = a.state === 'build-dep';
-    const plan = planInstall(specs, facts, { upgrade: latest, onlyUpgrade: a.only_upgrade, buildDep }, compareDebVersions);
+    const plan = planInstall(
+      specs,
+      facts,
+      { upgrade: latest, onlyUpgrade: a.only_upgrade, buildDep },
+      compareDebVersions,
+    );
     if (plan.failure !== undefined) return failed('command', plan.failure, { data: cacheData });
     let outcome = done('ok', { data: cacheData });
     if (plan.install.length > 0) {
@@ -208,7 +213,9 @@ class AptRun {
         if (res.rc === 0) break;
         error = res.stderr.trim() || res.stdout.trim();
         if (attempt + 1 >= a.update_cache_retries)
-          throw new Stop(failed('command', `Failed to update apt cache: ${error || 'unknown reason'}`, this.result(res)));
+          throw new Stop(
+            failed('command', `Failed to update apt cache: ${error || 'unknown reason'}`, this.result(res)),
+          );
         // Ansible's back-off: 1, 2, 4 … seconds, at most the max delay (plus up to a second of jitter).
         const delay = Math.min(2 ** attempt, a.update_cache_retry_max_delay) + Math.random();
         await this.host.bounded((signal) => sleep(delay * 1000, signal));
@@ -279,8 +286,8 @@ class AptRun {
       const path = raw.includes('/') ? raw : `./${raw}`;
       const q = shellQuote(path);
       const fields = await this.exec(
-        `${APT_ENV} dpkg --field ${q} Package Version && ` +
-          `{ dpkg-query -W -f='\${db:Status-Abbrev}|\${Version}' -- "$(dpkg --field ${q} Package)" 2>/dev/null || true; }`,
+        `${APT_ENV} dpkg --field ${q} Package Version && { dpkg-query -W ` +
+          `-f='\${db:Status-Abbrev}|\${Version}' -- "$(dpkg --field ${q} Package)" 2>/dev/null || true; }`,
       );
       if (fields.rc !== 0) return failed('command', `dpkg --field ${path} failed`, this.result(fields));
       const [pkg = '', version = '', installed = ''] = fields.stdout.split('\n');

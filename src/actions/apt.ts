@@ -89,8 +89,16 @@ export const APT_PROPERTIES: Record<string, Record<string, unknown>> = {
     description: 'no (default), yes/safe (upgrade), full/dist (dist-upgrade).',
     enum: [...UPGRADES, true, false],
   },
-  policy_rc_d: { title: 'policy-rc.d', description: 'Accepted for compatibility; services start as usual.', type: 'integer' },
-  force_apt_get: { ...FLAG, title: 'Force apt-get', description: 'Accepted for compatibility; apt-get is always used.' },
+  policy_rc_d: {
+    title: 'policy-rc.d',
+    description: 'Accepted for compatibility; services start as usual.',
+    type: 'integer',
+  },
+  force_apt_get: {
+    ...FLAG,
+    title: 'Force apt-get',
+    description: 'Accepted for compatibility; apt-get is always used.',
+  },
 };
 
 /** The loader's rules Ansible states as mutually_exclusive and required_one_of (ansible-core 2.14). */
@@ -144,8 +152,13 @@ export function parseApt(v: Record<string, unknown>): AptAction {
 
 /** The names as they will be for one host, for the plan. */
 export function previewNames(kind: string, names: unknown, host: HostPreview): string[] {
-  if (typeof names === 'string') return host.text([`${kind}.name`, kind], names).split(',').map((s) => s.trim());
-  if (Array.isArray(names)) return names.map((n) => (typeof n === 'string' ? host.text([`${kind}.name`, kind], n) : String(n)));
+  if (typeof names === 'string')
+    return host
+      .text([`${kind}.name`, kind], names)
+      .split(',')
+      .map((s) => s.trim());
+  if (Array.isArray(names))
+    return names.map((n) => (typeof n === 'string' ? host.text([`${kind}.name`, kind], n) : String(n)));
   return [];
 }
 

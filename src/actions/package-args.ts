@@ -45,7 +45,8 @@ export function nameTexts(kind: string, value: unknown, at: YamlPath, keys: read
   const out: TextUse[] = [];
   for (const k of keys) {
     const v = value[k];
-    if (typeof v === 'string') out.push({ field: `${kind}.${k}`, text: v, path: [...at, k], expression: false, afterRun: false });
+    if (typeof v === 'string')
+      out.push({ field: `${kind}.${k}`, text: v, path: [...at, k], expression: false, afterRun: false });
     if (Array.isArray(v))
       v.forEach((item, i) => {
         if (typeof item === 'string')
@@ -64,7 +65,10 @@ export const FLAG = {
 /** A count of seconds or tries: an integer, or its digits (`cache_valid_time=3600` in a `k=v` string). */
 export const COUNT = {
   'x-expected': 'a whole number',
-  oneOf: [{ type: 'integer', minimum: 0 }, { type: 'string', pattern: '^[0-9]+$' }],
+  oneOf: [
+    { type: 'integer', minimum: 0 },
+    { type: 'string', pattern: '^[0-9]+$' },
+  ],
 } as const;
 
 /** A FLAG's value; undefined when not given. */

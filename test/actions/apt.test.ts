@@ -102,12 +102,19 @@ describe('apt on a real host', { timeout: 240_000 }, () => {
     hello2 = await repo.build({ name: 'runbook-hello', version: '2.0', files: { VERSION: '2.0\n' } });
     await repo.publish();
     // present is satisfied by any version, even with a newer one to be had.
-    const present = await apply(['- apt: { name: runbook-hello, update_cache: true }', '  register: r', '- debug: { var: r.cache_updated }']);
+    const present = await apply([
+      '- apt: { name: runbook-hello, update_cache: true }',
+      '  register: r',
+      '- debug: { var: r.cache_updated }',
+    ]);
     expect(statuses(present)).toEqual(['ok', 'ok']);
     expect(present[1]!.stdout).toContain('true');
 
-    const latest = ['- apt: { name: runbook-hello, state: latest, cache_valid_time: 3600 }', '  register: r',
-      '- debug: { var: r.cache_updated }'];
+    const latest = [
+      '- apt: { name: runbook-hello, state: latest, cache_valid_time: 3600 }',
+      '  register: r',
+      '- debug: { var: r.cache_updated }',
+    ];
     const check = await apply(latest, '--check');
     expect(statuses(check)).toEqual(['changed', 'ok']);
     expect(await dpkgState(host, 'runbook-hello')).toBe(`${INSTALLED} 1.0`);

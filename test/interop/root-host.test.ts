@@ -45,7 +45,8 @@ describe('root host', () => {
       try {
         expect((await session.exec('id -u')).stdout.trim()).toBe('0');
         // dpkg's database is a copy of the real one: a package this machine has is known there.
-        const dpkg = await session.exec('dpkg-query -W -f=\'${Status}\' openssh-server');
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: dpkg-query's own field syntax
+        const dpkg = await session.exec("dpkg-query -W -f='${Status}' openssh-server");
         expect(dpkg.stdout).toBe('install ok installed');
         // apt starts with no source at all.
         expect((await session.exec('ls -A /etc/apt/sources.list.d')).stdout).toBe('');
@@ -80,7 +81,7 @@ describe('root host', () => {
       const session = await login(host);
       try {
         // setsid and a double fork: the daemon leaves sshd's process tree, as a real service does.
-        const started = await session.exec('sh -c \'setsid sleep 600 </dev/null >/dev/null 2>&1 & echo $!\'');
+        const started = await session.exec("sh -c 'setsid sleep 600 </dev/null >/dev/null 2>&1 & echo $!'");
         daemon = Number(started.stdout.trim());
       } finally {
         await session.close();

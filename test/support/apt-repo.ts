@@ -80,7 +80,13 @@ export async function createAptRepo(): Promise<AptRepo> {
     },
     async attach(host) {
       const line = `deb [trusted=yes] file:${dir} ./\n`;
-      const res = await host.exec(['sh', '-c', `printf '%s' "$1" > /etc/apt/sources.list.d/runbook-test.list`, 'sh', line]);
+      const res = await host.exec([
+        'sh',
+        '-c',
+        `printf '%s' "$1" > /etc/apt/sources.list.d/runbook-test.list`,
+        'sh',
+        line,
+      ]);
       if (res.code !== 0) throw new Error(`cannot add the source: ${res.stderr}`);
     },
     remove: () => rm(dir, { recursive: true, force: true }),
@@ -89,6 +95,7 @@ export async function createAptRepo(): Promise<AptRepo> {
 
 /** What dpkg says of a package on the host: `install ok installed 1.0`, or `absent`. */
 export async function dpkgState(host: RootHost, name: string): Promise<string> {
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: dpkg-query's own field syntax
   const res = await host.exec(['dpkg-query', '-W', '-f=${Status} ${Version}', name]);
   return res.code === 0 ? res.stdout : 'absent';
 }
