@@ -90,7 +90,8 @@ function ansibleEnv(): NodeJS.ProcessEnv {
     ...process.env,
     ANSIBLE_HOME: join(dir, '.ansible'),
     ANSIBLE_LOCAL_TEMP: join(dir, '.ansible', 'tmp'),
-    ANSIBLE_SSH_ARGS: `-o UserKnownHostsFile="${ansibleHost.knownHostsPath}" -o StrictHostKeyChecking=yes -o ControlMaster=no`,
+    ANSIBLE_SSH_ARGS:
+      `-o UserKnownHostsFile="${ansibleHost.knownHostsPath}" ` + '-o StrictHostKeyChecking=yes -o ControlMaster=no',
     ANSIBLE_STDOUT_CALLBACK: 'json',
     ANSIBLE_PIPELINING: '1',
     ANSIBLE_RETRY_FILES_ENABLED: '0',

@@ -127,7 +127,8 @@ describe('apt decisions', () => {
       'Inst hello (1.0 local [all])',
     ].join('\n');
     expect(preparedDiff(out)).toBe(
-      'The following NEW packages will be installed:\n  hello\n0 upgraded, 1 newly installed, 0 to remove and 0 not upgraded.',
+      'The following NEW packages will be installed:\n  hello\n' +
+        '0 upgraded, 1 newly installed, 0 to remove and 0 not upgraded.',
     );
   });
 });

@@ -52,7 +52,8 @@ describe('root host', () => {
         expect((await session.exec('ls -A /etc/apt/sources.list.d')).stdout).toBe('');
         const write = await session.exec(
           `echo private > ${ROOT_HOST_PACKAGE_DIR}/marker && echo X=1 > /etc/default/runbook-root-host && ` +
-            'touch /etc/init.d/runbook-root-host /var/lib/dpkg/runbook-root-host /run/runbook-root-host /root/runbook-root-host',
+            'touch /etc/init.d/runbook-root-host /var/lib/dpkg/runbook-root-host /run/runbook-root-host ' +
+            '/root/runbook-root-host',
         );
         expect(write.rc).toBe(0);
         expect((await host.exec(['cat', `${ROOT_HOST_PACKAGE_DIR}/marker`])).stdout).toBe('private\n');
