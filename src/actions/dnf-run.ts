@@ -88,8 +88,9 @@ async function ensure(
       ...(res ? { rc: res.rc, stdout: res.stdout, stderr: res.stderr } : { rc: 0 }),
       data: { msg, results },
     });
-  // The metadata is refreshed for real only: under --check dnf reads what it has.
-  if (a.update_cache && !host.check) {
+  // Ansible refreshes the metadata under --check too: it changes no package, and --check then sees what a
+  // real run would.
+  if (a.update_cache) {
     const res = await exec(`${DNF_ENV} dnf -y makecache --refresh`);
     if (res.rc !== 0) return failed('command', `Failed to update the cache: ${res.stderr.trim()}`, resultOf(res));
   }

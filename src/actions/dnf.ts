@@ -26,7 +26,7 @@ export const DNF_PROPERTIES: Record<string, Record<string, unknown>> = {
   update_cache: {
     ...FLAG,
     title: 'Update cache',
-    description: 'Refresh repository metadata first (not under --check).',
+    description: 'Refresh repository metadata first (under --check too).',
   },
   expire_cache: { ...FLAG, title: 'Update cache', description: 'Same as update_cache.' },
   update_only: { ...FLAG, title: 'Update only', description: 'With latest: upgrade installed packages, install none.' },
