@@ -19,7 +19,8 @@ export function rpmQueryScript(specs: string[]): string {
   const list = specs.map(shellQuote).join(' ');
   return (
     `export ${DNF_ENV}; for s in ${list}; do q="$s"; ` +
-    `case "$s" in *.rpm) q=$(rpm -qp --qf '%{NAME}-%{VERSION}-%{RELEASE}.%{ARCH}' -- "$s" 2>/dev/null || echo "$s");; esac; ` +
+    `case "$s" in *.rpm) q=$(rpm -qp --qf '%{NAME}-%{VERSION}-%{RELEASE}.%{ARCH}' -- "$s" 2>/dev/null ` +
+    `|| echo "$s");; esac; ` +
     `if out=$(rpm -q --qf '${QF}' -- "$q" 2>/dev/null); then printf '%s\\t%s\\n' "$s" "$(echo "$out" | head -n 1)"; ` +
     `else printf '%s\\t\\n' "$s"; fi; done`
   );

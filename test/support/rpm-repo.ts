@@ -86,7 +86,8 @@ export async function createRpmRepo(): Promise<RpmRepo> {
       const res = await host.exec([
         'sh',
         '-c',
-        'printf "%s" "$1" > /etc/dnf/dnf.conf && mkdir -p /etc/dnf/repos.d && printf "%s" "$2" > /etc/dnf/repos.d/runbook.repo',
+        'printf "%s" "$1" > /etc/dnf/dnf.conf && mkdir -p /etc/dnf/repos.d && ' +
+          'printf "%s" "$2" > /etc/dnf/repos.d/runbook.repo',
         'sh',
         conf,
         def,
