@@ -61,4 +61,13 @@ describe('apt against Ansible on the same host state', { timeout: 600_000 }, () 
     await twins.same(tasks, { check: true });
     expect(await twins.same(['- apt: { name: runbook-nowhere }'])).toEqual(['failed']);
   });
+
+  it("package picks apt on this host as Ansible's detection does, then does what apt does", async () => {
+    const tasks = [
+      '- package: { name: runbook-tool, state: present }',
+      '- package: { name: runbook-tool }',
+      '- package: { name: runbook-tool, state: absent, purge: true }',
+    ];
+    expect(await twins.same(tasks)).toEqual(['changed', 'ok', 'changed']);
+  });
 });
