@@ -66,6 +66,23 @@ async function apply(tasks: string[], ...flags: string[]): Promise<TaskResult[]>
 
 const statuses = (tasks: TaskResult[]) => tasks.map((t) => t.status);
 
+/** Pids of the host's processes (its mount namespace: other tests may run apt-get too) matching a pattern. */
+async function inNamespace(pattern: string): Promise<string[]> {
+  const script =
+    'for p in $(pgrep -f "$1"); do ' +
+    '[ "$(readlink /proc/$p/ns/mnt)" = "$(readlink /proc/self/ns/mnt)" ] && echo "$p"; done; true';
+  return (await host.exec(['sh', '-c', script, 'sh', pattern])).stdout.split('\n').filter((l) => l !== '');
+}
+
+/** Polls until the condition holds (a bounded number of tries, so a broken setup fails instead of hanging). */
+async function until(condition: () => Promise<boolean>): Promise<void> {
+  for (let i = 0; i < 600; i++) {
+    if (await condition()) return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error('condition never held');
+}
+
 // Each case runs runbook several times, and apt with it.
 describe('apt on a real host', { timeout: 240_000 }, () => {
   it('updates the cache, installs once, and changes nothing under --check', async () => {
@@ -159,6 +176,31 @@ describe('apt on a real host', { timeout: 240_000 }, () => {
     expect(statuses(await apply(deb))).toEqual(['changed']);
     expect(await dpkgState(host, 'runbook-hello')).toBe(`${INSTALLED} 2.0`);
     expect(statuses(await apply(deb))).toEqual(['ok']);
+  });
+
+  it("fails when another apt holds its lock past lock_timeout, and otherwise waits for it", async () => {
+    // dpkg's frontend lock, held the way apt holds it (an fcntl lock) by a process in the host's namespace.
+    const hold =
+      'import fcntl, os, time\n' +
+      "f = open('/var/lib/dpkg/lock-frontend', 'w')\n" +
+      'fcntl.lockf(f, fcntl.LOCK_EX)\n' +
+      "open('/run/runbook-locked', 'w').write(str(os.getpid()))\n" +
+      'time.sleep(600)\n';
+    await host.exec(['sh', '-c', 'python3 -c "$1" </dev/null >/dev/null 2>&1 &', 'sh', hold]);
+    await until(async () => (await host.exec(['test', '-e', '/run/runbook-locked'])).code === 0);
+    const holder = (await host.exec(['cat', '/run/runbook-locked'])).stdout.trim();
+
+    const [refused] = await apply(['- apt: { name: runbook-tool, lock_timeout: 1 }']);
+    expect(refused!.status).toBe('failed');
+    expect(refused!.stderr).toContain('/var/lib/dpkg/lock-frontend');
+    expect(await dpkgState(host, 'runbook-tool')).not.toContain(INSTALLED);
+
+    const waiting = apply(['- apt: { name: runbook-tool, lock_timeout: 600 }']);
+    // Once apt-get is seen waiting for the lock, the holder lets go.
+    await until(async () => (await inNamespace('apt-get .*Lock::Timeout=600')).length > 0);
+    await host.exec(['kill', holder]);
+    expect(statuses(await waiting)).toEqual(['changed']);
+    expect(await dpkgState(host, 'runbook-tool')).toBe(`${INSTALLED} 1.0`);
   });
 
   it('fails on a package no source has, naming it', async () => {
