@@ -178,7 +178,7 @@ describe('apt on a real host', { timeout: 240_000 }, () => {
     expect(statuses(await apply(deb))).toEqual(['ok']);
   });
 
-  it("fails when another apt holds its lock past lock_timeout, and otherwise waits for it", async () => {
+  it('fails when another apt holds its lock past lock_timeout, and otherwise waits for it', async () => {
     // dpkg's frontend lock, held the way apt holds it (an fcntl lock) by a process in the host's namespace.
     const hold =
       'import fcntl, os, time\n' +
