@@ -31,7 +31,7 @@ export const FORBIDDEN_NAMES: ReadonlySet<string> = new Set([
 ]);
 
 /** Refused as members at run time as well: harmless on data, dangerous on functions (which have none). */
-const FORBIDDEN_MEMBERS: ReadonlySet<string> = new Set([
+export const FORBIDDEN_MEMBERS: ReadonlySet<string> = new Set([
   ...FORBIDDEN_NAMES,
   'call',
   'apply',

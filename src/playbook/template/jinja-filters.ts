@@ -426,7 +426,14 @@ export const JINJA_FILTERS: Record<string, Filter> = {
   },
   sort: (v, pos, kw) => {
     const reverse = Boolean(kw.reverse ?? pos[0] ?? false);
-    const key = sortKey(kw.case_sensitive ?? pos[1] ?? false, kw.attribute ?? pos[2]);
+    const caseSensitive = kw.case_sensitive ?? pos[1] ?? false;
+    const attribute = kw.attribute ?? pos[2];
+    // `attribute='a,b'` sorts by a, then b (Jinja's multi-attribute getter).
+    const keys =
+      typeof attribute === 'string' && attribute.includes(',')
+        ? attribute.split(',').map((a) => sortKey(caseSensitive, a))
+        : undefined;
+    const key = keys ? (x: unknown) => keys.map((k) => k(x)) : sortKey(caseSensitive, attribute);
     return stableSort(toList(v), key, reverse);
   },
   string: (v) => pyStr(v),

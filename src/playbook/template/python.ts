@@ -45,6 +45,22 @@ export class PyError extends Error {
   }
 }
 
+const NAMESPACES = new WeakSet<object>();
+
+/** `namespace(…)`: the one object a template may change (`{% set ns.x = … %}`), a mapping of its own. */
+export function makeNamespace(entries: Record<string, unknown>): Record<string, unknown> {
+  const ns = Object.create(null) as Record<string, unknown>;
+  for (const [k, v] of Object.entries(entries)) {
+    Object.defineProperty(ns, k, { value: v, writable: true, enumerable: true, configurable: true });
+  }
+  NAMESPACES.add(ns);
+  return ns;
+}
+
+export function isNamespace(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && NAMESPACES.has(v);
+}
+
 export function isFloat(v: unknown): boolean {
   return v instanceof PyFloat || (typeof v === 'number' && !Number.isInteger(v));
 }

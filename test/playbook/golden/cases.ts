@@ -4,6 +4,9 @@
  * Floats in variables are non-integral: JSON cannot tell 2.0 from 2, so an integral float is written in
  * the template (`2.0`) instead.
  */
+import { EVERYDAY_CASES } from './everyday-cases.js';
+import { GRAMMAR_CASES } from './grammar-cases.js';
+
 export interface GoldenCase {
   t?: string;
   when?: string;
@@ -75,7 +78,7 @@ export const SHARED_VARS: Record<string, unknown> = {
   word_list: ['Banana', 'apple', 'cherry', 'apple'],
 };
 
-export const CASES: GoldenCase[] = [
+const BASE_CASES: GoldenCase[] = [
   // ---- printing of data types ----
   { t: '{{ d }}' },
   { t: '{{ l }}' },
@@ -385,3 +388,5 @@ export const CASES: GoldenCase[] = [
   { t: '{% include "nonexistent.j2" %}' },
   { t: '{{ d | dict2items | items2dict(key_name="nope") }}' },
 ];
+
+export const CASES: GoldenCase[] = [...BASE_CASES, ...GRAMMAR_CASES, ...EVERYDAY_CASES];
