@@ -96,7 +96,7 @@ export function typeName(v: unknown): string {
   if (v === null || v === undefined) return 'NoneType';
   if (typeof v === 'boolean') return 'bool';
   if (isFloat(v)) return 'float';
-  if (typeof v === 'number') return 'int';
+  if (typeof v === 'number' || typeof v === 'bigint') return 'int';
   if (typeof v === 'string') return 'str';
   if (v instanceof PyTuple) return 'tuple';
   if (Array.isArray(v)) return 'list';
@@ -165,6 +165,8 @@ export function pyStr(v: unknown): string {
   if (v === true) return 'True';
   if (v === false) return 'False';
   if (v instanceof PyFloat) return floatRepr(v.value);
+  // Integers too large for a double (IPv6 sizes and addresses as numbers).
+  if (typeof v === 'bigint') return v.toString();
   if (typeof v === 'number') return Number.isInteger(v) ? intStr(v) : floatRepr(v);
   if (typeof v === 'function') return `<function ${v.name || 'lambda'}>`;
   if (v instanceof RegExp) return `re.compile(${strRepr(v.source)})`;

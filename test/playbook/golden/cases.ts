@@ -6,6 +6,7 @@
  */
 import { EVERYDAY_CASES } from './everyday-cases.js';
 import { GRAMMAR_CASES } from './grammar-cases.js';
+import { IPADDR_CASES } from './ipaddr-cases.js';
 
 export interface GoldenCase {
   t?: string;
@@ -389,4 +390,4 @@ const BASE_CASES: GoldenCase[] = [
   { t: '{{ d | dict2items | items2dict(key_name="nope") }}' },
 ];
 
-export const CASES: GoldenCase[] = [...BASE_CASES, ...GRAMMAR_CASES, ...EVERYDAY_CASES];
+export const CASES: GoldenCase[] = [...BASE_CASES, ...GRAMMAR_CASES, ...EVERYDAY_CASES, ...IPADDR_CASES];

@@ -8,7 +8,9 @@ export const EVERYDAY_CASES: GoldenCase[] = [
   { t: '{% set d2 = {} %}{% set d2.x = 1 %}{{ d2 }}' },
   { t: '{% set ns = namespace(a=1, b="x") %}{{ ns.a }}{{ ns.b }}' },
   {
-    t: '{% set ns = namespace(items=[]) %}{% for u in users %}{% set ns.items = ns.items + [u.name] %}{% endfor %}{{ ns.items }}',
+    t:
+      '{% set ns = namespace(items=[]) %}{% for u in users %}{% set ns.items = ns.items + [u.name] %}{% endfor %}' +
+      '{{ ns.items }}',
   },
   { t: '{% set ns = namespace(x=0) %}{% set ns.x %}block{% endset %}{{ ns.x }}' },
   { t: '{% for a in [1,2] %}{% for b in [1,1,2] %}{{ loop.changed(b) }}{% endfor %};{% endfor %}' },

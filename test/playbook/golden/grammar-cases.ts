@@ -46,10 +46,14 @@ export const GRAMMAR_CASES: GoldenCase[] = [
   { t: '{% for i in [1,1,2,3,3] %}{% if loop.changed(i) %}{{ i }}{% endif %}{% endfor %}' },
   { t: '{% for i in [1,2,3] %}{{ loop.previtem }}-{{ loop.nextitem }};{% endfor %}' },
   {
-    t: '{% for i in [1,2] %}{% for j in [3] %}{{ loop.depth }}{{ loop.depth0 }}{% endfor %}{{ loop.depth }}{% endfor %}',
+    t:
+      '{% for i in [1,2] %}{% for j in [3] %}{{ loop.depth }}{{ loop.depth0 }}{% endfor %}' +
+      '{{ loop.depth }}{% endfor %}',
   },
   {
-    t: '{% for i in [1,2] %}{{ loop.index }}{{ loop.index0 }}{{ loop.revindex }}{{ loop.revindex0 }}{{ loop.first }}{{ loop.last }}{{ loop.length }}{% endfor %}',
+    t:
+      '{% for i in [1,2] %}{{ loop.index }}{{ loop.index0 }}{{ loop.revindex }}{{ loop.revindex0 }}' +
+      '{{ loop.first }}{{ loop.last }}{{ loop.length }}{% endfor %}',
   },
   { when: 'not x is defined' },
   { when: 'not n is defined' },
