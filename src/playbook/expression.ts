@@ -2,6 +2,7 @@ import nunjucks from 'nunjucks';
 import { sandboxViolation } from './sandbox.js';
 import type { TemplateEngine } from './template/engine.js';
 import { RenderError } from './template/errors.js';
+import { installPythonSemantics } from './template/python-syntax.js';
 
 /**
  * `when`, `failed_when`, `changed_when` and `assert.that` are Nunjucks expressions (Ansible writes them
@@ -52,6 +53,8 @@ export function parseExpression(expr: string): ParsedExpression {
   const body = bareExpression(expr);
   if (body === '') return { ok: false, message: 'empty expression' };
   let root: ExprNode;
+  // Jinja's grammar, as the engine will read it, even when no engine exists yet (validate).
+  installPythonSemantics();
   try {
     root = (nunjucks as unknown as { parser: { parse(src: string): ExprNode } }).parser.parse(`{{ ${body} }}`);
   } catch (err) {

@@ -117,15 +117,24 @@ function toFloatValue(value: unknown, dflt: unknown = new PyFloat(0)): unknown {
   return dflt;
 }
 
-/** Python's round(): half to even on the exact binary value, as `round(2.5) == 2`. */
+/**
+ * Python's round(): the exact decimal value of the double rounded half to even (`round(2.675, 2)` is 2.67,
+ * because 2.675 is stored as 2.67499…; `round(0.125, 2)` is 0.12), then read back as the nearest double.
+ */
 function pyRound(x: number, digits: number): number {
-  const m = 10 ** digits;
-  const scaled = x * m;
-  const floor = Math.floor(scaled);
-  const diff = scaled - floor;
-  // Python rounds the exact decimal value; a product that is exactly half-way rounds to even.
-  if (Math.abs(diff - 0.5) < 1e-9 && Number((floor + 0.5) / m) === x) return (floor % 2 === 0 ? floor : floor + 1) / m;
-  return Math.round(scaled) / m;
+  if (!Number.isFinite(x) || Math.abs(x) >= 1e21 || digits < 0 || digits > 40) {
+    const m = 10 ** digits;
+    return Math.round(x * m) / m;
+  }
+  // toFixed gives the exact binary value's decimal digits, far enough to see whether the rest is a tie.
+  const [whole, frac = ''] = Math.abs(x).toFixed(Math.min(100, digits + 60)).split('.') as [string, string?];
+  const kept = `${whole}${frac.slice(0, digits)}`;
+  const rest = frac.slice(digits);
+  const tie = rest[0] === '5' && !/[1-9]/.test(rest.slice(1));
+  const up = rest[0]! > '5' || (rest[0] === '5' && !tie) || (tie && Number(kept[kept.length - 1]) % 2 === 1);
+  const n = (BigInt(kept) + (up ? 1n : 0n)).toString().padStart(digits + 1, '0');
+  const text = digits > 0 ? `${n.slice(0, -digits)}.${n.slice(-digits)}` : n;
+  return x < 0 || Object.is(x, -0) ? -Number(text) : Number(text);
 }
 
 function escapeHtml(s: string): string {
