@@ -329,6 +329,15 @@ export function installSandbox(): void {
 
   const internals = nunjucks as unknown as { compiler: { Compiler: { prototype: Record<string, unknown> } } };
   const compilerProto = internals.compiler.Compiler.prototype;
+  // Nunjucks writes a called expression's name into the compiled code between double quotes, escaping only
+  // the quotes: a string literal holding `\"` closed that string and ran the rest as code. Backslashes and
+  // line breaks are escaped here first, so the name stays one JavaScript string.
+  const getNodeName = compilerProto._getNodeName as (this: unknown, node: unknown) => string;
+  compilerProto._getNodeName = function (this: unknown, node: unknown) {
+    return String(getNodeName.call(this, node)).replace(/[\\\n\r\u2028\u2029]/g, (c) =>
+      c === '\\' ? '\\\\' : `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+    );
+  };
   const compileRoot = compilerProto.compileRoot as (this: SbCompiler, node: SbNode, frame: unknown) => void;
   compilerProto.compileRoot = function (this: SbCompiler, node: SbNode, frame: unknown) {
     const bad = sandboxViolation(node);

@@ -120,11 +120,25 @@ describe('template sandbox: known escapes', () => {
     `{{ {'__proto__': range}.call }}`,
     `{% set __proto__ = range %}{{ call }}`,
     `{{ text.split.call }}`,
+    `{% set ns = namespace() %}{% set ns.__proto__ = range %}{{ ns.call }}`,
+    `{% set ns = namespace() %}{% set ns.constructor = range %}{{ ns.constructor(${PAYLOAD})() }}`,
+    `{% set ns = namespace() %}{% set ns['constructor'] = range %}`,
+    `{% set dict.call = range %}{{ dict.call(${PAYLOAD}) }}`,
+    `{{ namespace.constructor(${PAYLOAD})() }}`,
+    `{{ 1 | a"+(globalThis.${CANARY}=1)+" }}`,
   ];
   it.each(escapes)('%s', (text) => {
     expectHarmless(text);
     const out = render(text);
     expect(out).toBeInstanceOf(RenderError);
+  });
+
+  it('keeps a string literal inside the compiled code, whatever quotes and backslashes it holds', () => {
+    // Nunjucks wrote a called name between quotes escaping only the quotes: `\"` closed the string.
+    const breakout = `{{ '\\\\"+(globalThis.${CANARY}=1), context, [])));//'.upper() }}`;
+    expectHarmless(breakout);
+    expect(render(breakout)).toBe(`\\"+(GLOBALTHIS.${CANARY.toUpperCase()}=1), CONTEXT, [])));//`);
+    expectHarmless(`{{ 'a\\u2028\\n\\\\'.upper() }}`);
   });
 
   it('refuses the names at compile time, with their position', () => {
