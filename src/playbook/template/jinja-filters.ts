@@ -127,7 +127,9 @@ function pyRound(x: number, digits: number): number {
     return Math.round(x * m) / m;
   }
   // toFixed gives the exact binary value's decimal digits, far enough to see whether the rest is a tie.
-  const [whole, frac = ''] = Math.abs(x).toFixed(Math.min(100, digits + 60)).split('.') as [string, string?];
+  const [whole, frac = ''] = Math.abs(x)
+    .toFixed(Math.min(100, digits + 60))
+    .split('.') as [string, string?];
   const kept = `${whole}${frac.slice(0, digits)}`;
   const rest = frac.slice(digits);
   const tie = rest[0] === '5' && !/[1-9]/.test(rest.slice(1));
@@ -469,7 +471,14 @@ export const JINJA_FILTERS: Record<string, Filter> = {
     }
     return total;
   },
-  title: (v) => pyStr(v).replace(/([\w']+)/gu, (w) => w.charAt(0).toUpperCase() + w.slice(1).toLowerCase()),
+  // Jinja's title: pieces split at `-`, spaces and opening brackets, each capitalized (not Python's str.title).
+  title: (v) =>
+    pyStr(v)
+      .split(/([-\s({[<]+)/u)
+      .map((w, i) =>
+        i % 2 === 1 || w === '' ? w : [...w][0]!.toUpperCase() + w.slice([...w][0]!.length).toLowerCase(),
+      )
+      .join(''),
   trim: (v, [chars]) => {
     const s = pyStr(v);
     if (chars === undefined || chars === null) return s.trim();

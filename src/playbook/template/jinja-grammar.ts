@@ -34,6 +34,9 @@ interface Node {
 interface Tokenizer {
   str: string;
   index: number;
+  len: number;
+  /** `{` opened and not yet closed inside the current tag: a `}}` there closes dicts, not the tag. */
+  rbBraces?: number;
   lineno: number;
   colno: number;
   in_code: boolean;
@@ -68,18 +71,65 @@ interface Parser {
   parseFilterExpr(node: Node): Node;
   parseTest(node: Node): Node;
   parseAggregate(): Node | null;
+  parseStatement(): Node | null;
+  parseFilterStatement(): Node;
+  parseFilterName(): Node;
+  parseUntilBlocks(...names: string[]): Node;
+  advanceAfterBlockEnd(name?: string): Token;
+  breakOnBlocks: string[] | null;
+}
+interface Frame {
+  push(): Frame;
+  set(name: string, id: string): void;
+}
+interface Compiler {
+  _emit(code: string): void;
+  _emitLine(code: string): void;
+  _tmpid(): string;
+  compile(node: Node, frame: Frame): void;
+  _compileExpression(node: Node, frame: Frame): void;
 }
 type NodeClass = new (...args: unknown[]) => Node;
 
 // Jinja's own number patterns (jinja2/lexer.py); a float never starts right after a dot (`x.0.1`).
 const FLOAT = /(?:\d+_)*\d+(?:(?:\.(?:\d+_)*\d+)?e[+-]?(?:\d+_)*\d+|\.(?:\d+_)*\d+)/iy;
 const INTEGER = /0b(?:_?[01])+|0o(?:_?[0-7])+|0x(?:_?[\da-f])+|[1-9](?:_?\d)*|0(?:_?0)*/iy;
+const NAME = /^[\p{L}_][\p{L}\p{N}_]*$/u;
 const BASES: Record<string, number> = { b: 2, o: 8, x: 16 };
 
 function intValue(text: string): string {
   const digits = text.replace(/_/g, '');
   const base = BASES[digits[1]?.toLowerCase() ?? ''];
   return base === undefined ? String(Number(digits)) : String(Number.parseInt(digits.slice(2), base));
+}
+
+const SIMPLE_ESCAPES: Record<string, string> = {
+  '\n': '',
+  '\\': '\\',
+  "'": "'",
+  '"': '"',
+  a: '\x07',
+  b: '\b',
+  f: '\f',
+  n: '\n',
+  r: '\r',
+  t: '\t',
+  v: '\v',
+};
+
+/**
+ * A string literal's escapes as Python's unicode-escape reads them (Jinja's lexer decodes literals with it):
+ * `\n`, `\x41`, `\u00e9`, octal; an unknown escape keeps its backslash, so `"\d+"` is a regex's `\d+`.
+ */
+function pythonEscapes(body: string): string {
+  return body.replace(
+    /\\(?:([0-7]{1,3})|x([0-9a-fA-F]{2})|u([0-9a-fA-F]{4})|U([0-9a-fA-F]{8})|([\s\S]))/g,
+    (m: string, oct?: string, x?: string, u?: string, big?: string, c?: string) => {
+      const code = oct ?? x ?? u ?? big;
+      if (code !== undefined) return String.fromCodePoint(Number.parseInt(code, oct !== undefined ? 8 : 16));
+      return c !== undefined && Object.hasOwn(SIMPLE_ESCAPES, c) ? SIMPLE_ESCAPES[c]! : m;
+    },
+  );
 }
 
 const COMPARISONS = new Set(['==', '===', '!=', '!==', '<', '>', '<=', '>=']);
@@ -95,7 +145,9 @@ export function installJinjaGrammar(): void {
   const nj = nunjucks as unknown as {
     lexer: Record<string, string> & { lex(src: string): Tokenizer };
     parser: { Parser: { prototype: Parser } };
-    nodes: Record<string, NodeClass>;
+    nodes: Record<string, NodeClass> & { Node: { extend(name: string, props: object): NodeClass } };
+    compiler: { Compiler: { prototype: Record<string, (this: Compiler, node: Node, frame: Frame) => void> } };
+    lib: { TemplateError: new (message: string, lineno: number, colno: number) => Error };
   };
   const lx = nj.lexer;
   const nodes = nj.nodes;
@@ -106,10 +158,38 @@ export function installJinjaGrammar(): void {
     colno,
   });
 
-  const tokenizer = Object.getPrototypeOf(nj.lexer.lex('')) as Tokenizer;
+  const tokenizer = Object.getPrototypeOf(nj.lexer.lex('')) as Tokenizer & {
+    _parseString(delimiter: string): string;
+  };
+  tokenizer._parseString = function (delimiter) {
+    // The index is at the opening quote; the literal ends at the first unescaped closing one.
+    let end = this.index + 1;
+    while (end < this.len && this.str[end] !== delimiter) end += this.str[end] === '\\' ? 2 : 1;
+    const body = this.str.slice(this.index + 1, end);
+    this.forwardN(Math.min(end + 1, this.len) - this.index);
+    return pythonEscapes(body);
+  };
   const nextToken = tokenizer.nextToken;
   tokenizer.nextToken = function () {
+    const tok = readToken.call(this);
+    // `null` is an ordinary (undefined) name in Jinja, not none as in nunjucks.
+    if (tok !== null && tok.type === lx.TOKEN_NONE && tok.value === 'null') return { ...tok, type: lx.TOKEN_SYMBOL! };
+    // A name is what Jinja calls one; nunjucks took any run of characters up to a delimiter (`a"b` too).
+    if (tok !== null && tok.type === lx.TOKEN_SYMBOL && !NAME.test(tok.value)) {
+      throw new nj.lib.TemplateError(`unexpected character in name "${tok.value}"`, tok.lineno + 1, tok.colno + 1);
+    }
+    if (tok?.type === lx.TOKEN_LEFT_CURLY) this.rbBraces = (this.rbBraces ?? 0) + 1;
+    else if (tok?.type === lx.TOKEN_RIGHT_CURLY) this.rbBraces = Math.max(0, (this.rbBraces ?? 0) - 1);
+    else if (tok?.type === lx.TOKEN_VARIABLE_START || tok?.type === lx.TOKEN_BLOCK_START) this.rbBraces = 0;
+    return tok;
+  };
+  const readToken = function (this: Tokenizer): Token | null {
     const { lineno, colno, index, str } = this;
+    if (this.in_code && (this.rbBraces ?? 0) > 0 && str.startsWith('}', index)) {
+      // `{{ {'a': {'b': 1}} }}`: the first `}}` closes two dicts.
+      this.forwardN(1);
+      return token(lx.TOKEN_RIGHT_CURLY!, '}', lineno, colno);
+    }
     if (!this.in_code) {
       // `{%+`: lstrip_blocks off for this tag; Ansible leaves lstrip_blocks off anyway.
       if (str.startsWith('{%+', index)) {
@@ -293,6 +373,85 @@ export function installJinjaGrammar(): void {
     }
     const test = new nodes.Is!(node.lineno, node.colno, node, right);
     return not ? new nodes.Not!(test.lineno, test.colno, test) : test;
+  };
+
+  // Adjacent string literals are one string (`"a" "b"`), as in Python.
+  const parsePrimary = parser.parsePrimary;
+  parser.parsePrimary = function (noPostfix) {
+    if (this.peekToken()?.type !== lx.TOKEN_STRING) return parsePrimary.call(this, noPostfix);
+    const first = this.nextToken();
+    let value = first.value;
+    while (this.peekToken()?.type === lx.TOKEN_STRING) value += this.nextToken().value;
+    const node = new nodes.Literal!(first.lineno, first.colno, value);
+    return noPostfix ? node : this.parsePostfix(node);
+  };
+
+  // `{% filter f | g(x) %}…{% endfilter %}`: a chain of filters over the block, as in Jinja.
+  parser.parseFilterStatement = function () {
+    const tag = this.nextToken();
+    const chain: { name: Node; args: Node[] }[] = [];
+    do {
+      const name = this.parseFilterName();
+      const args = this.peekToken()?.type === lx.TOKEN_LEFT_PAREN ? (this.parseSignature().children ?? []) : [];
+      chain.push({ name, args });
+    } while (this.skip(lx.TOKEN_PIPE!));
+    this.advanceAfterBlockEnd(tag.value);
+    const first = chain[0]!.name;
+    let node: Node = new nodes.Capture!(first.lineno, first.colno, this.parseUntilBlocks('endfilter'));
+    this.advanceAfterBlockEnd();
+    for (const { name, args } of chain) {
+      node = new nodes.Filter!(
+        name.lineno,
+        name.colno,
+        name,
+        new nodes.NodeList!(name.lineno, name.colno, [node, ...args]),
+      );
+    }
+    return new nodes.Output!(first.lineno, first.colno, [node]);
+  };
+
+  // `{% with a = 1, b = x %}…{% endwith %}`: names that exist only inside the block, like its `{% set %}`s.
+  const With = nodes.Node.extend('RbWith', { fields: ['targets', 'values', 'body'] });
+  const parseStatement = parser.parseStatement;
+  parser.parseStatement = function () {
+    const tok = this.peekToken();
+    if (tok?.type !== lx.TOKEN_SYMBOL || tok.value !== 'with' || this.breakOnBlocks?.includes('with')) {
+      return parseStatement.call(this);
+    }
+    this.nextToken();
+    const targets: Node[] = [];
+    const values: Node[] = [];
+    while (this.peekToken()?.type === lx.TOKEN_SYMBOL) {
+      const target = this.parsePrimary(true);
+      if (target.typename !== 'Symbol') this.fail('with: expected a name', target.lineno, target.colno);
+      if (!this.skipValue(lx.TOKEN_OPERATOR!, '=')) this.fail('with: expected "=" after a name');
+      targets.push(target);
+      values.push(this.parseExpression());
+      if (!this.skip(lx.TOKEN_COMMA!)) break;
+    }
+    this.advanceAfterBlockEnd(tok.value);
+    const body = this.parseUntilBlocks('endwith');
+    this.advanceAfterBlockEnd();
+    return new With(tok.lineno, tok.colno, targets, values, body);
+  };
+  nj.compiler.Compiler.prototype.compileRbWith = function (node, frame) {
+    const { targets, values, body } = node as unknown as { targets: Node[]; values: Node[]; body: Node };
+    // The values are computed where the block starts, before its names exist.
+    const ids = values.map((value) => {
+      const id = this._tmpid();
+      this._emit(`var ${id} = `);
+      this._compileExpression(value, frame);
+      this._emitLine(';');
+      return id;
+    });
+    const inner = frame.push();
+    this._emitLine('frame = frame.push();');
+    targets.forEach((t, i) => {
+      inner.set(String(t.value), ids[i]!);
+      this._emitLine(`frame.set(${JSON.stringify(String(t.value))}, ${ids[i]!});`);
+    });
+    this.compile(body, inner);
+    this._emitLine('frame = frame.pop();');
   };
 
   // Calls, subscripts and attributes; `seq.0` is `seq[0]`, as in Jinja.

@@ -140,6 +140,9 @@ export function pySplitLines(s: string, keepends = false): string[] {
   return keepends ? lines : lines.map((l) => l.replace(/\r?\n$|\r$/, ''));
 }
 
+/** Python's cased characters: upper, lower and title case letters. */
+const CASED = /\p{Lu}|\p{Ll}|\p{Lt}/u;
+
 const STRING_METHODS: Record<string, Method> = {
   split: (s: string, [sep, max], kw) => pySplit(s, sep ?? kw.sep, max ?? kw.maxsplit),
   rsplit: (s: string, [sep, max], kw) => pyRsplit(s, sep ?? kw.sep, max ?? kw.maxsplit),
@@ -167,8 +170,17 @@ const STRING_METHODS: Record<string, Method> = {
   },
   lower: (s: string) => s.toLowerCase(),
   upper: (s: string) => s.toUpperCase(),
-  title: (s: string) =>
-    s.toLowerCase().replace(/(^|[^\p{L}\p{N}'])(\p{L})/gu, (_m, a: string, b: string) => a + b.toUpperCase()),
+  // Python's str.title(): a cased letter is upper after an uncased character (digits and `'` too), else lower.
+  title: (s: string) => {
+    let previousCased = false;
+    let out = '';
+    for (const c of s) {
+      const cased = CASED.test(c);
+      out += cased ? (previousCased ? c.toLowerCase() : c.toUpperCase()) : c;
+      previousCased = cased;
+    }
+    return out;
+  },
   capitalize: (s: string) => s.charAt(0).toUpperCase() + s.slice(1).toLowerCase(),
   swapcase: (s: string) => [...s].map((c) => (c === c.toUpperCase() ? c.toLowerCase() : c.toUpperCase())).join(''),
   format: (s: string, pos, kw) => strFormat(s, pos, kw),
@@ -195,6 +207,20 @@ const STRING_METHODS: Record<string, Method> = {
   isspace: (s: string) => /^\s+$/.test(s),
   islower: (s: string) => /\p{Ll}/u.test(s) && !/\p{Lu}/u.test(s),
   isupper: (s: string) => /\p{Lu}/u.test(s) && !/\p{Ll}/u.test(s),
+  istitle: (s: string) => {
+    let previousCased = false;
+    let any = false;
+    for (const c of s) {
+      if (/\p{Lu}|\p{Lt}/u.test(c)) {
+        if (previousCased) return false;
+        previousCased = any = true;
+      } else if (/\p{Ll}/u.test(c)) {
+        if (!previousCased) return false;
+        previousCased = any = true;
+      } else previousCased = false;
+    }
+    return any;
+  },
   zfill: (s: string, [w]) => {
     const sign = /^[-+]/.test(s) ? s[0]! : '';
     return sign + s.slice(sign.length).padStart(num(w) - sign.length, '0');

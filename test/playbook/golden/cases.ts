@@ -7,6 +7,7 @@
 import { EVERYDAY_CASES } from './everyday-cases.js';
 import { GRAMMAR_CASES } from './grammar-cases.js';
 import { IPADDR_CASES } from './ipaddr-cases.js';
+import { LANGUAGE_CASES } from './language-cases.js';
 import { NUMBER_CASES } from './number-cases.js';
 
 export interface GoldenCase {
@@ -399,4 +400,5 @@ export const CASES: GoldenCase[] = [
   ...EVERYDAY_CASES,
   ...IPADDR_CASES,
   ...NUMBER_CASES,
+  ...LANGUAGE_CASES,
 ];
