@@ -72,6 +72,9 @@ interface Parser {
   parseTest(node: Node): Node;
   parseAggregate(): Node | null;
   parseStatement(): Node | null;
+  parseSet(): Node;
+  parseRaw(): Node;
+  dropLeadingWhitespace: boolean;
   parseFilterStatement(): Node;
   parseFilterName(): Node;
   parseUntilBlocks(...names: string[]): Node;
@@ -408,6 +411,67 @@ export function installJinjaGrammar(): void {
       );
     }
     return new nodes.Output!(first.lineno, first.colno, [node]);
+  };
+
+  // `{% raw %}…{% endraw %}` as Jinja's lexer reads it: up to the first endraw (raw blocks do not nest), the
+  // newline after `{% raw %}` kept and the one after `{% endraw %}` dropped (trim_blocks), `-` trimming both.
+  parser.parseRaw = function () {
+    const begun = this.advanceAfterBlockEnd();
+    const t = this.tokens;
+    // The lexer dropped the newline after `%}` (trim_blocks); raw's opening tag keeps it. (nunjucks' own
+    // backN cannot step back over a line break.)
+    const dropped = /%\}(\r?\n)$/.exec(t.str.slice(Math.max(0, t.index - 4), t.index));
+    if (dropped) {
+      t.index -= dropped[1]!.length;
+      t.lineno -= 1;
+      t.colno = t.index - (t.str.lastIndexOf('\n', t.index - 1) + 1);
+    }
+    const end = /\{%(-?)\s*endraw\s*([-+]?)%\}/g;
+    end.lastIndex = t.index;
+    const m = end.exec(t.str);
+    if (!m) return this.fail('missing {% endraw %}', begun.lineno, begun.colno);
+    let text = t.str.slice(t.index, m.index);
+    if (begun.value.startsWith('-')) text = text.replace(/^\s+/, '');
+    if (m[1] === '-') text = text.replace(/\s+$/, '');
+    t.forwardN(m.index + m[0].length - t.index);
+    if (m[2] === '-') this.dropLeadingWhitespace = true;
+    else if (m[2] !== '+' && t.str[t.index] === '\n') t.forwardN(1);
+    return new nodes.Output!(begun.lineno, begun.colno, [new nodes.TemplateData!(begun.lineno, begun.colno, text)]);
+  };
+
+  // `{% set t = 1, 2 %}` assigns a tuple, and `{% set a, b = … %}` unpacks one, as in Jinja.
+  parser.parseSet = function () {
+    const tag = this.nextToken();
+    const node = new nodes.Set!(tag.lineno, tag.colno, []) as Node & {
+      targets: Node[];
+      value: Node | null;
+      body?: Node;
+    };
+    do node.targets.push(this.parsePrimary());
+    while (this.skip(lx.TOKEN_COMMA!));
+    if (this.skipValue(lx.TOKEN_OPERATOR!, '=')) {
+      const first = this.parseExpression();
+      const items = [first];
+      let commas = 0;
+      while (this.skip(lx.TOKEN_COMMA!)) {
+        commas += 1;
+        if (this.peekToken()?.type === lx.TOKEN_BLOCK_END) break;
+        items.push(this.parseExpression());
+      }
+      node.value = commas === 0 ? first : tuple(first, items);
+      this.advanceAfterBlockEnd(tag.value);
+    } else {
+      if (!this.skip(lx.TOKEN_BLOCK_END!)) this.fail('expected = or the end of the set tag', tag.lineno, tag.colno);
+      node.body = new nodes.Capture!(tag.lineno, tag.colno, this.parseUntilBlocks('endset'));
+      node.value = null;
+      this.advanceAfterBlockEnd();
+    }
+    return node;
+  };
+  const tuple = (at: Node, items: Node[]): Node => {
+    const group = new nodes.Group!(at.lineno, at.colno, items);
+    group.rbTuple = true;
+    return group;
   };
 
   // `{% with a = 1, b = x %}…{% endwith %}`: names that exist only inside the block, like its `{% set %}`s.

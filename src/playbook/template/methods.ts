@@ -365,29 +365,38 @@ export function pySlice(obj: unknown, start: unknown, stop: unknown, step: unkno
 
 function strFormat(fmt: string, pos: unknown[], kw: Keywords): string {
   let auto = 0;
-  return fmt.replace(/\{\{|\}\}|\{([^{}]*)\}/g, (m, field?: string) => {
-    if (m === '{{') return '{';
-    if (m === '}}') return '}';
-    const f = /^([^!:.[]*)((?:\.[^!:.[]+|\[[^\]]*\])*)(?:!([rsa]))?(?::(.*))?$/.exec(field ?? '');
-    if (!f) throw new PyError('ValueError', `bad format field {${field}}`);
-    const [, name = '', path = '', conv, spec = ''] = f;
-    let v: unknown = name === '' ? pos[auto++] : /^\d+$/.test(name) ? pos[Number(name)] : kw[name];
-    if (v === undefined) throw new PyError(name === '' || /^\d+$/.test(name) ? 'IndexError' : 'KeyError', name);
-    for (const part of path.match(/\.[^.[]+|\[[^\]]*\]/g) ?? []) {
-      const key = part.startsWith('.') ? part.slice(1) : part.slice(1, -1);
-      v = pyGetAttr(v, /^\d+$/.test(key) && Array.isArray(v) ? Number(key) : key);
-    }
-    if (conv === 'r' || conv === 'a') v = pyRepr(v);
-    else if (conv === 's') v = pyStr(v);
-    return formatSpec(v, spec);
-  });
+  // A replacement field may hold fields of its own in its spec (`{0:>{1}}`), one level deep as in Python.
+  const fields = /\{\{|\}\}|\{((?:[^{}]|\{[^{}]*\})*)\}/g;
+  const expand = (text: string, nested: boolean): string =>
+    text.replace(fields, (m, field?: string) => {
+      if (m === '{{' && !nested) return '{';
+      if (m === '}}' && !nested) return '}';
+      const f = /^([^!:.[]*)((?:\.[^!:.[]+|\[[^\]]*\])*)(?:!([rsa]))?(?::(.*))?$/s.exec(field ?? '');
+      if (!f) throw new PyError('ValueError', `bad format field {${field}}`);
+      const [, name = '', path = '', conv, rawSpec = ''] = f;
+      let v: unknown = name === '' ? pos[auto++] : /^\d+$/.test(name) ? pos[Number(name)] : kw[name];
+      if (v === undefined) throw new PyError(name === '' || /^\d+$/.test(name) ? 'IndexError' : 'KeyError', name);
+      for (const part of path.match(/\.[^.[]+|\[[^\]]*\]/g) ?? []) {
+        const attr = part.startsWith('.');
+        const key = attr ? part.slice(1) : part.slice(1, -1);
+        // `.name` is an attribute (a dict has none of its keys as attributes); `[key]` an item.
+        if (attr && isMapping(v)) {
+          throw new PyError('AttributeError', `'${typeName(v)}' object has no attribute '${key}'`);
+        }
+        v = pyGetAttr(v, /^\d+$/.test(key) && (Array.isArray(v) || typeof v === 'string') ? Number(key) : key);
+      }
+      if (conv === 'r' || conv === 'a') v = pyRepr(v);
+      else if (conv === 's') v = pyStr(v);
+      return formatSpec(v, nested ? rawSpec : expand(rawSpec, true));
+    });
+  return expand(fmt, false);
 }
 
 /** Python's format-spec mini-language: [[fill]align][sign][#][0][width][,][.precision][type]. */
 function formatSpec(v: unknown, spec: string): string {
   const m = /^(?:(.)?([<>^=]))?([-+ ])?(#)?(0)?(\d+)?([,_])?(?:\.(\d+))?([bcdeEfFgGnosxX%])?$/.exec(spec);
   if (!m) throw new PyError('ValueError', `Invalid format specifier '${spec}'`);
-  const [, fillCh, alignCh, sign, , zero, widthText, group, precText, type] = m;
+  const [, fillCh, alignCh, sign, alternate, zero, widthText, group, precText, type] = m;
   const prec = precText === undefined ? undefined : Number(precText);
   let body: string;
   const numeric = isNumber(v) && typeof v !== 'boolean' ? true : typeof v === 'boolean' && type !== undefined;
@@ -408,6 +417,7 @@ function formatSpec(v: unknown, spec: string): string {
       case 'o':
       case 'b':
         body = Math.abs(Math.trunc(n)).toString(type === 'o' ? 8 : type === 'b' ? 2 : 16);
+        if (alternate) body = `0${type === 'X' ? 'x' : type}${body}`;
         if (type === 'X') body = body.toUpperCase();
         break;
       case 'f':

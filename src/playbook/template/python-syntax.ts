@@ -165,6 +165,15 @@ const helpers = {
     if (FORBIDDEN_MEMBERS.has(key)) throw new SandboxViolation(`"${key}" cannot be assigned in a template`);
     Object.defineProperty(target, key, { value, writable: true, enumerable: true, configurable: true });
   },
+  /** `a, b = value`: the value's items, exactly as many as names. */
+  rbUnpack(value: unknown, count: number): unknown[] {
+    const items = toList(value);
+    if (items.length > count) throw new PyError('ValueError', `too many values to unpack (expected ${count})`);
+    if (items.length < count) {
+      throw new PyError('ValueError', `not enough values to unpack (expected ${count}, got ${items.length})`);
+    }
+    return items;
+  },
   /** `loop.changed(value)`: whether the value differs from the one last given in this loop. */
   rbChanged(items: unknown[]) {
     return (...value: unknown[]): boolean => {
@@ -350,6 +359,10 @@ export function installPythonSemantics(): void {
     const wrapped = Object.assign(Object.create(Object.getPrototypeOf(node) as object) as Node, node, { cond });
     origIf.call(this, wrapped, frame, ...rest);
   };
+  // Code made up by the compiler itself (a temporary's name), never template text.
+  proto.compileRbCode = function (node) {
+    this._emit(String(node.value));
+  };
   proto.compileRbTruth = function (node, frame) {
     call(this, 'rbTruth', frame, node.target!);
   };
@@ -474,6 +487,22 @@ export function installPythonSemantics(): void {
   proto.compileSet = function (node, frame) {
     const targets = node.targets ?? [];
     if (targets.some((t) => t.typename !== 'Symbol')) return compileNamespaceSet(this, node, frame);
+    if (targets.length > 1 && node.value) {
+      // `{% set a, b = pair %}`: unpack once, then assign each name as its own set.
+      const values = this._tmpid();
+      this._emit(`var ${values} = runtime.rbUnpack(`);
+      this._compileExpression(node.value as Node, frame);
+      this._emitLine(`, ${targets.length});`);
+      targets.forEach((t, i) => {
+        const value = synth({ typename: 'RbCode', lineno: t.lineno, colno: t.colno, value: `${values}[${i}]` });
+        const one = Object.assign(Object.create(Object.getPrototypeOf(node) as object) as Node, node, {
+          targets: [t],
+          value,
+        });
+        proto.compileSet!.call(this, one, frame);
+      });
+      return;
+    }
     if (!this._rbLoopDepth) return origSet.call(this, node, frame);
     const ids = (node.targets ?? []).map(() => this._tmpid());
     for (const id of ids) this._emitLine(`var ${id};`);

@@ -262,4 +262,32 @@ export const LANGUAGE_CASES: GoldenCase[] = [
   { t: '{{ null }}' },
   { t: '{{ x | default(null) }}' },
   { t: '{{ {"a": {"b": 1}} | combine({"a": {"c": 2}}, recursive=true) }}' },
+  // ---- format specs, unpacking assignments, raw blocks ----
+  {
+    t:
+      '{{ "{0:>{1}}".format("x", 4) }} {{ "{:{}}|".format("ab", 5) }} ' +
+      '{{ "{:#x} {:#o} {:#b} {:#X}".format(255, 8, 5, 255) }} {{ "{:{w}.{p}f}".format(3.14159, w=8, p=2) }}',
+  },
+  { t: '{{ "{a[0]} {b[c]}".format(a=[1], b={"c": 2}) }}' },
+  { t: '{{ "{b.c}".format(b={"c": 2}) }}' },
+  { t: '{{ "{{x}} {}".format(1) }}' },
+  { t: '{{ "{0[1]}".format("abc") }}' },
+  { t: '{% set a, b = 1, 2 %}{{ a }}{{ b }}' },
+  { t: '{% set a, b = [3, 4] %}{{ a }}{{ b }}' },
+  { t: '{% set t = 1, 2 %}{{ t }}' },
+  { t: '{% set t = 1, %}{{ t }}' },
+  { t: '{% set a, b = [1] %}' },
+  { t: '{% set k, v = d.items() | first %}{{ k }}={{ v }}' },
+  { t: '{% for i in [1, 2] %}{% set a, b = i, i * 2 %}{{ a }}{{ b }}{% endfor %}{{ a is defined }}' },
+  { t: '{% set a, b = "xy" %}{{ b }}{{ a }}' },
+  { t: '{% raw %}{{ x }}{% endraw %}' },
+  { t: '{% raw -%}  {{ x }}  {%- endraw %}' },
+  { t: 'a\n{% raw %}\n{% if %}\n{% endraw %}\nb' },
+  { t: 'a\n{% raw %}\nx\n{% endraw +%}\nb' },
+  { t: '{% raw %}{% raw %}x{% endraw %}' },
+  { t: '{% raw %}{% endraw -%}\n   y' },
+  { t: '{% raw %}x' },
+  { t: '{% if true %}\n{% raw %}{{ a }}{% endraw %}\n{% endif %}\n' },
+  { t: '{%- raw %}  x{% endraw %}' },
+  { t: '  {%- raw %}x{% endraw %}' },
 ];
