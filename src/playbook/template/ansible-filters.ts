@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { basename, extname } from 'node:path';
-import { ipaddr, ipmath } from './ipaddr.js';
+import { ipaddr, ipmath, ipwrap } from './ipaddr.js';
 import { attrGetter, JINJA_FILTERS, pyJson, type Filter, type Test } from './jinja-filters.js';
 import { pySplit, toList } from './methods.js';
 import { parsePyJson, parsePyYaml, parsePyYamlAll } from './py-json.js';
@@ -438,6 +438,8 @@ export const ANSIBLE_FILTERS: Record<string, Filter> = {
   ipv4: (v, [q], kw) => ipaddr(v, kw.query ?? q, 4, 'ipv4'),
   ipv6: (v, [q], kw) => ipaddr(v, kw.query ?? q, 6, 'ipv6'),
   ipmath: (v, [amount], kw) => ipmath(v, kw.amount ?? amount),
+  // The collection's ipwrap reads its query only by keyword: a positional one is ignored.
+  ipwrap: (v, _pos, kw) => ipwrap(v, kw.query),
   urlsplit: (v, [part]) => {
     const u = new URL(text(v));
     const parts: Record<string, unknown> = {

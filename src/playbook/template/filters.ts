@@ -19,7 +19,7 @@ import { PyError, makeNamespace, pyStr, pyTruth } from './python.js';
  * validates never fails with "filter not found".
  */
 
-const FQCN_UTILS = new Set(['ipaddr', 'ipv4', 'ipv6', 'ipmath']);
+const FQCN_UTILS = new Set(['ipaddr', 'ipv4', 'ipv6', 'ipmath', 'ipwrap']);
 
 function withFqcn<T>(table: Record<string, T>): Record<string, T> {
   const out: Record<string, T> = { ...table };

@@ -388,3 +388,20 @@ export function ipmath(value: unknown, amount: unknown): string {
   if (ip < 0n || ip > MAX[v.version]) throw new PyError('IndexError', 'result outside valid IP address boundary!');
   return format(v.version, ip);
 }
+
+/** `value | ipwrap(query)`: IPv6 addresses in brackets (for URLs and host:port); anything else unchanged. */
+export function ipwrap(value: unknown, query: unknown = ''): unknown {
+  if (typeof value !== 'string' && typeof value !== 'boolean' && !Array.isArray(value)) {
+    throw new PyError('Error', `Unrecognized type <${typeName(value)}> for ipwrap filter <value>`);
+  }
+  // As the collection: a list's members are wrapped from themselves, a single value from its query's answer.
+  const wrapOne = (v: unknown, inList: boolean): unknown => {
+    try {
+      const answer = ipaddr(v, query, undefined, 'ipwrap');
+      return pyTruth(answer) ? ipaddr(inList ? v : answer, 'wrap') : v;
+    } catch {
+      return v;
+    }
+  };
+  return Array.isArray(value) ? value.map((v) => wrapOne(v, true)) : wrapOne(value, false);
+}

@@ -79,4 +79,17 @@ export const IPADDR_CASES: GoldenCase[] = [
   { t: '{{ "255.255.255.255" | ipmath(1) }}' },
   { t: '{{ "x" | ipmath(1) }}' },
   { t: '{{ "10.0.0.1" | ipmath("a") }}' },
+  {
+    t:
+      '{{ "2001:db8::1" | ansible.utils.ipwrap }} {{ "192.168.1.1" | ipwrap }} ' +
+      '{{ "x" | ipwrap }} {{ "2001:db8::1/64" | ipwrap }} ' +
+      '{{ ["::1", "10.0.0.1", "host", "fe80::1/10", 5] | ipwrap }} {{ true | ipwrap }}',
+  },
+  {
+    t:
+      '{{ "::1" | ipwrap("address") }} {{ "2001:db8::/32" | ipwrap(query="net") }} ' +
+      '{{ "2001:db8::1/32" | ipwrap(query="net") }} ' +
+      '{{ "2001:db8::1/32" | ipwrap("net") }}',
+  },
+  { t: '{{ 5 | ipwrap }}' },
 ];

@@ -290,4 +290,61 @@ export const LANGUAGE_CASES: GoldenCase[] = [
   { t: '{% if true %}\n{% raw %}{{ a }}{% endraw %}\n{% endif %}\n' },
   { t: '{%- raw %}  x{% endraw %}' },
   { t: '  {%- raw %}x{% endraw %}' },
+  // ---- what playbook templates commonly write ----
+  { t: '{{ missing.attr | default("x") }}' },
+  { t: '{{ d.missing.deeper | default("x") }}' },
+  { when: 'missing.attr is defined' },
+  { when: 'd.missing is undefined' },
+  { when: 'd.a is defined and d.a == 1' },
+  { t: '{{ (missing | default({})).get("k", 3) }}' },
+  { t: '{{ missing | default(d.a) }}' },
+  { t: '{{ missing is not defined }}' },
+  { when: 'missing is not defined or missing' },
+  { when: 'missing | default(false)' },
+  { when: 'not (missing | default(false) | bool)' },
+  { t: 'server {\n{% for u in users %}\n    user {{ u.name }};{% if not loop.last %}\n{% endif %}\n{% endfor %}\n}\n' },
+  { t: '{% for u in users -%}\n{{ u.name }}\n{%- if not loop.last %},{% endif %}\n{%- endfor %}\n' },
+  { t: '[section]\n{% for k, v in nested.opts.items() %}\n{{ k }} = {{ v }}\n{% endfor %}\n' },
+  { t: '{% if t %}\n  yes\n{% else %}\n  no\n{% endif %}\n' },
+  { t: '  {% if t %}\n  yes\n  {% endif %}\n' },
+  { t: '{%- if t -%}\n  yes\n{%- endif -%}\n' },
+  { t: 'list:\n{{ users | map(attribute="name") | list | to_nice_yaml | indent(2, true) }}' },
+  { t: '{{ {"a": [1, 2], "b": {"c": "d"}} | to_nice_yaml(indent=2) | indent(4) }}' },
+  { t: '{{ users | json_query("[?enabled].name") }}' },
+  { t: '{{ d | dict2items | map(attribute="key") | join(",") }}' },
+  { t: '{% for h in hosts_list | sort %}{{ h }}{{ "," if not loop.last }}{% endfor %}' },
+  { t: '{{ hosts_list | select("match", "^web") | list | length }}' },
+  { t: '{{ "%-10s%s" | format("a", "b") }}' },
+  { t: '{{ "{}".format(d) }} {{ "{}".format(l) }} {{ "{}".format(nothing) }} {{ "{}".format(t) }}' },
+  { t: '{{ l + ["c"] }} {{ l * 2 }} {{ d.a + 1 }} {{ "-" * 10 }} {{ [0] * 3 }}' },
+  { t: '{{ d | combine({"c": 3}) | dictsort | map("join", "=") | join("&") }}' },
+  { t: '{{ s | lower | replace(" ", "_") }} {{ s | regex_replace("\\s+", "_") | lower }}' },
+  { t: "{{ path | regex_replace('^/etc/(.*)$', '\\\\1') }}" },
+  { t: '{{ ports_text.split() | map("int") | sum }} {{ ports_text.split() | map("int") | max }}' },
+  { t: '{{ csv.split(",") | reject("equalto", "") | list }}' },
+  { t: '{{ users | sum(attribute="uid") }} {{ users | map(attribute="uid") | sum / users | length }}' },
+  { t: '{{ (users | map(attribute="uid") | sum) / (users | length) }}' },
+  { t: '{{ nums | sort(reverse=true) }} {{ nums | sort | reverse | list }} {{ nums | reverse }}' },
+  { t: '{{ word_list | unique }} {{ word_list | unique(case_sensitive=true) }}' },
+  {
+    t:
+      '{{ [1, 2] | union([2, 3]) }} {{ [1, 2] | intersect([2, 3]) }} ' +
+      '{{ [1, 2] | difference([2, 3]) }} {{ [1, 2] | symmetric_difference([2, 3]) }}',
+  },
+  { t: '{{ result.stdout_lines | select("search", "o") | list }} {{ result.stdout | regex_search("t\\\\w+") }}' },
+  {
+    t:
+      '{{ d.keys() | list | sort }} {{ d.values() | list | sum }} ' +
+      '{{ d | dict2items | selectattr("value", "gt", 1) | list }}',
+  },
+  { t: '{{ 5 | string | length }} {{ 3.0 | int | string }} {{ "5" | int * 2 }} {{ "2.5" | float * 2 }}' },
+  {
+    t:
+      '{% set ns = namespace(total=0) %}{% for u in users %}{% set ns.total = ns.total + u.uid %}{% endfor %}' +
+      '{{ ns.total }}',
+  },
+  { t: '{{ lookup("vars", "s") }} {{ lookup("items", l) }} {{ query("items", l) }}' },
+  { t: '{{ users | first | to_json }} {{ users | last | attr("name") }}' },
+  { t: '{{ nested | to_json(indent=2) }}' },
+  { t: '{{ ip | ansible.utils.ipaddr("address") }} {{ "2001:db8::1" | ansible.utils.ipwrap }}' },
 ];
