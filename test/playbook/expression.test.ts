@@ -42,6 +42,10 @@ describe('expressions', () => {
   it("reads Jinja's precedence: a test binds tighter than a comparison or not", () => {
     expect(parseExpression('n is divisibleby 3 == true')).toEqual({ ok: true, names: ['n'] });
     expect(parseExpression('not y is defined and 1e3 > z')).toEqual({ ok: true, names: ['z'] });
+    expect(parseExpression("lookup('env', 'HOME') == dict(a=1).a ~ namespace(b=w).b")).toEqual({
+      ok: true,
+      names: ['w'],
+    });
     expect(test('n is divisibleby 3 == true', { n: 9 })).toBe(true);
     expect(test('not y is defined', {})).toBe(true);
   });
