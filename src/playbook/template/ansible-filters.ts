@@ -20,6 +20,7 @@ import {
   typeName,
 } from './python.js';
 import { randomSalt, SALT_ALPHABET, sha512Crypt } from './sha-crypt.js';
+import { strftime } from './strftime.js';
 import { pyYamlDump } from './yaml-dump.js';
 
 /**
@@ -440,6 +441,7 @@ export const ANSIBLE_FILTERS: Record<string, Filter> = {
   ipmath: (v, [amount], kw) => ipmath(v, kw.amount ?? amount),
   // The collection's ipwrap reads its query only by keyword: a positional one is ignored.
   ipwrap: (v, _pos, kw) => ipwrap(v, kw.query),
+  strftime: (v, [second, utc], kw) => strftime(v, kw.second ?? second, kw.utc ?? utc),
   urlsplit: (v, [part]) => {
     const u = new URL(text(v));
     const parts: Record<string, unknown> = {

@@ -347,4 +347,15 @@ export const LANGUAGE_CASES: GoldenCase[] = [
   { t: '{{ users | first | to_json }} {{ users | last | attr("name") }}' },
   { t: '{{ nested | to_json(indent=2) }}' },
   { t: '{{ ip | ansible.utils.ipaddr("address") }} {{ "2001:db8::1" | ansible.utils.ipwrap }}' },
+  // ---- strftime (the controller time zone on both sides) ----
+  { t: '{{ "%Y-%m-%d %H:%M:%S %j %a %A %b %B %p %I %y %e %w %u %F %T %D %s %z %%" | strftime(1700000000) }}' },
+  {
+    t:
+      '{{ "%Y-%m-%d %H:%M:%S" | strftime(1700000000, utc=true) }} {{ "%H:%M" | ' +
+      'strftime("86399.9") }} {{ "%Y" | strftime(0) }} {{ "%j" | strftime(1704067199) ' +
+      '}}',
+  },
+  { t: '{{ "%d" | strftime("x") }}' },
+  { t: '{{ ("%Y" | strftime) | int > 2020 }}' },
+  { t: '{{ "%Y-%m-%d" | ansible.builtin.strftime(951782400) }}' },
 ];
