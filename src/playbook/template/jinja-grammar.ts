@@ -370,6 +370,8 @@ export function installJinjaGrammar(): void {
     const next = this.peekToken();
     if (next?.type === lx.TOKEN_LEFT_PAREN) {
       right = new nodes.FunCall!(nameTok.lineno, nameTok.colno, sym, this.parseSignature());
+    } else if (next?.type === lx.TOKEN_SYMBOL && next.value === 'is') {
+      this.fail('You cannot chain multiple tests with is', next.lineno, next.colno);
     } else if (next && bareArg.has(next.type) && !NOT_AN_ARGUMENT.has(next.value)) {
       const arg = this.parsePrimary();
       right = new nodes.FunCall!(nameTok.lineno, nameTok.colno, sym, new nodes.NodeList!(arg.lineno, arg.colno, [arg]));
