@@ -126,6 +126,14 @@ describe('template sandbox: known escapes', () => {
     `{% set dict.call = range %}{{ dict.call(${PAYLOAD}) }}`,
     `{{ namespace.constructor(${PAYLOAD})() }}`,
     `{{ 1 | a"+(globalThis.${CANARY}=1)+" }}`,
+    // Bound names are written into the compiled code as they are: only plain names may be bound.
+    `{% macro m('a", globalThis.${CANARY}=1, "'=1) %}x{% endmacro %}{{ m() }}`,
+    `{% macro 'm", globalThis.${CANARY}=1, "'() %}x{% endmacro %}`,
+    `{% macro m('a", globalThis.${CANARY}=1, "') %}x{% endmacro %}{{ m(1) }}`,
+    `{% macro m() %}{{ caller() }}{% endmacro %}{% call('v", globalThis.${CANARY}=1, "') m() %}x{% endcall %}`,
+    `{% for a, 'b", globalThis.${CANARY}=1, "' in [[1, 2]] %}{% endfor %}`,
+    `{% from 'x.j2' import 'a", globalThis.${CANARY}=1, "' %}`,
+    `{% import 'x.j2' as 'a", globalThis.${CANARY}=1, "' %}`,
   ];
   it.each(escapes)('%s', (text) => {
     expectHarmless(text);
