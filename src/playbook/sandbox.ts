@@ -207,7 +207,7 @@ interface SbCompiler {
 const IDENTIFIER = /^[\p{L}_][\p{L}\p{N}_]*$/u;
 
 /**
- * Nunjucks writes the names a template binds (macro names and parameters, loop variables, imports) into the
+ * Nunjucks writes the names a template binds (macros and their parameters, loop variables, imports, blocks) into the
  * compiled code between quotes, unescaped. Jinja only accepts plain names there; anything else (a string
  * literal holding a quote) is refused before compiling, so it cannot become code.
  */
@@ -239,6 +239,8 @@ function bindingViolation(n: SbNode): SbNode | null {
     }
     case 'Import':
       return name(n.target) ? null : bad(n.target);
+    case 'Block':
+      return name(n.name) ? null : bad(n.name);
     case 'FromImport':
       for (const item of list(n.names)) {
         if (item.typename === 'Pair' ? !name(item.key) || !name(item.value) : !name(item)) return bad(item);

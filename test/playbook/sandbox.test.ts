@@ -134,6 +134,7 @@ describe('template sandbox: known escapes', () => {
     `{% for a, 'b", globalThis.${CANARY}=1, "' in [[1, 2]] %}{% endfor %}`,
     `{% from 'x.j2' import 'a", globalThis.${CANARY}=1, "' %}`,
     `{% import 'x.j2' as 'a", globalThis.${CANARY}=1, "' %}`,
+    `{% block 'b"); globalThis.${CANARY}=1; ("' %}x{% endblock %}`,
   ];
   it.each(escapes)('%s', (text) => {
     expectHarmless(text);
