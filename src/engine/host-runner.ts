@@ -21,6 +21,7 @@ import { mergeLayers } from './layers.js';
 import { hostSecrets, type PlannedHost, type PlannedPlay } from './plan-model.js';
 import type { FailureReason, HostResult, ItemResult, TaskResult } from './results.js';
 import { taskSession } from './task-session.js';
+import { markData } from '../playbook/template/lazy-vars.js';
 
 /** An action's outcome, and the host it ran on when that was not the task's own. */
 type Outcome = ActionOutcome & { delegatedTo?: string };
@@ -319,7 +320,7 @@ class TaskRunner implements TaskRunnerLike {
       attempts = once.attempts;
       // Variables an action sets (set_fact) reach later tasks, as Ansible's facts do.
       if (outcome.facts && outcome.status !== 'failed') Object.assign(this.facts, outcome.facts);
-      if (spec.register) this.facts[spec.register] = registered(outcome);
+      if (spec.register) this.facts[spec.register] = markData(registered(outcome));
     }
     const r = this.redactor;
     // `register: api_token`: what the device answered is the secret, here and wherever a later task shows it.
@@ -407,7 +408,7 @@ class TaskRunner implements TaskRunnerLike {
       if (o.status === 'failed' && firstFailure === null) firstFailure = o;
       if (o.reason === 'dropped' || o.reason === 'interrupted') break;
     }
-    if (spec.register) this.facts[spec.register] = registeredLoop(results);
+    if (spec.register) this.facts[spec.register] = markData(registeredLoop(results));
     const changed = items.some((i) => i.changed);
     const allSkipped = items.every((i) => i.status === 'skipped');
     let outcome: Outcome;
@@ -467,7 +468,7 @@ class TaskRunner implements TaskRunnerLike {
         const seen = { ...registered(outcome), attempts };
         let holds: boolean;
         try {
-          holds = this.allTrue(spec.until, { ...ctx, ...seen, ...(spec.register ? { [spec.register]: seen } : {}) });
+          holds = this.allTrue(spec.until, { ...ctx, ...seen, ...(spec.register ? { [spec.register]: markData(seen) } : {}) });
         } catch (err) {
           outcome = failed('expression', `until: ${message(err)}`, {
             rc: outcome.rc,

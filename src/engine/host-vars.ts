@@ -1,3 +1,5 @@
+import { markData, markScope } from '../playbook/template/lazy-vars.js';
+
 /**
  * What a host's variables gain from the play it is in, beyond the inventory: Ansible's magic variables that
  * templates use, and connection variables written as templates (`ansible_host: "{{ mgmt_net }}.2"`)
@@ -40,9 +42,10 @@ export function lazyHostvars(
   const out: Record<string, unknown> = {};
   for (const host of hosts) {
     let cached: Record<string, unknown> | undefined;
-    Object.defineProperty(out, host, { enumerable: true, get: () => (cached ??= compute(host)) });
+    Object.defineProperty(out, host, { enumerable: true, get: () => (cached ??= markScope(compute(host))) });
   }
-  return out;
+  // The whole is data: a template reads one host at a time, each rendering its own variables.
+  return markData(out);
 }
 
 const CONNECTION_NAMES = new RegExp(

@@ -11,6 +11,7 @@ import {
   restoreTrailingNewlines,
   trailingNewlines,
 } from './newlines.js';
+import { installLazyVariables } from './lazy-vars.js';
 import { installPythonSemantics } from './python-syntax.js';
 import { installStrictUndefined } from './strict.js';
 import { installSandbox } from '../sandbox.js';
@@ -30,6 +31,7 @@ export class TemplateEngine {
     installSandbox();
     installStrictUndefined();
     installPythonSemantics();
+    installLazyVariables();
     installNewlineSequence((nunjucks as unknown as { lexer: Parameters<typeof installNewlineSequence>[0] }).lexer);
     this.env = this.environment('\n');
   }

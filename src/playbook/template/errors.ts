@@ -26,8 +26,10 @@ export class UndefinedVariable extends Error {
     readonly template: string,
     readonly line: number,
     readonly col: number,
+    /** The variable whose value is the template that named it, when the use went through one. */
+    readonly through?: string,
   ) {
-    super(`undefined variable "${variable}"`);
+    super(`undefined variable "${variable}"${through ? ` (in the value of "${through}")` : ''}`);
   }
 }
 

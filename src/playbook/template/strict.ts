@@ -1,5 +1,6 @@
 import nunjucks from 'nunjucks';
 import { UndefinedVariable } from './errors.js';
+import { lookupStrict } from './lazy-vars.js';
 
 /**
  * Nunjucks, made strict the way Ansible users expect: any variable or attribute that is looked up and not
@@ -82,7 +83,7 @@ export function installStrictUndefined(): void {
   ).Compiler.prototype;
 
   runtime.rbStrictLookup = (context, frame, name, line, col, tpl) => {
-    const v = runtime.contextOrFrameLookup(context, frame, name);
+    const v = lookupStrict(context as unknown as Parameters<typeof lookupStrict>[0], frame, name, { line, col, tpl });
     if (v !== undefined) return v;
     if (name in PYTHON_LITERALS) return PYTHON_LITERALS[name];
     throw new UndefinedVariable(name, tpl, line + 1, col + 1);
