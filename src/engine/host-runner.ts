@@ -468,7 +468,11 @@ class TaskRunner implements TaskRunnerLike {
         const seen = { ...registered(outcome), attempts };
         let holds: boolean;
         try {
-          holds = this.allTrue(spec.until, { ...ctx, ...seen, ...(spec.register ? { [spec.register]: markData(seen) } : {}) });
+          holds = this.allTrue(spec.until, {
+            ...ctx,
+            ...seen,
+            ...(spec.register ? { [spec.register]: markData(seen) } : {}),
+          });
         } catch (err) {
           outcome = failed('expression', `until: ${message(err)}`, {
             rc: outcome.rc,

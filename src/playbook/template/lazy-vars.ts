@@ -89,8 +89,8 @@ export interface UseSite {
 const LONE_EXPRESSION = /^\{\{((?:(?!\}\})[\s\S])*)\}\}$/;
 const KEEP = 'rb_keep_value';
 const compiled = new WeakMap<object, Map<string, nunjucks.Template>>();
-/** The variables being rendered right now, per scope: meeting one again is a loop. */
-const resolving = new Map<object, Set<string>>();
+/** The variables being rendered right now (name → raw values): meeting one again is a loop. */
+const resolving = new Map<string, Set<unknown>>();
 let kept: unknown;
 let currentEnv: LazyEnv | undefined;
 let installed = false;
@@ -169,10 +169,11 @@ export function resolveVariable(
   site?: UseSite,
 ): unknown {
   if (!holdsTemplate(value)) return value;
-  let active = resolving.get(scope);
-  if (active?.has(name)) throw new RecursiveTemplate(typeof value === 'string' ? value : JSON.stringify(value));
-  if (!active) resolving.set(scope, (active = new Set()));
-  active.add(name);
+  // Nunjucks copies the variables for every render, so a variable is known by its name and its raw value.
+  let active = resolving.get(name);
+  if (active?.has(value)) throw new RecursiveTemplate(typeof value === 'string' ? value : JSON.stringify(value));
+  if (!active) resolving.set(name, (active = new Set()));
+  active.add(value);
   try {
     return renderDeep(env, value, scope);
   } catch (err) {
@@ -182,8 +183,8 @@ export function resolveVariable(
     if (!site) return undefined;
     throw new UndefinedVariable(found.variable, site.tpl, site.line, site.col, name);
   } finally {
-    active.delete(name);
-    if (active.size === 0) resolving.delete(scope);
+    active.delete(value);
+    if (active.size === 0) resolving.delete(name);
   }
 }
 

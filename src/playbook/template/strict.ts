@@ -83,7 +83,8 @@ export function installStrictUndefined(): void {
   ).Compiler.prototype;
 
   runtime.rbStrictLookup = (context, frame, name, line, col, tpl) => {
-    const v = lookupStrict(context as unknown as Parameters<typeof lookupStrict>[0], frame, name, { line, col, tpl });
+    const site = { line: line + 1, col: col + 1, tpl };
+    const v = lookupStrict(context as unknown as Parameters<typeof lookupStrict>[0], frame, name, site);
     if (v !== undefined) return v;
     if (name in PYTHON_LITERALS) return PYTHON_LITERALS[name];
     throw new UndefinedVariable(name, tpl, line + 1, col + 1);
