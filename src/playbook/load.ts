@@ -18,6 +18,7 @@ import {
 } from 'yaml';
 import { diagnostic, type Diagnostic, type Loc } from './diagnostic.js';
 import { InputFileError, readInputText } from './input-file.js';
+import { unsafeText } from './template/lazy-vars.js';
 import { PyFloat } from './template/python.js';
 
 /** Aliases a document may expand before it is refused: enough for real files, far too few for a "billion laughs". */
@@ -91,6 +92,16 @@ const ANSIBLE_BOOLEAN: ScalarTag = {
   resolve: (text) => new Scalar(/^(?:yes|true|on)$/i.test(text)),
 };
 
+/** `!unsafe`: Ansible's mark for text that is never rendered (a password holding `{{`), in every file it reads. */
+const UNSAFE: ScalarTag = { tag: '!unsafe', resolve: (text) => unsafeText(text) };
+
+function withUnsafe(base: YamlOptions['customTags']): (tags: Tags) => Tags {
+  return (tags) => [
+    UNSAFE,
+    ...(base === undefined ? tags : typeof base === 'function' ? base(tags) : [...tags, ...base]),
+  ];
+}
+
 /** What inventory and vars files need beyond playbooks: Ansible reads them as YAML 1.1, with `!vault` values. */
 export interface YamlOptions {
   version?: '1.1' | '1.2';
@@ -149,14 +160,14 @@ export function loadYamlText(text: string, file: string, options: YamlOptions = 
   const doc = parseDocument(text, {
     ...settings,
     ...parse,
-    ...(booleans === 'ansible'
-      ? {
-          customTags: (tags: Tags) => [
+    customTags: withUnsafe(
+      booleans === 'ansible'
+        ? (tags: Tags) => [
             ANSIBLE_BOOLEAN,
             ...tags.filter((t) => typeof t === 'string' || t.tag !== ANSIBLE_BOOLEAN.tag),
-          ],
-        }
-      : {}),
+          ]
+        : parse.customTags,
+    ),
   });
   const at = (offset: number): Loc => {
     const p = lineCounter.linePos(offset);

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { lazyHostvars } from '../../src/engine/host-vars.js';
 import { createRenderer } from '../../src/engine/renderer.js';
 import { evaluateExpression } from '../../src/playbook/expression.js';
+import { loadYamlText } from '../../src/playbook/load.js';
 import { TemplateEngine } from '../../src/playbook/template/engine.js';
 import { RenderError } from '../../src/playbook/template/errors.js';
 import { markData } from '../../src/playbook/template/lazy-vars.js';
@@ -113,5 +114,14 @@ describe('variables whose values are templates', () => {
   it('stay inside the sandbox', () => {
     const err = failure(() => render('{{ sneaky }}', { sneaky: "{{ ''.__class__ }}" }));
     expect(err.message).toMatch(/__class__/);
+  });
+
+  it('leave text marked !unsafe as written, in a variable, a list or a task value', () => {
+    const text = 'u: !unsafe "{{ e }}\'\\\\x\\n"\nl: ["{{ u }}"]\ncmd: !unsafe "echo {% raw %}a}}b"\n';
+    const loaded = loadYamlText(text, 'v.yml', { booleans: 'ansible' }).value as Record<string, unknown>;
+    const v = { ...vars(), ...loaded };
+    expect(render('{{ u }}|{{ l[0] }}', v)).toBe("{{ e }}'\\x\n|{{ e }}'\\x\n");
+    expect(render(loaded.cmd as string, v)).toBe('echo {% raw %}a}}b');
+    expect(createRenderer(engine, 'site.yml').value(loaded.u, v)).toBe("{{ e }}'\\x\n");
   });
 });
