@@ -15,6 +15,7 @@ import { structureOf, type TaskSpec } from '../playbook/types.js';
 import { batchSync, type BatchSync } from './batch-sync.js';
 import { iso, type Clock } from './clock.js';
 import type { RunContext } from './context.js';
+import { judgeConditions } from './conditions.js';
 import { HostFlow, type TaskRunnerLike } from './host-flow.js';
 import { loopItems, registeredLoop } from './loop.js';
 import { mergeLayers } from './layers.js';
@@ -46,13 +47,7 @@ function registered(o: Outcome): Record<string, unknown> {
   return {
     ...(o.error !== null ? { msg: o.error } : {}),
     ...registeredBase(o),
-    stdout_lines: lines(o.stdout),
-    stderr_lines: lines(o.stderr),
   };
-}
-
-function lines(text: string): string[] {
-  return text === '' ? [] : text.replace(/\n$/, '').split('\n');
 }
 
 const SKIPPED: Outcome = done('skipped');
@@ -519,7 +514,8 @@ class TaskRunner implements TaskRunnerLike {
       if (err instanceof TransportError) return failed(err.reason, err.message);
       return failed('template', message(err));
     }
-    const outcome = await this.act(spec, ctx, target.session, target.delegatedTo);
+    const acted = await this.act(spec, ctx, target.session, target.delegatedTo);
+    const outcome: Outcome = judgeConditions(acted, spec, registered(acted), (e, v) => this.allTrue(e, v), ctx);
     if (target.delegatedTo !== undefined) outcome.delegatedTo = target.delegatedTo;
     return outcome;
   }
