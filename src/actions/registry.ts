@@ -11,10 +11,12 @@ import { lineinfile } from './lineinfile.js';
 import { pause } from './pause.js';
 import { raw } from './raw.js';
 import { script } from './script.js';
+import { service } from './service.js';
 import { set_fact } from './set_fact.js';
 import { shell } from './shell.js';
 import { slurp } from './slurp.js';
 import { stat } from './stat.js';
+import { systemd } from './systemd.js';
 import { NETWORK_ACTIONS } from './network/modules.js';
 import { template } from './template.js';
 import { wait_for } from './wait_for.js';
@@ -45,6 +47,10 @@ export const ACTIONS: Readonly<Record<string, Action>> = {
   script,
   wait_for_connection,
   fetch,
+  service,
+  systemd,
+  // The name ansible-core 2.14 documents the systemd module under; the same module.
+  systemd_service: systemd,
   ...NETWORK_ACTIONS,
 };
 
