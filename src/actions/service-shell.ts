@@ -53,7 +53,7 @@ export function pyRepr(s: string): string {
 }
 
 /** The C locale, because status output is screen-scraped (as Ansible forces for chkconfig and friends). */
-const C_LOCALE = 'LANG=C LC_ALL=C LC_MESSAGES=C';
+const C_LOCALE = 'export LANG=C LC_ALL=C LC_MESSAGES=C;';
 
 /** The session's commands under the task's deadline. */
 export function sessionShell(host: ActionHost): HostShell {
@@ -69,7 +69,7 @@ export function sessionShell(host: ActionHost): HostShell {
           'o=$(mktemp) && e=$(mktemp) || exit 97',
           // setsid -w: a new session (the daemon outlives this command), and still wait for the status.
           'if command -v setsid >/dev/null 2>&1; then s="setsid -w"; else s=; fi',
-          `(cd / && ${C_LOCALE} $s /bin/sh -c ${shellQuote(command)} </dev/null >"$o" 2>"$e"); rc=$?`,
+          `(cd / && ${C_LOCALE} exec $s /bin/sh -c ${shellQuote(command)} </dev/null >"$o" 2>"$e"); rc=$?`,
           'cat "$o"; cat "$e" >&2; rm -f "$o" "$e"; exit $rc',
         ].join('\n'),
       ),
