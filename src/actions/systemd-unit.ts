@@ -108,8 +108,9 @@ export async function runSystemd(
       res = await sh.run(`${systemctl} list-unit-files ${q}`);
       if (res.rc === 0) isSystemd = true;
       else {
+        // Ansible's last resort: systemctl itself must run (run_command's check_rc message is stderr, trimmed).
         res = await sh.run(systemctl);
-        if (res.rc !== 0) fail(res.stderr || res.stdout);
+        if (res.rc !== 0) fail(res.stderr.trimEnd());
       }
     }
   }

@@ -1,10 +1,9 @@
-import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunReport, TaskResult } from '../../src/engine/results.js';
+import { ansibleTasks, runbookSummary } from '../support/ansible-tasks.js';
 import { runCli } from '../support/cli.js';
 import { startRootHost, type RootHost } from '../support/root-host.js';
 
@@ -16,7 +15,6 @@ import { startRootHost, type RootHost } from '../support/root-host.js';
  * the same host and must agree task by task.
  */
 
-const run = promisify(execFile);
 const SERVICE = 'runbook-demo';
 const PIDFILE = `/run/${SERVICE}.pid`;
 const RELOADS = `/run/${SERVICE}.reloads`;
@@ -62,11 +60,6 @@ beforeAll(async () => {
       `    box: { host: 127.0.0.1, port: ${host.port} }`,
       '',
     ].join('\n'),
-  );
-  writeFileSync(
-    join(dir, 'ansible.ini'),
-    `box ansible_host=127.0.0.1 ansible_port=${host.port} ansible_user=root ` +
-      `ansible_ssh_private_key_file=${host.keyPath}\n`,
   );
 }, 60_000);
 
@@ -204,50 +197,13 @@ describe('service on an init script host', () => {
     for (const check of [true, false]) {
       const flags = check ? ['--check'] : [];
       await install();
-      const ansible = await ansiblePlaybook(all, flags);
+      const ansible = await ansibleTasks(dir, host, all, flags);
       const ansibleEnd = { pid: (await daemonPid()) !== null, links: await links() };
       await install();
-      const runbook = (await apply(all, ...flags)).map((t) => ({
-        changed: t.changed,
-        failed: t.status === 'failed',
-        ...(t.status === 'failed' ? { msg: t.error } : {}),
-      }));
+      const runbook = runbookSummary(await apply(all, ...flags));
       const runbookEnd = { pid: (await daemonPid()) !== null, links: await links() };
       expect(runbook).toEqual(ansible);
       expect(runbookEnd).toEqual(ansibleEnd);
     }
   }, 240_000);
 });
-
-/** Runs the tasks with ansible-playbook on the root host: per task, changed, failed and the failure message. */
-async function ansiblePlaybook(
-  tasks: string[],
-  flags: string[],
-): Promise<{ changed: boolean; failed: boolean; msg?: string }[]> {
-  const site = join(dir, 'ansible.yml');
-  writeFileSync(
-    site,
-    ['- hosts: all', '  gather_facts: false', '  tasks:', ...tasks.map((t) => `    ${t}`), ''].join('\n'),
-  );
-  const at = join(dir, '.ansible');
-  const r = await run('ansible-playbook', ['-i', join(dir, 'ansible.ini'), site, ...flags], {
-    env: {
-      ...process.env,
-      ANSIBLE_HOME: at,
-      ANSIBLE_LOCAL_TEMP: join(at, 'tmp'),
-      ANSIBLE_SSH_ARGS: `-o UserKnownHostsFile="${host.knownHostsPath}" -o StrictHostKeyChecking=yes`,
-      ANSIBLE_STDOUT_CALLBACK: 'json',
-      ANSIBLE_PIPELINING: '1',
-      ANSIBLE_PYTHON_INTERPRETER: '/usr/bin/python3',
-      ANSIBLE_RETRY_FILES_ENABLED: '0',
-      ANSIBLE_NOCOLOR: '1',
-    },
-    maxBuffer: 64 * 1024 * 1024,
-  }).catch((err: { stdout?: string }) => ({ stdout: err.stdout ?? '' }));
-  type Host = { changed?: boolean; failed?: boolean; msg?: string };
-  const report = JSON.parse(r.stdout) as { plays: { tasks: { hosts: Record<string, Host> }[] }[] };
-  return report.plays[0]!.tasks.map((t) => {
-    const h = t.hosts.box!;
-    return { changed: h.changed === true, failed: h.failed === true, ...(h.failed ? { msg: h.msg ?? '' } : {}) };
-  });
-}
