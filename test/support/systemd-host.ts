@@ -10,7 +10,8 @@
  * stop() SIGKILLs the namespace's PID 1, which ends every process in it.
  */
 import { execFile } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
+import { mkdir, readFile, rmdir } from 'node:fs/promises';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { descendants, startSshd, type Sshd, type SshdOptions } from './sshd.js';
 
@@ -25,6 +26,10 @@ const TARGETS = ['default', 'sysinit', 'basic', 'shutdown', 'multi-user', 'socke
  * systemd.
  */
 const BOOT = `set -eu
+# Cgroup file systems mounted again, from inside the cgroup namespace: their root is the host's own cgroup.
+mount -t tmpfs -o mode=0755 runbook-systemd /sys/fs/cgroup
+mkdir /sys/fs/cgroup/systemd
+mount -t cgroup -o none,name=systemd runbook-systemd /sys/fs/cgroup/systemd
 for dir in /run /etc/systemd/system /usr/lib/systemd/system; do mount -t tmpfs -o mode=0755 runbook-systemd "$dir"; done
 mkdir -m 0755 /run/sshd
 units=/usr/lib/systemd/system
@@ -43,11 +48,40 @@ export interface SystemdHost extends Sshd {
   exec(argv: string[]): Promise<{ stdout: string; stderr: string; code: number }>;
 }
 
+/**
+ * A new cgroup for the host in every hierarchy this process is in. systemd mounts the hierarchies it wants
+ * inside its cgroup namespace, whose root is where the namespace was made: these, so everything systemd
+ * creates is below them (and removed by stop()) rather than at this machine's roots.
+ */
+async function ownCgroups(): Promise<string[]> {
+  const name = `runbook-systemd-host-${process.pid}-${Date.now()}`;
+  const made: string[] = [];
+  for (const line of (await readFile('/proc/self/cgroup', 'utf8')).split('\n').filter(Boolean)) {
+    const [, controllers = '', path = '/'] = line.split(':');
+    const hierarchy = join('/sys/fs/cgroup', controllers === '' ? 'unified' : controllers.replace('name=', ''));
+    const dir = join(hierarchy, path, name);
+    if (
+      await mkdir(dir).then(
+        () => true,
+        () => false,
+      )
+    )
+      made.push(dir);
+  }
+  return made;
+}
+
 export async function startSystemdHost(opts: Omit<SshdOptions, 'root' | 'launcher'> = {}): Promise<SystemdHost> {
+  const cgroups = await ownCgroups();
   const sshd = await startSshd({
     ...opts,
     root: true,
     launcher: [
+      '/bin/sh',
+      '-c',
+      // Into the host's cgroup first, so the namespace's cgroup root is that one and not this machine's.
+      `for g in ${cgroups.join(' ')}; do echo $$ > "$g/cgroup.procs"; done; exec "$@"`,
+      'sh',
       'unshare',
       '--pid',
       '--fork',
@@ -68,8 +102,12 @@ export async function startSystemdHost(opts: Omit<SshdOptions, 'root' | 'launche
     const comm = await readFile(`/proc/${pid}/comm`, 'utf8').catch(() => '');
     if (comm.trim() === 'systemd') systemdPid = pid;
   }
-  if (systemdPid === 0) {
+  const stop = async (): Promise<void> => {
     await sshd.stop();
+    for (const cgroup of cgroups) await removeCgroup(cgroup);
+  };
+  if (systemdPid === 0) {
+    await stop();
     throw new Error('systemd did not start in its namespace');
   }
   return {
@@ -86,5 +124,20 @@ export async function startSystemdHost(opts: Omit<SshdOptions, 'root' | 'launche
         return { stdout: failed.stdout ?? '', stderr: failed.stderr ?? '', code: failed.code };
       }
     },
+    stop,
   };
+}
+
+/** Removes a cgroup and the ones systemd made below it, deepest first, once their processes are gone. */
+async function removeCgroup(dir: string): Promise<void> {
+  for (let round = 0; round < 100; round++) {
+    try {
+      const { stdout } = await run('find', [dir, '-depth', '-type', 'd']);
+      for (const d of stdout.split('\n').filter(Boolean)) await rmdir(d).catch(() => undefined);
+    } catch {
+      return;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error(`cgroup ${dir} still has processes`);
 }
