@@ -168,11 +168,12 @@ describe('systemctl show', () => {
 describe('systemd module', () => {
   const host = probe({ bins: { systemctl: '/bin/systemctl' }, proc1: 'systemd', systemdCanary: true, path: '/bin' });
   const base: SystemdArgs = { daemon_reload: false, daemon_reexec: false, scope: 'system', no_block: false };
-  const prefix = 'XDG_RUNTIME_DIR="${XDG_RUNTIME_DIR:-/run/user/$(id -u)}" /bin/systemctl';
+  const xdg = `XDG_RUNTIME_DIR="\${XDG_RUNTIME_DIR:-/run/user/$(id -u)}"`;
+  const prefix = `${xdg} /bin/systemctl`;
 
   it('builds the systemctl command from scope, no_block and force', () => {
     expect(systemctlCommand('/bin/systemctl', { ...base, scope: 'user', no_block: true, force: true })).toBe(
-      'XDG_RUNTIME_DIR="${XDG_RUNTIME_DIR:-/run/user/$(id -u)}" /bin/systemctl --user --no-block --force',
+      `${xdg} /bin/systemctl --user --no-block --force`,
     );
   });
 
