@@ -52,8 +52,8 @@ export function probeCommand(name: string): string {
   const q = shellQuote(name);
   const lines = [
     // get_bin_path: the usual system directories first, then PATH.
-    'b() { for d in /sbin /usr/sbin /bin /usr/bin; do [ -x "$d/$1" ] && [ ! -d "$d/$1" ] && { echo "$d/$1"; return; }; ' +
-      'done; command -v "$1" 2>/dev/null; }',
+    'b() { for d in /sbin /usr/sbin /bin /usr/bin; do',
+    '  [ -x "$d/$1" ] && [ ! -d "$d/$1" ] && { echo "$d/$1"; return; }; done; command -v "$1" 2>/dev/null; }',
     'echo "path=$PATH"',
     'echo "proc1=$(cat /proc/1/comm 2>/dev/null || echo "")"',
     `for t in ${SERVICE_TOOLS.map(shellQuote).join(' ')}; do echo "bin=$t=$(b "$t")"; done`,

@@ -106,7 +106,7 @@ describe('generic service module', () => {
     expect(serviceAction('reloaded', false)).toBe('start');
   });
 
-  it('restarts as stop then start, enables with update-rc.d defaults first, and changes nothing under --check', async () => {
+  it('restarts as stop then start, enables with update-rc.d defaults first, no change under --check', async () => {
     const sh = scripted([[/ status$/, { rc: 0, stdout: 'x is running\n' }]]);
     const args = { name: 'x', state: 'restarted' as const, enabled: true, arguments: '' };
     const real = await runLinuxService(args, sysv, sh, false);

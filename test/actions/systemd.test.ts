@@ -75,7 +75,7 @@ async function inHost(script: string): Promise<string> {
 async function install(seconds = 100000): Promise<void> {
   writeFileSync(join(dir, 'unit'), unitFile(seconds));
   await inHost(
-    `systemctl stop ${UNIT} 2>/dev/null; systemctl unmask ${UNIT} 2>/dev/null; systemctl disable ${UNIT} 2>/dev/null; ` +
+    `for a in stop unmask disable; do systemctl $a ${UNIT} 2>/dev/null; done; ` +
       `cp ${join(dir, 'unit')} ${UNITS}/${UNIT}.service && systemctl daemon-reload && rm -f ${RELOADS}`,
   );
 }
