@@ -7,6 +7,7 @@ import { runLinuxService, type ServiceArgs, type ServiceState } from './service-
 import { serviceMgrFact } from './service-probe.js';
 import { runServiceModule } from './service-run.js';
 import { runSystemd } from './systemd-unit.js';
+import { runSysvinit } from './sysvinit-script.js';
 
 export const SERVICE_STATES = ['started', 'stopped', 'restarted', 'reloaded'] as const;
 const TEXT_FIELDS = ['name', 'pattern', 'arguments', 'args', 'runlevel'] as const;
@@ -23,8 +24,8 @@ const NOT_FOR_SYSTEMD = ['pattern', 'runlevel', 'sleep', 'arguments'] as const;
 
 /**
  * `service`: Ansible's service action. The host's service manager (the `use` argument, else the
- * `service_mgr` fact, else a look at the host exactly as that fact looks) picks the systemd module or the
- * generic one (init scripts through `service` and update-rc.d, or systemctl where systemd runs).
+ * `service_mgr` fact, else a look at the host exactly as that fact looks) picks the systemd module, the sysvinit
+ * one, or the generic one (init scripts through `service` and update-rc.d, or systemctl where systemd runs).
  */
 export const service = defineAction<ServiceAction, ServicePreview>({
   schema: {
@@ -54,7 +55,7 @@ export const service = defineAction<ServiceAction, ServicePreview>({
       runlevel: { title: 'Runlevel', description: 'For OpenRC only: accepted and unused.', type: 'string' },
       use: {
         title: 'Service manager',
-        description: 'auto (default: detected), systemd, or service (init scripts; sysvinit runs the same way).',
+        description: 'auto (default: detected), systemd, sysvinit (init scripts, as that module) or service (generic).',
         enum: ['auto', 'service', 'systemd', 'sysvinit'],
       },
     },
@@ -105,6 +106,15 @@ export const service = defineAction<ServiceAction, ServicePreview>({
     }
     return runServiceModule(host, args.name, `service ${args.name}`, async (probe, sh) => {
       const manager = a.use !== 'auto' ? a.use : (factServiceMgr(host.vars) ?? serviceMgrFact(probe));
+      if (manager === 'sysvinit') {
+        const { arguments: words, sleep, ...rest } = args;
+        return runSysvinit(
+          { ...rest, sleep: sleep ?? 1, ...(words ? { arguments: words } : {}) },
+          probe,
+          sh,
+          host.check,
+        );
+      }
       if (manager !== 'systemd') return runLinuxService(args, probe, sh, host.check);
       const ignored = NOT_FOR_SYSTEMD.filter((f) => (f === 'arguments' ? args.arguments !== '' : a[f] !== undefined));
       const result = await runSystemd(

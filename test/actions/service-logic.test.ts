@@ -4,6 +4,7 @@ import { parseProbe, probeCommand, serviceMgrFact, type ServiceProbe } from '../
 import { ModuleFailure, type CommandResult, type HostShell } from '../../src/actions/service-shell.js';
 import { parseSystemctlShow, requestWasIgnored } from '../../src/actions/systemctl-show.js';
 import { runSystemd, systemctlCommand, type SystemdArgs } from '../../src/actions/systemd-unit.js';
+import { sysvinitStarted } from '../../src/actions/sysvinit-script.js';
 
 /**
  * The service modules' decisions as pure logic: the service_mgr fact, the tools chosen, the status words
@@ -246,5 +247,16 @@ describe('systemd module', () => {
     );
     expect(failure).toBeInstanceOf(ModuleFailure);
     expect((failure as ModuleFailure).message).toBe('Could not find the requested service m: host');
+  });
+});
+
+describe('sysvinit module', () => {
+  it('reads status words before the exit status, and cannot tell an unknown answer', () => {
+    expect(sysvinitStarted('foo', 0, 'foo is running\n')).toEqual({ started: true, worked: true });
+    expect(sysvinitStarted('foo', 3, 'foo is not running\n')).toEqual({ started: false, worked: true });
+    // "inactive" counts as stopped before "active" could count as started.
+    expect(sysvinitStarted('foo', 0, 'inactive\n')).toEqual({ started: false, worked: true });
+    expect(sysvinitStarted('foo', 0, 'a\nb\nc\n')).toEqual({ started: true, worked: true });
+    expect(sysvinitStarted('foo', 5, 'huh\n')).toEqual({ started: false, worked: false });
   });
 });

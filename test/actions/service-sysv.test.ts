@@ -206,4 +206,34 @@ describe('service on an init script host', () => {
       expect(runbookEnd).toEqual(ansibleEnd);
     }
   }, 240_000);
+
+  it("agrees with ansible-playbook's sysvinit module (use: sysvinit), quirks included", async () => {
+    const steps = [
+      'state: started, enabled: true',
+      'state: started',
+      'state: reloaded',
+      'state: restarted, sleep: 0',
+      'state: stopped, enabled: false',
+      // update-rc.d defaults leaves the K links disable made: both report changed and enable nothing.
+      'enabled: true',
+      'state: reloaded',
+      'state: stopped',
+    ].map((args, i) => [`- name: step ${i}`, `  service: { name: ${SERVICE}, use: sysvinit, ${args} }`]);
+    const missing = ['- name: missing', '  service: { name: runbook-no-such-service, use: sysvinit, state: started }'];
+    const all = [...steps.flat(), ...missing, '  ignore_errors: true'];
+    for (const flags of [['--check'], []]) {
+      await install();
+      const ansible = await ansibleTasks(dir, host, all, flags);
+      const ansibleEnd = { pid: (await daemonPid()) !== null, links: await links() };
+      await install();
+      const runbook = runbookSummary(await apply(all, ...flags));
+      const runbookEnd = { pid: (await daemonPid()) !== null, links: await links() };
+      expect(runbook).toEqual(ansible);
+      expect(runbookEnd).toEqual(ansibleEnd);
+      if (flags.length === 0) {
+        expect(runbook[5]).toEqual({ changed: true, failed: false });
+        expect(runbookEnd.links.filter((l) => l.startsWith('S'))).toEqual([]);
+      }
+    }
+  }, 240_000);
 });
