@@ -45,13 +45,15 @@ describe('root host', () => {
       try {
         expect((await session.exec('id -u')).stdout.trim()).toBe('0');
         // dpkg's database is a copy of the real one: a package this machine has is known there.
-        const dpkg = await session.exec('dpkg-query -W -f=\'${Status}\' openssh-server');
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: dpkg-query's own field syntax
+        const dpkg = await session.exec("dpkg-query -W -f='${Status}' openssh-server");
         expect(dpkg.stdout).toBe('install ok installed');
         // apt starts with no source at all.
         expect((await session.exec('ls -A /etc/apt/sources.list.d')).stdout).toBe('');
         const write = await session.exec(
           `echo private > ${ROOT_HOST_PACKAGE_DIR}/marker && echo X=1 > /etc/default/runbook-root-host && ` +
-            'touch /etc/init.d/runbook-root-host /var/lib/dpkg/runbook-root-host /run/runbook-root-host',
+            'touch /etc/init.d/runbook-root-host /var/lib/dpkg/runbook-root-host /run/runbook-root-host ' +
+            '/root/runbook-root-host',
         );
         expect(write.rc).toBe(0);
         expect((await host.exec(['cat', `${ROOT_HOST_PACKAGE_DIR}/marker`])).stdout).toBe('private\n');
@@ -64,6 +66,7 @@ describe('root host', () => {
         '/etc/init.d/runbook-root-host',
         '/var/lib/dpkg/runbook-root-host',
         '/run/runbook-root-host',
+        '/root/runbook-root-host',
       ]) {
         expect(await exists(path), path).toBe(false);
       }
@@ -80,7 +83,7 @@ describe('root host', () => {
       const session = await login(host);
       try {
         // setsid and a double fork: the daemon leaves sshd's process tree, as a real service does.
-        const started = await session.exec('sh -c \'setsid sleep 600 </dev/null >/dev/null 2>&1 & echo $!\'');
+        const started = await session.exec("sh -c 'setsid sleep 600 </dev/null >/dev/null 2>&1 & echo $!'");
         daemon = Number(started.stdout.trim());
       } finally {
         await session.close();

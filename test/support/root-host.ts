@@ -4,9 +4,11 @@
  *
  * Private to the server and every process it starts (gone when it stops):
  * - copies of /var/lib/dpkg (dpkg knows what is really installed), /etc/apt (with every source removed, so
- *   apt sees only the repositories a test adds), /etc/init.d, /etc/rc?.d, /etc/default, /var/cache/debconf;
- * - empty tmpfs over /var/lib/apt, /var/cache/apt, /var/log (dpkg and apt logs), /run and /srv.
- *   /srv is where test packages install their files: it starts empty.
+ *   apt sees only the repositories a test adds), /etc/init.d, /etc/rc?.d, /etc/default, /var/cache/debconf,
+ *   and /etc/dnf when dnf is installed;
+ * - empty tmpfs over /var/lib/apt, /var/cache/apt, /var/log (dpkg, apt and dnf logs), /run, /srv, /root (root's
+ *   home, where Debian's rpm keeps its database, ~/.rpmdb) and, when they exist, /var/lib/dnf, /var/cache/dnf
+ *   and /var/lib/rpm. /srv is where test packages install their files: it starts empty.
  *
  * NOT private: everything else, /usr, /etc (outside the paths above), /tmp, /home, users and groups,
  * the network and the process table. A package whose files live outside /srv would really be installed on
@@ -28,9 +30,19 @@ const run = promisify(execFile);
 export const ROOT_HOST_PACKAGE_DIR = '/srv';
 
 /** Directories copied into the namespace, so their real content is there and changes stay private. */
-const COPIED = ['/var/lib/dpkg', '/etc/apt', '/etc/init.d', '/etc/default', '/var/cache/debconf'];
+const COPIED = ['/var/lib/dpkg', '/etc/apt', '/etc/init.d', '/etc/default', '/var/cache/debconf', '/etc/dnf'];
 /** Directories replaced by an empty tmpfs (plus the skeleton apt and sshd expect). */
-const EMPTIED = ['/var/lib/apt', '/var/cache/apt', '/var/log', '/run', ROOT_HOST_PACKAGE_DIR];
+const EMPTIED = [
+  '/var/lib/apt',
+  '/var/cache/apt',
+  '/var/log',
+  '/run',
+  ROOT_HOST_PACKAGE_DIR,
+  '/root',
+  '/var/lib/dnf',
+  '/var/cache/dnf',
+  '/var/lib/rpm',
+];
 
 /*
  * Runs as `sh -c SCRIPT sh STAGE sshd-argv…` inside the new namespace: it builds the private views, then
@@ -41,9 +53,12 @@ const SETUP = `set -eu
 stage=$1; shift
 mount -t tmpfs -o mode=0700 runbook-root-host "$stage"
 copy() { name=$(echo "$1" | tr / _); cp -a "$1" "$stage/$name"; mount --bind "$stage/$name" "$1"; }
-for dir in ${COPIED.join(' ')} /etc/rc?.d; do [ -d "$dir" ] && copy "$dir"; done
+for dir in ${COPIED.join(' ')} /etc/rc?.d; do if [ -d "$dir" ]; then copy "$dir"; fi; done
 rm -f /etc/apt/sources.list /etc/apt/sources.list.d/*
-for dir in ${EMPTIED.join(' ')}; do mount -t tmpfs -o mode=0755 runbook-root-host "$dir"; done
+for dir in ${EMPTIED.join(' ')}; do
+  if [ -d "$dir" ]; then mount -t tmpfs -o mode=0755 runbook-root-host "$dir"; fi
+done
+chmod 0700 /root
 mkdir -p /var/lib/apt/lists/partial /var/cache/apt/archives/partial /var/log/apt /run/lock
 mkdir -m 0755 /run/sshd
 exec "$@"
