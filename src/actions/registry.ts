@@ -22,6 +22,7 @@ import { stat } from './stat.js';
 import { systemd } from './systemd.js';
 import { NETWORK_ACTIONS } from './network/modules.js';
 import { template } from './template.js';
+import { uri } from './uri.js';
 import { wait_for } from './wait_for.js';
 import { wait_for_connection } from './wait_for_connection.js';
 
@@ -50,6 +51,7 @@ export const ACTIONS: Readonly<Record<string, Action>> = {
   script,
   wait_for_connection,
   fetch,
+  uri,
   apt,
   dnf,
   package: packageAction,

@@ -56,9 +56,9 @@ export function createRenderer(
         throw located(task, keys, err);
       }
     },
-    file(task, keys, src, vars) {
+    file(task, keys, src, vars, newline) {
       try {
-        return pick(task).renderFile(src, vars);
+        return pick(task).renderFile(src, vars, newline);
       } catch (err) {
         if (err instanceof RenderError && err.file !== file)
           throw new Error(`${err.file}:${err.line}:${err.col}: ${err.message}`);
