@@ -1,4 +1,4 @@
-import { structureOf, type TaskSpec } from '../playbook/types.js';
+import { handlerNames, structureOf, type TaskSpec } from '../playbook/types.js';
 import type { BatchSync } from './batch-sync.js';
 import { loopItems } from './loop.js';
 import type { TaskResult } from './results.js';
@@ -242,9 +242,9 @@ export class HostFlow {
   private async flush(): Promise<FlowEnd> {
     if (this.notified.size === 0) return OK;
     for (const h of this.opts.handlers) {
-      const names = [h.name, ...(h.listen ?? [])];
+      const names = [...handlerNames(h.name, h.role), ...(h.listen ?? [])];
+      // A topic stays notified for every handler that listens to it, in this and other roles.
       if (!names.some((n) => this.notified.has(n))) continue;
-      for (const n of names) this.notified.delete(n);
       const end = await this.leaf(h, {}, true);
       if (end.failed) return end;
     }

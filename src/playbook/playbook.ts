@@ -11,6 +11,7 @@ import { bundledSchema, schemaDiagnostics } from './schema.js';
 import { ALL_TAGS, selects, type TagFilter } from './tags.js';
 import {
   DEFAULTS,
+  handlerNames,
   structureOf,
   type LoopSpec,
   type BreakerSpec,
@@ -230,7 +231,8 @@ function notifyDiagnostics(
     if (!Array.isArray(list)) return;
     for (const h of list) {
       if (!isMap(h)) continue;
-      if (typeof h.name === 'string') answers.add(h.name);
+      const role = loaded instanceof ComposedYaml ? loaded.contexts.get(h)?.role : undefined;
+      if (typeof h.name === 'string') for (const n of handlerNames(h.name, role)) answers.add(n);
       if (Array.isArray(h.listen)) for (const l of h.listen) answers.add(String(l));
       for (const k of NESTED) walk(h[k]);
     }

@@ -46,6 +46,11 @@ export const STRUCTURE_KINDS: ReadonlySet<string> = new Set([
   'meta',
 ]);
 
+/** The names a handler answers to: its own, and `role : name` when a role brought it, as Ansible names it. */
+export function handlerNames(name: string, role: string | undefined): string[] {
+  return role === undefined ? [name] : [name, `${role} : ${name}`];
+}
+
 /** The structure a task is, or null for a task that runs an action. */
 export function structureOf(action: TaskAction): StructureAction | null {
   return STRUCTURE_KINDS.has(action.kind) ? (action as unknown as StructureAction) : null;
