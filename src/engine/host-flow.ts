@@ -1,5 +1,5 @@
 import { handlerNames, structureOf, type TaskSpec } from '../playbook/types.js';
-import type { BatchSync } from './batch-sync.js';
+import type { BatchSync, TaskKey } from './batch-sync.js';
 import { loopItems } from './loop.js';
 import type { TaskResult } from './results.js';
 
@@ -62,50 +62,46 @@ export class HostFlow {
     let end: FlowEnd = OK;
     for (const [step, task] of this.opts.tasks.entries()) {
       if (section !== undefined && task.section !== section) {
-        end = await this.flush();
+        end = await this.flush([step, -1]);
         if (end.failed) break;
       }
       section = task.section;
-      await sync.before(host, step);
+      sync.before(host, step);
       if (sync.fatal) {
-        // The host stops where it is, failing nothing of its own: ansible-playbook counts no task for it.
-        end = {
-          failed: {
-            ...this.runner.skipped(task),
-            status: 'failed',
-            error: `${sync.fatal.task} failed on ${sync.fatal.host} (any_errors_fatal)`,
-            reason: 'halted',
-          },
-        };
+        end = this.halted(task);
         break;
       }
-      end = await this.task(task, {});
+      end = await this.task(task, {}, [step, 0]);
       if (end.failed) break;
     }
-    if (!end.failed) return this.flush();
+    const last: TaskKey = [this.opts.tasks.length, -1];
+    if (!end.failed) return this.flush(last);
     // A failed host's handlers run only when asked to (Ansible's --force-handlers).
-    if (this.opts.forceHandlers && !unrescuable(end.failed)) await this.flush();
+    if (this.opts.forceHandlers && !unrescuable(end.failed)) await this.flush(last);
     return end;
   }
 
-  async list(tasks: readonly TaskSpec[], scope: Record<string, unknown>): Promise<FlowEnd> {
-    for (const t of tasks) {
-      const end = await this.task(t, scope);
+  /** The tasks of a list in order, the i-th at `at` + [i]; the first failure ends it. */
+  async list(tasks: readonly TaskSpec[], scope: Record<string, unknown>, at: TaskKey): Promise<FlowEnd> {
+    for (const [i, t] of tasks.entries()) {
+      const end = await this.task(t, scope, [...at, i]);
       if (end.failed) return end;
     }
     return OK;
   }
 
-  private async task(task: TaskSpec, scope: Record<string, unknown>): Promise<FlowEnd> {
+  private async task(task: TaskSpec, scope: Record<string, unknown>, key: TaskKey): Promise<FlowEnd> {
     const a = structureOf(task.action);
-    if (a === null) return this.leaf(task, scope, false);
+    if (a === null) return this.leaf(task, scope, false, key);
     switch (a.kind) {
       case 'block':
-        return this.block(a.block, a.rescue, a.always, scope);
+        return this.block(a.block, a.rescue, a.always, scope, key);
       case 'include_tasks':
       case 'include_role':
-        return this.include(task, a.tasks, scope);
+        await this.opts.sync.turn(this.opts.host, key);
+        return this.include(task, a.tasks, scope, key);
       case 'include_vars': {
+        await this.opts.sync.turn(this.opts.host, key);
         const holds = await this.runner.holds(task, scope);
         if (holds !== true) return this.notRun(task, holds);
         this.runner.setFacts(a.vars);
@@ -113,7 +109,7 @@ export class HostFlow {
         return OK;
       }
       case 'meta':
-        return a.meta === 'flush_handlers' ? this.flush() : OK;
+        return a.meta === 'flush_handlers' ? this.flush(key) : OK;
     }
   }
 
@@ -141,8 +137,9 @@ export class HostFlow {
     rescue: TaskSpec[],
     always: TaskSpec[],
     scope: Record<string, unknown>,
+    key: TaskKey,
   ): Promise<FlowEnd> {
-    let end = await this.list(block, scope);
+    let end = await this.list(block, scope, [...key, 0]);
     if (end.failed && rescue.length > 0 && !unrescuable(end.failed)) {
       const failure = end.failed;
       // Ansible's failed task has the name written on it, or none.
@@ -150,20 +147,25 @@ export class HostFlow {
       this.runner.setFacts({ ansible_failed_task: { name }, ansible_failed_result: failureFacts(failure) });
       // Counted as rescued whether or not the rescue then succeeds, as ansible-playbook's recap counts it.
       failure.rescued = true;
-      end = await this.list(rescue, scope);
+      end = await this.list(rescue, scope, [...key, 1]);
     }
     if (end.failed && unrescuable(end.failed)) return end;
-    const after = await this.list(always, scope);
+    const after = await this.list(always, scope, [...key, 2]);
     return after.failed ? after : end;
   }
 
   /** A dynamic include: its condition once, then its tasks once per loop item, with the item in scope. */
-  private async include(task: TaskSpec, tasks: TaskSpec[], scope: Record<string, unknown>): Promise<FlowEnd> {
+  private async include(
+    task: TaskSpec,
+    tasks: TaskSpec[],
+    scope: Record<string, unknown>,
+    key: TaskKey,
+  ): Promise<FlowEnd> {
     if (!task.loop) {
       const holds = await this.runner.holds(task, scope);
       if (holds !== true) return this.notRun(task, holds);
       this.included(task);
-      return this.list(tasks, { ...scope, ...task.vars });
+      return this.list(tasks, { ...scope, ...task.vars }, [...key, 0]);
     }
     const value = this.runner.items(task, scope);
     const items = value instanceof Error ? null : loopItems(task.loop, value);
@@ -177,7 +179,7 @@ export class HostFlow {
       this.synthetic(task, failed);
       return { failed };
     }
-    for (const item of items.items) {
+    for (const [n, item] of items.items.entries()) {
       const inner = { ...scope, ...task.vars, ...item.vars };
       const holds = await this.runner.holds(task, inner);
       if (holds !== true) {
@@ -186,7 +188,7 @@ export class HostFlow {
         continue;
       }
       this.included(task);
-      const end = await this.list(tasks, inner);
+      const end = await this.list(tasks, inner, [...key, n]);
       if (end.failed) return end;
     }
     return OK;
@@ -203,7 +205,24 @@ export class HostFlow {
     this.opts.record(result);
   }
 
-  private async leaf(task: TaskSpec, scope: Record<string, unknown>, handler: boolean): Promise<FlowEnd> {
+  /** The host stops where it is, failing nothing of its own: ansible-playbook counts no task for it. */
+  private halted(task: TaskSpec): FlowEnd {
+    const fatal = this.opts.sync.fatal!;
+    return {
+      failed: {
+        ...this.runner.skipped(task),
+        status: 'failed',
+        error: `${fatal.task} failed on ${fatal.host} (any_errors_fatal)`,
+        reason: 'halted',
+      },
+    };
+  }
+
+  private async leaf(task: TaskSpec, scope: Record<string, unknown>, handler: boolean, key: TaskKey): Promise<FlowEnd> {
+    const { sync } = this.opts;
+    await sync.turn(this.opts.host, key);
+    // In lockstep every host has finished the task before, so an any_errors_fatal failure there stops it here.
+    if (sync.linear && sync.fatal && !handler) return this.halted(task);
     let result: TaskResult;
     if (task.runOnce) {
       const shared = await this.opts.sync.runOnce(task, this.opts.host, async () => {
@@ -239,13 +258,13 @@ export class HostFlow {
   }
 
   /** Runs each notified handler once, in the order handlers are written; a handler may notify a later one. */
-  private async flush(): Promise<FlowEnd> {
+  private async flush(at: TaskKey): Promise<FlowEnd> {
     if (this.notified.size === 0) return OK;
-    for (const h of this.opts.handlers) {
+    for (const [i, h] of this.opts.handlers.entries()) {
       const names = [...handlerNames(h.name, h.role), ...(h.listen ?? [])];
       // A topic stays notified for every handler that listens to it, in this and other roles.
       if (!names.some((n) => this.notified.has(n))) continue;
-      const end = await this.leaf(h, {}, true);
+      const end = await this.leaf(h, {}, true, [...at, i]);
       if (end.failed) return end;
     }
     this.notified.clear();
