@@ -9,7 +9,8 @@ import { runAnsible } from './ansible.js';
 
 /**
  * Host patterns against Ansible on one inventory: IPv6 names are not split on `:`, and `[i]`, `[-i]`, `[a:b]`,
- * `[a:]` subscripts pick from a group's hosts. Both sides list the hosts; the lists must be equal in order (union terms in the order written).
+ * `[a:]` subscripts pick from a group's hosts. Both sides list the hosts; the lists must be equal in order
+ * (union terms in the order written).
  */
 
 const INVENTORY = `all:
