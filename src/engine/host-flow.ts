@@ -1,3 +1,4 @@
+import { isAbsolute, posix } from 'node:path';
 import { handlerNames, structureOf, type TaskSpec } from '../playbook/types.js';
 import type { BatchSync, TaskKey } from './batch-sync.js';
 import { loopItems } from './loop.js';
@@ -14,6 +15,8 @@ export interface TaskRunnerLike {
   run(task: TaskSpec, scope: Record<string, unknown>, flags: { handler?: boolean }): Promise<TaskResult>;
   /** Whether the task's conditions hold for this host now (for includes and include_vars). */
   holds(task: TaskSpec, scope: Record<string, unknown>): Promise<boolean | string>;
+  /** A templated include name rendered for this host, or why it could not be. */
+  render(task: TaskSpec, text: string, scope: Record<string, unknown>): string | Error;
   /** The loop items of a task (an include's), already evaluated. */
   items(task: TaskSpec, scope: Record<string, unknown>): unknown;
   /** A skipped result for a task that did not run (a false condition on an include). */
@@ -99,12 +102,14 @@ export class HostFlow {
       case 'include_tasks':
       case 'include_role':
         await this.opts.sync.turn(this.opts.host, key);
-        return this.include(task, a.tasks, scope, key);
+        return this.include(task, a, scope, key);
       case 'include_vars': {
         await this.opts.sync.turn(this.opts.host, key);
         const holds = await this.runner.holds(task, scope);
         if (holds !== true) return this.notRun(task, holds);
-        this.runner.setFacts(a.vars);
+        const vars = this.chosen(task, a.file, a.vars, a.choices, scope);
+        if ('failed' in vars) return vars;
+        this.runner.setFacts(vars.chosen);
         this.included(task);
         return OK;
       }
@@ -157,15 +162,19 @@ export class HostFlow {
   /** A dynamic include: its condition once, then its tasks once per loop item, with the item in scope. */
   private async include(
     task: TaskSpec,
-    tasks: TaskSpec[],
+    a: { file?: string; name?: string; tasks: TaskSpec[]; choices?: Record<string, TaskSpec[]> },
     scope: Record<string, unknown>,
     key: TaskKey,
   ): Promise<FlowEnd> {
+    const pick = (inner: Record<string, unknown>): { chosen: TaskSpec[] } | { failed: TaskResult } =>
+      this.chosen(task, a.file ?? a.name ?? '', a.tasks, a.choices, inner);
     if (!task.loop) {
       const holds = await this.runner.holds(task, scope);
       if (holds !== true) return this.notRun(task, holds);
+      const tasks = pick(scope);
+      if ('failed' in tasks) return tasks;
       this.included(task);
-      return this.list(tasks, { ...scope, ...task.vars }, [...key, 0]);
+      return this.list(tasks.chosen, { ...scope, ...task.vars }, [...key, 0]);
     }
     const value = this.runner.items(task, scope);
     const items = value instanceof Error ? null : loopItems(task.loop, value);
@@ -187,11 +196,43 @@ export class HostFlow {
         if (end.failed) return end;
         continue;
       }
+      const tasks = pick(inner);
+      if ('failed' in tasks) return tasks;
       this.included(task);
-      const end = await this.list(tasks, inner, [...key, n]);
+      const end = await this.list(tasks.chosen, inner, [...key, n]);
       if (end.failed) return end;
     }
     return OK;
+  }
+
+  /**
+   * What an include runs for this host: its one file's, or, for a templated name, the choice the rendered
+   * name picks. A name that leaves the playbook's directory, or names a file the playbook does not hold,
+   * fails the include (as Ansible fails one whose file it cannot find).
+   */
+  private chosen<T>(
+    task: TaskSpec,
+    written: string,
+    only: T,
+    choices: Record<string, T> | undefined,
+    scope: Record<string, unknown>,
+  ): { chosen: T } | { failed: TaskResult; task: TaskSpec } {
+    if (!choices) return { chosen: only };
+    const rendered = this.runner.render(task, written, { ...scope, ...task.vars });
+    const name = rendered instanceof Error ? '' : posix.normalize(rendered).replace(/^(\.\/)+/, '');
+    const chosen = name === '' ? undefined : choices[name];
+    if (chosen !== undefined && Object.hasOwn(choices, name)) return { chosen };
+    const keyword = task.action.kind;
+    const error =
+      rendered instanceof Error
+        ? `${keyword}: ${rendered.message}`
+        : isAbsolute(name) || name.split('/').includes('..')
+          ? `${keyword}: "${rendered}" is outside the playbook's directory`
+          : `${keyword}: "${rendered}" (from "${written}") names nothing the playbook holds; ` +
+            `it can name ${Object.keys(choices).join(', ') || 'nothing'}`;
+    const failed: TaskResult = { ...this.runner.skipped(task), status: 'failed', error, reason: 'template' };
+    this.synthetic(task, failed);
+    return { failed, task };
   }
 
   /**

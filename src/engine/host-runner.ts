@@ -252,6 +252,14 @@ class TaskRunner implements TaskRunnerLike {
     }
   }
 
+  render(task: TaskSpec, text: string, scope: Record<string, unknown>): string | Error {
+    try {
+      return String(this.opts.play.renderer.value(text, this.context(task, scope)));
+    } catch (err) {
+      return new Error(message(err));
+    }
+  }
+
   items(task: TaskSpec, scope: Record<string, unknown>): unknown {
     try {
       return this.opts.play.renderer.value(task.loop?.items, this.context(task, scope));

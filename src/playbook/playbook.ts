@@ -167,6 +167,8 @@ function taskEntries(play: YamlMap, at: YamlPath): Array<{ task: YamlMap; path: 
       for (const k of ['include_tasks', 'include_role'] as const) {
         const inc = task[k];
         if (isMap(inc)) walk(inc.tasks, [...p, k, 'tasks']);
+        if (isMap(inc) && isMap(inc.choices))
+          for (const [name, list] of Object.entries(inc.choices)) walk(list, [...p, k, 'choices', name]);
       }
     });
   };
@@ -397,7 +399,15 @@ function selectTags(task: TaskSpec, filter: TagFilter): TaskSpec[] {
   }
   if (!selects(filter, task.tags ?? [])) return [];
   if (a?.kind === 'include_tasks' || a?.kind === 'include_role') {
-    return [{ ...task, action: { ...a, tasks: a.tasks.flatMap((t) => selectTags(t, filter)) } }];
+    const choices = a.choices
+      ? Object.fromEntries(Object.entries(a.choices).map(([k, l]) => [k, l.flatMap((t) => selectTags(t, filter))]))
+      : undefined;
+    return [
+      {
+        ...task,
+        action: { ...a, tasks: a.tasks.flatMap((t) => selectTags(t, filter)), ...(choices ? { choices } : {}) },
+      },
+    ];
   }
   return [task];
 }
@@ -576,12 +586,21 @@ function toAction(task: YamlMap, at: YamlPath, loaded: ComposedYaml, inherited: 
     defaults: inherited.defaults,
     becomeParts: {},
   };
+  const choices = (key: string, inc: YamlMap): { choices?: Record<string, TaskSpec[]> } =>
+    isMap(inc.choices)
+      ? {
+          choices: Object.fromEntries(
+            Object.entries(inc.choices).map(([k, l]) => [k, nestedAt([...at, key, 'choices', k], l, loaded, included)]),
+          ),
+        }
+      : {};
   if (isMap(task.include_tasks)) {
     const inc = task.include_tasks;
     return {
       kind: 'include_tasks',
       file: String(inc.file),
       tasks: nestedAt([...at, 'include_tasks', 'tasks'], inc.tasks, loaded, included),
+      ...choices('include_tasks', inc),
     };
   }
   if (isMap(task.include_role)) {
@@ -590,11 +609,17 @@ function toAction(task: YamlMap, at: YamlPath, loaded: ComposedYaml, inherited: 
       kind: 'include_role',
       name: String(inc.name),
       tasks: nestedAt([...at, 'include_role', 'tasks'], inc.tasks, loaded, included),
+      ...choices('include_role', inc),
     };
   }
   if (isMap(task.include_vars)) {
     const inc = task.include_vars;
-    return { kind: 'include_vars', file: String(inc.file), vars: isMap(inc.vars) ? inc.vars : {} };
+    return {
+      kind: 'include_vars',
+      file: String(inc.file),
+      vars: isMap(inc.vars) ? inc.vars : {},
+      ...(isMap(inc.choices) ? { choices: inc.choices as Record<string, Record<string, unknown>> } : {}),
+    };
   }
   if (task.meta === 'flush_handlers' || task.meta === 'noop') return { kind: 'meta', meta: task.meta };
   const name = Object.keys(syntaxes).find((k) => k in task)!;

@@ -33,9 +33,14 @@ export interface TaskAction {
  */
 export type StructureAction =
   | { kind: 'block'; block: TaskSpec[]; rescue: TaskSpec[]; always: TaskSpec[]; implicit: boolean }
-  | { kind: 'include_tasks'; file: string; tasks: TaskSpec[] }
-  | { kind: 'include_role'; name: string; tasks: TaskSpec[] }
-  | { kind: 'include_vars'; file: string; vars: Record<string, unknown> }
+  | { kind: 'include_tasks'; file: string; tasks: TaskSpec[]; choices?: Record<string, TaskSpec[]> }
+  | { kind: 'include_role'; name: string; tasks: TaskSpec[]; choices?: Record<string, TaskSpec[]> }
+  | {
+      kind: 'include_vars';
+      file: string;
+      vars: Record<string, unknown>;
+      choices?: Record<string, Record<string, unknown>>;
+    }
   | { kind: 'meta'; meta: 'flush_handlers' | 'noop' };
 
 export const STRUCTURE_KINDS: ReadonlySet<string> = new Set([
@@ -49,6 +54,14 @@ export const STRUCTURE_KINDS: ReadonlySet<string> = new Set([
 /** The names a handler answers to: its own, and `role : name` when a role brought it, as Ansible names it. */
 export function handlerNames(name: string, role: string | undefined): string[] {
   return role === undefined ? [name] : [name, `${role} : ${name}`];
+}
+
+/**
+ * A templated include names its file (or role) per host at run time: `choices` holds what each name it can
+ * render to loads, all read and checked with the playbook. Every task an include can run, whatever its name.
+ */
+export function includedTasks(action: { tasks: TaskSpec[]; choices?: Record<string, TaskSpec[]> }): TaskSpec[] {
+  return action.choices ? Object.values(action.choices).flat() : action.tasks;
 }
 
 /** The structure a task is, or null for a task that runs an action. */

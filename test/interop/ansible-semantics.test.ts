@@ -96,3 +96,61 @@ describe('strategy: linear', () => {
     ]);
   }, 120_000);
 });
+
+describe('templated include names', () => {
+  const files = {
+    'site.yml': [
+      '- hosts: all',
+      '  gather_facts: no',
+      '  tasks:',
+      '    - set_fact:',
+      `        flavour: "{{ 'Debian' if inventory_hostname == 'h1' else 'RedHat' }}"`,
+      '    - include_tasks: "setup-{{ flavour }}.yml"',
+      '    - include_tasks: "{{ item }}.yml"',
+      '      loop: [one, two]',
+      '    - include_tasks: "steps/{{ step }}.yml"',
+      '      loop: [a, b]',
+      '      loop_control: {loop_var: step}',
+      '    - include_vars: "vars/{{ flavour }}.yml"',
+      '    - command: "{{ rec }} package {{ package }}"',
+      '    - include_role:',
+      '        name: "role-{{ flavour }}"',
+      '',
+    ].join('\n'),
+    'setup-Debian.yml': '- command: "{{ rec }} setup debian"\n',
+    'setup-RedHat.yml': '- command: "{{ rec }} setup redhat"\n',
+    'one.yml': '- command: "{{ rec }} one {{ item }}"\n',
+    'two.yml': '- command: "{{ rec }} two {{ item }}"\n',
+    'steps/a.yml': '- command: "{{ rec }} step-a {{ step }}"\n',
+    'steps/b.yml': '- command: "{{ rec }} step-b {{ step }}"\n',
+    'vars/Debian.yml': 'package: apt\n',
+    'vars/RedHat.yml': 'package: dnf\n',
+    'roles/role-Debian/tasks/main.yml': '- command: "{{ rec }} role debian"\n',
+    'roles/role-RedHat/tasks/main.yml': '- command: "{{ rec }} role redhat"\n',
+  };
+
+  it('renders include_tasks, include_vars and include_role names per host, in loops too', async () => {
+    const r = await fleet.both(files);
+    expectSame(r);
+    expect(linesOf(r.runbook, 'h2')).toContain('runbook-sshd-test role redhat');
+  }, 120_000);
+
+  it('fails an include whose rendered name leaves the playbook directory or names no file', async () => {
+    const site = [
+      '- hosts: all',
+      '  gather_facts: no',
+      '  tasks:',
+      '    - set_fact:',
+      `        where: "{{ '../outside' if inventory_hostname == 'h1' else 'missing' }}"`,
+      '    - include_tasks: "{{ where }}.yml"',
+      '',
+    ].join('\n');
+    const r = await fleet.runbook({ 'site.yml': site, 'present.yml': '- command: "{{ rec }} present"\n' });
+    expect(r.code).toBe(2);
+    expect(r.lines).toEqual([]);
+    expect(r.stdout).toContain('include_tasks: "../outside.yml" is outside the playbook\'s directory');
+    expect(r.stdout).toContain(
+      'include_tasks: "missing.yml" (from "{{ where }}.yml") names nothing the playbook holds',
+    );
+  }, 120_000);
+});
