@@ -34,7 +34,20 @@ export class BatchSync {
   /** Set by the first failure of an any_errors_fatal task: the host and task that stopped the batch. */
   fatal: { host: string; task: string } | null = null;
 
-  constructor(readonly linear: boolean) {}
+  /** `play` is the play this batch belongs to: meta end_play ends it for every batch. */
+  constructor(
+    readonly linear: boolean,
+    private readonly play: object = {},
+  ) {}
+
+  /** meta: end_play — no host of the play, in this batch or a later one, runs another task. */
+  endPlay(): void {
+    endedPlays.add(this.play);
+  }
+
+  get playEnded(): boolean {
+    return endedPlays.has(this.play);
+  }
 
   join(host: string): void {
     this.progress.set(host, 0);
@@ -121,12 +134,13 @@ export class BatchSync {
 }
 
 const byPlay = new WeakMap<object, Map<number, BatchSync>>();
+const endedPlays = new WeakSet<object>();
 
 /** The one BatchSync of a play's batch, made by whichever host asks first. */
 export function batchSync(play: object, batch: number, linear: boolean): BatchSync {
   let batches = byPlay.get(play);
   if (!batches) byPlay.set(play, (batches = new Map()));
   let sync = batches.get(batch);
-  if (!sync) batches.set(batch, (sync = new BatchSync(linear)));
+  if (!sync) batches.set(batch, (sync = new BatchSync(linear, play)));
   return sync;
 }

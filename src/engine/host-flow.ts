@@ -1,5 +1,5 @@
 import { isAbsolute, posix } from 'node:path';
-import { handlerNames, structureOf, type TaskSpec } from '../playbook/types.js';
+import { handlerNames, structureOf, type MetaAction, type TaskSpec } from '../playbook/types.js';
 import type { BatchSync, TaskKey } from './batch-sync.js';
 import { loopItems } from './loop.js';
 import type { TaskResult } from './results.js';
@@ -40,10 +40,16 @@ export interface FlowOptions {
   record: (result: TaskResult) => void;
 }
 
-/** How a list of tasks ended for this host. */
-export type FlowEnd = { failed: null } | { failed: TaskResult; task?: TaskSpec };
+/** How a list of tasks ended for this host; `ended`: meta end_host or end_play stopped it, not failed. */
+export type FlowEnd = { failed: null; ended?: true } | { failed: TaskResult; task?: TaskSpec };
 
 const OK: FlowEnd = { failed: null };
+const ENDED: FlowEnd = { failed: null, ended: true };
+
+/** Whether the rest of a task list is left: a failure, or the host's play ended. */
+function stops(end: FlowEnd): boolean {
+  return end.failed !== null || end.ended === true;
+}
 
 /** Failures no rescue can answer: the link is gone or the run is being stopped. */
 function unrescuable(result: TaskResult): boolean {
@@ -52,6 +58,8 @@ function unrescuable(result: TaskResult): boolean {
 
 export class HostFlow {
   private readonly notified = new Set<string>();
+  /** How many blocks with a rescue the host is inside the block part of: a failure there is not yet fatal. */
+  private rescuable = 0;
 
   constructor(
     private readonly runner: TaskRunnerLike,
@@ -66,7 +74,7 @@ export class HostFlow {
     for (const [step, task] of this.opts.tasks.entries()) {
       if (section !== undefined && task.section !== section) {
         end = await this.flush([step, -1]);
-        if (end.failed) break;
+        if (stops(end)) break;
       }
       section = task.section;
       sync.before(host, step);
@@ -74,11 +82,16 @@ export class HostFlow {
         end = this.halted(task);
         break;
       }
+      if (sync.playEnded) {
+        end = ENDED;
+        break;
+      }
       end = await this.task(task, {}, [step, 0]);
-      if (end.failed) break;
+      if (stops(end)) break;
     }
     const last: TaskKey = [this.opts.tasks.length, -1];
-    if (!end.failed) return this.flush(last);
+    // A host whose play ended (meta end_host, end_play) runs no handlers, as in Ansible.
+    if (!end.failed) return end.ended ? end : this.flush(last);
     // A failed host's handlers run only when asked to (Ansible's --force-handlers).
     if (this.opts.forceHandlers && !unrescuable(end.failed)) await this.flush(last);
     return end;
@@ -88,7 +101,7 @@ export class HostFlow {
   async list(tasks: readonly TaskSpec[], scope: Record<string, unknown>, at: TaskKey): Promise<FlowEnd> {
     for (const [i, t] of tasks.entries()) {
       const end = await this.task(t, scope, [...at, i]);
-      if (end.failed) return end;
+      if (stops(end)) return end;
     }
     return OK;
   }
@@ -114,8 +127,20 @@ export class HostFlow {
         return OK;
       }
       case 'meta':
-        return a.meta === 'flush_handlers' ? this.flush(key) : OK;
+        return this.meta(task, a.meta, scope, key);
     }
+  }
+
+  /** A meta task: not counted in the recap, skipped or not, as ansible-playbook counts it. */
+  private async meta(task: TaskSpec, meta: MetaAction, scope: Record<string, unknown>, key: TaskKey): Promise<FlowEnd> {
+    if (meta === 'flush_handlers') return this.flush(key);
+    if (meta === 'noop') return OK;
+    await this.opts.sync.turn(this.opts.host, key);
+    const holds = await this.runner.holds(task, scope);
+    if (typeof holds === 'string') return this.notRun(task, holds);
+    if (!holds) return OK;
+    if (meta === 'end_play') this.opts.sync.endPlay();
+    return ENDED;
   }
 
   private notRun(task: TaskSpec, why: boolean | string): FlowEnd {
@@ -144,7 +169,13 @@ export class HostFlow {
     scope: Record<string, unknown>,
     key: TaskKey,
   ): Promise<FlowEnd> {
-    let end = await this.list(block, scope, [...key, 0]);
+    if (rescue.length > 0) this.rescuable += 1;
+    let end: FlowEnd;
+    try {
+      end = await this.list(block, scope, [...key, 0]);
+    } finally {
+      if (rescue.length > 0) this.rescuable -= 1;
+    }
     if (end.failed && rescue.length > 0 && !unrescuable(end.failed)) {
       const failure = end.failed;
       // Ansible's failed task has the name written on it, or none.
@@ -155,8 +186,9 @@ export class HostFlow {
       end = await this.list(rescue, scope, [...key, 1]);
     }
     if (end.failed && unrescuable(end.failed)) return end;
+    if (end.failed === null && end.ended) return end;
     const after = await this.list(always, scope, [...key, 2]);
-    return after.failed ? after : end;
+    return stops(after) ? after : end;
   }
 
   /** A dynamic include: its condition once, then its tasks once per loop item, with the item in scope. */
@@ -193,14 +225,14 @@ export class HostFlow {
       const holds = await this.runner.holds(task, inner);
       if (holds !== true) {
         const end = this.notRun(task, holds);
-        if (end.failed) return end;
+        if (stops(end)) return end;
         continue;
       }
       const tasks = pick(inner);
       if ('failed' in tasks) return tasks;
       this.included(task);
       const end = await this.list(tasks.chosen, inner, [...key, n]);
-      if (end.failed) return end;
+      if (stops(end)) return end;
     }
     return OK;
   }
@@ -264,6 +296,7 @@ export class HostFlow {
     await sync.turn(this.opts.host, key);
     // In lockstep every host has finished the task before, so an any_errors_fatal failure there stops it here.
     if (sync.linear && sync.fatal && !handler) return this.halted(task);
+    if (sync.playEnded && !handler) return ENDED;
     let result: TaskResult;
     if (task.runOnce) {
       const shared = await this.opts.sync.runOnce(task, this.opts.host, async () => {
@@ -287,7 +320,8 @@ export class HostFlow {
     this.opts.record(result);
     if (result.changed) this.notify(task);
     if (result.status === 'failed' && !result.ignored) {
-      if (task.anyErrorsFatal || this.opts.anyErrorsFatal)
+      // A failure a rescue answers stops nobody, as in Ansible.
+      if ((task.anyErrorsFatal || this.opts.anyErrorsFatal) && this.rescuable === 0)
         this.opts.sync.fatal ??= { host: this.opts.host, task: task.name };
       return { failed: result, task };
     }

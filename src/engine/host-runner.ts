@@ -323,7 +323,12 @@ class TaskRunner implements TaskRunnerLike {
       attempts = once.attempts;
       // Variables an action sets (set_fact) reach later tasks, as Ansible's facts do.
       if (outcome.facts && outcome.status !== 'failed') Object.assign(this.facts, outcome.facts);
-      if (spec.register) this.facts[spec.register] = registered(outcome);
+      // A task that retried (until, retries) registers how many attempts it took, as Ansible does.
+      if (spec.register)
+        this.facts[spec.register] = {
+          ...registered(outcome),
+          ...(spec.until || spec.retries > 0 ? { attempts } : {}),
+        };
     }
     const r = this.redactor;
     // `register: api_token`: what the device answered is the secret, here and wherever a later task shows it.

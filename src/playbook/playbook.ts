@@ -12,6 +12,7 @@ import { ALL_TAGS, selects, type TagFilter } from './tags.js';
 import {
   DEFAULTS,
   handlerNames,
+  META_ACTIONS,
   structureOf,
   type LoopSpec,
   type BreakerSpec,
@@ -621,7 +622,8 @@ function toAction(task: YamlMap, at: YamlPath, loaded: ComposedYaml, inherited: 
       ...(isMap(inc.choices) ? { choices: inc.choices as Record<string, Record<string, unknown>> } : {}),
     };
   }
-  if (task.meta === 'flush_handlers' || task.meta === 'noop') return { kind: 'meta', meta: task.meta };
+  const meta = META_ACTIONS.find((m) => m === task.meta);
+  if (meta) return { kind: 'meta', meta };
   const name = Object.keys(syntaxes).find((k) => k in task)!;
   return syntaxes[name]!.parse(task[name], [...at, name], loaded);
 }

@@ -27,6 +27,9 @@ export interface TaskAction {
   readonly [arg: string]: unknown;
 }
 
+export const META_ACTIONS = ['flush_handlers', 'end_host', 'end_play', 'noop'] as const;
+export type MetaAction = (typeof META_ACTIONS)[number];
+
 /**
  * What runbook itself runs rather than an action: blocks, dynamic includes and meta. The loader makes these
  * from Ansible's keywords; the host flow walks them, and no action module ever sees one.
@@ -41,7 +44,7 @@ export type StructureAction =
       vars: Record<string, unknown>;
       choices?: Record<string, Record<string, unknown>>;
     }
-  | { kind: 'meta'; meta: 'flush_handlers' | 'noop' };
+  | { kind: 'meta'; meta: MetaAction };
 
 export const STRUCTURE_KINDS: ReadonlySet<string> = new Set([
   'block',

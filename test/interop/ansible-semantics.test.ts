@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { linesOf, startFleet, type Fleet } from '../support/ansible.js';
-import { expectSame } from '../support/ansible-compare.js';
+import { expectSame, play } from '../support/ansible-compare.js';
 
 /**
  * More of Ansible's playbook semantics, each run through ansible-playbook and through runbook against the
@@ -152,5 +152,103 @@ describe('templated include names', () => {
     expect(r.stdout).toContain(
       'include_tasks: "missing.yml" (from "{{ where }}.yml") names nothing the playbook holds',
     );
+  }, 120_000);
+});
+
+describe('task outcomes', () => {
+  it('registers attempts of until, results of ignored failures, and failed_when lists as Ansible', async () => {
+    const r = await fleet.both(
+      play(
+        [
+          '    - command: "{{ rec }} attempt"',
+          '      register: tried',
+          '      until: tried.attempts == 2',
+          '      retries: 3',
+          '      delay: 0',
+          '    - command: "{{ rec }} attempts {{ tried.attempts }}"',
+          '    - command: "{{ rec }} fail-ignored"',
+          '      register: out',
+          '      ignore_errors: true',
+          '    - command: "{{ rec }} rc {{ out.rc }} {{ out.failed }} {{ out is failed }}"',
+          '    - command: "{{ rec }} failed-when"',
+          '      register: fw',
+          '      failed_when:',
+          '        - fw.rc == 0',
+          '        - inventory_hostname == "h2"',
+          '      ignore_errors: true',
+          '    - command: "{{ rec }} loop {{ item }}"',
+          '      loop: [a, b]',
+          '      register: looped',
+          '      changed_when: item == "b"',
+          '    - command: "{{ rec }} changed {{ looped.changed }}',
+          `        {{ looped.results | map(attribute='changed') | list }}"`,
+          '    - block:',
+          '        - command: "{{ rec }} in-block {{ item }}"',
+          '          loop: [1, 2]',
+          '      when: inventory_hostname == "h1"',
+          '',
+        ].join('\n'),
+      ),
+    );
+    expectSame(r);
+    expect(linesOf(r.runbook, 'h1')).toContain('runbook-sshd-test attempts 2');
+  }, 120_000);
+});
+
+describe('stopping', () => {
+  it('stops every host on an any_errors_fatal failure, but not on one a rescue answers', async () => {
+    for (const rescue of [[], ['      rescue:', '        - command: "{{ rec }} rescued"']]) {
+      const r = await fleet.both(
+        play(
+          [
+            '    - block:',
+            '        - command: "{{ rec }} fail-one"',
+            '          when: inventory_hostname == "h1"',
+            '        - command: "{{ rec }} block-two"',
+            ...rescue,
+            '      any_errors_fatal: true',
+            '    - command: "{{ rec }} after"',
+            '',
+          ].join('\n'),
+          '  strategy: linear\n',
+        ),
+      );
+      expectSame(r);
+    }
+  }, 180_000);
+
+  it('ends a host with meta: end_host and every host with meta: end_play, the next play still running', async () => {
+    const r = await fleet.both({
+      'site.yml': [
+        '- hosts: all',
+        '  gather_facts: no',
+        '  tasks:',
+        '    - command: "{{ rec }} one"',
+        '      notify: h',
+        '    - meta: end_host',
+        '      when: inventory_hostname == "h1"',
+        '    - command: "{{ rec }} two"',
+        '  handlers:',
+        '    - name: h',
+        '      command: "{{ rec }} handler"',
+        '- hosts: all',
+        '  gather_facts: no',
+        '  tasks:',
+        '    - command: "{{ rec }} second-play"',
+        '    - meta: end_play',
+        '    - command: "{{ rec }} never"',
+        '- hosts: all',
+        '  gather_facts: no',
+        '  tasks:',
+        '    - command: "{{ rec }} third-play"',
+        '',
+      ].join('\n'),
+    });
+    expectSame(r);
+    expect(linesOf(r.runbook, 'h1')).toEqual([
+      'runbook-sshd-test one',
+      'runbook-sshd-test second-play',
+      'runbook-sshd-test third-play',
+    ]);
   }, 120_000);
 });
