@@ -387,14 +387,20 @@ class TaskRunner implements TaskRunnerLike {
     let attempts = 0;
     let firstFailure: Outcome | null = null;
     let delegatedTo: string | undefined;
+    // What earlier items set (set_fact in a loop), seen by the next items as Ansible's facts are.
+    const loopFacts: Record<string, unknown> = {};
     for (const item of listed.items) {
       if (item.index > 0 && loop.pauseMs > 0)
         await this.opts.clock.sleep(loop.pauseMs, this.opts.abortSignal).catch(() => undefined);
-      const itemCtx = { ...ctx, ...item.vars };
+      const itemCtx = { ...ctx, ...loopFacts, ...item.vars };
       const one = await this.attempts(spec, itemCtx);
       attempts += one.attempts;
       delegatedTo ??= one.outcome.delegatedTo;
       const o = one.outcome;
+      if (o.facts && o.status !== 'failed') {
+        Object.assign(loopFacts, o.facts);
+        Object.assign(this.facts, o.facts);
+      }
       results.push({
         ...registered(o),
         [loop.loopVar]: item.item,

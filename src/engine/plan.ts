@@ -205,7 +205,10 @@ export function buildPlan(
       const s = structureOf(task.action);
       if (s?.kind === 'include_vars') Object.assign(placeholders, ...Object.values(s.choices ?? {}), s.vars);
     }
+    // Results and set_fact variables are placeholders until the run: a task reading one is judged then.
     const registeredNames = new Set(everyTask.flatMap(({ task }) => (task.register ? [task.register] : [])));
+    for (const t of everyAction)
+      for (const n of actionOf(t.action.kind).defines?.(t.action) ?? []) registeredNames.add(n);
     const readsRegistered = new Map<TaskSpec, boolean>();
     for (const { task } of everyTask)
       readsRegistered.set(
@@ -601,8 +604,12 @@ function playWideNames(tasks: ReadonlyArray<{ task: TaskSpec }>): Set<string> {
 function textIdentifiers(task: TaskSpec): Set<string> {
   const names = new Set<string>();
   if (structureOf(task.action) !== null) return names;
-  for (const v of Object.values(task.action))
+  const walk = (v: unknown): void => {
     if (typeof v === 'string') for (const n of identifiers(v, false)) names.add(n);
+    else if (Array.isArray(v)) v.forEach(walk);
+    else if (typeof v === 'object' && v !== null) Object.values(v).forEach(walk);
+  };
+  Object.values(task.action).forEach(walk);
   return names;
 }
 

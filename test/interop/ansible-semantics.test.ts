@@ -156,7 +156,8 @@ describe('templated include names', () => {
 });
 
 describe('task outcomes', () => {
-  it('registers attempts of until, results of ignored failures, and failed_when lists as Ansible', async () => {
+  it('registers attempts of until, results of ignored failures, failed_when lists and set_fact in a loop ' +
+    'as Ansible', async () => {
     const r = await fleet.both(
       play(
         [
@@ -182,6 +183,10 @@ describe('task outcomes', () => {
           '      changed_when: item == "b"',
           '    - command: "{{ rec }} changed {{ looped.changed }}',
           `        {{ looped.results | map(attribute='changed') | list }}"`,
+          '    - set_fact:',
+          '        acc: "{{ (acc | default([])) + [item] }}"',
+          '      loop: [x, y]',
+          `    - command: "{{ rec }} acc {{ acc | join(',') }}"`,
           '    - block:',
           '        - command: "{{ rec }} in-block {{ item }}"',
           '          loop: [1, 2]',
@@ -192,6 +197,7 @@ describe('task outcomes', () => {
     );
     expectSame(r);
     expect(linesOf(r.runbook, 'h1')).toContain('runbook-sshd-test attempts 2');
+    expect(linesOf(r.runbook, 'h1')).toContain('runbook-sshd-test acc x,y');
   }, 120_000);
 });
 
