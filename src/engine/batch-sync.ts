@@ -33,6 +33,8 @@ export class BatchSync {
   order: readonly string[] = [];
   /** Set by the first failure of an any_errors_fatal task: the host and task that stopped the batch. */
   fatal: { host: string; task: string } | null = null;
+  /** Hosts of the batch whose failure no rescue answered: linear's max_fail_percentage judges them. */
+  readonly failed = new Set<string>();
 
   /** `play` is the play this batch belongs to: meta end_play ends it for every batch. */
   constructor(

@@ -36,6 +36,8 @@ export interface FlowOptions {
   sync: BatchSync;
   forceHandlers: boolean;
   anyErrorsFatal: boolean;
+  /** The play's max_fail_percentage: under linear it is judged after every task, as Ansible's linear does. */
+  maxFailPercentage?: number | null;
   /** Called for every task result, in order. */
   record: (result: TaskResult) => void;
 }
@@ -89,6 +91,7 @@ export class HostFlow {
       end = await this.task(task, {}, [step, 0]);
       if (stops(end)) break;
     }
+    if (end.failed) sync.failed.add(host);
     const last: TaskKey = [this.opts.tasks.length, -1];
     // A host whose play ended (meta end_host, end_play) runs no handlers, as in Ansible.
     if (!end.failed) return end.ended ? end : this.flush(last);
@@ -279,16 +282,25 @@ export class HostFlow {
   }
 
   /** The host stops where it is, failing nothing of its own: ansible-playbook counts no task for it. */
-  private halted(task: TaskSpec): FlowEnd {
-    const fatal = this.opts.sync.fatal!;
+  private halted(task: TaskSpec, why?: string): FlowEnd {
+    const fatal = this.opts.sync.fatal;
     return {
       failed: {
         ...this.runner.skipped(task),
         status: 'failed',
-        error: `${fatal.task} failed on ${fatal.host} (any_errors_fatal)`,
+        error: why ?? `${fatal?.task} failed on ${fatal?.host} (any_errors_fatal)`,
         reason: 'halted',
       },
     };
+  }
+
+  /** Linear's max_fail_percentage: more of the batch failed than allowed, so no host starts another task. */
+  private overBudget(): string | null {
+    const { sync, maxFailPercentage } = this.opts;
+    const size = sync.order.length;
+    if (maxFailPercentage === null || maxFailPercentage === undefined || size === 0) return null;
+    if ((sync.failed.size / size) * 100 <= maxFailPercentage) return null;
+    return `max_fail_percentage: ${sync.failed.size} of ${size} hosts of the batch failed`;
   }
 
   private async leaf(task: TaskSpec, scope: Record<string, unknown>, handler: boolean, key: TaskKey): Promise<FlowEnd> {
@@ -296,6 +308,8 @@ export class HostFlow {
     await sync.turn(this.opts.host, key);
     // In lockstep every host has finished the task before, so an any_errors_fatal failure there stops it here.
     if (sync.linear && sync.fatal && !handler) return this.halted(task);
+    const over = sync.linear && !handler ? this.overBudget() : null;
+    if (over) return this.halted(task, over);
     if (sync.playEnded && !handler) return ENDED;
     let result: TaskResult;
     if (task.runOnce) {

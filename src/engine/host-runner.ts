@@ -183,6 +183,7 @@ async function runJoined(ctx: RunContext, job: HostJob, sync: BatchSync): Promis
       sync,
       forceHandlers: opts.forceHandlers === true,
       anyErrorsFatal: play.spec.anyErrorsFatal === true,
+      maxFailPercentage: play.spec.maxFailPercentage,
       record: (r) => tasks.push(r),
     });
     const outcome = await flow.run();

@@ -223,6 +223,24 @@ describe('stopping', () => {
     }
   }, 180_000);
 
+  it('stops the batch after the task that took linear failures over max_fail_percentage', async () => {
+    for (const percentage of [40, 50]) {
+      const r = await fleet.both(
+        play(
+          [
+            '    - command: "{{ rec }} fail-one"',
+            '      when: inventory_hostname == "h1"',
+            '    - command: "{{ rec }} after"',
+            '',
+          ].join('\n'),
+          `  strategy: linear\n  max_fail_percentage: ${percentage}\n`,
+        ),
+      );
+      expectSame(r);
+      expect(linesOf(r.runbook, 'h2')).toEqual(percentage === 40 ? [] : ['runbook-sshd-test after']);
+    }
+  }, 180_000);
+
   it('ends a host with meta: end_host and every host with meta: end_play, the next play still running', async () => {
     const r = await fleet.both({
       'site.yml': [
