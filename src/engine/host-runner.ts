@@ -17,6 +17,7 @@ import { iso, type Clock } from './clock.js';
 import type { RunContext } from './context.js';
 import { HostFlow, type TaskRunnerLike } from './host-flow.js';
 import { loopItems, registeredLoop } from './loop.js';
+import { mergeLayers } from './layers.js';
 import { hostSecrets, type PlannedHost, type PlannedPlay } from './plan-model.js';
 import type { FailureReason, HostResult, ItemResult, TaskResult } from './results.js';
 import { taskSession } from './task-session.js';
@@ -233,7 +234,7 @@ class TaskRunner implements TaskRunnerLike {
 
   /** Ansible's precedence, lowest first: role defaults, host and play vars, block/role/task vars, facts, loop. */
   private context(task: TaskSpec, scope: Record<string, unknown>): Record<string, unknown> {
-    return { ...(task.defaults ?? {}), ...this.base, ...(task.vars ?? {}), ...this.facts, ...scope };
+    return mergeLayers(task.defaults, this.base, task.vars, this.facts, scope);
   }
 
   setFacts(vars: Record<string, unknown>): void {
@@ -393,7 +394,7 @@ class TaskRunner implements TaskRunnerLike {
     for (const item of listed.items) {
       if (item.index > 0 && loop.pauseMs > 0)
         await this.opts.clock.sleep(loop.pauseMs, this.opts.abortSignal).catch(() => undefined);
-      const itemCtx = { ...ctx, ...loopFacts, ...item.vars };
+      const itemCtx = mergeLayers(ctx, loopFacts, item.vars);
       const one = await this.attempts(spec, itemCtx);
       attempts += one.attempts;
       delegatedTo ??= one.outcome.delegatedTo;

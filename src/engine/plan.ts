@@ -27,6 +27,7 @@ import { SshConfigLookup } from '../transport/ssh-config-apply.js';
 import { splitBatches } from './batches.js';
 import { expressionNameProblems, inlineTemplateNameProblems, templateFileNameProblems } from './check-names.js';
 import { lazyHostvars, playMagicVars, renderConnectionVars } from './host-vars.js';
+import { mergeLayers } from './layers.js';
 import {
   REGISTERED_PLACEHOLDER,
   type Plan,
@@ -278,7 +279,7 @@ export function buildPlan(
     };
     const files = new ConnectionFiles(inv);
     for (const hostName of targeted) {
-      const vars = { ...hostVarsOf(hostName), ...playMagicVars(hostName, facts) };
+      const vars = mergeLayers(hostVarsOf(hostName), playMagicVars(hostName, facts));
       const hostLoc = inv.hosts.get(hostName)?.loc ?? { file: inv.file, line: 1, col: 1 };
       const render = (text: string, name: string): string => engine.renderString(text, vars, `${hostName}:${name}`);
       const templated = renderConnectionVars(vars, render);
@@ -320,7 +321,7 @@ export function buildPlan(
         if (p.at) problems.add({ file: p.at.file, line: p.at.line, col: p.at.col }, p.message, hostName);
         else problems.add(hostLoc, `host ${hostName}: ${p.message}`);
       }
-      const ctx: Record<string, unknown> = { ...setFacts, ...vars, ...placeholders };
+      const ctx = mergeLayers(setFacts, vars, placeholders);
 
       const check = (task: TaskSpec): PlannedTask['preview'] => {
         const seen = seenBy.get(task);
@@ -343,14 +344,7 @@ export function buildPlan(
         const rescuing = seen?.names.has('ansible_failed_task')
           ? { ansible_failed_task: { name: '' }, ansible_failed_result: { ...REGISTERED_PLACEHOLDER, msg: '' } }
           : {};
-        const taskCtx: Record<string, unknown> = {
-          ...(task.defaults ?? {}),
-          ...ctx,
-          ...(task.vars ?? {}),
-          ...placeholders,
-          ...rescuing,
-          ...(seen?.loopSample ?? {}),
-        };
+        const taskCtx = mergeLayers(task.defaults, ctx, task.vars, placeholders, rescuing, seen?.loopSample);
         // A registered result is a placeholder until the run: text reading one is previewed, not judged.
         const judge = readsRegistered.get(task) ? new DiagnosticCollector() : problems;
         const action = actionOf(task.action.kind);
