@@ -10,7 +10,8 @@ import { SSHD_TEST_PASSWORD, SSHD_TEST_USER } from '../support/sshd.js';
  * become against real sudo and su on the interop sshd's account, compared with ansible-playbook. The
  * account may use sudo with its password (and only with it: no cached credentials between commands).
  */
-const SUDOERS = `/etc/sudoers.d/${SSHD_TEST_USER}`;
+// One file per test process: suites of other checkouts run at the same time and remove only their own.
+const SUDOERS = `/etc/sudoers.d/${SSHD_TEST_USER}-${process.pid}`;
 /** A second account to become through su, which asks for the target account's password. */
 const OTHER_USER = 'runbook-become-test';
 const OTHER_PASSWORD = 'runbook-become-Pw-9931';
