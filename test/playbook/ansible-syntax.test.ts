@@ -133,7 +133,7 @@ describe('Ansible task syntax', () => {
           '- hosts: all',
           '  gather_facts: true',
           '  tasks:',
-          '    - ansible.builtin.apt: name=nginx',
+          '    - ansible.builtin.user: name=nginx',
           '    - command: ls',
           '      async: 10',
           '    - command: ls',
@@ -147,7 +147,7 @@ describe('Ansible task syntax', () => {
     ).toEqual([
       'site.yml:2:17: gather_facts: facts are not gathered by runbook ' +
         "(set gather_facts: false and register a command's output where a fact is needed)",
-      `site.yml:4:7: module "ansible.builtin.apt" is not supported by runbook ` +
+      `site.yml:4:7: module "ansible.builtin.user" is not supported by runbook ` +
         `(runbook's modules: ${modules.join(', ')}; a command: task can do what the module did)`,
       'site.yml:6:7: task keyword "async" is not supported ' +
         '(runbook bounds a task with "timeout"; start long jobs in the background with a command)',
