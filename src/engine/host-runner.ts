@@ -182,6 +182,7 @@ async function runJoined(ctx: RunContext, job: HostJob, sync: BatchSync): Promis
       sync,
       forceHandlers: opts.forceHandlers === true,
       anyErrorsFatal: play.spec.anyErrorsFatal === true,
+      maxFailPercentage: play.spec.maxFailPercentage,
       record: (r) => tasks.push(r),
     });
     const outcome = await flow.run();
@@ -251,6 +252,14 @@ class TaskRunner implements TaskRunnerLike {
     }
   }
 
+  render(task: TaskSpec, text: string, scope: Record<string, unknown>): string | Error {
+    try {
+      return String(this.opts.play.renderer.value(text, this.context(task, scope)));
+    } catch (err) {
+      return new Error(message(err));
+    }
+  }
+
   items(task: TaskSpec, scope: Record<string, unknown>): unknown {
     try {
       return this.opts.play.renderer.value(task.loop?.items, this.context(task, scope));
@@ -314,7 +323,12 @@ class TaskRunner implements TaskRunnerLike {
       attempts = once.attempts;
       // Variables an action sets (set_fact) reach later tasks, as Ansible's facts do.
       if (outcome.facts && outcome.status !== 'failed') Object.assign(this.facts, outcome.facts);
-      if (spec.register) this.facts[spec.register] = registered(outcome);
+      // A task that retried (until, retries) registers how many attempts it took, as Ansible does.
+      if (spec.register)
+        this.facts[spec.register] = {
+          ...registered(outcome),
+          ...(spec.until || spec.retries > 0 ? { attempts } : {}),
+        };
     }
     const r = this.redactor;
     // `register: api_token`: what the device answered is the secret, here and wherever a later task shows it.
@@ -375,14 +389,20 @@ class TaskRunner implements TaskRunnerLike {
     let attempts = 0;
     let firstFailure: Outcome | null = null;
     let delegatedTo: string | undefined;
+    // What earlier items set (set_fact in a loop), seen by the next items as Ansible's facts are.
+    const loopFacts: Record<string, unknown> = {};
     for (const item of listed.items) {
       if (item.index > 0 && loop.pauseMs > 0)
         await this.opts.clock.sleep(loop.pauseMs, this.opts.abortSignal).catch(() => undefined);
-      const itemCtx = mergeLayers(ctx, item.vars);
+      const itemCtx = mergeLayers(ctx, loopFacts, item.vars);
       const one = await this.attempts(spec, itemCtx);
       attempts += one.attempts;
       delegatedTo ??= one.outcome.delegatedTo;
       const o = one.outcome;
+      if (o.facts && o.status !== 'failed') {
+        Object.assign(loopFacts, o.facts);
+        Object.assign(this.facts, o.facts);
+      }
       results.push({
         ...registered(o),
         [loop.loopVar]: item.item,
