@@ -83,6 +83,6 @@ export const command = defineAction<CommandArgs, CommandPreview>({
     } catch (err) {
       return linkFailure(err, host.stopped, () => failed('command', message(err)));
     }
-    return judgeExec(res, task, host);
+    return judgeExec(res);
   },
 });

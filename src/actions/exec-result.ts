@@ -1,14 +1,12 @@
 import { constants } from 'node:os';
 import { shellQuote } from '../playbook/template/ansible-filters.js';
-import type { TaskSpec } from '../playbook/types.js';
 import type { ExecResult } from '../transport/transport.js';
-import type { ActionHost } from './action.js';
-import { done, failed, type Outcome, registered } from './outcome.js';
+import { done, failed, type Outcome } from './outcome.js';
 
 /**
  * How `command`, `shell`, `raw` and `script` judge what ran, as Ansible's command-like modules do: a non-zero
- * exit fails the task (`msg: non-zero return code`), a command that ran changed something whether or not it
- * failed, and `failed_when`/`changed_when` read the registered result to decide otherwise.
+ * exit fails the task (`msg: non-zero return code`) and a command that ran changed something whether or not it
+ * failed.
  */
 
 /** Ansible's `msg` for a command that exited non-zero or was ended by a signal. */
@@ -22,32 +20,16 @@ function registeredRc(res: ExecResult): number | null {
   return number === undefined ? null : -number;
 }
 
-export function judgeExec(res: ExecResult, task: TaskSpec, host: ActionHost): Outcome {
+export function judgeExec(res: ExecResult): Outcome {
   const output = { rc: res.rc, stdout: res.stdout, stderr: res.stderr };
   const rc = registeredRc(res);
-  const nonZero = rc !== 0;
-  // Registered as Ansible registers it (the signal's negated number, the message) before the expressions read it.
-  const data = { rc, msg: nonZero ? NON_ZERO : '' };
-  const seen = done('changed', { ...output, data });
-  const result = registered(seen);
-  const vars = { ...host.vars, ...result, ...(task.register ? { [task.register]: result } : {}) };
-  const holds = (exprs: string[]) => exprs.every((e) => host.renderer.test(e, vars));
-  let isFailed: boolean;
-  let changed: boolean;
-  try {
-    isFailed = task.failedWhen ? holds(task.failedWhen) : nonZero;
-    changed = task.changedWhen ? holds(task.changedWhen) : true;
-  } catch (err) {
-    return failed('expression', err instanceof Error ? err.message : String(err), output);
-  }
-  if (!isFailed) return { ...seen, status: changed ? 'changed' : 'ok', changed };
-  const why = task.failedWhen
-    ? 'failed_when matched'
-    : res.rc === null
-      ? `ended by signal ${res.signal ?? 'unknown'}`
-      : `exit status ${res.rc}`;
+  // Registered as Ansible registers it (the signal's negated number, the message); the engine then applies
+  // changed_when/failed_when to it as to any action's result.
+  const data = { rc, msg: rc !== 0 ? NON_ZERO : '' };
+  if (rc === 0) return done('changed', { ...output, data });
+  const why = res.rc === null ? `ended by signal ${res.signal ?? 'unknown'}` : `exit status ${res.rc}`;
   // A command that ran changed something, failed or not, as Ansible's command module reports it.
-  return failed('command', why, { ...output, changed, data });
+  return failed('command', why, { ...output, changed: true, data });
 }
 
 /**

@@ -135,9 +135,11 @@ async function ensure(host: ActionHost, a: FileAction): Promise<Outcome> {
     }
   }
   if (state !== 'absent') steps.push(...(await attributeSteps(host, a, before, state)));
-  if (steps.length === 0) return done('ok', { stdout: `${a.path} is as wanted` });
+  // Registered as Ansible's file module returns them, for changed_when, failed_when and later tasks.
+  const data = { path: a.path, state };
+  if (steps.length === 0) return done('ok', { stdout: `${a.path} is as wanted`, data });
   const summary = steps.map((s) => s.what).join('\n');
-  const outcome = done('changed', { stdout: summary });
+  const outcome = done('changed', { stdout: summary, data });
   if (host.diff || host.check) outcome.diff = stateDiff(a.path, before, state, a);
   if (!host.check) for (const s of steps) await change(host, s.command);
   return outcome;

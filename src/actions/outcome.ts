@@ -75,7 +75,8 @@ export function registered(o: Outcome): Record<string, unknown> {
     rc: o.rc,
     changed: o.changed,
     failed: o.status === 'failed',
-    skipped: o.status === 'skipped',
+    // Ansible's result of a task that ran has no `skipped` key (`r.skipped | default(…)` tells them apart).
+    ...(o.status === 'skipped' ? { skipped: true } : {}),
     ...o.data,
   };
 }

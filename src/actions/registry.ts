@@ -14,10 +14,12 @@ import { packageAction } from './package.js';
 import { pause } from './pause.js';
 import { raw } from './raw.js';
 import { script } from './script.js';
+import { service } from './service.js';
 import { set_fact } from './set_fact.js';
 import { shell } from './shell.js';
 import { slurp } from './slurp.js';
 import { stat } from './stat.js';
+import { systemd } from './systemd.js';
 import { NETWORK_ACTIONS } from './network/modules.js';
 import { template } from './template.js';
 import { uri } from './uri.js';
@@ -53,6 +55,10 @@ export const ACTIONS: Readonly<Record<string, Action>> = {
   apt,
   dnf,
   package: packageAction,
+  service,
+  systemd,
+  // The name ansible-core 2.14 documents the systemd module under; the same module.
+  systemd_service: systemd,
   ...NETWORK_ACTIONS,
 };
 

@@ -85,7 +85,7 @@ export const script = defineAction<ScriptAction, ScriptPreview>({
         const args = words.slice(1).map(shellQuote).join(' ');
         const run = `${shellQuote(remote)}${args ? ` ${args}` : ''}`;
         const res = await exec(guard.chdir ? `cd ${shellQuote(guard.chdir)} && ${run}` : run);
-        return judgeExec(res, task, host);
+        return judgeExec(res);
       } finally {
         await exec(`rm -rf -- ${shellQuote(dir)}`).catch(() => undefined);
       }

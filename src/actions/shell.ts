@@ -81,7 +81,7 @@ export const shell = defineAction<ShellAction, ShellPreview>({
     } catch (err) {
       return linkFailure(err, host.stopped, () => failed('command', message(err)));
     }
-    return judgeExec(res, task, host);
+    return judgeExec(res);
   },
 });
 

@@ -1,5 +1,6 @@
-import { structureOf, type TaskSpec } from '../playbook/types.js';
-import type { BatchSync } from './batch-sync.js';
+import { isAbsolute, posix } from 'node:path';
+import { handlerNames, structureOf, type MetaAction, type TaskSpec } from '../playbook/types.js';
+import type { BatchSync, TaskKey } from './batch-sync.js';
 import { loopItems } from './loop.js';
 import type { TaskResult } from './results.js';
 
@@ -14,6 +15,8 @@ export interface TaskRunnerLike {
   run(task: TaskSpec, scope: Record<string, unknown>, flags: { handler?: boolean }): Promise<TaskResult>;
   /** Whether the task's conditions hold for this host now (for includes and include_vars). */
   holds(task: TaskSpec, scope: Record<string, unknown>): Promise<boolean | string>;
+  /** A templated include name rendered for this host, or why it could not be. */
+  render(task: TaskSpec, text: string, scope: Record<string, unknown>): string | Error;
   /** The loop items of a task (an include's), already evaluated. */
   items(task: TaskSpec, scope: Record<string, unknown>): unknown;
   /** A skipped result for a task that did not run (a false condition on an include). */
@@ -33,14 +36,22 @@ export interface FlowOptions {
   sync: BatchSync;
   forceHandlers: boolean;
   anyErrorsFatal: boolean;
+  /** The play's max_fail_percentage: under linear it is judged after every task, as Ansible's linear does. */
+  maxFailPercentage?: number | null;
   /** Called for every task result, in order. */
   record: (result: TaskResult) => void;
 }
 
-/** How a list of tasks ended for this host. */
-export type FlowEnd = { failed: null } | { failed: TaskResult; task?: TaskSpec };
+/** How a list of tasks ended for this host; `ended`: meta end_host or end_play stopped it, not failed. */
+export type FlowEnd = { failed: null; ended?: true } | { failed: TaskResult; task?: TaskSpec };
 
 const OK: FlowEnd = { failed: null };
+const ENDED: FlowEnd = { failed: null, ended: true };
+
+/** Whether the rest of a task list is left: a failure, or the host's play ended. */
+function stops(end: FlowEnd): boolean {
+  return end.failed !== null || end.ended === true;
+}
 
 /** Failures no rescue can answer: the link is gone or the run is being stopped. */
 function unrescuable(result: TaskResult): boolean {
@@ -49,6 +60,8 @@ function unrescuable(result: TaskResult): boolean {
 
 export class HostFlow {
   private readonly notified = new Set<string>();
+  /** How many blocks with a rescue the host is inside the block part of: a failure there is not yet fatal. */
+  private rescuable = 0;
 
   constructor(
     private readonly runner: TaskRunnerLike,
@@ -62,59 +75,75 @@ export class HostFlow {
     let end: FlowEnd = OK;
     for (const [step, task] of this.opts.tasks.entries()) {
       if (section !== undefined && task.section !== section) {
-        end = await this.flush();
-        if (end.failed) break;
+        end = await this.flush([step, -1]);
+        if (stops(end)) break;
       }
       section = task.section;
-      await sync.before(host, step);
+      sync.before(host, step);
       if (sync.fatal) {
-        // The host stops where it is, failing nothing of its own: ansible-playbook counts no task for it.
-        end = {
-          failed: {
-            ...this.runner.skipped(task),
-            status: 'failed',
-            error: `${sync.fatal.task} failed on ${sync.fatal.host} (any_errors_fatal)`,
-            reason: 'halted',
-          },
-        };
+        end = this.halted(task);
         break;
       }
-      end = await this.task(task, {});
-      if (end.failed) break;
+      if (sync.playEnded) {
+        end = ENDED;
+        break;
+      }
+      end = await this.task(task, {}, [step, 0]);
+      if (stops(end)) break;
     }
-    if (!end.failed) return this.flush();
+    if (end.failed) sync.failed.add(host);
+    const last: TaskKey = [this.opts.tasks.length, -1];
+    // A host whose play ended (meta end_host, end_play) runs no handlers, as in Ansible.
+    if (!end.failed) return end.ended ? end : this.flush(last);
     // A failed host's handlers run only when asked to (Ansible's --force-handlers).
-    if (this.opts.forceHandlers && !unrescuable(end.failed)) await this.flush();
+    if (this.opts.forceHandlers && !unrescuable(end.failed)) await this.flush(last);
     return end;
   }
 
-  async list(tasks: readonly TaskSpec[], scope: Record<string, unknown>): Promise<FlowEnd> {
-    for (const t of tasks) {
-      const end = await this.task(t, scope);
-      if (end.failed) return end;
+  /** The tasks of a list in order, the i-th at `at` + [i]; the first failure ends it. */
+  async list(tasks: readonly TaskSpec[], scope: Record<string, unknown>, at: TaskKey): Promise<FlowEnd> {
+    for (const [i, t] of tasks.entries()) {
+      const end = await this.task(t, scope, [...at, i]);
+      if (stops(end)) return end;
     }
     return OK;
   }
 
-  private async task(task: TaskSpec, scope: Record<string, unknown>): Promise<FlowEnd> {
+  private async task(task: TaskSpec, scope: Record<string, unknown>, key: TaskKey): Promise<FlowEnd> {
     const a = structureOf(task.action);
-    if (a === null) return this.leaf(task, scope, false);
+    if (a === null) return this.leaf(task, scope, false, key);
     switch (a.kind) {
       case 'block':
-        return this.block(a.block, a.rescue, a.always, scope);
+        return this.block(a.block, a.rescue, a.always, scope, key);
       case 'include_tasks':
       case 'include_role':
-        return this.include(task, a.tasks, scope);
+        await this.opts.sync.turn(this.opts.host, key);
+        return this.include(task, a, scope, key);
       case 'include_vars': {
+        await this.opts.sync.turn(this.opts.host, key);
         const holds = await this.runner.holds(task, scope);
         if (holds !== true) return this.notRun(task, holds);
-        this.runner.setFacts(a.vars);
+        const vars = this.chosen(task, a.file, a.vars, a.choices, scope);
+        if ('failed' in vars) return vars;
+        this.runner.setFacts(vars.chosen);
         this.included(task);
         return OK;
       }
       case 'meta':
-        return a.meta === 'flush_handlers' ? this.flush() : OK;
+        return this.meta(task, a.meta, scope, key);
     }
+  }
+
+  /** A meta task: not counted in the recap, skipped or not, as ansible-playbook counts it. */
+  private async meta(task: TaskSpec, meta: MetaAction, scope: Record<string, unknown>, key: TaskKey): Promise<FlowEnd> {
+    if (meta === 'flush_handlers') return this.flush(key);
+    if (meta === 'noop') return OK;
+    await this.opts.sync.turn(this.opts.host, key);
+    const holds = await this.runner.holds(task, scope);
+    if (typeof holds === 'string') return this.notRun(task, holds);
+    if (!holds) return OK;
+    if (meta === 'end_play') this.opts.sync.endPlay();
+    return ENDED;
   }
 
   private notRun(task: TaskSpec, why: boolean | string): FlowEnd {
@@ -141,8 +170,15 @@ export class HostFlow {
     rescue: TaskSpec[],
     always: TaskSpec[],
     scope: Record<string, unknown>,
+    key: TaskKey,
   ): Promise<FlowEnd> {
-    let end = await this.list(block, scope);
+    if (rescue.length > 0) this.rescuable += 1;
+    let end: FlowEnd;
+    try {
+      end = await this.list(block, scope, [...key, 0]);
+    } finally {
+      if (rescue.length > 0) this.rescuable -= 1;
+    }
     if (end.failed && rescue.length > 0 && !unrescuable(end.failed)) {
       const failure = end.failed;
       // Ansible's failed task has the name written on it, or none.
@@ -150,20 +186,30 @@ export class HostFlow {
       this.runner.setFacts({ ansible_failed_task: { name }, ansible_failed_result: failureFacts(failure) });
       // Counted as rescued whether or not the rescue then succeeds, as ansible-playbook's recap counts it.
       failure.rescued = true;
-      end = await this.list(rescue, scope);
+      end = await this.list(rescue, scope, [...key, 1]);
     }
     if (end.failed && unrescuable(end.failed)) return end;
-    const after = await this.list(always, scope);
-    return after.failed ? after : end;
+    if (end.failed === null && end.ended) return end;
+    const after = await this.list(always, scope, [...key, 2]);
+    return stops(after) ? after : end;
   }
 
   /** A dynamic include: its condition once, then its tasks once per loop item, with the item in scope. */
-  private async include(task: TaskSpec, tasks: TaskSpec[], scope: Record<string, unknown>): Promise<FlowEnd> {
+  private async include(
+    task: TaskSpec,
+    a: { file?: string; name?: string; tasks: TaskSpec[]; choices?: Record<string, TaskSpec[]> },
+    scope: Record<string, unknown>,
+    key: TaskKey,
+  ): Promise<FlowEnd> {
+    const pick = (inner: Record<string, unknown>): { chosen: TaskSpec[] } | { failed: TaskResult } =>
+      this.chosen(task, a.file ?? a.name ?? '', a.tasks, a.choices, inner);
     if (!task.loop) {
       const holds = await this.runner.holds(task, scope);
       if (holds !== true) return this.notRun(task, holds);
+      const tasks = pick(scope);
+      if ('failed' in tasks) return tasks;
       this.included(task);
-      return this.list(tasks, { ...scope, ...task.vars });
+      return this.list(tasks.chosen, { ...scope, ...task.vars }, [...key, 0]);
     }
     const value = this.runner.items(task, scope);
     const items = value instanceof Error ? null : loopItems(task.loop, value);
@@ -177,19 +223,51 @@ export class HostFlow {
       this.synthetic(task, failed);
       return { failed };
     }
-    for (const item of items.items) {
+    for (const [n, item] of items.items.entries()) {
       const inner = { ...scope, ...task.vars, ...item.vars };
       const holds = await this.runner.holds(task, inner);
       if (holds !== true) {
         const end = this.notRun(task, holds);
-        if (end.failed) return end;
+        if (stops(end)) return end;
         continue;
       }
+      const tasks = pick(inner);
+      if ('failed' in tasks) return tasks;
       this.included(task);
-      const end = await this.list(tasks, inner);
-      if (end.failed) return end;
+      const end = await this.list(tasks.chosen, inner, [...key, n]);
+      if (stops(end)) return end;
     }
     return OK;
+  }
+
+  /**
+   * What an include runs for this host: its one file's, or, for a templated name, the choice the rendered
+   * name picks. A name that leaves the playbook's directory, or names a file the playbook does not hold,
+   * fails the include (as Ansible fails one whose file it cannot find).
+   */
+  private chosen<T>(
+    task: TaskSpec,
+    written: string,
+    only: T,
+    choices: Record<string, T> | undefined,
+    scope: Record<string, unknown>,
+  ): { chosen: T } | { failed: TaskResult; task: TaskSpec } {
+    if (!choices) return { chosen: only };
+    const rendered = this.runner.render(task, written, { ...scope, ...task.vars });
+    const name = rendered instanceof Error ? '' : posix.normalize(rendered).replace(/^(\.\/)+/, '');
+    const chosen = name === '' ? undefined : choices[name];
+    if (chosen !== undefined && Object.hasOwn(choices, name)) return { chosen };
+    const keyword = task.action.kind;
+    const error =
+      rendered instanceof Error
+        ? `${keyword}: ${rendered.message}`
+        : isAbsolute(name) || name.split('/').includes('..')
+          ? `${keyword}: "${rendered}" is outside the playbook's directory`
+          : `${keyword}: "${rendered}" (from "${written}") names nothing the playbook holds; ` +
+            `it can name ${Object.keys(choices).join(', ') || 'nothing'}`;
+    const failed: TaskResult = { ...this.runner.skipped(task), status: 'failed', error, reason: 'template' };
+    this.synthetic(task, failed);
+    return { failed, task };
   }
 
   /**
@@ -203,7 +281,36 @@ export class HostFlow {
     this.opts.record(result);
   }
 
-  private async leaf(task: TaskSpec, scope: Record<string, unknown>, handler: boolean): Promise<FlowEnd> {
+  /** The host stops where it is, failing nothing of its own: ansible-playbook counts no task for it. */
+  private halted(task: TaskSpec, why?: string): FlowEnd {
+    const fatal = this.opts.sync.fatal;
+    return {
+      failed: {
+        ...this.runner.skipped(task),
+        status: 'failed',
+        error: why ?? `${fatal?.task} failed on ${fatal?.host} (any_errors_fatal)`,
+        reason: 'halted',
+      },
+    };
+  }
+
+  /** Linear's max_fail_percentage: more of the batch failed than allowed, so no host starts another task. */
+  private overBudget(): string | null {
+    const { sync, maxFailPercentage } = this.opts;
+    const size = sync.order.length;
+    if (maxFailPercentage === null || maxFailPercentage === undefined || size === 0) return null;
+    if ((sync.failed.size / size) * 100 <= maxFailPercentage) return null;
+    return `max_fail_percentage: ${sync.failed.size} of ${size} hosts of the batch failed`;
+  }
+
+  private async leaf(task: TaskSpec, scope: Record<string, unknown>, handler: boolean, key: TaskKey): Promise<FlowEnd> {
+    const { sync } = this.opts;
+    await sync.turn(this.opts.host, key);
+    // In lockstep every host has finished the task before, so an any_errors_fatal failure there stops it here.
+    if (sync.linear && sync.fatal && !handler) return this.halted(task);
+    const over = sync.linear && !handler ? this.overBudget() : null;
+    if (over) return this.halted(task, over);
+    if (sync.playEnded && !handler) return ENDED;
     let result: TaskResult;
     if (task.runOnce) {
       const shared = await this.opts.sync.runOnce(task, this.opts.host, async () => {
@@ -227,7 +334,8 @@ export class HostFlow {
     this.opts.record(result);
     if (result.changed) this.notify(task);
     if (result.status === 'failed' && !result.ignored) {
-      if (task.anyErrorsFatal || this.opts.anyErrorsFatal)
+      // A failure a rescue answers stops nobody, as in Ansible.
+      if ((task.anyErrorsFatal || this.opts.anyErrorsFatal) && this.rescuable === 0)
         this.opts.sync.fatal ??= { host: this.opts.host, task: task.name };
       return { failed: result, task };
     }
@@ -239,13 +347,13 @@ export class HostFlow {
   }
 
   /** Runs each notified handler once, in the order handlers are written; a handler may notify a later one. */
-  private async flush(): Promise<FlowEnd> {
+  private async flush(at: TaskKey): Promise<FlowEnd> {
     if (this.notified.size === 0) return OK;
-    for (const h of this.opts.handlers) {
-      const names = [h.name, ...(h.listen ?? [])];
+    for (const [i, h] of this.opts.handlers.entries()) {
+      const names = [...handlerNames(h.name, h.role), ...(h.listen ?? [])];
+      // A topic stays notified for every handler that listens to it, in this and other roles.
       if (!names.some((n) => this.notified.has(n))) continue;
-      for (const n of names) this.notified.delete(n);
-      const end = await this.leaf(h, {}, true);
+      const end = await this.leaf(h, {}, true, [...at, i]);
       if (end.failed) return end;
     }
     this.notified.clear();

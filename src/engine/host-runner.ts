@@ -15,6 +15,7 @@ import { structureOf, type TaskSpec } from '../playbook/types.js';
 import { batchSync, type BatchSync } from './batch-sync.js';
 import { iso, type Clock } from './clock.js';
 import type { RunContext } from './context.js';
+import { judgeConditions } from './conditions.js';
 import { HostFlow, type TaskRunnerLike } from './host-flow.js';
 import { loopItems, registeredLoop } from './loop.js';
 import { mergeLayers } from './layers.js';
@@ -47,13 +48,7 @@ function registered(o: Outcome): Record<string, unknown> {
   return {
     ...(o.error !== null ? { msg: o.error } : {}),
     ...registeredBase(o),
-    stdout_lines: lines(o.stdout),
-    stderr_lines: lines(o.stderr),
   };
-}
-
-function lines(text: string): string[] {
-  return text === '' ? [] : text.replace(/\n$/, '').split('\n');
 }
 
 const SKIPPED: Outcome = done('skipped');
@@ -188,6 +183,7 @@ async function runJoined(ctx: RunContext, job: HostJob, sync: BatchSync): Promis
       sync,
       forceHandlers: opts.forceHandlers === true,
       anyErrorsFatal: play.spec.anyErrorsFatal === true,
+      maxFailPercentage: play.spec.maxFailPercentage,
       record: (r) => tasks.push(r),
     });
     const outcome = await flow.run();
@@ -257,6 +253,14 @@ class TaskRunner implements TaskRunnerLike {
     }
   }
 
+  render(task: TaskSpec, text: string, scope: Record<string, unknown>): string | Error {
+    try {
+      return String(this.opts.play.renderer.value(text, this.context(task, scope)));
+    } catch (err) {
+      return new Error(message(err));
+    }
+  }
+
   items(task: TaskSpec, scope: Record<string, unknown>): unknown {
     try {
       return this.opts.play.renderer.value(task.loop?.items, this.context(task, scope));
@@ -320,7 +324,12 @@ class TaskRunner implements TaskRunnerLike {
       attempts = once.attempts;
       // Variables an action sets (set_fact) reach later tasks, as Ansible's facts do.
       if (outcome.facts && outcome.status !== 'failed') Object.assign(this.facts, outcome.facts);
-      if (spec.register) this.facts[spec.register] = markData(registered(outcome));
+      // A task that retried (until, retries) registers how many attempts it took, as Ansible does.
+      if (spec.register)
+        this.facts[spec.register] = markData({
+          ...registered(outcome),
+          ...(spec.until || spec.retries > 0 ? { attempts } : {}),
+        });
     }
     const r = this.redactor;
     // `register: api_token`: what the device answered is the secret, here and wherever a later task shows it.
@@ -381,14 +390,20 @@ class TaskRunner implements TaskRunnerLike {
     let attempts = 0;
     let firstFailure: Outcome | null = null;
     let delegatedTo: string | undefined;
+    // What earlier items set (set_fact in a loop), seen by the next items as Ansible's facts are.
+    const loopFacts: Record<string, unknown> = {};
     for (const item of listed.items) {
       if (item.index > 0 && loop.pauseMs > 0)
         await this.opts.clock.sleep(loop.pauseMs, this.opts.abortSignal).catch(() => undefined);
-      const itemCtx = mergeLayers(ctx, item.vars);
+      const itemCtx = mergeLayers(ctx, loopFacts, item.vars);
       const one = await this.attempts(spec, itemCtx);
       attempts += one.attempts;
       delegatedTo ??= one.outcome.delegatedTo;
       const o = one.outcome;
+      if (o.facts && o.status !== 'failed') {
+        Object.assign(loopFacts, o.facts);
+        Object.assign(this.facts, o.facts);
+      }
       results.push({
         ...registered(o),
         [loop.loopVar]: item.item,
@@ -524,7 +539,8 @@ class TaskRunner implements TaskRunnerLike {
       if (err instanceof TransportError) return failed(err.reason, err.message);
       return failed('template', message(err));
     }
-    const outcome = await this.act(spec, ctx, target.session, target.delegatedTo);
+    const acted = await this.act(spec, ctx, target.session, target.delegatedTo);
+    const outcome: Outcome = judgeConditions(acted, spec, registered(acted), (e, v) => this.allTrue(e, v), ctx);
     if (target.delegatedTo !== undefined) outcome.delegatedTo = target.delegatedTo;
     return outcome;
   }

@@ -8,7 +8,14 @@ import { TemplateEngine } from '../playbook/template/engine.js';
 import { RenderError } from '../playbook/template/errors.js';
 import { findTemplate, templateSearchPath } from '../playbook/template/jail.js';
 import { identifiers } from '../playbook/playbook.js';
-import { MAGIC_VARS, structureOf, type PlaybookSpec, type PlaySpec, type TaskSpec } from '../playbook/types.js';
+import {
+  includedTasks,
+  MAGIC_VARS,
+  structureOf,
+  type PlaybookSpec,
+  type PlaySpec,
+  type TaskSpec,
+} from '../playbook/types.js';
 import { inventoryDir, resolveConnection, type Connection } from '../inventory/connection.js';
 import { ConnectionFiles } from '../inventory/connection-files.js';
 import type { Inventory } from '../inventory/types.js';
@@ -197,9 +204,12 @@ export function buildPlan(
     }
     for (const { task } of everyTask) {
       const s = structureOf(task.action);
-      if (s?.kind === 'include_vars') Object.assign(placeholders, s.vars);
+      if (s?.kind === 'include_vars') Object.assign(placeholders, ...Object.values(s.choices ?? {}), s.vars);
     }
+    // Results and set_fact variables are placeholders until the run: a task reading one is judged then.
     const registeredNames = new Set(everyTask.flatMap(({ task }) => (task.register ? [task.register] : [])));
+    for (const t of everyAction)
+      for (const n of actionOf(t.action.kind).defines?.(t.action) ?? []) registeredNames.add(n);
     const readsRegistered = new Map<TaskSpec, boolean>();
     for (const { task } of everyTask)
       readsRegistered.set(
@@ -555,7 +565,7 @@ function walkTasks(play: PlaySpec): Array<{ task: TaskSpec; names: Set<string>; 
         visit(a.rescue, rescuing, own);
         visit(a.always, rescuing, own);
       } else if (a?.kind === 'include_tasks' || a?.kind === 'include_role') {
-        visit(a.tasks, names, own);
+        visit(includedTasks(a), names, own);
       }
     }
   };
@@ -578,7 +588,8 @@ function playWideNames(tasks: ReadonlyArray<{ task: TaskSpec }>): Set<string> {
   for (const { task } of tasks) {
     if (task.register) names.add(task.register);
     const s = structureOf(task.action);
-    if (s?.kind === 'include_vars') for (const k of Object.keys(s.vars)) names.add(k);
+    if (s?.kind === 'include_vars')
+      for (const vars of [s.vars, ...Object.values(s.choices ?? {})]) for (const k of Object.keys(vars)) names.add(k);
   }
   return names;
 }
@@ -587,8 +598,12 @@ function playWideNames(tasks: ReadonlyArray<{ task: TaskSpec }>): Set<string> {
 function textIdentifiers(task: TaskSpec): Set<string> {
   const names = new Set<string>();
   if (structureOf(task.action) !== null) return names;
-  for (const v of Object.values(task.action))
+  const walk = (v: unknown): void => {
     if (typeof v === 'string') for (const n of identifiers(v, false)) names.add(n);
+    else if (Array.isArray(v)) v.forEach(walk);
+    else if (typeof v === 'object' && v !== null) Object.values(v).forEach(walk);
+  };
+  Object.values(task.action).forEach(walk);
   return names;
 }
 

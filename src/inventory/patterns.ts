@@ -2,7 +2,7 @@ import type { Inventory } from './types.js';
 import { globMatch, isGlob } from '../playbook/glob.js';
 import { isHostAddress } from './host-pattern.js';
 
-/** The outcome of a host pattern: the hosts in inventory file order, or why a term could not match. */
+/** The outcome of a host pattern: the hosts in Ansible's order, or why a term could not match. */
 export interface PatternResult {
   hosts: string[];
   /** One message per term that matched nothing; empty when the pattern is usable. */
@@ -149,16 +149,16 @@ export function resolvePattern(inv: Inventory, pattern: string): PatternResult {
   }
   if (errors.length > 0) return { hosts: [], errors };
   const unions = matched.filter((m) => m.term.op === 'union');
-  let selected = new Set<string>();
-  // A pattern of only `&x`/`!x` terms starts from every host, as Ansible does.
-  if (unions.length === 0) selected = new Set(inv.hosts.keys());
-  for (const m of unions) for (const h of m.hosts!) selected.add(h);
+  // Ansible lists the union terms' hosts in the order the terms are written (`db:web` puts db first), each
+  // term's own hosts in inventory order; a pattern of only `&x`/`!x` terms starts from every host.
+  const order = [...inv.hosts.keys()];
+  let selected = new Set<string>(unions.length === 0 ? order : []);
+  for (const m of unions) for (const h of order.filter((x) => m.hosts!.has(x))) selected.add(h);
   for (const m of matched.filter((x) => x.term.op === 'intersect')) {
     selected = new Set([...selected].filter((h) => m.hosts!.has(h)));
   }
   for (const m of matched.filter((x) => x.term.op === 'exclude')) for (const h of m.hosts!) selected.delete(h);
-  const hosts = [...inv.hosts.keys()].filter((h) => selected.has(h));
-  return { hosts, errors };
+  return { hosts: [...selected], errors };
 }
 
 /** The play's pattern, then `--limit` on top: only hosts both select. */

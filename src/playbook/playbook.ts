@@ -11,6 +11,8 @@ import { bundledSchema, schemaDiagnostics } from './schema.js';
 import { ALL_TAGS, selects, type TagFilter } from './tags.js';
 import {
   DEFAULTS,
+  handlerNames,
+  META_ACTIONS,
   structureOf,
   type LoopSpec,
   type BreakerSpec,
@@ -166,6 +168,8 @@ function taskEntries(play: YamlMap, at: YamlPath): Array<{ task: YamlMap; path: 
       for (const k of ['include_tasks', 'include_role'] as const) {
         const inc = task[k];
         if (isMap(inc)) walk(inc.tasks, [...p, k, 'tasks']);
+        if (isMap(inc) && isMap(inc.choices))
+          for (const [name, list] of Object.entries(inc.choices)) walk(list, [...p, k, 'choices', name]);
       }
     });
   };
@@ -230,7 +234,8 @@ function notifyDiagnostics(
     if (!Array.isArray(list)) return;
     for (const h of list) {
       if (!isMap(h)) continue;
-      if (typeof h.name === 'string') answers.add(h.name);
+      const role = loaded instanceof ComposedYaml ? loaded.contexts.get(h)?.role : undefined;
+      if (typeof h.name === 'string') for (const n of handlerNames(h.name, role)) answers.add(n);
       if (Array.isArray(h.listen)) for (const l of h.listen) answers.add(String(l));
       for (const k of NESTED) walk(h[k]);
     }
@@ -395,7 +400,15 @@ function selectTags(task: TaskSpec, filter: TagFilter): TaskSpec[] {
   }
   if (!selects(filter, task.tags ?? [])) return [];
   if (a?.kind === 'include_tasks' || a?.kind === 'include_role') {
-    return [{ ...task, action: { ...a, tasks: a.tasks.flatMap((t) => selectTags(t, filter)) } }];
+    const choices = a.choices
+      ? Object.fromEntries(Object.entries(a.choices).map(([k, l]) => [k, l.flatMap((t) => selectTags(t, filter))]))
+      : undefined;
+    return [
+      {
+        ...task,
+        action: { ...a, tasks: a.tasks.flatMap((t) => selectTags(t, filter)), ...(choices ? { choices } : {}) },
+      },
+    ];
   }
   return [task];
 }
@@ -574,12 +587,21 @@ function toAction(task: YamlMap, at: YamlPath, loaded: ComposedYaml, inherited: 
     defaults: inherited.defaults,
     becomeParts: {},
   };
+  const choices = (key: string, inc: YamlMap): { choices?: Record<string, TaskSpec[]> } =>
+    isMap(inc.choices)
+      ? {
+          choices: Object.fromEntries(
+            Object.entries(inc.choices).map(([k, l]) => [k, nestedAt([...at, key, 'choices', k], l, loaded, included)]),
+          ),
+        }
+      : {};
   if (isMap(task.include_tasks)) {
     const inc = task.include_tasks;
     return {
       kind: 'include_tasks',
       file: String(inc.file),
       tasks: nestedAt([...at, 'include_tasks', 'tasks'], inc.tasks, loaded, included),
+      ...choices('include_tasks', inc),
     };
   }
   if (isMap(task.include_role)) {
@@ -588,13 +610,20 @@ function toAction(task: YamlMap, at: YamlPath, loaded: ComposedYaml, inherited: 
       kind: 'include_role',
       name: String(inc.name),
       tasks: nestedAt([...at, 'include_role', 'tasks'], inc.tasks, loaded, included),
+      ...choices('include_role', inc),
     };
   }
   if (isMap(task.include_vars)) {
     const inc = task.include_vars;
-    return { kind: 'include_vars', file: String(inc.file), vars: isMap(inc.vars) ? inc.vars : {} };
+    return {
+      kind: 'include_vars',
+      file: String(inc.file),
+      vars: isMap(inc.vars) ? inc.vars : {},
+      ...(isMap(inc.choices) ? { choices: inc.choices as Record<string, Record<string, unknown>> } : {}),
+    };
   }
-  if (task.meta === 'flush_handlers' || task.meta === 'noop') return { kind: 'meta', meta: task.meta };
+  const meta = META_ACTIONS.find((m) => m === task.meta);
+  if (meta) return { kind: 'meta', meta };
   const name = Object.keys(syntaxes).find((k) => k in task)!;
   return syntaxes[name]!.parse(task[name], [...at, name], loaded);
 }

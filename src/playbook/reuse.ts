@@ -1,4 +1,4 @@
-import { existsSync, realpathSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, realpathSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import {
   BOOLEAN_KEYWORDS,
@@ -309,7 +309,7 @@ class Composer {
       this.problem(
         at,
         `${keyword}: a templated file name cannot be checked before the run`,
-        'name the file; to choose between files, write one include per file with its own when:',
+        'name the file, or use include_tasks / include_vars / include_role, which render their names per host',
       );
       return null;
     }
@@ -354,6 +354,50 @@ class Composer {
     return loaded.diagnostics.length > 0 ? null : { path, loaded };
   }
 
+  /**
+   * What a templated include name can name, each checked now: with a loop written out and the name made of
+   * its loop variable, exactly the items' names; otherwise every file (or role directory) its static parts
+   * match in `dirs`, the first directory winning as it would when the name is rendered. A name whose every
+   * part is templated (`"{{ f }}"`, `"{{ f }}.yml"`) keeps only the files whose content fits (`fits`), so
+   * the playbook itself and its inventory are not taken for tasks. None at all is an error now.
+   */
+  private choices(
+    name: string,
+    raw: YamlMap,
+    dirs: readonly string[],
+    at: Origin,
+    keyword: string,
+    fits: ((value: unknown) => boolean) | null,
+    usable: (path: string) => boolean = (path) => statSync(path).isFile(),
+  ): Array<{ name: string; dir: string }> {
+    if (/^\//.test(name) || name.split('/').includes('..')) {
+      this.problem(at, `${keyword}: ${name} is outside the playbook's directory`);
+      return [];
+    }
+    const exact = loopNames(name, raw);
+    const pattern = namePattern(name);
+    const loose =
+      exact === null && /^[^/]*$/.test(name) && !/[\w-]/.test(name.replace(TEMPLATE_PART, '').replace(/\.ya?ml$/, ''));
+    const out: Array<{ name: string; dir: string }> = [];
+    const seen = new Set<string>();
+    for (const dir of dirs) {
+      const names = exact ?? matchingNames(dir, pattern, name);
+      for (const n of names) {
+        const path = resolve(dir, n);
+        if (seen.has(n) || !existsSync(path) || !usable(path)) continue;
+        if (!this.roots.some((r) => inside(r, real(path)))) continue;
+        if (loose && fits && !fits(peek(path))) continue;
+        seen.add(n);
+        out.push({ name: n, dir });
+      }
+    }
+    if (out.length === 0) {
+      const what = exact ? exact.join(', ') : name.replace(TEMPLATE_PART, '*');
+      this.problem(at, `${keyword}: no ${keyword === 'include_role' ? 'role' : 'file'} matches ${what}`);
+    }
+    return out;
+  }
+
   // ---- tasks ---------------------------------------------------------------------------------------------
 
   private taskList(list: unknown[], origin: Origin, v: YamlPath, scope: Scope, start = 0): unknown[] {
@@ -381,15 +425,15 @@ class Composer {
         continue;
       }
       if (key === 'include_tasks') {
-        out.include_tasks = this.includeTasks(value, raw.args, sub(key), [...v, key], scope);
+        out.include_tasks = this.includeTasks(value, raw.args, sub(key), [...v, key], scope, raw);
         continue;
       }
       if (key === 'include_role') {
-        out.include_role = this.includeRole(value, sub(key), [...v, key], scope);
+        out.include_role = this.includeRole(value, sub(key), [...v, key], scope, raw);
         continue;
       }
       if (key === 'include_vars') {
-        out.include_vars = this.includeVars(value, sub(key), scope);
+        out.include_vars = this.includeVars(value, sub(key), scope, raw);
         continue;
       }
       if (key === 'local_action' || key === 'action') {
@@ -729,18 +773,37 @@ class Composer {
     return this.implicitBlock(raw, origin, v, scope, out, blocks, ['import_role']);
   }
 
-  private includeTasks(value: unknown, extra: unknown, origin: Origin, v: YamlPath, scope: Scope): unknown {
+  private includeTasks(
+    value: unknown,
+    extra: unknown,
+    origin: Origin,
+    v: YamlPath,
+    scope: Scope,
+    raw: YamlMap,
+  ): unknown {
     const spec = isMap(value) ? value : isMap(extra) ? { file: value, ...extra } : { file: value };
     const fileAt = isMap(value) ? { loaded: origin.loaded, path: [...origin.path, 'file'] } : origin;
-    const file = this.file(
-      spec.file,
-      scope.fileDir,
-      fileAt,
-      'include_tasks',
-      scope.stack,
-      [scope.roleTasksDir, this.playbookDir].filter((d): d is string => !!d),
-    );
+    const dirs = [scope.fileDir, scope.roleTasksDir, this.playbookDir].filter((d): d is string => !!d);
     this.out.place(v, origin);
+    if (isTemplated(spec.file)) {
+      const choices: YamlMap = {};
+      for (const c of this.choices(spec.file, raw, dirs, fileAt, 'include_tasks', looksLikeTasks)) {
+        const file = this.file(c.name, c.dir, fileAt, 'include_tasks', scope.stack);
+        if (file === null || !Array.isArray(file.loaded.value)) continue;
+        choices[c.name] = this.taskList(
+          file.loaded.value,
+          { loaded: file.loaded, path: [] },
+          [...v, 'choices', c.name],
+          {
+            ...scope,
+            fileDir: dirname(file.path),
+            stack: [...scope.stack, file.loaded.file],
+          },
+        );
+      }
+      return { file: spec.file, tasks: [], choices };
+    }
+    const file = this.file(spec.file, dirs[0]!, fileAt, 'include_tasks', scope.stack, dirs.slice(1));
     if (file === null) return { file: String(spec.file), tasks: [] };
     const tasks = Array.isArray(file.loaded.value)
       ? this.taskList(file.loaded.value, { loaded: file.loaded, path: [] }, [...v, 'tasks'], {
@@ -755,37 +818,50 @@ class Composer {
     return { file: String(spec.file), tasks };
   }
 
-  private includeRole(value: unknown, origin: Origin, v: YamlPath, scope: Scope): unknown {
+  private includeRole(value: unknown, origin: Origin, v: YamlPath, scope: Scope, raw: YamlMap): unknown {
     if (!isMap(value)) {
       this.problem(origin, 'include_role: expected a mapping with "name"');
       return value;
     }
     this.out.place(v, origin);
-    const blocks = this.role(
-      { role: value.name, ...pick(value, ['tasks_from', 'handlers_from', 'vars_from', 'defaults_from']) },
-      origin,
-      [...v, 'tasks', 0],
-      scope,
-      new Set(),
-      'include',
-    );
+    const options = pick(value, ['tasks_from', 'handlers_from', 'vars_from', 'defaults_from']);
+    if (isTemplated(value.name)) {
+      const nameAt = { loaded: origin.loaded, path: [...origin.path, 'name'] };
+      const choices: YamlMap = {};
+      const isRole = (path: string): boolean => statSync(path).isDirectory() && existsSync(join(path, 'tasks'));
+      for (const c of this.choices(value.name, raw, this.roleDirs, nameAt, 'include_role', null, isRole)) {
+        if (c.name in choices) continue;
+        choices[c.name] = this.role(
+          { role: c.name, ...options },
+          nameAt,
+          [...v, 'choices', c.name, 0],
+          scope,
+          new Set(),
+          'include',
+        );
+      }
+      return { name: value.name, tasks: [], choices };
+    }
+    const blocks = this.role({ role: value.name, ...options }, origin, [...v, 'tasks', 0], scope, new Set(), 'include');
     return { name: String(value.name), tasks: blocks };
   }
 
-  private includeVars(value: unknown, origin: Origin, scope: Scope): unknown {
+  private includeVars(value: unknown, origin: Origin, scope: Scope, raw: YamlMap): unknown {
     const name = isMap(value) ? value.file : value;
     const at = isMap(value) ? { loaded: origin.loaded, path: [...origin.path, 'file'] } : origin;
     if (isMap(value) && Object.keys(value).some((k) => k !== 'file')) {
       this.problem(origin, 'include_vars: only "file" is supported', 'load one file per include_vars task');
     }
-    const file = this.file(
-      name,
-      scope.fileDir,
-      at,
-      'include_vars',
-      [],
-      [scope.context.dir, join(scope.context.dir, 'vars'), this.playbookDir],
-    );
+    const dirs = [scope.fileDir, scope.context.dir, join(scope.context.dir, 'vars'), this.playbookDir];
+    if (isTemplated(name)) {
+      const choices: YamlMap = {};
+      for (const c of this.choices(name, raw, dirs, at, 'include_vars', (v) => isMap(v) || v === null)) {
+        const file = this.file(c.name, c.dir, at, 'include_vars', []);
+        if (file !== null) choices[c.name] = isMap(file.loaded.value) ? file.loaded.value : {};
+      }
+      return { file: name, vars: {}, choices };
+    }
+    const file = this.file(name, dirs[0]!, at, 'include_vars', [], dirs.slice(1));
     if (file === null) return { file: String(name), vars: {} };
     const vars = file.loaded.value ?? {};
     if (!isMap(vars))
@@ -832,4 +908,59 @@ function real(p: string): string {
 function inside(root: string, p: string): boolean {
   const rel = relative(root, p);
   return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel));
+}
+
+const TEMPLATE_PART = /\{\{[\s\S]*?\}\}|\{%[\s\S]*?%\}/g;
+
+function isTemplated(name: unknown): name is string {
+  return typeof name === 'string' && /\{\{|\{%/.test(name);
+}
+
+/** The name with each templated part matching any characters but `/`. */
+function namePattern(name: string): RegExp {
+  const parts = name.split(TEMPLATE_PART).map((p) => p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
+  return new RegExp(`^${parts.join('[^/]*')}$`);
+}
+
+/** Relative names under `dir` matching `pattern`, as deep as the name has directories. */
+function matchingNames(dir: string, pattern: RegExp, name: string): string[] {
+  const depth = name.split('/').length - 1;
+  const out: string[] = [];
+  const walk = (rel: string, level: number): void => {
+    let entries: string[];
+    try {
+      entries = readdirSync(join(dir, rel)).sort();
+    } catch {
+      return;
+    }
+    for (const e of entries) {
+      const r = rel === '' ? e : `${rel}/${e}`;
+      if (level < depth) walk(r, level + 1);
+      else if (pattern.test(r)) out.push(r);
+    }
+  };
+  walk('', 0);
+  return out;
+}
+
+/** `"{{ item }}.yml"` under a loop written out: the names its items give; null when not that simple. */
+function loopNames(name: string, raw: YamlMap): string[] | null {
+  const items = raw.loop ?? raw.with_items ?? raw.with_list;
+  const control = isMap(raw.loop_control) ? raw.loop_control : {};
+  const loopVar = typeof control.loop_var === 'string' ? control.loop_var : 'item';
+  if (!Array.isArray(items) || !items.every((i) => typeof i === 'string' || typeof i === 'number')) return null;
+  const parts = name.match(TEMPLATE_PART) ?? [];
+  if (!parts.every((p) => new RegExp(`^\\{\\{\\s*${loopVar}\\s*\\}\\}$`).test(p))) return null;
+  return items.map((i) => name.replace(TEMPLATE_PART, String(i)));
+}
+
+/** A file's YAML value, or undefined when it does not load. */
+function peek(path: string): unknown {
+  const loaded = loadYamlFile(path, displayPath(path), { booleans: 'ansible' });
+  return loaded.diagnostics.length > 0 ? undefined : loaded.value;
+}
+
+/** A list of tasks, not of plays. */
+function looksLikeTasks(value: unknown): boolean {
+  return Array.isArray(value) && value.every((t) => isMap(t) && !('hosts' in t) && !('import_playbook' in t));
 }

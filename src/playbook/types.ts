@@ -27,16 +27,24 @@ export interface TaskAction {
   readonly [arg: string]: unknown;
 }
 
+export const META_ACTIONS = ['flush_handlers', 'end_host', 'end_play', 'noop'] as const;
+export type MetaAction = (typeof META_ACTIONS)[number];
+
 /**
  * What runbook itself runs rather than an action: blocks, dynamic includes and meta. The loader makes these
  * from Ansible's keywords; the host flow walks them, and no action module ever sees one.
  */
 export type StructureAction =
   | { kind: 'block'; block: TaskSpec[]; rescue: TaskSpec[]; always: TaskSpec[]; implicit: boolean }
-  | { kind: 'include_tasks'; file: string; tasks: TaskSpec[] }
-  | { kind: 'include_role'; name: string; tasks: TaskSpec[] }
-  | { kind: 'include_vars'; file: string; vars: Record<string, unknown> }
-  | { kind: 'meta'; meta: 'flush_handlers' | 'noop' };
+  | { kind: 'include_tasks'; file: string; tasks: TaskSpec[]; choices?: Record<string, TaskSpec[]> }
+  | { kind: 'include_role'; name: string; tasks: TaskSpec[]; choices?: Record<string, TaskSpec[]> }
+  | {
+      kind: 'include_vars';
+      file: string;
+      vars: Record<string, unknown>;
+      choices?: Record<string, Record<string, unknown>>;
+    }
+  | { kind: 'meta'; meta: MetaAction };
 
 export const STRUCTURE_KINDS: ReadonlySet<string> = new Set([
   'block',
@@ -45,6 +53,19 @@ export const STRUCTURE_KINDS: ReadonlySet<string> = new Set([
   'include_vars',
   'meta',
 ]);
+
+/** The names a handler answers to: its own, and `role : name` when a role brought it, as Ansible names it. */
+export function handlerNames(name: string, role: string | undefined): string[] {
+  return role === undefined ? [name] : [name, `${role} : ${name}`];
+}
+
+/**
+ * A templated include names its file (or role) per host at run time: `choices` holds what each name it can
+ * render to loads, all read and checked with the playbook. Every task an include can run, whatever its name.
+ */
+export function includedTasks(action: { tasks: TaskSpec[]; choices?: Record<string, TaskSpec[]> }): TaskSpec[] {
+  return action.choices ? Object.values(action.choices).flat() : action.tasks;
+}
 
 /** The structure a task is, or null for a task that runs an action. */
 export function structureOf(action: TaskAction): StructureAction | null {

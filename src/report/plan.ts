@@ -194,7 +194,17 @@ function describeNested(list: TaskSpec[], depth: number): string[] {
         ...(a.always.length > 0 ? [`${pad(depth + 1)}always:`, ...describeNested(a.always, depth + 2)] : []),
       ];
     }
-    if (a.kind === 'include_tasks' || a.kind === 'include_role') return [head, ...describeNested(a.tasks, depth + 1)];
+    if (a.kind === 'include_tasks' || a.kind === 'include_role') {
+      if (!a.choices) return [head, ...describeNested(a.tasks, depth + 1)];
+      // A templated name: each file (or role) it can name, with its tasks.
+      return [
+        head,
+        ...Object.entries(a.choices).flatMap(([name, list]) => [
+          `${pad(depth + 1)}${name}:`,
+          ...describeNested(list, depth + 2),
+        ]),
+      ];
+    }
     return [head];
   });
 }

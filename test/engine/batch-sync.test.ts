@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { BatchSync } from '../../src/engine/batch-sync.js';
+import { BatchSync, compareKeys } from '../../src/engine/batch-sync.js';
 
 describe('the linear barrier', () => {
   it('lets no host start a step before every running host finished the one before', async () => {
@@ -9,7 +9,7 @@ describe('the linear barrier', () => {
     sync.join('b');
     const host = async (name: string, steps: number, delays: number[]): Promise<void> => {
       for (let i = 0; i < steps; i++) {
-        await sync.before(name, i);
+        await sync.turn(name, [i]);
         for (let d = 0; d < (delays[i] ?? 0); d++) await Promise.resolve();
         order.push(`${name}${i}`);
       }
@@ -24,9 +24,39 @@ describe('the linear barrier', () => {
     const sync = new BatchSync(true);
     sync.join('a');
     sync.join('b');
-    const a = sync.before('a', 1);
+    const a = sync.turn('a', [1]);
     sync.leave('b');
     await expect(a).resolves.toBeUndefined();
+  });
+
+  it('lets the hosts at the earliest task go first when their paths differ (a rescue, a nested block)', async () => {
+    const sync = new BatchSync(true);
+    const order: string[] = [];
+    sync.join('a');
+    sync.join('b');
+    const host = async (name: string, keys: number[][]): Promise<void> => {
+      for (const key of keys) {
+        await sync.turn(name, key);
+        await Promise.resolve();
+        order.push(`${name}:${key.join('.')}`);
+      }
+      sync.leave(name);
+    };
+    // a fails its block's first task and runs the rescue; b runs the block's second task, then both the always.
+    await Promise.all([
+      host('a', [[0, 0, 0], [0, 1, 0], [0, 2, 0], [1]]),
+      host('b', [[0, 0, 0], [0, 0, 1], [0, 2, 0], [1]]),
+    ]);
+    expect(order.slice(2, 4)).toEqual(['b:0.0.1', 'a:0.1.0']);
+    expect(order.slice(4, 6).sort()).toEqual(['a:0.2.0', 'b:0.2.0']);
+    expect(order.slice(6).sort()).toEqual(['a:1', 'b:1']);
+  });
+
+  it('orders task keys element by element, a shorter key first', () => {
+    expect(compareKeys([1], [1, 0])).toBeLessThan(0);
+    expect(compareKeys([0, 2], [1, -1, 0])).toBeLessThan(0);
+    expect(compareKeys([1, -1, 0], [1, 0])).toBeLessThan(0);
+    expect(compareKeys([2, 0, 1], [2, 0, 1])).toBe(0);
   });
 });
 

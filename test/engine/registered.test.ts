@@ -14,6 +14,7 @@ describe('registered results', () => {
     });
     expect(r.stdout_lines).toEqual(['one', 'two', '', 'four']);
     expect(r.stderr_lines).toEqual([]);
-    expect(r).toMatchObject({ stdout: 'one\r\ntwo\n\nfour\n', rc: 0, changed: true, failed: false, skipped: false });
+    expect(r).toMatchObject({ stdout: 'one\r\ntwo\n\nfour\n', rc: 0, changed: true, failed: false });
+    expect(r).not.toHaveProperty('skipped');
   });
 });

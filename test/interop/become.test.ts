@@ -1,5 +1,5 @@
 import { execFile, spawn } from 'node:child_process';
-import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { chown, lstat, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -10,7 +10,8 @@ import { SSHD_TEST_PASSWORD, SSHD_TEST_USER } from '../support/sshd.js';
  * become against real sudo and su on the interop sshd's account, compared with ansible-playbook. The
  * account may use sudo with its password (and only with it: no cached credentials between commands).
  */
-const SUDOERS = `/etc/sudoers.d/${SSHD_TEST_USER}`;
+// One file per test process: suites of other checkouts run at the same time and remove only their own.
+const SUDOERS = `/etc/sudoers.d/${SSHD_TEST_USER}-${process.pid}`;
 /** A second account to become through su, which asks for the target account's password. */
 const OTHER_USER = 'runbook-become-test';
 const OTHER_PASSWORD = 'runbook-become-Pw-9931';
@@ -125,4 +126,100 @@ describe('become', () => {
       expect(runbook.stdout).not.toContain('not-the-password');
     }
   }, 120_000);
+
+  describe('on file modules', () => {
+    // A directory only root may enter, and one only the other account may: writing there needs become.
+    const files = (check = ''): Record<string, string> => ({
+      'site.yml': [
+        '- hosts: all',
+        '  gather_facts: no',
+        '  become: yes',
+        '  tasks:',
+        '    - template: {src: app.conf.j2, dest: "{{ root_dir }}/app.conf", mode: "0640"}',
+        '    - copy: {content: "copied\\n", dest: "{{ root_dir }}/copied.txt", mode: "0600"}',
+        '    - file: {path: "{{ root_dir }}/sub", state: directory, mode: "0750"}',
+        '    - lineinfile: {path: "{{ root_dir }}/app.conf", line: "added = yes"}',
+        // A mode, because Ansible's world-readable temporary file (no ACLs here) would leave the copy 0755.
+        '    - copy: {content: "theirs\\n", dest: "{{ other_dir }}/theirs.txt", mode: "0644"}',
+        `      become_user: ${OTHER_USER}`,
+        `    - lineinfile: {path: "{{ other_dir }}/theirs.txt", line: "more${check}", create: yes}`,
+        `      become_user: ${OTHER_USER}`,
+        '',
+      ].join('\n'),
+      'templates/app.conf.j2': 'name = {{ inventory_hostname }}\n',
+    });
+    let rootDir: string;
+    let otherDir: string;
+
+    /** Each file's path, owner, mode and content under the two directories. */
+    async function state(): Promise<string[]> {
+      const out: string[] = [];
+      for (const dir of [rootDir, otherDir]) {
+        for (const name of (await readdir(dir)).sort()) {
+          const p = join(dir, name);
+          const st = await lstat(p);
+          const content = st.isFile() ? await readFile(p, 'utf8') : '<dir>';
+          out.push(`${p} uid=${st.uid} mode=${(st.mode & 0o7777).toString(8)} ${JSON.stringify(content)}`);
+        }
+      }
+      return out;
+    }
+
+    async function reset(): Promise<void> {
+      const run = promisify(execFile);
+      const other = Number((await run('id', ['-u', OTHER_USER])).stdout.trim());
+      for (const [dir, uid] of [
+        [rootDir, 0],
+        [otherDir, other],
+      ] as const) {
+        await rm(dir, { recursive: true, force: true });
+        await mkdir(dir, { mode: 0o700 });
+        await chown(dir, uid, uid === 0 ? 0 : Number((await run('id', ['-g', OTHER_USER])).stdout.trim()));
+      }
+    }
+
+    beforeAll(() => {
+      rootDir = join(fleet.dir, 'root-only');
+      otherDir = join(fleet.dir, 'other-only');
+    });
+
+    const opts = (args: string[] = []) => ({
+      hostVars: { ansible_become_password: SSHD_TEST_PASSWORD, root_dir: rootDir, other_dir: otherDir },
+      env: { ANSIBLE_SHELL_ALLOW_WORLD_READABLE_TEMP: '1' },
+      args,
+    });
+
+    it('writes root-owned and other-owned files through sudo as ansible-playbook does, twice over', async () => {
+      await reset();
+      const ansible = [await fleet.ansible(files(), opts())];
+      const ansibleStates = [await state()];
+      ansible.push(await fleet.ansible(files(), opts()));
+      ansibleStates.push(await state());
+      await reset();
+      for (const i of [0, 1]) {
+        const runbook = await fleet.runbook(files(), opts());
+        expect(await state(), runbook.stdout + runbook.stderr).toEqual(ansibleStates[i]);
+        expect(runbook.recap).toEqual(ansible[i]!.recap);
+        expect(runbook.code).toBe(0);
+      }
+      expect(ansible[0]!.recap.h1!.changed).toBe(6);
+    }, 180_000);
+
+    it('previews changes to files only root can read under --check --diff, changing nothing', async () => {
+      await reset();
+      await fleet.runbook(files(), opts());
+      await writeFile(join(rootDir, 'app.conf'), 'name = tampered\nadded = yes\n');
+      const before = await state();
+      const ansible = await fleet.ansible(files('-again'), opts(['--check', '--diff']));
+      expect(await state()).toEqual(before);
+      const runbook = await fleet.runbook(files('-again'), opts(['--check', '--diff']));
+      expect(await state()).toEqual(before);
+      expect(runbook.recap, runbook.stdout + runbook.stderr).toEqual(ansible.recap);
+      expect(runbook.code).toBe(ansible.code);
+      // The diff shows what only root could read: the tampered line, and the line about to be added.
+      expect(runbook.stdout).toContain('-name = tampered');
+      expect(runbook.stdout).toContain('+name = h1');
+      expect(runbook.stdout).toContain('+more-again');
+    }, 180_000);
+  });
 });

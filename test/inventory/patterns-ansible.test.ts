@@ -9,7 +9,8 @@ import { runAnsible } from './ansible.js';
 
 /**
  * Host patterns against Ansible on one inventory: IPv6 names are not split on `:`, and `[i]`, `[-i]`, `[a:b]`,
- * `[a:]` subscripts pick from a group's hosts. Both sides list the hosts; the lists must be equal in order.
+ * `[a:]` subscripts pick from a group's hosts. Both sides list the hosts; the lists must be equal in order
+ * (union terms in the order written).
  */
 
 const INVENTORY = `all:
@@ -51,6 +52,12 @@ const PATTERNS = [
   'web:&web[1:3]:!web[2]',
   'all:!web[0:2]',
   'web[1:2],v6[2]',
+  'db[0],web[0]',
+  'db:web',
+  'db,web[1],v6[0]',
+  'web3:web1:db',
+  'db[1]:web:db[0]',
+  'v6:db:&db[1]:web',
 ];
 
 let dir: string;

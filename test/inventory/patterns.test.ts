@@ -47,9 +47,9 @@ describe('host patterns', () => {
     expect(resolvePattern(inv, 'site_*').hosts).toEqual(['ams-r0', 'ams-r1', 'fra-r0', 'fra-r1']);
   });
 
-  it('unions with ":" and ",", keeping inventory order rather than pattern order', () => {
-    expect(resolvePattern(inv, 'core:site_ams').hosts).toEqual(['ams-r0', 'ams-r1', 'core-r0']);
-    expect(resolvePattern(inv, 'core,fra-r0').hosts).toEqual(['fra-r0', 'core-r0']);
+  it('unions with ":" and ",", listing the terms in the order written, as Ansible does', () => {
+    expect(resolvePattern(inv, 'core:site_ams').hosts).toEqual(['core-r0', 'ams-r0', 'ams-r1']);
+    expect(resolvePattern(inv, 'core,fra-r0').hosts).toEqual(['core-r0', 'fra-r0']);
   });
 
   it('intersects with ":&" and excludes with ":!"', () => {

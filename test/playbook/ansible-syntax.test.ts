@@ -244,16 +244,54 @@ describe('static reuse', () => {
     ]);
   });
 
-  it('loads a plain include_tasks name up front, and refuses a templated one', () => {
+  it('loads a plain include_tasks name up front', () => {
     const list = tasks({
       'site.yml': '- hosts: all\n  tasks:\n    - include_tasks: inc.yml\n',
       'inc.yml': '- command: echo inc\n',
     });
     const inc = structureOf(list[0]!.action);
     expect(inc?.kind === 'include_tasks' && inc.tasks.map((t) => t.name)).toEqual(['echo inc']);
-    expect(problems({ 'site.yml': '- hosts: all\n  tasks:\n    - include_tasks: "{{ os }}.yml"\n' })).toEqual([
-      'site.yml:3:22: include_tasks: a templated file name cannot be checked before the run ' +
-        '(name the file; to choose between files, write one include per file with its own when:)',
+  });
+
+  it('loads every file a templated include name can match, and checks each', () => {
+    const list = tasks({
+      'site.yml': [
+        '- hosts: all',
+        '  tasks:',
+        '    - include_tasks: "setup-{{ os }}.yml"',
+        '    - include_tasks: "{{ item }}.yml"',
+        '      loop: [a]',
+        '    - include_vars: "{{ os }}.yml"',
+        '',
+      ].join('\n'),
+      'setup-Debian.yml': '- command: echo debian\n',
+      'setup-RedHat.yml': '- command: echo redhat\n',
+      'a.yml': '- command: echo a\n',
+      'b.yml': '- command: echo b\n',
+      'Debian.yml': 'pkg: apt\n',
+    });
+    const choices = list.map((t) => {
+      const a = structureOf(t.action);
+      return a?.kind === 'include_tasks' || a?.kind === 'include_vars' ? Object.keys(a.choices ?? {}) : [];
+    });
+    // A loop written out names exactly its items' files; "{{ os }}.yml" takes only files whose content fits.
+    expect(choices).toEqual([['setup-Debian.yml', 'setup-RedHat.yml'], ['a.yml'], ['Debian.yml']]);
+    expect(
+      problems({
+        'site.yml': [
+          '- hosts: all',
+          '  tasks:',
+          '    - include_tasks: "setup-{{ os }}.yml"',
+          '    - include_tasks: "../{{ os }}.yml"',
+          '    - include_role: {name: "web-{{ os }}"}',
+          '',
+        ].join('\n'),
+        'setup-Debian.yml': '- comand: echo debian\n',
+      }),
+    ).toEqual([
+      expect.stringMatching(/^setup-Debian\.yml:1:3: unknown module or key "comand" \(did you mean "command"\?/),
+      "site.yml:4:22: include_tasks: ../{{ os }}.yml is outside the playbook's directory",
+      'site.yml:5:28: include_role: no role matches web-*',
     ]);
   });
 });

@@ -1,0 +1,40 @@
+import { failed, message, type Outcome } from '../actions/outcome.js';
+import type { TaskSpec } from '../playbook/types.js';
+
+/** Outcomes no condition judges: nothing ran, the host was never reached, or the run stopped. */
+const UNJUDGED = new Set(['refused', 'timeout', 'auth', 'host_key', 'dns', 'dropped', 'jump', 'interrupted']);
+
+/**
+ * `changed_when` then `failed_when`, read against the registered result, for every action, as Ansible's task
+ * executor applies them after any module: `changed_when` sets `changed`; `failed_when` alone decides `failed`
+ * (`failed_when: false` clears a module's own failure). Skipped tasks, unreachable hosts and expressions that
+ * could not be read are left as they are.
+ */
+export function judgeConditions(
+  outcome: Outcome,
+  spec: TaskSpec,
+  result: Record<string, unknown>,
+  holds: (exprs: string[], vars: Record<string, unknown>) => boolean,
+  vars: Record<string, unknown>,
+): Outcome {
+  if (!spec.changedWhen && !spec.failedWhen) return outcome;
+  if (outcome.status === 'skipped' || outcome.reason === 'expression') return outcome;
+  if (outcome.reason !== null && UNJUDGED.has(outcome.reason)) return outcome;
+  const seen = { ...vars, ...result, ...(spec.register ? { [spec.register]: result } : {}) };
+  let changed = outcome.changed;
+  let isFailed = outcome.status === 'failed';
+  try {
+    if (spec.changedWhen) changed = holds(spec.changedWhen, seen);
+    if (spec.failedWhen) isFailed = holds(spec.failedWhen, seen);
+  } catch (err) {
+    const { rc, stdout, stderr } = outcome;
+    return failed('expression', message(err), { rc, stdout, stderr });
+  }
+  const data = spec.failedWhen ? { ...outcome.data, failed_when_result: isFailed } : outcome.data;
+  const judged: Outcome = { ...outcome, changed, ...(data ? { data } : {}) };
+  if (isFailed) {
+    if (outcome.status === 'failed' && !spec.failedWhen) return judged;
+    return { ...judged, status: 'failed', error: 'failed_when matched', reason: outcome.reason ?? 'command' };
+  }
+  return { ...judged, status: changed ? 'changed' : 'ok', error: null, reason: null };
+}

@@ -1,0 +1,67 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { linesOf, startFleet, type Fleet } from '../support/ansible.js';
+import { expectSame, play } from '../support/ansible-compare.js';
+
+/**
+ * changed_when and failed_when belong to the task, not to the command modules: ansible-playbook applies them
+ * after any module. The same playbook runs through both tools on the same two OpenSSH servers; each host
+ * records what every task registered.
+ */
+let fleet: Fleet;
+
+beforeAll(async () => {
+  fleet = await startFleet(['h1', 'h2']);
+}, 60_000);
+afterAll(async () => {
+  await fleet?.stop();
+});
+
+/** A file of each host's own in the recorder's shared directory, apart for each tool's run. */
+const D = '{{ rec | dirname }}/{{ playbook_dir | basename }}-{{ inventory_hostname }}.txt';
+
+describe('changed_when and failed_when on any module', () => {
+  it('judge copy, file, lineinfile and debug results as ansible-playbook does', async () => {
+    const r = await fleet.both(
+      play(
+        [
+          '    - copy: {content: "x\\n", dest: "' + D + '"}',
+          '      register: c1',
+          '      changed_when: false',
+          '    - command: "{{ rec }} c1 {{ c1.changed }} {{ c1.failed }}"',
+          '    - copy: {content: "y\\n", dest: "' + D + '"}',
+          '      register: c2',
+          '      failed_when: c2.changed',
+          '      ignore_errors: true',
+          '    - command: "{{ rec }} c2 {{ c2.changed }} {{ c2.failed }} {{ c2.failed_when_result }}"',
+          '    - copy: {src: /nonexistent/runbook-nope, dest: "' + D + '", remote_src: true}',
+          '      register: c3',
+          '      failed_when: false',
+          '    - command: "{{ rec }} c3 {{ c3.changed }} {{ c3.failed }} {{ c3.failed_when_result }}"',
+          '    - debug: {msg: hi}',
+          '      register: dbg',
+          '      changed_when: true',
+          '    - command: "{{ rec }} dbg {{ dbg.changed }}"',
+          '    - file: {path: "' + D + '", state: file}',
+          '      register: f',
+          '      changed_when: f.state == "file"',
+          '      failed_when: "\'nothing\' in inventory_hostname"',
+          '    - command: "{{ rec }} file {{ f.changed }} {{ f.failed }}"',
+          '    - lineinfile: {path: "' + D + '", line: z}',
+          '      changed_when: false',
+          "      failed_when: inventory_hostname == 'h2'",
+          '    - command: "{{ rec }} after lineinfile"',
+          '',
+        ].join('\n'),
+      ),
+    );
+    expectSame(r);
+    expect(linesOf(r.runbook, 'h1')).toEqual([
+      'runbook-sshd-test c1 False False',
+      'runbook-sshd-test c2 True True True',
+      'runbook-sshd-test c3 False False False',
+      'runbook-sshd-test dbg True',
+      'runbook-sshd-test file True False',
+      'runbook-sshd-test after lineinfile',
+    ]);
+  }, 120_000);
+});
