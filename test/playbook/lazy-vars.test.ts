@@ -54,6 +54,9 @@ describe('variables whose values are templates', () => {
     expect(render('{{ lst is string }} {{ lst[0].name }} {{ lst | length }}', vars())).toBe('False web-a 2');
     expect(render('{{ num is string }} {{ num }}', vars())).toBe('True 3');
     expect(render('{{ yes_ is sameas true }}', vars())).toBe('True');
+    // Text that reads as a Python list is one, as ansible_concat's literal_eval makes it.
+    expect(render('{{ both[1] }} {{ both is string }}', { x: "['a', 'b']", both: '{{ x }}' })).toBe('b False');
+    expect(render('{{ pair[1] }}', { a: 1, pair: '[{{ a }}, {{ a + 1 }}]' })).toBe('2');
   });
 
   it('are rendered once: a value that renders to template text stays text', () => {

@@ -126,13 +126,13 @@ function compile(env: LazyEnv, text: string): nunjucks.Template {
  */
 function renderText(env: LazyEnv, text: string, scope: Record<string, unknown>): unknown {
   const lone = LONE_EXPRESSION.test(text);
-  const out = compile(env, text).render(scope);
+  let out = compile(env, text).render(scope);
   if (lone) {
     const v = kept;
     if (Array.isArray(v) || typeof v === 'boolean' || (isMapping(v) && !(v instanceof PyFloat))) {
       return v instanceof PyTuple ? [...v] : v;
     }
-    return pythonText(v);
+    out = pythonText(v);
   }
   if (out === 'True' || out === 'False') return out === 'True';
   if (out.startsWith('[') || out.startsWith('{')) {
