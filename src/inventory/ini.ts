@@ -1,7 +1,7 @@
 import type { Loc } from '../playbook/diagnostic.js';
 import { InventoryError, type InventoryBuilder } from './data.js';
 import { expandHostKey } from './host-pattern.js';
-import { pythonLiteral } from './python-literal.js';
+import { pythonLiteral } from '../playbook/python-literal.js';
 import { shlexSplit } from './shlex.js';
 
 const SECTION = /^\[([^:\]\s]+)(?::(\w+))?\]\s*(?:#.*)?$/;

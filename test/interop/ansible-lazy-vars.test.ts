@@ -44,6 +44,9 @@ const SITE = [
   '    - command: "{{ rec }} echo {{ quoted }}"',
   '      register: said',
   '      changed_when: false',
+  '    - include_vars: vars/late.yml',
+  '    - command: "{{ rec }} late {{ late }} {{ late_list | join(\'+\') }}"',
+  '    - command: "{{ rec }} hostvars {{ hostvars[\'h2\'].site }} {{ hostvars.h1.site }}"',
   '    - command: "{{ rec }} from {{ site }} {{ from_file }} {{ extra }} {{ lazy_default | default(\'none\') }}"',
   '',
 ].join('\n');
@@ -54,6 +57,7 @@ describe('variables whose values are templates', () => {
       {
         'site.yml': SITE,
         'vars/main.yml': 'prefix: "{{ site }}-u"\nfrom_file: "{{ base }}-file"\nlazy_default: "{{ nowhere }}"\n',
+        'vars/late.yml': 'late: "{{ dir }}-late"\nlate_list: ["{{ base }}", "{{ fact }}"]\n',
         'roles/web/defaults/main.yml': 'web_root: "{{ dir }}/www"\n',
         'roles/web/tasks/main.yml': '- command: "{{ rec }} role {{ web_root }}"\n',
       },

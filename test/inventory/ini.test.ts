@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import { InventoryBuilder, InventoryError } from '../../src/inventory/data.js';
 import { iniValue, parseIni } from '../../src/inventory/ini.js';
-import { pythonLiteral } from '../../src/inventory/python-literal.js';
+import { pythonLiteral } from '../../src/playbook/python-literal.js';
 import { shlexSplit } from '../../src/inventory/shlex.js';
 
 function parse(text: string) {

@@ -1,5 +1,5 @@
 import nunjucks from 'nunjucks';
-import { pythonLiteral } from '../../inventory/python-literal.js';
+import { pythonLiteral } from '../python-literal.js';
 import { UndefinedVariable } from './errors.js';
 import { jinjaSource } from './newlines.js';
 import { isMapping, PyFloat, PyTuple } from './python.js';
