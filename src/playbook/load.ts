@@ -18,7 +18,7 @@ import {
 } from 'yaml';
 import { diagnostic, type Diagnostic, type Loc } from './diagnostic.js';
 import { InputFileError, readInputText } from './input-file.js';
-import { unsafeText } from './template/lazy-vars.js';
+import { unsafeText } from './template/unsafe.js';
 import { PyFloat } from './template/python.js';
 
 /** Aliases a document may expand before it is refused: enough for real files, far too few for a "billion laughs". */

@@ -2,6 +2,7 @@ import nunjucks from 'nunjucks';
 import { pythonLiteral } from '../python-literal.js';
 import { UndefinedVariable } from './errors.js';
 import { jinjaSource } from './newlines.js';
+import { TEMPLATE_MARK } from './unsafe.js';
 import { isMapping, PyFloat, PyTuple } from './python.js';
 
 /**
@@ -20,7 +21,6 @@ const DATA = new WeakSet<object>();
 /** Mappings whose members are variables rendered against the mapping itself (a host in `hostvars`). */
 const SCOPES = new WeakSet<object>();
 const HOLDS_TEMPLATE = new WeakMap<object, boolean>();
-const TEMPLATE_MARK = /\{\{|\{%|\{#/;
 
 /** Marks a value (a registered result, facts, `hostvars`) as data that no lookup renders. */
 export function markData<T>(value: T): T {
@@ -32,16 +32,6 @@ export function markData<T>(value: T): T {
 export function markScope<T extends object>(vars: T): T {
   SCOPES.add(vars);
   return vars;
-}
-
-/**
- * Text marked `!unsafe`, written so that rendering it gives it back as it is: one string literal, which no
- * rendering of the variable, of a task value holding it, or of `hostvars` can read as a template.
- */
-export function unsafeText(text: string): string {
-  if (!TEMPLATE_MARK.test(text)) return text;
-  const literal = text.replace(/[\\'\n\r]/g, (c) => (c === '\n' ? '\\n' : c === '\r' ? '\\r' : `\\${c}`));
-  return `{{ '${literal}' }}`;
 }
 
 export class RecursiveTemplate extends Error {
