@@ -12,6 +12,7 @@ import { pause } from './pause.js';
 import { raw } from './raw.js';
 import { script } from './script.js';
 import { set_fact } from './set_fact.js';
+import { setup } from './setup.js';
 import { shell } from './shell.js';
 import { slurp } from './slurp.js';
 import { stat } from './stat.js';
@@ -45,6 +46,7 @@ export const ACTIONS: Readonly<Record<string, Action>> = {
   script,
   wait_for_connection,
   fetch,
+  setup,
   ...NETWORK_ACTIONS,
 };
 

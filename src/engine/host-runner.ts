@@ -17,6 +17,7 @@ import { iso, type Clock } from './clock.js';
 import type { RunContext } from './context.js';
 import { HostFlow, type TaskRunnerLike } from './host-flow.js';
 import { loopItems, registeredLoop } from './loop.js';
+import { HostFacts, injectedFacts } from './host-facts.js';
 import { hostSecrets, type PlannedHost, type PlannedPlay } from './plan-model.js';
 import type { FailureReason, HostResult, ItemResult, TaskResult } from './results.js';
 import { taskSession } from './task-session.js';
@@ -222,17 +223,41 @@ class TaskRunner implements TaskRunnerLike {
   private readonly delegates = new Map<string, Promise<Session>>();
   private index = 0;
 
+  /** Gathered facts of every host in this run (one store per run; a host's own when run alone). */
+  private readonly hostFacts: HostFacts;
+
   constructor(
     private readonly opts: HostRunOptions,
     private readonly session: Session,
     private readonly redactor: Redactor,
   ) {
     this.base = { ...opts.host.vars };
+    this.hostFacts = opts.hostFacts ?? new HostFacts();
   }
 
-  /** Ansible's precedence, lowest first: role defaults, host and play vars, block/role/task vars, facts, loop. */
+  /**
+   * Ansible's precedence, lowest first: role defaults, inventory vars, gathered facts (as `ansible_*`), play
+   * vars, block/role/task vars, set_fact and registered results, loop. Facts are added only once a host has
+   * some, so a play that gathers none pays nothing for them.
+   */
   private context(task: TaskSpec, scope: Record<string, unknown>): Record<string, unknown> {
-    return { ...(task.defaults ?? {}), ...this.base, ...(task.vars ?? {}), ...this.facts, ...scope };
+    const { host, play } = this.opts;
+    if (this.hostFacts.empty)
+      return { ...(task.defaults ?? {}), ...this.base, ...(task.vars ?? {}), ...this.facts, ...scope };
+    const own = this.hostFacts.of(host.name);
+    const planned = this.base.hostvars;
+    return {
+      ...(task.defaults ?? {}),
+      ...this.base,
+      ...injectedFacts(own, play.spec.vars),
+      ansible_facts: own,
+      ...(planned && typeof planned === 'object'
+        ? { hostvars: this.hostFacts.hostvars(play, planned as Record<string, unknown>, play.spec.vars) }
+        : {}),
+      ...(task.vars ?? {}),
+      ...this.facts,
+      ...scope,
+    };
   }
 
   setFacts(vars: Record<string, unknown>): void {
@@ -315,6 +340,7 @@ class TaskRunner implements TaskRunnerLike {
       attempts = once.attempts;
       // Variables an action sets (set_fact) reach later tasks, as Ansible's facts do.
       if (outcome.facts && outcome.status !== 'failed') Object.assign(this.facts, outcome.facts);
+      if (outcome.ansibleFacts && outcome.status !== 'failed') this.hostFacts.merge(host.name, outcome.ansibleFacts);
       if (spec.register) this.facts[spec.register] = registered(outcome);
     }
     const r = this.redactor;
