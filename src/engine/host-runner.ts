@@ -225,6 +225,7 @@ class TaskRunner implements TaskRunnerLike {
 
   /** Gathered facts of every host in this run (one store per run; a host's own when run alone). */
   private readonly hostFacts: HostFacts;
+  private shadowed: Record<string, unknown> | undefined;
 
   constructor(
     private readonly opts: HostRunOptions,
@@ -233,6 +234,15 @@ class TaskRunner implements TaskRunnerLike {
   ) {
     this.base = { ...opts.host.vars };
     this.hostFacts = opts.hostFacts ?? new HostFacts();
+  }
+
+  /**
+   * Names a gathered fact does not replace as an `ansible_*` variable: play vars rank above facts, and the
+   * inventory's network_os says how the host is reached, which the device's answer about itself must not change.
+   */
+  private get shadowing(): Record<string, unknown> {
+    this.shadowed ??= { ...this.opts.play.spec.vars, ansible_network_os: true };
+    return this.shadowed;
   }
 
   /**
@@ -249,10 +259,10 @@ class TaskRunner implements TaskRunnerLike {
     return {
       ...(task.defaults ?? {}),
       ...this.base,
-      ...injectedFacts(own, play.spec.vars),
+      ...injectedFacts(own, this.shadowing),
       ansible_facts: own,
       ...(planned && typeof planned === 'object'
-        ? { hostvars: this.hostFacts.hostvars(play, planned as Record<string, unknown>, play.spec.vars) }
+        ? { hostvars: this.hostFacts.hostvars(play, planned as Record<string, unknown>, this.shadowing) }
         : {}),
       ...(task.vars ?? {}),
       ...this.facts,

@@ -64,13 +64,15 @@ describe('facts before the run', () => {
   });
 
   it('takes facts as known names at validate, but only where something gathers them', () => {
-    const reads = `    - command: "ping -c1 {{ ansible_default_ipv4.gateway }}"\n      when: ansible_os_family == 'Debian'\n`;
+    const reads =
+      `    - command: "ping -c1 {{ ansible_default_ipv4.gateway }}"\n` + `      when: ansible_os_family == 'Debian'\n`;
     expect(planOf({ 'site.yml': head() + reads }).problems).toEqual([]);
     expect(
       planOf({
         'site.yml':
           `${head('  gather_facts: no\n')}    - setup: {filter: ansible_default_ipv4}\n${reads}` +
-          `- hosts: all\n  gather_facts: no\n  tasks:\n    - debug: {msg: "{{ hostvars['web2'].ansible_facts.hostname }}"}\n`,
+          '- hosts: all\n  gather_facts: no\n  tasks:\n' +
+          `    - debug: {msg: "{{ hostvars['web2'].ansible_facts.hostname }}"}\n`,
       }).problems,
     ).toEqual([]);
     expect(planOf({ 'site.yml': head('  gather_facts: no\n') + reads }).problems).toEqual([
