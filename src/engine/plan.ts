@@ -353,7 +353,10 @@ export function buildPlan(
         const exprs = checks.expressions.get(task) ?? [];
         for (const { key, i, names } of exprs) {
           for (const n of names) {
-            if (!known(n)) problems.add(exprLoc(task, key, i), `undefined variable "${n}" in ${key}`, hostName);
+            if (known(n)) continue;
+            // A fact no play gathers: say where facts come from.
+            const hint = FACT_VARIABLES.has(n) ? 'facts are gathered where gather_facts is not false' : undefined;
+            problems.add(exprLoc(task, key, i), `undefined variable "${n}" in ${key}`, hostName, hint);
           }
         }
         if (whenFalseOffline(task, exprs, registered, vars, engine)) return { skipped: 'when' };

@@ -77,7 +77,8 @@ describe('facts before the run', () => {
     ).toEqual([]);
     expect(planOf({ 'site.yml': head('  gather_facts: no\n') + reads }).problems).toEqual([
       'site.yml:4:16: undefined variable "ansible_default_ipv4" for host web1 (and 1 other host)',
-      'site.yml:5:13: undefined variable "ansible_os_family" in when for host web1 (and 1 other host)',
+      'site.yml:5:13: undefined variable "ansible_os_family" in when for host web1 (and 1 other host) ' +
+        '(facts are gathered where gather_facts is not false)',
     ]);
   });
 
