@@ -1,13 +1,16 @@
 import type { Action } from './action.js';
+import { apt } from './apt.js';
 import { assert } from './assert.js';
 import { blockinfile } from './blockinfile.js';
 import { command } from './command.js';
 import { copy } from './copy.js';
 import { debug } from './debug.js';
+import { dnf } from './dnf.js';
 import { fail } from './fail.js';
 import { fetch } from './fetch.js';
 import { file } from './file.js';
 import { lineinfile } from './lineinfile.js';
+import { packageAction } from './package.js';
 import { pause } from './pause.js';
 import { raw } from './raw.js';
 import { script } from './script.js';
@@ -46,6 +49,9 @@ export const ACTIONS: Readonly<Record<string, Action>> = {
   script,
   wait_for_connection,
   fetch,
+  apt,
+  dnf,
+  package: packageAction,
   setup,
   ...NETWORK_ACTIONS,
 };

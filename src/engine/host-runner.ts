@@ -18,6 +18,7 @@ import type { RunContext } from './context.js';
 import { HostFlow, type TaskRunnerLike } from './host-flow.js';
 import { loopItems, registeredLoop } from './loop.js';
 import { HostFacts, injectedFacts } from './host-facts.js';
+import { mergeLayers } from './layers.js';
 import { hostSecrets, type PlannedHost, type PlannedPlay } from './plan-model.js';
 import type { FailureReason, HostResult, ItemResult, TaskResult } from './results.js';
 import { taskSession } from './task-session.js';
@@ -252,22 +253,21 @@ class TaskRunner implements TaskRunnerLike {
    */
   private context(task: TaskSpec, scope: Record<string, unknown>): Record<string, unknown> {
     const { host, play } = this.opts;
-    if (this.hostFacts.empty)
-      return { ...(task.defaults ?? {}), ...this.base, ...(task.vars ?? {}), ...this.facts, ...scope };
+    if (this.hostFacts.empty) return mergeLayers(task.defaults, this.base, task.vars, this.facts, scope);
     const own = this.hostFacts.of(host.name);
     const planned = this.base.hostvars;
-    return {
-      ...(task.defaults ?? {}),
-      ...this.base,
-      ...injectedFacts(own, this.shadowing),
-      ansible_facts: own,
-      ...(planned && typeof planned === 'object'
-        ? { hostvars: this.hostFacts.hostvars(play, planned as Record<string, unknown>, this.shadowing) }
-        : {}),
-      ...(task.vars ?? {}),
-      ...this.facts,
-      ...scope,
-    };
+    const seen: Record<string, unknown> = { ansible_facts: own };
+    if (planned && typeof planned === 'object')
+      seen.hostvars = this.hostFacts.hostvars(play, planned as Record<string, unknown>, this.shadowing);
+    return mergeLayers(
+      task.defaults,
+      this.base,
+      injectedFacts(own, this.shadowing),
+      seen,
+      task.vars,
+      this.facts,
+      scope,
+    );
   }
 
   setFacts(vars: Record<string, unknown>): void {
@@ -413,7 +413,7 @@ class TaskRunner implements TaskRunnerLike {
     for (const item of listed.items) {
       if (item.index > 0 && loop.pauseMs > 0)
         await this.opts.clock.sleep(loop.pauseMs, this.opts.abortSignal).catch(() => undefined);
-      const itemCtx = { ...ctx, ...item.vars };
+      const itemCtx = mergeLayers(ctx, item.vars);
       const one = await this.attempts(spec, itemCtx);
       attempts += one.attempts;
       delegatedTo ??= one.outcome.delegatedTo;

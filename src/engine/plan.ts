@@ -20,6 +20,7 @@ import { SshConfigLookup } from '../transport/ssh-config-apply.js';
 import { splitBatches } from './batches.js';
 import { expressionNameProblems, inlineTemplateNameProblems, templateFileNameProblems } from './check-names.js';
 import { lazyHostvars, playMagicVars, renderConnectionVars } from './host-vars.js';
+import { mergeLayers } from './layers.js';
 import { FACT_PLACEHOLDERS, FACT_VARIABLES, playReadsFacts, varsReadFacts } from './plan-facts.js';
 import {
   REGISTERED_PLACEHOLDER,
@@ -294,7 +295,7 @@ export function buildPlan(
     };
     const files = new ConnectionFiles(inv);
     for (const hostName of targeted) {
-      const vars = { ...hostVarsOf(hostName), ...playMagicVars(hostName, facts) };
+      const vars = mergeLayers(hostVarsOf(hostName), playMagicVars(hostName, facts));
       if (gathering && !readsFacts) readsFacts = varsReadFacts(vars);
       const hostLoc = inv.hosts.get(hostName)?.loc ?? { file: inv.file, line: 1, col: 1 };
       const render = (text: string, name: string): string => engine.renderString(text, vars, `${hostName}:${name}`);
@@ -337,7 +338,7 @@ export function buildPlan(
         if (p.at) problems.add({ file: p.at.file, line: p.at.line, col: p.at.col }, p.message, hostName);
         else problems.add(hostLoc, `host ${hostName}: ${p.message}`);
       }
-      const ctx: Record<string, unknown> = { ...setFacts, ...vars, ...placeholders };
+      const ctx = mergeLayers(setFacts, vars, placeholders);
       // Other hosts' facts are read through hostvars: previewed with the same placeholders.
       if (anyGathering) ctx.hostvars = factHostvars;
 
@@ -366,14 +367,7 @@ export function buildPlan(
         const rescuing = seen?.names.has('ansible_failed_task')
           ? { ansible_failed_task: { name: '' }, ansible_failed_result: { ...REGISTERED_PLACEHOLDER, msg: '' } }
           : {};
-        const taskCtx: Record<string, unknown> = {
-          ...(task.defaults ?? {}),
-          ...ctx,
-          ...(task.vars ?? {}),
-          ...placeholders,
-          ...rescuing,
-          ...(seen?.loopSample ?? {}),
-        };
+        const taskCtx = mergeLayers(task.defaults, ctx, task.vars, placeholders, rescuing, seen?.loopSample);
         // A registered result is a placeholder until the run: text reading one is previewed, not judged.
         const judge = readsRegistered.get(task) ? new DiagnosticCollector() : problems;
         const action = actionOf(task.action.kind);

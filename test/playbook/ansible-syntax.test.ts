@@ -135,7 +135,7 @@ describe('Ansible task syntax', () => {
           '  gather_facts: true',
           '  gather_subset: [network, "!hardwares"]',
           '  tasks:',
-          '    - ansible.builtin.apt: name=nginx',
+          '    - ansible.builtin.user: name=nginx',
           '    - command: ls',
           '      async: 10',
           '    - command: ls',
@@ -148,7 +148,7 @@ describe('Ansible task syntax', () => {
       }),
     ).toEqual([
       `site.yml:3:18: gather_subset: "!hardwares" is not a subset (${SUBSET_HINT})`,
-      `site.yml:5:7: module "ansible.builtin.apt" is not supported by runbook ` +
+      `site.yml:5:7: module "ansible.builtin.user" is not supported by runbook ` +
         `(runbook's modules: ${modules.join(', ')}; a command: task can do what the module did)`,
       'site.yml:7:7: task keyword "async" is not supported ' +
         '(runbook bounds a task with "timeout"; start long jobs in the background with a command)',

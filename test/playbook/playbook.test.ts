@@ -229,8 +229,8 @@ describe('one action per task', () => {
     expect(problems('- hosts: all\n  tasks:\n    - name: idle\n')).toEqual([
       'site.yml:3:7: task has no action: ' +
         'expected one of command, template, assert, fail, shell, debug, set_fact, copy, file, lineinfile, ' +
-        'stat, raw, blockinfile, wait_for, pause, slurp, script, wait_for_connection, fetch, setup' +
-        ' or a network module (cli_command, cli_config, ios_config, …)',
+        'stat, raw, blockinfile, wait_for, pause, slurp, script, wait_for_connection, fetch' +
+        ', apt, dnf, package, setup or a network module (cli_command, cli_config, ios_config, …)',
     ]);
   });
 
@@ -238,8 +238,8 @@ describe('one action per task', () => {
     expect(problems('- hosts: all\n  tasks:\n    - command: x\n      assert: {that: y}\n')).toEqual([
       'site.yml:4:7: task has 2 actions (command, assert): ' +
         'a task takes exactly one of command, template, assert, fail, shell, debug, set_fact, copy, file, ' +
-        'lineinfile, stat, raw, blockinfile, wait_for, pause, slurp, script, wait_for_connection, fetch, setup' +
-        ' or a network module (cli_command, cli_config, ios_config, …)',
+        'lineinfile, stat, raw, blockinfile, wait_for, pause, slurp, script, wait_for_connection, fetch' +
+        ', apt, dnf, package, setup or a network module (cli_command, cli_config, ios_config, …)',
     ]);
   });
 
@@ -247,8 +247,8 @@ describe('one action per task', () => {
     expect(problems('- hosts: all\n  tasks:\n    - comand: x\n')).toEqual([
       'site.yml:3:7: unknown module or key "comand" (did you mean "command"? ' +
         "runbook's modules: command, template, assert, fail, shell, debug, set_fact, copy, file, lineinfile, " +
-        'stat, raw, blockinfile, wait_for, pause, slurp, script, wait_for_connection, fetch, setup' +
-        ' or a network module (cli_command, cli_config, ios_config, …))',
+        'stat, raw, blockinfile, wait_for, pause, slurp, script, wait_for_connection, fetch' +
+        ', apt, dnf, package, setup or a network module (cli_command, cli_config, ios_config, …))',
     ]);
   });
 
@@ -256,8 +256,8 @@ describe('one action per task', () => {
     expect(problems('- hosts: all\n  tasks: []\n  rescue:\n    - name: idle\n')).toEqual([
       'site.yml:4:7: task has no action: ' +
         'expected one of command, template, assert, fail, shell, debug, set_fact, copy, file, lineinfile, ' +
-        'stat, raw, blockinfile, wait_for, pause, slurp, script, wait_for_connection, fetch, setup' +
-        ' or a network module (cli_command, cli_config, ios_config, …)',
+        'stat, raw, blockinfile, wait_for, pause, slurp, script, wait_for_connection, fetch' +
+        ', apt, dnf, package, setup or a network module (cli_command, cli_config, ios_config, …)',
     ]);
   });
 });

@@ -26,6 +26,13 @@ export interface SshdOptions {
   extraConfig?: string[];
   /** An authorized public key line besides the server's own client key (a fleet sharing one key). */
   authorizedKey?: string;
+  /** Log in as root (key auth only) instead of the unprivileged test account; needs the tests to run as root. */
+  root?: boolean;
+  /**
+   * A command that runs sshd's argv, appended to it, and must exec it so that `pid` stays sshd's
+   * (`unshare … sh -c '…; exec "$@"' sh`): how a server gets a private mount namespace.
+   */
+  launcher?: string[];
 }
 
 export interface Sshd {
@@ -117,7 +124,8 @@ export async function keygen(
 }
 
 export async function startSshd(opts: SshdOptions = {}): Promise<Sshd> {
-  const user = await ensureAccount();
+  if (opts.root && !isRoot()) throw new Error('a root login needs the tests to run as root');
+  const user = opts.root ? 'root' : await ensureAccount();
   const { uid, gid } = await uidGid(user);
   if (isRoot()) await mkdir('/run/sshd', { recursive: true, mode: 0o755 });
 
@@ -157,7 +165,7 @@ export async function startSshd(opts: SshdOptions = {}): Promise<Sshd> {
       'PubkeyAuthentication yes',
       `PasswordAuthentication ${opts.passwordAuth ? 'yes' : 'no'}`,
       'KbdInteractiveAuthentication no',
-      'PermitRootLogin no',
+      `PermitRootLogin ${opts.root ? 'prohibit-password' : 'no'}`,
       `AllowUsers ${user}`,
       'Subsystem sftp internal-sftp',
       'MaxStartups 100',
@@ -168,7 +176,8 @@ export async function startSshd(opts: SshdOptions = {}): Promise<Sshd> {
     const configPath = join(dir, 'sshd_config');
     await writeFile(configPath, config);
 
-    const child = spawn(SSHD_BINARY, ['-D', '-e', '-f', configPath], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const argv = [...(opts.launcher ?? []), SSHD_BINARY, '-D', '-e', '-f', configPath];
+    const child = spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'ignore', 'pipe'] });
     const started = await waitListening(child);
     let log = started.log;
     child.stderr?.on('data', (chunk: Buffer) => {
