@@ -1,4 +1,5 @@
 import type { ActionSyntax } from '../playbook/action-syntax.js';
+import type { NewlineSequence } from '../playbook/template/newlines.js';
 import type { TaskAction, TaskSpec } from '../playbook/types.js';
 import type { Session } from '../transport/transport.js';
 import type { Outcome } from './outcome.js';
@@ -10,8 +11,8 @@ export type Preview = Readonly<Record<string, unknown>>;
 export interface Renderer {
   /** An inline template (a command, a dest); `keys` say where it was written, most precise first. */
   text(task: TaskSpec, keys: string[], text: string, vars: Record<string, unknown>): string;
-  /** A template file from the play's template path. */
-  file(task: TaskSpec, keys: string[], src: string, vars: Record<string, unknown>): string;
+  /** A template file from the play's template path, its own line ends written as `newline` (default \n). */
+  file(task: TaskSpec, keys: string[], src: string, vars: Record<string, unknown>, newline?: NewlineSequence): string;
   /** An expression's truth. */
   test(expr: string, vars: Record<string, unknown>): boolean;
   /**

@@ -22,8 +22,20 @@ export function stringTexts(kind: string, value: unknown, at: YamlPath, fields: 
     }));
 }
 
+/** The templated texts of a command-like action: its command line, or the string fields of its mapping form. */
+export function commandTexts(kind: string, value: unknown, at: YamlPath, fields: string[]): TextUse[] {
+  return typeof value === 'string'
+    ? [{ field: kind, text: value, path: at, expression: false, afterRun: false }]
+    : stringTexts(kind, value, at, fields);
+}
+
 export function str(v: unknown): string | undefined {
   return typeof v === 'string' ? v : typeof v === 'number' ? String(v) : undefined;
+}
+
+/** `path`, or Ansible's aliases `dest` and `name` (the schema and `oneOf` admit exactly one). */
+export function pathArg(v: Record<string, unknown>): string {
+  return str(v.path) ?? str(v.dest) ?? str(v.name) ?? '';
 }
 
 export function bool(v: unknown, dflt = false): boolean {

@@ -1,7 +1,8 @@
 import type { LoadedYaml, YamlPath } from '../playbook/load.js';
 import type { TaskSpec } from '../playbook/types.js';
+import { BACKUP_EDITED, CREATE, pathAliases } from './schema-fragments.js';
 import { defineAction, type ActionHost } from './action.js';
-import { bool, isMap, oneOf, str, stringTexts } from './args.js';
+import { bool, isMap, oneOf, pathArg, str, stringTexts } from './args.js';
 import { editBlock, type BlockInFileArgs } from './blockinfile-edit.js';
 import { failed, message, type Outcome } from './outcome.js';
 import { editRemoteFile } from './remote-edit.js';
@@ -29,9 +30,7 @@ export const blockinfile = defineAction<BlockInFileAction, BlockInFilePreview>({
     type: 'object',
     additionalProperties: false,
     properties: {
-      path: { title: 'Path', description: 'The remote file (also `dest` or `name`).', type: 'string', minLength: 1 },
-      dest: { title: 'Path', description: 'Same as path.', type: 'string', minLength: 1 },
-      name: { title: 'Path', description: 'Same as path.', type: 'string', minLength: 1 },
+      ...pathAliases('file'),
       block: { ...text, title: 'Block', description: 'The lines between the markers (empty: remove the block).' },
       marker: {
         ...text,
@@ -43,12 +42,8 @@ export const blockinfile = defineAction<BlockInFileAction, BlockInFilePreview>({
       state: { title: 'State', description: 'present (default) or absent.', enum: ['present', 'absent'] },
       insertafter: { ...text, title: 'Insert after', description: 'Regex or EOF (default): where a new block goes.' },
       insertbefore: { ...text, title: 'Insert before', description: 'Regex or BOF: where a new block goes.' },
-      create: { title: 'Create', description: 'Create the file when it is missing.', type: 'boolean' },
-      backup: {
-        title: 'Backup',
-        description: 'Keep the edited file as path.PID.YYYY-MM-DD@HH:MM:SS~ (registered as backup_file).',
-        type: 'boolean',
-      },
+      create: CREATE,
+      backup: BACKUP_EDITED,
     },
   },
   texts: (value: unknown, at: YamlPath) => stringTexts('blockinfile', value, at, ['path', 'dest', 'name', ...FIELDS]),
@@ -58,7 +53,7 @@ export const blockinfile = defineAction<BlockInFileAction, BlockInFilePreview>({
     const v = isMap(value) ? value : {};
     const out: BlockInFileAction = {
       kind: 'blockinfile',
-      path: str(v.path) ?? str(v.dest) ?? str(v.name) ?? '',
+      path: pathArg(v),
       state: v.state === 'absent' ? 'absent' : 'present',
       create: bool(v.create),
       backup: bool(v.backup),

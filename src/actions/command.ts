@@ -1,20 +1,16 @@
 import type { YamlPath } from '../playbook/load.js';
 import type { ExecResult } from '../transport/transport.js';
+import { shellQuote } from '../playbook/template/ansible-filters.js';
 import { defineAction } from './action.js';
-import { done, failed, linkFailure, message, registered, type Outcome } from './outcome.js';
+import { commandTexts, isMap } from './args.js';
+import { commandForms } from './schema-fragments.js';
+import { judgeExec, skippedByPath } from './exec-result.js';
+import { done, failed, linkFailure, message, type Outcome } from './outcome.js';
 
 export type CommandArgs = { kind: 'command'; command: string; chdir?: string; creates?: string; removes?: string };
 
 const OPTIONS = ['chdir', 'creates', 'removes'] as const;
 
-function isMap(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
-/** POSIX shell single-quoting. */
-function quote(s: string): string {
-  return `'${s.replace(/'/g, `'\\''`)}'`;
-}
 type CommandPreview = { command: string };
 
 /** `command: show version`: one command over the session; a non-zero exit status fails the task. */
@@ -25,57 +21,24 @@ export const command = defineAction<CommandArgs, CommandPreview>({
       'Run over SSH exec; the task fails on a non-zero exit status. Nunjucks is rendered first. ' +
       "Ansible's forms are accepted: free-form `ls chdir=/tmp`, `cmd:`/`argv:` and `args:`.",
     'x-expected': 'a command line, or a mapping with cmd',
-    oneOf: [
-      { type: 'string', minLength: 1 },
+    oneOf: commandForms(
+      { title: 'Command line', description: 'The command to run.', type: 'string', minLength: 1 },
       {
-        type: 'object',
-        additionalProperties: false,
-        required: ['cmd'],
-        properties: {
-          cmd: { title: 'Command line', description: 'The command to run.', type: 'string', minLength: 1 },
-          chdir: {
-            title: 'Working directory',
-            description: 'Change into this directory first.',
-            type: 'string',
-            minLength: 1,
-          },
-          creates: {
-            title: 'Creates',
-            description: 'Skip the command when this path exists.',
-            type: 'string',
-            minLength: 1,
-          },
-          removes: {
-            title: 'Removes',
-            description: 'Run the command only when this path exists.',
-            type: 'string',
-            minLength: 1,
-          },
-          warn: {
-            title: 'Warn',
-            description: 'Accepted for compatibility with Ansible; has no effect.',
-            type: 'boolean',
-          },
-          strip_empty_ends: {
-            title: 'Strip empty ends',
-            description: 'Accepted for compatibility; output is kept as sent.',
-            type: 'boolean',
-          },
+        warn: {
+          title: 'Warn',
+          description: 'Accepted for compatibility with Ansible; has no effect.',
+          type: 'boolean',
+        },
+        strip_empty_ends: {
+          title: 'Strip empty ends',
+          description: 'Accepted for compatibility; output is kept as sent.',
+          type: 'boolean',
         },
       },
-    ],
+    ),
   },
 
-  texts(value: unknown, at: YamlPath) {
-    if (typeof value === 'string')
-      return [{ field: 'command', text: value, path: at, expression: false, afterRun: false }];
-    if (!isMap(value)) return [];
-    return ['cmd', ...OPTIONS].flatMap((k) =>
-      typeof value[k] === 'string'
-        ? [{ field: `command.${k}`, text: value[k] as string, path: [...at, k], expression: false, afterRun: false }]
-        : [],
-    );
-  },
+  texts: (value: unknown, at: YamlPath) => commandTexts('command', value, at, ['cmd', ...OPTIONS]),
   parse: (value) => {
     if (!isMap(value)) return { kind: 'command', command: String(value) };
     const action: CommandArgs = { kind: 'command', command: String(value.cmd) };
@@ -105,17 +68,10 @@ export const command = defineAction<CommandArgs, CommandPreview>({
         return v === undefined ? undefined : host.renderer.text(task, [`command.${k}`, 'command'], v, host.vars);
       };
       const chdir = option('chdir');
-      if (chdir !== undefined) line = `cd ${quote(chdir)} && ${line}`;
+      if (chdir !== undefined) line = `cd ${shellQuote(chdir)} && ${line}`;
       // creates/removes decide whether the command is needed at all, as Ansible's command module does.
-      for (const [k, wanted, why] of [
-        ['creates', false, 'exists'],
-        ['removes', true, 'does not exist'],
-      ] as const) {
-        const path = option(k);
-        if (path === undefined) continue;
-        const probe = await exec(`test -e ${quote(path)}`);
-        if ((probe.rc === 0) !== wanted) return done('ok', { rc: 0, stdout: `skipped, since ${path} ${why}` });
-      }
+      const skipped = await skippedByPath(exec, { creates: option('creates'), removes: option('removes') });
+      if (skipped) return skipped;
     } catch (err) {
       return linkFailure(err, host.stopped, () => failed('template', message(err)));
     }
@@ -127,26 +83,6 @@ export const command = defineAction<CommandArgs, CommandPreview>({
     } catch (err) {
       return linkFailure(err, host.stopped, () => failed('command', message(err)));
     }
-    const seen = done('changed', { rc: res.rc, stdout: res.stdout, stderr: res.stderr });
-    const vars = { ...host.vars, ...registered(seen), ...(task.register ? { [task.register]: registered(seen) } : {}) };
-    const holds = (exprs: string[]) => exprs.every((e) => host.renderer.test(e, vars));
-    let isFailed: boolean;
-    let changed: boolean;
-    try {
-      isFailed = task.failedWhen ? holds(task.failedWhen) : res.rc !== 0;
-      changed = task.changedWhen ? holds(task.changedWhen) : true;
-    } catch (err) {
-      return failed('expression', message(err), { rc: res.rc, stdout: res.stdout, stderr: res.stderr });
-    }
-    if (isFailed) {
-      const why = task.failedWhen
-        ? 'failed_when matched'
-        : res.rc === null
-          ? `ended by signal ${res.signal ?? 'unknown'}`
-          : `exit status ${res.rc}`;
-      // A command that ran changed something, failed or not, as Ansible's command module reports it.
-      return failed('command', why, { rc: res.rc, stdout: res.stdout, stderr: res.stderr, changed });
-    }
-    return { ...seen, status: changed ? 'changed' : 'ok', changed };
+    return judgeExec(res, task, host);
   },
 });

@@ -4,12 +4,13 @@ import type { LoadedYaml, YamlPath } from '../playbook/load.js';
 import { findTemplate, templateSearchPath } from '../playbook/template/jail.js';
 import { fileSearchPath } from '../playbook/template/lookups.js';
 import type { TaskSpec } from '../playbook/types.js';
+import { BACKUP_REPLACED, modeSchema, ownership, VALIDATE } from './schema-fragments.js';
 import { defineAction } from './action.js';
 import { bool, isMap, oneOf, str, stringTexts } from './args.js';
-import { copyTree } from './copy-tree.js';
-import { failed, message, type Outcome } from './outcome.js';
-import { placeFile } from './remote-file.js';
-import { octal } from './remote-path.js';
+import { copyTree, localTree, nest, remoteTree, type Tree } from './copy-tree.js';
+import { failed, linkFailure, message, type Outcome } from './outcome.js';
+import { placeFile, type Source } from './remote-file.js';
+import { octal, statPath } from './remote-path.js';
 
 export type CopyAction = {
   kind: 'copy';
@@ -22,8 +23,14 @@ export type CopyAction = {
   force: boolean;
   backup: boolean;
   validate?: string;
+  /** Mode of the directories a tree copy makes (and of the tree's directories already there). */
+  directoryMode?: string;
+  /** `src` is a path on the host: the copy is made there. */
+  remoteSrc: boolean;
+  /** Follow links in a source tree; unset: Ansible's default (follow local links, keep remote ones). */
+  localFollow?: boolean;
 };
-type CopyPreview = { dest: string; src?: string; bytes?: number };
+type CopyPreview = { dest: string; src?: string; bytes?: number; remote_src?: true };
 
 /** Where `copy.src` is looked up: `files/` beside the playbook, then the playbook's directory (the lookup jail). */
 function sourcePath(task: TaskSpec, src: string): string {
@@ -58,32 +65,30 @@ export const copy = defineAction<CopyAction, CopyPreview>({
         type: 'string',
         minLength: 1,
       },
-      mode: {
-        title: 'File mode',
-        description: 'Octal permissions such as "0644".',
-        'x-expected': 'octal permissions like "0644"',
-        oneOf: [
-          { type: 'string', pattern: '^0?[0-7]{3,4}$' },
-          { type: 'integer', minimum: 0, maximum: 7777 },
-        ],
-      },
+      mode: modeSchema(),
       force: {
         title: 'Force',
         description: 'Replace a different existing file (default true); false: only create.',
         type: 'boolean',
       },
-      owner: { title: 'Owner', description: 'User name that should own the file.', type: 'string' },
-      group: { title: 'Group', description: 'Group that should own the file.', type: 'string' },
-      backup: {
-        title: 'Backup',
-        description: 'Keep the replaced file as dest.PID.YYYY-MM-DD@HH:MM:SS~ (registered as backup_file).',
+      ...ownership('file'),
+      backup: BACKUP_REPLACED,
+      validate: VALIDATE,
+      directory_mode: {
+        ...modeSchema(),
+        title: 'Directory mode',
+        description: 'Octal permissions of the directories a tree copy makes or finds in the tree.',
+        'x-expected': 'octal permissions like "0755"',
+      },
+      remote_src: {
+        title: 'Remote source',
+        description: 'src is a file or directory on the host, copied there (compared with cmp, copied with cp).',
         type: 'boolean',
       },
-      validate: {
-        title: 'Validate',
-        description: 'Command run on the new file (%s is its path) before it replaces dest; failing leaves dest.',
-        type: 'string',
-        pattern: '%s',
+      local_follow: {
+        title: 'Follow links',
+        description: 'Copy what links in a source tree point to (default for files/); false: copy them as links.',
+        type: 'boolean',
       },
     },
   },
@@ -97,7 +102,10 @@ export const copy = defineAction<CopyAction, CopyPreview>({
       dest: str(v.dest) ?? '',
       force: bool(v.force, true),
       backup: bool(v.backup),
+      remoteSrc: bool(v.remote_src),
     };
+    if (v.local_follow !== undefined) out.localFollow = bool(v.local_follow);
+    if (v.directory_mode !== undefined) out.directoryMode = octal(String(v.directory_mode));
     for (const f of ['src', 'owner', 'group', 'validate'] as const) {
       const s = str(v[f]);
       if (s !== undefined) out[f] = s;
@@ -112,32 +120,42 @@ export const copy = defineAction<CopyAction, CopyPreview>({
   preview: (a, host) => {
     const p: CopyPreview = { dest: host.text(['copy.dest', 'copy'], a.dest) };
     if (a.src !== undefined) p.src = host.text(['copy.src', 'copy'], a.src);
+    if (a.remoteSrc) p.remote_src = true;
     if (a.content !== undefined) p.bytes = Buffer.byteLength(host.text(['copy.content', 'copy'], a.content));
     return p;
   },
-  describe: (_a, p) => [`copy ${p.src ?? `(${p.bytes ?? 0} bytes)`} -> ${p.dest}`],
+  describe: (_a, p) => [`copy ${p.remote_src ? 'on the host ' : ''}${p.src ?? `(${p.bytes ?? 0} bytes)`} -> ${p.dest}`],
   json: (_a, p) => ({ copy: p }),
   async run(a, task, host): Promise<Outcome> {
     let dest: string;
-    let wanted: Buffer;
-    const { kind: _k, dest: _d, src: _s, content: _c, ...placement } = a;
+    let wanted: Source;
+    const { kind: _k, dest: _d, src: _s, content: _c, remoteSrc: _r, localFollow: _l, ...placement } = a;
     try {
       dest = host.renderer.text(task, ['copy.dest', 'copy'], a.dest, host.vars);
       if (a.content !== undefined)
         wanted = Buffer.from(host.renderer.text(task, ['copy.content', 'copy'], a.content, host.vars));
       else {
         const src = host.renderer.text(task, ['copy.src', 'copy'], a.src ?? '', host.vars);
-        const local = sourcePath(task, src);
-        if (statSync(local).isDirectory()) {
-          // As Ansible: `dir/` copies what is inside, `dir` the directory itself, under dest.
-          const root = src.endsWith('/') ? dest : posix.join(dest, basename(local));
-          return copyTree(host, local, root, placement);
+        // As Ansible: `dir/` copies what is inside, `dir` the directory itself, under dest.
+        const into = (tree: Tree, name: string) =>
+          copyTree(host, src.endsWith('/') ? tree : nest(tree, name), dest, placement);
+        if (a.remoteSrc) {
+          const found = await statPath(host, src);
+          if (found.type === 'directory') {
+            const root = src.replace(/\/+$/, '') || '/';
+            return await into(await remoteTree(host, root, a.localFollow === true), posix.basename(root));
+          }
+          wanted = { remote: src };
+        } else {
+          const local = sourcePath(task, src);
+          if (statSync(local).isDirectory())
+            return await into(localTree(local, a.localFollow !== false), basename(local));
+          wanted = readFileSync(local);
         }
-        wanted = readFileSync(local);
-        if (dest.endsWith('/')) dest += basename(src);
+        if (dest.endsWith('/')) dest += posix.basename(src);
       }
     } catch (err) {
-      return failed('template', message(err));
+      return linkFailure(err, host.stopped, () => failed('template', message(err)));
     }
     return placeFile(host, dest, wanted, placement);
   },

@@ -1,8 +1,9 @@
 import type { LoadedYaml, YamlPath } from '../playbook/load.js';
 import { shellQuote } from '../playbook/template/ansible-filters.js';
 import type { TaskSpec } from '../playbook/types.js';
+import { modeSchema, ownership, pathAliases } from './schema-fragments.js';
 import { defineAction, type ActionHost } from './action.js';
-import { bool, isMap, oneOf, str, stringTexts } from './args.js';
+import { bool, isMap, oneOf, pathArg, str, stringTexts } from './args.js';
 import { done, failed, Interrupted, linkFailure, message, type Outcome } from './outcome.js';
 import { change, octal, statPath, type RemotePath } from './remote-path.js';
 import { TransportError } from '../transport/transport.js';
@@ -32,26 +33,15 @@ export const file = defineAction<FileAction, FilePreview>({
     type: 'object',
     additionalProperties: false,
     properties: {
-      path: { title: 'Path', description: 'The remote path (also `dest` or `name`).', type: 'string', minLength: 1 },
-      dest: { title: 'Path', description: 'Same as path.', type: 'string', minLength: 1 },
-      name: { title: 'Path', description: 'Same as path.', type: 'string', minLength: 1 },
+      ...pathAliases('path'),
       state: {
         title: 'State',
         description: 'file (default: must exist), directory, absent, touch, link or hard.',
         enum: ['file', 'directory', 'absent', 'touch', 'link', 'hard'],
       },
       src: { title: 'Link target', description: 'What a link (state link or hard) points to.', type: 'string' },
-      mode: {
-        title: 'File mode',
-        description: 'Octal permissions such as "0644".',
-        'x-expected': 'octal permissions like "0644"',
-        oneOf: [
-          { type: 'string', pattern: '^0?[0-7]{3,4}$' },
-          { type: 'integer', minimum: 0, maximum: 7777 },
-        ],
-      },
-      owner: { title: 'Owner', description: 'User name that should own the path.', type: 'string' },
-      group: { title: 'Group', description: 'Group that should own the path.', type: 'string' },
+      mode: modeSchema(),
+      ...ownership('path'),
       recurse: { title: 'Recurse', description: 'Apply mode/owner/group to a directory tree.', type: 'boolean' },
     },
   },
@@ -63,7 +53,7 @@ export const file = defineAction<FileAction, FilePreview>({
     const v = isMap(value) ? value : {};
     const out: FileAction = {
       kind: 'file',
-      path: str(v.path) ?? str(v.dest) ?? str(v.name) ?? '',
+      path: pathArg(v),
       recurse: bool(v.recurse),
     };
     if (typeof v.state === 'string') out.state = v.state as FileState;

@@ -1,6 +1,7 @@
 import type { LoadedYaml, YamlPath } from '../playbook/load.js';
+import { BACKUP_EDITED, CREATE, pathAliases } from './schema-fragments.js';
 import { defineAction, type ActionHost } from './action.js';
-import { bool, isMap, oneOf, str, stringTexts } from './args.js';
+import { bool, isMap, oneOf, pathArg, str, stringTexts } from './args.js';
 import { editLines, type LineInFileArgs } from './lineinfile-edit.js';
 import { failed, message, type Outcome } from './outcome.js';
 import { editRemoteFile } from './remote-edit.js';
@@ -33,9 +34,7 @@ export const lineinfile = defineAction<LineInFileAction, LineInFilePreview>({
     type: 'object',
     additionalProperties: false,
     properties: {
-      path: { title: 'Path', description: 'The remote file (also `dest` or `name`).', type: 'string', minLength: 1 },
-      dest: { title: 'Path', description: 'Same as path.', type: 'string', minLength: 1 },
-      name: { title: 'Path', description: 'Same as path.', type: 'string', minLength: 1 },
+      ...pathAliases('file'),
       line: { ...text, title: 'Line', description: 'The line to have (with backrefs: \\1 from regexp).' },
       regexp: { ...text, title: 'Regular expression', description: 'Python regex of the line to replace or remove.' },
       search_string: { ...text, title: 'Search string', description: 'Literal text of the line to replace.' },
@@ -52,12 +51,8 @@ export const lineinfile = defineAction<LineInFileAction, LineInFilePreview>({
         type: 'boolean',
       },
       firstmatch: { title: 'First match', description: 'Use the first matching line, not the last.', type: 'boolean' },
-      create: { title: 'Create', description: 'Create the file when it is missing.', type: 'boolean' },
-      backup: {
-        title: 'Backup',
-        description: 'Keep the edited file as path.PID.YYYY-MM-DD@HH:MM:SS~ (registered as backup_file).',
-        type: 'boolean',
-      },
+      create: CREATE,
+      backup: BACKUP_EDITED,
     },
   },
   texts: (value: unknown, at: YamlPath) => stringTexts('lineinfile', value, at, [...TEXT_FIELDS, 'dest', 'name']),
@@ -67,7 +62,7 @@ export const lineinfile = defineAction<LineInFileAction, LineInFilePreview>({
     const v = isMap(value) ? value : {};
     const out: LineInFileAction = {
       kind: 'lineinfile',
-      path: str(v.path) ?? str(v.dest) ?? str(v.name) ?? '',
+      path: pathArg(v),
       state: v.state === 'absent' ? 'absent' : 'present',
       backrefs: bool(v.backrefs),
       firstmatch: bool(v.firstmatch),

@@ -21,6 +21,7 @@ import { slurp } from './slurp.js';
 import { stat } from './stat.js';
 import { NETWORK_ACTIONS } from './network/modules.js';
 import { template } from './template.js';
+import { uri } from './uri.js';
 import { wait_for } from './wait_for.js';
 import { wait_for_connection } from './wait_for_connection.js';
 
@@ -49,6 +50,7 @@ export const ACTIONS: Readonly<Record<string, Action>> = {
   script,
   wait_for_connection,
   fetch,
+  uri,
   apt,
   dnf,
   package: packageAction,

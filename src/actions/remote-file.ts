@@ -21,17 +21,29 @@ export interface Placement {
 const text = (b: Buffer | null): string =>
   b === null ? '' : b.includes(0) ? `(binary, ${b.length} bytes)\n` : b.toString('utf8');
 
+/** What a placed file should hold: bytes from the controller, or a file already on the host (`remote_src`). */
+export type Source = Buffer | { remote: string };
+
 /**
- * Makes `dest` hold `wanted` with the placement's attributes, changing only what differs (nothing under
+ * Makes `dest` hold `source` with the placement's attributes, changing only what differs (nothing under
  * --check). Never throws: link failures and refused validations are outcomes.
  */
-export async function placeFile(host: ActionHost, dest: string, wanted: Buffer, p: Placement): Promise<Outcome> {
+export async function placeFile(host: ActionHost, dest: string, source: Source, p: Placement): Promise<Outcome> {
   const { session, timeoutMs } = host;
+  const remote = Buffer.isBuffer(source) ? null : source.remote;
   try {
-    const current = await host.bounded(() => session.readFile(dest, { timeoutMs }));
-    if (current !== null && (p.force === false || current.equals(wanted))) return await settle(host, dest, p);
+    // A remote source is compared on the host (cmp), so neither file crosses the link unless a diff is asked for.
+    const found = remote === null ? null : await compareOnHost(host, remote, dest);
+    const current =
+      remote === null || (found !== 'missing' && (host.diff || host.check))
+        ? await host.bounded(() => session.readFile(dest, { timeoutMs }))
+        : null;
+    const exists = remote === null ? current !== null : found !== 'missing';
+    const same = remote === null ? current?.equals(source as Buffer) === true : found === 'same';
+    if (exists && (p.force === false || same)) return await settle(host, dest, p);
     const outcome = done('changed');
     if (host.diff || host.check) {
+      const wanted = remote === null ? (source as Buffer) : await readRemote(host, remote);
       const binary = current?.includes(0) || wanted.includes(0);
       outcome.diff = binary
         ? `--- ${dest}\n+++ ${dest}\n-${text(current)}+${text(wanted)}`
@@ -39,18 +51,25 @@ export async function placeFile(host: ActionHost, dest: string, wanted: Buffer, 
     }
     if (host.check) return outcome;
     // An existing file keeps its mode unless one is given, also when the new content arrives by rename.
-    const found = current === null || p.mode ? null : await host.bounded(() => session.stat(dest, { timeoutMs }));
-    const mode = p.mode ?? (found ? (found.mode & 0o7777).toString(8).padStart(4, '0') : undefined);
-    let staged: string | null = null;
-    if (p.validate !== undefined) {
-      // Beside dest, so the rename that replaces it stays on one filesystem and is atomic.
-      staged = `${dest}.runbook-${process.pid}-${Date.now()}.tmp`;
-      const at = staged;
-      await host.bounded(() => session.writeFile(at, wanted, { timeoutMs, ...(mode ? { mode } : {}) }));
-      const command = p.validate.replaceAll('%s', shellQuote(at));
+    const kept = !exists || p.mode ? null : await host.bounded(() => session.stat(dest, { timeoutMs }));
+    const mode = p.mode ?? (kept ? (kept.mode & 0o7777).toString(8).padStart(4, '0') : undefined);
+    // Beside dest, so the rename that replaces it stays on one filesystem and is atomic.
+    const staged =
+      p.validate !== undefined || remote !== null ? `${dest}.runbook-${process.pid}-${Date.now()}.tmp` : null;
+    if (staged !== null) {
+      if (remote === null) {
+        await host.bounded(() => session.writeFile(staged, source as Buffer, { timeoutMs, ...(mode ? { mode } : {}) }));
+      } else {
+        // cp -p keeps the source's mode and times, as Ansible's remote copy (shutil.copy2) does.
+        await change(host, `cp -p -- ${shellQuote(remote)} ${shellQuote(staged)}`);
+        if (mode) await host.bounded(() => session.chmod(staged, mode, { timeoutMs }));
+      }
+    }
+    if (staged !== null && p.validate !== undefined) {
+      const command = p.validate.replaceAll('%s', shellQuote(staged));
       const res = await host.bounded((signal) => session.exec(command, { timeoutMs, signal }));
       if (res.rc !== 0) {
-        await change(host, `rm -f -- ${shellQuote(at)}`);
+        await change(host, `rm -f -- ${shellQuote(staged)}`);
         return failed('command', `failed to validate: ${(res.stderr || res.stdout).trim() || `rc ${res.rc}`}`, {
           rc: res.rc,
           stdout: res.stdout,
@@ -58,9 +77,9 @@ export async function placeFile(host: ActionHost, dest: string, wanted: Buffer, 
         });
       }
     }
-    if (p.backup && current !== null) outcome.data = { backup_file: await backupFile(host, dest) };
+    if (p.backup && exists) outcome.data = { backup_file: await backupFile(host, dest) };
     if (staged !== null) await change(host, `mv -f -- ${shellQuote(staged)} ${shellQuote(dest)}`);
-    else await host.bounded(() => session.writeFile(dest, wanted, { timeoutMs, ...(mode ? { mode } : {}) }));
+    else await host.bounded(() => session.writeFile(dest, source as Buffer, { timeoutMs, ...(mode ? { mode } : {}) }));
     if (p.owner !== undefined || p.group !== undefined) await chown(host, dest, p);
     return outcome;
   } catch (err) {
@@ -69,6 +88,25 @@ export async function placeFile(host: ActionHost, dest: string, wanted: Buffer, 
       ? linkFailure(err, host.stopped, () => failed('command', message(err)))
       : failed('command', `${dest}: ${message(err)}`);
   }
+}
+
+/** A remote source file against dest, on the host: dest missing, the same bytes, or different ones. */
+async function compareOnHost(host: ActionHost, src: string, dest: string): Promise<'missing' | 'same' | 'differs'> {
+  const [s, d] = [shellQuote(src), shellQuote(dest)];
+  const script =
+    `[ -f ${s} ] || { echo "source ${src.replaceAll('"', '')} is not a file on the host" >&2; exit 1; }; ` +
+    `if [ ! -e ${d} ]; then echo missing; elif cmp -s -- ${s} ${d}; then echo same; else echo differs; fi`;
+  const res = await host.bounded((signal) => host.session.exec(script, { timeoutMs: host.timeoutMs, signal }));
+  const answer = res.stdout.trim();
+  if (res.rc !== 0 || (answer !== 'missing' && answer !== 'same' && answer !== 'differs'))
+    throw new Error(res.stderr.trim() || `cannot compare with ${src}: rc ${res.rc}`);
+  return answer;
+}
+
+async function readRemote(host: ActionHost, path: string): Promise<Buffer> {
+  const bytes = await host.bounded(() => host.session.readFile(path, { timeoutMs: host.timeoutMs }));
+  if (bytes === null) throw new Error(`source ${path} is not a file on the host`);
+  return bytes;
 }
 
 /**

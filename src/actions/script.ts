@@ -7,7 +7,9 @@ import { fileSearchPath } from '../playbook/template/lookups.js';
 import { shlexSplit } from '../inventory/shlex.js';
 import type { TaskSpec } from '../playbook/types.js';
 import { defineAction } from './action.js';
-import { isMap, str } from './args.js';
+import { commandTexts, isMap, str } from './args.js';
+import { commandForms } from './schema-fragments.js';
+import { judgeExec, skippedByPath } from './exec-result.js';
 import { done, failed, linkFailure, message, type Outcome } from './outcome.js';
 
 export type ScriptAction = { kind: 'script'; cmd: string; creates?: string; removes?: string; chdir?: string };
@@ -30,39 +32,13 @@ export const script = defineAction<ScriptAction, ScriptPreview>({
   schema: {
     title: 'Script',
     description: 'Copy a local script from files/ to the host, run it with its arguments, remove it.',
-    oneOf: [
-      { type: 'string', minLength: 1 },
-      {
-        type: 'object',
-        additionalProperties: false,
-        required: ['cmd'],
-        properties: {
-          cmd: {
-            title: 'Script and arguments',
-            description: 'The script name in files/, then its arguments.',
-            type: 'string',
-          },
-          creates: { title: 'Creates', description: 'Skip when this remote path exists.', type: 'string' },
-          removes: { title: 'Removes', description: 'Skip when this remote path does not exist.', type: 'string' },
-          chdir: { title: 'Directory', description: 'Run in this remote directory.', type: 'string' },
-        },
-      },
-    ],
+    oneOf: commandForms({
+      title: 'Script and arguments',
+      description: 'The script name in files/, then its arguments.',
+      type: 'string',
+    }),
   },
-  texts: (value: unknown, at: YamlPath) => {
-    if (typeof value === 'string')
-      return [{ field: 'script', text: value, path: at, expression: false, afterRun: false }];
-    if (!isMap(value)) return [];
-    return ['cmd', 'creates', 'removes', 'chdir']
-      .filter((f) => typeof value[f] === 'string')
-      .map((f) => ({
-        field: `script.${f}`,
-        text: value[f] as string,
-        path: [...at, f],
-        expression: false,
-        afterRun: false,
-      }));
-  },
+  texts: (value: unknown, at: YamlPath) => commandTexts('script', value, at, ['cmd', 'creates', 'removes', 'chdir']),
   parse(value: unknown): ScriptAction {
     if (typeof value === 'string') return { kind: 'script', cmd: value };
     const v = isMap(value) ? value : {};
@@ -97,12 +73,8 @@ export const script = defineAction<ScriptAction, ScriptPreview>({
     const { session, timeoutMs } = host;
     const exec = (command: string) => host.bounded((signal) => session.exec(command, { timeoutMs, signal }));
     try {
-      if (guard.creates !== undefined && (await exec(`test -e ${shellQuote(guard.creates)}`)).rc === 0) {
-        return done('ok', { stdout: `skipped, since ${guard.creates} exists` });
-      }
-      if (guard.removes !== undefined && (await exec(`test -e ${shellQuote(guard.removes)}`)).rc !== 0) {
-        return done('ok', { stdout: `skipped, since ${guard.removes} does not exist` });
-      }
+      const skipped = await skippedByPath(exec, guard);
+      if (skipped) return skipped;
       if (host.check && task.checkMode !== 'run') return done('skipped', { would_run: true });
       const made = await exec('mktemp -d');
       if (made.rc !== 0) return failed('command', `cannot make a temporary directory: ${made.stderr.trim()}`);
@@ -113,9 +85,7 @@ export const script = defineAction<ScriptAction, ScriptPreview>({
         const args = words.slice(1).map(shellQuote).join(' ');
         const run = `${shellQuote(remote)}${args ? ` ${args}` : ''}`;
         const res = await exec(guard.chdir ? `cd ${shellQuote(guard.chdir)} && ${run}` : run);
-        const seen = { rc: res.rc, stdout: res.stdout, stderr: res.stderr };
-        if (res.rc !== 0) return failed('command', `exit status ${res.rc}`, seen);
-        return done('changed', seen);
+        return judgeExec(res, task, host);
       } finally {
         await exec(`rm -rf -- ${shellQuote(dir)}`).catch(() => undefined);
       }

@@ -3,8 +3,10 @@ import { shellQuote } from '../playbook/template/ansible-filters.js';
 import type { TaskSpec } from '../playbook/types.js';
 import type { ExecResult } from '../transport/transport.js';
 import { defineAction, type ActionHost } from './action.js';
-import { isMap, str, stringTexts } from './args.js';
-import { done, failed, linkFailure, message, registered, type Outcome } from './outcome.js';
+import { commandTexts, isMap, str } from './args.js';
+import { commandForms } from './schema-fragments.js';
+import { judgeExec, skippedByPath } from './exec-result.js';
+import { done, failed, linkFailure, message, type Outcome } from './outcome.js';
 
 type ShellAction = {
   kind: 'shell';
@@ -18,9 +20,12 @@ type ShellPreview = { shell: string };
 
 const OPTIONS = ['chdir', 'executable', 'creates', 'removes'] as const;
 
-/** The remote command line: the script through `/bin/sh -c` (or `executable -c`), in `chdir` when given. */
+/**
+ * The remote command line: the script through `/bin/sh -c` (or `executable -c`), in `chdir` when given. The
+ * login shell execs it, so a script ended by a signal is reported as such (rc -N), as Ansible reports it.
+ */
 function shellCommandLine(a: { cmd: string; chdir?: string; executable?: string }): string {
-  const run = `${a.executable ? shellQuote(a.executable) : '/bin/sh'} -c ${shellQuote(a.cmd)}`;
+  const run = `exec ${a.executable ? shellQuote(a.executable) : '/bin/sh'} -c ${shellQuote(a.cmd)}`;
   return a.chdir ? `cd ${shellQuote(a.chdir)} && ${run}` : run;
 }
 
@@ -32,26 +37,14 @@ export const shell = defineAction<ShellAction, ShellPreview>({
   schema: {
     title: 'Shell',
     description: 'Run a script through /bin/sh (pipes, redirections); creates/removes make it idempotent.',
-    oneOf: [
-      { type: 'string', minLength: 1 },
+    oneOf: commandForms(
+      { title: 'Script', description: 'The shell script to run.', type: 'string', minLength: 1 },
       {
-        type: 'object',
-        additionalProperties: false,
-        required: ['cmd'],
-        properties: {
-          cmd: { title: 'Script', description: 'The shell script to run.', type: 'string', minLength: 1 },
-          chdir: { title: 'Directory', description: 'Run in this remote directory.', type: 'string' },
-          executable: { title: 'Shell', description: 'The shell to run it with (default /bin/sh).', type: 'string' },
-          creates: { title: 'Creates', description: 'Skip when this remote path exists.', type: 'string' },
-          removes: { title: 'Removes', description: 'Skip when this remote path does not exist.', type: 'string' },
-        },
+        executable: { title: 'Shell', description: 'The shell to run it with (default /bin/sh).', type: 'string' },
       },
-    ],
+    ),
   },
-  texts: (value: unknown, at: YamlPath) =>
-    typeof value === 'string'
-      ? [{ field: 'shell', text: value, path: at, expression: false, afterRun: false }]
-      : stringTexts('shell', value, at, ['cmd', ...OPTIONS]),
+  texts: (value: unknown, at: YamlPath) => commandTexts('shell', value, at, ['cmd', ...OPTIONS]),
   parse(value: unknown): ShellAction {
     if (typeof value === 'string') return { kind: 'shell', cmd: value };
     const v = isMap(value) ? value : {};
@@ -75,21 +68,9 @@ export const shell = defineAction<ShellAction, ShellPreview>({
     }
     const { session, timeoutMs } = host;
     try {
-      for (const [path, skipWhenExists] of [
-        [args.creates, true],
-        [args.removes, false],
-      ] as const) {
-        if (path === undefined) continue;
-        const probe = await host.bounded((signal) =>
-          session.exec(`test -e ${shellQuote(path)}`, { timeoutMs, signal }),
-        );
-        if ((probe.rc === 0) === skipWhenExists) {
-          return done('ok', {
-            stdout: `skipped, since ${path} ${skipWhenExists ? 'exists' : 'does not exist'}`,
-            rc: 0,
-          });
-        }
-      }
+      const exec = (line: string) => host.bounded((signal) => session.exec(line, { timeoutMs, signal }));
+      const skipped = await skippedByPath(exec, args);
+      if (skipped) return skipped;
     } catch (err) {
       return linkFailure(err, host.stopped, () => failed('command', message(err)));
     }
@@ -100,26 +81,7 @@ export const shell = defineAction<ShellAction, ShellPreview>({
     } catch (err) {
       return linkFailure(err, host.stopped, () => failed('command', message(err)));
     }
-    const seen = done('changed', { rc: res.rc, stdout: res.stdout, stderr: res.stderr });
-    const vars = { ...host.vars, ...registered(seen), ...(task.register ? { [task.register]: registered(seen) } : {}) };
-    const holds = (exprs: string[]) => exprs.every((e) => host.renderer.test(e, vars));
-    let isFailed: boolean;
-    let changed: boolean;
-    try {
-      isFailed = task.failedWhen ? holds(task.failedWhen) : res.rc !== 0;
-      changed = task.changedWhen ? holds(task.changedWhen) : true;
-    } catch (err) {
-      return failed('expression', message(err), { rc: res.rc, stdout: res.stdout, stderr: res.stderr });
-    }
-    if (isFailed) {
-      const why = task.failedWhen
-        ? 'failed_when matched'
-        : res.rc === null
-          ? 'ended by a signal'
-          : `exit status ${res.rc}`;
-      return failed('command', why, { rc: res.rc, stdout: res.stdout, stderr: res.stderr });
-    }
-    return { ...seen, status: changed ? 'changed' : 'ok', changed };
+    return judgeExec(res, task, host);
   },
 });
 

@@ -1,10 +1,12 @@
 import { diagnostic } from '../playbook/diagnostic.js';
 import type { LoadedYaml, YamlPath } from '../playbook/load.js';
 import { fileMode } from '../playbook/playbook.js';
+import { BACKUP_REPLACED, modeSchema, ownership, VALIDATE } from './schema-fragments.js';
 import { defineAction } from './action.js';
 import { bool, isMap, str } from './args.js';
 import { failed, message, type Outcome } from './outcome.js';
 import { placeFile } from './remote-file.js';
+import { newlineSequence } from '../playbook/template/newlines.js';
 
 export type TemplateArgs = {
   kind: 'template';
@@ -43,33 +45,15 @@ export const template = defineAction<TemplateArgs, TemplatePreview>({
         minLength: 1,
       },
       dest: { title: 'Destination', description: 'Remote path of the rendered file.', type: 'string', minLength: 1 },
-      mode: {
-        title: 'File mode',
-        description: 'Octal permissions such as "0644".',
-        'x-expected': 'octal permissions like "0644"',
-        oneOf: [
-          { type: 'string', pattern: '^[0-7]{3,4}$' },
-          { type: 'integer', minimum: 0, maximum: 7777 },
-        ],
-      },
-      owner: { title: 'Owner', description: 'User name that should own the file.', type: 'string' },
-      group: { title: 'Group', description: 'Group that should own the file.', type: 'string' },
-      backup: {
-        title: 'Backup',
-        description: 'Keep the replaced file as dest.PID.YYYY-MM-DD@HH:MM:SS~ (registered as backup_file).',
-        type: 'boolean',
-      },
-      validate: {
-        title: 'Validate',
-        description: 'Command run on the new file (%s is its path) before it replaces dest; failing leaves dest.',
-        type: 'string',
-        pattern: '%s',
-      },
+      mode: modeSchema('^[0-7]{3,4}$'),
+      ...ownership('file'),
+      backup: BACKUP_REPLACED,
+      validate: VALIDATE,
       force: { title: 'Force', description: 'Replace a different existing file (default true).', type: 'boolean' },
       newline_sequence: {
         title: 'Newline sequence',
-        description: 'Line ends of the rendered file.',
-        enum: ['\\n', '\\r', '\\r\\n'],
+        description: "Line ends of the template's own text (values keep theirs), as Jinja2's newline_sequence.",
+        enum: ['\\n', '\\r', '\\r\\n', '\n', '\r', '\r\n'],
       },
     },
   },
@@ -141,7 +125,8 @@ export const template = defineAction<TemplateArgs, TemplatePreview>({
     try {
       dest = host.renderer.text(task, ['template.dest', 'template'], a.dest, host.vars);
       const src = host.renderer.text(task, ['template.src', 'template'], a.src, host.vars);
-      content = newlines(host.renderer.file(task, ['template.src', 'template'], src, host.vars), a.newline_sequence);
+      const newline = newlineSequence(a.newline_sequence);
+      content = host.renderer.file(task, ['template.src', 'template'], src, host.vars, newline);
     } catch (err) {
       return failed('template', message(err));
     }
@@ -149,9 +134,3 @@ export const template = defineAction<TemplateArgs, TemplatePreview>({
     return placeFile(host, dest, Buffer.from(content, 'utf8'), placement);
   },
 });
-
-/** Line ends as `newline_sequence` asks, written as Ansible takes it: the escape ('\r\n'), not the characters. */
-function newlines(content: string, sequence: string | undefined): string {
-  const end = sequence === '\\r\\n' ? '\r\n' : sequence === '\\r' ? '\r' : '\n';
-  return end === '\n' ? content : content.replace(/\r\n|\r|\n/g, end);
-}

@@ -39,13 +39,16 @@ export interface HostJob {
   beforeConnect?: () => Promise<void>;
 }
 
-/** Registered results, as `register` stores them and expressions read them (with Ansible's line lists). */
+/**
+ * Registered results, as `register` stores them and expressions read them (with Ansible's line lists). A failure's
+ * message is its `msg` unless the action registers Ansible's own (command's "non-zero return code").
+ */
 function registered(o: Outcome): Record<string, unknown> {
   return {
+    ...(o.error !== null ? { msg: o.error } : {}),
     ...registeredBase(o),
     stdout_lines: lines(o.stdout),
     stderr_lines: lines(o.stderr),
-    ...(o.error !== null ? { msg: o.error } : {}),
   };
 }
 
@@ -371,6 +374,8 @@ class TaskRunner implements TaskRunnerLike {
     };
     if (outcome.would_run) result.would_run = true;
     if (outcome.diff !== undefined && !hidden) result.diff = r.text(outcome.diff);
+    const backup = outcome.data?.backup_file;
+    if (typeof backup === 'string' && !hidden) result.backup_file = r.text(backup);
     if (outcome.network && !hidden)
       result.network = { ...outcome.network, lines: outcome.network.lines.map((l) => r.text(l)) };
     if (rescue) result.rescue = true;

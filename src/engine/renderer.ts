@@ -4,6 +4,7 @@ import { evaluateExpression } from '../playbook/expression.js';
 import type { TemplateEngine } from '../playbook/template/engine.js';
 import { RenderError } from '../playbook/template/errors.js';
 import type { TaskSpec } from '../playbook/types.js';
+import { isMapping } from '../playbook/template/python.js';
 
 /** Where the first of `keys` that was written in the task starts, else the task itself. */
 export function taskLoc(task: TaskSpec, ...keys: string[]): Loc {
@@ -44,8 +45,7 @@ export function createRenderer(
       return /\{\{|\{%/.test(v) ? engine.renderString(v, vars, file) : v;
     }
     if (Array.isArray(v)) return v.map((x) => value(x, vars));
-    if (typeof v === 'object' && v !== null)
-      return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, value(x, vars)]));
+    if (isMapping(v)) return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, value(x, vars)]));
     return v;
   };
   return {
@@ -56,9 +56,9 @@ export function createRenderer(
         throw located(task, keys, err);
       }
     },
-    file(task, keys, src, vars) {
+    file(task, keys, src, vars, newline) {
       try {
-        return pick(task).renderFile(src, vars);
+        return pick(task).renderFile(src, vars, newline);
       } catch (err) {
         if (err instanceof RenderError && err.file !== file)
           throw new Error(`${err.file}:${err.line}:${err.col}: ${err.message}`);

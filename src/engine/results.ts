@@ -21,6 +21,8 @@ export interface TaskResult {
   would_run?: boolean;
   /** Unified diff of a template that changed (or would change under --check). */
   diff?: string;
+  /** Where `backup: true` kept the file it replaced (copy, template, lineinfile, blockinfile). */
+  backup_file?: string;
   /** A network config task: the lines pushed (under --check, that would be) and where the change stands. */
   network?: { lines: string[]; confirm: 'none' | 'pending' | 'confirmed' | 'rolled_back'; warnings: string[] };
   /** True for a task of the play's `rescue` list. */

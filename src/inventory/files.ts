@@ -60,6 +60,7 @@ export function eachString(value: unknown, visit: (s: string) => void): void {
 export function parseAnsibleYaml(text: string, file: string): LoadedYaml {
   return loadYamlText(text, file, {
     version: '1.1',
+    floats: 'all',
     customTags: (tags) => [...tags.filter((t) => typeof t === 'string' || t.tag !== TIMESTAMP), VAULT_TAG],
   });
 }

@@ -2,6 +2,7 @@ import nunjucks from 'nunjucks';
 import { sandboxViolation } from './sandbox.js';
 import type { TemplateEngine } from './template/engine.js';
 import { RenderError } from './template/errors.js';
+import { installPythonSemantics } from './template/python-syntax.js';
 
 /**
  * `when`, `failed_when`, `changed_when` and `assert.that` are Nunjucks expressions (Ansible writes them
@@ -43,6 +44,8 @@ function inUserTerms(message: string): string {
 }
 
 const GLOBALS = new Set(['range', 'cycler', 'joiner', 'True', 'False', 'None', 'true', 'false', 'none', 'loop']);
+/** Template functions: called (`lookup('env', 'X')`), they are not variables; a bare `q` still is one. */
+const GLOBAL_CALLS = new Set(['lookup', 'query', 'q', 'dict', 'namespace', 'now']);
 
 /**
  * Parses an expression and lists the variables it needs: every name looked up, except those only asked
@@ -52,6 +55,8 @@ export function parseExpression(expr: string): ParsedExpression {
   const body = bareExpression(expr);
   if (body === '') return { ok: false, message: 'empty expression' };
   let root: ExprNode;
+  // Jinja's grammar, as the engine will read it, even when no engine exists yet (validate).
+  installPythonSemantics();
   try {
     root = (nunjucks as unknown as { parser: { parse(src: string): ExprNode } }).parser.parse(`{{ ${body} }}`);
   } catch (err) {
@@ -95,7 +100,9 @@ export function parseExpression(expr: string): ParsedExpression {
       case 'FunCall': {
         const args = n.args as ExprNode | undefined;
         const filterName = n.typename === 'Filter' ? (n.name as ExprNode | undefined)?.value : undefined;
-        if (n.typename === 'FunCall') walk(n.name, exempt);
+        const callee = n.name as ExprNode | undefined;
+        const builtin = callee?.typename === 'Symbol' && GLOBAL_CALLS.has(String(callee.value));
+        if (n.typename === 'FunCall' && !builtin) walk(callee, exempt);
         const kids = args?.children ?? [];
         kids.forEach((c, i) => walk(c, exempt || (i === 0 && (filterName === 'default' || filterName === 'd'))));
         return;

@@ -8,6 +8,7 @@ import {
   isScalar,
   isSeq,
   parseDocument,
+  visit,
   type Document,
   type Node,
   type Pair,
@@ -17,6 +18,7 @@ import {
 } from 'yaml';
 import { diagnostic, type Diagnostic, type Loc } from './diagnostic.js';
 import { InputFileError, readInputText } from './input-file.js';
+import { PyFloat } from './template/python.js';
 
 /** Aliases a document may expand before it is refused: enough for real files, far too few for a "billion laughs". */
 export const MAX_ALIAS_COUNT = 100;
@@ -95,6 +97,25 @@ export interface YamlOptions {
   customTags?: Tags | ((tags: Tags) => Tags);
   /** `ansible`: YAML 1.1 booleans (yes/no/on/off), as Ansible reads playbooks, task files and vars files. */
   booleans?: 'yaml-1.2' | 'ansible';
+  /**
+   * Integral floats (`x: 1.0`) kept as floats, which templates print as Python does (`1.0`, not `1`): in the
+   * whole file (`all`: vars and inventory files) or only in variables (`vars`: what sits under a `vars` key).
+   */
+  floats?: 'all' | 'vars';
+}
+
+// A float as PyYAML reads one (YAML 1.1 needs the dot: `1e3` is a string there, and stays a number here).
+const FLOAT_SOURCE = /^[-+]?(\d[\d_]*)?\.[\d_]*([eE][-+]?\d+)?$/;
+
+function keepFloats(doc: Document.Parsed, where: 'all' | 'vars'): void {
+  visit(doc, {
+    Scalar(_key, node, path) {
+      const source = (node as { source?: string }).source;
+      if (typeof node.value !== 'number' || !Number.isInteger(node.value) || !FLOAT_SOURCE.test(source ?? '')) return;
+      if (where === 'vars' && !path.some((p) => isPair(p) && isScalar(p.key) && p.key.value === 'vars')) return;
+      node.value = new PyFloat(node.value);
+    },
+  });
 }
 
 export function loadYamlFile(file: string, display = displayPath(file), options: YamlOptions = {}): LoadedYaml {
@@ -124,7 +145,7 @@ export function loadYamlText(text: string, file: string, options: YamlOptions = 
   // merge: YAML 1.1 merge keys (`<<: *defaults`), which Ansible's loader applies; without it a host got a
   // variable named "<<".
   const settings = { lineCounter, uniqueKeys: false, merge: true, prettyErrors: false, strict: true } as const;
-  const { booleans, ...parse } = options;
+  const { booleans, floats, ...parse } = options;
   const doc = parseDocument(text, {
     ...settings,
     ...parse,
@@ -170,6 +191,7 @@ export function loadYamlText(text: string, file: string, options: YamlOptions = 
   };
   if (diagnostics.length > 0) return { file, value: undefined, doc, diagnostics, locate, locateKeys };
 
+  if (floats) keepFloats(doc, floats);
   let value: unknown;
   try {
     value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });

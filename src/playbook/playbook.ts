@@ -52,7 +52,7 @@ export function loadPlaybook(path: string, actions: ActionSyntaxes, opts: LoadPl
   syntaxes = actions;
   const absolute = resolve(process.cwd(), path);
   const file = displayPath(absolute);
-  const root = loadYamlFile(absolute, file, { booleans: 'ansible' });
+  const root = loadYamlFile(absolute, file, { booleans: 'ansible', floats: 'vars' });
   if (root.diagnostics.length > 0) return { playbook: null, diagnostics: root.diagnostics };
   if (root.value === null || root.value === undefined) {
     return {

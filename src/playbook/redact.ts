@@ -69,7 +69,8 @@ function redactValue(v: unknown, redactor?: Redactor): unknown {
   return v;
 }
 
-function escapeRegExp(s: string): string {
+/** `s` matched literally inside a regular expression (secrets here, host names in the reports' comparisons). */
+export function escapeRegExp(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 

@@ -342,7 +342,10 @@ class Composer {
       this.problem(at, `${keyword}: ${name} imports itself (${[...stack, displayPath(path)].join(' → ')})`);
       return null;
     }
-    const loaded = loadYamlFile(path, displayPath(path), { booleans: 'ansible' });
+    // Vars files (and a role's defaults and vars) are all variables; elsewhere only what is under `vars`.
+    const varsFile =
+      keyword === 'vars_files' || keyword === 'include_vars' || /[\\/](defaults|vars)[\\/][^\\/]+$/.test(path);
+    const loaded = loadYamlFile(path, displayPath(path), { booleans: 'ansible', floats: varsFile ? 'all' : 'vars' });
     this.out.diagnostics.push(...loaded.diagnostics);
     return loaded.diagnostics.length > 0 ? null : { path, loaded };
   }

@@ -31,7 +31,7 @@ export const FORBIDDEN_NAMES: ReadonlySet<string> = new Set([
 ]);
 
 /** Refused as members at run time as well: harmless on data, dangerous on functions (which have none). */
-const FORBIDDEN_MEMBERS: ReadonlySet<string> = new Set([
+export const FORBIDDEN_MEMBERS: ReadonlySet<string> = new Set([
   ...FORBIDDEN_NAMES,
   'call',
   'apply',
@@ -204,6 +204,56 @@ interface SbCompiler {
   fail(message: string, lineno?: number, colno?: number): never;
 }
 
+const IDENTIFIER = /^[\p{L}_][\p{L}\p{N}_]*$/u;
+
+/**
+ * Nunjucks writes the names a template binds (macros and their parameters, loop variables, imports, blocks) into the
+ * compiled code between quotes, unescaped. Jinja only accepts plain names there; anything else (a string
+ * literal holding a quote) is refused before compiling, so it cannot become code.
+ */
+function bindingViolation(n: SbNode): SbNode | null {
+  const name = (x: unknown): boolean => {
+    const v = x as SbNode | undefined;
+    return v?.typename === 'Symbol' && typeof v.value === 'string' && IDENTIFIER.test(v.value);
+  };
+  const bad = (x: unknown): SbNode => (x && typeof x === 'object' ? (x as SbNode) : n);
+  const list = (x: unknown): SbNode[] => ((x as SbNode | undefined)?.children ?? []) as SbNode[];
+  switch (n.typename) {
+    case 'Macro':
+    case 'Caller': {
+      if (n.typename === 'Macro' && !name(n.name)) return bad(n.name);
+      for (const arg of list(n.args)) {
+        if (arg.typename === 'KeywordArgs' || arg.typename === 'Dict') {
+          for (const pair of list(arg)) if (!name(pair.key)) return bad(pair.key);
+        } else if (!name(arg)) return bad(arg);
+      }
+      return null;
+    }
+    case 'For':
+    case 'AsyncEach':
+    case 'AsyncAll': {
+      const target = n.name as SbNode | undefined;
+      const names = target?.typename === 'Array' ? list(target) : [target];
+      for (const t of names) if (!name(t)) return bad(t);
+      return null;
+    }
+    case 'Import':
+      return name(n.target) ? null : bad(n.target);
+    case 'Block':
+      return name(n.name) ? null : bad(n.name);
+    case 'FromImport':
+      for (const item of list(n.names)) {
+        if (item.typename === 'Pair' ? !name(item.key) || !name(item.value) : !name(item)) return bad(item);
+      }
+      return null;
+    case 'RbWith':
+      for (const t of (n.targets ?? []) as SbNode[]) if (!name(t)) return bad(t);
+      return null;
+    default:
+      return null;
+  }
+}
+
 /** Where a parsed template or expression names something it may not reach, or null. Positions are 1-based. */
 export function sandboxViolation(root: unknown): { message: string; line: number; col: number } | null {
   const seen = new Set<unknown>();
@@ -219,6 +269,14 @@ export function sandboxViolation(root: unknown): { message: string; line: number
     const n = node as SbNode;
     const at = (name: string) => ({ message: refusedName(name), line: n.lineno + 1, col: n.colno + 1 });
     if (n.typename === 'Symbol' && typeof n.value === 'string' && FORBIDDEN_NAMES.has(n.value)) return at(n.value);
+    const binding = bindingViolation(n);
+    if (binding) {
+      return {
+        message: 'a name is expected here (letters, digits and _)',
+        line: binding.lineno + 1,
+        col: binding.colno + 1,
+      };
+    }
     if (n.typename === 'LookupVal') {
       const val = n.val as SbNode | undefined;
       if (val?.typename === 'Literal' && FORBIDDEN_MEMBERS.has(String(val.value))) {
@@ -329,6 +387,15 @@ export function installSandbox(): void {
 
   const internals = nunjucks as unknown as { compiler: { Compiler: { prototype: Record<string, unknown> } } };
   const compilerProto = internals.compiler.Compiler.prototype;
+  // Nunjucks writes a called expression's name into the compiled code between double quotes, escaping only
+  // the quotes: a string literal holding `\"` closed that string and ran the rest as code. Backslashes and
+  // line breaks are escaped here first, so the name stays one JavaScript string.
+  const getNodeName = compilerProto._getNodeName as (this: unknown, node: unknown) => string;
+  compilerProto._getNodeName = function (this: unknown, node: unknown) {
+    return String(getNodeName.call(this, node)).replace(/[\\\n\r\u2028\u2029]/g, (c) =>
+      c === '\\' ? '\\\\' : `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+    );
+  };
   const compileRoot = compilerProto.compileRoot as (this: SbCompiler, node: SbNode, frame: unknown) => void;
   compilerProto.compileRoot = function (this: SbCompiler, node: SbNode, frame: unknown) {
     const bad = sandboxViolation(node);

@@ -2,7 +2,7 @@ import { actionOf } from '../actions/registry.js';
 import { terminalSafe } from './terminal.js';
 import { DEFAULT_TASK_TIMEOUT_MS } from '../engine/context.js';
 import type { Plan, PlannedHost, PlannedPlay, PlannedTask } from '../engine/plan-model.js';
-import { redactVars, type Redactor } from '../playbook/redact.js';
+import { escapeRegExp, redactVars, type Redactor } from '../playbook/redact.js';
 import { structureOf, type PlaySpec, type SerialEntry, type TaskSpec } from '../playbook/types.js';
 
 /**
@@ -218,8 +218,6 @@ function hostList(names: string[], max = 12): string {
   if (names.length <= max) return names.join(', ');
   return `${names.slice(0, max).join(', ')}, … (+${names.length - max} more)`;
 }
-
-const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /** A task as rendered for a host, with the host's own name blanked: hosts differing only by name compare equal. */
 function taskShape(t: PlannedTask, host: string): string {

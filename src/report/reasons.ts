@@ -1,4 +1,5 @@
 import type { HostResult } from '../engine/results.js';
+import { escapeRegExp } from '../playbook/redact.js';
 
 /**
  * Why hosts did not end well, said in full once per distinct reason instead of cut short on every host.
@@ -33,8 +34,6 @@ export function stderrTail(h: HostResult, max = STDERR_TAIL): string[] {
   const lines = failed.stderr.replace(/\s+$/, '').split('\n');
   return lines.slice(-max).map((l) => l.replace(/\s+$/, ''));
 }
-
-const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /** The reason with what is particular to the host blanked out: hosts with equal shapes share a reason. */
 export function reasonShape(h: HostResult): string {

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunReport, TaskResult } from '../../src/engine/results.js';
+import { validateReport } from '../../src/report/json.js';
 import { runCli } from '../support/cli.js';
 import { startSshd, type Sshd } from '../support/sshd.js';
 
@@ -58,6 +59,8 @@ async function apply(tasks: string[], ...flags: string[]): Promise<TaskResult[]>
   const r = await runCli(['apply', site, '-i', inventory, '--json', '--run-dir', dir, ...flags]);
   if (!r.stdout.startsWith('{')) throw new Error(`no report: ${r.stderr}`);
   const report = JSON.parse(r.stdout) as RunReport;
+  // Every field a module adds to its result (diff, backup_file, …) is one the report schema names.
+  expect(validateReport(report)).toEqual([]);
   return report.hosts[0]!.tasks;
 }
 
@@ -246,6 +249,7 @@ describe('modules on a real host', () => {
     expect(changed[1]!.diff).toMatch(/-port 1\r?\n\+port 2/);
     const backup = /^(\/\S*tpl\.conf\.\d+\.\d{4}-\d\d-\d\d@\d\d:\d\d:\d\d~)$/.exec(changed[2]!.stdout ?? '');
     expect(backup).not.toBeNull();
+    expect(changed[1]!.backup_file).toBe(backup![1]);
     const kept = await snapshot();
     expect(kept).toContain(`== ./${backup![1]!.slice(work.length + 1)}\nname box\r\nport 1\r\n`);
     expect(kept).toContain('== ./tpl.conf\nname box\r\nport 2\r\n');
@@ -297,17 +301,25 @@ describe('modules on a real host', () => {
       '- name: two',
       `  lineinfile: { path: ${work}/flat/sub/b.txt, line: gamma, backup: true }`,
       '  register: l',
+      '- name: three',
+      `  blockinfile: { path: ${work}/nested/tree/a.txt, block: delta, backup: true }`,
+      '  register: b',
       '- name: said',
-      '  debug: { msg: "{{ c.backup_file }} {{ l.backup_file }}" }',
+      '  debug: { msg: "{{ c.backup_file }} {{ l.backup_file }} {{ b.backup_file }}" }',
     ];
     const edited = await apply(edits);
-    expect(statuses(edited)).toEqual(['changed', 'changed', 'ok']);
-    const [copied, lined] = (edited[2]!.stdout ?? '').split(' ') as [string, string];
+    expect(statuses(edited)).toEqual(['changed', 'changed', 'changed', 'ok']);
+    const [copied, lined, blocked] = (edited[3]!.stdout ?? '').split(' ') as [string, string, string];
     expect(copied).toMatch(/\/flat\/a\.txt\.\d+\.\d{4}-\d\d-\d\d@\d\d:\d\d:\d\d~$/);
     expect(lined).toMatch(/\/flat\/sub\/b\.txt\.\d+\.\d{4}-\d\d-\d\d@\d\d:\d\d:\d\d~$/);
+    expect(blocked).toMatch(/\/nested\/tree\/a\.txt\.\d+\.\d{4}-\d\d-\d\d@\d\d:\d\d:\d\d~$/);
+    // The JSON report names each backup in the task's result, as registered.
+    expect(edited.slice(0, 3).map((t) => t.backup_file)).toEqual([copied, lined, blocked]);
+    expect(edited[3]!.backup_file).toBeUndefined();
     const after = await snapshot();
     expect(after).toContain(`== .${copied.slice(work.length)}\nalpha\n`);
     expect(after).toContain(`== .${lined.slice(work.length)}\nbeta\n`);
+    expect(after).toContain(`== .${blocked.slice(work.length)}\nalpha\n`);
     expect(after).toContain('== ./flat/a.txt\nv2\n');
     expect(after).toContain('== ./flat/sub/b.txt\nbeta\ngamma\n');
 

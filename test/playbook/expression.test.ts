@@ -39,6 +39,17 @@ describe('expressions', () => {
     expect(parseExpression('range(3) | length > q')).toEqual({ ok: true, names: ['q'] });
   });
 
+  it("reads Jinja's precedence: a test binds tighter than a comparison or not", () => {
+    expect(parseExpression('n is divisibleby 3 == true')).toEqual({ ok: true, names: ['n'] });
+    expect(parseExpression('not y is defined and 1e3 > z')).toEqual({ ok: true, names: ['z'] });
+    expect(parseExpression("lookup('env', 'HOME') == dict(a=1).a ~ namespace(b=w).b")).toEqual({
+      ok: true,
+      names: ['w'],
+    });
+    expect(test('n is divisibleby 3 == true', { n: 9 })).toBe(true);
+    expect(test('not y is defined', {})).toBe(true);
+  });
+
   it('reports a syntax error', () => {
     const r = parseExpression('rc ==');
     expect(r.ok).toBe(false);

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { evaluateExpression } from '../../src/playbook/expression.js';
+import { loadYamlText } from '../../src/playbook/load.js';
 import { checkExpressionNames, checkTemplateNames } from '../../src/playbook/template/check.js';
 import { TemplateEngine } from '../../src/playbook/template/engine.js';
 import { templateSearchPath } from '../../src/playbook/template/jail.js';
@@ -38,8 +39,16 @@ function label(c: GoldenCase): string {
   return c.when !== undefined ? `when: ${c.when}` : JSON.stringify(c.t);
 }
 
+/** Variables written in YAML, read as runbook reads a vars file. */
+function yamlVars(c: GoldenCase): Record<string, unknown> {
+  if (c.yaml === undefined) return {};
+  const loaded = loadYamlText(c.yaml, 'golden.yml', { booleans: 'ansible', floats: 'all' });
+  expect(loaded.diagnostics).toEqual([]);
+  return loaded.value as Record<string, unknown>;
+}
+
 function runbookRender(c: GoldenCase): { ok: true; out: string } | { ok: false; error: string } {
-  const vars = { ...structuredClone(SHARED_VARS), ...(c.vars ?? {}) };
+  const vars = { ...structuredClone(SHARED_VARS), ...(c.vars ?? {}), ...yamlVars(c) };
   try {
     if (c.when !== undefined) return { ok: true, out: evaluateExpression(engine, c.when, vars) ? 'True' : 'False' };
     return { ok: true, out: engine.renderString(c.t!, vars, 'golden') };
@@ -59,6 +68,7 @@ beforeAll(() => {
       kind: c.when !== undefined ? 'when' : 'template',
       text: c.when ?? c.t,
       vars: { ...SHARED_VARS, ...(c.vars ?? {}) },
+      yaml: c.yaml,
     })),
   };
   const out = execFileSync(PYTHON, [ORACLE], {

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { MAX_ALIAS_COUNT, loadYamlFile, loadYamlText } from '../../src/playbook/load.js';
+import { PyFloat, pyStr } from '../../src/playbook/template/python.js';
 
 /** A "billion laughs": nine levels of nine aliases each, 9^9 strings if it were expanded. */
 const ALIAS_BOMB = [
@@ -109,5 +110,25 @@ describe('loadYamlFile', () => {
     const loaded = loadYamlFile(join(dir, 'empty.yml'));
     expect(loaded.diagnostics).toEqual([]);
     expect(loaded.value).toBeNull();
+  });
+});
+
+describe('integral floats', () => {
+  const text = '- hosts: all\n  serial: 2.0\n  vars:\n    ratio: 1.0\n    nested: {f: [3.0, 4]}\n  tasks: []\n';
+  const play = (floats?: 'all' | 'vars') =>
+    (loadYamlText(text, 'p.yml', { booleans: 'ansible', floats }).value as Record<string, unknown>[])[0]!;
+
+  it('stay floats under vars, so templates print 1.0 as Python does; keywords stay numbers', () => {
+    const p = play('vars');
+    const vars = p.vars as { ratio: unknown; nested: { f: unknown[] } };
+    expect(vars.ratio).toBeInstanceOf(PyFloat);
+    expect(pyStr(vars.ratio)).toBe('1.0');
+    expect(pyStr(vars.nested)).toBe("{'f': [3.0, 4]}");
+    expect(p.serial).toBe(2);
+  });
+
+  it('stay floats everywhere in a vars file, and are plain numbers when not asked for', () => {
+    expect(play('all').serial).toBeInstanceOf(PyFloat);
+    expect((play().vars as { ratio: unknown }).ratio).toBe(1);
   });
 });

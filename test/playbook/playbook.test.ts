@@ -230,7 +230,7 @@ describe('one action per task', () => {
       'site.yml:3:7: task has no action: ' +
         'expected one of command, template, assert, fail, shell, debug, set_fact, copy, file, lineinfile, ' +
         'stat, raw, blockinfile, wait_for, pause, slurp, script, wait_for_connection, fetch' +
-        ', apt, dnf, package, setup or a network module (cli_command, cli_config, ios_config, …)',
+        ', uri, apt, dnf, package, setup or a network module (cli_command, cli_config, ios_config, …)',
     ]);
   });
 
@@ -239,7 +239,7 @@ describe('one action per task', () => {
       'site.yml:4:7: task has 2 actions (command, assert): ' +
         'a task takes exactly one of command, template, assert, fail, shell, debug, set_fact, copy, file, ' +
         'lineinfile, stat, raw, blockinfile, wait_for, pause, slurp, script, wait_for_connection, fetch' +
-        ', apt, dnf, package, setup or a network module (cli_command, cli_config, ios_config, …)',
+        ', uri, apt, dnf, package, setup or a network module (cli_command, cli_config, ios_config, …)',
     ]);
   });
 
@@ -248,7 +248,7 @@ describe('one action per task', () => {
       'site.yml:3:7: unknown module or key "comand" (did you mean "command"? ' +
         "runbook's modules: command, template, assert, fail, shell, debug, set_fact, copy, file, lineinfile, " +
         'stat, raw, blockinfile, wait_for, pause, slurp, script, wait_for_connection, fetch' +
-        ', apt, dnf, package, setup or a network module (cli_command, cli_config, ios_config, …))',
+        ', uri, apt, dnf, package, setup or a network module (cli_command, cli_config, ios_config, …))',
     ]);
   });
 
@@ -257,7 +257,7 @@ describe('one action per task', () => {
       'site.yml:4:7: task has no action: ' +
         'expected one of command, template, assert, fail, shell, debug, set_fact, copy, file, lineinfile, ' +
         'stat, raw, blockinfile, wait_for, pause, slurp, script, wait_for_connection, fetch' +
-        ', apt, dnf, package, setup or a network module (cli_command, cli_config, ios_config, …)',
+        ', uri, apt, dnf, package, setup or a network module (cli_command, cli_config, ios_config, …)',
     ]);
   });
 });

@@ -120,11 +120,34 @@ describe('template sandbox: known escapes', () => {
     `{{ {'__proto__': range}.call }}`,
     `{% set __proto__ = range %}{{ call }}`,
     `{{ text.split.call }}`,
+    `{% set ns = namespace() %}{% set ns.__proto__ = range %}{{ ns.call }}`,
+    `{% set ns = namespace() %}{% set ns.constructor = range %}{{ ns.constructor(${PAYLOAD})() }}`,
+    `{% set ns = namespace() %}{% set ns['constructor'] = range %}`,
+    `{% set dict.call = range %}{{ dict.call(${PAYLOAD}) }}`,
+    `{{ namespace.constructor(${PAYLOAD})() }}`,
+    `{{ 1 | a"+(globalThis.${CANARY}=1)+" }}`,
+    // Bound names are written into the compiled code as they are: only plain names may be bound.
+    `{% macro m('a", globalThis.${CANARY}=1, "'=1) %}x{% endmacro %}{{ m() }}`,
+    `{% macro 'm", globalThis.${CANARY}=1, "'() %}x{% endmacro %}`,
+    `{% macro m('a", globalThis.${CANARY}=1, "') %}x{% endmacro %}{{ m(1) }}`,
+    `{% macro m() %}{{ caller() }}{% endmacro %}{% call('v", globalThis.${CANARY}=1, "') m() %}x{% endcall %}`,
+    `{% for a, 'b", globalThis.${CANARY}=1, "' in [[1, 2]] %}{% endfor %}`,
+    `{% from 'x.j2' import 'a", globalThis.${CANARY}=1, "' %}`,
+    `{% import 'x.j2' as 'a", globalThis.${CANARY}=1, "' %}`,
+    `{% block 'b"); globalThis.${CANARY}=1; ("' %}x{% endblock %}`,
   ];
   it.each(escapes)('%s', (text) => {
     expectHarmless(text);
     const out = render(text);
     expect(out).toBeInstanceOf(RenderError);
+  });
+
+  it('keeps a string literal inside the compiled code, whatever quotes and backslashes it holds', () => {
+    // Nunjucks wrote a called name between quotes escaping only the quotes: `\"` closed the string.
+    const breakout = `{{ '\\\\"+(globalThis.${CANARY}=1), context, [])));//'.upper() }}`;
+    expectHarmless(breakout);
+    expect(render(breakout)).toBe(`\\"+(GLOBALTHIS.${CANARY.toUpperCase()}=1), CONTEXT, [])));//`);
+    expectHarmless(`{{ 'a\\u2028\\n\\\\'.upper() }}`);
   });
 
   it('refuses the names at compile time, with their position', () => {

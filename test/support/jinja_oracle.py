@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Renders templates and conditions exactly as Ansible does, for the golden differential test.
 
-Reads {"basedir": dir, "cases": [{"id", "kind": "template" | "when", "text", "vars"}]} as JSON on stdin and
+Reads {"basedir": dir, "cases": [{"id", "kind": "template" | "when", "text", "vars", "yaml"}]} as JSON on stdin and
 writes [{"id", "ok": true, "out"} | {"id", "ok": false, "error"}] on stdout. The environment, filters, tests
 and lookups are Ansible's own (its Templar), so the comparison is against Ansible, not a re-implementation.
 """
@@ -17,8 +17,12 @@ from ansible.parsing.dataloader import DataLoader  # noqa: E402
 from ansible.template import Templar  # noqa: E402
 
 
-def render(templar, case):
-    templar.available_variables = case.get('vars', {})
+def render(templar, loader, case):
+    variables = dict(case.get('vars', {}))
+    if case.get('yaml'):
+        # Variables written in YAML, read by Ansible's own loader (floats such as 1.0 stay floats).
+        variables.update(loader.load(case['yaml']))
+    templar.available_variables = variables
     if case['kind'] == 'when':
         # Ansible's Conditional wraps the expression the same way before templating it.
         presented = '{%% if %s %%} True {%% else %%} False {%% endif %%}' % case['text']
@@ -37,7 +41,7 @@ def main():
     for case in request['cases']:
         try:
             with templar.set_temporary_context(searchpath=searchpath):
-                out = render(templar, case)
+                out = render(templar, loader, case)
             results.append({'id': case['id'], 'ok': True, 'out': str(out)})
         except Exception as e:  # every failure is a result: the test compares that both sides fail
             results.append({'id': case['id'], 'ok': False, 'error': '%s: %s' % (type(e).__name__, e)})

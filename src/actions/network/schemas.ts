@@ -7,6 +7,41 @@ import type { NetworkModuleKind } from '../../playbook/network-modules.js';
 
 type Schema = Readonly<Record<string, unknown>>;
 
+/** A string or a list of strings (prompts, answers, wait_for conditions). */
+const STRINGS = {
+  oneOf: [{ type: 'string' }, { type: 'array', items: { type: 'string' } }],
+} as const;
+
+/** A config line or a list of them, as the *_config modules take lines, parents, before and after. */
+function lineList(title: string, description: string): Schema {
+  return {
+    oneOf: [
+      { type: 'string', minLength: 1 },
+      { type: 'array', items: { type: 'string' } },
+    ],
+    'x-expected': 'a line or a list of lines',
+    title,
+    description,
+  };
+}
+
+const DIFF_IGNORE_LINES: Schema = {
+  title: 'Ignore lines',
+  description: 'Regular expressions for running-config lines left out of the comparison.',
+  type: 'array',
+  items: { type: 'string' },
+};
+
+const CONFIRM_AFTER: Schema = {
+  title: 'Confirm after',
+  description:
+    'Verification tasks (cli_command or *_command, e.g. with wait_for) run on the device after the push; the ' +
+    'change is confirmed only when all pass, else it stays pending and the device rolls it back.',
+  type: 'array',
+  minItems: 1,
+  items: { type: 'object', minProperties: 1, maxProperties: 1, 'x-expected': 'a mapping with one module' },
+};
+
 const COMMANDS: Schema = {
   type: 'object',
   title: 'Network commands',
@@ -46,35 +81,11 @@ const COMMANDS: Schema = {
                     description: 'The command to run.',
                   },
                   prompt: {
-                    oneOf: [
-                      {
-                        type: 'string',
-                      },
-                      {
-                        type: 'array',
-                        items: {
-                          type: 'string',
-                        },
-                      },
-                    ],
+                    ...STRINGS,
                     title: 'Prompt',
                     description: 'Regular expressions of questions the command asks.',
                   },
-                  answer: {
-                    oneOf: [
-                      {
-                        type: 'string',
-                      },
-                      {
-                        type: 'array',
-                        items: {
-                          type: 'string',
-                        },
-                      },
-                    ],
-                    title: 'Answer',
-                    description: 'The answers, in the order of prompt.',
-                  },
+                  answer: { ...STRINGS, title: 'Answer', description: 'The answers, in the order of prompt.' },
                 },
               },
             ],
@@ -86,17 +97,7 @@ const COMMANDS: Schema = {
     wait_for: {
       title: 'Wait for',
       description: 'Conditions over result[N] (contains, ==, !=, <, >) that must hold; retried until they do.',
-      oneOf: [
-        {
-          type: 'string',
-        },
-        {
-          type: 'array',
-          items: {
-            type: 'string',
-          },
-        },
-      ],
+      ...STRINGS,
     },
     match: {
       title: 'Match',
@@ -135,32 +136,12 @@ const CLI_COMMAND: Schema = {
     prompt: {
       title: 'Prompt',
       description: 'Regular expressions of questions the command asks.',
-      oneOf: [
-        {
-          type: 'string',
-        },
-        {
-          type: 'array',
-          items: {
-            type: 'string',
-          },
-        },
-      ],
+      ...STRINGS,
     },
     answer: {
       title: 'Answer',
       description: 'The answers, in the order of prompt.',
-      oneOf: [
-        {
-          type: 'string',
-        },
-        {
-          type: 'array',
-          items: {
-            type: 'string',
-          },
-        },
-      ],
+      ...STRINGS,
     },
     check_all: {
       title: 'Check all',
@@ -182,97 +163,17 @@ const CONFIG: Schema = {
   description: "Ansible's <platform>_config: pushes the lines the device lacks, under the platform's safety net.",
   'x-expected': 'a mapping with lines (and parents) or src',
   properties: {
-    lines: {
-      oneOf: [
-        {
-          type: 'string',
-          minLength: 1,
-        },
-        {
-          type: 'array',
-          items: {
-            type: 'string',
-          },
-        },
-      ],
-      'x-expected': 'a line or a list of lines',
-      title: 'Lines',
-      description: 'Config lines that must be present, under parents.',
-    },
-    commands: {
-      oneOf: [
-        {
-          type: 'string',
-          minLength: 1,
-        },
-        {
-          type: 'array',
-          items: {
-            type: 'string',
-          },
-        },
-      ],
-      'x-expected': 'a line or a list of lines',
-      title: 'Commands',
-      description: "Ansible's alias of lines.",
-    },
-    parents: {
-      oneOf: [
-        {
-          type: 'string',
-          minLength: 1,
-        },
-        {
-          type: 'array',
-          items: {
-            type: 'string',
-          },
-        },
-      ],
-      'x-expected': 'a line or a list of lines',
-      title: 'Parents',
-      description: 'The block the lines belong to, outermost first.',
-    },
+    lines: lineList('Lines', 'Config lines that must be present, under parents.'),
+    commands: lineList('Commands', "Ansible's alias of lines."),
+    parents: lineList('Parents', 'The block the lines belong to, outermost first.'),
     src: {
       title: 'Source',
       description: 'A template of configuration text, looked up like template src.',
       type: 'string',
       minLength: 1,
     },
-    before: {
-      oneOf: [
-        {
-          type: 'string',
-          minLength: 1,
-        },
-        {
-          type: 'array',
-          items: {
-            type: 'string',
-          },
-        },
-      ],
-      'x-expected': 'a line or a list of lines',
-      title: 'Before',
-      description: 'Lines sent before the missing lines, only when some are pushed.',
-    },
-    after: {
-      oneOf: [
-        {
-          type: 'string',
-          minLength: 1,
-        },
-        {
-          type: 'array',
-          items: {
-            type: 'string',
-          },
-        },
-      ],
-      'x-expected': 'a line or a list of lines',
-      title: 'After',
-      description: 'Lines sent after the missing lines, only when some are pushed.',
-    },
+    before: lineList('Before', 'Lines sent before the missing lines, only when some are pushed.'),
+    after: lineList('After', 'Lines sent after the missing lines, only when some are pushed.'),
     match: {
       title: 'Match',
       description:
@@ -295,14 +196,7 @@ const CONFIG: Schema = {
       description: "Keep the running config from before the push in the task's result (backup).",
       type: 'boolean',
     },
-    diff_ignore_lines: {
-      title: 'Ignore lines',
-      description: 'Regular expressions for running-config lines left out of the comparison.',
-      type: 'array',
-      items: {
-        type: 'string',
-      },
-    },
+    diff_ignore_lines: DIFF_IGNORE_LINES,
     confirm: {
       title: 'Confirm within',
       description:
@@ -311,15 +205,7 @@ const CONFIG: Schema = {
       type: 'integer',
       minimum: 1,
     },
-    confirm_after: {
-      title: 'Confirm after',
-      description:
-        'Verification tasks (cli_command or *_command, e.g. with wait_for) run on the device after the push; the ' +
-        'change is confirmed only when all pass, else it stays pending and the device rolls it back.',
-      type: 'array',
-      minItems: 1,
-      items: { type: 'object', minProperties: 1, maxProperties: 1, 'x-expected': 'a mapping with one module' },
-    },
+    confirm_after: CONFIRM_AFTER,
     comment: {
       title: 'Comment',
       description: 'Accepted for compatibility (Junos commit comment).',
@@ -371,14 +257,7 @@ const CLI_CONFIG: Schema = {
       description: 'line or block, as replace.',
       enum: ['line', 'block'],
     },
-    diff_ignore_lines: {
-      title: 'Ignore lines',
-      description: 'Regular expressions for running-config lines left out of the comparison.',
-      type: 'array',
-      items: {
-        type: 'string',
-      },
-    },
+    diff_ignore_lines: DIFF_IGNORE_LINES,
     backup: {
       title: 'Backup',
       description: "Keep the running config from before the push in the task's result.",
@@ -390,15 +269,7 @@ const CLI_CONFIG: Schema = {
       type: 'integer',
       minimum: 1,
     },
-    confirm_after: {
-      title: 'Confirm after',
-      description:
-        'Verification tasks (cli_command or *_command, e.g. with wait_for) run on the device after the push; the ' +
-        'change is confirmed only when all pass, else it stays pending and the device rolls it back.',
-      type: 'array',
-      minItems: 1,
-      items: { type: 'object', minProperties: 1, maxProperties: 1, 'x-expected': 'a mapping with one module' },
-    },
+    confirm_after: CONFIRM_AFTER,
     commit_comment: {
       title: 'Commit comment',
       description: 'Accepted for compatibility.',

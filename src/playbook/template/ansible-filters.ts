@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { basename, extname } from 'node:path';
-import { ipaddr } from './ipaddr.js';
+import { ipaddr, ipmath, ipwrap } from './ipaddr.js';
 import { attrGetter, JINJA_FILTERS, pyJson, type Filter, type Test } from './jinja-filters.js';
 import { pySplit, toList } from './methods.js';
 import { parsePyJson, parsePyYaml, parsePyYamlAll } from './py-json.js';
@@ -20,6 +20,7 @@ import {
   typeName,
 } from './python.js';
 import { randomSalt, SALT_ALPHABET, sha512Crypt } from './sha-crypt.js';
+import { strftime } from './strftime.js';
 import { pyYamlDump } from './yaml-dump.js';
 
 /**
@@ -434,9 +435,13 @@ export const ANSIBLE_FILTERS: Record<string, Filter> = {
   },
   human_readable: (v, pos, kw) => humanReadable(v, kw.isbits ?? pos[0], kw.unit ?? pos[1]),
   human_to_bytes: (v, pos, kw) => humanToBytes(v, kw.default_unit ?? pos[0], kw.isbits ?? pos[1]),
-  ipaddr: (v, [q]) => ipaddr(v, q),
-  ipv4: (v, [q]) => ipaddr(v, q, 4),
-  ipv6: (v, [q]) => ipaddr(v, q, 6),
+  ipaddr: (v, [q], kw) => ipaddr(v, kw.query ?? q),
+  ipv4: (v, [q], kw) => ipaddr(v, kw.query ?? q, 4, 'ipv4'),
+  ipv6: (v, [q], kw) => ipaddr(v, kw.query ?? q, 6, 'ipv6'),
+  ipmath: (v, [amount], kw) => ipmath(v, kw.amount ?? amount),
+  // The collection's ipwrap reads its query only by keyword: a positional one is ignored.
+  ipwrap: (v, _pos, kw) => ipwrap(v, kw.query),
+  strftime: (v, [second, utc], kw) => strftime(v, kw.second ?? second, kw.utc ?? utc),
   urlsplit: (v, [part]) => {
     const u = new URL(text(v));
     const parts: Record<string, unknown> = {

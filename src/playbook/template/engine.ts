@@ -4,7 +4,13 @@ import { displayPath } from '../load.js';
 import { RenderError, rethrowDisplayed, toRenderError } from './errors.js';
 import { installCatalog } from './filters.js';
 import { findTemplate, TemplatePathLoader } from './jail.js';
-import { jinjaSource, restoreTrailingNewlines, trailingNewlines } from './newlines.js';
+import {
+  installNewlineSequence,
+  jinjaSource,
+  type NewlineSequence,
+  restoreTrailingNewlines,
+  trailingNewlines,
+} from './newlines.js';
 import { installPythonSemantics } from './python-syntax.js';
 import { installStrictUndefined } from './strict.js';
 import { installSandbox } from '../sandbox.js';
@@ -17,24 +23,40 @@ export class TemplateEngine {
   readonly env: nunjucks.Environment;
   private readonly inline = new Map<string, nunjucks.Template>();
   private readonly tails = new Map<string, string>();
+  /** Environments for a template module's other newline_sequence, made when first asked for. */
+  private readonly byNewline = new Map<NewlineSequence, nunjucks.Environment>();
 
   constructor(readonly searchPath: string[]) {
     installSandbox();
     installStrictUndefined();
     installPythonSemantics();
+    installNewlineSequence((nunjucks as unknown as { lexer: Parameters<typeof installNewlineSequence>[0] }).lexer);
+    this.env = this.environment('\n');
+  }
+
+  private environment(newline: NewlineSequence): nunjucks.Environment {
     // dev: keep nunjucks' own error objects (with positions and causes) instead of flattened copies.
     // trimBlocks as Ansible sets it: the newline after a block tag is dropped.
-    this.env = new nunjucks.Environment(new TemplatePathLoader(searchPath), {
+    const env = new nunjucks.Environment(new TemplatePathLoader(this.searchPath), {
       autoescape: false,
       throwOnUndefined: true,
       dev: true,
       trimBlocks: true,
-    });
-    installCatalog(this.env as Parameters<typeof installCatalog>[0], {
-      searchPath,
+      ...(newline === '\n' ? {} : { rbNewline: newline }),
+    } as nunjucks.ConfigureOptions);
+    installCatalog(env as Parameters<typeof installCatalog>[0], {
+      searchPath: this.searchPath,
       find: findTemplate,
       renderTemplate: (name, vars) => this.renderFile(name, vars),
     });
+    return env;
+  }
+
+  private envFor(newline: NewlineSequence): nunjucks.Environment {
+    if (newline === '\n') return this.env;
+    let env = this.byNewline.get(newline);
+    if (!env) this.byNewline.set(newline, (env = this.environment(newline)));
+    return env;
   }
 
   /** The final newlines of a template file, read once per file. */
@@ -55,10 +77,11 @@ export class TemplateEngine {
     }
   }
 
-  renderFile(src: string, ctx: Record<string, unknown>): string {
+  /** Renders a template file; `newline` is the template module's newline_sequence (Jinja2's, as Ansible sets it). */
+  renderFile(src: string, ctx: Record<string, unknown>, newline: NewlineSequence = '\n'): string {
     let tmpl: nunjucks.Template;
     try {
-      tmpl = this.env.getTemplate(src, true);
+      tmpl = this.envFor(newline).getTemplate(src, true);
     } catch (err) {
       const found = findTemplate(this.searchPath, src);
       if (!found.ok) throw new RenderError(found.message, src, 1, 1);
@@ -66,7 +89,7 @@ export class TemplateEngine {
     }
     try {
       const path = (tmpl as unknown as { path?: string }).path;
-      return restoreTrailingNewlines(path ? this.sourceTail(path) : '', tmpl.render(ctx));
+      return restoreTrailingNewlines(path ? this.sourceTail(path) : '', tmpl.render(ctx), newline);
     } catch (err) {
       const e = toRenderError(err, (tmpl as unknown as { path?: string }).path ?? src);
       return rethrowDisplayed(e);

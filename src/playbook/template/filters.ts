@@ -11,7 +11,7 @@ import {
 } from './jinja-filters.js';
 import { lookupGlobals, type LookupContext } from './lookups.js';
 import { splitArgs } from './methods.js';
-import { PyError, pyStr, pyTruth } from './python.js';
+import { PyError, makeNamespace, pyStr, pyTruth } from './python.js';
 
 /**
  * Every filter, test and global a template may use, by name, including Ansible's fully qualified names.
@@ -19,7 +19,7 @@ import { PyError, pyStr, pyTruth } from './python.js';
  * validates never fails with "filter not found".
  */
 
-const FQCN_UTILS = new Set(['ipaddr', 'ipv4', 'ipv6']);
+const FQCN_UTILS = new Set(['ipaddr', 'ipv4', 'ipv6', 'ipmath', 'ipwrap']);
 
 function withFqcn<T>(table: Record<string, T>): Record<string, T> {
   const out: Record<string, T> = { ...table };
@@ -69,6 +69,11 @@ export function installCatalog(env: Env, lookups: LookupContext): void {
     const { pos, kw } = splitArgs(args);
     const base = pos[0] === undefined ? {} : FILTERS.dict!(pos[0], [], {}, filterEnv);
     return { ...(base as Record<string, unknown>), ...kw };
+  });
+  env.addGlobal('namespace', (...args: unknown[]) => {
+    const { pos, kw } = splitArgs(args);
+    const base = pos[0] === undefined ? {} : FILTERS.dict!(pos[0], [], {}, filterEnv);
+    return makeNamespace({ ...(base as Record<string, unknown>), ...kw });
   });
   env.addGlobal('range', (...args: unknown[]) => {
     const [a, b, c] = args.map((x) => Number(x));

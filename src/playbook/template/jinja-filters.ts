@@ -117,15 +117,26 @@ function toFloatValue(value: unknown, dflt: unknown = new PyFloat(0)): unknown {
   return dflt;
 }
 
-/** Python's round(): half to even on the exact binary value, as `round(2.5) == 2`. */
+/**
+ * Python's round(): the exact decimal value of the double rounded half to even (`round(2.675, 2)` is 2.67,
+ * because 2.675 is stored as 2.67499…; `round(0.125, 2)` is 0.12), then read back as the nearest double.
+ */
 function pyRound(x: number, digits: number): number {
-  const m = 10 ** digits;
-  const scaled = x * m;
-  const floor = Math.floor(scaled);
-  const diff = scaled - floor;
-  // Python rounds the exact decimal value; a product that is exactly half-way rounds to even.
-  if (Math.abs(diff - 0.5) < 1e-9 && Number((floor + 0.5) / m) === x) return (floor % 2 === 0 ? floor : floor + 1) / m;
-  return Math.round(scaled) / m;
+  if (!Number.isFinite(x) || Math.abs(x) >= 1e21 || digits < 0 || digits > 40) {
+    const m = 10 ** digits;
+    return Math.round(x * m) / m;
+  }
+  // toFixed gives the exact binary value's decimal digits, far enough to see whether the rest is a tie.
+  const [whole, frac = ''] = Math.abs(x)
+    .toFixed(Math.min(100, digits + 60))
+    .split('.') as [string, string?];
+  const kept = `${whole}${frac.slice(0, digits)}`;
+  const rest = frac.slice(digits);
+  const tie = rest[0] === '5' && !/[1-9]/.test(rest.slice(1));
+  const up = rest[0]! > '5' || (rest[0] === '5' && !tie) || (tie && Number(kept[kept.length - 1]) % 2 === 1);
+  const n = (BigInt(kept) + (up ? 1n : 0n)).toString().padStart(digits + 1, '0');
+  const text = digits > 0 ? `${n.slice(0, -digits)}.${n.slice(-digits)}` : n;
+  return x < 0 || Object.is(x, -0) ? -Number(text) : Number(text);
 }
 
 function escapeHtml(s: string): string {
@@ -426,7 +437,14 @@ export const JINJA_FILTERS: Record<string, Filter> = {
   },
   sort: (v, pos, kw) => {
     const reverse = Boolean(kw.reverse ?? pos[0] ?? false);
-    const key = sortKey(kw.case_sensitive ?? pos[1] ?? false, kw.attribute ?? pos[2]);
+    const caseSensitive = kw.case_sensitive ?? pos[1] ?? false;
+    const attribute = kw.attribute ?? pos[2];
+    // `attribute='a,b'` sorts by a, then b (Jinja's multi-attribute getter).
+    const keys =
+      typeof attribute === 'string' && attribute.includes(',')
+        ? attribute.split(',').map((a) => sortKey(caseSensitive, a))
+        : undefined;
+    const key = keys ? (x: unknown) => keys.map((k) => k(x)) : sortKey(caseSensitive, attribute);
     return stableSort(toList(v), key, reverse);
   },
   string: (v) => pyStr(v),
@@ -453,7 +471,14 @@ export const JINJA_FILTERS: Record<string, Filter> = {
     }
     return total;
   },
-  title: (v) => pyStr(v).replace(/([\w']+)/gu, (w) => w.charAt(0).toUpperCase() + w.slice(1).toLowerCase()),
+  // Jinja's title: pieces split at `-`, spaces and opening brackets, each capitalized (not Python's str.title).
+  title: (v) =>
+    pyStr(v)
+      .split(/([-\s({[<]+)/u)
+      .map((w, i) =>
+        i % 2 === 1 || w === '' ? w : [...w][0]!.toUpperCase() + w.slice([...w][0]!.length).toLowerCase(),
+      )
+      .join(''),
   trim: (v, [chars]) => {
     const s = pyStr(v);
     if (chars === undefined || chars === null) return s.trim();

@@ -140,6 +140,9 @@ export function pySplitLines(s: string, keepends = false): string[] {
   return keepends ? lines : lines.map((l) => l.replace(/\r?\n$|\r$/, ''));
 }
 
+/** Python's cased characters: upper, lower and title case letters. */
+const CASED = /\p{Lu}|\p{Ll}|\p{Lt}/u;
+
 const STRING_METHODS: Record<string, Method> = {
   split: (s: string, [sep, max], kw) => pySplit(s, sep ?? kw.sep, max ?? kw.maxsplit),
   rsplit: (s: string, [sep, max], kw) => pyRsplit(s, sep ?? kw.sep, max ?? kw.maxsplit),
@@ -167,8 +170,17 @@ const STRING_METHODS: Record<string, Method> = {
   },
   lower: (s: string) => s.toLowerCase(),
   upper: (s: string) => s.toUpperCase(),
-  title: (s: string) =>
-    s.toLowerCase().replace(/(^|[^\p{L}\p{N}'])(\p{L})/gu, (_m, a: string, b: string) => a + b.toUpperCase()),
+  // Python's str.title(): a cased letter is upper after an uncased character (digits and `'` too), else lower.
+  title: (s: string) => {
+    let previousCased = false;
+    let out = '';
+    for (const c of s) {
+      const cased = CASED.test(c);
+      out += cased ? (previousCased ? c.toLowerCase() : c.toUpperCase()) : c;
+      previousCased = cased;
+    }
+    return out;
+  },
   capitalize: (s: string) => s.charAt(0).toUpperCase() + s.slice(1).toLowerCase(),
   swapcase: (s: string) => [...s].map((c) => (c === c.toUpperCase() ? c.toLowerCase() : c.toUpperCase())).join(''),
   format: (s: string, pos, kw) => strFormat(s, pos, kw),
@@ -195,6 +207,20 @@ const STRING_METHODS: Record<string, Method> = {
   isspace: (s: string) => /^\s+$/.test(s),
   islower: (s: string) => /\p{Ll}/u.test(s) && !/\p{Lu}/u.test(s),
   isupper: (s: string) => /\p{Lu}/u.test(s) && !/\p{Ll}/u.test(s),
+  istitle: (s: string) => {
+    let previousCased = false;
+    let any = false;
+    for (const c of s) {
+      if (/\p{Lu}|\p{Lt}/u.test(c)) {
+        if (previousCased) return false;
+        previousCased = any = true;
+      } else if (/\p{Ll}/u.test(c)) {
+        if (!previousCased) return false;
+        previousCased = any = true;
+      } else previousCased = false;
+    }
+    return any;
+  },
   zfill: (s: string, [w]) => {
     const sign = /^[-+]/.test(s) ? s[0]! : '';
     return sign + s.slice(sign.length).padStart(num(w) - sign.length, '0');
@@ -339,29 +365,38 @@ export function pySlice(obj: unknown, start: unknown, stop: unknown, step: unkno
 
 function strFormat(fmt: string, pos: unknown[], kw: Keywords): string {
   let auto = 0;
-  return fmt.replace(/\{\{|\}\}|\{([^{}]*)\}/g, (m, field?: string) => {
-    if (m === '{{') return '{';
-    if (m === '}}') return '}';
-    const f = /^([^!:.[]*)((?:\.[^!:.[]+|\[[^\]]*\])*)(?:!([rsa]))?(?::(.*))?$/.exec(field ?? '');
-    if (!f) throw new PyError('ValueError', `bad format field {${field}}`);
-    const [, name = '', path = '', conv, spec = ''] = f;
-    let v: unknown = name === '' ? pos[auto++] : /^\d+$/.test(name) ? pos[Number(name)] : kw[name];
-    if (v === undefined) throw new PyError(name === '' || /^\d+$/.test(name) ? 'IndexError' : 'KeyError', name);
-    for (const part of path.match(/\.[^.[]+|\[[^\]]*\]/g) ?? []) {
-      const key = part.startsWith('.') ? part.slice(1) : part.slice(1, -1);
-      v = pyGetAttr(v, /^\d+$/.test(key) && Array.isArray(v) ? Number(key) : key);
-    }
-    if (conv === 'r' || conv === 'a') v = pyRepr(v);
-    else if (conv === 's') v = pyStr(v);
-    return formatSpec(v, spec);
-  });
+  // A replacement field may hold fields of its own in its spec (`{0:>{1}}`), one level deep as in Python.
+  const fields = /\{\{|\}\}|\{((?:[^{}]|\{[^{}]*\})*)\}/g;
+  const expand = (text: string, nested: boolean): string =>
+    text.replace(fields, (m, field?: string) => {
+      if (m === '{{' && !nested) return '{';
+      if (m === '}}' && !nested) return '}';
+      const f = /^([^!:.[]*)((?:\.[^!:.[]+|\[[^\]]*\])*)(?:!([rsa]))?(?::(.*))?$/s.exec(field ?? '');
+      if (!f) throw new PyError('ValueError', `bad format field {${field}}`);
+      const [, name = '', path = '', conv, rawSpec = ''] = f;
+      let v: unknown = name === '' ? pos[auto++] : /^\d+$/.test(name) ? pos[Number(name)] : kw[name];
+      if (v === undefined) throw new PyError(name === '' || /^\d+$/.test(name) ? 'IndexError' : 'KeyError', name);
+      for (const part of path.match(/\.[^.[]+|\[[^\]]*\]/g) ?? []) {
+        const attr = part.startsWith('.');
+        const key = attr ? part.slice(1) : part.slice(1, -1);
+        // `.name` is an attribute (a dict has none of its keys as attributes); `[key]` an item.
+        if (attr && isMapping(v)) {
+          throw new PyError('AttributeError', `'${typeName(v)}' object has no attribute '${key}'`);
+        }
+        v = pyGetAttr(v, /^\d+$/.test(key) && (Array.isArray(v) || typeof v === 'string') ? Number(key) : key);
+      }
+      if (conv === 'r' || conv === 'a') v = pyRepr(v);
+      else if (conv === 's') v = pyStr(v);
+      return formatSpec(v, nested ? rawSpec : expand(rawSpec, true));
+    });
+  return expand(fmt, false);
 }
 
 /** Python's format-spec mini-language: [[fill]align][sign][#][0][width][,][.precision][type]. */
 function formatSpec(v: unknown, spec: string): string {
   const m = /^(?:(.)?([<>^=]))?([-+ ])?(#)?(0)?(\d+)?([,_])?(?:\.(\d+))?([bcdeEfFgGnosxX%])?$/.exec(spec);
   if (!m) throw new PyError('ValueError', `Invalid format specifier '${spec}'`);
-  const [, fillCh, alignCh, sign, , zero, widthText, group, precText, type] = m;
+  const [, fillCh, alignCh, sign, alternate, zero, widthText, group, precText, type] = m;
   const prec = precText === undefined ? undefined : Number(precText);
   let body: string;
   const numeric = isNumber(v) && typeof v !== 'boolean' ? true : typeof v === 'boolean' && type !== undefined;
@@ -382,6 +417,7 @@ function formatSpec(v: unknown, spec: string): string {
       case 'o':
       case 'b':
         body = Math.abs(Math.trunc(n)).toString(type === 'o' ? 8 : type === 'b' ? 2 : 16);
+        if (alternate) body = `0${type === 'X' ? 'x' : type}${body}`;
         if (type === 'X') body = body.toUpperCase();
         break;
       case 'f':

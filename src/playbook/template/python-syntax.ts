@@ -1,13 +1,16 @@
 import nunjucks from 'nunjucks';
-import { sandboxedMember } from '../sandbox.js';
+import { FORBIDDEN_MEMBERS, SandboxViolation, sandboxedMember } from '../sandbox.js';
+import { installJinjaGrammar } from './jinja-grammar.js';
 import { pySlice, pyGetAttr, toList } from './methods.js';
 import {
   PyError,
   PyFloat,
   PyTuple,
   isMapping,
+  isNamespace,
   pyBinary,
   pyCompare,
+  pyEq,
   pyIn,
   pyNeg,
   pyStr,
@@ -52,6 +55,7 @@ interface Node {
   targets?: Node[];
   args?: Node;
   rbFloat?: boolean;
+  rbTuple?: boolean;
   rbIterOf?: Node;
   rbFilter?: Node;
   rbLoopName?: Node & { children?: Node[] };
@@ -106,6 +110,9 @@ const COMPARE: Record<string, string> = {
 };
 const BINARY: Record<string, string> = { Add: '+', Sub: '-', Mul: '*', Div: '/', FloorDiv: '//', Mod: '%', Pow: '**' };
 
+/** The value `loop.changed` last saw, per running loop (keyed by the loop's own list). */
+const lastChanged = new WeakMap<unknown[], PyTuple>();
+
 /** What the runtime helpers do; compiled templates call them as `runtime.rb*`. */
 const helpers = {
   rbOutput(v: unknown): string {
@@ -135,8 +142,9 @@ const helpers = {
     if (typeof v === 'number' || typeof v === 'boolean' || v instanceof PyFloat) {
       throw new PyError('TypeError', `'${typeName(v)}' object is not iterable`);
     }
+    // A fresh list per loop: `loop.changed` keeps its state on it.
     const items = toList(v);
-    return keep ? items.filter(keep) : items;
+    return keep ? items.filter(keep) : [...items];
   },
   rbPickTemplate(env: Env, names: unknown): unknown {
     if (!Array.isArray(names)) return names;
@@ -151,6 +159,30 @@ const helpers = {
     args: unknown[],
   ): boolean {
     return env.getTest(name)(value, ...args) === true;
+  },
+  rbSetAttr(target: unknown, key: string, value: unknown): void {
+    if (!isNamespace(target)) throw new PyError('Error', 'cannot assign attribute on non-namespace object');
+    if (FORBIDDEN_MEMBERS.has(key)) throw new SandboxViolation(`"${key}" cannot be assigned in a template`);
+    Object.defineProperty(target, key, { value, writable: true, enumerable: true, configurable: true });
+  },
+  /** `a, b = value`: the value's items, exactly as many as names. */
+  rbUnpack(value: unknown, count: number): unknown[] {
+    const items = toList(value);
+    if (items.length > count) throw new PyError('ValueError', `too many values to unpack (expected ${count})`);
+    if (items.length < count) {
+      throw new PyError('ValueError', `not enough values to unpack (expected ${count}, got ${items.length})`);
+    }
+    return items;
+  },
+  /** `loop.changed(value)`: whether the value differs from the one last given in this loop. */
+  rbChanged(items: unknown[]) {
+    return (...value: unknown[]): boolean => {
+      const now = PyTuple.of(...value);
+      const last = lastChanged.get(items);
+      if (last !== undefined && pyEq(last, now)) return false;
+      lastChanged.set(items, now);
+      return true;
+    };
   },
   rbCycle(index: number) {
     return (...args: unknown[]): unknown => (args.length ? args[index % args.length] : undefined);
@@ -192,7 +224,9 @@ export function installPythonSemantics(): void {
     nodes: Record<string, new (...args: unknown[]) => Node> & { Literal: { prototype: object } };
     lexer: Record<string, string>;
   };
-  // Slices (`seq[1:]`) come from nunjucks' own Jinja compatibility; its member lookup is replaced below.
+  // Jinja's grammar first: nunjucks' Jinja compatibility wraps the aggregate parser it installs, adding
+  // slices (`seq[1:]`); its member lookup is replaced below.
+  installJinjaGrammar();
   nj.installJinjaCompat();
   Object.assign(nj.runtime, helpers);
   const proto = nj.compiler.Compiler.prototype;
@@ -203,6 +237,7 @@ export function installPythonSemantics(): void {
     return Object.assign(n, fields);
   };
   const parser = nj.parser.Parser.prototype;
+  const lx = nj.lexer;
 
   // A float literal stays a float even when integral (`2.0`).
   const origPrimary = parser.parsePrimary!;
@@ -221,47 +256,6 @@ export function installPythonSemantics(): void {
     origLiteral.call(this, node, frame);
   };
 
-  // `x is divisibleby 3`, `x is in [1, 2]`, `x is version('2', '>=')`, `x is ansible.builtin.match('a')`:
-  // a test takes a call's arguments or one bare argument, as in Jinja.
-  const lx = nj.lexer;
-  const bareArg = new Set([
-    lx.TOKEN_SYMBOL,
-    lx.TOKEN_STRING,
-    lx.TOKEN_INT,
-    lx.TOKEN_FLOAT,
-    lx.TOKEN_LEFT_BRACKET,
-    lx.TOKEN_LEFT_CURLY,
-    lx.TOKEN_BOOLEAN,
-    lx.TOKEN_NONE,
-  ]);
-  parser.parseIs = function () {
-    let node = this.parseCompare();
-    if (!this.skipSymbol('is')) return node;
-    const not = this.skipSymbol('not');
-    // `none`, `true` and `false` are test names too, though the lexer reads them as literals.
-    const nameTok = this.nextToken();
-    if (![lx.TOKEN_SYMBOL, lx.TOKEN_NONE, lx.TOKEN_BOOLEAN].includes(nameTok?.type)) {
-      throw new Error(`expected a test name after "is", got ${nameTok?.value ?? 'end of input'}`);
-    }
-    let name = nameTok.value;
-    while (this.skipValue(lx.TOKEN_OPERATOR!, '.')) name += `.${this.expect(lx.TOKEN_SYMBOL!).value}`;
-    const sym = new nj.nodes.Symbol!(nameTok.lineno, nameTok.colno, name);
-    let right: Node = sym;
-    const next = this.peekToken();
-    if (next?.type === lx.TOKEN_LEFT_PAREN) {
-      right = new nj.nodes.FunCall!(nameTok.lineno, nameTok.colno, sym, this.parseSignature());
-    } else if (next && bareArg.has(next.type) && !['else', 'or', 'and', 'if', 'is', 'not', 'in'].includes(next.value)) {
-      const arg = this.parsePrimary();
-      right = new nj.nodes.FunCall!(
-        nameTok.lineno,
-        nameTok.colno,
-        sym,
-        new nj.nodes.NodeList!(arg.lineno, arg.colno, [arg]),
-      );
-    }
-    node = new nj.nodes.Is!(node.lineno, node.colno, node, right);
-    return not ? new nj.nodes.Not!(node.lineno, node.colno, node) : node;
-  };
   const prevIs = proto.compileIs!;
   proto.compileIs = function (node, frame) {
     const right = node.right!;
@@ -342,7 +336,10 @@ export function installPythonSemantics(): void {
     const parts = node.ops ?? [];
     parts.forEach((op, i) => {
       if (i) this._emit(' && ');
-      call(this, 'rbCmp', frame, JSON.stringify(COMPARE[op.type] ?? op.type), left, op.expr);
+      if (op.type === 'in' || op.type === 'notin') {
+        if (op.type === 'notin') this._emit('!');
+        call(this, 'rbIn', frame, left, op.expr);
+      } else call(this, 'rbCmp', frame, JSON.stringify(COMPARE[op.type] ?? op.type), left, op.expr);
       left = op.expr;
     });
   };
@@ -362,13 +359,17 @@ export function installPythonSemantics(): void {
     const wrapped = Object.assign(Object.create(Object.getPrototypeOf(node) as object) as Node, node, { cond });
     origIf.call(this, wrapped, frame, ...rest);
   };
+  // Code made up by the compiler itself (a temporary's name), never template text.
+  proto.compileRbCode = function (node) {
+    this._emit(String(node.value));
+  };
   proto.compileRbTruth = function (node, frame) {
     call(this, 'rbTruth', frame, node.target!);
   };
 
   proto.compileGroup = function (node, frame) {
     const kids = node.children ?? [];
-    if (kids.length === 1) {
+    if (kids.length === 1 && !node.rbTuple) {
       this._emit('(');
       this._compileExpression(kids[0]!, frame);
       this._emit(')');
@@ -473,6 +474,7 @@ export function installPythonSemantics(): void {
   proto._emitLoopBindings = function (node, arr, i, len) {
     origBindings.call(this, node, arr, i, len);
     this._emitLine(`frame.set("loop.cycle", runtime.rbCycle(${String(i)}));`);
+    this._emitLine(`frame.set("loop.changed", runtime.rbChanged(${String(arr)}));`);
     this._emitLine(`frame.set("loop.previtem", ${String(i)} > 0 ? ${String(arr)}[${String(i)} - 1] : undefined);`);
     this._emitLine(
       `frame.set("loop.nextitem", ${String(i)} < ${String(len)} - 1 ? ${String(arr)}[${String(i)} + 1] : undefined);`,
@@ -483,6 +485,24 @@ export function installPythonSemantics(): void {
   // `{% set %}` inside a loop is local to the loop, as in Jinja: it never changes the variable outside.
   const origSet = proto.compileSet!;
   proto.compileSet = function (node, frame) {
+    const targets = node.targets ?? [];
+    if (targets.some((t) => t.typename !== 'Symbol')) return compileNamespaceSet(this, node, frame);
+    if (targets.length > 1 && node.value) {
+      // `{% set a, b = pair %}`: unpack once, then assign each name as its own set.
+      const values = this._tmpid();
+      this._emit(`var ${values} = runtime.rbUnpack(`);
+      this._compileExpression(node.value as Node, frame);
+      this._emitLine(`, ${targets.length});`);
+      targets.forEach((t, i) => {
+        const value = synth({ typename: 'RbCode', lineno: t.lineno, colno: t.colno, value: `${values}[${i}]` });
+        const one = Object.assign(Object.create(Object.getPrototypeOf(node) as object) as Node, node, {
+          targets: [t],
+          value,
+        });
+        proto.compileSet!.call(this, one, frame);
+      });
+      return;
+    }
     if (!this._rbLoopDepth) return origSet.call(this, node, frame);
     const ids = (node.targets ?? []).map(() => this._tmpid());
     for (const id of ids) this._emitLine(`var ${id};`);
@@ -495,6 +515,33 @@ export function installPythonSemantics(): void {
       frame.set(String(t.value), ids[i]);
       this._emitLine(`frame.set(${JSON.stringify(String(t.value))}, ${ids[i]});`);
     });
+  };
+
+  // `{% set ns.attr = value %}`: the one assignment Jinja allows to an attribute, on a namespace().
+  const compileNamespaceSet = (c: Compiler, node: Node, frame: Frame): void => {
+    const targets = node.targets ?? [];
+    const target = targets[0]!;
+    const key = target.val;
+    if (
+      targets.length !== 1 ||
+      target.typename !== 'LookupVal' ||
+      target.target?.typename !== 'Symbol' ||
+      key?.typename !== 'Literal' ||
+      typeof key.value !== 'string'
+    ) {
+      (c as unknown as { fail(m: string, l: number, col: number): never }).fail(
+        'can only assign to a name or to an attribute of a namespace (ns.name)',
+        target.lineno,
+        target.colno,
+      );
+    }
+    const value = c._tmpid();
+    c._emit(`var ${value} = `);
+    if (node.value) c._compileExpression(node.value as Node, frame);
+    else c.compile(node.body!, frame);
+    c._emitLine(';');
+    call(c, 'rbSetAttr', frame, target.target!, JSON.stringify(key!.value), value);
+    c._emitLine(';');
   };
 
   // `{% include ['a', 'b'] %}` renders the first that exists.

@@ -45,6 +45,22 @@ export class PyError extends Error {
   }
 }
 
+const NAMESPACES = new WeakSet<object>();
+
+/** `namespace(…)`: the one object a template may change (`{% set ns.x = … %}`), a mapping of its own. */
+export function makeNamespace(entries: Record<string, unknown>): Record<string, unknown> {
+  const ns = Object.create(null) as Record<string, unknown>;
+  for (const [k, v] of Object.entries(entries)) {
+    Object.defineProperty(ns, k, { value: v, writable: true, enumerable: true, configurable: true });
+  }
+  NAMESPACES.add(ns);
+  return ns;
+}
+
+export function isNamespace(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && NAMESPACES.has(v);
+}
+
 export function isFloat(v: unknown): boolean {
   return v instanceof PyFloat || (typeof v === 'number' && !Number.isInteger(v));
 }
@@ -80,7 +96,7 @@ export function typeName(v: unknown): string {
   if (v === null || v === undefined) return 'NoneType';
   if (typeof v === 'boolean') return 'bool';
   if (isFloat(v)) return 'float';
-  if (typeof v === 'number') return 'int';
+  if (typeof v === 'number' || typeof v === 'bigint') return 'int';
   if (typeof v === 'string') return 'str';
   if (v instanceof PyTuple) return 'tuple';
   if (Array.isArray(v)) return 'list';
@@ -149,6 +165,8 @@ export function pyStr(v: unknown): string {
   if (v === true) return 'True';
   if (v === false) return 'False';
   if (v instanceof PyFloat) return floatRepr(v.value);
+  // Integers too large for a double (IPv6 sizes and addresses as numbers).
+  if (typeof v === 'bigint') return v.toString();
   if (typeof v === 'number') return Number.isInteger(v) ? intStr(v) : floatRepr(v);
   if (typeof v === 'function') return `<function ${v.name || 'lambda'}>`;
   if (v instanceof RegExp) return `re.compile(${strRepr(v.source)})`;

@@ -1,13 +1,21 @@
 /**
  * Templates and conditions rendered by both Ansible (test/support/jinja_oracle.py) and runbook; the golden
  * test asserts byte-equal output. `t` is a template, `when` a condition; `vars` are added to SHARED_VARS.
- * Floats in variables are non-integral: JSON cannot tell 2.0 from 2, so an integral float is written in
- * the template (`2.0`) instead.
+ * Floats in `vars` are non-integral: JSON cannot tell 2.0 from 2, so an integral float is written in the
+ * template (`2.0`) or in `yaml`.
  */
+import { EVERYDAY_CASES } from './everyday-cases.js';
+import { GRAMMAR_CASES } from './grammar-cases.js';
+import { IPADDR_CASES } from './ipaddr-cases.js';
+import { LANGUAGE_CASES } from './language-cases.js';
+import { NUMBER_CASES } from './number-cases.js';
+
 export interface GoldenCase {
   t?: string;
   when?: string;
   vars?: Record<string, unknown>;
+  /** Variables written as YAML, read by each side's own YAML loader (where `1.0` stays a float). */
+  yaml?: string;
 }
 
 export const SHARED_VARS: Record<string, unknown> = {
@@ -75,7 +83,7 @@ export const SHARED_VARS: Record<string, unknown> = {
   word_list: ['Banana', 'apple', 'cherry', 'apple'],
 };
 
-export const CASES: GoldenCase[] = [
+const BASE_CASES: GoldenCase[] = [
   // ---- printing of data types ----
   { t: '{{ d }}' },
   { t: '{{ l }}' },
@@ -384,4 +392,13 @@ export const CASES: GoldenCase[] = [
   { t: '{{ "%d" % "x" }}' },
   { t: '{% include "nonexistent.j2" %}' },
   { t: '{{ d | dict2items | items2dict(key_name="nope") }}' },
+];
+
+export const CASES: GoldenCase[] = [
+  ...BASE_CASES,
+  ...GRAMMAR_CASES,
+  ...EVERYDAY_CASES,
+  ...IPADDR_CASES,
+  ...NUMBER_CASES,
+  ...LANGUAGE_CASES,
 ];
