@@ -247,12 +247,13 @@ class TaskRunner implements TaskRunnerLike {
 
   /**
    * Ansible's precedence, lowest first: role defaults, inventory vars, gathered facts (as `ansible_*`), play
-   * vars, block/role/task vars, set_fact and registered results, loop. Facts are added only once a host has
+   * vars, block/role/task vars, set_fact and registered results, extra vars (-e), loop. Facts are added only once a host has
    * some, so a play that gathers none pays nothing for them.
    */
   private context(task: TaskSpec, scope: Record<string, unknown>): Record<string, unknown> {
     const { host, play } = this.opts;
-    if (this.hostFacts.empty) return mergeLayers(task.defaults, this.base, task.vars, this.facts, scope);
+    const extra = play.extraVars ?? {};
+    if (this.hostFacts.empty) return mergeLayers(task.defaults, this.base, task.vars, this.facts, extra, scope);
     const own = this.hostFacts.of(host.name);
     const planned = this.base.hostvars;
     const seen: Record<string, unknown> = { ansible_facts: own };
@@ -265,6 +266,7 @@ class TaskRunner implements TaskRunnerLike {
       seen,
       task.vars,
       this.facts,
+      extra,
       scope,
     );
   }

@@ -171,6 +171,7 @@ export function buildPlan(
     if (!inv) return;
     let iv = varsByInventory.get(inv);
     if (!iv) varsByInventory.set(inv, (iv = new InventoryVars(inv, opts.varsOptions?.(inv))));
+    const extraVars = opts.varsOptions?.(inv).extraVars ?? {};
     const hostsLoc = play.locs.hosts ?? play.loc;
 
     // hosts: localhost with no such inventory host is Ansible's implicit localhost: the controller itself.
@@ -377,7 +378,15 @@ export function buildPlan(
         const rescuing = seen?.names.has('ansible_failed_task')
           ? { ansible_failed_task: { name: '' }, ansible_failed_result: { ...REGISTERED_PLACEHOLDER, msg: '' } }
           : {};
-        const taskCtx = mergeLayers(task.defaults, ctx, task.vars, placeholders, rescuing, seen?.loopSample);
+        const taskCtx = mergeLayers(
+          task.defaults,
+          ctx,
+          task.vars,
+          placeholders,
+          extraVars,
+          rescuing,
+          seen?.loopSample,
+        );
         // A registered result is a placeholder until the run: text reading one is previewed, not judged.
         const judge = readsRegistered.get(task) ? new DiagnosticCollector() : problems;
         const action = actionOf(task.action.kind);
@@ -423,6 +432,7 @@ export function buildPlan(
       hosts,
       renderer,
       connectionOf,
+      extraVars,
     });
   });
 

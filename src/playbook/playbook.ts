@@ -190,7 +190,7 @@ function ruleDiagnostics(loaded: LoadedYaml): Diagnostic[] {
         if (name in task && syntax.check) out.push(...syntax.check(task[name], [...at, name], loaded));
       }
     }
-    out.push(...registerOrderDiagnostics(tasks, loaded));
+    out.push(...registerOrderDiagnostics(play, tasks, loaded));
     out.push(...notifyDiagnostics(play, tasks, loaded));
   }
   return out;
@@ -273,12 +273,27 @@ function textUses(task: YamlMap, at: YamlPath): TextUse[] {
 
 /**
  * A task can read only results registered by tasks before it. Names nobody registers are left alone: they
- * may be host variables, which the template engine checks per host.
+ * may be host variables, which the template engine checks per host; so are names the play or a task also
+ * defines as a variable (a play var the register later replaces, as Ansible allows).
  */
-function registerOrderDiagnostics(tasks: Array<{ task: YamlMap; path: YamlPath }>, loaded: LoadedYaml): Diagnostic[] {
+function registerOrderDiagnostics(
+  play: YamlMap,
+  tasks: Array<{ task: YamlMap; path: YamlPath }>,
+  loaded: LoadedYaml,
+): Diagnostic[] {
+  const defined = new Set<string>();
+  const keysOf = (v: unknown): void => {
+    if (v !== null && typeof v === 'object' && !Array.isArray(v)) for (const k of Object.keys(v)) defined.add(k);
+  };
+  keysOf(play.vars);
+  for (const { task } of tasks) {
+    keysOf(task.vars);
+    keysOf(task.set_fact);
+  }
   const firstRegistered = new Map<string, number>();
   tasks.forEach(({ task }, i) => {
-    if (typeof task.register === 'string' && !firstRegistered.has(task.register)) firstRegistered.set(task.register, i);
+    const name = task.register;
+    if (typeof name === 'string' && !firstRegistered.has(name) && !defined.has(name)) firstRegistered.set(name, i);
   });
   if (firstRegistered.size === 0) return [];
   const out: Diagnostic[] = [];
