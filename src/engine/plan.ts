@@ -378,15 +378,7 @@ export function buildPlan(
         const rescuing = seen?.names.has('ansible_failed_task')
           ? { ansible_failed_task: { name: '' }, ansible_failed_result: { ...REGISTERED_PLACEHOLDER, msg: '' } }
           : {};
-        const taskCtx = mergeLayers(
-          task.defaults,
-          ctx,
-          task.vars,
-          placeholders,
-          extraVars,
-          rescuing,
-          seen?.loopSample,
-        );
+        const taskCtx = mergeLayers(task.defaults, ctx, task.vars, placeholders, extraVars, rescuing, seen?.loopSample);
         // A registered result is a placeholder until the run: text reading one is previewed, not judged.
         const judge = readsRegistered.get(task) ? new DiagnosticCollector() : problems;
         const action = actionOf(task.action.kind);
