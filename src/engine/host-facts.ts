@@ -1,3 +1,5 @@
+import { markData, markScope } from '../playbook/template/lazy-vars.js';
+
 /**
  * The facts each host has gathered in this run (`ansible_facts`, keys without the `ansible_` prefix), and
  * how tasks see them: as `ansible_facts`, as `ansible_*` variables (Ansible's inject_facts_as_vars) that
@@ -8,7 +10,8 @@ export class HostFacts {
 
   /** A later gathering adds to and replaces what an earlier one found, as Ansible merges facts. */
   merge(host: string, facts: Record<string, unknown>): void {
-    this.byHost.set(host, { ...(this.byHost.get(host) ?? {}), ...facts });
+    // What a host answered is data, as Ansible marks module results: no lookup renders it.
+    this.byHost.set(host, markData({ ...(this.byHost.get(host) ?? {}), ...facts }));
   }
 
   /** No host has gathered anything in this run. */
@@ -59,9 +62,10 @@ export function hostvarsWithFacts(
       get: () => {
         const vars = planned[host] as Record<string, unknown>;
         const own = facts.of(host);
-        return { ...vars, ...injectedFacts(own, shadowed), ansible_facts: own };
+        return markScope({ ...vars, ...injectedFacts(own, shadowed), ansible_facts: own });
       },
     });
   }
-  return out;
+  // The whole is data: a template reads one host at a time, each rendering its own variables.
+  return markData(out);
 }
