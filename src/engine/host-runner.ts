@@ -247,8 +247,8 @@ class TaskRunner implements TaskRunnerLike {
 
   /**
    * Ansible's precedence, lowest first: role defaults, inventory vars, gathered facts (as `ansible_*`), play
-   * vars, block/role/task vars, set_fact and registered results, extra vars (-e), loop. Facts are added only once a host has
-   * some, so a play that gathers none pays nothing for them.
+   * vars, block/role/task vars, set_fact and registered results, extra vars (-e), loop. Facts are added only
+   * once a host has some, so a play that gathers none pays nothing for them.
    */
   private context(task: TaskSpec, scope: Record<string, unknown>): Record<string, unknown> {
     const { host, play } = this.opts;
