@@ -306,8 +306,9 @@ export class HostFlow {
   private async leaf(task: TaskSpec, scope: Record<string, unknown>, handler: boolean, key: TaskKey): Promise<FlowEnd> {
     const { sync } = this.opts;
     await sync.turn(this.opts.host, key);
-    // In lockstep every host has finished the task before, so an any_errors_fatal failure there stops it here.
-    if (sync.linear && sync.fatal && !handler) return this.halted(task);
+    // An any_errors_fatal failure elsewhere in the batch stops this host at its next task, wherever it is
+    // (in a block, an include or a role); in lockstep every host has finished the task before.
+    if (sync.fatal && !handler) return this.halted(task);
     const over = sync.linear && !handler ? this.overBudget() : null;
     if (over) return this.halted(task, over);
     if (sync.playEnded && !handler) return ENDED;
