@@ -27,6 +27,8 @@ export interface TaskRunnerLike {
   setFacts(vars: Record<string, unknown>): void;
   /** What `register` stored for this host, for run_once to hand to the rest of the batch. */
   registeredValue(name: string): unknown;
+  /** meta reset_connection: the next task runs over a new connection. */
+  resetConnection(): Promise<void>;
 }
 
 export interface FlowOptions {
@@ -84,7 +86,7 @@ export class HostFlow {
         end = this.halted(task);
         break;
       }
-      if (sync.playEnded) {
+      if (sync.ended) {
         end = ENDED;
         break;
       }
@@ -134,16 +136,39 @@ export class HostFlow {
     }
   }
 
-  /** A meta task: not counted in the recap, skipped or not, as ansible-playbook counts it. */
+  /**
+   * A meta task: not counted in the recap, skipped or not, as ansible-playbook counts it. refresh_inventory
+   * does nothing: runbook's inventories are static files, read once. clear_facts does nothing either: runbook
+   * gathers no facts and keeps no fact cache, and set_fact and register values are what Ansible keeps too.
+   * noop, refresh_inventory and reset_connection ignore `when`, as Ansible does (it only warns).
+   */
   private async meta(task: TaskSpec, meta: MetaAction, scope: Record<string, unknown>, key: TaskKey): Promise<FlowEnd> {
+    const { sync, host } = this.opts;
     if (meta === 'flush_handlers') return this.flush(key);
-    if (meta === 'noop') return OK;
-    await this.opts.sync.turn(this.opts.host, key);
+    if (meta === 'noop' || meta === 'refresh_inventory') return OK;
+    await sync.turn(host, key);
+    if (meta === 'reset_connection') {
+      await this.runner.resetConnection();
+      return OK;
+    }
     const holds = await this.runner.holds(task, scope);
     if (typeof holds === 'string') return this.notRun(task, holds);
     if (!holds) return OK;
-    if (meta === 'end_play') this.opts.sync.endPlay();
-    return ENDED;
+    switch (meta) {
+      case 'clear_facts':
+        return OK;
+      case 'clear_host_errors':
+        sync.clearHostErrors();
+        return OK;
+      case 'end_play':
+        sync.endPlay();
+        return ENDED;
+      case 'end_batch':
+        sync.endBatch();
+        return ENDED;
+      default:
+        return ENDED;
+    }
   }
 
   private notRun(task: TaskSpec, why: boolean | string): FlowEnd {
@@ -311,7 +336,7 @@ export class HostFlow {
     if (sync.fatal && !handler) return this.halted(task);
     const over = sync.linear && !handler ? this.overBudget() : null;
     if (over) return this.halted(task, over);
-    if (sync.playEnded && !handler) return ENDED;
+    if (sync.ended && !handler) return ENDED;
     let result: TaskResult;
     if (task.runOnce) {
       const shared = await this.opts.sync.runOnce(task, this.opts.host, async () => {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { linesOf, startFleet, type Fleet } from '../support/ansible.js';
-import { expectSame } from '../support/ansible-compare.js';
+import { expectSame, perHost } from '../support/ansible-compare.js';
 
 /**
  * meta actions, end_play across serial batches, and any_errors_fatal under runbook's default strategy, each
@@ -64,4 +64,130 @@ describe('any_errors_fatal under the default strategy', () => {
       expect(linesOf(own, 'h2')).toEqual(['runbook-sshd-test waited']);
     }, 180_000);
   }
+});
+
+describe('meta actions', () => {
+  it('ends the play with meta: end_play under serial: later batches never start, the next play runs', async () => {
+    const r = await fleet.both({
+      'site.yml': [
+        '- hosts: all',
+        '  gather_facts: no',
+        '  serial: 1',
+        '  tasks:',
+        '    - command: "{{ rec }} one"',
+        '    - meta: end_play',
+        '    - command: "{{ rec }} never"',
+        '- hosts: all',
+        '  gather_facts: no',
+        '  tasks:',
+        '    - command: "{{ rec }} second-play"',
+        '',
+      ].join('\n'),
+    });
+    expectSame(r);
+    expect(linesOf(r.runbook, 'h2')).toEqual(['runbook-sshd-test second-play']);
+  }, 120_000);
+
+  it('ends only the batch with meta: end_batch: the next batch runs, handlers do not', async () => {
+    for (const head of ['  serial: 1\n', '  strategy: linear\n']) {
+      const r = await fleet.both({
+        'site.yml': [
+          '- hosts: all',
+          '  gather_facts: no',
+          `${head}  tasks:`,
+          '    - command: "{{ rec }} one"',
+          '      notify: h',
+          '    - meta: end_batch',
+          '      when: inventory_hostname == "h1"',
+          '    - command: "{{ rec }} two"',
+          '  handlers:',
+          '    - name: h',
+          '      command: "{{ rec }} handler"',
+          '',
+        ].join('\n'),
+      });
+      expectSame(r);
+    }
+  }, 180_000);
+
+  it('keeps set_fact and register values through clear_facts, and takes refresh_inventory and noop', async () => {
+    const r = await fleet.both({
+      'site.yml': [
+        '- hosts: all',
+        '  gather_facts: no',
+        '  tasks:',
+        '    - set_fact: { plain: p }',
+        '    - set_fact: { cached: c, cacheable: yes }',
+        '    - command: "{{ rec }} one"',
+        '      register: one',
+        '    - meta: clear_facts',
+        '    - meta: refresh_inventory',
+        '    - meta: noop',
+        '    - command: "{{ rec }} {{ plain }} {{ cached }} {{ one.rc }}"',
+        '',
+      ].join('\n'),
+    });
+    expectSame(r);
+    expect(linesOf(r.runbook, 'h1')).toEqual(['runbook-sshd-test one', 'runbook-sshd-test p c 0']);
+  }, 120_000);
+
+  it('opens a new connection for the next task after meta: reset_connection', async () => {
+    // The client's source port names the TCP connection a task ran over.
+    const port = [
+      'shell: >-',
+      '  p=$(echo "$SSH_CLIENT" | cut -d" " -f2); f="$(dirname {{ rec }})/port-{{ inventory_hostname }}";',
+      '  if [ "$(cat "$f" 2>/dev/null)" = "$p" ]; then w=same; else w=new; fi; echo "$p" > "$f"; {{ rec }} $w',
+    ];
+    const task = (name: string): string[] => [`    - name: ${name}`, ...port.map((l) => `      ${l}`)];
+    const r = await fleet.both(
+      {
+        'site.yml': [
+          '- hosts: all',
+          '  gather_facts: no',
+          '  tasks:',
+          ...task('first'),
+          ...task('again'),
+          '    - meta: reset_connection',
+          ...task('after reset'),
+          ...task('after that'),
+          '',
+        ].join('\n'),
+      },
+      // Ansible keeps one connection per host only with a persistent master; its reset stops the master.
+      {
+        env: {
+          ANSIBLE_SSH_ARGS:
+            `-o UserKnownHostsFile="${fleet.servers.map((s) => s.knownHostsPath).join(' ')}" ` +
+            '-o StrictHostKeyChecking=yes -o ControlMaster=auto -o ControlPersist=2s',
+        },
+      },
+    );
+    expectSame(r);
+    expect(linesOf(r.runbook, 'h1').map((l) => l.split(' ')[1])).toEqual(['new', 'same', 'new', 'same']);
+  }, 120_000);
+
+  it('lets hosts failed earlier in the play run the next play after meta: clear_host_errors', async () => {
+    const r = await fleet.both({
+      'site.yml': [
+        '- hosts: all',
+        '  gather_facts: no',
+        '  strategy: linear',
+        '  tasks:',
+        '    - command: "{{ rec }} fail-one"',
+        '      when: inventory_hostname == "h1"',
+        '    - meta: clear_host_errors',
+        '    - command: "{{ rec }} after"',
+        '- hosts: all',
+        '  gather_facts: no',
+        '  tasks:',
+        '    - command: "{{ rec }} second-play"',
+        '',
+      ].join('\n'),
+    });
+    expect(perHost(r.runbook), r.runbook.stderr).toEqual(perHost(r.ansible));
+    expect(r.runbook.recap).toEqual(r.ansible.recap);
+    expect(linesOf(r.runbook, 'h1')).toEqual(['runbook-sshd-test fail-one', 'runbook-sshd-test second-play']);
+    // ansible-playbook's exit code forgets the cleared failure; runbook's still reports the host that failed.
+    expect([r.ansible.code, r.runbook.code]).toEqual([0, 2]);
+  }, 120_000);
 });
