@@ -325,6 +325,50 @@ async function networkPush(dir: string): Promise<void> {
 }
 
 /**
+ * What gathering facts costs: the same one-task play on a hundred IOS devices with `gather_facts: false` and
+ * `true` (one `show version` more per host), runs interleaved so load drifts hit both alike.
+ */
+async function factsCost(dir: string): Promise<void> {
+  const hosts = 100;
+  const lab = await startLabServer({ hosts, sites: 5, latencyMs: 20, platform: 'ios' });
+  try {
+    process.env[LAB_ENABLE_ENV] = 'lab-enable';
+    const planFor = (gather: boolean) => {
+      const file = join(dir, `facts-${gather}.yml`);
+      const play = ['- hosts: all', '  forks: 20', `  gather_facts: ${gather}`, '  tasks:'];
+      play.push('    - cli_command: {command: show clock}');
+      writeFileSync(file, `${play.join('\n')}\n`);
+      return plan(file, lab.inventoryPath);
+    };
+    const off = planFor(false);
+    const on = planFor(true);
+    const times = { off: [] as number[], on: [] as number[] };
+    for (let i = 0; i < 3; i++) {
+      for (const [key, p] of [
+        ['off', off],
+        ['on', on],
+      ] as const) {
+        const r = await runbookRun(p, 300_000);
+        if (r.report.summary.ok !== hosts) throw new Error(`${key}: ${JSON.stringify(r.report.summary)}`);
+        times[key].push(round(r.wallMs));
+      }
+    }
+    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+    raw.facts_cost = times;
+    figure({
+      name: `facts: gather_facts on ${hosts} IOS devices, forks 20, 20 ms latency`,
+      value: median(times.on) - median(times.off),
+      unit: 'ms',
+      goal: '-',
+      pass: null,
+      detail: `median without ${median(times.off)} ms, with ${median(times.on)} ms (runs: ${JSON.stringify(times)})`,
+    });
+  } finally {
+    await lab.stop();
+  }
+}
+
+/**
  * The same devices reached through one jump host per site and directly: what the shared jump connections
  * cost in wall time, and how many jump logins a run makes (one per jump connection, not one per device).
  */
@@ -690,6 +734,7 @@ async function main(): Promise<number> {
       ['lab', '-', labFigures],
       ['inventory 50k', '<= 10 s', () => inventory50k(dir)],
       ['network', '-', () => networkPush(dir)],
+      ['facts', '-', () => factsCost(dir)],
     ];
     const only = process.env.BENCH_ONLY?.split(',');
     for (const [name, goal, step] of steps) {

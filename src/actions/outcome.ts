@@ -31,6 +31,8 @@ export interface Outcome {
   diff?: string;
   /** Variables the task sets for the host's later tasks (set_fact). */
   facts?: Record<string, unknown>;
+  /** Facts read from the host (setup), as `ansible_facts` holds them: kept apart from set_fact's variables. */
+  ansibleFacts?: Record<string, unknown>;
   /** What the task found, added to its registered result (stat's `stat`, slurp's `content`). */
   data?: Record<string, unknown>;
   /** A network config task: the lines pushed (or that would be) and where the change stands. */

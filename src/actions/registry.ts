@@ -16,6 +16,7 @@ import { raw } from './raw.js';
 import { script } from './script.js';
 import { service } from './service.js';
 import { set_fact } from './set_fact.js';
+import { setup } from './setup.js';
 import { shell } from './shell.js';
 import { slurp } from './slurp.js';
 import { stat } from './stat.js';
@@ -59,6 +60,7 @@ export const ACTIONS: Readonly<Record<string, Action>> = {
   systemd,
   // The name ansible-core 2.14 documents the systemd module under; the same module.
   systemd_service: systemd,
+  setup,
   ...NETWORK_ACTIONS,
 };
 

@@ -1,6 +1,7 @@
 import type { Transport } from '../transport/transport.js';
 import { systemClock, type Clock } from './clock.js';
 import type { EventBus } from './events.js';
+import { HostFacts } from './host-facts.js';
 
 /**
  * A task without `timeout` still gets one: a device that accepts a command and then never answers must not
@@ -45,6 +46,8 @@ export interface RunContext {
   readonly abortSignal: AbortSignal | undefined;
   readonly defaultTaskTimeoutMs: number;
   readonly forceHandlers: boolean;
+  /** Facts gathered so far, by host: they outlive the play that gathered them, as Ansible's fact cache does. */
+  readonly hostFacts?: HostFacts;
 }
 
 export function runContext(opts: RunContextOptions): RunContext {
@@ -61,5 +64,6 @@ export function runContext(opts: RunContextOptions): RunContext {
     // Zero means "not given", as it always has: a task must never time out at once.
     defaultTaskTimeoutMs: opts.defaultTaskTimeoutMs || DEFAULT_TASK_TIMEOUT_MS,
     forceHandlers: opts.forceHandlers ?? false,
+    hostFacts: new HostFacts(),
   };
 }

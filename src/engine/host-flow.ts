@@ -29,6 +29,8 @@ export interface TaskRunnerLike {
   registeredValue(name: string): unknown;
   /** meta reset_connection: the next task runs over a new connection. */
   resetConnection(): Promise<void>;
+  /** meta clear_facts: the gathered facts of the play's hosts are forgotten. */
+  clearFacts(): void;
 }
 
 export interface FlowOptions {
@@ -138,8 +140,8 @@ export class HostFlow {
 
   /**
    * A meta task: not counted in the recap, skipped or not, as ansible-playbook counts it. refresh_inventory
-   * does nothing: runbook's inventories are static files, read once. clear_facts does nothing either: runbook
-   * gathers no facts and keeps no fact cache, and set_fact and register values are what Ansible keeps too.
+   * does nothing: runbook's inventories are static files, read once. clear_facts forgets gathered facts only:
+   * set_fact and register values stay, as Ansible keeps them apart from its fact cache.
    * noop, refresh_inventory and reset_connection ignore `when`, as Ansible does (it only warns).
    */
   private async meta(task: TaskSpec, meta: MetaAction, scope: Record<string, unknown>, key: TaskKey): Promise<FlowEnd> {
@@ -156,6 +158,7 @@ export class HostFlow {
     if (!holds) return OK;
     switch (meta) {
       case 'clear_facts':
+        this.runner.clearFacts();
         return OK;
       case 'clear_host_errors':
         sync.clearHostErrors();

@@ -18,6 +18,7 @@ import type { RunContext } from './context.js';
 import { judgeConditions } from './conditions.js';
 import { HostFlow, type TaskRunnerLike } from './host-flow.js';
 import { loopItems, registeredLoop } from './loop.js';
+import { HostFacts, injectedFacts } from './host-facts.js';
 import { mergeLayers } from './layers.js';
 import { hostSecrets, type PlannedHost, type PlannedPlay } from './plan-model.js';
 import type { FailureReason, HostResult, ItemResult, TaskResult } from './results.js';
@@ -234,6 +235,9 @@ class TaskRunner implements TaskRunnerLike {
 
   /** The host's own connection; meta reset_connection replaces it with one that opens anew. */
   private session: Promise<Session>;
+  /** Gathered facts of every host in this run (one store per run; a host's own when run alone). */
+  private readonly hostFacts: HostFacts;
+  private shadowed: Record<string, unknown> | undefined;
 
   constructor(
     private readonly opts: HostRunOptions,
@@ -243,6 +247,7 @@ class TaskRunner implements TaskRunnerLike {
   ) {
     this.base = { ...opts.host.vars };
     this.session = Promise.resolve(session);
+    this.hostFacts = opts.hostFacts ?? new HostFacts();
   }
 
   /**
@@ -258,14 +263,48 @@ class TaskRunner implements TaskRunnerLike {
     this.session = next;
   }
 
+  clearFacts(): void {
+    this.hostFacts.forget(this.opts.play.hosts.keys());
+  }
+
   async close(): Promise<void> {
     const session = await this.session.catch(() => null);
     if (session) await closeQuietly(session, this.opts.clock);
   }
 
-  /** Ansible's precedence, lowest first: role defaults, host and play vars, block/role/task vars, facts, loop. */
+  /**
+   * Names a gathered fact does not replace as an `ansible_*` variable: play vars rank above facts, and the
+   * inventory's network_os says how the host is reached, which the device's answer about itself must not change.
+   */
+  private get shadowing(): Record<string, unknown> {
+    this.shadowed ??= { ...this.opts.play.spec.vars, ansible_network_os: true };
+    return this.shadowed;
+  }
+
+  /**
+   * Ansible's precedence, lowest first: role defaults, inventory vars, gathered facts (as `ansible_*`), play
+   * vars, block/role/task vars, set_fact and registered results, extra vars (-e), loop. Facts are added only once a host has
+   * some, so a play that gathers none pays nothing for them.
+   */
   private context(task: TaskSpec, scope: Record<string, unknown>): Record<string, unknown> {
-    return mergeLayers(task.defaults, this.base, task.vars, this.facts, scope);
+    const { host, play } = this.opts;
+    const extra = play.extraVars ?? {};
+    if (this.hostFacts.empty) return mergeLayers(task.defaults, this.base, task.vars, this.facts, extra, scope);
+    const own = this.hostFacts.of(host.name);
+    const planned = this.base.hostvars;
+    const seen: Record<string, unknown> = { ansible_facts: own };
+    if (planned && typeof planned === 'object')
+      seen.hostvars = this.hostFacts.hostvars(play, planned as Record<string, unknown>, this.shadowing);
+    return mergeLayers(
+      task.defaults,
+      this.base,
+      injectedFacts(own, this.shadowing),
+      seen,
+      task.vars,
+      this.facts,
+      extra,
+      scope,
+    );
   }
 
   setFacts(vars: Record<string, unknown>): void {
@@ -356,6 +395,7 @@ class TaskRunner implements TaskRunnerLike {
       attempts = once.attempts;
       // Variables an action sets (set_fact) reach later tasks, as Ansible's facts do.
       if (outcome.facts && outcome.status !== 'failed') Object.assign(this.facts, outcome.facts);
+      if (outcome.ansibleFacts && outcome.status !== 'failed') this.hostFacts.merge(host.name, outcome.ansibleFacts);
       // A task that retried (until, retries) registers how many attempts it took, as Ansible does.
       if (spec.register)
         this.facts[spec.register] = {

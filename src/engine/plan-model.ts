@@ -41,6 +41,8 @@ export interface PlannedPlay {
   renderer: Renderer;
   /** delegate_to: how to reach another inventory host (or localhost) by name; undefined when there is none. */
   connectionOf?: (host: string) => Connection | undefined;
+  /** `-e` variables: above every other variable of a task (task, block and role vars, set_fact, facts). */
+  extraVars?: Record<string, unknown>;
 }
 
 export interface Plan {

@@ -28,6 +28,7 @@ import { splitBatches } from './batches.js';
 import { expressionNameProblems, inlineTemplateNameProblems, templateFileNameProblems } from './check-names.js';
 import { lazyHostvars, playMagicVars, renderConnectionVars } from './host-vars.js';
 import { mergeLayers } from './layers.js';
+import { FACT_PLACEHOLDERS, FACT_VARIABLES, playReadsFacts, varsReadFacts } from './plan-facts.js';
 import {
   REGISTERED_PLACEHOLDER,
   type Plan,
@@ -158,11 +159,19 @@ export function buildPlan(
   const resumes = (host: string, playIndex: number): boolean =>
     resumed.has(host) || !opts.resume!.finishedPlays.get(host)?.has(playIndex);
 
+  // Facts outlive the play that gathered them, so any gathering makes them known to every play.
+  const anyGathering = playbook.plays.some(
+    (p) =>
+      p.gathering !== undefined ||
+      walkTasks(p).some(({ task }) => structureOf(task.action) === null && task.action.kind === 'setup'),
+  );
+
   playbook.plays.forEach((play, playIndex) => {
     const inv = inventories[playIndex];
     if (!inv) return;
     let iv = varsByInventory.get(inv);
     if (!iv) varsByInventory.set(inv, (iv = new InventoryVars(inv, opts.varsOptions?.(inv))));
+    const extraVars = opts.varsOptions?.(inv).extraVars ?? {};
     const hostsLoc = play.locs.hosts ?? play.loc;
 
     // hosts: localhost with no such inventory host is Ansible's implicit localhost: the controller itself.
@@ -206,10 +215,24 @@ export function buildPlan(
       const s = structureOf(task.action);
       if (s?.kind === 'include_vars') Object.assign(placeholders, ...Object.values(s.choices ?? {}), s.vars);
     }
+    if (anyGathering) Object.assign(placeholders, FACT_PLACEHOLDERS);
+    // A play without gather_facts gathers when it reads a fact: in its tasks and templates, or (below) in a
+    // host's variables.
+    const gathering = play.gathering;
+    let readsFacts =
+      gathering?.mode === 'always' ||
+      (gathering?.mode === 'auto' &&
+        playReadsFacts(
+          play,
+          everyTask.map((t) => t.task),
+          (t) => taskEngine(t).searchPath,
+        ));
     // Results and set_fact variables are placeholders until the run: a task reading one is judged then.
     const registeredNames = new Set(everyTask.flatMap(({ task }) => (task.register ? [task.register] : [])));
     for (const t of everyAction)
       for (const n of actionOf(t.action.kind).defines?.(t.action) ?? []) registeredNames.add(n);
+    // A text reading a fact is previewed with the placeholder, as one reading a registered result is.
+    if (anyGathering) for (const n of FACT_VARIABLES) registeredNames.add(n);
     const readsRegistered = new Map<TaskSpec, boolean>();
     for (const { task } of everyTask)
       readsRegistered.set(
@@ -255,6 +278,10 @@ export function buildPlan(
       hostvars: lazyHostvars(inv.hosts.keys(), (h) => inventoryVars.hostVars(h, play.vars)),
     };
     const hosts = new Map<string, PlannedHost>();
+    const factHostvars = lazyHostvars(inv.hosts.keys(), (h) => ({
+      ...FACT_PLACEHOLDERS,
+      ...inventoryVars.hostVars(h, play.vars),
+    }));
     const user = play.remoteUser ?? opts.user;
     // The implicit localhost is in no group but sees the `all` group's variables, as in Ansible.
     const anyHost = inv.hosts.keys().next().value;
@@ -280,6 +307,7 @@ export function buildPlan(
     const files = new ConnectionFiles(inv);
     for (const hostName of targeted) {
       const vars = mergeLayers(hostVarsOf(hostName), playMagicVars(hostName, facts));
+      if (gathering && !readsFacts) readsFacts = varsReadFacts(vars);
       const hostLoc = inv.hosts.get(hostName)?.loc ?? { file: inv.file, line: 1, col: 1 };
       const render = (text: string, name: string): string => engine.renderString(text, vars, `${hostName}:${name}`);
       const templated = renderConnectionVars(vars, render);
@@ -322,6 +350,8 @@ export function buildPlan(
         else problems.add(hostLoc, `host ${hostName}: ${p.message}`);
       }
       const ctx = mergeLayers(setFacts, vars, placeholders);
+      // Other hosts' facts are read through hostvars: previewed with the same placeholders.
+      if (anyGathering) ctx.hostvars = factHostvars;
 
       const check = (task: TaskSpec): PlannedTask['preview'] => {
         const seen = seenBy.get(task);
@@ -329,12 +359,16 @@ export function buildPlan(
         const known = (name: string): boolean =>
           name in vars ||
           registered.has(name) ||
+          (anyGathering && FACT_VARIABLES.has(name)) ||
           (MAGIC_VARS as readonly string[]).includes(name) ||
           (seen?.names.has(name) ?? false);
         const exprs = checks.expressions.get(task) ?? [];
         for (const { key, i, names } of exprs) {
           for (const n of names) {
-            if (!known(n)) problems.add(exprLoc(task, key, i), `undefined variable "${n}" in ${key}`, hostName);
+            if (known(n)) continue;
+            // A fact no play gathers: say where facts come from.
+            const hint = FACT_VARIABLES.has(n) ? 'facts are gathered where gather_facts is not false' : undefined;
+            problems.add(exprLoc(task, key, i), `undefined variable "${n}" in ${key}`, hostName, hint);
           }
         }
         if (whenFalseOffline(task, exprs, registered, vars, engine)) return { skipped: 'when' };
@@ -344,7 +378,7 @@ export function buildPlan(
         const rescuing = seen?.names.has('ansible_failed_task')
           ? { ansible_failed_task: { name: '' }, ansible_failed_result: { ...REGISTERED_PLACEHOLDER, msg: '' } }
           : {};
-        const taskCtx = mergeLayers(task.defaults, ctx, task.vars, placeholders, rescuing, seen?.loopSample);
+        const taskCtx = mergeLayers(task.defaults, ctx, task.vars, placeholders, extraVars, rescuing, seen?.loopSample);
         // A registered result is a placeholder until the run: text reading one is previewed, not judged.
         const judge = readsRegistered.get(task) ? new DiagnosticCollector() : problems;
         const action = actionOf(task.action.kind);
@@ -369,14 +403,28 @@ export function buildPlan(
         ...(vaulted.size > 0 ? { secrets: opts.vaultPlaintexts! } : {}),
       });
     }
+    let spec = play;
+    // Without gather_facts, a play that reads no fact leaves the step out, and with it a round trip per host.
+    if (gathering && readsFacts) {
+      const first = gathering.task;
+      const preview = actionOf('setup').preview(
+        first.action,
+        hostPreview(first, {}, engine, problems, '', '', true),
+        true,
+      );
+      for (const h of hosts.values())
+        h.tasks = [{ index: 0, spec: first, preview }, ...h.tasks.map((t) => ({ ...t, index: t.index + 1 }))];
+      spec = { ...play, tasks: [first, ...play.tasks] };
+    }
     plays.push({
       index: playIndex,
       name: play.name,
-      spec: play,
+      spec,
       batches,
       hosts,
       renderer,
       connectionOf,
+      extraVars,
     });
   });
 

@@ -66,9 +66,16 @@ export interface PlatformProfile {
   onClose: string[];
   errors: RegExp[];
   paging?: RegExp;
+  /** How gather_facts reads the device's version facts (multi-line patterns, first group the value). */
+  facts?: FactsProfile;
   interactive: Array<{ prompt: RegExp; answer: string }>;
   timeouts: { commandMs: number; settleMs: number; overrides: Array<{ match: RegExp; ms: number }> };
   config: ConfigProfile;
+}
+
+export interface FactsProfile {
+  command: string;
+  patterns: Partial<Record<'version' | 'hostname' | 'model' | 'serialnum' | 'image', RegExp>>;
 }
 
 const DEFAULT_COMMAND_MS = 30_000;
@@ -248,6 +255,16 @@ function build(raw: Raw, loaded: LoadedYaml, problems: Diagnostic[]): PlatformPr
     config,
   };
   if (typeof raw.paging === 'string') profile.paging = regex(['paging'], raw.paging);
+  const facts = raw.facts as Record<string, unknown> | undefined;
+  if (facts && typeof facts.command === 'string') {
+    const patterns: FactsProfile['patterns'] = {};
+    for (const k of ['version', 'hostname', 'model', 'serialnum', 'image'] as const) {
+      const source = facts[k];
+      // Multi-line: a fact is one line of the command's whole output.
+      if (typeof source === 'string') patterns[k] = regex(['facts', k], source, 'm');
+    }
+    profile.facts = { command: facts.command, patterns };
+  }
   return profile;
 }
 

@@ -62,7 +62,7 @@ export const REFUSED_KEYWORDS: Record<string, string> = {
   async: 'runbook bounds a task with "timeout"; start long jobs in the background with a command',
   poll: 'runbook bounds a task with "timeout"; start long jobs in the background with a command',
   throttle: 'limit hosts in flight with the play\'s "forks"',
-  delegate_facts: "facts are not gathered; register a command's output instead",
+  delegate_facts: 'facts a task gathers always belong to the host it runs for',
   become_flags: 'use become_user and become_method (sudo or su)',
   become_exe: 'use become_method: sudo or su',
   module_defaults: 'write the arguments on each task',
@@ -86,7 +86,6 @@ export const REFUSED_KEYWORDS: Record<string, string> = {
 
 /** Play keywords runbook refuses, each with what to write instead. */
 export const REFUSED_PLAY_KEYWORDS: Record<string, string> = {
-  gather_subset: "facts are not gathered; set gather_facts: false and register a command's output",
   order: 'hosts run in inventory order',
   throttle: 'limit hosts in flight with "forks"',
   vars_prompt: 'pass the value with -e or in the inventory',
@@ -94,7 +93,7 @@ export const REFUSED_PLAY_KEYWORDS: Record<string, string> = {
   collections: 'only ansible.builtin names are understood',
   debugger: 'not available; runbook reports every failed task with its output',
   force_handlers: 'pass --force-handlers to runbook apply',
-  fact_path: 'facts are not gathered',
+  fact_path: 'local facts (facts.d) are not read; set variables in the inventory or with set_fact',
   ignore_unreachable: 'an unreachable host is judged by the breaker; see breaker.on_open',
   port: 'set ansible_port in the inventory',
 };

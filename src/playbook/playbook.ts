@@ -1,3 +1,4 @@
+import { subsetList } from './gather-subset.js';
 import { dirname, resolve } from 'node:path';
 import { isScalar } from 'yaml';
 import { diagnostic, sortDiagnostics, type Diagnostic } from './diagnostic.js';
@@ -189,7 +190,7 @@ function ruleDiagnostics(loaded: LoadedYaml): Diagnostic[] {
         if (name in task && syntax.check) out.push(...syntax.check(task[name], [...at, name], loaded));
       }
     }
-    out.push(...registerOrderDiagnostics(tasks, loaded));
+    out.push(...registerOrderDiagnostics(play, tasks, loaded));
     out.push(...notifyDiagnostics(play, tasks, loaded));
   }
   return out;
@@ -272,12 +273,27 @@ function textUses(task: YamlMap, at: YamlPath): TextUse[] {
 
 /**
  * A task can read only results registered by tasks before it. Names nobody registers are left alone: they
- * may be host variables, which the template engine checks per host.
+ * may be host variables, which the template engine checks per host; so are names the play or a task also
+ * defines as a variable (a play var the register later replaces, as Ansible allows).
  */
-function registerOrderDiagnostics(tasks: Array<{ task: YamlMap; path: YamlPath }>, loaded: LoadedYaml): Diagnostic[] {
+function registerOrderDiagnostics(
+  play: YamlMap,
+  tasks: Array<{ task: YamlMap; path: YamlPath }>,
+  loaded: LoadedYaml,
+): Diagnostic[] {
+  const defined = new Set<string>();
+  const keysOf = (v: unknown): void => {
+    if (v !== null && typeof v === 'object' && !Array.isArray(v)) for (const k of Object.keys(v)) defined.add(k);
+  };
+  keysOf(play.vars);
+  for (const { task } of tasks) {
+    keysOf(task.vars);
+    keysOf(task.set_fact);
+  }
   const firstRegistered = new Map<string, number>();
   tasks.forEach(({ task }, i) => {
-    if (typeof task.register === 'string' && !firstRegistered.has(task.register)) firstRegistered.set(task.register, i);
+    const name = task.register;
+    if (typeof name === 'string' && !firstRegistered.has(name) && !defined.has(name)) firstRegistered.set(name, i);
   });
   if (firstRegistered.size === 0) return [];
   const out: Diagnostic[] = [];
@@ -349,6 +365,7 @@ function toPlay(play: YamlMap, at: YamlPath, loaded: ComposedYaml, dir: string, 
     ...(play.check_mode !== undefined ? { checkMode: checkModeOf(play.check_mode) } : {}),
     environment: stringMap(play.environment),
   };
+  const gatherFacts = play.gather_facts === true ? 'always' : play.gather_facts === false ? 'never' : 'auto';
   const list = (key: string): TaskSpec[] => {
     const l = play[key];
     if (!Array.isArray(l)) return [];
@@ -378,13 +395,48 @@ function toPlay(play: YamlMap, at: YamlPath, loaded: ComposedYaml, dir: string, 
       : [],
     strategy: play.strategy === 'linear' ? 'linear' : 'free',
     anyErrorsFatal: play.any_errors_fatal === true,
+
     dir,
     loc: loaded.locate(at),
     locs: locsOf(play, at, loaded, new Set(['tasks', 'rescue', 'pre_tasks', 'post_tasks', 'handlers'])),
   };
   if (local) spec.connection = 'local';
+  if (gatherFacts !== 'never') {
+    const gathering = selectTags(gatheringFacts(play, at, loaded, inherited), tags)[0];
+    // --skip-tags always leaves it out, as it does in ansible-playbook.
+    if (gathering) spec.gathering = { mode: gatherFacts, task: gathering };
+  }
   if (inherited.tags.length > 0) spec.tags = inherited.tags;
   if (typeof play.remote_user === 'string') spec.remoteUser = play.remote_user;
+  return spec;
+}
+
+/**
+ * The play's implicit first step, as ansible-playbook runs it: the setup action with the play's gather_subset
+ * and gather_timeout, tagged `always` (so --tags keeps it), with the play's become, read-only under --check.
+ */
+function gatheringFacts(play: YamlMap, at: YamlPath, loaded: ComposedYaml, inherited: Inherited): TaskSpec {
+  const b = inherited.becomeParts;
+  const spec: TaskSpec = {
+    name: 'Gathering Facts',
+    action: {
+      kind: 'setup',
+      filter: [],
+      gatherSubset: subsetList(play.gather_subset),
+      ...(typeof play.gather_timeout === 'number' ? { gatherTimeout: play.gather_timeout } : {}),
+    },
+    retries: 0,
+    retryDelayMs: DEFAULTS.retryDelayMs,
+    ignoreErrors: false,
+    checkMode: 'run',
+    tags: [...new Set([...inherited.tags, 'always'])],
+    environment: inherited.environment,
+    section: 'pre_tasks',
+    implicit: 'facts',
+    loc: loaded.locate([...at, ...('gather_facts' in play ? ['gather_facts'] : [])]),
+    locs: {},
+  };
+  if (b.become) spec.become = { user: b.user ?? 'root', method: b.method ?? 'sudo' };
   return spec;
 }
 

@@ -13,6 +13,7 @@ import {
 } from './ansible-task.js';
 import { ComposedYaml, type Origin, type TaskContext } from './composed.js';
 import { diagnostic } from './diagnostic.js';
+import { badSubsets, SUBSET_HINT } from './gather-subset.js';
 import { displayPath, loadYamlFile, type LoadedYaml, type YamlPath } from './load.js';
 
 /**
@@ -206,13 +207,8 @@ class Composer {
       }
       out[k] = k === 'tags' ? tagList(value) : value;
     }
-    if (out.gather_facts === true) {
-      this.problem(
-        sub('gather_facts'),
-        'gather_facts: facts are not gathered by runbook',
-        "set gather_facts: false and register a command's output where a fact is needed",
-      );
-    }
+    for (const s of badSubsets(out.gather_subset))
+      this.problem(sub('gather_subset'), `gather_subset: "${s}" is not a subset`, SUBSET_HINT);
     if ('vars_files' in play) out.vars = this.varsFiles(play.vars_files, sub('vars_files'), out.vars, v, dir);
 
     const section = (name: 'pre_tasks' | 'tasks' | 'post_tasks', prefix: unknown[] = []): void => {

@@ -143,6 +143,8 @@ export interface TaskSpec {
   role?: string;
   /** pre_tasks, tasks or post_tasks: handlers are flushed when a host leaves a section. */
   section?: 'pre_tasks' | 'tasks' | 'post_tasks';
+  /** The play's own "Gathering Facts" step, which no task of the playbook wrote. */
+  implicit?: 'facts';
   loc: Loc;
   locs: Locs;
 }
@@ -173,6 +175,11 @@ export interface PlaySpec {
   /** `connection: local` or `hosts: localhost`: tasks run on the controller. */
   connection?: 'local' | 'ssh';
   anyErrorsFatal?: boolean;
+  /**
+   * The implicit "Gathering Facts" step, absent for `gather_facts: false`. `always` for `gather_facts: true`;
+   * `auto` when the key is absent: the planner puts it first only if the play reads a fact.
+   */
+  gathering?: { mode: 'always' | 'auto'; task: TaskSpec };
   /** The play's own tags (its tasks carry them too). */
   tags?: string[];
   /** `remote_user`: the login when the inventory names none. */

@@ -65,3 +65,43 @@ describe('changed_when and failed_when on any module', () => {
     ]);
   }, 120_000);
 });
+
+describe('extra variables', () => {
+  it('win over role, play, block and task vars, set_fact and registered results, as -e does in ansible-playbook', async () => {
+    const r = await fleet.both(
+      {
+        'site.yml': [
+          '- hosts: all',
+          '  gather_facts: no',
+          '  vars: {v: play}',
+          '  roles: [r]',
+          '  tasks:',
+          '    - command: "{{ rec }} play {{ v }}"',
+          '    - block:',
+          '        - command: "{{ rec }} block {{ v }}"',
+          '      vars: {v: block}',
+          '    - command: "{{ rec }} task {{ v }}"',
+          '      vars: {v: task}',
+          '    - set_fact: {v: fact}',
+          '    - command: "{{ rec }} set_fact {{ v }}"',
+          '    - command: "echo registered"',
+          '      register: v',
+          '    - command: "{{ rec }} register {{ v }}"',
+          '',
+        ].join('\n'),
+        'roles/r/vars/main.yml': 'v: role\n',
+        'roles/r/tasks/main.yml': '- command: "{{ rec }} role {{ v }}"\n',
+      },
+      { args: ['-e', 'v=extra'] },
+    );
+    expectSame(r);
+    expect(linesOf(r.runbook, 'h1')).toEqual([
+      'runbook-sshd-test role extra',
+      'runbook-sshd-test play extra',
+      'runbook-sshd-test block extra',
+      'runbook-sshd-test task extra',
+      'runbook-sshd-test set_fact extra',
+      'runbook-sshd-test register extra',
+    ]);
+  }, 120_000);
+});

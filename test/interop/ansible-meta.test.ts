@@ -111,12 +111,14 @@ describe('meta actions', () => {
     }
   }, 180_000);
 
-  it('keeps set_fact and register values through clear_facts, and takes refresh_inventory and noop', async () => {
+  it('forgets gathered facts on clear_facts, keeps set_fact and register; takes refresh_inventory', async () => {
     const r = await fleet.both({
       'site.yml': [
         '- hosts: all',
-        '  gather_facts: no',
+        '  gather_facts: yes',
+        '  gather_subset: [min]',
         '  tasks:',
+        '    - command: "{{ rec }} gathered {{ ansible_facts.system is defined }}"',
         '    - set_fact: { plain: p }',
         '    - set_fact: { cached: c, cacheable: yes }',
         '    - command: "{{ rec }} one"',
@@ -124,12 +126,16 @@ describe('meta actions', () => {
         '    - meta: clear_facts',
         '    - meta: refresh_inventory',
         '    - meta: noop',
-        '    - command: "{{ rec }} {{ plain }} {{ cached }} {{ one.rc }}"',
+        '    - command: "{{ rec }} {{ plain }} {{ cached }} {{ one.rc }} {{ ansible_facts.system is defined }}"',
         '',
       ].join('\n'),
     });
     expectSame(r);
-    expect(linesOf(r.runbook, 'h1')).toEqual(['runbook-sshd-test one', 'runbook-sshd-test p c 0']);
+    expect(linesOf(r.runbook, 'h1')).toEqual([
+      'runbook-sshd-test gathered True',
+      'runbook-sshd-test one',
+      'runbook-sshd-test p c 0 False',
+    ]);
   }, 120_000);
 
   it('opens a new connection for the next task after meta: reset_connection', async () => {

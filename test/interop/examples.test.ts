@@ -4,8 +4,9 @@ import { startFleet, type Fleet } from '../support/ansible.js';
 
 /**
  * Public example playbooks (playbooks/ansible-examples, unchanged from upstream) run through ansible-playbook
- * and runbook against the same OpenSSH hosts. Facts are not gathered by either (runbook never gathers;
- * ANSIBLE_GATHERING=explicit makes Ansible skip the implicit step), so the recaps count the same tasks.
+ * and runbook against the same OpenSSH hosts. Facts are not gathered by either (these plays read no fact, so
+ * runbook does not gather; ANSIBLE_GATHERING=explicit makes Ansible skip the implicit step), so the recaps
+ * count the same tasks.
  */
 let fleet: Fleet;
 

@@ -1,3 +1,4 @@
+import { SUBSET_HINT } from '../../src/playbook/gather-subset.js';
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -132,6 +133,7 @@ describe('Ansible task syntax', () => {
         'site.yml': [
           '- hosts: all',
           '  gather_facts: true',
+          '  gather_subset: [network, "!hardwares"]',
           '  tasks:',
           '    - ansible.builtin.user: name=nginx',
           '    - command: ls',
@@ -145,17 +147,16 @@ describe('Ansible task syntax', () => {
         ].join('\n'),
       }),
     ).toEqual([
-      'site.yml:2:17: gather_facts: facts are not gathered by runbook ' +
-        "(set gather_facts: false and register a command's output where a fact is needed)",
-      `site.yml:4:7: module "ansible.builtin.user" is not supported by runbook ` +
+      `site.yml:3:18: gather_subset: "!hardwares" is not a subset (${SUBSET_HINT})`,
+      `site.yml:5:7: module "ansible.builtin.user" is not supported by runbook ` +
         `(runbook's modules: ${modules.join(', ')}; a command: task can do what the module did)`,
-      'site.yml:6:7: task keyword "async" is not supported ' +
+      'site.yml:7:7: task keyword "async" is not supported ' +
         '(runbook bounds a task with "timeout"; start long jobs in the background with a command)',
-      'site.yml:8:7: task keyword "with_nested" is not supported ' +
+      'site.yml:9:7: task keyword "with_nested" is not supported ' +
         '(use loop with the product filter written out as a list, or nested include_tasks)',
-      `site.yml:9:7: unknown module or key "comand" (did you mean "command"? ` +
+      `site.yml:10:7: unknown module or key "comand" (did you mean "command"? ` +
         `runbook's modules: ${words.slice(0, -1).join(', ')} or ${words.at(-1)!})`,
-      'site.yml:11:15: notify: no handler is named or listens to "nobody"',
+      'site.yml:12:15: notify: no handler is named or listens to "nobody"',
     ]);
   });
 });

@@ -228,7 +228,7 @@ describe('one action per task', () => {
   const MODULES =
     'command, template, assert, fail, shell, debug, set_fact, copy, file, lineinfile, stat, raw, blockinfile, ' +
     'wait_for, pause, slurp, script, wait_for_connection, fetch, uri, apt, dnf, package, service, systemd, ' +
-    'systemd_service';
+    'systemd_service, setup';
 
   it('refuses a task without an action', () => {
     expect(problems('- hosts: all\n  tasks:\n    - name: idle\n')).toEqual([

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { applyLine, cloneTree, parseTree, renderTree, type ConfigNode } from './indented-config.js';
 import { BLOCKS, fullInterfaceName, parseConfigLine, TOP, type ParsedLine } from './ios-grammar.js';
 import { matchKeyword, tokenColumns, type CliPersonality, type CliReply, type LabClock } from './personality.js';
@@ -333,12 +334,24 @@ export class IosSession implements CliPersonality {
 
   private version(): string {
     const h = this.device.hostname;
-    if (this.flavor === 'eos')
-      return `Arista vEOS-lab\nHardware version:\nSoftware image version: 4.30.1F\nHostname: ${h}`;
+    // A serial of the device's own, as real boxes print one (gather_facts reads it).
+    const serial = createHash('sha256').update(h).digest('hex').slice(0, 11).toUpperCase();
+    if (this.flavor === 'eos') {
+      return [
+        'Arista vEOS-lab',
+        'Hardware version:',
+        `Serial number: ${serial}`,
+        'Software image version: 4.30.1F',
+        `Hostname: ${h}`,
+      ].join('\n');
+    }
     return [
       'Cisco IOS XE Software, Version 17.09.04a',
       'Cisco IOS Software [Cupertino], Virtual XE Software (X86_64_LINUX_IOSD-UNIVERSALK9-M)',
       `${h} uptime is 1 day, 2 hours, 3 minutes`,
+      'System image file is "bootflash:packages.conf"',
+      'cisco C8000V (VXE) processor (revision VXE) with 1987132K/3075K bytes of memory.',
+      `Processor board ID ${serial}`,
     ].join('\n');
   }
 
