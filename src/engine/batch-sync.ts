@@ -51,6 +51,30 @@ export class BatchSync {
     return endedPlays.has(this.play);
   }
 
+  private batchOver = false;
+
+  /** meta: end_batch — no host of this batch runs another task; the next batch starts as usual. */
+  endBatch(): void {
+    this.batchOver = true;
+  }
+
+  /** Whether end_play or end_batch stopped this batch. */
+  get ended(): boolean {
+    return this.batchOver || this.playEnded;
+  }
+
+  /**
+   * Hosts whose failure meta clear_host_errors forgave: as in Ansible they run nothing more in this play,
+   * but the plays after it run them again.
+   */
+  readonly forgiven = new Set<string>();
+
+  /** meta: clear_host_errors — every host of the batch that failed so far is no longer a failed host. */
+  clearHostErrors(): void {
+    for (const h of this.failed) this.forgiven.add(h);
+    this.failed.clear();
+  }
+
   join(host: string): void {
     this.progress.set(host, 0);
   }
@@ -137,6 +161,11 @@ export class BatchSync {
 
 const byPlay = new WeakMap<object, Map<number, BatchSync>>();
 const endedPlays = new WeakSet<object>();
+
+/** Whether meta end_play ended the play: its later batches do not start. */
+export function playEnded(play: object): boolean {
+  return endedPlays.has(play);
+}
 
 /** The one BatchSync of a play's batch, made by whichever host asks first. */
 export function batchSync(play: object, batch: number, linear: boolean): BatchSync {

@@ -19,6 +19,11 @@ export class HostFacts {
     return this.byHost.size === 0;
   }
 
+  /** meta clear_facts: these hosts' gathered facts are gone, as Ansible drops them from its fact cache. */
+  forget(hosts: Iterable<string>): void {
+    for (const h of hosts) this.byHost.delete(h);
+  }
+
   of(host: string): Record<string, unknown> {
     return this.byHost.get(host) ?? {};
   }

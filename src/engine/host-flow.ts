@@ -27,6 +27,10 @@ export interface TaskRunnerLike {
   setFacts(vars: Record<string, unknown>): void;
   /** What `register` stored for this host, for run_once to hand to the rest of the batch. */
   registeredValue(name: string): unknown;
+  /** meta reset_connection: the next task runs over a new connection. */
+  resetConnection(): Promise<void>;
+  /** meta clear_facts: the gathered facts of the play's hosts are forgotten. */
+  clearFacts(): void;
 }
 
 export interface FlowOptions {
@@ -84,7 +88,7 @@ export class HostFlow {
         end = this.halted(task);
         break;
       }
-      if (sync.playEnded) {
+      if (sync.ended) {
         end = ENDED;
         break;
       }
@@ -134,16 +138,40 @@ export class HostFlow {
     }
   }
 
-  /** A meta task: not counted in the recap, skipped or not, as ansible-playbook counts it. */
+  /**
+   * A meta task: not counted in the recap, skipped or not, as ansible-playbook counts it. refresh_inventory
+   * does nothing: runbook's inventories are static files, read once. clear_facts forgets gathered facts only:
+   * set_fact and register values stay, as Ansible keeps them apart from its fact cache.
+   * noop, refresh_inventory and reset_connection ignore `when`, as Ansible does (it only warns).
+   */
   private async meta(task: TaskSpec, meta: MetaAction, scope: Record<string, unknown>, key: TaskKey): Promise<FlowEnd> {
+    const { sync, host } = this.opts;
     if (meta === 'flush_handlers') return this.flush(key);
-    if (meta === 'noop') return OK;
-    await this.opts.sync.turn(this.opts.host, key);
+    if (meta === 'noop' || meta === 'refresh_inventory') return OK;
+    await sync.turn(host, key);
+    if (meta === 'reset_connection') {
+      await this.runner.resetConnection();
+      return OK;
+    }
     const holds = await this.runner.holds(task, scope);
     if (typeof holds === 'string') return this.notRun(task, holds);
     if (!holds) return OK;
-    if (meta === 'end_play') this.opts.sync.endPlay();
-    return ENDED;
+    switch (meta) {
+      case 'clear_facts':
+        this.runner.clearFacts();
+        return OK;
+      case 'clear_host_errors':
+        sync.clearHostErrors();
+        return OK;
+      case 'end_play':
+        sync.endPlay();
+        return ENDED;
+      case 'end_batch':
+        sync.endBatch();
+        return ENDED;
+      default:
+        return ENDED;
+    }
   }
 
   private notRun(task: TaskSpec, why: boolean | string): FlowEnd {
@@ -306,11 +334,12 @@ export class HostFlow {
   private async leaf(task: TaskSpec, scope: Record<string, unknown>, handler: boolean, key: TaskKey): Promise<FlowEnd> {
     const { sync } = this.opts;
     await sync.turn(this.opts.host, key);
-    // In lockstep every host has finished the task before, so an any_errors_fatal failure there stops it here.
-    if (sync.linear && sync.fatal && !handler) return this.halted(task);
+    // An any_errors_fatal failure elsewhere in the batch stops this host at its next task, wherever it is
+    // (in a block, an include or a role); in lockstep every host has finished the task before.
+    if (sync.fatal && !handler) return this.halted(task);
     const over = sync.linear && !handler ? this.overBudget() : null;
     if (over) return this.halted(task, over);
-    if (sync.playEnded && !handler) return ENDED;
+    if (sync.ended && !handler) return ENDED;
     let result: TaskResult;
     if (task.runOnce) {
       const shared = await this.opts.sync.runOnce(task, this.opts.host, async () => {

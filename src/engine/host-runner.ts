@@ -119,6 +119,11 @@ async function runJoined(ctx: RunContext, job: HostJob, sync: BatchSync): Promis
   if (opts.abortSignal?.aborted) return end('failed', 'interrupted', 'interrupted before it started', []);
 
   let session: Session;
+  // ssh_config's ConnectTimeout reaches here only when the play did not write connect_timeout.
+  const timeoutMs = host.connection.connectTimeoutMs ?? play.spec.connectTimeoutMs;
+  const jumpRate = play.spec.connectRate !== null ? { jumpLoginRate: play.spec.connectRate } : {};
+  // `connection: local` plays run on the controller, as Ansible runs them.
+  const connection = play.spec.connection === 'local' ? { ...host.connection, transport: 'local' } : host.connection;
   // The connect rate's turn is taken by the transport right before the TCP connect, so that loading keys
   // and known_hosts cannot bunch connections up at the wire; the backstop timer starts when the turn comes.
   let turnTaken: () => void = () => undefined;
@@ -137,11 +142,6 @@ async function runJoined(ctx: RunContext, job: HostJob, sync: BatchSync): Promis
   if (!connectSlot) turnTaken();
   try {
     if (ctx.abortSignal?.aborted) throw new Interrupted();
-    // ssh_config's ConnectTimeout reaches here only when the play did not write connect_timeout.
-    const timeoutMs = host.connection.connectTimeoutMs ?? play.spec.connectTimeoutMs;
-    const jumpRate = play.spec.connectRate !== null ? { jumpLoginRate: play.spec.connectRate } : {};
-    // `connection: local` plays run on the controller, as Ansible runs them.
-    const connection = play.spec.connection === 'local' ? { ...host.connection, transport: 'local' } : host.connection;
     session = await bounded(
       (signal) =>
         opts.transport.connect(connection, {
@@ -174,7 +174,17 @@ async function runJoined(ctx: RunContext, job: HostJob, sync: BatchSync): Promis
     return end('unreachable', 'unreachable', message(err), []);
   }
 
-  const runner = new TaskRunner(opts, session, redactor);
+  // meta reset_connection: a fresh connection to the same host, under the same timeout (no connect-rate turn:
+  // the host already holds its place in the rollout).
+  const reconnect = (): Promise<Session> =>
+    bounded(
+      (signal) => opts.transport.connect(connection, { timeoutMs, signal, ...jumpRate }),
+      timeoutMs + BACKSTOP_MS,
+      `connection not established within ${timeoutMs} ms`,
+      clock,
+      opts.abortSignal,
+    );
+  const runner = new TaskRunner(opts, session, redactor, reconnect);
   try {
     const tasks: TaskResult[] = [];
     const flow = new HostFlow(runner, {
@@ -207,7 +217,7 @@ async function runJoined(ctx: RunContext, job: HostJob, sync: BatchSync): Promis
     return end(tasks.some((t) => t.changed && !t.rescue) ? 'changed' : 'ok', null, null, tasks);
   } finally {
     await runner.closeDelegates();
-    await closeQuietly(session, clock);
+    await runner.close();
   }
 }
 
@@ -224,17 +234,43 @@ class TaskRunner implements TaskRunnerLike {
   private readonly delegates = new Map<string, Promise<Session>>();
   private index = 0;
 
+  /** The host's own connection; meta reset_connection replaces it with one that opens anew. */
+  private session: Promise<Session>;
   /** Gathered facts of every host in this run (one store per run; a host's own when run alone). */
   private readonly hostFacts: HostFacts;
   private shadowed: Record<string, unknown> | undefined;
 
   constructor(
     private readonly opts: HostRunOptions,
-    private readonly session: Session,
+    session: Session,
     private readonly redactor: Redactor,
+    private readonly reconnect: () => Promise<Session>,
   ) {
     this.base = { ...opts.host.vars };
+    this.session = Promise.resolve(session);
     this.hostFacts = opts.hostFacts ?? new HostFacts();
+  }
+
+  /**
+   * meta reset_connection: closes the host's connection, so the next task runs over a new one (as Ansible's
+   * reset closes its persistent ssh master). A connection that cannot be opened again fails that next task.
+   */
+  async resetConnection(): Promise<void> {
+    const old = await this.session.catch(() => null);
+    if (old) await closeQuietly(old, this.opts.clock);
+    const next = this.reconnect();
+    // Whoever awaits it sees the failure; an unused rejection must not end the process.
+    next.catch(() => undefined);
+    this.session = next;
+  }
+
+  clearFacts(): void {
+    this.hostFacts.forget(this.opts.play.hosts.keys());
+  }
+
+  async close(): Promise<void> {
+    const session = await this.session.catch(() => null);
+    if (session) await closeQuietly(session, this.opts.clock);
   }
 
   /**
@@ -248,8 +284,8 @@ class TaskRunner implements TaskRunnerLike {
 
   /**
    * Ansible's precedence, lowest first: role defaults, inventory vars, gathered facts (as `ansible_*`), play
-   * vars, block/role/task vars, set_fact and registered results, extra vars (-e), loop. Facts are added only once a host has
-   * some, so a play that gathers none pays nothing for them.
+   * vars, block/role/task vars, set_fact and registered results, extra vars (-e), loop. Facts are added only
+   * once a host has some, so a play that gathers none pays nothing for them.
    */
   private context(task: TaskSpec, scope: Record<string, unknown>): Record<string, unknown> {
     const { host, play } = this.opts;
@@ -635,11 +671,13 @@ class TaskRunner implements TaskRunnerLike {
     spec: TaskSpec,
     ctx: Record<string, unknown>,
   ): Promise<{ session: Session; delegatedTo?: string }> {
-    if (spec.delegateTo === undefined) return { session: this.session };
+    if (spec.delegateTo === undefined) return { session: await this.session };
     const name = this.opts.play.renderer.value(spec.delegateTo, ctx);
     if (typeof name !== 'string' || name === '')
       throw new Error(`delegate_to: expected a host name, got ${JSON.stringify(name)}`);
-    if (name === this.opts.host.name && !CONTROLLER.has(name)) return { session: this.session, delegatedTo: name };
+    if (name === this.opts.host.name && !CONTROLLER.has(name)) {
+      return { session: await this.session, delegatedTo: name };
+    }
     let pending = this.delegates.get(name);
     if (!pending) {
       pending = this.openDelegate(name);

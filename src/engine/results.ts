@@ -1,7 +1,8 @@
 import type { TaskFailure, TaskStatus } from '../actions/outcome.js';
 
 /** Why a host did not end ok/changed. Open-ended on purpose: reports print whatever the engine found. */
-export type FailureReason = TaskFailure | 'breaker_open' | 'halted' | 'unreachable';
+/** `play_ended`: a host of a later batch that meta end_play kept from running, as Ansible runs no later batch. */
+export type FailureReason = TaskFailure | 'breaker_open' | 'halted' | 'unreachable' | 'play_ended';
 
 export type HostStatus = 'ok' | 'changed' | 'failed' | 'unreachable' | 'skipped';
 

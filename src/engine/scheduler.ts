@@ -1,6 +1,6 @@
 import PQueue from 'p-queue';
 import { iso } from './clock.js';
-import { batchSync } from './batch-sync.js';
+import { batchSync, playEnded } from './batch-sync.js';
 import type { RunContext } from './context.js';
 import { runHost } from './host-runner.js';
 import type { PlannedHost, PlannedPlay } from './plan-model.js';
@@ -72,6 +72,11 @@ export class Scheduler {
         for (const name of names) this.skip(play, batch, name, this.skipReason());
         continue;
       }
+      // meta end_play ended the play in an earlier batch: ansible-playbook starts no later batch of it.
+      if (playEnded(play)) {
+        for (const name of names) this.skip(play, batch, name, 'play_ended');
+        continue;
+      }
       this.currentBatch = batch;
       bus.emit({
         type: 'batch_start',
@@ -82,7 +87,11 @@ export class Scheduler {
         hosts: names,
       });
       const results = await this.runBatch(play, batch, names, gates, connectSlot);
-      for (const r of results) if (r.status === 'failed' || r.status === 'unreachable') this.dropped.add(r.name);
+      // meta clear_host_errors forgave some: they run in the plays after this one, as in Ansible.
+      const { forgiven } = batchSync(play, batch, play.spec.strategy === 'linear');
+      for (const r of results) {
+        if ((r.status === 'failed' || r.status === 'unreachable') && !forgiven.has(r.name)) this.dropped.add(r.name);
+      }
       const failed = results.filter(countsAsFailure).length;
       bus.emit({ type: 'batch_end', at: iso(clock), play: play.name, batch, failed, total: names.length });
       const reason = this.budget.batchEnded(failed, names.length);

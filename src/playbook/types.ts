@@ -27,7 +27,17 @@ export interface TaskAction {
   readonly [arg: string]: unknown;
 }
 
-export const META_ACTIONS = ['flush_handlers', 'end_host', 'end_play', 'noop'] as const;
+export const META_ACTIONS = [
+  'flush_handlers',
+  'end_host',
+  'end_play',
+  'end_batch',
+  'noop',
+  'refresh_inventory',
+  'reset_connection',
+  'clear_facts',
+  'clear_host_errors',
+] as const;
 export type MetaAction = (typeof META_ACTIONS)[number];
 
 /**

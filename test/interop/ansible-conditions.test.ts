@@ -67,7 +67,7 @@ describe('changed_when and failed_when on any module', () => {
 });
 
 describe('extra variables', () => {
-  it('win over role, play, block and task vars, set_fact and registered results, as -e does in ansible-playbook', async () => {
+  it('win over role, play, block and task vars, set_fact and registered results, as -e does', async () => {
     const r = await fleet.both(
       {
         'site.yml': [

@@ -245,6 +245,8 @@ interface RunbookReport {
 export function runbookRecap(report: RunbookReport): Record<string, Counts> {
   const out: Record<string, Counts> = {};
   for (const h of report.hosts) {
+    // ansible-playbook's recap lists only hosts that ran something: one never started is not in it.
+    if (h.status === 'skipped' && h.tasks.length === 0) continue;
     const c: Counts = out[h.name] ?? {
       ok: 0,
       changed: 0,
