@@ -204,19 +204,7 @@ class Parser {
   }
 
   private escape(next: string): string {
-    const simple: Record<string, string> = {
-      '\n': '',
-      '\\': '\\',
-      "'": "'",
-      '"': '"',
-      a: '\x07',
-      b: '\b',
-      f: '\f',
-      n: '\n',
-      r: '\r',
-      t: '\t',
-      v: '\v',
-    };
+    const simple = SIMPLE_ESCAPES;
     if (next in simple) return simple[next]!;
     if (/[0-7]/.test(next)) {
       let digits = next;
@@ -242,3 +230,18 @@ function keyText(key: unknown): string {
   if (key === null) return 'null';
   return String(key);
 }
+
+/** Python's one-character string escapes (a backslash-newline joins lines), as its literals and Jinja's read them. */
+export const SIMPLE_ESCAPES: Readonly<Record<string, string>> = {
+  '\n': '',
+  '\\': '\\',
+  "'": "'",
+  '"': '"',
+  a: '\x07',
+  b: '\b',
+  f: '\f',
+  n: '\n',
+  r: '\r',
+  t: '\t',
+  v: '\v',
+};

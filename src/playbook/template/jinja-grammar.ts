@@ -1,4 +1,5 @@
 import nunjucks from 'nunjucks';
+import { SIMPLE_ESCAPES } from '../python-literal.js';
 
 /**
  * Jinja2's expression grammar on top of nunjucks' parser, so an expression means under runbook what it means
@@ -105,20 +106,6 @@ function intValue(text: string): string {
   const base = BASES[digits[1]?.toLowerCase() ?? ''];
   return base === undefined ? String(Number(digits)) : String(Number.parseInt(digits.slice(2), base));
 }
-
-const SIMPLE_ESCAPES: Record<string, string> = {
-  '\n': '',
-  '\\': '\\',
-  "'": "'",
-  '"': '"',
-  a: '\x07',
-  b: '\b',
-  f: '\f',
-  n: '\n',
-  r: '\r',
-  t: '\t',
-  v: '\v',
-};
 
 /**
  * A string literal's escapes as Python's unicode-escape reads them (Jinja's lexer decodes literals with it):
