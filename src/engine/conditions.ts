@@ -1,8 +1,9 @@
 import { failed, message, type Outcome } from '../actions/outcome.js';
 import type { TaskSpec } from '../playbook/types.js';
+import { TRANSPORT_FAILURES } from '../transport/transport.js';
 
 /** Outcomes no condition judges: nothing ran, the host was never reached, or the run stopped. */
-const UNJUDGED = new Set(['refused', 'timeout', 'auth', 'host_key', 'dns', 'dropped', 'jump', 'interrupted']);
+const UNJUDGED = new Set<string>([...TRANSPORT_FAILURES, 'interrupted']);
 
 /**
  * `changed_when` then `failed_when`, read against the registered result, for every action, as Ansible's task

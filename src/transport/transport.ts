@@ -1,6 +1,8 @@
 import type { Connection } from '../inventory/connection.js';
 
-export type TransportFailure = 'refused' | 'timeout' | 'auth' | 'host_key' | 'dns' | 'dropped' | 'jump';
+/** Every way of failing to reach or keep talking to a host. */
+export const TRANSPORT_FAILURES = ['refused', 'timeout', 'auth', 'host_key', 'dns', 'dropped', 'jump'] as const;
+export type TransportFailure = (typeof TRANSPORT_FAILURES)[number];
 
 /** A classified failure to reach or keep talking to a host. */
 export class TransportError extends Error {
