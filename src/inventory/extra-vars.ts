@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 import { formatDiagnostic, type Diagnostic } from '../playbook/diagnostic.js';
 import { displayPath } from '../playbook/load.js';
 import { parseAnsibleYaml, readSourceText, settleValue, type ReadContext } from './files.js';
+import { SIMPLE_ESCAPES } from '../playbook/python-literal.js';
 
 /**
  * `-e`/`--extra-vars`, each as Ansible's load_extra_vars reads it, merged in order: `@FILE` is a YAML or JSON
@@ -94,21 +95,10 @@ function unquote(s: string): string {
 }
 
 const ESCAPE = /\\U[0-9a-fA-F]{8}|\\u[0-9a-fA-F]{4}|\\x[0-9a-fA-F]{2}|\\[\\'"abfnrtv]/g;
-const SIMPLE: Record<string, string> = {
-  '\\': '\\',
-  "'": "'",
-  '"': '"',
-  a: '\x07',
-  b: '\b',
-  f: '\f',
-  n: '\n',
-  r: '\r',
-  t: '\t',
-  v: '\v',
-};
-
 function decodeEscapes(s: string): string {
-  return s.replace(ESCAPE, (m) => (m.length === 2 ? SIMPLE[m[1]!]! : String.fromCodePoint(parseInt(m.slice(2), 16))));
+  return s.replace(ESCAPE, (m) =>
+    m.length === 2 ? SIMPLE_ESCAPES[m[1]!]! : String.fromCodePoint(parseInt(m.slice(2), 16)),
+  );
 }
 
 function quoteState(token: string, quote: string | null): string | null {
