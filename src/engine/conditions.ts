@@ -14,13 +14,15 @@ const UNJUDGED = new Set<string>([...TRANSPORT_FAILURES, 'interrupted']);
 export function judgeConditions(
   outcome: Outcome,
   spec: TaskSpec,
-  result: Record<string, unknown>,
+  registered: (o: Outcome) => Record<string, unknown>,
   holds: (exprs: string[], vars: Record<string, unknown>) => boolean,
   vars: Record<string, unknown>,
 ): Outcome {
   if (!spec.changedWhen && !spec.failedWhen) return outcome;
   if (outcome.status === 'skipped' || outcome.reason === 'expression') return outcome;
   if (outcome.reason !== null && UNJUDGED.has(outcome.reason)) return outcome;
+  // The registered result is built only for a task that has a condition: every other task skips the work.
+  const result = registered(outcome);
   const seen = { ...vars, ...result, ...(spec.register ? { [spec.register]: result } : {}) };
   let changed = outcome.changed;
   let isFailed = outcome.status === 'failed';

@@ -613,7 +613,7 @@ class TaskRunner implements TaskRunnerLike {
       return failed('template', message(err));
     }
     const acted = await this.act(spec, ctx, target.session, target.delegatedTo);
-    const outcome: Outcome = judgeConditions(acted, spec, registered(acted), (e, v) => this.allTrue(e, v), ctx);
+    const outcome: Outcome = judgeConditions(acted, spec, registered, (e, v) => this.allTrue(e, v), ctx);
     if (target.delegatedTo !== undefined) outcome.delegatedTo = target.delegatedTo;
     return outcome;
   }
