@@ -50,10 +50,13 @@ export interface AptAction {
   [arg: string]: unknown;
 }
 
-/** Where apt records its last successful update (update-notifier's hook), else the lists' own mtime. */
+/**
+ * Where apt records its last successful update (update-notifier's hook), else the lists' own mtime, to the
+ * nanosecond where stat can say it: an update within the same second as the previous change is still seen.
+ */
 const CACHE_MTIME =
-  'stat -c %Y /var/lib/apt/periodic/update-success-stamp 2>/dev/null || stat -c %Y /var/lib/apt/lists 2>/dev/null || ' +
-  'echo 0';
+  'p=/var/lib/apt/periodic/update-success-stamp; [ -e "$p" ] || p=/var/lib/apt/lists; ' +
+  'if [ -e "$p" ]; then stat -c %.9Y "$p" 2>/dev/null || stat -c %Y "$p"; else echo 0; fi';
 
 /** Anything that stops the run part-way: the outcome to report. */
 class Stop extends Error {
@@ -198,10 +201,11 @@ class AptRun {
   /** Ansible's cache step: update when asked and older than cache_valid_time; never under --check. */
   private async cache(): Promise<{ updated: boolean; time: number }> {
     const a = this.a;
-    const stamp = async (): Promise<{ mtime: number; now: number }> => {
+    // The exact mtime text says whether the update changed anything; its whole seconds are what is reported.
+    const stamp = async (): Promise<{ exact: string; mtime: number; now: number }> => {
       const res = await this.exec(`{ ${CACHE_MTIME}; }; date +%s`);
-      const [mtime = '0', now = '0'] = res.stdout.trim().split('\n');
-      return { mtime: Number(mtime) || 0, now: Number(now) || 0 };
+      const [exact = '0', now = '0'] = res.stdout.trim().split('\n');
+      return { exact, mtime: Math.floor(Number(exact)) || 0, now: Number(now) || 0 };
     };
     const before = await stamp();
     if (!(a.update_cache || a.cache_valid_time > 0) || before.mtime + a.cache_valid_time >= before.now)
@@ -222,7 +226,7 @@ class AptRun {
       }
     }
     const after = await stamp();
-    return { updated: this.host.check || after.mtime !== before.mtime, time: after.mtime };
+    return { updated: this.host.check || after.exact !== before.exact, time: after.mtime };
   }
 
   /** Globs in names (`nginx-*`) expanded over the packages apt knows, as Ansible does. */
