@@ -27,3 +27,13 @@ export function rolesPath(env: NodeJS.ProcessEnv): string[] | undefined {
   if (raw === undefined || raw.trim() === '') return undefined;
   return raw.split(':').filter((p) => p !== '');
 }
+
+/** What the flags and ANSIBLE_ROLES_PATH select, as load options: absent keys where they select nothing. */
+export function taskSelection(
+  values: Parameters<typeof tagFilter>[0],
+  env: NodeJS.ProcessEnv,
+): { tags?: TagFilter; rolesPath?: string[] } {
+  const tags = tagFilter(values);
+  const roles = rolesPath(env);
+  return { ...(tags ? { tags } : {}), ...(roles ? { rolesPath: roles } : {}) };
+}
