@@ -101,6 +101,21 @@ const startLinks = async (): Promise<number> => (await links()).filter((l) => l.
 const apply = (tasks: string[], ...flags: string[]): Promise<TaskResult[]> =>
   applyTasks({ dir, inventory: join(dir, 'inventory.yml') }, tasks, flags);
 
+/**
+ * The tasks through ansible-playbook and then through runbook, each after a fresh install: each tool's task
+ * results, and whether the daemon ran and which boot links there were when it ended.
+ */
+async function bothFromInstall(tasks: string[], flags: string[]) {
+  const end = async () => ({ pid: (await daemonPid()) !== null, links: await links() });
+  await install();
+  const ansible = await ansibleTasks(dir, host, tasks, flags);
+  const ansibleEnd = await end();
+  await install();
+  const runbook = runbookSummary(await apply(tasks, ...flags));
+  const runbookEnd = await end();
+  return { ansible, ansibleEnd, runbook, runbookEnd };
+}
+
 const task = (args: string) => [`- service: { name: ${SERVICE}, ${args} }`, '  register: out'];
 const one = async (args: string, ...flags: string[]): Promise<TaskResult> => (await apply(task(args), ...flags))[0]!;
 
@@ -179,12 +194,7 @@ describe('service on an init script host', () => {
     const all = [...tasks.flat(), ...missing, '  ignore_errors: true'];
     for (const check of [true, false]) {
       const flags = check ? ['--check'] : [];
-      await install();
-      const ansible = await ansibleTasks(dir, host, all, flags);
-      const ansibleEnd = { pid: (await daemonPid()) !== null, links: await links() };
-      await install();
-      const runbook = runbookSummary(await apply(all, ...flags));
-      const runbookEnd = { pid: (await daemonPid()) !== null, links: await links() };
+      const { ansible, ansibleEnd, runbook, runbookEnd } = await bothFromInstall(all, flags);
       expect(runbook).toEqual(ansible);
       expect(runbookEnd).toEqual(ansibleEnd);
     }
@@ -205,12 +215,7 @@ describe('service on an init script host', () => {
     const missing = ['- name: missing', '  service: { name: runbook-no-such-service, use: sysvinit, state: started }'];
     const all = [...steps.flat(), ...missing, '  ignore_errors: true'];
     for (const flags of [['--check'], []]) {
-      await install();
-      const ansible = await ansibleTasks(dir, host, all, flags);
-      const ansibleEnd = { pid: (await daemonPid()) !== null, links: await links() };
-      await install();
-      const runbook = runbookSummary(await apply(all, ...flags));
-      const runbookEnd = { pid: (await daemonPid()) !== null, links: await links() };
+      const { ansible, ansibleEnd, runbook, runbookEnd } = await bothFromInstall(all, flags);
       expect(runbook).toEqual(ansible);
       expect(runbookEnd).toEqual(ansibleEnd);
       if (flags.length === 0) {
