@@ -74,7 +74,6 @@ export async function validate(argv: string[], io: Io): Promise<number> {
       playbook,
       ...inputs,
       ...selection,
-      ...(io.env.RUNBOOK_PLATFORMS ? { platformsPath: io.env.RUNBOOK_PLATFORMS } : {}),
       cwd: io.cwd,
     });
     printWarnings(io, loaded.warnings);
