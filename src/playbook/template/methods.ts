@@ -185,9 +185,7 @@ const STRING_METHODS: Record<string, Method> = {
   replace: (s: string, [a, b, count]) => {
     const from = str(a, 'replace() argument 1');
     const to = str(b, 'replace() argument 2');
-    const n = count === undefined ? -1 : num(count);
-    if (from === '') return s;
-    return pyReplace(s, from, to, n);
+    return pyReplace(s, from, to, count === undefined ? -1 : num(count));
   },
   lower: (s: string) => s.toLowerCase(),
   upper: (s: string) => s.toUpperCase(),
