@@ -19,7 +19,7 @@ import { diagnostic, type Diagnostic, type Loc } from './diagnostic.js';
 import { InputFileError, readInputText } from './input-file.js';
 import { unsafeText } from './template/unsafe.js';
 import { PyFloat } from './template/python.js';
-import { ansibleTags, PY_FLOAT } from './yaml-scalars.js';
+import { ansibleTags, plainScalarType, PY_FLOAT } from './yaml-scalars.js';
 
 /** Aliases a document may expand before it is refused: enough for real files, far too few for a "billion laughs". */
 export const MAX_ALIAS_COUNT = 100;
@@ -230,6 +230,17 @@ function keysAsWritten(doc: Document.Parsed): void {
       }
     } else if (isSeq(n)) for (const i of n.items) stack.push(i);
   }
+}
+
+/**
+ * What PyYAML makes of the key at `path` (kept here as the text written): `010:` is an int, `null:` None,
+ * `'010':` text. Names Ansible requires to be text (hosts, groups) are checked with it.
+ */
+export function keyType(loaded: LoadedYaml, path: YamlPath): ReturnType<typeof plainScalarType> {
+  const map = loaded.doc?.getIn(path.slice(0, -1), true);
+  const pair = isMap(map) ? map.items.find((p) => isScalar(p.key) && p.key.value === path.at(-1)) : undefined;
+  const key = pair?.key;
+  return isScalar(key) && key.type === 'PLAIN' && typeof key.source === 'string' ? plainScalarType(key.source) : 'str';
 }
 
 /** Every key that repeats an earlier key of its mapping, in document order. */

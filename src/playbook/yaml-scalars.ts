@@ -110,3 +110,11 @@ const REPLACED = new Set([INT, FLOAT, BOOL, NULL].map((t) => t.tag).concat('tag:
 export function ansibleTags(tags: Tags, extra: Tags = []): Tags {
   return [INT, FLOAT, BOOL, NULL, ...extra, ...tags.filter((t) => typeof t === 'string' || !REPLACED.has(t.tag))];
 }
+
+/** What PyYAML makes of a plain scalar, by the name of its Python type. */
+export function plainScalarType(source: string): 'int' | 'float' | 'bool' | 'NoneType' | 'str' {
+  if (PY_BOOL.test(source)) return 'bool';
+  if (PY_INT.test(source)) return 'int';
+  if (PY_FLOAT.test(source)) return 'float';
+  return PY_NULL.test(source) ? 'NoneType' : 'str';
+}

@@ -183,4 +183,27 @@ describe('YAML scalars, as Ansible reads them', () => {
     expect(ansibleVars['2001-12-14']).toBe('"2001-12-14"');
     expect(vars(ours.stdout)).toEqual(ansibleVars);
   }, 120_000);
+
+  it('refuses a host or group name YAML reads as a number, null or a boolean, as ansible-inventory does', async () => {
+    writeFileSync(
+      join(dir, 'names.yml'),
+      'all:\n  children:\n    010: {hosts: {a: }}\n  hosts:\n    0x10:\n    "010":\n    1e3:\n    ~:\n    yes:\n',
+    );
+    const [theirs, ours] = await Promise.all([
+      runAnsible('ansible-inventory', ['-i', 'names.yml', '--list'], dir, { ANSIBLE_INVENTORY_ENABLED: 'yaml' }),
+      runRunbookInventory(['-i', 'names.yml', '--list'], dir),
+    ]);
+    expect(theirs.stderr.replace(/\s+/g, ' ')).toContain('Invalid group name supplied, expected a string');
+    expect(ours.code).toBe(4);
+    expect(ours.stderr.split('\n').filter(Boolean)).toEqual([
+      `${dir}/names.yml:3:5: group "010" is an integer to YAML, not text, and Ansible refuses it (quote it)`,
+      `${dir}/names.yml:5:5: host "0x10" is an integer to YAML, not text, and Ansible refuses it (quote it)`,
+      `${dir}/names.yml:8:5: host "~" is null to YAML, not text, and Ansible refuses it (quote it)`,
+      `${dir}/names.yml:9:5: host "yes" is a boolean to YAML, not text, and Ansible refuses it (quote it)`,
+    ]);
+    // Without the group, Ansible stops at the first host it cannot take, naming the number YAML made of it.
+    writeFileSync(join(dir, 'hosts.yml'), 'all:\n  hosts:\n    "010":\n    0x10:\n');
+    const host = await runAnsible('ansible-inventory', ['-i', 'hosts.yml', '--list'], dir);
+    expect(host.stderr.replace(/\s+/g, ' ')).toContain('Host pattern 16 must be a string');
+  }, 120_000);
 });
