@@ -16,17 +16,25 @@ afterAll(async () => {
 });
 
 /**
- * h1 fails an any_errors_fatal task; h2, at the same task, finishes only once h1's failure is in the log,
- * and two seconds more (time for runbook to take in that failure), so under runbook's free strategy h2 is
- * still inside the enclosing block, include or role when it stops.
+ * h1 fails an any_errors_fatal task once h2 is inside the same task (h2 leaves a mark beside the log); h2
+ * finishes it only once h1's failure is in the log and h1's SSH connection has closed (the tool has taken in
+ * that failure by then), so under runbook's free strategy h2 is still inside the enclosing block, include or
+ * role when it stops. Every wait is bounded, so a broken run fails instead of hanging.
  */
 const FATAL_PAIR = [
   '- name: first',
   '  any_errors_fatal: true',
   '  shell: >-',
-  "    {% if inventory_hostname == 'h1' %}{{ rec }} fail-one{% else %}",
-  '    n=0; while ! grep -q fail-one "$(dirname {{ rec }})/log" && [ $n -lt 300 ]; do sleep 0.1; n=$((n+1)); done;',
-  '    sleep 2; {{ rec }} waited{% endif %}',
+  '    shared="$(dirname {{ rec }})"; mark="$shared/h2-inside-{{ playbook_dir | basename }}";',
+  "    {% if inventory_hostname == 'h1' %}",
+  '    n=0; while [ ! -e "$mark" ] && [ $n -lt 300 ]; do sleep 0.1; n=$((n+1)); done;',
+  '    {{ rec }} fail-one{% else %}',
+  '    touch "$mark";',
+  '    n=0; while ! grep -q fail-one "$shared/log" && [ $n -lt 300 ]; do sleep 0.1; n=$((n+1)); done;',
+  "    port=$(printf ':%04X' {{ hostvars['h1'].ansible_port }}); n=0;",
+  '    while awk -v p="$port" \'$4 == "01" && ($2 ~ p"$" || $3 ~ p"$") { found = 1 } END { exit !found }\'',
+  '    /proc/net/tcp /proc/net/tcp6 && [ $n -lt 600 ]; do sleep 0.1; n=$((n+1)); done;',
+  '    {{ rec }} waited{% endif %}',
   '- name: second',
   '  command: "{{ rec }} second"',
   '',
