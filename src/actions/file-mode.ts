@@ -32,10 +32,13 @@ export function riskyOctal(value: unknown, at: YamlPath, loaded: LoadedYaml): Di
   const meant = /^[0-7]{1,4}$/.test(source) ? source.padStart(4, '0') : bits;
   const applied = bits === null ? 'beyond any file mode' : `mode 0${value.toString(8)}`;
   const name = String(at.at(-1));
+  // A decimal number that is a plain mode (420 is 0644) may be meant as written: offer that reading too.
+  const asSet = bits !== null && value <= 0o777 ? ` for those octal digits, or '0${value.toString(8)}' to keep it` : '';
   return [
     diagnostic(
       loaded.locate(at),
-      `${name} ${source} is the decimal number ${value} (${applied}), as Ansible reads it; write '${meant ?? source}'`,
+      `${name} ${source} is the decimal number ${value} (${applied}), as Ansible reads it; write '${meant ?? source}'` +
+        asSet,
     ),
   ];
 }

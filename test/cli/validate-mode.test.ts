@@ -48,9 +48,9 @@ describe('validate on a numeric mode', () => {
     expect(r.stderr.split('\n').filter((l) => l.startsWith('warning: '))).toEqual([
       `warning: ${dir}/site.yml:4:46: mode 644 is the decimal number 644 (mode 01204), as Ansible reads it; ` +
         "write '0644'",
-      // The digits written are taken as the octal digits meant, as for 644.
+      // The digits written are taken as the octal digits meant, as for 644; the mode it sets is a plain one.
       `warning: ${dir}/site.yml:5:49: mode 420 is the decimal number 420 (mode 0644), as Ansible reads it; ` +
-        "write '0420'",
+        "write '0420' for those octal digits, or '0644' to keep it",
       `warning: ${dir}/site.yml:6:57: directory_mode 750 is the decimal number 750 (mode 01356), as Ansible reads ` +
         "it; write '0750'",
       `warning: ${dir}/tasks/more.yml:1:48: mode 755 is the decimal number 755 (mode 01363), as Ansible reads it; ` +
