@@ -58,6 +58,20 @@ const CACHE_MTIME =
   'p=/var/lib/apt/periodic/update-success-stamp; [ -e "$p" ] || p=/var/lib/apt/lists; ' +
   'if [ -e "$p" ]; then stat -c %.9Y "$p" 2>/dev/null || stat -c %Y "$p"; else echo 0; fi';
 
+/** Seconds since the epoch as `stat -c %.9Y` or `date +%s.%N` print them; whole seconds where `%N` is not known. */
+export function stampSeconds(text: string): number {
+  const n = Number(text);
+  return Number.isFinite(n) ? n : Number.parseInt(text, 10) || 0;
+}
+
+/**
+ * Ansible's test (`mtimestamp + cache_valid_time >= now`, in datetimes): fractions of a second count, so a cache
+ * changed earlier in the same second is older than now and is updated when `update_cache` asks.
+ */
+export function cacheIsFresh(mtime: number, validFor: number, now: number): boolean {
+  return mtime + validFor >= now;
+}
+
 /** Anything that stops the run part-way: the outcome to report. */
 class Stop extends Error {
   constructor(readonly outcome: Outcome) {
@@ -201,15 +215,14 @@ class AptRun {
   /** Ansible's cache step: update when asked and older than cache_valid_time; never under --check. */
   private async cache(): Promise<{ updated: boolean; time: number }> {
     const a = this.a;
-    // The exact mtime text says whether the update changed anything; its whole seconds are what is reported.
     const stamp = async (): Promise<{ exact: string; mtime: number; now: number }> => {
-      const res = await this.exec(`{ ${CACHE_MTIME}; }; date +%s`);
+      const res = await this.exec(`{ ${CACHE_MTIME}; }; date +%s.%N`);
       const [exact = '0', now = '0'] = res.stdout.trim().split('\n');
-      return { exact, mtime: Math.floor(Number(exact)) || 0, now: Number(now) || 0 };
+      return { exact, mtime: stampSeconds(exact), now: stampSeconds(now) };
     };
     const before = await stamp();
-    if (!(a.update_cache || a.cache_valid_time > 0) || before.mtime + a.cache_valid_time >= before.now)
-      return { updated: false, time: before.mtime };
+    if (!(a.update_cache || a.cache_valid_time > 0) || cacheIsFresh(before.mtime, a.cache_valid_time, before.now))
+      return { updated: false, time: Math.floor(before.mtime) };
     if (!this.host.check) {
       let error = '';
       for (let attempt = 0; ; attempt++) {
@@ -226,7 +239,7 @@ class AptRun {
       }
     }
     const after = await stamp();
-    return { updated: this.host.check || after.exact !== before.exact, time: after.mtime };
+    return { updated: this.host.check || after.exact !== before.exact, time: Math.floor(after.mtime) };
   }
 
   /** Globs in names (`nginx-*`) expanded over the packages apt knows, as Ansible does. */
