@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { LabClock } from '../../src/lab/lab.js';
 import { useLabs } from '../support/fixtures.js';
 import { until } from '../support/wait.js';
 import { connect } from './ssh.js';
@@ -6,11 +7,34 @@ import { Terminal } from './terminal.js';
 
 const { lab: startLab } = useLabs();
 
-async function login(platform: 'ios' | 'eos' | 'junos', opts: { faults?: string[]; minuteMs?: number } = {}) {
+async function login(
+  platform: 'ios' | 'eos' | 'junos',
+  opts: { faults?: string[]; minuteMs?: number; clock?: LabClock } = {},
+) {
   const lab = await startLab({ hosts: 1, platform, ...opts });
   const client = await connect(lab, 'r001');
   const term = await Terminal.open(client);
   return { lab, client, term };
+}
+
+/** A lab clock that stands still: `elapse` runs the timers whose lab minutes are up, in order. */
+function manualClock(): LabClock & { elapse(minutes: number): void } {
+  let now = 0;
+  let timers: Array<{ at: number; fn: () => void }> = [];
+  return {
+    minuteMs: 60_000,
+    after(minutes, fn) {
+      const timer = { at: now + minutes, fn };
+      timers.push(timer);
+      return () => (timers = timers.filter((t) => t !== timer));
+    },
+    elapse(minutes) {
+      now += minutes;
+      const due = timers.filter((t) => t.at <= now).sort((a, b) => a.at - b.at);
+      timers = timers.filter((t) => t.at > now);
+      for (const t of due) t.fn();
+    },
+  };
 }
 
 async function enable(term: Terminal) {
@@ -104,16 +128,16 @@ describe('IOS personality', () => {
   });
 
   it('keeps a change confirmed with configure confirm', async () => {
-    // A lab minute long enough that a busy machine still confirms before the timer, which the test then outlives.
-    const minuteMs = 3_000;
-    const { lab, term } = await login('ios', { minuteMs });
+    // The revert timer's minute passes when the test says so: after the confirm, however slow the machine.
+    const clock = manualClock();
+    const { lab, term } = await login('ios', { clock });
     await enable(term);
-    const armed = Date.now();
     await term.run('configure terminal revert timer 1', /\(config\)#$/);
     await term.run('logging host 192.0.2.51', /\(config\)#$/);
     await term.run('end', /r001#$/);
+    expect(lab.network('r001')!.pending()).toBe(true);
     await term.run('configure confirm', /r001#$/);
-    await new Promise((r) => setTimeout(r, Math.max(0, armed + minuteMs + 300 - Date.now())));
+    clock.elapse(1);
     expect(lab.network('r001')!.running()).toContain('logging host 192.0.2.51');
     expect(lab.network('r001')!.log()).toEqual(['confirmed']);
   });
