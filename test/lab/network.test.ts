@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { LabClock } from '../../src/lab/lab.js';
 import { useLabs } from '../support/fixtures.js';
+import { manualLabClock } from '../support/lab-clock.js';
 import { until } from '../support/wait.js';
 import { connect } from './ssh.js';
 import { Terminal } from './terminal.js';
@@ -9,32 +10,12 @@ const { lab: startLab } = useLabs();
 
 async function login(
   platform: 'ios' | 'eos' | 'junos',
-  opts: { faults?: string[]; minuteMs?: number; clock?: LabClock } = {},
+  opts: { faults?: string[]; clock?: LabClock } = {},
 ) {
   const lab = await startLab({ hosts: 1, platform, ...opts });
   const client = await connect(lab, 'r001');
   const term = await Terminal.open(client);
   return { lab, client, term };
-}
-
-/** A lab clock that stands still: `elapse` runs the timers whose lab minutes are up, in order. */
-function manualClock(): LabClock & { elapse(minutes: number): void } {
-  let now = 0;
-  let timers: Array<{ at: number; fn: () => void }> = [];
-  return {
-    minuteMs: 60_000,
-    after(minutes, fn) {
-      const timer = { at: now + minutes, fn };
-      timers.push(timer);
-      return () => (timers = timers.filter((t) => t !== timer));
-    },
-    elapse(minutes) {
-      now += minutes;
-      const due = timers.filter((t) => t.at <= now).sort((a, b) => a.at - b.at);
-      timers = timers.filter((t) => t.at > now);
-      for (const t of due) t.fn();
-    },
-  };
 }
 
 async function enable(term: Terminal) {
@@ -114,7 +95,8 @@ describe('IOS personality', () => {
   });
 
   it('rolls back on the revert timer unless confirmed, also after the session drops', async () => {
-    const { lab, client, term } = await login('ios', { minuteMs: 1_000 });
+    const clock = manualLabClock();
+    const { lab, client, term } = await login('ios', { clock });
     await enable(term);
     await term.run('configure terminal revert timer 1', /\(config\)#$/);
     await term.run('logging host 192.0.2.50', /\(config\)#$/);
@@ -122,14 +104,17 @@ describe('IOS personality', () => {
     expect(lab.network('r001')!.running()).toContain('logging host 192.0.2.50');
     expect(lab.network('r001')!.pending()).toBe(true);
     client.end();
-    await until(() => !lab.network('r001')!.pending());
+    await until(() => lab.counters('r001').concurrentSessions === 0, 'the session to drop');
+    expect(lab.network('r001')!.pending()).toBe(true);
+    clock.elapse(1);
+    expect(lab.network('r001')!.pending()).toBe(false);
     expect(lab.network('r001')!.running()).not.toContain('logging host 192.0.2.50');
     expect(lab.network('r001')!.log()).toEqual(['rolled back: revert timer expired']);
   });
 
   it('keeps a change confirmed with configure confirm', async () => {
     // The revert timer's minute passes when the test says so: after the confirm, however slow the machine.
-    const clock = manualClock();
+    const clock = manualLabClock();
     const { lab, term } = await login('ios', { clock });
     await enable(term);
     await term.run('configure terminal revert timer 1', /\(config\)#$/);
@@ -155,7 +140,8 @@ describe('IOS personality', () => {
 
 describe('EOS personality', () => {
   it('stages lines in a session, shows the diff, and a commit timer rolls back unless confirmed', async () => {
-    const { lab, term } = await login('eos', { minuteMs: 1_000 });
+    const clock = manualLabClock();
+    const { lab, term } = await login('eos', { clock });
     await enable(term);
     await term.run('terminal length 0', /r001#$/);
     await term.run('configure session rb1', /r001\(config-s-rb1\)#$/);
@@ -166,7 +152,8 @@ describe('EOS personality', () => {
     expect(await term.run('show session-config diffs', /\(config-s-rb1\)#$/)).toContain('+   description spare');
     await term.run('commit timer 00:01:00', /r001#$/);
     expect(lab.network('r001')!.running()).toMatch(/interface Ethernet2\n   shutdown\n   description spare/);
-    await until(() => !lab.network('r001')!.pending());
+    clock.elapse(1);
+    expect(lab.network('r001')!.pending()).toBe(false);
     expect(lab.network('r001')!.running()).not.toContain('description spare');
   });
 
@@ -182,7 +169,8 @@ describe('EOS personality', () => {
 
 describe('Junos personality', () => {
   it('stages a private candidate, compares, checks, and rolls back an unconfirmed commit', async () => {
-    const { lab, client, term } = await login('junos', { minuteMs: 1_000 });
+    const clock = manualLabClock();
+    const { lab, client, term } = await login('junos', { clock });
     await term.expect(/netops@r001> $/);
     await term.run('set cli screen-length 0', /> $/);
     const entered = await term.run('configure private', /\[edit\]\nnetops@r001# $/);
@@ -194,7 +182,10 @@ describe('Junos personality', () => {
     expect(committed).toContain('commit confirmed will be automatically rolled back in 1 minutes unless confirmed');
     expect(lab.network('r001')!.running()).toContain('set system ntp server 192.0.2.9');
     client.end();
-    await until(() => !lab.network('r001')!.pending());
+    await until(() => lab.counters('r001').concurrentSessions === 0, 'the session to drop');
+    expect(lab.network('r001')!.pending()).toBe(true);
+    clock.elapse(1);
+    expect(lab.network('r001')!.pending()).toBe(false);
     expect(lab.network('r001')!.running()).not.toContain('192.0.2.9');
   });
 
