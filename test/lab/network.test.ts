@@ -8,10 +8,7 @@ import { Terminal } from './terminal.js';
 
 const { lab: startLab } = useLabs();
 
-async function login(
-  platform: 'ios' | 'eos' | 'junos',
-  opts: { faults?: string[]; clock?: LabClock } = {},
-) {
+async function login(platform: 'ios' | 'eos' | 'junos', opts: { faults?: string[]; clock?: LabClock } = {}) {
   const lab = await startLab({ hosts: 1, platform, ...opts });
   const client = await connect(lab, 'r001');
   const term = await Terminal.open(client);
