@@ -7,7 +7,8 @@ import { expandReplacement, pyRegex } from '../playbook/template/py-regex.js';
  * `backrefs` expands `\1` from the match and leaves the file alone when nothing matched.
  */
 
-export interface LineInFileArgs {
+// A type, not an interface: the action that carries these arguments must index as a plain record.
+export type LineInFileArgs = {
   state: 'present' | 'absent';
   line?: string;
   regexp?: string;
@@ -17,7 +18,7 @@ export interface LineInFileArgs {
   backrefs?: boolean;
   firstmatch?: boolean;
   create?: boolean;
-}
+};
 
 type LineEdit =
   | { ok: true; content: string; changed: boolean; msg: string; found?: number }

@@ -9,19 +9,9 @@ import type { TaskSpec } from '../playbook/types.js';
 
 const TEXT_FIELDS = ['path', 'line', 'regexp', 'search_string', 'insertafter', 'insertbefore'] as const;
 
-export type LineInFileAction = { kind: 'lineinfile' } & {
-  path: string;
-  state: 'present' | 'absent';
-  line?: string;
-  regexp?: string;
-  search_string?: string;
-  insertafter?: string;
-  insertbefore?: string;
-  backrefs: boolean;
-  firstmatch: boolean;
-  create: boolean;
-  backup: boolean;
-};
+/** The edit's arguments as written (templates unrendered), its flags always set. */
+export type LineInFileAction = { kind: 'lineinfile'; path: string; backup: boolean } & LineInFileArgs &
+  Required<Pick<LineInFileArgs, 'backrefs' | 'firstmatch' | 'create'>>;
 type LineInFilePreview = { path: string; state: string; line?: string; regexp?: string };
 
 const text = { type: 'string' } as const;

@@ -5,8 +5,11 @@ import { fileDiff } from './file-diff.js';
 import { done, failed, Interrupted, linkFailure, message, type Outcome } from './outcome.js';
 import { change, statPath } from './remote-path.js';
 
-/** How `copy` and `template` place a file: the arguments Ansible's file-writing modules share. */
-export interface Placement {
+/**
+ * How `copy` and `template` place a file: the arguments Ansible's file-writing modules share. A type, not an
+ * interface, so that an action's arguments built on it index as a plain record.
+ */
+export type Placement = {
   mode?: string;
   owner?: string;
   group?: string;
@@ -16,7 +19,7 @@ export interface Placement {
   validate?: string;
   /** false: only create; an existing file keeps its content. */
   force?: boolean;
-}
+};
 
 const text = (b: Buffer | null): string =>
   b === null ? '' : b.includes(0) ? `(binary, ${b.length} bytes)\n` : b.toString('utf8');

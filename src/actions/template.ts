@@ -5,21 +5,15 @@ import { BACKUP_REPLACED, modeSchema, ownership, VALIDATE } from './schema-fragm
 import { defineAction } from './action.js';
 import { bool, isMap, str } from './args.js';
 import { failed, message, type Outcome } from './outcome.js';
-import { placeFile } from './remote-file.js';
+import { type Placement, placeFile } from './remote-file.js';
 import { newlineSequence } from '../playbook/template/newlines.js';
 
 export type TemplateArgs = {
   kind: 'template';
   src: string;
   dest: string;
-  mode?: string;
-  owner?: string;
-  group?: string;
-  backup?: boolean;
-  validate?: string;
-  force?: boolean;
   newline_sequence?: string;
-};
+} & Placement;
 type TemplatePreview = { template: { src: string; dest: string; content: string; mode?: string } };
 
 function isTemplated(src: string): boolean {

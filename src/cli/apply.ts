@@ -9,7 +9,7 @@ import { canonicalPath, hostsToResume, RunNotFoundError } from '../report/journa
 import { JournalError } from '../report/journal-line.js';
 import { outputFileProblem } from '../report/writable.js';
 import { runApply } from './run-apply.js';
-import { SELECTION_FLAGS, SELECTION_USAGE, rolesPath, tagFilter } from './selection.js';
+import { SELECTION_FLAGS, SELECTION_USAGE, taskSelection } from './selection.js';
 
 export const HELP = `usage: runbook apply PLAYBOOK [-i SRC]... [-e VARS]... [-l PATTERN] [-F FILE] [-C] [-D] [-f N]
                      [-v] [--report-file FILE] [--junit FILE] [--json] [--resume [RUN_ID]] [--run-dir DIR]
@@ -111,14 +111,12 @@ export async function apply(rawArgv: string[], io: Io): Promise<number> {
   }
   if (resume) io.err(resumeNote(resume, playbook, resumeId));
 
-  const tags = tagFilter(values);
-  const roles = rolesPath(io.env);
+  const selection = taskSelection(values, io.env);
   const loaded = loadPlan({
     playbook,
     cwd: io.cwd,
     ...planInputs(await inventoryInputs(values, io)),
-    ...(tags ? { tags } : {}),
-    ...(roles ? { rolesPath: roles } : {}),
+    ...selection,
     check,
     ...(limit === undefined ? {} : { limit }),
     ...(values['ssh-config'] !== undefined ? { sshConfigFile: existingFile('-F', values['ssh-config'], io.cwd)! } : {}),

@@ -1,5 +1,5 @@
 import { EXIT, UsageError, existingFile, limitPattern, parseFlags } from './args.js';
-import { SELECTION_FLAGS, SELECTION_USAGE, rolesPath, tagFilter } from './selection.js';
+import { SELECTION_FLAGS, SELECTION_USAGE, taskSelection } from './selection.js';
 import { INVENTORY_FLAGS, INVENTORY_HELP, inventoryInputs, planInputs, printWarnings } from './inventory-flags.js';
 import type { Io } from '../report/io.js';
 import type { Plan } from '../engine/plan-model.js';
@@ -47,8 +47,7 @@ export async function plan(argv: string[], io: Io): Promise<number> {
     ...SELECTION_FLAGS,
     help: { type: 'boolean', short: 'h' },
   });
-  const tags = tagFilter(values);
-  const roles = rolesPath(io.env);
+  const selection = taskSelection(values, io.env);
   if (values.help) {
     io.out(HELP);
     return EXIT.ok;
@@ -70,8 +69,8 @@ export async function plan(argv: string[], io: Io): Promise<number> {
     ]);
     const { ACTIONS } = await import('../actions/registry.js');
     const { playbook, diagnostics } = loadPlaybook(resolve(io.cwd, positionals[0]!), ACTIONS, {
-      ...(tags ? { tags } : {}),
-      ...(roles ? { rolesPath: roles.map((p) => resolve(io.cwd, p)) } : {}),
+      ...selection,
+      ...(selection.rolesPath ? { rolesPath: selection.rolesPath.map((p) => resolve(io.cwd, p)) } : {}),
     });
     if (!playbook) {
       for (const d of diagnostics) io.err(`${formatDiagnostic(d)}\n`);
@@ -82,8 +81,7 @@ export async function plan(argv: string[], io: Io): Promise<number> {
     return EXIT.ok;
   }
   const loaded = loadPlan({
-    ...(tags ? { tags } : {}),
-    ...(roles ? { rolesPath: roles } : {}),
+    ...selection,
     playbook: positionals[0]!,
     ...planInputs(await inventoryInputs(values, io)),
     ...(limit === undefined ? {} : { limit }),

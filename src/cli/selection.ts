@@ -27,3 +27,21 @@ export function rolesPath(env: NodeJS.ProcessEnv): string[] | undefined {
   if (raw === undefined || raw.trim() === '') return undefined;
   return raw.split(':').filter((p) => p !== '');
 }
+
+/**
+ * What the flags and the environment (ANSIBLE_ROLES_PATH, RUNBOOK_PLATFORMS) select, as load options that
+ * validate, plan and apply share: absent keys where they select nothing.
+ */
+export function taskSelection(
+  values: Parameters<typeof tagFilter>[0],
+  env: NodeJS.ProcessEnv,
+): { tags?: TagFilter; rolesPath?: string[]; platformsPath?: string } {
+  const tags = tagFilter(values);
+  const roles = rolesPath(env);
+  const platforms = env.RUNBOOK_PLATFORMS;
+  return {
+    ...(tags ? { tags } : {}),
+    ...(roles ? { rolesPath: roles } : {}),
+    ...(platforms ? { platformsPath: platforms } : {}),
+  };
+}

@@ -1,6 +1,6 @@
 import { EXIT, UsageError, existingFile, parseFlags } from './args.js';
 import { INVENTORY_FLAGS, INVENTORY_HELP, inventoryInputs, planInputs, printWarnings } from './inventory-flags.js';
-import { SELECTION_FLAGS, SELECTION_USAGE, rolesPath, tagFilter } from './selection.js';
+import { SELECTION_FLAGS, SELECTION_USAGE, taskSelection } from './selection.js';
 import type { Io } from '../report/io.js';
 import type { Diagnostic } from '../playbook/diagnostic.js';
 
@@ -47,8 +47,7 @@ export async function validate(argv: string[], io: Io): Promise<number> {
     ...SELECTION_FLAGS,
     help: { type: 'boolean', short: 'h' },
   });
-  const tags = tagFilter(values);
-  const roles = rolesPath(io.env);
+  const selection = taskSelection(values, io.env);
   if (values.help) {
     io.out(HELP);
     return EXIT.ok;
@@ -74,9 +73,7 @@ export async function validate(argv: string[], io: Io): Promise<number> {
     const loaded = loadPlan({
       playbook,
       ...inputs,
-      ...(tags ? { tags } : {}),
-      ...(roles ? { rolesPath: roles } : {}),
-      ...(io.env.RUNBOOK_PLATFORMS ? { platformsPath: io.env.RUNBOOK_PLATFORMS } : {}),
+      ...selection,
       cwd: io.cwd,
     });
     printWarnings(io, loaded.warnings);

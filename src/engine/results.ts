@@ -1,4 +1,4 @@
-import type { TaskFailure, TaskStatus } from '../actions/outcome.js';
+import type { Outcome, TaskFailure, TaskStatus } from '../actions/outcome.js';
 
 /** Why a host did not end ok/changed. Open-ended on purpose: reports print whatever the engine found. */
 /** `play_ended`: a host of a later batch that meta end_play kept from running, as Ansible runs no later batch. */
@@ -39,16 +39,8 @@ export interface TaskResult {
   items?: ItemResult[];
 }
 
-/** What one item of a looped task did. */
-export interface ItemResult {
-  label: string;
-  status: TaskStatus;
-  changed: boolean;
-  rc: number | null;
-  stdout: string;
-  stderr: string;
-  error: string | null;
-}
+/** What one item of a looped task did: its outcome, less the failure reason the task as a whole reports. */
+export type ItemResult = { label: string } & Pick<Outcome, 'status' | 'changed' | 'rc' | 'stdout' | 'stderr' | 'error'>;
 
 export interface HostResult {
   name: string;

@@ -2,7 +2,7 @@ import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import type { CustomCommand } from './commands.js';
-import { Device, FleetCounters, type JumpCounters, type LabCounters } from './device.js';
+import { Device, type DeviceOptions, FleetCounters, type JumpCounters, type LabCounters } from './device.js';
 import { deviceSeed, FaultTable, parseFaultSpec, seededRandom, type FaultSpec } from './faults.js';
 import { generateKey, knownHostsLine, parsedPublicKey } from './keys.js';
 import { LAB_PLATFORMS, NetworkDevice, type LabPlatform } from './network/network-device.js';
@@ -164,22 +164,33 @@ export async function startLab(opts: LabOptions): Promise<Lab> {
   const devices: Device[] = [];
   const hostKeys: string[] = [];
   const bootedAt = Date.now();
-  for (let k = 1; k <= hostCount; k++) {
-    const name = hostName(k, hostCount);
+  /** A device with its own host key (listed for known_hosts) and random stream, and the lab's login and faults. */
+  const newDevice = (
+    name: string,
+    site: string,
+    index: number,
+    role: Pick<DeviceOptions, 'fleet' | 'network' | 'forwarding'>,
+  ): Device => {
     const hostKey = generateKey(`${name}@runbook-lab`);
     hostKeys.push(hostKey.publicKey);
+    return new Device({
+      ...role,
+      identity: { host: name, site, index, bootedAt },
+      hostKey: hostKey.privateKey,
+      clientKey,
+      password,
+      latencyMs,
+      faults: table,
+      custom: opts.commands ?? {},
+      random: seededRandom(deviceSeed(seed, index)),
+    });
+  };
+  for (let k = 1; k <= hostCount; k++) {
+    const name = hostName(k, hostCount);
     const platform = platformOf(k);
     devices.push(
-      new Device({
+      newDevice(name, siteOf(k, siteCount), k, {
         ...(platform ? { network: new NetworkDevice(platform, name, k, enablePassword, clock) } : {}),
-        identity: { host: name, site: siteOf(k, siteCount), index: k, bootedAt },
-        hostKey: hostKey.privateKey,
-        clientKey,
-        password,
-        latencyMs,
-        faults: table,
-        custom: opts.commands ?? {},
-        random: seededRandom(deviceSeed(seed, k)),
         fleet,
       }),
     );
@@ -188,22 +199,7 @@ export async function startLab(opts: LabOptions): Promise<Lab> {
   if (opts.jumpPerSite) {
     for (let s = 1; s <= siteCount; s++) {
       const name = `jump-site${s}`;
-      const hostKey = generateKey(`${name}@runbook-lab`);
-      hostKeys.push(hostKey.publicKey);
-      jumpDevices.push(
-        new Device({
-          identity: { host: name, site: name, index: hostCount + s, bootedAt },
-          hostKey: hostKey.privateKey,
-          clientKey,
-          password,
-          latencyMs,
-          faults: table,
-          custom: opts.commands ?? {},
-          random: seededRandom(deviceSeed(seed, hostCount + s)),
-          fleet: new FleetCounters(),
-          forwarding: true,
-        }),
-      );
+      jumpDevices.push(newDevice(name, name, hostCount + s, { fleet: new FleetCounters(), forwarding: true }));
     }
   }
   const byName = new Map(devices.map((d) => [d.name, d]));

@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync, realpathSync } from 'node:fs';
+import { readdirSync, realpathSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { readAnsibleConnection, type AnsibleConnectionParams } from '../inventory/ansible-connection.js';
 import type { Connection } from '../inventory/connection.js';
@@ -6,6 +6,7 @@ import {
   expandIdentityFile,
   expandProxyCommand,
   parseProxyJump,
+  readOrNull,
   resolveSshConfigFiles,
   SshConfigError,
   type JumpHop,
@@ -294,7 +295,7 @@ export class SshConfigLookup {
             0,
             `ssh_config_file ${named} includes ${p}, outside the inventory's and playbook's directories`,
           );
-        return defaultRead(p);
+        return readOrNull(p);
       };
       return { list: [{ path, required: true }], ctx: { ...base, trusted: false, readFile } };
     }
@@ -304,16 +305,6 @@ export class SshConfigLookup {
     const system = this.sources.systemFile === undefined ? '/etc/ssh/ssh_config' : this.sources.systemFile;
     if (system !== null) list.push({ path: system, required: false, includeBase: '/etc/ssh' });
     return { list, ctx: { ...base, trusted: true } };
-  }
-}
-
-function defaultRead(path: string): string | null {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ENOTDIR') return null;
-    throw err;
   }
 }
 

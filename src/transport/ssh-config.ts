@@ -108,24 +108,12 @@ interface Pass {
   wantFinal: boolean;
 }
 
-/** Keyword values being collected during one lookup (first obtained wins). */
-interface Collected {
-  hostName?: string;
-  user?: string;
-  port?: number;
-  identityFiles: string[];
-  identitiesOnly?: boolean;
-  identityAgent?: string;
+/**
+ * Keyword values being collected during one lookup (first obtained wins): a host's values before `finish`,
+ * with `ProxyJump none` still told apart from "not set" and `IgnoreUnknown` kept for the lines that follow.
+ */
+interface Collected extends Omit<SshHostConfig, 'proxyJump'> {
   proxyJump?: JumpHop[] | 'none';
-  proxyJumpRaw?: string;
-  proxyCommand?: string;
-  proxyCommandOrigin?: SshConfigOrigin;
-  userKnownHostsFiles?: string[];
-  strictHostKeyChecking?: StrictHostKeyChecking;
-  connectTimeoutSeconds?: number;
-  serverAliveInterval?: number;
-  serverAliveCountMax?: number;
-  hostKeyAlias?: string;
   ignoreUnknown?: string;
 }
 
@@ -391,7 +379,8 @@ function parseLines(file: string, text: string): ParsedLine[] {
   return out;
 }
 
-function readOrNull(path: string): string | null {
+/** A file's text, or null when it (or a directory on its path) does not exist. */
+export function readOrNull(path: string): string | null {
   try {
     return readFileSync(path, 'utf8');
   } catch (err) {

@@ -2,9 +2,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RunReport, TaskResult } from '../../src/engine/results.js';
+import type { TaskResult } from '../../src/engine/results.js';
 import { createAptRepo, dpkgState, type AptRepo } from '../support/apt-repo.js';
-import { runCli } from '../support/cli.js';
+import { applyTasks, boxInventory, statuses } from '../support/box.js';
 import { startRootHost, type RootHost } from '../support/root-host.js';
 
 /**
@@ -35,19 +35,7 @@ beforeAll(async () => {
   await repo.attach(host);
   dir = mkdtempSync(join(tmpdir(), 'runbook-apt-'));
   inventory = join(dir, 'inventory.yml');
-  writeFileSync(
-    inventory,
-    [
-      'all:',
-      '  vars:',
-      '    user: root',
-      `    key_file: ${JSON.stringify(host.keyPath)}`,
-      `    known_hosts: ${JSON.stringify(host.knownHostsPath)}`,
-      '  hosts:',
-      `    box: { host: 127.0.0.1, port: ${host.port} }`,
-      '',
-    ].join('\n'),
-  );
+  writeFileSync(inventory, boxInventory(host));
 }, 120_000);
 
 afterAll(async () => {
@@ -56,15 +44,8 @@ afterAll(async () => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-async function apply(tasks: string[], ...flags: string[]): Promise<TaskResult[]> {
-  const site = join(dir, 'site.yml');
-  writeFileSync(site, ['- hosts: all', '  tasks:', ...tasks.map((t) => `    ${t}`), ''].join('\n'));
-  const r = await runCli(['apply', site, '-i', inventory, '--json', '--run-dir', dir, ...flags]);
-  if (!r.stdout.startsWith('{')) throw new Error(`no report: ${r.stderr}`);
-  return (JSON.parse(r.stdout) as RunReport).hosts[0]!.tasks;
-}
-
-const statuses = (tasks: TaskResult[]) => tasks.map((t) => t.status);
+const apply = (tasks: string[], ...flags: string[]): Promise<TaskResult[]> =>
+  applyTasks({ dir, inventory }, tasks, flags);
 
 /** Pids of the host's processes (its mount namespace: other tests may run apt-get too) matching a pattern. */
 async function inNamespace(pattern: string): Promise<string[]> {

@@ -1,7 +1,6 @@
-import { execFileSync } from 'node:child_process';
-import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { editBlock, type BlockInFileArgs } from '../../src/actions/blockinfile-edit.js';
+import { askOracle } from '../support/oracle.js';
 
 /**
  * Differential test: each case runs through Ansible's own blockinfile module (test/support/module_oracle.py)
@@ -54,14 +53,10 @@ interface OracleResult {
 let oracle: OracleResult[];
 
 beforeAll(() => {
-  const input = JSON.stringify(
+  oracle = askOracle<OracleResult[]>(
+    'module_oracle.py',
     CASES.map((c, id) => ({ id, module: 'blockinfile', content: c.content, args: { path: 'PATH', ...c.args } })),
   );
-  const out = execFileSync('/usr/bin/python3', [join(import.meta.dirname, '..', 'support', 'module_oracle.py')], {
-    input,
-    encoding: 'utf8',
-  });
-  oracle = JSON.parse(out) as OracleResult[];
 }, 60_000);
 
 describe('blockinfile edits files as Ansible does', () => {

@@ -1,5 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { linesOf, startFleet, type Fleet } from '../support/ansible.js';
+import { describe, expect, it } from 'vitest';
+import { linesOf, fleetForFile } from '../support/ansible.js';
 import { expectSame, play } from '../support/ansible-compare.js';
 
 /**
@@ -8,14 +8,7 @@ import { expectSame, play } from '../support/ansible-compare.js';
  * result is recorded on the host, so the two tools must have recorded the same lines. (`command` runs through
  * the login shell over SSH, so a signal that ends its child is the shell's exit status 128+N: not compared.)
  */
-let fleet: Fleet;
-
-beforeAll(async () => {
-  fleet = await startFleet(['h1']);
-}, 60_000);
-afterAll(async () => {
-  await fleet?.stop();
-});
+const fleet = fleetForFile(['h1']);
 
 /** A task that records what `name` registered. */
 const said = (name: string) =>

@@ -1,7 +1,6 @@
-import { execFileSync } from 'node:child_process';
-import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { editLines, type LineInFileArgs } from '../../src/actions/lineinfile-edit.js';
+import { askOracle } from '../support/oracle.js';
 
 /**
  * Differential test: each case runs through Ansible's own lineinfile code (test/support/lineinfile_oracle.py)
@@ -69,12 +68,8 @@ type OracleResult =
 let oracle: OracleResult[];
 
 beforeAll(() => {
-  const input = JSON.stringify(CASES.map((c, id) => ({ id, content: c.content, params: c.params })));
-  const out = execFileSync('/usr/bin/python3', [join(import.meta.dirname, '..', 'support', 'lineinfile_oracle.py')], {
-    input,
-    encoding: 'utf8',
-  });
-  oracle = JSON.parse(out) as OracleResult[];
+  const cases = CASES.map((c, id) => ({ id, content: c.content, params: c.params }));
+  oracle = askOracle<OracleResult[]>('lineinfile_oracle.py', cases);
 }, 60_000);
 
 describe('lineinfile edits files as Ansible does', () => {

@@ -4,9 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RunReport, TaskResult } from '../../src/engine/results.js';
+import type { TaskResult } from '../../src/engine/results.js';
 import { validateReport } from '../../src/report/json.js';
-import { runCli } from '../support/cli.js';
+import { applyPlay, boxInventory, statuses } from '../support/box.js';
 import { startSshd, type Sshd } from '../support/sshd.js';
 
 /**
@@ -25,19 +25,7 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'runbook-modules-'));
   work = sshd.workDir;
   inventory = join(dir, 'inventory.yml');
-  writeFileSync(
-    inventory,
-    [
-      'all:',
-      '  vars:',
-      `    user: ${JSON.stringify(sshd.user)}`,
-      `    key_file: ${JSON.stringify(sshd.keyPath)}`,
-      `    known_hosts: ${JSON.stringify(sshd.knownHostsPath)}`,
-      '  hosts:',
-      `    box: { host: 127.0.0.1, port: ${sshd.port} }`,
-      '',
-    ].join('\n'),
-  );
+  writeFileSync(inventory, boxInventory(sshd));
   mkdirSync(join(dir, 'files'));
   writeFileSync(join(dir, 'files', 'motd'), 'Welcome, managed by runbook\n');
   mkdirSync(join(dir, 'files', 'tree', 'sub'), { recursive: true });
@@ -54,11 +42,7 @@ afterAll(async () => {
 });
 
 async function apply(tasks: string[], ...flags: string[]): Promise<TaskResult[]> {
-  const site = join(dir, 'site.yml');
-  writeFileSync(site, ['- hosts: all', '  tasks:', ...tasks.map((t) => `    ${t}`), ''].join('\n'));
-  const r = await runCli(['apply', site, '-i', inventory, '--json', '--run-dir', dir, ...flags]);
-  if (!r.stdout.startsWith('{')) throw new Error(`no report: ${r.stderr}`);
-  const report = JSON.parse(r.stdout) as RunReport;
+  const { report } = await applyPlay({ dir, inventory }, tasks, flags);
   // Every field a module adds to its result (diff, backup_file, …) is one the report schema names.
   expect(validateReport(report)).toEqual([]);
   return report.hosts[0]!.tasks;
@@ -72,8 +56,6 @@ async function snapshot(): Promise<string> {
   ]);
   return stdout;
 }
-
-const statuses = (tasks: TaskResult[]) => tasks.map((t) => t.status);
 
 describe('modules on a real host', () => {
   it('are idempotent, change nothing under --check and show diffs', async () => {

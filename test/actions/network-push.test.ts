@@ -8,6 +8,7 @@ import { NetworkCliTransport } from '../../src/transport/network-cli/transport.j
 import { SshTransport } from '../../src/transport/ssh.js';
 import { useLabs } from '../support/fixtures.js';
 import { manualLabClock } from '../support/lab-clock.js';
+import { networkTarget } from '../support/network-target.js';
 
 const { lab: startLab } = useLabs();
 const catalog = loadPlatforms().catalog;
@@ -16,21 +17,8 @@ const ENV = { RUNBOOK_LAB_ENABLE: 'lab-enable' };
 async function device(platform: LabPlatform, opts: { faults?: string[]; clock?: LabClock } = {}) {
   const lab = await startLab({ hosts: 1, platform, ...opts });
   const transport = new NetworkCliTransport(new SshTransport({ env: ENV }), () => catalog, ENV);
-  const h = lab.hosts[0]!;
   const connect = async () =>
-    (await transport.connect(
-      {
-        transport: 'network_cli',
-        host: '127.0.0.1',
-        port: h.port,
-        user: lab.user,
-        keyFile: lab.keyPath,
-        knownHosts: lab.knownHostsPath,
-        hostKeyChecking: 'strict',
-        network: { networkOs: platform, become: platform !== 'junos', becomePasswordEnv: 'RUNBOOK_LAB_ENABLE' },
-      } as Parameters<typeof transport.connect>[0],
-      { timeoutMs: 10_000 },
-    )) as NetworkCliSession;
+    (await transport.connect(networkTarget(lab, lab.hosts[0]!.name), { timeoutMs: 10_000 })) as NetworkCliSession;
   return { lab, connect, net: lab.network('r001')! };
 }
 

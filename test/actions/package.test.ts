@@ -2,9 +2,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RunReport, TaskResult } from '../../src/engine/results.js';
+import type { TaskResult } from '../../src/engine/results.js';
 import { createAptRepo, dpkgState, type AptRepo } from '../support/apt-repo.js';
-import { runCli } from '../support/cli.js';
+import { applyTasks, boxInventory, statuses } from '../support/box.js';
 import { startRootHost, type RootHost } from '../support/root-host.js';
 import { createRpmRepo, rpmState, type RpmRepo } from '../support/rpm-repo.js';
 
@@ -40,27 +40,9 @@ afterAll(async () => {
 
 async function apply(tasks: string[], opts: { flags?: string[]; hostVars?: string } = {}): Promise<TaskResult[]> {
   const inventory = join(dir, 'inventory.yml');
-  writeFileSync(
-    inventory,
-    [
-      'all:',
-      '  vars:',
-      '    user: root',
-      `    key_file: ${JSON.stringify(host.keyPath)}`,
-      `    known_hosts: ${JSON.stringify(host.knownHostsPath)}`,
-      '  hosts:',
-      `    box: { host: 127.0.0.1, port: ${host.port}${opts.hostVars ? `, ${opts.hostVars}` : ''} }`,
-      '',
-    ].join('\n'),
-  );
-  const site = join(dir, 'site.yml');
-  writeFileSync(site, ['- hosts: all', '  tasks:', ...tasks.map((t) => `    ${t}`), ''].join('\n'));
-  const r = await runCli(['apply', site, '-i', inventory, '--json', '--run-dir', dir, ...(opts.flags ?? [])]);
-  if (!r.stdout.startsWith('{')) throw new Error(`no report: ${r.stderr}`);
-  return (JSON.parse(r.stdout) as RunReport).hosts[0]!.tasks;
+  writeFileSync(inventory, boxInventory(host, opts.hostVars));
+  return applyTasks({ dir, inventory }, tasks, opts.flags);
 }
-
-const statuses = (tasks: TaskResult[]) => tasks.map((t) => t.status);
 
 describe('dnf on a real host', { timeout: 240_000 }, () => {
   it('installs, upgrades to latest and removes once each, and --check changes nothing', async () => {

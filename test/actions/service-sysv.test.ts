@@ -2,9 +2,9 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RunReport, TaskResult } from '../../src/engine/results.js';
+import type { TaskResult } from '../../src/engine/results.js';
 import { ansibleTasks, runbookSummary } from '../support/ansible-tasks.js';
-import { runCli } from '../support/cli.js';
+import { applyTasks, boxInventory } from '../support/box.js';
 import { startRootHost, type RootHost } from '../support/root-host.js';
 
 /**
@@ -48,19 +48,7 @@ let dir: string;
 beforeAll(async () => {
   host = await startRootHost();
   dir = mkdtempSync(join(tmpdir(), 'runbook-service-'));
-  writeFileSync(
-    join(dir, 'inventory.yml'),
-    [
-      'all:',
-      '  vars:',
-      '    user: root',
-      `    key_file: ${JSON.stringify(host.keyPath)}`,
-      `    known_hosts: ${JSON.stringify(host.knownHostsPath)}`,
-      '  hosts:',
-      `    box: { host: 127.0.0.1, port: ${host.port} }`,
-      '',
-    ].join('\n'),
-  );
+  writeFileSync(join(dir, 'inventory.yml'), boxInventory(host));
 }, 60_000);
 
 afterAll(async () => {
@@ -110,12 +98,22 @@ const links = async (): Promise<string[]> =>
   (await inHost(`ls /etc/rc?.d/ | grep -- '${SERVICE}$' || true`)).split('\n').filter(Boolean).sort();
 const startLinks = async (): Promise<number> => (await links()).filter((l) => l.startsWith('S')).length;
 
-async function apply(tasks: string[], ...flags: string[]): Promise<TaskResult[]> {
-  const site = join(dir, 'site.yml');
-  writeFileSync(site, ['- hosts: all', '  tasks:', ...tasks.map((t) => `    ${t}`), ''].join('\n'));
-  const r = await runCli(['apply', site, '-i', join(dir, 'inventory.yml'), '--json', '--run-dir', dir, ...flags]);
-  if (!r.stdout.startsWith('{')) throw new Error(`no report: ${r.stderr}`);
-  return (JSON.parse(r.stdout) as RunReport).hosts[0]!.tasks;
+const apply = (tasks: string[], ...flags: string[]): Promise<TaskResult[]> =>
+  applyTasks({ dir, inventory: join(dir, 'inventory.yml') }, tasks, flags);
+
+/**
+ * The tasks through ansible-playbook and then through runbook, each after a fresh install: each tool's task
+ * results, and whether the daemon ran and which boot links there were when it ended.
+ */
+async function bothFromInstall(tasks: string[], flags: string[]) {
+  const end = async () => ({ pid: (await daemonPid()) !== null, links: await links() });
+  await install();
+  const ansible = await ansibleTasks(dir, host, tasks, flags);
+  const ansibleEnd = await end();
+  await install();
+  const runbook = runbookSummary(await apply(tasks, ...flags));
+  const runbookEnd = await end();
+  return { ansible, ansibleEnd, runbook, runbookEnd };
 }
 
 const task = (args: string) => [`- service: { name: ${SERVICE}, ${args} }`, '  register: out'];
@@ -196,12 +194,7 @@ describe('service on an init script host', () => {
     const all = [...tasks.flat(), ...missing, '  ignore_errors: true'];
     for (const check of [true, false]) {
       const flags = check ? ['--check'] : [];
-      await install();
-      const ansible = await ansibleTasks(dir, host, all, flags);
-      const ansibleEnd = { pid: (await daemonPid()) !== null, links: await links() };
-      await install();
-      const runbook = runbookSummary(await apply(all, ...flags));
-      const runbookEnd = { pid: (await daemonPid()) !== null, links: await links() };
+      const { ansible, ansibleEnd, runbook, runbookEnd } = await bothFromInstall(all, flags);
       expect(runbook).toEqual(ansible);
       expect(runbookEnd).toEqual(ansibleEnd);
     }
@@ -222,12 +215,7 @@ describe('service on an init script host', () => {
     const missing = ['- name: missing', '  service: { name: runbook-no-such-service, use: sysvinit, state: started }'];
     const all = [...steps.flat(), ...missing, '  ignore_errors: true'];
     for (const flags of [['--check'], []]) {
-      await install();
-      const ansible = await ansibleTasks(dir, host, all, flags);
-      const ansibleEnd = { pid: (await daemonPid()) !== null, links: await links() };
-      await install();
-      const runbook = runbookSummary(await apply(all, ...flags));
-      const runbookEnd = { pid: (await daemonPid()) !== null, links: await links() };
+      const { ansible, ansibleEnd, runbook, runbookEnd } = await bothFromInstall(all, flags);
       expect(runbook).toEqual(ansible);
       expect(runbookEnd).toEqual(ansibleEnd);
       if (flags.length === 0) {

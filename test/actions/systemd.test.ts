@@ -2,9 +2,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RunReport, TaskResult } from '../../src/engine/results.js';
+import type { TaskResult } from '../../src/engine/results.js';
 import { ansibleTasks, runbookSummary } from '../support/ansible-tasks.js';
-import { runCli } from '../support/cli.js';
+import { applyTasks, boxInventory } from '../support/box.js';
 import { startSshd, type Sshd } from '../support/sshd.js';
 import { startSystemdHost, type SystemdHost } from '../support/systemd-host.js';
 
@@ -37,26 +37,13 @@ let host: SystemdHost;
 let plain: Sshd;
 let dir: string;
 
-const inventory = (name: string, port: number, user: string, key: string, known: string): void =>
-  writeFileSync(
-    join(dir, `${name}.yml`),
-    [
-      'all:',
-      '  vars:',
-      `    user: ${user}`,
-      `    key_file: ${JSON.stringify(key)}`,
-      `    known_hosts: ${JSON.stringify(known)}`,
-      '  hosts:',
-      `    box: { host: 127.0.0.1, port: ${port} }`,
-      '',
-    ].join('\n'),
-  );
+const inventory = (name: string, server: Sshd): void => writeFileSync(join(dir, `${name}.yml`), boxInventory(server));
 
 beforeAll(async () => {
   [host, plain] = await Promise.all([startSystemdHost(), startSshd()]);
   dir = mkdtempSync(join(tmpdir(), 'runbook-systemd-'));
-  inventory('systemd', host.port, 'root', host.keyPath, host.knownHostsPath);
-  inventory('plain', plain.port, plain.user, plain.keyPath, plain.knownHostsPath);
+  inventory('systemd', host);
+  inventory('plain', plain);
 }, 60_000);
 
 afterAll(async () => {
@@ -90,13 +77,8 @@ async function unit(): Promise<{ active: string; enabled: string; main: string }
   return { active, enabled, main: main ? `${pid} ${main}` : '' };
 }
 
-async function apply(inv: string, tasks: string[], ...flags: string[]): Promise<TaskResult[]> {
-  const site = join(dir, 'site.yml');
-  writeFileSync(site, ['- hosts: all', '  tasks:', ...tasks.map((t) => `    ${t}`), ''].join('\n'));
-  const r = await runCli(['apply', site, '-i', join(dir, `${inv}.yml`), '--json', '--run-dir', dir, ...flags]);
-  if (!r.stdout.startsWith('{')) throw new Error(`no report: ${r.stderr}`);
-  return (JSON.parse(r.stdout) as RunReport).hosts[0]!.tasks;
-}
+const apply = (inv: string, tasks: string[], ...flags: string[]): Promise<TaskResult[]> =>
+  applyTasks({ dir, inventory: join(dir, `${inv}.yml`) }, tasks, flags);
 
 /** One task, registered, and a debug line of the result fields Ansible's modules return. */
 async function one(module: string, args: string, ...flags: string[]): Promise<TaskResult & { fields: string }> {

@@ -4,8 +4,8 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RunReport, TaskResult } from '../../src/engine/results.js';
-import { runCli } from '../support/cli.js';
+import type { TaskResult } from '../../src/engine/results.js';
+import { applyPlay } from '../support/box.js';
 import { startSshd, type Sshd } from '../support/sshd.js';
 
 /**
@@ -64,11 +64,8 @@ afterAll(async () => {
 });
 
 async function apply(tasks: string[], ...flags: string[]): Promise<{ tasks: TaskResult[]; stdout: string }> {
-  const site = join(dir, 'site.yml');
-  writeFileSync(site, ['- hosts: all', '  tasks:', ...tasks.map((t) => `    ${t}`), ''].join('\n'));
-  const r = await runCli(['apply', site, '-i', inventory, '--json', '--run-dir', join(dir, 'runs'), ...flags]);
-  if (!r.stdout.startsWith('{')) throw new Error(`no report: ${r.stderr}`);
-  return { tasks: (JSON.parse(r.stdout) as RunReport).hosts[0]!.tasks, stdout: r.stdout + r.stderr };
+  const { report, output } = await applyPlay({ dir, inventory, runDir: join(dir, 'runs') }, tasks, flags);
+  return { tasks: report.hosts[0]!.tasks, stdout: output };
 }
 
 /** Every file runbook wrote under its run directory (journal, report), as one text. */

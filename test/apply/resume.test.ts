@@ -23,6 +23,10 @@ function touched(before: Record<string, number>, after: Record<string, number>):
     .sort();
 }
 
+/** `runbook apply` of the fixture site on the lab, runs kept under `dir`: the CLI's text output. */
+const applyText = (l: Lab, dir: string, ...extra: string[]) =>
+  runCli(['apply', SITE, '-i', l.inventoryPath, '--run-dir', dir, ...extra]);
+
 async function applyJson(
   l: Lab,
   dir: string,
@@ -129,21 +133,12 @@ describe('runbook apply --resume', () => {
   it('with no run, an unknown RUN_ID or a run of another playbook: one line, exit 5, no connection', async () => {
     const l = await lab(1);
     const dir = runDir();
-    const none = await runCli(['apply', SITE, '-i', l.inventoryPath, '--run-dir', dir, '--resume']);
+    const none = await applyText(l, dir, '--resume');
     expect(none.code).toBe(5);
     expect(none.stderr.split('\n')[0]).toMatch(/^runbook apply: --resume: no runs recorded under .*\.runbook\/runs$/);
 
-    expect((await runCli(['apply', SITE, '-i', l.inventoryPath, '--run-dir', dir])).code).toBe(0);
-    const unknown = await runCli([
-      'apply',
-      SITE,
-      '-i',
-      l.inventoryPath,
-      '--run-dir',
-      dir,
-      '--resume',
-      '20200101-000000-abcd',
-    ]);
+    expect((await applyText(l, dir)).code).toBe(0);
+    const unknown = await applyText(l, dir, '--resume', '20200101-000000-abcd');
     expect(unknown.code).toBe(5);
     expect(unknown.stderr.split('\n')[0]).toMatch(/^runbook apply: --resume: no run "20200101-000000-abcd" under /);
     const [runId] = readdirSync(join(dir, '.runbook/runs'));
@@ -257,16 +252,7 @@ describe('runbook apply --resume picks its run', () => {
     expect(resumed.report.hosts.map((h) => [h.name, h.status])).toEqual([['r002', 'changed']]);
     expect(touched(before, connections(l))).toEqual(['r002']);
 
-    const named = await runCli([
-      'apply',
-      SITE,
-      '-i',
-      l.inventoryPath,
-      '--run-dir',
-      dir,
-      '--resume',
-      check.report.run_id,
-    ]);
+    const named = await applyText(l, dir, '--resume', check.report.run_id);
     expect(named.code).toBe(5);
     expect(named.stderr.split('\n')[0]).toBe(
       `runbook apply: --resume: run ` +

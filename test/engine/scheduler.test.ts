@@ -11,16 +11,21 @@ function hosts(site: string, n: number): { name: string; vars: Record<string, un
   return Array.from({ length: n }, (_, i) => ({ name: `${site}-r${i + 1}`, vars: { site } }));
 }
 
+/** Runs the plays on fake devices; `onEvent` sees each event as it is emitted, after it is recorded. */
 async function runFleet(
   plays: PlannedPlay[],
   device: (host: string) => Device = () => ({}),
   extra: Partial<RunOptions> = {},
+  onEvent: (e: RunEvent) => void = () => {},
 ) {
   const clock = new FakeClock();
   const transport = new FakeTransport(clock, device);
   const bus = new EventBus();
   const events: RunEvent[] = [];
-  bus.subscribe((e) => events.push(e));
+  bus.subscribe((e) => {
+    events.push(e);
+    onEvent(e);
+  });
   const report = await clock.drive(
     runPlan(planOf(...plays), { transport, bus, runId: '20260101-000000-abcd', clock, env: {}, ...extra }),
   );
@@ -115,15 +120,9 @@ describe('scheduler', () => {
     });
     const device = (h: string): Device =>
       h.startsWith('fra-') && !healed ? { connect: 'refused' } : { connectMs: 1_000 };
-    const clock = new FakeClock();
-    const transport = new FakeTransport(clock, device);
-    const bus = new EventBus();
-    const events: RunEvent[] = [];
-    bus.subscribe((e) => {
-      events.push(e);
+    const { report, events } = await runFleet([p], device, { runId: 'x' }, (e) => {
       if (e.type === 'breaker' && e.to === 'open') healed = true;
     });
-    const report = await clock.drive(runPlan(planOf(p), { transport, bus, runId: 'x', clock, env: {} }));
     const ams = report.hosts.filter((h) => h.name.startsWith('ams-'));
     expect(ams.every((h) => h.status === 'changed')).toBe(true);
     // Every ams host ended before the cooldown was over: nobody sat on a slot waiting for fra's breaker.
@@ -419,17 +418,10 @@ describe('scheduler', () => {
       forks: 6,
       breaker: { failureThreshold: 2, successThreshold: 1, cooldownMs: 5_000, onOpen: 'wait' },
     });
-    const clock = new FakeClock();
-    const transport = new FakeTransport(clock, () =>
-      healed ? { connectMs: 1_000 } : { connect: 'refused', connectMs: 10 },
-    );
-    const bus = new EventBus();
-    const events: RunEvent[] = [];
-    bus.subscribe((e) => {
-      events.push(e);
+    const device = (): Device => (healed ? { connectMs: 1_000 } : { connect: 'refused', connectMs: 10 });
+    const { report, events, transport } = await runFleet([p], device, { runId: 'x' }, (e) => {
       if (e.type === 'breaker' && e.to === 'open') healed = true;
     });
-    const report = await clock.drive(runPlan(planOf(p), { transport, bus, runId: 'x', clock, env: {} }));
     expect(report.breakers[0]!.transitions.map((t) => t.to)).toEqual(['open', 'half-open', 'closed']);
     const closed = events.findIndex((e) => e.type === 'breaker' && e.to === 'closed');
     // Up to the first outcome of a host started after the close, only failure_threshold hosts have started.

@@ -1,5 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { linesOf, startFleet, type Fleet } from '../support/ansible.js';
+import { describe, expect, it } from 'vitest';
+import { linesOf, fleetForFile } from '../support/ansible.js';
 import { expectSame, play } from '../support/ansible-compare.js';
 
 /**
@@ -7,14 +7,7 @@ import { expectSame, play } from '../support/ansible-compare.js';
  * after any module. The same playbook runs through both tools on the same two OpenSSH servers; each host
  * records what every task registered.
  */
-let fleet: Fleet;
-
-beforeAll(async () => {
-  fleet = await startFleet(['h1', 'h2']);
-}, 60_000);
-afterAll(async () => {
-  await fleet?.stop();
-});
+const fleet = fleetForFile(['h1', 'h2']);
 
 /** A file of each host's own in the recorder's shared directory, apart for each tool's run. */
 const D = '{{ rec | dirname }}/{{ playbook_dir | basename }}-{{ inventory_hostname }}.txt';

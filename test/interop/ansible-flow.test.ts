@@ -1,19 +1,12 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { linesOf, startFleet, type Fleet } from '../support/ansible.js';
+import { describe, expect, it } from 'vitest';
+import { linesOf, fleetForFile } from '../support/ansible.js';
 import { expectSame, play } from '../support/ansible-compare.js';
 
 /**
  * ansible-playbook is the oracle: each playbook runs through it and through runbook against the same two
  * OpenSSH servers, and each host must have run the same commands, in the same order, with the same recap.
  */
-let fleet: Fleet;
-
-beforeAll(async () => {
-  fleet = await startFleet(['h1', 'h2']);
-}, 60_000);
-afterAll(async () => {
-  await fleet?.stop();
-});
+const fleet = fleetForFile(['h1', 'h2']);
 
 describe('loops', () => {
   it('runs loop, with_items, with_list, with_dict and with_indexed_items item by item, ' +

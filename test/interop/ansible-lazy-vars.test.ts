@@ -1,19 +1,12 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { linesOf, startFleet, type Fleet } from '../support/ansible.js';
+import { describe, expect, it } from 'vitest';
+import { linesOf, fleetForFile } from '../support/ansible.js';
 import { expectSame } from '../support/ansible-compare.js';
 
 /**
  * Variables whose values are templates, with ansible-playbook as the oracle: both tools run the same playbook
  * against the same two OpenSSH servers, and every host must run the same commands with the same recap.
  */
-let fleet: Fleet;
-
-beforeAll(async () => {
-  fleet = await startFleet(['h1', 'h2']);
-}, 60_000);
-afterAll(async () => {
-  await fleet?.stop();
-});
+const fleet = fleetForFile(['h1', 'h2']);
 
 const SITE = [
   '- hosts: all',

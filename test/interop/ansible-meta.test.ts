@@ -1,19 +1,12 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { linesOf, startFleet, type Fleet } from '../support/ansible.js';
+import { describe, expect, it } from 'vitest';
+import { fleetForFile, linesOf } from '../support/ansible.js';
 import { expectSame, perHost } from '../support/ansible-compare.js';
 
 /**
  * meta actions, end_play across serial batches, and any_errors_fatal under runbook's default strategy, each
  * run through ansible-playbook and through runbook against the same two OpenSSH servers.
  */
-let fleet: Fleet;
-
-beforeAll(async () => {
-  fleet = await startFleet(['h1', 'h2']);
-}, 60_000);
-afterAll(async () => {
-  await fleet?.stop();
-});
+const fleet = fleetForFile(['h1', 'h2']);
 
 /**
  * h1 fails an any_errors_fatal task once h2 is inside the same task (h2 leaves a mark beside the log); h2

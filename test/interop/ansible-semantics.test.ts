@@ -1,19 +1,12 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { linesOf, startFleet, type Fleet } from '../support/ansible.js';
+import { describe, expect, it } from 'vitest';
+import { linesOf, fleetForFile } from '../support/ansible.js';
 import { expectSame, play } from '../support/ansible-compare.js';
 
 /**
  * More of Ansible's playbook semantics, each run through ansible-playbook and through runbook against the
  * same two OpenSSH servers: each host must have run the same commands, in the same order, with the same recap.
  */
-let fleet: Fleet;
-
-beforeAll(async () => {
-  fleet = await startFleet(['h1', 'h2']);
-}, 60_000);
-afterAll(async () => {
-  await fleet?.stop();
-});
+const fleet = fleetForFile(['h1', 'h2']);
 
 describe('handlers across roles', () => {
   it('notifies "role : handler", a role handler from the play, and listen topics across roles', async () => {

@@ -1,5 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startFleet, type Fleet } from '../support/ansible.js';
+import { describe, expect, it } from 'vitest';
+import { fleetForFile } from '../support/ansible.js';
 import { expectSame, perHost } from '../support/ansible-compare.js';
 
 /**
@@ -7,14 +7,7 @@ import { expectSame, perHost } from '../support/ansible-compare.js';
  * host records each fact's value (base64 of its JSON, so no shell reads it); the records must be equal.
  * date_time changes between the two runs, so only the fields that hold for a day are compared.
  */
-let fleet: Fleet;
-
-beforeAll(async () => {
-  fleet = await startFleet(['h1', 'h2']);
-}, 60_000);
-afterAll(async () => {
-  await fleet?.stop();
-});
+const fleet = fleetForFile(['h1', 'h2']);
 
 const FACTS = [
   'hostname',

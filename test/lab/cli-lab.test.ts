@@ -37,12 +37,24 @@ function waitForLine(child: ChildProcess, line: string): Promise<string> {
   });
 }
 
+/** Starts `runbook lab` with its devices' files in `dir` and its inventory at `inv`: the child and its banner. */
+async function startLab(
+  dir: string,
+  inv: string,
+  ...flags: string[]
+): Promise<{ child: ChildProcess; banner: string }> {
+  const child = startCli(['lab', ...flags, '--dir', dir, '--inventory-out', inv]);
+  children.push(child);
+  return { child, banner: await waitForLine(child, 'ready') };
+}
+
 describe('runbook lab', () => {
   it('serves the devices it wrote into the inventory, then stops on SIGTERM with exit 0', async () => {
     const dir = tempDir();
     const inv = join(dir, 'out', 'lab.yml');
-    const child = startCli([
-      'lab',
+    const { child, banner } = await startLab(
+      dir,
+      inv,
       '--hosts',
       '3',
       '--sites',
@@ -51,13 +63,7 @@ describe('runbook lab', () => {
       '5ms',
       '--fault',
       'r003:fail',
-      '--dir',
-      dir,
-      '--inventory-out',
-      inv,
-    ]);
-    children.push(child);
-    const banner = await waitForLine(child, 'ready');
+    );
     expect(banner).toContain(`inventory    ${inv}`);
     expect(banner).toMatch(/runbook apply \S+ -i /);
     expect(banner).toMatch(/ssh -i \S+id_ed25519 -p \d+ -o UserKnownHostsFile=\S+known_hosts/);
@@ -96,20 +102,7 @@ describe('runbook lab', () => {
   it('--jump-per-site: each site behind its jump host, which OpenSSH itself can go through (ssh -W)', async () => {
     const dir = tempDir();
     const inv = join(dir, 'lab.yml');
-    const child = startCli([
-      'lab',
-      '--hosts',
-      '4',
-      '--sites',
-      '2',
-      '--jump-per-site',
-      '--dir',
-      dir,
-      '--inventory-out',
-      inv,
-    ]);
-    children.push(child);
-    const banner = await waitForLine(child, 'ready');
+    const { child, banner } = await startLab(dir, inv, '--hosts', '4', '--sites', '2', '--jump-per-site');
     expect(banner).toMatch(/jump hosts {3}jump-site1 \(127\.0\.0\.1:\d+\), jump-site2 \(127\.0\.0\.1:\d+\)/);
     type Inv = {
       all: { vars: { key_file: string; known_hosts: string }; children: Record<string, Site> };

@@ -4,21 +4,11 @@ import { createRenderer } from '../../src/engine/renderer.js';
 import { evaluateExpression } from '../../src/playbook/expression.js';
 import { loadYamlText } from '../../src/playbook/load.js';
 import { TemplateEngine } from '../../src/playbook/template/engine.js';
-import { RenderError } from '../../src/playbook/template/errors.js';
+import { renderError } from '../support/render-error.js';
 import { markData } from '../../src/playbook/template/lazy-vars.js';
 
 const engine = new TemplateEngine(['/nonexistent/templates']);
 const render = (text: string, vars: Record<string, unknown>): string => engine.renderString(text, vars, 'task');
-
-function failure(fn: () => unknown): RenderError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof RenderError) return err;
-    throw err;
-  }
-  throw new Error('expected a RenderError');
-}
 
 const vars = (): Record<string, unknown> => ({
   e: '/srv/zz',
@@ -64,7 +54,7 @@ describe('variables whose values are templates', () => {
   });
 
   it('name the undefined variable inside the value, at the use', () => {
-    const err = failure(() => render('echo {{ n }}', vars()));
+    const err = renderError(() => render('echo {{ n }}', vars()));
     expect(err.message).toBe('undefined variable "nope" (in the value of "n")');
     expect([err.file, err.line, err.col]).toEqual(['task', 1, 9]);
   });
@@ -74,7 +64,7 @@ describe('variables whose values are templates', () => {
   });
 
   it('report a variable that needs itself as a recursive loop', () => {
-    const err = failure(() => render('{{ a }}', { a: '{{ b }}', b: 'x{{ a }}' }));
+    const err = renderError(() => render('{{ a }}', { a: '{{ b }}', b: 'x{{ a }}' }));
     expect(err.message).toBe('recursive loop detected in template string: {{ b }}');
   });
 
@@ -115,7 +105,7 @@ describe('variables whose values are templates', () => {
   });
 
   it('stay inside the sandbox', () => {
-    const err = failure(() => render('{{ sneaky }}', { sneaky: "{{ ''.__class__ }}" }));
+    const err = renderError(() => render('{{ sneaky }}', { sneaky: "{{ ''.__class__ }}" }));
     expect(err.message).toMatch(/__class__/);
   });
 

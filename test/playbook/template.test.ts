@@ -3,21 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TemplateEngine } from '../../src/playbook/template/engine.js';
-import { RenderError } from '../../src/playbook/template/errors.js';
+import { renderError } from '../support/render-error.js';
 import { findTemplate, templateSearchPath } from '../../src/playbook/template/jail.js';
 
 let root: string;
 let engine: TemplateEngine;
-
-function renderError(fn: () => unknown): RenderError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof RenderError) return err;
-    throw err;
-  }
-  throw new Error('expected a RenderError');
-}
 
 beforeAll(() => {
   root = mkdtempSync(join(tmpdir(), 'runbook-template-'));

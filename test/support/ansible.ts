@@ -3,6 +3,7 @@ import { chmod, chown, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/p
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
+import { afterAll, beforeAll } from 'vitest';
 import { runCli } from './cli.js';
 import { startSshd, type Sshd } from './sshd.js';
 
@@ -65,6 +66,27 @@ printf '%s %s %s\\n' "$where" "$(id -un)" "$*" >> "$(dirname "$0")/log"
 case "$1" in fail*) exit 1;; esac
 exit 0
 `;
+
+/**
+ * The fleet one test file shares: started before its first test and stopped after its last (beforeAll and
+ * afterAll of the calling file). Using it before it has started throws.
+ */
+export function fleetForFile(names: string[]): Fleet {
+  let started: Fleet | undefined;
+  beforeAll(async () => {
+    started = await startFleet(names);
+  }, 60_000);
+  afterAll(async () => {
+    await started?.stop();
+  });
+  // Members are read from the started fleet when used, so a file can hold this before its tests start.
+  return new Proxy({} as Fleet, {
+    get: (_target, key) => {
+      if (!started) throw new Error('the fleet is used before it started');
+      return Reflect.get(started, key);
+    },
+  });
+}
 
 export async function startFleet(names: string[]): Promise<Fleet> {
   const servers = await Promise.all(names.map(() => startSshd()));

@@ -5,16 +5,17 @@ Reads [{"id", "content": str | null, "params": {...}}] as JSON on stdin; writes
 [{"id", "ok": true, "content", "changed", "msg"} | {"id", "ok": false, "msg"}]. AnsibleModule is replaced by
 a stand-in that only records what the module would report, so the edit itself is Ansible's.
 """
-import json
-import os
 import shutil
 import sys
-import tempfile
 import warnings
 
 warnings.simplefilter('ignore')
 
 from ansible.modules import lineinfile  # noqa: E402
+
+# The shared part beside this script, imported without leaving compiled files in the repository.
+sys.dont_write_bytecode = True
+from file_oracle import place, read_back, serve  # noqa: E402
 
 
 class Done(Exception):
@@ -52,12 +53,7 @@ class StandIn:
 
 
 def run(case, tmpdir):
-    path = os.path.join(tmpdir, 'target.txt')
-    if os.path.exists(path):
-        os.remove(path)
-    if case['content'] is not None:
-        with open(path, 'w', newline='') as f:
-            f.write(case['content'])
+    path = place(tmpdir, case['content'])
     p = dict(regexp=None, search_string=None, line=None, insertafter=None, insertbefore=None, create=False,
              backup=False, backrefs=False, firstmatch=False)
     p.update(case['params'])
@@ -81,21 +77,8 @@ def run(case, tmpdir):
     except Done as d:
         if not d.ok:
             return {'ok': False, 'msg': d.result['msg'].replace(path, 'PATH')}
-        content = None
-        if os.path.exists(path):
-            with open(path, newline='') as f:
-                content = f.read()
-        return {'ok': True, 'content': content, 'changed': d.result['changed'], 'msg': d.result['msg']}
+        return {'ok': True, 'content': read_back(path), 'changed': d.result['changed'], 'msg': d.result['msg']}
     return {'ok': False, 'msg': 'module returned without a result'}
 
 
-def main():
-    cases = json.load(sys.stdin)
-    out = []
-    with tempfile.TemporaryDirectory() as tmpdir:
-        for case in cases:
-            out.append(dict(id=case['id'], **run(case, tmpdir)))
-    json.dump(out, sys.stdout)
-
-
-main()
+serve(run)

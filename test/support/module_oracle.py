@@ -10,9 +10,7 @@ import contextlib
 import importlib
 import io
 import json
-import os
 import sys
-import tempfile
 import warnings
 
 warnings.simplefilter('ignore')
@@ -20,14 +18,13 @@ warnings.simplefilter('ignore')
 from ansible.module_utils import basic  # noqa: E402
 from ansible.module_utils.common.text.converters import to_bytes  # noqa: E402
 
+# The shared part beside this script, imported without leaving compiled files in the repository.
+sys.dont_write_bytecode = True
+from file_oracle import place, read_back, serve  # noqa: E402
+
 
 def run(case, tmpdir):
-    path = os.path.join(tmpdir, 'target.txt')
-    if os.path.exists(path):
-        os.remove(path)
-    if case['content'] is not None:
-        with open(path, 'w', newline='') as f:
-            f.write(case['content'])
+    path = place(tmpdir, case['content'])
     args = {k: (v.replace('PATH', path) if isinstance(v, str) else v) for k, v in case['args'].items()}
     args['_ansible_tmpdir'] = tmpdir
     args['_ansible_remote_tmp'] = tmpdir
@@ -43,20 +40,7 @@ def run(case, tmpdir):
     result.pop('invocation', None)
     if isinstance(result.get('msg'), str):
         result['msg'] = result['msg'].replace(path, 'PATH')
-    content = None
-    if os.path.exists(path):
-        with open(path, newline='') as f:
-            content = f.read()
-    return {'result': result, 'content': content}
+    return {'result': result, 'content': read_back(path)}
 
 
-def main():
-    cases = json.load(sys.stdin)
-    results = []
-    with tempfile.TemporaryDirectory() as tmpdir:
-        for case in cases:
-            results.append(dict(id=case['id'], **run(case, tmpdir)))
-    json.dump(results, sys.stdout)
-
-
-main()
+serve(run)

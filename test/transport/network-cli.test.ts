@@ -1,32 +1,18 @@
 import { describe, expect, it } from 'vitest';
-import type { Lab, LabPlatform } from '../../src/lab/lab.js';
+import type { LabPlatform } from '../../src/lab/lab.js';
 import type { NetworkConnection } from '../../src/inventory/network.js';
 import { loadPlatforms } from '../../src/network/platform.js';
 import { CliError } from '../../src/transport/network-cli/channel.js';
 import type { NetworkCliSession } from '../../src/transport/network-cli/session.js';
-import { NetworkCliTransport, type NetworkTarget } from '../../src/transport/network-cli/transport.js';
+import { NetworkCliTransport } from '../../src/transport/network-cli/transport.js';
 import { SshTransport } from '../../src/transport/ssh.js';
 import { useLabs } from '../support/fixtures.js';
+import { networkTarget } from '../support/network-target.js';
 import { failure } from '../support/transport.js';
 
 const { lab: startLab } = useLabs();
 const catalog = loadPlatforms().catalog;
 const ENV = { RUNBOOK_LAB_ENABLE: 'lab-enable' };
-
-function target(lab: Lab, host: string, network: Partial<NetworkConnection> = {}): NetworkTarget {
-  const h = lab.hosts.find((x) => x.name === host)!;
-  const os = h.platform ?? 'ios';
-  return {
-    transport: 'network_cli',
-    host: '127.0.0.1',
-    port: h.port,
-    user: lab.user,
-    keyFile: lab.keyPath,
-    knownHosts: lab.knownHostsPath,
-    hostKeyChecking: 'strict',
-    network: { networkOs: os, become: os !== 'junos', becomePasswordEnv: 'RUNBOOK_LAB_ENABLE', ...network },
-  };
-}
 
 async function open(
   platform: LabPlatform,
@@ -34,7 +20,11 @@ async function open(
 ) {
   const lab = await startLab({ hosts: 1, platform, ...(opts.faults ? { faults: opts.faults } : {}) });
   const transport = new NetworkCliTransport(new SshTransport({ env: opts.env ?? ENV }), () => catalog, opts.env ?? ENV);
-  return { lab, transport, connect: () => transport.connect(target(lab, 'r001', opts.network), { timeoutMs: 10_000 }) };
+  return {
+    lab,
+    transport,
+    connect: () => transport.connect(networkTarget(lab, 'r001', opts.network), { timeoutMs: 10_000 }),
+  };
 }
 
 describe('network_cli against the lab', () => {
@@ -143,7 +133,7 @@ describe('network_cli against the lab', () => {
   it('passes hosts without a network connection to SSH', async () => {
     const lab = await startLab({ hosts: 1 });
     const transport = new NetworkCliTransport(new SshTransport({ env: ENV }), () => catalog);
-    const t = target(lab, 'r001');
+    const t = networkTarget(lab, 'r001');
     delete t.network;
     const s = await transport.connect(t, { timeoutMs: 10_000 });
     expect((await s.exec('hostname')).stdout).toBe('r001\n');

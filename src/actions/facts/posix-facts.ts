@@ -302,25 +302,15 @@ function cpu(lines: readonly string[], xenLines: readonly string[], architecture
   };
 }
 
+/** A tuple of `N` strings: what a split line destructures into once its width is checked. */
+type Strings<N extends number, T extends string[] = []> = T['length'] extends N ? T : Strings<N, [...T, string]>;
+
 /** system/date_time.py, from one `date` call; the UTC forms are computed from its epoch. */
 function dateTime(line: string | undefined): Facts {
   const f = (line ?? '').split('|');
   if (f.length < 13) return {};
-  const [year, month, weekday, weekdayNumber, weeknumber, day, hour, minute, second, epoch, tz, offset, nanos] = f as [
-    string,
-    string,
-    string,
-    string,
-    string,
-    string,
-    string,
-    string,
-    string,
-    string,
-    string,
-    string,
-    string,
-  ];
+  const [year, month, weekday, weekdayNumber, weeknumber, day, hour, minute, second, epoch, tz, offset, nanos] =
+    f as Strings<13>;
   // busybox date has no %N: the micro part is then zero.
   const micro = /^\d{9}$/.test(nanos) ? nanos.slice(0, 6) : '000000';
   const utc = new Date(Number(epoch) * 1000).toISOString().slice(0, 19);

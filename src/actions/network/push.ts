@@ -112,6 +112,14 @@ export async function pushConfig(
   }
   const lines = req.replaceConfig ? replacingLines(req, before, syntax) : linesToPush(req, before, syntax);
   const base = { lines, warnings, ...(req.backup ? { backup: before } : {}) };
+  /** A failed push; `pushed` is what already reached the device. */
+  const failed = (pushed: string[], error: string): PushResult => ({
+    status: 'failed',
+    confirm: 'none',
+    ...base,
+    lines: pushed,
+    error,
+  });
   if (lines.length === 0) return { status: 'ok', confirm: 'none', ...base };
   if (opts.check) return { status: 'changed', confirm: 'none', ...base };
 
@@ -125,15 +133,11 @@ export async function pushConfig(
     const why =
       cfg.safetyNet === 'none' ? 'the platform has none' : `"${cfg.safetyNetCheck?.command}" says it is not set up`;
     if (req.confirm !== undefined) {
-      return {
-        status: 'failed',
-        confirm: 'none',
-        ...base,
-        lines: [],
-        error:
-          `${profile.name}: no rollback timer is available on this device (${why}), ` +
+      return failed(
+        [],
+        `${profile.name}: no rollback timer is available on this device (${why}), ` +
           'so confirm cannot be honoured; nothing was changed',
-      };
+      );
     }
     warnings.push(`pushed without a safety net (${why}): a rejected line cannot be reverted`);
   }
@@ -144,23 +148,10 @@ export async function pushConfig(
   const enter = armed && cfg.enterConfirmed.length > 0 ? cfg.enterConfirmed : cfg.enter;
   for (const line of enter) {
     const r = await session.run(fill(line, v));
-    if (r.rejected)
-      return {
-        status: 'failed',
-        confirm: 'none',
-        ...base,
-        lines: [],
-        error: `entering config mode: "${fill(line, v)}" was rejected: ${r.rejected}`,
-      };
+    if (r.rejected) return failed([], `entering config mode: "${fill(line, v)}" was rejected: ${r.rejected}`);
   }
   if (session.channel.mode !== cfg.mode) {
-    return {
-      status: 'failed',
-      confirm: 'none',
-      ...base,
-      lines: [],
-      error: `entering config mode left the device at "${session.channel.prompt}"`,
-    };
+    return failed([], `entering config mode left the device at "${session.channel.prompt}"`);
   }
 
   if (req.replaceConfig) {
@@ -168,13 +159,7 @@ export async function pushConfig(
       const r = await session.run(line);
       if (r.rejected) {
         await abort(session, { armed, staged, v });
-        return {
-          status: 'failed',
-          confirm: 'none',
-          ...base,
-          lines: [],
-          error: `"${line}" was rejected: ${r.rejected}`,
-        };
+        return failed([], `"${line}" was rejected: ${r.rejected}`);
       }
     }
   }
@@ -216,13 +201,7 @@ export async function pushConfig(
       const r = await session.run(fill(line, v));
       if (r.rejected) {
         await abort(session, { armed, staged, v });
-        return {
-          status: 'failed',
-          confirm: 'none',
-          ...base,
-          lines: pushed,
-          error: `commit refused: ${r.rejected}; nothing was committed`,
-        };
+        return failed(pushed, `commit refused: ${r.rejected}; nothing was committed`);
       }
     }
   }

@@ -121,22 +121,21 @@ function checkTree(root: Node, opts: Options): NameProblem[] {
     for (const f of n.fields ?? []) if (f !== 'children') collect(n[f]);
   };
   collect(root);
+  /** A filter or test name must be one of `known`; otherwise the closest known names are suggested. */
+  const mustKnow = (kind: 'filter' | 'test', nameNode: Node, known: Record<string, unknown>): void => {
+    const name = String(nameNode.value);
+    if (!Object.hasOwn(known, name))
+      problems.push(at(nameNode, `unknown ${kind} "${name}"`, didYouMean(name, Object.keys(known))));
+  };
 
   for (const n of nodes) {
     switch (n.typename) {
-      case 'Filter': {
-        const name = n.name as Node;
-        const filter = String(name.value);
-        if (!Object.hasOwn(FILTERS, filter))
-          problems.push(at(name, `unknown filter "${filter}"`, didYouMean(filter, Object.keys(FILTERS))));
+      case 'Filter':
+        mustKnow('filter', n.name as Node, FILTERS);
         break;
-      }
       case 'Is': {
         const right = n.right as Node;
-        const nameNode = right.typename === 'FunCall' ? (right.name as Node) : right;
-        const test = String(nameNode.value);
-        if (!Object.hasOwn(TESTS, test))
-          problems.push(at(nameNode, `unknown test "${test}"`, didYouMean(test, Object.keys(TESTS))));
+        mustKnow('test', right.typename === 'FunCall' ? (right.name as Node) : right, TESTS);
         break;
       }
       case 'FunCall': {

@@ -1,4 +1,4 @@
-import { pyGetAttr, pyMethod, splitArgs, toList, type Keywords } from './methods.js';
+import { pyGetAttr, pyMethod, pyReplace, splitArgs, toList, type Keywords } from './methods.js';
 import {
   floatRepr,
   isFloat,
@@ -379,31 +379,8 @@ export const JINJA_FILTERS: Record<string, Filter> = {
     const s = pyStr(v);
     const from = pyStr(pos[0]);
     const to = pyStr(pos[1]);
-    let count = kw.count ?? pos[2];
-    let n = count === undefined || count === null ? -1 : num(count);
-    if (from === '') {
-      const chars = [...s];
-      const out: string[] = [];
-      for (let i = 0; i <= chars.length; i++) {
-        if (n !== 0) {
-          out.push(to);
-          n--;
-        }
-        if (i < chars.length) out.push(chars[i]!);
-      }
-      return out.join('');
-    }
-    let out = '';
-    let rest = s;
-    while (n !== 0) {
-      const i = rest.indexOf(from);
-      if (i < 0) break;
-      out += rest.slice(0, i) + to;
-      rest = rest.slice(i + from.length);
-      n--;
-    }
-    count = undefined;
-    return out + rest;
+    const count = kw.count ?? pos[2];
+    return pyReplace(s, from, to, count === undefined || count === null ? -1 : num(count));
   },
   reverse: (v) => (typeof v === 'string' ? [...v].reverse().join('') : [...toList(v)].reverse()),
   round: (v, pos, kw) => {

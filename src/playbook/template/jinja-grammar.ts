@@ -1,5 +1,6 @@
 import nunjucks from 'nunjucks';
 import { SIMPLE_ESCAPES } from '../python-literal.js';
+import type { Compiler, Frame, Node, Parser, Token, Tokenizer } from './nunjucks-internals.js';
 
 /**
  * Jinja2's expression grammar on top of nunjucks' parser, so an expression means under runbook what it means
@@ -15,84 +16,6 @@ import { SIMPLE_ESCAPES } from '../python-literal.js';
  * which turn lstrip_blocks / trim_blocks off for one tag.
  */
 
-interface Token {
-  type: string;
-  value: string;
-  lineno: number;
-  colno: number;
-}
-interface Node {
-  typename: string;
-  lineno: number;
-  colno: number;
-  value?: unknown;
-  children?: Node[];
-  body?: Node;
-  cond?: Node;
-  else_?: Node | null;
-  rbTuple?: boolean;
-}
-interface Tokenizer {
-  str: string;
-  index: number;
-  len: number;
-  /** `{` opened and not yet closed inside the current tag: a `}}` there closes dicts, not the tag. */
-  rbBraces?: number;
-  lineno: number;
-  colno: number;
-  in_code: boolean;
-  forwardN(n: number): void;
-  nextToken(): Token | null;
-}
-interface Parser {
-  tokens: Tokenizer;
-  peekToken(): Token;
-  nextToken(): Token;
-  pushToken(tok: Token): void;
-  skip(type: string): boolean;
-  skipSymbol(name: string): boolean;
-  skipValue(type: string, value: string): boolean;
-  expect(type: string): Token;
-  fail(message: string, lineno?: number, colno?: number): never;
-  parseExpression(): Node;
-  parseInlineIf(): Node;
-  parseOr(): Node;
-  parseAnd(): Node;
-  parseNot(): Node;
-  parseCompare(): Node;
-  parseMath1(): Node;
-  parseConcat(): Node;
-  parseMath2(): Node;
-  parsePow(): Node;
-  parseUnary(noFilters?: boolean): Node;
-  parsePrimary(noPostfix?: boolean): Node;
-  parsePostfix(node: Node): Node;
-  parseFilterName(): Node;
-  parseSignature(tolerant?: boolean, noParens?: boolean): Node;
-  parseFilterExpr(node: Node): Node;
-  parseTest(node: Node): Node;
-  parseAggregate(): Node | null;
-  parseStatement(): Node | null;
-  parseSet(): Node;
-  parseRaw(): Node;
-  dropLeadingWhitespace: boolean;
-  parseFilterStatement(): Node;
-  parseFilterName(): Node;
-  parseUntilBlocks(...names: string[]): Node;
-  advanceAfterBlockEnd(name?: string): Token;
-  breakOnBlocks: string[] | null;
-}
-interface Frame {
-  push(): Frame;
-  set(name: string, id: string): void;
-}
-interface Compiler {
-  _emit(code: string): void;
-  _emitLine(code: string): void;
-  _tmpid(): string;
-  compile(node: Node, frame: Frame): void;
-  _compileExpression(node: Node, frame: Frame): void;
-}
 type NodeClass = new (...args: unknown[]) => Node;
 
 // Jinja's own number patterns (jinja2/lexer.py); a float never starts right after a dot (`x.0.1`).

@@ -134,6 +134,36 @@ function normIndex(i: number, len: number): number {
   return i < 0 ? Math.max(0, len + i) : Math.min(i, len);
 }
 
+/**
+ * Python's str.replace: the first `count` occurrences (all when negative); an empty `from` matches between
+ * characters.
+ */
+export function pyReplace(s: string, from: string, to: string, count: number): string {
+  let n = count;
+  if (from === '') {
+    const chars = [...s];
+    const out: string[] = [];
+    for (let i = 0; i <= chars.length; i++) {
+      if (n !== 0) {
+        out.push(to);
+        n--;
+      }
+      if (i < chars.length) out.push(chars[i]!);
+    }
+    return out.join('');
+  }
+  let out = '';
+  let rest = s;
+  while (n !== 0) {
+    const i = rest.indexOf(from);
+    if (i < 0) break;
+    out += rest.slice(0, i) + to;
+    rest = rest.slice(i + from.length);
+    n--;
+  }
+  return out + rest;
+}
+
 /** `str.splitlines()`: lines without their endings (`\n`, `\r\n`, `\r`), no empty last line. */
 export function pySplitLines(s: string, keepends = false): string[] {
   const lines = s.split(/(?<=\r\n|\r(?!\n)|\n)/).filter((l) => l !== '');
@@ -155,18 +185,7 @@ const STRING_METHODS: Record<string, Method> = {
   replace: (s: string, [a, b, count]) => {
     const from = str(a, 'replace() argument 1');
     const to = str(b, 'replace() argument 2');
-    let n = count === undefined ? -1 : num(count);
-    if (from === '') return s;
-    let out = '';
-    let rest = s;
-    while (n !== 0) {
-      const i = rest.indexOf(from);
-      if (i < 0) break;
-      out += rest.slice(0, i) + to;
-      rest = rest.slice(i + from.length);
-      n--;
-    }
-    return out + rest;
+    return pyReplace(s, from, to, count === undefined ? -1 : num(count));
   },
   lower: (s: string) => s.toLowerCase(),
   upper: (s: string) => s.toUpperCase(),

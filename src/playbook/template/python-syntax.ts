@@ -1,6 +1,7 @@
 import nunjucks from 'nunjucks';
 import { FORBIDDEN_MEMBERS, SandboxViolation, sandboxedMember } from '../sandbox.js';
 import { installJinjaGrammar } from './jinja-grammar.js';
+import type { Compiler, Frame, Node, Parser } from './nunjucks-internals.js';
 import { pySlice, pyGetAttr, toList } from './methods.js';
 import {
   PyError,
@@ -30,66 +31,7 @@ import {
  * a bare JavaScript operator.
  */
 
-interface Node {
-  typename: string;
-  lineno: number;
-  colno: number;
-  value?: unknown;
-  children?: Node[];
-  left?: Node;
-  right?: Node;
-  target?: Node;
-  val?: Node;
-  expr?: Node;
-  ops?: { type: string; expr: Node }[];
-  cond?: Node;
-  body?: Node;
-  else_?: Node | null;
-  arr?: Node;
-  name?: Node & { children?: Node[] };
-  key?: Node;
-  template?: Node;
-  start?: Node;
-  stop?: Node;
-  step?: Node;
-  targets?: Node[];
-  args?: Node;
-  rbFloat?: boolean;
-  rbTuple?: boolean;
-  rbIterOf?: Node;
-  rbFilter?: Node;
-  rbLoopName?: Node & { children?: Node[] };
-}
-interface Frame {
-  lookup(name: string): unknown;
-  set(name: string, val: unknown, resolveUp?: boolean): void;
-}
-interface Compiler {
-  _emit(code: string): void;
-  _emitLine(code: string): void;
-  _tmpid(): string;
-  compile(node: Node, frame: Frame): void;
-  _compileExpression(node: Node, frame: Frame): void;
-  _rbLoopDepth?: number;
-}
 type CompileFn = (this: Compiler, node: Node, frame: Frame, ...rest: unknown[]) => void;
-interface Token {
-  type: string;
-  value: string;
-  lineno: number;
-  colno: number;
-}
-interface Parser {
-  peekToken(): Token;
-  nextToken(): Token;
-  skipSymbol(name: string): boolean;
-  skipValue(type: string, value: string): boolean;
-  expect(type: string): Token;
-  parsePostfix(node: Node): Node;
-  parsePrimary(noPostfix?: boolean): Node;
-  parseCompare(): Node;
-  parseSignature(tolerant?: boolean, noParens?: boolean): Node;
-}
 interface Loader {
   rbHas?: (name: string) => boolean;
 }

@@ -176,6 +176,7 @@ const BASE_CASES: GoldenCase[] = [
   { t: '{{ s.startswith("Hell") }} {{ s.endswith("xyz") }} {{ s.startswith(("x", "H")) }}' },
   { t: '[{{ spaced.strip() }}] [{{ spaced.lstrip() }}] [{{ spaced.rstrip() }}] [{{ "xxhixx".strip("x") }}]' },
   { t: '{{ s.replace("o", "0") }} {{ s.replace("o", "0", 1) }}' },
+  { t: '{{ "abc".replace("", "-") }} {{ "abc".replace("", "-", 2) }} {{ "".replace("", "x") }}' },
   { t: '{{ s.lower() }} {{ s.upper() }} {{ "hello world".title() }} {{ "hELLO".capitalize() }} {{ s.swapcase() }}' },
   { t: '{{ "{} and {}".format("a", "b") }} {{ "{0}{1}{0}".format("x", "y") }} {{ "{name}!".format(name="n") }}' },
   { t: '{{ "{:>8}|{:<6}|{:^7}|{:05d}|{:.3f}|{:,}".format("r", "l", "c", 42, f, 1234567) }}' },
