@@ -10,7 +10,8 @@ import { bool, isMap, oneOf, str, stringTexts } from './args.js';
 import { copyTree, localTree, nest, remoteTree, type Tree } from './copy-tree.js';
 import { failed, linkFailure, message, type Outcome } from './outcome.js';
 import { placeFile, type Source } from './remote-file.js';
-import { octal, statPath } from './remote-path.js';
+import { statPath } from './remote-path.js';
+import { permissions, riskyOctal } from './file-mode.js';
 
 export type CopyAction = {
   kind: 'copy';
@@ -78,7 +79,7 @@ export const copy = defineAction<CopyAction, CopyPreview>({
         ...modeSchema(),
         title: 'Directory mode',
         description: 'Octal permissions of the directories a tree copy makes or finds in the tree.',
-        'x-expected': 'octal permissions like "0755"',
+        'x-expected': 'octal permissions like "0755" (symbolic modes such as "u+rwx" are not supported)',
       },
       remote_src: {
         title: 'Remote source',
@@ -95,6 +96,8 @@ export const copy = defineAction<CopyAction, CopyPreview>({
   texts: (value: unknown, at: YamlPath) =>
     stringTexts('copy', value, at, ['src', 'content', 'dest', 'owner', 'group', 'validate']),
   check: (value: unknown, at: YamlPath, loaded: LoadedYaml) => oneOf('copy', ['src', 'content'], value, at, loaded),
+  warn: (value: unknown, at: YamlPath, loaded: LoadedYaml) =>
+    isMap(value) ? ['mode', 'directory_mode'].flatMap((k) => riskyOctal(value[k], [...at, k], loaded)) : [],
   parse(value: unknown): CopyAction {
     const v = isMap(value) ? value : {};
     const out: CopyAction = {
@@ -105,13 +108,13 @@ export const copy = defineAction<CopyAction, CopyPreview>({
       remoteSrc: bool(v.remote_src),
     };
     if (v.local_follow !== undefined) out.localFollow = bool(v.local_follow);
-    if (v.directory_mode !== undefined) out.directoryMode = octal(String(v.directory_mode));
+    if (v.directory_mode !== undefined) out.directoryMode = permissions(v.directory_mode) ?? String(v.directory_mode);
     for (const f of ['src', 'owner', 'group', 'validate'] as const) {
       const s = str(v[f]);
       if (s !== undefined) out[f] = s;
     }
     if (typeof v.content === 'string') out.content = v.content;
-    if (v.mode !== undefined) out.mode = octal(String(v.mode));
+    if (v.mode !== undefined) out.mode = permissions(v.mode) ?? String(v.mode);
     return out;
   },
   defaultName: (a) => `copy ${a.dest}`,

@@ -5,7 +5,8 @@ import { modeSchema, ownership, pathAliases } from './schema-fragments.js';
 import { defineAction, type ActionHost } from './action.js';
 import { bool, isMap, oneOf, pathArg, str, stringTexts } from './args.js';
 import { done, failed, Interrupted, linkFailure, message, type Outcome } from './outcome.js';
-import { change, octal, statPath, type RemotePath } from './remote-path.js';
+import { change, statPath, type RemotePath } from './remote-path.js';
+import { permissions, riskyOctal } from './file-mode.js';
 import { TransportError } from '../transport/transport.js';
 
 type FileState = 'file' | 'directory' | 'absent' | 'touch' | 'link' | 'hard';
@@ -49,6 +50,8 @@ export const file = defineAction<FileAction, FilePreview>({
     stringTexts('file', value, at, ['path', 'dest', 'name', 'src', 'owner', 'group']),
   check: (value: unknown, at: YamlPath, loaded: LoadedYaml) =>
     oneOf('file', ['path', 'dest', 'name'], value, at, loaded),
+  warn: (value: unknown, at: YamlPath, loaded: LoadedYaml) =>
+    isMap(value) ? riskyOctal(value.mode, [...at, 'mode'], loaded) : [],
   parse(value: unknown): FileAction {
     const v = isMap(value) ? value : {};
     const out: FileAction = {
@@ -61,7 +64,7 @@ export const file = defineAction<FileAction, FilePreview>({
       const s = str(v[f]);
       if (s !== undefined) out[f] = s;
     }
-    if (v.mode !== undefined) out.mode = octal(typeof v.mode === 'number' ? String(v.mode) : String(v.mode));
+    if (v.mode !== undefined) out.mode = permissions(v.mode) ?? String(v.mode);
     return out;
   },
   defaultName: (a) => `file ${a.path}`,

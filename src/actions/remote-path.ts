@@ -43,8 +43,3 @@ export async function change(host: ActionHost, command: string): Promise<void> {
   const res = await host.bounded((signal) => host.session.exec(command, { timeoutMs: host.timeoutMs, signal }));
   if (res.rc !== 0) throw new Error((res.stderr || res.stdout).trim() || `${command}: exit status ${res.rc}`);
 }
-
-/** `mode` as four octal digits: "644", "0644" and 420 (a YAML integer meant as octal) alike. */
-export function octal(mode: string): string {
-  return mode.replace(/^0o/, '').padStart(4, '0');
-}

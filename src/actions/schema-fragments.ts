@@ -20,15 +20,18 @@ export function pathAliases(what: string): Record<'path' | 'dest' | 'name', Sche
   };
 }
 
-/** Octal permissions, as a string or as the integer YAML reads from an unquoted `0644`. */
-export function modeSchema(pattern = '^0?[0-7]{3,4}$'): Schema {
+/**
+ * Permissions as Ansible's modules take them: octal digits in a string ("0644", "644", "0o644"), or an integer
+ * that is the bits themselves (`0644` is 420; `644` is mode 01204). Symbolic modes ("u+rw") are not supported.
+ */
+export function modeSchema(): Schema {
   return {
     title: 'File mode',
-    description: 'Octal permissions such as "0644".',
-    'x-expected': 'octal permissions like "0644"',
+    description: 'Octal permissions such as "0644" (quoted), or an integer read as YAML reads it (0644 is 420).',
+    'x-expected': 'octal permissions like "0644" (symbolic modes such as "u+rw" are not supported)',
     oneOf: [
-      { type: 'string', pattern },
-      { type: 'integer', minimum: 0, maximum: 7777 },
+      { type: 'string', pattern: '^(0[oO])?0*[0-7]{1,4}$' },
+      { type: 'integer', minimum: 0, maximum: 0o7777 },
     ],
   };
 }

@@ -1,6 +1,5 @@
-import { diagnostic } from '../playbook/diagnostic.js';
 import type { LoadedYaml, YamlPath } from '../playbook/load.js';
-import { fileMode } from '../playbook/playbook.js';
+import { permissions, riskyOctal } from './file-mode.js';
 import { BACKUP_REPLACED, modeSchema, ownership, VALIDATE } from './schema-fragments.js';
 import { defineAction } from './action.js';
 import { bool, isMap, str } from './args.js';
@@ -39,7 +38,7 @@ export const template = defineAction<TemplateArgs, TemplatePreview>({
         minLength: 1,
       },
       dest: { title: 'Destination', description: 'Remote path of the rendered file.', type: 'string', minLength: 1 },
-      mode: modeSchema('^[0-7]{3,4}$'),
+      mode: modeSchema(),
       ...ownership('file'),
       backup: BACKUP_REPLACED,
       validate: VALIDATE,
@@ -66,14 +65,9 @@ export const template = defineAction<TemplateArgs, TemplatePreview>({
       out.push({ field: 'template.dest', text: value.dest, path: [...at, 'dest'], expression: false, afterRun: false });
     return out;
   },
-  check(value: unknown, at: YamlPath, loaded: LoadedYaml) {
-    const mode = isMap(value) ? value.mode : undefined;
-    if (typeof mode === 'number' && fileMode(mode, [...at, 'mode'], loaded) === null) {
-      return [diagnostic(loaded.locate([...at, 'mode']), 'mode: expected octal permissions like "0644"')];
-    }
-    return [];
-  },
-  parse(value: unknown, at: YamlPath, loaded: LoadedYaml): TemplateArgs {
+  warn: (value: unknown, at: YamlPath, loaded: LoadedYaml) =>
+    isMap(value) ? riskyOctal(value.mode, [...at, 'mode'], loaded) : [],
+  parse(value: unknown): TemplateArgs {
     const t = isMap(value) ? value : {};
     const action: TemplateArgs = {
       kind: 'template',
@@ -82,7 +76,7 @@ export const template = defineAction<TemplateArgs, TemplatePreview>({
     };
     if (t.backup !== undefined) action.backup = bool(t.backup);
     if (t.force !== undefined) action.force = bool(t.force, true);
-    if (t.mode !== undefined) action.mode = fileMode(t.mode, [...at, 'mode'], loaded) ?? String(t.mode);
+    if (t.mode !== undefined) action.mode = permissions(t.mode) ?? String(t.mode);
     for (const f of ['owner', 'group', 'validate', 'newline_sequence'] as const) {
       const v = str(t[f]);
       if (v !== undefined) action[f] = v;

@@ -72,7 +72,7 @@ export function loadPlan(opts: LoadPlanOptions): LoadedPlan {
     return { plan: null, playbook: null, diagnostics: sortDiagnostics(diagnostics), warnings: [], decrypted: [] };
   }
   const all: Diagnostic[] = [...diagnostics];
-  const warnings: string[] = [];
+  const warnings: string[] = loadedPlaybook.warnings.map(formatDiagnostic);
   const decrypted = new Set<string>();
   const ctx = { secrets: opts.vaultSecrets ?? [], onSecret: (s: string) => void decrypted.add(s) };
 

@@ -1,3 +1,5 @@
+import { pyJson } from '../playbook/template/jinja-filters.js';
+import { PyFloat } from '../playbook/template/python.js';
 import type { Inventory } from './types.js';
 import type { InventoryVars } from './vars.js';
 
@@ -73,16 +75,23 @@ export function graphText(inv: Inventory, start = 'all'): string | undefined {
   return lines.join('\n');
 }
 
-/** JSON as Python's `json.dumps(sort_keys=True, indent=4)` lays it out, so outputs can be compared as text. */
+/**
+ * JSON as Python's `json.dumps(sort_keys=True, indent=4, ensure_ascii=False)` writes it, so outputs can be
+ * compared as text: a float keeps its point (`1000.0`), and NaN and infinities are written as Python does.
+ */
 export function ansibleJsonText(value: unknown): string {
-  return JSON.stringify(sortKeys(value), null, 4);
+  return pyJson(asJson(value), { indent: 4, sortKeys: true, ensureAscii: false });
 }
 
-function sortKeys(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(sortKeys);
-  if (value !== null && typeof value === 'object' && value.constructor === Object) {
+/** Values that say how they are shown in JSON (`!vault` text as `{"__ansible_vault": …}`) in that form. */
+function asJson(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(asJson);
+  if (value instanceof PyFloat || value instanceof String) return value;
+  if (value !== null && typeof value === 'object') {
+    const shown = 'toJSON' in value && typeof value.toJSON === 'function' ? (value.toJSON() as unknown) : value;
+    if (shown !== value) return asJson(shown);
     const out: Record<string, unknown> = {};
-    for (const k of Object.keys(value).sort()) out[k] = sortKeys((value as Record<string, unknown>)[k]);
+    for (const [k, v] of Object.entries(value)) out[k] = asJson(v);
     return out;
   }
   return value;

@@ -5,7 +5,6 @@ import { decryptVault, isVaulted, type VaultSecret } from './vault.js';
 import { VAULT_TAG, VaultedText } from './vaulted.js';
 
 const VAULT_HINT = 'pass --vault-password-file or --vault-id';
-const TIMESTAMP = 'tag:yaml.org,2002:timestamp';
 
 /** What reading inventory and vars files needs: vault passwords, and where decrypted secrets go. */
 export interface ReadContext {
@@ -53,16 +52,9 @@ export function eachString(value: unknown, visit: (s: string) => void): void {
   else if (value !== null && typeof value === 'object') for (const v of Object.values(value)) eachString(v, visit);
 }
 
-/**
- * YAML as Ansible reads inventory and vars files: YAML 1.1 (yes/no are booleans), `!vault` values kept. A
- * date stays the text it was written as, which is how Ansible prints and templates it.
- */
+/** YAML as Ansible reads inventory and vars files: numbers as PyYAML reads them, `!vault` values kept. */
 export function parseAnsibleYaml(text: string, file: string): LoadedYaml {
-  return loadYamlText(text, file, {
-    version: '1.1',
-    floats: 'all',
-    customTags: (tags) => [...tags.filter((t) => typeof t === 'string' || t.tag !== TIMESTAMP), VAULT_TAG],
-  });
+  return loadYamlText(text, file, { floats: 'all', customTags: [VAULT_TAG] });
 }
 
 /**

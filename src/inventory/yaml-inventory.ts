@@ -1,5 +1,5 @@
 import { diagnostic, type Diagnostic, type Loc } from '../playbook/diagnostic.js';
-import type { LoadedYaml, YamlPath } from '../playbook/load.js';
+import { keyType, type LoadedYaml, type YamlPath } from '../playbook/load.js';
 import { bundledSchema, schemaDiagnostics } from '../playbook/schema.js';
 import { InventoryError, type InventoryBuilder } from './data.js';
 import { expandHostKey } from './host-pattern.js';
@@ -36,8 +36,18 @@ export function parseYamlInventory(
     );
   }
 
+  // A name YAML reads as a number (or null, or a boolean) is one Ansible refuses: `010:` is the host 8 there.
+  const notText = (what: string, name: string, at: YamlPath): boolean => {
+    const type = keyType(loaded, at);
+    if (type === 'str') return false;
+    const read = { int: 'an integer', float: 'a float', bool: 'a boolean', NoneType: 'null' }[type];
+    fail(loaded.locate(at, 'key'), `${what} "${name}" is ${read} to YAML, not text, and Ansible refuses it (quote it)`);
+    return true;
+  };
+
   const parseGroup = (name: string, body: unknown, at: YamlPath): string => {
     const keyLoc = loaded.locate(at, 'key');
+    notText('group', name, at);
     if (body !== null && body !== undefined && !isMap(body)) {
       warn(keyLoc, `skipping "${name}": a group must be a mapping with hosts, vars or children`);
       return name;
@@ -69,6 +79,7 @@ export function parseYamlInventory(
       } else if (key === 'hosts') {
         for (const [hostKey, hostVars] of Object.entries(value)) {
           const hostLoc = loaded.locate([...here, hostKey], 'key');
+          if (notText('host', hostKey, [...here, hostKey])) continue;
           const expanded = expandHostKey(hostKey);
           if ('problem' in expanded) {
             // Every malformed range is reported, not only the first: each is a line to fix.

@@ -22,6 +22,8 @@ export interface ActionSyntax<A extends TaskAction = TaskAction> {
   texts(value: unknown, at: YamlPath): TextUse[];
   /** Rules the schema cannot say, on the value as written. */
   check?(value: unknown, at: YamlPath, loaded: LoadedYaml): Diagnostic[];
+  /** What is accepted and done as Ansible does it, but is likely not what was meant (`mode: 644`). */
+  warn?(value: unknown, at: YamlPath, loaded: LoadedYaml): Diagnostic[];
   /** The typed action, from a value the schema and `check` accepted. */
   parse(value: unknown, at: YamlPath, loaded: LoadedYaml): A;
   /** A task's name when it gives none. */

@@ -1,7 +1,6 @@
 import { relative } from 'node:path';
 import {
   LineCounter,
-  Scalar,
   isMap,
   isNode,
   isPair,
@@ -20,6 +19,7 @@ import { diagnostic, type Diagnostic, type Loc } from './diagnostic.js';
 import { InputFileError, readInputText } from './input-file.js';
 import { unsafeText } from './template/unsafe.js';
 import { PyFloat } from './template/python.js';
+import { ansibleTags, plainScalarType, PY_FLOAT } from './yaml-scalars.js';
 
 /** Aliases a document may expand before it is refused: enough for real files, far too few for a "billion laughs". */
 export const MAX_ALIAS_COUNT = 100;
@@ -79,35 +79,13 @@ export function displayPath(file: string): string {
   return rel && !rel.startsWith('..') && rel.length < file.length ? rel : file;
 }
 
-/**
- * YAML 1.1 booleans as PyYAML resolves them (yes/no/on/off in any of their three casings), which is what every
- * Ansible playbook is written against. Unlike the yaml library's own 1.1 schema, `y` and `n` stay strings,
- * and numbers keep YAML 1.2's rules so `0644` still reads as the digits written.
- */
-const ANSIBLE_BOOLEAN: ScalarTag = {
-  identify: (value) => typeof value === 'boolean',
-  default: true,
-  tag: 'tag:yaml.org,2002:bool',
-  test: /^(?:yes|Yes|YES|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF)$/,
-  resolve: (text) => new Scalar(/^(?:yes|true|on)$/i.test(text)),
-};
-
 /** `!unsafe`: Ansible's mark for text that is never rendered (a password holding `{{`), in every file it reads. */
 const UNSAFE: ScalarTag = { tag: '!unsafe', resolve: (text) => unsafeText(text) };
 
-function withUnsafe(base: YamlOptions['customTags']): (tags: Tags) => Tags {
-  return (tags) => [
-    UNSAFE,
-    ...(base === undefined ? tags : typeof base === 'function' ? base(tags) : [...tags, ...base]),
-  ];
-}
-
-/** What inventory and vars files need beyond playbooks: Ansible reads them as YAML 1.1, with `!vault` values. */
+/** What some files need beyond the rest: inventory and vars files hold `!vault` values, and floats. */
 export interface YamlOptions {
-  version?: '1.1' | '1.2';
-  customTags?: Tags | ((tags: Tags) => Tags);
-  /** `ansible`: YAML 1.1 booleans (yes/no/on/off), as Ansible reads playbooks, task files and vars files. */
-  booleans?: 'yaml-1.2' | 'ansible';
+  /** Tags beyond `!unsafe` (`!vault`). */
+  customTags?: Tags;
   /**
    * Integral floats (`x: 1.0`) kept as floats, which templates print as Python does (`1.0`, not `1`): in the
    * whole file (`all`: vars and inventory files) or only in variables (`vars`: what sits under a `vars` key).
@@ -115,14 +93,12 @@ export interface YamlOptions {
   floats?: 'all' | 'vars';
 }
 
-// A float as PyYAML reads one (YAML 1.1 needs the dot: `1e3` is a string there, and stays a number here).
-const FLOAT_SOURCE = /^[-+]?(\d[\d_]*)?\.[\d_]*([eE][-+]?\d+)?$/;
-
 function keepFloats(doc: Document.Parsed, where: 'all' | 'vars'): void {
   visit(doc, {
     Scalar(_key, node, path) {
       const source = (node as { source?: string }).source;
-      if (typeof node.value !== 'number' || !Number.isInteger(node.value) || !FLOAT_SOURCE.test(source ?? '')) return;
+      if (typeof node.value !== 'number' || !Number.isInteger(node.value) || node.type !== 'PLAIN') return;
+      if (!PY_FLOAT.test(source ?? '')) return;
       if (where === 'vars' && !path.some((p) => isPair(p) && isScalar(p.key) && p.key.value === 'vars')) return;
       node.value = new PyFloat(node.value);
     },
@@ -156,18 +132,11 @@ export function loadYamlText(text: string, file: string, options: YamlOptions = 
   // merge: YAML 1.1 merge keys (`<<: *defaults`), which Ansible's loader applies; without it a host got a
   // variable named "<<".
   const settings = { lineCounter, uniqueKeys: false, merge: true, prettyErrors: false, strict: true } as const;
-  const { booleans, floats, ...parse } = options;
+  // YAML 1.1 as PyYAML reads it, for every file: numbers, booleans and nulls as Ansible sees them.
   const doc = parseDocument(text, {
     ...settings,
-    ...parse,
-    customTags: withUnsafe(
-      booleans === 'ansible'
-        ? (tags: Tags) => [
-            ANSIBLE_BOOLEAN,
-            ...tags.filter((t) => typeof t === 'string' || t.tag !== ANSIBLE_BOOLEAN.tag),
-          ]
-        : parse.customTags,
-    ),
+    version: '1.1',
+    customTags: (tags: Tags) => ansibleTags(tags, [UNSAFE, ...(options.customTags ?? [])]),
   });
   const at = (offset: number): Loc => {
     const p = lineCounter.linePos(offset);
@@ -202,7 +171,7 @@ export function loadYamlText(text: string, file: string, options: YamlOptions = 
   };
   if (diagnostics.length > 0) return { file, value: undefined, doc, diagnostics, locate, locateKeys };
 
-  if (floats) keepFloats(doc, floats);
+  if (options.floats) keepFloats(doc, options.floats);
   let value: unknown;
   try {
     value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
@@ -243,8 +212,9 @@ function firstLine(s: string): string {
 }
 
 /**
- * A mapping key is a name (a host, a group, a variable): it keeps the text it was written with. YAML would
- * read `0x10` as 16, `1e3` as 1000 and `null` as nothing, renaming a host without a word.
+ * A mapping key is a name (a host, a group, a variable): it keeps the text it was written with. PyYAML reads
+ * `010` as 8 and `null` as None there too, and Ansible then refuses a host so named; renaming one silently
+ * would be worse than Ansible's refusal, so the text is kept.
  */
 function keysAsWritten(doc: Document.Parsed): void {
   const stack: unknown[] = [doc.contents];
@@ -260,6 +230,17 @@ function keysAsWritten(doc: Document.Parsed): void {
       }
     } else if (isSeq(n)) for (const i of n.items) stack.push(i);
   }
+}
+
+/**
+ * What PyYAML makes of the key at `path` (kept here as the text written): `010:` is an int, `null:` None,
+ * `'010':` text. Names Ansible requires to be text (hosts, groups) are checked with it.
+ */
+export function keyType(loaded: LoadedYaml, path: YamlPath): ReturnType<typeof plainScalarType> {
+  const map = loaded.doc?.getIn(path.slice(0, -1), true);
+  const pair = isMap(map) ? map.items.find((p) => isScalar(p.key) && p.key.value === path.at(-1)) : undefined;
+  const key = pair?.key;
+  return isScalar(key) && key.type === 'PLAIN' && typeof key.source === 'string' ? plainScalarType(key.source) : 'str';
 }
 
 /** Every key that repeats an earlier key of its mapping, in document order. */

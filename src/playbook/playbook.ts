@@ -1,6 +1,5 @@
 import { subsetList } from './gather-subset.js';
 import { dirname, resolve } from 'node:path';
-import { isScalar } from 'yaml';
 import { diagnostic, sortDiagnostics, type Diagnostic } from './diagnostic.js';
 import { parseDuration } from './duration.js';
 import { actionWords, type ActionSyntaxes, type TextUse } from './action-syntax.js';
@@ -34,7 +33,7 @@ export interface LoadPlaybookOptions {
 
 /**
  * Playbook file → typed PlaybookSpec, or every problem found as located diagnostics. Four passes: YAML
- * (load.ts, with Ansible's YAML 1.1 booleans), Ansible's reuse and task syntax composed into one value
+ * (load.ts, with PyYAML's scalars as Ansible reads them), Ansible's reuse and task syntax composed into one value
  * (reuse.ts), the JSON Schema (schemas/playbook.schema.json), then the rules a schema cannot say: one action
  * per task, octal modes, registered results used only after the task that registers them, notified handlers
  * that exist.
@@ -47,6 +46,8 @@ export interface LoadedPlaybook {
    * names, so the inventory and template checks still run and one `validate` reports everything at once.
    */
   salvaged?: { playbook: PlaybookSpec; inventories: string[] };
+  /** What loads and runs as Ansible runs it but is likely not what was meant (`mode: 644`). */
+  warnings: Diagnostic[];
 }
 
 export function loadPlaybook(path: string, actions: ActionSyntaxes, opts: LoadPlaybookOptions = {}): LoadedPlaybook {
@@ -54,12 +55,13 @@ export function loadPlaybook(path: string, actions: ActionSyntaxes, opts: LoadPl
   syntaxes = actions;
   const absolute = resolve(process.cwd(), path);
   const file = displayPath(absolute);
-  const root = loadYamlFile(absolute, file, { booleans: 'ansible', floats: 'vars' });
-  if (root.diagnostics.length > 0) return { playbook: null, diagnostics: root.diagnostics };
+  const root = loadYamlFile(absolute, file, { floats: 'vars' });
+  if (root.diagnostics.length > 0) return { playbook: null, diagnostics: root.diagnostics, warnings: [] };
   if (root.value === null || root.value === undefined) {
     return {
       playbook: null,
       diagnostics: [diagnostic({ file, line: 1, col: 1 }, 'the playbook is empty: expected a list of plays')],
+      warnings: [],
     };
   }
   const loaded = composePlaybook(root, absolute, {
@@ -71,17 +73,19 @@ export function loadPlaybook(path: string, actions: ActionSyntaxes, opts: LoadPl
     ...schemaDiagnostics(bundledSchema('playbook'), loaded),
     ...ruleDiagnostics(loaded),
   ];
+  const warnings = dedupe(sortDiagnostics(ruleWarnings(loaded)));
   if (diagnostics.length > 0) {
     return {
       playbook: null,
       diagnostics: dedupe(sortDiagnostics(diagnostics)),
       salvaged: salvage(loaded, absolute, file, opts.tags ?? ALL_TAGS),
+      warnings,
     };
   }
   const plays = playEntries(loaded.value).map(({ play, path: at }) =>
     toPlay(play, at, loaded, loaded.contexts.get(play)?.dir ?? dirname(absolute), opts.tags ?? ALL_TAGS),
   );
-  return { playbook: { path: absolute, file, plays }, diagnostics: [] };
+  return { playbook: { path: absolute, file, plays }, diagnostics: [], warnings };
 }
 
 /** The plays that are sound on their own (schema and rules), as typed plays; the rest only lend their inventory. */
@@ -192,6 +196,18 @@ function ruleDiagnostics(loaded: LoadedYaml): Diagnostic[] {
     }
     out.push(...registerOrderDiagnostics(play, tasks, loaded));
     out.push(...notifyDiagnostics(play, tasks, loaded));
+  }
+  return out;
+}
+
+function ruleWarnings(loaded: LoadedYaml): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  for (const { play, path } of playEntries(loaded.value)) {
+    for (const { task, path: at } of taskEntries(play, path)) {
+      for (const [name, syntax] of Object.entries(syntaxes)) {
+        if (name in task && syntax.warn) out.push(...syntax.warn(task[name], [...at, name], loaded));
+      }
+    }
   }
   return out;
 }
@@ -706,23 +722,6 @@ function conditions(v: unknown): string[] | undefined {
   if (v === undefined || v === null) return undefined;
   if (typeof v === 'boolean') return [String(v)];
   return Array.isArray(v) ? v.map(String) : [String(v)];
-}
-
-/**
- * Permissions as a four-digit octal string. YAML 1.2 reads `0644` as the decimal 644, so a plain number's
- * decimal digits are taken as the octal digits the user wrote; `0o644` is already octal and converted back.
- */
-export function fileMode(v: unknown, path: YamlPath, loaded: LoadedYaml): string | null {
-  let digits: string;
-  if (typeof v === 'number') {
-    const origin = loaded instanceof ComposedYaml ? loaded.resolve(path) : { loaded, path };
-    const node = origin?.loaded.doc?.getIn(origin.path, true);
-    const format = isScalar(node) ? node.format : undefined;
-    digits = format === 'OCT' || format === 'HEX' ? v.toString(8) : String(v);
-  } else {
-    digits = String(v);
-  }
-  return /^[0-7]{1,4}$/.test(digits) ? digits.padStart(4, '0') : null;
 }
 
 /**

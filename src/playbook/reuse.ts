@@ -345,7 +345,7 @@ class Composer {
     // Vars files (and a role's defaults and vars) are all variables; elsewhere only what is under `vars`.
     const varsFile =
       keyword === 'vars_files' || keyword === 'include_vars' || /[\\/](defaults|vars)[\\/][^\\/]+$/.test(path);
-    const loaded = loadYamlFile(path, displayPath(path), { booleans: 'ansible', floats: varsFile ? 'all' : 'vars' });
+    const loaded = loadYamlFile(path, displayPath(path), { floats: varsFile ? 'all' : 'vars' });
     this.out.diagnostics.push(...loaded.diagnostics);
     return loaded.diagnostics.length > 0 ? null : { path, loaded };
   }
@@ -952,7 +952,7 @@ function loopNames(name: string, raw: YamlMap): string[] | null {
 
 /** A file's YAML value, or undefined when it does not load. */
 function peek(path: string): unknown {
-  const loaded = loadYamlFile(path, displayPath(path), { booleans: 'ansible' });
+  const loaded = loadYamlFile(path, displayPath(path));
   return loaded.diagnostics.length > 0 ? undefined : loaded.value;
 }
 

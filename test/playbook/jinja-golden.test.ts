@@ -42,7 +42,7 @@ function label(c: GoldenCase): string {
 /** Variables written in YAML, read as runbook reads a vars file. */
 function yamlVars(c: GoldenCase): Record<string, unknown> {
   if (c.yaml === undefined) return {};
-  const loaded = loadYamlText(c.yaml, 'golden.yml', { booleans: 'ansible', floats: 'all' });
+  const loaded = loadYamlText(c.yaml, 'golden.yml', { floats: 'all' });
   expect(loaded.diagnostics).toEqual([]);
   return loaded.value as Record<string, unknown>;
 }

@@ -111,7 +111,7 @@ describe('variables whose values are templates', () => {
 
   it('leave text marked !unsafe as written, in a variable, a list or a task value', () => {
     const text = 'u: !unsafe "{{ e }}\'\\\\x\\n"\nl: ["{{ u }}"]\ncmd: !unsafe "echo {% raw %}a}}b"\n';
-    const loaded = loadYamlText(text, 'v.yml', { booleans: 'ansible' }).value as Record<string, unknown>;
+    const loaded = loadYamlText(text, 'v.yml').value as Record<string, unknown>;
     const v = { ...vars(), ...loaded };
     expect(render('{{ u }}|{{ l[0] }}', v)).toBe("{{ e }}'\\x\n|{{ e }}'\\x\n");
     expect(render(loaded.cmd as string, v)).toBe('echo {% raw %}a}}b');

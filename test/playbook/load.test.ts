@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { MAX_ALIAS_COUNT, loadYamlFile, loadYamlText } from '../../src/playbook/load.js';
 import { PyFloat, pyStr } from '../../src/playbook/template/python.js';
+import { unsafeText } from '../../src/playbook/template/unsafe.js';
 
 /** A "billion laughs": nine levels of nine aliases each, 9^9 strings if it were expanded. */
 const ALIAS_BOMB = [
@@ -116,7 +117,7 @@ describe('loadYamlFile', () => {
 describe('integral floats', () => {
   const text = '- hosts: all\n  serial: 2.0\n  vars:\n    ratio: 1.0\n    nested: {f: [3.0, 4]}\n  tasks: []\n';
   const play = (floats?: 'all' | 'vars') =>
-    (loadYamlText(text, 'p.yml', { booleans: 'ansible', floats }).value as Record<string, unknown>[])[0]!;
+    (loadYamlText(text, 'p.yml', { floats }).value as Record<string, unknown>[])[0]!;
 
   it('stay floats under vars, so templates print 1.0 as Python does; keywords stay numbers', () => {
     const p = play('vars');
@@ -130,5 +131,61 @@ describe('integral floats', () => {
   it('stay floats everywhere in a vars file, and are plain numbers when not asked for', () => {
     expect(play('all').serial).toBeInstanceOf(PyFloat);
     expect((play().vars as { ratio: unknown }).ratio).toBe(1);
+  });
+});
+
+describe('scalars, as PyYAML resolves them', () => {
+  const value = (text: string, floats?: 'all') =>
+    (loadYamlText(`x: ${text}\n`, 'v.yml', floats ? { floats } : {}).value as { x: unknown }).x;
+
+  it.each([
+    ['010', 8],
+    ['0644', 420],
+    ['644', 644],
+    ['-010', -8],
+    ['0x1F', 31],
+    ['0b101', 5],
+    ['1_000', 1000],
+    ['190:20:30', 685230],
+    ['-1:30', -90],
+    ['1:30.5', 90.5],
+    ['.5', 0.5],
+    ['1.5e+3', 1500],
+    ['.inf', Infinity],
+    ['-.Inf', -Infinity],
+    ['yes', true],
+    ['OFF', false],
+    ['~', null],
+    ['NULL', null],
+    ['1e3', '1e3'],
+    ['0o17', '0o17'],
+    ['09', '09'],
+    ['+.5', '+.5'],
+    ['1:60', '1:60'],
+    ['y', 'y'],
+    ['2001-12-14', '2001-12-14'],
+    ['"010"', '010'],
+  ])('%s is %o', (text, expected) => {
+    expect(value(text)).toEqual(expected);
+  });
+
+  it('reads .nan as NaN, and a float with nothing after its point as a float', () => {
+    expect(value('.NaN')).toBeNaN();
+    expect(pyStr(value('5.', 'all'))).toBe('5.0');
+    expect(pyStr(value('1:00.0', 'all'))).toBe('60.0');
+    expect(pyStr(value('1:00', 'all'))).toBe('60');
+  });
+
+  it('refuses an integer with no digits after its base, where PyYAML fails too, at its place', () => {
+    const loaded = loadYamlText('a: 1\nx: 0x_\n', 'v.yml');
+    expect(loaded.diagnostics.map((d) => `${d.line}:${d.col}: ${d.message}`)).toEqual([
+      '2:4: invalid integer "0x_": no digits after the base prefix',
+    ]);
+  });
+
+  it('keeps !unsafe text and merge keys alongside', () => {
+    const loaded = loadYamlText('d: &d {a: 010}\ne: {<<: *d, b: !unsafe "{{ x }}"}\n', 'v.yml');
+    // !unsafe text is kept as a template that prints it verbatim.
+    expect(loaded.value).toEqual({ d: { a: 8 }, e: { a: 8, b: unsafeText('{{ x }}') } });
   });
 });

@@ -190,18 +190,23 @@ describe('loadPlaybook', () => {
     ['"0644"', '0644'],
     ['"755"', '0755'],
     ['0644', '0644'],
-    ['644', '0644'],
+    // The decimal number 644 is the bits 01204, which Ansible's modules set (ansible-lint's risky-octal).
+    ['644', '1204'],
+    ['420', '0644'],
     ['0o640', '0640'],
-    ['4755', '4755'],
-  ])('reads mode %s as %s', (written, mode) => {
+    ['04755', '4755'],
+    ['"4755"', '4755'],
+  ])('reads mode %s as %s, as Ansible applies it', (written, mode) => {
     const task = load(`- hosts: all\n  tasks:\n    - template: {src: a.njk, dest: /a, mode: ${written}}\n`).plays[0]!
       .tasks[0]!;
     expect(task.action).toEqual({ kind: 'template', src: 'a.njk', dest: '/a', mode });
   });
 
-  it('refuses a mode with digits that are not octal', () => {
-    expect(problems('- hosts: all\n  tasks:\n    - template: {src: a.njk, dest: /a, mode: 0699}\n')).toEqual([
-      'site.yml:3:46: mode: expected octal permissions like "0644"',
+  // 0699 is the string "0699" (not octal, so no number); 4096 and "17777" hold more than permission bits.
+  it.each(['0699', '"u+rw,g-w"', '4096', '"17777"', '-1'])('refuses mode %s, naming what it accepts', (written) => {
+    const text = `- hosts: all\n  tasks:\n    - template: {src: a.njk, dest: /a, mode: ${written}}\n`;
+    expect(problems(text)).toEqual([
+      'site.yml:3:46: mode: expected octal permissions like "0644" (symbolic modes such as "u+rw" are not supported)',
     ]);
   });
 

@@ -1,9 +1,10 @@
-import { parseAllDocuments, parseDocument, visit } from 'yaml';
+import { parseAllDocuments, parseDocument, visit, type Tags } from 'yaml';
+import { ansibleTags, PY_FLOAT } from '../yaml-scalars.js';
 import { PyError, PyFloat } from './python.js';
 
 /**
  * `from_json` and `from_yaml` as Python reads them: `1.0` stays a float (JavaScript's parsers make it `1`),
- * and YAML booleans are PyYAML's (`yes`/`no`/`on`/`off`, but not `y`/`n`).
+ * and YAML scalars are PyYAML's (yaml-scalars.ts).
  */
 
 export function parsePyJson(text: string): unknown {
@@ -92,32 +93,30 @@ export function parsePyJson(text: string): unknown {
   return out;
 }
 
+/** Integral floats (`1.0`) kept as floats, as Python keeps them. */
 function pyYamlize(doc: ReturnType<typeof parseDocument>): void {
   visit(doc, {
     Scalar(_key, node) {
       const source = (node as { source?: string }).source;
-      if (typeof source !== 'string') return;
-      if (typeof node.value === 'boolean' && /^[yYnN]$/.test(source)) node.value = source;
-      else if (
-        typeof node.value === 'number' &&
-        Number.isInteger(node.value) &&
-        /^[-+]?(\d[\d_]*)?\.[\d_]*([eE][-+]?\d+)?$/.test(source)
-      ) {
+      if (typeof node.value === 'number' && Number.isInteger(node.value) && PY_FLOAT.test(source ?? '')) {
         node.value = new PyFloat(node.value);
       }
     },
   });
 }
 
+// Ansible's from_yaml is PyYAML's safe_load: the same scalars as every file Ansible reads.
+const PY_YAML = { version: '1.1', customTags: (tags: Tags) => ansibleTags(tags) } as const;
+
 export function parsePyYaml(text: string): unknown {
-  const doc = parseDocument(text, { version: '1.1' });
+  const doc = parseDocument(text, PY_YAML);
   if (doc.errors.length) throw new PyError('Error', `from_yaml: ${doc.errors[0]!.message}`);
   pyYamlize(doc);
   return doc.toJS();
 }
 
 export function parsePyYamlAll(text: string): unknown[] {
-  return parseAllDocuments(text, { version: '1.1' }).map((d) => {
+  return parseAllDocuments(text, PY_YAML).map((d) => {
     if ('errors' in d && d.errors.length) throw new PyError('Error', `from_yaml_all: ${d.errors[0]!.message}`);
     pyYamlize(d as ReturnType<typeof parseDocument>);
     return (d as ReturnType<typeof parseDocument>).toJS();

@@ -324,6 +324,13 @@ const BASE_CASES: GoldenCase[] = [
   { t: '{{ {"u": unicode, "q": quote_str, "d": dq_str, "b": both_str} | to_yaml }}' },
   { t: '{{ yaml_text | from_yaml }}' },
   { t: '{{ "a: 1\\n---\\nb: 2\\n" | from_yaml_all | list }}' },
+  // Numbers as PyYAML resolves them, through from_yaml and through each side's loader of variables.
+  { t: '{{ "[010, 0x1F, 0b101, 1_000, 190:20:30, 1e3, 1.5e+3, 0o17, 09, 5., y, Off, ~]" | from_yaml }}' },
+  { t: '{{ "a: 010\\n---\\nb: -1:30\\n" | from_yaml_all | list }}' },
+  {
+    yaml: 'o: 010\nh: 0x1F\ns: 190:20:30\ne: 1e3\nf: 1.0e+3\nz: 09\nu: 1_000\n',
+    t: '{{ [o, h, s, e, f, z, u] }} {{ o + h }} {{ e is string }} {{ f | type_debug }}',
+  },
   { t: '{{ deep1 | combine(deep2) }}' },
   { t: '{{ deep1 | combine(deep2, recursive=true) }}' },
   { t: '{{ deep1 | combine(deep2, recursive=true, list_merge="append") }}' },
