@@ -6,7 +6,7 @@ import { Device, type DeviceOptions, FleetCounters, type JumpCounters, type LabC
 import { deviceSeed, FaultTable, parseFaultSpec, seededRandom, type FaultSpec } from './faults.js';
 import { generateKey, knownHostsLine, parsedPublicKey } from './keys.js';
 import { LAB_PLATFORMS, NetworkDevice, type LabPlatform } from './network/network-device.js';
-import { labClock } from './network/personality.js';
+import { labClock, type LabClock } from './network/personality.js';
 
 /**
  * A fleet of simulated SSH devices on 127.0.0.1, with an inventory, a client key and a known_hosts file
@@ -17,6 +17,7 @@ import { labClock } from './network/personality.js';
 export { parseFaultSpec, type FaultSpec } from './faults.js';
 export type { JumpCounters, LabCounters } from './device.js';
 export type { CustomCommand } from './commands.js';
+export type { LabClock } from './network/personality.js';
 export { LAB_PLATFORMS, type LabPlatform, type NetworkDevice } from './network/network-device.js';
 
 /** The environment variable the lab's inventory names for the enable password of its network devices. */
@@ -53,6 +54,8 @@ export interface LabOptions {
   enablePassword?: string;
   /** How long a lab minute lasts, for rollback timers; default 60s. Tests shorten it. */
   minuteMs?: number;
+  /** The rollback timers' clock instead of one of `minuteMs`: a test moves it and knows a timer's minute is up. */
+  clock?: LabClock;
 }
 
 export interface LabHost {
@@ -147,7 +150,7 @@ export async function startLab(opts: LabOptions): Promise<Lab> {
   const clientKey = parsedPublicKey(client.publicKey);
 
   const enablePassword = opts.enablePassword ?? 'lab-enable';
-  const clock = labClock(opts.minuteMs ?? 60_000);
+  const clock = opts.clock ?? labClock(opts.minuteMs ?? 60_000);
   if (
     opts.platform !== undefined &&
     opts.platform !== 'mixed' &&

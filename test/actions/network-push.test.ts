@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { LabPlatform } from '../../src/lab/lab.js';
+import type { LabClock, LabPlatform } from '../../src/lab/lab.js';
 import { loadPlatforms } from '../../src/network/platform.js';
 import { confirmPending, pushConfig, type PushRequest } from '../../src/actions/network/push.js';
 import { runNetworkTask } from '../../src/actions/network/task.js';
@@ -7,14 +7,14 @@ import type { NetworkCliSession } from '../../src/transport/network-cli/session.
 import { NetworkCliTransport } from '../../src/transport/network-cli/transport.js';
 import { SshTransport } from '../../src/transport/ssh.js';
 import { useLabs } from '../support/fixtures.js';
+import { manualLabClock } from '../support/lab-clock.js';
 import { networkTarget } from '../support/network-target.js';
-import { until } from '../support/wait.js';
 
 const { lab: startLab } = useLabs();
 const catalog = loadPlatforms().catalog;
 const ENV = { RUNBOOK_LAB_ENABLE: 'lab-enable' };
 
-async function device(platform: LabPlatform, opts: { faults?: string[]; minuteMs?: number } = {}) {
+async function device(platform: LabPlatform, opts: { faults?: string[]; clock?: LabClock } = {}) {
   const lab = await startLab({ hosts: 1, platform, ...opts });
   const transport = new NetworkCliTransport(new SshTransport({ env: ENV }), () => catalog, ENV);
   const connect = async () =>
@@ -90,7 +90,8 @@ describe.each(['ios', 'eos', 'junos'] as const)('%s', (platform) => {
 
 describe('the device rolls back what was not confirmed', () => {
   it('a session cut mid-push is rolled back by the revert timer', async () => {
-    const { connect, net } = await device('ios', { faults: ['r001:cut:2'], minuteMs: 1_000 });
+    const clock = manualLabClock();
+    const { connect, net } = await device('ios', { faults: ['r001:cut:2'], clock });
     const before = net.running();
     const s = await connect();
     const err = await push(s, {
@@ -98,19 +99,25 @@ describe('the device rolls back what was not confirmed', () => {
     }).catch((e: unknown) => e);
     expect((err as Error).message).toMatch(/closed|dropped|reset/);
     expect(net.running()).toContain('logging host 192.0.2.21');
-    await until(() => !net.pending(), 'the revert timer');
+    expect(net.pending()).toBe(true);
+    // An hour of lab time: past any safety net the push arms.
+    clock.elapse(60);
+    expect(net.pending()).toBe(false);
     expect(net.running()).toBe(before);
     expect(net.log()).toEqual(['rolled back: revert timer expired']);
   });
 
   it('a Junos commit confirmed is left pending when verification fails, then rolls back', async () => {
-    const { connect, net } = await device('junos', { minuteMs: 100 });
+    const clock = manualLabClock();
+    const { connect, net } = await device('junos', { clock });
     const s = await connect();
     const r = await push(s, { lines: ['set system host-name edge-a', 'set system host-name edge-b'], confirm: 1 });
     expect(r.status).toBe('failed');
     expect(r.confirm).toBe('pending');
     expect(r.error).toContain('lines still missing after the push: set system host-name edge-a');
-    await until(() => net.log().includes('rolled back: commit confirmed expired'), 'the commit confirmed timer');
+    expect(net.pending()).toBe(true);
+    clock.elapse(1);
+    expect(net.log()).toContain('rolled back: commit confirmed expired');
     expect(net.running()).toContain('set system host-name r001');
     expect(net.running()).not.toContain('edge-b');
     await s.close().catch(() => undefined);
@@ -240,8 +247,9 @@ describe('confirm_after', () => {
   });
 
   it('withholds the confirm when a verification fails, so the device rolls the change back', async () => {
-    // 30 lab minutes of 200 ms: the timer outlasts the push and the verifications, then runs out by itself.
-    const { connect, net } = await device('junos', { minuteMs: 200 });
+    // The 30 lab minutes pass only once the push and the verifications are over.
+    const clock = manualLabClock();
+    const { connect, net } = await device('junos', { clock });
     const s = await connect();
     const confirm_after = [
       { cli_command: { command: 'show version' } },
@@ -252,7 +260,8 @@ describe('confirm_after', () => {
     expect(r.network?.confirm).toBe('pending');
     expect(r.error).toContain('confirm_after[1] (junos_command) failed: wait_for did not hold');
     expect(net.pending()).toBe(true);
-    await until(() => net.log().includes('rolled back: commit confirmed expired'), 'the commit confirmed timer');
+    clock.elapse(30);
+    expect(net.log()).toContain('rolled back: commit confirmed expired');
     expect(net.running()).not.toContain('192.0.2.11');
     await s.close().catch(() => undefined);
   });

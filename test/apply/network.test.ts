@@ -10,7 +10,7 @@ import { LAB_ENABLE_ENV, type Lab } from '../../src/lab/lab.js';
 import { loadPlatforms } from '../../src/network/platform.js';
 import { TransportRouter } from '../../src/transport/registry.js';
 import { useLabs } from '../support/fixtures.js';
-import { until } from '../support/wait.js';
+import { manualLabClock } from '../support/lab-clock.js';
 
 /** Network playbooks through the engine, against lab devices playing IOS, EOS and Junos. */
 
@@ -119,7 +119,8 @@ describe('network playbooks', () => {
   });
 
   it('a Junos commit confirmed stays pending when verification fails, and the device rolls it back', async () => {
-    const l = await lab({ hosts: 1, platform: 'junos', minuteMs: 100 });
+    const clock = manualLabClock();
+    const l = await lab({ hosts: 1, platform: 'junos', clock });
     const r = await apply(
       l,
       `tasks:\n  - junos_config:\n      lines: [set system host-name edge-a, set system host-name edge-b]\n` +
@@ -128,7 +129,9 @@ describe('network playbooks', () => {
     const t = r.host('r001').tasks;
     expect(t.length).toBe(1);
     expect(t[0]!.network?.confirm).toBe('pending');
-    await until(() => l.network('r001')!.log().includes('rolled back: commit confirmed expired'));
+    expect(l.network('r001')!.pending()).toBe(true);
+    clock.elapse(1);
+    expect(l.network('r001')!.log()).toContain('rolled back: commit confirmed expired');
     expect(l.network('r001')!.running()).toContain('set system host-name r001');
   });
 

@@ -1,8 +1,9 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
+import { open } from 'node:fs/promises';
 import net from 'node:net';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runCli } from '../support/cli.js';
 import { useLabs } from '../support/fixtures.js';
@@ -71,14 +72,27 @@ describe('connect_rate at the wire', () => {
       join(dir, 'rate.yml'),
       '- hosts: all\n  forks: 9\n  connect_rate: 3\n  tasks:\n    - command: echo hi\n',
     );
-    // The key arrives well after the rate has let the first two seconds' hosts through its gate.
+    // The key arrives well after a rate taken first would have let two seconds' hosts through its gate. The
+    // wait counts from runbook's first read of the key (opening the FIFO for writing returns then), not from
+    // its start-up, which a busy machine can stretch past any fixed delay.
     const keyText = readFileSync(lab.keyPath);
-    const keyArrives = new Promise<void>((resolve) => setTimeout(resolve, 2_500)).then(() => writeFile(key, keyText));
+    const keyArrives = open(key, 'w').then(async (fifo) => {
+      try {
+        await sleep(2_500);
+        await fifo.writeFile(keyText);
+      } finally {
+        await fifo.close();
+      }
+    });
     const r = await runCli(['apply', 'rate.yml', '-i', 'inventory.yml', '--run-dir', dir], { cwd: dir });
     await keyArrives;
     expect(r.code, r.stderr).toBe(0);
     expect(accepts).toHaveLength(9);
-    // The accept is seen a moment after the client's turn; 50 ms allows for that skew between turns.
-    expect(busiestWindow(accepts, 1_000 - 50)).toBeLessThanOrEqual(3);
+    // What runbook guarantees is its own turns: at most 3 in any second. An accept is timed here, in another
+    // process, a scheduling delay after the client's turn, and on a busy machine that delay differs between
+    // connections by tens of milliseconds or more. Half a second is the margin that no such delay undoes either
+    // way: three turns a second apart stay apart, while a rate taken before the key sends all nine to the wire
+    // within moments of the key's arrival, so the window would hold nine.
+    expect(busiestWindow(accepts, 500)).toBeLessThanOrEqual(3);
   });
 });

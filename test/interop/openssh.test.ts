@@ -1,4 +1,5 @@
 import { execFile, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { appendFile, readFile, stat, writeFile } from 'node:fs/promises';
 import { connect as tcpConnect, createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
@@ -11,6 +12,7 @@ import { SshTransport } from '../../src/transport/ssh.js';
 import type { Session } from '../../src/transport/transport.js';
 import { freePort, keygen, SSHD_TEST_PASSWORD, startSshd, stopProcessTree, type Sshd } from '../support/sshd.js';
 import { failure } from '../support/transport.js';
+import { until } from '../support/wait.js';
 
 const run = promisify(execFile);
 
@@ -290,8 +292,10 @@ describe('commands', () => {
   it('classifies the connection dying under a running command as dropped, and later calls too', async () => {
     const session = await transport.connect(target(), { timeoutMs: 10_000 });
     try {
-      const running = session.exec('sleep 39');
-      await new Promise((r) => setTimeout(r, 300));
+      // The command says it has started, so the connection dies under it, not before it, however busy the machine.
+      const started = join(sshd.workDir, 'dying-started');
+      const running = session.exec(`touch ${started}; sleep 39`);
+      await until(() => existsSync(started), 'the command to start');
       for (const pid of await sshd.connectionPids()) process.kill(pid, 'SIGKILL');
       const err = await failure(running);
       expect(err.reason).toBe('dropped');

@@ -2,6 +2,7 @@ import net from 'node:net';
 import type { Client } from 'ssh2';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startLab, type Lab } from '../../src/lab/lab.js';
+import { until } from '../support/wait.js';
 import { connect, connectError, exec } from './ssh.js';
 
 let lab: Lab | undefined;
@@ -104,10 +105,10 @@ describe('command faults', () => {
   it('stall: accepts the command and never answers', async () => {
     const l = await start({ hosts: 1, faults: ['r001:stall'] });
     const c = await open(l, 'r001');
-    const outcome = await Promise.race([
-      exec(c, 'hostname').then(() => 'answered'),
-      new Promise<string>((r) => setTimeout(() => r('no answer'), 1_000)),
-    ]);
+    const answer = exec(c, 'hostname').then(() => 'answered');
+    // The second of silence counts from the device taking the command, which a busy machine can delay.
+    await until(() => l.counters('r001').commands === 1, 'the command to reach the device');
+    const outcome = await Promise.race([answer, new Promise<string>((r) => setTimeout(() => r('no answer'), 1_000))]);
     expect(outcome).toBe('no answer');
     expect(l.counters('r001').commands).toBe(1);
   });

@@ -1,12 +1,14 @@
 import { describe, expect, it } from 'vitest';
+import type { LabClock } from '../../src/lab/lab.js';
 import { useLabs } from '../support/fixtures.js';
+import { manualLabClock } from '../support/lab-clock.js';
 import { until } from '../support/wait.js';
 import { connect } from './ssh.js';
 import { Terminal } from './terminal.js';
 
 const { lab: startLab } = useLabs();
 
-async function login(platform: 'ios' | 'eos' | 'junos', opts: { faults?: string[]; minuteMs?: number } = {}) {
+async function login(platform: 'ios' | 'eos' | 'junos', opts: { faults?: string[]; clock?: LabClock } = {}) {
   const lab = await startLab({ hosts: 1, platform, ...opts });
   const client = await connect(lab, 'r001');
   const term = await Terminal.open(client);
@@ -90,7 +92,8 @@ describe('IOS personality', () => {
   });
 
   it('rolls back on the revert timer unless confirmed, also after the session drops', async () => {
-    const { lab, client, term } = await login('ios', { minuteMs: 1_000 });
+    const clock = manualLabClock();
+    const { lab, client, term } = await login('ios', { clock });
     await enable(term);
     await term.run('configure terminal revert timer 1', /\(config\)#$/);
     await term.run('logging host 192.0.2.50', /\(config\)#$/);
@@ -98,22 +101,25 @@ describe('IOS personality', () => {
     expect(lab.network('r001')!.running()).toContain('logging host 192.0.2.50');
     expect(lab.network('r001')!.pending()).toBe(true);
     client.end();
-    await until(() => !lab.network('r001')!.pending());
+    await until(() => lab.counters('r001').concurrentSessions === 0, 'the session to drop');
+    expect(lab.network('r001')!.pending()).toBe(true);
+    clock.elapse(1);
+    expect(lab.network('r001')!.pending()).toBe(false);
     expect(lab.network('r001')!.running()).not.toContain('logging host 192.0.2.50');
     expect(lab.network('r001')!.log()).toEqual(['rolled back: revert timer expired']);
   });
 
   it('keeps a change confirmed with configure confirm', async () => {
-    // A lab minute long enough that a busy machine still confirms before the timer, which the test then outlives.
-    const minuteMs = 3_000;
-    const { lab, term } = await login('ios', { minuteMs });
+    // The revert timer's minute passes when the test says so: after the confirm, however slow the machine.
+    const clock = manualLabClock();
+    const { lab, term } = await login('ios', { clock });
     await enable(term);
-    const armed = Date.now();
     await term.run('configure terminal revert timer 1', /\(config\)#$/);
     await term.run('logging host 192.0.2.51', /\(config\)#$/);
     await term.run('end', /r001#$/);
+    expect(lab.network('r001')!.pending()).toBe(true);
     await term.run('configure confirm', /r001#$/);
-    await new Promise((r) => setTimeout(r, Math.max(0, armed + minuteMs + 300 - Date.now())));
+    clock.elapse(1);
     expect(lab.network('r001')!.running()).toContain('logging host 192.0.2.51');
     expect(lab.network('r001')!.log()).toEqual(['confirmed']);
   });
@@ -131,7 +137,8 @@ describe('IOS personality', () => {
 
 describe('EOS personality', () => {
   it('stages lines in a session, shows the diff, and a commit timer rolls back unless confirmed', async () => {
-    const { lab, term } = await login('eos', { minuteMs: 1_000 });
+    const clock = manualLabClock();
+    const { lab, term } = await login('eos', { clock });
     await enable(term);
     await term.run('terminal length 0', /r001#$/);
     await term.run('configure session rb1', /r001\(config-s-rb1\)#$/);
@@ -142,7 +149,8 @@ describe('EOS personality', () => {
     expect(await term.run('show session-config diffs', /\(config-s-rb1\)#$/)).toContain('+   description spare');
     await term.run('commit timer 00:01:00', /r001#$/);
     expect(lab.network('r001')!.running()).toMatch(/interface Ethernet2\n   shutdown\n   description spare/);
-    await until(() => !lab.network('r001')!.pending());
+    clock.elapse(1);
+    expect(lab.network('r001')!.pending()).toBe(false);
     expect(lab.network('r001')!.running()).not.toContain('description spare');
   });
 
@@ -158,7 +166,8 @@ describe('EOS personality', () => {
 
 describe('Junos personality', () => {
   it('stages a private candidate, compares, checks, and rolls back an unconfirmed commit', async () => {
-    const { lab, client, term } = await login('junos', { minuteMs: 1_000 });
+    const clock = manualLabClock();
+    const { lab, client, term } = await login('junos', { clock });
     await term.expect(/netops@r001> $/);
     await term.run('set cli screen-length 0', /> $/);
     const entered = await term.run('configure private', /\[edit\]\nnetops@r001# $/);
@@ -170,7 +179,10 @@ describe('Junos personality', () => {
     expect(committed).toContain('commit confirmed will be automatically rolled back in 1 minutes unless confirmed');
     expect(lab.network('r001')!.running()).toContain('set system ntp server 192.0.2.9');
     client.end();
-    await until(() => !lab.network('r001')!.pending());
+    await until(() => lab.counters('r001').concurrentSessions === 0, 'the session to drop');
+    expect(lab.network('r001')!.pending()).toBe(true);
+    clock.elapse(1);
+    expect(lab.network('r001')!.pending()).toBe(false);
     expect(lab.network('r001')!.running()).not.toContain('192.0.2.9');
   });
 
