@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunReport, TaskResult } from '../../src/engine/results.js';
+import { ansibleEnv } from '../support/ansible-env.js';
 import { runCli } from '../support/cli.js';
 import { startSshd, type Sshd } from '../support/sshd.js';
 
@@ -76,16 +77,7 @@ function playbook(): string {
 async function ansible(root: string): Promise<string> {
   const r = await run('ansible-playbook', ['-i', inventory(root), playbook()], {
     cwd: dir,
-    env: {
-      ...process.env,
-      ANSIBLE_HOME: join(dir, '.ansible'),
-      ANSIBLE_LOCAL_TEMP: join(dir, '.ansible', 'tmp'),
-      ANSIBLE_SSH_ARGS: `-o UserKnownHostsFile="${sshd.knownHostsPath}" -o StrictHostKeyChecking=yes`,
-      ANSIBLE_NOCOLOR: '1',
-      ANSIBLE_PIPELINING: '1',
-      ANSIBLE_PYTHON_INTERPRETER: '/usr/bin/python3',
-      ANSIBLE_RETRY_FILES_ENABLED: '0',
-    },
+    env: ansibleEnv(dir, sshd.knownHostsPath),
     timeout: 180_000,
   });
   return r.stdout;

@@ -3,6 +3,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { TaskResult } from '../../src/engine/results.js';
+import { ansibleEnv } from './ansible-env.js';
 
 const run = promisify(execFile);
 
@@ -45,20 +46,9 @@ export async function ansibleTasks(
     site,
     ['- hosts: all', '  gather_facts: false', '  tasks:', ...tasks.map((t) => `    ${t}`), ''].join('\n'),
   );
-  const at = join(dir, '.ansible');
   // A failed task makes ansible-playbook exit non-zero; its report is on stdout all the same.
   const r = await run('ansible-playbook', ['-i', inv, site, ...flags], {
-    env: {
-      ...process.env,
-      ANSIBLE_HOME: at,
-      ANSIBLE_LOCAL_TEMP: join(at, 'tmp'),
-      ANSIBLE_SSH_ARGS: `-o UserKnownHostsFile="${login.knownHostsPath}" -o StrictHostKeyChecking=yes`,
-      ANSIBLE_STDOUT_CALLBACK: 'json',
-      ANSIBLE_PIPELINING: '1',
-      ANSIBLE_PYTHON_INTERPRETER: '/usr/bin/python3',
-      ANSIBLE_RETRY_FILES_ENABLED: '0',
-      ANSIBLE_NOCOLOR: '1',
-    },
+    env: { ...ansibleEnv(dir, login.knownHostsPath), ANSIBLE_STDOUT_CALLBACK: 'json' },
     maxBuffer: 64 * 1024 * 1024,
   }).catch((err: { stdout?: string }) => ({ stdout: err.stdout ?? '' }));
   type Host = { changed?: boolean; failed?: boolean; msg?: string };
