@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunReport, TaskResult } from '../../src/engine/results.js';
-import { ansibleEnv } from '../support/ansible-env.js';
+import { ansibleEnv, sshdHostVars } from '../support/ansible-env.js';
 import { runCli } from '../support/cli.js';
 import { startSshd, type Sshd } from '../support/sshd.js';
 
@@ -58,11 +58,7 @@ const TASKS = [
 function inventory(root: string): string {
   const path = join(dir, `inventory-${root}.yml`);
   const vars = {
-    ansible_host: '127.0.0.1',
-    ansible_port: sshd.port,
-    ansible_user: sshd.user,
-    ansible_ssh_private_key_file: sshd.keyPath,
-    known_hosts: sshd.knownHostsPath,
+    ...sshdHostVars(sshd),
     root: join(sshd.workDir, root),
     from: join(sshd.workDir, 'src'),
   };

@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import type { Sshd } from './sshd.js';
 
 /**
  * The environment ansible-playbook runs with when a test compares it with runbook on an OpenSSH host: its own
@@ -14,5 +15,16 @@ export function ansibleEnv(dir: string, knownHostsPath: string): NodeJS.ProcessE
     ANSIBLE_PIPELINING: '1',
     ANSIBLE_PYTHON_INTERPRETER: '/usr/bin/python3',
     ANSIBLE_RETRY_FILES_ENABLED: '0',
+  };
+}
+
+/** The inventory variables that reach a test's OpenSSH host alike from ansible-playbook and from runbook. */
+export function sshdHostVars(sshd: Sshd): Record<string, string | number> {
+  return {
+    ansible_host: '127.0.0.1',
+    ansible_port: sshd.port,
+    ansible_user: sshd.user,
+    ansible_ssh_private_key_file: sshd.keyPath,
+    known_hosts: sshd.knownHostsPath,
   };
 }
