@@ -107,9 +107,12 @@ export async function startRootHost(opts: Omit<SshdOptions, 'root' | 'launcher'>
   };
 }
 
-/** SIGKILLs every process in the mount namespace `namespace` except `keep`, until none is left. */
+/**
+ * SIGKILLs every process in the mount namespace `namespace` except `keep`, until none is left. A killed process
+ * can take a while to end on a busy machine (one inside disk I/O ends only after it), so the bound is a time.
+ */
 async function killNamespace(namespace: string, keep: number): Promise<void> {
-  for (let round = 0; round < 50; round++) {
+  for (const deadline = Date.now() + 30_000; Date.now() < deadline; ) {
     const members = (await namespaceMembers(namespace)).filter((pid) => pid !== keep);
     if (members.length === 0) return;
     for (const pid of members) {

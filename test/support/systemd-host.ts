@@ -128,9 +128,12 @@ export async function startSystemdHost(opts: Omit<SshdOptions, 'root' | 'launche
   };
 }
 
-/** Removes a cgroup and the ones systemd made below it, deepest first, once their processes are gone. */
+/**
+ * Removes a cgroup and the ones systemd made below it, deepest first, once their processes are gone (bounded by
+ * a time, as processes can be slow to end on a busy machine).
+ */
 async function removeCgroup(dir: string): Promise<void> {
-  for (let round = 0; round < 100; round++) {
+  for (const deadline = Date.now() + 30_000; Date.now() < deadline; ) {
     try {
       const { stdout } = await run('find', [dir, '-depth', '-type', 'd']);
       for (const d of stdout.split('\n').filter(Boolean)) await rmdir(d).catch(() => undefined);
