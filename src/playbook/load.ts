@@ -7,7 +7,6 @@ import {
   isScalar,
   isSeq,
   parseDocument,
-  visit,
   type Document,
   type Node,
   type Pair,
@@ -18,8 +17,7 @@ import {
 import { diagnostic, type Diagnostic, type Loc } from './diagnostic.js';
 import { InputFileError, readInputText } from './input-file.js';
 import { unsafeText } from './template/unsafe.js';
-import { PyFloat } from './template/python.js';
-import { ansibleTags, plainScalarType, PY_FLOAT } from './yaml-scalars.js';
+import { ansibleTags, keepIntegralFloats, plainScalarType } from './yaml-scalars.js';
 
 /** Aliases a document may expand before it is refused: enough for real files, far too few for a "billion laughs". */
 export const MAX_ALIAS_COUNT = 100;
@@ -93,17 +91,9 @@ export interface YamlOptions {
   floats?: 'all' | 'vars';
 }
 
-function keepFloats(doc: Document.Parsed, where: 'all' | 'vars'): void {
-  visit(doc, {
-    Scalar(_key, node, path) {
-      const source = (node as { source?: string }).source;
-      if (typeof node.value !== 'number' || !Number.isInteger(node.value) || node.type !== 'PLAIN') return;
-      if (!PY_FLOAT.test(source ?? '')) return;
-      if (where === 'vars' && !path.some((p) => isPair(p) && isScalar(p.key) && p.key.value === 'vars')) return;
-      node.value = new PyFloat(node.value);
-    },
-  });
-}
+/** Inside a `vars` key: where a playbook's integral floats stay floats (runbook's own keys want numbers). */
+const underVars = (path: readonly unknown[]): boolean =>
+  path.some((p) => isPair(p) && isScalar(p.key) && p.key.value === 'vars');
 
 export function loadYamlFile(file: string, display = displayPath(file), options: YamlOptions = {}): LoadedYaml {
   let text: string;
@@ -171,7 +161,7 @@ export function loadYamlText(text: string, file: string, options: YamlOptions = 
   };
   if (diagnostics.length > 0) return { file, value: undefined, doc, diagnostics, locate, locateKeys };
 
-  if (options.floats) keepFloats(doc, options.floats);
+  if (options.floats) keepIntegralFloats(doc, options.floats === 'vars' ? underVars : undefined);
   let value: unknown;
   try {
     value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });

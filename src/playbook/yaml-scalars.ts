@@ -1,4 +1,5 @@
-import { Scalar, type ScalarTag, type Tags } from 'yaml';
+import { Scalar, visit, type Document, type ScalarTag, type Tags } from 'yaml';
+import { PyFloat } from './template/python.js';
 
 /**
  * Plain scalars resolved as PyYAML's SafeLoader resolves them (YAML 1.1), which is how Ansible reads
@@ -117,4 +118,18 @@ export function plainScalarType(source: string): 'int' | 'float' | 'bool' | 'Non
   if (PY_INT.test(source)) return 'int';
   if (PY_FLOAT.test(source)) return 'float';
   return PY_NULL.test(source) ? 'NoneType' : 'str';
+}
+
+/**
+ * Integral floats (`x: 1.0`, `!!float "1"`) kept as floats, as PyYAML keeps them, so templates print them as
+ * Python does (`1.0`, not `1`): everywhere, or where `within` accepts the scalar's path.
+ */
+export function keepIntegralFloats(doc: Document, within?: (path: readonly unknown[]) => boolean): void {
+  visit(doc, {
+    Scalar(_key, node, path) {
+      if (typeof node.value !== 'number' || !Number.isInteger(node.value)) return;
+      if (!PY_FLOAT.test(node.source ?? '') || (within && !within(path))) return;
+      node.value = new PyFloat(node.value);
+    },
+  });
 }

@@ -132,6 +132,14 @@ describe('integral floats', () => {
     expect(play('all').serial).toBeInstanceOf(PyFloat);
     expect((play().vars as { ratio: unknown }).ratio).toBe(1);
   });
+
+  it('include a quoted one tagged !!float, as PyYAML reads it (and from_yaml does)', () => {
+    const loaded = loadYamlText('a: !!float "1.0"\nb: "1.0"\n', 'v.yml', { floats: 'all' });
+    const { a, b } = loaded.value as { a: unknown; b: unknown };
+    expect(a).toBeInstanceOf(PyFloat);
+    expect(pyStr(a)).toBe('1.0');
+    expect(b).toBe('1.0');
+  });
 });
 
 describe('scalars, as PyYAML resolves them', () => {

@@ -1,5 +1,5 @@
-import { parseAllDocuments, parseDocument, visit, type Tags } from 'yaml';
-import { ansibleTags, PY_FLOAT } from '../yaml-scalars.js';
+import { parseAllDocuments, parseDocument, type Tags } from 'yaml';
+import { ansibleTags, keepIntegralFloats } from '../yaml-scalars.js';
 import { PyError, PyFloat } from './python.js';
 
 /**
@@ -93,32 +93,20 @@ export function parsePyJson(text: string): unknown {
   return out;
 }
 
-/** Integral floats (`1.0`) kept as floats, as Python keeps them. */
-function pyYamlize(doc: ReturnType<typeof parseDocument>): void {
-  visit(doc, {
-    Scalar(_key, node) {
-      const source = (node as { source?: string }).source;
-      if (typeof node.value === 'number' && Number.isInteger(node.value) && PY_FLOAT.test(source ?? '')) {
-        node.value = new PyFloat(node.value);
-      }
-    },
-  });
-}
-
 // Ansible's from_yaml is PyYAML's safe_load: the same scalars as every file Ansible reads.
 const PY_YAML = { version: '1.1', customTags: (tags: Tags) => ansibleTags(tags) } as const;
 
 export function parsePyYaml(text: string): unknown {
   const doc = parseDocument(text, PY_YAML);
   if (doc.errors.length) throw new PyError('Error', `from_yaml: ${doc.errors[0]!.message}`);
-  pyYamlize(doc);
+  keepIntegralFloats(doc);
   return doc.toJS();
 }
 
 export function parsePyYamlAll(text: string): unknown[] {
   return parseAllDocuments(text, PY_YAML).map((d) => {
     if ('errors' in d && d.errors.length) throw new PyError('Error', `from_yaml_all: ${d.errors[0]!.message}`);
-    pyYamlize(d as ReturnType<typeof parseDocument>);
+    keepIntegralFloats(d as ReturnType<typeof parseDocument>);
     return (d as ReturnType<typeof parseDocument>).toJS();
   });
 }
